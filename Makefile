@@ -1,0 +1,67 @@
+# Two commands: `make run` (serve the platform with demo data) and `make test` (the whole suite).
+# Both install what they need and are quick on a second run.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS := src/seoul/core/static/vendor/.installed
+MESSAGES := src/seoul/locale/.compiled
+PYTEST_WORKERS ?= 2
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install assets messages lint browser-deps lock clean
+
+run: install assets messages
+	$(BIN)/seoul manage migrate --no-input -v 0
+	$(BIN)/seoul load-reference
+	$(BIN)/seoul demo-data
+	$(BIN)/seoul run --host $(HOST) --port $(PORT) --no-migrate
+
+test: install assets messages browser-deps lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock 2> >(grep -v 'is ignored: it is neither' >&2)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e . 2> >(grep -v 'is ignored: it is neither' >&2)
+	touch $@
+
+# Front-end assets (KRDS, htmx, Vega) from the npm registry, pinned by package-lock.json,
+# copied into static files with their licence notes.
+assets: $(ASSETS)
+
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/vendor_assets.sh
+	touch $@
+
+messages: $(MESSAGES)
+
+$(MESSAGES): $(wildcard src/seoul/locale/*/LC_MESSAGES/*.po) | install
+	$(BIN)/seoul manage compile_translations
+	touch $@
+
+# Debian's Chromium (for Playwright) and Korean fonts for screenshots; installed once.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then \
+	  echo "installing chromium and fonts-nanum from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null); \
+	fi
+
+# Maintainers: refresh the hashed lock after changing pyproject.toml.
+lock: install
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-emit-index-url -q -o requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules src/seoul/core/static/vendor var/static

@@ -1,0 +1,118 @@
+"""The ``seoul`` command: one entry point for the platform and every service.
+
+seoul run [--host H] [--port P]   migrate if needed, then serve (granian, WSGI)
+seoul load-reference              load every app's reference data
+seoul demo-data                   demo accounts (printed) and demo data
+seoul createadmin USERNAME        a platform administrator
+seoul manage ARGS...              any Django management command
+seoul <app> ...                   a service's own commands (from ``<app>/cli.py``)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seoul.settings")
+    import django
+
+    django.setup()
+
+
+def _call(name: str, *args: str, **kwargs: Any) -> None:
+    from django.core.management import call_command
+
+    call_command(name, *args, **kwargs)
+
+
+class SeoulGroup(click.Group):
+    """Adds each app's ``cli.group`` as a sub-command, loaded only when Django is ready."""
+
+    def _app_groups(self) -> dict[str, click.Command]:
+        _setup()
+        from seoul.core.registry import app_modules
+
+        return {label: module.group for label, module in app_modules("cli")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._app_groups()])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._app_groups().get(name)
+
+
+@click.group(cls=SeoulGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Seoul public-service platform (Post-Corona public innovation plan)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", default=8000, show_default=True, type=int, help="port to listen on")
+@click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
+@click.option("--no-migrate", is_flag=True, help="do not apply pending migrations first")
+def run(host: str, port: int, workers: int, no_migrate: bool) -> None:
+    """Apply pending migrations, then serve the platform with granian (WSGI)."""
+    _setup()
+    if not no_migrate:
+        _call("migrate", interactive=False, verbosity=0)
+    click.echo(f"Serving the platform at http://{host}:{port}/ (Ctrl+C stops it)")
+    args = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "seoul.wsgi:application",
+    ]
+    os.execv(sys.executable, args)  # noqa: S606 - fixed argument list, no shell
+
+
+@main.command("load-reference")
+def load_reference() -> None:
+    """Load (or refresh) reference data: institutions, plan visions and named projects."""
+    _setup()
+    _call("load_reference")
+
+
+@main.command("demo-data")
+@click.option("--quiet-accounts", is_flag=True, help="do not print the demo accounts")
+def demo_data(quiet_accounts: bool) -> None:
+    """Create demo accounts (one per role) and demo data; print the accounts."""
+    _setup()
+    _call("demo_data", quiet_accounts=quiet_accounts)
+
+
+@main.command()
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def createadmin(username: str, password_stdin: bool) -> None:
+    """Create a platform administrator."""
+    _setup()
+    _call("createadmin", username, password_stdin=password_stdin)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command (e.g. seoul manage migrate)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seoul.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["seoul manage", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""Demo accounts: one per role, with random passwords kept in var/demo_accounts.json (0600).
+
+Passwords are made on the first run of a machine and shown again on later runs; nothing
+secret is committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.roles import Role, Service
+
+ACCOUNTS = [
+    # username, kind, institution, roles, description
+    ("admin", User.Kind.PLATFORM_ADMIN, "CITY_HALL", {}, "Platform administrator (every role)"),
+    (
+        "metro.operator",
+        User.Kind.STAFF,
+        "SEOUL_METRO",
+        {Service.PLAN: Role.OPERATOR},
+        "Seoul Metro staff: registers and reports its projects",
+    ),
+    (
+        "smc.operator",
+        User.Kind.STAFF,
+        "SMC",
+        {Service.PLAN: Role.OPERATOR},
+        "Seoul Medical Center staff: registers and reports its projects",
+    ),
+    (
+        "plan.admin",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.PLAN: Role.ADMIN},
+        "City plan office: manages every institution's projects",
+    ),
+    (
+        "plan.viewer",
+        User.Kind.STAFF,
+        "SDT",
+        {Service.PLAN: Role.VIEWER},
+        "Seoul Digital Foundation staff: reads the staff dashboard",
+    ),
+    (
+        "auditor",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.CORE: Role.ADMIN, Service.PLAN: Role.VIEWER},
+        "City auditor: searches the whole audit log",
+    ),
+    ("citizen", User.Kind.CITIZEN, None, {}, "A citizen"),
+]
+
+
+def _accounts_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo_accounts.json"
+
+
+def load() -> list[dict[str, str]]:
+    path = _accounts_file()
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    shown = []
+    with transaction.atomic():
+        for username, kind, inst_code, roles, description in ACCOUNTS:
+            password = known.get(username) or secrets.token_urlsafe(12)
+            user, created = User.objects.get_or_create(username=username, defaults={"kind": kind})
+            user.kind = kind
+            user.institution = Institution.objects.get(code=inst_code) if inst_code else None
+            user.display_name = username
+            if created or username not in known:
+                user.set_password(password)
+            user.save()
+            for service, role in roles.items():
+                ServiceRole.objects.update_or_create(user=user, service=service, defaults={"role": role})
+            known[username] = password
+            shown.append({"username": username, "password": password, "role": description})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(known, fh, indent=2)
+    return shown

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from seoul.core.audit import context_from_request, reset_request_context, set_request_context
+
+log = logging.getLogger("seoul.request")
+
+
+class BodySizeLimitMiddleware:
+    """Refuse oversized request bodies with a clear 413 before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.SEOUL_MAX_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            message = _("The request body is %(size)d bytes; the limit is %(limit)d bytes.") % {
+                "size": length,
+                "limit": limit,
+            }
+            log.warning("refused oversized body: %s bytes to %s", length, request.path)
+            if request.path.startswith("/api/"):
+                body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "body_too_large"}]})
+                return HttpResponse(body, status=413, content_type="application/json")
+            html = render_to_string("core/error.html", {"status": 413, "message": message}, request=request)
+            return HttpResponse(html, status=413)
+        return self.get_response(request)
+
+
+class RequestContextMiddleware:
+    """Make actor, address and route available to audit records written deeper down."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = set_request_context(context_from_request(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_request_context(token)

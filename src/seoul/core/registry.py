@@ -1,0 +1,27 @@
+"""Hooks that each service app offers to the platform, found by module name.
+
+An app may define ``<app>.reference.load()`` (reference data), ``<app>.demo.load()`` (demo
+data) and ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands). The core
+finds them in the order of ``INSTALLED_APPS``; it never imports an app's models.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from types import ModuleType
+
+from django.apps import apps
+
+
+def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:
+    for config in apps.get_app_configs():
+        if not config.name.startswith("seoul."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.{name}":
+                raise
+            continue
+        yield config.label, module

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from seoul.core import audit, selectors
+from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
+from seoul.core.roles import Role, Service
+
+
+@public
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+@public
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+login_view = public(LoginView.as_view())
+logout_view = signed_in(require_POST(auth_views.LogoutView.as_view()))
+set_language = public(require_POST(django_set_language))
+
+
+@signed_in
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/account.html")
+
+
+class AuditSearchForm(forms.Form):
+    event = forms.ChoiceField(label=gettext_lazy("Event"), required=False)
+    actor = forms.CharField(label=gettext_lazy("Who"), required=False, max_length=150)
+    target = forms.CharField(label=gettext_lazy("Target"), required=False, max_length=200)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["event"].choices = [("", _("All events")), *audit.event_choices()]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        d1, d2 = data.get("date_from"), data.get("date_to")
+        if isinstance(d1, date) and isinstance(d2, date) and d1 > d2:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+
+@require_role(Service.CORE, Role.VIEWER)
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Search the audit log. It holds personal data (who did what), so a reason is required."""
+    reason = personal_data_reason(request)
+    if reason is None:
+        return ask_reason(request, _("Audit log"))
+    form = AuditSearchForm(request.GET)
+    events = selectors.search_audit(request.user, selectors.AuditFilter())  # type: ignore[arg-type]
+    if form.is_valid():
+        flt = selectors.AuditFilter(**form.cleaned_data)
+        events = selectors.search_audit(request.user, flt)  # type: ignore[arg-type]
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    audit.record(
+        audit.CoreEvent.AUDIT_SEARCHED,
+        request=request,
+        reason=reason,
+        new={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v},
+        service="core",
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {
+            "status": 403,
+            "message": _("The form expired or came from elsewhere. Go back, reload the page and try again."),
+        },
+        status=403,
+    )
+
+
+def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(
+        request, "core/error.html", {"status": 404, "message": _("There is no page at this address.")}, status=404
+    )
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "core/error.html",
+        {"status": 500, "message": _("Something went wrong on our side. It has been logged.")},
+        status=500,
+    )

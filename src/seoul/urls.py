@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from seoul.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("plan/", include("seoul.plan.urls")),
+    path("", include("seoul.core.urls")),
+]
+
+handler404 = "seoul.core.views.error_404"
+handler500 = "seoul.core.views.error_500"
