@@ -36,7 +36,8 @@ def decrypt(token: str) -> str:
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed hash for exact-match search; ``purpose`` separates the spaces of different fields."""
-    normalised = "".join(value.split()).lower()
+    # Phone and registration numbers are written with spaces, hyphens or dots alike.
+    normalised = "".join(ch for ch in value if not ch.isspace() and ch not in "-.").lower()
     key = f"{settings.BLIND_INDEX_KEY}:{purpose}".encode()
     return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
 

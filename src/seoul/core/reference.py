@@ -19,7 +19,6 @@ def load() -> dict[str, int]:
     for line, row in read_rows(DATA / "institutions.csv", FIELDS):
         if row["kind"] not in Institution.Kind.values:
             errors.append(RowError("institutions.csv", line, "kind", f"unknown kind '{row['kind']}'"))
-            continue
         for f in ("code", "name_ko", "name_en"):
             if not row[f]:
                 errors.append(RowError("institutions.csv", line, f, "is required"))

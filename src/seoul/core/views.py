@@ -79,6 +79,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         flt = selectors.AuditFilter(**form.cleaned_data)
         events = selectors.search_audit(request.user, flt)  # type: ignore[arg-type]
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Read the page before recording this search, so the new event cannot shift the slice.
+    page.object_list = list(page.object_list)
     audit.record(
         audit.CoreEvent.AUDIT_SEARCHED,
         request=request,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import field_validator
 
@@ -152,7 +152,7 @@ def get_project(request: HttpRequest, code: str) -> ProjectOut:
 
 
 @router.post("/projects", response={201: ProjectOut, 403: ErrorOut, 422: ErrorOut}, auth=operator)
-def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, ProjectOut]:
+def create_project(request: HttpRequest, payload: ProjectIn) -> Status[ProjectOut]:
     try:
         vision = Vision.objects.get(code=payload.vision)
     except Vision.DoesNotExist as exc:
@@ -172,11 +172,11 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> tuple[int, Proje
         raise HttpError(403, f"institution: you may register projects only for your own institution ({exc})") from exc
     except ValidationError as exc:
         raise HttpError(422, "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())) from exc
-    return 201, _project_out(selectors.project_detail(project.code))
+    return Status(201, _project_out(selectors.project_detail(project.code)))
 
 
 @router.post("/projects/{code}/progress", response={201: ProjectOut, 403: ErrorOut, 404: ErrorOut}, auth=operator)
-def create_progress(request: HttpRequest, code: str, payload: ProgressIn) -> tuple[int, ProjectOut]:
+def create_progress(request: HttpRequest, code: str, payload: ProgressIn) -> Status[ProjectOut]:
     try:
         project = selectors.project_detail(code)
     except Project.DoesNotExist as exc:
@@ -192,4 +192,4 @@ def create_progress(request: HttpRequest, code: str, payload: ProgressIn) -> tup
         )
     except PermissionDenied as exc:
         raise HttpError(403, "project: you may report only on your own institution's projects") from exc
-    return 201, _project_out(selectors.project_detail(code))
+    return Status(201, _project_out(selectors.project_detail(code)))

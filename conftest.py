@@ -1,0 +1,55 @@
+"""Fixtures shared by every test: reference data and people with roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from seoul.core.models import Institution, ServiceRole, User
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture
+def reference(db: None) -> None:
+    """Institutions, visions and announced projects as ``seoul load-reference`` loads them."""
+    from seoul.core import reference as core_reference
+    from seoul.plan import reference as plan_reference
+
+    core_reference.load()
+    plan_reference.load()
+
+
+@pytest.fixture
+def make_user(reference: None) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *,
+        kind: str = User.Kind.STAFF,
+        institution: str | None = "SEOUL_METRO",
+        roles: dict[str, str] | None = None,
+        username: str | None = None,
+    ) -> User:
+        user = User.objects.create_user(
+            username=username or f"user{next(counter)}",
+            password=PASSWORD,
+            kind=kind,
+            institution=Institution.objects.get(code=institution) if institution else None,
+        )
+        for service, role in (roles or {}).items():
+            ServiceRole.objects.create(user=user, service=service, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def operator(make_user: Callable[..., User]) -> User:
+    return make_user(roles={"plan": "operator"}, username="metro.op")
+
+
+@pytest.fixture
+def auditor(make_user: Callable[..., User]) -> User:
+    return make_user(institution="CITY_HALL", roles={"core": "admin"}, username="city.auditor")

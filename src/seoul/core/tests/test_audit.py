@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client
+
+from conftest import PASSWORD
+from seoul.core import audit
+from seoul.core.models import AuditEvent, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_audit_events_are_append_only(reference: None) -> None:
+    event = audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="tester", new={"rows": 3})
+    event.reason = "rewritten"
+    with pytest.raises(PermissionDenied):
+        event.save()
+    with pytest.raises(PermissionDenied):
+        event.delete()
+    with pytest.raises(PermissionDenied):
+        AuditEvent.objects.filter(pk=event.pk).update(reason="x")
+    with pytest.raises(PermissionDenied):
+        AuditEvent.objects.all().delete()
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.reason == ""
+    assert stored.new == {"rows": 3}
+    assert stored.at.utcoffset().total_seconds() == 0  # stored in UTC
+
+
+def test_sign_in_success_and_failure_are_audited(make_user: Callable[..., User]) -> None:
+    user = make_user(username="kim")
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    response = client.post("/accounts/login/", {"username": "kim", "password": "wrong-password-123"})
+    assert response.status_code == 200
+    assert "kim" not in client.session.get("_auth_user_id", "")
+    failed = AuditEvent.objects.get(event=audit.CoreEvent.LOGIN_FAILED)
+    assert failed.actor_label == "kim"
+    assert failed.ip == "10.1.2.3"
+    assert failed.route == "/accounts/login/"
+
+    response = client.post("/accounts/login/", {"username": "kim", "password": PASSWORD})
+    assert response.status_code == 302
+    ok = AuditEvent.objects.get(event=audit.CoreEvent.LOGIN_SUCCEEDED)
+    assert ok.actor == user
+    assert ok.institution == user.institution
+
+
+def test_lockout_after_five_failures(make_user: Callable[..., User]) -> None:
+    make_user(username="lee")
+    client = Client(REMOTE_ADDR="10.9.9.9")
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "lee", "password": "nope-nope-nope"})
+    # Even the right password is refused while locked out.
+    response = client.post("/accounts/login/", {"username": "lee", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(event=audit.CoreEvent.LOGIN_LOCKED_OUT, actor_label="lee").exists()
+
+
+def test_refused_authorisation_is_audited(make_user: Callable[..., User]) -> None:
+    citizen = make_user(kind=User.Kind.CITIZEN, institution=None, username="citizen1")
+    client = Client()
+    client.force_login(citizen)
+    response = client.get("/plan/dashboard/")
+    assert response.status_code == 403
+    denied = AuditEvent.objects.get(event=audit.CoreEvent.ACCESS_DENIED)
+    assert denied.actor == citizen
+    assert denied.new == {"needs": "plan:viewer"}
+    assert denied.route == "/plan/dashboard/"
+
+
+def test_audit_page_requires_a_reason_and_records_it(auditor: User) -> None:
+    client = Client()
+    client.force_login(auditor)
+    response = client.get("/audit/")
+    assert response.status_code == 200
+    assert b'name="reason"' in response.content
+    assert not AuditEvent.objects.filter(event=audit.CoreEvent.AUDIT_SEARCHED).exists()
+
+    response = client.get("/audit/", {"reason": "audit", "reason_detail": "x"})
+    assert response.status_code == 400  # detail too short
+
+    response = client.get("/audit/", {"reason": "audit", "reason_detail": "quarterly inspection"})
+    assert response.status_code == 200
+    searched = AuditEvent.objects.get(event=audit.CoreEvent.AUDIT_SEARCHED)
+    assert searched.reason == "audit: quarterly inspection"
+    assert searched.actor == auditor
+
+
+def test_audit_viewer_sees_only_own_institution(make_user: Callable[..., User]) -> None:
+    metro_auditor = make_user(institution="SEOUL_METRO", roles={"core": "viewer"}, username="m.aud")
+    smc_user = make_user(institution="SMC", username="smc.user")
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor=smc_user, target_label="smc-export")
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor=metro_auditor, target_label="metro-export")
+    client = Client()
+    client.force_login(metro_auditor)
+    response = client.get("/audit/", {"reason": "audit", "reason_detail": "own institution review"})
+    body = response.content.decode()
+    assert "metro-export" in body
+    assert "smc-export" not in body
+
+
+def test_audit_search_filters(auditor: User) -> None:
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="a", target_label="alpha")
+    audit.record(audit.CoreEvent.ROLE_GRANTED, actor_label="b", target_label="beta")
+    client = Client()
+    client.force_login(auditor)
+    base = {"reason": "audit", "reason_detail": "filter check"}
+    body = client.get("/audit/", {**base, "event": audit.CoreEvent.ROLE_GRANTED}).content.decode()
+    assert "beta" in body
+    assert "alpha" not in body
+    response = client.get("/audit/", {**base, "date_from": "2030-01-02", "date_to": "2030-01-01"})
+    assert (
+        "The end date is before the start date." in response.content.decode() or "종료일" in response.content.decode()
+    )
