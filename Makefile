@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets messages lint browser-deps lock clean
+.PHONY: run test install assets messages messages-check lint system-deps lock clean
 
 run: install assets messages
 	$(BIN)/seoul manage migrate --no-input -v 0
@@ -19,7 +19,7 @@ run: install assets messages
 	$(BIN)/seoul demo-data
 	$(BIN)/seoul run --host $(HOST) --port $(PORT) --no-migrate
 
-test: install assets messages browser-deps lint
+test: install assets system-deps messages-check messages lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
@@ -51,11 +51,18 @@ $(MESSAGES): $(wildcard src/seoul/locale/*/LC_MESSAGES/*.po) | install
 	$(BIN)/seoul manage compile_translations
 	touch $@
 
-# Debian's Chromium (for Playwright) and Korean fonts for screenshots; installed once.
-browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then \
-	  echo "installing chromium and fonts-nanum from Debian's packages"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null); \
+# Re-extract the Korean catalogue from the code; compile_translations then fails on any
+# string that has no Korean translation yet.
+messages-check: install
+	cd src/seoul && ../../$(BIN)/django-admin makemessages -l ko --no-location --no-obsolete --settings=seoul.settings -v 0
+	sed -i '/^"POT-Creation-Date:/d' src/seoul/locale/ko/LC_MESSAGES/django.po
+
+# Debian packages the suite needs: Chromium (Playwright drives it), Korean fonts for
+# screenshots, GNU gettext (message extraction). Installed once.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then \
+	  echo "installing chromium, fonts-nanum and gettext from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum gettext >/dev/null); \
 	fi
 
 # Maintainers: refresh the hashed lock after changing pyproject.toml.

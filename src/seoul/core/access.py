@@ -132,7 +132,8 @@ def personal_data_reason(request: HttpRequest) -> str | None:
 
 def ask_reason(request: HttpRequest, title: str) -> HttpResponse:
     errors = {}
-    if "reason" in request.GET:
+    # An unchecked radio group is not sent at all, so either field means "submitted".
+    if "reason" in request.GET or "reason_detail" in request.GET:
         if request.GET.get("reason") not in dict(PERSONAL_DATA_REASONS):
             errors["reason"] = _("Choose a reason.")
         if len(request.GET.get("reason_detail", "").strip()) < 5:

@@ -11,9 +11,10 @@ from seoul.core.roles import Role, Service
 
 def platform(request: HttpRequest) -> dict[str, Any]:
     """Navigation entries the current person may open."""
-    user = request.user
+    # Error pages rendered outside the middleware stack (static 404s) have no user.
+    user = getattr(request, "user", None)
     nav: list[dict[str, str]] = [{"label": str(_("Plan progress")), "url": reverse("plan:public")}]
-    if user.is_authenticated:
+    if user is not None and user.is_authenticated:
         if user.has_role(Service.PLAN, Role.VIEWER):
             nav.append({"label": str(_("Plan dashboard")), "url": reverse("plan:dashboard")})
         if user.has_role(Service.CORE, Role.VIEWER):
