@@ -8,6 +8,7 @@ from django.db import transaction
 
 from seoul.core import audit
 from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.roles import Role, Service
 
 
 def create_platform_admin(username: str, password: str) -> User:
@@ -28,9 +29,36 @@ def create_platform_admin(username: str, password: str) -> User:
     return user
 
 
+def create_staff(
+    actor: User | None, username: str, password: str, institution_code: str, display_name: str = ""
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError(f"username: '{username}' is taken")
+    institution = Institution.objects.filter(code=institution_code).first()
+    if institution is None:
+        raise ValidationError(f"institution: unknown institution code '{institution_code}'")
+    user = User(username=username, kind=User.Kind.STAFF, institution=institution, display_name=display_name)
+    validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        audit.record(
+            audit.CoreEvent.USER_CREATED,
+            actor=actor,
+            actor_label="" if actor else "system (cli)",
+            target=user,
+            new={"kind": user.kind, "institution": institution.code},
+        )
+    return user
+
+
 def grant_role(actor: User | None, user: User, service: str, role: str) -> ServiceRole:
     if user.kind != User.Kind.STAFF:
         raise ValidationError("user: service roles are for institution staff")
+    if service not in Service.values:
+        raise ValidationError(f"service: unknown service '{service}' (known: {', '.join(Service.values)})")
+    if role not in Role.values:
+        raise ValidationError(f"role: unknown role '{role}' (known: {', '.join(Role.values)})")
     with transaction.atomic():
         old = ServiceRole.objects.filter(user=user, service=service).values_list("role", flat=True).first()
         sr, _ = ServiceRole.objects.update_or_create(user=user, service=service, defaults={"role": role})
