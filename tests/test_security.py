@@ -18,6 +18,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path: Path) -> None
         "SEOUL_VAR_DIR": str(tmp_path),
         "SEOUL_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-1234567890",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' conftest, never in production
     result = subprocess.run(  # noqa: S603 - fixed command
         [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 from django.core.exceptions import ValidationError
@@ -61,7 +62,7 @@ def list_staff(institution: str | None, as_json: bool) -> None:
     qs = User.objects.filter(kind=User.Kind.STAFF).select_related("institution").prefetch_related("service_roles")
     if institution:
         qs = qs.filter(institution__code=institution)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "username": u.username,
             "institution": u.institution.code if u.institution else None,

@@ -8,15 +8,13 @@ from django.core.management import CommandError, call_command
 from seoul.core import reference as core_reference
 from seoul.core.engine.csvload import ReferenceDataError
 from seoul.core.models import Institution
-from seoul.plan import reference as plan_reference
-from seoul.plan.models import Project, Vision
 
 pytestmark = pytest.mark.django_db
 
 
-def test_load_reference_is_idempotent_and_complete() -> None:
-    call_command("load_reference", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("load_reference", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_institutions_load_idempotently_with_sources() -> None:
+    core_reference.load()
+    core_reference.load()
     assert Institution.objects.count() >= 16
     for code in [
         "SEOUL_METRO",
@@ -36,22 +34,9 @@ def test_load_reference_is_idempotent_and_complete() -> None:
         "SEOUL50",
     ]:
         inst = Institution.objects.get(code=code)
-        assert inst.name_ko and inst.name_en and inst.source
-    assert Vision.objects.count() == 5
-    assert sum(v.projects_announced for v in Vision.objects.all()) == 128
-    assert sum(v.budget_announced_krw for v in Vision.objects.all()) == 611_600_000_000
-    assert Project.objects.filter(origin=Project.Origin.ANNOUNCED).count() == Project.objects.count()
-    tagless = Project.objects.filter(name_ko__contains="태그리스").get()
-    assert tagless.institution.code == "SEOUL_METRO"
-
-
-def test_reload_keeps_reported_progress(reference: None) -> None:
-    project = Project.objects.first()
-    assert project is not None
-    Project.objects.filter(pk=project.pk).update(budget_executed_krw=123, status="in_progress")
-    plan_reference.load()
-    project.refresh_from_db()
-    assert (project.budget_executed_krw, project.status) == (123, "in_progress")
+        assert inst.name_ko
+        assert inst.name_en
+        assert inst.source
 
 
 def test_bad_reference_rows_name_file_line_and_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -68,22 +53,6 @@ def test_bad_reference_rows_name_file_line_and_field(tmp_path: Path, monkeypatch
     assert "institutions.csv:3: kind: unknown kind 'alien'" in messages
     assert any(m.startswith("institutions.csv:3: name_ko:") for m in messages)
     assert not Institution.objects.filter(code="OK").exists()  # nothing half-loaded
-
-
-def test_bad_project_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: None) -> None:
-    (tmp_path / "visions.csv").write_text(
-        (plan_reference.DATA / "visions.csv").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (tmp_path / "projects.csv").write_text(
-        "code,vision,institution,name_ko,name_en,budget_krw,quantity,unit,deadline,description_ko,source\n"
-        "X1,9,NOWHERE,이름,,-5,,,2021-13-01,,\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(plan_reference, "DATA", tmp_path)
-    with pytest.raises(ReferenceDataError) as info:
-        plan_reference.load()
-    fields = {(e.line, e.field) for e in info.value.errors}
-    assert fields == {(2, "vision"), (2, "institution"), (2, "budget_krw"), (2, "deadline")}
 
 
 def test_command_reports_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
