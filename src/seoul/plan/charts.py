@@ -44,8 +44,14 @@ def dashboard_charts(
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
             "y": {"field": "vision", "type": "nominal", "title": None, "axis": {"labelLimit": 220}},
-            "yOffset": {"field": "kind", "type": "nominal"},
-            "color": {"field": "kind", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+            "yOffset": {"field": "kind", "type": "nominal", "sort": [announced, registered, executed]},
+            "color": {
+                "field": "kind",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom"},
+                "scale": {"domain": [announced, registered, executed]},
+            },
         },
     }
     budget = {

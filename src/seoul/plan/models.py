@@ -58,6 +58,7 @@ class Project(models.Model):
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
     budget_executed_krw = models.BigIntegerField(default=0)
     source = models.TextField(blank=True)
+    verification = models.TextField(blank=True, help_text="how far the facts of an announced project are confirmed")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

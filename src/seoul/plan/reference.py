@@ -39,6 +39,7 @@ PROJECT_FIELDS = [
     "unit",
     "deadline",
     "description_ko",
+    "verification",
     "source",
 ]
 
@@ -113,6 +114,7 @@ def load() -> dict[str, int]:
                     "unit": p["unit"],
                     "deadline": p["deadline"],
                     "origin": Project.Origin.ANNOUNCED,
+                    "verification": p["verification"],
                     "source": p["source"],
                 },
             )

@@ -65,7 +65,9 @@ def progress_series(today: date) -> list[tuple[date, int, int]]:
         ExecutionReport(r.project.code, r.project.vision.code, r.reported_on, r.budget_executed_krw)
         for r in ProgressReport.objects.select_related("project__vision")
     ]
-    return execution_series(reports, today)
+    # The series runs to the latest report (not to today), so stale months add no flat tail.
+    until = min(today, max((r.reported_on for r in reports), default=today))
+    return execution_series(reports, until)
 
 
 def institution_names() -> dict[str, Institution]:

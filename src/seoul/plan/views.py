@@ -30,8 +30,16 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     board = selectors.dashboard(today)
     vision_list = list(selectors.visions())
     institutions = selectors.institution_names()
+    names = {p.code: p for p in selectors.projects()}
+    by_vision = {str(v.code): v for v in vision_list}
+    flags = []
+    for f in board.flags:
+        kind, _, key = f.subject.partition(":")
+        subject = names.get(key) if kind == "project" else by_vision.get(key)
+        flags.append({"flag": f, "subject": subject, "is_project": kind == "project"})
     return {
         "board": board,
+        "flags": flags,
         "visions": vision_list,
         "vision_rows": list(zip(vision_list, board.visions, strict=True)),
         "institutions": institutions,

@@ -58,8 +58,8 @@ def test_bad_project_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refer
         (plan_reference.DATA / "visions.csv").read_text(encoding="utf-8"), encoding="utf-8"
     )
     (tmp_path / "projects.csv").write_text(
-        "code,vision,institution,name_ko,name_en,budget_krw,quantity,unit,deadline,description_ko,source\n"
-        "X1,9,NOWHERE,이름,,-5,,,2021-13-01,,\n",
+        "code,vision,institution,name_ko,name_en,budget_krw,quantity,unit,deadline,description_ko,verification,source\n"
+        "X1,9,NOWHERE,이름,,-5,,,2021-13-01,,,\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(plan_reference, "DATA", tmp_path)
