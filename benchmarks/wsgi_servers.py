@@ -42,17 +42,39 @@ SERVERS = ("granian", "granian-bt4", "gunicorn")
 def server_command(name: str, port: int) -> list[str]:
     if name.startswith("granian"):
         extra = ["--blocking-threads", "4", "--backpressure", "16"] if name == "granian-bt4" else []
-        return [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1",
-                "--port", str(port), "--no-ws", "--log-level", "warning", *extra, "seoul.wsgi:application"]
-    return [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-            "seoul.wsgi:application"]
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            *extra,
+            "seoul.wsgi:application",
+        ]
+    return [
+        str(BIN / "gunicorn"),
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "seoul.wsgi:application",
+    ]
 
 
 def wait_ready(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:  # noqa: S310 - loopback
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
                 if r.status == 200:
                     return
         except OSError:
@@ -62,8 +84,17 @@ def wait_ready(port: int, timeout: float = 30) -> None:
 
 def wrk(port: int, path: str, seconds: int, connections: int) -> tuple[float, float]:
     out = subprocess.run(  # noqa: S603 - fixed command
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True,
+        [
+            shutil.which("wrk") or "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
@@ -84,8 +115,13 @@ def main() -> None:
         sys.exit("wrk is not installed: apt-get install wrk")
 
     var = Path(tempfile.mkdtemp(prefix="seoul-bench-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "seoul.settings", "SEOUL_VAR_DIR": str(var),
-           "SEOUL_DEBUG": "0", "SEOUL_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "seoul.settings",
+        "SEOUL_VAR_DIR": str(var),
+        "SEOUL_DEBUG": "0",
+        "SEOUL_LOG_LEVEL": "WARNING",
+    }
     env.pop("DATABASE_URL", None)
     seoul = str(BIN / "seoul")
     for cmd in (["manage", "migrate", "-v", "0"], ["load-reference"], ["demo-data", "--quiet-accounts"]):
@@ -119,8 +155,17 @@ def main() -> None:
             ratio = summary[f"{name}.{key}.rps"] / summary[f"gunicorn.{key}.rps"]
             summary[f"ratio.{key}.{name}_over_gunicorn"] = round(ratio, 2)
             print(f"{key:<14}{name + '/gunicorn':<22}{ratio:>4.2f}")
-    print(json.dumps({"benchmark": "wsgi_servers", "rounds": args.rounds, "seconds": args.seconds,
-                      "connections": args.connections, **summary}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "wsgi_servers",
+                "rounds": args.rounds,
+                "seconds": args.seconds,
+                "connections": args.connections,
+                **summary,
+            }
+        )
+    )
     shutil.rmtree(var, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """The ``seoul`` command: one entry point for the platform and every service.
 
-seoul run [--host H] [--port P]   migrate if needed, then serve (granian, WSGI)
+seoul run [--host H] [--port P]   migrate if needed, then serve (gunicorn, WSGI)
 seoul load-reference              load every app's reference data
 seoul demo-data                   demo accounts (printed) and demo data
 seoul createadmin USERNAME        a platform administrator
@@ -57,26 +57,17 @@ def main() -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="worker processes")
 @click.option("--no-migrate", is_flag=True, help="do not apply pending migrations first")
 def run(host: str, port: int, workers: int, no_migrate: bool) -> None:
-    """Apply pending migrations, then serve the platform with granian (WSGI)."""
+    """Apply pending migrations, then serve the platform with gunicorn (WSGI).
+
+    gunicorn, not granian: on this platform's pages it served as many requests with a much
+    lower 99th-percentile latency (docs/performance.md, benchmarks/wsgi_servers.py).
+    """
     _setup()
     if not no_migrate:
         _call("migrate", interactive=False, verbosity=0)
     click.echo(f"Serving the platform at http://{host}:{port}/ (Ctrl+C stops it)")
-    args = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-ws",
-        "seoul.wsgi:application",
-    ]
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers)]
+    args += ["--access-logfile", "-", "seoul.wsgi:application"]
     os.execv(sys.executable, args)  # noqa: S606 - fixed argument list, no shell
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger("seoul.audit")
 class CoreEvent(models.TextChoices):
     LOGIN_SUCCEEDED = "auth.login.succeeded", _("Sign-in succeeded")
     LOGIN_FAILED = "auth.login.failed", _("Sign-in failed")
-    LOGIN_LOCKED_OUT = "auth.login.locked_out", _("Sign-in locked out")
+    LOGIN_LOCKED_OUT = "auth.login.locked_out", _("Account locked after failed sign-ins")
     LOGOUT = "auth.logout", _("Signed out")
     ACCESS_DENIED = "authz.denied", _("Access refused")
     PERSONAL_DATA_VIEWED = "personal_data.viewed", _("Personal data viewed")

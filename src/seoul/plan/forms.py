@@ -43,7 +43,7 @@ class ProjectForm(forms.Form):
         data = super().clean() or {}
         name, unit = data.get("kpi_name"), data.get("kpi_unit")
         if name and not unit:
-            self.add_error("kpi_unit", _("Give the unit of the KPI (for example %, 건, 명)."))
+            self.add_error("kpi_unit", _("Give the unit of the KPI, for example percent or persons."))
         if (unit or data.get("kpi_target") is not None) and not name:
             self.add_error("kpi_name", _("Give the KPI a name, or leave its unit and target empty."))
         if data.get("quantity") is not None and not data.get("unit"):

@@ -5,7 +5,9 @@ Pure and typed: inputs are plain records built by ``selectors``; nothing here to
 Definitions (documented in docs/architecture.md):
 - *registered* projects are those in the register (named in the announcement or added by
   institution staff); *announced* figures are the five visions' published totals.
-- execution rate = budget executed / registered budget of the same projects (집행률);
+- execution rate = budget executed / registered budget, both over the projects that have a
+  registered budget (집행률); execution reported on projects without a budget is shown but
+  not rated;
   envelope use = registered budget / the vision's announced budget.
 """
 
@@ -53,12 +55,14 @@ class Summary:
     budget_announced_krw: int | None
     budget_registered_krw: int
     budget_executed_krw: int
+    # Executed amount of the projects that have a registered budget: the rate's numerator.
+    executed_of_budgeted_krw: int = 0
 
     @property
     def execution_rate(self) -> float | None:
         if self.budget_registered_krw <= 0:
             return None
-        return self.budget_executed_krw / self.budget_registered_krw
+        return self.executed_of_budgeted_krw / self.budget_registered_krw
 
     @property
     def envelope_use(self) -> float | None:
@@ -98,6 +102,7 @@ def _summarise(key: str, projects: Sequence[ProjectFacts], announced: VisionFigu
         budget_announced_krw=announced.budget_announced_krw if announced else None,
         budget_registered_krw=sum(p.budget_krw or 0 for p in projects),
         budget_executed_krw=sum(p.executed_krw for p in projects),
+        executed_of_budgeted_krw=sum(p.executed_krw for p in projects if p.budget_krw is not None),
     )
 
 
@@ -121,6 +126,7 @@ def compute_dashboard(visions: Iterable[VisionFigures], projects: Iterable[Proje
         budget_announced_krw=sum(v.budget_announced_krw for v in vision_list),
         budget_registered_krw=sum(s.budget_registered_krw for s in vision_summaries),
         budget_executed_krw=sum(s.budget_executed_krw for s in vision_summaries),
+        executed_of_budgeted_krw=sum(s.executed_of_budgeted_krw for s in vision_summaries),
     )
     return Dashboard(
         total, vision_summaries, institution_summaries, tuple(find_flags(vision_list, project_list, today))

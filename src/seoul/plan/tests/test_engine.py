@@ -45,6 +45,15 @@ def test_summaries_per_vision_institution_and_total() -> None:
     assert board.total.budget_executed_krw == 200
 
 
+def test_execution_rate_ignores_projects_without_budget() -> None:
+    board = compute_dashboard(
+        VISIONS, [project("a", budget=100, executed=50), project("b", budget=None, executed=900)], TODAY
+    )
+    assert board.visions[0].budget_executed_krw == 950
+    assert board.visions[0].execution_rate == 0.5
+    assert board.total.execution_rate == 0.5
+
+
 def test_vision_without_projects_still_listed() -> None:
     board = compute_dashboard(VISIONS, [], TODAY)
     assert [s.key for s in board.visions] == ["1", "2"]
