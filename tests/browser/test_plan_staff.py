@@ -46,10 +46,10 @@ def test_operator_registers_project_reports_progress_and_auditor_sees_it(
     assert page.url == f"{live_server.url}/plan/projects/new/"
     institution_options = page.locator("#id_institution option:not([value=''])")
     assert institution_options.count() == 1, "an operator registers for their own institution only"
-    assert institution_options.first.get_attribute("value") == str(operator.institution_id)
+    assert institution_options.first.get_attribute("value") == operator.institution.code
 
-    page.select_option("#id_vision", str(vision.pk))
-    page.select_option("#id_institution", str(operator.institution_id))
+    page.select_option("#id_vision", str(vision.code))
+    page.select_option("#id_institution", operator.institution.code)
     page.fill("#id_name_ko", NAME_KO)
     page.fill("#id_name_en", NAME_EN)
     page.fill("#id_description", "혼잡 역사 10곳에 공기정화 설비를 설치한다.")

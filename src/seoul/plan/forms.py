@@ -16,8 +16,13 @@ MAX_KRW = 10**15  # 1,000조 won: far above any city budget, below BigInteger li
 
 
 class ProjectForm(forms.Form):
-    vision = forms.ModelChoiceField(label=_("Vision"), queryset=Vision.objects.all(), empty_label=None)
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=Institution.objects.all())
+    # Choices are keyed by the stable codes (vision 1-5, institution codes), not database ids.
+    vision = forms.ModelChoiceField(
+        label=_("Vision"), queryset=Vision.objects.all(), empty_label=None, to_field_name="code"
+    )
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.all(), to_field_name="code"
+    )
     name_ko = forms.CharField(label=_("Project name (Korean)"), max_length=200)
     name_en = forms.CharField(label=_("Project name (English)"), max_length=200, required=False)
     description = forms.CharField(
@@ -37,7 +42,7 @@ class ProjectForm(forms.Form):
             # Operators register projects for their own institution only.
             field = self.fields["institution"]
             field.queryset = Institution.objects.filter(staff__pk=user.pk)  # type: ignore[attr-defined]
-            field.initial = user.institution_id
+            field.initial = user.institution.code if user.institution else None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

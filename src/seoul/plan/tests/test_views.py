@@ -38,7 +38,8 @@ def op_client(operator: User) -> Client:
 
 
 def form_for(user: User, **change: str) -> dict[str, str]:
-    return {**FORM, "institution": str(user.institution_id), **change}
+    assert user.institution is not None
+    return {**FORM, "institution": user.institution.code, **change}
 
 
 def test_public_page_shows_announced_totals_anonymously(reference: None) -> None:
@@ -82,7 +83,7 @@ def test_register_project_with_kpi(op_client: Client, operator: User) -> None:
         ({"name_ko": "", "budget_krw": "-5"}, ["name_ko", "budget_krw"]),
         ({"budget_krw": "12abc"}, ["budget_krw"]),
         ({"vision": "9"}, ["vision"]),
-        ({"institution": "999999"}, ["institution"]),
+        ({"institution": "NOWHERE"}, ["institution"]),
         ({"deadline": "2022-02-30"}, ["deadline"]),
         ({"kpi_unit": ""}, ["kpi_unit"]),
         ({"kpi_name": "", "kpi_target": "5"}, ["kpi_name"]),
@@ -105,10 +106,7 @@ def test_register_bad_input(op_client: Client, operator: User, change: dict[str,
 def test_operator_cannot_pick_another_institution(
     op_client: Client, operator: User, make_user: Callable[..., User]
 ) -> None:
-    from seoul.core.models import Institution
-
-    smc = Institution.objects.get(code="SMC")
-    response = op_client.post("/plan/projects/new/", form_for(operator, institution=str(smc.pk)))
+    response = op_client.post("/plan/projects/new/", form_for(operator, institution="SMC"))
     assert response.status_code == 400
     assert "institution" in response.context["form"].errors
 
