@@ -99,30 +99,31 @@ def _project_or_404(code: str) -> Project:
         raise Http404(code) from exc
 
 
+def _detail(request: HttpRequest, project: Project, status: int = 200, **forms: Any) -> HttpResponse:
+    """The project page; ``forms`` replaces a blank form with one that failed validation."""
+    user = request.user
+    ctx: dict[str, Any] = {
+        "project": project,
+        "editable": user.is_authenticated and actions.can_edit(user, project.institution_id),
+        "progress_form": ProgressForm(
+            initial={
+                "reported_on": _today(),
+                "status": project.status,
+                "budget_executed_krw": project.budget_executed_krw,
+            }
+        ),
+        "kpi_form": KpiValueForm(initial={"measured_on": _today()}),
+        "milestone_form": MilestoneForm(),
+        "today": _today(),
+        **forms,
+    }
+    return render(request, "plan/project_detail.html", ctx, status=status)
+
+
 @public
 @require_GET
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project_or_404(code)
-    user = request.user
-    editable = user.is_authenticated and actions.can_edit(user, project.institution_id)
-    return render(
-        request,
-        "plan/project_detail.html",
-        {
-            "project": project,
-            "editable": editable,
-            "progress_form": ProgressForm(
-                initial={
-                    "reported_on": _today(),
-                    "status": project.status,
-                    "budget_executed_krw": project.budget_executed_krw,
-                }
-            ),
-            "kpi_form": KpiValueForm(initial={"measured_on": _today()}),
-            "milestone_form": MilestoneForm(),
-            "today": _today(),
-        },
-    )
+    return _detail(request, _project_or_404(code))
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
@@ -169,19 +170,6 @@ def _editable_project(request: HttpRequest, code: str) -> Project:
     return project
 
 
-def _detail_with_errors(request: HttpRequest, project: Project, **forms: Any) -> HttpResponse:
-    ctx = {
-        "project": project,
-        "editable": True,
-        "progress_form": ProgressForm(initial={"reported_on": _today(), "status": project.status}),
-        "kpi_form": KpiValueForm(initial={"measured_on": _today()}),
-        "milestone_form": MilestoneForm(),
-        "today": _today(),
-    }
-    ctx.update(forms)
-    return render(request, "plan/project_detail.html", ctx, status=400)
-
-
 @require_role(Service.PLAN, Role.OPERATOR)
 @require_POST
 def report_progress(request: HttpRequest, code: str) -> HttpResponse:
@@ -199,7 +187,7 @@ def report_progress(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Progress recorded."))
         return redirect("plan:project", code=code)
-    return _detail_with_errors(request, project, progress_form=form)
+    return _detail(request, project, status=400, progress_form=form)
 
 
 @require_role(Service.PLAN, Role.OPERATOR)
@@ -216,7 +204,7 @@ def record_kpi_value(request: HttpRequest, code: str) -> HttpResponse:
             actions.record_kpi_value(request.user, kpi, form.cleaned_data["value"], form.cleaned_data["measured_on"])  # type: ignore[arg-type]
             messages.success(request, _("KPI value recorded."))
             return redirect("plan:project", code=code)
-    return _detail_with_errors(request, project, kpi_form=form)
+    return _detail(request, project, status=400, kpi_form=form)
 
 
 @require_role(Service.PLAN, Role.OPERATOR)
@@ -228,7 +216,7 @@ def add_milestone(request: HttpRequest, code: str) -> HttpResponse:
         actions.add_milestone(request.user, project, form.cleaned_data["title"], form.cleaned_data["due"])  # type: ignore[arg-type]
         messages.success(request, _("Milestone added."))
         return redirect("plan:project", code=code)
-    return _detail_with_errors(request, project, milestone_form=form)
+    return _detail(request, project, status=400, milestone_form=form)
 
 
 @require_role(Service.PLAN, Role.OPERATOR)
