@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "csp",
     "seoul.core",
     "seoul.plan",
+    "seoul.metro",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,7 @@ class Service(models.TextChoices):
 
     CORE = "core", _("Platform")
     PLAN = "plan", _("Plan dashboard")
+    METRO = "metro", _("Metro fares and gates")
 
 
 @dataclass(frozen=True)
