@@ -1,0 +1,1 @@
+"""Transactional state of the metro service (gate events, journeys, ledger): see actions.py."""
