@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
+from seoul.metro.api import router as metro_router
 from seoul.plan.api import router as plan_router
 
 api = NinjaAPI(
@@ -25,8 +26,12 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     field = getattr(exc, "field", None)
-    detail: object = [{"loc": ["body", field], "msg": str(exc), "type": "value_error"}] if field else str(exc)
+    detail: object = str(exc)
+    if field:
+        error = {"loc": getattr(exc, "loc", ["body", field]), "msg": str(exc), "type": "value_error"}
+        detail = [{**error, **getattr(exc, "extra", {})}]
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 api.add_router("/plan/", plan_router)
+api.add_router("/metro/", metro_router)

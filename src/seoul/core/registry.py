@@ -14,7 +14,12 @@ from types import ModuleType
 from django.apps import apps
 
 
+HOOKS = {"reference": "load", "demo": "load", "cli": "group"}
+
+
 def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:
+    """Each app's ``<app>.<name>`` module that defines the hook (a data folder of the same
+    name, importable as a namespace package, is not a hook)."""
     for config in apps.get_app_configs():
         if not config.name.startswith("seoul."):
             continue
@@ -24,4 +29,5 @@ def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:
             if exc.name != f"{config.name}.{name}":
                 raise
             continue
-        yield config.label, module
+        if hasattr(module, HOOKS[name]):
+            yield config.label, module

@@ -1,0 +1,62 @@
+"""JSON API of the metro service (mounted at /api/v1/metro/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from seoul.metro import selectors
+from seoul.metro.engine.fares import Category, FareError, Payment
+from seoul.metro.engine.network import UnknownStation
+
+router = Router(tags=["metro"])
+
+
+class FareQuery(Schema):
+    origin: str = Field(min_length=1, max_length=40)
+    destination: str = Field(min_length=1, max_length=40)
+    card: Category = Category.ADULT
+    payment: Payment = Payment.CARD
+    at: datetime | None = None
+    line: list[str] = Field(default_factory=list, max_length=5, description="separately charged lines used, e.g. SBD")
+
+
+class FareOut(Schema):
+    fare: int
+    distance_km: float
+    base: int
+    distance_surcharge: int
+    breakdown: dict[str, Any]
+
+
+def _error(field: str, msg: str, **extra: Any) -> HttpError:
+    err = HttpError(422, msg)
+    err.field = field  # type: ignore[attr-defined]
+    err.loc = ["query", field]  # type: ignore[attr-defined]
+    err.extra = extra  # type: ignore[attr-defined]
+    return err
+
+
+@router.get("/fare", response=FareOut, auth=None, summary="Fare of a subway journey")
+def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
+    at = q.at or timezone.now()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=selectors.tariffs_timezone())
+    try:
+        b = selectors.subway_fare(
+            q.origin, q.destination, category=q.card.value, payment=q.payment.value, at=at, lines=frozenset(q.line)
+        )
+    except UnknownStation as exc:
+        field = "origin" if exc.name == q.origin.strip() else "destination"
+        raise _error(field, f"{field}: {exc}", suggestions=exc.suggestions) from exc
+    except FareError as exc:
+        raise _error("at" if "in force" in str(exc) else "destination", str(exc)) from exc
+    d = b.as_dict()
+    return FareOut(
+        fare=b.fare, distance_km=b.distance_km, base=b.base, distance_surcharge=b.distance_surcharge, breakdown=d
+    )
