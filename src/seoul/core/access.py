@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 from seoul.core import audit
 from seoul.core.roles import ACCESS_ATTR, Access
@@ -103,6 +103,33 @@ class RoleAuth(SessionAuth):
             )
             raise HttpError(403, _("This operation needs the role %(role)s.") % {"role": self.access.describe()})
         return user
+
+
+class TokenRoleAuth(HttpBearer):
+    """django-ninja auth for machines: ``Authorization: Bearer st_...`` of an active token
+    whose staff account holds the service role. No CSRF (no cookies involved)."""
+
+    def __init__(self, service: str, role: str):
+        super().__init__()
+        self.access = Access("role", service=service, role=role)
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from django.utils import timezone
+
+        from seoul.core.actions import token_hash
+        from seoul.core.models import ApiToken
+
+        found = ApiToken.objects.select_related("user").filter(key_hash=token_hash(token), revoked_at=None).first()
+        if found is None or not found.user.is_active:
+            return None
+        if not found.user.has_role(self.access.service, self.access.role):
+            audit.record(
+                audit.CoreEvent.ACCESS_DENIED, actor=found.user, request=request, new={"needs": self.access.describe()}
+            )
+            raise HttpError(403, _("This operation needs the role %(role)s.") % {"role": self.access.describe()})
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
 
 
 # Reasons a person may give for opening personal data. The choice and the free text are both

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from seoul.core import audit
-from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.models import ApiToken, Institution, ServiceRole, User
 from seoul.core.roles import Role, Service
 
 
@@ -50,6 +53,27 @@ def create_staff(
             new={"kind": user.kind, "institution": institution.code},
         )
     return user
+
+
+def issue_token(actor: User | None, user: User, name: str) -> str:
+    """Create an API token for ``user``; returns the secret, which is not stored."""
+    if user.kind != User.Kind.STAFF or not user.is_active:
+        raise ValidationError("user: tokens are for active staff accounts")
+    secret = "st_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name[:100], prefix=secret[3:11], key_hash=token_hash(secret))
+        audit.record(
+            audit.CoreEvent.TOKEN_ISSUED,
+            actor=actor,
+            actor_label="" if actor else "system (cli)",
+            target=user,
+            new={"token": str(token)},
+        )
+    return secret
+
+
+def token_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def grant_role(actor: User | None, user: User, service: str, role: str) -> ServiceRole:

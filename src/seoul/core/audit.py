@@ -34,6 +34,7 @@ class CoreEvent(models.TextChoices):
     AUDIT_SEARCHED = "audit.searched", _("Audit log searched")
     USER_CREATED = "core.user.created", _("Account created")
     ROLE_GRANTED = "core.role.granted", _("Role granted")
+    TOKEN_ISSUED = "core.token.issued", _("API token issued")
     REFERENCE_LOADED = "core.reference.loaded", _("Reference data loaded")
 
 

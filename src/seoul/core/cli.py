@@ -54,6 +54,21 @@ def grant_role(username: str, spec: str) -> None:
     click.echo(f"{username}: {service}:{role}")
 
 
+@group.command("issue-token")
+@click.argument("username")
+@click.argument("name")
+def issue_token(username: str, name: str) -> None:
+    """Issue an API token for a staff account (e.g. a gate controller); printed once."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise click.ClickException(f"username: no account '{username}'")
+    try:
+        secret = actions.issue_token(None, user, name)
+    except ValidationError as exc:
+        raise click.ClickException("; ".join(exc.messages)) from exc
+    click.echo(secret)
+
+
 @group.command("list-staff")
 @click.option("--institution", default=None, help="only this institution code")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")

@@ -13,7 +13,6 @@ from types import ModuleType
 
 from django.apps import apps
 
-
 HOOKS = {"reference": "load", "demo": "load", "cli": "group"}
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from seoul.metro import selectors
+from seoul.core.access import TokenRoleAuth
+from seoul.core.roles import Role, Service
+from seoul.metro import actions, selectors
 from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
 
@@ -34,10 +37,10 @@ class FareOut(Schema):
     breakdown: dict[str, Any]
 
 
-def _error(field: str, msg: str, **extra: Any) -> HttpError:
+def _error(field: str, msg: str, where: str = "query", **extra: Any) -> HttpError:
     err = HttpError(422, msg)
     err.field = field  # type: ignore[attr-defined]
-    err.loc = ["query", field]  # type: ignore[attr-defined]
+    err.loc = [where, field]  # type: ignore[attr-defined]
     err.extra = extra  # type: ignore[attr-defined]
     return err
 
@@ -60,3 +63,27 @@ def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
     return FareOut(
         fare=b.fare, distance_km=b.distance_km, base=b.base, distance_surcharge=b.distance_surcharge, breakdown=d
     )
+
+
+gate_controller = TokenRoleAuth(Service.METRO, Role.OPERATOR)
+
+
+class EventBatch(Schema):
+    # Items are validated one by one in actions.ingest_events so that one bad item is
+    # reported with its index and field while the good ones are kept.
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=actions.MAX_BATCH)
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicates: int
+    rejected: list[dict[str, Any]]
+
+
+@router.post("/gate-events", response=IngestOut, auth=gate_controller, summary="Gate events from gate controllers")
+def ingest(request: HttpRequest, batch: EventBatch) -> IngestOut:
+    try:
+        result = actions.ingest_events(request.auth, batch.events)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise _error("events", "; ".join(exc.messages), where="body") from exc
+    return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)

@@ -5,3 +5,9 @@ class MetroConfig(AppConfig):
     name = "seoul.metro"
     label = "metro"
     verbose_name = "Seoul Metro tagless gates and fares"
+
+    def ready(self) -> None:
+        from seoul.core.audit import register_events
+        from seoul.metro.events import MetroEvent
+
+        register_events(MetroEvent)

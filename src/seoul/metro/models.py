@@ -1,1 +1,177 @@
-"""Transactional state of the metro service (gate events, journeys, ledger): see actions.py."""
+"""Transactional state of the metro service: gates, riders, gate events, journeys and the
+double-entry ledger. Writes go through ``actions``; journeys and ledger postings are derived
+from the accepted gate events (see ``engine/journeys.py`` and ``engine/ledger.py``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.crypto import EncryptedTextField
+
+
+class Gate(models.Model):
+    """A gate array at one line's station (reference data built from stations.csv)."""
+
+    code = models.CharField(max_length=32, unique=True)
+    station = models.CharField(max_length=60, db_index=True)
+    line = models.CharField(max_length=10)
+    lanes = models.PositiveSmallIntegerField(default=6)
+    tagless = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["line", "station"]
+
+    def __str__(self) -> str:
+        return f"{self.station} ({self.line}) {self.code}"
+
+
+class Rider(models.Model):
+    """An app account that rides. ``account`` is the opaque id the phone presents at gates."""
+
+    class Category(models.TextChoices):
+        ADULT = "adult", _("Adult")
+        YOUTH = "youth", _("Youth")
+        CHILD = "child", _("Child")
+        SENIOR = "senior", _("65 and over")
+        DISABLED = "disabled", _("Person with a disability")
+        MERIT = "merit", _("National merit")
+
+    account = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="rider"
+    )
+    category = models.CharField(max_length=10, choices=Category.choices, default=Category.ADULT)
+    # Card number of a linked payment card, encrypted at rest (personal data).
+    payment_card = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.account
+
+
+class RiderPass(models.Model):
+    """A monthly product (기후동행카드) that covers the rider's eligible journeys of a month."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="passes")
+    product = models.CharField(max_length=30, default="climate_card")
+    month = models.DateField(help_text="first day of the month covered")
+    price = models.PositiveIntegerField()
+    bought_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rider", "product", "month"], name="one_pass_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.product} {self.month:%Y-%m}"
+
+
+class GateEvent(models.Model):
+    """One entry or exit reported by a gate, accepted at most once by its event id."""
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entry")
+        EXIT = "exit", _("Exit")
+
+    class Source(models.TextChoices):
+        TAGLESS = "tagless", _("Tagless")
+        CARD = "card", _("Card tap")
+
+    event_id = models.CharField(max_length=64, unique=True)
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="events")
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    at = models.DateTimeField(db_index=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.TAGLESS)
+    lane = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["rider", "at"])]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class Journey(models.Model):
+    """A journey derived from gate events; rebuilt whenever the rider's events change."""
+
+    key = models.CharField(max_length=64, unique=True)
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="journeys")
+    status = models.CharField(max_length=24)
+    entry = models.ForeignKey(GateEvent, null=True, on_delete=models.PROTECT, related_name="+")
+    exit = models.ForeignKey(GateEvent, null=True, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(db_index=True)
+    fare = models.PositiveIntegerField(default=0)
+    charge = models.PositiveIntegerField(default=0)
+    breakdown = models.JSONField(default=dict)
+    superseded = models.BooleanField(default=False, help_text="no longer produced by the events (charge reversed)")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LedgerTransaction(models.Model):
+    """A balanced double-entry transaction; ``key`` makes posting it idempotent."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", _("Journey charge")
+        REFUND = "refund", _("Refund")
+        PASS = "pass", _("Pass purchase")
+
+    key = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="transactions")
+    journey_key = models.CharField(max_length=64, blank=True, db_index=True)
+    amount = models.IntegerField(help_text="what the rider is charged by this transaction (negative: returned)")
+    memo = models.CharField(max_length=200, blank=True)
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["posted_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LedgerEntry(models.Model):
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.CharField(max_length=40, db_index=True)
+    amount = models.IntegerField(help_text="debit positive, credit negative")
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount:+}"
+
+
+class Dispute(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        REFUNDED = "refunded", _("Refunded")
+        REJECTED = "rejected", _("Rejected")
+
+    journey = models.ForeignKey(Journey, on_delete=models.PROTECT, related_name="disputes")
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="disputes")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    refund = models.PositiveIntegerField(default=0)
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["journey"], condition=Q(status="open"), name="one_open_dispute_per_journey")
+        ]
+
+    def __str__(self) -> str:
+        return f"dispute {self.pk} on {self.journey}"

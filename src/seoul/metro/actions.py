@@ -1,0 +1,359 @@
+"""Every write of the metro service.
+
+Gate events are accepted at most once by event id; each accepted batch rebuilds the affected
+riders' journeys from all their events and reconciles the ledger (engine/ledger.py), under a
+per-rider row lock, so charges are exactly once whatever the arrival order or duplication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from seoul.core import audit
+from seoul.core.models import User
+from seoul.metro import selectors
+from seoul.metro.engine.fares import KST, FareError, SubwayTrip, price_subway
+from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys
+from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
+from seoul.metro.events import MetroEvent
+from seoul.metro.models import Dispute, Gate, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, RiderPass
+
+log = logging.getLogger("seoul.metro")
+
+MAX_BATCH = 5000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+EARLIEST = datetime(2015, 6, 27, tzinfo=KST)
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    riders: set[int] = field(default_factory=set)
+
+
+def _content_hash(item: Mapping[str, Any]) -> str:
+    keep = {k: item.get(k) for k in ("gate", "rider", "kind", "at", "source", "lane")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _parse_at(value: Any) -> datetime:
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if at.tzinfo is None:
+        raise ValueError("needs a time zone offset, e.g. 2026-11-25T08:10:00+09:00")
+    return at
+
+
+def ingest_events(
+    actor: User | None, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
+) -> IngestResult:
+    """Accept new gate events; report each bad item (index, event id, field, reason).
+
+    Good items are stored even when others in the batch are bad; an event id seen before with
+    the same content is a harmless duplicate, with different content it is rejected.
+    """
+    now = now or timezone.now()
+    result = IngestResult()
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"events": f"at most {MAX_BATCH} events per batch (got {len(items)})"})
+    gates = {g.code: g for g in Gate.objects.filter(code__in={str(i.get("gate")) for i in items})}
+    riders = {r.account: r for r in Rider.objects.filter(account__in={str(i.get("rider")) for i in items})}
+    ids = [str(i.get("event_id", "")) for i in items]
+    known = dict(GateEvent.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
+    fresh: dict[str, GateEvent] = {}
+
+    def reject(index: int, event_id: str, field_name: str, reason: str) -> None:
+        result.rejected.append({"index": index, "event_id": event_id, "field": field_name, "reason": reason})
+
+    for index, item in enumerate(items):
+        event_id = str(item.get("event_id", "")).strip()
+        if not event_id or len(event_id) > 64:
+            reject(index, event_id, "event_id", "required, at most 64 characters")
+            continue
+        digest = _content_hash(item)
+        seen = known.get(event_id) or (fresh[event_id].content_hash if event_id in fresh else None)
+        if seen is not None:
+            if seen == digest:
+                result.duplicates += 1
+            else:
+                reject(index, event_id, "event_id", "already received with different content")
+            continue
+        gate = gates.get(str(item.get("gate")))
+        if gate is None:
+            reject(index, event_id, "gate", f"unknown gate '{item.get('gate')}'")
+            continue
+        rider = riders.get(str(item.get("rider")))
+        if rider is None:
+            reject(index, event_id, "rider", f"unknown rider account '{item.get('rider')}'")
+            continue
+        kind = item.get("kind")
+        if kind not in GateEvent.Kind.values:
+            reject(index, event_id, "kind", "must be 'entry' or 'exit'")
+            continue
+        try:
+            at = _parse_at(item.get("at"))
+        except (TypeError, ValueError) as exc:
+            reject(index, event_id, "at", f"not an ISO date-time with offset ({exc})")
+            continue
+        if at > now + FUTURE_TOLERANCE:
+            reject(index, event_id, "at", "more than 5 minutes in the future")
+            continue
+        if at < EARLIEST:
+            reject(index, event_id, "at", "before the earliest tariff (2015-06-27)")
+            continue
+        source = item.get("source", GateEvent.Source.TAGLESS)
+        if source not in GateEvent.Source.values:
+            reject(index, event_id, "source", "must be 'tagless' or 'card'")
+            continue
+        lane = item.get("lane")
+        if lane is not None and (not isinstance(lane, int) or not 0 <= lane < 100):
+            reject(index, event_id, "lane", "a whole number from 0 to 99")
+            continue
+        fresh[event_id] = GateEvent(
+            event_id=event_id, gate=gate, rider=rider, kind=kind, at=at, source=source, lane=lane, content_hash=digest
+        )
+    with transaction.atomic():
+        GateEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+        # Another batch may have stored some of these ids in the meantime: compare contents.
+        stored = dict(GateEvent.objects.filter(event_id__in=fresh).values_list("event_id", "content_hash"))
+        for event_id, event in fresh.items():
+            if stored.get(event_id) == event.content_hash:
+                result.accepted += 1
+                result.riders.add(event.rider_id)
+            else:
+                reject(ids.index(event_id), event_id, "event_id", "already received with different content")
+        audit.record(
+            MetroEvent.EVENTS_INGESTED,
+            actor=actor,
+            new={"accepted": result.accepted, "duplicates": result.duplicates, "rejected": len(result.rejected)},
+        )
+    if result.rejected:
+        log.warning("gate events rejected: %s", result.rejected[:20])
+    for rider_id in sorted(result.riders):
+        rebuild_rider(rider_id, now=now)
+    return result
+
+
+@lru_cache(maxsize=4096)
+def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
+    """The highest fare from (or to) ``station``: charged for an incomplete journey."""
+    net, tariffs = selectors.network(), selectors.tariffs()
+    row = net.integrated[net.station(station)]
+    reachable = [(int(m), net.names[i]) for i, m in enumerate(row) if m < 10**15]
+    _, farthest = max(reachable)
+    at = datetime(on.year, on.month, on.day, 12, tzinfo=KST)
+    return price_subway(net, tariffs, SubwayTrip(station, farthest), category=category, at=at).fare, farthest
+
+
+def _price(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | None:
+    net, tariffs = selectors.network(), selectors.tariffs()
+    if draft.status == Status.IN_PROGRESS:
+        return None
+    if draft.status == Status.COMPLETE:
+        assert draft.entry is not None and draft.exit is not None  # noqa: S101
+        lines = frozenset({draft.entry.line, draft.exit.line}) & tariffs.separately_charged_lines
+        b = price_subway(
+            net,
+            tariffs,
+            SubwayTrip(draft.entry.station, draft.exit.station, lines),
+            category=rider.category,
+            at=draft.entry.at,
+        )
+        return b.fare, b.as_dict()
+    tap = draft.entry or draft.exit
+    assert tap is not None  # noqa: S101
+    fare, farthest = maximum_fare(tap.station, rider.category, tap.at.astimezone(KST).date())
+    return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare}
+
+
+def _local_day(at: datetime) -> tuple[int, int, int]:
+    d = at.astimezone(KST).date()
+    return (d.year, d.month, d.day)
+
+
+def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, int]:
+    """Recompute the rider's journeys from all their events and post the ledger differences."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rider = Rider.objects.select_for_update().get(pk=rider_id)
+        events = list(GateEvent.objects.filter(rider=rider).select_related("gate"))
+        by_id = {e.event_id: e for e in events}
+        taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at) for e in events]
+        drafts = build_journeys(taps, now)
+        priced = []
+        for draft in drafts:
+            try:
+                p = _price(draft, rider)
+            except FareError as exc:
+                log.warning("journey %s of rider %s cannot be priced: %s", draft.key, rider.account, exc)
+                p = (0, {"error": str(exc)})
+            if p is not None:
+                priced.append((draft, p[0], p[1]))
+        pass_months = {(m.year, m.month) for m in rider.passes.values_list("month", flat=True)}
+        covered = []
+        for draft, fare, breakdown in priced:
+            d = _local_day(draft.started_at)
+            uses_separate = bool(breakdown.get("separate_surcharges"))
+            if (d[0], d[1]) in pass_months and not uses_separate and draft.status == Status.COMPLETE:
+                covered.append((draft, 0, {**breakdown, "covered_by": "climate_card", "fare_without_pass": fare}))
+            else:
+                covered.append((draft, fare, breakdown))
+        charged = apply_caps(
+            covered,
+            daily_cap=getattr(settings, "SEOUL_METRO_DAILY_CAP", None),
+            monthly_cap=getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None),
+            local_day=_local_day,
+        )
+        desired: dict[str, int] = {}
+        seen_keys = set()
+        for c in charged:
+            draft = c.draft
+            seen_keys.add(draft.key)
+            fare = int(c.breakdown.get("fare_without_pass", c.fare))  # type: ignore[call-overload]
+            Journey.objects.update_or_create(
+                key=draft.key,
+                defaults={
+                    "rider": rider,
+                    "status": draft.status,
+                    "entry": by_id.get(draft.entry.event_id) if draft.entry else None,
+                    "exit": by_id.get(draft.exit.event_id) if draft.exit else None,
+                    "started_at": draft.started_at,
+                    "fare": fare,
+                    "charge": c.charge,
+                    "breakdown": c.breakdown,
+                    "superseded": False,
+                },
+            )
+            desired[draft.key] = c.charge
+        # Journeys that the events no longer produce: their charges are reversed to zero.
+        Journey.objects.filter(rider=rider).exclude(key__in=seen_keys).update(superseded=True, charge=0)
+        charges = LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE)
+        posted = {r["journey_key"]: r["total"] for r in charges.values("journey_key").annotate(total=Sum("amount"))}
+        revision = {r["journey_key"]: r["n"] for r in charges.values("journey_key").annotate(n=Count("id"))}
+        postings = reconcile(f"{RIDER}:{rider.account}", desired, posted, revision)
+        for posting in postings:
+            txn = LedgerTransaction.objects.create(
+                key=posting.key,
+                kind=LedgerTransaction.Kind.CHARGE,
+                rider=rider,
+                journey_key=posting.journey,
+                amount=posting.amount,
+                memo="journey charge" if posting.amount > 0 else "journey charge corrected",
+            )
+            LedgerEntry.objects.bulk_create(
+                LedgerEntry(transaction=txn, account=a, amount=m) for a, m in posting.entries
+            )
+        if postings:
+            audit.record(
+                MetroEvent.JOURNEYS_CHARGED,
+                target=rider,
+                new={"postings": [{"key": p.key, "amount": p.amount} for p in postings]},
+                service="metro",
+            )
+    return {"journeys": len(desired), "postings": len(postings)}
+
+
+def open_dispute(user: User, journey: Journey, reason: str) -> Dispute:
+    rider = getattr(user, "rider", None)
+    if rider is None or journey.rider_id != rider.pk:
+        raise PermissionDenied("riders dispute only their own journeys")
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": "Describe what went wrong in at least 5 characters."})
+    with transaction.atomic():
+        if journey.disputes.filter(status=Dispute.Status.OPEN).exists():
+            raise ValidationError({"reason": "This journey already has an open dispute."})
+        dispute = Dispute.objects.create(journey=journey, rider=rider, reason=reason[:2000])
+        audit.record(
+            MetroEvent.DISPUTE_OPENED, actor=user, target=journey, new={"dispute": dispute.pk, "reason": reason[:200]}
+        )
+    return dispute
+
+
+def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: str) -> Dispute:
+    """Refund up to what the journey was charged (less earlier refunds), or reject. Audited."""
+    with transaction.atomic():
+        dispute = Dispute.objects.select_for_update().select_related("journey", "rider").get(pk=dispute.pk)
+        if dispute.status != Dispute.Status.OPEN:
+            raise ValidationError({"dispute": "This dispute is already resolved."})
+        refunded = (
+            LedgerTransaction.objects.filter(
+                journey_key=dispute.journey.key, kind=LedgerTransaction.Kind.REFUND
+            ).aggregate(s=Sum("amount"))["s"]
+            or 0
+        )
+        room = dispute.journey.charge + refunded  # refunds are negative amounts
+        if refund < 0 or refund > room:
+            raise ValidationError({"refund": f"The refund must be between 0 and {room} won."})
+        if len(resolution.strip()) < 5:
+            raise ValidationError({"resolution": "Explain the decision in at least 5 characters."})
+        if refund:
+            txn = LedgerTransaction.objects.create(
+                key=f"refund:dispute:{dispute.pk}",
+                kind=LedgerTransaction.Kind.REFUND,
+                rider=dispute.rider,
+                journey_key=dispute.journey.key,
+                amount=-refund,
+                memo=f"refund for dispute {dispute.pk}",
+            )
+            LedgerEntry.objects.bulk_create(
+                [
+                    LedgerEntry(transaction=txn, account=f"{RIDER}:{dispute.rider.account}", amount=-refund),
+                    LedgerEntry(transaction=txn, account=REFUNDS, amount=refund),
+                ]
+            )
+        dispute.status = Dispute.Status.REFUNDED if refund else Dispute.Status.REJECTED
+        dispute.refund = refund
+        dispute.resolution = resolution.strip()[:2000]
+        dispute.resolved_by = staff
+        dispute.resolved_at = timezone.now()
+        dispute.save()
+        audit.record(
+            MetroEvent.DISPUTE_RESOLVED,
+            actor=staff,
+            target=dispute.journey,
+            old={"status": Dispute.Status.OPEN},
+            new={"status": dispute.status, "refund": refund, "dispute": dispute.pk},
+        )
+    return dispute
+
+
+def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
+    product = selectors.tariffs().raw["products"]["climate_card"]
+    first = month.replace(day=1)
+    with transaction.atomic():
+        bought, created = RiderPass.objects.get_or_create(
+            rider=rider, product="climate_card", month=first, defaults={"price": product["price"]}
+        )
+        if created:
+            txn = LedgerTransaction.objects.create(
+                key=f"pass:{rider.account}:{first:%Y-%m}",
+                kind=LedgerTransaction.Kind.PASS,
+                rider=rider,
+                amount=product["price"],
+                memo=f"{product['name_ko']} {first:%Y-%m}",
+            )
+            LedgerEntry.objects.bulk_create(
+                [
+                    LedgerEntry(transaction=txn, account=f"{RIDER}:{rider.account}", amount=product["price"]),
+                    LedgerEntry(transaction=txn, account="revenue:passes", amount=-product["price"]),
+                ]
+            )
+            audit.record(MetroEvent.PASS_BOUGHT, actor=user, target=rider, new={"month": f"{first:%Y-%m}"})
+    if created:
+        rebuild_rider(rider.pk)
+    return bought

@@ -1,0 +1,112 @@
+"""From gate taps to journeys, and from journeys to charges, as pure functions of the set
+of taps: the same taps in any order, with any duplicates, give the same journeys.
+
+Policy (docs/metro-journeys.md):
+- Taps are ordered by (time, event id). An entry opens a journey; the next exit within the
+  5-hour maximum closes it. A second entry while one is open leaves the first incomplete.
+- Entry with no exit: once 5 hours have passed (against the processing clock ``now``) it is
+  *incomplete*, charged the maximum fare from that station, and can be disputed; if the exit
+  arrives later the journey is rebuilt and the correct fare replaces the maximum.
+- Exit with no entry: *incomplete*, charged the maximum fare to that station.
+- An entry younger than 5 hours with no exit is *in progress* and not charged yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+MAX_JOURNEY = timedelta(hours=5)
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    IN_PROGRESS = "in_progress"
+    NO_EXIT = "incomplete_no_exit"
+    NO_ENTRY = "incomplete_no_entry"
+
+
+@dataclass(frozen=True)
+class Tap:
+    event_id: str
+    kind: str  # "entry" | "exit"
+    station: str
+    line: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class JourneyDraft:
+    key: str
+    status: Status
+    entry: Tap | None
+    exit: Tap | None
+
+    @property
+    def started_at(self) -> datetime:
+        tap = self.entry or self.exit
+        assert tap is not None  # noqa: S101 - a draft always has one tap
+        return tap.at
+
+
+def build_journeys(taps: Iterable[Tap], now: datetime, max_journey: timedelta = MAX_JOURNEY) -> list[JourneyDraft]:
+    unique = {t.event_id: t for t in taps}
+    ordered = sorted(unique.values(), key=lambda t: (t.at, t.event_id))
+    out: list[JourneyDraft] = []
+    open_entry: Tap | None = None
+    for tap in ordered:
+        if tap.kind == "entry":
+            if open_entry is not None:
+                out.append(JourneyDraft(open_entry.event_id, Status.NO_EXIT, open_entry, None))
+            open_entry = tap
+        elif tap.kind == "exit":
+            if open_entry is not None and tap.at - open_entry.at <= max_journey:
+                out.append(JourneyDraft(open_entry.event_id, Status.COMPLETE, open_entry, tap))
+                open_entry = None
+            else:
+                if open_entry is not None:
+                    out.append(JourneyDraft(open_entry.event_id, Status.NO_EXIT, open_entry, None))
+                    open_entry = None
+                out.append(JourneyDraft(tap.event_id, Status.NO_ENTRY, None, tap))
+        else:
+            raise ValueError(f"tap {tap.event_id}: unknown kind '{tap.kind}'")
+    if open_entry is not None:
+        status = Status.NO_EXIT if now - open_entry.at > max_journey else Status.IN_PROGRESS
+        out.append(JourneyDraft(open_entry.event_id, status, open_entry, None))
+    return out
+
+
+@dataclass(frozen=True)
+class Priced:
+    draft: JourneyDraft
+    fare: int  # before caps
+    charge: int  # after caps and passes
+    breakdown: dict[str, object]
+
+
+def apply_caps(
+    priced: Iterable[tuple[JourneyDraft, int, dict[str, object]]],
+    *,
+    daily_cap: int | None,
+    monthly_cap: int | None,
+    local_day: Callable[[datetime], tuple[int, int, int]],
+) -> list[Priced]:
+    """Charge journeys in time order so that no (local) day or month exceeds its cap."""
+    out: list[Priced] = []
+    by_day: dict[tuple[int, int, int], int] = {}
+    by_month: dict[tuple[int, int], int] = {}
+    for draft, fare, breakdown in sorted(priced, key=lambda p: (p[0].started_at, p[0].key)):
+        day = local_day(draft.started_at)
+        month = day[:2]
+        room = fare
+        if daily_cap is not None:
+            room = min(room, max(0, daily_cap - by_day.get(day, 0)))
+        if monthly_cap is not None:
+            room = min(room, max(0, monthly_cap - by_month.get((month[0], month[1]), 0)))
+        by_day[day] = by_day.get(day, 0) + room
+        by_month[(month[0], month[1])] = by_month.get((month[0], month[1]), 0) + room
+        capped = {**breakdown, "cap_reduction": fare - room} if room != fare else breakdown
+        out.append(Priced(draft, fare, room, capped))
+    return out

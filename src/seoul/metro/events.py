@@ -1,0 +1,11 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MetroEvent(models.TextChoices):
+    EVENTS_INGESTED = "metro.events.ingested", _("Gate events received")
+    JOURNEYS_CHARGED = "metro.journeys.charged", _("Journey charges posted")
+    DISPUTE_OPENED = "metro.dispute.opened", _("Fare dispute opened")
+    DISPUTE_RESOLVED = "metro.dispute.resolved", _("Fare dispute resolved")
+    PASS_BOUGHT = "metro.pass.bought", _("Pass bought")
+    RIDER_VIEWED = "metro.rider.viewed", _("Rider journeys viewed")
