@@ -5,6 +5,7 @@ from seoul.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("plan/", include("seoul.plan.urls")),
+    path("metro/", include("seoul.metro.urls")),
     path("", include("seoul.core.urls")),
 ]
 

@@ -55,7 +55,14 @@ ACCOUNTS = [
         {Service.CORE: Role.ADMIN, Service.PLAN: Role.VIEWER},
         "City auditor: searches the whole audit log",
     ),
-    ("citizen", User.Kind.CITIZEN, None, {}, "A citizen"),
+    (
+        "metro.staff",
+        User.Kind.STAFF,
+        "SEOUL_METRO",
+        {Service.METRO: Role.APPROVER},
+        "Seoul Metro fare staff: resolves disputes, sees revenue and gate health",
+    ),
+    ("citizen", User.Kind.CITIZEN, None, {}, "A citizen who rides the metro with the app"),
 ]
 
 

@@ -29,7 +29,17 @@ from seoul.metro.engine.fares import KST, FareError, SubwayTrip, price_subway
 from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
 from seoul.metro.events import MetroEvent
-from seoul.metro.models import Dispute, Gate, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, RiderPass
+from seoul.metro.models import (
+    Dispute,
+    FlaggedPassage,
+    Gate,
+    GateEvent,
+    Journey,
+    LedgerEntry,
+    LedgerTransaction,
+    Rider,
+    RiderPass,
+)
 
 log = logging.getLogger("seoul.metro")
 
@@ -96,13 +106,31 @@ def ingest_events(
         if gate is None:
             reject(index, event_id, "gate", f"unknown gate '{item.get('gate')}'")
             continue
+        if item.get("kind") == "flagged":
+            try:
+                flag_at = _parse_at(item.get("at"))
+            except (TypeError, ValueError) as exc:
+                reject(index, event_id, "at", f"not an ISO date-time with offset ({exc})")
+                continue
+            reason = str(item.get("reason", "")).strip()[:40]
+            if not reason:
+                reject(index, event_id, "reason", "a flagged passage needs the detector's reason")
+                continue
+            _, created = FlaggedPassage.objects.get_or_create(
+                event_id=event_id, defaults={"gate": gate, "at": flag_at, "lane": item.get("lane"), "reason": reason}
+            )
+            if created:
+                result.accepted += 1
+            else:
+                result.duplicates += 1
+            continue
         rider = riders.get(str(item.get("rider")))
         if rider is None:
             reject(index, event_id, "rider", f"unknown rider account '{item.get('rider')}'")
             continue
         kind = item.get("kind")
         if kind not in GateEvent.Kind.values:
-            reject(index, event_id, "kind", "must be 'entry' or 'exit'")
+            reject(index, event_id, "kind", "must be 'entry', 'exit' or 'flagged'")
             continue
         try:
             at = _parse_at(item.get("at"))

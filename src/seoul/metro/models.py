@@ -96,12 +96,32 @@ class GateEvent(models.Model):
         return self.event_id
 
 
+class FlaggedPassage(models.Model):
+    """A passage the tagless detector refused to attribute (sent to fallback, never charged)."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="flags")
+    at = models.DateTimeField(db_index=True)
+    lane = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=40)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.gate.code} {self.reason}"
+
+
 class Journey(models.Model):
     """A journey derived from gate events; rebuilt whenever the rider's events change."""
 
+    class Status(models.TextChoices):
+        COMPLETE = "complete", _("Complete")
+        IN_PROGRESS = "in_progress", _("In progress")
+        NO_EXIT = "incomplete_no_exit", _("No exit recorded")
+        NO_ENTRY = "incomplete_no_entry", _("No entry recorded")
+
     key = models.CharField(max_length=64, unique=True)
     rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="journeys")
-    status = models.CharField(max_length=24)
+    status = models.CharField(max_length=24, choices=Status.choices)
     entry = models.ForeignKey(GateEvent, null=True, on_delete=models.PROTECT, related_name="+")
     exit = models.ForeignKey(GateEvent, null=True, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField(db_index=True)
@@ -115,6 +135,10 @@ class Journey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def has_open_dispute(self) -> bool:
+        return any(d.status == Dispute.Status.OPEN for d in self.disputes.all())
 
 
 class LedgerTransaction(models.Model):

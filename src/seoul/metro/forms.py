@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seoul.metro.engine.fares import KST
+from seoul.metro.models import Rider
+
+
+class FareForm(forms.Form):
+    origin = forms.CharField(
+        label=_("From station"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "stations", "autocomplete": "off"}),
+    )
+    destination = forms.CharField(
+        label=_("To station"), max_length=40, widget=forms.TextInput(attrs={"list": "stations", "autocomplete": "off"})
+    )
+    card = forms.ChoiceField(label=_("Rider"), choices=Rider.Category.choices, initial="adult")
+    payment = forms.ChoiceField(
+        label=_("Payment"),
+        choices=[("card", _("Transport card")), ("cash", _("Single-journey ticket"))],
+        initial="card",
+    )
+    at = forms.DateTimeField(
+        label=_("Boarding time"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    sinbundang = forms.BooleanField(label=_("The journey uses the Sinbundang line"), required=False)
+
+    def boarding(self) -> datetime:
+        at: datetime | None = self.cleaned_data.get("at")
+        if at is None:
+            return timezone.now()
+        return at if at.tzinfo else at.replace(tzinfo=KST)
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What went wrong?"), min_length=5, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResolveForm(forms.Form):
+    refund = forms.IntegerField(label=_("Refund (won)"), min_value=0, max_value=1_000_000)
+    resolution = forms.CharField(
+        label=_("Decision and reason"), min_length=5, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )

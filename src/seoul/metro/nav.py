@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.roles import Role, Service
+
+
+def items(user: Any) -> list[tuple[Any, str]]:
+    out: list[tuple[Any, str]] = [(_("Metro fares"), reverse("metro:fare"))]
+    if user is None or not user.is_authenticated:
+        return out
+    if hasattr(user, "rider"):
+        out.append((_("My journeys"), reverse("metro:my_journeys")))
+    if user.has_role(Service.METRO, Role.APPROVER):
+        out.append((_("Fare disputes"), reverse("metro:disputes")))
+    if user.has_role(Service.METRO, Role.VIEWER):
+        out.append((_("Metro operations"), reverse("metro:operations")))
+    return out

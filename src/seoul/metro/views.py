@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from seoul.core import audit
+from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
+from seoul.core.roles import Role, Service
+from seoul.metro import actions, selectors
+from seoul.metro.engine.fares import FareError
+from seoul.metro.engine.network import UnknownStation
+from seoul.metro.events import MetroEvent
+from seoul.metro.forms import DisputeForm, FareForm, ResolveForm
+from seoul.metro.models import Dispute, Journey
+
+
+@public
+@require_GET
+def fare(request: HttpRequest) -> HttpResponse:
+    """Fare calculator for everyone: the same engine as the gates, with its breakdown."""
+    form = FareForm(request.GET or None)
+    result = None
+    if request.GET and form.is_valid():
+        d = form.cleaned_data
+        lines = frozenset({"SBD"}) if d["sinbundang"] else frozenset()
+        try:
+            result = selectors.subway_fare(
+                d["origin"], d["destination"], category=d["card"], payment=d["payment"], at=form.boarding(), lines=lines
+            )
+        except UnknownStation as exc:
+            field = "origin" if exc.name == d["origin"].strip() else "destination"
+            form.add_error(
+                field, _("Unknown station. Did you mean: %(names)s?") % {"names": ", ".join(exc.suggestions)}
+            )
+        except FareError as exc:
+            form.add_error("at", str(exc))
+    return render(
+        request,
+        "metro/fare.html",
+        {"form": form, "result": result, "stations": selectors.network().names},
+        status=400 if form.errors else 200,
+    )
+
+
+def _rider_or_404(request: HttpRequest) -> Any:
+    rider = getattr(request.user, "rider", None)
+    if rider is None:
+        raise Http404(_("This account has no metro rider profile."))
+    return rider
+
+
+@signed_in
+@require_GET
+def my_journeys(request: HttpRequest) -> HttpResponse:
+    rider = _rider_or_404(request)
+    journeys = list(selectors.rider_journeys(rider.pk)[:200])
+    audit.record(MetroEvent.RIDER_VIEWED, request=request, target=rider, reason="own account", service="metro")
+    return render(
+        request,
+        "metro/my_journeys.html",
+        {
+            "rider": rider,
+            "journeys": journeys,
+            "balance": selectors.rider_balance(rider.account),
+            "form": DisputeForm(),
+        },
+    )
+
+
+@signed_in
+@require_POST
+def dispute(request: HttpRequest, key: str) -> HttpResponse:
+    rider = _rider_or_404(request)
+    journey = get_object_or_404(Journey, key=key, rider=rider)
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.open_dispute(request.user, journey, form.cleaned_data["reason"])  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages)
+        else:
+            messages.success(request, _("Your dispute was sent. Staff will review it."))
+            return redirect("metro:my_journeys")
+    journeys = list(selectors.rider_journeys(rider.pk)[:200])
+    return render(
+        request,
+        "metro/my_journeys.html",
+        {
+            "rider": rider,
+            "journeys": journeys,
+            "balance": selectors.rider_balance(rider.account),
+            "form": form,
+            "failed": key,
+        },
+        status=400,
+    )
+
+
+@require_role(Service.METRO, Role.APPROVER)
+@require_GET
+def disputes(request: HttpRequest) -> HttpResponse:
+    return render(request, "metro/disputes.html", {"disputes": selectors.open_disputes()})
+
+
+@require_role(Service.METRO, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        Dispute.objects.select_related("journey__entry__gate", "journey__exit__gate", "rider"), pk=pk
+    )
+    form = ResolveForm(request.POST or None, initial={"refund": item.journey.charge})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.resolve_dispute(
+                    request.user, item, refund=form.cleaned_data["refund"], resolution=form.cleaned_data["resolution"]
+                )  # type: ignore[arg-type]
+            except ValidationError as exc:
+                for field, errs in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                messages.success(request, _("Dispute resolved."))
+                return redirect("metro:disputes")
+        status = 400
+    else:
+        reason = personal_data_reason(request)
+        if reason is None:
+            return ask_reason(request, _("Fare dispute"))
+        audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=reason, service="metro")
+        status = 200
+    history = list(selectors.rider_journeys(item.rider_id)[:20])
+    return render(
+        request, "metro/dispute_detail.html", {"dispute": item, "form": form, "history": history}, status=status
+    )
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def operations(request: HttpRequest) -> HttpResponse:
+    try:
+        days = max(1, min(31, int(request.GET.get("days", "7"))))
+    except ValueError:
+        days = 7
+    now = timezone.now()
+    data = selectors.revenue(days, timezone.localdate())
+    chart = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _("Charged revenue per day"),
+        "width": "container",
+        "height": 200,
+        "data": {"values": [{"day": r["day"].isoformat(), "won": r["won"] or 0} for r in data["by_day"]]},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "x": {"field": "day", "type": "temporal", "timeUnit": "yearmonthdate", "title": None},
+            "y": {"field": "won", "type": "quantitative", "title": _("Won")},
+        },
+    }
+    return render(
+        request,
+        "metro/operations.html",
+        {"days": days, "revenue": data, "gates": selectors.gate_health(24, now), "chart": chart},
+    )
