@@ -95,6 +95,27 @@ def createadmin(username: str, password_stdin: bool) -> None:
     _call("createadmin", username, password_stdin=password_stdin)
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="only count what would be destroyed")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def retention(dry_run: bool, as_json: bool) -> None:
+    """Destroy personal data past its retention period (each app's policies); audited."""
+    import json
+
+    _setup()
+    from seoul.core import retention as core_retention
+
+    report = core_retention.run(dry_run=dry_run)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    for row in report:
+        what = row.get("would_delete", row.get("deleted"))
+        click.echo(
+            f"{row['app']}.{row['policy']}: before {row['cutoff']}: {'would delete' if dry_run else 'deleted'} {what}"
+        )
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:

@@ -36,6 +36,7 @@ class CoreEvent(models.TextChoices):
     ROLE_GRANTED = "core.role.granted", _("Role granted")
     TOKEN_ISSUED = "core.token.issued", _("API token issued")
     REFERENCE_LOADED = "core.reference.loaded", _("Reference data loaded")
+    DATA_DESTROYED = "core.data.destroyed", _("Personal data destroyed (retention)")
 
 
 _EVENT_TYPES: dict[str, Any] = {}

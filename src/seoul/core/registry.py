@@ -13,7 +13,7 @@ from types import ModuleType
 
 from django.apps import apps
 
-HOOKS = {"reference": "load", "demo": "load", "cli": "group", "nav": "items"}
+HOOKS = {"reference": "load", "demo": "load", "cli": "group", "nav": "items", "retention": "POLICIES"}
 
 
 def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:

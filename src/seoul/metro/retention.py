@@ -1,0 +1,58 @@
+"""How long the metro service keeps movement data.
+
+Gate events say where a person was and when. They and the journeys built from them are kept
+for ``SEOUL_METRO_MOVEMENT_RETENTION_DAYS`` (default 400: a year of disputes and audits plus
+a margin), except journeys with an open dispute. The ledger is a financial record and is not
+personal movement data: its transactions keep only the journey key and amounts.
+Flagged passages carry no rider and are kept 90 days for gate maintenance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from seoul.core.retention import Policy
+from seoul.metro.models import Dispute, FlaggedPassage, GateEvent, Journey
+
+DAYS = int(getattr(settings, "SEOUL_METRO_MOVEMENT_RETENTION_DAYS", 400))
+
+
+def _expired_journeys(cutoff: datetime) -> QuerySet[Journey]:
+    disputed = Dispute.objects.filter(status=Dispute.Status.OPEN).values("journey_id")
+    return Journey.objects.filter(started_at__lt=cutoff).exclude(pk__in=disputed)
+
+
+def _movement_count(cutoff: datetime) -> int:
+    return GateEvent.objects.filter(at__lt=cutoff).count()
+
+
+def _movement_purge(cutoff: datetime) -> dict[str, int]:
+    journeys = _expired_journeys(cutoff)
+    keep_events = Journey.objects.filter(Q(started_at__gte=cutoff) | Q(disputes__status=Dispute.Status.OPEN))
+    kept = set(keep_events.values_list("entry_id", flat=True)) | set(keep_events.values_list("exit_id", flat=True))
+    # Closed disputes go with their journey; the ledger keeps the amounts by journey key.
+    Dispute.objects.filter(journey__in=journeys).delete()
+    n_journeys, _ = journeys.delete()
+    n_events, _ = GateEvent.objects.filter(at__lt=cutoff).exclude(pk__in=kept).delete()
+    return {"journeys": n_journeys, "gate_events": n_events}
+
+
+POLICIES = [
+    Policy(
+        "movement",
+        "gate events and journeys (where and when a rider travelled)",
+        DAYS,
+        _movement_count,
+        _movement_purge,
+    ),
+    Policy(
+        "flagged_passages",
+        "passages the tagless detector refused (no rider attached)",
+        90,
+        lambda cutoff: FlaggedPassage.objects.filter(at__lt=cutoff).count(),
+        lambda cutoff: {"flagged_passages": FlaggedPassage.objects.filter(at__lt=cutoff).delete()[0]},
+    ),
+]
