@@ -170,5 +170,6 @@ def ask_reason(request: HttpRequest, title: str) -> HttpResponse:
         request,
         "core/reason_form.html",
         {"title": title, "reasons": PERSONAL_DATA_REASONS, "errors": errors, "keep": keep},
-        status=400 if errors else 200,
+        # A write that arrives without a stated reason is refused, not silently re-asked.
+        status=400 if errors or request.method == "POST" else 200,
     )

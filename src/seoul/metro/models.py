@@ -140,6 +140,11 @@ class Journey(models.Model):
     def has_open_dispute(self) -> bool:
         return any(d.status == Dispute.Status.OPEN for d in self.disputes.all())
 
+    @property
+    def refundable(self) -> int:
+        """What is left to refund: the charge less refunds already granted."""
+        return max(0, self.charge - sum(d.refund for d in self.disputes.all()))
+
 
 class LedgerTransaction(models.Model):
     """A balanced double-entry transaction; ``key`` makes posting it idempotent."""

@@ -112,16 +112,25 @@ def disputes(request: HttpRequest) -> HttpResponse:
 @require_role(Service.METRO, Role.APPROVER)
 @require_http_methods(["GET", "POST"])
 def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page shows a rider's personal data: every render needs a stated reason (kept in the
+    query string, which the resolve form posts back to) and writes an audit record."""
     item = get_object_or_404(
         Dispute.objects.select_related("journey__entry__gate", "journey__exit__gate", "rider"), pk=pk
     )
-    form = ResolveForm(request.POST or None, initial={"refund": item.journey.charge})
+    reason = personal_data_reason(request)
+    if reason is None:
+        return ask_reason(request, _("Fare dispute"))
+    form = ResolveForm(request.POST or None, initial={"refund": item.journey.refundable})
+    status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 actions.resolve_dispute(
-                    request.user, item, refund=form.cleaned_data["refund"], resolution=form.cleaned_data["resolution"]
-                )  # type: ignore[arg-type]
+                    request.user,  # type: ignore[arg-type]
+                    item,
+                    refund=form.cleaned_data["refund"],
+                    resolution=form.cleaned_data["resolution"],
+                )
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errs)
@@ -129,12 +138,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Dispute resolved."))
                 return redirect("metro:disputes")
         status = 400
-    else:
-        reason = personal_data_reason(request)
-        if reason is None:
-            return ask_reason(request, _("Fare dispute"))
-        audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=reason, service="metro")
-        status = 200
+    audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=reason, service="metro")
     history = list(selectors.rider_journeys(item.rider_id)[:20])
     return render(
         request, "metro/dispute_detail.html", {"dispute": item, "form": form, "history": history}, status=status
