@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from seoul.core import audit
 from seoul.core.models import User
-from seoul.metro import selectors
+from seoul.metro.engine import data
 from seoul.metro.engine.fares import KST, FareError, SubwayTrip, price_subway
 from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
@@ -179,7 +179,7 @@ def ingest_events(
 @lru_cache(maxsize=4096)
 def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     """The highest fare from (or to) ``station``: charged for an incomplete journey."""
-    net, tariffs = selectors.network(), selectors.tariffs()
+    net, tariffs = data.network(), data.tariffs()
     row = net.integrated[net.station(station)]
     reachable = [(int(m), net.names[i]) for i, m in enumerate(row) if m < 10**15]
     _, farthest = max(reachable)
@@ -188,7 +188,7 @@ def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
 
 
 def _price(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | None:
-    net, tariffs = selectors.network(), selectors.tariffs()
+    net, tariffs = data.network(), data.tariffs()
     if draft.status == Status.IN_PROGRESS:
         return None
     if draft.status == Status.COMPLETE:
@@ -361,7 +361,7 @@ def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: s
 
 
 def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
-    product = selectors.tariffs().raw["products"]["climate_card"]
+    product = data.tariffs().raw["products"]["climate_card"]
     first = month.replace(day=1)
     with transaction.atomic():
         bought, created = RiderPass.objects.get_or_create(

@@ -13,7 +13,8 @@ from ninja.errors import HttpError
 
 from seoul.core.access import TokenRoleAuth
 from seoul.core.roles import Role, Service
-from seoul.metro import actions, selectors
+from seoul.metro import actions
+from seoul.metro.engine import data
 from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
 
@@ -49,9 +50,9 @@ def _error(field: str, msg: str, where: str = "query", **extra: Any) -> HttpErro
 def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
     at = q.at or timezone.now()
     if at.tzinfo is None:
-        at = at.replace(tzinfo=selectors.tariffs_timezone())
+        at = at.replace(tzinfo=data.tariffs_timezone())
     try:
-        b = selectors.subway_fare(
+        b = data.subway_fare(
             q.origin, q.destination, category=q.card.value, payment=q.payment.value, at=at, lines=frozenset(q.line)
         )
     except UnknownStation as exc:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+import time
+from datetime import date, datetime
+from pathlib import Path
 
 import click
 from django.utils import timezone
 
-from seoul.metro import selectors
+from seoul.metro.engine import batch, data
+from seoul.metro.engine import simulate as simulation
 from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
 
@@ -54,9 +57,7 @@ def fare(
     """The fare of a subway journey from ORIGIN to DESTINATION (station names as in stations.csv)."""
     try:
         at = parse_at(at_text)
-        b = selectors.subway_fare(
-            origin, destination, category=category, payment=payment, at=at, lines=frozenset(lines)
-        )
+        b = data.subway_fare(origin, destination, category=category, payment=payment, at=at, lines=frozenset(lines))
     except UnknownStation as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
@@ -75,12 +76,76 @@ def fare(
     )
 
 
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@group.command()
+@click.option("--journeys", "journeys", type=click.IntRange(min=0), required=True, help="how many journeys")
+@click.option("--date", "day_text", required=True, metavar="YYYY-MM-DD", help="the service day (Seoul time)")
+@click.option("--seed", type=int, default=0, show_default=True, help="random seed: same seed, same file")
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="parquet file to write"
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def simulate(journeys: int, day_text: str, seed: int, out: Path, as_json: bool) -> None:
+    """Generate synthetic subway journeys of one day into a parquet file (see docs/metro-batch.md)."""
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        fail(f"bad date '{day_text}': expected YYYY-MM-DD")
+        return
+    if not out.parent.is_dir():
+        fail(f"no such directory: {out.parent}")
+    start = time.perf_counter()
+    rows = simulation.simulate(data.network(), journeys, day, seed, out)
+    seconds = time.perf_counter() - start
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"rows": rows, "date": day.isoformat(), "seed": seed, "out": str(out), "seconds": round(seconds, 3)}
+            )
+        )
+        return
+    click.echo(f"{rows:,} journeys of {day.isoformat()} (seed {seed}) → {out}  in {seconds:.2f} s")
+
+
+@group.command()
+@click.argument("journeys_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="charges parquet to write"
+)
+@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True, help="DuckDB threads")
+@click.option("--memory-limit", default="3GB", show_default=True, help="DuckDB memory limit")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def price(journeys_file: Path, out: Path, threads: int, memory_limit: str, as_json: bool) -> None:
+    """Price every journey of FILE in one DuckDB pass into a charges parquet file."""
+    if not out.parent.is_dir():
+        fail(f"no such directory: {out.parent}")
+    try:
+        result = batch.price_file(
+            data.network(), data.tariffs(), journeys_file, out, threads=threads, memory_limit=memory_limit
+        )
+    except batch.BatchInputError as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+        return
+    click.echo(
+        f"{result.rows:,} journeys priced ({result.errors:,} refused) → {out}\n"
+        f"  revenue {result.revenue:,}원  in {result.seconds:.2f} s"
+        f" (lookups {result.lookup_seconds:.2f} s, pricing pass {result.pass_seconds:.2f} s)"
+    )
+
+
 def parse_at(text: str | None) -> datetime:
     if not text:
         return timezone.now()
     at = datetime.fromisoformat(text)
     if at.tzinfo is None:
-        at = at.replace(tzinfo=selectors.tariffs_timezone())
+        at = at.replace(tzinfo=data.tariffs_timezone())
     return at
 
 

@@ -6,8 +6,8 @@ import csv
 
 from django.db import transaction
 
+from seoul.metro.engine.data import REFERENCE, network
 from seoul.metro.models import Gate
-from seoul.metro.selectors import REFERENCE, network
 
 
 def gate_code(line: str, station_code: str) -> str:

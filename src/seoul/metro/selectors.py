@@ -1,47 +1,15 @@
-"""Reads of the metro service: the network and tariffs, loaded once per process."""
+"""Reads of the metro service for pages (the network and tariffs are in ``engine.data``)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from seoul.metro.engine.fares import KST, Breakdown, SubwayTrip, Tariffs, load_tariffs, price_subway
-from seoul.metro.engine.network import Network, load_network
+from seoul.metro.engine.fares import KST
 from seoul.metro.models import Dispute, Gate, Journey, LedgerEntry
-
-REFERENCE = Path(__file__).parent / "reference"
-
-
-@lru_cache(maxsize=1)
-def tariffs() -> Tariffs:
-    return load_tariffs(REFERENCE / "tariffs.json")
-
-
-@lru_cache(maxsize=1)
-def network() -> Network:
-    net = load_network(REFERENCE, tariffs().separately_charged_lines)
-    net.all_lines, net.integrated  # noqa: B018 - compute both matrices once, up front
-    return net
-
-
-def subway_fare(
-    origin: str, destination: str, *, category: str, payment: str, at: datetime, lines: frozenset[str] = frozenset()
-) -> Breakdown:
-    return price_subway(
-        network(), tariffs(), SubwayTrip(origin, destination, lines), category=category, payment=payment, at=at
-    )
-
-
-def tariffs_timezone() -> ZoneInfo:
-    """Fares follow Seoul time: a time given without a zone is Seoul time."""
-    return KST
-
 
 # --- pages -------------------------------------------------------------------------------
 

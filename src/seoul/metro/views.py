@@ -14,6 +14,7 @@ from seoul.core import audit
 from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, selectors
+from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.events import MetroEvent
@@ -31,7 +32,7 @@ def fare(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         lines = frozenset({"SBD"}) if d["sinbundang"] else frozenset()
         try:
-            result = selectors.subway_fare(
+            result = data.subway_fare(
                 d["origin"], d["destination"], category=d["card"], payment=d["payment"], at=form.boarding(), lines=lines
             )
         except UnknownStation as exc:
@@ -44,7 +45,7 @@ def fare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "metro/fare.html",
-        {"form": form, "result": result, "stations": selectors.network().names},
+        {"form": form, "result": result, "stations": data.network().names},
         status=400 if form.errors else 200,
     )
 

@@ -211,8 +211,11 @@ class SubwayTrip:
     lines_used: frozenset[str] = frozenset()
 
 
-def fare_distance(net: Network, tariffs: Tariffs, trip: SubwayTrip) -> tuple[int, tuple[str, ...], dict[str, int]]:
-    """(metres, path, {zone: card surcharge}) of a subway leg under the path policy above."""
+def fare_distance(
+    net: Network, tariffs: Tariffs, trip: SubwayTrip, on: date
+) -> tuple[int, tuple[str, ...], dict[str, int]]:
+    """(metres, path, {zone: card surcharge}) of a subway leg boarded on ``on`` (Seoul date)
+    under the path policy above. Refuses a separately charged line with no table in force."""
     trip = SubwayTrip(net.resolve(trip.origin), net.resolve(trip.destination), trip.lines_used)
     used = set(trip.lines_used) & tariffs.separately_charged_lines
     for end in (trip.origin, trip.destination):
@@ -237,6 +240,8 @@ def fare_distance(net: Network, tariffs: Tariffs, trip: SubwayTrip) -> tuple[int
                 for z in table.zones
                 if any(ln == table.line and a in z.stations and b in z.stations for a, b, ln in hops)
             ]
+            if crossed and on < table.effective_from:
+                raise FareError(f"no {table.line} surcharge table in force on {on.isoformat()}")
             for z in crossed:
                 zones[z.code] = z.card_alone if (z.card_alone is not None and len(crossed) == 1) else z.card
     return metres, path, zones
@@ -258,11 +263,9 @@ def price_subway(
     """The fare of one subway journey boarded at ``at``."""
     local = _local(at)
     version, card = tariffs.subway_period(local.date())
-    metres, path, zones = fare_distance(net, tariffs, trip)
-    for code in zones:
-        table = _surcharge_table(tariffs, code)
-        if local.date() < table.effective_from:
-            raise FareError(f"no {table.line} surcharge table in force on {local.date().isoformat()}")
+    if payment not in (Payment.CARD, Payment.CASH):
+        raise FareError(f"unknown payment '{payment}'")
+    metres, path, zones = fare_distance(net, tariffs, trip, local.date())
     km = round(metres / 1000, 3)
     ends = (net.resolve(trip.origin), net.resolve(trip.destination))
     lines = tuple(sorted(trip.lines_used | {net.only_on_separately_charged(s) or "" for s in ends} - {""}))
@@ -295,8 +298,6 @@ def price_subway(
             path=path,
             lines_used=lines,
         )
-    if payment != Payment.CARD:
-        raise FareError(f"unknown payment '{payment}'")
     base = card[category]
     early = early_bird(tariffs, base, local)
     dist = steps * tariffs.step[category]
@@ -408,7 +409,7 @@ def price_journey(net: Network, tariffs: Tariffs, legs: Sequence[Leg], *, catego
             if free:  # free riders ride the subway free; their bus legs are priced as adult
                 charges.append(LegCharge(leg, 0, paid, 0))
                 continue
-            m, p, z = fare_distance(net, tariffs, leg.subway)
+            m, p, z = fare_distance(net, tariffs, leg.subway, _local(leg.board_at).date())
             path += p
             base = subway_card[paying]
             leg_zones = {code: _discounted(tariffs, code, amount, paying) for code, amount in z.items()}

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seoul.metro import selectors
+from seoul.metro.engine import data
 from seoul.metro.engine.fares import (
     KST,
     FareError,
@@ -19,8 +19,8 @@ from seoul.metro.engine.fares import (
 )
 from seoul.metro.engine.network import Network, UnknownStation, load_network
 
-T = selectors.tariffs()
-NET = selectors.network()
+T = data.tariffs()
+NET = data.network()
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=KST)
 
 
@@ -45,7 +45,7 @@ def fare(net: Network, o: str, d: str, **kw: object) -> int:
 
 
 def test_seoul_station_to_city_hall_today() -> None:
-    b = selectors.subway_fare("서울역", "시청", category="adult", payment="card", at=NOON)
+    b = data.subway_fare("서울역", "시청", category="adult", payment="card", at=NOON)
     assert (b.fare, b.base, b.distance_surcharge, b.tariff_version) == (1550, 1550, 0, "2025-06-28")
 
 
@@ -258,3 +258,19 @@ def test_free_rider_pays_bus_legs_only() -> None:
     legs = [subway(at("12:00"), 10, "서울역", "시청"), bus(at("12:15"), 10, 2.0)]
     priced = price_journey(NET, T, legs, category="senior")
     assert [c.charge for c in priced.legs] == [0, 1500]
+
+
+def test_journey_pricer_also_refuses_sinbundang_before_its_table() -> None:
+    leg = Leg(
+        "subway",
+        datetime(2024, 3, 4, 12, 10, tzinfo=KST),
+        datetime(2024, 3, 4, 12, 50, tzinfo=KST),
+        subway=SubwayTrip("서울역", "판교"),
+    )
+    with pytest.raises(FareError, match="no SBD surcharge table"):
+        price_journey(NET, T, [leg])
+
+
+def test_free_rider_with_an_unknown_payment_is_refused() -> None:
+    with pytest.raises(FareError, match="unknown payment"):
+        price_subway(NET, T, SubwayTrip("서울역", "시청"), category="senior", payment="bitcoin", at=NOON)
