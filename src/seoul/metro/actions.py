@@ -176,6 +176,26 @@ def ingest_events(
     return result
 
 
+def _post(
+    rider: Rider,
+    key: str,
+    kind: str,
+    amount: int,
+    entries: Sequence[tuple[str, int]],
+    *,
+    journey_key: str = "",
+    memo: str = "",
+) -> LedgerTransaction:
+    """The one way into the ledger: a transaction whose entries balance, posted once by key."""
+    if sum(m for _, m in entries) != 0:
+        raise ValueError(f"ledger transaction {key} does not balance: {entries}")
+    txn = LedgerTransaction.objects.create(
+        key=key, kind=kind, rider=rider, journey_key=journey_key, amount=amount, memo=memo
+    )
+    LedgerEntry.objects.bulk_create(LedgerEntry(transaction=txn, account=a, amount=m) for a, m in entries)
+    return txn
+
+
 @lru_cache(maxsize=4096)
 def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     """The highest fare from (or to) ``station``: charged for an incomplete journey."""
@@ -274,16 +294,14 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
         revision = {r["journey_key"]: r["n"] for r in charges.values("journey_key").annotate(n=Count("id"))}
         postings = reconcile(f"{RIDER}:{rider.account}", desired, posted, revision)
         for posting in postings:
-            txn = LedgerTransaction.objects.create(
-                key=posting.key,
-                kind=LedgerTransaction.Kind.CHARGE,
-                rider=rider,
+            _post(
+                rider,
+                posting.key,
+                LedgerTransaction.Kind.CHARGE,
+                posting.amount,
+                posting.entries,
                 journey_key=posting.journey,
-                amount=posting.amount,
                 memo="journey charge" if posting.amount > 0 else "journey charge corrected",
-            )
-            LedgerEntry.objects.bulk_create(
-                LedgerEntry(transaction=txn, account=a, amount=m) for a, m in posting.entries
             )
         if postings:
             audit.record(
@@ -330,19 +348,15 @@ def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: s
         if len(resolution.strip()) < 5:
             raise ValidationError({"resolution": "Explain the decision in at least 5 characters."})
         if refund:
-            txn = LedgerTransaction.objects.create(
-                key=f"refund:dispute:{dispute.pk}",
-                kind=LedgerTransaction.Kind.REFUND,
-                rider=dispute.rider,
+            rider_account = f"{RIDER}:{dispute.rider.account}"
+            _post(
+                dispute.rider,
+                f"refund:dispute:{dispute.pk}",
+                LedgerTransaction.Kind.REFUND,
+                -refund,
+                [(rider_account, -refund), (REFUNDS, refund)],
                 journey_key=dispute.journey.key,
-                amount=-refund,
                 memo=f"refund for dispute {dispute.pk}",
-            )
-            LedgerEntry.objects.bulk_create(
-                [
-                    LedgerEntry(transaction=txn, account=f"{RIDER}:{dispute.rider.account}", amount=-refund),
-                    LedgerEntry(transaction=txn, account=REFUNDS, amount=refund),
-                ]
             )
         dispute.status = Dispute.Status.REFUNDED if refund else Dispute.Status.REJECTED
         dispute.refund = refund
@@ -368,18 +382,14 @@ def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
             rider=rider, product="climate_card", month=first, defaults={"price": product["price"]}
         )
         if created:
-            txn = LedgerTransaction.objects.create(
-                key=f"pass:{rider.account}:{first:%Y-%m}",
-                kind=LedgerTransaction.Kind.PASS,
-                rider=rider,
-                amount=product["price"],
+            price = product["price"]
+            _post(
+                rider,
+                f"pass:{rider.account}:{first:%Y-%m}",
+                LedgerTransaction.Kind.PASS,
+                price,
+                [(f"{RIDER}:{rider.account}", price), ("revenue:passes", -price)],
                 memo=f"{product['name_ko']} {first:%Y-%m}",
-            )
-            LedgerEntry.objects.bulk_create(
-                [
-                    LedgerEntry(transaction=txn, account=f"{RIDER}:{rider.account}", amount=product["price"]),
-                    LedgerEntry(transaction=txn, account="revenue:passes", amount=-product["price"]),
-                ]
             )
             audit.record(MetroEvent.PASS_BOUGHT, actor=user, target=rider, new={"month": f"{first:%Y-%m}"})
     if created:
