@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from seoul.metro.engine import batch, data
 from seoul.metro.engine import simulate as simulation
-from seoul.metro.engine.fares import Category, FareError, Payment
+from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
 
 
@@ -58,12 +58,9 @@ def fare(
     try:
         at = parse_at(at_text)
         b = data.subway_fare(origin, destination, category=category, payment=payment, at=at, lines=frozenset(lines))
-    except UnknownStation as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
-    except (FareError, ValueError) as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+    except (UnknownStation, FareError, ValueError) as exc:
+        fail(str(exc))
+        return
     if as_json:
         click.echo(json.dumps(fare_json(b), ensure_ascii=False))
         return
@@ -149,8 +146,8 @@ def parse_at(text: str | None) -> datetime:
     return at
 
 
-def fare_json(b: object) -> dict[str, object]:
-    d = b.as_dict()  # type: ignore[attr-defined]
+def fare_json(b: Breakdown) -> dict[str, object]:
+    d = b.as_dict()
     return {
         "fare": d["fare"],
         "distance_km": d["distance_km"],
