@@ -25,11 +25,13 @@ from django.utils import timezone
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.metro.engine import data
-from seoul.metro.engine.fares import KST, FareError, SubwayTrip, price_subway
-from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys
+from seoul.metro.engine.fares import KST, FareError, Leg, SubwayTrip, price_journey, price_subway
+from seoul.metro.engine.journeys import BusRide as BusRide_
+from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import (
+    BusRide,
     Dispute,
     FlaggedPassage,
     Gate,
@@ -58,6 +60,8 @@ class IngestResult:
 
 def _content_hash(item: Mapping[str, Any]) -> str:
     keep = {k: item.get(k) for k in ("gate", "rider", "kind", "at", "source", "lane")}
+    if item.get("kind") == "bus":
+        keep |= {k: item.get(k) for k in ("mode", "route", "alight_at", "distance_m")}
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -84,7 +88,9 @@ def ingest_events(
     riders = {r.account: r for r in Rider.objects.filter(account__in={str(i.get("rider")) for i in items})}
     ids = [str(i.get("event_id", "")) for i in items]
     known = dict(GateEvent.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
+    known |= dict(BusRide.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
     fresh: dict[str, GateEvent] = {}
+    fresh_bus: dict[str, BusRide] = {}
 
     def reject(index: int, event_id: str, field_name: str, reason: str) -> None:
         result.rejected.append({"index": index, "event_id": event_id, "field": field_name, "reason": reason})
@@ -95,12 +101,18 @@ def ingest_events(
             reject(index, event_id, "event_id", "required, at most 64 characters")
             continue
         digest = _content_hash(item)
-        seen = known.get(event_id) or (fresh[event_id].content_hash if event_id in fresh else None)
+        pending = fresh.get(event_id) or fresh_bus.get(event_id)
+        seen = known.get(event_id) or (pending.content_hash if pending is not None else None)
         if seen is not None:
             if seen == digest:
                 result.duplicates += 1
             else:
                 reject(index, event_id, "event_id", "already received with different content")
+            continue
+        if item.get("kind") == "bus":
+            bus = _bus_ride(item, event_id, digest, riders, now, reject, index)
+            if bus is not None:
+                fresh_bus[event_id] = bus
             continue
         gate = gates.get(str(item.get("gate")))
         if gate is None:
@@ -155,6 +167,14 @@ def ingest_events(
             event_id=event_id, gate=gate, rider=rider, kind=kind, at=at, source=source, lane=lane, content_hash=digest
         )
     with transaction.atomic():
+        BusRide.objects.bulk_create(fresh_bus.values(), ignore_conflicts=True)
+        stored_bus = dict(BusRide.objects.filter(event_id__in=fresh_bus).values_list("event_id", "content_hash"))
+        for event_id, ride in fresh_bus.items():
+            if stored_bus.get(event_id) == ride.content_hash:
+                result.accepted += 1
+                result.riders.add(ride.rider_id)
+            else:
+                reject(ids.index(event_id), event_id, "event_id", "already received with different content")
         GateEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
         # Another batch may have stored some of these ids in the meantime: compare contents.
         stored = dict(GateEvent.objects.filter(event_id__in=fresh).values_list("event_id", "content_hash"))
@@ -196,6 +216,56 @@ def _post(
     return txn
 
 
+def _bus_ride(
+    item: Mapping[str, Any],
+    event_id: str,
+    digest: str,
+    riders: Mapping[str, Rider],
+    now: datetime,
+    reject: Any,
+    index: int,
+) -> BusRide | None:
+    """Validate a ``kind: "bus"`` item (a ride reported by the bus fare system)."""
+    rider = riders.get(str(item.get("rider")))
+    if rider is None:
+        reject(index, event_id, "rider", f"unknown rider account '{item.get('rider')}'")
+        return None
+    mode = item.get("mode")
+    if mode not in BusRide.Mode.values:
+        reject(index, event_id, "mode", f"one of {', '.join(BusRide.Mode.values)}")
+        return None
+    route = str(item.get("route", "")).strip()
+    if not route or len(route) > 20:
+        reject(index, event_id, "route", "required, at most 20 characters")
+        return None
+    try:
+        board_at, alight_at = _parse_at(item.get("at")), _parse_at(item.get("alight_at"))
+    except (TypeError, ValueError) as exc:
+        field = "at" if "at" not in item or not isinstance(item.get("at"), str) else "alight_at"
+        reject(index, event_id, field, f"not an ISO date-time with offset ({exc})")
+        return None
+    if not board_at <= alight_at <= board_at + timedelta(hours=5):
+        reject(index, event_id, "alight_at", "must be after boarding and within 5 hours")
+        return None
+    if alight_at > now + FUTURE_TOLERANCE or board_at < EARLIEST:
+        reject(index, event_id, "at", "outside the accepted time range")
+        return None
+    metres = item.get("distance_m")
+    if not isinstance(metres, int) or not 0 <= metres <= 200_000:
+        reject(index, event_id, "distance_m", "whole metres from 0 to 200,000")
+        return None
+    return BusRide(
+        event_id=event_id,
+        rider=rider,
+        mode=mode,
+        route=route,
+        board_at=board_at,
+        alight_at=alight_at,
+        metres=metres,
+        content_hash=digest,
+    )
+
+
 @lru_cache(maxsize=4096)
 def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     """The highest fare from (or to) ``station``: charged for an incomplete journey."""
@@ -228,6 +298,45 @@ def _price(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | No
     return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare}
 
 
+def _units(drafts: list[JourneyDraft], rides: list[BusRide_]) -> list[tuple[JourneyDraft, list[Leg] | None]]:
+    """What gets charged: incomplete subway journeys alone, and chains of complete subway
+    journeys and bus rides under the integrated transfer rules (``None``: price the draft)."""
+    by_key = {d.key: d for d in drafts}
+    units: list[tuple[JourneyDraft, list[Leg] | None]] = [(d, None) for d in drafts if d.status != Status.COMPLETE]
+    for chain in chain_legs(drafts, rides, data.tariffs()):
+        subway = [by_key[leg.ref] for leg in chain if leg.mode == "subway"]
+        if len(chain) == 1 and subway:
+            units.append((subway[0], None))
+            continue
+        draft = JourneyDraft(
+            chain[0].ref,
+            Status.COMPLETE,
+            subway[0].entry if subway else None,
+            subway[-1].exit if subway else None,
+            start=chain[0].board_at,
+        )
+        units.append((draft, chain))
+    return units
+
+
+def _price_chain(chain: list[Leg], rider: Rider) -> tuple[int, dict[str, Any]]:
+    priced = price_journey(data.network(), data.tariffs(), chain, category=rider.category)
+    breakdown = priced.breakdown.as_dict()
+    breakdown["legs"] = [
+        {
+            "ref": lc.leg.ref,
+            "mode": lc.leg.mode,
+            "route": lc.leg.bus_route,
+            "from": lc.leg.subway.origin if lc.leg.subway else "",
+            "to": lc.leg.subway.destination if lc.leg.subway else "",
+            "charge": lc.charge,
+            "transfer_credit": lc.transfer_credit,
+        }
+        for lc in priced.legs
+    ]
+    return priced.total, breakdown
+
+
 def _local_day(at: datetime) -> tuple[int, int, int]:
     d = at.astimezone(KST).date()
     return (d.year, d.month, d.day)
@@ -242,10 +351,14 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
         by_id = {e.event_id: e for e in events}
         taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at) for e in events]
         drafts = build_journeys(taps, now)
+        rides = [
+            BusRide_(b.event_id, b.mode, b.route, b.board_at, b.alight_at, b.metres)
+            for b in BusRide.objects.filter(rider=rider)
+        ]
         priced = []
-        for draft in drafts:
+        for draft, chain in _units(drafts, rides):
             try:
-                p = _price(draft, rider)
+                p = _price(draft, rider) if chain is None else _price_chain(chain, rider)
             except FareError as exc:
                 log.warning("journey %s of rider %s cannot be priced: %s", draft.key, rider.account, exc)
                 p = (0, {"error": str(exc)})

@@ -96,6 +96,29 @@ class GateEvent(models.Model):
         return self.event_id
 
 
+class BusRide(models.Model):
+    """A bus ride reported by the bus fare system, for integrated transfers with the subway."""
+
+    class Mode(models.TextChoices):
+        TRUNK = "trunk", _("Trunk or branch bus")
+        CIRCULAR = "circular", _("Circular bus")
+        VILLAGE = "village", _("Village bus")
+        NIGHT = "night", _("Night bus")
+
+    event_id = models.CharField(max_length=64, unique=True)
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="bus_rides")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    route = models.CharField(max_length=20)
+    board_at = models.DateTimeField(db_index=True)
+    alight_at = models.DateTimeField()
+    metres = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.board_at:%Y-%m-%d %H:%M}"
+
+
 class FlaggedPassage(models.Model):
     """A passage the tagless detector refused to attribute (sent to fallback, never charged)."""
 

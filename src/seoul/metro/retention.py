@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from seoul.core.retention import Policy
-from seoul.metro.models import Dispute, FlaggedPassage, GateEvent, Journey
+from seoul.metro.models import BusRide, Dispute, FlaggedPassage, GateEvent, Journey
 
 DAYS = int(getattr(settings, "SEOUL_METRO_MOVEMENT_RETENTION_DAYS", 400))
 
@@ -26,7 +26,7 @@ def _expired_journeys(cutoff: datetime) -> QuerySet[Journey]:
 
 
 def _movement_count(cutoff: datetime) -> int:
-    return GateEvent.objects.filter(at__lt=cutoff).count()
+    return GateEvent.objects.filter(at__lt=cutoff).count() + BusRide.objects.filter(alight_at__lt=cutoff).count()
 
 
 def _movement_purge(cutoff: datetime) -> dict[str, int]:
@@ -37,7 +37,8 @@ def _movement_purge(cutoff: datetime) -> dict[str, int]:
     Dispute.objects.filter(journey__in=journeys).delete()
     n_journeys, _ = journeys.delete()
     n_events, _ = GateEvent.objects.filter(at__lt=cutoff).exclude(pk__in=kept).delete()
-    return {"journeys": n_journeys, "gate_events": n_events}
+    n_rides, _ = BusRide.objects.filter(alight_at__lt=cutoff).delete()
+    return {"journeys": n_journeys, "gate_events": n_events, "bus_rides": n_rides}
 
 
 POLICIES = [

@@ -332,6 +332,7 @@ class Leg:
     subway: SubwayTrip | None = None
     bus_route: str = ""
     bus_metres: int = 0
+    ref: str = ""  # the event or journey this leg comes from (identity for chaining)
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,7 @@ def split_journeys(tariffs: Tariffs, legs: Sequence[Leg]) -> list[list[Leg]]:
     fewer than ``max_transfers`` transfers, it is not a re-boarding of the same bus route and
     not a subway re-entry after a subway exit (which starts a new journey)."""
     journeys: list[list[Leg]] = []
-    for leg in sorted(legs, key=lambda x: x.board_at):
+    for leg in sorted(legs, key=lambda x: (x.board_at, x.ref)):
         if journeys:
             cur = journeys[-1]
             prev = cur[-1]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from seoul.metro.engine.fares import Leg, SubwayTrip, Tariffs, split_journeys
+
 MAX_JOURNEY = timedelta(hours=5)
 
 
@@ -43,9 +45,12 @@ class JourneyDraft:
     status: Status
     entry: Tap | None
     exit: Tap | None
+    start: datetime | None = None  # set for chains that begin with a bus ride
 
     @property
     def started_at(self) -> datetime:
+        if self.start is not None:
+            return self.start
         tap = self.entry or self.exit
         assert tap is not None  # noqa: S101 - a draft always has one tap
         return tap.at
@@ -110,3 +115,42 @@ def apply_caps(
         capped = {**breakdown, "cap_reduction": fare - room} if room != fare else breakdown
         out.append(Priced(draft, fare, room, capped))
     return out
+
+
+@dataclass(frozen=True)
+class BusRide:
+    event_id: str
+    mode: str
+    route: str
+    board_at: datetime
+    alight_at: datetime
+    metres: int
+
+
+def chain_legs(drafts: Iterable[JourneyDraft], rides: Iterable[BusRide], tariffs: Tariffs) -> list[list[Leg]]:
+    """Complete subway journeys and bus rides as legs, grouped into integrated-transfer chains.
+
+    A chain's key is its first leg's ``ref`` (the subway journey key or the bus event id).
+    Incomplete and in-progress subway journeys do not take part in transfers.
+    """
+    legs = [
+        Leg(
+            "subway",
+            d.entry.at,
+            d.exit.at,
+            subway=SubwayTrip(
+                d.entry.station,
+                d.exit.station,
+                frozenset({d.entry.line, d.exit.line}) & tariffs.separately_charged_lines,
+            ),
+            ref=d.key,
+        )
+        for d in drafts
+        if d.status == Status.COMPLETE and d.entry is not None and d.exit is not None
+    ]
+    unique = {r.event_id: r for r in rides}
+    legs += [
+        Leg(r.mode, r.board_at, r.alight_at, bus_route=r.route, bus_metres=r.metres, ref=r.event_id)
+        for r in unique.values()
+    ]
+    return split_journeys(tariffs, legs)

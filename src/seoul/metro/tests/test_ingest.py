@@ -261,3 +261,98 @@ def test_api_reports_items_and_limits(gate_token: str, rider: Rider) -> None:
     assert post(gate_token, {"events": "lots"}).status_code == 422
     too_many = {"events": [ev(i, SEOUL_STATION, "entry", 0) for i in range(actions.MAX_BATCH + 1)]}
     assert post(gate_token, too_many).status_code in (413, 422)
+
+
+# --- bus legs ---------------------------------------------------------------------------------
+
+
+def bus(
+    i: int, minutes: float, ride_minutes: float = 15, km: float = 4.0, route: str = "472", rider: str = "phone-1"
+) -> dict[str, Any]:
+    board = T0 + timedelta(minutes=minutes)
+    return {
+        "event_id": f"bus-{i}",
+        "kind": "bus",
+        "rider": rider,
+        "mode": "trunk",
+        "route": route,
+        "at": board.isoformat(),
+        "alight_at": (board + timedelta(minutes=ride_minutes)).isoformat(),
+        "distance_m": round(km * 1000),
+    }
+
+
+def test_bus_then_subway_within_the_window_is_one_journey(rider: Rider) -> None:
+    # Bus 4 km, boarded 08:00, off 08:15; subway 서울역 → 시청 entered 08:25 (inside 30 minutes).
+    r = actions.ingest_events(
+        None, [bus(1, 0), ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], now=NOW
+    )
+    assert (r.accepted, r.rejected) == (3, [])
+    journey = Journey.objects.get(superseded=False)
+    assert journey.key == "bus-1"
+    assert journey.charge == 1550  # the higher base once; 5.1 km in all, no distance step
+    legs = journey.breakdown["legs"]
+    assert [(leg["mode"], leg["charge"]) for leg in legs] == [("trunk", 1500), ("subway", 50)]
+    assert legs[1]["transfer_credit"] == 1500
+    assert balance("rider:phone-1") == 1550
+
+
+def test_bus_outside_the_window_is_its_own_journey(rider: Rider) -> None:
+    actions.ingest_events(None, [bus(1, 0), ev(2, SEOUL_STATION, "entry", 50), ev(3, CITY_HALL, "exit", 60)], now=NOW)
+    assert sorted(Journey.objects.filter(superseded=False).values_list("key", "charge")) == [
+        ("bus-1", 1500),
+        ("ev-2", 1550),
+    ]
+    assert balance("rider:phone-1") == 3050
+
+
+def test_a_late_bus_ride_turns_two_charges_into_one_journey(rider: Rider) -> None:
+    actions.ingest_events(None, [ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], now=NOW)
+    assert balance("rider:phone-1") == 1550
+    actions.ingest_events(None, [bus(1, 0)], now=NOW)
+    assert balance("rider:phone-1") == 1550  # the bus 1,500 + 50 for the subway, not 1,500 + 1,550
+    assert Journey.objects.get(key="ev-2").superseded
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"mode": "rocket"}, "mode"),
+        ({"route": ""}, "route"),
+        ({"distance_m": -3}, "distance_m"),
+        ({"distance_m": "far"}, "distance_m"),
+        ({"alight_at": (T0 - timedelta(minutes=1)).isoformat()}, "alight_at"),
+        ({"alight_at": "soon"}, "alight_at"),
+        ({"rider": "stranger"}, "rider"),
+    ],
+)
+def test_bad_bus_items(rider: Rider, change: dict[str, Any], field: str) -> None:
+    r = actions.ingest_events(None, [{**bus(1, 0), **change}], now=NOW)
+    assert r.accepted == 0
+    assert [x["field"] for x in r.rejected] == [field]
+
+
+def bus_stream() -> st.SearchStrategy[list[dict[str, Any]]]:
+    tap = st.tuples(st.just("tap"), st.sampled_from(GATES), st.sampled_from(["entry", "exit"]), st.integers(0, 600))
+    ride = st.tuples(st.just("bus"), st.sampled_from(["472", "7016"]), st.integers(1, 30), st.integers(0, 600))
+    return st.lists(st.one_of(tap, ride), min_size=1, max_size=10).map(
+        lambda xs: [
+            ev(i, a, b, m) if kind == "tap" else bus(i, m, ride_minutes=b, route=a)
+            for i, (kind, a, b, m) in enumerate(xs)
+        ]
+    )
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(bus_stream(), st.randoms(use_true_random=False))
+def test_bus_and_subway_in_any_order_give_the_same_balances(
+    gates: None, events: list[dict[str, Any]], rnd: random.Random
+) -> None:
+    Rider.objects.get_or_create(account="phone-1")
+    reference_balances = _deliver([sorted(events, key=lambda e: e["at"])])
+    messy = events + [rnd.choice(events) for _ in range(rnd.randint(0, 3))]
+    rnd.shuffle(messy)
+    half = rnd.randint(0, len(messy))
+    assert _deliver([messy[:half], messy[half:], events]) == reference_balances
