@@ -1,0 +1,171 @@
+"""Scoring decisions against ground truth.
+
+Definitions (per simulated phone window = one person with a phone near the gates):
+
+* **charged**: the detector returned a passage.
+* **correct**: charged, the person truly passed, and lane, direction and crossing time (within
+  ``time_tolerance_s``) all match the truth.
+* **false charge**: charged and not correct -- the person did not pass (lingered, walked past,
+  turned back), or passed in another lane, the other way, or at another time. Every false charge
+  bills someone for a passage that is not theirs, so the target is zero.
+* **missed (fallback)**: the person truly passed and was not charged; the gate falls back to a
+  card tap or staff.
+* **lane accuracy**: charged passages whose lane is right, over all charged passages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .model import REFUSAL_REASONS, Decision
+from .simulator import SCENARIOS, SimulatedEvent, TruthArrays
+
+TIME_TOLERANCE_S = 1.0
+
+
+@dataclass
+class ScenarioCounts:
+    events: int = 0
+    passages: int = 0
+    charged: int = 0
+    correct: int = 0
+    correct_lane: int = 0
+    false_charges: int = 0
+    missed: int = 0
+
+    def add(self, other: ScenarioCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def fallback_rate(self) -> float:
+        return self.missed / self.passages if self.passages else 0.0
+
+
+@dataclass
+class Metrics:
+    by_scenario: dict[str, ScenarioCounts] = field(default_factory=lambda: {s: ScenarioCounts() for s in SCENARIOS})
+    reasons: Counter[str] = field(default_factory=Counter)
+    latencies_s: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> ScenarioCounts:
+        out = ScenarioCounts()
+        for c in self.by_scenario.values():
+            out.add(c)
+        return out
+
+    @property
+    def lane_accuracy(self) -> float:
+        t = self.total
+        return t.correct_lane / t.charged if t.charged else 1.0
+
+    @property
+    def false_charges_per_million(self) -> float:
+        t = self.total
+        return 1e6 * t.false_charges / t.events if t.events else 0.0
+
+    def latency_ms(self, q: float) -> float:
+        return float(np.percentile(np.array(self.latencies_s) * 1000, q)) if self.latencies_s else float("nan")
+
+    def merge(self, other: Metrics) -> None:
+        for s, c in other.by_scenario.items():
+            self.by_scenario[s].add(c)
+        self.reasons.update(other.reasons)
+        self.latencies_s.extend(other.latencies_s)
+
+    def score(
+        self, decisions: Sequence[Decision], truth: TruthArrays, time_tolerance_s: float = TIME_TOLERANCE_S
+    ) -> None:
+        """Add a batch of decisions (in the order of ``truth``) to the counts."""
+        n = len(truth)
+        if len(decisions) != n:
+            raise ValueError("one decision per truth")
+        charged = np.array([d.charged for d in decisions], dtype=bool)
+        lane = np.array([d.lane_id if d.lane_id is not None else -2 for d in decisions])
+        direction = np.array([{"in": 0, "out": 1}.get(d.direction or "", -2) for d in decisions])
+        crossed = np.array([d.crossed_at if d.crossed_at is not None else np.nan for d in decisions])
+        lane_ok = truth.passed & (lane == truth.lane)
+        correct = (
+            charged
+            & lane_ok
+            & (direction == truth.direction)
+            & (np.abs(crossed - np.nan_to_num(truth.crossed_at, nan=np.inf)) <= time_tolerance_s)
+        )
+        false = charged & ~correct
+        missed = truth.passed & ~charged
+        for i, name in enumerate(SCENARIOS):
+            sel = truth.scenario == i
+            if not sel.any():
+                continue
+            self.by_scenario[name].add(
+                ScenarioCounts(
+                    events=int(sel.sum()),
+                    passages=int((truth.passed & sel).sum()),
+                    charged=int((charged & sel).sum()),
+                    correct=int((correct & sel).sum()),
+                    correct_lane=int((charged & lane_ok & sel).sum()),
+                    false_charges=int((false & sel).sum()),
+                    missed=int((missed & sel).sum()),
+                )
+            )
+        self.reasons.update(d.reason for d in decisions if d.reason is not None)
+
+    def as_dict(self) -> dict[str, object]:
+        t = self.total
+        return {
+            "events": t.events,
+            "passages": t.passages,
+            "charged": t.charged,
+            "correct": t.correct,
+            "correct_lane": t.correct_lane,
+            "lane_accuracy": round(self.lane_accuracy, 6),
+            "false_charges": t.false_charges,
+            "false_charges_per_million": round(self.false_charges_per_million, 3),
+            "missed": t.missed,
+            "fallback_rate": round(t.fallback_rate, 5),
+            "fallback_rate_by_scenario": {
+                s: round(c.fallback_rate, 5) for s, c in self.by_scenario.items() if c.passages
+            },
+            "false_charges_by_scenario": {s: c.false_charges for s, c in self.by_scenario.items() if c.events},
+            "refusals_by_reason": {r: self.reasons.get(r, 0) for r in REFUSAL_REASONS},
+            "latency_ms_p50": round(self.latency_ms(50), 3),
+            "latency_ms_p99": round(self.latency_ms(99), 3),
+            "latency_samples": len(self.latencies_s),
+        }
+
+
+def evaluate(events: Iterable[SimulatedEvent], detector: Callable[[SimulatedEvent], Decision]) -> Metrics:
+    """Run ``detector`` on each event (timing each call) and score it against the event's truth."""
+    import time
+
+    metrics = Metrics()
+    decisions: list[Decision] = []
+    truths = []
+    for event in events:
+        start = time.perf_counter()
+        decisions.append(detector(event))
+        metrics.latencies_s.append(time.perf_counter() - start)
+        truths.append(event.truth)
+    if truths:
+        metrics.score(decisions, _truth_arrays(truths))
+    return metrics
+
+
+def _truth_arrays(truths: Sequence[object]) -> TruthArrays:
+    from .simulator import CARRIES, Truth
+
+    ts = [t for t in truths if isinstance(t, Truth)]
+    return TruthArrays(
+        scenario=np.array([SCENARIOS.index(t.scenario) for t in ts]),
+        passed=np.array([t.passed for t in ts], dtype=bool),
+        lane=np.array([t.lane if t.lane is not None else -1 for t in ts]),
+        direction=np.array([{"in": 0, "out": 1}.get(t.direction or "", -1) for t in ts]),
+        crossed_at=np.array([t.crossed_at if t.crossed_at is not None else np.nan for t in ts]),
+        carry=np.array([CARRIES.index(t.carry) for t in ts]),
+        uwb=np.array([t.uwb for t in ts], dtype=bool),
+    )

@@ -1,0 +1,243 @@
+"""Plain data for tagless gates: the gate array's geometry, a phone's readings, and a decision.
+
+Coordinates are metres in the gate array's frame: ``x`` runs across the lanes (lane ``k``'s centre
+line is at ``x = k * pitch``), ``y`` runs along the walking direction with the gate line at
+``y = 0``; ``y < 0`` is the unpaid concourse and ``y > 0`` the paid area, so a passage "in" moves
+towards ``+y``. Times are float seconds on the clock the phone's readings use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+Direction = Literal["in", "out"]
+RefusalReason = Literal[
+    "ambiguous_lane",
+    "no_crossing",
+    "turn_back",
+    "outside_lanes",
+    "low_confidence",
+    "inconsistent_direction",
+    "dwell_too_long",
+    "insufficient_data",
+]
+REFUSAL_REASONS: tuple[RefusalReason, ...] = (
+    "ambiguous_lane",
+    "no_crossing",
+    "turn_back",
+    "outside_lanes",
+    "low_confidence",
+    "inconsistent_direction",
+    "dwell_too_long",
+    "insufficient_data",
+)
+
+
+@dataclass(frozen=True)
+class Beacon:
+    """A BLE beacon mounted on a cabinet face, its antenna facing into its lane (``facing`` = +1/-1 along x)."""
+
+    index: int
+    lane: int
+    x: float
+    y: float
+    z: float
+    facing: int
+    end: Literal["unpaid", "paid"]
+
+
+@dataclass(frozen=True)
+class GateArray:
+    """A row of ``lanes`` gate lanes with equal pitch, cabinets between them and at both ends.
+
+    Each lane has four beacons, one on each side of the lane at each end of the cabinets
+    (``y = -beacon_y`` unpaid end, ``y = +beacon_y`` paid end), and optionally one UWB anchor in
+    every cabinet at the gate line.
+    """
+
+    lanes: int = 6
+    pitch: float = 0.9
+    passage_width: float = 0.6
+    cabinet_length: float = 1.5
+    beacon_y: float = 0.7
+    beacon_z: float = 1.0
+    anchor_z: float = 1.2
+    uwb: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lanes < 1:
+            raise ValueError("a gate array needs at least one lane")
+        if not 0 < self.passage_width < self.pitch:
+            raise ValueError("passage width must be positive and below the lane pitch")
+
+    def lane_x(self, lane: int) -> float:
+        return lane * self.pitch
+
+    @property
+    def half_width(self) -> float:
+        return self.passage_width / 2
+
+    @property
+    def array_x_min(self) -> float:
+        """Outer face of the left end cabinet."""
+        return -self.pitch + self.half_width
+
+    @property
+    def array_x_max(self) -> float:
+        """Outer face of the right end cabinet."""
+        return (self.lanes - 1) * self.pitch + self.pitch - self.half_width
+
+    @cached_property
+    def beacons(self) -> tuple[Beacon, ...]:
+        out: list[Beacon] = []
+        for lane in range(self.lanes):
+            xc = self.lane_x(lane)
+            for end, y in (("unpaid", -self.beacon_y), ("paid", self.beacon_y)):
+                for side in (-1, 1):
+                    out.append(
+                        Beacon(
+                            index=len(out),
+                            lane=lane,
+                            x=xc + side * self.half_width,
+                            y=y,
+                            z=self.beacon_z,
+                            facing=-side,
+                            end="unpaid" if end == "unpaid" else "paid",
+                        )
+                    )
+        return tuple(out)
+
+    @cached_property
+    def beacon_xyz(self) -> FloatArray:
+        """(B, 3) beacon positions."""
+        return np.array([[b.x, b.y, b.z] for b in self.beacons], dtype=np.float64)
+
+    @cached_property
+    def beacon_facing(self) -> FloatArray:
+        return np.array([b.facing for b in self.beacons], dtype=np.float64)
+
+    @cached_property
+    def anchor_xyz(self) -> FloatArray:
+        """(K + 1, 3) UWB anchor positions, one per cabinet at the gate line: anchor ``k`` is the
+        cabinet left of lane ``k``, so every lane is bracketed by anchors ``k`` and ``k + 1``."""
+        xs = (np.arange(self.lanes + 1, dtype=np.float64) - 0.5) * self.pitch
+        return np.stack([xs, np.zeros(self.lanes + 1), np.full(self.lanes + 1, self.anchor_z)], axis=1)
+
+    def beacon_index(self, lane: int, end: Literal["unpaid", "paid"]) -> tuple[int, int]:
+        """The two beacons (left, right) of ``lane`` at one end."""
+        base = lane * 4 + (0 if end == "unpaid" else 2)
+        return base, base + 1
+
+
+def _f64(values: object) -> FloatArray:
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def _i64(values: object) -> IntArray:
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class ReadingWindow:
+    """What one phone reported for one window ``[t0, t0 + duration)``.
+
+    ``t``/``beacon``/``rssi`` are parallel arrays, one entry per received BLE advertisement
+    (beacon index into ``GateArray.beacons``, RSSI in dBm). ``uwb_*`` are parallel arrays of UWB
+    ranges (anchor index into ``GateArray.anchor_xyz``, range in metres); empty when the phone has no UWB.
+    """
+
+    t0: float
+    t: FloatArray
+    beacon: IntArray
+    rssi: FloatArray
+    uwb_t: FloatArray = field(default_factory=lambda: np.empty(0))
+    uwb_anchor: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    uwb_range: FloatArray = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "t", _f64(self.t))
+        object.__setattr__(self, "beacon", _i64(self.beacon))
+        object.__setattr__(self, "rssi", _f64(self.rssi))
+        object.__setattr__(self, "uwb_t", _f64(self.uwb_t))
+        object.__setattr__(self, "uwb_anchor", _i64(self.uwb_anchor))
+        object.__setattr__(self, "uwb_range", _f64(self.uwb_range))
+        if not (len(self.t) == len(self.beacon) == len(self.rssi)):
+            raise ValueError("t, beacon and rssi must have the same length")
+        if not (len(self.uwb_t) == len(self.uwb_anchor) == len(self.uwb_range)):
+            raise ValueError("uwb_t, uwb_anchor and uwb_range must have the same length")
+
+
+@dataclass(frozen=True, eq=False)
+class ReadingBatch:
+    """Many windows at once, flattened: ``window`` says which window each reading belongs to."""
+
+    t0: FloatArray
+    window: IntArray
+    t: FloatArray
+    beacon: IntArray
+    rssi: FloatArray
+    uwb_window: IntArray
+    uwb_t: FloatArray
+    uwb_anchor: IntArray
+    uwb_range: FloatArray
+
+    @property
+    def size(self) -> int:
+        return len(self.t0)
+
+    @classmethod
+    def of(cls, windows: list[ReadingWindow]) -> ReadingBatch:
+        def cat(arrays: list[FloatArray] | list[IntArray], dtype: type) -> npt.NDArray[np.generic]:
+            return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+
+        return cls(
+            t0=_f64([w.t0 for w in windows]),
+            window=_i64(np.repeat(np.arange(len(windows)), [len(w.t) for w in windows])),
+            t=_f64(cat([w.t for w in windows], np.float64)),
+            beacon=_i64(cat([w.beacon for w in windows], np.int64)),
+            rssi=_f64(cat([w.rssi for w in windows], np.float64)),
+            uwb_window=_i64(np.repeat(np.arange(len(windows)), [len(w.uwb_t) for w in windows])),
+            uwb_t=_f64(cat([w.uwb_t for w in windows], np.float64)),
+            uwb_anchor=_i64(cat([w.uwb_anchor for w in windows], np.int64)),
+            uwb_range=_f64(cat([w.uwb_range for w in windows], np.float64)),
+        )
+
+    def __getitem__(self, i: int) -> ReadingWindow:
+        sel = self.window == i
+        usel = self.uwb_window == i
+        return ReadingWindow(
+            t0=float(self.t0[i]),
+            t=self.t[sel],
+            beacon=self.beacon[sel],
+            rssi=self.rssi[sel],
+            uwb_t=self.uwb_t[usel],
+            uwb_anchor=self.uwb_anchor[usel],
+            uwb_range=self.uwb_range[usel],
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A passage to charge (``charged``) or a refusal flagged for fallback (``reason``).
+
+    ``margin`` is the log-likelihood margin (nats) of the chosen passage over the best other
+    explanation; ``confidence`` is the model's posterior for it (over-confident: the model treats
+    bins as independent). For refusals ``lane_id``/``direction``/``crossed_at`` describe the best
+    passage hypothesis, if any, for diagnostics only.
+    """
+
+    charged: bool
+    lane_id: int | None
+    direction: Direction | None
+    crossed_at: float | None
+    confidence: float
+    margin: float
+    reason: RefusalReason | None = None

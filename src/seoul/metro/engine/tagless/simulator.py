@@ -1,0 +1,540 @@
+"""Simulated phones at tagless gates, with ground truth.
+
+Scenes of one or more people move along piecewise-linear paths (five waypoints) in the gate
+array's frame. Every beacon advertises at ``adv_interval`` with a per-beacon phase and the BLE
+advertising delay; each person's phone receives each advertisement with a probability, above a
+sensitivity floor, with RSSI from a log-distance path-loss model::
+
+    RSSI = P0_b + device - carry_loss - 10 n log10(d) + antenna(theta) - body_blocking + X_slow + X_fast
+
+``X_slow`` is shadowing correlated in time (AR(1), time constant ``slow_tau_s``), ``X_fast``
+independent per packet; together their standard deviation is the scene's sigma (plus extra for
+pockets and bags). Bodies (the phone owner's and everyone else's in the scene) are discs that
+attenuate a beacon's signal when they cut the line from phone to beacon. Phones with UWB also
+range to the lane anchors (with NLOS bias when a body is in the way). Each person with a phone
+yields one window of readings (one :class:`SimulatedEvent`). Everything is drawn from
+``numpy.random.Generator``s seeded from the run's seed, so a run is reproducible, and chunks are
+independent of each other so they can run in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .model import Direction, FloatArray, GateArray, IntArray, ReadingBatch, ReadingWindow
+
+SCENARIOS: tuple[str, ...] = ("clean", "pocket", "crowd", "linger", "walk_past", "turn_back")
+PASSING_SCENARIOS = frozenset({"clean", "pocket", "crowd"})
+DEFAULT_MIX: Mapping[str, float] = {
+    "clean": 0.3,
+    "pocket": 0.2,
+    "crowd": 0.2,
+    "linger": 0.1,
+    "walk_past": 0.1,
+    "turn_back": 0.1,
+}
+CARRIES: tuple[str, ...] = ("hand", "pocket", "bag")
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SimParams:
+    window: float = 6.5
+    adv_interval: float = 0.1
+    adv_delay_max: float = 0.01
+    path_loss_n: tuple[float, float] = (2.0, 3.5)
+    sigma_db: tuple[float, float] = (4.0, 8.0)
+    slow_share: float = 0.6
+    """Share of the shadowing variance that is slow (correlated over ``slow_tau_s``)."""
+    slow_tau_s: float = 1.0
+    p0: float = -59.0
+    p0_sd: float = 2.0
+    """Per-beacon calibration error of P0."""
+    device_sd: float = 3.0
+    back_loss_db: float = 10.0
+    body_loss_db: tuple[float, float] = (6.0, 14.0)
+    body_radius: float = 0.17
+    carry_mix: tuple[float, float, float] = (0.5, 0.3, 0.2)
+    """hand, pocket, bag -- for every scenario except "pocket", which is all pocket/bag."""
+    carry_loss_db: tuple[tuple[float, float], ...] = ((0.0, 0.0), (3.0, 8.0), (5.0, 12.0))
+    carry_extra_sigma_db: tuple[float, float, float] = (0.0, 1.5, 2.5)
+    rx_prob: tuple[float, float] = (0.55, 0.9)
+    sensitivity_dbm: float = -95.0
+    clock_jitter_s: tuple[float, float] = (0.005, 0.03)
+    uwb_share: float = 0.3
+    uwb_sigma_m: tuple[float, float] = (0.1, 0.3)
+    uwb_nlos_bias_m: tuple[float, float] = (0.2, 1.0)
+    uwb_max_range_m: float = 10.0
+    uwb_rx_prob: float = 0.9
+    speed: tuple[float, float] = (0.8, 1.7)
+    chunk: int = 2000
+    """Windows generated per vectorised chunk."""
+
+
+@dataclass(frozen=True)
+class Truth:
+    scenario: str
+    passed: bool
+    lane: int | None
+    direction: Direction | None
+    crossed_at: float | None
+    carry: str
+    uwb: bool
+
+
+@dataclass(frozen=True)
+class SimulatedEvent:
+    window: ReadingWindow
+    truth: Truth
+
+
+@dataclass(frozen=True, eq=False)
+class TruthArrays:
+    scenario: IntArray  # index into SCENARIOS
+    passed: BoolArray
+    lane: IntArray  # -1 if not passed
+    direction: IntArray  # 0 in, 1 out, -1 if not passed
+    crossed_at: FloatArray  # nan if not passed
+    carry: IntArray
+    uwb: BoolArray
+
+    def __len__(self) -> int:
+        return len(self.passed)
+
+    def __getitem__(self, i: int) -> Truth:
+        passed = bool(self.passed[i])
+        return Truth(
+            scenario=SCENARIOS[int(self.scenario[i])],
+            passed=passed,
+            lane=int(self.lane[i]) if passed else None,
+            direction=("in", "out")[int(self.direction[i])] if passed else None,
+            crossed_at=float(self.crossed_at[i]) if passed else None,
+            carry=CARRIES[int(self.carry[i])],
+            uwb=bool(self.uwb[i]),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class SimBatch:
+    readings: ReadingBatch
+    truth: TruthArrays
+
+
+@dataclass(frozen=True)
+class Job:
+    scenario: str
+    windows: int
+    seed: np.random.SeedSequence = field(compare=False)
+
+
+def plan(n: int, seed: int, mix: Mapping[str, float] | None = None, params: SimParams | None = None) -> list[Job]:
+    """Split ``n`` windows into independent chunks by scenario; the plan depends only on its arguments."""
+    p = params or SimParams()
+    mix = dict(DEFAULT_MIX if mix is None else mix)
+    unknown = set(mix) - set(SCENARIOS)
+    if unknown:
+        raise ValueError(f"unknown scenarios: {sorted(unknown)}")
+    weights = np.array([max(float(mix.get(s, 0.0)), 0.0) for s in SCENARIOS])
+    if weights.sum() <= 0:
+        raise ValueError("scenario mix must have a positive weight")
+    root = np.random.SeedSequence(seed)
+    counts = np.random.default_rng(root.spawn(1)[0]).multinomial(n, weights / weights.sum())
+    jobs: list[Job] = []
+    for name, count in zip(SCENARIOS, counts, strict=True):
+        for start in range(0, int(count), p.chunk):
+            jobs.append(Job(name, min(p.chunk, int(count) - start), np.random.SeedSequence(0)))
+    children = root.spawn(len(jobs) + 1)[1:]
+    return [Job(j.scenario, j.windows, c) for j, c in zip(jobs, children, strict=True)]
+
+
+def simulate_batches(
+    n: int,
+    seed: int,
+    mix: Mapping[str, float] | None = None,
+    gates: GateArray | None = None,
+    params: SimParams | None = None,
+) -> Iterator[SimBatch]:
+    g = gates or GateArray()
+    p = params or SimParams()
+    for job in plan(n, seed, mix, p):
+        yield run_job(job, g, p)
+
+
+def simulate(
+    n: int,
+    seed: int,
+    mix: Mapping[str, float] | None = None,
+    gates: GateArray | None = None,
+    params: SimParams | None = None,
+) -> Iterator[SimulatedEvent]:
+    """``n`` simulated phone windows with ground truth, reproducible from ``seed``."""
+    for batch in simulate_batches(n, seed, mix, gates, params):
+        for i in range(batch.readings.size):
+            yield SimulatedEvent(batch.readings[i], batch.truth[i])
+
+
+# --- scenes -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Scene:
+    """S scenes x G people: waypoints (S, G, 5, 2), times (S, G, 5) and ground truth per person."""
+
+    wp: FloatArray
+    tau: FloatArray
+    heading: FloatArray  # (S, G, 2) used while standing still
+    active: BoolArray
+    passed: BoolArray
+    lane: IntArray
+    direction: IntArray  # 0 in, 1 out
+    crossed_at: FloatArray
+
+
+APPROACH = 0.6  # metres before/after the cabinets where walkers are lined up with the lane
+FAR = 6.0
+
+
+def _u(rng: np.random.Generator, lo_hi: tuple[float, float], size: tuple[int, ...]) -> FloatArray:
+    return rng.uniform(lo_hi[0], lo_hi[1], size)
+
+
+def _passers(
+    rng: np.random.Generator,
+    gates: GateArray,
+    p: SimParams,
+    lane: IntArray,
+    d: IntArray,
+    tc: FloatArray,
+    pause: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    shape = lane.shape
+    sgn = np.where(d == 0, 1.0, -1.0)
+    v = _u(rng, p.speed, shape)
+    xk = lane * gates.pitch
+    ya = gates.cabinet_length / 2 + APPROACH
+    wp = np.empty((*shape, 5, 2))
+    wp[..., 0, 0] = xk + _u(rng, (-2.5, 2.5), shape)
+    wp[..., 0, 1] = -sgn * FAR
+    wp[..., 1, 0] = xk + _u(rng, (-0.08, 0.08), shape)
+    wp[..., 1, 1] = -sgn * ya
+    wp[..., 2, :] = wp[..., 1, :]
+    wp[..., 3, 0] = xk + _u(rng, (-0.08, 0.08), shape)
+    wp[..., 3, 1] = sgn * ya
+    wp[..., 4, 0] = xk + _u(rng, (-2.5, 2.5), shape)
+    wp[..., 4, 1] = sgn * FAR
+    tau = np.empty((*shape, 5))
+    tau[..., 2] = tc - ya / v
+    tau[..., 3] = tc + ya / v
+    tau[..., 1] = tau[..., 2] - np.maximum(pause, 1e-3)
+    tau[..., 0] = tau[..., 1] - np.hypot(*(wp[..., 1, :] - wp[..., 0, :]).transpose(-1, *range(len(shape)))) / v
+    tau[..., 4] = tau[..., 3] + np.hypot(*(wp[..., 4, :] - wp[..., 3, :]).transpose(-1, *range(len(shape)))) / v
+    return wp, tau
+
+
+def _single(s: int) -> _Scene:
+    return _Scene(
+        wp=np.zeros((s, 1, 5, 2)),
+        tau=np.zeros((s, 1, 5)),
+        heading=np.tile([0.0, 1.0], (s, 1, 1)),
+        active=np.ones((s, 1), dtype=bool),
+        passed=np.zeros((s, 1), dtype=bool),
+        lane=np.full((s, 1), -1),
+        direction=np.full((s, 1), -1),
+        crossed_at=np.full((s, 1), np.nan),
+    )
+
+
+def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p: SimParams) -> _Scene:
+    k, w = gates.lanes, p.window
+    if scenario in ("clean", "pocket"):
+        sc = _single(s)
+        lane = rng.integers(0, k, (s, 1))
+        d = rng.integers(0, 2, (s, 1))
+        tc = _u(rng, (2.2, w - 2.2), (s, 1))
+        sc.wp, sc.tau = _passers(rng, gates, p, lane, d, tc, np.zeros((s, 1)))
+        sc.passed[:], sc.lane, sc.direction, sc.crossed_at = True, lane, d, tc
+        sc.heading[..., 1] = np.where(d == 0, 1.0, -1.0)
+        return sc
+    if scenario == "crowd":
+        g = 4
+        size = rng.integers(2, g + 1, s)
+        follower = (size >= 3) & (rng.random(s) < 0.4)
+        parallel = np.minimum(size - follower, k)
+        size = parallel + follower
+        k0 = rng.integers(0, k - parallel + 1)
+        slot = np.arange(g)[None, :]
+        lane = np.where(slot < parallel[:, None], k0[:, None] + slot, -1)
+        d0 = rng.integers(0, 2, s)
+        d = np.where(rng.random((s, g)) < 0.85, d0[:, None], 1 - d0[:, None])
+        tc0 = _u(rng, (2.2, 3.0), (s,))
+        tc = np.maximum(tc0[:, None] + _u(rng, (-0.5, 0.5), (s, g)), 2.2)
+        pause = np.zeros((s, g))
+        fslot = parallel  # the follower's slot (only used where follower)
+        rows = np.flatnonzero(follower)
+        lane[rows, fslot[rows]] = lane[rows, 0]
+        d[rows, fslot[rows]] = d[rows, 0]
+        tc[rows, fslot[rows]] = np.minimum(tc[rows, 0] + _u(rng, (0.9, 1.5), (len(rows),)), w - 1.9)
+        pause[rows, fslot[rows]] = _u(rng, (0.0, 0.8), (len(rows),))
+        active = slot < size[:, None]
+        lane_safe = np.where(active, lane, 0)
+        wp, tau = _passers(rng, gates, p, lane_safe, d, tc, pause)
+        heading = np.zeros((s, g, 2))
+        heading[..., 1] = np.where(d == 0, 1.0, -1.0)
+        return _Scene(wp, tau, heading, active, active.copy(), lane_safe, d, tc)
+    sc = _single(s)
+    if scenario == "turn_back":
+        lane = rng.integers(0, k, (s, 1))
+        d = rng.integers(0, 2, (s, 1))
+        sgn = np.where(d == 0, 1.0, -1.0)
+        xk = lane * gates.pitch
+        v = _u(rng, p.speed, (s, 1))
+        ya = gates.cabinet_length / 2 + APPROACH
+        turn_y = _u(rng, (-0.6, 0.2), (s, 1))
+        wp = sc.wp[:, 0]
+        wp[:, 0] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
+        wp[:, 1] = np.c_[xk[:, 0] + _u(rng, (-0.08, 0.08), (s,)), -sgn[:, 0] * ya]
+        wp[:, 2] = np.c_[xk[:, 0] + _u(rng, (-0.08, 0.08), (s,)), sgn[:, 0] * turn_y[:, 0]]
+        wp[:, 3] = wp[:, 2]
+        wp[:, 4] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
+        tau = sc.tau[:, 0]
+        tau[:, 2] = _u(rng, (2.0, 3.5), (s,))
+        tau[:, 1] = tau[:, 2] - np.hypot(*(wp[:, 2] - wp[:, 1]).T) / v[:, 0]
+        tau[:, 0] = tau[:, 1] - np.hypot(*(wp[:, 1] - wp[:, 0]).T) / v[:, 0]
+        tau[:, 3] = tau[:, 2] + _u(rng, (0.2, 1.5), (s,))
+        tau[:, 4] = tau[:, 3] + np.hypot(*(wp[:, 4] - wp[:, 3]).T) / v[:, 0]
+        sc.heading[..., 1] = sgn
+        return sc
+    if scenario == "linger":
+        variant = rng.integers(0, 3, s)
+        side = np.where(rng.random(s) < 0.5, -1.0, 1.0)
+        lane = rng.integers(0, k, s)
+        half = gates.cabinet_length / 2
+        beside_x = np.where(
+            side < 0, gates.array_x_min - _u(rng, (0.2, 1.0), (s,)), gates.array_x_max + _u(rng, (0.2, 1.0), (s,))
+        )
+        cx = np.select(
+            [variant == 0, variant == 1],
+            [beside_x, lane * gates.pitch + _u(rng, (-0.45, 0.45), (s,))],
+            lane * gates.pitch + gates.pitch / 2 + _u(rng, (-0.1, 0.1), (s,)),
+        )
+        cy = np.select(
+            [variant == 0, variant == 1],
+            [_u(rng, (-1.2, 1.2), (s,)), side * _u(rng, (1.0, 2.2), (s,))],
+            side * (half + _u(rng, (0.15, 0.5), (s,))),
+        )
+        wp = sc.wp[:, 0]
+        wp[..., 0] = cx[:, None] + rng.normal(0, 0.12, (s, 5))
+        wp[..., 1] = cy[:, None] + rng.normal(0, 0.12, (s, 5))
+        keep_out = variant == 2
+        wp[keep_out, :, 1] = side[keep_out, None] * np.maximum(np.abs(wp[keep_out, :, 1]), half + 0.1)
+        sc.tau[:, 0] = np.linspace(0, w, 5)[None, :] + _u(rng, (-0.3, 0.3), (s, 5))
+        sc.tau[:, 0].sort(axis=1)
+        angle = _u(rng, (0, 2 * np.pi), (s,))
+        sc.heading[:, 0] = np.c_[np.cos(angle), np.sin(angle)]
+        return sc
+    if scenario == "walk_past":
+        variant = rng.integers(0, 2, s)
+        v = _u(rng, p.speed, (s,))
+        sgn = np.where(rng.random(s) < 0.5, -1.0, 1.0)
+        left = rng.random(s) < 0.5
+        # Variant 0: crosses the gate line beside the array. Variant 1: walks along the array.
+        x_out = np.where(
+            left, gates.array_x_min - _u(rng, (0.3, 1.5), (s,)), gates.array_x_max + _u(rng, (0.3, 1.5), (s,))
+        )
+        y_par = sgn * _u(rng, (1.0, 2.2), (s,))
+        first = variant[:, None] == 0
+        start: FloatArray = np.asarray(
+            np.where(
+                first,
+                np.c_[x_out, -sgn * FAR],
+                np.c_[np.where(sgn > 0, gates.array_x_min - 3.0, gates.array_x_max + 3.0), y_par],
+            ),
+            dtype=np.float64,
+        )
+        end: FloatArray = np.asarray(
+            np.where(
+                first,
+                np.c_[x_out + _u(rng, (-0.3, 0.3), (s,)), sgn * FAR],
+                np.c_[np.where(sgn > 0, gates.array_x_max + 3.0, gates.array_x_min - 3.0), y_par],
+            ),
+            dtype=np.float64,
+        )
+        length = np.hypot(*(end - start).T)
+        mid = _u(rng, (2.2, w - 2.2), (s,))
+        frac = np.linspace(0, 1, 5)
+        sc.wp[:, 0] = start[:, None, :] + frac[None, :, None] * (end - start)[:, None, :]
+        sc.tau[:, 0] = mid[:, None] + (frac[None, :] - 0.5) * (length / v)[:, None]
+        heading = (end - start) / length[:, None]
+        sc.heading[:, 0] = heading
+        return sc
+    raise ValueError(f"unknown scenario {scenario!r}")
+
+
+def _positions(sc: _Scene, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Body position and heading (unit vector) of every person at times ``t`` (A,): (S, G, A, 2) each."""
+    tau = sc.tau[..., None, :]  # (S, G, 1, 5)
+    seg = np.diff(sc.wp, axis=2)  # (S, G, 4, 2)
+    dtau = np.maximum(np.diff(sc.tau, axis=2), 1e-9)  # (S, G, 4)
+    tt = t[None, None, :, None]
+    frac = np.clip((tt - tau[..., :4]) / dtau[:, :, None, :], 0.0, 1.0)  # (S, G, A, 4)
+    pos = sc.wp[:, :, None, 0, :] + np.einsum("sgaj,sgjc->sgac", frac, seg)
+    moving = (tt >= tau[..., :4]) & (tt < tau[..., 1:])
+    vel = np.einsum("sgaj,sgjc->sgac", moving.astype(np.float64), seg / dtau[..., None])
+    speed = np.hypot(vel[..., 0], vel[..., 1])[..., None]
+    heading = np.where(speed > 0.2, vel / np.maximum(speed, 1e-9), sc.heading[:, :, None, :])
+    return pos, heading
+
+
+def _blocked(phone: FloatArray, target: FloatArray, body: FloatArray, r: float) -> BoolArray:
+    """Whether the disc at ``body`` (…, 2) cuts the segments from ``phone`` (…, 1, 2) to ``target`` (T, 2)."""
+    u = target - phone
+    w = body - phone
+    s = np.clip((w * u).sum(-1) / np.maximum((u * u).sum(-1), 1e-9), 0.0, 1.0)
+    closest = phone + s[..., None] * u
+    return np.asarray(np.hypot(*(body - closest).transpose(-1, *range(closest.ndim - 1))) < r)
+
+
+def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
+    rng = np.random.default_rng(job.seed)
+    per_scene = 3.0 if job.scenario == "crowd" else 1.0
+    s = max(1, int(np.ceil(job.windows / per_scene * 1.2)) + 2)
+    sc = _scene(rng, job.scenario, s, gates, p)
+    g = sc.active.shape[1]
+    # Keep exactly job.windows windows (the first people in scene order); others stay as bodies.
+    order = np.cumsum(sc.active.ravel()).reshape(sc.active.shape)
+    window_of = sc.active & (order <= job.windows)
+    if window_of.sum() < job.windows:
+        raise RuntimeError("not enough simulated people; raise the scene count")
+
+    n_adv = round(p.window / p.adv_interval) + 1
+    t_geo = ((np.arange(n_adv) + 0.5) * p.adv_interval - p.adv_interval).astype(np.float64)
+    body, heading = _positions(sc, t_geo)  # (S, G, A, 2)
+    carry = rng.choice(3, size=(s, g), p=np.array(p.carry_mix) / sum(p.carry_mix))
+    if job.scenario == "pocket":
+        carry = rng.integers(1, 3, (s, g))
+    fwd = np.array([0.3, 0.0, -0.25])[carry]
+    lat = np.array([0.1, 0.2, 0.1])[carry] * np.where(rng.random((s, g)) < 0.5, -1.0, 1.0)
+    z = np.array([1.1, 0.85, 1.0])[carry]
+    perp = np.stack([-heading[..., 1], heading[..., 0]], axis=-1)
+    phone = body + fwd[:, :, None, None] * heading + lat[:, :, None, None] * perp  # (S, G, A, 2)
+
+    bxyz = gates.beacon_xyz
+    nb = len(bxyz)
+    rel = phone[..., None, :] - bxyz[None, None, None, :, :2]  # (S, G, A, B, 2)
+    planar = np.hypot(rel[..., 0], rel[..., 1])
+    dist = np.maximum(np.sqrt(planar**2 + (z[:, :, None, None] - bxyz[:, 2]) ** 2), 0.1)
+    cos_theta = gates.beacon_facing * rel[..., 0] / np.maximum(planar, 0.05)
+    gain = -p.back_loss_db * (1 - cos_theta) / 2
+
+    body_db = _u(rng, p.body_loss_db, (s, 1, 1, 1))
+    n_blocking = np.zeros(planar.shape)
+    for other in range(g):
+        cut = _blocked(phone[..., None, :], bxyz[:, :2], body[:, other, :, None, :][:, None], p.body_radius)
+        n_blocking += cut & sc.active[:, None, other, None, None]
+    body_loss = np.minimum(n_blocking * body_db, 25.0)
+
+    n_exp = _u(rng, p.path_loss_n, (s, 1, 1, 1))
+    sigma = _u(rng, p.sigma_db, (s, 1)) + np.array(p.carry_extra_sigma_db)[carry]  # (S, G)
+    lo = np.array([c[0] for c in p.carry_loss_db])[carry]
+    hi = np.array([c[1] for c in p.carry_loss_db])[carry]
+    carry_loss = rng.uniform(lo, hi)
+    p0 = p.p0 + rng.normal(0, p.p0_sd, (s, 1, 1, nb))
+    device = rng.normal(0, p.device_sd, (s, g))
+    rho = float(np.exp(-p.adv_interval / p.slow_tau_s))
+    slow = np.empty((s, g, n_adv, nb))
+    slow[:, :, 0] = rng.standard_normal((s, g, nb))
+    innov = rng.standard_normal((s, g, n_adv, nb)) * np.sqrt(1 - rho**2)
+    for a in range(1, n_adv):
+        slow[:, :, a] = rho * slow[:, :, a - 1] + innov[:, :, a]
+    fast = rng.standard_normal((s, g, n_adv, nb))
+    sig = sigma[:, :, None, None]
+    rssi = (
+        p0
+        + (device - carry_loss)[:, :, None, None]
+        - 10 * n_exp * np.log10(dist)
+        + gain
+        - body_loss
+        + sig * (np.sqrt(p.slow_share) * slow + np.sqrt(1 - p.slow_share) * fast)
+    )
+    rx_p = _u(rng, p.rx_prob, (s, g))[:, :, None, None]
+    phase = rng.uniform(0, p.adv_interval, (s, 1, 1, nb))
+    jitter = _u(rng, p.clock_jitter_s, (s, g))[:, :, None, None]
+    t = (
+        np.arange(n_adv)[None, None, :, None] * p.adv_interval
+        - p.adv_interval
+        + phase
+        + rng.uniform(0, p.adv_delay_max, rssi.shape)
+        + rng.normal(0, 1, rssi.shape) * jitter
+    )
+    got = (
+        window_of[:, :, None, None]
+        & (rng.random(rssi.shape) < rx_p)
+        & (rssi >= p.sensitivity_dbm)
+        & (t >= 0)
+        & (t < p.window)
+    )
+
+    # UWB: each anchor ranged at half the advertising rate.
+    has_uwb = window_of & (rng.random((s, g)) < p.uwb_share) & gates.uwb
+    axyz = gates.anchor_xyz
+    geo = slice(0, n_adv, 2)
+    ph = phone[:, :, geo]
+    arel = ph[..., None, :] - axyz[None, None, None, :, :2]
+    arange_true = np.sqrt((arel**2).sum(-1) + (z[:, :, None, None] - axyz[:, 2]) ** 2)
+    nlos = np.zeros(arange_true.shape, dtype=bool)
+    for other in range(g):
+        cut = _blocked(ph[..., None, :], axyz[:, :2], body[:, other, geo, None, :][:, None], p.body_radius)
+        nlos |= cut & sc.active[:, None, other, None, None]
+    uwb_sd = _u(rng, p.uwb_sigma_m, (s, g))[:, :, None, None]
+    ranged = (
+        arange_true
+        + rng.standard_normal(arange_true.shape) * uwb_sd
+        + nlos * _u(rng, p.uwb_nlos_bias_m, arange_true.shape)
+    )
+    ut = (
+        np.arange(0, n_adv, 2)[None, None, :, None] * p.adv_interval
+        - p.adv_interval
+        + rng.uniform(0, 2 * p.adv_interval, (s, 1, 1, len(axyz)))
+        + rng.normal(0, 1, ranged.shape) * jitter
+    )
+    ugot = (
+        has_uwb[:, :, None, None]
+        & (arange_true < p.uwb_max_range_m)
+        & (rng.random(ranged.shape) < p.uwb_rx_prob)
+        & (ut >= 0)
+        & (ut < p.window)
+    )
+
+    # Flatten: window ids in scene-major, person-minor order (increasing along readings).
+    win_id = np.cumsum(window_of.ravel()).reshape(s, g) - 1
+    offset = rng.uniform(0, 10_000, s)  # each scene happens at some time of day
+    si, gi, ai, bi = np.nonzero(got)
+    usi, ugi, uai, uki = np.nonzero(ugot)
+    n_win = int(window_of.sum())
+    wsel = np.nonzero(window_of)
+    readings = ReadingBatch(
+        t0=offset[wsel[0]],
+        window=win_id[si, gi],
+        t=t[si, gi, ai, bi] + offset[si],
+        beacon=bi.astype(np.int64),
+        rssi=np.round(rssi[si, gi, ai, bi]),  # phones report whole dBm
+        uwb_window=win_id[usi, ugi],
+        uwb_t=ut[usi, ugi, uai, uki] + offset[usi],
+        uwb_anchor=uki.astype(np.int64),
+        uwb_range=np.maximum(ranged[usi, ugi, uai, uki], 0.0),
+    )
+    assert n_win == job.windows  # noqa: S101 -- internal invariant of the scene count above
+    truth = TruthArrays(
+        scenario=np.full(n_win, SCENARIOS.index(job.scenario)),
+        passed=sc.passed[wsel],
+        lane=np.where(sc.passed[wsel], sc.lane[wsel], -1),
+        direction=np.where(sc.passed[wsel], sc.direction[wsel], -1),
+        crossed_at=np.where(sc.passed[wsel], sc.crossed_at[wsel] + offset[wsel[0]], np.nan),
+        carry=carry[wsel],
+        uwb=has_uwb[wsel],
+    )
+    return SimBatch(readings, truth)
