@@ -26,7 +26,8 @@ from seoul.metro.models import Dispute, Journey
 @require_GET
 def fare(request: HttpRequest) -> HttpResponse:
     """Fare calculator for everyone: the same engine as the gates, with its breakdown."""
-    form = FareForm(request.GET or None)
+    # A link with only the two stations prices an adult card journey, as the API does.
+    form = FareForm({"card": "adult", "payment": "card", **request.GET.dict()} if request.GET else None)
     result = None
     if request.GET and form.is_valid():
         d = form.cleaned_data

@@ -75,3 +75,10 @@ def test_api_fare_bad_input(params: dict[str, str], field: str) -> None:
     r = Client().get("/api/v1/metro/fare", params)
     assert r.status_code == 422
     assert any(e["loc"][-1] == field for e in r.json()["detail"])
+
+
+@pytest.mark.django_db
+def test_fare_page_defaults_to_an_adult_card_journey() -> None:
+    r = Client().get("/metro/", {"origin": "서울역", "destination": "시청", "at": "2026-11-25T12:00"})
+    assert r.status_code == 200
+    assert 'data-testid="fare">1,550원<' in r.content.decode()
