@@ -124,6 +124,9 @@ def ingest_events(
             except (TypeError, ValueError) as exc:
                 reject(index, event_id, "at", f"not an ISO date-time with offset ({exc})")
                 continue
+            if not EARLIEST <= flag_at <= now + FUTURE_TOLERANCE:
+                reject(index, event_id, "at", "outside the accepted time range")
+                continue
             reason = str(item.get("reason", "")).strip()[:40]
             if not reason:
                 reject(index, event_id, "reason", "a flagged passage needs the detector's reason")
