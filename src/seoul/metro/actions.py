@@ -376,10 +376,11 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
                 covered.append((draft, 0, {**breakdown, "covered_by": "climate_card", "fare_without_pass": fare}))
             else:
                 covered.append((draft, fare, breakdown))
+        caps = data.tariffs().raw.get("caps", {})
         charged = apply_caps(
             covered,
-            daily_cap=getattr(settings, "SEOUL_METRO_DAILY_CAP", None),
-            monthly_cap=getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None),
+            daily_cap=getattr(settings, "SEOUL_METRO_DAILY_CAP", None) or caps.get("daily"),
+            monthly_cap=getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None) or caps.get("monthly"),
             local_day=_local_day,
         )
         desired: dict[str, int] = {}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -64,6 +65,9 @@ def my_journeys(request: HttpRequest) -> HttpResponse:
     rider = _rider_or_404(request)
     journeys = list(selectors.rider_journeys(rider.pk)[:200])
     audit.record(MetroEvent.RIDER_VIEWED, request=request, target=rider, reason="own account", service="metro")
+    this_month = timezone.localdate().replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    owned = set(rider.passes.values_list("month", flat=True))
     return render(
         request,
         "metro/my_journeys.html",
@@ -72,6 +76,8 @@ def my_journeys(request: HttpRequest) -> HttpResponse:
             "journeys": journeys,
             "balance": selectors.rider_balance(rider.account),
             "form": DisputeForm(),
+            "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
+            "pass_months": [(m, m in owned) for m in (this_month, next_month)],
         },
     )
 
@@ -103,6 +109,24 @@ def dispute(request: HttpRequest, key: str) -> HttpResponse:
         },
         status=400,
     )
+
+
+@signed_in
+@require_POST
+def buy_pass(request: HttpRequest) -> HttpResponse:
+    """Buy the 기후동행카드 for this month or the next (Seoul time)."""
+    rider = _rider_or_404(request)
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    choice = request.POST.get("month")
+    months = {this_month.isoformat(): this_month, next_month.isoformat(): next_month}
+    if choice not in months:
+        messages.error(request, _("Choose this month or the next."))
+        return redirect("metro:my_journeys")
+    actions.buy_pass(request.user, rider, months[choice])  # type: ignore[arg-type]
+    messages.success(request, _("Your Climate Card for %(month)s is active.") % {"month": choice[:7]})
+    return redirect("metro:my_journeys")
 
 
 @require_role(Service.METRO, Role.APPROVER)

@@ -356,3 +356,38 @@ def test_bus_and_subway_in_any_order_give_the_same_balances(
     rnd.shuffle(messy)
     half = rnd.randint(0, len(messy))
     assert _deliver([messy[:half], messy[half:], events]) == reference_balances
+
+
+def test_rider_buys_a_pass_from_the_page(rider: Rider, make_user: Callable[..., User]) -> None:
+    from django.utils import timezone
+
+    citizen = make_user(kind=User.Kind.CITIZEN, institution=None, username="pass-buyer")
+    rider.user = citizen
+    rider.save()
+    client = Client()
+    client.force_login(citizen)
+    month = timezone.localdate().replace(day=1).isoformat()
+    assert client.post("/metro/me/pass/", {"month": "1999-01-01"}).status_code == 302
+    assert not rider.passes.exists()
+    assert client.post("/metro/me/pass/", {"month": month}).status_code == 302
+    client.post("/metro/me/pass/", {"month": month})  # a double click buys once
+    assert rider.passes.count() == 1
+    assert balance("rider:phone-1") == 62000
+    assert f'data-testid="pass-{month[:7]}"' in client.get("/metro/me/").content.decode()
+
+
+def test_caps_come_from_tariff_data(rider: Rider, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seoul.metro.engine import data
+
+    monkeypatch.setitem(data.tariffs().raw, "caps", {"daily": 2000, "monthly": None})
+    actions.ingest_events(
+        None,
+        [
+            ev(1, SEOUL_STATION, "entry", 0),
+            ev(2, CITY_HALL, "exit", 10),
+            ev(3, SEOUL_STATION, "entry", 60),
+            ev(4, CITY_HALL, "exit", 70),
+        ],
+        now=NOW,
+    )
+    assert balance("rider:phone-1") == 2000
