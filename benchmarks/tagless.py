@@ -7,6 +7,17 @@ Generation and decisions run in chunks (vectorised over the windows of a chunk) 
 ``--workers`` processes; decisions are identical to calling ``detect`` on each window. Latency is
 measured separately, with ``time.perf_counter`` around single ``detect`` calls on the first
 ``--latency-sample`` windows, and reported as p50/p99. Prints a table and one JSON line.
+
+Diagnostics (the table and JSON line are unchanged)::
+
+    .venv/bin/python benchmarks/tagless.py --passages 1000000 --seed 20261125 \
+        --only-chunks 3,242 --dump-false-charges /tmp/false.jsonl
+
+``--dump-false-charges`` writes one JSON line per false charge (``--dump-all-charges``: per charge)
+with the scenario, carry, UWB, winning/runner-up classes and margin, the UWB mean ranges near the
+crossing, per-lane beacon means, true vs charged lane, and seed/passages/chunk/index, so that
+``plan(passages, seed, mix)[chunk]`` + ``run_job`` + ``readings[index]`` regenerates the window.
+``--only-chunks`` / ``--only-scenarios`` run part of the plan with exactly the same events.
 """
 
 from __future__ import annotations
@@ -25,12 +36,15 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from seoul.metro.engine.tagless import DEFAULT_MIX, SCENARIOS, DetectorConfig, GateArray, SimParams  # noqa: E402
-from seoul.metro.engine.tagless.detector import detect, detect_batch  # noqa: E402
-from seoul.metro.engine.tagless.metrics import Metrics  # noqa: E402
-from seoul.metro.engine.tagless.simulator import Job, plan, run_job  # noqa: E402
+from seoul.metro.engine.tagless.detector import detect, detect_batch, explain_batch  # noqa: E402
+from seoul.metro.engine.tagless.metrics import TIME_TOLERANCE_S, Metrics  # noqa: E402
+from seoul.metro.engine.tagless.model import Decision, ReadingBatch  # noqa: E402
+from seoul.metro.engine.tagless.simulator import Job, SimBatch, plan, run_job  # noqa: E402
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -45,8 +59,11 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def run_chunk(args: tuple[Job, GateArray, SimParams, DetectorConfig, int]) -> tuple[Metrics, float, float]:
-    job, gates, params, config, latency_n = args
+ChunkArgs = tuple[Job, GateArray, SimParams, DetectorConfig, int, int, str]
+
+
+def run_chunk(args: ChunkArgs) -> tuple[Metrics, float, float, list[dict[str, object]]]:
+    job, gates, params, config, latency_n, chunk_index, dump = args
     t0 = time.perf_counter()
     batch = run_job(job, gates, params)
     t1 = time.perf_counter()
@@ -54,6 +71,7 @@ def run_chunk(args: tuple[Job, GateArray, SimParams, DetectorConfig, int]) -> tu
     t2 = time.perf_counter()
     metrics = Metrics()
     metrics.score(decisions, batch.truth)
+    records = _charge_records(batch, decisions, gates, config, chunk_index, dump) if dump else []
     for i in range(min(latency_n, batch.readings.size)):
         window = batch.readings[i]
         start = time.perf_counter()
@@ -65,7 +83,55 @@ def run_chunk(args: tuple[Job, GateArray, SimParams, DetectorConfig, int]) -> tu
             decisions[i].reason,
         ):
             raise AssertionError("batched and single decisions differ")
-    return metrics, t1 - t0, t2 - t1
+    return metrics, t1 - t0, t2 - t1, records
+
+
+def _charge_records(
+    batch: SimBatch, decisions: list[Decision], gates: GateArray, config: DetectorConfig, chunk_index: int, dump: str
+) -> list[dict[str, object]]:
+    """Diagnostic records for the false charges (``dump == "false"``) or all charges (``"charged"``) of a chunk."""
+    truth = batch.truth
+    correct = np.zeros(len(decisions), dtype=bool)
+    for i, dec in enumerate(decisions):
+        ti = truth[i]
+        correct[i] = (
+            dec.charged
+            and ti.passed
+            and dec.lane_id == ti.lane
+            and dec.direction == ti.direction
+            and ti.crossed_at is not None
+            and dec.crossed_at is not None
+            and abs(dec.crossed_at - ti.crossed_at) <= TIME_TOLERANCE_S
+        )
+    charged = np.array([d.charged for d in decisions], dtype=bool)
+    picked = np.flatnonzero(charged & (~correct if dump == "false" else True))
+    if not len(picked):
+        return []
+    sub = ReadingBatch.of([batch.readings[int(i)] for i in picked])
+    explained = explain_batch(sub, gates, config)
+    out: list[dict[str, object]] = []
+    for i, info in zip(picked, explained, strict=True):
+        ti = truth[int(i)]
+        dec = decisions[int(i)]
+        out.append(
+            {
+                "chunk": chunk_index,
+                "index": int(i),
+                "scenario": ti.scenario,
+                "false_charge": not bool(correct[i]),
+                "carry": ti.carry,
+                "uwb": ti.uwb,
+                "true_passed": ti.passed,
+                "true_lane": ti.lane,
+                "true_direction": ti.direction,
+                "true_crossed_at": ti.crossed_at,
+                "charged_lane": dec.lane_id,
+                "charged_direction": dec.direction,
+                "charged_crossed_at": dec.crossed_at,
+                **info,
+            }
+        )
+    return out
 
 
 def main() -> None:
@@ -84,6 +150,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk", type=int, default=SimParams().chunk, help="windows per chunk")
     parser.add_argument("--latency-sample", type=int, default=5000, help="windows timed with single detect() calls")
+    parser.add_argument(
+        "--dump-false-charges",
+        metavar="FILE.jsonl",
+        help="write one diagnostic JSON line per false charge (scenario, UWB, hypotheses, margins, "
+        "UWB ranges, true vs charged lane, and seed/chunk/index to regenerate the event)",
+    )
+    parser.add_argument(
+        "--dump-all-charges", action="store_true", help="with --dump-false-charges: record every charge, not only false"
+    )
+    parser.add_argument(
+        "--only-scenarios",
+        default="",
+        help="run only the chunks of these scenarios (e.g. clean,pocket,crowd) from the plan of the full run; "
+        "the events are the same as in the full run",
+    )
+    parser.add_argument(
+        "--only-chunks", default="", help="run only these chunk indices of the plan (e.g. 3,17,250), same events"
+    )
     args = parser.parse_args()
 
     gates = GateArray(lanes=args.lanes)
@@ -92,18 +176,41 @@ def main() -> None:
     jobs = plan(args.passages, args.seed, args.scenario_mix, params)
     # Time single calls on the first windows of every chunk, in proportion to its size (all scenarios).
     per_job_latency = [-(-args.latency_sample * job.windows // max(args.passages, 1)) for job in jobs]
+    dump = ("charged" if args.dump_all_charges else "false") if args.dump_false_charges else ""
+    selected = range(len(jobs))
+    if args.only_scenarios:
+        wanted = {name.strip() for name in args.only_scenarios.split(",")}
+        selected = [i for i in selected if jobs[i].scenario in wanted]
+    if args.only_chunks:
+        chosen = {int(c) for c in args.only_chunks.split(",")}
+        selected = [i for i in selected if i in chosen]
     started = time.perf_counter()
     total = Metrics()
     sim_s = det_s = 0.0
-    work = [(job, gates, params, config, lat) for job, lat in zip(jobs, per_job_latency, strict=True)]
+    work: list[ChunkArgs] = [(jobs[i], gates, params, config, per_job_latency[i], i, dump) for i in selected]
+    records: list[dict[str, object]] = []
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for i, (metrics, s, d) in enumerate(pool.map(run_chunk, work)):
+        for i, (metrics, s, d, recs) in enumerate(pool.map(run_chunk, work)):
             total.merge(metrics)
             sim_s += s
             det_s += d
+            records.extend(recs)
             if (i + 1) % 50 == 0:
-                print(f"  {i + 1}/{len(jobs)} chunks, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                print(f"  {i + 1}/{len(work)} chunks, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     wall = time.perf_counter() - started
+    if args.dump_false_charges:
+        regen = {
+            "seed": args.seed,
+            "passages": args.passages,
+            "scenario_mix": args.scenario_mix,
+            "uwb_share": args.uwb_share,
+            "lanes": args.lanes,
+            "chunk_size": args.chunk,
+        }
+        with open(args.dump_false_charges, "w") as fh:
+            for rec in records:
+                fh.write(json.dumps({**regen, **rec}, sort_keys=True) + "\n")
+        print(f"wrote {len(records)} records to {args.dump_false_charges}", file=sys.stderr)
 
     result = total.as_dict()
     result.update(
@@ -117,7 +224,7 @@ def main() -> None:
             "wall_seconds": round(wall, 1),
             "simulate_cpu_seconds": round(sim_s, 1),
             "detect_cpu_seconds": round(det_s, 1),
-            "detect_batched_ms_per_window": round(1000 * det_s / max(args.passages, 1), 4),
+            "detect_batched_ms_per_window": round(1000 * det_s / max(total.total.events, 1), 4),
             "workers": args.workers,
         }
     )
