@@ -59,27 +59,29 @@ def _rider_or_404(request: HttpRequest) -> Any:
     return rider
 
 
+def _journeys_page(request: HttpRequest, rider: Any, status: int = 200, **extra: Any) -> HttpResponse:
+    """The rider's journeys page; the dispute view re-renders it with a failed form."""
+    this_month = timezone.localdate().replace(day=1)
+    next_month = (this_month + timedelta(days=32)).replace(day=1)
+    owned = set(rider.passes.values_list("month", flat=True))
+    context = {
+        "rider": rider,
+        "journeys": list(selectors.rider_journeys(rider.pk)[:200]),
+        "balance": selectors.rider_balance(rider.account),
+        "form": DisputeForm(),
+        "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
+        "pass_months": [(m, m in owned) for m in (this_month, next_month)],
+        **extra,
+    }
+    return render(request, "metro/my_journeys.html", context, status=status)
+
+
 @signed_in
 @require_GET
 def my_journeys(request: HttpRequest) -> HttpResponse:
     rider = _rider_or_404(request)
-    journeys = list(selectors.rider_journeys(rider.pk)[:200])
     audit.record(MetroEvent.RIDER_VIEWED, request=request, target=rider, reason="own account", service="metro")
-    this_month = timezone.localdate().replace(day=1)
-    next_month = (this_month + timedelta(days=32)).replace(day=1)
-    owned = set(rider.passes.values_list("month", flat=True))
-    return render(
-        request,
-        "metro/my_journeys.html",
-        {
-            "rider": rider,
-            "journeys": journeys,
-            "balance": selectors.rider_balance(rider.account),
-            "form": DisputeForm(),
-            "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
-            "pass_months": [(m, m in owned) for m in (this_month, next_month)],
-        },
-    )
+    return _journeys_page(request, rider)
 
 
 @signed_in
@@ -96,19 +98,7 @@ def dispute(request: HttpRequest, key: str) -> HttpResponse:
         else:
             messages.success(request, _("Your dispute was sent. Staff will review it."))
             return redirect("metro:my_journeys")
-    journeys = list(selectors.rider_journeys(rider.pk)[:200])
-    return render(
-        request,
-        "metro/my_journeys.html",
-        {
-            "rider": rider,
-            "journeys": journeys,
-            "balance": selectors.rider_balance(rider.account),
-            "form": form,
-            "failed": key,
-        },
-        status=400,
-    )
+    return _journeys_page(request, rider, status=400, form=form, failed=key)
 
 
 @signed_in

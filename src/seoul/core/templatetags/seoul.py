@@ -22,9 +22,12 @@ def loc(obj: Any, field: str) -> str:
 
 @register.filter
 def krw(value: int | None) -> str:
-    if value is None:
+    # A missing context value arrives as "": show a dash rather than failing the page.
+    try:
+        amount = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return "—"
-    return format_krw(int(value), lang=(get_language() or "ko")[:2])
+    return format_krw(amount, lang=(get_language() or "ko")[:2])
 
 
 @register.filter
