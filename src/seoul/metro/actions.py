@@ -29,6 +29,7 @@ from seoul.metro.engine.fares import KST, FareError, Leg, SubwayTrip, price_jour
 from seoul.metro.engine.journeys import BusRide as BusRide_
 from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
+from seoul.metro.engine.network import UNREACHABLE
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import (
     BusRide,
@@ -65,11 +66,34 @@ def _content_hash(item: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _parse_at(value: Any) -> datetime:
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+def _time(value: Any, now: datetime) -> datetime:
+    """An accepted event time: ISO 8601 with an offset, not before the first tariff and not
+    more than 5 minutes ahead of the receiving clock. ValueError says what is wrong."""
+    try:
+        at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"not an ISO date-time with offset: '{value}'") from None
     if at.tzinfo is None:
         raise ValueError("needs a time zone offset, e.g. 2026-11-25T08:10:00+09:00")
+    if at > now + FUTURE_TOLERANCE:
+        raise ValueError("more than 5 minutes in the future")
+    if at < EARLIEST:
+        raise ValueError("before the earliest tariff (2015-06-27)")
     return at
+
+
+def _store(model: Any, fresh: Mapping[str, Any], result: IngestResult, reject: Any, ids: list[str]) -> None:
+    """Insert new events, then compare what is stored: another batch may have stored the same
+    id in the meantime, and only the same content counts as accepted."""
+    model.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    stored = dict(model.objects.filter(event_id__in=fresh).values_list("event_id", "content_hash"))
+    for event_id, obj in fresh.items():
+        if stored.get(event_id) == obj.content_hash:
+            result.accepted += 1
+            if getattr(obj, "rider_id", None) is not None:
+                result.riders.add(obj.rider_id)
+        else:
+            reject(ids.index(event_id), event_id, "event_id", "already received with different content")
 
 
 def ingest_events(
@@ -89,8 +113,10 @@ def ingest_events(
     ids = [str(i.get("event_id", "")) for i in items]
     known = dict(GateEvent.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
     known |= dict(BusRide.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
+    known |= dict(FlaggedPassage.objects.filter(event_id__in=ids).values_list("event_id", "content_hash"))
     fresh: dict[str, GateEvent] = {}
     fresh_bus: dict[str, BusRide] = {}
+    fresh_flags: dict[str, FlaggedPassage] = {}
 
     def reject(index: int, event_id: str, field_name: str, reason: str) -> None:
         result.rejected.append({"index": index, "event_id": event_id, "field": field_name, "reason": reason})
@@ -101,7 +127,7 @@ def ingest_events(
             reject(index, event_id, "event_id", "required, at most 64 characters")
             continue
         digest = _content_hash(item)
-        pending = fresh.get(event_id) or fresh_bus.get(event_id)
+        pending = fresh.get(event_id) or fresh_bus.get(event_id) or fresh_flags.get(event_id)
         seen = known.get(event_id) or (pending.content_hash if pending is not None else None)
         if seen is not None:
             if seen == digest:
@@ -120,24 +146,17 @@ def ingest_events(
             continue
         if item.get("kind") == "flagged":
             try:
-                flag_at = _parse_at(item.get("at"))
-            except (TypeError, ValueError) as exc:
-                reject(index, event_id, "at", f"not an ISO date-time with offset ({exc})")
-                continue
-            if not EARLIEST <= flag_at <= now + FUTURE_TOLERANCE:
-                reject(index, event_id, "at", "outside the accepted time range")
+                flag_at = _time(item.get("at"), now)
+            except ValueError as exc:
+                reject(index, event_id, "at", str(exc))
                 continue
             reason = str(item.get("reason", "")).strip()[:40]
             if not reason:
                 reject(index, event_id, "reason", "a flagged passage needs the detector's reason")
                 continue
-            _, created = FlaggedPassage.objects.get_or_create(
-                event_id=event_id, defaults={"gate": gate, "at": flag_at, "lane": item.get("lane"), "reason": reason}
+            fresh_flags[event_id] = FlaggedPassage(
+                event_id=event_id, gate=gate, at=flag_at, lane=item.get("lane"), reason=reason, content_hash=digest
             )
-            if created:
-                result.accepted += 1
-            else:
-                result.duplicates += 1
             continue
         rider = riders.get(str(item.get("rider")))
         if rider is None:
@@ -148,15 +167,9 @@ def ingest_events(
             reject(index, event_id, "kind", "must be 'entry', 'exit' or 'flagged'")
             continue
         try:
-            at = _parse_at(item.get("at"))
-        except (TypeError, ValueError) as exc:
-            reject(index, event_id, "at", f"not an ISO date-time with offset ({exc})")
-            continue
-        if at > now + FUTURE_TOLERANCE:
-            reject(index, event_id, "at", "more than 5 minutes in the future")
-            continue
-        if at < EARLIEST:
-            reject(index, event_id, "at", "before the earliest tariff (2015-06-27)")
+            at = _time(item.get("at"), now)
+        except ValueError as exc:
+            reject(index, event_id, "at", str(exc))
             continue
         source = item.get("source", GateEvent.Source.TAGLESS)
         if source not in GateEvent.Source.values:
@@ -170,23 +183,9 @@ def ingest_events(
             event_id=event_id, gate=gate, rider=rider, kind=kind, at=at, source=source, lane=lane, content_hash=digest
         )
     with transaction.atomic():
-        BusRide.objects.bulk_create(fresh_bus.values(), ignore_conflicts=True)
-        stored_bus = dict(BusRide.objects.filter(event_id__in=fresh_bus).values_list("event_id", "content_hash"))
-        for event_id, ride in fresh_bus.items():
-            if stored_bus.get(event_id) == ride.content_hash:
-                result.accepted += 1
-                result.riders.add(ride.rider_id)
-            else:
-                reject(ids.index(event_id), event_id, "event_id", "already received with different content")
-        GateEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-        # Another batch may have stored some of these ids in the meantime: compare contents.
-        stored = dict(GateEvent.objects.filter(event_id__in=fresh).values_list("event_id", "content_hash"))
-        for event_id, event in fresh.items():
-            if stored.get(event_id) == event.content_hash:
-                result.accepted += 1
-                result.riders.add(event.rider_id)
-            else:
-                reject(ids.index(event_id), event_id, "event_id", "already received with different content")
+        _store(GateEvent, fresh, result, reject, ids)
+        _store(BusRide, fresh_bus, result, reject, ids)
+        _store(FlaggedPassage, fresh_flags, result, reject, ids)
         audit.record(
             MetroEvent.EVENTS_INGESTED,
             actor=actor,
@@ -241,17 +240,16 @@ def _bus_ride(
     if not route or len(route) > 20:
         reject(index, event_id, "route", "required, at most 20 characters")
         return None
-    try:
-        board_at, alight_at = _parse_at(item.get("at")), _parse_at(item.get("alight_at"))
-    except (TypeError, ValueError) as exc:
-        field = "at" if "at" not in item or not isinstance(item.get("at"), str) else "alight_at"
-        reject(index, event_id, field, f"not an ISO date-time with offset ({exc})")
-        return None
+    times = {}
+    for key in ("at", "alight_at"):
+        try:
+            times[key] = _time(item.get(key), now)
+        except ValueError as exc:
+            reject(index, event_id, key, str(exc))
+            return None
+    board_at, alight_at = times["at"], times["alight_at"]
     if not board_at <= alight_at <= board_at + timedelta(hours=5):
         reject(index, event_id, "alight_at", "must be after boarding and within 5 hours")
-        return None
-    if alight_at > now + FUTURE_TOLERANCE or board_at < EARLIEST:
-        reject(index, event_id, "at", "outside the accepted time range")
         return None
     metres = item.get("distance_m")
     if not isinstance(metres, int) or not 0 <= metres <= 200_000:
@@ -274,27 +272,16 @@ def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     """The highest fare from (or to) ``station``: charged for an incomplete journey."""
     net, tariffs = data.network(), data.tariffs()
     row = net.integrated[net.station(station)]
-    reachable = [(int(m), net.names[i]) for i, m in enumerate(row) if m < 10**15]
+    reachable = [(int(m), net.names[i]) for i, m in enumerate(row) if m < UNREACHABLE]
     _, farthest = max(reachable)
     at = datetime(on.year, on.month, on.day, 12, tzinfo=KST)
     return price_subway(net, tariffs, SubwayTrip(station, farthest), category=category, at=at).fare, farthest
 
 
-def _price(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | None:
-    net, tariffs = data.network(), data.tariffs()
+def _price_incomplete(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | None:
+    """Incomplete journeys pay the maximum fare; journeys in progress are not charged yet."""
     if draft.status == Status.IN_PROGRESS:
         return None
-    if draft.status == Status.COMPLETE:
-        assert draft.entry is not None and draft.exit is not None  # noqa: S101
-        lines = frozenset({draft.entry.line, draft.exit.line}) & tariffs.separately_charged_lines
-        b = price_subway(
-            net,
-            tariffs,
-            SubwayTrip(draft.entry.station, draft.exit.station, lines),
-            category=rider.category,
-            at=draft.entry.at,
-        )
-        return b.fare, b.as_dict()
     tap = draft.entry or draft.exit
     assert tap is not None  # noqa: S101
     fare, farthest = maximum_fare(tap.station, rider.category, tap.at.astimezone(KST).date())
@@ -302,14 +289,14 @@ def _price(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | No
 
 
 def _units(drafts: list[JourneyDraft], rides: list[BusRide_]) -> list[tuple[JourneyDraft, list[Leg] | None]]:
-    """What gets charged: incomplete subway journeys alone, and chains of complete subway
-    journeys and bus rides under the integrated transfer rules (``None``: price the draft)."""
+    """What gets charged: incomplete subway journeys alone (no legs), and chains of complete
+    subway journeys and bus rides under the integrated transfer rules."""
     by_key = {d.key: d for d in drafts}
     units: list[tuple[JourneyDraft, list[Leg] | None]] = [(d, None) for d in drafts if d.status != Status.COMPLETE]
     for chain in chain_legs(drafts, rides, data.tariffs()):
         subway = [by_key[leg.ref] for leg in chain if leg.mode == "subway"]
         if len(chain) == 1 and subway:
-            units.append((subway[0], None))
+            units.append((subway[0], chain))
             continue
         draft = JourneyDraft(
             chain[0].ref,
@@ -323,6 +310,10 @@ def _units(drafts: list[JourneyDraft], rides: list[BusRide_]) -> list[tuple[Jour
 
 
 def _price_chain(chain: list[Leg], rider: Rider) -> tuple[int, dict[str, Any]]:
+    net, tariffs = data.network(), data.tariffs()
+    if len(chain) == 1 and chain[0].subway is not None:  # a plain subway journey (card or free)
+        b = price_subway(net, tariffs, chain[0].subway, category=rider.category, at=chain[0].board_at)
+        return b.fare, b.as_dict()
     priced = price_journey(data.network(), data.tariffs(), chain, category=rider.category)
     breakdown = priced.breakdown.as_dict()
     breakdown["legs"] = [
@@ -361,12 +352,13 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
         priced = []
         for draft, chain in _units(drafts, rides):
             try:
-                p = _price(draft, rider) if chain is None else _price_chain(chain, rider)
+                p = _price_incomplete(draft, rider) if chain is None else _price_chain(chain, rider)
             except FareError as exc:
                 log.warning("journey %s of rider %s cannot be priced: %s", draft.key, rider.account, exc)
                 p = (0, {"error": str(exc)})
             if p is not None:
                 priced.append((draft, p[0], p[1]))
+        fare_of = {draft.key: fare for draft, fare, _ in priced}
         pass_months = {(m.year, m.month) for m in rider.passes.values_list("month", flat=True)}
         covered = []
         for draft, fare, breakdown in priced:
@@ -388,7 +380,6 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
         for c in charged:
             draft = c.draft
             seen_keys.add(draft.key)
-            fare = int(c.breakdown.get("fare_without_pass", c.fare))  # type: ignore[call-overload]
             Journey.objects.update_or_create(
                 key=draft.key,
                 defaults={
@@ -397,7 +388,7 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
                     "entry": by_id.get(draft.entry.event_id) if draft.entry else None,
                     "exit": by_id.get(draft.exit.event_id) if draft.exit else None,
                     "started_at": draft.started_at,
-                    "fare": fare,
+                    "fare": fare_of[draft.key],
                     "charge": c.charge,
                     "breakdown": c.breakdown,
                     "superseded": False,
@@ -406,9 +397,13 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
             desired[draft.key] = c.charge
         # Journeys that the events no longer produce: their charges are reversed to zero.
         Journey.objects.filter(rider=rider).exclude(key__in=seen_keys).update(superseded=True, charge=0)
-        charges = LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE)
-        posted = {r["journey_key"]: r["total"] for r in charges.values("journey_key").annotate(total=Sum("amount"))}
-        revision = {r["journey_key"]: r["n"] for r in charges.values("journey_key").annotate(n=Count("id"))}
+        sums = (
+            LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE)
+            .values("journey_key")
+            .annotate(total=Sum("amount"), n=Count("id"))
+        )
+        posted = {r["journey_key"]: r["total"] for r in sums}
+        revision = {r["journey_key"]: r["n"] for r in sums}
         postings = reconcile(f"{RIDER}:{rider.account}", desired, posted, revision)
         for posting in postings:
             _post(

@@ -127,6 +127,7 @@ class FlaggedPassage(models.Model):
     at = models.DateTimeField(db_index=True)
     lane = models.PositiveSmallIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=40)
+    content_hash = models.CharField(max_length=64, default="")
     received_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
