@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "seoul.core",
     "seoul.plan",
     "seoul.metro",
+    "seoul.tracing",
+    "seoul.guarantee",
 ]
 
 MIDDLEWARE = [

@@ -34,6 +34,8 @@ class Service(models.TextChoices):
     CORE = "core", _("Platform")
     PLAN = "plan", _("Plan dashboard")
     METRO = "metro", _("Metro fares and gates")
+    TRACING = "tracing", _("Contact tracing")
+    GUARANTEE = "guarantee", _("Untact credit guarantee")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Transactional state of the guarantee service."""

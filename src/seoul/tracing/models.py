@@ -1,0 +1,1 @@
+"""Transactional state of the tracing service."""
