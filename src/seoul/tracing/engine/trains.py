@@ -28,6 +28,8 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,7 @@ WALK_IN_S = 120
 WALK_OUT_S = 90
 TRANSFER_S = 180
 MAX_PIECES = 8
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,12 @@ class Geometry:
             return pid, self.phase(line, a, direction), self.phase(line, b, direction)
         pid = self._piece_id(Piece(line, 1, (a, b)))
         return pid, 0, round(metres / SPEED_MPS)
+
+    def train_name(self, place: int) -> str:
+        """A train place as people read it: piece, and the train's time at the line's root."""
+        piece, k = train_of(place)
+        at = datetime.fromtimestamp(k * HEADWAY_S, tz=SEOUL)
+        return f"{self.pieces[piece].label()} train {at:%m-%d %H:%M}"
 
     def served(self, name: str) -> bool:
         return name in self._adj
