@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from _measure import peak_rss_mb  # noqa: E402
+
 from seoul.metro import interfaces as metro  # noqa: E402
 from seoul.tracing.engine import discovery, ingest, simulate, store, trains  # noqa: E402
 
@@ -71,7 +73,7 @@ def child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": after.ru_maxrss / 1024, **extra}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb(), **extra}
 
 
 def run_child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:
