@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +31,7 @@ from seoul.metro.engine.journeys import BusRide as BusRide_
 from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
 from seoul.metro.engine.network import UNREACHABLE
+from seoul.metro.engine.tagless import DetectorConfig, GateArray, ReadingWindow, detect
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import (
     BusRide,
@@ -42,6 +44,7 @@ from seoul.metro.models import (
     LedgerTransaction,
     Rider,
     RiderPass,
+    TaglessWindow,
 )
 
 log = logging.getLogger("seoul.metro")
@@ -195,6 +198,231 @@ def ingest_events(
         log.warning("gate events rejected: %s", result.rejected[:20])
     for rider_id in sorted(result.riders):
         rebuild_rider(rider_id, now=now)
+    return result
+
+
+# --- tagless windows: beacon readings -> a gate event or a flagged passage ------------------
+
+MAX_WINDOWS = 100
+MAX_READINGS = 5000
+WINDOW_PREFIX = "tw:"
+MAX_WINDOW_ID = 64 - len(WINDOW_PREFIX)
+READING_SLACK = (2.0, 12.0)  # readings may lie this many seconds before t0 / after t0
+SAME_PASSAGE = timedelta(seconds=2)
+_WINDOW_KEYS = ("gate", "rider", "started_at", "t0", "t", "beacon", "rssi", "uwb_t", "uwb_anchor", "uwb_range")
+
+
+@dataclass
+class WindowResult:
+    charged: int = 0
+    merged: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Bad(ValueError):
+    def __init__(self, field_name: str, reason: str):
+        super().__init__(reason)
+        self.field = field_name
+
+
+def _window_hash(item: Mapping[str, Any]) -> str:
+    keep = {k: item.get(k) for k in _WINDOW_KEYS}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _numbers(item: Mapping[str, Any], key: str, *, lo: float, hi: float, whole: bool = False) -> list[float]:
+    value = item.get(key, [])
+    if not isinstance(value, list):
+        raise _Bad(key, "a list of numbers")
+    if len(value) > MAX_READINGS:
+        raise _Bad(key, f"at most {MAX_READINGS} readings per window (got {len(value)})")
+    out = []
+    for x in value:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+            raise _Bad(key, "a list of numbers")
+        if whole and x != int(x):
+            raise _Bad(key, "whole numbers only")
+        if not lo <= x <= hi:
+            raise _Bad(key, f"values from {lo:g} to {hi:g}")
+        out.append(float(x))
+    return out
+
+
+def _reading_window(item: Mapping[str, Any], gate: Gate, started_at: datetime, now: datetime) -> ReadingWindow:
+    """The engine's ReadingWindow from a posted item; _Bad names the field that is wrong."""
+    t0 = item.get("t0")
+    if isinstance(t0, bool) or not isinstance(t0, int | float) or not math.isfinite(t0):
+        raise _Bad("t0", "the window start on the phone's clock, in seconds")
+    lo, hi = t0 - READING_SLACK[0], t0 + READING_SLACK[1]
+    t = _numbers(item, "t", lo=lo, hi=hi)
+    beacon = _numbers(item, "beacon", lo=0, hi=4 * gate.lanes - 1, whole=True)
+    rssi = _numbers(item, "rssi", lo=-127, hi=20)
+    if not len(t) == len(beacon) == len(rssi):
+        raise _Bad("t", "t, beacon and rssi must have the same length")
+    if not t:
+        raise _Bad("t", "a window needs beacon readings")
+    uwb_t = _numbers(item, "uwb_t", lo=lo, hi=hi)
+    uwb_anchor = _numbers(item, "uwb_anchor", lo=0, hi=gate.lanes, whole=True)
+    uwb_range = _numbers(item, "uwb_range", lo=0, hi=50)
+    if not len(uwb_t) == len(uwb_anchor) == len(uwb_range):
+        raise _Bad("uwb_t", "uwb_t, uwb_anchor and uwb_range must have the same length")
+    last = max(t + uwb_t)
+    if started_at + timedelta(seconds=last - t0) > now + FUTURE_TOLERANCE:
+        raise _Bad("t", "readings more than 5 minutes in the future")
+    return ReadingWindow(float(t0), t, beacon, rssi, uwb_t, uwb_anchor, uwb_range)  # type: ignore[arg-type]
+
+
+def ingest_windows(
+    actor: User | None, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
+) -> WindowResult:
+    """Run the tagless detector on windows of beacon readings posted by gate controllers.
+
+    Each window (one phone at one gate, see docs/metro-tagless.md "Ingestion") becomes either
+    an entry/exit gate event of that rider at that gate, or a flagged passage with the
+    detector's refusal reason; both go through :func:`ingest_events`, so journeys and the
+    ledger stay exactly-once. A refused window never charges anyone. A window id seen before
+    with the same content is a duplicate, with different content it is rejected. A charged
+    passage of the same rider and direction within 2 s of one already recorded (overlapping
+    windows of one passage) is merged into it instead of recorded twice.
+    """
+    now = now or timezone.now()
+    result = WindowResult()
+    if len(items) > MAX_WINDOWS:
+        raise ValidationError({"windows": f"at most {MAX_WINDOWS} windows per batch (got {len(items)})"})
+    gates = {g.code: g for g in Gate.objects.filter(code__in={str(i.get("gate")) for i in items})}
+    riders = {r.account: r for r in Rider.objects.filter(account__in={str(i.get("rider")) for i in items})}
+    ids = [str(i.get("window_id", "")).strip() for i in items]
+    known = dict(TaglessWindow.objects.filter(window_id__in=ids).values_list("window_id", "content_hash"))
+    pending: dict[str, str] = {}
+    config = DetectorConfig()
+    # (window index, TaglessWindow to store, derived gate-event item or None when merged)
+    decided: list[tuple[int, TaglessWindow, dict[str, Any] | None]] = []
+    passages: list[tuple[int, str, datetime, str]] = []  # (rider id, kind, at, event id) charged in this batch
+
+    def reject(index: int, window_id: str, field_name: str, reason: str) -> None:
+        result.rejected.append({"index": index, "window_id": window_id, "field": field_name, "reason": reason})
+
+    for index, item in enumerate(items):
+        window_id = ids[index]
+        if not window_id or len(window_id) > MAX_WINDOW_ID:
+            reject(index, window_id, "window_id", f"required, at most {MAX_WINDOW_ID} characters")
+            continue
+        digest = _window_hash(item)
+        seen = known.get(window_id) or pending.get(window_id)
+        if seen is not None:
+            if seen == digest:
+                result.duplicates += 1
+                result.outcomes.append({"index": index, "window_id": window_id, "outcome": "duplicate"})
+            else:
+                reject(index, window_id, "window_id", "already received with different content")
+            continue
+        gate = gates.get(str(item.get("gate")))
+        if gate is None or not gate.tagless:
+            reject(index, window_id, "gate", f"unknown or not a tagless gate '{item.get('gate')}'")
+            continue
+        rider = riders.get(str(item.get("rider")))
+        if rider is None:
+            reject(index, window_id, "rider", f"unknown rider account '{item.get('rider')}'")
+            continue
+        try:
+            started_at = _time(item.get("started_at"), now)
+        except ValueError as exc:
+            reject(index, window_id, "started_at", str(exc))
+            continue
+        try:
+            window = _reading_window(item, gate, started_at, now)
+        except _Bad as exc:
+            reject(index, window_id, exc.field, str(exc))
+            continue
+        pending[window_id] = digest
+        decision = detect(window, GateArray(lanes=gate.lanes), config)
+        offset = timedelta(seconds=(decision.crossed_at - window.t0) if decision.crossed_at is not None else 0)
+        record = TaglessWindow(
+            window_id=window_id,
+            content_hash=digest,
+            gate=gate,
+            lane=decision.lane_id,
+            direction=decision.direction or "",
+            at=started_at + offset,
+            event_id=WINDOW_PREFIX + window_id,
+        )
+        if not decision.charged:
+            record.outcome = TaglessWindow.Outcome.REFUSED
+            record.reason = decision.reason or "refused"
+            flag = {"kind": "flagged", "reason": record.reason, "lane": decision.lane_id}
+            decided.append((index, record, {"event_id": record.event_id, "gate": gate.code, **flag}))
+            continue
+        kind = GateEvent.Kind.ENTRY if decision.direction == "in" else GateEvent.Kind.EXIT
+        record.rider = rider
+        record.outcome = TaglessWindow.Outcome.CHARGED
+        earlier = GateEvent.objects.filter(
+            rider=rider, kind=kind, at__gte=record.at - SAME_PASSAGE, at__lte=record.at + SAME_PASSAGE
+        ).first()
+        same = [e for r, k, a, e in passages if r == rider.pk and k == kind and abs(a - record.at) <= SAME_PASSAGE]
+        if earlier is not None or same:
+            record.outcome = TaglessWindow.Outcome.MERGED
+            record.event_id = earlier.event_id if earlier is not None else same[0]
+            decided.append((index, record, None))
+            continue
+        passages.append((rider.pk, kind, record.at, record.event_id))
+        item_out = {"event_id": record.event_id, "gate": gate.code, "rider": rider.account, "kind": kind}
+        decided.append((index, record, {**item_out, "source": "tagless", "lane": decision.lane_id}))
+
+    derived = [(index, record, ev) for index, record, ev in decided if ev is not None]
+    with transaction.atomic():
+        for _, record, ev in derived:
+            assert ev is not None  # noqa: S101
+            ev["at"] = record.at.isoformat()
+        ingested = ingest_events(actor, [ev for _, _, ev in derived], now=now) if derived else IngestResult()
+        failed = {}
+        for bad in ingested.rejected:
+            index, record, _ = derived[bad["index"]]
+            failed[record.window_id] = bad
+            reject(index, record.window_id, bad["field"], f"gate event {bad['event_id']}: {bad['reason']}")
+        keep = {r.window_id: r for _, r, _ in decided if r.window_id not in failed}
+        TaglessWindow.objects.bulk_create(keep.values(), ignore_conflicts=True)
+        stored = dict(TaglessWindow.objects.filter(window_id__in=keep).values_list("window_id", "content_hash"))
+        for index, record, _ in decided:
+            if record.window_id in failed:
+                continue
+            if stored.get(record.window_id) != record.content_hash:
+                reject(index, record.window_id, "window_id", "already received with different content")
+                continue
+            if record.outcome == TaglessWindow.Outcome.CHARGED:
+                result.charged += 1
+            elif record.outcome == TaglessWindow.Outcome.MERGED:
+                result.merged += 1
+            else:
+                result.refused += 1
+            result.outcomes.append(
+                {
+                    "index": index,
+                    "window_id": record.window_id,
+                    "outcome": record.outcome,
+                    "event_id": record.event_id,
+                    "reason": record.reason or None,
+                    "lane": record.lane,
+                    "direction": record.direction or None,
+                }
+            )
+        result.outcomes.sort(key=lambda o: o["index"])
+        result.rejected.sort(key=lambda r: r["index"])
+        audit.record(
+            MetroEvent.WINDOWS_INGESTED,
+            actor=actor,
+            new={
+                "charged": result.charged,
+                "merged": result.merged,
+                "refused": result.refused,
+                "duplicates": result.duplicates,
+                "rejected": len(result.rejected),
+            },
+        )
+    if result.rejected:
+        log.warning("tagless windows rejected: %s", result.rejected[:20])
     return result
 
 

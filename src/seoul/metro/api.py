@@ -88,3 +88,43 @@ def ingest(request: HttpRequest, batch: EventBatch) -> IngestOut:
     except ValidationError as exc:
         raise _error("events", "; ".join(exc.messages), where="body") from exc
     return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
+
+
+class WindowBatch(Schema):
+    # Each window is validated in actions.ingest_windows (per-item errors, good ones kept).
+    windows: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=actions.MAX_WINDOWS,
+        description="per phone: window_id, gate, rider, started_at (ISO, the time of t0), t0, t, beacon, rssi, "
+        "optional uwb_t, uwb_anchor, uwb_range (docs/metro-tagless.md)",
+    )
+
+
+class WindowsOut(Schema):
+    charged: int
+    merged: int
+    refused: int
+    duplicates: int
+    outcomes: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+
+
+@router.post(
+    "/tagless-windows",
+    response=WindowsOut,
+    auth=gate_controller,
+    summary="Tagless beacon readings from gate controllers",
+)
+def ingest_windows(request: HttpRequest, batch: WindowBatch) -> WindowsOut:
+    try:
+        result = actions.ingest_windows(request.auth, batch.windows)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        raise _error("windows", "; ".join(exc.messages), where="body") from exc
+    return WindowsOut(
+        charged=result.charged,
+        merged=result.merged,
+        refused=result.refused,
+        duplicates=result.duplicates,
+        outcomes=result.outcomes,
+        rejected=result.rejected,
+    )

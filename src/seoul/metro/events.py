@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class MetroEvent(models.TextChoices):
     EVENTS_INGESTED = "metro.events.ingested", _("Gate events received")
+    WINDOWS_INGESTED = "metro.windows.ingested", _("Tagless reading windows received")
     JOURNEYS_CHARGED = "metro.journeys.charged", _("Journey charges posted")
     DISPUTE_OPENED = "metro.dispute.opened", _("Fare dispute opened")
     DISPUTE_RESOLVED = "metro.dispute.resolved", _("Fare dispute resolved")
