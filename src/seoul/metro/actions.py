@@ -20,15 +20,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import KST, FareError, Leg, SubwayTrip, price_journey, price_subway
+from seoul.metro.engine.journeys import (
+    MAX_JOURNEY,
+    JourneyDraft,
+    Status,
+    Tap,
+    apply_caps,
+    build_journeys,
+    chain_legs,
+)
 from seoul.metro.engine.journeys import BusRide as BusRide_
-from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
 from seoul.metro.engine.network import UNREACHABLE
 from seoul.metro.engine.tagless import DetectorConfig, GateArray, ReadingWindow, detect
@@ -60,6 +68,12 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     riders: set[int] = field(default_factory=set)
+    spans: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # rider -> times touched
+
+    def touch(self, rider_id: int, *times: datetime) -> None:
+        self.riders.add(rider_id)
+        lo, hi = self.spans.get(rider_id, (min(times), max(times)))
+        self.spans[rider_id] = (min(lo, *times), max(hi, *times))
 
 
 def _content_hash(item: Mapping[str, Any]) -> str:
@@ -94,7 +108,8 @@ def _store(model: Any, fresh: Mapping[str, Any], result: IngestResult, reject: A
         if stored.get(event_id) == obj.content_hash:
             result.accepted += 1
             if getattr(obj, "rider_id", None) is not None:
-                result.riders.add(obj.rider_id)
+                times = (obj.board_at, obj.alight_at) if isinstance(obj, BusRide) else (obj.at,)
+                result.touch(obj.rider_id, *times)
         else:
             reject(ids.index(event_id), event_id, "event_id", "already received with different content")
 
@@ -197,7 +212,7 @@ def ingest_events(
     if result.rejected:
         log.warning("gate events rejected: %s", result.rejected[:20])
     for rider_id in sorted(result.riders):
-        rebuild_rider(rider_id, now=now)
+        rebuild_rider(rider_id, now=now, touched=result.spans[rider_id])
     return result
 
 
@@ -564,18 +579,152 @@ def _local_day(at: datetime) -> tuple[int, int, int]:
     return (d.year, d.month, d.day)
 
 
-def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, int]:
-    """Recompute the rider's journeys from all their events and post the ledger differences."""
+# --- the bounded rebuild (docs/metro-journeys.md "Bounded rebuild") ---------------------------
+
+# Journeys and transfer chains never span a quiet gap this long in a rider's events: a journey
+# lasts at most 5 hours (and its exit may be up to 5 minutes ahead of the clock that judges
+# "5 hours have passed"); a transfer waits at most 60 minutes; a bus ride lasts at most 5 hours.
+QUIET = MAX_JOURNEY + FUTURE_TOLERANCE + timedelta(minutes=1)
+
+
+def _cut_before(rider: Rider, t: datetime) -> datetime | None:
+    """The latest instant ``c <= t`` such that everything the rider did before ``c`` ended
+    more than QUIET before it (so no journey or chain spans ``c``); None: from the start."""
+    c = t
+    while True:
+        found: list[tuple[datetime, datetime]] = []
+        tap = GateEvent.objects.filter(rider=rider, at__lt=c).order_by("-at").values_list("at", flat=True).first()
+        if tap is not None:
+            found.append((tap, tap))
+        ride = (
+            BusRide.objects.filter(rider=rider, board_at__lt=c)
+            .order_by("-alight_at")
+            .values_list("board_at", "alight_at")
+            .first()
+        )
+        if ride is not None:
+            found.append(ride)
+        if not found:
+            return None
+        start, end = max(found, key=lambda x: x[1])
+        if end < c - QUIET:
+            return c
+        c = start
+
+
+def _cut_after(rider: Rider, t: datetime) -> datetime | None:
+    """The earliest instant ``c > t`` such that everything the rider started before ``c``
+    ended more than QUIET before it; None: nothing later (to the end)."""
+    end = max(
+        [t, *BusRide.objects.filter(rider=rider, board_at__lte=t, alight_at__gt=t).values_list("alight_at", flat=True)]
+    )
+    cur = t
+    while True:
+        found: list[tuple[datetime, datetime]] = []
+        tap = GateEvent.objects.filter(rider=rider, at__gt=cur).order_by("at").values_list("at", flat=True).first()
+        if tap is not None:
+            found.append((tap, tap))
+        ride = (
+            BusRide.objects.filter(rider=rider, board_at__gt=cur)
+            .order_by("board_at", "-alight_at")
+            .values_list("board_at", "alight_at")
+            .first()
+        )
+        if ride is not None:
+            found.append(ride)
+        if not found:
+            return None
+        start = min(x[0] for x in found)
+        if start > end + QUIET:
+            return start
+        end = max([end, *(x[1] for x in found if x[0] == start)])
+        cur = start
+
+
+def _month_start(at: datetime) -> datetime:
+    local = at.astimezone(KST)
+    return datetime(local.year, local.month, 1, tzinfo=KST)
+
+
+def _next_month(at: datetime) -> datetime:
+    m = _month_start(at)
+    return datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=KST)
+
+
+def _rebuild_window(
+    rider: Rider, touched: tuple[datetime, datetime], capped: bool
+) -> tuple[datetime | None, datetime | None]:
+    """``[lo, hi)`` of event times whose journeys a change in ``touched`` can affect.
+
+    Both ends are quiet gaps (no journey or chain spans them), an entry that was still in
+    progress is inside (its status depends on the clock), and with caps the window runs on to the end
+    of the last affected month (later journeys of that month may now hit the cap sooner or
+    later); what the month spent before ``lo`` is carried in (:func:`_spent_before`).
+    """
+    lo, hi = touched
+    # Only the rider's last tap can be a journey in progress (an earlier open entry is closed
+    # by the tap after it). In progress means uncharged, so no journey row holds it yet.
+    last = GateEvent.objects.filter(rider=rider).order_by("-at", "-event_id").values_list("pk", "kind", "at").first()
+    open_entry = last is not None and last[1] == GateEvent.Kind.ENTRY
+    if open_entry and not Journey.objects.filter(entry_id=last[0], superseded=False).exists():  # type: ignore[index]
+        lo, hi = min(lo, last[2]), max(hi, last[2])  # type: ignore[index]
+    start, stop = _cut_before(rider, lo), _cut_after(rider, hi)
+    if capped and stop is not None:
+        stop = _cut_after(rider, _next_month(stop))
+    return start, stop
+
+
+def _spent_before(rider: Rider, start: datetime) -> tuple[dict[tuple[int, int, int], int], dict[tuple[int, int], int]]:
+    """What the rider was charged per local day and month from the start of ``start``'s month
+    up to ``start``: the cap room already used before a bounded rebuild's window."""
+    by_day: dict[tuple[int, int, int], int] = {}
+    by_month: dict[tuple[int, int], int] = {}
+    rows = Journey.objects.filter(
+        rider=rider, superseded=False, started_at__gte=_month_start(start), started_at__lt=start
+    ).values_list("started_at", "charge")
+    for at, charge in rows:
+        day = _local_day(at)
+        by_day[day] = by_day.get(day, 0) + charge
+        month = (day[0], day[1])
+        by_month[month] = by_month.get(month, 0) + charge
+    return by_day, by_month
+
+
+def _between(name: str, start: datetime | None, stop: datetime | None) -> Q:
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{name}__gte": start})
+    if stop is not None:
+        q &= Q(**{f"{name}__lt": stop})
+    return q
+
+
+def rebuild_rider(
+    rider_id: int, *, now: datetime | None = None, touched: tuple[datetime, datetime] | None = None
+) -> dict[str, int]:
+    """Recompute the rider's journeys and post the ledger differences.
+
+    ``touched`` is the span of event times that changed (new events, a pass month): only the
+    journeys those can affect are rebuilt (:func:`_rebuild_window`); the result is the same as
+    rebuilding from all events, which ``touched=None`` does.
+    """
     now = now or timezone.now()
+    caps = data.tariffs().raw.get("caps", {})
+    daily_cap = getattr(settings, "SEOUL_METRO_DAILY_CAP", None) or caps.get("daily")
+    monthly_cap = getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None) or caps.get("monthly")
     with transaction.atomic():
         rider = Rider.objects.select_for_update().get(pk=rider_id)
-        events = list(GateEvent.objects.filter(rider=rider).select_related("gate"))
+        start, stop = (None, None)
+        if touched is not None:
+            start, stop = _rebuild_window(rider, touched, daily_cap is not None or monthly_cap is not None)
+        span, bus_span, journey_span = (_between(f, start, stop) for f in ("at", "board_at", "started_at"))
+        events = list(GateEvent.objects.filter(span, rider=rider).select_related("gate"))
         by_id = {e.event_id: e for e in events}
         taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at) for e in events]
         drafts = build_journeys(taps, now)
         rides = [
             BusRide_(b.event_id, b.mode, b.route, b.board_at, b.alight_at, b.metres)
-            for b in BusRide.objects.filter(rider=rider)
+            for b in BusRide.objects.filter(bus_span, rider=rider)
         ]
         priced = []
         for draft, chain in _units(drafts, rides):
@@ -596,12 +745,14 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
                 covered.append((draft, 0, {**breakdown, "covered_by": "climate_card", "fare_without_pass": fare}))
             else:
                 covered.append((draft, fare, breakdown))
-        caps = data.tariffs().raw.get("caps", {})
+        spent_day, spent_month = _spent_before(rider, start) if start is not None else ({}, {})
         charged = apply_caps(
             covered,
-            daily_cap=getattr(settings, "SEOUL_METRO_DAILY_CAP", None) or caps.get("daily"),
-            monthly_cap=getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None) or caps.get("monthly"),
+            daily_cap=daily_cap,
+            monthly_cap=monthly_cap,
             local_day=_local_day,
+            spent_day=spent_day,
+            spent_month=spent_month,
         )
         desired: dict[str, int] = {}
         seen_keys = set()
@@ -624,9 +775,11 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
             )
             desired[draft.key] = c.charge
         # Journeys that the events no longer produce: their charges are reversed to zero.
-        Journey.objects.filter(rider=rider).exclude(key__in=seen_keys).update(superseded=True, charge=0)
+        in_window = Journey.objects.filter(journey_span, rider=rider)
+        in_window.exclude(key__in=seen_keys).update(superseded=True, charge=0)
+        keys = set(in_window.values_list("key", flat=True)) | seen_keys
         sums = (
-            LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE)
+            LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE, journey_key__in=keys)
             .values("journey_key")
             .annotate(total=Sum("amount"), n=Count("id"))
         )
@@ -714,7 +867,7 @@ def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: s
     return dispute
 
 
-def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
+def buy_pass(user: User | None, rider: Rider, month: date, *, now: datetime | None = None) -> RiderPass:
     product = data.tariffs().raw["products"]["climate_card"]
     first = month.replace(day=1)
     with transaction.atomic():
@@ -733,5 +886,6 @@ def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
             )
             audit.record(MetroEvent.PASS_BOUGHT, actor=user, target=rider, new={"month": f"{first:%Y-%m}"})
     if created:
-        rebuild_rider(rider.pk)
+        start = datetime(first.year, first.month, 1, tzinfo=KST)
+        rebuild_rider(rider.pk, now=now, touched=(start, _next_month(start)))
     return bought
