@@ -10,3 +10,5 @@ class MetroEvent(models.TextChoices):
     DISPUTE_RESOLVED = "metro.dispute.resolved", _("Fare dispute resolved")
     PASS_BOUGHT = "metro.pass.bought", _("Pass bought")
     RIDER_VIEWED = "metro.rider.viewed", _("Rider journeys viewed")
+    JOURNEYS_DISCLOSED = "metro.journeys.disclosed", _("Journeys disclosed to another service")
+    RIDER_LOOKED_UP = "metro.rider.looked_up", _("Rider looked up by phone number")
