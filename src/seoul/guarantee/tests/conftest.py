@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from seoul.core.models import User
-from seoul.guarantee.adapters import clients
+from seoul.guarantee.adapters import clients, standins
 from seoul.guarantee.adapters.standins import Profile
 from seoul.guarantee.engine import brn
 
@@ -38,6 +38,7 @@ def bank() -> Iterator[Any]:
     service.captured = captured
     yield service
     service.mode = "accept"
+    service.deliver = standins._post
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
