@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -550,7 +551,7 @@ def send_certificate(cert: Certificate, callback_url: str) -> str:
     except AdapterError as exc:
         with transaction.atomic():
             Certificate.objects.filter(pk=cert.pk).update(
-                send_attempts=cert.send_attempts + 1, last_error=f"{exc.code}: {exc}"[:200]
+                send_attempts=F("send_attempts") + 1, last_error=f"{exc.code}: {exc}"[:200]
             )
             audit.record(GuaranteeEvent.CERTIFICATE_SENT, target=cert, new={"result": exc.code}, service="guarantee")
         return exc.code
@@ -558,11 +559,20 @@ def send_certificate(cert: Certificate, callback_url: str) -> str:
         Certificate.objects.filter(pk=cert.pk, bank_status=Certificate.BankStatus.PENDING).update(
             bank_status=Certificate.BankStatus.SENT,
             bank_reference=str(answer.get("bank_reference", ""))[:40],
-            send_attempts=cert.send_attempts + 1,
+            send_attempts=F("send_attempts") + 1,
             last_error="",
         )
         audit.record(GuaranteeEvent.CERTIFICATE_SENT, target=cert, new={"result": "sent"}, service="guarantee")
     return "sent"
+
+
+def resend_pending(callback_url: str) -> dict[str, int]:
+    """Re-send every certificate the bank has not confirmed (same idempotency keys)."""
+    counts: dict[str, int] = {}
+    for cert in Certificate.objects.filter(bank_status=Certificate.BankStatus.PENDING).select_related("application"):
+        result = send_certificate(cert, callback_url)
+        counts[result] = counts.get(result, 0) + 1
+    return counts
 
 
 def receive_webhook(body: bytes, signature: str) -> str:
@@ -621,6 +631,9 @@ def _apply_bank_event(cert: Certificate, kind: str, event: dict[str, Any]) -> st
         loan_id = str(event.get("loan_id", ""))[:40]
         if Loan.objects.filter(certificate=cert).exists() or Loan.objects.filter(bank_loan_id=loan_id).exists():
             return "loan_already_recorded"
+        if app.state != State.CERTIFICATE_ISSUED:
+            # e.g. a loan after the bank's own rejection: kept in the inbox for staff, never applied
+            return f"refused_in_state_{app.state}"
         try:
             executed = datetime.fromisoformat(str(event.get("executed_at")).replace("Z", "+00:00"))
         except ValueError:

@@ -66,3 +66,27 @@ def check_brn(number: str) -> None:
         click.echo(f"Error: {exc}", err=True)
         raise SystemExit(2) from None
     click.echo(f"{brn_rules.formatted(valid)} is valid")
+
+
+@group.command(name="resend-pending")
+@click.option(
+    "--callback-url",
+    default=None,
+    metavar="URL",
+    help="where the bank posts its webhooks (default: SEOUL_GUARANTEE_CALLBACK_URL)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def resend_pending(callback_url: str | None, as_json: bool) -> None:
+    """Re-send every guarantee certificate the bank has not confirmed (same idempotency keys)."""
+    from seoul.guarantee import actions
+    from seoul.guarantee.adapters.clients import setting
+
+    url = callback_url or setting("SEOUL_GUARANTEE_CALLBACK_URL")
+    if not url:
+        click.echo("Error: give --callback-url or set SEOUL_GUARANTEE_CALLBACK_URL", err=True)
+        raise SystemExit(2)
+    counts = actions.resend_pending(str(url))
+    if as_json:
+        click.echo(json.dumps(counts))
+        return
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing pending")

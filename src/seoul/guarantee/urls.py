@@ -20,4 +20,5 @@ urlpatterns = [
     path("apply/<str:reference>/withdraw/", views.withdraw, name="withdraw"),
     path("queue/", views.queue, name="queue"),
     path("queue/<str:reference>/", views.file, name="file"),
+    path("queue/<str:reference>/documents/<int:pk>/", views.document, name="document"),
 ]

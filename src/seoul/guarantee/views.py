@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -388,3 +388,29 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_role(Service.GUARANTEE, Role.OPERATOR)
+@require_GET
+def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """An uploaded document of a file, as an attachment; needs a stated reason like the file."""
+    app = selectors.institution_file(_user(request), reference)
+    doc = app.documents.filter(pk=pk, source="uploaded").first()
+    if doc is None or not doc.content:
+        raise Http404("no such uploaded document")
+    reason = personal_data_reason(request)
+    if reason is None:
+        return ask_reason(request, _("Guarantee file %(ref)s") % {"ref": reference})
+    audit.record(
+        GuaranteeEvent.FILE_VIEWED,
+        request=request,
+        target=app,
+        target_label=app.reference,
+        reason=reason,
+        new={"document": doc.kind},
+        service="guarantee",
+    )
+    response = HttpResponse(bytes(doc.content), content_type=doc.content_type or "application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{app.reference}-{doc.kind}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -241,3 +241,24 @@ def test_simple_auth_sign_in_makes_one_account_per_person() -> None:
     )
     assert user.pk == again.pk and user.phone == "01022223333"
     assert not user.has_usable_password()
+
+
+def test_resend_pending_reuses_the_key_and_a_loan_after_a_rejection_is_refused(
+    citizen: User, docs_service: Any, bank: Any
+) -> None:
+    app = submitted(citizen, docs_service)
+    cert = actions.sign_agreement(citizen, app)
+    bank.mode, bank.timeout_sleep = "timeout", 0.5
+    with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.1):
+        assert actions.send_certificate(cert, CALLBACK) == "timeout"
+    bank.mode = "accept"
+    assert actions.resend_pending(CALLBACK) == {"sent": 1}
+    assert actions.resend_pending(CALLBACK) == {}
+    assert {r["key"] for r in bank.received} == {cert.idempotency_key}
+    # the bank rejects, then (wrongly) reports a loan: nothing is recorded
+    for kind in ("certificate.rejected", "loan.executed"):
+        event = {"event_id": f"evt-{kind}", "type": kind, "certificate_number": cert.number, "loan_id": "LN-X"}
+        raw = __import__("json").dumps(event).encode()
+        actions.receive_webhook(raw, signing.sign(clients.bank_secret(), raw))
+    assert WebhookEvent.objects.get(event_id="evt-loan.executed").outcome == "refused_in_state_bank_declined"
+    assert not Loan.objects.exists()

@@ -190,3 +190,31 @@ def test_decision_without_comment_is_refused_and_recorded_with_one(
     assert r.status_code == 302
     app.refresh_from_db()
     assert app.state == "rejected" and app.reviews.get().comment.startswith("Sales fell")
+
+
+def test_uploaded_document_download_needs_a_reason_and_is_audited(
+    client: Client, citizen: User, examiner: User
+) -> None:
+    app = actions.start_application(citizen)
+    for f, v in [
+        ("brn", GOOD_BRN),
+        ("product", "regular"),
+        ("amount", "1000"),
+        ("bank", "standin"),
+        ("phone", "01012345678"),
+    ]:
+        app = actions.save_answer(citizen, app, f, v)
+    pdf = b"%PDF-1.7\nthe VAT certificate"
+    kinds = ["business_registration", "vat_tax_base", "national_tax_payment", "local_tax_payment"]
+    docs = [actions.upload_document(citizen, app, kind, f"{kind}.pdf", pdf) for kind in kinds]
+    app = actions.submit(citizen, app)
+    assert app.state == "referred" and app.screening["refer_reasons"] == ["documents_uploaded"]
+    client.force_login(examiner)
+    url = f"/guarantee/queue/{app.reference}/documents/{docs[1].pk}/"
+    assert client.get(url).content != pdf  # the reason form, not the file
+    r = client.get(url, {"reason": "service", "reason_detail": "checking the VAT certificate"})
+    assert r.status_code == 200 and r.content == pdf and r["Content-Type"] == "application/pdf"
+    assert r["X-Content-Type-Options"] == "nosniff"
+    assert AuditEvent.objects.filter(
+        event="guarantee.file.viewed", actor=examiner, new__document="vat_tax_base"
+    ).exists()
