@@ -212,6 +212,14 @@ def check(request: HttpRequest, reference: str) -> HttpResponse:
             error = " ".join(exc.messages)
         else:
             return redirect(reverse("guarantee:status", args=[reference]) + "?submitted=1")
+    audit.record(
+        GuaranteeEvent.FILE_VIEWED,
+        request=request,
+        target=app,
+        target_label=app.reference,
+        reason="own application",
+        service="guarantee",
+    )
     missing = actions.missing_answers(app)
     product = catalogue().products.get(app.product)
     return render(
