@@ -18,6 +18,27 @@ DOCUMENT_KINDS = {
 }
 
 
+# Screening reason codes (engine/screening.py) in words, for applicants and examiners.
+REASON_LABELS = {
+    "site_not_in_seoul": _("The business site is not in Seoul."),
+    "business_closed": _("The business is closed."),
+    "too_few_months_in_business": _("The business is too young for this guarantee."),
+    "too_many_months_in_business": _("The business is too old for this guarantee."),
+    "credit_score_below_minimum": _("The credit score is below 595."),
+    "tax_arrears": _("There are unpaid taxes."),
+    "excluded_industry": _("The industry is not covered by this guarantee."),
+    "no_prior_closure": _("This guarantee is for businesses restarting after a closure."),
+    "guarantee_balance_at_maximum": _("The existing guarantees already reach the maximum."),
+    "amount_below_minimum": _("The amount is below this guarantee's minimum."),
+    "amount_above_limit": _("The amount is above the limit."),
+    "credit_score_unknown": _("No credit report."),
+    "sales_unknown": _("No sales figures."),
+    "documents_uploaded": _("Documents were uploaded, not fetched."),
+    "risk_above_threshold": _("Risk above the auto-approval threshold."),
+    "amount_above_auto_limit": _("Amount above the auto-approval limit."),
+}
+
+
 class SignInForm(forms.Form):
     provider = forms.ChoiceField(label=_("Sign in with"), choices=PROVIDERS, widget=forms.RadioSelect)
     name = forms.CharField(label=_("Your name"), max_length=50)

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from seoul.core.models import User
-from seoul.guarantee.engine.catalogue import catalogue
+from seoul.guarantee.engine.catalogue import Product, catalogue
 from seoul.guarantee.engine.states import State
 from seoul.guarantee.models import Application
 
@@ -48,6 +48,10 @@ class QueueItem:
     remaining: timedelta
     overdue: bool
     approvals: int
+
+    @property
+    def product(self) -> Product | None:
+        return catalogue().products.get(self.app.product)
 
     @property
     def age_hours(self) -> int:

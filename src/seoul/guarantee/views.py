@@ -27,7 +27,7 @@ from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import EDITABLE, Actor, State, TransitionError, allowed_events
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.forms import DOCUMENT_KINDS, ReviewForm, SignInForm, UploadForm, question_form
+from seoul.guarantee.forms import DOCUMENT_KINDS, REASON_LABELS, ReviewForm, SignInForm, UploadForm, question_form
 
 QUESTIONS = ["brn", "product", "amount", "bank", "phone", "email"]
 
@@ -264,9 +264,14 @@ def status(request: HttpRequest, reference: str) -> HttpResponse:
             "stage": stage,
             "programmes": programmes,
             "reviews": [r for r in app.reviews.all() if r.decision != "approve"],
+            "reasons": _labels((app.screening or {}).get("reasons", [])),
             "product": catalogue().products.get(app.product),
         },
     )
+
+
+def _labels(codes: list[str]) -> list[tuple[str, Any]]:
+    return [(code, REASON_LABELS.get(code, code)) for code in codes]
 
 
 def _callback(request: HttpRequest) -> str:
@@ -393,6 +398,8 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
             "programmes": programmes,
             "product": catalogue().products.get(app.product),
             "can_decide": app.state == State.REFERRED,
+            "refer_reasons": _labels((app.screening or {}).get("refer_reasons", [])),
+            "reasons": _labels((app.screening or {}).get("reasons", [])),
         },
         status=status,
     )

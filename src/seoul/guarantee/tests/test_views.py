@@ -218,3 +218,22 @@ def test_uploaded_document_download_needs_a_reason_and_is_audited(
     assert AuditEvent.objects.filter(
         event="guarantee.file.viewed", actor=examiner, new__document="vat_tax_base"
     ).exists()
+
+
+def test_rejection_reasons_are_shown_in_words(client: Client, citizen: User, docs_service: Any) -> None:
+    docs_service.register(profile(national_arrears=True, credit_score=590))
+    app = actions.start_application(citizen)
+    for f, v in [
+        ("brn", GOOD_BRN),
+        ("product", "emergency_covid"),
+        ("amount", "1000"),
+        ("bank", "standin"),
+        ("phone", "01012345678"),
+    ]:
+        app = actions.save_answer(citizen, app, f, v)
+    actions.fetch_documents(citizen, app, consent=True)
+    app = actions.submit(citizen, app)
+    client.force_login(citizen)
+    page = client.get(f"/guarantee/apply/{app.reference}/").content.decode()
+    assert 'data-reason="tax_arrears"' in page and 'data-reason="credit_score_below_minimum"' in page
+    assert "There are unpaid taxes." in page or "체납된 세금이 있습니다." in page
