@@ -231,3 +231,29 @@ def test_bank_that_times_out_then_answers_twice(new_context: Any, live_server: A
     assert Certificate.objects.filter(application__reference=ref).count() == 1
     assert Loan.objects.filter(certificate__application__reference=ref).count() == 1
     assert WebhookEvent.objects.count() == 2
+
+
+def test_double_submit_from_two_tabs_screens_once(new_context: Any, live_server: Any, stand_ins: Any) -> None:
+    from seoul.core.models import AuditEvent
+    from seoul.guarantee.models import Application
+
+    docs, _bank = stand_ins
+    register(docs)
+    ctx = new_context(**PHONE)
+    page = ctx.new_page()
+    simple_sign_in(page, live_server.url)
+    ref = apply(page)
+    page.check("#consent")
+    page.click("main form:has(#consent) button[type=submit]")
+    page.wait_for_url("**/check/")
+    second = ctx.new_page()
+    second.goto(page.url)  # the same check-your-answers page open twice
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**?submitted=1")
+    second.click("main form button[type=submit]")
+    second.wait_for_url(f"**/apply/{ref}/")
+    assert second.locator(".message-warning").count() == 1
+    app = Application.objects.get(reference=ref)
+    assert app.state == "approved"
+    submits = AuditEvent.objects.filter(event="guarantee.transition", target_id=str(app.pk), new__state="submitted")
+    assert submits.count() == 1

@@ -200,6 +200,8 @@ def check(request: HttpRequest, reference: str) -> HttpResponse:
     user = _user(request)
     app = selectors.own_application(user, reference)
     if app.state not in EDITABLE:
+        if request.method == "POST":  # a second click, or the page open in another tab
+            messages.warning(request, _("This application was already submitted."))
         return redirect("guarantee:status", reference=reference)
     error = ""
     if request.method == "POST":
