@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -237,3 +238,55 @@ def test_rejection_reasons_are_shown_in_words(client: Client, citizen: User, doc
     page = client.get(f"/guarantee/apply/{app.reference}/").content.decode()
     assert 'data-reason="tax_arrears"' in page and 'data-reason="credit_score_below_minimum"' in page
     assert "There are unpaid taxes." in page or "체납된 세금이 있습니다." in page
+
+
+def test_sign_in_declined_or_not_yet_approved_says_so(client: Client, reference: None) -> None:
+    auth = clients.standin("auth")
+    auth.declined_phones.add("01077778888")
+    try:
+        client.post("/guarantee/sign-in/", {"provider": "toss", "name": "박거절", "phone": "010-7777-8888"})
+        r = client.post("/guarantee/sign-in/wait/")
+        assert r.status_code == 400 and "_auth_user_id" not in client.session
+    finally:
+        auth.declined_phones.clear()
+    auth.approve_after = 60.0
+    try:
+        client.post("/guarantee/sign-in/", {"provider": "toss", "name": "최대기", "phone": "010-1212-3434"})
+        r = client.post("/guarantee/sign-in/wait/")
+        assert r.status_code == 400 and "_auth_user_id" not in client.session
+    finally:
+        auth.approve_after = 0.0
+    r = client.post("/guarantee/sign-in/wait/")
+    assert r.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_save_and_resume_across_sign_ins(client: Client, reference: None) -> None:
+    signed_in_by_simple_auth(client, name="정재개", phone="010-9090-8080")
+    ref = client.post("/guarantee/apply/new/")["Location"].split("/")[3]
+    client.post(f"/guarantee/apply/{ref}/q/brn/", {"value": "220-81-62517"})
+    client.post(f"/guarantee/apply/{ref}/q/product/", {"value": "startup"})
+    client.post("/accounts/logout/")
+    later = Client()
+    signed_in_by_simple_auth(later, name="정재개", phone="010-9090-8080")
+    assert ref in later.get("/guarantee/apply/").content.decode()
+    page = later.get(f"/guarantee/apply/{ref}/check/").content.decode()
+    assert "220-81-62517" in page
+    product_page = later.get(f"/guarantee/apply/{ref}/q/product/").content.decode()
+    assert re.search(r'value="startup"[^>]*checked', product_page)
+    assert not re.search(r'value="regular"[^>]*checked', product_page)
+
+
+@pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("operator", 200), ("approver", 200), ("admin", 200)])
+def test_file_page_role_by_role(
+    client: Client, citizen: User, docs_service: Any, make_user: Callable[..., User], role: str, status: int
+) -> None:
+    app = _referred(citizen, docs_service)
+    client.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": role}))
+    r = client.get(f"/guarantee/queue/{app.reference}/", {"reason": "service", "reason_detail": "role check"})
+    assert r.status_code == status
+
+
+def test_staff_session_cannot_post_bank_webhooks(client: Client, make_user: Callable[..., User]) -> None:
+    client.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": "admin"}))
+    body = json.dumps({"event_id": "e", "type": "loan.executed", "certificate_number": "SGC-1"}).encode()
+    assert client.post("/api/v1/guarantee/bank/webhook", body, content_type="application/json").status_code == 401
