@@ -18,7 +18,9 @@ to them through ``clients.py`` like it would talk to the real endpoints.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import random
 import secrets
@@ -103,6 +105,9 @@ class StandIn:
 
 
 class AuthStandIn(StandIn):
+    """Requests are carried in a signed ``tx_id`` rather than kept in memory, so that any
+    instance (one per server worker process) can answer for a request another one started."""
+
     PROVIDERS = ("kakao", "naver", "pass", "toss")
 
     def __init__(self, secret: str = "standin-auth") -> None:  # noqa: S107 - a stand-in salt, not a password
@@ -110,7 +115,19 @@ class AuthStandIn(StandIn):
         self.secret = secret
         self.approve_after = 0.0
         self.declined_phones: set[str] = set()
-        self.requests: dict[str, dict[str, Any]] = {}
+
+    def _tx(self, request: dict[str, Any]) -> str:
+        raw = base64.urlsafe_b64encode(json.dumps(request, ensure_ascii=False).encode()).decode().rstrip("=")
+        mac = hmac.new(self.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()[:32]
+        return f"{raw}.{mac}"
+
+    def _request(self, tx: str) -> dict[str, Any] | None:
+        raw, _, mac = tx.partition(".")
+        expected = hmac.new(self.secret.encode(), raw.encode(), hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(mac, expected):
+            return None
+        data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        return data
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
         if method == "POST" and path == "/v1/auth/requests":
@@ -118,24 +135,23 @@ class AuthStandIn(StandIn):
             digits = "".join(c for c in phone if c.isdigit())
             if provider not in self.PROVIDERS:
                 return 400, {"error": "unknown_provider", "message": "unknown provider"}
-            if not name or not (digits.startswith("01") and len(digits) in (10, 11)):
+            if not name or len(name) > 50 or not (digits.startswith("01") and len(digits) in (10, 11)):
                 return 400, {"error": "invalid_request", "message": "name and mobile number required"}
-            tx = secrets.token_urlsafe(12)
-            with self.lock:
-                self.requests[tx] = {"name": name, "phone": digits, "provider": provider, "at": time.monotonic()}
+            tx = self._tx(
+                {"name": name, "phone": digits, "provider": provider, "at": time.time(), "nonce": secrets.token_hex(4)}
+            )
             return 201, {"tx_id": tx, "status": "pending"}
         if method == "GET" and path.startswith("/v1/auth/requests/"):
             tx = path.rsplit("/", 1)[-1]
-            req = self.requests.get(tx)
-            if req is None:
-                return 404, {"error": "unknown_request", "message": "no such request"}
+            req = self._request(tx)
+            if req is None or time.time() - float(req["at"]) > 300:
+                return 404, {"error": "unknown_request", "message": "no such request, or expired"}
             if req["phone"] in self.declined_phones:
-                return 200, {"tx_id": tx, "status": "declined"}
-            if time.monotonic() - req["at"] < self.approve_after:
-                return 200, {"tx_id": tx, "status": "pending"}
+                return 200, {"status": "declined"}
+            if time.time() - float(req["at"]) < self.approve_after:
+                return 200, {"status": "pending"}
             subject = hashlib.sha256(f"{self.secret}:{req['name']}:{req['phone']}".encode()).hexdigest()
             return 200, {
-                "tx_id": tx,
                 "status": "completed",
                 "subject": subject,
                 "name": req["name"],
