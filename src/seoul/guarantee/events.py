@@ -17,3 +17,4 @@ class GuaranteeEvent(models.TextChoices):
     LOAN_RECORDED = "guarantee.loan.recorded", _("Loan execution recorded")
     NOTIFIED = "guarantee.notified", _("Applicant notified")
     FILE_VIEWED = "guarantee.file.viewed", _("Guarantee file viewed")
+    FILE_SEARCHED = "guarantee.file.searched", _("Guarantee files searched by business number")

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from seoul.core.crypto import blind_index
 from seoul.core.models import User
 from seoul.guarantee.engine.catalogue import Product, catalogue
 from seoul.guarantee.engine.states import State
@@ -70,6 +71,14 @@ def queue(user: User, now: datetime) -> list[QueueItem]:
         age = now - since
         items.append(QueueItem(app, age, SLA - age, age > SLA, int(app.approvals)))
     return items
+
+
+def find_by_brn(user: User, number: str) -> list[Application]:
+    """Files of the examiner's institution for one business (exact match via the blind index)."""
+    qs = Application.objects.filter(brn_index=blind_index(number, purpose="guarantee.brn")).exclude(state=State.DRAFT)
+    if not user.is_platform_admin:
+        qs = qs.filter(institution=user.institution)
+    return list(qs.order_by("-created_at")[:50])
 
 
 def products() -> list[dict[str, Any]]:

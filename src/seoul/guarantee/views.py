@@ -347,9 +347,37 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @require_role(Service.GUARANTEE, Role.OPERATOR)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    items = selectors.queue(_user(request), timezone.now())
+    user = _user(request)
+    items = selectors.queue(user, timezone.now())
+    query = request.GET.get("brn", "").strip()
+    found: list[Any] | None = None
+    error = ""
+    if query:
+        try:
+            number = brn_rules.validate(query)
+        except brn_rules.InvalidBRN:
+            error = _("This business registration number is not valid: check it for a typing error.")
+        else:
+            found = selectors.find_by_brn(user, number)
+            # the number itself is not written to the log, only that a search was made and its hits
+            audit.record(
+                GuaranteeEvent.FILE_SEARCHED,
+                request=request,
+                new={"hits": [a.reference for a in found]},
+                reason="search by business registration number",
+                service="guarantee",
+            )
     return render(
-        request, "guarantee/queue.html", {"items": items, "sla_hours": int(selectors.SLA.total_seconds() // 3600)}
+        request,
+        "guarantee/queue.html",
+        {
+            "items": items,
+            "sla_hours": int(selectors.SLA.total_seconds() // 3600),
+            "found": found,
+            "query": query,
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
 from seoul.core.models import AuditEvent, User
@@ -290,3 +291,26 @@ def test_staff_session_cannot_post_bank_webhooks(client: Client, make_user: Call
     client.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": "admin"}))
     body = json.dumps({"event_id": "e", "type": "loan.executed", "certificate_number": "SGC-1"}).encode()
     assert client.post("/api/v1/guarantee/bank/webhook", body, content_type="application/json").status_code == 401
+
+
+def test_examiners_find_files_by_business_number_through_the_blind_index(
+    client: Client, citizen: User, docs_service: Any, examiner: User, make_user: Callable[..., User]
+) -> None:
+    app = _referred(citizen, docs_service)
+    with connection.cursor() as cursor:  # what the database holds, not what the field decrypts
+        cursor.execute("SELECT brn, phone FROM guarantee_application WHERE id = %s", [app.pk])
+        brn_at_rest, phone_at_rest = cursor.fetchone()
+    assert brn_at_rest and "2208162517" not in brn_at_rest and "01012345678" not in phone_at_rest
+    client.force_login(examiner)
+    r = client.get("/guarantee/queue/", {"brn": "220 81 62517"})
+    assert (
+        r.status_code == 200
+        and f'href="/guarantee/queue/{app.reference}/"' in r.content.decode().split('id="found"')[1]
+    )
+    event = AuditEvent.objects.get(event="guarantee.file.searched")
+    assert event.new == {"hits": [app.reference]} and "62517" not in json.dumps(event.new)
+    assert client.get("/guarantee/queue/", {"brn": "220-81-62518"}).status_code == 400
+    outsider = Client()
+    outsider.force_login(make_user(institution="SBA", roles={"guarantee": "operator"}))
+    page = outsider.get("/guarantee/queue/", {"brn": GOOD_BRN}).content.decode()
+    assert app.reference not in page
