@@ -125,7 +125,7 @@ def test_invalid_business_number_is_refused_with_a_clear_message(citizen: User) 
     app = actions.start_application(citizen)
     with pytest.raises(ValidationError) as exc:
         actions.save_answer(citizen, app, "brn", "220-81-62518")
-    assert "typing error" in exc.value.messages[0]
+    assert "잘못 입력한 숫자" in exc.value.messages[0]  # Korean first: "a typing error"
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_document_service_faults(citizen: User, docs_service: Any) -> None:
     docs_service.register(profile(certificate_expired=True))
     with pytest.raises(ValidationError) as exc:
         actions.fetch_documents(citizen, app, consent=True)
-    assert "expired" in exc.value.messages[0]
+    assert "만료" in exc.value.messages[0]  # "expired"
     with pytest.raises(ValidationError):
         actions.fetch_documents(citizen, app, consent=False)
 
@@ -161,7 +161,7 @@ def test_disguised_and_oversized_uploads_are_refused(citizen: User) -> None:
     app = draft(citizen)
     with pytest.raises(ValidationError) as exc:
         actions.upload_document(citizen, app, "vat_tax_base", "vat.pdf", b"MZ\x90\x00 not a pdf")
-    assert "PDF, JPEG or PNG" in exc.value.messages[0]
+    assert "PDF, JPEG, PNG 파일만" in exc.value.messages[0]
     with pytest.raises(ValidationError):
         actions.upload_document(citizen, app, "vat_tax_base", "vat.pdf", b"%PDF-" + b"0" * (1024 * 1024))
     doc = actions.upload_document(citizen, app, "vat_tax_base", "vat.pdf", b"%PDF-1.7\n...")

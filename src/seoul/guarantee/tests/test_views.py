@@ -97,7 +97,7 @@ def test_invalid_business_number_page_says_why(client: Client, reference: None) 
     ref = client.post("/guarantee/apply/new/")["Location"].split("/")[3]
     r = client.post(f"/guarantee/apply/{ref}/q/brn/", {"value": "220-81-62518"})
     assert r.status_code == 400
-    assert "typing error" in r.content.decode()
+    assert "잘못 입력한 숫자" in r.content.decode()  # the page is Korean first
     assert Application.objects.get(reference=ref).brn == ""
 
 
@@ -107,10 +107,10 @@ def test_disguised_upload_is_refused_on_the_page(client: Client, reference: None
     answer_all(client, ref)
     fake = SimpleUploadedFile("vat.pdf", b"MZ\x90\x00 an executable", content_type="application/pdf")
     r = client.post(f"/guarantee/apply/{ref}/documents/upload/", {"kind": "vat_tax_base", "file": fake})
-    assert r.status_code == 400 and "PDF, JPEG or PNG" in r.content.decode()
+    assert r.status_code == 400 and "PDF, JPEG, PNG 파일만" in r.content.decode()
     big = SimpleUploadedFile("vat.pdf", b"%PDF-" + b"0" * (1024 * 1024 + 10), content_type="application/pdf")
     r = client.post(f"/guarantee/apply/{ref}/documents/upload/", {"kind": "vat_tax_base", "file": big})
-    assert r.status_code == 400 and "1 MB" in r.content.decode()
+    assert r.status_code == 400 and "1MB보다 큽니다" in r.content.decode()
     assert not Application.objects.get(reference=ref).documents.exists()
 
 
