@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from seoul.core.models import AuditEvent
+from seoul.tracing import actions, sms
+from seoul.tracing.models import FollowUp, SelfReportCode
+from seoul.tracing.tests.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r"(https?://\S+/tracing/r/(?P<invite>[\w-]+)/) 인증번호 (?P<code>\d{6})")
+
+
+@pytest.fixture(autouse=True)
+def outbox(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "outbox.jsonl"):
+        yield tmp_path / "outbox.jsonl"
+
+
+def _send(world: World) -> tuple[object, str, str]:
+    contact = world.make_contact(world.make_case())
+    tracer = contact.assignments.get(ended_at=None).tracer
+    actions.send_self_report_code(tracer, contact, "http://testserver")
+    message = sms.read_outbox()[-1]
+    match = LINK.search(message["text"])
+    assert match, message
+    assert message["to"] == contact.person.phone
+    return contact, match["invite"], match["code"]
+
+
+def test_only_a_hash_of_the_code_is_stored(world: World, outbox: Path) -> None:
+    _, invite, code = _send(world)
+    row = SelfReportCode.objects.get(invite=invite)
+    assert code not in row.code_hash and len(row.code_hash) == 64
+    assert outbox.stat().st_mode & 0o077 == 0
+
+
+def test_self_report_with_symptoms_flags_the_contact(world: World) -> None:
+    contact, invite, code = _send(world)
+    follow_up = actions.submit_self_report(invite, code, symptoms="기침, 발열")
+    contact.refresh_from_db()
+    assert (follow_up.status, follow_up.channel, follow_up.day) == ("seen_symptoms", "self_report", world.today)
+    assert contact.symptoms_flagged_at is not None and contact.traced_at is not None
+    assert AuditEvent.objects.filter(event="tracing.contact.symptoms_flagged", target_id=str(contact.pk)).exists()
+    with pytest.raises(actions.SelfReportRefused) as refused:
+        actions.submit_self_report(invite, code)
+    assert refused.value.kind == "used"
+
+
+def test_self_report_well_does_not_flag(world: World) -> None:
+    contact, invite, code = _send(world)
+    actions.submit_self_report(invite, code)
+    contact.refresh_from_db()
+    assert contact.symptoms_flagged_at is None
+    assert FollowUp.objects.get(contact=contact).status == "seen_well"
+
+
+def test_wrong_codes_lock_the_link(world: World) -> None:
+    contact, invite, code = _send(world)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(actions.SELF_REPORT_MAX_FAILURES - 1):
+        with pytest.raises(actions.SelfReportRefused) as refused:
+            actions.submit_self_report(invite, wrong)
+        assert refused.value.kind == "wrong_code"
+    with pytest.raises(actions.SelfReportRefused) as refused:
+        actions.submit_self_report(invite, wrong)
+    assert refused.value.kind == "locked"
+    with pytest.raises(actions.SelfReportRefused) as refused:
+        actions.submit_self_report(invite, code)  # even the right code waits out the lock
+    assert refused.value.kind == "locked"
+    later = SelfReportCode.objects.get(invite=invite).locked_until + timedelta(seconds=1)  # type: ignore[operator]
+    actions.submit_self_report(invite, code, now=later)
+    assert FollowUp.objects.filter(contact=contact).count() == 1
+    assert AuditEvent.objects.filter(event="tracing.self_report.refused").count() == 5
+
+
+def test_codes_expire_at_midnight_and_a_new_code_replaces_the_old(world: World) -> None:
+    contact, invite, code = _send(world)
+    row = SelfReportCode.objects.get(invite=invite)
+    with pytest.raises(actions.SelfReportRefused) as refused:
+        actions.submit_self_report(invite, code, now=row.expires_at)
+    assert refused.value.kind == "expired"
+    tracer = contact.assignments.get(ended_at=None).tracer
+    actions.send_self_report_code(tracer, contact, "http://testserver")
+    with pytest.raises(actions.SelfReportRefused):
+        actions.submit_self_report(invite, code)  # the older code no longer works
+    assert actions.self_report_code(LINK.search(sms.read_outbox()[-1]["text"])["invite"])  # type: ignore[index]
