@@ -1,0 +1,204 @@
+"""``seoul tracing ...``: synthetic cities, exposure discovery and movement-data import."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from django.conf import settings
+from rich.progress import Progress
+
+from seoul.metro import interfaces as metro
+from seoul.tracing.engine import discovery, ingest, simulate, store, trains
+
+
+def geometry() -> trains.Geometry:
+    """The metro network, as the metro service publishes it."""
+    net = metro.network()
+    return trains.Geometry.build(
+        (trains.Station(s.name, s.lines, s.lat, s.lon) for s in net.stations),
+        (trains.Segment(s.line, s.a, s.b, s.metres) for s in net.segments),
+    )
+
+
+def store_dir() -> Path:
+    return Path(settings.VAR_DIR) / "tracing"
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(name="tracing")
+def group() -> None:
+    """Contact tracing: synthetic cities, exposure discovery, movement data."""
+
+
+@group.command(name="simulate")
+@click.option("--people", type=click.IntRange(min=100), required=True, help="residents")
+@click.option("--days", type=click.IntRange(min=5, max=60), required=True, help="days of movement data")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="data directory to write")
+@click.option("--start", "start_text", default="2020-03-02", show_default=True, metavar="YYYY-MM-DD", help="first day")
+@click.option("--cases", type=click.IntRange(min=1), default=3, show_default=True, help="outbreak cases to plant")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def simulate_cmd(people: int, days: int, seed: int, out: Path, start_text: str, cases: int, as_json: bool) -> None:
+    """Write a synthetic city (presence by day, people, places) and DIR/planted.json."""
+    start = _date(start_text, "--start")
+    if out.exists() and any(out.iterdir()):
+        fail(f"{out} is not empty; choose a new directory")
+    with Progress(disable=as_json, transient=True) as bar:
+        task = bar.add_task("simulating", total=days)
+        summary = simulate.simulate(
+            geometry(),
+            people=people,
+            days=days,
+            seed=seed,
+            out=out,
+            start=start,
+            cases=cases,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    doc = {
+        "out": str(out),
+        "people": summary.people,
+        "days": summary.days,
+        "rows": summary.rows,
+        "rows_by_source": summary.rows_by_source,
+        "cases": summary.cases,
+        "seconds": round(summary.seconds, 2),
+        "rows_per_second": round(summary.rows / summary.seconds),
+    }
+    if as_json:
+        click.echo(json.dumps(doc))
+        return
+    click.echo(f"{summary.rows:,} presence records for {people:,} people over {days} days in {summary.seconds:.1f} s")
+    click.echo(f"planted {cases} cases: {out / 'planted.json'}")
+
+
+@group.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
+@click.option("--case", "person_id", required=True, help="the case's person id in the movement data")
+@click.option("--onset", "onset_text", default=None, metavar="YYYY-MM-DD", help="symptom onset (or test) date")
+@click.option(
+    "--isolated-at", "isolated_text", default=None, metavar="ISO-DATETIME", help="default: 3 days after onset"
+)
+@click.option("--days-before", type=click.IntRange(min=0, max=14), default=2, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="print at most this many candidates")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def discover(
+    data_dir: Path,
+    person_id: str,
+    onset_text: str | None,
+    isolated_text: str | None,
+    days_before: int,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """Everyone co-present with the case inside its infectious window, best score first.
+
+    Without --onset the window is all the data in DIR."""
+    try:
+        if onset_text:
+            window = discovery.infectious_window(
+                _date(onset_text, "--onset"),
+                None,
+                _datetime(isolated_text) if isolated_text else None,
+                days_before=days_before,
+            )
+        else:
+            window = _whole(data_dir)
+        began = time.perf_counter()
+        found = discovery.discover(data_dir, person_id, window, limit=limit)
+        seconds = time.perf_counter() - began
+    except discovery.DiscoveryError as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        doc = {
+            "case": person_id,
+            "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+            "seconds": round(seconds, 3),
+            "candidates": [c.as_json() for c in found],
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False))
+        return
+    click.echo(f"case {person_id}, window {window.start:%Y-%m-%d %H:%M} – {window.end:%Y-%m-%d %H:%M} (Seoul)")
+    click.echo(f"{len(found)} candidates in {seconds:.2f} s")
+    for rank, c in enumerate(found, 1):
+        click.echo(
+            f"{rank:4d}. {c.person_id}  score {c.score:.1f}  {c.overlap_minutes:.0f} min, {c.episodes_count} episode(s)"
+        )
+        for reason in c.reasons:
+            click.echo(f"        {reason}")
+
+
+@group.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="store (default: var/tracing)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
+    """Load presence records from a CSV or Parquet file, or a directory of them.
+
+    Bad rows are reported with file, line and reason; good rows are kept. Exit status 1 when
+    any row was refused, 2 when nothing could be read."""
+    try:
+        result = ingest.import_presence(path, data_dir or store_dir())
+    except ingest.ImportError_ as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        doc = {
+            "files": result.files,
+            "accepted": result.accepted,
+            "refused": len(result.errors),
+            "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in result.errors],
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{result.accepted:,} rows imported from {result.files} file(s), {len(result.errors):,} refused")
+    if result.errors:
+        sys.exit(1)
+
+
+def _date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not a date (YYYY-MM-DD)")
+        raise
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--isolated-at: {text!r} is not an ISO date and time")
+        raise
+    return moment if moment.tzinfo else moment.replace(tzinfo=store.SEOUL)
+
+
+def _whole(data_dir: Path) -> discovery.Window:
+    from datetime import time as clock
+    from datetime import timedelta
+
+    days = store.presence_days(data_dir)
+    if not days:
+        raise discovery.DiscoveryError(f"{data_dir} holds no presence data")
+    return discovery.Window(
+        datetime.combine(days[0], clock(0), tzinfo=store.SEOUL),
+        datetime.combine(days[-1] + timedelta(days=2), clock(0), tzinfo=store.SEOUL),
+    )

@@ -1,0 +1,247 @@
+"""Exposure discovery: everyone whose presence overlapped a case's, at the same place, inside
+the case's infectious window, scored and explained.
+
+Two DuckDB queries over the day partitions the window touches (``store``): the case's own
+presence (a scan of the ``pid`` column), then the presence at the case's places (row groups
+pruned by ``plc``), joined on place with half-open interval overlap, aggregated per person.
+No Python runs per presence row; Python formats the reasons of the candidates only.
+
+Score of a candidate = Σ over co-presence episodes of
+``overlap minutes × setting weight × proximity × certainty(case) × certainty(candidate)``:
+
+- setting weight: indoor 1.0, transit 0.8, outdoor 0.25 (enclosed, crowded air first);
+- proximity on a train when both cars are known: same car 2.0, another car 0.2; else 1.0;
+- certainty: 1.0 for recorded intervals (check-in with check-out, gate taps); lower when the
+  interval is inferred (a card payment's stay, a train inferred from timing).
+
+A candidate is only a suggestion: nothing becomes a contact without a tracer's decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from seoul.tracing.engine import store
+
+SETTING_WEIGHT = {"indoor": 1.0, "transit": 0.8, "outdoor": 0.25}
+SAME_CAR, OTHER_CAR = 2.0, 0.2
+REASONS_SHOWN = 5
+DEFAULT_ISOLATION_DAYS = 3  # isolation assumed 3 days after onset when not known
+
+
+class DiscoveryError(ValueError):
+    """The discovery cannot run: unknown case, empty window, no data."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """Half-open ``[start, end)`` between two aware datetimes."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise DiscoveryError("window bounds must carry a time zone")
+        if self.end <= self.start:
+            raise DiscoveryError(f"window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+
+
+def infectious_window(
+    onset: date | None,
+    test_date: date | None,
+    isolated_at: datetime | None,
+    *,
+    days_before: int = 2,
+    default_isolation_days: int = DEFAULT_ISOLATION_DAYS,
+) -> Window:
+    """From 00:00 (Seoul) ``days_before`` days before symptom onset — or before the test date
+    for an asymptomatic case — until isolation. Isolation not known yet: 00:00 of
+    ``default_isolation_days`` after the onset (or test) date."""
+    anchor = onset or test_date
+    if anchor is None:
+        raise DiscoveryError("a case needs a symptom onset date or a test date")
+    start = datetime.combine(anchor - timedelta(days=days_before), time(0), tzinfo=store.SEOUL)
+    end = isolated_at or datetime.combine(anchor + timedelta(days=default_isolation_days), time(0), tzinfo=store.SEOUL)
+    return Window(start, end)
+
+
+@dataclass(frozen=True)
+class Episode:
+    place_id: str
+    place_name: str
+    setting: str
+    source: str
+    start: datetime
+    end: datetime
+    car: int | None
+    same_car: bool | None
+    weight: float
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+    def reason(self) -> str:
+        start, end = self.start.astimezone(store.SEOUL), self.end.astimezone(store.SEOUL)
+        where = self.place_name
+        if self.same_car is True:
+            where += f", same car ({self.car})"
+        elif self.same_car is False:
+            where += ", another car"
+        return (
+            f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} at {where} ({self.setting}, {self.source}): "
+            f"{self.minutes:.0f} min together"
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person_id: str
+    score: float
+    overlap_minutes: float
+    first_contact: datetime
+    episodes_count: int
+    places: list[str]
+    episodes: list[Episode] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [e.reason() for e in self.episodes]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "score": self.score,
+            "overlap_minutes": round(self.overlap_minutes, 1),
+            "first_contact": self.first_contact.astimezone(store.SEOUL).isoformat(),
+            "episodes": self.episodes_count,
+            "reasons": self.reasons,
+        }
+
+
+def _us(moment: datetime) -> int:
+    return int((moment - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+
+
+def _at(us: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(us))
+
+
+def discover(
+    data_dir: Path, person_id: str, window: Window, *, limit: int | None = None, threads: int | None = None
+) -> list[Candidate]:
+    """Candidates for ``person_id``, best score first (ties: longer overlap, then id)."""
+    people = data_dir / "people.parquet"
+    if not people.is_file():
+        raise DiscoveryError(f"{data_dir} holds no movement data (no people.parquet)")
+    con = store.connect(threads)
+    try:
+        return _discover(con, data_dir, person_id, window, limit)
+    finally:
+        con.close()
+
+
+def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: int | None) -> list[Candidate]:
+    q = store.quote
+    row = con.execute(
+        f"SELECT pid FROM read_parquet({q(data_dir / 'people.parquet')}) WHERE person_id = ?", [person_id]
+    ).fetchone()
+    if row is None:
+        raise DiscoveryError(f"no person {person_id!r} in the movement data")
+    pid = int(row[0])
+    ws, we = _us(window.start), _us(window.end)
+    files = store.presence_files(
+        data_dir, store.seoul_date(window.start) - timedelta(days=1), store.seoul_date(window.end)
+    )
+    if not files:
+        return []
+    src = f"read_parquet([{', '.join(q(f) for f in files)}])"
+    con.execute(
+        f"""CREATE TEMP TABLE case_raw AS
+        SELECT plc, greatest(epoch_us(start_at), {ws}) AS s, least(epoch_us(end_at), {we}) AS e, car, certainty AS cert
+        FROM {src} WHERE pid = {pid} AND epoch_us(end_at) > {ws} AND epoch_us(start_at) < {we}"""
+    )
+    # the case's own overlapping records at one place count once
+    con.execute(f"CREATE TEMP TABLE case_p AS {_islands('case_raw', 'plc')}")
+    places = [int(r[0]) for r in con.execute("SELECT DISTINCT plc FROM case_p ORDER BY 1").fetchall()]
+    if not places:
+        return []
+    lo, hi = con.execute("SELECT min(s), max(e) FROM case_p").fetchone()
+    place_list = ", ".join(str(p) for p in places)
+    con.execute(
+        f"""CREATE TEMP TABLE o AS
+        SELECT q.pid, q.plc, greatest(epoch_us(q.start_at), c.s) AS s, least(epoch_us(q.end_at), c.e) AS e,
+               q.car, c.car AS case_car, q.certainty * c.cert AS cert, q.source::VARCHAR AS source
+        FROM (SELECT * FROM {src} WHERE plc IN ({place_list}) AND pid <> {pid}
+              AND epoch_us(start_at) < {hi} AND epoch_us(end_at) > {lo}) q
+        JOIN case_p c ON q.plc = c.plc AND epoch_us(q.start_at) < c.e AND epoch_us(q.end_at) > c.s"""
+    )
+    # a candidate's overlapping records at one place (two check-ins, a payment during a visit) count once
+    con.execute(
+        f"""CREATE TEMP TABLE ep AS
+        SELECT m.*, coalesce(pl.setting, 'indoor') AS setting, coalesce(pl.name, m.plc::VARCHAR) AS name,
+               coalesce(pl.place_id, m.plc::VARCHAR) AS place_id,
+               CASE WHEN m.car IS NULL OR m.case_car IS NULL THEN NULL ELSE m.car = m.case_car END AS same_car,
+               (m.e - m.s) / 60e6
+                 * CASE coalesce(pl.setting, 'indoor') WHEN 'indoor' THEN {SETTING_WEIGHT["indoor"]}
+                     WHEN 'transit' THEN {SETTING_WEIGHT["transit"]} ELSE {SETTING_WEIGHT["outdoor"]} END
+                 * CASE WHEN m.car IS NULL OR m.case_car IS NULL THEN 1.0
+                        WHEN m.car = m.case_car THEN {SAME_CAR} ELSE {OTHER_CAR} END
+                 * m.cert AS w
+        FROM ({_islands("o", "pid, plc", extra="any_value(case_car) AS case_car, string_agg(DISTINCT source, '+' ORDER BY source) AS source")}) m
+        LEFT JOIN (SELECT * FROM read_parquet({q(data_dir / "places.parquet")}) WHERE plc IN ({place_list})) pl
+          ON pl.plc = m.plc"""
+    )
+    rows = con.execute(
+        f"""WITH agg AS (
+            SELECT pid, round(sum(w), 3) AS score, sum(e - s) / 60e6 AS minutes, min(s) AS first, count(*) AS n,
+                   list(DISTINCT name ORDER BY name) AS places,
+                   list(struct_pack(place_id, name, setting, source, s, e, car, same_car, w) ORDER BY w DESC, s)[1:{REASONS_SHOWN}] AS top
+            FROM ep GROUP BY pid
+        )
+        SELECT p.person_id, agg.* EXCLUDE (pid)
+        FROM agg JOIN (SELECT pid, person_id FROM read_parquet({q(data_dir / "people.parquet")})
+                       WHERE pid IN (SELECT pid FROM agg)) p USING (pid)
+        ORDER BY score DESC, minutes DESC, p.person_id
+        {f"LIMIT {int(limit)}" if limit else ""}"""
+    ).fetchall()
+    out = []
+    for person, score, minutes, first, n, place_names, top in rows:
+        episodes = [
+            Episode(
+                t["place_id"],
+                t["name"],
+                t["setting"],
+                t["source"],
+                _at(t["s"]),
+                _at(t["e"]),
+                t["car"],
+                t["same_car"],
+                round(float(t["w"]), 3),
+            )
+            for t in top
+        ]
+        out.append(Candidate(person, float(score), float(minutes), _at(first), int(n), list(place_names), episodes))
+    return out
+
+
+def _islands(table: str, keys: str, *, extra: str = "") -> str:
+    """SQL merging the overlapping intervals ``[s, e)`` of ``table`` per ``keys`` into one
+    row each (earliest start, latest end, highest certainty, the car when known)."""
+    extra = f", {extra}" if extra else ""
+    return f"""
+        SELECT {keys}, min(s) AS s, max(e) AS e, max(car) AS car, max(cert) AS cert{extra}
+        FROM (
+            SELECT *, sum(fresh) OVER (PARTITION BY {keys} ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+            FROM (
+                SELECT *, CASE WHEN s < max(e) OVER (PARTITION BY {keys} ORDER BY s, e
+                                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                               THEN 0 ELSE 1 END AS fresh
+                FROM {table}
+            )
+        )
+        GROUP BY {keys}, island"""

@@ -1,0 +1,252 @@
+"""Loading presence records into the store, with a clear reason for every row refused.
+
+Input: CSV (UTF-8, header row) or Parquet files with the columns
+
+    person_id, place_id, start, end, source          required
+    setting, place_name, district, car, certainty    optional
+
+``start``/``end`` are ISO-8601 instants with a UTC offset (``2020-03-05T08:12:00+09:00``);
+``source`` is one of ``store.SOURCES``; ``setting`` one of ``store.SETTINGS`` (default indoor);
+``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1). A row is refused,
+with its file, line (CSV: the line in the file, header = line 1; Parquet: the row, first = 1) and
+reason, when a required value is missing, a time has no offset or does not parse, the end is
+not after the start, the interval is longer than 24 hours, or a value is out of its domain.
+Good rows are kept whatever the bad ones; importing the same file again replaces its earlier
+import (the files it writes are named by the input's content hash), so a retry never
+duplicates rows. Validation and conversion are DuckDB SQL over the whole file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from seoul.tracing.engine import store
+
+REQUIRED = ("person_id", "place_id", "start", "end", "source")
+OPTIONAL = ("setting", "place_name", "district", "car", "certainty")
+MAX_ID = 64
+OTHER_KIND = 4
+
+
+class ImportError_(ValueError):  # the name ImportError is a builtin's
+    """The file cannot be imported at all (not found, not CSV/Parquet, columns missing)."""
+
+
+@dataclass
+class RowError:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    files: int = 0
+    accepted: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    new_people: int = 0
+    new_places: int = 0
+
+
+def input_files(path: Path) -> list[Path]:
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".csv", ".parquet"))
+        if not found:
+            raise ImportError_(f"{path}: no .csv or .parquet files")
+        return found
+    if not path.is_file():
+        raise ImportError_(f"{path}: no such file or directory")
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise ImportError_(f"{path}: not a .csv or .parquet file")
+    return [path]
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".import.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def import_presence(path: Path, root: Path) -> ImportResult:
+    result = ImportResult()
+    files = input_files(path)
+    with _locked(root):
+        for file in files:
+            _import_file(file, root, result)
+            result.files += 1
+    result.errors.sort(key=lambda e: (e.file, e.line))
+    return result
+
+
+def _digest(file: Path) -> str:
+    h = hashlib.sha256()
+    with file.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def _source_sql(con: Any, file: Path) -> str:
+    q = store.quote(file)
+    if file.suffix.lower() == ".csv":
+        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
+        return f"read_csv({q}, header = true, all_varchar = true, store_rejects = true, parallel = false)"
+    return f"read_parquet({q})"
+
+
+def _import_file(file: Path, root: Path, result: ImportResult) -> None:
+    con = store.connect(threads=1)
+    try:
+        src = _source_sql(con, file)
+        try:
+            columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        except Exception as exc:  # duckdb raises its own error classes for unreadable files
+            raise ImportError_(
+                f"{file}: cannot be read as {file.suffix[1:].upper()}: {str(exc).splitlines()[0]}"
+            ) from exc
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            raise ImportError_(f"{file}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}")
+        opt = {c: (f"CAST({c} AS VARCHAR)" if c in columns else "NULL") for c in OPTIONAL}
+        is_csv = file.suffix.lower() == ".csv"
+        con.execute(
+            f"""CREATE TEMP TABLE raw AS
+            SELECT row_number() OVER () AS n, CAST(person_id AS VARCHAR) AS person_id, CAST(place_id AS VARCHAR) AS place_id,
+                   trim(CAST(start AS VARCHAR)) AS start_txt, trim(CAST("end" AS VARCHAR)) AS end_txt,
+                   lower(trim(CAST(source AS VARCHAR))) AS source, lower(trim({opt["setting"]})) AS setting,
+                   {opt["place_name"]} AS place_name, trim({opt["district"]}) AS district_txt,
+                   trim({opt["car"]}) AS car_txt, trim({opt["certainty"]}) AS certainty_txt
+            FROM {src}"""
+        )
+        if is_csv:
+            # rows DuckDB could not even split into columns, with their own line numbers
+            for line, message in con.execute("SELECT line, error_message FROM reject_errors ORDER BY line").fetchall():
+                result.errors.append(RowError(str(file), int(line), f"malformed CSV row: {message.splitlines()[0]}"))
+        offset = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+        con.execute(
+            f"""CREATE TEMP TABLE checked AS
+            SELECT *, CASE
+                WHEN person_id IS NULL OR trim(person_id) = '' THEN 'person_id: missing'
+                WHEN length(person_id) > {MAX_ID} THEN 'person_id: longer than {MAX_ID} characters'
+                WHEN place_id IS NULL OR trim(place_id) = '' THEN 'place_id: missing'
+                WHEN length(place_id) > {MAX_ID} THEN 'place_id: longer than {MAX_ID} characters'
+                WHEN start_txt IS NULL OR start_txt = '' THEN 'start: missing'
+                WHEN NOT regexp_matches(start_txt, {offset}) THEN 'start: ' || start_txt || ' has no UTC offset (e.g. +09:00)'
+                WHEN s IS NULL THEN 'start: ' || start_txt || ' is not an ISO-8601 date and time'
+                WHEN end_txt IS NULL OR end_txt = '' THEN 'end: missing'
+                WHEN NOT regexp_matches(end_txt, {offset}) THEN 'end: ' || end_txt || ' has no UTC offset (e.g. +09:00)'
+                WHEN e IS NULL THEN 'end: ' || end_txt || ' is not an ISO-8601 date and time'
+                WHEN e <= s THEN 'end: not after start'
+                WHEN e - s > INTERVAL 24 HOURS THEN 'end: the interval is longer than 24 hours'
+                WHEN source IS NULL OR source NOT IN {tuple(store.SOURCES)} THEN 'source: ' || coalesce(source, 'missing') || ' is not one of {", ".join(store.SOURCES)}'
+                WHEN setting IS NOT NULL AND setting <> '' AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
+                WHEN car_txt IS NOT NULL AND car_txt <> '' AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
+                WHEN certainty_txt IS NOT NULL AND certainty_txt <> '' AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1)) THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'
+                WHEN district_txt IS NOT NULL AND district_txt <> '' AND (district IS NULL OR district NOT BETWEEN 0 AND 24) THEN 'district: ' || district_txt || ' is not a district number 0-24'
+                ELSE NULL END AS error
+            FROM (
+                SELECT *, try_cast(start_txt AS TIMESTAMPTZ) AS s, try_cast(end_txt AS TIMESTAMPTZ) AS e,
+                       try_cast(car_txt AS INTEGER) AS car, try_cast(certainty_txt AS DOUBLE) AS certainty,
+                       try_cast(district_txt AS INTEGER) AS district
+                FROM raw
+            )"""
+        )
+        # CSV: data row n is on line n + 1 when no row was rejected before it; rejected lines shift it
+        rejected = sorted(e.line for e in result.errors if e.file == str(file))
+        for n, reason in con.execute("SELECT n, error FROM checked WHERE error IS NOT NULL ORDER BY n").fetchall():
+            result.errors.append(RowError(str(file), _line(int(n), rejected) if is_csv else int(n), reason))
+        good = int(con.execute("SELECT count(*) FROM checked WHERE error IS NULL").fetchone()[0])  # type: ignore[index]
+        if good:
+            _store(con, root, _digest(file), result)
+        result.accepted += int(good)
+    finally:
+        con.close()
+
+
+def _line(n: int, rejected: list[int]) -> int:
+    """The file line of the ``n``-th accepted CSV row (header on line 1)."""
+    line = n + 1
+    for r in rejected:
+        if r <= line:
+            line += 1
+    return line
+
+
+def _store(con: Any, root: Path, tag: str, result: ImportResult) -> None:
+    q = store.quote
+    people, places = root / "people.parquet", root / "places.parquet"
+    con.execute(
+        f"CREATE TEMP TABLE people AS SELECT * FROM "
+        f"{f'read_parquet({q(people)})' if people.exists() else '(SELECT NULL::VARCHAR person_id, NULL::INTEGER pid, NULL::TINYINT district LIMIT 0)'}"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE places AS SELECT * FROM "
+        f"{f'read_parquet({q(places)})' if places.exists() else '(SELECT NULL::VARCHAR place_id, NULL::BIGINT plc, NULL::VARCHAR kind, NULL::VARCHAR name, NULL::TINYINT district, NULL::VARCHAR setting LIMIT 0)'}"
+    )
+    new_people = con.execute(
+        """INSERT INTO people
+        SELECT person_id, (SELECT coalesce(max(pid), -1) FROM people) + row_number() OVER (ORDER BY person_id), NULL
+        FROM (SELECT DISTINCT person_id FROM checked WHERE error IS NULL) WHERE person_id NOT IN (SELECT person_id FROM people)"""
+    ).fetchone()[0]
+    base = OTHER_KIND << 56
+    new_places = con.execute(
+        f"""INSERT INTO places
+        SELECT place_id, greatest((SELECT coalesce(max(plc), 0) FROM places WHERE plc >> 56 = {OTHER_KIND}), {base})
+                         + row_number() OVER (ORDER BY place_id),
+               'other', coalesce(any_value(place_name), place_id), any_value(district)::TINYINT,
+               coalesce(any_value(nullif(setting, '')), 'indoor')
+        FROM checked WHERE error IS NULL AND place_id NOT IN (SELECT place_id FROM places)
+        GROUP BY place_id"""
+    ).fetchone()[0]
+    table = con.sql(
+        """SELECT pe.pid::INTEGER AS pid, pl.plc, c.s AS start_at, c.e AS end_at, c.source,
+                  c.car::TINYINT AS car, coalesce(c.certainty, 1.0)::FLOAT AS certainty
+        FROM checked c JOIN people pe USING (person_id) JOIN places pl USING (place_id)
+        WHERE c.error IS NULL"""
+    ).to_arrow_table()
+    table = pa.table(
+        {
+            "pid": table["pid"],
+            "plc": table["plc"],
+            "start_at": table["start_at"].cast(pa.timestamp("us", tz="UTC")),
+            "end_at": table["end_at"].cast(pa.timestamp("us", tz="UTC")),
+            "source": table["source"].cast(pa.string()).dictionary_encode().cast(pa.dictionary(pa.int8(), pa.string())),
+            "car": table["car"],
+            "certainty": table["certainty"],
+        }
+    )
+    # ids first: a mapping with ids no presence uses yet is harmless, the reverse is not
+    if new_people:
+        _replace(con, "people", people, store.PEOPLE)
+    if new_places:
+        _replace(con, "places", places, store.PLACES)
+    for day in store.presence_days(root):  # a re-import of the same file replaces its files
+        (store.day_dir(root, day) / f"part-import-{tag}.parquet").unlink(missing_ok=True)
+    store.write_presence(root, table, tag=f"import-{tag}")
+    result.new_people += int(new_people)
+    result.new_places += int(new_places)
+
+
+def _replace(con: Any, name: str, path: Path, schema: pa.Schema) -> None:
+    table = con.sql(f"SELECT * FROM {name}").to_arrow_table().cast(schema)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)

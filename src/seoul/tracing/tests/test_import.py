@@ -1,0 +1,106 @@
+"""Importing presence records: bad rows named with file, line and reason; good rows kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from seoul.tracing.engine import ingest, store
+
+HEADER = "person_id,place_id,start,end,source,setting,car\n"
+GOOD = "A,cafe,2020-03-05T08:00:00+09:00,2020-03-05T09:00:00+09:00,venue,indoor,\n"
+
+
+def _rows(root: Path) -> int:
+    return pq.read_table(root / "presence").num_rows
+
+
+def test_each_bad_row_is_named_and_good_rows_are_kept(tmp_path: Path) -> None:
+    f = tmp_path / "in.csv"
+    f.write_text(
+        HEADER
+        + GOOD  # line 2
+        + "B,cafe,2020-03-05T08:30:00,2020-03-05T09:30:00+09:00,venue,,\n"  # 3: no offset
+        + "C,cafe,2020-03-05T09:30:00+09:00,2020-03-05T09:00:00+09:00,venue,,\n"  # 4: end before start
+        + "D,cafe,2020-03-05T08:30:00+09:00,2020-03-05T09:30:00+09:00,bus,,\n"  # 5: source
+        + "E,cafe,2020-03-05T08:30:00+09:00,2020-03-05T09:30:00+09:00,venue,indoor,,extra\n"  # 6: columns
+        + ",cafe,2020-03-05T08:30:00+09:00,2020-03-05T09:30:00+09:00,venue,,\n"  # 7: no person
+        + "G,cafe,2020-03-05T08:30:00+09:00,2020-03-07T09:30:00+09:00,venue,,\n"  # 8: > 24 h
+        + "H,train,2020-03-05T08:30:00+09:00,2020-03-05T09:30:00+09:00,metro,transit,31\n"  # 9: car
+        + "I,park,2020-03-05T08:30:00Z,2020-03-05T09:30:00Z,other,outdoor,\n"  # 10: good, UTC
+    )
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert result.accepted == 2
+    got = [(e.line, e.reason.split(":")[0]) for e in result.errors]
+    assert got == [
+        (3, "start"),
+        (4, "end"),
+        (5, "source"),
+        (6, "malformed CSV row"),
+        (7, "person_id"),
+        (8, "end"),
+        (9, "car"),
+    ]
+    assert all(e.file == str(f) for e in result.errors)
+    assert "has no UTC offset" in result.errors[0].reason
+    assert _rows(tmp_path / "store") == 2
+
+
+def test_importing_the_same_file_twice_does_not_duplicate(tmp_path: Path) -> None:
+    f = tmp_path / "in.csv"
+    f.write_text(HEADER + GOOD)
+    ingest.import_presence(f, tmp_path / "store")
+    again = ingest.import_presence(f, tmp_path / "store")
+    assert again.accepted == 1 and again.new_people == 0
+    assert _rows(tmp_path / "store") == 1
+    other = tmp_path / "other.csv"
+    other.write_text(HEADER + GOOD.replace("A,", "Z,"))
+    assert ingest.import_presence(other, tmp_path / "store").new_people == 1
+    assert _rows(tmp_path / "store") == 2
+    people = pq.read_table(tmp_path / "store" / "people.parquet").to_pydict()
+    assert sorted(people["person_id"]) == ["A", "Z"] and len(set(people["pid"])) == 2
+
+
+def test_parquet_rows_are_numbered_and_typed_times_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "in.parquet"
+    t = pa.table(
+        {
+            "person_id": ["A", "B"],
+            "place_id": ["cafe", "cafe"],
+            "start": pa.array([1_583_362_800_000_000, 1_583_366_400_000_000], pa.timestamp("us", tz="UTC")),
+            "end": pa.array([1_583_366_400_000_000, 1_583_362_800_000_000], pa.timestamp("us", tz="UTC")),
+            "source": ["venue", "venue"],
+        }
+    )
+    pq.write_table(t, f)
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert result.accepted == 1
+    assert [(e.line, e.reason) for e in result.errors] == [(2, "end: not after start")]  # the second row
+
+
+def test_files_that_cannot_be_imported(tmp_path: Path) -> None:
+    with pytest.raises(ingest.ImportError_, match="no such file"):
+        ingest.import_presence(tmp_path / "missing.csv", tmp_path / "store")
+    bad = tmp_path / "cols.csv"
+    bad.write_text("who,where\nA,B\n")
+    with pytest.raises(ingest.ImportError_, match="missing column"):
+        ingest.import_presence(bad, tmp_path / "store")
+    txt = tmp_path / "notes.txt"
+    txt.write_text("x")
+    with pytest.raises(ingest.ImportError_, match=r"not a \.csv or \.parquet"):
+        ingest.import_presence(txt, tmp_path / "store")
+
+
+def test_partitions_follow_the_seoul_date(tmp_path: Path) -> None:
+    f = tmp_path / "in.csv"
+    # 23:30 Seoul on the 5th is 14:30 UTC the same day; 00:30 Seoul on the 6th is 15:30 UTC on the 5th
+    f.write_text(
+        HEADER
+        + "A,x,2020-03-05T23:30:00+09:00,2020-03-06T00:10:00+09:00,venue,,\n"
+        + "A,x,2020-03-05T15:30:00Z,2020-03-05T16:00:00Z,venue,,\n"
+    )
+    ingest.import_presence(f, tmp_path / "store")
+    assert [d.isoformat() for d in store.presence_days(tmp_path / "store")] == ["2020-03-05", "2020-03-06"]
