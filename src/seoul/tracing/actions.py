@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +46,9 @@ from seoul.tracing.models import (
     TracerProfile,
     local_midnight,
 )
+
+if TYPE_CHECKING:
+    from seoul.tracing.engine.discovery import Window
 
 log = logging.getLogger("seoul.tracing")
 
@@ -318,6 +321,8 @@ def isolate(actor: User | None, case: Case, at: datetime) -> Case:
         raise ValidationError({"isolated_at": "Cannot be in the future."})
     with transaction.atomic():
         case = _case_for(actor, case)
+        if at <= case.window().start:
+            raise ValidationError({"isolated_at": "Isolation must come after the start of the infectious window."})
         old = {"isolated_at": case.isolated_at.isoformat() if case.isolated_at else None, "status": case.status}
         case.isolated_at = at
         case.status = Case.Status.ISOLATED
@@ -659,24 +664,28 @@ def convert_to_case(
 
 
 class CandidateLike(Protocol):
-    """What the discovery engine returns for one candidate (engine.discovery.Candidate)."""
+    """What the discovery engine returns for one candidate (``engine.discovery.Candidate``)."""
 
-    person_id: str
-    score: float
-    reasons: list[str]
-    overlap_minutes: float
-    first_contact: datetime
-    places: list[str]
+    @property
+    def person_id(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def reasons(self) -> list[str]: ...
+    @property
+    def overlap_minutes(self) -> float: ...
+    @property
+    def first_contact(self) -> datetime: ...
+    @property
+    def places(self) -> list[str]: ...
 
 
-def _discover(
-    data_dir: Path, presence_id: str, start: datetime, end: datetime, limit: int | None
-) -> Sequence[CandidateLike]:
-    """The engine boundary: imported lazily so the case pages do not load DuckDB."""
-    from seoul.tracing.engine.discovery import Window, discover  # type: ignore[import-not-found,unused-ignore]
+def _discover(data_dir: Path, presence_id: str, window: Window, limit: int | None) -> Sequence[CandidateLike]:
+    """The engine boundary, imported here so that pages without discovery do not load DuckDB.
+    Raises ``engine.discovery.DiscoveryError`` (a ValueError) when it cannot run."""
+    from seoul.tracing.engine.discovery import discover
 
-    found: Sequence[CandidateLike] = discover(data_dir, presence_id, Window(start, end), limit=limit)
-    return found
+    return discover(data_dir, presence_id, window, limit=limit)
 
 
 def store_candidates(actor: User | None, case: Case, found: Iterable[CandidateLike]) -> dict[str, int]:
@@ -721,8 +730,10 @@ def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int 
     case = Case.objects.select_related("outbreak", "person").get(pk=case.pk)
     if not case.person.presence_id:
         raise ValidationError({"presence_id": "This case has no movement-data id to search with."})
-    window = case.window()
-    found = _discover(data_dir, case.person.presence_id, window.start, window.end, limit)
+    try:
+        found = _discover(data_dir, case.person.presence_id, case.window(), limit)
+    except ValueError as exc:  # DiscoveryError: no movement data, unknown person, empty window
+        raise ValidationError({"presence_id": str(exc)}) from exc
     return store_candidates(actor, case, found)
 
 

@@ -1,7 +1,8 @@
-"""Seoul's 25 districts (자치구), shipped as data in ``data/districts.csv``.
+"""Seoul's 25 districts (자치구), shipped as data in ``reference/districts.csv`` (shared with
+the synthetic city).
 
-Records store the district as its index 0..24 (see ``data/SOURCE.md``); pages show the Korean
-name, or the romanised one when the page is in English.
+Records store the district as its row index 0..24 (see ``reference/SOURCE.md``); pages show
+the Korean name, or the romanised one when the page is in English.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from django.utils.translation import get_language
 
-DATA = Path(__file__).resolve().parent / "data" / "districts.csv"
+DATA = Path(__file__).resolve().parent / "reference" / "districts.csv"
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,9 @@ class District:
 @cache
 def all_districts() -> tuple[District, ...]:
     with DATA.open(encoding="utf-8") as fh:
-        rows = [District(int(r["index"]), r["code"], r["name_ko"], r["name_en"]) for r in csv.DictReader(fh)]
+        rows = [District(i, r["code"], r["name"], r["name_en"]) for i, r in enumerate(csv.DictReader(fh))]
     if [d.index for d in rows] != list(range(25)):
-        raise ValueError(f"{DATA} must list the 25 districts with indexes 0..24 in order")
+        raise ValueError(f"{DATA} must list the 25 districts")
     return tuple(rows)
 
 

@@ -9,9 +9,8 @@ actions (which refuse to act on what the person may not see) and the selectors u
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,6 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.roles import Role, Service
 from seoul.tracing.districts import District, district
+
+if TYPE_CHECKING:
+    from seoul.tracing.engine.discovery import Window
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -137,12 +139,6 @@ class ContactQuerySet(ScopedQuerySet["Contact"]):
     assignment_field = "contact_id"
 
 
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime
-
-
 class Case(models.Model):
     """A confirmed case: infectious from ``infectious_days_before`` days before symptom onset
     (or the test date when there were no symptoms) until isolation."""
@@ -189,14 +185,17 @@ class Case(models.Model):
     def district_obj(self) -> District:
         return district(self.district)
 
-    def window(self, *, now: datetime | None = None) -> Window:
-        """The infectious window: 00:00 Seoul time of onset (or test) minus the outbreak's
-        ``infectious_days_before``, until isolation (or now while not isolated)."""
-        anchor = self.onset_on or self.test_on
-        assert anchor is not None  # noqa: S101 - the check constraint guarantees it
-        start = local_midnight(anchor - timedelta(days=self.outbreak.infectious_days_before))
-        end = self.isolated_at or now or timezone.now()
-        return Window(start, max(start, end))
+    def window(self) -> Window:
+        """The infectious window, by the same rule exposure discovery searches with
+        (``engine.discovery.infectious_window``): from 00:00 Seoul time, the outbreak's
+        ``infectious_days_before`` days before symptom onset (or the test date when there were
+        no symptoms), until isolation; isolation not recorded yet: the engine's default."""
+        # Imported here: the engine loads DuckDB, which pages without discovery do not need.
+        from seoul.tracing.engine.discovery import infectious_window
+
+        return infectious_window(
+            self.onset_on, self.test_on, self.isolated_at, days_before=self.outbreak.infectious_days_before
+        )
 
 
 class Contact(models.Model):

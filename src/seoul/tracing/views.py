@@ -229,8 +229,6 @@ def discover(request: HttpRequest, pk: int) -> HttpResponse:
         counts = actions.run_discovery(_user(request), case, data_dir())
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
-    except (ImportError, FileNotFoundError) as exc:
-        messages.error(request, _("Exposure discovery is not available: %(why)s") % {"why": exc})
     else:
         messages.success(
             request,

@@ -285,12 +285,21 @@ def test_run_discovery_calls_the_engine_with_the_case_window(world: World, monke
     case = world.make_case(presence_id="p-case")
     seen = {}
 
-    def fake(data_dir, presence_id, start, end, limit):  # type: ignore[no-untyped-def]
-        seen.update(presence_id=presence_id, start=start, end=end)
+    def fake(data_dir, presence_id, window, limit):  # type: ignore[no-untyped-def]
+        seen.update(presence_id=presence_id, window=window)
         return [FakeCandidate("p-1", 0.4)]
 
     monkeypatch.setattr(actions, "_discover", fake)
     assert actions.run_discovery(world.tracer_mapo, case, Path("."))["new"] == 1
-    assert seen["presence_id"] == "p-case" and seen["start"] == case.window().start
+    assert seen["presence_id"] == "p-case" and seen["window"] == case.window()
     with pytest.raises(PermissionDenied):
         actions.run_discovery(world.tracer_gangnam, case, Path("."))
+
+
+def test_discovery_without_movement_data_is_a_clear_error(world: World, tmp_path: Path) -> None:
+    case = world.make_case(presence_id="p-case")
+    with pytest.raises(ValidationError, match="movement data"):
+        actions.run_discovery(world.tracer_mapo, case, tmp_path)
+    no_id = world.make_case()
+    with pytest.raises(ValidationError, match="movement-data id"):
+        actions.run_discovery(world.supervisor_mapo, no_id, tmp_path)
