@@ -62,6 +62,41 @@ ACCOUNTS = [
         {Service.METRO: Role.APPROVER},
         "Seoul Metro fare staff: resolves disputes, sees revenue and gate health",
     ),
+    (
+        "tracer.mapo",
+        User.Kind.STAFF,
+        "SPHF",
+        {Service.TRACING: Role.OPERATOR},
+        "Contact tracer in Mapo-gu: daily worklist, cases, contacts, follow-ups",
+    ),
+    (
+        "tracer.gangnam",
+        User.Kind.STAFF,
+        "SPHF",
+        {Service.TRACING: Role.OPERATOR},
+        "Contact tracer in Gangnam-gu",
+    ),
+    (
+        "tracer.gwanak",
+        User.Kind.STAFF,
+        "SPHF",
+        {Service.TRACING: Role.OPERATOR},
+        "Contact tracer in Gwanak-gu",
+    ),
+    (
+        "tracing.supervisor",
+        User.Kind.STAFF,
+        "SPHF",
+        {Service.TRACING: Role.APPROVER},
+        "Tracing supervisor of Mapo-gu: WHO indicators, backlog, reassignment",
+    ),
+    (
+        "epi.investigator",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.TRACING: Role.VIEWER},
+        "Epidemiological investigator of the demo outbreak: its cases and chains",
+    ),
     ("citizen", User.Kind.CITIZEN, None, {}, "A citizen who rides the metro with the app"),
 ]
 
