@@ -9,6 +9,8 @@ class TracingEvent(models.TextChoices):
     CASE_REGISTERED = "tracing.case.registered", _("Case registered")
     CASE_UPDATED = "tracing.case.updated", _("Case updated")
     CASE_VIEWED = "tracing.case.viewed", _("Case viewed (personal data)")
+    PERSON_SEARCHED = "tracing.person.searched", _("Persons searched by phone (personal data)")
+    CONTACTS_EXPORTED = "tracing.contacts.exported", _("Quarantine list exported (personal data)")
     CONTACT_ADDED = "tracing.contact.added", _("Contact added")
     CONTACT_VIEWED = "tracing.contact.viewed", _("Contact viewed (personal data)")
     CONTACT_CONVERTED = "tracing.contact.converted", _("Contact converted to a case")

@@ -16,6 +16,7 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("Tracing worklist"), reverse("tracing:worklist")))
     if user.has_role(Service.TRACING, Role.VIEWER):
         out.append((_("Outbreaks"), reverse("tracing:outbreaks")))
+        out.append((_("Find a person"), reverse("tracing:search")))
     if user.has_role(Service.TRACING, Role.APPROVER):
         out.append((_("Tracing supervision"), reverse("tracing:supervisor")))
     return out

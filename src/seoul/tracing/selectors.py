@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from seoul.core.crypto import blind_index
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
 from seoul.tracing.models import (
@@ -74,6 +75,25 @@ def worklist(user: User, today: date) -> Worklist:
         done_today=len(seen_today),
         pending_candidates=pending,
     )
+
+
+def search_by_phone(user: User, phone: str) -> tuple[list[Case], list[Contact]]:
+    """Cases and contacts ``user`` may see whose person has this phone number (blind index:
+    the number is never compared in clear)."""
+    if not phone.strip():
+        return [], []
+    index = blind_index(phone, purpose="tracing.person.phone")
+    return (
+        list(cases_for(user).filter(person__phone_index=index)),
+        list(contacts_for(user).filter(person__phone_index=index)),
+    )
+
+
+def quarantine_list(user: User, today: date) -> list[Contact]:
+    """Contacts under monitoring today that ``user`` may see, by district and quarantine end:
+    what a district health centre needs to issue quarantine notices (격리통지서)."""
+    rows = _monitored_on(contacts_for(user), today)
+    return sorted(rows, key=lambda c: (c.district, c.quarantine_end, c.pk))
 
 
 def outbreaks_for(user: User) -> QuerySet[Outbreak]:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import ask_reason, personal_data_reason, public, require_role
+from seoul.core.exports import csv_response
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.tracing import actions, selectors
@@ -377,6 +378,64 @@ def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Symptom report reviewed."))
     return _back(request, "tracing:contact", contact.pk)
+
+
+# --- search and export of personal data --------------------------------------------------
+
+
+@require_role(Service.TRACING, Role.VIEWER)
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Find a person's case and contact records by phone number, among those the person may
+    see. A search of personal data: a reason first, and an audit record (without the number)."""
+    reason = personal_data_reason(request)
+    if reason is None:
+        return ask_reason(request, _("Search by phone number"))
+    phone = request.GET.get("phone", "").strip()[:30]
+    cases, contacts = selectors.search_by_phone(_user(request), phone)
+    if phone:
+        audit.record(
+            TracingEvent.PERSON_SEARCHED,
+            request=request,
+            reason=reason,
+            new={"cases": [str(c) for c in cases], "contacts": [str(c) for c in contacts]},
+            service="tracing",
+        )
+    return render(
+        request,
+        "tracing/search.html",
+        {"phone": phone, "cases": cases, "contacts": contacts, "reason_query": _reason_query(request)},
+    )
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_GET
+def export_quarantine(request: HttpRequest) -> HttpResponse:
+    """Contacts under quarantine today in the supervisor's scope, as CSV, for the district
+    health centres' quarantine notices: reference, name, phone, district and quarantine dates
+    only (no case, exposure or health data). A reason first; audited with the count."""
+    reason = personal_data_reason(request)
+    if reason is None:
+        return ask_reason(request, _("Quarantine list"))
+    today = timezone.localdate()
+    rows = selectors.quarantine_list(_user(request), today)
+    audit.record(
+        audit.CoreEvent.PERSONAL_DATA_EXPORTED,
+        request=request,
+        reason=reason,
+        target_type="tracing.contact",
+        new={"rows": len(rows), "day": today.isoformat(), "what": "quarantine list"},
+        service="tracing",
+    )
+    header = [_("Contact"), _("Name"), _("Mobile phone"), _("District"), _("Quarantine from"), _("Quarantine until")]
+    return csv_response(
+        f"quarantine-{today:%Y%m%d}",
+        header,
+        (
+            [c.reference, c.person.name, c.person.phone, str(c.district_obj), c.quarantine_start, c.quarantine_end]
+            for c in rows
+        ),
+    )
 
 
 # --- supervisor ----------------------------------------------------------------------------

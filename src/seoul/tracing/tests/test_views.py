@@ -12,7 +12,7 @@ from django.test import Client, override_settings
 from seoul.core.models import AuditEvent, User
 from seoul.tracing import actions, sms
 from seoul.tracing.models import Candidate, Contact, FollowUp, TimelineEntry
-from seoul.tracing.tests.conftest import World
+from seoul.tracing.tests.conftest import GANGNAM, World
 from seoul.tracing.tests.test_actions import FakeCandidate
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +182,33 @@ def test_new_case_from_a_contact_moves_the_contact_list_indicator(world: World) 
     assert 'data-testid="from-list-n">1 / 2<' in c.get("/tracing/supervisor/").content.decode()
     chains = c.get(f"/tracing/outbreaks/{world.outbreak.pk}/chains/").content.decode()
     assert f"{source} → C-" in chains and 'data-chart="chart-chains"' in chains
+
+
+def test_search_by_phone_needs_a_reason_and_respects_scope(world: World) -> None:
+    case = world.make_case()  # → tracer.mapo
+    phone = case.person.phone
+    c = client_for(world.tracer_mapo)
+    asked = c.get("/tracing/search/", {"phone": phone})
+    assert case.person.name not in asked.content.decode()
+    found = c.get("/tracing/search/", {"phone": phone.replace("-", " "), **REASON}).content.decode()
+    assert case.person.name in found and f"/tracing/cases/{case.pk}/" in found
+    searched = AuditEvent.objects.get(event="tracing.person.searched")
+    assert searched.reason == "investigation: 역학조사 2026-11" and phone not in str(searched.new)
+    other = client_for(world.tracer_gangnam).get("/tracing/search/", {"phone": phone, **REASON}).content.decode()
+    assert case.person.name not in other
+
+
+def test_quarantine_export_carries_only_what_the_task_needs(world: World) -> None:
+    mapo = world.make_contact(world.make_case(), name="마포접촉")
+    world.make_contact(world.make_case(district=GANGNAM), district=GANGNAM, name="강남접촉")
+    c = client_for(world.supervisor_mapo)
+    assert "text/csv" not in c.get("/tracing/export/quarantine.csv")["Content-Type"]  # a reason first
+    response = c.get("/tracing/export/quarantine.csv", REASON)
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "마포접촉" in lines[1] and "강남접촉" not in response.content.decode()
+    assert lines[1].split(",")[0] == mapo.reference and str(mapo.quarantine_end) in lines[1]
+    assert "노래방" not in response.content.decode()  # no exposure or case details
+    exported = AuditEvent.objects.get(event="personal_data.exported")
+    assert exported.new["rows"] == 1 and exported.reason.startswith("investigation")
+    assert client_for(world.tracer_mapo).get("/tracing/export/quarantine.csv", REASON).status_code == 403
