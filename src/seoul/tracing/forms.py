@@ -103,3 +103,38 @@ class SelfReportForm(forms.Form):
         if data.get("feeling") == "symptoms" and not (data.get("symptoms") or "").strip():
             self.add_error("symptoms", _("Tell us which symptoms you have."))
         return data
+
+
+class CaseForm(forms.Form):
+    outbreak = forms.TypedChoiceField(label=_("Outbreak"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    district = DistrictField(label=_("District of residence"))
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE, initial=timezone.localdate)
+    onset_on = forms.DateField(
+        label=_("Symptom onset"), widget=DATE, required=False, help_text=_("Leave empty when there were no symptoms.")
+    )
+    test_on = forms.DateField(label=_("Test date"), widget=DATE, required=False)
+    presence_id = forms.CharField(
+        label=_("Movement-data id"),
+        max_length=64,
+        required=False,
+        help_text=_("The pseudonymous id the movement data knows the person by, to search it for contacts."),
+    )
+
+    def __init__(self, *args: Any, outbreaks: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outbreak"].choices = outbreaks  # type: ignore[attr-defined]
+
+
+class OutbreakForm(forms.Form):
+    name = forms.CharField(label=_("Name"), min_length=3, max_length=200)
+    district = DistrictField(label=_("District"))
+    monitoring_days = forms.IntegerField(label=_("Monitoring period (days)"), min_value=1, max_value=60, initial=14)
+    infectious_days_before = forms.IntegerField(
+        label=_("Infectious from (days before onset or test)"), min_value=0, max_value=14, initial=2
+    )
+
+
+class IsolationForm(forms.Form):
+    isolated_at = forms.DateTimeField(label=_("Isolated at"), widget=DATETIME)

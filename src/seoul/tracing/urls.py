@@ -6,7 +6,9 @@ app_name = "tracing"
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
+    path("cases/new/", views.new_case, name="new_case"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/isolate/", views.isolate, name="isolate"),
     path("cases/<int:pk>/timeline/", views.add_timeline, name="add_timeline"),
     path("cases/<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("cases/<int:pk>/discover/", views.discover, name="discover"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("supervisor/", views.supervisor, name="supervisor"),
     path("assignments/<int:pk>/reassign/", views.reassign, name="reassign"),
     path("outbreaks/", views.outbreaks, name="outbreaks"),
+    path("outbreaks/new/", views.new_outbreak, name="new_outbreak"),
     path("outbreaks/<int:pk>/chains/", views.chains, name="chains"),
     path("r/<str:invite>/", views.self_report, name="self_report"),
 ]

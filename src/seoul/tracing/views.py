@@ -33,15 +33,18 @@ from seoul.tracing import actions, selectors
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.forms import (
     CandidateForm,
+    CaseForm,
     ContactForm,
     ConvertForm,
     FlagForm,
     FollowUpForm,
+    IsolationForm,
+    OutbreakForm,
     ReassignForm,
     SelfReportForm,
     TimelineForm,
 )
-from seoul.tracing.models import KST, Candidate, Case, Contact, TimelineEntry
+from seoul.tracing.models import KST, Candidate, Case, Contact, Outbreak, TimelineEntry
 
 
 def _user(request: HttpRequest) -> Any:
@@ -79,6 +82,74 @@ def worklist(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def new_case(request: HttpRequest) -> HttpResponse:
+    """Register a confirmed case (from the laboratory or health centre notification); it is
+    assigned to the least loaded tracer of the person's district."""
+    choices = [(o.pk, f"{o.name} ({o.district_obj})") for o in Outbreak.objects.all()]
+    form = CaseForm(request.POST or None, outbreaks=choices)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        outbreak = get_object_or_404(Outbreak, pk=d.pop("outbreak"))
+        try:
+            case = actions.register_case(_user(request), outbreak, actions.CaseInput(**d))
+        except (ValidationError, PermissionDenied) as exc:
+            _add_form_errors(form, exc)
+        else:
+            tracer = case.assignments.filter(ended_at=None).select_related("tracer").first()
+            messages.success(
+                request,
+                _("Case %(ref)s registered and assigned to %(tracer)s.")
+                % {"ref": case.reference, "tracer": tracer.tracer if tracer else "—"},
+            )
+            if selectors.cases_for(_user(request)).filter(pk=case.pk).exists():
+                return redirect("tracing:case", case.pk)
+            return redirect("tracing:worklist")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tracing/new_case.html", {"form": form, "title": _("Register a case")}, status=status)
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def new_outbreak(request: HttpRequest) -> HttpResponse:
+    form = OutbreakForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            outbreak = actions.open_outbreak(
+                _user(request),
+                d["name"],
+                d["district"],
+                monitoring_days=d["monitoring_days"],
+                infectious_days_before=d["infectious_days_before"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, _("Outbreak %(name)s opened.") % {"name": outbreak.name})
+            return redirect("tracing:supervisor")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tracing/new_case.html", {"form": form, "title": _("Open an outbreak")}, status=status)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def isolate(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = IsolationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the date and time of isolation."))
+    else:
+        try:
+            actions.isolate(_user(request), case, form.cleaned_data["isolated_at"])
+        except (ValidationError, PermissionDenied) as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Isolation recorded."))
+    return _back(request, "tracing:case", case.pk)
+
+
 # --- case page -----------------------------------------------------------------------------
 
 
@@ -101,6 +172,7 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
         "contact_form": forms.get("contact_form") or ContactForm(initial={"district": case.district}),
         "candidate_form": CandidateForm(),
         "discovery_ready": bool(case.person.presence_id),
+        "isolation_form": IsolationForm(),
     }
     return render(request, "tracing/case.html", context, status=status)
 

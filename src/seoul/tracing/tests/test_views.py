@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 
 from seoul.core.models import AuditEvent, User
 from seoul.tracing import actions, sms
-from seoul.tracing.models import Candidate, Contact, FollowUp, TimelineEntry
+from seoul.tracing.models import KST, Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
 from seoul.tracing.tests.conftest import GANGNAM, World
 from seoul.tracing.tests.test_actions import FakeCandidate
 
@@ -212,3 +212,41 @@ def test_quarantine_export_carries_only_what_the_task_needs(world: World) -> Non
     exported = AuditEvent.objects.get(event="personal_data.exported")
     assert exported.new["rows"] == 1 and exported.reason.startswith("investigation")
     assert client_for(world.tracer_mapo).get("/tracing/export/quarantine.csv", REASON).status_code == 403
+
+
+def test_register_a_case_through_the_form(world: World) -> None:
+    c = client_for(world.tracer_mapo)
+    form = {
+        "outbreak": world.outbreak.pk,
+        "name": "서민호",
+        "phone": "010-6060-7070",
+        "district": "13",
+        "confirmed_on": world.today.isoformat(),
+        "onset_on": "",
+        "test_on": "",
+        "presence_id": "",
+    }
+    bad = c.post("/tracing/cases/new/", form)
+    assert bad.status_code == 400 and "error-summary" in bad.content.decode()  # onset or test date needed
+    response = c.post("/tracing/cases/new/", {**form, "test_on": world.today.isoformat()})
+    assert response.status_code == 302
+    case = Case.objects.get(person__phone_index__isnull=False, test_on=world.today)
+    assert case.person.name == "서민호" and case.assignments.get().tracer == world.tracer_mapo
+    assert response["Location"] == f"/tracing/cases/{case.pk}/"
+    assert client_for(world.investigator).get("/tracing/cases/new/").status_code == 403
+
+
+def test_open_an_outbreak_and_record_isolation(world: World) -> None:
+    response = client_for(world.supervisor_mapo).post(
+        "/tracing/outbreaks/new/",
+        {"name": "관악구 요양원", "district": "20", "monitoring_days": "10", "infectious_days_before": "3"},
+    )
+    assert response.status_code == 302
+    outbreak = Outbreak.objects.get(name="관악구 요양원")
+    assert (outbreak.district, outbreak.monitoring_days, outbreak.infectious_days_before) == (20, 10, 3)
+    assert client_for(world.tracer_mapo).post("/tracing/outbreaks/new/", {"name": "x"}).status_code == 403
+    case = world.make_case()
+    at = (case.window().start + timedelta(days=2)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/" + Q, {"isolated_at": at})
+    case.refresh_from_db()
+    assert case.status == "isolated" and case.window().end == case.isolated_at
