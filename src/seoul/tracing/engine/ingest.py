@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seoul.tracing.engine import store
+from seoul.tracing.engine import store, trains
 
 REQUIRED = ("person_id", "place_id", "start", "end", "source")
 OPTIONAL = ("setting", "place_name", "district", "car", "certainty")
@@ -143,7 +144,7 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
         offset = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
         con.execute(
             f"""CREATE TEMP TABLE checked AS
-            SELECT *, CASE
+            SELECT *, NULL::BIGINT AS known_plc, NULL::VARCHAR AS kind, CASE
                 WHEN person_id IS NULL OR trim(person_id) = '' THEN 'person_id: missing'
                 WHEN length(person_id) > {MAX_ID} THEN 'person_id: longer than {MAX_ID} characters'
                 WHEN place_id IS NULL OR trim(place_id) = '' THEN 'place_id: missing'
@@ -209,9 +210,11 @@ def _store(con: Any, root: Path, tag: str, result: ImportResult) -> None:
     base = OTHER_KIND << 56
     new_places = con.execute(
         f"""INSERT INTO places
-        SELECT place_id, greatest((SELECT coalesce(max(plc), 0) FROM places WHERE plc >> 56 = {OTHER_KIND}), {base})
-                         + row_number() OVER (ORDER BY place_id),
-               'other', coalesce(any_value(place_name), place_id), any_value(district)::TINYINT,
+        SELECT place_id,
+               coalesce(any_value(known_plc),
+                        greatest((SELECT coalesce(max(plc), 0) FROM places WHERE plc >> 56 = {OTHER_KIND}), {base})
+                        + row_number() OVER (PARTITION BY any_value(known_plc) IS NULL ORDER BY place_id)),
+               coalesce(any_value(kind), 'other'), coalesce(any_value(place_name), place_id), any_value(district)::TINYINT,
                coalesce(any_value(nullif(setting, '')), 'indoor')
         FROM checked WHERE error IS NULL AND place_id NOT IN (SELECT place_id FROM places)
         GROUP BY place_id"""
@@ -250,3 +253,98 @@ def _replace(con: Any, name: str, path: Path, schema: pa.Schema) -> None:
     tmp = path.with_suffix(".tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, path)
+
+
+JOURNEY_COLUMNS = ("rider_ref", "entry_station", "entry_at", "exit_station", "exit_at")
+
+
+def journeys_to_presence(geo: trains.Geometry, journeys: pa.Table) -> tuple[pa.Table, list[RowError]]:
+    """Metro journeys (``metro.interfaces.journeys`` schema) as train presence rows.
+
+    Each journey is put on its trains by the timetable model of ``trains``, from its entry.
+    When the model's exit differs from the recorded exit by more than a headway, the rider
+    may have taken other trains: the rides are kept with certainty 0.5 instead of 1. Journeys
+    between unknown stations or with no route are returned as errors (row = position + 1)."""
+    missing = [c for c in JOURNEY_COLUMNS if c not in journeys.column_names]
+    if missing:
+        raise ImportError_(f"journeys: missing column(s) {', '.join(missing)}")
+    entry = journeys.column("entry_station").to_pylist()
+    exit_ = journeys.column("exit_station").to_pylist()
+    errors: list[RowError] = []
+    routes: list[trains.Route] = []
+    index: dict[tuple[str, str], int] = {}
+    route_of = np.full(journeys.num_rows, -1, dtype=np.int64)
+    for i, pair in enumerate(zip(entry, exit_, strict=True)):
+        if pair not in index:
+            route = geo.route(*pair)
+            index[pair] = len(routes) if route is not None else -1
+            if route is not None:
+                routes.append(route)
+        route_of[i] = index[pair]
+        if route_of[i] < 0:
+            errors.append(RowError("journeys", i + 1, f"no metro route from {pair[0]!r} to {pair[1]!r}"))
+    ok = np.flatnonzero(route_of >= 0)
+    entry_s = (
+        journeys.column("entry_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()[ok] // 1_000_000
+    )
+    exit_s = journeys.column("exit_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()[ok] // 1_000_000
+    legs, model_exit = trains.ride(geo, routes, route_of[ok], entry_s)
+    certainty = np.where(np.abs(model_exit - exit_s) <= trains.HEADWAY_S, 1.0, 0.5)
+    refs = np.asarray(journeys.column("rider_ref").to_pylist(), dtype=object)[ok]
+    cars = journeys.column("car").to_numpy(zero_copy_only=False)[ok] if "car" in journeys.column_names else None
+    parts = []
+    for idx, place, board, alight in legs:
+        parts.append(
+            pa.table(
+                {
+                    "person_id": pa.array(refs[idx], pa.string()),
+                    "place_id": pa.array([f"train:{p}" for p in place], pa.string()),
+                    "plc": pa.array(place, pa.int64()),
+                    "s": pa.array(board * 1_000_000, pa.timestamp("us", tz="UTC")),
+                    "e": pa.array(alight * 1_000_000, pa.timestamp("us", tz="UTC")),
+                    "car": pa.array(cars[idx] if cars is not None else np.full(len(idx), None), pa.int8()),
+                    "certainty": pa.array(certainty[idx], pa.float32()),
+                }
+            )
+        )
+    empty = pa.schema(
+        [
+            ("person_id", pa.string()),
+            ("place_id", pa.string()),
+            ("plc", pa.int64()),
+            ("s", pa.timestamp("us", tz="UTC")),
+            ("e", pa.timestamp("us", tz="UTC")),
+            ("car", pa.int8()),
+            ("certainty", pa.float32()),
+        ]
+    )
+    table = pa.concat_tables(parts) if parts else empty.empty_table()
+    return table, errors
+
+
+def import_journeys(geo: trains.Geometry, journeys: pa.Table, root: Path, *, tag: str) -> ImportResult:
+    """Put metro journeys on their trains and store them as presence (``tag`` names the
+    files, so the same batch imported again replaces itself)."""
+    result = ImportResult(files=1)
+    rides, result.errors = journeys_to_presence(geo, journeys)
+    names = (
+        {int(p): geo.train_name(int(p)) for p in np.unique(rides.column("plc").to_numpy())} if rides.num_rows else {}
+    )
+    with _locked(root):
+        con = store.connect(threads=1)
+        try:
+            con.register("rides", rides)
+            con.register("names", pa.table({"plc": pa.array(list(names), pa.int64()), "name": list(names.values())}))
+            con.execute(
+                """CREATE TEMP TABLE checked AS
+                SELECT person_id, place_id, s, e, 'metro' AS source, car, certainty, 'transit' AS setting,
+                       n.name AS place_name, NULL::INTEGER AS district, r.plc AS known_plc, 'train' AS kind,
+                       NULL::VARCHAR AS error
+                FROM rides r LEFT JOIN names n USING (plc)"""
+            )
+            if rides.num_rows:
+                _store(con, root, tag, result)
+            result.accepted = rides.num_rows
+        finally:
+            con.close()
+    return result

@@ -439,11 +439,7 @@ def _isolate_and_plant(
 
 
 def _train_table(geo: trains.Geometry, places: list[int]) -> pa.Table:
-    names = []
-    for plc in places:
-        piece, k = trains.train_of(plc)
-        at = datetime.fromtimestamp(k * trains.HEADWAY_S, tz=store.SEOUL)
-        names.append(f"{geo.pieces[piece].label()} train {at:%m-%d %H:%M}")
+    names = [geo.train_name(plc) for plc in places]
     n = len(places)
     return pa.table(
         {

@@ -130,3 +130,43 @@ def presence_files(root: Path, first: date, last: date) -> list[str]:
 
 def seoul_date(moment: datetime) -> date:
     return moment.astimezone(SEOUL).date()
+
+
+def expired_days(root: Path, cutoff: date) -> list[date]:
+    """Day partitions wholly before ``cutoff`` (their intervals started before it)."""
+    return [d for d in presence_days(root) if d < cutoff]
+
+
+def count_rows(root: Path, days: list[date]) -> int:
+    return sum(pq.ParquetFile(f).metadata.num_rows for d in days for f in day_dir(root, d).glob("*.parquet"))
+
+
+def purge(root: Path, cutoff: date) -> dict[str, int]:
+    """Destroy the presence of the days before ``cutoff``, then the person ids no remaining
+    presence uses (a pseudonymous id is still personal data). Returns what went."""
+    days = expired_days(root, cutoff)
+    rows = count_rows(root, days)
+    for day in days:
+        folder = day_dir(root, day)
+        for f in folder.iterdir():
+            f.unlink()
+        folder.rmdir()
+    people_gone = 0
+    people = root / "people.parquet"
+    if days and people.exists():
+        con = connect(threads=2)
+        try:
+            remaining = [str(f) for d in presence_days(root) for f in day_dir(root, d).glob("*.parquet")]
+            used = (
+                f"SELECT DISTINCT pid FROM read_parquet([{', '.join(quote(f) for f in remaining)}])"
+                if remaining
+                else "SELECT NULL::INTEGER AS pid WHERE false"
+            )
+            kept = con.sql(f"SELECT * FROM read_parquet({quote(people)}) WHERE pid IN ({used})").to_arrow_table()
+            people_gone = pq.ParquetFile(people).metadata.num_rows - kept.num_rows
+            tmp = people.with_suffix(".tmp")
+            pq.write_table(kept.cast(PEOPLE), tmp)
+            os.replace(tmp, people)
+        finally:
+            con.close()
+    return {"presence_days": len(days), "presence_rows": rows, "person_ids": people_gone}

@@ -28,6 +28,8 @@ import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +40,7 @@ WALK_IN_S = 120
 WALK_OUT_S = 90
 TRANSFER_S = 180
 MAX_PIECES = 8
+SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,10 @@ class Route:
     legs: list[tuple[int, int, int, str, str, bool]]
 
 
+State = tuple[str, str]  # (station, line the rider is on; "" before boarding)
+_Tree = tuple[dict[str, State], dict[State, tuple[State, int]]]
+
+
 @dataclass
 class Geometry:
     stations: dict[str, Station]
@@ -88,6 +95,8 @@ class Geometry:
     _parent: dict[tuple[str, str], str] = field(default_factory=dict)
     _adj: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
     _routes: dict[tuple[str, str], Route | None] = field(default_factory=dict)
+    _trees: dict[str, _Tree] = field(default_factory=dict)
+    _hops: dict[tuple[str, str, str], tuple[int, int, int]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, stations: Iterable[Station], segments: Iterable[Segment]) -> Geometry:
@@ -134,12 +143,24 @@ class Geometry:
 
     def _hop(self, line: str, a: str, b: str, metres: int) -> tuple[int, int, int]:
         """Piece id and the two phases (seconds) of a hop ``a → b`` on ``line``."""
+        key = (line, a, b)
+        if key not in self._hops:
+            self._hops[key] = self._hop_uncached(line, a, b, metres)
+        return self._hops[key]
+
+    def _hop_uncached(self, line: str, a: str, b: str, metres: int) -> tuple[int, int, int]:
         if self._parent.get((line, b)) == a or self._parent.get((line, a)) == b:
             direction = 1 if self._parent.get((line, b)) == a else -1
             pid = self._piece_id(Piece(line, direction))
             return pid, self.phase(line, a, direction), self.phase(line, b, direction)
         pid = self._piece_id(Piece(line, 1, (a, b)))
         return pid, 0, round(metres / SPEED_MPS)
+
+    def train_name(self, place: int) -> str:
+        """A train place as people read it: piece, and the train's time at the line's root."""
+        piece, k = train_of(place)
+        at = datetime.fromtimestamp(k * HEADWAY_S, tz=SEOUL)
+        return f"{self.pieces[piece].label()} train {at:%m-%d %H:%M}"
 
     def served(self, name: str) -> bool:
         return name in self._adj
@@ -154,34 +175,41 @@ class Geometry:
             self._routes[key] = self._find(origin, destination)
         return self._routes[key]
 
-    def _find(self, origin: str, destination: str) -> Route | None:
-        if origin == destination or origin not in self._adj or destination not in self._adj:
-            return None
+    def _tree(self, origin: str) -> _Tree:
+        """The quickest arrival state at every station from ``origin`` and the predecessors:
+        one Dijkstra over (station, line) states per origin, shared by all its destinations."""
+        if origin in self._trees:
+            return self._trees[origin]
         change = TRANSFER_S + HEADWAY_S // 2
-        # state: (station, line); cost in seconds
-        start = (origin, "")
-        best: dict[tuple[str, str], int] = {start: 0}
-        prev: dict[tuple[str, str], tuple[tuple[str, str], int]] = {}
+        best: dict[State, int] = {(origin, ""): 0}
+        prev: dict[State, tuple[State, int]] = {}
         heap: list[tuple[int, str, str]] = [(0, origin, "")]
-        goal: tuple[str, str] | None = None
         while heap:
             cost, node, line = heapq.heappop(heap)
             if cost > best[(node, line)]:
                 continue
-            if node == destination:
-                goal = (node, line)
-                break
             for other, seg_line, metres in self._adj[node]:
                 step = round(metres / SPEED_MPS) + (change if line and seg_line != line else 0)
-                state = (other, seg_line)
-                if cost + step < best.get(state, 1 << 60):
-                    best[state] = cost + step
-                    prev[state] = ((node, line), metres)
+                reached = (other, seg_line)
+                if cost + step < best.get(reached, 1 << 60):
+                    best[reached] = cost + step
+                    prev[reached] = ((node, line), metres)
                     heapq.heappush(heap, (cost + step, other, seg_line))
-        if goal is None:
+        arrival: dict[str, State] = {}
+        for reached, _cost in sorted(best.items(), key=lambda item: (item[1], item[0])):
+            arrival.setdefault(reached[0], reached)
+        self._trees[origin] = (arrival, prev)
+        return arrival, prev
+
+    def _find(self, origin: str, destination: str) -> Route | None:
+        if origin == destination or origin not in self._adj or destination not in self._adj:
             return None
+        arrival, prev = self._tree(origin)
+        if destination not in arrival:
+            return None
+        start = (origin, "")
+        state = arrival[destination]
         hops: list[tuple[str, str, str, int]] = []
-        state = goal
         while state != start:
             before, metres = prev[state]
             hops.append((state[1], before[0], state[0], metres))
@@ -194,7 +222,14 @@ class Geometry:
                 last = legs[-1]
                 legs[-1] = (pid, last[1], pb, last[3], b, last[5])
             else:
-                stays = bool(legs) and self.pieces[legs[-1][0]].line == line
+                # going round a loop's cut the rider stays on the train; a change of direction
+                # at a branch is a change of train
+                last_piece = self.pieces[legs[-1][0]] if legs else None
+                stays = (
+                    last_piece is not None
+                    and last_piece.line == line
+                    and (last_piece.edge is not None or self.pieces[pid].edge is not None)
+                )
                 legs.append((pid, pa, pb, a, b, not stays))
         if len(legs) > MAX_PIECES:
             return None

@@ -104,3 +104,24 @@ def test_partitions_follow_the_seoul_date(tmp_path: Path) -> None:
     )
     ingest.import_presence(f, tmp_path / "store")
     assert [d.isoformat() for d in store.presence_days(tmp_path / "store")] == ["2020-03-05", "2020-03-06"]
+
+
+def test_purge_destroys_old_days_and_the_ids_only_they_used(tmp_path: Path) -> None:
+    f = tmp_path / "in.csv"
+    f.write_text(
+        HEADER
+        + "old,x,2020-03-01T10:00:00+09:00,2020-03-01T11:00:00+09:00,venue,,\n"
+        + "both,x,2020-03-01T10:00:00+09:00,2020-03-01T11:00:00+09:00,venue,,\n"
+        + "both,x,2020-03-09T10:00:00+09:00,2020-03-09T11:00:00+09:00,venue,,\n"
+        + "new,x,2020-03-09T10:00:00+09:00,2020-03-09T11:00:00+09:00,venue,,\n"
+    )
+    root = tmp_path / "store"
+    ingest.import_presence(f, root)
+    from datetime import date
+
+    assert store.expired_days(root, date(2020, 3, 9)) == [date(2020, 3, 1)]
+    gone = store.purge(root, date(2020, 3, 9))
+    assert gone == {"presence_days": 1, "presence_rows": 2, "person_ids": 1}
+    assert store.presence_days(root) == [date(2020, 3, 9)]
+    assert sorted(pq.read_table(root / "people.parquet").column("person_id").to_pylist()) == ["both", "new"]
+    assert store.purge(root, date(2020, 3, 9)) == {"presence_days": 0, "presence_rows": 0, "person_ids": 0}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from seoul.tracing.cli import geometry
-from seoul.tracing.engine import trains
+from seoul.tracing.engine import discovery, ingest, trains
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +70,51 @@ def test_no_route_to_the_same_station_or_an_unknown_one(geo: trains.Geometry) ->
 def test_train_place_round_trips() -> None:
     place = trains.train_place(np.array([7], dtype=np.int64), np.array([6_600_123], dtype=np.int64))
     assert trains.train_of(int(place[0])) == (7, 6_600_123)
+
+
+def _journeys(rows: list[tuple[str, str, str, int, int]]) -> pa.Table:
+    return pa.table(
+        {
+            "rider_ref": [r[0] for r in rows],
+            "entry_station": [r[1] for r in rows],
+            "exit_station": [r[2] for r in rows],
+            "entry_at": pa.array([r[3] * 1_000_000 for r in rows], pa.timestamp("us", tz="UTC")),
+            "exit_at": pa.array([r[4] * 1_000_000 for r in rows], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+
+def test_metro_journeys_become_the_trains_the_model_rode(geo: trains.Geometry, tmp_path: Path) -> None:
+    t = 1_583_100_000  # 2020-03-02 07:00 Seoul
+    legs, exits = _ride(geo, "서울역", "강남", [t])
+    on_time = int(exits[0]) + 30
+    late = int(exits[0]) + 3 * trains.HEADWAY_S
+    table = _journeys(
+        [
+            ("r1", "서울역", "강남", t, on_time),
+            ("r2", "서울역", "강남", t + 3, on_time + 10),  # same trains
+            ("r3", "서울역", "강남", t, late),  # exit does not fit the model: less certain
+            ("r4", "서울역", "없는역", t, t + 600),
+        ]
+    )
+    rides, errors = ingest.journeys_to_presence(geo, table)
+    assert [(e.line, e.reason) for e in errors] == [(4, "no metro route from '서울역' to '없는역'")]
+    by_rider: dict[str, list[int]] = {}
+    for ref, plc, cert in zip(
+        rides["person_id"].to_pylist(), rides["plc"].to_pylist(), rides["certainty"].to_pylist(), strict=True
+    ):
+        by_rider.setdefault(ref, []).append(plc)
+        assert cert == (0.5 if ref == "r3" else 1.0)
+    assert sorted(by_rider["r1"]) == sorted(int(leg[1][0]) for leg in legs)
+    assert by_rider["r1"] == by_rider["r2"] == by_rider["r3"]
+
+    result = ingest.import_journeys(geo, table, tmp_path, tag="batch-1")
+    assert result.accepted == rides.num_rows and len(result.errors) == 1
+    window = discovery.infectious_window(date(2020, 3, 2), None, None)
+    found = {c.person_id: c for c in discovery.discover(tmp_path, "r1", window)}
+    assert set(found) == {"r2", "r3"}
+    assert found["r2"].score > found["r3"].score
+    assert "train" in found["r2"].reasons[0] and "(transit, metro)" in found["r2"].reasons[0]
+    again = ingest.import_journeys(geo, table, tmp_path, tag="batch-1")
+    assert again.accepted == result.accepted
+    assert len(discovery.discover(tmp_path, "r1", window)) == 2
