@@ -1,7 +1,13 @@
 """How long contact tracing keeps personal data (enforced by ``seoul retention``).
 
 The Infectious Disease Control and Prevention Act (감염병예방법 제76조의2) allows this data only
-for the response and requires its destruction once that work is over. Three policies:
+for the response and requires its destruction once that work is over. Four policies:
+
+- ``movement`` (``SEOUL_TRACING_MOVEMENT_RETENTION_DAYS``, default 28): the presence records
+  exposure discovery searches (venue check-ins, metro journeys, card payments, by day under
+  ``SEOUL_TRACING_DATA_DIR``) and the pseudonymous ids only they used. 28 days, as Korea's
+  electronic visitor logs (전자출입명부) were destroyed after four weeks in 2020: an infectious
+  window (2 days before onset to isolation) plus the 14-day monitoring, with a margin.
 
 - ``timelines`` (``SEOUL_TRACING_TIMELINE_RETENTION_DAYS``, default 90): where a case went and
   the discovery candidates found from it (pseudonymous ids with places and times), counted
@@ -22,6 +28,7 @@ names or phone numbers.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
@@ -44,6 +51,25 @@ from seoul.tracing.models import (
 TIMELINE_DAYS = int(getattr(settings, "SEOUL_TRACING_TIMELINE_RETENTION_DAYS", 90))
 RECORD_DAYS = int(getattr(settings, "SEOUL_TRACING_RECORD_RETENTION_DAYS", 365))
 CODE_DAYS = 30
+MOVEMENT_DAYS = int(getattr(settings, "SEOUL_TRACING_MOVEMENT_RETENTION_DAYS", 28))
+
+
+def movement_dir() -> Path:
+    """Where the presence store lives (the same setting the case pages search)."""
+    return Path(getattr(settings, "SEOUL_TRACING_DATA_DIR", Path(settings.VAR_DIR) / "tracing"))
+
+
+def _movement_count(cutoff: datetime) -> int:
+    from seoul.tracing.engine import store
+
+    root = movement_dir()
+    return store.count_rows(root, store.expired_days(root, store.seoul_date(cutoff)))
+
+
+def _movement_purge(cutoff: datetime) -> dict[str, int]:
+    from seoul.tracing.engine import store
+
+    return store.purge(movement_dir(), store.seoul_date(cutoff))
 
 
 def _day(cutoff: datetime) -> object:
@@ -105,6 +131,13 @@ def _records_purge(cutoff: datetime) -> dict[str, int]:
 
 
 POLICIES = [
+    Policy(
+        "movement",
+        "presence records (check-ins, journeys, card payments) and the pseudonymous ids only they used",
+        MOVEMENT_DAYS,
+        _movement_count,
+        _movement_purge,
+    ),
     Policy(
         "timelines",
         "movement timelines of cases and the discovery candidates found from them",

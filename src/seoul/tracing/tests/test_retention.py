@@ -82,3 +82,29 @@ def test_tracing_personal_data_is_destroyed_after_its_periods(world: World, tmp_
     destroyed = AuditEvent.objects.filter(event="core.data.destroyed", service="tracing")
     assert destroyed.count() == 3
     assert all("홍길동" not in str(e.new) for e in destroyed)
+
+
+def test_movement_data_is_destroyed_after_four_weeks(tmp_path: Path, reference: None) -> None:
+    from datetime import date
+
+    from seoul.tracing.engine import ingest, store
+    from seoul.tracing.retention import MOVEMENT_DAYS
+
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "person_id,place_id,start,end,source,setting,car\n"
+        "old,cafe-1,2026-10-01T10:00:00+09:00,2026-10-01T11:00:00+09:00,venue,,\n"
+        "new,cafe-1,2026-10-20T10:00:00+09:00,2026-10-20T11:00:00+09:00,venue,,\n"
+    )
+    root = tmp_path / "store"
+    ingest.import_presence(source, root)
+    assert store.presence_days(root) == [date(2026, 10, 1), date(2026, 10, 20)]
+    with override_settings(SEOUL_TRACING_DATA_DIR=root):
+        just_before = local_midnight(date(2026, 10, 2)) + timedelta(days=MOVEMENT_DAYS) - timedelta(minutes=1)
+        assert _report(just_before)["movement"] == {"presence_days": 0, "presence_rows": 0, "person_ids": 0}
+        at = local_midnight(date(2026, 10, 2)) + timedelta(days=MOVEMENT_DAYS)
+        dry = [r for r in retention.run(now=at, dry_run=True) if (r["app"], r["policy"]) == ("tracing", "movement")]
+        assert dry[0]["would_delete"] == 1
+        assert _report(at)["movement"] == {"presence_days": 1, "presence_rows": 1, "person_ids": 1}
+    assert store.presence_days(root) == [date(2026, 10, 20)]
+    assert AuditEvent.objects.filter(event="core.data.destroyed", target_type="tracing.movement").count() == 1
