@@ -865,6 +865,26 @@ def send_self_report_code(
     return row
 
 
+def send_daily_texts(actor: User, base_url: str, *, now: datetime | None = None) -> dict[str, int]:
+    """Today's self-report text to each of ``actor``'s contacts under monitoring who has no
+    follow-up yet today and no unused code from today (so a second click sends nothing)."""
+    now = now or timezone.now()
+    today = now.astimezone(KST).date()
+    mine = Contact.objects.filter(
+        assignments__tracer=actor, assignments__ended_at=None, status=Contact.Status.MONITORING
+    ).select_related("outbreak", "person")
+    counts = {"sent": 0, "skipped": 0}
+    for contact in mine:
+        pending = contact.self_report_codes.filter(day=today, used_at=None, expires_at__gt=now).exists()
+        done = FollowUp.objects.filter(contact=contact, day=today).exists()
+        if not contact.monitored_on(today) or pending or done or not contact.person.phone:
+            counts["skipped"] += 1
+            continue
+        send_self_report_code(actor, contact, base_url, now=now)
+        counts["sent"] += 1
+    return counts
+
+
 class SelfReportRefused(Exception):
     """Why a self-report was not accepted (a message safe to show the person)."""
 

@@ -6,6 +6,7 @@ app_name = "tracing"
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
+    path("texts/", views.send_daily_texts, name="send_daily_texts"),
     path("cases/new/", views.new_case, name="new_case"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/isolate/", views.isolate, name="isolate"),

@@ -150,6 +150,17 @@ def isolate(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, "tracing:case", case.pk)
 
 
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def send_daily_texts(request: HttpRequest) -> HttpResponse:
+    counts = actions.send_daily_texts(_user(request), request.build_absolute_uri("/"))
+    messages.success(
+        request,
+        _("Self-report texts sent: %(sent)d (not needed: %(skipped)d).") % counts,
+    )
+    return redirect("tracing:worklist")
+
+
 # --- case page -----------------------------------------------------------------------------
 
 

@@ -91,3 +91,15 @@ def test_codes_expire_at_midnight_and_a_new_code_replaces_the_old(world: World) 
     with pytest.raises(actions.SelfReportRefused):
         actions.submit_self_report(invite, code)  # the older code no longer works
     assert actions.self_report_code(LINK.search(sms.read_outbox()[-1]["text"])["invite"])  # type: ignore[index]
+
+
+def test_daily_texts_go_once_to_contacts_still_due(world: World) -> None:
+    case = world.make_case()
+    first = world.make_contact(case)
+    second = world.make_contact(case)
+    tracer = first.assignments.get(ended_at=None).tracer
+    actions.reassign(world.supervisor_mapo, second.assignments.get(ended_at=None), tracer, "한 사람이 모두 담당")
+    actions.record_follow_up(tracer, second, world.today, "seen_well")
+    assert actions.send_daily_texts(tracer, "http://testserver") == {"sent": 1, "skipped": 1}
+    assert [m["to"] for m in sms.read_outbox()] == [first.person.phone]
+    assert actions.send_daily_texts(tracer, "http://testserver") == {"sent": 0, "skipped": 2}
