@@ -854,7 +854,10 @@ def send_self_report_code(
             f"[서울시 역학조사] 오늘의 건강 상태를 알려 주세요: {link} 인증번호 {code} "
             f"(오늘 자정까지, 1회). 격리 종료일 {contact.quarantine_end:%Y-%m-%d}."
         )
-        message_id = sms.sender().send(contact.person.phone, text)
+        try:
+            message_id = sms.sender().send(contact.person.phone, text)
+        except sms.SmsError as exc:  # nothing is kept: the code was never delivered
+            raise ValidationError({"contact": f"The text message could not be sent: {exc}"}) from exc
         audit.record(
             TracingEvent.SELF_REPORT_SENT,
             actor=actor,

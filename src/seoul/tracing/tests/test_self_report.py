@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from seoul.core.models import AuditEvent
@@ -103,3 +104,44 @@ def test_daily_texts_go_once_to_contacts_still_due(world: World) -> None:
     assert actions.send_daily_texts(tracer, "http://testserver") == {"sent": 1, "skipped": 1}
     assert [m["to"] for m in sms.read_outbox()] == [first.person.phone]
     assert actions.send_daily_texts(tracer, "http://testserver") == {"sent": 0, "skipped": 2}
+
+
+@pytest.fixture
+def gateway():  # type: ignore[no-untyped-def]
+    """The loopback stand-in of the SMS gateway, on a free port, in a thread."""
+    import threading
+
+    servers = []
+
+    def start(**kwargs):  # type: ignore[no-untyped-def]
+        server = sms.standin_server(port=0, **kwargs)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/messages"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_texts_through_the_http_gateway_stand_in(world: World, gateway) -> None:  # type: ignore[no-untyped-def]
+    url = gateway(delay=0.05)
+    with override_settings(SEOUL_TRACING_SMS_SENDER="seoul.tracing.sms.HttpGateway", SEOUL_TRACING_SMS_URL=url):
+        contact, invite, code = _send(world)
+    assert SelfReportCode.objects.get(invite=invite).contact == contact
+    assert AuditEvent.objects.get(event="tracing.self_report.sent").new["message"].startswith("sms-")
+    assert actions.submit_self_report(invite, code).status == "seen_well"  # the code that came over HTTP
+
+
+def test_a_gateway_failure_keeps_nothing(world: World, gateway) -> None:  # type: ignore[no-untyped-def]
+    url = gateway(failure_rate=1.0)
+    contact = world.make_contact(world.make_case())
+    tracer = contact.assignments.get(ended_at=None).tracer
+    with (
+        override_settings(SEOUL_TRACING_SMS_SENDER="seoul.tracing.sms.HttpGateway", SEOUL_TRACING_SMS_URL=url),
+        pytest.raises(ValidationError, match="could not be sent"),
+    ):
+        actions.send_self_report_code(tracer, contact, "http://testserver")
+    assert not SelfReportCode.objects.exists() and sms.read_outbox() == []
+    assert not AuditEvent.objects.filter(event="tracing.self_report.sent").exists()
