@@ -3,7 +3,7 @@
 The Infectious Disease Control and Prevention Act (감염병예방법 제76조의2) allows this data only
 for the response and requires its destruction once that work is over. Four policies:
 
-- ``movement`` (``SEOUL_TRACING_MOVEMENT_RETENTION_DAYS``, default 28): the presence records
+- ``presence`` (``SEOUL_TRACING_MOVEMENT_RETENTION_DAYS``, default 28): the presence records
   exposure discovery searches (venue check-ins, metro journeys, card payments, by day under
   ``SEOUL_TRACING_DATA_DIR``) and the pseudonymous ids only they used. 28 days, as Korea's
   electronic visitor logs (전자출입명부) were destroyed after four weeks in 2020: an infectious
@@ -132,7 +132,8 @@ def _records_purge(cutoff: datetime) -> dict[str, int]:
 
 POLICIES = [
     Policy(
-        "movement",
+        # Not "movement": metro's policy has that name, and reports are read by policy name.
+        "presence",
         "presence records (check-ins, journeys, card payments) and the pseudonymous ids only they used",
         MOVEMENT_DAYS,
         _movement_count,

@@ -101,10 +101,10 @@ def test_movement_data_is_destroyed_after_four_weeks(tmp_path: Path, reference: 
     assert store.presence_days(root) == [date(2026, 10, 1), date(2026, 10, 20)]
     with override_settings(SEOUL_TRACING_DATA_DIR=root):
         just_before = local_midnight(date(2026, 10, 2)) + timedelta(days=MOVEMENT_DAYS) - timedelta(minutes=1)
-        assert _report(just_before)["movement"] == {"presence_days": 0, "presence_rows": 0, "person_ids": 0}
+        assert _report(just_before)["presence"] == {"presence_days": 0, "presence_rows": 0, "person_ids": 0}
         at = local_midnight(date(2026, 10, 2)) + timedelta(days=MOVEMENT_DAYS)
-        dry = [r for r in retention.run(now=at, dry_run=True) if (r["app"], r["policy"]) == ("tracing", "movement")]
+        dry = [r for r in retention.run(now=at, dry_run=True) if (r["app"], r["policy"]) == ("tracing", "presence")]
         assert dry[0]["would_delete"] == 1
-        assert _report(at)["movement"] == {"presence_days": 1, "presence_rows": 1, "person_ids": 1}
+        assert _report(at)["presence"] == {"presence_days": 1, "presence_rows": 1, "person_ids": 1}
     assert store.presence_days(root) == [date(2026, 10, 20)]
-    assert AuditEvent.objects.filter(event="core.data.destroyed", target_type="tracing.movement").count() == 1
+    assert AuditEvent.objects.filter(event="core.data.destroyed", target_type="tracing.presence").count() == 1
