@@ -138,3 +138,21 @@ class OutbreakForm(forms.Form):
 
 class IsolationForm(forms.Form):
     isolated_at = forms.DateTimeField(label=_("Isolated at"), widget=DATETIME)
+
+
+class TracerProfileForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("Staff member"), coerce=int)
+    district = DistrictField(label=_("District"))
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = staff  # type: ignore[attr-defined]
+
+
+class InvestigatorForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("Investigator"), coerce=int)
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = staff  # type: ignore[attr-defined]

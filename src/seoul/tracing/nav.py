@@ -19,4 +19,6 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("Find a person"), reverse("tracing:search")))
     if user.has_role(Service.TRACING, Role.APPROVER):
         out.append((_("Tracing supervision"), reverse("tracing:supervisor")))
+    if user.has_role(Service.TRACING, Role.ADMIN):
+        out.append((_("Tracers"), reverse("tracing:tracers")))
     return out

@@ -313,3 +313,9 @@ def chain_spec(graph: dict[str, Any], title: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+def tracing_staff() -> QuerySet[User]:
+    """Staff holding a contact-tracing role, with their profile (if any)."""
+    holders = ServiceRole.objects.filter(service=Service.TRACING).values("user_id")
+    return User.objects.filter(pk__in=holders, is_active=True).select_related("tracer_profile").order_by("username")

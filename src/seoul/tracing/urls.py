@@ -26,6 +26,8 @@ urlpatterns = [
     path("assignments/<int:pk>/reassign/", views.reassign, name="reassign"),
     path("outbreaks/", views.outbreaks, name="outbreaks"),
     path("outbreaks/new/", views.new_outbreak, name="new_outbreak"),
+    path("outbreaks/<int:pk>/investigators/", views.add_investigator, name="add_investigator"),
+    path("tracers/", views.tracers, name="tracers"),
     path("outbreaks/<int:pk>/chains/", views.chains, name="chains"),
     path("r/<str:invite>/", views.self_report, name="self_report"),
 ]

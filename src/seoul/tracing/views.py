@@ -38,11 +38,13 @@ from seoul.tracing.forms import (
     ConvertForm,
     FlagForm,
     FollowUpForm,
+    InvestigatorForm,
     IsolationForm,
     OutbreakForm,
     ReassignForm,
     SelfReportForm,
     TimelineForm,
+    TracerProfileForm,
 )
 from seoul.tracing.models import KST, Candidate, Case, Contact, Outbreak, TimelineEntry
 
@@ -578,7 +580,55 @@ def outbreaks(request: HttpRequest) -> HttpResponse:
     for case in cases:
         by_outbreak.setdefault(case.outbreak_id, []).append(case)
     rows = [(o, by_outbreak.get(o.pk, [])) for o in selectors.outbreaks_for(user)]
-    return render(request, "tracing/outbreaks.html", {"rows": rows})
+    can_add = user.has_role(Service.TRACING, Role.APPROVER)
+    form = InvestigatorForm(staff=_staff_choices(min_role=Role.VIEWER)) if can_add else None
+    return render(request, "tracing/outbreaks.html", {"rows": rows, "investigator_form": form})
+
+
+def _staff_choices(*, min_role: str) -> list[tuple[int, str]]:
+    return [
+        (u.pk, f"{u} ({u.role_in(Service.TRACING)})")
+        for u in selectors.tracing_staff()
+        if u.has_role(Service.TRACING, min_role)
+    ]
+
+
+@require_role(Service.TRACING, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def tracers(request: HttpRequest) -> HttpResponse:
+    """Tracing administrators give tracers and supervisors their district."""
+    form = TracerProfileForm(request.POST or None, staff=_staff_choices(min_role=Role.OPERATOR))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        user = get_object_or_404(User, pk=d["user"])
+        try:
+            actions.set_tracer_profile(_user(request), user, d["district"], active=d["active"])
+        except (ValidationError, PermissionDenied) as exc:
+            _add_form_errors(form, exc)
+        else:
+            messages.success(request, _("%(user)s: district saved.") % {"user": user})
+            return redirect("tracing:tracers")
+    status = 400 if request.method == "POST" else 200
+    staff = [(u, u.role_in(Service.TRACING)) for u in selectors.tracing_staff()]
+    return render(request, "tracing/tracers.html", {"form": form, "staff": staff}, status=status)
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def add_investigator(request: HttpRequest, pk: int) -> HttpResponse:
+    outbreak = get_object_or_404(Outbreak, pk=pk)
+    form = InvestigatorForm(request.POST, staff=_staff_choices(min_role=Role.VIEWER))
+    if not form.is_valid():
+        messages.error(request, _("Choose a staff member with a contact-tracing role."))
+        return redirect("tracing:outbreaks")
+    user = get_object_or_404(User, pk=form.cleaned_data["user"])
+    try:
+        actions.add_investigator(_user(request), outbreak, user)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("%(user)s now investigates %(outbreak)s.") % {"user": user, "outbreak": outbreak})
+    return redirect("tracing:outbreaks")
 
 
 # --- chains --------------------------------------------------------------------------------

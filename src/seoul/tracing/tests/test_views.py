@@ -250,3 +250,21 @@ def test_open_an_outbreak_and_record_isolation(world: World) -> None:
     client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/" + Q, {"isolated_at": at})
     case.refresh_from_db()
     assert case.status == "isolated" and case.window().end == case.isolated_at
+
+
+def test_admin_sets_districts_and_approver_adds_investigators(world: World, make_user) -> None:  # type: ignore[no-untyped-def]
+    newcomer = make_user(institution="SPHF", roles={"tracing": "operator"}, username="tracer.new")
+    admin = client_for(world.admin)
+    page = admin.get("/tracing/tracers/").content.decode()
+    assert 'data-user="tracer.new"' in page
+    assert admin.post("/tracing/tracers/", {"user": newcomer.pk, "district": "20", "active": "on"}).status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.tracer_profile.district == 20
+    assert world.make_case(district=20).assignments.get().tracer == newcomer
+    assert client_for(world.supervisor_mapo).get("/tracing/tracers/").status_code == 403
+    response = client_for(world.supervisor_mapo).post(
+        f"/tracing/outbreaks/{world.outbreak.pk}/investigators/", {"user": world.outsider.pk}
+    )
+    assert response.status_code == 302
+    assert world.outbreak.investigators.filter(pk=world.outsider.pk).exists()
+    assert AuditEvent.objects.filter(event="tracing.outbreak.investigator_added", actor=world.supervisor_mapo).exists()
