@@ -86,6 +86,9 @@ def test_a_tracers_day(
 
     # --- the supervisor's indicators before the day's work
     boss = new_context().new_page()
+    problems: list[str] = []
+    boss.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    boss.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
     sign_in(boss, supervisor, next_path="/tracing/supervisor/")
     assert _stat(boss, "followed-up-n") == "0 / 0"
     assert _stat(boss, "traced-24h-n") == "0 / 0"
@@ -217,3 +220,5 @@ def test_a_tracers_day(
     boss.goto(f"{live_server.url}/tracing/outbreaks/{outbreak.pk}/chains/")
     assert f"{case.reference} → " in boss.inner_text("#chain-links")
     boss.locator("div.chart svg").first.wait_for(state="attached", timeout=10_000)
+    assert boss.locator("div.chart").get_attribute("data-chart-state") == "ready"
+    assert not problems, f"errors or CSP violations on the supervisor's pages: {problems}"
