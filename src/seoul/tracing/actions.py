@@ -154,11 +154,14 @@ def set_tracer_profile(actor: User | None, user: User, district: int, *, active:
 
 
 def _person(name: str, phone: str, district: int, presence_id: str = "") -> Person:
-    """The person with this phone number (blind index) or presence id, else a new one."""
+    """The person already on record — same phone number (blind index) and same name, or the
+    same presence id — else a new one. A phone alone is not enough: families share phones."""
     presence_id = (presence_id or "").strip()[:64]
+    wanted = " ".join(name.split())
     found = None
     if phone.strip():
-        found = Person.objects.filter(phone_index=blind_index(phone, purpose="tracing.person.phone")).first()
+        same_phone = Person.objects.filter(phone_index=blind_index(phone, purpose="tracing.person.phone"))
+        found = next((p for p in same_phone if " ".join(p.name.split()) == wanted), None)
     if found is None and presence_id:
         found = Person.objects.filter(presence_id=presence_id).first()
     if found is not None:

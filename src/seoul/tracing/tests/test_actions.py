@@ -224,6 +224,16 @@ def test_same_phone_is_the_same_person(world: World) -> None:
         exposure=actions.ExposureInput(on=world.today, place="회사", setting="workplace", duration_minutes=30),
     )
     assert a.person_id == b.person_id and a.pk != b.pk
+    # A family sharing one phone: same number, another name, another person.
+    child = actions.add_contact(
+        None,
+        other,
+        name="박서아",
+        phone="010-9999-0000",
+        district=MAPO,
+        exposure=actions.ExposureInput(on=world.today, place="자택", setting="household", duration_minutes=600),
+    )
+    assert child.person_id != a.person_id and child.person.name == "박서아"
 
 
 @dataclass
