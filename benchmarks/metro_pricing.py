@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from _measure import peak_rss_mb  # noqa: E402
+
 from seoul.metro.engine import batch  # noqa: E402
 from seoul.metro.engine.fares import load_tariffs  # noqa: E402
 from seoul.metro.engine.network import load_network  # noqa: E402
@@ -76,7 +78,7 @@ def child(kind: str, src: Path, out: Path) -> dict[str, float]:
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": after.ru_maxrss / 1024, **extra}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb(), **extra}
 
 
 def measure(kind: str, src: Path, out: Path) -> dict[str, float]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -28,22 +29,21 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from seoul.metro import interfaces as metro  # noqa: E402
-from seoul.tracing.engine import discovery, ingest, simulate, store, trains  # noqa: E402
+from _measure import peak_rss_mb  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seoul.settings")
+django.setup()  # the metro network comes through metro.interfaces, a Django module
+
+from seoul.tracing.cli import geometry  # noqa: E402
+from seoul.tracing.engine import discovery, ingest, simulate, store  # noqa: E402
 
 SEED = 7
 IMPORT_ROWS = 2_000_000
-
-
-def geometry() -> trains.Geometry:
-    net = metro.network()
-    return trains.Geometry.build(
-        (trains.Station(s.name, s.lines, s.lat, s.lon) for s in net.stations),
-        (trains.Segment(s.line, s.a, s.b, s.metres) for s in net.segments),
-    )
 
 
 def child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:
@@ -71,7 +71,7 @@ def child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": after.ru_maxrss / 1024, **extra}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb(), **extra}
 
 
 def run_child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:

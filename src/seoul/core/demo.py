@@ -97,7 +97,27 @@ ACCOUNTS = [
         {Service.TRACING: Role.VIEWER},
         "Epidemiological investigator of the demo outbreak: its cases and chains",
     ),
-    ("citizen", User.Kind.CITIZEN, None, {}, "A citizen who rides the metro with the app"),
+    (
+        "guarantee.examiner",
+        User.Kind.STAFF,
+        "SEOULSHINBO",
+        {Service.GUARANTEE: Role.OPERATOR},
+        "Seoul Credit Guarantee Foundation examiner: works the referred-file queue",
+    ),
+    (
+        "guarantee.approver",
+        User.Kind.STAFF,
+        "SEOULSHINBO",
+        {Service.GUARANTEE: Role.APPROVER},
+        "Seoul Credit Guarantee Foundation approver: second approval above 30,000,000 won",
+    ),
+    (
+        "citizen",
+        User.Kind.CITIZEN,
+        None,
+        {},
+        "A citizen who rides the metro and has guarantee files (applicants also sign in by simple authentication)",
+    ),
 ]
 
 

@@ -1,1 +1,208 @@
-"""Transactional state of the guarantee service."""
+"""Transactional state of the guarantee service.
+
+An :class:`Application` moves through the one state machine in ``engine/states.py``; only
+``actions`` change its ``state``. Business registration numbers and phone numbers are
+encrypted at rest and found by blind index. A certificate is unique per application and a
+loan unique per certificate (database constraints, so no retry or duplicate webhook can
+make a second one); bank webhooks are kept once by event id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.crypto import EncryptedTextField, blind_index
+from seoul.core.models import Institution
+from seoul.guarantee.engine.states import State
+
+
+class Identity(models.Model):
+    """A person signed in by simple authentication: the provider's opaque subject, hashed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guarantee_identities")
+    provider = models.CharField(max_length=20)
+    subject_index = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject_index[:8]}"
+
+
+class Application(models.Model):
+    class States(models.TextChoices):
+        DRAFT = State.DRAFT, _("Draft")
+        SUBMITTED = State.SUBMITTED, _("Submitted")
+        SCREENING = State.SCREENING, _("Screening")
+        REFERRED = State.REFERRED, _("With an examiner")
+        MORE_INFO = State.MORE_INFO, _("More information requested")
+        APPROVED = State.APPROVED, _("Approved")
+        REJECTED = State.REJECTED, _("Not approved")
+        AGREEMENT_SIGNED = State.AGREEMENT_SIGNED, _("Agreement signed")
+        CERTIFICATE_ISSUED = State.CERTIFICATE_ISSUED, _("Certificate sent to the bank")
+        LOAN_EXECUTED = State.LOAN_EXECUTED, _("Loan paid out")
+        BANK_DECLINED = State.BANK_DECLINED, _("Declined by the bank")
+        WITHDRAWN = State.WITHDRAWN, _("Withdrawn")
+
+    reference = models.CharField(max_length=20, unique=True)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="guarantee_files")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="guarantee_files")
+    state = models.CharField(max_length=24, choices=States.choices, default=State.DRAFT, db_index=True)
+    brn = EncryptedTextField(blank=True, default="")
+    brn_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    business_name = models.CharField(max_length=100, blank=True)
+    product = models.CharField(max_length=30, blank=True)
+    amount = models.PositiveBigIntegerField(null=True, blank=True)
+    bank = models.CharField(max_length=30, blank=True)
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    email = EncryptedTextField(blank=True, default="")
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_text = models.TextField(blank=True)
+    documents_fetched = models.BooleanField(default=False)
+    screening = models.JSONField(null=True, blank=True)
+    lifecycle = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    referred_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.brn_index = blind_index(self.brn, purpose="guarantee.brn") if self.brn else ""
+        self.phone_index = blind_index(self.phone, purpose="guarantee.phone") if self.phone else ""
+        super().save(*args, **kwargs)
+
+
+class Document(models.Model):
+    class Source(models.TextChoices):
+        FETCHED = "fetched", _("Fetched with consent")
+        UPLOADED = "uploaded", _("Uploaded")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=30)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    issued_on = models.DateField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    file_name = models.CharField(max_length=120, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.kind}"
+
+
+class Review(models.Model):
+    """An examiner's decision on a referred file; the comment is mandatory."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("Approve")
+        REJECT = "reject", _("Reject")
+        REQUEST_MORE = "request_more", _("Ask for more information")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    examiner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=15, choices=Decision.choices)
+    comment = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+    # a review that counts towards approval; a request for more voids earlier approvals
+    current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=~models.Q(comment=""), name="review_comment_required")]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.decision}"
+
+
+class Agreement(models.Model):
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="agreement")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    fee = models.PositiveBigIntegerField()
+    terms_sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.application} agreement"
+
+
+class Certificate(models.Model):
+    """The electronic guarantee certificate: at most one per application."""
+
+    class BankStatus(models.TextChoices):
+        PENDING = "pending", _("Not yet confirmed by the bank")
+        SENT = "sent", _("Received by the bank")
+        ACCEPTED = "accepted", _("Accepted by the bank")
+        REJECTED = "rejected", _("Rejected by the bank")
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="certificate")
+    number = models.CharField(max_length=24, unique=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    amount = models.PositiveBigIntegerField()
+    guaranteed_amount = models.PositiveBigIntegerField()
+    coverage = models.DecimalField(max_digits=4, decimal_places=3)
+    bank = models.CharField(max_length=30)
+    issued_at = models.DateTimeField()
+    bank_status = models.CharField(max_length=10, choices=BankStatus.choices, default=BankStatus.PENDING)
+    bank_reference = models.CharField(max_length=40, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Loan(models.Model):
+    """A loan the bank executed against a certificate: at most one per certificate."""
+
+    certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="loan")
+    bank_loan_id = models.CharField(max_length=40, unique=True)
+    amount = models.PositiveBigIntegerField()
+    executed_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.bank_loan_id
+
+
+class WebhookEvent(models.Model):
+    """Every bank webhook, kept once by the bank's event id."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class Notification(models.Model):
+    """What was sent to the applicant by SMS or e-mail (the recipient encrypted)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=10)
+    recipient = EncryptedTextField()
+    body = models.TextField()
+    provider_id = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.channel}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,17 +20,26 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import KST, FareError, Leg, SubwayTrip, price_journey, price_subway
+from seoul.metro.engine.journeys import (
+    MAX_JOURNEY,
+    JourneyDraft,
+    Status,
+    Tap,
+    apply_caps,
+    build_journeys,
+    chain_legs,
+)
 from seoul.metro.engine.journeys import BusRide as BusRide_
-from seoul.metro.engine.journeys import JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
 from seoul.metro.engine.ledger import REFUNDS, RIDER, reconcile
 from seoul.metro.engine.network import UNREACHABLE
+from seoul.metro.engine.tagless import DetectorConfig, GateArray, ReadingWindow, detect
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import (
     BusRide,
@@ -42,6 +52,7 @@ from seoul.metro.models import (
     LedgerTransaction,
     Rider,
     RiderPass,
+    TaglessWindow,
 )
 
 log = logging.getLogger("seoul.metro")
@@ -57,6 +68,12 @@ class IngestResult:
     duplicates: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
     riders: set[int] = field(default_factory=set)
+    spans: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)  # rider -> times touched
+
+    def touch(self, rider_id: int, *times: datetime) -> None:
+        self.riders.add(rider_id)
+        lo, hi = self.spans.get(rider_id, (min(times), max(times)))
+        self.spans[rider_id] = (min(lo, *times), max(hi, *times))
 
 
 def _content_hash(item: Mapping[str, Any]) -> str:
@@ -91,7 +108,8 @@ def _store(model: Any, fresh: Mapping[str, Any], result: IngestResult, reject: A
         if stored.get(event_id) == obj.content_hash:
             result.accepted += 1
             if getattr(obj, "rider_id", None) is not None:
-                result.riders.add(obj.rider_id)
+                times = (obj.board_at, obj.alight_at) if isinstance(obj, BusRide) else (obj.at,)
+                result.touch(obj.rider_id, *times)
         else:
             reject(ids.index(event_id), event_id, "event_id", "already received with different content")
 
@@ -194,7 +212,232 @@ def ingest_events(
     if result.rejected:
         log.warning("gate events rejected: %s", result.rejected[:20])
     for rider_id in sorted(result.riders):
-        rebuild_rider(rider_id, now=now)
+        rebuild_rider(rider_id, now=now, touched=result.spans[rider_id])
+    return result
+
+
+# --- tagless windows: beacon readings -> a gate event or a flagged passage ------------------
+
+MAX_WINDOWS = 100
+MAX_READINGS = 5000
+WINDOW_PREFIX = "tw:"
+MAX_WINDOW_ID = 64 - len(WINDOW_PREFIX)
+READING_SLACK = (2.0, 12.0)  # readings may lie this many seconds before t0 / after t0
+SAME_PASSAGE = timedelta(seconds=2)
+_WINDOW_KEYS = ("gate", "rider", "started_at", "t0", "t", "beacon", "rssi", "uwb_t", "uwb_anchor", "uwb_range")
+
+
+@dataclass
+class WindowResult:
+    charged: int = 0
+    merged: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Bad(ValueError):
+    def __init__(self, field_name: str, reason: str):
+        super().__init__(reason)
+        self.field = field_name
+
+
+def _window_hash(item: Mapping[str, Any]) -> str:
+    keep = {k: item.get(k) for k in _WINDOW_KEYS}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _numbers(item: Mapping[str, Any], key: str, *, lo: float, hi: float, whole: bool = False) -> list[float]:
+    value = item.get(key, [])
+    if not isinstance(value, list):
+        raise _Bad(key, "a list of numbers")
+    if len(value) > MAX_READINGS:
+        raise _Bad(key, f"at most {MAX_READINGS} readings per window (got {len(value)})")
+    out = []
+    for x in value:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+            raise _Bad(key, "a list of numbers")
+        if whole and x != int(x):
+            raise _Bad(key, "whole numbers only")
+        if not lo <= x <= hi:
+            raise _Bad(key, f"values from {lo:g} to {hi:g}")
+        out.append(float(x))
+    return out
+
+
+def _reading_window(item: Mapping[str, Any], gate: Gate, started_at: datetime, now: datetime) -> ReadingWindow:
+    """The engine's ReadingWindow from a posted item; _Bad names the field that is wrong."""
+    t0 = item.get("t0")
+    if isinstance(t0, bool) or not isinstance(t0, int | float) or not math.isfinite(t0):
+        raise _Bad("t0", "the window start on the phone's clock, in seconds")
+    lo, hi = t0 - READING_SLACK[0], t0 + READING_SLACK[1]
+    t = _numbers(item, "t", lo=lo, hi=hi)
+    beacon = _numbers(item, "beacon", lo=0, hi=4 * gate.lanes - 1, whole=True)
+    rssi = _numbers(item, "rssi", lo=-127, hi=20)
+    if not len(t) == len(beacon) == len(rssi):
+        raise _Bad("t", "t, beacon and rssi must have the same length")
+    if not t:
+        raise _Bad("t", "a window needs beacon readings")
+    uwb_t = _numbers(item, "uwb_t", lo=lo, hi=hi)
+    uwb_anchor = _numbers(item, "uwb_anchor", lo=0, hi=gate.lanes, whole=True)
+    uwb_range = _numbers(item, "uwb_range", lo=0, hi=50)
+    if not len(uwb_t) == len(uwb_anchor) == len(uwb_range):
+        raise _Bad("uwb_t", "uwb_t, uwb_anchor and uwb_range must have the same length")
+    last = max(t + uwb_t)
+    if started_at + timedelta(seconds=last - t0) > now + FUTURE_TOLERANCE:
+        raise _Bad("t", "readings more than 5 minutes in the future")
+    return ReadingWindow(float(t0), t, beacon, rssi, uwb_t, uwb_anchor, uwb_range)  # type: ignore[arg-type]
+
+
+def ingest_windows(
+    actor: User | None, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
+) -> WindowResult:
+    """Run the tagless detector on windows of beacon readings posted by gate controllers.
+
+    Each window (one phone at one gate, see docs/metro-tagless.md "Ingestion") becomes either
+    an entry/exit gate event of that rider at that gate, or a flagged passage with the
+    detector's refusal reason; both go through :func:`ingest_events`, so journeys and the
+    ledger stay exactly-once. A refused window never charges anyone. A window id seen before
+    with the same content is a duplicate, with different content it is rejected. A charged
+    passage of the same rider and direction within 2 s of one already recorded (overlapping
+    windows of one passage) is merged into it instead of recorded twice.
+    """
+    now = now or timezone.now()
+    result = WindowResult()
+    if len(items) > MAX_WINDOWS:
+        raise ValidationError({"windows": f"at most {MAX_WINDOWS} windows per batch (got {len(items)})"})
+    gates = {g.code: g for g in Gate.objects.filter(code__in={str(i.get("gate")) for i in items})}
+    riders = {r.account: r for r in Rider.objects.filter(account__in={str(i.get("rider")) for i in items})}
+    ids = [str(i.get("window_id", "")).strip() for i in items]
+    known = dict(TaglessWindow.objects.filter(window_id__in=ids).values_list("window_id", "content_hash"))
+    pending: dict[str, str] = {}
+    config = DetectorConfig()
+    # (window index, TaglessWindow to store, derived gate-event item or None when merged)
+    decided: list[tuple[int, TaglessWindow, dict[str, Any] | None]] = []
+    passages: list[tuple[int, str, datetime, str]] = []  # (rider id, kind, at, event id) charged in this batch
+
+    def reject(index: int, window_id: str, field_name: str, reason: str) -> None:
+        result.rejected.append({"index": index, "window_id": window_id, "field": field_name, "reason": reason})
+
+    for index, item in enumerate(items):
+        window_id = ids[index]
+        if not window_id or len(window_id) > MAX_WINDOW_ID:
+            reject(index, window_id, "window_id", f"required, at most {MAX_WINDOW_ID} characters")
+            continue
+        digest = _window_hash(item)
+        seen = known.get(window_id) or pending.get(window_id)
+        if seen is not None:
+            if seen == digest:
+                result.duplicates += 1
+                result.outcomes.append({"index": index, "window_id": window_id, "outcome": "duplicate"})
+            else:
+                reject(index, window_id, "window_id", "already received with different content")
+            continue
+        gate = gates.get(str(item.get("gate")))
+        if gate is None or not gate.tagless:
+            reject(index, window_id, "gate", f"unknown or not a tagless gate '{item.get('gate')}'")
+            continue
+        rider = riders.get(str(item.get("rider")))
+        if rider is None:
+            reject(index, window_id, "rider", f"unknown rider account '{item.get('rider')}'")
+            continue
+        try:
+            started_at = _time(item.get("started_at"), now)
+        except ValueError as exc:
+            reject(index, window_id, "started_at", str(exc))
+            continue
+        try:
+            window = _reading_window(item, gate, started_at, now)
+        except _Bad as exc:
+            reject(index, window_id, exc.field, str(exc))
+            continue
+        pending[window_id] = digest
+        decision = detect(window, GateArray(lanes=gate.lanes), config)
+        offset = timedelta(seconds=(decision.crossed_at - window.t0) if decision.crossed_at is not None else 0)
+        record = TaglessWindow(
+            window_id=window_id,
+            content_hash=digest,
+            gate=gate,
+            lane=decision.lane_id,
+            direction=decision.direction or "",
+            at=started_at + offset,
+            event_id=WINDOW_PREFIX + window_id,
+        )
+        if not decision.charged:
+            record.outcome = TaglessWindow.Outcome.REFUSED
+            record.reason = decision.reason or "refused"
+            flag = {"kind": "flagged", "reason": record.reason, "lane": decision.lane_id}
+            decided.append((index, record, {"event_id": record.event_id, "gate": gate.code, **flag}))
+            continue
+        kind = GateEvent.Kind.ENTRY if decision.direction == "in" else GateEvent.Kind.EXIT
+        record.rider = rider
+        record.outcome = TaglessWindow.Outcome.CHARGED
+        earlier = GateEvent.objects.filter(
+            rider=rider, kind=kind, at__gte=record.at - SAME_PASSAGE, at__lte=record.at + SAME_PASSAGE
+        ).first()
+        same = [e for r, k, a, e in passages if r == rider.pk and k == kind and abs(a - record.at) <= SAME_PASSAGE]
+        if earlier is not None or same:
+            record.outcome = TaglessWindow.Outcome.MERGED
+            record.event_id = earlier.event_id if earlier is not None else same[0]
+            decided.append((index, record, None))
+            continue
+        passages.append((rider.pk, kind, record.at, record.event_id))
+        item_out = {"event_id": record.event_id, "gate": gate.code, "rider": rider.account, "kind": kind}
+        decided.append((index, record, {**item_out, "source": "tagless", "lane": decision.lane_id}))
+
+    derived = [(index, record, ev) for index, record, ev in decided if ev is not None]
+    with transaction.atomic():
+        for _, record, ev in derived:
+            assert ev is not None  # noqa: S101
+            ev["at"] = record.at.isoformat()
+        ingested = ingest_events(actor, [ev for _, _, ev in derived], now=now) if derived else IngestResult()
+        failed = {}
+        for bad in ingested.rejected:
+            index, record, _ = derived[bad["index"]]
+            failed[record.window_id] = bad
+            reject(index, record.window_id, bad["field"], f"gate event {bad['event_id']}: {bad['reason']}")
+        keep = {r.window_id: r for _, r, _ in decided if r.window_id not in failed}
+        TaglessWindow.objects.bulk_create(keep.values(), ignore_conflicts=True)
+        stored = dict(TaglessWindow.objects.filter(window_id__in=keep).values_list("window_id", "content_hash"))
+        for index, record, _ in decided:
+            if record.window_id in failed:
+                continue
+            if stored.get(record.window_id) != record.content_hash:
+                reject(index, record.window_id, "window_id", "already received with different content")
+                continue
+            if record.outcome == TaglessWindow.Outcome.CHARGED:
+                result.charged += 1
+            elif record.outcome == TaglessWindow.Outcome.MERGED:
+                result.merged += 1
+            else:
+                result.refused += 1
+            result.outcomes.append(
+                {
+                    "index": index,
+                    "window_id": record.window_id,
+                    "outcome": record.outcome,
+                    "event_id": record.event_id,
+                    "reason": record.reason or None,
+                    "lane": record.lane,
+                    "direction": record.direction or None,
+                }
+            )
+        result.outcomes.sort(key=lambda o: o["index"])
+        result.rejected.sort(key=lambda r: r["index"])
+        audit.record(
+            MetroEvent.WINDOWS_INGESTED,
+            actor=actor,
+            new={
+                "charged": result.charged,
+                "merged": result.merged,
+                "refused": result.refused,
+                "duplicates": result.duplicates,
+                "rejected": len(result.rejected),
+            },
+        )
+    if result.rejected:
+        log.warning("tagless windows rejected: %s", result.rejected[:20])
     return result
 
 
@@ -336,18 +579,152 @@ def _local_day(at: datetime) -> tuple[int, int, int]:
     return (d.year, d.month, d.day)
 
 
-def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, int]:
-    """Recompute the rider's journeys from all their events and post the ledger differences."""
+# --- the bounded rebuild (docs/metro-journeys.md "Bounded rebuild") ---------------------------
+
+# Journeys and transfer chains never span a quiet gap this long in a rider's events: a journey
+# lasts at most 5 hours (and its exit may be up to 5 minutes ahead of the clock that judges
+# "5 hours have passed"); a transfer waits at most 60 minutes; a bus ride lasts at most 5 hours.
+QUIET = MAX_JOURNEY + FUTURE_TOLERANCE + timedelta(minutes=1)
+
+
+def _cut_before(rider: Rider, t: datetime) -> datetime | None:
+    """The latest instant ``c <= t`` such that everything the rider did before ``c`` ended
+    more than QUIET before it (so no journey or chain spans ``c``); None: from the start."""
+    c = t
+    while True:
+        found: list[tuple[datetime, datetime]] = []
+        tap = GateEvent.objects.filter(rider=rider, at__lt=c).order_by("-at").values_list("at", flat=True).first()
+        if tap is not None:
+            found.append((tap, tap))
+        ride = (
+            BusRide.objects.filter(rider=rider, board_at__lt=c)
+            .order_by("-alight_at")
+            .values_list("board_at", "alight_at")
+            .first()
+        )
+        if ride is not None:
+            found.append(ride)
+        if not found:
+            return None
+        start, end = max(found, key=lambda x: x[1])
+        if end < c - QUIET:
+            return c
+        c = start
+
+
+def _cut_after(rider: Rider, t: datetime) -> datetime | None:
+    """The earliest instant ``c > t`` such that everything the rider started before ``c``
+    ended more than QUIET before it; None: nothing later (to the end)."""
+    end = max(
+        [t, *BusRide.objects.filter(rider=rider, board_at__lte=t, alight_at__gt=t).values_list("alight_at", flat=True)]
+    )
+    cur = t
+    while True:
+        found: list[tuple[datetime, datetime]] = []
+        tap = GateEvent.objects.filter(rider=rider, at__gt=cur).order_by("at").values_list("at", flat=True).first()
+        if tap is not None:
+            found.append((tap, tap))
+        ride = (
+            BusRide.objects.filter(rider=rider, board_at__gt=cur)
+            .order_by("board_at", "-alight_at")
+            .values_list("board_at", "alight_at")
+            .first()
+        )
+        if ride is not None:
+            found.append(ride)
+        if not found:
+            return None
+        start = min(x[0] for x in found)
+        if start > end + QUIET:
+            return start
+        end = max([end, *(x[1] for x in found if x[0] == start)])
+        cur = start
+
+
+def _month_start(at: datetime) -> datetime:
+    local = at.astimezone(KST)
+    return datetime(local.year, local.month, 1, tzinfo=KST)
+
+
+def _next_month(at: datetime) -> datetime:
+    m = _month_start(at)
+    return datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=KST)
+
+
+def _rebuild_window(
+    rider: Rider, touched: tuple[datetime, datetime], capped: bool
+) -> tuple[datetime | None, datetime | None]:
+    """``[lo, hi)`` of event times whose journeys a change in ``touched`` can affect.
+
+    Both ends are quiet gaps (no journey or chain spans them), an entry that was still in
+    progress is inside (its status depends on the clock), and with caps the window runs on to the end
+    of the last affected month (later journeys of that month may now hit the cap sooner or
+    later); what the month spent before ``lo`` is carried in (:func:`_spent_before`).
+    """
+    lo, hi = touched
+    # Only the rider's last tap can be a journey in progress (an earlier open entry is closed
+    # by the tap after it). In progress means uncharged, so no journey row holds it yet.
+    last = GateEvent.objects.filter(rider=rider).order_by("-at", "-event_id").values_list("pk", "kind", "at").first()
+    open_entry = last is not None and last[1] == GateEvent.Kind.ENTRY
+    if open_entry and not Journey.objects.filter(entry_id=last[0], superseded=False).exists():  # type: ignore[index]
+        lo, hi = min(lo, last[2]), max(hi, last[2])  # type: ignore[index]
+    start, stop = _cut_before(rider, lo), _cut_after(rider, hi)
+    if capped and stop is not None:
+        stop = _cut_after(rider, _next_month(stop))
+    return start, stop
+
+
+def _spent_before(rider: Rider, start: datetime) -> tuple[dict[tuple[int, int, int], int], dict[tuple[int, int], int]]:
+    """What the rider was charged per local day and month from the start of ``start``'s month
+    up to ``start``: the cap room already used before a bounded rebuild's window."""
+    by_day: dict[tuple[int, int, int], int] = {}
+    by_month: dict[tuple[int, int], int] = {}
+    rows = Journey.objects.filter(
+        rider=rider, superseded=False, started_at__gte=_month_start(start), started_at__lt=start
+    ).values_list("started_at", "charge")
+    for at, charge in rows:
+        day = _local_day(at)
+        by_day[day] = by_day.get(day, 0) + charge
+        month = (day[0], day[1])
+        by_month[month] = by_month.get(month, 0) + charge
+    return by_day, by_month
+
+
+def _between(name: str, start: datetime | None, stop: datetime | None) -> Q:
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{name}__gte": start})
+    if stop is not None:
+        q &= Q(**{f"{name}__lt": stop})
+    return q
+
+
+def rebuild_rider(
+    rider_id: int, *, now: datetime | None = None, touched: tuple[datetime, datetime] | None = None
+) -> dict[str, int]:
+    """Recompute the rider's journeys and post the ledger differences.
+
+    ``touched`` is the span of event times that changed (new events, a pass month): only the
+    journeys those can affect are rebuilt (:func:`_rebuild_window`); the result is the same as
+    rebuilding from all events, which ``touched=None`` does.
+    """
     now = now or timezone.now()
+    caps = data.tariffs().raw.get("caps", {})
+    daily_cap = getattr(settings, "SEOUL_METRO_DAILY_CAP", None) or caps.get("daily")
+    monthly_cap = getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None) or caps.get("monthly")
     with transaction.atomic():
         rider = Rider.objects.select_for_update().get(pk=rider_id)
-        events = list(GateEvent.objects.filter(rider=rider).select_related("gate"))
+        start, stop = (None, None)
+        if touched is not None:
+            start, stop = _rebuild_window(rider, touched, daily_cap is not None or monthly_cap is not None)
+        span, bus_span, journey_span = (_between(f, start, stop) for f in ("at", "board_at", "started_at"))
+        events = list(GateEvent.objects.filter(span, rider=rider).select_related("gate"))
         by_id = {e.event_id: e for e in events}
         taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at) for e in events]
         drafts = build_journeys(taps, now)
         rides = [
             BusRide_(b.event_id, b.mode, b.route, b.board_at, b.alight_at, b.metres)
-            for b in BusRide.objects.filter(rider=rider)
+            for b in BusRide.objects.filter(bus_span, rider=rider)
         ]
         priced = []
         for draft, chain in _units(drafts, rides):
@@ -368,12 +745,14 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
                 covered.append((draft, 0, {**breakdown, "covered_by": "climate_card", "fare_without_pass": fare}))
             else:
                 covered.append((draft, fare, breakdown))
-        caps = data.tariffs().raw.get("caps", {})
+        spent_day, spent_month = _spent_before(rider, start) if start is not None else ({}, {})
         charged = apply_caps(
             covered,
-            daily_cap=getattr(settings, "SEOUL_METRO_DAILY_CAP", None) or caps.get("daily"),
-            monthly_cap=getattr(settings, "SEOUL_METRO_MONTHLY_CAP", None) or caps.get("monthly"),
+            daily_cap=daily_cap,
+            monthly_cap=monthly_cap,
             local_day=_local_day,
+            spent_day=spent_day,
+            spent_month=spent_month,
         )
         desired: dict[str, int] = {}
         seen_keys = set()
@@ -396,9 +775,11 @@ def rebuild_rider(rider_id: int, *, now: datetime | None = None) -> dict[str, in
             )
             desired[draft.key] = c.charge
         # Journeys that the events no longer produce: their charges are reversed to zero.
-        Journey.objects.filter(rider=rider).exclude(key__in=seen_keys).update(superseded=True, charge=0)
+        in_window = Journey.objects.filter(journey_span, rider=rider)
+        in_window.exclude(key__in=seen_keys).update(superseded=True, charge=0)
+        keys = set(in_window.values_list("key", flat=True)) | seen_keys
         sums = (
-            LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE)
+            LedgerTransaction.objects.filter(rider=rider, kind=LedgerTransaction.Kind.CHARGE, journey_key__in=keys)
             .values("journey_key")
             .annotate(total=Sum("amount"), n=Count("id"))
         )
@@ -486,7 +867,7 @@ def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: s
     return dispute
 
 
-def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
+def buy_pass(user: User | None, rider: Rider, month: date, *, now: datetime | None = None) -> RiderPass:
     product = data.tariffs().raw["products"]["climate_card"]
     first = month.replace(day=1)
     with transaction.atomic():
@@ -505,5 +886,6 @@ def buy_pass(user: User | None, rider: Rider, month: date) -> RiderPass:
             )
             audit.record(MetroEvent.PASS_BOUGHT, actor=user, target=rider, new={"month": f"{first:%Y-%m}"})
     if created:
-        rebuild_rider(rider.pk)
+        start = datetime(first.year, first.month, 1, tzinfo=KST)
+        rebuild_rider(rider.pk, now=now, touched=(start, _next_month(start)))
     return bought

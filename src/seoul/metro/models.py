@@ -228,3 +228,33 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.journey}"
+
+
+class TaglessWindow(models.Model):
+    """One phone's window of beacon readings, posted by a gate controller, kept by its window id
+    with what the detector decided: replays are recognised by the content hash, and the
+    decision stays visible. The readings themselves are not kept.
+
+    A refused window keeps no rider (like :class:`FlaggedPassage`): the refusal says nothing
+    reliable about who passed.
+    """
+
+    class Outcome(models.TextChoices):
+        CHARGED = "charged", _("Passage recorded")
+        MERGED = "merged", _("Same passage as an earlier window")
+        REFUSED = "refused", _("Refused, sent to fallback")
+
+    window_id = models.CharField(max_length=64, unique=True)
+    content_hash = models.CharField(max_length=64)
+    gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="windows")
+    rider = models.ForeignKey(Rider, null=True, blank=True, on_delete=models.PROTECT, related_name="tagless_windows")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    lane = models.PositiveSmallIntegerField(null=True, blank=True)
+    direction = models.CharField(max_length=3, blank=True)
+    at = models.DateTimeField(db_index=True, help_text="the crossing time, or the window start when there is none")
+    event_id = models.CharField(max_length=64, blank=True, help_text="the gate event or flagged passage it produced")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.window_id

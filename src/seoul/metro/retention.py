@@ -4,7 +4,9 @@ Gate events say where a person was and when. They and the journeys built from th
 for ``SEOUL_METRO_MOVEMENT_RETENTION_DAYS`` (default 400: a year of disputes and audits plus
 a margin), except journeys with an open dispute. The ledger is a financial record and is not
 personal movement data: its transactions keep only the journey key and amounts.
-Flagged passages carry no rider and are kept 90 days for gate maintenance.
+Flagged passages carry no rider and are kept 90 days for gate maintenance. Tagless windows
+follow what they produced: a recorded passage (with its rider) lives as long as gate events,
+a refused window (no rider) as long as flagged passages.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from seoul.core.retention import Policy
-from seoul.metro.models import BusRide, Dispute, FlaggedPassage, GateEvent, Journey
+from seoul.metro.models import BusRide, Dispute, FlaggedPassage, GateEvent, Journey, TaglessWindow
 
 DAYS = int(getattr(settings, "SEOUL_METRO_MOVEMENT_RETENTION_DAYS", 400))
 
@@ -26,7 +28,11 @@ def _expired_journeys(cutoff: datetime) -> QuerySet[Journey]:
 
 
 def _movement_count(cutoff: datetime) -> int:
-    return GateEvent.objects.filter(at__lt=cutoff).count() + BusRide.objects.filter(alight_at__lt=cutoff).count()
+    return (
+        GateEvent.objects.filter(at__lt=cutoff).count()
+        + BusRide.objects.filter(alight_at__lt=cutoff).count()
+        + TaglessWindow.objects.filter(at__lt=cutoff, rider__isnull=False).count()
+    )
 
 
 def _movement_purge(cutoff: datetime) -> dict[str, int]:
@@ -38,7 +44,20 @@ def _movement_purge(cutoff: datetime) -> dict[str, int]:
     n_journeys, _ = journeys.delete()
     n_events, _ = GateEvent.objects.filter(at__lt=cutoff).exclude(pk__in=kept).delete()
     n_rides, _ = BusRide.objects.filter(alight_at__lt=cutoff).delete()
-    return {"journeys": n_journeys, "gate_events": n_events, "bus_rides": n_rides}
+    n_windows, _ = TaglessWindow.objects.filter(at__lt=cutoff, rider__isnull=False).delete()
+    return {"journeys": n_journeys, "gate_events": n_events, "bus_rides": n_rides, "tagless_windows": n_windows}
+
+
+def _flag_count(cutoff: datetime) -> int:
+    return (
+        FlaggedPassage.objects.filter(at__lt=cutoff).count()
+        + TaglessWindow.objects.filter(at__lt=cutoff, rider__isnull=True).count()
+    )
+
+
+def _flag_purge(cutoff: datetime) -> dict[str, int]:
+    n_windows, _ = TaglessWindow.objects.filter(at__lt=cutoff, rider__isnull=True).delete()
+    return {"flagged_passages": FlaggedPassage.objects.filter(at__lt=cutoff).delete()[0], "tagless_windows": n_windows}
 
 
 POLICIES = [
@@ -53,7 +72,7 @@ POLICIES = [
         "flagged_passages",
         "passages the tagless detector refused (no rider attached)",
         90,
-        lambda cutoff: FlaggedPassage.objects.filter(at__lt=cutoff).count(),
-        lambda cutoff: {"flagged_passages": FlaggedPassage.objects.filter(at__lt=cutoff).delete()[0]},
+        _flag_count,
+        _flag_purge,
     ),
 ]

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from seoul.metro.engine.fares import KST
-from seoul.metro.models import Dispute, Gate, Journey, LedgerEntry
+from seoul.metro.models import Dispute, Gate, Journey, LedgerEntry, RiderPass
 
 # --- pages -------------------------------------------------------------------------------
 
@@ -22,6 +22,11 @@ def rider_journeys(rider_id: int) -> QuerySet[Journey]:
         .prefetch_related("disputes")
         .order_by("-started_at")
     )
+
+
+def rider_passes(rider_id: int) -> QuerySet[RiderPass]:
+
+    return RiderPass.objects.filter(rider_id=rider_id).order_by("-month")
 
 
 def rider_balance(account: str) -> int:

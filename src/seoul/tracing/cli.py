@@ -20,7 +20,11 @@ def geometry() -> trains.Geometry:
     """The metro network, as the metro service publishes it."""
     net = metro.network()
     return trains.Geometry.build(
-        (trains.Station(s.name, s.lines, s.lat, s.lon) for s in net.stations),
+        (
+            trains.Station(s.name, frozenset(s.lines), s.lat, s.lon)
+            for s in net.stations
+            if s.lat is not None and s.lon is not None
+        ),
         (trains.Segment(s.line, s.a, s.b, s.metres) for s in net.segments),
     )
 

@@ -13,7 +13,7 @@ Policy (docs/metro-journeys.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -97,11 +97,16 @@ def apply_caps(
     daily_cap: int | None,
     monthly_cap: int | None,
     local_day: Callable[[datetime], tuple[int, int, int]],
+    spent_day: Mapping[tuple[int, int, int], int] | None = None,
+    spent_month: Mapping[tuple[int, int], int] | None = None,
 ) -> list[Priced]:
-    """Charge journeys in time order so that no (local) day or month exceeds its cap."""
+    """Charge journeys in time order so that no (local) day or month exceeds its cap.
+
+    ``spent_day`` / ``spent_month`` are what earlier journeys, not passed here, were already
+    charged in a day or month (a rebuild of part of a rider's history)."""
     out: list[Priced] = []
-    by_day: dict[tuple[int, int, int], int] = {}
-    by_month: dict[tuple[int, int], int] = {}
+    by_day: dict[tuple[int, int, int], int] = dict(spent_day or {})
+    by_month: dict[tuple[int, int], int] = dict(spent_month or {})
     for draft, fare, breakdown in sorted(priced, key=lambda p: (p[0].started_at, p[0].key)):
         day = local_day(draft.started_at)
         month = day[:2]

@@ -30,8 +30,8 @@ def test_movement_data_is_destroyed_after_its_period_and_audited(reference: None
 
     just_before = T0 + timedelta(days=DAYS) - timedelta(minutes=1)
     first = {r["policy"]: r["deleted"] for r in retention.run(now=just_before)}
-    assert first["movement"] == {"journeys": 0, "gate_events": 0, "bus_rides": 0}
-    assert first["flagged_passages"] == {"flagged_passages": 1}  # 90 days, long gone
+    assert first["movement"] == {"journeys": 0, "gate_events": 0, "bus_rides": 0, "tagless_windows": 0}
+    assert first["flagged_passages"] == {"flagged_passages": 1, "tagless_windows": 0}  # 90 days, long gone
 
     later = T0 + timedelta(days=DAYS, hours=3)
     dry = retention.run(now=later, dry_run=True)
@@ -39,8 +39,8 @@ def test_movement_data_is_destroyed_after_its_period_and_audited(reference: None
     assert dry[0]["would_delete"] == 4
 
     report = {r["policy"]: r["deleted"] for r in retention.run(now=later)}
-    assert report["movement"] == {"journeys": 1, "gate_events": 2, "bus_rides": 0}
-    assert report["flagged_passages"] == {"flagged_passages": 0}
+    assert report["movement"] == {"journeys": 1, "gate_events": 2, "bus_rides": 0, "tagless_windows": 0}
+    assert report["flagged_passages"] == {"flagged_passages": 0, "tagless_windows": 0}
     # The disputed journey and its events stay; the ledger keeps both charges.
     assert list(Journey.objects.values_list("key", flat=True)) == ["ev-3"]
     assert set(GateEvent.objects.values_list("event_id", flat=True)) == {"ev-3", "ev-4"}

@@ -1,0 +1,169 @@
+"""Adapters to the outside services: one small interface each, talking HTTP.
+
+Which endpoint is used is configuration (``SEOUL_GUARANTEE_*`` settings or environment
+variables, see :func:`endpoint`); with none configured a local stand-in is started on
+loopback (``standins.py``), so development and tests never leave the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from seoul.guarantee.adapters import standins
+from seoul.guarantee.adapters.http import AdapterError, call
+
+log = logging.getLogger("seoul.guarantee.adapters")
+
+_lock = threading.Lock()
+_standins: dict[str, standins.StandIn] = {}
+
+
+def setting(name: str, default: Any = None) -> Any:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, default)
+    return value
+
+
+def bank_secret() -> str:
+    configured = setting("SEOUL_GUARANTEE_BANK_SECRET")
+    if configured:
+        return str(configured)
+    return hmac.new(settings.SECRET_KEY.encode(), b"guarantee-bank-webhook", hashlib.sha256).hexdigest()
+
+
+def standin(kind: str) -> Any:
+    """The running local stand-in of ``kind`` (auth, documents, bank), started on first use."""
+    with _lock:
+        if kind not in _standins:
+            made: standins.StandIn
+            if kind == "auth":
+                made = standins.AuthStandIn()
+            elif kind == "documents":
+                made = standins.DocumentStandIn()
+            else:
+                made = standins.BankStandIn(bank_secret())
+            _standins[kind] = made
+            log.info("started the %s stand-in on %s", kind, made.url)
+        return _standins[kind]
+
+
+def endpoint(kind: str) -> str:
+    configured = setting(f"SEOUL_GUARANTEE_{kind.upper()}_URL")
+    return str(configured).rstrip("/") if configured else str(standin(kind).url)
+
+
+# --- simple authentication ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    status: str  # pending | completed | declined
+    subject: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+def start_auth(provider: str, name: str, phone: str) -> str:
+    _status, data = call(
+        "POST",
+        endpoint("auth") + "/v1/auth/requests",
+        {"provider": provider, "name": name, "phone": phone},
+        timeout=float(setting("SEOUL_GUARANTEE_AUTH_TIMEOUT", 5)),
+    )
+    return str(data["tx_id"])
+
+
+def auth_status(tx_id: str) -> AuthResult:
+    _status, data = call("GET", endpoint("auth") + f"/v1/auth/requests/{tx_id}", timeout=5)
+    return AuthResult(
+        status=str(data.get("status")),
+        subject=str(data.get("subject", "")),
+        name=str(data.get("name", "")),
+        phone=str(data.get("phone", "")),
+    )
+
+
+# --- public-data documents -----------------------------------------------------------------
+
+SCOPE = "business_registration vat_tax_base national_tax_payment local_tax_payment credit_report"
+
+
+def consent_token(brn: str, subject: str) -> str:
+    _status, data = call(
+        "POST", endpoint("documents") + "/v1/consents", {"brn": brn, "subject": subject, "scope": SCOPE}, timeout=5
+    )
+    return str(data["consent_token"])
+
+
+def fetch_documents(token: str, *, attempts: int = 3) -> list[dict[str, Any]]:
+    """The documents the consent covers; retries a busy registry (503) with a short back-off."""
+    timeout = float(setting("SEOUL_GUARANTEE_DOCUMENTS_TIMEOUT", 10))
+    for attempt in range(attempts):
+        try:
+            _status, data = call(
+                "POST",
+                endpoint("documents") + "/v1/documents",
+                {},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeout,
+            )
+            return list(data["documents"])
+        except AdapterError as exc:
+            if exc.code != "unavailable" or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AdapterError("unavailable", "no answer")  # pragma: no cover - loop always returns or raises
+
+
+# --- partner bank ------------------------------------------------------------------------------
+
+BANKS = {
+    "standin": "Seoul partner bank (local stand-in)",
+}
+
+
+def send_certificate(payload: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    """Send the electronic guarantee certificate; the same key may be sent again safely."""
+    _status, data = call(
+        "POST",
+        endpoint("bank") + "/v1/guarantee-certificates",
+        payload,
+        headers={"Idempotency-Key": idempotency_key},
+        timeout=float(setting("SEOUL_GUARANTEE_BANK_TIMEOUT", 5)),
+    )
+    return data
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    def send(self, channel: str, to: str, body: str) -> str: ...
+
+
+@dataclass
+class RecordingNotifier:
+    """The SMS / e-mail stand-in: records what would have been sent and returns an id."""
+
+    sent: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def send(self, channel: str, to: str, body: str) -> str:
+        self.sent.append((channel, to, body))
+        return f"standin-{len(self.sent)}"
+
+
+_notifier = RecordingNotifier()
+
+
+def notifier() -> Notifier:
+    return _notifier

@@ -1,0 +1,215 @@
+"""Screening: eligibility, limit, fee and the scorecard, combined into one outcome.
+
+``screen(facts, product_code, amount)`` is what the service runs when a file is submitted
+and what ``seoul guarantee simulate`` runs on synthetic applicants: one set of rules.
+
+Scorecard scaling (documented in ``reference/products.json``): points add up to a score; a
+score of ``target_score`` (600) means odds of ``target_odds`` (50) good to 1 bad, and every
+``points_to_double_odds`` (40) points double the odds::
+
+    odds(score) = target_odds * 2 ** ((score - target_score) / points_to_double_odds)
+    pd(score)   = 1 / (1 + odds(score))
+
+A file is auto-approved when it is eligible, its documents were fetched (not uploaded), its
+probability of default is at most ``auto_approve_max_pd`` and the amount at most
+``auto_approve_max_amount``; an ineligible file is rejected with its reasons; anything else
+is referred to an examiner.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from seoul.guarantee.engine.catalogue import Catalogue, Product, catalogue
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the documents (and the applicant's answers) say about the business."""
+
+    opened_on: date
+    in_seoul: bool
+    closed: bool
+    industry: str
+    credit_score: int | None
+    tax_arrears: bool
+    sales_last_year: int | None
+    sales_year_before: int | None
+    existing_guarantee_balance: int = 0
+    prior_closure: bool = False
+    documents_fetched: bool = True
+
+
+class Outcome(enum.StrEnum):
+    APPROVE = "approve"
+    REFER = "refer"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class Score:
+    points: dict[str, int]
+    score: int
+    odds: float
+    pd: float
+
+
+@dataclass(frozen=True)
+class Screening:
+    outcome: Outcome
+    reasons: list[str]
+    limit: int
+    coverage: float
+    fee_rate: float
+    fee: int
+    guaranteed_amount: int
+    score: Score | None
+    refer_reasons: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "outcome": self.outcome.value,
+            "reasons": self.reasons,
+            "refer_reasons": self.refer_reasons,
+            "limit": self.limit,
+            "coverage": self.coverage,
+            "fee_rate": self.fee_rate,
+            "fee": self.fee,
+            "guaranteed_amount": self.guaranteed_amount,
+            "score": None
+            if self.score is None
+            else {
+                "points": self.score.points,
+                "score": self.score.score,
+                "odds": round(self.score.odds, 3),
+                "pd": round(self.score.pd, 5),
+            },
+        }
+
+
+def months_between(start: date, end: date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+def _band(value: float, bands: list[list[float]]) -> int:
+    points = 0
+    for lower, pts in bands:
+        if value >= lower:
+            points = int(pts)
+    return points
+
+
+def odds_of(score: float, cat: Catalogue | None = None) -> float:
+    sc = (cat or catalogue()).scorecard
+    return float(sc["target_odds"]) * 2 ** ((score - float(sc["target_score"])) / float(sc["points_to_double_odds"]))
+
+
+def pd_of(score: float, cat: Catalogue | None = None) -> float:
+    return 1.0 / (1.0 + odds_of(score, cat))
+
+
+def score_of(facts: Facts, today: date, cat: Catalogue | None = None) -> Score:
+    cat = cat or catalogue()
+    sc = cat.scorecard
+    years = max(0, months_between(facts.opened_on, today)) / 12
+    points = {
+        "base": int(sc["base_points"]),
+        "credit_score": _band(facts.credit_score or 0, sc["credit_score"]),
+        "years_in_business": _band(years, sc["years_in_business"]),
+        "industry_risk": int(sc["industry_risk"][cat.industries.get(facts.industry, {}).get("risk", "high")]),
+    }
+    if facts.sales_last_year is not None and facts.sales_year_before:
+        points["sales_trend"] = _band(facts.sales_last_year / facts.sales_year_before, sc["sales_trend"])
+    else:
+        points["sales_trend"] = int(sc["unknown_sales_trend_points"])
+    total = sum(points.values())
+    odds = odds_of(total, cat)
+    return Score(points=points, score=total, odds=odds, pd=1.0 / (1.0 + odds))
+
+
+def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
+    """Reason codes why the business cannot have this product (empty: eligible)."""
+    cat = cat or catalogue()
+    reasons = []
+    months = months_between(facts.opened_on, today)
+    if not facts.in_seoul:
+        reasons.append("site_not_in_seoul")
+    if facts.closed:
+        reasons.append("business_closed")
+    if months < product.min_months:
+        reasons.append("too_few_months_in_business")
+    if product.max_months is not None and months > product.max_months:
+        reasons.append("too_many_months_in_business")
+    if facts.credit_score is not None and facts.credit_score < cat.min_credit_score:
+        reasons.append("credit_score_below_minimum")
+    if facts.tax_arrears:
+        reasons.append("tax_arrears")
+    if facts.industry in cat.excluded_industries:
+        reasons.append("excluded_industry")
+    if product.requires_prior_closure and not facts.prior_closure:
+        reasons.append("no_prior_closure")
+    if facts.existing_guarantee_balance >= cat.max_total_guarantee_balance:
+        reasons.append("guarantee_balance_at_maximum")
+    return reasons
+
+
+def limit_of(facts: Facts, product: Product, cat: Catalogue | None = None) -> int:
+    """The most this business may borrow under this product, in won (rounded down to 10만 원)."""
+    cat = cat or catalogue()
+    limit = product.max_amount
+    if facts.sales_last_year is not None:
+        limit = min(limit, int(facts.sales_last_year * product.sales_fraction))
+    limit = min(limit, cat.max_total_guarantee_balance - facts.existing_guarantee_balance)
+    return max(0, limit // 100_000 * 100_000)
+
+
+def fee_of(amount: int, product: Product) -> int:
+    """One year's guarantee fee on the guaranteed part, in whole won (rounded down)."""
+    return math.floor(amount * product.coverage * product.fee_rate)
+
+
+def screen(facts: Facts, product_code: str, amount: int, today: date, cat: Catalogue | None = None) -> Screening:
+    cat = cat or catalogue()
+    product = cat.products[product_code]
+    reasons = eligibility(facts, product, today, cat)
+    limit = limit_of(facts, product, cat)
+    if amount < product.min_amount:
+        reasons.append("amount_below_minimum")
+    if amount > limit:
+        reasons.append("amount_above_limit")
+    sc = cat.scorecard
+    score = score_of(facts, today, cat)
+    refer: list[str] = []
+    if reasons:
+        outcome = Outcome.REJECT
+    else:
+        if facts.credit_score is None:
+            refer.append("credit_score_unknown")
+        if facts.sales_last_year is None:
+            refer.append("sales_unknown")
+        if not facts.documents_fetched:
+            refer.append("documents_uploaded")
+        if score.pd > float(sc["auto_approve_max_pd"]):
+            refer.append("risk_above_threshold")
+        if amount > int(sc["auto_approve_max_amount"]):
+            refer.append("amount_above_auto_limit")
+        outcome = Outcome.REFER if refer else Outcome.APPROVE
+    return Screening(
+        outcome=outcome,
+        reasons=reasons,
+        limit=limit,
+        coverage=product.coverage,
+        fee_rate=product.fee_rate,
+        fee=fee_of(amount, product),
+        guaranteed_amount=math.floor(amount * product.coverage),
+        score=score,
+        refer_reasons=refer,
+    )
+
+
+def needs_second_approver(amount: int, cat: Catalogue | None = None) -> bool:
+    return amount > int((cat or catalogue()).scorecard["second_approver_above"])

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.roles import Role, Service
+
+
+def items(user: Any) -> list[tuple[Any, str]]:
+    out: list[tuple[Any, str]] = [(_("Credit guarantee"), reverse("guarantee:start"))]
+    if user is None or not user.is_authenticated:
+        return out
+    if user.kind == "citizen":
+        out.append((_("My guarantee applications"), reverse("guarantee:mine")))
+    if user.has_role(Service.GUARANTEE, Role.OPERATOR):
+        out.append((_("Guarantee queue"), reverse("guarantee:queue")))
+    return out

@@ -1,0 +1,62 @@
+"""How long the guarantee service keeps personal data.
+
+* Drafts never submitted: 90 days after they were started, then deleted with their documents.
+* Decided files: the guarantee is a credit record, kept 5 years (1,826 days) after the file
+  closed (신용정보법 keeps credit transaction records five years after the relationship ends).
+  Then the personal data is erased — business registration number, phone, e-mail, the fetched
+  and uploaded documents and the notifications — while the reference, amounts, decisions,
+  certificate and loan stay as the foundation's financial record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from seoul.core.retention import Policy
+from seoul.guarantee.engine.states import TERMINAL, State
+from seoul.guarantee.models import Application, Document, Notification
+
+DRAFT_DAYS = 90
+FILE_DAYS = int(getattr(settings, "SEOUL_GUARANTEE_RETENTION_DAYS", 1826))
+
+
+def _drafts(cutoff: datetime) -> QuerySet[Application]:
+    return Application.objects.filter(state=State.DRAFT, created_at__lt=cutoff)
+
+
+def _closed(cutoff: datetime) -> QuerySet[Application]:
+    # Already erased files have neither a business number nor a phone number left.
+    return Application.objects.filter(state__in=[s.value for s in TERMINAL], state_changed_at__lt=cutoff).exclude(
+        brn_index="", phone_index=""
+    )
+
+
+def _erase(cutoff: datetime) -> dict[str, int]:
+    apps = list(_closed(cutoff))
+    docs, _ = Document.objects.filter(application__in=apps).delete()
+    notes, _ = Notification.objects.filter(application__in=apps).delete()
+    for app in apps:
+        app.brn = app.phone = app.email = ""
+        app.save()
+    return {"files_erased": len(apps), "documents": docs, "notifications": notes}
+
+
+POLICIES = [
+    Policy(
+        "drafts",
+        "guarantee applications started but never submitted",
+        DRAFT_DAYS,
+        lambda cutoff: _drafts(cutoff).count(),
+        lambda cutoff: {"drafts": _drafts(cutoff).delete()[1].get("guarantee.Application", 0)},
+    ),
+    Policy(
+        "closed_files",
+        "personal data of decided guarantee files (the financial record stays)",
+        FILE_DAYS,
+        lambda cutoff: _closed(cutoff).count(),
+        _erase,
+    ),
+]

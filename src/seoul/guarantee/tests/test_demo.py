@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from seoul.core.models import User
+from seoul.guarantee import demo
+from seoul.guarantee.models import Application, Loan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_goes_through_the_real_paths(make_user: Callable[..., User]) -> None:
+    make_user(kind=User.Kind.CITIZEN, institution=None, username="citizen")
+    make_user(institution="SEOULSHINBO", roles={"guarantee": "operator"}, username="guarantee.examiner")
+    assert demo.load() == {"applications": 5}
+    states = sorted(Application.objects.values_list("state", flat=True))
+    assert states == ["approved", "loan_executed", "referred", "referred", "referred"]
+    assert Loan.objects.count() == 1
+    assert Application.objects.get(applicant__username="demo.shop1").reviews.count() == 1
+    assert demo.load() == {"applications": 5}  # a second run adds nothing

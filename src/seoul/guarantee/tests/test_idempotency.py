@@ -1,0 +1,64 @@
+"""Whatever order and number of times the bank's webhooks arrive, one loan is recorded."""
+
+from __future__ import annotations
+
+import json
+from itertools import count
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seoul.core.models import User
+from seoul.guarantee import actions
+from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.engine import brn
+from seoul.guarantee.models import Certificate, Loan, WebhookEvent
+from seoul.guarantee.tests.conftest import profile
+
+pytestmark = pytest.mark.django_db
+serial = count(1000)
+
+
+def certificate(user: User, docs_service: Any) -> Certificate:
+    number = brn.make(f"22081{next(serial) % 10_000:04d}")
+    docs_service.register(profile(number))
+    app = actions.start_application(user)
+    for f, v in [
+        ("brn", number),
+        ("product", "emergency_covid"),
+        ("amount", "1000"),
+        ("bank", "standin"),
+        ("phone", "01012345678"),
+    ]:
+        app = actions.save_answer(user, app, f, v)
+    assert actions.fetch_documents(user, app, consent=True) == []
+    app = actions.submit(user, app)
+    return actions.sign_agreement(user, app)
+
+
+def deliver(event: dict[str, Any]) -> str:
+    raw = json.dumps(event).encode()
+    return actions.receive_webhook(raw, signing.sign(clients.bank_secret(), raw))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["accepted", "loan", "loan_other_id"]), min_size=1, max_size=8))
+def test_any_sequence_of_deliveries_records_at_most_one_loan(
+    citizen: User, docs_service: Any, deliveries: list[str]
+) -> None:
+    cert = certificate(citizen, docs_service)
+    events = {
+        "accepted": {"event_id": f"a-{cert.number}", "type": "certificate.accepted"},
+        "loan": {"event_id": f"l-{cert.number}", "type": "loan.executed", "loan_id": f"LN-{cert.number}"},
+        # the bank re-sends the execution under a new event id (its own retry bug)
+        "loan_other_id": {"event_id": f"l2-{cert.number}", "type": "loan.executed", "loan_id": f"LN-{cert.number}"},
+    }
+    for name in deliveries:
+        deliver({**events[name], "certificate_number": cert.number, "amount": cert.amount})
+    loans = Loan.objects.filter(certificate=cert).count()
+    assert loans == (1 if {"loan", "loan_other_id"} & set(deliveries) else 0)
+    assert WebhookEvent.objects.filter(payload__certificate_number=cert.number).count() == len(set(deliveries))
+    cert.application.refresh_from_db()
+    assert cert.application.state == ("loan_executed" if loans else "certificate_issued")

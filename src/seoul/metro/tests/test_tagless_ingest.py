@@ -1,0 +1,267 @@
+"""Tagless windows from gate controllers: detector -> gate event or flagged passage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import pytest
+from django.db.models import Sum
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seoul.core import actions as core_actions
+from seoul.core.models import AuditEvent, User
+from seoul.metro import actions
+from seoul.metro import reference as metro_reference
+from seoul.metro.engine.tagless import GateArray, SimParams, SimulatedEvent, detect, simulate
+from seoul.metro.models import FlaggedPassage, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, TaglessWindow
+from seoul.metro.tests.test_ingest import CITY_HALL, NOW, SEOUL_STATION, T0
+
+pytestmark = pytest.mark.django_db
+
+GATES = GateArray(lanes=6)  # the shipped gates have 6 lanes
+# Phones in the hand with UWB charge often enough to exercise both outcomes in a few windows.
+CHARGEABLE = SimParams(uwb_share=1.0, carry_mix=(1.0, 0.0, 0.0))
+MIX = {"clean": 2, "crowd": 2, "linger": 1, "walk_past": 1, "turn_back": 1}
+
+
+@pytest.fixture
+def gates(reference: None) -> None:
+    metro_reference.load()
+
+
+@pytest.fixture
+def rider(gates: None) -> Rider:
+    return Rider.objects.create(account="phone-1")
+
+
+def item(
+    event: SimulatedEvent, window_id: str, *, gate: str = SEOUL_STATION, rider: str = "phone-1", at: datetime = T0
+) -> dict[str, Any]:
+    w = event.window
+    return {
+        "window_id": window_id,
+        "gate": gate,
+        "rider": rider,
+        "started_at": at.isoformat(),
+        "t0": w.t0,
+        "t": w.t.tolist(),
+        "beacon": w.beacon.tolist(),
+        "rssi": w.rssi.tolist(),
+        "uwb_t": w.uwb_t.tolist(),
+        "uwb_anchor": w.uwb_anchor.tolist(),
+        "uwb_range": w.uwb_range.tolist(),
+    }
+
+
+@lru_cache(maxsize=1)
+def sample() -> list[SimulatedEvent]:
+    return list(simulate(60, seed=5, mix=MIX, params=CHARGEABLE))
+
+
+def first(predicate: Callable[[SimulatedEvent], bool]) -> SimulatedEvent:
+    return next(e for e in sample() if predicate(e))
+
+
+def charged(direction: str) -> SimulatedEvent:
+    return first(lambda e: (d := detect(e.window, GATES)).charged and d.direction == direction)
+
+
+def refused() -> SimulatedEvent:
+    return first(lambda e: not e.truth.passed and not detect(e.window, GATES).charged)
+
+
+def balance(account: str) -> int:
+    return LedgerEntry.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def test_charged_windows_become_a_journey_charged_once(rider: Rider) -> None:
+    entry, exit_ = charged("in"), charged("out")
+    batch = [item(entry, "w-1"), item(exit_, "w-2", gate=CITY_HALL, at=T0 + timedelta(minutes=12))]
+    r = actions.ingest_windows(None, batch, now=NOW)
+    assert (r.charged, r.refused, r.rejected) == (2, 0, [])
+    events = {e.event_id: e for e in GateEvent.objects.all()}
+    assert {k: (e.kind, e.source, e.gate.code) for k, e in events.items()} == {
+        "tw:w-1": ("entry", "tagless", SEOUL_STATION),
+        "tw:w-2": ("exit", "tagless", CITY_HALL),
+    }
+    decision = detect(entry.window, GATES)
+    assert events["tw:w-1"].lane == decision.lane_id
+    assert decision.crossed_at is not None
+    assert events["tw:w-1"].at == T0 + timedelta(seconds=decision.crossed_at - entry.window.t0)
+    journey = Journey.objects.get()
+    assert (journey.status, journey.charge) == ("complete", 1550)
+    # A replay is a no-op: no event, no posting, counted as duplicates.
+    again = actions.ingest_windows(None, batch, now=NOW)
+    assert (again.charged, again.duplicates, again.rejected) == (0, 2, [])
+    assert balance("rider:phone-1") == 1550
+    assert LedgerTransaction.objects.count() == 1
+    assert AuditEvent.objects.filter(event="metro.windows.ingested").count() == 2
+
+
+def test_a_refused_window_is_flagged_and_charges_no_one(rider: Rider) -> None:
+    event = refused()
+    r = actions.ingest_windows(None, [item(event, "w-1")], now=NOW)
+    reason = detect(event.window, GATES).reason
+    assert (r.charged, r.refused) == (0, 1)
+    assert r.outcomes[0]["outcome"] == "refused"
+    assert r.outcomes[0]["reason"] == reason
+    flag = FlaggedPassage.objects.get()
+    assert (flag.event_id, flag.reason, flag.gate.code) == ("tw:w-1", reason, SEOUL_STATION)
+    assert not GateEvent.objects.exists()
+    assert not Journey.objects.exists()
+    assert TaglessWindow.objects.get().rider is None  # a refusal says nothing reliable about who passed
+    assert balance("rider:phone-1") == 0
+
+
+def test_same_window_id_with_other_content_is_rejected(rider: Rider) -> None:
+    actions.ingest_windows(None, [item(charged("in"), "w-1")], now=NOW)
+    r = actions.ingest_windows(None, [item(charged("out"), "w-1")], now=NOW)
+    assert r.rejected == [
+        {"index": 0, "window_id": "w-1", "field": "window_id", "reason": "already received with different content"}
+    ]
+    assert list(GateEvent.objects.values_list("kind", flat=True)) == ["entry"]
+    # Within one batch too.
+    r = actions.ingest_windows(None, [item(charged("in"), "w-2"), item(refused(), "w-2")], now=NOW)
+    assert [x["field"] for x in r.rejected] == ["window_id"]
+    assert r.merged == 1  # the first w-2 is the same passage as w-1 (identical readings and time)
+
+
+def test_overlapping_windows_of_one_passage_record_it_once(rider: Rider) -> None:
+    entry = charged("in")
+    r = actions.ingest_windows(None, [item(entry, "w-1"), item(entry, "w-1b")], now=NOW)
+    assert (r.charged, r.merged) == (1, 1)
+    assert r.outcomes[1]["event_id"] == "tw:w-1"
+    later = item(entry, "w-1c", at=T0 + timedelta(seconds=1))
+    assert actions.ingest_windows(None, [later], now=NOW).merged == 1
+    assert GateEvent.objects.count() == 1
+    assert TaglessWindow.objects.filter(outcome="merged").count() == 2
+
+
+def test_bad_windows_are_reported_per_item_and_good_ones_kept(rider: Rider) -> None:
+    good = item(charged("in"), "ok")
+    soon = NOW - timedelta(seconds=1)
+    bad = [
+        {**good, "window_id": ""},
+        {**good, "window_id": "x" * 70},
+        {**good, "window_id": "b1", "gate": "G-NOPE"},
+        {**good, "window_id": "b2", "rider": "stranger"},
+        {**good, "window_id": "b3", "started_at": "yesterday"},
+        {**good, "window_id": "b4", "started_at": (NOW + timedelta(minutes=6)).isoformat()},
+        {**good, "window_id": "b5", "started_at": (soon + timedelta(minutes=5)).isoformat()},  # readings end later
+        {**good, "window_id": "b6", "t": "lots"},
+        {**good, "window_id": "b7", "rssi": good["rssi"][:-1]},
+        {**good, "window_id": "b8", "beacon": [99] * len(good["t"])},
+        {**good, "window_id": "b9", "t0": None},
+        {**good, "window_id": "b10", "t": [], "beacon": [], "rssi": []},
+        {**good, "window_id": "b11", "uwb_range": [*good["uwb_range"], 1.0]},
+        {**good, "window_id": "b12", "t": [good["t0"] + 100] * len(good["t"])},
+        {**good, "window_id": "b13", **{k: [0] * (actions.MAX_READINGS + 1) for k in ("t", "beacon", "rssi")}},
+    ]
+    r = actions.ingest_windows(None, [*bad, good], now=NOW)
+    assert [(x["index"], x["field"]) for x in r.rejected] == [
+        (0, "window_id"),
+        (1, "window_id"),
+        (2, "gate"),
+        (3, "rider"),
+        (4, "started_at"),
+        (5, "started_at"),
+        (6, "t"),
+        (7, "t"),
+        (8, "t"),
+        (9, "beacon"),
+        (10, "t0"),
+        (11, "t"),
+        (12, "uwb_t"),
+        (13, "t"),
+        (14, "t"),
+    ]
+    assert all(x["reason"] for x in r.rejected)
+    assert r.charged == 1
+    assert list(GateEvent.objects.values_list("event_id", flat=True)) == ["tw:ok"]
+    assert list(TaglessWindow.objects.values_list("window_id", flat=True)) == ["ok"]
+
+
+def test_an_oversize_batch_is_refused_whole(rider: Rider) -> None:
+    good = item(charged("in"), "ok")
+    with pytest.raises(Exception, match=f"at most {actions.MAX_WINDOWS} windows"):
+        actions.ingest_windows(None, [good] * (actions.MAX_WINDOWS + 1), now=NOW)
+    assert not TaglessWindow.objects.exists()
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def post(token: str | None, body: Any) -> Any:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    return Client().post(
+        "/api/v1/metro/tagless-windows", data=json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def test_api_needs_a_gate_token_and_reports_outcomes(rider: Rider, make_user: Callable[..., User]) -> None:
+    from django.utils import timezone
+
+    at = timezone.now() - timedelta(minutes=1)
+    body = {"windows": [item(charged("in"), "w-1", at=at), item(refused(), "w-2", at=at), {"window_id": "w-3"}]}
+    assert post(None, body).status_code == 401
+    viewer = core_actions.issue_token(None, make_user(roles={"metro": "viewer"}), "viewer")
+    assert post(viewer, body).status_code == 403
+    assert not TaglessWindow.objects.exists()
+    token = core_actions.issue_token(None, make_user(roles={"metro": "operator"}), "gate controller")
+    r = post(token, body)
+    assert r.status_code == 200, r.content
+    out = r.json()
+    assert (out["charged"], out["refused"]) == (1, 1)
+    assert [o["outcome"] for o in out["outcomes"]] == ["charged", "refused"]
+    assert out["rejected"][0]["index"] == 2
+    assert post(token, {"windows": []}).status_code == 422
+    assert post(token, {"windows": [body["windows"][0]] * (actions.MAX_WINDOWS + 1)}).status_code in (413, 422)
+
+
+# --- never a bystander -----------------------------------------------------------------------
+
+
+def _deliver_and_check(events: list[SimulatedEvent]) -> int:
+    """Post each simulated phone as its own rider; check nobody who did not pass is charged
+    and every recorded passage is the true lane and direction. Returns the passages recorded."""
+    for i in range(len(events)):
+        Rider.objects.get_or_create(account=f"sim-{i}")
+    windows = [item(e, f"sim-w-{i}", rider=f"sim-{i}", at=T0) for i, e in enumerate(events)]
+    r = actions.ingest_windows(None, windows, now=NOW)
+    assert r.rejected == []
+    assert r.charged + r.refused == len(events)
+    for i, e in enumerate(events):
+        recorded = list(GateEvent.objects.filter(rider__account=f"sim-{i}"))
+        if not e.truth.passed:
+            assert recorded == [], f"bystander sim-{i} ({e.truth.scenario}) got a gate event"
+            assert balance(f"rider:sim-{i}") == 0
+            continue
+        for ge in recorded:
+            assert ge.lane == e.truth.lane, f"sim-{i} recorded in lane {ge.lane}, truly {e.truth.lane}"
+            assert ge.kind == ("entry" if e.truth.direction == "in" else "exit")
+    assert GateEvent.objects.count() == r.charged
+    assert FlaggedPassage.objects.count() == r.refused
+    return r.charged
+
+
+def test_no_bystander_is_charged_through_the_endpoint(gates: None) -> None:
+    # Fixed sample: it must record some passages, or the check below would be empty.
+    assert _deliver_and_check(sample()) >= 5
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(st.integers(0, 2**31 - 1))
+def test_no_bystander_on_random_scenes(gates: None, seed: int) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        _deliver_and_check(list(simulate(12, seed=seed, mix=MIX, params=CHARGEABLE)))
+        transaction.set_rollback(True)

@@ -1,0 +1,259 @@
+"""Browser tests of the untact credit guarantee on a phone-sized screen.
+
+The applicant signs in through the simple-authentication stand-in, the documents come from the
+public-data stand-in and the bank stand-in answers by signed webhooks to the live server — all
+on loopback, through the same adapters the service uses in production.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+EXAMINER_PASSWORD = "Seoulshinbo-desk-4-stamps"
+APPROVER_PASSWORD = "Seoulshinbo-chief-8-seals"
+GOOD = "220-81-62517"
+
+
+@pytest.fixture
+def stand_ins(reference_data: None) -> Any:
+    from seoul.guarantee.adapters import clients, standins
+
+    docs = clients.standin("documents")
+    bank = clients.standin("bank")
+    docs.profiles.clear()
+    bank.sent.clear()
+    bank.mode, bank.answer_after, bank.timeout_sleep, bank.deliver = "accept", 0.05, 1.0, standins._post
+    yield docs, bank
+    docs.profiles.clear()
+    bank.mode = "accept"
+
+
+def register(docs: Any, **changes: Any) -> None:
+    from seoul.guarantee.adapters.standins import Profile
+
+    today = date.today()
+    fields: dict[str, Any] = {
+        "brn": GOOD,
+        "business_name": "한강공방",
+        "representative": "김서울",
+        "opened_on": today - timedelta(days=9 * 365),
+        "industry": "manufacturing",
+        "sales_by_year": {str(today.year - 2): 190_000_000, str(today.year - 1): 200_000_000},
+        "credit_score": 880,
+    }
+    fields.update(changes)
+    docs.register(Profile(**fields))
+
+
+def staff(username: str, password: str, role: str) -> Any:
+    from seoul.core.models import Institution, ServiceRole, User
+
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        kind=User.Kind.STAFF,
+        institution=Institution.objects.get(code="SEOULSHINBO"),
+    )
+    ServiceRole.objects.create(user=user, service="guarantee", role=role)
+    user.test_password = password
+    return user
+
+
+def simple_sign_in(page: Any, base: str, name: str = "김서울", phone: str = "010-3333-4444") -> None:
+    page.goto(f"{base}/guarantee/")
+    page.click("main a.button")
+    page.check("input[name=provider][value=kakao]")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", phone)
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/guarantee/sign-in/wait/")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/guarantee/apply/")
+
+
+def apply(page: Any, *, brn: str = GOOD, product: str = "emergency_covid", amount: str = "1000") -> str:
+    page.click("text=새 신청 시작하기" if page.locator("text=새 신청 시작하기").count() else "main form button")
+    page.fill("input[name=value]", brn)
+    page.click("main form button[type=submit]")
+    page.check(f"input[name=value][value={product}]")
+    page.click("main form button[type=submit]")
+    page.fill("input[name=value]", amount)
+    page.click("main form button[type=submit]")
+    page.check("input[name=value][value=standin]")
+    page.click("main form button[type=submit]")
+    page.fill("input[name=value]", "010-3333-4444")
+    page.click("main form button[type=submit]")
+    page.click("main form button[type=submit]")  # e-mail is optional
+    page.wait_for_url("**/documents/")
+    return str(page.url.split("/")[-3])
+
+
+def fetch_and_send(page: Any) -> None:
+    page.check("#consent")
+    page.click("main form:has(#consent) button[type=submit]")
+    page.wait_for_url("**/check/")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**?submitted=1")
+
+
+def wait_for_state(page: Any, state: str, seconds: float = 10) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if page.get_attribute("[data-testid=state]", "data-state") == state:
+            return
+        time.sleep(0.2)
+        page.reload()
+    raise AssertionError(f"state is {page.get_attribute('[data-testid=state]', 'data-state')}, not {state}")
+
+
+def test_phone_journey_from_application_to_loan(new_context: Any, live_server: Any, stand_ins: Any) -> None:
+    from seoul.guarantee.models import Application, Certificate, Loan
+
+    docs, _bank = stand_ins
+    register(docs)
+    page = new_context(**PHONE).new_page()
+    simple_sign_in(page, live_server.url)
+    ref = apply(page)
+    fetch_and_send(page)
+    assert page.inner_text("[data-testid=reference]") == ref
+    assert page.get_attribute("[data-testid=state]", "data-state") == "approved"
+    assert page.inner_text("[data-testid=fee]") == "50,000원"  # 0.5 % of 10,000,000 at 100 % coverage
+    page.click("main a.button")  # read and sign the agreement
+    page.check("#agree")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/apply/{ref}/")
+    wait_for_state(page, "loan_executed")
+    assert "10,000,000원" in page.inner_text("[data-testid=loan]")
+    app = Application.objects.get(reference=ref)
+    assert Certificate.objects.filter(application=app).count() == 1
+    assert Loan.objects.filter(certificate__application=app).count() == 1
+    # no horizontal scrolling on the phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_referred_file_through_an_examiner_and_a_second_approver(
+    new_context: Any, live_server: Any, stand_ins: Any, sign_in: Any
+) -> None:
+    docs, _bank = stand_ins
+    register(docs)
+    examiner = staff("shinbo.examiner", EXAMINER_PASSWORD, "operator")
+    approver = staff("shinbo.chief", APPROVER_PASSWORD, "approver")
+    applicant = new_context(**PHONE).new_page()
+    simple_sign_in(applicant, live_server.url)
+    ref = apply(applicant, product="regular", amount="4000")
+    fetch_and_send(applicant)
+    assert applicant.get_attribute("[data-testid=state]", "data-state") == "referred"
+
+    for user, expected in ((examiner, "referred"), (approver, "approved")):
+        page = new_context().new_page()
+        sign_in(page, user, "/guarantee/queue/")
+        page.click(f"#queue a:text('{ref}')")
+        page.check("#reason-service")
+        page.fill("#id_reason_detail", "screening the referred file")
+        page.click("main form button[type=submit]")
+        assert GOOD in page.inner_text("main")
+        page.check("input[name=decision][value=approve]")
+        page.click(
+            "main form button:text('결정 기록')"
+            if page.locator("main form button:text('결정 기록')").count()
+            else "main form:has(textarea) button[type=submit]"
+        )
+        assert page.locator(".error-summary").count() == 1  # no comment: refused
+        page.check("input[name=decision][value=approve]")
+        page.fill("textarea[name=comment]", f"Checked by {user.username}: documents consistent.")
+        page.click("main form:has(textarea) button[type=submit]")
+        page.wait_for_url("**/guarantee/queue/")
+        from seoul.guarantee.models import Application
+
+        assert Application.objects.get(reference=ref).state == expected
+    applicant.reload()
+    assert applicant.get_attribute("[data-testid=state]", "data-state") == "approved"
+
+
+def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stand_ins: Any) -> None:
+    from seoul.guarantee.models import Application
+
+    docs, _bank = stand_ins
+    register(docs, stale_days=45)
+    page = new_context(**PHONE).new_page()
+    simple_sign_in(page, live_server.url)
+    page.click("main form button")
+    page.fill("input[name=value]", "220-81-62518")
+    page.click("main form button[type=submit]")
+    assert page.locator(".error-summary").count() == 1
+    assert "/q/brn/" in page.url
+    page.fill("input[name=value]", GOOD)
+    page.click("main form button[type=submit]")
+    ref = page.url.split("/")[-4]
+    page.goto(f"{live_server.url}/guarantee/apply/{ref}/documents/")
+    page.check("#consent")
+    page.click("main form:has(#consent) button[type=submit]")
+    assert page.locator("[data-problem=stale]").count() == 5
+    # a disguised upload
+    page.select_option("select[name=kind]", "vat_tax_base")
+    page.set_input_files(
+        "input[name=file]",
+        {"name": "vat.pdf", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00 this is a program"},
+    )
+    page.click("form[enctype] button[type=submit]")
+    assert page.locator(".error-summary").count() == 1
+    assert not Application.objects.get(reference=ref).documents.filter(source="uploaded").exists()
+
+
+def test_bank_that_times_out_then_answers_twice(new_context: Any, live_server: Any, stand_ins: Any) -> None:
+    from seoul.guarantee.models import Certificate, Loan, WebhookEvent
+
+    docs, bank = stand_ins
+    register(docs)
+    page = new_context(**PHONE).new_page()
+    simple_sign_in(page, live_server.url)
+    ref = apply(page)
+    fetch_and_send(page)
+    bank.mode, bank.timeout_sleep = "timeout", 1.0
+    with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.3):
+        page.click("main a.button")
+        page.check("#agree")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"**/apply/{ref}/")
+        assert page.locator(".message-warning").count() == 1
+        wait_for_state(page, "loan_executed")
+    deadline = time.monotonic() + 5
+    while WebhookEvent.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # let the duplicate deliveries land too
+    assert sorted(e["type"] for e in bank.sent) == ["certificate.accepted"] * 2 + ["loan.executed"] * 2
+    assert Certificate.objects.filter(application__reference=ref).count() == 1
+    assert Loan.objects.filter(certificate__application__reference=ref).count() == 1
+    assert WebhookEvent.objects.count() == 2
+
+
+def test_double_submit_from_two_tabs_screens_once(new_context: Any, live_server: Any, stand_ins: Any) -> None:
+    from seoul.core.models import AuditEvent
+    from seoul.guarantee.models import Application
+
+    docs, _bank = stand_ins
+    register(docs)
+    ctx = new_context(**PHONE)
+    page = ctx.new_page()
+    simple_sign_in(page, live_server.url)
+    ref = apply(page)
+    page.check("#consent")
+    page.click("main form:has(#consent) button[type=submit]")
+    page.wait_for_url("**/check/")
+    second = ctx.new_page()
+    second.goto(page.url)  # the same check-your-answers page open twice
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**?submitted=1")
+    second.click("main form button[type=submit]")
+    second.wait_for_url(f"**/apply/{ref}/")
+    assert second.locator(".message-warning").count() == 1
+    app = Application.objects.get(reference=ref)
+    assert app.state == "approved"
+    submits = AuditEvent.objects.filter(event="guarantee.transition", target_id=str(app.pk), new__state="submitted")
+    assert submits.count() == 1
