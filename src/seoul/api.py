@@ -9,6 +9,7 @@ from ninja.errors import HttpError, ValidationError
 from seoul.guarantee.api import router as guarantee_router
 from seoul.metro.api import router as metro_router
 from seoul.plan.api import router as plan_router
+from seoul.tracing.api import router as tracing_router
 
 api = NinjaAPI(
     title="Seoul public-service platform API",
@@ -36,4 +37,5 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/plan/", plan_router)
 api.add_router("/metro/", metro_router)
+api.add_router("/tracing/", tracing_router)
 api.add_router("/guarantee/", guarantee_router)

@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("plan/", include("seoul.plan.urls")),
     path("metro/", include("seoul.metro.urls")),
+    path("tracing/", include("seoul.tracing.urls")),
     path("guarantee/", include("seoul.guarantee.urls")),
     path("", include("seoul.core.urls")),
 ]

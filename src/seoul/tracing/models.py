@@ -1,1 +1,460 @@
-"""Transactional state of the tracing service."""
+"""Transactional state of contact tracing: outbreaks, persons, cases, contacts, exposures,
+movement timelines, daily follow-ups, tracer profiles, work assignments, candidates found by
+exposure discovery, and one-time self-report codes.
+
+Writes go through ``actions``. Who may see a case or contact is decided here, in
+:meth:`CaseQuerySet.visible_to` and :meth:`ContactQuerySet.visible_to`, because both the
+actions (which refuse to act on what the person may not see) and the selectors use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.crypto import EncryptedTextField, blind_index
+from seoul.core.roles import Role, Service
+from seoul.tracing.districts import District, district
+
+if TYPE_CHECKING:
+    from seoul.tracing.engine.discovery import Window
+
+KST = ZoneInfo("Asia/Seoul")
+
+_M = TypeVar("_M", bound=models.Model)
+
+district_field_validators = [MinValueValidator(0), MaxValueValidator(24)]
+
+
+def local_midnight(day: date) -> datetime:
+    """00:00 Seoul time of ``day`` as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=KST)
+
+
+class Setting(models.TextChoices):
+    HOUSEHOLD = "household", _("Household")
+    WORKPLACE = "workplace", _("Workplace")
+    RELIGIOUS = "religious", _("Religious gathering")
+    NIGHTLIFE = "nightlife", _("Nightlife venue")
+    TRANSIT = "transit", _("Public transport")
+    CARE = "care", _("Care facility")
+    EDUCATION = "education", _("School or academy")
+    OTHER = "other", _("Other")
+
+
+class Source(models.TextChoices):
+    INTERVIEW = "interview", _("Interview")
+    DATA = "data", _("Movement data")
+
+
+class Outbreak(models.Model):
+    """A cluster under investigation, with its own monitoring and infectious-window rules."""
+
+    name = models.CharField(max_length=200)
+    district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    monitoring_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+    infectious_days_before = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(0), MaxValueValidator(14)]
+    )
+    investigators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="tracing_outbreaks")
+    opened_on = models.DateField(default=timezone.localdate)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opened_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def district_obj(self) -> District:
+        return district(self.district)
+
+
+class Person(models.Model):
+    """Someone a case or contact record is about. Name and phone are encrypted at rest; the
+    phone is found through its blind index; ``presence_id`` is the pseudonymous id of the
+    movement data, linking a discovered candidate to this record."""
+
+    name = EncryptedTextField()
+    phone = EncryptedTextField(blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    presence_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        # Never the name: labels end up in logs and the audit log.
+        return f"P-{self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_index = blind_index(self.phone, purpose="tracing.person.phone") if self.phone else ""
+        super().save(*args, **kwargs)
+
+    @property
+    def district_obj(self) -> District:
+        return district(self.district)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    """Who sees what (least privilege):
+
+    - a tracer (``tracing:operator``) sees the records assigned to them now;
+    - a supervisor (``tracing:approver`` with a tracer profile) the records of their district;
+    - an investigator (``tracing:viewer`` or above, a member of the outbreak) their outbreaks;
+    - ``tracing:admin`` and platform admins everything.
+    """
+
+    assignment_field = ""
+
+    def visible_to(self, user: Any) -> ScopedQuerySet[_M]:
+        if user is None or not user.is_authenticated or not user.has_role(Service.TRACING, Role.VIEWER):
+            return self.none()
+        if user.has_role(Service.TRACING, Role.ADMIN):
+            return self
+        rule = Q(outbreak__investigators=user)
+        if user.has_role(Service.TRACING, Role.OPERATOR):
+            rule |= Q(pk__in=Assignment.objects.filter(tracer=user, ended_at=None).values(self.assignment_field))
+        profile = TracerProfile.objects.filter(user=user, active=True).first()
+        if user.has_role(Service.TRACING, Role.APPROVER) and profile is not None:
+            rule |= Q(district=profile.district)
+        return self.filter(pk__in=self.model._default_manager.filter(rule).values("pk"))
+
+
+class CaseQuerySet(ScopedQuerySet["Case"]):
+    assignment_field = "case_id"
+
+
+class ContactQuerySet(ScopedQuerySet["Contact"]):
+    assignment_field = "contact_id"
+
+
+class Case(models.Model):
+    """A confirmed case: infectious from ``infectious_days_before`` days before symptom onset
+    (or the test date when there were no symptoms) until isolation."""
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", _("Under investigation")
+        ISOLATED = "isolated", _("Isolated")
+        RELEASED = "released", _("Released from isolation")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    outbreak = models.ForeignKey(Outbreak, on_delete=models.PROTECT, related_name="cases")
+    district = models.PositiveSmallIntegerField(
+        validators=district_field_validators, help_text="district responsible (the person's, when registered)"
+    )
+    confirmed_on = models.DateField()
+    onset_on = models.DateField(null=True, blank=True, help_text="symptom onset; empty when asymptomatic")
+    test_on = models.DateField(null=True, blank=True, help_text="date of the positive test")
+    isolated_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVESTIGATING)
+    from_contact = models.OneToOneField(
+        "Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="became_case"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-confirmed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "outbreak"], name="tracing_one_case_per_person_outbreak"),
+            models.CheckConstraint(
+                condition=Q(onset_on__isnull=False) | Q(test_on__isnull=False), name="tracing_case_onset_or_test"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"C-{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return str(self)
+
+    @property
+    def district_obj(self) -> District:
+        return district(self.district)
+
+    def window(self) -> Window:
+        """The infectious window, by the same rule exposure discovery searches with
+        (``engine.discovery.infectious_window``): from 00:00 Seoul time, the outbreak's
+        ``infectious_days_before`` days before symptom onset (or the test date when there were
+        no symptoms), until isolation; isolation not recorded yet: the engine's default."""
+        # Imported here: the engine loads DuckDB, which pages without discovery do not need.
+        from seoul.tracing.engine.discovery import infectious_window
+
+        return infectious_window(
+            self.onset_on, self.test_on, self.isolated_at, days_before=self.outbreak.infectious_days_before
+        )
+
+
+class Contact(models.Model):
+    """A person exposed to a case. Quarantine runs from the last exposure for the outbreak's
+    monitoring period: both dates are derived, never typed."""
+
+    class Status(models.TextChoices):
+        MONITORING = "monitoring", _("Under monitoring")
+        BECAME_CASE = "became_case", _("Became a case")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contacts")
+    outbreak = models.ForeignKey(Outbreak, on_delete=models.PROTECT, related_name="contacts")
+    source_case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="contacts")
+    district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    last_exposure_on = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.MONITORING)
+    traced_at = models.DateTimeField(null=True, blank=True, help_text="first time the contact was reached")
+    symptoms_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="symptoms reported and not yet reviewed by the tracer"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_exposure_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "source_case"], name="tracing_one_contact_per_person_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"K-{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return str(self)
+
+    @property
+    def district_obj(self) -> District:
+        return district(self.district)
+
+    @property
+    def quarantine_start(self) -> date:
+        return self.last_exposure_on
+
+    @property
+    def quarantine_end(self) -> date:
+        """Last day of quarantine: the last exposure day plus the monitoring period."""
+        return self.last_exposure_on + timedelta(days=self.outbreak.monitoring_days)
+
+    def monitored_on(self, day: date) -> bool:
+        return self.status == self.Status.MONITORING and self.quarantine_start < day <= self.quarantine_end
+
+
+class Exposure(models.Model):
+    """A link between two persons: who was exposed to whom, where, how and how sure we are."""
+
+    class Proximity(models.TextChoices):
+        TOUCH = "touch", _("Physical contact")
+        CLOSE = "close", _("Within 2 metres")
+        SAME_ROOM = "same_room", _("Same room or vehicle")
+        SAME_CAR = "same_car", _("Same train car")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Mask(models.TextChoices):
+        BOTH = "both", _("Both wore masks")
+        CASE_ONLY = "case_only", _("Only the case wore a mask")
+        CONTACT_ONLY = "contact_only", _("Only the contact wore a mask")
+        NEITHER = "neither", _("Neither wore a mask")
+        UNKNOWN = "unknown", _("Unknown")
+
+    class Certainty(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        PROBABLE = "probable", _("Probable")
+        POSSIBLE = "possible", _("Possible")
+
+    outbreak = models.ForeignKey(Outbreak, on_delete=models.PROTECT, related_name="exposures")
+    source = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exposures_given")
+    exposed = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="exposures_received")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="exposures")
+    on = models.DateField()
+    place = models.CharField(max_length=200)
+    setting = models.CharField(max_length=16, choices=Setting.choices)
+    duration_minutes = models.PositiveIntegerField(validators=[MaxValueValidator(24 * 60 * 14)])
+    proximity = models.CharField(max_length=16, choices=Proximity.choices, default=Proximity.UNKNOWN)
+    mask = models.CharField(max_length=16, choices=Mask.choices, default=Mask.UNKNOWN)
+    certainty = models.CharField(max_length=16, choices=Certainty.choices, default=Certainty.PROBABLE)
+    found_by = models.CharField(max_length=16, choices=Source.choices, default=Source.INTERVIEW)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(source=models.F("exposed")), name="tracing_exposure_two")]
+
+    def __str__(self) -> str:
+        return f"E-{self.pk}"
+
+
+class TimelineEntry(models.Model):
+    """Where a case was, from an interview or from movement data."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    place = models.CharField(max_length=200)
+    setting = models.CharField(max_length=16, choices=Setting.choices)
+    found_by = models.CharField(max_length=16, choices=Source.choices, default=Source.INTERVIEW)
+    note = models.TextField(blank=True, max_length=2000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="tracing_timeline_order")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.start:%Y-%m-%d %H:%M} {self.place}"
+
+
+class FollowUp(models.Model):
+    """The one follow-up of a contact on one day."""
+
+    class Status(models.TextChoices):
+        SEEN_WELL = "seen_well", _("Seen, well")
+        SEEN_SYMPTOMS = "seen_symptoms", _("Seen, with symptoms")
+        MISSED = "missed", _("Missed")
+        NOT_ATTEMPTED = "not_attempted", _("Not attempted")
+
+    class Channel(models.TextChoices):
+        TRACER = "tracer", _("Tracer")
+        SELF_REPORT = "self_report", _("Self-report")
+
+    REACHED = (Status.SEEN_WELL, Status.SEEN_SYMPTOMS)
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="follow_ups")
+    day = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices)
+    symptoms = models.CharField(max_length=500, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.TRACER)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["contact", "day"], name="tracing_one_follow_up_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.day} {self.status}"
+
+
+class TracerProfile(models.Model):
+    """The district a tracer (``tracing:operator``) works in, or a supervisor
+    (``tracing:approver``) supervises."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracer_profile")
+    district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.district_obj})"
+
+    @property
+    def district_obj(self) -> District:
+        return district(self.district)
+
+
+class Assignment(models.Model):
+    """A case or a contact given to a tracer. Ending it (``ended_at``) keeps the history."""
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="assignments")
+    tracer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tracing_assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(case__isnull=False) & Q(contact__isnull=True))
+                | (Q(case__isnull=True) & Q(contact__isnull=False)),
+                name="tracing_assignment_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_at__isnull=True, case__isnull=False), name="tracing_one_case_tracer"
+            ),
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(ended_at__isnull=True, contact__isnull=False),
+                name="tracing_one_contact_tracer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case or self.contact} → {self.tracer}"
+
+
+class Candidate(models.Model):
+    """A person exposure discovery found co-present with a case. Nothing becomes a contact
+    without a tracer's decision (``status``, ``decided_by``, ``decided_at``, ``reason``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="candidates")
+    presence_id = models.CharField(max_length=64)
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    overlap_minutes = models.FloatField(default=0)
+    first_contact = models.DateTimeField()
+    places = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    discovered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "presence_id"], name="tracing_one_candidate_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case} ~ {self.presence_id}"
+
+
+class SelfReportCode(models.Model):
+    """A one-time code sent by text message so a contact can report today's health without an
+    account. Only a keyed hash of the code is stored; the link carries ``invite`` (which says
+    which code, not the code). Valid until ``expires_at`` (end of the day it was sent), used
+    once, and locked for a while after too many wrong codes."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="self_report_codes")
+    invite = models.CharField(max_length=32, unique=True)
+    code_hash = models.CharField(max_length=64)
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.day}"

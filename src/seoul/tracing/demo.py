@@ -1,0 +1,169 @@
+"""Demo contact tracing: an outbreak in Mapo-gu with cases, a case-to-case chain, contacts
+with a few days of follow-up, discovery candidates waiting for a decision and a contact's
+self-report text. Made through the real actions; dates are relative to today.
+
+The accounts (``tracer.mapo``, ``tracer.gangnam``, ``tracer.gwanak``, ``tracing.supervisor``,
+``epi.investigator``) are created by the core's demo with the other demo accounts; this
+module gives the tracers and the supervisor their districts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from seoul.core.models import User
+from seoul.tracing import actions
+from seoul.tracing.districts import by_name
+from seoul.tracing.models import Case, Contact, Outbreak, local_midnight
+
+OUTBREAK = "마포구 코인노래방 관련 (demo)"
+PROFILES = {
+    "tracer.mapo": "마포구",
+    "tracer.gangnam": "강남구",
+    "tracer.gwanak": "관악구",
+    "tracing.supervisor": "마포구",
+}
+
+
+@dataclass
+class DemoCandidate:
+    person_id: str
+    score: float
+    reasons: list[str]
+    overlap_minutes: float
+    first_contact: datetime
+    places: list[str] = field(default_factory=list)
+
+
+def load() -> dict[str, int]:
+    if Outbreak.objects.filter(name=OUTBREAK).exists():
+        return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}
+    users = {u.username: u for u in User.objects.filter(username__in=[*PROFILES, "epi.investigator"])}
+    for username, district_name in PROFILES.items():
+        if username in users:
+            actions.set_tracer_profile(None, users[username], by_name(district_name).index)
+    mapo, gangnam, gwanak = (by_name(n).index for n in ("마포구", "강남구", "관악구"))
+    today = timezone.localdate()
+    outbreak = actions.open_outbreak(None, OUTBREAK, mapo)
+    if "epi.investigator" in users:
+        actions.add_investigator(None, outbreak, users["epi.investigator"])
+
+    def at(days_ago: int, hour: int, minute: int = 0) -> datetime:
+        return local_midnight(today - timedelta(days=days_ago)) + timedelta(hours=hour, minutes=minute)
+
+    index = actions.register_case(
+        None,
+        outbreak,
+        actions.CaseInput(
+            name="김민준",
+            phone="010-2000-0001",
+            district=mapo,
+            confirmed_on=today - timedelta(days=3),
+            onset_on=today - timedelta(days=5),
+            presence_id="demo-p-000017",
+            isolated_at=at(3, 18),
+        ),
+    )
+    for start, hours, place, setting in [
+        (at(6, 8, 30), 9, "상암동 사무실 (회사)", "workplace"),
+        (at(6, 19, 40), 2, "망원동 코인노래방", "nightlife"),
+        (at(5, 7, 50), 1, "지하철 6호선 망원→디지털미디어시티", "transit"),
+        (at(4, 12, 10), 1, "합정역 인근 식당", "other"),
+    ]:
+        actions.add_timeline_entry(
+            None,
+            index,
+            actions.TimelineInput(start=start, end=start + timedelta(hours=hours), place=place, setting=setting),
+        )
+    people: list[tuple[str, str, int, int, str, str, int, str]] = [
+        ("이서연", "010-2000-0002", mapo, 6, "망원동 코인노래방", "nightlife", 120, "close"),
+        ("박도윤", "010-2000-0003", mapo, 6, "망원동 코인노래방", "nightlife", 120, "same_room"),
+        ("최지우", "010-2000-0004", gangnam, 6, "상암동 사무실 (회사)", "workplace", 480, "close"),
+        ("정하준", "010-2000-0005", gwanak, 4, "합정역 인근 식당", "other", 50, "same_room"),
+        ("강서윤", "010-2000-0006", mapo, 3, "자택", "household", 600, "touch"),
+    ]
+    contacts = []
+    for name, phone, district, days_ago, place, setting, minutes, proximity in people:
+        contacts.append(
+            actions.add_contact(
+                None,
+                index,
+                name=name,
+                phone=phone,
+                district=district,
+                exposure=actions.ExposureInput(
+                    on=today - timedelta(days=days_ago),
+                    place=place,
+                    setting=setting,
+                    duration_minutes=minutes,
+                    proximity=proximity,
+                    mask="neither" if setting == "nightlife" else "unknown",
+                ),
+            )
+        )
+    for contact in contacts:
+        for day in range(1, (today - contact.last_exposure_on).days):
+            status = "seen_well" if (contact.pk + day) % 4 else "missed"
+            actions.record_follow_up(None, contact, contact.last_exposure_on + timedelta(days=day), status)
+    # One contact tested positive: a second-generation case of the chain.
+    second = actions.convert_to_case(
+        None, contacts[1], confirmed_on=today - timedelta(days=1), onset_on=today - timedelta(days=2)
+    )
+    actions.add_contact(
+        None,
+        second,
+        name="윤지호",
+        phone="010-2000-0007",
+        district=mapo,
+        exposure=actions.ExposureInput(
+            on=today - timedelta(days=2), place="홍대입구 카페", setting="other", duration_minutes=40
+        ),
+    )
+    # A separate cluster: a case in Gangnam with no link yet.
+    actions.register_case(
+        None,
+        outbreak,
+        actions.CaseInput(
+            name="한예린",
+            phone="010-2000-0008",
+            district=gangnam,
+            confirmed_on=today,
+            test_on=today - timedelta(days=1),
+        ),
+    )
+    # Symptoms reported today by one contact.
+    actions.record_follow_up(None, contacts[0], today, "seen_symptoms", "발열 37.9도, 인후통")
+    actions.store_candidates(
+        None,
+        index,
+        [
+            DemoCandidate(
+                "demo-p-004211",
+                184.0,
+                ["망원동 코인노래방에서 115분 함께 (실내, 출입명부)"],
+                115,
+                at(6, 19, 45),
+                ["망원동 코인노래방"],
+            ),
+            DemoCandidate(
+                "demo-p-001093",
+                52.5,
+                ["6호선 같은 칸 35분 (교통, 승하차 시각으로 추정)"],
+                35,
+                at(5, 7, 52),
+                ["6호선 망원→디지털미디어시티"],
+            ),
+            DemoCandidate(
+                "demo-p-007730",
+                9.0,
+                ["합정역 인근 식당 결제 시각 겹침 15분 (카드)"],
+                15,
+                at(4, 12, 20),
+                ["합정역 인근 식당"],
+            ),
+        ],
+    )
+    return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}

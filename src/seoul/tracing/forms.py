@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seoul.tracing import districts
+from seoul.tracing.models import Exposure, FollowUp, Setting, Source
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DistrictField(forms.TypedChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=int, choices=districts.choices, **kwargs)
+
+
+class TimelineForm(forms.Form):
+    start = forms.DateTimeField(label=_("From"), widget=DATETIME)
+    end = forms.DateTimeField(label=_("Until"), widget=DATETIME)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
+    found_by = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.INTERVIEW)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    district = DistrictField(label=_("District of residence"))
+    on = forms.DateField(label=_("Date of exposure"), widget=DATE)
+    place = forms.CharField(label=_("Place"), max_length=200)
+    setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=0, max_value=24 * 60 * 14)
+    proximity = forms.ChoiceField(label=_("Proximity"), choices=Exposure.Proximity.choices, initial="unknown")
+    mask = forms.ChoiceField(label=_("Masks"), choices=Exposure.Mask.choices, initial="unknown")
+    certainty = forms.ChoiceField(label=_("Certainty"), choices=Exposure.Certainty.choices, initial="probable")
+
+
+class FollowUpForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=DATE, initial=timezone.localdate)
+    status = forms.ChoiceField(label=_("Result"), choices=FollowUp.Status.choices)
+    symptoms = forms.CharField(
+        label=_("Symptoms"), required=False, max_length=500, help_text=_("Needed when seen with symptoms.")
+    )
+
+
+class ConvertForm(forms.Form):
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE, initial=timezone.localdate)
+    onset_on = forms.DateField(label=_("Symptom onset"), widget=DATE, required=False)
+    test_on = forms.DateField(label=_("Test date"), widget=DATE, required=False)
+
+
+class FlagForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), min_length=5, max_length=300)
+
+
+class CandidateForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("confirm", _("Confirm as a contact")), ("dismiss", _("Dismiss"))]
+    )
+    reason = forms.CharField(label=_("Reason"), min_length=5, max_length=500)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+    district = DistrictField(label=_("District of residence"), required=False, empty_value=None)
+    setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, initial=Setting.OTHER)
+    proximity = forms.ChoiceField(label=_("Proximity"), choices=Exposure.Proximity.choices, initial="unknown")
+
+
+class ReassignForm(forms.Form):
+    tracer = forms.TypedChoiceField(label=_("Tracer"), coerce=int)
+    reason = forms.CharField(label=_("Reason"), min_length=5, max_length=300)
+
+    def __init__(self, *args: Any, tracers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tracer"].choices = tracers  # type: ignore[attr-defined]
+
+
+class SelfReportForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    feeling = forms.ChoiceField(
+        label=_("How are you today?"),
+        choices=[("well", _("I feel well")), ("symptoms", _("I have symptoms"))],
+        widget=forms.RadioSelect,
+    )
+    symptoms = forms.CharField(
+        label=_("Which symptoms?"),
+        required=False,
+        max_length=500,
+        help_text=_("For example fever, cough, sore throat, loss of taste or smell."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("feeling") == "symptoms" and not (data.get("symptoms") or "").strip():
+            self.add_error("symptoms", _("Tell us which symptoms you have."))
+        return data
+
+
+class CaseForm(forms.Form):
+    outbreak = forms.TypedChoiceField(label=_("Outbreak"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    district = DistrictField(label=_("District of residence"))
+    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE, initial=timezone.localdate)
+    onset_on = forms.DateField(
+        label=_("Symptom onset"), widget=DATE, required=False, help_text=_("Leave empty when there were no symptoms.")
+    )
+    test_on = forms.DateField(label=_("Test date"), widget=DATE, required=False)
+    presence_id = forms.CharField(
+        label=_("Movement-data id"),
+        max_length=64,
+        required=False,
+        help_text=_("The pseudonymous id the movement data knows the person by, to search it for contacts."),
+    )
+
+    def __init__(self, *args: Any, outbreaks: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outbreak"].choices = outbreaks  # type: ignore[attr-defined]
+
+
+class OutbreakForm(forms.Form):
+    name = forms.CharField(label=_("Name"), min_length=3, max_length=200)
+    district = DistrictField(label=_("District"))
+    monitoring_days = forms.IntegerField(label=_("Monitoring period (days)"), min_value=1, max_value=60, initial=14)
+    infectious_days_before = forms.IntegerField(
+        label=_("Infectious from (days before onset or test)"), min_value=0, max_value=14, initial=2
+    )
+
+
+class IsolationForm(forms.Form):
+    isolated_at = forms.DateTimeField(label=_("Isolated at"), widget=DATETIME)
+
+
+class TracerProfileForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("Staff member"), coerce=int)
+    district = DistrictField(label=_("District"))
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = staff  # type: ignore[attr-defined]
+
+
+class InvestigatorForm(forms.Form):
+    user = forms.TypedChoiceField(label=_("Investigator"), coerce=int)
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = staff  # type: ignore[attr-defined]

@@ -1,0 +1,321 @@
+"""Reads of contact tracing for pages: the tracer's worklist, case and contact pages, the
+supervisor's WHO indicators and backlog, and the transmission-chain graph. Every read starts
+from ``visible_to(user)``: nobody reads past their assignment, district or outbreak."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from seoul.core.crypto import blind_index
+from seoul.core.models import ServiceRole, User
+from seoul.core.roles import Role, Service
+from seoul.tracing.models import (
+    Assignment,
+    Candidate,
+    Case,
+    Contact,
+    FollowUp,
+    Outbreak,
+    TracerProfile,
+)
+
+
+def cases_for(user: User) -> QuerySet[Case]:
+    return Case.objects.visible_to(user).select_related("outbreak", "person")
+
+
+def contacts_for(user: User) -> QuerySet[Contact]:
+    return Contact.objects.visible_to(user).select_related("outbreak", "person", "source_case")
+
+
+def _monitored_on(qs: QuerySet[Contact], day: date) -> list[Contact]:
+    """Contacts under monitoring on ``day`` (the quarantine end depends on the outbreak)."""
+    candidates = qs.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=day).select_related("outbreak")
+    return [c for c in candidates if c.monitored_on(day)]
+
+
+@dataclass
+class Worklist:
+    cases: list[Case]
+    contacts: list[Contact]
+    due_today: list[Contact]
+    flagged: list[Contact]
+    done_today: int
+    pending_candidates: dict[int, int] = field(default_factory=dict)
+
+
+def worklist(user: User, today: date) -> Worklist:
+    """What is assigned to ``user`` now: open cases, contacts under monitoring, the
+    follow-ups due today that are not yet recorded, and contacts who reported symptoms."""
+    mine_cases = Case.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related("outbreak")
+    mine_contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
+        "outbreak", "source_case"
+    )
+    monitored = _monitored_on(mine_contacts, today)
+    seen_today = set(
+        FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).values_list("contact_id", flat=True)
+    )
+    pending = dict(
+        Candidate.objects.filter(case__in=mine_cases, status=Candidate.Status.PENDING)
+        .values("case")
+        .annotate(n=Count("id"))
+        .values_list("case", "n")
+    )
+    return Worklist(
+        cases=list(mine_cases.exclude(status=Case.Status.RELEASED)),
+        contacts=[c for c in mine_contacts if c.status == Contact.Status.MONITORING],
+        due_today=[c for c in monitored if c.pk not in seen_today],
+        flagged=[c for c in mine_contacts if c.symptoms_flagged_at is not None],
+        done_today=len(seen_today),
+        pending_candidates=pending,
+    )
+
+
+def search_by_phone(user: User, phone: str) -> tuple[list[Case], list[Contact]]:
+    """Cases and contacts ``user`` may see whose person has this phone number (blind index:
+    the number is never compared in clear)."""
+    if not phone.strip():
+        return [], []
+    index = blind_index(phone, purpose="tracing.person.phone")
+    return (
+        list(cases_for(user).filter(person__phone_index=index)),
+        list(contacts_for(user).filter(person__phone_index=index)),
+    )
+
+
+def quarantine_list(user: User, today: date) -> list[Contact]:
+    """Contacts under monitoring today that ``user`` may see, by district and quarantine end:
+    what a district health centre needs to issue quarantine notices (격리통지서)."""
+    rows = _monitored_on(contacts_for(user), today)
+    return sorted(rows, key=lambda c: (c.district, c.quarantine_end, c.pk))
+
+
+def outbreaks_for(user: User) -> QuerySet[Outbreak]:
+    return Outbreak.objects.filter(pk__in=cases_for(user).values("outbreak_id")).order_by("-opened_on")
+
+
+# --- supervisor --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: int
+    denominator: int
+
+    @property
+    def share(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass
+class Indicators:
+    followed_up_today: Ratio
+    cases_from_contact_list: Ratio
+    traced_within_24h: Ratio
+    backlog: list[dict[str, Any]]
+
+
+def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indicators:
+    """WHO's contact-tracing indicators over what ``user`` may see:
+
+    - contacts followed up today: contacts under monitoring today who were reached (seen well
+      or with symptoms) today / contacts under monitoring today;
+    - new cases already on a contact list: cases confirmed in the last ``days`` days whose
+      person was a contact before becoming a case / those cases;
+    - contacts traced within 24 hours: contacts listed in the last ``days`` days who were
+      first reached within 24 hours of their source case's registration / those contacts,
+      counting only contacts whose 24 hours are over or who were reached;
+    - backlog per tracer: open cases, contacts under monitoring, follow-ups due today not yet
+      recorded, symptom reports to review.
+    """
+    contacts = Contact.objects.visible_to(user)
+    monitored = _monitored_on(contacts, today)
+    reached = FollowUp.objects.filter(
+        contact__in=[c.pk for c in monitored], day=today, status__in=FollowUp.REACHED
+    ).count()
+
+    since = today - timedelta(days=days - 1)
+    new_cases = Case.objects.visible_to(user).filter(confirmed_on__gte=since)
+    earlier_contact = Contact.objects.filter(person=OuterRef("person"), created_at__lt=OuterRef("created_at"))
+    on_list = new_cases.annotate(listed=Exists(earlier_contact)).filter(Q(listed=True) | Q(from_contact__isnull=False))
+
+    recent = contacts.filter(created_at__date__gte=since).select_related("source_case")
+    traced = due = 0
+    for c in recent:
+        deadline = c.source_case.created_at + timedelta(hours=24)
+        if c.traced_at is not None or now >= deadline:
+            due += 1
+            traced += c.traced_at is not None and c.traced_at <= deadline
+    return Indicators(
+        followed_up_today=Ratio(reached, len(monitored)),
+        cases_from_contact_list=Ratio(on_list.count(), new_cases.count()),
+        traced_within_24h=Ratio(traced, due),
+        backlog=backlog(user, today),
+    )
+
+
+def tracers_for(user: User) -> QuerySet[TracerProfile]:
+    """Tracers a supervisor manages: those of their district (all for tracing admins)."""
+    operators = ServiceRole.objects.filter(service=Service.TRACING, role=Role.OPERATOR).values("user_id")
+    qs = TracerProfile.objects.filter(active=True, user_id__in=operators).select_related("user")
+    if user.has_role(Service.TRACING, Role.ADMIN):
+        return qs.order_by("district", "user__username")
+    own = TracerProfile.objects.filter(user=user, active=True).first()
+    if own is None:
+        return qs.none()
+    return qs.filter(district=own.district).order_by("user__username")
+
+
+def backlog(user: User, today: date) -> list[dict[str, Any]]:
+    rows = []
+    for profile in tracers_for(user):
+        mine = Contact.objects.filter(assignments__tracer=profile.user, assignments__ended_at=None)
+        monitored = _monitored_on(mine, today)
+        done = FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).count()
+        rows.append(
+            {
+                "tracer": profile.user,
+                "district": profile.district_obj,
+                "cases": Case.objects.filter(assignments__tracer=profile.user, assignments__ended_at=None)
+                .exclude(status=Case.Status.RELEASED)
+                .count(),
+                "contacts": len(monitored),
+                "due_today": len(monitored) - done,
+                "flagged": mine.filter(symptoms_flagged_at__isnull=False).count(),
+            }
+        )
+    return rows
+
+
+def open_assignments(user: User) -> QuerySet[Assignment]:
+    """Open assignments of the records ``user`` may see, for reassignment."""
+    return (
+        Assignment.objects.filter(ended_at=None)
+        .filter(
+            Q(case__in=Case.objects.visible_to(user).values("pk"))
+            | Q(contact__in=Contact.objects.visible_to(user).filter(status=Contact.Status.MONITORING).values("pk"))
+        )
+        .select_related("case", "contact", "tracer")
+        .order_by("tracer__username", "assigned_at")
+    )
+
+
+# --- transmission chains ---------------------------------------------------------------------
+
+
+def chains(user: User, outbreak: Outbreak) -> dict[str, Any]:
+    """Cases of ``outbreak`` that ``user`` may see, the case-to-case links (a case that was a
+    contact of another case) and clusters (connected groups), laid out for drawing: one
+    column per generation, clusters stacked."""
+    cases = list(Case.objects.visible_to(user).filter(outbreak=outbreak).select_related("from_contact"))
+    by_id = {c.pk: c for c in cases}
+    parent = {
+        c.pk: c.from_contact.source_case_id
+        for c in cases
+        if c.from_contact is not None and c.from_contact.source_case_id in by_id
+    }
+    root: dict[int, int] = {}
+
+    def find(pk: int) -> int:
+        seen = []
+        while pk in parent and pk not in seen:
+            seen.append(pk)
+            pk = parent[pk]
+        return pk
+
+    generation: dict[int, int] = {}
+    for c in cases:
+        root[c.pk] = find(c.pk)
+        depth, pk = 0, c.pk
+        while pk in parent and depth < len(cases):
+            pk, depth = parent[pk], depth + 1
+        generation[c.pk] = depth
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for pk in sorted(by_id, key=lambda p: (by_id[p].confirmed_on, p)):
+        clusters[root[pk]].append(pk)
+    ordered = sorted(clusters.values(), key=lambda members: (-len(members), members[0]))
+    y: dict[int, float] = {}
+    row = 0
+    cluster_name: dict[int, str] = {}
+    for n, members in enumerate(ordered, start=1):
+        rows_by_gen: dict[int, int] = defaultdict(int)
+        for pk in members:
+            g = generation[pk]
+            y[pk] = row + rows_by_gen[g]
+            rows_by_gen[g] += 1
+            cluster_name[pk] = _("Cluster %(n)d") % {"n": n}
+        row += max(rows_by_gen.values()) + 1
+    nodes = [
+        {
+            "id": str(by_id[pk]),
+            "x": generation[pk],
+            "y": y[pk],
+            "cluster": cluster_name[pk],
+            "confirmed": by_id[pk].confirmed_on.isoformat(),
+            "status": str(by_id[pk].get_status_display()),
+        }
+        for pk in by_id
+    ]
+    edges = [
+        {
+            "from": str(by_id[src]),
+            "to": str(by_id[dst]),
+            "x": generation[src],
+            "y": y[src],
+            "x2": generation[dst],
+            "y2": y[dst],
+        }
+        for dst, src in parent.items()
+    ]
+    return {"nodes": nodes, "edges": edges, "clusters": len(ordered), "height": max(row, 1)}
+
+
+def chain_spec(graph: dict[str, Any], title: str) -> dict[str, Any]:
+    """A Vega-Lite spec drawing the chain graph: links as rules, cases as labelled points."""
+    x = {"field": "x", "type": "quantitative", "title": _("Generation"), "axis": {"tickMinStep": 1, "format": "d"}}
+    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"reverse": True}}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": title,
+        "width": "container",
+        "height": min(600, 40 + 36 * graph["height"]),
+        "layer": [
+            {
+                "data": {"values": graph["edges"]},
+                "mark": {"type": "rule", "color": "#8a949e", "strokeWidth": 1.5},
+                "encoding": {"x": x, "y": y, "x2": {"field": "x2"}, "y2": {"field": "y2"}},
+            },
+            {
+                "data": {"values": graph["nodes"]},
+                "mark": {"type": "point", "filled": True, "size": 220, "tooltip": True},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {"field": "cluster", "type": "nominal", "title": _("Cluster")},
+                    "tooltip": [
+                        {"field": "id", "title": _("Case")},
+                        {"field": "confirmed", "title": _("Confirmed")},
+                        {"field": "status", "title": _("Status")},
+                        {"field": "cluster", "title": _("Cluster")},
+                    ],
+                },
+            },
+            {
+                "data": {"values": graph["nodes"]},
+                "mark": {"type": "text", "dx": 14, "align": "left", "fontSize": 12},
+                "encoding": {"x": x, "y": y, "text": {"field": "id"}},
+            },
+        ],
+    }
+
+
+def tracing_staff() -> QuerySet[User]:
+    """Staff holding a contact-tracing role, with their profile (if any)."""
+    holders = ServiceRole.objects.filter(service=Service.TRACING).values("user_id")
+    return User.objects.filter(pk__in=holders, is_active=True).select_related("tracer_profile").order_by("username")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from seoul.core import demo as core_demo
+from seoul.core.models import User
+from seoul.tracing import demo, selectors
+from seoul.tracing.models import Candidate, Case, Contact
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.VAR_DIR = tmp_path
+    core_demo.load()
+    counts = demo.load()
+    assert counts == {"cases": 3, "contacts": 6}
+    assert demo.load() == counts  # a second run adds nothing
+    users = {u.username: u for u in User.objects.filter(username__startswith="tracer.")}
+    today = timezone.localdate()
+    work = selectors.worklist(users["tracer.mapo"], today)
+    assert work.cases and work.contacts and work.flagged
+    assert Candidate.objects.filter(status="pending").count() == 3
+    supervisor = User.objects.get(username="tracing.supervisor")
+    assert selectors.indicators(supervisor, today, timezone.now()).backlog
+    investigator = User.objects.get(username="epi.investigator")
+    assert Case.objects.visible_to(investigator).count() == 3
+    graph = selectors.chains(investigator, Case.objects.first().outbreak)  # type: ignore[union-attr]
+    assert graph["clusters"] == 2 and len(graph["edges"]) == 1
+    assert Contact.objects.filter(status="became_case").count() == 1

@@ -1,0 +1,59 @@
+"""The case side against the real engine: a synthetic city, a planted case registered as a
+case, discovery run from the case, and the planted true contacts waiting for a decision."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from seoul.tracing import actions
+from seoul.tracing.cli import geometry
+from seoul.tracing.engine import discovery, simulate
+from seoul.tracing.models import Candidate, Contact
+from seoul.tracing.tests.conftest import MAPO, World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("city")
+    simulate.simulate(geometry(), people=1500, days=6, seed=5, out=out, cases=1)
+    return out
+
+
+def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world: World, city: Path) -> None:
+    planted = json.loads((city / "planted.json").read_text())["cases"][0]
+    onset = date.fromisoformat(planted["onset"])
+    case = actions.register_case(
+        None,
+        world.outbreak,
+        actions.CaseInput(
+            name="시뮬레이션 환자",
+            phone="010-1212-3434",
+            district=MAPO,
+            confirmed_on=onset + timedelta(days=1),
+            onset_on=onset,
+            presence_id=planted["person_id"],
+        ),
+    )
+    tracer = case.assignments.get(ended_at=None).tracer
+    counts = actions.run_discovery(tracer, case, city, limit=None)
+    engine = discovery.discover(city, planted["person_id"], case.window())
+    assert counts["new"] == len(engine) > 0
+    stored = {c.presence_id: c for c in Candidate.objects.filter(case=case)}
+    assert set(planted["true_contacts"]) <= set(stored), "every planted true contact is a candidate"
+    best = engine[0]
+    assert stored[best.person_id].score == pytest.approx(best.score)
+    assert stored[best.person_id].reasons == best.reasons[:20]
+    assert not Contact.objects.filter(source_case=case).exists()  # nothing without a decision
+    # The tracer confirms the best-ranked true contact, giving the name and phone obtained.
+    true_best = max((stored[p] for p in planted["true_contacts"]), key=lambda c: c.score)
+    contact = actions.confirm_candidate(
+        tracer, true_best, reason="동선 일치", name="접촉 확인자", phone="010-5656-7878", district=MAPO, setting="other"
+    )
+    assert contact.person.presence_id == true_best.presence_id
+    assert case.window().start.date() <= contact.last_exposure_on

@@ -1,0 +1,270 @@
+"""Pages: what each role sees, the reason gate on personal data, and the forms' round trips."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+
+from seoul.core.models import AuditEvent, User
+from seoul.tracing import actions, sms
+from seoul.tracing.models import KST, Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
+from seoul.tracing.tests.conftest import GANGNAM, World
+from seoul.tracing.tests.test_actions import FakeCandidate
+
+pytestmark = pytest.mark.django_db
+
+REASON = {"reason": "investigation", "reason_detail": "역학조사 2026-11"}
+Q = "?reason=investigation&reason_detail=%EC%97%AD%ED%95%99%EC%A1%B0%EC%82%AC+2026-11"
+
+
+def client_for(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_worklist_lists_only_my_work_and_no_names(world: World) -> None:
+    mine = world.make_case()  # → tracer.mapo
+    theirs = world.make_case()  # → tracer.mapo2
+    body = client_for(world.tracer_mapo).get("/tracing/").content.decode()
+    assert f'data-case="{mine.pk}"' in body and f'data-case="{theirs.pk}"' not in body
+    assert mine.person.name not in body and mine.person.phone not in body
+
+
+def test_case_page_asks_for_a_reason_and_audits_it(world: World) -> None:
+    case = world.make_case()
+    c = client_for(world.tracer_mapo)
+    asked = c.get(f"/tracing/cases/{case.pk}/")
+    assert asked.status_code == 200 and case.person.name not in asked.content.decode()
+    assert not AuditEvent.objects.filter(event="tracing.case.viewed").exists()
+    shown = c.get(f"/tracing/cases/{case.pk}/", REASON)
+    assert case.person.name in shown.content.decode()
+    viewed = AuditEvent.objects.get(event="tracing.case.viewed")
+    assert viewed.reason == "investigation: 역학조사 2026-11" and viewed.actor == world.tracer_mapo
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("tracer_mapo", 200),
+        ("tracer_mapo2", 404),
+        ("tracer_gangnam", 404),
+        ("supervisor_mapo", 200),
+        ("investigator", 200),
+        ("outsider", 404),
+        ("admin", 200),
+    ],
+)
+def test_case_page_role_by_role(world: World, who: str, status: int) -> None:
+    case = world.make_case()
+    assert client_for(getattr(world, who)).get(f"/tracing/cases/{case.pk}/", REASON).status_code == status
+
+
+def test_citizen_and_other_staff_are_refused(world: World, make_user) -> None:  # type: ignore[no-untyped-def]
+    case = world.make_case()
+    metro = make_user(roles={"metro": "admin"}, username="metro.boss")
+    for path in ("/tracing/", f"/tracing/cases/{case.pk}/", "/tracing/supervisor/", "/tracing/outbreaks/"):
+        assert client_for(metro).get(path, REASON).status_code == 403
+    # Investigators read but do not work the tracer pages or write.
+    assert client_for(world.investigator).get("/tracing/").status_code == 403
+    start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
+    data = {"start": start, "end": start, "place": "x", "setting": "other", "found_by": "interview"}
+    assert client_for(world.investigator).post(f"/tracing/cases/{case.pk}/timeline/" + Q, data).status_code == 403
+
+
+def test_timeline_entry_through_the_form(world: World) -> None:
+    case = world.make_case()
+    c = client_for(world.tracer_mapo)
+    start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
+    end = (case.window().start + timedelta(hours=32)).strftime("%Y-%m-%dT%H:%M")
+    data = {"start": start, "end": end, "place": "망원동 코인노래방", "setting": "nightlife", "found_by": "interview"}
+    response = c.post(f"/tracing/cases/{case.pk}/timeline/" + Q, data)
+    assert response.status_code == 302 and "reason=investigation" in response["Location"]
+    assert TimelineEntry.objects.get(case=case).place == "망원동 코인노래방"
+    bad = c.post(f"/tracing/cases/{case.pk}/timeline/" + Q, {**data, "end": "2001-01-01T00:00"})
+    assert bad.status_code == 400 and "error-summary" in bad.content.decode()
+    entry = TimelineEntry.objects.get(case=case)
+    edit = c.post(f"/tracing/timeline/{entry.pk}/" + Q, {**data, "place": "망원동 PC방"})
+    assert edit.status_code == 302
+    entry.refresh_from_db()
+    assert entry.place == "망원동 PC방"
+
+
+def test_candidate_confirmation_through_the_page(world: World) -> None:
+    case = world.make_case(presence_id="p-case")
+    actions.store_candidates(None, case, [FakeCandidate("p-x", 0.8)])
+    candidate = Candidate.objects.get()
+    c = client_for(world.tracer_mapo)
+    page = c.get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
+    assert 'data-candidate="p-x"' in page and "같은 장소 45분" in page
+    response = c.post(
+        f"/tracing/candidates/{candidate.pk}/" + Q,
+        {
+            "decision": "confirm",
+            "reason": "카드 결제 시각 일치",
+            "name": "정하늘",
+            "phone": "010-8888-1234",
+            "district": "13",
+            "setting": "nightlife",
+            "proximity": "unknown",
+        },
+    )
+    assert response.status_code == 302
+    contact = Contact.objects.get(source_case=case)
+    assert contact.person.name == "정하늘" and contact.person.presence_id == "p-x"
+
+
+def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Path) -> None:
+    contact = world.make_contact(world.make_case())
+    tracer = contact.assignments.get(ended_at=None).tracer
+    c = client_for(tracer)
+    assert (
+        f'data-contact="{contact.pk}"'
+        in c.get("/tracing/").content.decode().split('id="due-table"')[1].split("</table>")[0]
+    )
+    with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "o.jsonl"):
+        assert c.post(f"/tracing/contacts/{contact.pk}/text/" + Q).status_code == 302
+        text = sms.read_outbox()[-1]["text"]
+    match = re.search(r"http://testserver(/tracing/r/[\w-]+/) 인증번호 (\d{6})", text)
+    assert match, text
+    anonymous = Client()
+    form = anonymous.get(match[1])
+    assert form.status_code == 200 and "인증번호" not in form.content.decode()
+    wrong = anonymous.post(match[1], {"code": "000000" if match[2] != "000000" else "111111", "feeling": "well"})
+    assert wrong.status_code == 400
+    done = anonymous.post(match[1], {"code": match[2], "feeling": "symptoms", "symptoms": "발열 38도"})
+    assert done.status_code == 200 and 'data-testid="done"' in done.content.decode()
+    assert anonymous.get(match[1]).status_code == 410  # used
+    follow_up = FollowUp.objects.get(contact=contact)
+    assert (follow_up.status, follow_up.channel) == ("seen_symptoms", "self_report")
+    worklist = c.get("/tracing/").content.decode()
+    assert 'id="flagged"' in worklist and f"/tracing/contacts/{contact.pk}/" in worklist.split('id="flagged"')[1]
+    # The tracer records a follow-up through the contact page too (replaces today's).
+    response = c.post(
+        f"/tracing/contacts/{contact.pk}/follow-up/" + Q,
+        {"day": world.today.isoformat(), "status": "seen_symptoms", "symptoms": "발열, 기침"},
+    )
+    assert response.status_code == 302
+    assert FollowUp.objects.get(contact=contact).channel == "tracer"
+
+
+def test_supervisor_indicators_and_reassignment(world: World) -> None:
+    case = world.make_case()
+    contact = world.make_contact(case)
+    c = client_for(world.supervisor_mapo)
+    page = c.get("/tracing/supervisor/").content.decode()
+    assert 'data-testid="followed-up-n">0 / 1<' in page
+    assert 'data-tracer="tracer.mapo"' in page and 'data-tracer="tracer.gangnam"' not in page
+    tracer = contact.assignments.get(ended_at=None).tracer
+    actions.record_follow_up(tracer, contact, world.today, "seen_well")
+    page = c.get("/tracing/supervisor/").content.decode()
+    assert 'data-testid="followed-up-n">1 / 1<' in page
+    assert 'data-testid="traced-24h-n">1 / 1<' in page
+    assignment = case.assignments.get(ended_at=None)
+    response = c.post(
+        f"/tracing/assignments/{assignment.pk}/reassign/", {"tracer": world.tracer_mapo2.pk, "reason": "업무량 조정"}
+    )
+    assert response.status_code == 302
+    assert case.assignments.get(ended_at=None).tracer == world.tracer_mapo2
+    assert client_for(world.tracer_mapo).get("/tracing/supervisor/").status_code == 403
+
+
+def test_new_case_from_a_contact_moves_the_contact_list_indicator(world: World) -> None:
+    source = world.make_case()
+    contact = world.make_contact(source)
+    c = client_for(world.admin)
+    assert 'data-testid="from-list-n">0 / 1<' in c.get("/tracing/supervisor/").content.decode()
+    actions.convert_to_case(None, contact, confirmed_on=world.today, onset_on=world.today)
+    assert 'data-testid="from-list-n">1 / 2<' in c.get("/tracing/supervisor/").content.decode()
+    chains = c.get(f"/tracing/outbreaks/{world.outbreak.pk}/chains/").content.decode()
+    assert f"{source} → C-" in chains and 'data-chart="chart-chains"' in chains
+
+
+def test_search_by_phone_needs_a_reason_and_respects_scope(world: World) -> None:
+    case = world.make_case()  # → tracer.mapo
+    phone = case.person.phone
+    c = client_for(world.tracer_mapo)
+    asked = c.get("/tracing/search/", {"phone": phone})
+    assert case.person.name not in asked.content.decode()
+    found = c.get("/tracing/search/", {"phone": phone.replace("-", " "), **REASON}).content.decode()
+    assert case.person.name in found and f"/tracing/cases/{case.pk}/" in found
+    searched = AuditEvent.objects.get(event="tracing.person.searched")
+    assert searched.reason == "investigation: 역학조사 2026-11" and phone not in str(searched.new)
+    other = client_for(world.tracer_gangnam).get("/tracing/search/", {"phone": phone, **REASON}).content.decode()
+    assert case.person.name not in other
+
+
+def test_quarantine_export_carries_only_what_the_task_needs(world: World) -> None:
+    mapo = world.make_contact(world.make_case(), name="마포접촉")
+    world.make_contact(world.make_case(district=GANGNAM), district=GANGNAM, name="강남접촉")
+    c = client_for(world.supervisor_mapo)
+    assert "text/csv" not in c.get("/tracing/export/quarantine.csv")["Content-Type"]  # a reason first
+    response = c.get("/tracing/export/quarantine.csv", REASON)
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "마포접촉" in lines[1] and "강남접촉" not in response.content.decode()
+    assert lines[1].split(",")[0] == mapo.reference and str(mapo.quarantine_end) in lines[1]
+    assert "노래방" not in response.content.decode()  # no exposure or case details
+    exported = AuditEvent.objects.get(event="personal_data.exported")
+    assert exported.new["rows"] == 1 and exported.reason.startswith("investigation")
+    assert client_for(world.tracer_mapo).get("/tracing/export/quarantine.csv", REASON).status_code == 403
+
+
+def test_register_a_case_through_the_form(world: World) -> None:
+    c = client_for(world.tracer_mapo)
+    form = {
+        "outbreak": world.outbreak.pk,
+        "name": "서민호",
+        "phone": "010-6060-7070",
+        "district": "13",
+        "confirmed_on": world.today.isoformat(),
+        "onset_on": "",
+        "test_on": "",
+        "presence_id": "",
+    }
+    bad = c.post("/tracing/cases/new/", form)
+    assert bad.status_code == 400 and "error-summary" in bad.content.decode()  # onset or test date needed
+    response = c.post("/tracing/cases/new/", {**form, "test_on": world.today.isoformat()})
+    assert response.status_code == 302
+    case = Case.objects.get(person__phone_index__isnull=False, test_on=world.today)
+    assert case.person.name == "서민호" and case.assignments.get().tracer == world.tracer_mapo
+    assert response["Location"] == f"/tracing/cases/{case.pk}/"
+    assert client_for(world.investigator).get("/tracing/cases/new/").status_code == 403
+
+
+def test_open_an_outbreak_and_record_isolation(world: World) -> None:
+    response = client_for(world.supervisor_mapo).post(
+        "/tracing/outbreaks/new/",
+        {"name": "관악구 요양원", "district": "20", "monitoring_days": "10", "infectious_days_before": "3"},
+    )
+    assert response.status_code == 302
+    outbreak = Outbreak.objects.get(name="관악구 요양원")
+    assert (outbreak.district, outbreak.monitoring_days, outbreak.infectious_days_before) == (20, 10, 3)
+    assert client_for(world.tracer_mapo).post("/tracing/outbreaks/new/", {"name": "x"}).status_code == 403
+    case = world.make_case()
+    at = (case.window().start + timedelta(days=2)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/" + Q, {"isolated_at": at})
+    case.refresh_from_db()
+    assert case.status == "isolated" and case.window().end == case.isolated_at
+
+
+def test_admin_sets_districts_and_approver_adds_investigators(world: World, make_user) -> None:  # type: ignore[no-untyped-def]
+    newcomer = make_user(institution="SPHF", roles={"tracing": "operator"}, username="tracer.new")
+    admin = client_for(world.admin)
+    page = admin.get("/tracing/tracers/").content.decode()
+    assert 'data-user="tracer.new"' in page
+    assert admin.post("/tracing/tracers/", {"user": newcomer.pk, "district": "20", "active": "on"}).status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.tracer_profile.district == 20
+    assert world.make_case(district=20).assignments.get().tracer == newcomer
+    assert client_for(world.supervisor_mapo).get("/tracing/tracers/").status_code == 403
+    response = client_for(world.supervisor_mapo).post(
+        f"/tracing/outbreaks/{world.outbreak.pk}/investigators/", {"user": world.outsider.pk}
+    )
+    assert response.status_code == 302
+    assert world.outbreak.investigators.filter(pk=world.outsider.pk).exists()
+    assert AuditEvent.objects.filter(event="tracing.outbreak.investigator_added", actor=world.supervisor_mapo).exists()
