@@ -133,7 +133,7 @@ def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Pat
     assert match, text
     anonymous = Client()
     form = anonymous.get(match[1])
-    assert form.status_code == 200 and "인증번호" not in form.content.decode()
+    assert form.status_code == 200 and match[2] not in form.content.decode()  # the code never echoed
     wrong = anonymous.post(match[1], {"code": "000000" if match[2] != "000000" else "111111", "feeling": "well"})
     assert wrong.status_code == 400
     done = anonymous.post(match[1], {"code": match[2], "feeling": "symptoms", "symptoms": "발열 38도"})
