@@ -245,7 +245,7 @@ def save_answer(user: User, app: Application, field: str, value: str) -> Applica
 
 
 def _subject(user: User) -> str:
-    identity = user.guarantee_identities.first()  # type: ignore[attr-defined]
+    identity = Identity.objects.filter(user=user).first()
     return identity.subject_index if identity is not None else f"user:{user.pk}"
 
 
