@@ -826,7 +826,7 @@ def open_dispute(user: User, journey: Journey, reason: str) -> Dispute:
 def resolve_dispute(staff: User, dispute: Dispute, *, refund: int, resolution: str) -> Dispute:
     """Refund up to what the journey was charged (less earlier refunds), or reject. Audited."""
     with transaction.atomic():
-        dispute = Dispute.objects.select_for_update().select_related("journey", "rider").get(pk=dispute.pk)
+        dispute = Dispute.objects.select_for_update(of=("self",)).select_related("journey", "rider").get(pk=dispute.pk)
         if dispute.status != Dispute.Status.OPEN:
             raise ValidationError({"dispute": "This dispute is already resolved."})
         refunded = (

@@ -69,14 +69,14 @@ def _case_for(actor: User | None, case: Case, role: str = Role.OPERATOR) -> Case
     _need_role(actor, role)
     if actor is not None and not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
         raise PermissionDenied("this case is not assigned to you, your district or your outbreak")
-    return Case.objects.select_for_update().select_related("outbreak", "person").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("outbreak", "person").get(pk=case.pk)
 
 
 def _contact_for(actor: User | None, contact: Contact, role: str = Role.OPERATOR) -> Contact:
     _need_role(actor, role)
     if actor is not None and not Contact.objects.visible_to(actor).filter(pk=contact.pk).exists():
         raise PermissionDenied("this contact is not assigned to you, your district or your outbreak")
-    return Contact.objects.select_for_update().select_related("outbreak", "person", "source_case").get(pk=contact.pk)
+    return Contact.objects.select_for_update(of=("self",)).select_related("outbreak", "person", "source_case").get(pk=contact.pk)
 
 
 def _district(value: int) -> int:
@@ -238,7 +238,7 @@ def reassign(actor: User | None, assignment: Assignment, tracer: User, reason: s
         raise ValidationError({"tracer": "Choose an active tracer."})
     with transaction.atomic():
         current = (
-            Assignment.objects.select_for_update().select_related("case", "contact", "tracer").get(pk=assignment.pk)
+            Assignment.objects.select_for_update(of=("self",)).select_related("case", "contact", "tracer").get(pk=assignment.pk)
         )
         if current.ended_at is not None:
             raise ValidationError({"assignment": "This assignment has already ended."})
@@ -741,7 +741,7 @@ def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int 
 
 
 def _decide(actor: User | None, candidate: Candidate) -> Candidate:
-    candidate = Candidate.objects.select_for_update().select_related("case").get(pk=candidate.pk)
+    candidate = Candidate.objects.select_for_update(of=("self",)).select_related("case").get(pk=candidate.pk)
     _case_for(actor, candidate.case)
     if candidate.status != Candidate.Status.PENDING:
         raise ValidationError({"reason": "This candidate has already been decided."})
@@ -947,7 +947,7 @@ def submit_self_report(invite: str, code: str, *, symptoms: str = "", now: datet
         )
         if row.used_at is not None:
             raise SelfReportRefused("used")
-        contact = Contact.objects.select_for_update().select_related("outbreak").get(pk=row.contact_id)
+        contact = Contact.objects.select_for_update(of=("self",)).select_related("outbreak").get(pk=row.contact_id)
         if contact.status != Contact.Status.MONITORING:
             raise SelfReportRefused("expired")
         status = FollowUp.Status.SEEN_SYMPTOMS if symptoms.strip() else FollowUp.Status.SEEN_WELL
