@@ -39,8 +39,8 @@ from _measure import peak_rss_mb  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seoul.settings")
 django.setup()  # the metro network comes through metro.interfaces, a Django module
 
-from seoul.tracing.cli import geometry  # noqa: E402
 from seoul.tracing.engine import discovery, ingest, simulate, store  # noqa: E402
+from seoul.tracing.sources import geometry  # noqa: E402
 
 SEED = 7
 IMPORT_ROWS = 2_000_000

@@ -43,8 +43,8 @@ def _staff(username: str, password: str, role: str) -> Any:
 @pytest.fixture
 def city(tmp_path: Path, settings: Any) -> dict[str, Any]:
     """A synthetic city of the last 8 days, with one planted case."""
-    from seoul.tracing.cli import geometry
     from seoul.tracing.engine import simulate
+    from seoul.tracing.sources import geometry
 
     out = tmp_path / "city"
     simulate.simulate(geometry(), people=1500, days=8, seed=7, out=out, start=date.today() - timedelta(days=8), cases=1)
@@ -139,9 +139,10 @@ def test_a_tracers_day(
 
     # --- confirm it: the person's name and phone come from the tracer, the rest from the data
     row = page.locator(f"#candidate-{candidate.pk}")
+    row.locator("details.decide > summary").click()  # the form stays folded until asked for
     row.locator("select[name=decision]").select_option("confirm")
     row.locator("input[name=reason]").fill("출입명부와 시각 일치")
-    row.locator("details > summary").click()
+    row.locator("form details > summary").click()
     row.locator("input[name=name]").fill(CONTACT_NAME)
     row.locator("input[name=phone]").fill(CONTACT_PHONE)
     row.locator("select[name=district]").select_option(str(MAPO))

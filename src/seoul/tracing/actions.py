@@ -76,7 +76,11 @@ def _contact_for(actor: User | None, contact: Contact, role: str = Role.OPERATOR
     _need_role(actor, role)
     if actor is not None and not Contact.objects.visible_to(actor).filter(pk=contact.pk).exists():
         raise PermissionDenied("this contact is not assigned to you, your district or your outbreak")
-    return Contact.objects.select_for_update(of=("self",)).select_related("outbreak", "person", "source_case").get(pk=contact.pk)
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("outbreak", "person", "source_case")
+        .get(pk=contact.pk)
+    )
 
 
 def _district(value: int) -> int:
@@ -238,7 +242,9 @@ def reassign(actor: User | None, assignment: Assignment, tracer: User, reason: s
         raise ValidationError({"tracer": "Choose an active tracer."})
     with transaction.atomic():
         current = (
-            Assignment.objects.select_for_update(of=("self",)).select_related("case", "contact", "tracer").get(pk=assignment.pk)
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("case", "contact", "tracer")
+            .get(pk=assignment.pk)
         )
         if current.ended_at is not None:
             raise ValidationError({"assignment": "This assignment has already ended."})

@@ -9,28 +9,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import click
-from django.conf import settings
 from rich.progress import Progress
 
-from seoul.metro import interfaces as metro
-from seoul.tracing.engine import discovery, ingest, simulate, store, trains
-
-
-def geometry() -> trains.Geometry:
-    """The metro network, as the metro service publishes it."""
-    net = metro.network()
-    return trains.Geometry.build(
-        (
-            trains.Station(s.name, frozenset(s.lines), s.lat, s.lon)
-            for s in net.stations
-            if s.lat is not None and s.lon is not None
-        ),
-        (trains.Segment(s.line, s.a, s.b, s.metres) for s in net.segments),
-    )
-
-
-def store_dir() -> Path:
-    return Path(settings.VAR_DIR) / "tracing"
+from seoul.tracing.engine import discovery, ingest, simulate, store
+from seoul.tracing.models import movement_dir
+from seoul.tracing.sources import geometry
 
 
 def fail(message: str) -> None:
@@ -158,7 +141,7 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
     Bad rows are reported with file, line and reason; good rows are kept. Exit status 1 when
     any row was refused, 2 when nothing could be read."""
     try:
-        result = ingest.import_presence(path, data_dir or store_dir())
+        result = ingest.import_presence(path, data_dir or movement_dir())
     except ingest.ImportError_ as exc:
         fail(str(exc))
         return

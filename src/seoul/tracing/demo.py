@@ -1,6 +1,8 @@
 """Demo contact tracing: an outbreak in Mapo-gu with cases, a case-to-case chain, contacts
 with a few days of follow-up, discovery candidates waiting for a decision and a contact's
-self-report text. Made through the real actions; dates are relative to today.
+self-report text, and a case from a small synthetic city written into the presence store
+(its planted contacts are what "search movement data" finds). Made through the real actions;
+dates are relative to today.
 
 The accounts (``tracer.mapo``, ``tracer.gangnam``, ``tracer.gwanak``, ``tracing.supervisor``,
 ``epi.investigator``) are created by the core's demo with the other demo accounts; this
@@ -9,15 +11,18 @@ module gives the tracers and the supervisor their districts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from seoul.core.models import User
 from seoul.tracing import actions
 from seoul.tracing.districts import by_name
-from seoul.tracing.models import Case, Contact, Outbreak, local_midnight
+from seoul.tracing.engine import simulate, store
+from seoul.tracing.models import Case, Contact, Outbreak, local_midnight, movement_dir
+from seoul.tracing.sources import geometry
 
 OUTBREAK = "마포구 코인노래방 관련 (demo)"
 PROFILES = {
@@ -166,4 +171,29 @@ def load() -> dict[str, int]:
             ),
         ],
     )
+    _movement_case(outbreak, mapo, today)
     return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}
+
+
+def _movement_case(outbreak: Outbreak, district: int, today: date) -> None:
+    """A small synthetic city in the presence store (when it holds none) and a case from its
+    planted outbreak, so that "search movement data" on the case finds the planted contacts."""
+    root = movement_dir()
+    if store.presence_days(root):
+        return
+    simulate.simulate(geometry(), people=3000, days=10, seed=2020, out=root, start=today - timedelta(days=10), cases=1)
+    planted = json.loads((root / "planted.json").read_text(encoding="utf-8"))["cases"][0]
+    onset = date.fromisoformat(planted["onset"])
+    actions.register_case(
+        None,
+        outbreak,
+        actions.CaseInput(
+            name="오지민",
+            phone="010-2000-0009",
+            district=district,
+            confirmed_on=onset + timedelta(days=2),
+            onset_on=onset,
+            presence_id=planted["person_id"],
+            isolated_at=datetime.fromisoformat(planted["isolated_at"]),
+        ),
+    )

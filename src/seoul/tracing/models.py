@@ -10,6 +10,7 @@ actions (which refuse to act on what the person may not see) and the selectors u
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,12 @@ KST = ZoneInfo("Asia/Seoul")
 _M = TypeVar("_M", bound=models.Model)
 
 district_field_validators = [MinValueValidator(0), MaxValueValidator(24)]
+
+
+def movement_dir() -> Path:
+    """The presence store (docs/tracing-discovery.md): ``SEOUL_TRACING_DATA_DIR``, by default
+    ``var/tracing``. Discovery, import, the demo and retention all use this one place."""
+    return Path(getattr(settings, "SEOUL_TRACING_DATA_DIR", Path(settings.VAR_DIR) / "tracing"))
 
 
 def local_midnight(day: date) -> datetime:

@@ -28,7 +28,6 @@ names or phone numbers.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
@@ -46,17 +45,13 @@ from seoul.tracing.models import (
     Person,
     SelfReportCode,
     TimelineEntry,
+    movement_dir,
 )
 
 TIMELINE_DAYS = int(getattr(settings, "SEOUL_TRACING_TIMELINE_RETENTION_DAYS", 90))
 RECORD_DAYS = int(getattr(settings, "SEOUL_TRACING_RECORD_RETENTION_DAYS", 365))
 CODE_DAYS = 30
 MOVEMENT_DAYS = int(getattr(settings, "SEOUL_TRACING_MOVEMENT_RETENTION_DAYS", 28))
-
-
-def movement_dir() -> Path:
-    """Where the presence store lives (the same setting the case pages search)."""
-    return Path(getattr(settings, "SEOUL_TRACING_DATA_DIR", Path(settings.VAR_DIR) / "tracing"))
 
 
 def _movement_count(cutoff: datetime) -> int:

@@ -9,11 +9,9 @@ answered with 404, the same as records that do not exist.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -46,7 +44,7 @@ from seoul.tracing.forms import (
     TimelineForm,
     TracerProfileForm,
 )
-from seoul.tracing.models import KST, Candidate, Case, Contact, Outbreak, TimelineEntry
+from seoul.tracing.models import KST, Candidate, Case, Contact, Outbreak, TimelineEntry, movement_dir
 
 
 def _user(request: HttpRequest) -> Any:
@@ -303,16 +301,12 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
     return _case_page(request, case, reason, status=400, contact_form=form)
 
 
-def data_dir() -> Path:
-    return Path(getattr(settings, "SEOUL_TRACING_DATA_DIR", Path(settings.VAR_DIR) / "tracing"))
-
-
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
 def discover(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
     try:
-        counts = actions.run_discovery(_user(request), case, data_dir())
+        counts = actions.run_discovery(_user(request), case, movement_dir())
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
     else:

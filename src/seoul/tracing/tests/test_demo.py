@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.utils import timezone
 
 from seoul.core import demo as core_demo
 from seoul.core.models import User
-from seoul.tracing import demo, selectors
+from seoul.tracing import actions, demo, selectors
 from seoul.tracing.models import Candidate, Case, Contact
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +17,7 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     settings.VAR_DIR = tmp_path
     core_demo.load()
     counts = demo.load()
-    assert counts == {"cases": 3, "contacts": 6}
+    assert counts == {"cases": 4, "contacts": 6}
     assert demo.load() == counts  # a second run adds nothing
     users = {u.username: u for u in User.objects.filter(username__startswith="tracer.")}
     today = timezone.localdate()
@@ -25,7 +27,18 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     supervisor = User.objects.get(username="tracing.supervisor")
     assert selectors.indicators(supervisor, today, timezone.now()).backlog
     investigator = User.objects.get(username="epi.investigator")
-    assert Case.objects.visible_to(investigator).count() == 3
+    assert Case.objects.visible_to(investigator).count() == 4
     graph = selectors.chains(investigator, Case.objects.first().outbreak)  # type: ignore[union-attr]
-    assert graph["clusters"] == 2 and len(graph["edges"]) == 1
+    assert graph["clusters"] == 3 and len(graph["edges"]) == 1
     assert Contact.objects.filter(status="became_case").count() == 1
+
+
+def test_demo_movement_case_finds_its_planted_contacts(reference: None, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.VAR_DIR = tmp_path
+    core_demo.load()
+    demo.load()
+    planted = json.loads((tmp_path / "tracing" / "planted.json").read_text())["cases"][0]
+    case = Case.objects.get(person__presence_id=planted["person_id"])
+    actions.run_discovery(None, case, tmp_path / "tracing")
+    found = set(Candidate.objects.filter(case=case).values_list("presence_id", flat=True))
+    assert set(planted["true_contacts"]) <= found

@@ -11,9 +11,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from seoul.tracing.cli import geometry
 from seoul.tracing.engine import discovery, ingest, simulate, store
 from seoul.tracing.engine.store import SEOUL
+from seoul.tracing.sources import geometry
 
 
 @pytest.fixture(scope="module")

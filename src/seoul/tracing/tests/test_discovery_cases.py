@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from seoul.tracing import actions
-from seoul.tracing.cli import geometry
 from seoul.tracing.engine import discovery, simulate
 from seoul.tracing.models import Candidate, Contact
+from seoul.tracing.sources import geometry
 from seoul.tracing.tests.conftest import MAPO, World
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from seoul.tracing.cli import geometry
 from seoul.tracing.engine import discovery, ingest, trains
+from seoul.tracing.sources import geometry
 
 
 @pytest.fixture(scope="module")
