@@ -27,7 +27,9 @@ from seoul.core import audit
 from seoul.core.crypto import blind_index
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
+from seoul.metro import interfaces as metro
 from seoul.tracing import sms
+from seoul.tracing.engine import ingest
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.models import (
     KST,
@@ -45,7 +47,9 @@ from seoul.tracing.models import (
     TimelineEntry,
     TracerProfile,
     local_midnight,
+    movement_dir,
 )
+from seoul.tracing.sources import geometry
 
 if TYPE_CHECKING:
     from seoul.tracing.engine.discovery import Window
@@ -975,3 +979,29 @@ def submit_self_report(invite: str, code: str, *, symptoms: str = "", now: datet
             new={"day": str(row.day), "status": status},
         )
     return follow_up
+
+
+def import_metro_journeys(actor: User, start: datetime, end: datetime, *, reason: str) -> dict[str, int]:
+    """Ask the metro service for the completed journeys whose entry lies in ``[start, end)``
+    (through ``metro.interfaces``, which audits the disclosure on its side), put them on their
+    trains and store them as movement data. A bulk disclosure: supervisors and admins only.
+    Importing the same period again replaces the earlier import."""
+    if not actor.has_role(Service.TRACING, Role.APPROVER):
+        raise PermissionDenied("needs the role tracing:approver")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": "State why the journeys are needed (at least 5 characters)."})
+    table = metro.journeys(start, end, actor=actor, reason=reason)
+    tag = f"metro-{start.astimezone(KST):%Y%m%d%H%M}-{end.astimezone(KST):%Y%m%d%H%M}"
+    result = ingest.import_journeys(geometry(), table, movement_dir(), tag=tag)
+    counts = {"journeys": table.num_rows, "rides": result.accepted, "refused": len(result.errors)}
+    audit.record(
+        TracingEvent.METRO_JOURNEYS_IMPORTED,
+        actor=actor,
+        reason=reason[:1000],
+        new={"start": start.isoformat(), "end": end.isoformat(), **counts},
+        service="tracing",
+    )
+    for error in result.errors:
+        log.warning("metro journey %s refused: %s", error.line, error.reason)
+    return counts

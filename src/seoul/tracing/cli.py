@@ -161,6 +161,40 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
         sys.exit(1)
 
 
+@group.command(name="pull-metro")
+@click.option(
+    "--since", "since_text", required=True, metavar="ISO-DATETIME", help="first journey entry (no zone: Seoul)"
+)
+@click.option("--until", "until_text", required=True, metavar="ISO-DATETIME", help="end, exclusive")
+@click.option("--actor", "username", required=True, help="the supervisor asking (tracing:approver)")
+@click.option("--reason", required=True, help="why the journeys are needed (audited by metro and tracing)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def pull_metro(since_text: str, until_text: str, username: str, reason: str, as_json: bool) -> None:
+    """Import the metro service's completed journeys of a period as movement data (trains)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from seoul.core.models import User
+    from seoul.tracing import actions
+
+    actor = User.objects.filter(username=username, is_active=True).first()
+    if actor is None:
+        fail(f"--actor: no active user {username!r}")
+        return
+    try:
+        counts = actions.import_metro_journeys(
+            actor, _datetime(since_text, "--since"), _datetime(until_text, "--until"), reason=reason
+        )
+    except (PermissionDenied, ValidationError, ValueError) as exc:
+        fail(str(exc))
+        return
+    if as_json:
+        click.echo(json.dumps(counts))
+    else:
+        click.echo(
+            f"{counts['journeys']:,} journeys imported as {counts['rides']:,} train rides ({counts['refused']} refused)"
+        )
+
+
 def _date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -169,11 +203,11 @@ def _date(text: str, option: str) -> date:
         raise
 
 
-def _datetime(text: str) -> datetime:
+def _datetime(text: str, option: str = "--isolated-at") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        fail(f"--isolated-at: {text!r} is not an ISO date and time")
+        fail(f"{option}: {text!r} is not an ISO date and time")
         raise
     return moment if moment.tzinfo else moment.replace(tzinfo=store.SEOUL)
 
