@@ -34,6 +34,14 @@ def stand_ins(reference_data: None) -> Any:
     bank.mode = "accept"
 
 
+def tick(page: Any, selector: str) -> None:
+    """Choose a radio or tick a box the way a person does: by its label (KRDS draws the control
+    on the label and keeps the native input visually hidden)."""
+    control = page.locator(selector)
+    page.locator(f"label[for='{control.get_attribute('id')}']").click()
+    assert control.is_checked()
+
+
 def register(docs: Any, **changes: Any) -> None:
     from seoul.guarantee.adapters.standins import Profile
 
@@ -68,7 +76,7 @@ def staff(username: str, password: str, role: str) -> Any:
 def simple_sign_in(page: Any, base: str, name: str = "김서울", phone: str = "010-3333-4444") -> None:
     page.goto(f"{base}/guarantee/")
     page.click("main a.button")
-    page.check("input[name=provider][value=kakao]")
+    tick(page, "input[name=provider][value=kakao]")
     page.fill("input[name=name]", name)
     page.fill("input[name=phone]", phone)
     page.click("main form button[type=submit]")
@@ -81,11 +89,11 @@ def apply(page: Any, *, brn: str = GOOD, product: str = "emergency_covid", amoun
     page.click("text=새 신청 시작하기" if page.locator("text=새 신청 시작하기").count() else "main form button")
     page.fill("input[name=value]", brn)
     page.click("main form button[type=submit]")
-    page.check(f"input[name=value][value={product}]")
+    tick(page, f"input[name=value][value={product}]")
     page.click("main form button[type=submit]")
     page.fill("input[name=value]", amount)
     page.click("main form button[type=submit]")
-    page.check("input[name=value][value=standin]")
+    tick(page, "input[name=value][value=standin]")
     page.click("main form button[type=submit]")
     page.fill("input[name=value]", "010-3333-4444")
     page.click("main form button[type=submit]")
@@ -95,7 +103,7 @@ def apply(page: Any, *, brn: str = GOOD, product: str = "emergency_covid", amoun
 
 
 def fetch_and_send(page: Any) -> None:
-    page.check("#consent")
+    tick(page, "#consent")
     page.click("main form:has(#consent) button[type=submit]")
     page.wait_for_url("**/check/")
     page.click("main form button[type=submit]")
@@ -125,7 +133,7 @@ def test_phone_journey_from_application_to_loan(new_context: Any, live_server: A
     assert page.get_attribute("[data-testid=state]", "data-state") == "approved"
     assert page.inner_text("[data-testid=fee]") == "50,000원"  # 0.5 % of 10,000,000 at 100 % coverage
     page.click("main a.button")  # read and sign the agreement
-    page.check("#agree")
+    tick(page, "#agree")
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/apply/{ref}/")
     wait_for_state(page, "loan_executed")
@@ -154,18 +162,18 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
         page = new_context().new_page()
         sign_in(page, user, "/guarantee/queue/")
         page.click(f"#queue a:text('{ref}')")
-        page.check("#reason-service")
+        tick(page, "#reason-service")
         page.fill("#id_reason_detail", "screening the referred file")
         page.click("main form button[type=submit]")
         assert GOOD in page.inner_text("main")
-        page.check("input[name=decision][value=approve]")
+        tick(page, "input[name=decision][value=approve]")
         page.click(
             "main form button:text('결정 기록')"
             if page.locator("main form button:text('결정 기록')").count()
             else "main form:has(textarea) button[type=submit]"
         )
         assert page.locator(".error-summary").count() == 1  # no comment: refused
-        page.check("input[name=decision][value=approve]")
+        tick(page, "input[name=decision][value=approve]")
         page.fill("textarea[name=comment]", f"Checked by {user.username}: documents consistent.")
         page.click("main form:has(textarea) button[type=submit]")
         page.wait_for_url("**/guarantee/queue/")
@@ -192,7 +200,7 @@ def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stan
     page.click("main form button[type=submit]")
     ref = page.url.split("/")[-4]
     page.goto(f"{live_server.url}/guarantee/apply/{ref}/documents/")
-    page.check("#consent")
+    tick(page, "#consent")
     page.click("main form:has(#consent) button[type=submit]")
     assert page.locator("[data-problem=stale]").count() == 5
     # a disguised upload
@@ -218,7 +226,7 @@ def test_bank_that_times_out_then_answers_twice(new_context: Any, live_server: A
     bank.mode, bank.timeout_sleep = "timeout", 1.0
     with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.3):
         page.click("main a.button")
-        page.check("#agree")
+        tick(page, "#agree")
         page.click("main form button[type=submit]")
         page.wait_for_url(f"**/apply/{ref}/")
         assert page.locator(".message-warning").count() == 1
@@ -243,7 +251,7 @@ def test_double_submit_from_two_tabs_screens_once(new_context: Any, live_server:
     page = ctx.new_page()
     simple_sign_in(page, live_server.url)
     ref = apply(page)
-    page.check("#consent")
+    tick(page, "#consent")
     page.click("main form:has(#consent) button[type=submit]")
     page.wait_for_url("**/check/")
     second = ctx.new_page()
