@@ -85,12 +85,21 @@ def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]
         paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
         if paid.state == "approved":
             cert = actions.sign_agreement(citizen, paid)
-            actions.send_certificate(cert, CALLBACK)
-            end = time.monotonic() + 30  # the stand-in bank answers after a delay; a loaded machine is slow
-            while not any(b'"loan.executed"' in body for _url, body, _h in captured) and time.monotonic() < end:
+            # on a busy machine the stand-in may answer after the client's timeout: re-send with
+            # the same idempotency key (the bank answers a repeat at once, processing it once)
+            for _attempt in range(5):
+                if actions.send_certificate(cert, CALLBACK) in ("sent", "already"):
+                    break
+            end = time.monotonic() + 30  # the stand-in answers after a delay; a loaded machine is slow
+            # wait for this certificate's loan: threads of earlier callers may deliver too
+            mine = f'"certificate_number": "{cert.number}"'.encode()
+            while not any(b'"loan.executed"' in body and mine in body for _u, body, _h in captured):
+                if time.monotonic() > end:
+                    break
                 time.sleep(0.05)
-            for _url, body, headers in captured:
-                actions.receive_webhook(body, headers["X-Bank-Signature"])
+            for _url, body, headers in list(captured):
+                if mine in body:
+                    actions.receive_webhook(body, headers["X-Bank-Signature"])
         docs.register(_profile(brn.make("120865678"), "한강분식 2호점", "김시민"))
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
         made += 2
