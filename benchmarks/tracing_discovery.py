@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import django
@@ -61,9 +61,7 @@ def child(kind: str, city: Path, case: dict[str, object]) -> dict[str, object]:
             f"SELECT pid FROM read_parquet({store.quote(city / 'people.parquet')}) WHERE person_id = ?",
             [case["person_id"]],
         ).fetchone()[0]  # type: ignore[index]
-        files = store.presence_files(
-            city, store.seoul_date(window.start) - timedelta(days=1), store.seoul_date(window.end)
-        )
+        files = store.window_files(city, window.start, window.end)
         src = ", ".join(store.quote(f) for f in files)
         extra = {
             "rows": con.execute(f"SELECT count(*) FROM read_parquet([{src}]) WHERE pid = {int(pid)}").fetchone()[0]

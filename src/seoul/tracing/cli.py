@@ -213,13 +213,10 @@ def _datetime(text: str, option: str = "--isolated-at") -> datetime:
 
 
 def _whole(data_dir: Path) -> discovery.Window:
-    from datetime import time as clock
-    from datetime import timedelta
-
+    """All the data: from the first day's midnight to the end of the day after the last (an
+    interval may run past midnight)."""
     days = store.presence_days(data_dir)
     if not days:
         raise discovery.DiscoveryError(f"{data_dir} holds no presence data")
-    return discovery.Window(
-        datetime.combine(days[0], clock(0), tzinfo=store.SEOUL),
-        datetime.combine(days[-1] + timedelta(days=2), clock(0), tzinfo=store.SEOUL),
-    )
+    first = datetime.combine(days[0], datetime.min.time(), tzinfo=store.SEOUL)
+    return discovery.Window(first, first + (days[-1] - days[0]) + 2 * store.MAX_DURATION)

@@ -154,9 +154,7 @@ def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: i
         raise DiscoveryError(f"no person {person_id!r} in the movement data")
     pid = int(row[0])
     ws, we = _us(window.start), _us(window.end)
-    files = store.presence_files(
-        data_dir, store.seoul_date(window.start) - timedelta(days=1), store.seoul_date(window.end)
-    )
+    files = store.window_files(data_dir, window.start, window.end)
     if not files:
         return []
     src = f"read_parquet([{', '.join(q(f) for f in files)}])"

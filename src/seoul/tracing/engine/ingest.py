@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seoul.tracing.engine import store, trains
@@ -36,7 +38,7 @@ from seoul.tracing.engine import store, trains
 REQUIRED = ("person_id", "place_id", "start", "end", "source")
 OPTIONAL = ("setting", "place_name", "district", "car", "certainty")
 MAX_ID = 64
-OTHER_KIND = 4
+MAX_HOURS = int(store.MAX_DURATION.total_seconds() // 3600)
 
 
 class ImportError_(ValueError):  # the name ImportError is a builtin's
@@ -156,7 +158,7 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
                 WHEN NOT regexp_matches(end_txt, {offset}) THEN 'end: ' || end_txt || ' has no UTC offset (e.g. +09:00)'
                 WHEN e IS NULL THEN 'end: ' || end_txt || ' is not an ISO-8601 date and time'
                 WHEN e <= s THEN 'end: not after start'
-                WHEN e - s > INTERVAL 24 HOURS THEN 'end: the interval is longer than 24 hours'
+                WHEN e - s > INTERVAL {MAX_HOURS} HOURS THEN 'end: the interval is longer than {MAX_HOURS} hours'
                 WHEN source IS NULL OR source NOT IN {tuple(store.SOURCES)} THEN 'source: ' || coalesce(source, 'missing') || ' is not one of {", ".join(store.SOURCES)}'
                 WHEN setting IS NOT NULL AND setting <> '' AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
                 WHEN car_txt IS NOT NULL AND car_txt <> '' AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
@@ -207,12 +209,12 @@ def _store(con: Any, root: Path, tag: str, result: ImportResult) -> None:
         SELECT person_id, (SELECT coalesce(max(pid), -1) FROM people) + row_number() OVER (ORDER BY person_id), NULL
         FROM (SELECT DISTINCT person_id FROM checked WHERE error IS NULL) WHERE person_id NOT IN (SELECT person_id FROM people)"""
     ).fetchone()[0]
-    base = OTHER_KIND << 56
+    base = store.OTHER << store.KIND_SHIFT
     new_places = con.execute(
         f"""INSERT INTO places
         SELECT place_id,
                coalesce(any_value(known_plc),
-                        greatest((SELECT coalesce(max(plc), 0) FROM places WHERE plc >> 56 = {OTHER_KIND}), {base})
+                        greatest((SELECT coalesce(max(plc), 0) FROM places WHERE plc >> {store.KIND_SHIFT} = {store.OTHER}), {base})
                         + row_number() OVER (PARTITION BY any_value(known_plc) IS NULL ORDER BY place_id)),
                coalesce(any_value(kind), 'other'), coalesce(any_value(place_name), place_id), any_value(district)::TINYINT,
                coalesce(any_value(nullif(setting, '')), 'indoor')
@@ -268,41 +270,56 @@ def journeys_to_presence(geo: trains.Geometry, journeys: pa.Table) -> tuple[pa.T
     missing = [c for c in JOURNEY_COLUMNS if c not in journeys.column_names]
     if missing:
         raise ImportError_(f"journeys: missing column(s) {', '.join(missing)}")
-    entry = journeys.column("entry_station").to_pylist()
-    exit_ = journeys.column("exit_station").to_pylist()
-    errors: list[RowError] = []
-    routes: list[trains.Route] = []
-    index: dict[tuple[str, str], int] = {}
-    route_of = np.full(journeys.num_rows, -1, dtype=np.int64)
-    for i, pair in enumerate(zip(entry, exit_, strict=True)):
-        if pair not in index:
-            route = geo.route(*pair)
-            index[pair] = len(routes) if route is not None else -1
-            if route is not None:
-                routes.append(route)
-        route_of[i] = index[pair]
-        if route_of[i] < 0:
-            errors.append(RowError("journeys", i + 1, f"no metro route from {pair[0]!r} to {pair[1]!r}"))
-    ok = np.flatnonzero(route_of >= 0)
-    entry_s = (
-        journeys.column("entry_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()[ok] // 1_000_000
+    # one route lookup per distinct (entry, exit) pair, not per journey
+    pairs = pa.table({"a": journeys.column("entry_station"), "b": journeys.column("exit_station")})
+    codes = [pc.dictionary_encode(pairs.column(c)).combine_chunks() for c in ("a", "b")]
+    width = len(codes[1].dictionary)
+    pair_code = codes[0].indices.to_numpy(zero_copy_only=False).astype(np.int64) * width + codes[1].indices.to_numpy(
+        zero_copy_only=False
     )
-    exit_s = journeys.column("exit_at").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()[ok] // 1_000_000
+    unique, inverse = np.unique(pair_code, return_inverse=True)
+    routes: list[trains.Route] = []
+    route_of_pair = np.full(len(unique), -1, dtype=np.int64)
+    names = (codes[0].dictionary.to_pylist(), codes[1].dictionary.to_pylist())
+    for u, code in enumerate(unique):
+        route = geo.route(names[0][code // width], names[1][code % width])
+        if route is not None:
+            route_of_pair[u] = len(routes)
+            routes.append(route)
+    route_of = route_of_pair[inverse]
+    errors = [
+        RowError(
+            "journeys",
+            int(i) + 1,
+            f"no metro route from {names[0][pair_code[i] // width]!r} to {names[1][pair_code[i] % width]!r}",
+        )
+        for i in np.flatnonzero(route_of < 0)
+    ]
+    ok = np.flatnonzero(route_of >= 0)
+
+    def seconds(name: str) -> npt.NDArray[np.int64]:
+        us = journeys.column(name).cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+        return np.asarray(us[ok] // 1_000_000, dtype=np.int64)
+
+    entry_s, exit_s = seconds("entry_at"), seconds("exit_at")
     legs, model_exit = trains.ride(geo, routes, route_of[ok], entry_s)
     certainty = np.where(np.abs(model_exit - exit_s) <= trains.HEADWAY_S, 1.0, 0.5)
-    refs = np.asarray(journeys.column("rider_ref").to_pylist(), dtype=object)[ok]
-    cars = journeys.column("car").to_numpy(zero_copy_only=False)[ok] if "car" in journeys.column_names else None
+    has_car = "car" in journeys.column_names
     parts = []
     for idx, place, board, alight in legs:
+        rows = pa.array(ok[idx])
+        plc = pa.array(place, pa.int64())
         parts.append(
             pa.table(
                 {
-                    "person_id": pa.array(refs[idx], pa.string()),
-                    "place_id": pa.array([f"train:{p}" for p in place], pa.string()),
-                    "plc": pa.array(place, pa.int64()),
+                    "person_id": journeys.column("rider_ref").take(rows).cast(pa.string()),
+                    "place_id": pc.binary_join_element_wise("train:", pc.cast(plc, pa.string()), ""),
+                    "plc": plc,
                     "s": pa.array(board * 1_000_000, pa.timestamp("us", tz="UTC")),
                     "e": pa.array(alight * 1_000_000, pa.timestamp("us", tz="UTC")),
-                    "car": pa.array(cars[idx] if cars is not None else np.full(len(idx), None), pa.int8()),
+                    "car": journeys.column("car").take(rows).cast(pa.int8())
+                    if has_car
+                    else pa.nulls(len(idx), pa.int8()),
                     "certainty": pa.array(certainty[idx], pa.float32()),
                 }
             )

@@ -166,7 +166,7 @@ class _Places:
 
     def table(self, districts: list[District]) -> pa.Table:
         idx = np.arange(len(self.kind), dtype=np.int64)
-        label = KINDS_LABEL[self.code]
+        label = store.KINDS[self.code]
         return pa.table(
             {
                 "place_id": [f"{label}:{i}" for i in idx],
@@ -181,9 +181,6 @@ class _Places:
             },
             schema=store.PLACES,
         )
-
-
-KINDS_LABEL = {1: "venue", 2: "merchant"}
 
 
 def _day_start_us(day: date) -> int:
@@ -220,8 +217,8 @@ def simulate(
     home_s = _station_pick(rng, per_district, home)
     work_station = _station_pick(rng, per_district, work)
     commuter = (rng.random(people) < 0.35) & (home_s != work_station)
-    venues = _Places(rng, max(40, people // 100), VENUE_KINDS, districts, 1)
-    merchants = _Places(rng, max(40, people // 50), MERCHANT_KINDS, districts, 2)
+    venues = _Places(rng, max(40, people // 100), VENUE_KINDS, districts, store.VENUE)
+    merchants = _Places(rng, max(40, people // 50), MERCHANT_KINDS, districts, store.MERCHANT)
 
     # routes between every (home, work) station pair used
     n_st = len(station_names)

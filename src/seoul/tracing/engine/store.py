@@ -36,7 +36,10 @@ ROW_GROUP = 131_072
 MAX_DURATION = timedelta(hours=24)
 SOURCES = ("venue", "metro", "card", "other")
 SETTINGS = ("indoor", "transit", "outdoor")
-KINDS = {1: "venue", 2: "merchant", 3: "train", 4: "other"}
+# place kinds: the top byte of a place code (``plc``)
+VENUE, MERCHANT, TRAIN, OTHER = 1, 2, 3, 4
+KINDS = {VENUE: "venue", MERCHANT: "merchant", TRAIN: "train", OTHER: "other"}
+KIND_SHIFT = 56
 
 PRESENCE = pa.schema(
     [
@@ -63,7 +66,7 @@ PLACES = pa.schema(
 
 
 def place_code(kind: int, index: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    return (np.int64(kind) << np.int64(56)) | index.astype(np.int64)
+    return (np.int64(kind) << np.int64(KIND_SHIFT)) | index.astype(np.int64)
 
 
 def connect(threads: int | None = None, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
@@ -117,6 +120,12 @@ def presence_days(root: Path) -> list[date]:
     if not base.is_dir():
         return []
     return sorted(date.fromisoformat(p.name[4:]) for p in base.iterdir() if p.name.startswith("day="))
+
+
+def window_files(root: Path, start: datetime, end: datetime) -> list[str]:
+    """The files that can hold an interval overlapping ``[start, end)``: from the day before
+    ``start`` (an interval is at most ``MAX_DURATION`` long) to the day of ``end``."""
+    return presence_files(root, seoul_date(start - MAX_DURATION), seoul_date(end))
 
 
 def presence_files(root: Path, first: date, last: date) -> list[str]:

@@ -29,10 +29,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
+
+from seoul.tracing.engine import store
 
 HEADWAY_S = 240
 SPEED_MPS = 9.0  # 32.4 km/h schedule speed, dwell included
@@ -40,7 +41,6 @@ WALK_IN_S = 120
 WALK_OUT_S = 90
 TRANSFER_S = 180
 MAX_PIECES = 8
-SEOUL = ZoneInfo("Asia/Seoul")
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Geometry:
     def train_name(self, place: int) -> str:
         """A train place as people read it: piece, and the train's time at the line's root."""
         piece, k = train_of(place)
-        at = datetime.fromtimestamp(k * HEADWAY_S, tz=SEOUL)
+        at = datetime.fromtimestamp(k * HEADWAY_S, tz=store.SEOUL)
         return f"{self.pieces[piece].label()} train {at:%m-%d %H:%M}"
 
     def served(self, name: str) -> bool:
@@ -236,12 +236,9 @@ class Geometry:
         return Route(legs)
 
 
-TRAIN_KIND = 3
-
-
 def train_place(piece: npt.NDArray[np.int64], k: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The place id of train ``k`` of ``piece``: kind in the top byte (see ``store``)."""
-    return (np.int64(TRAIN_KIND) << np.int64(56)) | (piece << np.int64(32)) | (k & np.int64(0xFFFFFFFF))
+    """The place id of train ``k`` of ``piece`` (a ``store.TRAIN`` place)."""
+    return store.place_code(store.TRAIN, (piece << np.int64(32)) | (k & np.int64(0xFFFFFFFF)))
 
 
 def train_of(place: int) -> tuple[int, int]:

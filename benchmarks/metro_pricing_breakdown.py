@@ -1,0 +1,100 @@
+"""Where the batch pricing pass spends its time: computing versus writing the charges.
+
+    .venv/bin/python benchmarks/metro_pricing_breakdown.py [--journeys 10000000] [--runs 2] [--dir /tmp]
+
+Uses the journeys file ``benchmarks/metro_pricing.py`` leaves in DIR (simulates it when
+missing). In one DuckDB connection (2 threads, lookup tables loaded once) it times the pricing
+SQL with its result only aggregated (nothing written), then written as Parquet with each
+compression, and the read floor. Prints medians of ``--runs`` and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from metro_pricing import DAY, READ_FLOOR, SEED, reference  # noqa: E402
+
+from seoul.metro.engine import batch  # noqa: E402
+from seoul.metro.engine.simulate import simulate  # noqa: E402
+
+COLUMNS = [
+    "journey_id",
+    "integrated",
+    "tariff_version",
+    "distance_m",
+    "base",
+    "early_bird_discount",
+    "distance_steps",
+    "distance_surcharge",
+    "separate_surcharge",
+    "cash_extra",
+    "bus_charge",
+    "subway_charge",
+    "fare",
+    "error",
+]
+COMPRESSIONS = ("zstd", "snappy", "lz4_raw", "uncompressed")
+
+
+def timed(con: object, sql: str) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    con.execute(sql).fetchall()  # type: ignore[attr-defined]
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--journeys", type=int, default=10_000_000)
+    ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    args = ap.parse_args()
+    src = args.dir / f"metro-journeys-{args.journeys}.parquet"
+    net, tariffs = reference()
+    if not src.exists():
+        simulate(net, args.journeys, DAY, SEED, src)  # type: ignore[arg-type]
+    con = batch.connect()
+    batch.load_lookups(con, net, tariffs)  # type: ignore[arg-type]
+    source = f"read_parquet({batch._quote(src)})"
+    sql = batch.pricing_sql(net, tariffs, source)  # type: ignore[arg-type]
+    variants = {
+        "read floor": READ_FLOOR.format(src=batch._quote(src)),
+        "price, aggregated only": f"SELECT count(*), {', '.join(f'count({c})' for c in COLUMNS)} FROM ({sql})",
+    }
+    outputs = {}
+    for comp in COMPRESSIONS:
+        outputs[comp] = args.dir / f"metro-breakdown-{comp}.parquet"
+        variants[f"price, written ({comp})"] = (
+            f"COPY ({sql}) TO {batch._quote(outputs[comp])} (FORMAT parquet, COMPRESSION {comp})"
+        )
+    figures = {}
+    for name, text in variants.items():
+        runs = [timed(con, text) for _ in range(args.runs)]
+        figures[name] = {
+            "wall": round(statistics.median(r[0] for r in runs), 2),
+            "cpu": round(statistics.median(r[1] for r in runs), 2),
+        }
+    for comp, path in outputs.items():
+        figures[f"price, written ({comp})"]["output_mb"] = round(path.stat().st_size / 1e6, 1)
+        path.unlink()
+    floor = figures["read floor"]["wall"]
+    print(f"{'measure':<32} {'wall s':>7} {'cpu s':>7} {'x read':>7} {'output MB':>10}")
+    for name, f in figures.items():
+        print(f"{name:<32} {f['wall']:>7.2f} {f['cpu']:>7.2f} {f['wall'] / floor:>7.1f} {f.get('output_mb', ''):>10}")
+    print(json.dumps({"journeys": args.journeys, "runs": args.runs, **figures}))
+
+
+if __name__ == "__main__":
+    main()
