@@ -65,10 +65,11 @@ def main() -> None:
     net, tariffs = reference()
     if not src.exists():
         simulate(net, args.journeys, DAY, SEED, src)  # type: ignore[arg-type]
+    facts = batch.check_input(src, net)  # type: ignore[arg-type]
     con = batch.connect()
-    batch.load_lookups(con, net, tariffs)  # type: ignore[arg-type]
+    batch.load_lookups(con, net, tariffs, facts)  # type: ignore[arg-type]
     source = f"read_parquet({batch._quote(src)})"
-    sql = batch.pricing_sql(net, tariffs, source)  # type: ignore[arg-type]
+    sql = batch.pricing_sql(net, tariffs, source, facts)  # type: ignore[arg-type]
     variants = {
         "read floor": READ_FLOOR.format(src=batch._quote(src)),
         "price, aggregated only": f"SELECT count(*), {', '.join(f'count({c})' for c in COLUMNS)} FROM ({sql})",

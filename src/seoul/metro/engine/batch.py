@@ -1,19 +1,21 @@
 """City-scale batch pricing: every journey of a parquet file in one DuckDB pass.
 
 The rules are those of ``fares.py``; this module only re-expresses them as one SQL statement
-over the journeys file joined to three small lookup tables built once per run from the same
+over the journeys file joined to two small lookup tables built once per run from the same
 network and tariffs (no Python per journey):
 
-- ``pairs`` (one row per ordered station pair, 515² ≈ 265k): integrated and all-lines fare
-  metres, whether an end is served only by a separately charged line, and the 신분당선
-  surcharge of the all-lines path per paying category (adult / youth / child, discounted and
-  rounded as the engine does). The surcharge zones are found on exactly the path the engine
-  would use: one Dijkstra tree per origin with the engine's adjacency order and tie-breaks,
-  the zones crossed propagated down the tree.
-- ``rates`` (tariff period × category × payment): version, base, early-bird amount, step,
-  cash extra and which category's surcharge applies, for a subway journey alone and for the
-  paying category of an integrated journey (free riders pay their bus leg as adults).
-- ``bus`` (bus tariff period × mode × category): base, early-bird amount and step.
+- ``pairs`` (one row per ordered station pair and 신분당선 flag, 2·515² ≈ 530k): the fare
+  metres the engine would use, the 신분당선 surcharge of that path per paying category
+  (discounted and rounded as the engine does) and a digit for no path / zones crossed. The
+  surcharge zones are found on exactly the path the engine would use: one Dijkstra tree per
+  origin with the engine's adjacency order and tie-breaks, the zones crossed propagated down.
+- ``combos``: every combination of the per-row digits (eras of the entry and of the bus
+  boarding, category, payment, bus code, integrated, early bird at entry and at boarding, the
+  pair digit) with the error it implies or the fixed parts of the fare.
+
+The file's parquet statistics (``FileFacts``) let the SQL leave out checks that cannot fire
+for that file: the station index range check, the negative bus distance check, and the
+tariff-era comparisons for dates the file does not span (a day's file lies in one era).
 
 Row → journey mapping (docs/metro-batch.md): a row is one subway trip, optionally preceded by a
 bus leg. If the subway entry is within the transfer window of the bus alighting, the row is one
@@ -172,13 +174,18 @@ def _zone_tree(net: Network, hop: dict[tuple[int, int], int]) -> npt.NDArray[np.
     return out
 
 
-def pair_table(net: Network, tariffs: Tariffs) -> pa.Table:
-    """One row per ordered station pair, keyed ``origin * n + destination``.
+UNKNOWN_STATION, NO_PATH, ZONED = 1, 2, 3  # the pair digit: 0 an ordinary path
 
-    ``int_m``: fare metres when no separately charged line was used (the all-lines metres when
-    an end is served only by such a line, since the engine then always counts it as used);
-    ``all_m``: metres over every line; ``sur``: the discounted surcharges of the all-lines path
-    packed 16 bits per paying category (adult, youth, child)."""
+
+def pair_table(net: Network, tariffs: Tariffs) -> pa.Table:
+    """One row per (origin, destination, via 신분당선), keyed ``(origin * n + destination) * 2 + via``,
+    and one more, key ``2n²``, for an origin or destination that is no station index.
+
+    ``sub_m``: the fare metres the engine uses (all lines when the journey used 신분당선 or an end
+    is served only by it, else the integrated lines; 0 when there is no path); ``sur``: the
+    discounted surcharges of that path packed 16 bits per paying category (adult, youth, child),
+    0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
+    ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force)."""
     n = len(net.names)
     bits, hop = _zone_masks(net, tariffs)
     masks = _zone_tree(net, hop) if bits else np.zeros((n, n), dtype=np.int64)
@@ -198,44 +205,147 @@ def pair_table(net: Network, tariffs: Tariffs) -> pa.Table:
     forced = (only[:, None] | only[None, :]).ravel()
     alll = net.all_lines.ravel()
     integ = np.where(forced, alll, net.integrated.ravel())
-    flat = masks.ravel()
-    # one more row, key n², for an origin or destination that is no station index
-    unknown = np.arange(n * n + 1) == n * n
-    integ, alll = np.append(integ, UNREACHABLE), np.append(alll, UNREACHABLE)
+    zoned = masks.ravel() != 0
+    sur = packed[masks.ravel()]
+    # interleave via = False, True: row (pair * 2 + via)
+    charged = np.stack([forced, np.ones_like(forced)], axis=1).ravel()
+    metres = np.stack([integ, alll], axis=1).ravel()
+    reach = metres < UNREACHABLE
+    pdig = np.where(~reach, NO_PATH, np.where(charged & np.repeat(zoned, 2), ZONED, 0))
     return pa.table(
         {
-            "pair": pa.array(np.arange(n * n + 1, dtype=np.int32)),
-            "int_m": pa.array(integ.astype(np.int32), mask=integ >= UNREACHABLE),
-            "all_m": pa.array(alll.astype(np.int32), mask=alll >= UNREACHABLE),
-            "forced": pa.array(np.append(forced, False)),
-            "zoned": pa.array(np.append(flat != 0, False)),
-            "sur": pa.array(np.append(packed[flat], 0)),
-            "unknown": pa.array(unknown),
+            "pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32)),
+            "sub_m": pa.array(np.append(np.where(reach, metres, 0), 0).astype(np.int32)),
+            "sur": pa.array(np.append(np.where(charged, np.repeat(sur, 2), 0), 0)),
+            "pdig": pa.array(np.append(pdig, UNKNOWN_STATION).astype(np.int8)),
         }
     )
 
 
-DIM_NAMES = ("sp", "cat", "pay", "bus", "bp", "bsp_ok", "integ", "eb_e", "eb_b", "row")
+# --- What the file's statistics guarantee ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Bounds the parquet statistics of a journeys file guarantee for every row. The pricing SQL
+    leaves out the checks and comparisons these make constant: the station index range check,
+    the negative bus distance check, and tariff-period comparisons for dates outside the file's
+    span. Statistics are written with the values by the parquet writer, and readers already
+    rely on them to skip row groups; with any of them missing, nothing is assumed."""
+
+    rows: int
+    stations_in_range: bool = False
+    metres_non_negative: bool = False
+    first_us: int | None = None  # earliest entry or bus boarding, Seoul-local µs since the epoch
+    last_us: int | None = None  # latest of the same
+
+
+def file_facts(path: Path, n: int) -> FileFacts:
+    pf = pq.ParquetFile(path)
+    md, schema = pf.metadata, pf.schema_arrow
+
+    def bounds(name: str) -> tuple[int, int] | None:
+        """(min, max) of the column's raw values, (1, 0) when it holds none, None when unknown."""
+        j = schema.get_field_index(name)
+        if j < 0:
+            return None
+        field = schema.field(j)
+        if pa.types.is_timestamp(field.type) and field.type.unit != "us":
+            return None
+        lo: int | None = None
+        hi: int | None = None
+        for g in range(md.num_row_groups):
+            group = md.row_group(g)
+            stats = group.column(j).statistics
+            if stats is None:
+                return None
+            if stats.null_count == group.num_rows:
+                continue  # no values in this group
+            if not stats.has_min_max:
+                return None
+            lo = stats.min_raw if lo is None else min(lo, stats.min_raw)
+            hi = stats.max_raw if hi is None else max(hi, stats.max_raw)
+        return (1, 0) if lo is None or hi is None else (int(lo), int(hi))
+
+    def empty(b: tuple[int, int]) -> bool:
+        return b[0] > b[1]
+
+    ends = [bounds("origin"), bounds("destination")]
+    metres = bounds("bus_metres")
+    times = [bounds("entry_at"), bounds("bus_board_at")]
+    first = last = None
+    if times[0] is not None and times[1] is not None:
+        spans = [t for t in times if t is not None and not empty(t)]
+        if spans:
+            first = min(t[0] for t in spans) + KST_OFFSET_US
+            last = max(t[1] for t in spans) + KST_OFFSET_US
+    return FileFacts(
+        rows=md.num_rows,
+        stations_in_range=all(b is not None and (empty(b) or (b[0] >= 0 and b[1] < n)) for b in ends),
+        metres_non_negative=metres is not None and (empty(metres) or metres[0] >= 0),
+        first_us=first,
+        last_us=last,
+    )
+
+
+# --- Eras and the combination table ------------------------------------------------------
+
+
+def era_starts(tariffs: Tariffs) -> tuple[date, ...]:
+    """Every date a subway or bus tariff or a surcharge table takes effect: between two of them
+    (an era) all the per-date rules are constant."""
+    starts = {s for s, _, _ in tariffs.subway_periods} | {s for s, _ in tariffs.bus_periods}
+    return tuple(sorted(starts | {t.effective_from for t in tariffs.surcharges}))
+
+
+@dataclass(frozen=True)
+class Eras:
+    """The eras a file's rows can fall in: ``lo`` … ``hi`` (0 is before the first start)."""
+
+    starts: tuple[date, ...]
+    lo: int
+    hi: int
+
+    @classmethod
+    def of(cls, tariffs: Tariffs, facts: FileFacts) -> Eras:
+        starts = era_starts(tariffs)
+        if facts.first_us is None or facts.last_us is None:
+            return cls(starts, 0, len(starts))
+        return cls(starts, cls._index(starts, facts.first_us), cls._index(starts, facts.last_us))
+
+    @staticmethod
+    def _index(starts: tuple[date, ...], local_us: int) -> int:
+        return sum(_day(s) * DAY_US <= local_us for s in starts)
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo + 1
+
+    def digit_sql(self, expr: str) -> str:
+        """The era of a Seoul-local µs expression, minus ``lo``: one comparison per start inside
+        the file's span, none when the span lies in one era."""
+        inside = self.starts[self.lo : self.hi]
+        return " + ".join([f"({expr} >= {_day(s) * DAY_US})::INTEGER" for s in inside] or ["0"])
+
+    def start(self, era: int) -> date | None:
+        return self.starts[era - 1] if era > 0 else None
 
 
 @dataclass(frozen=True)
 class Codes:
-    """Small-integer codes the SQL gives each row before the one join to the combination table."""
+    """Small-integer digits the SQL gives each row; their mixed-radix value keys the combination
+    table. Digits, most significant first (``DIGITS``): era of the subway entry, era of the bus
+    boarding, category (+unknown), payment (card, cash, other), bus code, integrated, early bird
+    at the entry, early bird at the bus boarding, the pair digit (``pair_table``)."""
 
     categories: tuple[str, ...]
     modes: tuple[str, ...]
-    sub_starts: tuple[date, ...]
-    bus_starts: tuple[date, ...]
+    eras: Eras
 
     @classmethod
-    def of(cls, tariffs: Tariffs) -> Codes:
+    def of(cls, tariffs: Tariffs, facts: FileFacts) -> Codes:
         modes = sorted({m for _, card in tariffs.bus_periods for m in card})
-        return cls(
-            categories=(*PAID_CATEGORIES, *sorted(tariffs.free_categories)),
-            modes=tuple(modes),
-            sub_starts=tuple(s for s, _, _ in tariffs.subway_periods),
-            bus_starts=tuple(s for s, _ in tariffs.bus_periods),
-        )
+        return cls((*PAID_CATEGORIES, *sorted(tariffs.free_categories)), tuple(modes), Eras.of(tariffs, facts))
 
     # bus codes: 0 no bus leg, 1..len(modes) a known mode, then unknown mode, incomplete, after entry
     @property
@@ -250,91 +360,20 @@ class Codes:
     def bus_after(self) -> int:
         return len(self.modes) + 3
 
-    def dims(self) -> tuple[int, ...]:
-        """Sizes of the key digits ``DIM_NAMES``: subway period (0 none in force), category
-        (+unknown), payment (card, cash, other), bus code, bus period (0 none), a subway tariff
-        in force on the bus date, integrated, early bird at the subway entry, early bird at the
-        bus boarding, per-row error code (``ROW_ERRORS``)."""
-        return (
-            len(self.sub_starts) + 1,
-            len(self.categories) + 1,
-            3,
-            len(self.modes) + 4,
-            len(self.bus_starts) + 1,
-            2,
-            2,
-            2,
-            2,
-            len(ROW_ERRORS) + 1,
-        )
+    def sizes(self) -> tuple[int, ...]:
+        e = self.eras.size
+        return (e, e, len(self.categories) + 1, 3, len(self.modes) + 4, 2, 2, 2, 4)
+
+    def weights(self) -> dict[str, int]:
+        out, w = {}, 1
+        for name, size in reversed(list(zip(DIGITS, self.sizes(), strict=True))):
+            out[name] = w
+            w *= size
+        return out
 
 
-def combo_table(tariffs: Tariffs) -> pa.Table:
-    """Every combination of the row codes with what it implies: an error, or the fixed parts of
-    the fare (tariff version, base, early bird, steps price, surcharge category, cash extra, bus
-    leg's fixed part) and the weights of the per-row distances. Free riders' subway legs and
-    everything the engine refuses are decided here, once, not per row."""
-    codes = Codes.of(tariffs)
-    pct = tariffs.early_bird_percent
-    cols: dict[str, list[Any]] = {name: [] for name in COMBO_COLUMNS}
-    for key, (sp, cat, pay, bus, bp, bsp_ok, integ, eb_e, eb_b) in enumerate(
-        itertools.product(*map(range, codes.dims()[:-1]))
-    ):
-        has_bus = bus != 0
-        mode = codes.modes[bus - 1] if 1 <= bus <= len(codes.modes) else None
-        error: str | None = None
-        if bus == codes.bus_incomplete:
-            error = "incomplete bus leg"
-        elif bus == codes.bus_after:
-            error = "bus leg boarded after the subway entry"
-        elif has_bus and pay != 0:
-            error = "a bus transfer needs a card"
-        elif sp == 0 or (has_bus and not bsp_ok):
-            error = "no subway tariff in force"
-        elif cat == len(codes.categories) or pay == 2:
-            error = "unknown rider category or payment"
-        elif has_bus and (mode is None or bp == 0 or mode not in tariffs.bus_periods[bp - 1][1]):
-            error = "no bus tariff for this mode and date"
-        row: dict[str, Any] = dict.fromkeys(COMBO_COLUMNS)
-        row |= {"combo": key, "error": error}
-        if error is None:
-            _, version, card = tariffs.subway_periods[sp - 1]
-            category = codes.categories[cat]
-            free = category in tariffs.free_categories
-            paying = "adult" if free else category
-            b_base = b_early = bus_step = 0
-            if mode is not None:
-                b_base = tariffs.bus_periods[bp - 1][1][mode][paying]
-                b_early = floor10(b_base * pct / 100) if eb_b else 0
-                bus_step = tariffs.step[paying]
-            row |= {"version": version, "integrated": bool(integ), "bus_fixed": b_base - b_early, "bus_step": bus_step}
-            row |= {"extra": 0, "w_bus": 0, "w_sub": 1, "count_steps": 1, "sub_on": 1, "sur_shift": NO_SUR_SHIFT}
-            if integ and free:  # free riders: the bus leg as an adult, the subway leg free and skipped
-                row |= {"base": b_base, "early": b_early, "w_bus": 1, "w_sub": 0, "step": bus_step, "sub_on": 0}
-                row |= {"fixed": 0}
-            elif integ:
-                base = max(b_base, card[paying])
-                row |= {"base": base, "early": b_early, "w_bus": 1, "step": tariffs.step[paying]}
-                row |= {"fixed": base - b_early, "sur_shift": SUR_BITS * PAYING[paying]}
-            elif free:
-                row |= {"base": 0, "early": 0, "count_steps": 0, "step": 0, "fixed": 0}
-            elif pay == 1:  # cash: adults and youths pay the adult fare + extra, children the child fare
-                fc = "child" if category == "child" else "adult"
-                extra = 0 if fc == "child" else tariffs.cash_extra
-                row |= {"base": card[fc], "early": 0, "step": tariffs.step[fc], "extra": extra}
-                row |= {"fixed": card[fc] + extra, "sur_shift": SUR_BITS * PAYING[fc]}
-            else:
-                early = floor10(card[category] * pct / 100) if eb_e else 0
-                row |= {"base": card[category], "early": early, "step": tariffs.step[category]}
-                row |= {"fixed": card[category] - early, "sur_shift": SUR_BITS * PAYING[category]}
-        for name in COMBO_COLUMNS:
-            cols[name].append(row[name])
-    types = {"combo": pa.int32(), "error": pa.string(), "version": pa.string(), "integrated": pa.bool_()}
-    return pa.table({name: pa.array(values, type=types.get(name, pa.int32())) for name, values in cols.items()})
-
-
+DIGITS = ("era_e", "era_b", "cat", "pay", "bus", "integ", "eb_e", "eb_b", "pdig")
 COMBO_COLUMNS = (
-    "combo",
     "error",
     "version",
     "integrated",
@@ -348,17 +387,103 @@ COMBO_COLUMNS = (
     "extra",
     "fixed",
     "sub_on",
+    "credit",
     "bus_fixed",
     "bus_step",
 )
+ERROR_NO_SBD = "no separately charged line surcharge in force"
+
+
+def _count(starts: tuple[date, ...], on: date | None) -> int:
+    return 0 if on is None else sum(s <= on for s in starts)
+
+
+def _decide(tariffs: Tariffs, codes: Codes, digits: tuple[int, ...]) -> dict[str, Any]:
+    """The error, or the fixed parts of the fare, for one combination of the digits."""
+    era_e, era_b, cat, pay, bus, integ, eb_e, eb_b, pdig = digits
+    eras = codes.eras
+    entry_era, bus_era = eras.start(eras.lo + era_e), eras.start(eras.lo + era_b)
+    sub_starts = tuple(s for s, _, _ in tariffs.subway_periods)
+    has_bus = bus != 0
+    mode = codes.modes[bus - 1] if 1 <= bus <= len(codes.modes) else None
+    sp = _count(sub_starts, bus_era if integ else entry_era)
+    bp = _count(tuple(s for s, _ in tariffs.bus_periods), bus_era)
+    bsp_ok = mode is None or _count(sub_starts, bus_era) > 0
+    before_sbd = bool(tariffs.surcharges) and (entry_era is None or entry_era < tariffs.surcharges[0].effective_from)
+    row: dict[str, Any] = dict.fromkeys(COMBO_COLUMNS)
+    error: str | None = None
+    if bus == codes.bus_incomplete:
+        error = "incomplete bus leg"
+    elif bus == codes.bus_after:
+        error = "bus leg boarded after the subway entry"
+    elif has_bus and pay != 0:
+        error = "a bus transfer needs a card"
+    elif sp == 0 or not bsp_ok:
+        error = "no subway tariff in force"
+    elif cat == len(codes.categories) or pay == 2:
+        error = "unknown rider category or payment"
+    elif has_bus and (mode is None or bp == 0 or mode not in tariffs.bus_periods[bp - 1][1]):
+        error = "no bus tariff for this mode and date"
+    if error is not None:
+        return row | {"error": error}
+    pct = tariffs.early_bird_percent
+    _, version, card = tariffs.subway_periods[sp - 1]
+    category = codes.categories[cat]
+    free = category in tariffs.free_categories
+    paying = "adult" if free else category
+    b_base = b_early = bus_step = 0
+    if mode is not None:
+        b_base = tariffs.bus_periods[bp - 1][1][mode][paying]
+        b_early = floor10(b_base * pct / 100) if eb_b else 0
+        bus_step = tariffs.step[paying]
+    row |= {"version": version, "integrated": bool(integ), "credit": integ, "bus_fixed": b_base - b_early}
+    row |= {"bus_step": bus_step, "extra": 0, "w_bus": 0, "w_sub": 1, "count_steps": 1, "sub_on": 1}
+    row |= {"sur_shift": NO_SUR_SHIFT}
+    if integ and free:  # free riders: the bus leg as an adult, the subway leg free and skipped
+        row |= {"base": b_base, "early": b_early, "w_bus": 1, "w_sub": 0, "step": bus_step, "sub_on": 0}
+        row |= {"fixed": 0}
+    elif integ:
+        base = max(b_base, card[paying])
+        row |= {"base": base, "early": b_early, "w_bus": 1, "step": tariffs.step[paying]}
+        row |= {"fixed": base - b_early, "sur_shift": SUR_BITS * PAYING[paying]}
+    elif free:
+        row |= {"base": 0, "early": 0, "count_steps": 0, "step": 0, "fixed": 0}
+    elif pay == 1:  # cash: adults and youths pay the adult fare + extra, children the child fare
+        fc = "child" if category == "child" else "adult"
+        extra = 0 if fc == "child" else tariffs.cash_extra
+        row |= {"base": card[fc], "early": 0, "step": tariffs.step[fc], "extra": extra}
+        row |= {"fixed": card[fc] + extra, "sur_shift": SUR_BITS * PAYING[fc]}
+    else:
+        early = floor10(card[category] * pct / 100) if eb_e else 0
+        row |= {"base": card[category], "early": early, "step": tariffs.step[category]}
+        row |= {"fixed": card[category] - early, "sur_shift": SUR_BITS * PAYING[category]}
+    if pdig == UNKNOWN_STATION:
+        error = "unknown station index"
+    elif pdig == NO_PATH and row["sub_on"]:
+        error = "no path between the stations"
+    elif pdig == ZONED and before_sbd and (not integ or row["sub_on"]):
+        error = ERROR_NO_SBD
+    return dict.fromkeys(COMBO_COLUMNS) | {"error": error} if error else row
+
+
+def combo_table(tariffs: Tariffs, codes: Codes) -> pa.Table:
+    """Every combination of the digits with what it implies: an error, or the fixed parts of the
+    fare (tariff version, base, early bird, steps price, surcharge category, cash extra, bus leg's
+    fixed part) and the weights of the per-row distances. Free riders' subway legs and everything
+    the engine refuses are decided here, once, not per row; the row order is the key."""
+    cols: dict[str, list[Any]] = {name: [] for name in COMBO_COLUMNS}
+    for digits in itertools.product(*map(range, codes.sizes())):
+        decided = _decide(tariffs, codes, digits)
+        for name in COMBO_COLUMNS:
+            cols[name].append(decided[name])
+    types = {"error": pa.string(), "version": pa.string(), "integrated": pa.bool_()}
+    return pa.table(
+        {"combo": pa.array(np.arange(len(cols["error"]), dtype=np.int32))}
+        | {name: pa.array(values, type=types.get(name, pa.int32())) for name, values in cols.items()}
+    )
 
 
 # --- SQL --------------------------------------------------------------------------------
-
-
-def _period_case(expr: str, starts: tuple[date, ...]) -> str:
-    whens = " ".join(f"WHEN {expr} >= {_day(s)} THEN {i}" for i, s in reversed(list(enumerate(starts))))
-    return f"CASE {whens} ELSE {len(starts)} END"
 
 
 def _steps_sql(tariffs: Tariffs, m: str) -> str:
@@ -376,105 +501,87 @@ def _tod_us(t: time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
 
 
-def _code_case(expr: str, values: tuple[str, ...], other: int, first: int = 0) -> str:
-    whens = " ".join(f"WHEN '{v}' THEN {first + i}" for i, v in enumerate(values))
-    return f"CASE {expr} {whens} ELSE {other} END"
+def _code_case(expr: str, values: tuple[str, ...], other: int, first: int = 0, weight: int = 1) -> str:
+    whens = " ".join(f"WHEN '{v}' THEN {(first + i) * weight}" for i, v in enumerate(values))
+    return f"CASE {expr} {whens} ELSE {other * weight} END"
 
 
-def pricing_sql(net: Network, tariffs: Tariffs, source: str) -> str:
+def pricing_sql(net: Network, tariffs: Tariffs, source: str, facts: FileFacts) -> str:
     """One SELECT pricing every row of ``source`` (a relation with the journeys schema).
 
-    Per row it only derives small codes, joins the pair and combination tables and does the
-    distance arithmetic; every branch of the rules is decided in the combination table."""
+    Per row it derives the digits (already weighted), joins the pair and combination tables and
+    does the distance arithmetic; every branch of the rules is decided in the combination table.
+    ``facts`` (what the file's statistics guarantee) only removes checks that cannot fire."""
     if len(tariffs.surcharges) > 1:
         raise NotImplementedError("batch pricing knows one separately charged line (via_sbd)")
     n = len(net.names)
-    codes = Codes.of(tariffs)
-    dims = codes.dims()
-    sbd_from = _day(tariffs.surcharges[0].effective_from) if tariffs.surcharges else 0
+    codes = Codes.of(tariffs, facts)
+    w = codes.weights()
     eb = _tod_us(tariffs.early_bird_before)
     nf, nu = _tod_us(tariffs.night_from), _tod_us(tariffs.night_until)
-    w, nw = int(tariffs.window.total_seconds()) * 1_000_000, int(tariffs.night_window.total_seconds()) * 1_000_000
+    win, night = int(tariffs.window.total_seconds()) * 1_000_000, int(tariffs.night_window.total_seconds()) * 1_000_000
     nm = len(codes.modes)
-    key = "sp"
-    for dim, part in zip(dims[1:-1], DIM_NAMES[1:-1], strict=True):
-        key = f"({key}) * {dim} + {part}"
-
-    def period(day: str, starts: tuple[date, ...]) -> str:  # 0: none in force, i: the i-th period
-        return " + ".join(f"({day} >= {_day(s)})::INTEGER" for s in starts)
-
+    pair = f"(origin::INTEGER * {n} + destination) * 2 + via_sbd::INTEGER"
+    if not facts.stations_in_range:
+        pair = f"CASE WHEN origin BETWEEN 0 AND {n - 1} AND destination BETWEEN 0 AND {n - 1} THEN {pair} ELSE {2 * n * n} END"
+    negative = "" if facts.metres_non_negative else " OR bus_metres < 0"
+    era_e = codes.eras.digit_sql("e")
+    era_b = codes.eras.digit_sql("bb")
+    era_b = era_e if era_b == "0" else f"coalesce({era_b}, {era_e})"
     return f"""
 WITH s AS (
-    SELECT journey_id, via_sbd, origin, destination,
-        coalesce(bus_metres, 0) AS bm,
+    SELECT journey_id, bus_metres AS bm,
         epoch_us(entry_at) + {KST_OFFSET_US} AS e,
-        coalesce(epoch_us(bus_board_at) + {KST_OFFSET_US}, e) AS bb,
-        coalesce(epoch_us(bus_alight_at) + {KST_OFFSET_US}, e) AS ba,
-        e // {DAY_US} AS e_day,
-        bb // {DAY_US} AS b_day,
-        {_code_case("category", codes.categories, len(codes.categories))} AS cat,
-        {_code_case("payment", ("card", "cash"), 2)} AS pay,
+        epoch_us(bus_board_at) + {KST_OFFSET_US} AS bb,
+        epoch_us(bus_alight_at) + {KST_OFFSET_US} AS ba,
+        {pair} AS pk,
         CASE
             WHEN bus_mode IS NULL AND bus_board_at IS NULL AND bus_alight_at IS NULL AND bus_metres IS NULL THEN 0
-            WHEN bus_mode IS NULL OR bus_board_at IS NULL OR bus_alight_at IS NULL OR bus_metres IS NULL
-                OR bus_metres < 0 THEN {codes.bus_incomplete}
+            WHEN bus_mode IS NULL OR bus_board_at IS NULL OR bus_alight_at IS NULL OR bus_metres IS NULL{negative}
+                THEN {codes.bus_incomplete}
             WHEN bus_board_at > entry_at THEN {codes.bus_after}
             ELSE {_code_case("bus_mode", codes.modes, codes.bus_unknown, 1)}
         END AS bus,
-        (bus BETWEEN 1 AND {nm})::INTEGER AS known_bus,
-        (bus BETWEEN 1 AND {nm} AND e - ba >= 0
-            AND e - ba <= CASE WHEN ba % {DAY_US} >= {nf} OR ba % {DAY_US} < {nu} THEN {nw} ELSE {w} END)::INTEGER
-            AS integ,
-        {period("(e_day + integ * (b_day - e_day))", codes.sub_starts)} AS sp,
-        known_bus * ({period("b_day", codes.bus_starts)}) AS bp,
-        1 - known_bus * (b_day < {_day(codes.sub_starts[0])})::INTEGER AS bsp_ok,
-        (e % {DAY_US} < {eb})::INTEGER AS eb_e,
-        known_bus * (bb % {DAY_US} < {eb})::INTEGER AS eb_b
+        {_code_case("category", codes.categories, len(codes.categories), weight=w["cat"])}
+            + {_code_case("payment", ("card", "cash"), 2, weight=w["pay"])} AS cp
     FROM {source}
 ), t AS (
-    SELECT journey_id, via_sbd, bm, e_day < {sbd_from} AS before_sbd,
-        CASE WHEN origin >= 0 AND origin < {n} AND destination >= 0 AND destination < {n}
-             THEN origin::INTEGER * {n} + destination ELSE {n * n} END AS pair,
-        {key} AS partial_key
+    SELECT journey_id, bm, pk,
+        cp + bus * {w["bus"]}
+        + ({era_e}) * {w["era_e"]} + ({era_b}) * {w["era_b"]}
+        + CASE WHEN bus BETWEEN 1 AND {nm} AND e - ba BETWEEN 0 AND
+            CASE WHEN ba % {DAY_US} >= {nf} OR ba % {DAY_US} < {nu} THEN {night} ELSE {win} END
+            THEN {w["integ"]} ELSE 0 END
+        + CASE WHEN e % {DAY_US} < {eb} THEN {w["eb_e"]} ELSE 0 END
+        + CASE WHEN bb % {DAY_US} < {eb} THEN {w["eb_b"]} ELSE 0 END AS part
     FROM s
-), k AS (
-    SELECT journey_id, bm,
-        CASE WHEN via_sbd THEN p.all_m ELSE p.int_m END AS sub_m,
-        CASE WHEN via_sbd OR p.forced THEN p.sur ELSE 0 END AS sur_packed,
-        partial_key * {dims[-1]} + CASE
-            WHEN p.unknown THEN 1
-            WHEN sub_m IS NULL THEN 2
-            WHEN (via_sbd OR p.forced) AND p.zoned AND before_sbd THEN 3
-            ELSE 0
-        END AS combo
-    FROM t JOIN pairs p ON p.pair = t.pair
 ), j AS (
-    SELECT k.journey_id, c.integrated, c.version, c.base, c.early, c.extra, c.step, c.fixed, c.sub_on, c.error,
-        (k.sur_packed >> c.sur_shift) & {(1 << SUR_BITS) - 1} AS sur,
-        c.w_bus * k.bm + c.w_sub * coalesce(k.sub_m, 0) AS distance_m,
-        c.bus_fixed + {_steps_sql(tariffs, "k.bm")} * c.bus_step AS bus_charge,
-        c.count_steps
-    FROM k JOIN combos c ON c.combo = k.combo
+    SELECT t.journey_id, c.integrated, c.version, c.base, c.early, c.extra, c.step, c.fixed, c.sub_on, c.error,
+        c.credit, c.count_steps,
+        ((p.sur >> c.sur_shift) & {(1 << SUR_BITS) - 1})::INTEGER AS sur,
+        c.w_bus * coalesce(t.bm, 0) + c.w_sub * p.sub_m AS distance_m,
+        CASE WHEN t.bm IS NULL THEN c.bus_fixed
+             ELSE c.bus_fixed + {_steps_sql(tariffs, "t.bm")} * c.bus_step END AS bus_charge
+    FROM t JOIN pairs p ON p.pk = t.pk JOIN combos c ON c.combo = t.part + p.pdig
 ), f AS (
     SELECT *, count_steps * {_steps_sql(tariffs, "distance_m")} AS steps FROM j
 ), g AS (
-    SELECT *, sub_on * greatest(0, fixed + steps * step + sur - integrated::INTEGER * bus_charge) AS subway_charge
-    FROM f
+    SELECT *, sub_on * greatest(0, fixed + steps * step + sur - credit * bus_charge) AS subway_charge FROM f
 )
 SELECT
     journey_id,
     integrated,
     version AS tariff_version,
-    distance_m::INTEGER AS distance_m,
+    distance_m,
     base,
     early AS early_bird_discount,
-    steps::INTEGER AS distance_steps,
-    (steps * step)::INTEGER AS distance_surcharge,
-    sur::INTEGER AS separate_surcharge,
+    steps AS distance_steps,
+    steps * step AS distance_surcharge,
+    sur AS separate_surcharge,
     extra AS cash_extra,
-    bus_charge::INTEGER AS bus_charge,
-    subway_charge::INTEGER AS subway_charge,
-    (bus_charge + subway_charge)::INTEGER AS fare,
+    bus_charge,
+    subway_charge,
+    bus_charge + subway_charge AS fare,
     error
 FROM g
 """  # noqa: S608 - built from the tariff data and a quoted file path only
@@ -508,11 +615,13 @@ class BatchResult:
 def connect(threads: int = 2, memory_limit: str = "3GB") -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": threads, "memory_limit": memory_limit})
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
-def check_input(path: Path, net: Network) -> None:
-    """Refuse files the pricing cannot read: missing, not parquet, columns or stations that differ."""
+def check_input(path: Path, net: Network) -> FileFacts:
+    """Refuse files the pricing cannot read: missing, not parquet, columns or stations that
+    differ. Returns what the file's statistics guarantee."""
     if not path.is_file():
         raise BatchInputError(f"no such file: {path}")
     try:
@@ -540,38 +649,26 @@ def check_input(path: Path, net: Network) -> None:
     wrong = [f"{col} ({types.get(col, 'missing')})" for col, ok in REQUIRED.items() if types.get(col) not in ok]
     if wrong:
         raise BatchInputError(f"{path} has missing or mistyped columns: {', '.join(wrong)}")
+    return file_facts(path, len(net.names))
 
 
-ROW_ERRORS = (
-    (1, "TRUE", "unknown station index"),
-    (2, "c.sub_on = 1", "no path between the stations"),
-    (3, "(NOT c.integrated OR c.sub_on = 1)", "no separately charged line surcharge in force"),
-)
-
-
-def load_lookups(con: duckdb.DuckDBPyConnection, net: Network, tariffs: Tariffs) -> None:
-    """The pair table and the combination table (× the per-row error code, last key digit)."""
+def load_lookups(con: duckdb.DuckDBPyConnection, net: Network, tariffs: Tariffs, facts: FileFacts) -> None:
+    """The pair table and the combination table, as DuckDB temp tables ``pairs`` and ``combos``."""
     con.register("pairs_arrow", pair_table(net, tariffs))
     con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT * FROM pairs_arrow")
     con.unregister("pairs_arrow")
-    base = combo_table(tariffs)
-    messages = sorted({m for m in base.column("error").to_pylist() if m} | {m for _, _, m in ROW_ERRORS})
+    combos = combo_table(tariffs, Codes.of(tariffs, facts))
+    messages = sorted({m for m in combos.column("error").to_pylist() if m} | {ERROR_NO_SBD})
     versions = sorted({v for _, v, _ in tariffs.subway_periods})
 
     def enum(values: list[str]) -> str:
         return "ENUM (" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
 
-    whens = " ".join(f"WHEN r.code = {code} AND {cond} THEN '{msg}'" for code, cond, msg in ROW_ERRORS)
-    error = f"CASE WHEN c.error IS NOT NULL THEN c.error {whens} END"
-    values = ", ".join(f"CASE WHEN ({error}) IS NULL THEN c.{col} END AS {col}" for col in COMBO_COLUMNS[3:])
-    con.register("combos_arrow", base)
+    con.register("combos_arrow", combos)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE combos AS
-        SELECT (c.combo * {len(ROW_ERRORS) + 1} + r.code)::INTEGER AS combo,
-            ({error})::{enum(messages)} AS error,
-            (CASE WHEN ({error}) IS NULL THEN c.version END)::{enum(versions)} AS version,
-            {values}
-        FROM combos_arrow c, range({len(ROW_ERRORS) + 1}) r(code)"""  # noqa: S608
+        SELECT * REPLACE (error::{enum(messages)} AS error, version::{enum(versions)} AS version)
+        FROM combos_arrow"""  # noqa: S608
     )
     con.unregister("combos_arrow")
 
@@ -588,22 +685,29 @@ def price_file(
     *,
     threads: int = 2,
     memory_limit: str = "3GB",
+    facts: FileFacts | None = None,
 ) -> BatchResult:
-    """Price every journey of ``path`` into ``out`` (parquet, one row per input row)."""
+    """Price every journey of ``path`` into ``out`` (parquet, one row per input row).
+
+    ``facts`` overrides what the file's statistics say (tests pass ``FileFacts(rows)`` to run
+    the general SQL with every check)."""
     start = clock.perf_counter()
-    check_input(path, net)
+    found = check_input(path, net)
+    facts = facts or found
     con = connect(threads, memory_limit)
     try:
-        load_lookups(con, net, tariffs)
+        load_lookups(con, net, tariffs, facts)
         looked_up = clock.perf_counter()
         source = f"read_parquet({_quote(path)})"
-        con.execute(f"COPY ({pricing_sql(net, tariffs, source)}) TO {_quote(out)} (FORMAT parquet)")
+        con.execute(f"COPY ({pricing_sql(net, tariffs, source, facts)}) TO {_quote(out)} (FORMAT parquet)")
         passed = clock.perf_counter()
         rows, errors, revenue = con.execute(
             f"SELECT count(*), count(error), coalesce(sum(fare), 0) FROM read_parquet({_quote(out)})"  # noqa: S608
         ).fetchone() or (0, 0, 0)
     finally:
         con.close()
+    if rows != found.rows:  # an inner join can only drop a row if the statistics lied
+        raise BatchInputError(f"{path}: priced {rows} rows of {found.rows}; its parquet statistics are wrong")
     end = clock.perf_counter()
     return BatchResult(int(rows), int(errors), int(revenue), end - start, looked_up - start, passed - looked_up, out)
 

@@ -237,6 +237,46 @@ def test_summary_matches_the_output(priced: Any) -> None:
     assert result.errors == sum(r["error"] is not None for r in out.values())
 
 
+@pytest.mark.parametrize("day", [date(2025, 11, 25), date(2025, 6, 27)])
+def test_sql_specialised_by_statistics_agrees_with_the_general_sql(tmp_path: Path, day: date) -> None:
+    """A day's file lets the SQL drop the range checks and all but the era comparisons inside
+    its span; that SQL must price every row exactly as the general one (no statistics)."""
+    src = tmp_path / "day.parquet"
+    simulate(NET, 6000, day, 9, src)
+    facts = batch.check_input(src, NET)
+    assert facts.rows == 6000 and facts.stations_in_range and facts.metres_non_negative
+    eras = batch.Eras.of(T, facts)
+    assert eras.size == (2 if day == date(2025, 6, 27) else 1)  # 2025-06-28 starts an era at midnight
+    general = batch.FileFacts(rows=6000)
+    assert batch.Eras.of(T, general).size == len(batch.era_starts(T)) + 1
+    special_sql = batch.pricing_sql(NET, T, "src", facts)
+    assert "origin BETWEEN 0" in batch.pricing_sql(NET, T, "src", general) and "origin BETWEEN 0" not in special_sql
+    bare = tmp_path / "nostats.parquet"
+    table = pq.read_table(src)
+    pq.write_table(table, bare, write_statistics=False)
+    assert batch.file_facts(bare, len(NET.names)) == general
+    outs = {}
+    for name, path, override in (("special", src, None), ("general", src, general), ("nostats", bare, None)):
+        out = tmp_path / f"{name}.parquet"
+        result = batch.price_file(NET, T, path, out, facts=override)
+        assert result.rows == 6000
+        outs[name] = pq.read_table(out).sort_by("journey_id").to_pydict()
+    assert outs["special"] == outs["general"] == outs["nostats"]
+    assert sum(v or 0 for v in outs["special"]["fare"]) > 0
+
+
+def test_statistics_that_lie_cannot_drop_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "j.parquet"
+    write_journeys([pa.Table.from_pylist(edge_rows()[28:31], schema=SCHEMA)], src, NET.names)  # row 30: index 999
+    honest = batch.check_input(src, NET)
+    assert not honest.stations_in_range
+    monkeypatch.setattr(
+        batch, "file_facts", lambda path, n: honest.__class__(**{**vars(honest), "stations_in_range": True})
+    )
+    with pytest.raises(batch.BatchInputError, match="statistics are wrong"):
+        batch.price_file(NET, T, src, tmp_path / "o.parquet")
+
+
 def test_simulation_is_deterministic_and_plausible(tmp_path: Path) -> None:
     a, b, c = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
     simulate(NET, 20_000, date(2025, 11, 25), 5, a)
