@@ -52,6 +52,7 @@ from seoul.tracing.models import (
 from seoul.tracing.sources import geometry
 
 if TYPE_CHECKING:
+    from seoul.tracing.engine.discovery import Candidate as Found
     from seoul.tracing.engine.discovery import Window
 
 log = logging.getLogger("seoul.tracing")
@@ -693,12 +694,21 @@ class CandidateLike(Protocol):
     def places(self) -> list[str]: ...
 
 
-def _discover(data_dir: Path, presence_id: str, window: Window, limit: int | None) -> Sequence[CandidateLike]:
+def _discover(data_dir: Path, presence_id: str, window: Window, limit: int | None) -> Sequence[Found]:
     """The engine boundary, imported here so that pages without discovery do not load DuckDB.
     Raises ``engine.discovery.DiscoveryError`` (a ValueError) when it cannot run."""
     from seoul.tracing.engine.discovery import discover
 
     return discover(data_dir, presence_id, window, limit=limit)
+
+
+def _reasons(item: CandidateLike) -> list[Any]:
+    """Structured episodes when the engine gave them (rendered in the reader's language by
+    ``Candidate.reason_lines``), else the reason texts as given (API clients, the demo)."""
+    episodes = getattr(item, "episodes", None)
+    if episodes:
+        return [e.record() for e in episodes][:20]
+    return [str(r) for r in item.reasons][:20]
 
 
 def store_candidates(actor: User | None, case: Case, found: Iterable[CandidateLike]) -> dict[str, int]:
@@ -713,7 +723,7 @@ def store_candidates(actor: User | None, case: Case, found: Iterable[CandidateLi
                 continue
             values = {
                 "score": float(item.score),
-                "reasons": [str(r) for r in item.reasons][:20],
+                "reasons": _reasons(item),
                 "overlap_minutes": float(item.overlap_minutes),
                 "first_contact": item.first_contact,
                 "places": [str(p) for p in item.places][:20],
@@ -748,6 +758,28 @@ def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int 
     except ValueError as exc:  # DiscoveryError: no movement data, unknown person, empty window
         raise ValidationError({"presence_id": str(exc)}) from exc
     return store_candidates(actor, case, found)
+
+
+def search_store(
+    actor: User, presence_id: str, window: Window, *, reason: str, limit: int | None = None
+) -> Sequence[Found]:
+    """Discovery outside a case over the platform's own movement store (``seoul tracing discover``
+    pointed at it): supervisors only, with a stated reason, audited with the id searched, the
+    window and how many candidates were disclosed. Raises ``ValueError`` when discovery cannot run."""
+    if not actor.has_role(Service.TRACING, Role.APPROVER):
+        raise PermissionDenied("needs the role tracing:approver")
+    reason = _text(reason, "reason", minimum=5, maximum=1000)
+    found = _discover(movement_dir(), presence_id, window, limit)
+    audit.record(
+        TracingEvent.STORE_SEARCHED,
+        actor=actor,
+        reason=reason,
+        target_type="tracing.presence",
+        target_id=presence_id[:64],
+        new={"start": window.start.isoformat(), "end": window.end.isoformat(), "candidates": len(found)},
+        service="tracing",
+    )
+    return found
 
 
 def _decide(actor: User | None, candidate: Candidate) -> Candidate:

@@ -7,6 +7,7 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.progress import Progress
@@ -15,8 +16,11 @@ from seoul.tracing.engine import discovery, ingest, simulate, store
 from seoul.tracing.models import movement_dir
 from seoul.tracing.sources import geometry
 
+if TYPE_CHECKING:
+    from seoul.core.models import User
 
-def fail(message: str) -> None:
+
+def fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
 
@@ -77,6 +81,8 @@ def simulate_cmd(people: int, days: int, seed: int, out: Path, start_text: str, 
 )
 @click.option("--days-before", type=click.IntRange(min=0, max=14), default=2, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="print at most this many candidates")
+@click.option("--actor", "username", default=None, help="the supervisor asking (needed for the platform's store)")
+@click.option("--reason", default=None, help="why (needed for the platform's store; audited)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def discover(
     data_dir: Path,
@@ -85,11 +91,18 @@ def discover(
     isolated_text: str | None,
     days_before: int,
     limit: int | None,
+    username: str | None,
+    reason: str | None,
     as_json: bool,
 ) -> None:
     """Everyone co-present with the case inside its infectious window, best score first.
 
-    Without --onset the window is all the data in DIR."""
+    Without --onset the window is all the data in DIR. When DIR is the platform's own movement
+    store, the search discloses residents' co-presence: it needs --actor (a tracing supervisor)
+    and --reason, and is audited."""
+    live = data_dir.resolve() == movement_dir().resolve()
+    if live and not (username and reason):
+        fail("--data is the platform's movement store: give --actor (tracing:approver) and --reason; it is audited")
     try:
         if onset_text:
             window = discovery.infectious_window(
@@ -101,11 +114,13 @@ def discover(
         else:
             window = _whole(data_dir)
         began = time.perf_counter()
-        found = discovery.discover(data_dir, person_id, window, limit=limit)
+        if live:
+            found = _search_store(str(username), person_id, window, str(reason), limit)
+        else:
+            found = discovery.discover(data_dir, person_id, window, limit=limit)
         seconds = time.perf_counter() - began
     except discovery.DiscoveryError as exc:
         fail(str(exc))
-        return
     if as_json:
         doc = {
             "case": person_id,
@@ -123,6 +138,38 @@ def discover(
         )
         for reason in c.reasons:
             click.echo(f"        {reason}")
+
+
+def _search_store(
+    username: str, person_id: str, window: discovery.Window, reason: str, limit: int | None
+) -> list[discovery.Candidate]:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from seoul.tracing import actions
+
+    actor = _actor(username)
+    try:
+        return list(actions.search_store(actor, person_id, window, reason=reason, limit=limit))
+    except (PermissionDenied, ValidationError) as exc:
+        fail(_message(exc))
+
+
+def _actor(username: str) -> User:
+    from seoul.core.models import User
+
+    actor = User.objects.filter(username=username, is_active=True).first()
+    if actor is None:
+        fail(f"--actor: no active user {username!r}")
+    return actor
+
+
+def _message(exc: Exception) -> str:
+    """``field: message`` for each message of a ValidationError; the text of anything else."""
+    by_field = getattr(exc, "message_dict", None) if hasattr(exc, "error_dict") else None
+    if by_field:
+        return "; ".join(f"{field}: {m}" for field, ms in by_field.items() for m in ms)
+    messages = getattr(exc, "messages", None)
+    return "; ".join(str(m) for m in messages) if messages else str(exc)
 
 
 @group.command(name="import")
@@ -144,7 +191,6 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
         result = ingest.import_presence(path, data_dir or movement_dir())
     except ingest.ImportError_ as exc:
         fail(str(exc))
-        return
     if as_json:
         doc = {
             "files": result.files,
@@ -173,20 +219,15 @@ def pull_metro(since_text: str, until_text: str, username: str, reason: str, as_
     """Import the metro service's completed journeys of a period as movement data (trains)."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from seoul.core.models import User
     from seoul.tracing import actions
 
-    actor = User.objects.filter(username=username, is_active=True).first()
-    if actor is None:
-        fail(f"--actor: no active user {username!r}")
-        return
+    actor = _actor(username)
     try:
         counts = actions.import_metro_journeys(
             actor, _datetime(since_text, "--since"), _datetime(until_text, "--until"), reason=reason
         )
     except (PermissionDenied, ValidationError, ValueError) as exc:
-        fail(str(exc))
-        return
+        fail(_message(exc))
     if as_json:
         click.echo(json.dumps(counts))
     else:

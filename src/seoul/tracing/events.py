@@ -23,6 +23,7 @@ class TracingEvent(models.TextChoices):
     ASSIGNED = "tracing.assignment.made", _("Work assigned to a tracer")
     REASSIGNED = "tracing.assignment.changed", _("Work reassigned")
     DISCOVERY_RUN = "tracing.discovery.run", _("Exposure discovery run")
+    STORE_SEARCHED = "tracing.movement.searched", _("Movement data searched outside a case (personal data)")
     METRO_JOURNEYS_IMPORTED = "tracing.movement.metro_imported", _("Metro journeys imported as movement data")
     CANDIDATE_CONFIRMED = "tracing.candidate.confirmed", _("Candidate confirmed as a contact")
     CANDIDATE_DISMISSED = "tracing.candidate.dismissed", _("Candidate dismissed")

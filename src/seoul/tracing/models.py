@@ -19,6 +19,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
@@ -442,6 +443,36 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} ~ {self.presence_id}"
+
+    def reason_lines(self) -> list[str]:
+        """Why the person was listed, one line per episode, in the active language."""
+        return [describe_episode(r) if isinstance(r, dict) else str(r) for r in self.reasons]
+
+
+EPISODE_SETTINGS = {"indoor": _("indoors"), "transit": _("in transit"), "outdoor": _("outdoors")}
+EPISODE_SOURCES = {"venue": _("venue entry log"), "metro": _("metro"), "card": _("card payment"), "other": _("other")}
+
+
+def describe_episode(episode: dict[str, Any]) -> str:
+    """One stored discovery episode (``engine.discovery.Episode.record``) as a sentence."""
+    start = datetime.fromisoformat(episode["start"]).astimezone(KST)
+    end = datetime.fromisoformat(episode["end"]).astimezone(KST)
+    if episode.get("same_car") is True:
+        car = gettext(", same car (%(car)s)") % {"car": episode.get("car")}
+    elif episode.get("same_car") is False:
+        car = gettext(", another car")
+    else:
+        car = ""
+    text = gettext("%(start)s–%(end)s at %(place)s%(car)s (%(setting)s, %(source)s): %(minutes)s min together")
+    return text % {
+        "start": f"{start:%Y-%m-%d %H:%M}",
+        "end": f"{end:%H:%M}",
+        "place": episode.get("place", "?"),
+        "car": car,
+        "setting": EPISODE_SETTINGS.get(episode.get("setting", ""), episode.get("setting", "")),
+        "source": EPISODE_SOURCES.get(episode.get("source", ""), episode.get("source", "")),
+        "minutes": f"{float(episode.get('minutes', 0)):.0f}",
+    }
 
 
 class SelfReportCode(models.Model):

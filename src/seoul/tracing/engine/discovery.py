@@ -85,6 +85,20 @@ class Episode:
     def minutes(self) -> float:
         return (self.end - self.start).total_seconds() / 60
 
+    def record(self) -> dict[str, Any]:
+        """The episode as plain JSON values, for storing with a candidate and rendering later
+        in the reader's language."""
+        return {
+            "place": self.place_name,
+            "setting": self.setting,
+            "source": self.source,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "car": self.car,
+            "same_car": self.same_car,
+            "minutes": round(self.minutes, 1),
+        }
+
     def reason(self) -> str:
         start, end = self.start.astimezone(store.SEOUL), self.end.astimezone(store.SEOUL)
         where = self.place_name

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from seoul.cli import main
+from seoul.core.models import AuditEvent, User
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +73,28 @@ def test_import_reports_bad_rows_and_exits_1(tmp_path: Path) -> None:
     assert doc["errors"] == [{"file": str(f), "line": 3, "reason": "end: yesterday has no UTC offset (e.g. +09:00)"}]
     missing = CliRunner().invoke(main, ["tracing", "import", str(tmp_path / "nothing.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_discover_in_the_platform_store_needs_a_supervisor_and_a_reason_and_is_audited(
+    city: Path, make_user: Callable[..., User], settings: Any
+) -> None:
+    settings.SEOUL_TRACING_DATA_DIR = city  # the simulated city stands in for the platform's store
+    case = json.loads((city / "planted.json").read_text())["cases"][0]
+    base = ["tracing", "discover", "--data", str(city), "--case", case["person_id"], "--onset", case["onset"]]
+    runner = CliRunner()
+    bare = runner.invoke(main, [*base, "--json"])
+    assert bare.exit_code == 2 and "--actor" in bare.output and "--reason" in bare.output
+    tracer = make_user(institution="CITY_HALL", roles={"tracing": "operator"}, username="tracer1")
+    refused = runner.invoke(main, [*base, "--actor", tracer.username, "--reason", "cluster check", "--json"])
+    assert refused.exit_code == 2 and "tracing:approver" in refused.output
+    supervisor = make_user(institution="CITY_HALL", roles={"tracing": "approver"}, username="sup1")
+    short = runner.invoke(main, [*base, "--actor", supervisor.username, "--reason", "x", "--json"])
+    assert short.exit_code == 2 and "reason: At least 5 characters" in short.output
+    assert not AuditEvent.objects.filter(event="tracing.movement.searched").exists()
+    done = runner.invoke(main, [*base, "--actor", supervisor.username, "--reason", "outbreak 12 cluster", "--json"])
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.stdout)["candidates"]
+    assert set(case["true_contacts"]) <= {c["person_id"] for c in found}
+    event = AuditEvent.objects.get(event="tracing.movement.searched")
+    assert (event.actor, event.reason, event.target_id) == (supervisor, "outbreak 12 cluster", case["person_id"])
+    assert event.new["candidates"] == len(found)

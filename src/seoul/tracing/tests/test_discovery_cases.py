@@ -8,10 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from seoul.tracing import actions
 from seoul.tracing.engine import discovery, simulate
-from seoul.tracing.models import Candidate, Contact
+from seoul.tracing.models import KST, Candidate, Contact
 from seoul.tracing.sources import geometry
 from seoul.tracing.tests.conftest import MAPO, World
 
@@ -48,7 +49,17 @@ def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world
     assert set(planted["true_contacts"]) <= set(stored), "every planted true contact is a candidate"
     best = engine[0]
     assert stored[best.person_id].score == pytest.approx(best.score)
-    assert stored[best.person_id].reasons == best.reasons[:20]
+    kept = stored[best.person_id]
+    assert kept.reasons == [e.record() for e in best.episodes][:20]  # structured, not English text
+    with translation.override("ko"):
+        korean = kept.reason_lines()
+    with translation.override("en"):
+        english = kept.reason_lines()
+    episode = best.episodes[0]
+    assert episode.place_name in korean[0] and episode.place_name in english[0]
+    assert "분 함께" in korean[0] and "min together" not in korean[0]
+    assert f"{episode.minutes:.0f} min together" in english[0]
+    assert english[0].startswith(f"{episode.start.astimezone(KST):%Y-%m-%d %H:%M}–")
     assert not Contact.objects.filter(source_case=case).exists()  # nothing without a decision
     # The tracer confirms the best-ranked true contact, giving the name and phone obtained.
     true_best = max((stored[p] for p in planted["true_contacts"]), key=lambda c: c.score)
