@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from seoul.core import audit
 from seoul.core.crypto import blind_index
@@ -66,21 +67,21 @@ SELF_REPORT_LOCK = timedelta(minutes=15)
 
 def _need_role(actor: User | None, role: str) -> None:
     if actor is not None and not actor.has_role(Service.TRACING, role):
-        raise PermissionDenied(f"needs the role tracing:{role}")
+        raise PermissionDenied(_("needs the role tracing:%(role)s") % {"role": role})
 
 
 def _case_for(actor: User | None, case: Case, role: str = Role.OPERATOR) -> Case:
     """The case, locked for update, if ``actor`` may act on it."""
     _need_role(actor, role)
     if actor is not None and not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("this case is not assigned to you, your district or your outbreak")
+        raise PermissionDenied(_("this case is not assigned to you, your district or your outbreak"))
     return Case.objects.select_for_update(of=("self",)).select_related("outbreak", "person").get(pk=case.pk)
 
 
 def _contact_for(actor: User | None, contact: Contact, role: str = Role.OPERATOR) -> Contact:
     _need_role(actor, role)
     if actor is not None and not Contact.objects.visible_to(actor).filter(pk=contact.pk).exists():
-        raise PermissionDenied("this contact is not assigned to you, your district or your outbreak")
+        raise PermissionDenied(_("this contact is not assigned to you, your district or your outbreak"))
     return (
         Contact.objects.select_for_update(of=("self",))
         .select_related("outbreak", "person", "source_case")
@@ -90,14 +91,14 @@ def _contact_for(actor: User | None, contact: Contact, role: str = Role.OPERATOR
 
 def _district(value: int) -> int:
     if not 0 <= int(value) <= 24:
-        raise ValidationError({"district": "One of Seoul's 25 districts (0 to 24)."})
+        raise ValidationError({"district": _("One of Seoul's 25 districts (0 to 24).")})
     return int(value)
 
 
 def _text(value: str, field: str, *, minimum: int = 1, maximum: int = 200) -> str:
     value = (value or "").strip()
     if len(value) < minimum:
-        raise ValidationError({field: f"At least {minimum} characters."})
+        raise ValidationError({field: _("At least %(n)d characters.") % {"n": minimum}})
     return value[:maximum]
 
 
@@ -109,9 +110,9 @@ def open_outbreak(
 ) -> Outbreak:
     _need_role(actor, Role.APPROVER)
     if not 1 <= monitoring_days <= 60:
-        raise ValidationError({"monitoring_days": "From 1 to 60 days."})
+        raise ValidationError({"monitoring_days": _("From 1 to 60 days.")})
     if not 0 <= infectious_days_before <= 14:
-        raise ValidationError({"infectious_days_before": "From 0 to 14 days."})
+        raise ValidationError({"infectious_days_before": _("From 0 to 14 days.")})
     with transaction.atomic():
         outbreak = Outbreak.objects.create(
             name=_text(name, "name", minimum=3),
@@ -136,7 +137,7 @@ def add_investigator(actor: User | None, outbreak: Outbreak, user: User) -> None
     """Make ``user`` an investigator of ``outbreak``: they see its cases and contacts."""
     _need_role(actor, Role.APPROVER)
     if not user.has_role(Service.TRACING, Role.VIEWER):
-        raise ValidationError({"user": "Investigators need a contact-tracing role."})
+        raise ValidationError({"user": _("Investigators need a contact-tracing role.")})
     with transaction.atomic():
         outbreak.investigators.add(user)
         audit.record(TracingEvent.INVESTIGATOR_ADDED, actor=actor, target=outbreak, new={"user": user.username})
@@ -146,10 +147,10 @@ def set_tracer_profile(actor: User | None, user: User, district: int, *, active:
     """The district a tracer works in (or a supervisor supervises)."""
     _need_role(actor, Role.ADMIN)
     if not user.has_role(Service.TRACING, Role.OPERATOR):
-        raise ValidationError({"user": "Tracers and supervisors hold tracing:operator or tracing:approver."})
+        raise ValidationError({"user": _("Tracers and supervisors hold tracing:operator or tracing:approver.")})
     with transaction.atomic():
         old = TracerProfile.objects.filter(user=user).values("district", "active").first()
-        profile, _ = TracerProfile.objects.update_or_create(
+        profile, _created = TracerProfile.objects.update_or_create(
             user=user, defaults={"district": _district(district), "active": active}
         )
         audit.record(
@@ -244,7 +245,7 @@ def reassign(actor: User | None, assignment: Assignment, tracer: User, reason: s
     _need_role(actor, Role.APPROVER)
     reason = _text(reason, "reason", minimum=5, maximum=300)
     if not _tracers().filter(user=tracer).exists():
-        raise ValidationError({"tracer": "Choose an active tracer."})
+        raise ValidationError({"tracer": _("Choose an active tracer.")})
     with transaction.atomic():
         current = (
             Assignment.objects.select_for_update(of=("self",))
@@ -252,13 +253,13 @@ def reassign(actor: User | None, assignment: Assignment, tracer: User, reason: s
             .get(pk=assignment.pk)
         )
         if current.ended_at is not None:
-            raise ValidationError({"assignment": "This assignment has already ended."})
+            raise ValidationError({"assignment": _("This assignment has already ended.")})
         target: Case | Contact = current.case or current.contact  # type: ignore[assignment]
         model = Case if current.case_id else Contact
         if actor is not None and not model.objects.visible_to(actor).filter(pk=target.pk).exists():
-            raise PermissionDenied("this work is outside your district")
+            raise PermissionDenied(_("this work is outside your district"))
         if current.tracer_id == tracer.pk:
-            raise ValidationError({"tracer": "This tracer already has it."})
+            raise ValidationError({"tracer": _("This tracer already has it.")})
         current.ended_at = timezone.now()
         current.save(update_fields=["ended_at"])
         new = Assignment.objects.create(
@@ -292,10 +293,12 @@ class CaseInput:
 
 def _check_dates(confirmed_on: date, onset_on: date | None, test_on: date | None) -> None:
     if onset_on is None and test_on is None:
-        raise ValidationError({"onset_on": "Give the symptom onset date, or the test date if there were no symptoms."})
+        raise ValidationError(
+            {"onset_on": _("Give the symptom onset date, or the test date if there were no symptoms.")}
+        )
     for field, value in (("onset_on", onset_on), ("test_on", test_on)):
         if value is not None and value > confirmed_on:
-            raise ValidationError({field: "Cannot be after the confirmation date."})
+            raise ValidationError({field: _("Cannot be after the confirmation date.")})
 
 
 def register_case(actor: User | None, outbreak: Outbreak, data: CaseInput, *, tracer: User | None = None) -> Case:
@@ -306,7 +309,7 @@ def register_case(actor: User | None, outbreak: Outbreak, data: CaseInput, *, tr
     with transaction.atomic():
         person = _person(data.name, data.phone, data.district, data.presence_id)
         if Case.objects.filter(person=person, outbreak=outbreak).exists():
-            raise ValidationError({"name": "This person is already a case of this outbreak."})
+            raise ValidationError({"name": _("This person is already a case of this outbreak.")})
         case = Case.objects.create(
             person=person,
             outbreak=outbreak,
@@ -330,13 +333,13 @@ def register_case(actor: User | None, outbreak: Outbreak, data: CaseInput, *, tr
 def isolate(actor: User | None, case: Case, at: datetime) -> Case:
     """Record when the case was isolated: the end of its infectious window."""
     if at.tzinfo is None:
-        raise ValidationError({"isolated_at": "Needs a time zone."})
+        raise ValidationError({"isolated_at": _("Needs a time zone.")})
     if at > timezone.now() + timedelta(minutes=5):
-        raise ValidationError({"isolated_at": "Cannot be in the future."})
+        raise ValidationError({"isolated_at": _("Cannot be in the future.")})
     with transaction.atomic():
         case = _case_for(actor, case)
         if at <= case.window().start:
-            raise ValidationError({"isolated_at": "Isolation must come after the start of the infectious window."})
+            raise ValidationError({"isolated_at": _("Isolation must come after the start of the infectious window.")})
         old = {"isolated_at": case.isolated_at.isoformat() if case.isolated_at else None, "status": case.status}
         case.isolated_at = at
         case.status = Case.Status.ISOLATED
@@ -366,22 +369,25 @@ class TimelineInput:
 
 def _check_timeline(case: Case, data: TimelineInput) -> None:
     if data.start.tzinfo is None or data.end.tzinfo is None:
-        raise ValidationError({"start": "Times need a time zone."})
+        raise ValidationError({"start": _("Times need a time zone.")})
     if data.end < data.start:
-        raise ValidationError({"end": "The end is before the start."})
+        raise ValidationError({"end": _("The end is before the start.")})
     if data.end - data.start > timedelta(days=2):
-        raise ValidationError({"end": "One entry covers at most 2 days; split longer stays."})
+        raise ValidationError({"end": _("One entry covers at most 2 days; split longer stays.")})
     if data.setting not in Setting.values:
-        raise ValidationError({"setting": "Choose a setting."})
+        raise ValidationError({"setting": _("Choose a setting.")})
     if data.found_by not in Source.values:
-        raise ValidationError({"found_by": "Interview or movement data."})
+        raise ValidationError({"found_by": _("Interview or movement data.")})
     window = case.window()
     if data.end <= window.start or data.start >= window.end:
         raise ValidationError(
             {
                 "start": (
-                    f"Outside the infectious window ({window.start.astimezone(KST):%Y-%m-%d %H:%M} to "
-                    f"{window.end.astimezone(KST):%Y-%m-%d %H:%M})."
+                    _("Outside the infectious window (%(start)s to %(end)s).")
+                    % {
+                        "start": f"{window.start.astimezone(KST):%Y-%m-%d %H:%M}",
+                        "end": f"{window.end.astimezone(KST):%Y-%m-%d %H:%M}",
+                    }
                 )
             }
         )
@@ -453,17 +459,17 @@ def _check_exposure(case: Case, data: ExposureInput) -> None:
         ("found_by", data.found_by, Source.values),
     ):
         if value not in choices:
-            raise ValidationError({field: f"One of {', '.join(choices)}."})
+            raise ValidationError({field: _("One of %(choices)s.") % {"choices": ", ".join(choices)}})
     if not 0 <= data.duration_minutes <= 24 * 60 * 14:
-        raise ValidationError({"duration_minutes": "From 0 minutes to 14 days."})
+        raise ValidationError({"duration_minutes": _("From 0 minutes to 14 days.")})
     window = case.window()
     if not window.start.astimezone(KST).date() <= data.on <= window.end.astimezone(KST).date():
-        raise ValidationError({"on": "The exposure must fall inside the case's infectious window."})
+        raise ValidationError({"on": _("The exposure must fall inside the case's infectious window.")})
 
 
 def _exposure(actor: User | None, case: Case, exposed: Person, data: ExposureInput) -> Exposure:
     if exposed.pk == case.person_id:
-        raise ValidationError({"name": "A case cannot be its own contact."})
+        raise ValidationError({"name": _("A case cannot be its own contact.")})
     exposure = Exposure.objects.create(
         outbreak=case.outbreak,
         source=case.person,
@@ -549,17 +555,20 @@ def _follow_up(
     actor: User | None, contact: Contact, day: date, status: str, symptoms: str, channel: str, *, now: datetime
 ) -> FollowUp:
     if status not in FollowUp.Status.values:
-        raise ValidationError({"status": "Choose how the follow-up went."})
+        raise ValidationError({"status": _("Choose how the follow-up went.")})
     if not contact.quarantine_start <= day <= contact.quarantine_end:
         raise ValidationError(
-            {"day": f"Outside the monitoring period ({contact.quarantine_start} to {contact.quarantine_end})."}
+            {
+                "day": _("Outside the monitoring period (%(start)s to %(end)s).")
+                % {"start": contact.quarantine_start, "end": contact.quarantine_end}
+            }
         )
     if day > now.astimezone(KST).date():
-        raise ValidationError({"day": "Cannot record a follow-up for a future day."})
+        raise ValidationError({"day": _("Cannot record a follow-up for a future day.")})
     if status == FollowUp.Status.SEEN_SYMPTOMS and not symptoms.strip():
-        raise ValidationError({"symptoms": "Describe the symptoms."})
+        raise ValidationError({"symptoms": _("Describe the symptoms.")})
     old = FollowUp.objects.filter(contact=contact, day=day).values("status", "channel").first()
-    follow_up, _ = FollowUp.objects.update_or_create(
+    follow_up, _created = FollowUp.objects.update_or_create(
         contact=contact,
         day=day,
         defaults={
@@ -604,7 +613,7 @@ def record_follow_up(
     with transaction.atomic():
         contact = _contact_for(actor, contact)
         if contact.status != Contact.Status.MONITORING:
-            raise ValidationError({"status": "This contact is no longer under monitoring."})
+            raise ValidationError({"status": _("This contact is no longer under monitoring.")})
         return _follow_up(actor, contact, day, status, symptoms, FollowUp.Channel.TRACER, now=now or timezone.now())
 
 
@@ -614,7 +623,7 @@ def clear_symptom_flag(actor: User | None, contact: Contact, note: str) -> Conta
     with transaction.atomic():
         contact = _contact_for(actor, contact)
         if contact.symptoms_flagged_at is None:
-            raise ValidationError({"note": "There is no symptom report to review."})
+            raise ValidationError({"note": _("There is no symptom report to review.")})
         old = contact.symptoms_flagged_at.isoformat()
         contact.symptoms_flagged_at = None
         contact.save(update_fields=["symptoms_flagged_at"])
@@ -639,9 +648,9 @@ def convert_to_case(
     with transaction.atomic():
         contact = _contact_for(actor, contact)
         if contact.status != Contact.Status.MONITORING:
-            raise ValidationError({"confirmed_on": "This contact is already a case."})
+            raise ValidationError({"confirmed_on": _("This contact is already a case.")})
         if Case.objects.filter(person=contact.person, outbreak=contact.outbreak).exists():
-            raise ValidationError({"confirmed_on": "This person is already a case of this outbreak."})
+            raise ValidationError({"confirmed_on": _("This person is already a case of this outbreak.")})
         case = Case.objects.create(
             person=contact.person,
             outbreak=contact.outbreak,
@@ -749,10 +758,10 @@ def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int 
     candidates for a tracer's decision."""
     _need_role(actor, Role.OPERATOR)
     if actor is not None and not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("this case is not assigned to you, your district or your outbreak")
+        raise PermissionDenied(_("this case is not assigned to you, your district or your outbreak"))
     case = Case.objects.select_related("outbreak", "person").get(pk=case.pk)
     if not case.person.presence_id:
-        raise ValidationError({"presence_id": "This case has no movement-data id to search with."})
+        raise ValidationError({"presence_id": _("This case has no movement-data id to search with.")})
     try:
         found = _discover(data_dir, case.person.presence_id, case.window(), limit)
     except ValueError as exc:  # DiscoveryError: no movement data, unknown person, empty window
@@ -767,7 +776,7 @@ def search_store(
     pointed at it): supervisors only, with a stated reason, audited with the id searched, the
     window and how many candidates were disclosed. Raises ``ValueError`` when discovery cannot run."""
     if not actor.has_role(Service.TRACING, Role.APPROVER):
-        raise PermissionDenied("needs the role tracing:approver")
+        raise PermissionDenied(_("needs the role tracing:approver"))
     reason = _text(reason, "reason", minimum=5, maximum=1000)
     found = _discover(movement_dir(), presence_id, window, limit)
     audit.record(
@@ -786,7 +795,7 @@ def _decide(actor: User | None, candidate: Candidate) -> Candidate:
     candidate = Candidate.objects.select_for_update(of=("self",)).select_related("case").get(pk=candidate.pk)
     _case_for(actor, candidate.case)
     if candidate.status != Candidate.Status.PENDING:
-        raise ValidationError({"reason": "This candidate has already been decided."})
+        raise ValidationError({"reason": _("This candidate has already been decided.")})
     return candidate
 
 
@@ -810,7 +819,7 @@ def confirm_candidate(
         person = Person.objects.filter(presence_id=candidate.presence_id).first()
         if person is None:
             if not name.strip() or not phone.strip() or district is None:
-                raise ValidationError({"name": "Give the person's name, phone and district to add them."})
+                raise ValidationError({"name": _("Give the person's name, phone and district to add them.")})
             person = _person(name, phone, district, candidate.presence_id)
         end = candidate.first_contact + timedelta(minutes=candidate.overlap_minutes)
         exposure = ExposureInput(
@@ -880,9 +889,9 @@ def send_self_report_code(
         if not contact.monitored_on(today) and not (
             contact.status == Contact.Status.MONITORING and today == contact.quarantine_start
         ):
-            raise ValidationError({"contact": "This contact is not under monitoring today."})
+            raise ValidationError({"contact": _("This contact is not under monitoring today.")})
         if not contact.person.phone:
-            raise ValidationError({"contact": "There is no phone number to text."})
+            raise ValidationError({"contact": _("There is no phone number to text.")})
         contact.self_report_codes.filter(used_at=None, expires_at__gt=now).update(expires_at=now)
         invite = secrets.token_urlsafe(12)
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -902,7 +911,9 @@ def send_self_report_code(
         try:
             message_id = sms.sender().send(contact.person.phone, text)
         except sms.SmsError as exc:  # nothing is kept: the code was never delivered
-            raise ValidationError({"contact": f"The text message could not be sent: {exc}"}) from exc
+            raise ValidationError(
+                {"contact": _("The text message could not be sent: %(error)s") % {"error": exc}}
+            ) from exc
         audit.record(
             TracingEvent.SELF_REPORT_SENT,
             actor=actor,
@@ -1019,10 +1030,10 @@ def import_metro_journeys(actor: User, start: datetime, end: datetime, *, reason
     trains and store them as movement data. A bulk disclosure: supervisors and admins only.
     Importing the same period again replaces the earlier import."""
     if not actor.has_role(Service.TRACING, Role.APPROVER):
-        raise PermissionDenied("needs the role tracing:approver")
+        raise PermissionDenied(_("needs the role tracing:approver"))
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ValidationError({"reason": "State why the journeys are needed (at least 5 characters)."})
+        raise ValidationError({"reason": _("State why the journeys are needed (at least 5 characters).")})
     table = metro.journeys(start, end, actor=actor, reason=reason)
     tag = f"metro-{start.astimezone(KST):%Y%m%d%H%M}-{end.astimezone(KST):%Y%m%d%H%M}"
     result = ingest.import_journeys(geometry(), table, movement_dir(), tag=tag)

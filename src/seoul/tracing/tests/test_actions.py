@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.utils import translation
 
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions
@@ -14,6 +16,22 @@ from seoul.tracing.models import KST, Assignment, Candidate, Case, Contact, Expo
 from seoul.tracing.tests.conftest import GANGNAM, JONGNO, MAPO, World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The messages below are matched in English (the msgids); the platform's default is
+    Korean, checked in ``test_refusals_speak_the_active_language``."""
+    with translation.override("en"):
+        yield
+
+
+def test_refusals_speak_the_active_language(world: World) -> None:
+    case = world.make_case(onset=world.today - timedelta(days=1))
+    outside = world.today - timedelta(days=4)
+    for language, text in (("ko", "감염 가능 기간 안이어야 합니다"), ("en", "inside the case's infectious window")):
+        with translation.override(language), pytest.raises(ValidationError, match=text):
+            world.make_contact(case, on=outside)
 
 
 def _tracer_of(obj: Case | Contact) -> str:

@@ -89,7 +89,7 @@ def test_discover_in_the_platform_store_needs_a_supervisor_and_a_reason_and_is_a
     assert refused.exit_code == 2 and "tracing:approver" in refused.output
     supervisor = make_user(institution="CITY_HALL", roles={"tracing": "approver"}, username="sup1")
     short = runner.invoke(main, [*base, "--actor", supervisor.username, "--reason", "x", "--json"])
-    assert short.exit_code == 2 and "reason: At least 5 characters" in short.output
+    assert short.exit_code == 2 and "reason: 5자 이상" in short.output  # the platform speaks Korean by default
     assert not AuditEvent.objects.filter(event="tracing.movement.searched").exists()
     done = runner.invoke(main, [*base, "--actor", supervisor.username, "--reason", "outbreak 12 cluster", "--json"])
     assert done.exit_code == 0, done.output

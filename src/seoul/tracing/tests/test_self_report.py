@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
+from django.utils import translation
 
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions, sms
@@ -140,6 +141,7 @@ def test_a_gateway_failure_keeps_nothing(world: World, gateway) -> None:  # type
     tracer = contact.assignments.get(ended_at=None).tracer
     with (
         override_settings(SEOUL_TRACING_SMS_SENDER="seoul.tracing.sms.HttpGateway", SEOUL_TRACING_SMS_URL=url),
+        translation.override("en"),
         pytest.raises(ValidationError, match="could not be sent"),
     ):
         actions.send_self_report_code(tracer, contact, "http://testserver")
