@@ -444,6 +444,10 @@ class Candidate(models.Model):
     def __str__(self) -> str:
         return f"{self.case} ~ {self.presence_id}"
 
+    def has_setting(self, setting: str) -> bool:
+        """Whether any stored episode took place in this setting (indoor, transit, outdoor)."""
+        return any(isinstance(r, dict) and r.get("setting") == setting for r in self.reasons)
+
     def reason_lines(self) -> list[str]:
         """Why the person was listed, one line per episode, in the active language."""
         return [describe_episode(r) if isinstance(r, dict) else str(r) for r in self.reasons]

@@ -44,7 +44,16 @@ from seoul.tracing.forms import (
     TimelineForm,
     TracerProfileForm,
 )
-from seoul.tracing.models import KST, Candidate, Case, Contact, Outbreak, TimelineEntry, movement_dir
+from seoul.tracing.models import (
+    EPISODE_SETTINGS,
+    KST,
+    Candidate,
+    Case,
+    Contact,
+    Outbreak,
+    TimelineEntry,
+    movement_dir,
+)
 
 
 def _user(request: HttpRequest) -> Any:
@@ -164,10 +173,47 @@ def send_daily_texts(request: HttpRequest) -> HttpResponse:
 # --- case page -----------------------------------------------------------------------------
 
 
+CANDIDATE_SETTINGS = ("indoor", "transit", "outdoor")
+
+
+def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict[str, Any]]:
+    """The case's candidates narrowed by the filter form: decision, setting of at least one
+    episode, minimum minutes together. Bad filter values are ignored (the whole list shows)."""
+    chosen = {
+        "status": request.GET.get("cand_status", ""),
+        "setting": request.GET.get("cand_setting", ""),
+        "min": request.GET.get("cand_min", "").strip(),
+    }
+    rows = case.candidates.select_related("decided_by")
+    if chosen["status"] in Candidate.Status.values:
+        rows = rows.filter(status=chosen["status"])
+    else:
+        chosen["status"] = ""
+    if chosen["min"].isdigit():
+        rows = rows.filter(overlap_minutes__gte=int(chosen["min"]))
+    else:
+        chosen["min"] = ""
+    listed = list(rows)
+    total = case.candidates.count()
+    if chosen["setting"] in CANDIDATE_SETTINGS:
+        listed = [c for c in listed if c.has_setting(chosen["setting"])]
+    else:
+        chosen["setting"] = ""
+    filters = {
+        **chosen,
+        "active": any(chosen.values()),
+        "total": total,
+        "statuses": Candidate.Status.choices,
+        "settings": [(k, EPISODE_SETTINGS[k]) for k in CANDIDATE_SETTINGS],
+    }
+    return listed, filters
+
+
 def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200, **forms: Any) -> HttpResponse:
     audit.record(TracingEvent.CASE_VIEWED, request=request, target=case, reason=reason, service="tracing")
     user = _user(request)
     window = case.window()
+    candidates, filters = _candidates(request, case)
     context = {
         "case": case,
         "window_start": window.start.astimezone(KST),
@@ -175,7 +221,8 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
         "timeline": case.timeline.all(),
         "exposures": case.exposures.select_related("exposed"),
         "contacts": case.contacts.select_related("person").prefetch_related("assignments__tracer"),
-        "candidates": case.candidates.select_related("decided_by"),
+        "candidates": candidates,
+        "candidate_filters": filters,
         "assignment": case.assignments.filter(ended_at=None).select_related("tracer").first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR),
         "reason_query": _reason_query(request),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -268,3 +270,54 @@ def test_admin_sets_districts_and_approver_adds_investigators(world: World, make
     assert response.status_code == 302
     assert world.outbreak.investigators.filter(pk=world.outsider.pk).exists()
     assert AuditEvent.objects.filter(event="tracing.outbreak.investigator_added", actor=world.supervisor_mapo).exists()
+
+
+@dataclass
+class Episode:
+    setting: str
+    minutes: float
+
+    def record(self) -> dict[str, Any]:
+        start = datetime.now(KST) - timedelta(hours=30)
+        return {
+            "place": f"place-{self.setting}",
+            "setting": self.setting,
+            "source": "venue",
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=self.minutes)).isoformat(),
+            "car": None,
+            "same_car": None,
+            "minutes": self.minutes,
+        }
+
+
+@dataclass
+class EpisodeCandidate(FakeCandidate):
+    episodes: list[Episode] = field(default_factory=list)
+
+
+def test_candidate_filters_narrow_the_list(world: World) -> None:
+    case = world.make_case(presence_id="p-case")
+    found = [
+        EpisodeCandidate("p-in", 0.9, overlap_minutes=50, episodes=[Episode("indoor", 50)]),
+        EpisodeCandidate("p-bus", 0.5, overlap_minutes=12, episodes=[Episode("transit", 12)]),
+        EpisodeCandidate("p-park", 0.1, overlap_minutes=5, episodes=[Episode("outdoor", 5)]),
+    ]
+    actions.store_candidates(None, case, found)
+    Candidate.objects.filter(presence_id="p-park").update(status=Candidate.Status.DISMISSED)
+    c = client_for(world.tracer_mapo)
+
+    def listed(**filters: str) -> tuple[set[str], str]:
+        page = c.get(f"/tracing/cases/{case.pk}/", {**REASON, **filters}).content.decode()
+        count = re.search(r'id="candidate-count">([^<]*)<', page)
+        return set(re.findall(r'data-candidate="([^"]+)"', page)), count.group(1) if count else ""
+
+    everyone = {"p-in", "p-bus", "p-park"}
+    assert listed() == (everyone, "3명 중 3명 표시")
+    assert listed(cand_setting="transit") == ({"p-bus"}, "3명 중 1명 표시")
+    assert listed(cand_min="30")[0] == {"p-in"}
+    assert listed(cand_status="dismissed")[0] == {"p-park"}
+    assert listed(cand_status="pending", cand_min="10")[0] == {"p-in", "p-bus"}
+    assert listed(cand_min="ten", cand_setting="space", cand_status="maybe")[0] == everyone  # ignored, not an error
+    page = c.get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
+    assert 'name="reason" value="investigation"' in page  # the filter form keeps the stated reason
