@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from conftest import PASSWORD
@@ -28,6 +29,21 @@ def test_audit_events_are_append_only(reference: None) -> None:
     assert stored.reason == ""
     assert stored.new == {"rows": 3}
     assert stored.at.utcoffset().total_seconds() == 0  # stored in UTC
+
+
+def test_the_database_refuses_changes_to_audit_rows(reference: None) -> None:
+    """Around the model (raw SQL): PostgreSQL's trigger refuses UPDATE and DELETE (ADR 3)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's (the embedded SQLite demo has none); CI runs it")
+    event = audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="tester", new={"rows": 3})
+    table = AuditEvent._meta.db_table
+    for sql in (f"UPDATE {table} SET reason = 'rewritten' WHERE id = %s", f"DELETE FROM {table} WHERE id = %s"):  # noqa: S608
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).reason == ""
+    with connection.cursor() as cur:  # appending still works
+        cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        assert cur.fetchone()[0] >= 1
 
 
 def test_sign_in_success_and_failure_are_audited(make_user: Callable[..., User]) -> None:
