@@ -154,6 +154,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Tagless gates charge a crossing only when the lane's own passage sensor saw someone pass within
+# 1 s (docs/metro-tagless.md). "0" lets a pilot without sensors charge on the detector alone.
+SEOUL_METRO_TAGLESS_REQUIRE_SENSOR = os.environ.get("SEOUL_METRO_TAGLESS_REQUIRE_SENSOR", "1") == "1"
+
 # Requests larger than this are refused with 413 before any view reads them.
 SEOUL_MAX_BODY_BYTES = int(os.environ.get("SEOUL_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SEOUL_MAX_BODY_BYTES

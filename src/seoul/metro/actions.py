@@ -224,6 +224,8 @@ WINDOW_PREFIX = "tw:"
 MAX_WINDOW_ID = 64 - len(WINDOW_PREFIX)
 READING_SLACK = (2.0, 12.0)  # readings may lie this many seconds before t0 / after t0
 SAME_PASSAGE = timedelta(seconds=2)
+SENSOR_MATCH = timedelta(seconds=1)  # a lane sensor passage confirms a crossing this close to it
+MAX_SENSOR_PASSAGES = 50
 _WINDOW_KEYS = ("gate", "rider", "started_at", "t0", "t", "beacon", "rssi", "uwb_t", "uwb_anchor", "uwb_range")
 
 
@@ -245,6 +247,8 @@ class _Bad(ValueError):
 
 def _window_hash(item: Mapping[str, Any]) -> str:
     keep = {k: item.get(k) for k in _WINDOW_KEYS}
+    if "passages" in item:  # only when sent, so windows stored before sensors keep their hash
+        keep["passages"] = item["passages"]
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -290,6 +294,57 @@ def _reading_window(item: Mapping[str, Any], gate: Gate, started_at: datetime, n
     return ReadingWindow(float(t0), t, beacon, rssi, uwb_t, uwb_anchor, uwb_range)  # type: ignore[arg-type]
 
 
+def _sensor_passages(item: Mapping[str, Any], gate: Gate, now: datetime) -> list[tuple[int, datetime]] | None:
+    """The lane passage sensor's detections the controller sent with the window (lane, time on
+    the controller's clock), or None when it sent none."""
+    value = item.get("passages")
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_SENSOR_PASSAGES:
+        raise _Bad("passages", f"a list of at most {MAX_SENSOR_PASSAGES} {{lane, at}} objects")
+    out = []
+    for p in value:
+        lane = p.get("lane") if isinstance(p, dict) else None
+        if isinstance(lane, bool) or not isinstance(lane, int) or not 0 <= lane < gate.lanes:
+            raise _Bad("passages", f"each passage needs a lane from 0 to {gate.lanes - 1}")
+        try:
+            out.append((lane, _time(p.get("at"), now)))
+        except ValueError as exc:
+            raise _Bad("passages", f"at: {exc}") from None
+    return out
+
+
+def _unconfirmed(
+    sensed: list[tuple[int, datetime]] | None,
+    lane: int | None,
+    at: datetime,
+    gate: Gate,
+    rider: Rider,
+    claimed: dict[tuple[str, int, datetime], int],
+) -> str | None:
+    """Why a crossing the detector would charge is not confirmed by the lane's own passage
+    sensor, or None when it is (or when sensors are not required and the controller sent none).
+    A sensor passage confirms one phone: a second phone on it (tailgating, or a bystander whose
+    readings look alike) is refused."""
+    if sensed is None:
+        return "no passage sensor data from the gate" if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR else None
+    match = [a for lane_seen, a in sensed if lane_seen == lane and abs(a - at) <= SENSOR_MATCH]
+    if lane is None or not match:
+        return f"no passage in lane {lane} within {SENSOR_MATCH.total_seconds():g} s"
+    passage = min(match, key=lambda a: abs(a - at))
+    other = claimed.get((gate.code, lane, passage))
+    taken = (
+        GateEvent.objects.filter(gate=gate, lane=lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH)
+        .filter(at__lte=passage + SENSOR_MATCH)
+        .exclude(rider=rider)
+        .exists()
+    )
+    if taken or (other is not None and other != rider.pk):
+        return "one lane passage, two phones"
+    claimed[(gate.code, lane, passage)] = rider.pk
+    return None
+
+
 def ingest_windows(
     actor: User | None, items: Sequence[Mapping[str, Any]], *, now: datetime | None = None
 ) -> WindowResult:
@@ -301,10 +356,13 @@ def ingest_windows(
     ledger stay exactly-once. A refused window never charges anyone. A window id seen before
     with the same content is a duplicate, with different content it is rejected. A charged
     passage of the same rider and direction within 2 s of one already recorded (overlapping
-    windows of one passage) is merged into it instead of recorded twice.
+    windows of one passage) is merged into it instead of recorded twice. A crossing is charged
+    only when the lane's passage sensor saw a passage within 1 s (``_unconfirmed``), unless
+    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off and the controller sent no sensor data.
     """
     now = now or timezone.now()
     result = WindowResult()
+    claimed: dict[tuple[str, int, datetime], int] = {}
     if len(items) > MAX_WINDOWS:
         raise ValidationError({"windows": f"at most {MAX_WINDOWS} windows per batch (got {len(items)})"})
     gates = {g.code: g for g in Gate.objects.filter(code__in={str(i.get("gate")) for i in items})}
@@ -349,6 +407,7 @@ def ingest_windows(
             continue
         try:
             window = _reading_window(item, gate, started_at, now)
+            sensed = _sensor_passages(item, gate, now)
         except _Bad as exc:
             reject(index, window_id, exc.field, str(exc))
             continue
@@ -364,9 +423,14 @@ def ingest_windows(
             at=started_at + offset,
             event_id=WINDOW_PREFIX + window_id,
         )
-        if not decision.charged:
+        refusal = (
+            (decision.reason or "refused")
+            if not decision.charged
+            else _unconfirmed(sensed, decision.lane_id, record.at, gate, rider, claimed)
+        )
+        if refusal is not None:
             record.outcome = TaglessWindow.Outcome.REFUSED
-            record.reason = decision.reason or "refused"
+            record.reason = refusal
             flag = {"kind": "flagged", "reason": record.reason, "lane": decision.lane_id}
             decided.append((index, record, {"event_id": record.event_id, "gate": gate.code, **flag}))
             continue

@@ -100,7 +100,8 @@ class WindowBatch(Schema):
         min_length=1,
         max_length=actions.MAX_WINDOWS,
         description="per phone: window_id, gate, rider, started_at (ISO, the time of t0), t0, t, beacon, rssi, "
-        "optional uwb_t, uwb_anchor, uwb_range (docs/metro-tagless.md)",
+        "optional uwb_t, uwb_anchor, uwb_range, and passages: the lane sensor's [{lane, at}] "
+        "(docs/metro-tagless.md)",
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.db.models import Sum
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,11 +40,29 @@ def rider(gates: None) -> Rider:
     return Rider.objects.create(account="phone-1")
 
 
+def sensed(event: SimulatedEvent, at: datetime = T0) -> list[dict[str, Any]]:
+    """What the gate array's lane sensors report around the window: the phone's own passage if
+    it passed; if it did not, someone passing in every lane at once (the worst case for a
+    bystander: the sensors confirm whatever lane the detector might pick)."""
+    w, truth = event.window, event.truth
+    if truth.passed and truth.crossed_at is not None:
+        return [{"lane": truth.lane, "at": (at + timedelta(seconds=truth.crossed_at - w.t0)).isoformat()}]
+    return [{"lane": lane, "at": (at + timedelta(seconds=3)).isoformat()} for lane in range(GATES.lanes)]
+
+
 def item(
-    event: SimulatedEvent, window_id: str, *, gate: str = SEOUL_STATION, rider: str = "phone-1", at: datetime = T0
+    event: SimulatedEvent,
+    window_id: str,
+    *,
+    gate: str = SEOUL_STATION,
+    rider: str = "phone-1",
+    at: datetime = T0,
+    passages: list[dict[str, Any]] | None = None,
+    sensors: bool = True,
 ) -> dict[str, Any]:
     w = event.window
-    return {
+    extra = {"passages": sensed(event, at) if passages is None else passages} if sensors else {}
+    return extra | {
         "window_id": window_id,
         "gate": gate,
         "rider": rider,
@@ -117,6 +135,77 @@ def test_a_refused_window_is_flagged_and_charges_no_one(rider: Rider) -> None:
     assert not Journey.objects.exists()
     assert TaglessWindow.objects.get().rider is None  # a refusal says nothing reliable about who passed
     assert balance("rider:phone-1") == 0
+
+
+def crossing(event: SimulatedEvent, at: datetime = T0) -> tuple[int, datetime]:
+    decision = detect(event.window, GATES)
+    assert decision.lane_id is not None and decision.crossed_at is not None
+    return decision.lane_id, at + timedelta(seconds=decision.crossed_at - event.window.t0)
+
+
+def test_a_crossing_is_charged_only_with_the_lane_sensor_passage(rider: Rider) -> None:
+    entry = charged("in")
+    lane, at = crossing(entry)
+    other_lane = (lane + 1) % GATES.lanes
+    cases = {
+        "no-sensor": (None, "no passage sensor data from the gate"),
+        "other-lane": ([{"lane": other_lane, "at": at.isoformat()}], f"no passage in lane {lane} within 1 s"),
+        "too-late": ([{"lane": lane, "at": (at + timedelta(seconds=1.5)).isoformat()}], f"no passage in lane {lane}"),
+    }
+    for name, (passages, reason) in cases.items():
+        window = item(entry, f"w-{name}", sensors=passages is not None, passages=passages)
+        r = actions.ingest_windows(None, [window], now=NOW)
+        assert (r.charged, r.refused) == (0, 1), name
+        assert r.outcomes[0]["reason"].startswith(reason), name
+    assert not GateEvent.objects.exists() and balance("rider:phone-1") == 0
+    assert FlaggedPassage.objects.count() == 3
+    inside = [{"lane": lane, "at": (at - timedelta(seconds=0.9)).isoformat()}]
+    r = actions.ingest_windows(None, [item(entry, "w-ok", passages=inside)], now=NOW)
+    assert (r.charged, r.refused) == (1, 0)
+
+
+@override_settings(SEOUL_METRO_TAGLESS_REQUIRE_SENSOR=False)
+def test_a_pilot_without_sensors_charges_on_the_detector_alone(rider: Rider) -> None:
+    r = actions.ingest_windows(None, [item(charged("in"), "w-1", sensors=False)], now=NOW)
+    assert (r.charged, r.refused) == (1, 0)
+    # Sensor data, when sent, is still checked.
+    lane, at = crossing(charged("out"))
+    wrong = [{"lane": (lane + 1) % GATES.lanes, "at": at.isoformat()}]
+    r = actions.ingest_windows(None, [item(charged("out"), "w-2", passages=wrong)], now=NOW)
+    assert (r.charged, r.refused) == (0, 1)
+
+
+def test_one_lane_passage_confirms_one_phone(rider: Rider) -> None:
+    Rider.objects.create(account="phone-2")
+    entry = charged("in")
+    lane, at = crossing(entry)
+    one = [{"lane": lane, "at": at.isoformat()}]
+    # Two phones with identical readings and one passage: in one batch and across batches.
+    r = actions.ingest_windows(
+        None, [item(entry, "w-1", passages=one), item(entry, "w-2", rider="phone-2", passages=one)], now=NOW
+    )
+    assert [o["outcome"] for o in r.outcomes] == ["charged", "refused"]
+    assert r.outcomes[1]["reason"] == "one lane passage, two phones"
+    Rider.objects.create(account="phone-3")
+    later = actions.ingest_windows(None, [item(entry, "w-3", rider="phone-3", passages=one)], now=NOW)
+    assert later.outcomes[0]["reason"] == "one lane passage, two phones"
+    assert list(GateEvent.objects.values_list("rider__account", flat=True)) == ["phone-1"]
+
+
+def test_bad_sensor_passages_are_rejected_per_window(rider: Rider) -> None:
+    entry = charged("in")
+    lane, at = crossing(entry)
+    bad = {
+        "w-a": ("not a list", "a list of at most 50"),
+        "w-b": ([{"lane": GATES.lanes, "at": at.isoformat()}], "lane from 0 to 5"),
+        "w-c": ([{"lane": lane, "at": "08:10"}], "at: not an ISO date-time"),
+        "w-d": ([{"lane": lane, "at": at.replace(tzinfo=None).isoformat()}], "at: needs a time zone offset"),
+    }
+    good = item(entry, "w-good")
+    r = actions.ingest_windows(None, [item(entry, k, passages=v[0]) for k, v in bad.items()] + [good], now=NOW)  # type: ignore[arg-type]
+    assert [(x["window_id"], x["field"]) for x in r.rejected] == [(k, "passages") for k in bad]
+    assert all(want in x["reason"] for x, (_, want) in zip(r.rejected, bad.values(), strict=True))
+    assert r.charged == 1  # the good window is kept
 
 
 def test_same_window_id_with_other_content_is_rejected(rider: Rider) -> None:
