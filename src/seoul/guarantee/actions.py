@@ -32,6 +32,7 @@ from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine import lifecycle
+from seoul.guarantee.engine import screening as screening_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import Facts, Outcome, screen
 from seoul.guarantee.engine.states import EDITABLE, Actor, Event, State, TransitionError, transition
@@ -427,8 +428,30 @@ def withdraw(user: User, app: Application) -> Application:
 # --- examiners -------------------------------------------------------------------------------
 
 
-def review(examiner: User, app: Application, decision: str, comment: str) -> Application:
-    """Approve / reject / ask for more on a referred file of the examiner's own institution."""
+def _lower_amount(app: Application, amount: int | None, decision: str) -> int | None:
+    """A valid lower approved amount, or None (approve what is on file); ValidationError names
+    the field. Only an approval may set one; it never exceeds what the file currently carries
+    (a second approver may lower the first approver's amount further, not raise it)."""
+    if amount is None or amount == app.loan_amount:
+        return None
+    if decision != Review.Decision.APPROVE:
+        raise ValidationError({"amount": _("Only an approval can set a lower amount.")})
+    product = catalogue().products[app.product]
+    if amount > app.loan_amount:
+        raise ValidationError({"amount": _("Approve at most %(amount)s won.") % {"amount": f"{app.loan_amount:,}"}})
+    if amount < product.min_amount:
+        raise ValidationError(
+            {"amount": _("This guarantee starts at %(amount)s won.") % {"amount": f"{product.min_amount:,}"}}
+        )
+    return amount
+
+
+def review(examiner: User, app: Application, decision: str, comment: str, *, amount: int | None = None) -> Application:
+    """Approve / reject / ask for more on a referred file of the examiner's own institution.
+
+    ``amount`` (won) approves less than was asked: the guaranteed part and the fee follow it,
+    and the applicant accepts it by signing the agreement. The second-approver threshold stays
+    that of the amount asked, so lowering it cannot skip the second approval."""
     comment = comment.strip()
     if len(comment) < 5:
         raise ValidationError({"comment": _("Write a comment of at least 5 characters: it is kept with the decision.")})
@@ -440,19 +463,34 @@ def review(examiner: User, app: Application, decision: str, comment: str) -> App
         app = _locked(app)
         if app.institution_id != examiner.institution_id and not examiner.is_platform_admin:
             raise PermissionDenied("another institution's file")
+        lower = _lower_amount(app, amount, decision)
         if decision == Review.Decision.APPROVE:
             earlier = app.reviews.filter(decision=Review.Decision.APPROVE, current=True).exists()
             if earlier and not examiner.has_role(Service.GUARANTEE, Role.APPROVER):
                 raise ValidationError({"decision": _("The second approval needs an approver.")})
             new = _move(app, Event.APPROVE, Actor.EXAMINER, examiner=examiner.get_username(), reason=comment)
+            if lower is not None:
+                _set_approved_amount(app, lower)
         elif decision == Review.Decision.REJECT:
             new = _move(app, Event.REJECT, Actor.EXAMINER, reason=comment)
         else:
             new = _move(app, Event.REQUEST_MORE, Actor.EXAMINER, reason=comment)
             app.reviews.filter(current=True).update(current=False)
-        Review.objects.create(application=app, examiner=examiner, decision=decision, comment=comment)
-        _svc(GuaranteeEvent.REVIEWED, app, new={"decision": decision, "state": new.value}, reason=comment)
-        if new is State.APPROVED:
+            if app.approved_amount is not None:  # the voided approvals' amount goes with them
+                _set_approved_amount(app, None)
+        Review.objects.create(application=app, examiner=examiner, decision=decision, comment=comment, amount=lower)
+        change = {"decision": decision, "state": new.value} | ({"approved_amount": lower} if lower else {})
+        _svc(GuaranteeEvent.REVIEWED, app, new=change, reason=comment)
+        if new is State.APPROVED and app.approved_amount is not None:
+            _notify(
+                app,
+                _(
+                    "Seoul Credit Guarantee Foundation: application %(ref)s is approved for %(amount)s won "
+                    "(you asked for %(asked)s won). Sign the agreement online to accept it."
+                )
+                % {"ref": app.reference, "amount": f"{app.approved_amount:,}", "asked": f"{app.amount or 0:,}"},
+            )
+        elif new is State.APPROVED:
             _notify(
                 app,
                 _("Seoul Credit Guarantee Foundation: application %(ref)s is approved. Sign the agreement online.")
@@ -477,13 +515,21 @@ def review(examiner: User, app: Application, decision: str, comment: str) -> App
         return app
 
 
+def _set_approved_amount(app: Application, amount: int | None) -> None:
+    """Approve ``amount`` (None: the amount asked); the guaranteed part and fee follow it."""
+    app.approved_amount = amount
+    product = catalogue().products[app.product]
+    app.screening = screening_rules.with_amount(app.screening or {}, product, app.loan_amount)
+    app.save(update_fields=["approved_amount", "screening"])
+
+
 # --- agreement, certificate, bank --------------------------------------------------------------
 
 
 def terms_text(app: Application) -> str:
     s = app.screening or {}
     return (
-        f"Guarantee agreement {app.reference}: loan {app.amount} won from {app.bank}, product {app.product}, "
+        f"Guarantee agreement {app.reference}: loan {app.loan_amount} won from {app.bank}, product {app.product}, "
         f"coverage {s.get('coverage')}, yearly fee {s.get('fee')} won."
     )
 
@@ -518,7 +564,7 @@ def issue_certificate(app: Application) -> Certificate:
             application=app,
             number=f"SGC-{app.reference[3:]}",
             idempotency_key=f"cert-{app.reference}",
-            amount=app.amount or 0,
+            amount=app.loan_amount,
             guaranteed_amount=int(s.get("guaranteed_amount", 0)),
             coverage=s.get("coverage", 0),
             bank=app.bank,

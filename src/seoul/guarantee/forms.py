@@ -111,3 +111,10 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+    amount = forms.IntegerField(
+        label=_("Approve a lower amount"),
+        help_text=_("In 10,000 won (만 원). Leave empty to approve the amount asked for."),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )

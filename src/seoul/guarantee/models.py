@@ -55,7 +55,8 @@ class Application(models.Model):
     brn_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     business_name = models.CharField(max_length=100, blank=True)
     product = models.CharField(max_length=30, blank=True)
-    amount = models.PositiveBigIntegerField(null=True, blank=True)
+    amount = models.PositiveBigIntegerField(null=True, blank=True)  # what the applicant asked for
+    approved_amount = models.PositiveBigIntegerField(null=True, blank=True)  # set when approved lower
     bank = models.CharField(max_length=30, blank=True)
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
@@ -81,6 +82,12 @@ class Application(models.Model):
         self.brn_index = blind_index(self.brn, purpose="guarantee.brn") if self.brn else ""
         self.phone_index = blind_index(self.phone, purpose="guarantee.phone") if self.phone else ""
         super().save(*args, **kwargs)
+
+    @property
+    def loan_amount(self) -> int:
+        """The amount the guarantee covers: the approved amount when an examiner approved less
+        than was asked, else the amount asked."""
+        return self.approved_amount if self.approved_amount is not None else (self.amount or 0)
 
 
 class Document(models.Model):
@@ -119,6 +126,7 @@ class Review(models.Model):
     examiner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=15, choices=Decision.choices)
     comment = models.TextField()
+    amount = models.PositiveBigIntegerField(null=True, blank=True)  # a lower amount this approval set
     at = models.DateTimeField(auto_now_add=True)
     # a review that counts towards approval; a request for more voids earlier approvals
     current = models.BooleanField(default=True)

@@ -395,7 +395,14 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                actions.review(user, app, form.cleaned_data["decision"], form.cleaned_data["comment"])
+                lower = form.cleaned_data.get("amount")
+                actions.review(
+                    user,
+                    app,
+                    form.cleaned_data["decision"],
+                    form.cleaned_data["comment"],
+                    amount=lower * 10_000 if lower else None,
+                )
             except ValidationError as exc:
                 for field, errs in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errs)

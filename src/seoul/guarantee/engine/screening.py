@@ -22,6 +22,7 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from seoul.guarantee.engine.catalogue import Catalogue, Product, catalogue
 
@@ -209,6 +210,16 @@ def screen(facts: Facts, product_code: str, amount: int, today: date, cat: Catal
         score=score,
         refer_reasons=refer,
     )
+
+
+def with_amount(screening: dict[str, Any], product: Product, amount: int) -> dict[str, Any]:
+    """A stored screening result with the guaranteed part and the fee of another amount (an
+    examiner's lower approval); eligibility, score and limit are those of the screening."""
+    return {
+        **screening,
+        "fee": fee_of(amount, product),
+        "guaranteed_amount": math.floor(amount * product.coverage),
+    }
 
 
 def needs_second_approver(amount: int, cat: Catalogue | None = None) -> bool:

@@ -262,3 +262,53 @@ def test_resend_pending_reuses_the_key_and_a_loan_after_a_rejection_is_refused(
         actions.receive_webhook(raw, signing.sign(clients.bank_secret(), raw))
     assert WebhookEvent.objects.get(event_id="evt-loan.executed").outcome == "refused_in_state_bank_declined"
     assert not Loan.objects.exists()
+
+
+def test_an_approval_for_less_than_asked_flows_to_the_certificate(
+    citizen: User, docs_service: Any, examiner: User, approver: User, bank: Any
+) -> None:
+    app = submitted(citizen, docs_service, product="regular", amount_manwon="4000")  # 40 M: two approvers
+    asked_fee = app.screening["fee"]
+    # Only an approval sets an amount, never above what is on file nor below the product's minimum.
+    for decision, amount, words in (
+        ("reject", 30_000_000, "승인할 때만"),  # the platform speaks Korean by default
+        ("approve", 45_000_000, "최대 40,000,000원"),
+        ("approve", 500_000, "최소 금액은 1,000,000원"),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            actions.review(examiner, app, decision, "trying an amount", amount=amount)
+        assert words in exc.value.message_dict["amount"][0]
+    app = actions.review(examiner, app, "approve", "Sales support 30 M at most.", amount=30_000_000)
+    # Lowering to 30 M does not skip the second approver: the threshold is on the amount asked.
+    assert (app.state, app.approved_amount) == ("referred", 30_000_000)
+    with pytest.raises(ValidationError):  # the second approver may lower it further, not raise it
+        actions.review(approver, app, "approve", "raise it back", amount=35_000_000)
+    app = actions.review(approver, app, "approve", "Agreed, and a little lower.", amount=25_000_000)
+    assert (app.state, app.amount, app.approved_amount, app.loan_amount) == (
+        "approved",
+        40_000_000,
+        25_000_000,
+        25_000_000,
+    )
+    assert app.screening["guaranteed_amount"] == 21_250_000  # 85 % coverage of 25 M
+    assert app.screening["fee"] == 212_500 < asked_fee  # 1 % a year on the guaranteed part
+    told = Notification.objects.filter(application=app).order_by("-pk").first()
+    assert told is not None and "25,000,000" in told.body and "40,000,000" in told.body
+    assert list(app.reviews.values_list("amount", flat=True)) == [30_000_000, 25_000_000]
+    cert = actions.sign_agreement(citizen, app)
+    assert (cert.amount, cert.guaranteed_amount) == (25_000_000, 21_250_000)
+    assert "loan 25000000 won" in actions.terms_text(app)
+    assert actions.send_certificate(cert, CALLBACK) == "sent"
+    wait_for(lambda: len(bank.captured) == 2)
+    for _url, body, headers in bank.captured:
+        actions.receive_webhook(body, headers["X-Bank-Signature"])
+    assert Loan.objects.get(certificate=cert).amount == 25_000_000  # what the bank lent
+
+
+def test_asking_for_more_clears_a_lower_approved_amount(citizen: User, docs_service: Any, examiner: User) -> None:
+    app = submitted(citizen, docs_service, product="regular", amount_manwon="4000")
+    app = actions.review(examiner, app, "approve", "lower looks right", amount=20_000_000)
+    assert app.approved_amount == 20_000_000
+    app = actions.review(examiner, app, "request_more", "Please upload last year's VAT return.")
+    assert app.approved_amount is None and app.loan_amount == 40_000_000
+    assert app.screening["guaranteed_amount"] == 34_000_000  # back to the amount asked

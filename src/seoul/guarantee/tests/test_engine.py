@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 
 from seoul.guarantee.engine import brn, documents, lifecycle
 from seoul.guarantee.engine.catalogue import catalogue
-from seoul.guarantee.engine.screening import Facts, Outcome, needs_second_approver, odds_of, pd_of, screen
+from seoul.guarantee.engine.screening import (
+    Facts,
+    Outcome,
+    fee_of,
+    needs_second_approver,
+    odds_of,
+    pd_of,
+    screen,
+    with_amount,
+)
 from seoul.guarantee.engine.simulate import Params, WorkClock, compare
 from seoul.guarantee.engine.states import Actor, Event, State, TransitionError, allowed_events, transition
 
@@ -330,3 +339,15 @@ def test_more_examiners_never_slow_the_manual_process() -> None:
     many = compare(Params(applications_per_day=200, examiners=50, days=3, seed=3))["without_automation"]
     assert many["p90_hours_to_loan"] <= few["p90_hours_to_loan"]  # type: ignore[operator]
     assert many["backlog_at_end"] <= few["backlog_at_end"]  # type: ignore[operator]
+
+
+@given(st.integers(1_000_000, 500_000_000), st.sampled_from(sorted(catalogue().products)))
+def test_terms_of_a_lower_amount_follow_the_amount_only(amount: int, code: str) -> None:
+    product = catalogue().products[code]
+    stored = {"outcome": "refer", "limit": 300_000_000, "coverage": product.coverage, "fee": 1, "guaranteed_amount": 1}
+    terms = with_amount(stored, product, amount)
+    assert terms["guaranteed_amount"] == int(amount * product.coverage) and terms["fee"] == fee_of(amount, product)
+    assert {k: v for k, v in terms.items() if k not in ("fee", "guaranteed_amount")} == {
+        k: v for k, v in stored.items() if k not in ("fee", "guaranteed_amount")
+    }
+    assert stored["fee"] == 1  # the stored result is not changed in place

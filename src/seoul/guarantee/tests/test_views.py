@@ -314,3 +314,19 @@ def test_examiners_find_files_by_business_number_through_the_blind_index(
     outsider.force_login(make_user(institution="SBA", roles={"guarantee": "operator"}))
     page = outsider.get("/guarantee/queue/", {"brn": GOOD_BRN}).content.decode()
     assert app.reference not in page
+
+
+def test_an_examiner_approves_a_lower_amount_on_the_page(
+    client: Client, citizen: User, docs_service: Any, examiner: User
+) -> None:
+    app = _referred(citizen, docs_service)
+    client.force_login(examiner)
+    url = f"/guarantee/queue/{app.reference}/?reason=service&reason_detail=screening+the+file"
+    r = client.post(url, {"decision": "approve", "comment": "Sales support less.", "amount": "5000"})
+    assert r.status_code == 400 and "40,000,000" in r.content.decode()  # above the amount asked
+    r = client.post(url, {"decision": "approve", "comment": "Sales support less.", "amount": "3000"})
+    assert r.status_code == 302
+    app.refresh_from_db()
+    assert app.approved_amount == 30_000_000
+    page = client.get(url).content.decode()
+    assert 'data-testid="approved-amount"' in page and "30,000,000" in page
