@@ -175,6 +175,8 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
         assert page.locator(".error-summary").count() == 1  # no comment: refused
         tick(page, "input[name=decision][value=approve]")
         page.fill("textarea[name=comment]", f"Checked by {user.username}: documents consistent.")
+        if user is examiner:  # approves less than asked; the second approver keeps it
+            page.fill("#id_amount", "3000")
         page.click("main form:has(textarea) button[type=submit]")
         page.wait_for_url("**/guarantee/queue/")
         from seoul.guarantee.models import Application
@@ -182,6 +184,9 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
         assert Application.objects.get(reference=ref).state == expected
     applicant.reload()
     assert applicant.get_attribute("[data-testid=state]", "data-state") == "approved"
+    assert "30,000,000" in applicant.inner_text("[data-testid=approved-amount]")
+    applicant.click("a.button[href$='/agreement/']")
+    assert "30,000,000" in applicant.inner_text("[data-testid=loan-amount]")
 
 
 def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stand_ins: Any) -> None:
