@@ -173,7 +173,7 @@ def send_daily_texts(request: HttpRequest) -> HttpResponse:
 # --- case page -----------------------------------------------------------------------------
 
 
-CANDIDATE_SETTINGS = ("indoor", "transit", "outdoor")
+CANDIDATE_SETTINGS = tuple(EPISODE_SETTINGS)  # indoor, transit, outdoor
 
 
 def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict[str, Any]]:
