@@ -527,10 +527,15 @@ def _set_approved_amount(app: Application, amount: int | None) -> None:
 
 
 def terms_text(app: Application) -> str:
+    """The agreement the applicant signs, hashed into ``Agreement.terms_sha256``. Korean in
+    every interface language: it is the binding text, so it must not depend on the reader's
+    language setting (the page around it is translated)."""
     s = app.screening or {}
+    product = catalogue().products.get(app.product)
     return (
-        f"Guarantee agreement {app.reference}: loan {app.loan_amount} won from {app.bank}, product {app.product}, "
-        f"coverage {s.get('coverage')}, yearly fee {s.get('fee')} won."
+        f"신용보증약정 {app.reference}: 대출 {app.loan_amount:,}원(대출 은행 {app.bank}), "
+        f"보증상품 {product.name_ko if product else app.product}, 보증비율 {float(s.get('coverage', 0)):.0%}, "
+        f"보증금액 {int(s.get('guaranteed_amount', 0)):,}원, 연 보증료 {int(s.get('fee', 0)):,}원."
     )
 
 

@@ -297,7 +297,7 @@ def test_an_approval_for_less_than_asked_flows_to_the_certificate(
     assert list(app.reviews.values_list("amount", flat=True)) == [30_000_000, 25_000_000]
     cert = actions.sign_agreement(citizen, app)
     assert (cert.amount, cert.guaranteed_amount) == (25_000_000, 21_250_000)
-    assert "loan 25000000 won" in actions.terms_text(app)
+    assert "대출 25,000,000원" in actions.terms_text(app) and "보증금액 21,250,000원" in actions.terms_text(app)
     assert actions.send_certificate(cert, CALLBACK) == "sent"
     wait_for(lambda: len(bank.captured) == 2)
     for _url, body, headers in bank.captured:
