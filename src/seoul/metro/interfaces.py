@@ -69,6 +69,7 @@ class SegmentView:
 class NetworkView:
     stations: tuple[StationView, ...]
     segments: tuple[SegmentView, ...]
+    line_names: tuple[tuple[str, str], ...] = ()  # (line code, Korean name as in stations.csv)
 
 
 @lru_cache(maxsize=1)
@@ -77,8 +78,10 @@ def network() -> NetworkView:
     station positions from stations.csv."""
     net = data.network()
     coords: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    names: dict[str, str] = {}
     with (data.REFERENCE / "stations.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
+            names.setdefault(row["line"], row["line_name"])
             if row["lat"] and row["lon"]:
                 coords[row["station"]].append((float(row["lat"]), float(row["lon"])))
 
@@ -90,6 +93,7 @@ def network() -> NetworkView:
             StationView(name, tuple(sorted(net.lines_of[name])), mean(name, 0), mean(name, 1)) for name in net.names
         ),
         segments=tuple(SegmentView(s.line, s.a, s.b, s.metres) for s in net.segments),
+        line_names=tuple(sorted(names.items())),
     )
 
 

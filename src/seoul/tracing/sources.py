@@ -20,4 +20,5 @@ def geometry() -> trains.Geometry:
             if s.lat is not None and s.lon is not None
         ),
         (trains.Segment(s.line, s.a, s.b, s.metres) for s in net.segments),
+        line_names=dict(net.line_names),
     )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -67,9 +67,13 @@ class Piece:
     direction: int  # +1 away from the line's root, -1 towards it
     edge: tuple[str, str] | None = None
 
-    def label(self) -> str:
-        towards = "outbound" if self.direction > 0 else "inbound"
-        return f"{self.line} {towards}" if self.edge is None else f"{self.line} {self.edge[0]}→{self.edge[1]}"
+    def label(self, line_names: Mapping[str, str] | None = None) -> str:
+        """Korean, as riders and tracers read the network: 5호선 하행 (away from the line's
+        root), 상행 (towards it), or a loop's cut edge as 2호선 A→B; ``line_names`` maps line
+        codes to their names (신분당선 for SBD)."""
+        line = (line_names or {}).get(self.line) or (f"{self.line}호선" if self.line.isdigit() else self.line)
+        towards = "하행" if self.direction > 0 else "상행"
+        return f"{line} {towards}" if self.edge is None else f"{line} {self.edge[0]}→{self.edge[1]}"
 
 
 @dataclass
@@ -97,10 +101,13 @@ class Geometry:
     _routes: dict[tuple[str, str], Route | None] = field(default_factory=dict)
     _trees: dict[str, _Tree] = field(default_factory=dict)
     _hops: dict[tuple[str, str, str], tuple[int, int, int]] = field(default_factory=dict)
+    line_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, stations: Iterable[Station], segments: Iterable[Segment]) -> Geometry:
-        geo = cls({s.name: s for s in stations}, list(segments))
+    def build(
+        cls, stations: Iterable[Station], segments: Iterable[Segment], line_names: Mapping[str, str] | None = None
+    ) -> Geometry:
+        geo = cls({s.name: s for s in stations}, list(segments), line_names=dict(line_names or {}))
         by_line: dict[str, list[Segment]] = defaultdict(list)
         adj: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
         for seg in geo.segments:
@@ -157,10 +164,11 @@ class Geometry:
         return pid, 0, round(metres / SPEED_MPS)
 
     def train_name(self, place: int) -> str:
-        """A train place as people read it: piece, and the train's time at the line's root."""
+        """A train place as people read it: piece, and the train's time at the line's root
+        (place names are data, stored in Korean like the stations they run between)."""
         piece, k = train_of(place)
         at = datetime.fromtimestamp(k * HEADWAY_S, tz=store.SEOUL)
-        return f"{self.pieces[piece].label()} train {at:%m-%d %H:%M}"
+        return f"{self.pieces[piece].label(self.line_names)} {at:%m-%d %H:%M} 열차"
 
     def served(self, name: str) -> bool:
         return name in self._adj

@@ -118,3 +118,13 @@ def test_metro_journeys_become_the_trains_the_model_rode(geo: trains.Geometry, t
     again = ingest.import_journeys(geo, table, tmp_path, tag="batch-1")
     assert again.accepted == result.accepted
     assert len(discovery.discover(tmp_path, "r1", window)) == 2
+
+
+def test_trains_are_named_in_korean_as_riders_read_the_network(geo: trains.Geometry) -> None:
+    t = 1_583_100_000  # 2020-03-02 07:00 Seoul
+    names = {geo.train_name(int(place[0])) for _, place, _, _ in _ride(geo, "강남", "판교", [t])[0]}
+    assert any(name.startswith("신분당선 ") for name in names), names  # SBD by its name, not its code
+    for name in names:
+        assert name.endswith(" 열차") and ("상행" in name or "하행" in name or "→" in name), name
+    line_2 = {geo.train_name(int(place[0])) for _, place, _, _ in _ride(geo, "신도림", "사당", [t])[0]}
+    assert all(name.startswith("2호선 ") for name in line_2), line_2
