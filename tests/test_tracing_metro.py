@@ -68,7 +68,7 @@ def test_metro_journeys_become_train_presence_and_co_riders_are_found(
     window = discovery.Window(T0 - timedelta(hours=1), T0 + timedelta(hours=3))
     found = discovery.discover(tmp_path / "tracing", rider_ref(a.pk), window)
     assert [x.person_id for x in found] == [rider_ref(b.pk)]
-    assert "train" in found[0].reasons[0]
+    assert "열차" in found[0].reasons[0]  # on a train
     # pulling the same period again replaces it
     again = CliRunner().invoke(main, [*args, "--actor", "sup", "--reason", "case C-1 exposure window", "--json"])
     assert again.exit_code == 0

@@ -114,7 +114,7 @@ def test_metro_journeys_become_the_trains_the_model_rode(geo: trains.Geometry, t
     found = {c.person_id: c for c in discovery.discover(tmp_path, "r1", window)}
     assert set(found) == {"r2", "r3"}
     assert found["r2"].score > found["r3"].score
-    assert "train" in found["r2"].reasons[0] and "(transit, metro)" in found["r2"].reasons[0]
+    assert "열차" in found["r2"].reasons[0] and "(transit, metro)" in found["r2"].reasons[0]
     again = ingest.import_journeys(geo, table, tmp_path, tag="batch-1")
     assert again.accepted == result.accepted
     assert len(discovery.discover(tmp_path, "r1", window)) == 2
