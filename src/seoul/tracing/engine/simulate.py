@@ -67,6 +67,21 @@ MERCHANT_KINDS = [
     ("pharmacy", 0.08, "indoor", 10, 13.0),
     ("street_stall", 0.07, "outdoor", 10, 17.0),
 ]
+# how a place of each kind is named in the synthetic city (names are data: Korean, like real ones)
+KIND_NAMES = {
+    "restaurant": "식당",
+    "cafe": "카페",
+    "bar": "주점",
+    "church": "교회",
+    "gym": "체육관",
+    "karaoke": "노래연습장",
+    "pc_room": "PC방",
+    "market": "시장",
+    "convenience": "편의점",
+    "retail": "상점",
+    "pharmacy": "약국",
+    "street_stall": "노점",
+}
 CARS = 10
 CARD_CERTAINTY = 0.6
 
@@ -173,7 +188,7 @@ class _Places:
                 "plc": store.place_code(self.code, idx),
                 "kind": [label] * len(idx),
                 "name": [
-                    f"{self.kinds[k][0]} {i} ({districts[d].name})"
+                    f"{districts[d].name} {KIND_NAMES[self.kinds[k][0]]} {i}"
                     for i, k, d in zip(idx, self.kind, self.district, strict=True)
                 ],
                 "district": self.district.astype(np.int8),
