@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -532,8 +532,10 @@ def terms_text(app: Application) -> str:
     language setting (the page around it is translated)."""
     s = app.screening or {}
     product = catalogue().products.get(app.product)
+    with translation.override("ko"):
+        bank = str(clients.BANKS.get(app.bank, app.bank))
     return (
-        f"신용보증약정 {app.reference}: 대출 {app.loan_amount:,}원(대출 은행 {app.bank}), "
+        f"신용보증약정 {app.reference}: 대출 {app.loan_amount:,}원(대출 은행 {bank}), "
         f"보증상품 {product.name_ko if product else app.product}, 보증비율 {float(s.get('coverage', 0)):.0%}, "
         f"보증금액 {int(s.get('guaranteed_amount', 0)):,}원, 연 보증료 {int(s.get('fee', 0)):,}원."
     )

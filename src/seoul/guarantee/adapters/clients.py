@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from seoul.guarantee.adapters import standins
 from seoul.guarantee.adapters.http import AdapterError, call
@@ -128,7 +129,7 @@ def fetch_documents(token: str, *, attempts: int = 3) -> list[dict[str, Any]]:
 # --- partner bank ------------------------------------------------------------------------------
 
 BANKS = {
-    "standin": "Seoul partner bank (local stand-in)",
+    "standin": _("Seoul partner bank (local stand-in)"),
 }
 
 
