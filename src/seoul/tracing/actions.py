@@ -753,6 +753,19 @@ def store_candidates(actor: User | None, case: Case, found: Iterable[CandidateLi
     return counts
 
 
+def _discovery_refusal(exc: ValueError) -> str:
+    """The engine's refusal in the reader's language (its own text is the command line's)."""
+    messages = {
+        "unknown_person": _(
+            "This movement-data id is not in the movement data (yet): check the id, or import the data."
+        ),
+        "no_data": _("There is no movement data to search yet."),
+        "no_onset": _("Give the symptom onset or test date first: it sets the infectious window."),
+        "bad_window": _("The infectious window is empty: check the onset and isolation times."),
+    }
+    return str(messages.get(getattr(exc, "code", ""), str(exc)))
+
+
 def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int | None = 200) -> dict[str, int]:
     """Find who was co-present with the case inside its infectious window and store them as
     candidates for a tracer's decision."""
@@ -765,7 +778,7 @@ def run_discovery(actor: User | None, case: Case, data_dir: Path, *, limit: int 
     try:
         found = _discover(data_dir, case.person.presence_id, case.window(), limit)
     except ValueError as exc:  # DiscoveryError: no movement data, unknown person, empty window
-        raise ValidationError({"presence_id": str(exc)}) from exc
+        raise ValidationError({"presence_id": _discovery_refusal(exc)}) from exc
     return store_candidates(actor, case, found)
 
 

@@ -33,7 +33,12 @@ DEFAULT_ISOLATION_DAYS = 3  # isolation assumed 3 days after onset when not know
 
 
 class DiscoveryError(ValueError):
-    """The discovery cannot run: unknown case, empty window, no data."""
+    """The discovery cannot run: unknown case, empty window, no data. ``code`` says which, for
+    callers that word it in their reader's language (the text is the command line's)."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -45,9 +50,11 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise DiscoveryError("window bounds must carry a time zone")
+            raise DiscoveryError("window bounds must carry a time zone", "bad_window")
         if self.end <= self.start:
-            raise DiscoveryError(f"window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})")
+            raise DiscoveryError(
+                f"window ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})", "bad_window"
+            )
 
 
 def infectious_window(
@@ -63,7 +70,7 @@ def infectious_window(
     ``default_isolation_days`` after the onset (or test) date."""
     anchor = onset or test_date
     if anchor is None:
-        raise DiscoveryError("a case needs a symptom onset date or a test date")
+        raise DiscoveryError("a case needs a symptom onset date or a test date", "no_onset")
     start = datetime.combine(anchor - timedelta(days=days_before), time(0), tzinfo=store.SEOUL)
     end = isolated_at or datetime.combine(anchor + timedelta(days=default_isolation_days), time(0), tzinfo=store.SEOUL)
     return Window(start, end)
@@ -151,7 +158,7 @@ def discover(
     """Candidates for ``person_id``, best score first (ties: longer overlap, then id)."""
     people = data_dir / "people.parquet"
     if not people.is_file():
-        raise DiscoveryError(f"{data_dir} holds no movement data (no people.parquet)")
+        raise DiscoveryError(f"{data_dir} holds no movement data (no people.parquet)", "no_data")
     con = store.connect(threads)
     try:
         return _discover(con, data_dir, person_id, window, limit)
@@ -165,7 +172,7 @@ def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: i
         f"SELECT pid FROM read_parquet({q(data_dir / 'people.parquet')}) WHERE person_id = ?", [person_id]
     ).fetchone()
     if row is None:
-        raise DiscoveryError(f"no person {person_id!r} in the movement data")
+        raise DiscoveryError(f"no person {person_id!r} in the movement data", "unknown_person")
     pid = int(row[0])
     ws, we = _us(window.start), _us(window.end)
     files = store.window_files(data_dir, window.start, window.end)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from seoul.tracing import actions
@@ -68,3 +69,13 @@ def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world
     )
     assert contact.person.presence_id == true_best.presence_id
     assert case.window().start.date() <= contact.last_exposure_on
+
+
+def test_an_id_missing_from_the_movement_data_is_refused_in_the_readers_language(world: World, city: Path) -> None:
+    case = world.make_case(presence_id="P99999999")
+    tracer = case.assignments.get(ended_at=None).tracer
+    with pytest.raises(ValidationError) as exc:
+        actions.run_discovery(tracer, case, city)
+    assert "이동 데이터에" in exc.value.message_dict["presence_id"][0]  # Korean, the platform's default
+    assert "P99999999" not in exc.value.message_dict["presence_id"][0]
+    assert not Candidate.objects.filter(case=case).exists()
