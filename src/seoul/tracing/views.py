@@ -214,6 +214,8 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
     user = _user(request)
     window = case.window()
     candidates, filters = _candidates(request, case)
+    # contacts the reader may not open (another tracer's, another district's): no name or link
+    visible = set(selectors.contacts_for(user).filter(source_case=case).values_list("pk", "person_id"))
     context = {
         "case": case,
         "window_start": window.start.astimezone(KST),
@@ -221,6 +223,8 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
         "timeline": case.timeline.all(),
         "exposures": case.exposures.select_related("exposed"),
         "contacts": case.contacts.select_related("person").prefetch_related("assignments__tracer"),
+        "visible_contact_ids": {pk for pk, _ in visible},
+        "visible_person_ids": {person for _, person in visible},
         "candidates": candidates,
         "candidate_filters": filters,
         "assignment": case.assignments.filter(ended_at=None).select_related("tracer").first(),

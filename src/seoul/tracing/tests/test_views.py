@@ -321,3 +321,16 @@ def test_candidate_filters_narrow_the_list(world: World) -> None:
     assert listed(cand_min="ten", cand_setting="space", cand_status="maybe")[0] == everyone  # ignored, not an error
     page = c.get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
     assert 'name="reason" value="investigation"' in page  # the filter form keeps the stated reason
+
+
+def test_a_case_page_names_only_the_contacts_the_reader_may_open(world: World) -> None:
+    case = world.make_case()
+    mine = world.make_contact(case, name="마포 접촉자")
+    elsewhere = world.make_contact(case, district=GANGNAM, name="강남 접촉자")
+    # Mapo's supervisor sees the whole district, not Gangnam's work.
+    page = client_for(world.supervisor_mapo).get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
+    assert "마포 접촉자" in page and f"/tracing/contacts/{mine.pk}/" in page
+    assert "강남 접촉자" not in page and f"/tracing/contacts/{elsewhere.pk}/" not in page
+    assert f'data-contact="{elsewhere.reference}"' in page and "다른 담당자가 맡음" in page
+    assert client_for(world.tracer_gangnam).get(f"/tracing/contacts/{elsewhere.pk}/", REASON).status_code == 200
+    assert client_for(world.supervisor_mapo).get(f"/tracing/contacts/{elsewhere.pk}/", REASON).status_code == 404
