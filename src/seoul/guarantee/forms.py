@@ -17,6 +17,26 @@ DOCUMENT_KINDS = {
     "credit_report": _("Credit report"),
 }
 
+# Fields of fetched documents (adapters: the public-data document service), as examiners read them.
+DOCUMENT_FIELDS = {
+    "document_no": _("Document number"),
+    "issued_on": _("Issued on"),
+    "brn": _("Business registration number"),
+    "business_name": _("Business"),
+    "representative": _("Representative"),
+    "opened_on": _("Opened on"),
+    "address": _("Address"),
+    "industry": _("Industry"),
+    "status": _("Business status"),
+    "prior_closure": _("Closed a business before"),
+    "sales_by_year": _("Sales by year"),
+    "arrears": _("Tax arrears"),
+    "score": _("Credit score"),
+    "guarantee_balance": _("Guarantees outstanding"),
+}
+BUSINESS_STATUS = {"active": _("Operating"), "suspended": _("Suspended"), "closed": _("Closed")}
+MONEY_FIELDS = frozenset({"guarantee_balance"})
+
 
 # Screening reason codes (engine/screening.py) in words, for applicants and examiners.
 REASON_LABELS = {

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +19,7 @@ from seoul.core import audit
 from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
+from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.http import AdapterError
@@ -27,7 +28,17 @@ from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import EDITABLE, Actor, State, TransitionError, allowed_events
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.forms import DOCUMENT_KINDS, REASON_LABELS, ReviewForm, SignInForm, UploadForm, question_form
+from seoul.guarantee.forms import (
+    BUSINESS_STATUS,
+    DOCUMENT_FIELDS,
+    DOCUMENT_KINDS,
+    MONEY_FIELDS,
+    REASON_LABELS,
+    ReviewForm,
+    SignInForm,
+    UploadForm,
+    question_form,
+)
 
 QUESTIONS = ["brn", "product", "amount", "bank", "phone", "email"]
 
@@ -272,6 +283,30 @@ def status(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
+def _document_rows(data: dict[str, Any] | None) -> list[tuple[Any, str]]:
+    """A fetched document's fields as an examiner reads them: labels, words and won, not keys."""
+    rows: list[tuple[Any, str]] = []
+    industries = catalogue().industries
+    for key, value in (data or {}).items():
+        if key == "kind":
+            continue  # the document's title already says it
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        elif key == "sales_by_year" and isinstance(value, dict):
+            shown = " · ".join(f"{year}: {krw(amount)}" for year, amount in sorted(value.items()))
+        elif key in MONEY_FIELDS and isinstance(value, int):
+            shown = krw(value)
+        elif key == "industry":
+            names = industries.get(str(value), {})
+            shown = names.get("name_ko" if translation.get_language() == "ko" else "name_en", str(value))
+        elif key == "status":
+            shown = str(BUSINESS_STATUS.get(str(value), value))
+        else:
+            shown = "—" if value is None else str(value)
+        rows.append((DOCUMENT_FIELDS.get(key, key), shown))
+    return rows
+
+
 def _labels(codes: list[str]) -> list[tuple[str, Any]]:
     return [(code, REASON_LABELS.get(code, code)) for code in codes]
 
@@ -428,7 +463,7 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "app": app,
             "brn": brn_rules.formatted(app.brn) if app.brn else "",
-            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in app.documents.all()],
+            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d, _document_rows(d.data)) for d in app.documents.all()],
             "reviews": app.reviews.select_related("examiner"),
             "form": form,
             "stage": stage,

@@ -330,3 +330,9 @@ def test_an_examiner_approves_a_lower_amount_on_the_page(
     assert app.approved_amount == 30_000_000
     page = client.get(url).content.decode()
     assert 'data-testid="approved-amount"' in page and "30,000,000" in page
+    # Fetched documents read as words and won, not as the document service's keys.
+    documents = page.split('id="documents-h"' if 'id="documents-h"' in page else "<h2>서류</h2>", 1)[-1]
+    for key in ("prior_closure", "sales_by_year", "document_no", "manufacturing", "'"):
+        assert key not in documents, key
+    assert "사업자 상태" in documents and "제조업" in documents and "연도별 매출" in documents
+    assert "2억 원" in documents and "아니요" in documents  # won as the krw filter writes it
