@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 from seoul.core.engine.money import format_krw
 
@@ -28,6 +28,33 @@ def krw(value: int | None) -> str:
     except (TypeError, ValueError):
         return "—"
     return format_krw(amount, lang=(get_language() or "ko")[:2])
+
+
+# Reasons written by the platform itself rather than chosen on the reason form.
+FIXED_REASONS = {
+    "own account": gettext_lazy("The person's own account"),
+    "own application": gettext_lazy("The applicant's own file"),
+}
+
+
+@register.filter
+def audit_reason(reason: str) -> str:
+    """A stored reason (``code: detail`` from the reason form, or a fixed one) in words."""
+    from seoul.core.access import PERSONAL_DATA_REASONS
+
+    if reason in FIXED_REASONS:
+        return str(FIXED_REASONS[reason])
+    code, sep, detail = reason.partition(": ")
+    label = dict(PERSONAL_DATA_REASONS).get(code)
+    return f"{label}: {detail}" if sep and label else reason
+
+
+@register.filter
+def audit_values(value: Any) -> str:
+    """Old or new values of an event as ``key: value`` pairs, one after another."""
+    if isinstance(value, dict):
+        return " · ".join(f"{k}: {v}" for k, v in value.items())
+    return "" if value is None else str(value)
 
 
 @register.filter

@@ -6,9 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django.utils import translation
 
 from conftest import PASSWORD
 from seoul.core import audit
+from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.models import AuditEvent, User
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,19 @@ def test_audit_page_requires_a_reason_and_records_it(auditor: User) -> None:
     searched = AuditEvent.objects.get(event=audit.CoreEvent.AUDIT_SEARCHED)
     assert searched.reason == "audit: quarterly inspection"
     assert searched.actor == auditor
+
+
+def test_audit_page_shows_reasons_and_values_in_words(auditor: User) -> None:
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="a", reason="investigation: 민원 2026-11", new={"rows": 3})
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="b", reason="own account")
+    client = Client()
+    client.force_login(auditor)
+    page = client.get("/audit/", {"reason": "audit", "reason_detail": "quarterly inspection"}).content.decode()
+    with translation.override("ko"):
+        investigating = str(dict(PERSONAL_DATA_REASONS)["investigation"])
+    assert f"{investigating}: 민원 2026-11" in page
+    assert "investigation: 민원" not in page and "own account" not in page
+    assert "rows: 3" in page and "{&#x27;rows&#x27;" not in page
 
 
 def test_audit_viewer_sees_only_own_institution(make_user: Callable[..., User]) -> None:
