@@ -175,10 +175,11 @@ def operations(request: HttpRequest) -> HttpResponse:
         "description": _("Charged revenue per day"),
         "width": "container",
         "height": 200,
-        "data": {"values": [{"day": r["day"].isoformat(), "won": r["won"] or 0} for r in data["by_day"]]},
+        # one bar per day, labelled MM-DD (reads the same in every language, no empty next day)
+        "data": {"values": [{"day": r["day"].strftime("%m-%d"), "won": r["won"] or 0} for r in data["by_day"]]},
         "mark": {"type": "bar", "tooltip": True},
         "encoding": {
-            "x": {"field": "day", "type": "temporal", "timeUnit": "yearmonthdate", "title": None},
+            "x": {"field": "day", "type": "ordinal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
             "y": {"field": "won", "type": "quantitative", "title": _("Won")},
         },
     }

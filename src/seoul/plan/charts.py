@@ -79,9 +79,21 @@ def dashboard_charts(
         },
         "mark": {"type": "line", "point": True, "tooltip": True},
         "encoding": {
-            "x": {"field": "month", "type": "temporal", "title": None, "timeUnit": "yearmonth"},
-            "y": {"field": "eok", "type": "quantitative", "title": eok_title, "stack": None},
-            "color": {"field": "vision", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+            # numeric dates read the same in Korean and English; the legend wraps on a phone
+            "x": {
+                "field": "month",
+                "type": "temporal",
+                "title": None,
+                "timeUnit": "yearmonth",
+                "axis": {"format": "%Y-%m", "labelOverlap": True},
+            },
+            "y": {"field": "eok", "type": "quantitative", "title": _("Executed (100 million won)"), "stack": None},
+            "color": {
+                "field": "vision",
+                "type": "nominal",
+                "title": None,
+                "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0},
+            },
         },
     }
     return {"budget": budget, "counts": counts, "progress": progress}
