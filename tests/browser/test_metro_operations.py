@@ -103,8 +103,8 @@ def test_viewer_sees_revenue_and_gate_health(
     assert old[1:] == ["1", "1,550원"], by_day
 
     # --- per line and per entry station
-    assert _row(page, "revenue-line", "1")[1:] == ["2", won(expected["today_won"])]
-    assert _row(page, "revenue-line", "2")[1:] == ["1", "1,550원"]
+    assert _row(page, "revenue-line", "1호선")[1:] == ["2", won(expected["today_won"])]
+    assert _row(page, "revenue-line", "2호선")[1:] == ["1", "1,550원"]
     assert page.locator("#revenue-line tbody tr").count() == 2
     assert _row(page, "revenue-station", "서울역")[1:] == ["2", won(expected["today_won"])]
     assert _row(page, "revenue-station", "강남")[1:] == ["1", "1,550원"]

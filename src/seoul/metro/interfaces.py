@@ -78,10 +78,8 @@ def network() -> NetworkView:
     station positions from stations.csv."""
     net = data.network()
     coords: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    names: dict[str, str] = {}
     with (data.REFERENCE / "stations.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            names.setdefault(row["line"], row["line_name"])
             if row["lat"] and row["lon"]:
                 coords[row["station"]].append((float(row["lat"]), float(row["lon"])))
 
@@ -93,7 +91,7 @@ def network() -> NetworkView:
             StationView(name, tuple(sorted(net.lines_of[name])), mean(name, 0), mean(name, 1)) for name in net.names
         ),
         segments=tuple(SegmentView(s.line, s.a, s.b, s.metres) for s in net.segments),
-        line_names=tuple(sorted(names.items())),
+        line_names=tuple(sorted(data.line_names().items())),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
+from seoul.metro.engine import data
 from seoul.metro.engine.fares import KST
 from seoul.metro.models import Dispute, Gate, Journey, LedgerEntry, RiderPass
 
@@ -62,6 +63,9 @@ def revenue(days: int, today: date) -> dict[str, list[dict[str, Any]]]:
         .annotate(journeys=Count("id"), won=Sum("charge"))
         .order_by("-won")[:30]
     )
+    names = data.line_names()
+    for row in by_line:
+        row["line_name"] = names.get(row["line"], row["line"])
     return {"by_day": by_day, "by_line": by_line, "by_station": by_station}
 
 

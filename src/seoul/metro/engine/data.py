@@ -3,6 +3,7 @@ layer of the app, by batch jobs and by benchmarks)."""
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,13 @@ def subway_fare(
     return price_subway(
         network(), tariffs(), SubwayTrip(origin, destination, lines), category=category, payment=payment, at=at
     )
+
+
+@lru_cache(maxsize=1)
+def line_names() -> dict[str, str]:
+    """Line code → the line's Korean name, as stations.csv gives it (``2`` → ``2호선``)."""
+    with (REFERENCE / "stations.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["line"]: row["line_name"] for row in csv.DictReader(fh)}
 
 
 def tariffs_timezone() -> ZoneInfo:
