@@ -24,6 +24,13 @@ REASON = "시청역에서 내렸는데 두 번 찍힌 것 같습니다."
 
 
 @pytest.mark.browser
+def open_dispute(page: Any, key: str) -> None:
+    """Unfold a journey's dispute form (already open when the page came back with its error)."""
+    form = page.locator(f"article.journey[data-journey='{key}'] details.dispute")
+    if form.get_attribute("open") is None:
+        form.locator("summary").click()
+
+
 def test_rider_sees_journey_and_disputes_the_charge(
     live_server: Any,
     rider_citizen: Any,  # noqa: F811
@@ -57,7 +64,7 @@ def test_rider_sees_journey_and_disputes_the_charge(
     assert card.locator("[data-testid=charge]").inner_text().strip() == "1,550원"
 
     # --- "why this amount": the breakdown opens
-    details = card.locator("details")
+    details = card.locator("details.breakdown-details")
     breakdown = details.locator("dl.breakdown")
     assert not breakdown.is_visible(), "the breakdown starts closed"
     details.locator("summary").click()
@@ -66,8 +73,10 @@ def test_rider_sees_journey_and_disputes_the_charge(
     breakdown_text = breakdown.inner_text()
     assert "1,550원" in breakdown_text and "2025-06-28" in breakdown_text, breakdown_text
 
-    # --- dispute the charge
+    # --- dispute the charge: the form is folded under its summary so the list stays short
     textarea = card.locator(f"textarea#reason-{journey.key}")
+    assert not textarea.is_visible()
+    card.locator("details.dispute summary").click()
     assert textarea.count() == 1
     # The label is tied to the textarea (a screen reader names the field).
     assert card.locator(f"label[for='reason-{journey.key}']").count() == 1
@@ -123,6 +132,7 @@ def test_second_dispute_on_same_journey_is_refused(
     sign_in(first, rider_citizen, next_path="/metro/me/")
 
     # --- a reason under 5 characters: 400, the error is shown on that journey, nothing stored
+    open_dispute(first, journey.key)
     first.fill(f"#reason-{journey.key}", "짧음")
     with first.expect_navigation() as nav:
         first.click(f"{card_selector} form button[type=submit]")
@@ -135,11 +145,14 @@ def test_second_dispute_on_same_journey_is_refused(
     second = ctx.new_page()
     second.goto(f"{live_server.url}/metro/me/")
     first.goto(f"{live_server.url}/metro/me/")
+    open_dispute(first, journey.key)
     first.fill(f"#reason-{journey.key}", "첫 번째 이의 신청입니다.")
     with first.expect_navigation() as nav:
         first.click(f"{card_selector} form button[type=submit]")
     assert nav.value.status == 200
     assert Dispute.objects.filter(journey=journey).count() == 1
+
+    open_dispute(second, journey.key)
 
     second.fill(f"#reason-{journey.key}", "두 번째 이의 신청입니다.")
     with second.expect_navigation() as nav:
@@ -167,9 +180,12 @@ def test_refused_second_dispute_is_explained(
     sign_in(first, rider_citizen, next_path="/metro/me/")
     second = ctx.new_page()
     second.goto(f"{live_server.url}/metro/me/")
+    open_dispute(first, journey.key)
     first.fill(f"#reason-{journey.key}", "첫 번째 이의 신청입니다.")
     with first.expect_navigation():
         first.click(f"{card_selector} form button[type=submit]")
+
+    open_dispute(second, journey.key)
 
     second.fill(f"#reason-{journey.key}", "두 번째 이의 신청입니다.")
     with second.expect_navigation() as nav:
