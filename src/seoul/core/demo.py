@@ -70,6 +70,13 @@ ACCOUNTS = [
         "Contact tracer in Mapo-gu: daily worklist, cases, contacts, follow-ups",
     ),
     (
+        "tracer.mapo2",
+        User.Kind.STAFF,
+        "SPHF",
+        {Service.TRACING: Role.OPERATOR},
+        "Second contact tracer in Mapo-gu: the supervisor reassigns work to them",
+    ),
+    (
         "tracer.gangnam",
         User.Kind.STAFF,
         "SPHF",

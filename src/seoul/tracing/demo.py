@@ -4,8 +4,8 @@ self-report text, and a case from a small synthetic city written into the presen
 (its planted contacts are what "search movement data" finds). Made through the real actions;
 dates are relative to today.
 
-The accounts (``tracer.mapo``, ``tracer.gangnam``, ``tracer.gwanak``, ``tracing.supervisor``,
-``epi.investigator``) are created by the core's demo with the other demo accounts; this
+The accounts (``tracer.mapo``, ``tracer.mapo2``, ``tracer.gangnam``, ``tracer.gwanak``,
+``tracing.supervisor``, ``epi.investigator``) are created by the core's demo with the other demo accounts; this
 module gives the tracers and the supervisor their districts.
 """
 
@@ -31,6 +31,7 @@ PROFILES = {
     "tracer.gwanak": "관악구",
     "tracing.supervisor": "마포구",
 }
+SECOND_MAPO_TRACER = "tracer.mapo2"
 
 
 @dataclass
@@ -172,6 +173,11 @@ def load() -> dict[str, int]:
         ],
     )
     _movement_case(outbreak, mapo, today)
+    # A second Mapo tracer joins after the cases were assigned: tracer.mapo keeps the full
+    # worklist, and the supervisor has someone to reassign work to.
+    second = User.objects.filter(username=SECOND_MAPO_TRACER).first()
+    if second is not None:
+        actions.set_tracer_profile(None, second, mapo)
     return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}
 
 

@@ -26,6 +26,9 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     assert Candidate.objects.filter(status="pending").count() == 3
     supervisor = User.objects.get(username="tracing.supervisor")
     assert selectors.indicators(supervisor, today, timezone.now()).backlog
+    # The supervisor has a second Mapo tracer to reassign to; the first keeps the work.
+    assert {"tracer.mapo", "tracer.mapo2"} <= {p.user.username for p in selectors.tracers_for(supervisor)}
+    assert not selectors.worklist(users["tracer.mapo2"], today).cases
     investigator = User.objects.get(username="epi.investigator")
     assert Case.objects.visible_to(investigator).count() == 4
     graph = selectors.chains(investigator, Case.objects.first().outbreak)  # type: ignore[union-attr]
