@@ -175,9 +175,9 @@ def load() -> dict[str, int]:
     _movement_case(outbreak, mapo, today)
     # A second Mapo tracer joins after the cases were assigned: tracer.mapo keeps the full
     # worklist, and the supervisor has someone to reassign work to.
-    second = User.objects.filter(username=SECOND_MAPO_TRACER).first()
-    if second is not None:
-        actions.set_tracer_profile(None, second, mapo)
+    joiner = User.objects.filter(username=SECOND_MAPO_TRACER).first()
+    if joiner is not None:
+        actions.set_tracer_profile(None, joiner, mapo)
     return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}
 
 
