@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from django.utils import translation
 
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions, sms
-from seoul.tracing.models import FollowUp, SelfReportCode
+from seoul.tracing.models import FollowUp, SelfReportCode, local_midnight
 from seoul.tracing.tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,10 @@ def outbox(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield tmp_path / "outbox.jsonl"
 
 
-def _send(world: World) -> tuple[object, str, str]:
+def _send(world: World, now: datetime | None = None) -> tuple[object, str, str]:
     contact = world.make_contact(world.make_case())
     tracer = contact.assignments.get(ended_at=None).tracer
-    actions.send_self_report_code(tracer, contact, "http://testserver")
+    actions.send_self_report_code(tracer, contact, "http://testserver", now=now)
     message = sms.read_outbox()[-1]
     match = LINK.search(message["text"])
     assert match, message
@@ -64,17 +64,20 @@ def test_self_report_well_does_not_flag(world: World) -> None:
 
 
 def test_wrong_codes_lock_the_link(world: World) -> None:
-    contact, invite, code = _send(world)
+    # At noon, so that the 15-minute lock cannot run past the code's midnight expiry (a run
+    # at 23:50 Seoul time once did).
+    noon = local_midnight(world.today) + timedelta(hours=12)
+    contact, invite, code = _send(world, now=noon)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(actions.SELF_REPORT_MAX_FAILURES - 1):
         with pytest.raises(actions.SelfReportRefused) as refused:
-            actions.submit_self_report(invite, wrong)
+            actions.submit_self_report(invite, wrong, now=noon)
         assert refused.value.kind == "wrong_code"
     with pytest.raises(actions.SelfReportRefused) as refused:
-        actions.submit_self_report(invite, wrong)
+        actions.submit_self_report(invite, wrong, now=noon)
     assert refused.value.kind == "locked"
     with pytest.raises(actions.SelfReportRefused) as refused:
-        actions.submit_self_report(invite, code)  # even the right code waits out the lock
+        actions.submit_self_report(invite, code, now=noon)  # even the right code waits out the lock
     assert refused.value.kind == "locked"
     later = SelfReportCode.objects.get(invite=invite).locked_until + timedelta(seconds=1)  # type: ignore[operator]
     actions.submit_self_report(invite, code, now=later)
