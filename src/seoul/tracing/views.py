@@ -173,9 +173,6 @@ def send_daily_texts(request: HttpRequest) -> HttpResponse:
 # --- case page -----------------------------------------------------------------------------
 
 
-CANDIDATE_SETTINGS = tuple(EPISODE_SETTINGS)  # indoor, transit, outdoor
-
-
 def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict[str, Any]]:
     """The case's candidates narrowed by the filter form: decision, setting of at least one
     episode, minimum minutes together. Bad filter values are ignored (the whole list shows)."""
@@ -195,7 +192,7 @@ def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict
         chosen["min"] = ""
     listed = list(rows)
     total = case.candidates.count()
-    if chosen["setting"] in CANDIDATE_SETTINGS:
+    if chosen["setting"] in EPISODE_SETTINGS:
         listed = [c for c in listed if c.has_setting(chosen["setting"])]
     else:
         chosen["setting"] = ""
@@ -204,7 +201,7 @@ def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict
         "active": any(chosen.values()),
         "total": total,
         "statuses": Candidate.Status.choices,
-        "settings": [(k, EPISODE_SETTINGS[k]) for k in CANDIDATE_SETTINGS],
+        "settings": list(EPISODE_SETTINGS.items()),
     }
     return listed, filters
 

@@ -5,6 +5,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language, gettext_lazy
 
+from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.engine.money import format_krw
 
 register = template.Library()
@@ -40,8 +41,6 @@ FIXED_REASONS = {
 @register.filter
 def audit_reason(reason: str) -> str:
     """A stored reason (``code: detail`` from the reason form, or a fixed one) in words."""
-    from seoul.core.access import PERSONAL_DATA_REASONS
-
     if reason in FIXED_REASONS:
         return str(FIXED_REASONS[reason])
     code, sep, detail = reason.partition(": ")

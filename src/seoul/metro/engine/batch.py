@@ -240,8 +240,8 @@ class FileFacts:
     last_us: int | None = None  # latest of the same
 
 
-def file_facts(path: Path, n: int) -> FileFacts:
-    pf = pq.ParquetFile(path)
+def file_facts(source: Path | pq.ParquetFile, n: int) -> FileFacts:
+    pf = source if isinstance(source, pq.ParquetFile) else pq.ParquetFile(source)
     md, schema = pf.metadata, pf.schema_arrow
 
     def bounds(name: str) -> tuple[int, int] | None:
@@ -625,9 +625,10 @@ def check_input(path: Path, net: Network) -> FileFacts:
     if not path.is_file():
         raise BatchInputError(f"no such file: {path}")
     try:
-        schema = pq.read_schema(path)
+        footer = pq.ParquetFile(path)  # read once: schema, metadata and statistics
     except (pa.ArrowException, OSError) as exc:
         raise BatchInputError(f"{path} is not a readable parquet file: {exc}") from exc
+    schema = footer.schema_arrow
     meta = schema.metadata or {}
     if meta.get(SCHEMA_METADATA_KEY) != SCHEMA_VERSION.encode():
         raise BatchInputError(f"{path} is not a journeys file (schema metadata {SCHEMA_VERSION!r} missing)")
@@ -649,7 +650,7 @@ def check_input(path: Path, net: Network) -> FileFacts:
     wrong = [f"{col} ({types.get(col, 'missing')})" for col, ok in REQUIRED.items() if types.get(col) not in ok]
     if wrong:
         raise BatchInputError(f"{path} has missing or mistyped columns: {', '.join(wrong)}")
-    return file_facts(path, len(net.names))
+    return file_facts(footer, len(net.names))
 
 
 def load_lookups(con: duckdb.DuckDBPyConnection, net: Network, tariffs: Tariffs, facts: FileFacts) -> None:
