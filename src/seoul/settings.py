@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.secrets import load_or_create_secrets
+from seoul.paths import BASE_DIR, var_dir
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(os.environ.get("SEOUL_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = var_dir()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 _SECRETS = load_or_create_secrets(VAR_DIR / "secrets.json")

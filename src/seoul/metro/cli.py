@@ -122,7 +122,13 @@ def price(journeys_file: Path, out: Path, threads: int, memory_limit: str, as_js
         fail(f"no such directory: {out.parent}")
     try:
         result = batch.price_file(
-            data.network(), data.tariffs(), journeys_file, out, threads=threads, memory_limit=memory_limit
+            data.network(),
+            data.tariffs(),
+            journeys_file,
+            out,
+            threads=threads,
+            memory_limit=memory_limit,
+            derived_dir=data.derived_dir(),
         )
     except batch.BatchInputError as exc:
         fail(str(exc))

@@ -51,6 +51,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from seoul.metro.engine import derived
 from seoul.metro.engine.fares import (
     PAID_CATEGORIES,
     FareError,
@@ -175,17 +176,11 @@ def _zone_tree(net: Network, hop: dict[tuple[int, int], int]) -> npt.NDArray[np.
 
 
 UNKNOWN_STATION, NO_PATH, ZONED = 1, 2, 3  # the pair digit: 0 an ordinary path
+PAIR_COLUMNS = ("sub_m", "sur", "pdig")
 
 
-def pair_table(net: Network, tariffs: Tariffs) -> pa.Table:
-    """One row per (origin, destination, via 신분당선), keyed ``(origin * n + destination) * 2 + via``,
-    and one more, key ``2n²``, for an origin or destination that is no station index.
-
-    ``sub_m``: the fare metres the engine uses (all lines when the journey used 신분당선 or an end
-    is served only by it, else the integrated lines; 0 when there is no path); ``sur``: the
-    discounted surcharges of that path packed 16 bits per paying category (adult, youth, child),
-    0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
-    ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force)."""
+def pair_arrays(net: Network, tariffs: Tariffs) -> dict[str, npt.NDArray[np.generic]]:
+    """The columns of ``pair_table`` but its key (see there), as NumPy arrays."""
     n = len(net.names)
     bits, hop = _zone_masks(net, tariffs)
     masks = _zone_tree(net, hop) if bits else np.zeros((n, n), dtype=np.int64)
@@ -212,14 +207,29 @@ def pair_table(net: Network, tariffs: Tariffs) -> pa.Table:
     metres = np.stack([integ, alll], axis=1).ravel()
     reach = metres < UNREACHABLE
     pdig = np.where(~reach, NO_PATH, np.where(charged & np.repeat(zoned, 2), ZONED, 0))
-    return pa.table(
-        {
-            "pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32)),
-            "sub_m": pa.array(np.append(np.where(reach, metres, 0), 0).astype(np.int32)),
-            "sur": pa.array(np.append(np.where(charged, np.repeat(sur, 2), 0), 0)),
-            "pdig": pa.array(np.append(pdig, UNKNOWN_STATION).astype(np.int8)),
-        }
-    )
+    return {
+        "sub_m": np.append(np.where(reach, metres, 0), 0).astype(np.int32),
+        "sur": np.append(np.where(charged, np.repeat(sur, 2), 0), 0).astype(np.int64),
+        "pdig": np.append(pdig, UNKNOWN_STATION).astype(np.int8),
+    }
+
+
+def pair_table(net: Network, tariffs: Tariffs, derived_dir: Path | None = None) -> pa.Table:
+    """One row per (origin, destination, via 신분당선), keyed ``(origin * n + destination) * 2 + via``,
+    and one more, key ``2n²``, for an origin or destination that is no station index.
+
+    ``sub_m``: the fare metres the engine uses (all lines when the journey used 신분당선 or an end
+    is served only by it, else the integrated lines; 0 when there is no path); ``sur``: the
+    discounted surcharges of that path packed 16 bits per paying category (adult, youth, child),
+    0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
+    ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force).
+
+    The arrays depend only on the network and the surcharge tables: with ``derived_dir`` they
+    are built once per version of those and then read from disk (``derived.cached``)."""
+    facts = {"network": derived.network_facts(net), "surcharges": derived.surcharge_facts(tariffs)}
+    arrays = derived.cached(derived_dir, "metro-pairs", facts, PAIR_COLUMNS, lambda: pair_arrays(net, tariffs))
+    n = len(net.names)
+    return pa.table({"pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32))} | {c: arrays[c] for c in PAIR_COLUMNS})
 
 
 # --- What the file's statistics guarantee ------------------------------------------------
@@ -619,9 +629,9 @@ def connect(threads: int = 2, memory_limit: str = "3GB") -> duckdb.DuckDBPyConne
     return con
 
 
-def check_input(path: Path, net: Network) -> FileFacts:
+def check_input(path: Path, net: Network, con: duckdb.DuckDBPyConnection | None = None) -> FileFacts:
     """Refuse files the pricing cannot read: missing, not parquet, columns or stations that
-    differ. Returns what the file's statistics guarantee."""
+    differ. Returns what the file's statistics guarantee. ``con``: a connection to reuse."""
     if not path.is_file():
         raise BatchInputError(f"no such file: {path}")
     try:
@@ -638,24 +648,27 @@ def check_input(path: Path, net: Network) -> FileFacts:
         raise BatchInputError(f"{path} has no station list in its metadata") from exc
     if names != list(net.names):
         raise BatchInputError(f"{path} numbers stations differently from the current network data")
-    con = duckdb.connect()
-    try:
-        types = dict(
-            con.execute(
-                "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))", [str(path)]
-            ).fetchall()
-        )
-    finally:
-        con.close()
+    describe = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))"
+    if con is None:
+        with duckdb.connect() as own:
+            types = dict(own.execute(describe, [str(path)]).fetchall())
+    else:
+        types = dict(con.execute(describe, [str(path)]).fetchall())
     wrong = [f"{col} ({types.get(col, 'missing')})" for col, ok in REQUIRED.items() if types.get(col) not in ok]
     if wrong:
         raise BatchInputError(f"{path} has missing or mistyped columns: {', '.join(wrong)}")
     return file_facts(footer, len(net.names))
 
 
-def load_lookups(con: duckdb.DuckDBPyConnection, net: Network, tariffs: Tariffs, facts: FileFacts) -> None:
+def load_lookups(
+    con: duckdb.DuckDBPyConnection,
+    net: Network,
+    tariffs: Tariffs,
+    facts: FileFacts,
+    derived_dir: Path | None = None,
+) -> None:
     """The pair table and the combination table, as DuckDB temp tables ``pairs`` and ``combos``."""
-    con.register("pairs_arrow", pair_table(net, tariffs))
+    con.register("pairs_arrow", pair_table(net, tariffs, derived_dir))
     con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT * FROM pairs_arrow")
     con.unregister("pairs_arrow")
     combos = combo_table(tariffs, Codes.of(tariffs, facts))
@@ -687,17 +700,18 @@ def price_file(
     threads: int = 2,
     memory_limit: str = "3GB",
     facts: FileFacts | None = None,
+    derived_dir: Path | None = None,
 ) -> BatchResult:
     """Price every journey of ``path`` into ``out`` (parquet, one row per input row).
 
     ``facts`` overrides what the file's statistics say (tests pass ``FileFacts(rows)`` to run
-    the general SQL with every check)."""
+    the general SQL with every check); ``derived_dir`` keeps the pair table between runs."""
     start = clock.perf_counter()
-    found = check_input(path, net)
-    facts = facts or found
     con = connect(threads, memory_limit)
     try:
-        load_lookups(con, net, tariffs, facts)
+        found = check_input(path, net, con)
+        facts = facts or found
+        load_lookups(con, net, tariffs, facts, derived_dir)
         looked_up = clock.perf_counter()
         source = f"read_parquet({_quote(path)})"
         con.execute(f"COPY ({pricing_sql(net, tariffs, source, facts)}) TO {_quote(out)} (FORMAT parquet)")

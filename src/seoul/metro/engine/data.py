@@ -9,8 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from seoul.metro.engine import derived
 from seoul.metro.engine.fares import KST, Breakdown, SubwayTrip, Tariffs, load_tariffs, price_subway
 from seoul.metro.engine.network import Network, load_network
+from seoul.paths import var_dir
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
@@ -20,11 +22,15 @@ def tariffs() -> Tariffs:
     return load_tariffs(REFERENCE / "tariffs.json")
 
 
+def derived_dir() -> Path:
+    """Where tables derived from the network and tariffs are kept between processes."""
+    return var_dir() / "cache" / "metro"
+
+
 @lru_cache(maxsize=1)
 def network() -> Network:
-    net = load_network(REFERENCE, tariffs().separately_charged_lines)
-    net.all_lines, net.integrated  # noqa: B018 - compute both matrices once, up front
-    return net
+    """The network with both distance matrices, read from ``derived_dir`` once they are built."""
+    return derived.network_matrices(load_network(REFERENCE, tariffs().separately_charged_lines), derived_dir())
 
 
 def subway_fare(

@@ -55,6 +55,14 @@ class Network:
             self._integrated = all_pairs(len(self.names), self._edges(lambda s: s.line not in self.separately_charged))
         return self._integrated
 
+    def preload(self, all_lines: npt.NDArray[np.int64], integrated: npt.NDArray[np.int64]) -> None:
+        """Adopt both matrices computed earlier for this network (``derived.network_matrices``)."""
+        n = len(self.names)
+        for m in (all_lines, integrated):
+            if m.shape != (n, n) or m.dtype != np.int64:
+                raise ValueError(f"distance matrix {m.shape} {m.dtype} does not fit {n} stations")
+        self._all, self._integrated = all_lines, integrated
+
     def _edges(self, keep: object) -> list[tuple[int, int, int]]:
         return [(self.index[s.a], self.index[s.b], s.metres) for s in self.segments if keep(s)]  # type: ignore[operator]
 
