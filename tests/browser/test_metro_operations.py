@@ -29,9 +29,10 @@ VEGA_EMBED = Path(__file__).resolve().parents[2] / "src/seoul/core/static/vendor
 
 
 def _today_boarding(now: datetime) -> datetime:
-    """A boarding time today (KST), at least 30 minutes ago and never in the future."""
+    """A boarding time today (KST), at least 30 minutes ago and never in the future, with room
+    for a second boarding 10 minutes earlier on the same day."""
     at = (now - timedelta(minutes=45)).replace(second=0, microsecond=0)
-    if at.date() != now.date():
+    if (at - timedelta(minutes=10)).date() != now.date():
         pytest.skip("too close to midnight KST for a journey 'today' that ended in the past")
     return at
 
@@ -128,6 +129,16 @@ def test_viewer_sees_revenue_and_gate_health(
     assert page.locator("#revenue-day tbody tr").count() == 1
     assert _cells(page.locator("#revenue-day tbody tr").first)[1:] == ["2", won(expected["today_won"])]
     assert page.locator("#revenue-line tbody tr").count() == 1
+
+    # --- closed days rolled up (the nightly job): the same figures, and the page says as of when
+    assert page.locator("#revenue-as-of").count() == 0
+    from seoul.metro import actions
+
+    actions.roll_up_revenue([now.date() - timedelta(days=i) for i in range(1, 8)])
+    page.goto(f"{live_server.url}/metro/operations/")
+    assert [_cells(day_rows.nth(i)) for i in range(day_rows.count())] == by_day
+    assert _row(page, "revenue-line", "2호선")[1:] == ["1", "1,550원"]
+    assert page.locator("#revenue-as-of").is_visible()
 
     # --- the chart draws (vendored Vega assets)
     if not VEGA_EMBED.exists():

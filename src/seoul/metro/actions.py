@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from seoul.core import audit
@@ -50,6 +50,8 @@ from seoul.metro.models import (
     Journey,
     LedgerEntry,
     LedgerTransaction,
+    RevenueRollup,
+    RevenueRollupRow,
     Rider,
     RiderPass,
     TaglessWindow,
@@ -953,3 +955,64 @@ def buy_pass(user: User | None, rider: Rider, month: date, *, now: datetime | No
         start = datetime(first.year, first.month, 1, tzinfo=KST)
         rebuild_rider(rider.pk, now=now, touched=(start, _next_month(start)))
     return bought
+
+
+# --- Scheduled jobs ----------------------------------------------------------------------------
+
+
+def close_open_entries(*, now: datetime | None = None, lookback: timedelta = timedelta(days=2)) -> dict[str, int]:
+    """Rebuild every rider whose entry has had no exit for longer than the 5-hour maximum, so
+    the journey is charged by the no-exit policy now rather than at the rider's next tap.
+
+    An entry still in progress has no journey row (it is not charged yet); those older than
+    ``MAX_JOURNEY`` and younger than ``lookback`` are looked at. Rebuilding is idempotent, so
+    the job may run as often as wanted (every 15 minutes, docs/operations.md)."""
+    now = now or timezone.now()
+    open_entries = (
+        GateEvent.objects.filter(kind=GateEvent.Kind.ENTRY, at__lt=now - MAX_JOURNEY, at__gte=now - lookback)
+        .filter(~Exists(Journey.objects.filter(entry=OuterRef("pk"), superseded=False)))
+        .values_list("rider_id", "at")
+    )
+    first: dict[int, datetime] = {}
+    for rider_id, at in open_entries:
+        first[rider_id] = min(at, first.get(rider_id, at))
+    closed = 0
+    for rider_id, at in sorted(first.items()):
+        rebuild_rider(rider_id, now=now, touched=(at, at))
+        closed += Journey.objects.filter(
+            rider_id=rider_id, status=Status.NO_EXIT, superseded=False, started_at__gte=at
+        ).count()
+    log.info("open entries past %s: %d riders rebuilt, %d journeys without exit", MAX_JOURNEY, len(first), closed)
+    return {"riders": len(first), "no_exit_journeys": closed}
+
+
+# --- Revenue roll-up ---------------------------------------------------------------------------
+
+
+def roll_up_revenue(days: Sequence[date], *, now: datetime | None = None) -> dict[str, int]:
+    """Sum each closed day's charged journeys per line and entry station into ``RevenueRollup``
+    (replacing an earlier roll-up of that day), so the operations page reads a few hundred rows
+    per day instead of the day's journeys. Today and later days are refused: they still change.
+
+    A change to a rolled-up day (a late event, a rebuild) shows after that day is rolled up
+    again; the nightly job re-rolls the last days (docs/operations.md)."""
+    now = now or timezone.now()
+    today = now.astimezone(KST).date()
+    wanted = sorted(set(days))
+    if wanted and wanted[-1] >= today:
+        raise ValueError(f"only closed days can be rolled up: {wanted[-1]} is not before {today} (Seoul time)")
+    rows = 0
+    for day in wanted:
+        with transaction.atomic():
+            totals = Journey.objects.started_on([day]).revenue_by_day_and_gate()
+            RevenueRollup.objects.filter(day=day).delete()
+            rollup = RevenueRollup.objects.create(day=day, computed_at=now)
+            RevenueRollupRow.objects.bulk_create(
+                RevenueRollupRow(
+                    rollup=rollup, line=t["line"], station=t["station"], journeys=t["journeys"], won=t["won"] or 0
+                )
+                for t in totals
+            )
+        rows += len(totals)
+    log.info("revenue rolled up for %d days (%d rows)", len(wanted), rows)
+    return {"days": len(wanted), "rows": rows}

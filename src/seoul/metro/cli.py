@@ -1,16 +1,18 @@
-"""``seoul metro ...``: fares (and later simulation and batch pricing) from the command line."""
+"""``seoul metro ...``: fares, simulation, batch pricing and the revenue roll-up from the command line
+(loaded by ``seoul.cli`` once Django is set up)."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
 from django.utils import timezone
 
+from seoul.metro import actions
 from seoul.metro.engine import batch, data
 from seoul.metro.engine import simulate as simulation
 from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment
@@ -141,6 +143,32 @@ def price(journeys_file: Path, out: Path, threads: int, memory_limit: str, as_js
         f"  revenue {result.revenue:,}원  in {result.seconds:.2f} s"
         f" (lookups {result.lookup_seconds:.2f} s, pricing pass {result.pass_seconds:.2f} s)"
     )
+
+
+@group.command(name="close-journeys")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def close_journeys(as_json: bool) -> None:
+    """Charge entries with no exit after the 5-hour maximum (every 15 minutes)."""
+    result = actions.close_open_entries()
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"{result['riders']} riders with an entry past 5 hours: {result['no_exit_journeys']} journeys closed")
+
+
+@group.command(name="roll-up")
+@click.option(
+    "--days", type=click.IntRange(min=1, max=366), default=8, show_default=True, help="closed days before today"
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def roll_up(days: int, as_json: bool) -> None:
+    """Sum the charged revenue of the last DAYS closed days for the operations page (nightly)."""
+    today = timezone.localdate(timezone.now(), data.tariffs_timezone())
+    result = actions.roll_up_revenue([today - timedelta(days=i) for i in range(1, days + 1)])
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"revenue rolled up for {result['days']} days before {today} ({result['rows']} station rows)")
 
 
 def parse_at(text: str | None) -> datetime:

@@ -67,6 +67,7 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
         journey = Journey.objects.filter(rider__account="demo-0000", charge__gt=0).order_by("-started_at").first()
         if journey is not None and not journey.disputes.exists():
             actions.open_dispute(citizen, journey, "개찰구를 한 번 지났는데 요금이 두 번 나간 것 같습니다. (demo)")
+    actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], now=now)
     return {"riders": len(accounts), "journeys": Journey.objects.count()}
 
 

@@ -4,12 +4,17 @@ from the accepted gate events (see ``engine/journeys.py`` and ``engine/ledger.py
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField
+from seoul.metro.engine.fares import KST
 
 
 class Gate(models.Model):
@@ -134,6 +139,37 @@ class FlaggedPassage(models.Model):
         return f"{self.gate.code} {self.reason}"
 
 
+def day_start(day: date) -> datetime:
+    """The first instant of a Seoul-local day."""
+    return datetime.combine(day, time.min, tzinfo=KST)
+
+
+class JourneyQuerySet(models.QuerySet["Journey"]):
+    def started_on(self, days: list[date]) -> JourneyQuerySet:
+        """Journeys that started on these Seoul-local days (one range per run of adjacent days)."""
+        runs: list[list[date]] = []
+        for d in sorted(set(days)):
+            if runs and runs[-1][-1] + timedelta(days=1) == d:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        q = Q(pk__in=[])
+        for run in runs:
+            q |= Q(started_at__gte=day_start(run[0]), started_at__lt=day_start(run[-1] + timedelta(days=1)))
+        return self.filter(q)
+
+    def revenue_by_day_and_gate(self) -> list[dict[str, Any]]:
+        """Charged journeys (not superseded, with an entry) and their charges, per Seoul-local day
+        and entry station of a line: ``day``, ``line``, ``station``, ``journeys``, ``won``."""
+        return list(
+            self.filter(superseded=False, entry__isnull=False)
+            .annotate(day=TruncDate("started_at", tzinfo=KST))
+            .values("day", line=F("entry__gate__line"), station=F("entry__gate__station"))
+            .annotate(journeys=Count("id"), won=Sum("charge"))
+            .order_by()
+        )
+
+
 class Journey(models.Model):
     """A journey derived from gate events; rebuilt whenever the rider's events change."""
 
@@ -153,6 +189,8 @@ class Journey(models.Model):
     charge = models.PositiveIntegerField(default=0)
     breakdown = models.JSONField(default=dict)
     superseded = models.BooleanField(default=False, help_text="no longer produced by the events (charge reversed)")
+
+    objects = JourneyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -258,3 +296,33 @@ class TaglessWindow(models.Model):
 
     def __str__(self) -> str:
         return self.window_id
+
+
+class RevenueRollup(models.Model):
+    """One closed day's charged revenue, summed once (``actions.roll_up_revenue``) so that the
+    operations page does not re-read millions of journeys per view. No personal data."""
+
+    day = models.DateField(unique=True, help_text="Seoul-local day the journeys started")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"revenue of {self.day}"
+
+
+class RevenueRollupRow(models.Model):
+    """A day's journeys and revenue at one entry station of one line."""
+
+    rollup = models.ForeignKey(RevenueRollup, on_delete=models.CASCADE, related_name="rows")
+    line = models.CharField(max_length=10)
+    station = models.CharField(max_length=60)
+    journeys = models.PositiveIntegerField()
+    won = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rollup", "line", "station"], name="one_rollup_row_per_gate")]
+
+    def __str__(self) -> str:
+        return f"{self.rollup.day} {self.line} {self.station}"

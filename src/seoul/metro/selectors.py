@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, QuerySet, Sum
 
 from seoul.metro.engine import data
-from seoul.metro.engine.fares import KST
-from seoul.metro.models import Dispute, Gate, Journey, LedgerEntry, RiderPass
+from seoul.metro.models import (
+    Dispute,
+    FlaggedPassage,
+    Gate,
+    GateEvent,
+    Journey,
+    LedgerEntry,
+    RevenueRollup,
+    RevenueRollupRow,
+    RiderPass,
+)
 
 # --- pages -------------------------------------------------------------------------------
 
@@ -44,52 +52,68 @@ def open_disputes() -> QuerySet[Dispute]:
     )
 
 
-def revenue(days: int, today: date) -> dict[str, list[dict[str, Any]]]:
-    """Charged journeys over the last ``days`` days, by day, by line and by entry station."""
-
-    start = datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=KST)
-    qs = Journey.objects.filter(superseded=False, started_at__gte=start, entry__isnull=False)
-    by_day = list(
-        qs.annotate(day=TruncDate("started_at", tzinfo=KST))
-        .values("day")
-        .annotate(journeys=Count("id"), won=Sum("charge"))
-        .order_by("day")
-    )
-    by_line = list(
-        qs.values(line=F("entry__gate__line")).annotate(journeys=Count("id"), won=Sum("charge")).order_by("-won")
-    )
-    by_station = list(
-        qs.values(station=F("entry__gate__station"))
-        .annotate(journeys=Count("id"), won=Sum("charge"))
-        .order_by("-won")[:30]
-    )
+def revenue(days: int, today: date) -> dict[str, Any]:
+    """Charged journeys over the last ``days`` days (Seoul time), by day, by line and by entry
+    station: closed days from their roll-up (``actions.roll_up_revenue``), today and any day not
+    rolled up counted from the journeys. ``rolled_up_at``: when the oldest roll-up used was made
+    (None when every day was counted live); ``live_days``: the days counted from the journeys."""
+    window = [today - timedelta(days=i) for i in reversed(range(days))]
+    rolled = {r.day: r for r in RevenueRollup.objects.filter(day__in=window, day__lt=today)}
+    live = [d for d in window if d not in rolled]
+    rows: list[dict[str, Any]] = [
+        {"day": day, "line": line, "station": station, "journeys": journeys, "won": won}
+        for day, line, station, journeys, won in RevenueRollupRow.objects.filter(
+            rollup__in=rolled.values()
+        ).values_list("rollup__day", "line", "station", "journeys", "won")
+    ]
+    if live:
+        rows += Journey.objects.started_on(live).revenue_by_day_and_gate()
     names = data.line_names()
+    by_line = _totals(rows, "line")
     for row in by_line:
         row["line_name"] = names.get(row["line"], row["line"])
-    return {"by_day": by_day, "by_line": by_line, "by_station": by_station}
+    return {
+        "by_day": sorted(_totals(rows, "day"), key=lambda r: r["day"]),
+        "by_line": by_line,
+        "by_station": _totals(rows, "station")[:30],
+        "rolled_up_at": min((r.computed_at for r in rolled.values()), default=None),
+        "live_days": live,
+    }
+
+
+def _totals(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Journeys and won summed per value of ``key``, the largest revenue first."""
+    sums: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        t = sums.setdefault(r[key], {key: r[key], "journeys": 0, "won": 0})
+        t["journeys"] += r["journeys"]
+        t["won"] += r["won"] or 0
+    return sorted(sums.values(), key=lambda t: (-t["won"], str(t[key])))
 
 
 def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, Any]]:
-    """Per gate over the last ``hours``: events, flagged passages and their share."""
-
+    """Per gate over the last ``hours``: events, flagged passages and their share; the gates with
+    the most flagged passages first, then the busiest. Events and flags are counted by two
+    grouped queries (joining both to the gates would multiply a gate's events by its flags)."""
     since = now - timedelta(hours=hours)
-    rows = (
-        Gate.objects.annotate(
-            n_events=Count("events", filter=Q(events__at__gte=since), distinct=True),
-            n_flagged=Count("flags", filter=Q(flags__at__gte=since), distinct=True),
-        )
-        .filter(Q(n_events__gt=0) | Q(n_flagged__gt=0))
-        .order_by("-n_flagged", "-n_events")
-    )
+    events = _count_by_gate(GateEvent.objects.filter(at__gte=since))
+    flags = _count_by_gate(FlaggedPassage.objects.filter(at__gte=since))
+    ranked = sorted(events.keys() | flags.keys(), key=lambda g: (-flags.get(g, 0), -events.get(g, 0), g))[:limit]
+    gates = Gate.objects.in_bulk(ranked)
     out = []
-    for g in rows[:limit]:
-        total = g.n_events + g.n_flagged
+    for pk in ranked:
+        n_events, n_flagged = events.get(pk, 0), flags.get(pk, 0)
+        total = n_events + n_flagged
         out.append(
             {
-                "gate": g,
-                "events": g.n_events,
-                "flagged": g.n_flagged,
-                "flag_share": g.n_flagged / total if total else 0.0,
+                "gate": gates[pk],
+                "events": n_events,
+                "flagged": n_flagged,
+                "flag_share": n_flagged / total if total else 0.0,
             }
         )
     return out
+
+
+def _count_by_gate(qs: QuerySet[Any]) -> dict[int, int]:
+    return dict(qs.order_by().values("gate").annotate(n=Count("id")).values_list("gate", "n"))

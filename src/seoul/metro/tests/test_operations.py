@@ -1,0 +1,183 @@
+"""The operations page's reads: revenue from roll-ups of closed days plus live counts, and gate
+health counted without multiplying a gate's events by its flags."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from seoul.cli import main
+from seoul.metro import actions, selectors
+from seoul.metro import reference as metro_reference
+from seoul.metro.engine.fares import KST
+from seoul.metro.models import RevenueRollup, RevenueRollupRow, Rider
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=KST)
+TODAY = NOW.date()
+SEOUL_STATION, CITY_HALL = "G-1-150", "G-1-151"  # 1호선
+GANGNAM, YEOKSAM = "G-2-222", "G-2-221"  # 2호선
+
+
+@pytest.fixture
+def traffic(reference: None) -> None:
+    """Journeys on three closed days and today, on lines 1 and 2."""
+    metro_reference.load()
+    for account in ("phone-1", "phone-2"):
+        Rider.objects.create(account=account)
+    ride(1, "phone-1", SEOUL_STATION, CITY_HALL, NOW - timedelta(days=2, hours=4))
+    ride(2, "phone-2", GANGNAM, YEOKSAM, NOW - timedelta(days=2, hours=3))
+    ride(3, "phone-1", GANGNAM, CITY_HALL, NOW - timedelta(days=1, hours=2))
+    ride(4, "phone-2", SEOUL_STATION, YEOKSAM, NOW - timedelta(days=5))
+    ride(5, "phone-1", CITY_HALL, SEOUL_STATION, NOW - timedelta(hours=3))
+
+
+def ride(n: int, account: str, entry: str, exit_: str, at: datetime) -> None:
+    events = [
+        {"event_id": f"e{n}-in", "gate": entry, "rider": account, "kind": "entry", "at": at.isoformat()},
+        {
+            "event_id": f"e{n}-out",
+            "gate": exit_,
+            "rider": account,
+            "kind": "exit",
+            "at": (at + timedelta(minutes=25)).isoformat(),
+        },
+    ]
+    result = actions.ingest_events(None, events, now=NOW)
+    assert result.rejected == [] and result.accepted == 2
+
+
+def figures(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: report[k] for k in ("by_day", "by_line", "by_station")}
+
+
+def closed_days(n: int) -> list[date]:
+    return [TODAY - timedelta(days=i) for i in range(1, n + 1)]
+
+
+def test_rolled_up_days_give_the_live_figures(traffic: None) -> None:
+    live = selectors.revenue(7, TODAY)
+    assert live["rolled_up_at"] is None and len(live["live_days"]) == 7
+    assert [r["journeys"] for r in live["by_day"]] == [1, 2, 1, 1]
+    assert sum(r["won"] for r in live["by_day"]) > 0
+    assert {r["line_name"] for r in live["by_line"]} == {"1호선", "2호선"}
+
+    assert actions.roll_up_revenue(closed_days(6), now=NOW) == {"days": 6, "rows": 4}
+    rolled = selectors.revenue(7, TODAY)
+    assert rolled["live_days"] == [TODAY]
+    assert rolled["rolled_up_at"] == NOW
+    assert figures(rolled) == figures(live)
+    assert selectors.revenue(1, TODAY)["by_day"] == live["by_day"][-1:]
+
+
+def test_a_day_not_rolled_up_is_counted_live(traffic: None) -> None:
+    live = selectors.revenue(7, TODAY)
+    actions.roll_up_revenue([TODAY - timedelta(days=1)], now=NOW)
+    mixed = selectors.revenue(7, TODAY)
+    assert TODAY - timedelta(days=2) in mixed["live_days"] and TODAY - timedelta(days=1) not in mixed["live_days"]
+    assert figures(mixed) == figures(live)
+
+
+def test_a_late_change_shows_once_the_day_is_rolled_up_again(traffic: None) -> None:
+    actions.roll_up_revenue(closed_days(6), now=NOW)
+    before = selectors.revenue(7, TODAY)
+    ride(6, "phone-2", CITY_HALL, GANGNAM, NOW - timedelta(days=2, hours=1))  # a gate that reported late
+    assert figures(selectors.revenue(7, TODAY)) == figures(before)  # the roll-up is a snapshot
+    actions.roll_up_revenue(closed_days(6), now=NOW + timedelta(hours=1))
+    after = selectors.revenue(7, TODAY)
+    assert [r["journeys"] for r in after["by_day"]] == [1, 3, 1, 1]
+    assert after["rolled_up_at"] == NOW + timedelta(hours=1)
+    assert RevenueRollup.objects.count() == 6  # replaced, not added
+    assert RevenueRollupRow.objects.filter(rollup__day=TODAY - timedelta(days=2)).count() == 3
+
+
+def test_today_and_later_cannot_be_rolled_up(traffic: None) -> None:
+    for day in (TODAY, TODAY + timedelta(days=1)):
+        with pytest.raises(ValueError, match="only closed days"):
+            actions.roll_up_revenue([TODAY - timedelta(days=1), day], now=NOW)
+    assert not RevenueRollup.objects.exists()
+
+
+def test_gate_health_counts_events_and_flags_apart(traffic: None) -> None:
+    flags = [
+        {"event_id": f"f-{i}", "gate": gate, "kind": "flagged", "reason": "ambiguous_lane", "at": at.isoformat()}
+        for i, (gate, at) in enumerate(
+            [
+                (CITY_HALL, NOW - timedelta(hours=1)),
+                (CITY_HALL, NOW - timedelta(hours=2)),
+                (YEOKSAM, NOW - timedelta(hours=5)),
+                (YEOKSAM, NOW - timedelta(hours=30)),  # outside the 24 hours
+            ]
+        )
+    ]
+    assert actions.ingest_events(None, flags, now=NOW).accepted == 4
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.gate_health(24, NOW)
+    got = [(r["gate"].code, r["events"], r["flagged"], round(r["flag_share"], 3)) for r in rows]
+    # events in the last 24 hours: ride 3's exit at 시청 (1 day 2 h ago) is outside; ride 5 is inside
+    assert got == [(CITY_HALL, 1, 2, 0.667), (YEOKSAM, 0, 1, 1.0), (SEOUL_STATION, 1, 0, 0.0)]
+    for q in queries.captured_queries:
+        sql = q["sql"].lower()
+        assert not ("metro_gateevent" in sql and "metro_flaggedpassage" in sql), sql
+    assert [r["gate"].code for r in selectors.gate_health(24, NOW, limit=1)] == [CITY_HALL]
+
+
+def test_roll_up_command(reference: None) -> None:
+    metro_reference.load()
+    Rider.objects.create(account="phone-1")
+    now = timezone.now()
+    yesterday = now.astimezone(KST).replace(hour=14, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    events = [
+        {"event_id": "c-in", "gate": SEOUL_STATION, "rider": "phone-1", "kind": "entry", "at": yesterday.isoformat()},
+        {
+            "event_id": "c-out",
+            "gate": CITY_HALL,
+            "rider": "phone-1",
+            "kind": "exit",
+            "at": (yesterday + timedelta(minutes=5)).isoformat(),
+        },
+    ]
+    assert actions.ingest_events(None, events, now=now).accepted == 2
+    result = CliRunner().invoke(main, ["metro", "roll-up", "--days", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"days": 3, "rows": 1}
+    row = RevenueRollupRow.objects.get()
+    assert (row.rollup.day, row.line, row.station, row.journeys, row.won) == (yesterday.date(), "1", "서울역", 1, 1550)
+    assert CliRunner().invoke(main, ["metro", "roll-up", "--days", "0"]).exit_code == 2
+
+
+def test_an_entry_without_exit_is_charged_after_five_hours_without_another_tap(reference: None) -> None:
+    from seoul.metro.models import Journey, LedgerTransaction
+
+    metro_reference.load()
+    Rider.objects.create(account="phone-1")
+    Rider.objects.create(account="phone-2")
+    entered = NOW - timedelta(hours=8)
+    tap = {"event_id": "open-1", "gate": SEOUL_STATION, "rider": "phone-1", "kind": "entry"}
+    assert actions.ingest_events(None, [{**tap, "at": entered.isoformat()}], now=entered).accepted == 1
+    ride(7, "phone-2", GANGNAM, YEOKSAM, NOW - timedelta(hours=7))  # complete: nothing to close
+    assert not Journey.objects.filter(rider__account="phone-1").exists()  # in progress: not charged
+
+    early = actions.close_open_entries(now=entered + timedelta(hours=4, minutes=59))
+    assert early == {"riders": 0, "no_exit_journeys": 0}
+    assert actions.close_open_entries(now=NOW) == {"riders": 1, "no_exit_journeys": 1}
+    journey = Journey.objects.get(rider__account="phone-1")
+    assert journey.status == "incomplete_no_exit" and journey.charge > 1550
+    charges = LedgerTransaction.objects.filter(rider__account="phone-1").count()
+    assert actions.close_open_entries(now=NOW + timedelta(minutes=15)) == {"riders": 0, "no_exit_journeys": 0}
+    assert LedgerTransaction.objects.filter(rider__account="phone-1").count() == charges == 1
+
+    # older than the look-back: left for a longer look-back (the job's bound on what it scans)
+    stale = {"event_id": "open-3", "gate": CITY_HALL, "rider": "phone-2", "kind": "entry"}
+    assert actions.ingest_events(None, [{**stale, "at": (NOW - timedelta(hours=2)).isoformat()}], now=NOW).accepted
+    later = NOW + timedelta(days=3)
+    assert actions.close_open_entries(now=later, lookback=timedelta(days=2))["riders"] == 0
+    assert actions.close_open_entries(now=later, lookback=timedelta(days=4)) == {"riders": 1, "no_exit_journeys": 1}
