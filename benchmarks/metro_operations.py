@@ -15,6 +15,8 @@ database must be empty or a test database; the benchmark migrates it and adds ro
      page did before roll-ups existed, and what it does for days never rolled up);
    - ``actions.roll_up_revenue`` of the closed days (what the nightly job does);
    - ``selectors.revenue(DAYS)`` after it (closed days from the roll-up, today live);
+   - ``actions.roll_up_revenue`` of today (the 10-minute job), then ``selectors.revenue(DAYS)``
+     reading roll-ups only;
    - ``selectors.gate_health(24)``, and for comparison the single query joining events and flags
      to the gates that it replaced.
 Prints a table and one JSON line. Data stays in DIR, never in the repository.
@@ -162,6 +164,12 @@ def joined_gate_health(now: datetime) -> list[Any]:
     return list(rows[:25])
 
 
+def sums(report: dict[str, Any]) -> list[object]:
+    """A revenue report's figures, without when each day was summed."""
+    days = [{k: v for k, v in r.items() if k != "as_of"} for r in report["by_day"]]
+    return [days, report["by_line"], report["by_station"]]
+
+
 def timed(work: Callable[[], T], runs: int) -> tuple[float, T]:
     times = []
     for _ in range(runs):
@@ -187,10 +195,11 @@ def main() -> None:
     live_s, live = timed(lambda: selectors.revenue(ARGS.days, today), runs)
     rollup_s, _ = timed(lambda: actions.roll_up_revenue(closed, now=now), 1)
     rolled_s, rolled = timed(lambda: selectors.revenue(ARGS.days, today), runs)
+    today_s, _ = timed(lambda: actions.roll_up_revenue([today], now=now), 1)
+    all_s, all_rolled = timed(lambda: selectors.revenue(ARGS.days, today), runs)
     health_s, health = timed(lambda: selectors.gate_health(24, now), runs)
     joined_s, joined = timed(lambda: joined_gate_health(now), 1)
-    keys = ("by_day", "by_line", "by_station")
-    same = all(live[k] == rolled[k] for k in keys)
+    same = sums(live) == sums(rolled) == sums(all_rolled)
     same_gates = [(r["gate"].pk, r["events"], r["flagged"]) for r in health] == [
         (g.pk, g.n_events, g.n_flagged) for g in joined
     ]
@@ -202,6 +211,8 @@ def main() -> None:
         "revenue_all_live_seconds": round(live_s, 3),
         "roll_up_closed_days_seconds": round(rollup_s, 3),
         "revenue_after_roll_up_seconds": round(rolled_s, 3),
+        "roll_up_today_seconds": round(today_s, 3),
+        "revenue_all_rolled_up_seconds": round(all_s, 3),
         "revenue_same_figures": same,
         "gate_health_seconds": round(health_s, 3),
         "gate_health_joined_seconds": round(joined_s, 3),
@@ -214,6 +225,8 @@ def main() -> None:
         ("revenue, every day counted from the journeys", "revenue_all_live_seconds"),
         (f"roll-up of the {len(closed)} closed days (nightly job)", "roll_up_closed_days_seconds"),
         ("revenue, closed days rolled up, today live", "revenue_after_roll_up_seconds"),
+        ("roll-up of today (the 10-minute job)", "roll_up_today_seconds"),
+        ("revenue, every day rolled up", "revenue_all_rolled_up_seconds"),
         ("gate health, two grouped counts", "gate_health_seconds"),
         ("gate health, events and flags joined (before)", "gate_health_joined_seconds"),
     ):

@@ -99,9 +99,9 @@ def test_viewer_sees_revenue_and_gate_health(
     by_day = [_cells(day_rows.nth(i)) for i in range(2)]
     today, old = by_day[1], by_day[0]  # oldest first
     assert _day_matches(today[0], now.date()), by_day
-    assert today[1:] == ["2", won(expected["today_won"])], by_day
+    assert today[1:] == ["2", won(expected["today_won"]), "지금 (실시간 집계)"], by_day
     assert _day_matches(old[0], now.date() - timedelta(days=2)), by_day
-    assert old[1:] == ["1", "1,550원"], by_day
+    assert old[1:] == ["1", "1,550원", "지금 (실시간 집계)"], by_day
 
     # --- per line and per entry station
     assert _row(page, "revenue-line", "1호선")[1:] == ["2", won(expected["today_won"])]
@@ -127,18 +127,20 @@ def test_viewer_sees_revenue_and_gate_health(
         page.click("form.filters button[type=submit]")
     assert "days=1" in page.url
     assert page.locator("#revenue-day tbody tr").count() == 1
-    assert _cells(page.locator("#revenue-day tbody tr").first)[1:] == ["2", won(expected["today_won"])]
+    assert _cells(page.locator("#revenue-day tbody tr").first)[1:3] == ["2", won(expected["today_won"])]
     assert page.locator("#revenue-line tbody tr").count() == 1
 
-    # --- closed days rolled up (the nightly job): the same figures, and the page says as of when
-    assert page.locator("#revenue-as-of").count() == 0
+    # --- closed days rolled up (the nightly job): the same figures, and when they were summed
     from seoul.metro import actions
 
     actions.roll_up_revenue([now.date() - timedelta(days=i) for i in range(1, 8)])
     page.goto(f"{live_server.url}/metro/operations/")
-    assert [_cells(day_rows.nth(i)) for i in range(day_rows.count())] == by_day
+    rolled = [_cells(day_rows.nth(i)) for i in range(day_rows.count())]
+    assert [r[:3] for r in rolled] == [r[:3] for r in by_day], rolled
+    assert rolled[1][3] == by_day[1][3] and rolled[0][3] != by_day[0][3], rolled  # today still live
+    summed = page.locator("#revenue-day tbody tr").first.locator("td:nth-child(4) time")
+    assert datetime.fromisoformat(summed.get_attribute("datetime") or "") >= now - timedelta(minutes=1)
     assert _row(page, "revenue-line", "2호선")[1:] == ["1", "1,550원"]
-    assert page.locator("#revenue-as-of").is_visible()
 
     # --- the chart draws (vendored Vega assets)
     if not VEGA_EMBED.exists():

@@ -990,17 +990,18 @@ def close_open_entries(*, now: datetime | None = None, lookback: timedelta = tim
 
 
 def roll_up_revenue(days: Sequence[date], *, now: datetime | None = None) -> dict[str, int]:
-    """Sum each closed day's charged journeys per line and entry station into ``RevenueRollup``
+    """Sum each day's charged journeys per line and entry station into ``RevenueRollup``
     (replacing an earlier roll-up of that day), so the operations page reads a few hundred rows
-    per day instead of the day's journeys. Today and later days are refused: they still change.
+    per day instead of the day's journeys. Later days than today are refused.
 
-    A change to a rolled-up day (a late event, a rebuild) shows after that day is rolled up
-    again; the nightly job re-rolls the last days (docs/operations.md)."""
+    A roll-up is a snapshot: a change to its day (a journey closing, a late event) shows when
+    the day is rolled up again. Jobs re-roll today and yesterday every 10 minutes and the last
+    8 days every morning (docs/operations.md)."""
     now = now or timezone.now()
     today = now.astimezone(KST).date()
     wanted = sorted(set(days))
-    if wanted and wanted[-1] >= today:
-        raise ValueError(f"only closed days can be rolled up: {wanted[-1]} is not before {today} (Seoul time)")
+    if wanted and wanted[-1] > today:
+        raise ValueError(f"{wanted[-1]} is after today ({today}, Seoul time): nothing to roll up")
     rows = 0
     for day in wanted:
         with transaction.atomic():

@@ -158,17 +158,18 @@ def close_journeys(as_json: bool) -> None:
 
 @group.command(name="roll-up")
 @click.option(
-    "--days", type=click.IntRange(min=1, max=366), default=8, show_default=True, help="closed days before today"
+    "--days", type=click.IntRange(min=0, max=366), default=8, show_default=True, help="closed days before today"
 )
+@click.option("--today", "with_today", is_flag=True, help="today as well, as summed so far")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def roll_up(days: int, as_json: bool) -> None:
-    """Sum the charged revenue of the last DAYS closed days for the operations page (nightly)."""
+def roll_up(days: int, with_today: bool, as_json: bool) -> None:
+    """Sum the charged revenue per day, line and entry station for the operations page."""
     today = timezone.localdate(timezone.now(), data.tariffs_timezone())
-    result = actions.roll_up_revenue([today - timedelta(days=i) for i in range(1, days + 1)])
+    result = actions.roll_up_revenue([today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)])
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"revenue rolled up for {result['days']} days before {today} ({result['rows']} station rows)")
+    click.echo(f"revenue rolled up for {result['days']} days up to {today} ({result['rows']} station rows)")
 
 
 def parse_at(text: str | None) -> datetime:

@@ -299,8 +299,8 @@ class TaglessWindow(models.Model):
 
 
 class RevenueRollup(models.Model):
-    """One closed day's charged revenue, summed once (``actions.roll_up_revenue``) so that the
-    operations page does not re-read millions of journeys per view. No personal data."""
+    """One day's charged revenue as summed at ``computed_at`` (``actions.roll_up_revenue``), so
+    that the operations page does not re-read millions of journeys per view. No personal data."""
 
     day = models.DateField(unique=True, help_text="Seoul-local day the journeys started")
     computed_at = models.DateTimeField()

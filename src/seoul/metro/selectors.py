@@ -54,11 +54,11 @@ def open_disputes() -> QuerySet[Dispute]:
 
 def revenue(days: int, today: date) -> dict[str, Any]:
     """Charged journeys over the last ``days`` days (Seoul time), by day, by line and by entry
-    station: closed days from their roll-up (``actions.roll_up_revenue``), today and any day not
-    rolled up counted from the journeys. ``rolled_up_at``: when the oldest roll-up used was made
-    (None when every day was counted live); ``live_days``: the days counted from the journeys."""
+    station: each day from its roll-up (``actions.roll_up_revenue``) when it has one, else
+    counted from the journeys (``live_days``). Each ``by_day`` row says ``as_of`` when its day
+    was summed (None: counted now)."""
     window = [today - timedelta(days=i) for i in reversed(range(days))]
-    rolled = {r.day: r for r in RevenueRollup.objects.filter(day__in=window, day__lt=today)}
+    rolled = {r.day: r for r in RevenueRollup.objects.filter(day__in=window)}
     live = [d for d in window if d not in rolled]
     rows: list[dict[str, Any]] = [
         {"day": day, "line": line, "station": station, "journeys": journeys, "won": won}
@@ -72,13 +72,10 @@ def revenue(days: int, today: date) -> dict[str, Any]:
     by_line = _totals(rows, "line")
     for row in by_line:
         row["line_name"] = names.get(row["line"], row["line"])
-    return {
-        "by_day": sorted(_totals(rows, "day"), key=lambda r: r["day"]),
-        "by_line": by_line,
-        "by_station": _totals(rows, "station")[:30],
-        "rolled_up_at": min((r.computed_at for r in rolled.values()), default=None),
-        "live_days": live,
-    }
+    by_day = sorted(_totals(rows, "day"), key=lambda r: r["day"])
+    for row in by_day:
+        row["as_of"] = rolled[row["day"]].computed_at if row["day"] in rolled else None
+    return {"by_day": by_day, "by_line": by_line, "by_station": _totals(rows, "station")[:30], "live_days": live}
 
 
 def _totals(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:

@@ -56,7 +56,9 @@ def ride(n: int, account: str, entry: str, exit_: str, at: datetime) -> None:
 
 
 def figures(report: dict[str, Any]) -> dict[str, Any]:
-    return {k: report[k] for k in ("by_day", "by_line", "by_station")}
+    """The sums, without when they were made."""
+    by_day = [{k: v for k, v in r.items() if k != "as_of"} for r in report["by_day"]]
+    return {"by_day": by_day, "by_line": report["by_line"], "by_station": report["by_station"]}
 
 
 def closed_days(n: int) -> list[date]:
@@ -65,7 +67,7 @@ def closed_days(n: int) -> list[date]:
 
 def test_rolled_up_days_give_the_live_figures(traffic: None) -> None:
     live = selectors.revenue(7, TODAY)
-    assert live["rolled_up_at"] is None and len(live["live_days"]) == 7
+    assert len(live["live_days"]) == 7 and {r["as_of"] for r in live["by_day"]} == {None}
     assert [r["journeys"] for r in live["by_day"]] == [1, 2, 1, 1]
     assert sum(r["won"] for r in live["by_day"]) > 0
     assert {r["line_name"] for r in live["by_line"]} == {"1호선", "2호선"}
@@ -73,7 +75,7 @@ def test_rolled_up_days_give_the_live_figures(traffic: None) -> None:
     assert actions.roll_up_revenue(closed_days(6), now=NOW) == {"days": 6, "rows": 4}
     rolled = selectors.revenue(7, TODAY)
     assert rolled["live_days"] == [TODAY]
-    assert rolled["rolled_up_at"] == NOW
+    assert [r["as_of"] for r in rolled["by_day"]] == [NOW, NOW, NOW, None]
     assert figures(rolled) == figures(live)
     assert selectors.revenue(1, TODAY)["by_day"] == live["by_day"][-1:]
 
@@ -94,16 +96,23 @@ def test_a_late_change_shows_once_the_day_is_rolled_up_again(traffic: None) -> N
     actions.roll_up_revenue(closed_days(6), now=NOW + timedelta(hours=1))
     after = selectors.revenue(7, TODAY)
     assert [r["journeys"] for r in after["by_day"]] == [1, 3, 1, 1]
-    assert after["rolled_up_at"] == NOW + timedelta(hours=1)
+    assert after["by_day"][1]["as_of"] == NOW + timedelta(hours=1)
     assert RevenueRollup.objects.count() == 6  # replaced, not added
     assert RevenueRollupRow.objects.filter(rollup__day=TODAY - timedelta(days=2)).count() == 3
 
 
-def test_today_and_later_cannot_be_rolled_up(traffic: None) -> None:
-    for day in (TODAY, TODAY + timedelta(days=1)):
-        with pytest.raises(ValueError, match="only closed days"):
-            actions.roll_up_revenue([TODAY - timedelta(days=1), day], now=NOW)
+def test_today_is_summed_so_far_and_later_days_are_refused(traffic: None) -> None:
+    with pytest.raises(ValueError, match="after today"):
+        actions.roll_up_revenue([TODAY - timedelta(days=1), TODAY + timedelta(days=1)], now=NOW)
     assert not RevenueRollup.objects.exists()
+    live = selectors.revenue(7, TODAY)
+    actions.roll_up_revenue([TODAY], now=NOW)
+    ride(8, "phone-2", YEOKSAM, GANGNAM, NOW - timedelta(hours=1))  # after the roll-up
+    snapshot = selectors.revenue(7, TODAY)
+    assert TODAY not in snapshot["live_days"] and snapshot["by_day"][-1]["as_of"] == NOW
+    assert figures(snapshot) == figures(live)
+    actions.roll_up_revenue([TODAY], now=NOW + timedelta(minutes=10))
+    assert selectors.revenue(7, TODAY)["by_day"][-1]["journeys"] == 2
 
 
 def test_gate_health_counts_events_and_flags_apart(traffic: None) -> None:
@@ -151,7 +160,10 @@ def test_roll_up_command(reference: None) -> None:
     assert json.loads(result.stdout) == {"days": 3, "rows": 1}
     row = RevenueRollupRow.objects.get()
     assert (row.rollup.day, row.line, row.station, row.journeys, row.won) == (yesterday.date(), "1", "서울역", 1, 1550)
-    assert CliRunner().invoke(main, ["metro", "roll-up", "--days", "0"]).exit_code == 2
+    today = CliRunner().invoke(main, ["metro", "roll-up", "--days", "0", "--today", "--json"])
+    assert json.loads(today.stdout) == {"days": 1, "rows": 0}
+    assert RevenueRollup.objects.count() == 4
+    assert CliRunner().invoke(main, ["metro", "roll-up", "--days", "-1"]).exit_code == 2
 
 
 def test_an_entry_without_exit_is_charged_after_five_hours_without_another_tap(reference: None) -> None:
