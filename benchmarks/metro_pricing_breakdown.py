@@ -5,9 +5,11 @@
 Uses the journeys file ``benchmarks/metro_pricing.py`` leaves in DIR (simulates it when
 missing). In one DuckDB connection (2 threads, lookup tables loaded once) it times the pricing
 SQL with its result only aggregated (nothing written), then written as Parquet with each
-compression, with only the journey id and fare written, the 14 charge columns written from an
-in-memory table (the write alone), the read floor, and pyarrow reading the same file. Prints
-medians of ``--runs`` and one JSON line.
+writer setting (DuckDB's default; what ``price`` writes: format 2 pages without a dictionary
+for integers; that with other compressions), with only the journey id and fare written, the
+14 charge columns written from an in-memory table (the write alone, with the default and with
+``price``'s settings), the read floor, and pyarrow reading the same file. Prints medians of
+``--runs`` and one JSON line.
 """
 
 from __future__ import annotations
@@ -48,7 +50,12 @@ COLUMNS = [
     "fare",
     "error",
 ]
-COMPRESSIONS = ("zstd", "snappy", "lz4_raw", "uncompressed")
+WRITES = {
+    "default": "FORMAT parquet",
+    "price's": batch.WRITE_OPTIONS,
+    "price's, zstd": f"{batch.WRITE_OPTIONS}, COMPRESSION zstd",
+    "price's, uncompressed": f"{batch.WRITE_OPTIONS}, COMPRESSION uncompressed",
+}
 
 
 def timed(con: object, work: str | Callable[[], object]) -> tuple[float, float]:
@@ -86,15 +93,16 @@ def main() -> None:
         "read floor": READ_FLOOR.format(src=batch._quote(src)),
         "read with pyarrow": lambda: pq.read_table(src),
         "price, aggregated only": f"SELECT count(*), {', '.join(f'count({c})' for c in COLUMNS)} FROM ({sql})",
-        "price, id and fare written": f"COPY (SELECT journey_id, fare FROM ({sql})) TO {batch._quote(narrow)} (FORMAT parquet)",
-        "14 columns from memory, written": f"COPY charges TO {batch._quote(table_out)} (FORMAT parquet)",
+        "price, id and fare written": (
+            f"COPY (SELECT journey_id, fare FROM ({sql})) TO {batch._quote(narrow)} ({batch.WRITE_OPTIONS})"
+        ),
+        "14 columns from memory (default)": f"COPY charges TO {batch._quote(table_out)} (FORMAT parquet)",
+        "14 columns from memory (price's)": f"COPY charges TO {batch._quote(table_out)} ({batch.WRITE_OPTIONS})",
     }
     outputs = {}
-    for comp in COMPRESSIONS:
-        outputs[comp] = args.dir / f"metro-breakdown-{comp}.parquet"
-        variants[f"price, written ({comp})"] = (
-            f"COPY ({sql}) TO {batch._quote(outputs[comp])} (FORMAT parquet, COMPRESSION {comp})"
-        )
+    for i, (label, options) in enumerate(WRITES.items()):
+        outputs[label] = args.dir / f"metro-breakdown-{i}.parquet"
+        variants[f"price, written ({label})"] = f"COPY ({sql}) TO {batch._quote(outputs[label])} ({options})"
     figures = {}
     for name, text in variants.items():
         runs = [timed(con, text) for _ in range(args.runs)]
@@ -102,15 +110,15 @@ def main() -> None:
             "wall": round(statistics.median(r[0] for r in runs), 2),
             "cpu": round(statistics.median(r[1] for r in runs), 2),
         }
-    for comp, path in outputs.items():
-        figures[f"price, written ({comp})"]["output_mb"] = round(path.stat().st_size / 1e6, 1)
+    for label, path in outputs.items():
+        figures[f"price, written ({label})"]["output_mb"] = round(path.stat().st_size / 1e6, 1)
         path.unlink()
     narrow.unlink()
     table_out.unlink()
     floor = figures["read floor"]["wall"]
-    print(f"{'measure':<32} {'wall s':>7} {'cpu s':>7} {'x read':>7} {'output MB':>10}")
+    print(f"{'measure':<40} {'wall s':>7} {'cpu s':>7} {'x read':>7} {'output MB':>10}")
     for name, f in figures.items():
-        print(f"{name:<32} {f['wall']:>7.2f} {f['cpu']:>7.2f} {f['wall'] / floor:>7.1f} {f.get('output_mb', ''):>10}")
+        print(f"{name:<40} {f['wall']:>7.2f} {f['cpu']:>7.2f} {f['wall'] / floor:>7.1f} {f.get('output_mb', ''):>10}")
     print(json.dumps({"journeys": args.journeys, "runs": args.runs, **figures}))
 
 
