@@ -70,8 +70,8 @@ KST_OFFSET_US = 9 * 3600 * 1_000_000
 DAY_US = 86_400 * 1_000_000
 EPOCH = date(1970, 1, 1)
 PAYING = {"adult": 0, "youth": 1, "child": 2}
-SUR_BITS = 16
-NO_SUR_SHIFT = 3 * SUR_BITS  # shifts every packed surcharge out: no surcharge
+NO_SURCHARGE = len(PAYING)  # the surcharge category of a journey that pays none
+SUR_COLUMNS = tuple(f"sur_{cat}" for cat in PAYING)  # pair table: the surcharge per paying category
 
 # Input columns the pricing reads and the DuckDB types they must have.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -180,7 +180,7 @@ def _zone_tree(net: Network, hop: dict[tuple[int, int], int]) -> npt.NDArray[np.
 
 
 UNKNOWN_STATION, NO_PATH, ZONED = 1, 2, 3  # the pair digit: 0 an ordinary path
-PAIR_COLUMNS = ("sub_m", "sur", "pdig")
+PAIR_COLUMNS = ("sub_m", *SUR_COLUMNS, "pdig")
 
 
 def pair_arrays(net: Network, tariffs: Tariffs) -> dict[str, npt.NDArray[np.generic]]:
@@ -189,7 +189,7 @@ def pair_arrays(net: Network, tariffs: Tariffs) -> dict[str, npt.NDArray[np.gene
     bits, hop = _zone_masks(net, tariffs)
     masks = _zone_tree(net, hop) if bits else np.zeros((n, n), dtype=np.int64)
     combos = 1 << len(bits)
-    packed = np.zeros(combos, dtype=np.int64)
+    per_mask = np.zeros((len(PAYING), combos), dtype=np.int32)  # surcharge per category and zone set
     for mask in range(combos):
         for t, table in enumerate(tariffs.surcharges):
             crossed = [table.zones[z] for bit, (tt, z) in enumerate(bits) if tt == t and mask >> bit & 1]
@@ -197,23 +197,25 @@ def pair_arrays(net: Network, tariffs: Tariffs) -> dict[str, npt.NDArray[np.gene
                 amount = zone.card_alone if (zone.card_alone is not None and len(crossed) == 1) else zone.card
                 for cat, i in PAYING.items():
                     part = floor10(amount * (100 - table.discount_percent.get(cat, 0)) / 100)
-                    packed[mask] += part << (SUR_BITS * i)
-    if int(packed.max(initial=0)) >> (SUR_BITS * 3):
-        raise ValueError("surcharges do not fit the packed lookup column")
+                    per_mask[i, mask] += part
     only = np.array([net.only_on_separately_charged(s) is not None for s in net.names])
     forced = (only[:, None] | only[None, :]).ravel()
     alll = net.all_lines.ravel()
     integ = np.where(forced, alll, net.integrated.ravel())
     zoned = masks.ravel() != 0
-    sur = packed[masks.ravel()]
+    flat = masks.ravel()
     # interleave via = False, True: row (pair * 2 + via)
     charged = np.stack([forced, np.ones_like(forced)], axis=1).ravel()
     metres = np.stack([integ, alll], axis=1).ravel()
     reach = metres < UNREACHABLE
     pdig = np.where(~reach, NO_PATH, np.where(charged & np.repeat(zoned, 2), ZONED, 0))
+    surcharges = {
+        col: np.append(np.where(charged, np.repeat(per_mask[i][flat], 2), 0), 0).astype(np.int32)
+        for i, col in enumerate(SUR_COLUMNS)
+    }
     return {
         "sub_m": np.append(np.where(reach, metres, 0), 0).astype(np.int32),
-        "sur": np.append(np.where(charged, np.repeat(sur, 2), 0), 0).astype(np.int64),
+        **surcharges,
         "pdig": np.append(pdig, UNKNOWN_STATION).astype(np.int8),
     }
 
@@ -224,8 +226,8 @@ def pair_table(net: Network, tariffs: Tariffs, derived_dir: Path | None = None) 
 
     ``sub_m``: the fare metres the engine uses (all lines when the journey used 신분당선 or an end
     is served only by it, else the integrated lines; 0 when there is no path); ``sur``: the
-    discounted surcharges of that path packed 16 bits per paying category (adult, youth, child),
-    0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
+    discounted surcharges of that path, one column per paying category (``sur_adult``,
+    ``sur_youth``, ``sur_child``), 0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
     ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force).
 
     The arrays depend only on the network and the surcharge tables: with ``derived_dir`` they
@@ -397,7 +399,7 @@ COMBO_COLUMNS = (
     "w_sub",
     "count_steps",
     "step",
-    "sur_shift",
+    "sur_cat",
     "extra",
     "fixed",
     "sub_on",
@@ -452,25 +454,25 @@ def _decide(tariffs: Tariffs, codes: Codes, digits: tuple[int, ...]) -> dict[str
         bus_step = tariffs.step[paying]
     row |= {"version": version, "integrated": bool(integ), "credit": integ, "bus_fixed": b_base - b_early}
     row |= {"bus_step": bus_step, "extra": 0, "w_bus": 0, "w_sub": 1, "count_steps": 1, "sub_on": 1}
-    row |= {"sur_shift": NO_SUR_SHIFT}
+    row |= {"sur_cat": NO_SURCHARGE}
     if integ and free:  # free riders: the bus leg as an adult, the subway leg free and skipped
         row |= {"base": b_base, "early": b_early, "w_bus": 1, "w_sub": 0, "step": bus_step, "sub_on": 0}
         row |= {"fixed": 0}
     elif integ:
         base = max(b_base, card[paying])
         row |= {"base": base, "early": b_early, "w_bus": 1, "step": tariffs.step[paying]}
-        row |= {"fixed": base - b_early, "sur_shift": SUR_BITS * PAYING[paying]}
+        row |= {"fixed": base - b_early, "sur_cat": PAYING[paying]}
     elif free:
         row |= {"base": 0, "early": 0, "count_steps": 0, "step": 0, "fixed": 0}
     elif pay == 1:  # cash: adults and youths pay the adult fare + extra, children the child fare
         fc = "child" if category == "child" else "adult"
         extra = 0 if fc == "child" else tariffs.cash_extra
         row |= {"base": card[fc], "early": 0, "step": tariffs.step[fc], "extra": extra}
-        row |= {"fixed": card[fc] + extra, "sur_shift": SUR_BITS * PAYING[fc]}
+        row |= {"fixed": card[fc] + extra, "sur_cat": PAYING[fc]}
     else:
         early = floor10(card[category] * pct / 100) if eb_e else 0
         row |= {"base": card[category], "early": early, "step": tariffs.step[category]}
-        row |= {"fixed": card[category] - early, "sur_shift": SUR_BITS * PAYING[category]}
+        row |= {"fixed": card[category] - early, "sur_cat": PAYING[category]}
     if pdig == UNKNOWN_STATION:
         error = "unknown station index"
     elif pdig == NO_PATH and row["sub_on"]:
@@ -539,15 +541,16 @@ def pricing_sql(net: Network, tariffs: Tariffs, source: str, facts: FileFacts) -
     if not facts.stations_in_range:
         pair = f"CASE WHEN origin BETWEEN 0 AND {n - 1} AND destination BETWEEN 0 AND {n - 1} THEN {pair} ELSE {2 * n * n} END"
     negative = "" if facts.metres_non_negative else " OR bus_metres < 0"
+    # the bus leg's local times, computed only where they are used: for rows with a known bus
+    # mode (about a fifth of a day's rows) and, when the file spans eras, for the era digit
+    bb, ba = (f"(epoch_us({col}) + {KST_OFFSET_US})" for col in ("bus_board_at", "bus_alight_at"))
     era_e = codes.eras.digit_sql("e")
-    era_b = codes.eras.digit_sql("bb")
+    era_b = codes.eras.digit_sql(bb)
     era_b = era_e if era_b == "0" else f"coalesce({era_b}, {era_e})"
     return f"""
 WITH s AS (
-    SELECT journey_id, bus_metres AS bm,
+    SELECT journey_id, bus_metres AS bm, bus_board_at, bus_alight_at,
         epoch_us(entry_at) + {KST_OFFSET_US} AS e,
-        epoch_us(bus_board_at) + {KST_OFFSET_US} AS bb,
-        epoch_us(bus_alight_at) + {KST_OFFSET_US} AS ba,
         {pair} AS pk,
         CASE
             WHEN bus_mode IS NULL AND bus_board_at IS NULL AND bus_alight_at IS NULL AND bus_metres IS NULL THEN 0
@@ -563,16 +566,19 @@ WITH s AS (
     SELECT journey_id, bm, pk,
         cp + bus * {w["bus"]}
         + ({era_e}) * {w["era_e"]} + ({era_b}) * {w["era_b"]}
-        + CASE WHEN bus BETWEEN 1 AND {nm} AND e - ba BETWEEN 0 AND
-            CASE WHEN ba % {DAY_US} >= {nf} OR ba % {DAY_US} < {nu} THEN {night} ELSE {win} END
-            THEN {w["integ"]} ELSE 0 END
         + CASE WHEN e % {DAY_US} < {eb} THEN {w["eb_e"]} ELSE 0 END
-        + CASE WHEN bb % {DAY_US} < {eb} THEN {w["eb_b"]} ELSE 0 END AS part
+        + CASE WHEN bus BETWEEN 1 AND {nm} THEN
+            CASE WHEN e - {ba} BETWEEN 0 AND
+                CASE WHEN {ba} % {DAY_US} >= {nf} OR {ba} % {DAY_US} < {nu} THEN {night} ELSE {win} END
+                THEN {w["integ"]} ELSE 0 END
+            + CASE WHEN {bb} % {DAY_US} < {eb} THEN {w["eb_b"]} ELSE 0 END
+          ELSE 0 END AS part
     FROM s
 ), j AS (
     SELECT t.journey_id, c.integrated, c.version, c.base, c.early, c.extra, c.step, c.fixed, c.sub_on, c.error,
         c.credit, c.count_steps,
-        ((p.sur >> c.sur_shift) & {(1 << SUR_BITS) - 1})::INTEGER AS sur,
+        CASE c.sur_cat {" ".join(f"WHEN {i} THEN p.{col}" for i, col in enumerate(SUR_COLUMNS))}
+            WHEN {NO_SURCHARGE} THEN 0 END AS sur,
         c.w_bus * coalesce(t.bm, 0) + c.w_sub * p.sub_m AS distance_m,
         CASE WHEN t.bm IS NULL THEN c.bus_fixed
              ELSE c.bus_fixed + {_steps_sql(tariffs, "t.bm")} * c.bus_step END AS bus_charge

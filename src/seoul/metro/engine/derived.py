@@ -27,7 +27,7 @@ import numpy.typing as npt
 from seoul.metro.engine.fares import Tariffs
 from seoul.metro.engine.network import Network
 
-FORMAT = 1
+FORMAT = 2
 KEEP = 3
 log = logging.getLogger(__name__)
 
