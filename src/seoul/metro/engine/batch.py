@@ -517,6 +517,24 @@ def _tod_us(t: time) -> int:
     return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
 
 
+def _before_sql(expr: str, tod_us: int, facts: FileFacts) -> str:
+    """``expr`` (Seoul-local µs, within the file's span) falls before ``tod_us`` in its day.
+
+    For a file spanning at most two local days (a service day runs past midnight) the test is
+    one or two comparisons against the day starts instead of a modulo per row."""
+    first, last = facts.first_us, facts.last_us
+    if first is None or last is None or last // DAY_US - first // DAY_US > 1:
+        return f"{expr} % {DAY_US} < {tod_us}"
+    terms = []
+    for day in range(first // DAY_US, last // DAY_US + 1):
+        lo, hi = day * DAY_US, day * DAY_US + tod_us
+        if hi <= first or lo > last:
+            continue  # the file has no time in this day's part before tod_us
+        bounds = ([f"{expr} >= {lo}"] if lo > first else []) + ([f"{expr} < {hi}"] if hi <= last else [])
+        terms.append(" AND ".join(bounds) or f"{expr} IS NOT NULL")
+    return "(" + " OR ".join(f"({t})" for t in terms) + ")" if terms else "FALSE"
+
+
 def _code_case(expr: str, values: tuple[str, ...], other: int, first: int = 0, weight: int = 1) -> str:
     whens = " ".join(f"WHEN '{v}' THEN {(first + i) * weight}" for i, v in enumerate(values))
     return f"CASE {expr} {whens} ELSE {other * weight} END"
@@ -566,12 +584,12 @@ WITH s AS (
     SELECT journey_id, bm, pk,
         cp + bus * {w["bus"]}
         + ({era_e}) * {w["era_e"]} + ({era_b}) * {w["era_b"]}
-        + CASE WHEN e % {DAY_US} < {eb} THEN {w["eb_e"]} ELSE 0 END
+        + CASE WHEN {_before_sql("e", eb, facts)} THEN {w["eb_e"]} ELSE 0 END
         + CASE WHEN bus BETWEEN 1 AND {nm} THEN
             CASE WHEN e - {ba} BETWEEN 0 AND
                 CASE WHEN {ba} % {DAY_US} >= {nf} OR {ba} % {DAY_US} < {nu} THEN {night} ELSE {win} END
                 THEN {w["integ"]} ELSE 0 END
-            + CASE WHEN {bb} % {DAY_US} < {eb} THEN {w["eb_b"]} ELSE 0 END
+            + CASE WHEN {_before_sql(bb, eb, facts)} THEN {w["eb_b"]} ELSE 0 END
           ELSE 0 END AS part
     FROM s
 ), j AS (

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -349,3 +350,25 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
 def test_cli_help(command: str) -> None:
     code, stdout, _ = cli(command, "--help")
     assert code == 0 and "--json" in stdout
+
+
+def test_time_of_day_test_by_day_starts_equals_the_modulo() -> None:
+    """The comparisons that replace ``e % day < 06:30`` for a file spanning one or two days."""
+    day, eb = batch.DAY_US, 6 * 3_600_000_000 + 30 * 60_000_000
+    base = batch._day(date(2025, 11, 25)) * day
+    rng = random.Random(3)
+    con = duckdb.connect()
+    spans = [(0, day - 1), (3_600_000_000, day + 3_600_000_000), (eb, day - 1), (0, eb - 1), (eb + 5, day + eb - 1)]
+    spans += [(0, 3 * day)]  # three days: the modulo stays
+    for lo, hi in spans:
+        first, last = base + lo, base + hi
+        facts = batch.FileFacts(rows=1, first_us=first, last_us=last)
+        values = [first, last, *(rng.randint(first, last) for _ in range(300))]
+        values += [v for d in range(4) for v in (base + d * day + eb - 1, base + d * day + eb) if first <= v <= last]
+        test = batch._before_sql("e", eb, facts)
+        sql = f"SELECT list(CASE WHEN {test} THEN 1 ELSE 0 END ORDER BY i) FROM (SELECT unnest(?) AS e, generate_subscripts(?, 1) AS i)"  # noqa: S608 - integers only
+        got = con.execute(sql, [values, values]).fetchone()
+        assert got is not None and got[0] == [int(v % day < eb) for v in values], (lo, hi)
+        assert con.execute(
+            f"SELECT CASE WHEN {batch._before_sql('NULL::BIGINT', eb, facts)} THEN 1 END"
+        ).fetchone() == (None,)
