@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -230,12 +231,18 @@ def pair_table(net: Network, tariffs: Tariffs, derived_dir: Path | None = None) 
     ``sur_youth``, ``sur_child``), 0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
     ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force).
 
-    The arrays depend only on the network and the surcharge tables: with ``derived_dir`` they
-    are built once per version of those and then read from disk (``derived.cached``)."""
+    The table depends only on the network and the surcharge tables: with ``derived_dir`` it is
+    built once per version of those and then read from disk (``derived.cached_table``)."""
+
+    def build() -> pa.Table:
+        n = len(net.names)
+        arrays = pair_arrays(net, tariffs)
+        return pa.table(
+            {"pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32))} | {c: arrays[c] for c in PAIR_COLUMNS}
+        )
+
     facts = {"network": derived.network_facts(net), "surcharges": derived.surcharge_facts(tariffs)}
-    arrays = derived.cached(derived_dir, "metro-pairs", facts, PAIR_COLUMNS, lambda: pair_arrays(net, tariffs))
-    n = len(net.names)
-    return pa.table({"pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32))} | {c: arrays[c] for c in PAIR_COLUMNS})
+    return derived.cached_table(derived_dir, "metro-pairs", facts, ("pk", *PAIR_COLUMNS), build)
 
 
 # --- What the file's statistics guarantee ------------------------------------------------
@@ -410,6 +417,7 @@ COMBO_COLUMNS = (
 ERROR_NO_SBD = "no separately charged line surcharge in force"
 
 
+@lru_cache(maxsize=256)  # called per combination, with a handful of distinct arguments
 def _count(starts: tuple[date, ...], on: date | None) -> int:
     return 0 if on is None else sum(s <= on for s in starts)
 
@@ -699,7 +707,14 @@ def load_lookups(
     con.register("pairs_arrow", pair_table(net, tariffs, derived_dir))
     con.execute("CREATE OR REPLACE TEMP TABLE pairs AS SELECT * FROM pairs_arrow")
     con.unregister("pairs_arrow")
-    combos = combo_table(tariffs, Codes.of(tariffs, facts))
+    codes = Codes.of(tariffs, facts)
+    combos = derived.cached_table(
+        derived_dir,
+        "metro-combos",
+        {"tariffs": derived.tariff_facts(tariffs), "codes": derived.canonical(codes)},
+        ("combo", *COMBO_COLUMNS),
+        lambda: combo_table(tariffs, codes),
+    )
     messages = sorted({m for m in combos.column("error").to_pylist() if m} | {ERROR_NO_SBD})
     versions = sorted({v for _, v, _ in tariffs.subway_periods})
 
@@ -733,7 +748,7 @@ def price_file(
     """Price every journey of ``path`` into ``out`` (parquet, one row per input row).
 
     ``facts`` overrides what the file's statistics say (tests pass ``FileFacts(rows)`` to run
-    the general SQL with every check); ``derived_dir`` keeps the pair table between runs."""
+    the general SQL with every check); ``derived_dir`` keeps the lookup tables between runs."""
     start = clock.perf_counter()
     con = connect(threads, memory_limit)
     try:

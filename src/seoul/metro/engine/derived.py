@@ -1,10 +1,11 @@
 """Tables derived from the network and tariffs, computed once per version of the data and kept
 on disk, so that a process (a web worker, a batch run) loads them instead of recomputing them.
 
-A table is stored as an uncompressed ``.npz`` named by a SHA-256 of a canonical text of exactly
-what it depends on and of ``FORMAT`` (raise it when the code building a table changes), so
-changed data or code never reads a stale table. A file that cannot be read, or lacks an
-expected array, is logged and rebuilt; files are written to a temporary name and renamed into
+Arrays are stored as an uncompressed ``.npz``, tables as an uncompressed Arrow IPC file read by
+memory map; either is named by a SHA-256 of a canonical text of exactly what it depends on and
+of ``FORMAT`` (raise it when the code building a table changes), so changed data or code never
+reads a stale table. A file that cannot be read, or lacks an expected array or column, is
+logged and rebuilt; files are written to a temporary name and renamed into
 place, so a reader never sees half a file and concurrent writers do not collide. Storing a
 table keeps only the ``KEEP`` newest versions of it (two versions can be in use during a
 rolling deployment); the directory may be deleted at any time.
@@ -12,6 +13,7 @@ rolling deployment); the directory may be deleted at any time.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,17 +21,22 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
+from datetime import date, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.feather as feather
 
 from seoul.metro.engine.fares import Tariffs
 from seoul.metro.engine.network import Network
 
-FORMAT = 2
+FORMAT = 3
 KEEP = 3
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Arrays = dict[str, npt.NDArray[np.generic]]
 
@@ -42,6 +49,28 @@ def network_facts(net: Network) -> dict[str, object]:
         "segments": [[s.line, s.a, s.b, s.metres] for s in net.segments],
         "separately_charged": sorted(net.separately_charged),
     }
+
+
+def tariff_facts(tariffs: Tariffs) -> object:
+    """Every rule of the tariffs (not their raw JSON), canonically."""
+    return canonical({f.name: getattr(tariffs, f.name) for f in dataclasses.fields(tariffs) if f.name != "raw"})
+
+
+def canonical(value: object) -> object:
+    """``value`` as JSON-able data whose text does not depend on set or dict order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (set, frozenset)):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (list, tuple)):
+        return [canonical(v) for v in value]
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return value
 
 
 def surcharge_facts(tariffs: Tariffs) -> list[object]:
@@ -67,37 +96,69 @@ def cached(
 ) -> Arrays:
     """The arrays ``names`` that ``build`` returns for ``facts``: read from ``directory`` when
     stored there, else built and stored. ``directory=None`` always builds (no disk)."""
+
+    def read(path: Path) -> Arrays:
+        with np.load(path, allow_pickle=False) as stored:
+            if sorted(stored.files) != sorted(names):
+                raise ValueError(f"holds {sorted(stored.files)}, not {sorted(names)}")
+            return {k: stored[k] for k in names}
+
+    def write(path: str, arrays: Arrays) -> None:
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+
+    return _cached(directory, name, facts, ".npz", read, write, build)
+
+
+def cached_table(
+    directory: Path | None, name: str, facts: object, columns: tuple[str, ...], build: Callable[[], pa.Table]
+) -> pa.Table:
+    """The table ``build`` returns for ``facts`` (columns ``columns``), like :func:`cached`."""
+
+    def read(path: Path) -> pa.Table:
+        table = feather.read_table(path, memory_map=True)
+        if tuple(table.column_names) != columns:
+            raise ValueError(f"holds {table.column_names}, not {list(columns)}")
+        return table
+
+    def write(path: str, table: pa.Table) -> None:
+        feather.write_feather(table, path, compression="uncompressed")
+
+    return _cached(directory, name, facts, ".arrow", read, write, build)
+
+
+def _cached(
+    directory: Path | None,
+    name: str,
+    facts: object,
+    suffix: str,
+    read: Callable[[Path], T],
+    write: Callable[[str, T], None],
+    build: Callable[[], T],
+) -> T:
     if directory is None:
         return build()
-    path = directory / f"{name}-{key(name, facts)}.npz"
+    path = directory / f"{name}-{key(name, facts)}{suffix}"
     if path.is_file():
         try:
-            with np.load(path, allow_pickle=False) as stored:
-                if sorted(stored.files) != sorted(names):
-                    raise ValueError(f"holds {sorted(stored.files)}, not {sorted(names)}")
-                return {k: stored[k] for k in names}
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            return read(path)
+        except (OSError, ValueError, zipfile.BadZipFile, pa.ArrowException) as exc:
             log.warning("derived table %s unreadable (%s); rebuilding it", path, exc)
-    arrays = build()
-    _store(directory, name, path, arrays)
-    return arrays
-
-
-def _store(directory: Path, name: str, path: Path, arrays: Arrays) -> None:
+    value = build()
     tmp: str | None = None
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-", suffix=".npz")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)  # type: ignore[arg-type]
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}-", suffix=suffix)
+        os.close(fd)
+        write(tmp, value)
         os.replace(tmp, path)
-        others = [p for p in directory.glob(f"{name}-*.npz") if p != path]
+        others = [p for p in directory.glob(f"{name}-*{suffix}") if p != path]
         for old in sorted(others, key=lambda p: p.stat().st_mtime_ns, reverse=True)[KEEP - 1 :]:
             old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only or full disk costs speed, never the result
         log.warning("derived table %s not stored: %s", path, exc)
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+    return value
 
 
 def network_matrices(net: Network, directory: Path | None) -> Network:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.feather as feather
 import pytest
 
 from seoul.metro.engine import batch, data, derived
@@ -107,4 +112,58 @@ def test_stored_pair_table_equals_built_one(tmp_path: Path) -> None:
     built = batch.pair_table(net, T)
     batch.pair_table(net, T, tmp_path)
     assert batch.pair_table(net, T, tmp_path).equals(built)
-    assert len(list(tmp_path.glob("metro-pairs-*.npz"))) == 1
+    assert len(list(tmp_path.glob("metro-pairs-*.arrow"))) == 1
+
+
+def test_tables_stored_as_arrow_and_checked_on_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    calls = []
+
+    def build() -> pa.Table:
+        calls.append(1)
+        return pa.table({"a": [1, 2, None], "s": ["x", None, "가"]})
+
+    first = derived.cached_table(tmp_path, "t", {"x": 1}, ("a", "s"), build)
+    assert derived.cached_table(tmp_path, "t", {"x": 1}, ("a", "s"), build).equals(first) and len(calls) == 1
+    (stored,) = tmp_path.glob("t-*.arrow")
+    feather.write_feather(pa.table({"other": [1]}), stored)  # readable, other columns
+    with caplog.at_level(logging.WARNING, logger="seoul.metro.engine.derived"):
+        assert derived.cached_table(tmp_path, "t", {"x": 1}, ("a", "s"), build).equals(first)
+    assert len(calls) == 2 and "unreadable" in caplog.text
+    stored.write_bytes(b"not arrow")
+    assert derived.cached_table(tmp_path, "t", {"x": 1}, ("a", "s"), build).equals(first) and len(calls) == 3
+
+
+def test_tariff_facts_follow_every_rule_and_not_the_process() -> None:
+    """Sets iterate in an order that changes with PYTHONHASHSEED; the key must not."""
+    code = "from seoul.metro.engine import data, derived; print(derived.key('c', derived.tariff_facts(data.tariffs())))"
+    keys = {
+        subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert keys == {derived.key("c", derived.tariff_facts(T))}
+    for changed in (
+        dataclasses.replace(T, cash_extra=T.cash_extra + 100),
+        dataclasses.replace(T, early_bird_percent=T.early_bird_percent + 1),
+        dataclasses.replace(T, free_categories=T.free_categories - {"senior"}),
+    ):
+        assert derived.key("c", derived.tariff_facts(changed)) != derived.key("c", derived.tariff_facts(T))
+
+
+def test_batch_lookups_kept_between_runs_price_the_same(tmp_path: Path) -> None:
+    from datetime import date
+
+    from seoul.metro.engine.simulate import simulate
+
+    src = tmp_path / "day.parquet"
+    simulate(data.network(), 2000, date(2025, 11, 25), 5, src)
+    plain = batch.price_file(data.network(), T, src, tmp_path / "a.parquet")
+    kept = tmp_path / "derived"
+    for out in ("b.parquet", "c.parquet"):  # the first run stores the tables, the second reads them
+        again = batch.price_file(data.network(), T, src, tmp_path / out, derived_dir=kept)
+        assert (again.rows, again.errors, again.revenue) == (plain.rows, plain.errors, plain.revenue)
+    assert sorted(p.name.split("-")[1] for p in kept.iterdir()) == ["combos", "pairs"]
+    cheaper = dataclasses.replace(T, cash_extra=0)
+    batch.price_file(data.network(), cheaper, src, tmp_path / "d.parquet", derived_dir=kept)
+    assert len(list(kept.glob("metro-combos-*.arrow"))) == 2  # other tariffs: another table
