@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/metro_pricing.py [--journeys 10000000] [--runs 3] [--dir /tmp]
 
 1. Simulates the journeys (``seoul.metro.engine.simulate``) into DIR (timed once), and builds
-   the network-derived pair table into DIR/metro-derived (timed once: a deployment builds it
-   once per version of the network and tariff data, ``seoul.metro.engine.derived``).
+   the lookup tables into DIR/metro-derived (timed once: a deployment builds the pair table
+   once per version of the network and tariff data and the combination table once per tariff
+   era, ``seoul.metro.engine.derived``).
 2. Alternates, ``--runs`` times, in fresh child processes (so each peak RSS is its own):
-   - pricing: ``batch.price_file`` end to end (input checks, lookup tables — the pair table
-     read from DIR/metro-derived —, the one SQL pass writing the charges parquet, the summary);
+   - pricing: ``batch.price_file`` end to end (input checks, lookup tables read from
+     DIR/metro-derived, the one SQL pass writing the charges parquet, the summary);
    - read floor: the same DuckDB settings (2 threads) decoding every column of the same file,
      ``SELECT count(*), sum(journey_id), sum(epoch_us(entry_at)), …, sum(length(category)), …``
      (sums and lengths, not min/max, so no column is answered from parquet statistics);
@@ -120,7 +121,9 @@ def main() -> None:
     sim_seconds = time.perf_counter() - start
     shutil.rmtree(derived_dir(src), ignore_errors=True)
     start = time.perf_counter()
-    batch.pair_table(net, tariffs, derived_dir(src))  # type: ignore[arg-type]
+    con = batch.connect()
+    batch.load_lookups(con, net, tariffs, batch.check_input(src, net), derived_dir(src))  # type: ignore[arg-type]
+    con.close()
     derive_seconds = time.perf_counter() - start
     load_before = os.getloadavg()[0]
 
@@ -166,7 +169,7 @@ def main() -> None:
 
     print(f"{'measure':<34}{'wall s':>10}{'cpu s':>10}{'peak RSS MB':>14}")
     print(f"{'simulate ' + format(args.journeys, ','):<34}{sim_seconds:>10.2f}")
-    print(f"{'pair table built once':<34}{derive_seconds:>10.2f}")
+    print(f"{'lookup tables built once':<34}{derive_seconds:>10.2f}")
     for label, kind in (("price (end to end)", "price"), ("read floor (all columns)", "read"), ("copy floor", "copy")):
         rss = max(r["peak_rss_mb"] for r in runs[kind])
         print(f"{label:<34}{med(kind, 'seconds'):>10.2f}{med(kind, 'cpu_seconds'):>10.2f}{rss:>14.0f}")

@@ -151,7 +151,7 @@ def _cached(
         os.close(fd)
         write(tmp, value)
         os.replace(tmp, path)
-        others = [p for p in directory.glob(f"{name}-*{suffix}") if p != path]
+        others = [p for p in directory.glob(f"{name}-*") if p != path]  # any format, older ones too
         for old in sorted(others, key=lambda p: p.stat().st_mtime_ns, reverse=True)[KEEP - 1 :]:
             old.unlink(missing_ok=True)
     except OSError as exc:  # a read-only or full disk costs speed, never the result
