@@ -203,8 +203,8 @@ def pair_arrays(net: Network, tariffs: Tariffs) -> dict[str, npt.NDArray[np.gene
     forced = (only[:, None] | only[None, :]).ravel()
     alll = net.all_lines.ravel()
     integ = np.where(forced, alll, net.integrated.ravel())
-    zoned = masks.ravel() != 0
     flat = masks.ravel()
+    zoned = flat != 0
     # interleave via = False, True: row (pair * 2 + via)
     charged = np.stack([forced, np.ones_like(forced)], axis=1).ravel()
     metres = np.stack([integ, alll], axis=1).ravel()
@@ -226,10 +226,11 @@ def pair_table(net: Network, tariffs: Tariffs, derived_dir: Path | None = None) 
     and one more, key ``2n²``, for an origin or destination that is no station index.
 
     ``sub_m``: the fare metres the engine uses (all lines when the journey used 신분당선 or an end
-    is served only by it, else the integrated lines; 0 when there is no path); ``sur``: the
-    discounted surcharges of that path, one column per paying category (``sur_adult``,
-    ``sur_youth``, ``sur_child``), 0 when no separately charged line counts as used; ``pdig``: 0, or ``UNKNOWN_STATION``,
-    ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a table in force).
+    is served only by it, else the integrated lines; 0 when there is no path); ``sur_adult``,
+    ``sur_youth``, ``sur_child``: the discounted surcharges of that path for each paying
+    category, 0 when no separately charged line counts as used; ``pdig``: 0, or
+    ``UNKNOWN_STATION``, ``NO_PATH``, ``ZONED`` (the path crosses surcharge zones, which need a
+    table in force).
 
     The table depends only on the network and the surcharge tables: with ``derived_dir`` it is
     built once per version of those and then read from disk (``derived.cached_table``)."""
