@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--src", type=Path)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
     if args.child:
         print(json.dumps(child(args.child, args.src, args.out)))
         return

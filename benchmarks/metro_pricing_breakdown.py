@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
     args = ap.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
     src = args.dir / f"metro-journeys-{args.journeys}.parquet"
     net, tariffs = reference()
     if not src.exists():
