@@ -512,14 +512,22 @@ def combo_table(tariffs: Tariffs, codes: Codes) -> pa.Table:
 
 
 def _steps_sql(tariffs: Tariffs, m: str) -> str:
-    terms, lower = [], tariffs.base_metres
+    """Distance steps of ``m`` metres: one per started ``every`` metres of each band above the
+    base distance. Nested CASEs, so that a band's division runs only for distances that reach
+    it (most trips stay within the first band or the base; a non-NULL ``m`` is assumed)."""
+    bands: list[tuple[int, int | None, int]] = []
+    lower = tariffs.base_metres
     for upper, every in tariffs.bands:
-        span = f"{m} - {lower}" if upper is None else f"least({m}, {upper}) - {lower}"
-        terms.append(f"((greatest({span}, 0) + {every - 1}) // {every})")
+        bands.append((lower, upper, every))
         if upper is None:
             break
         lower = upper
-    return "(" + " + ".join(terms) + ")" if terms else "0"
+    sql = ""
+    for lower, upper, every in reversed(bands):
+        reach = m if upper is None else f"least({m}, {upper})"
+        sql = f"CASE WHEN {m} > {lower} THEN ({reach} - {lower} + {every - 1}) // {every}{sql} ELSE 0 END"
+        sql = f" + {sql}"
+    return f"({sql.removeprefix(' + ')})" if sql else "0"
 
 
 def _tod_us(t: time) -> int:

@@ -372,3 +372,17 @@ def test_time_of_day_test_by_day_starts_equals_the_modulo() -> None:
         assert con.execute(
             f"SELECT CASE WHEN {batch._before_sql('NULL::BIGINT', eb, facts)} THEN 1 END"
         ).fetchone() == (None,)
+
+
+def test_steps_sql_equals_the_engine_at_every_band_edge() -> None:
+    edges = [e + d for e in (0, 10_000, 15_000, 50_000, 58_000, 66_000) for d in (-1, 0, 1, 4_999, 5_000)]
+    metres = sorted({m for m in [*edges, *range(0, 250_000, 997)] if m >= 0})
+    got = (
+        duckdb.connect()
+        .execute(
+            f"SELECT list({batch._steps_sql(T, 'm')} ORDER BY m) FROM (SELECT unnest(?) AS m)",  # noqa: S608 - integers
+            [metres],
+        )
+        .fetchone()
+    )
+    assert got is not None and got[0] == [T.distance_steps(m) for m in metres]
