@@ -18,7 +18,8 @@ database must be empty or a test database; the benchmark migrates it and adds ro
    - ``actions.roll_up_revenue`` of today (the 10-minute job), then ``selectors.revenue(DAYS)``
      reading roll-ups only;
    - ``selectors.gate_health(24)``, and for comparison the single query joining events and flags
-     to the gates that it replaced.
+     to the gates that it replaced; then ``actions.roll_up_gate_hours`` of the last 24 whole
+     hours and ``gate_health`` again (whole hours from their counts, the partial hour live).
 Prints a table and one JSON line. Data stays in DIR, never in the repository.
 """
 
@@ -199,10 +200,13 @@ def main() -> None:
     all_s, all_rolled = timed(lambda: selectors.revenue(ARGS.days, today), runs)
     health_s, health = timed(lambda: selectors.gate_health(24, now), runs)
     joined_s, joined = timed(lambda: joined_gate_health(now), 1)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    hours = [hour - timedelta(hours=i) for i in range(1, 25)]
+    hours_s, _ = timed(lambda: actions.roll_up_gate_hours(hours, now=now), 1)
+    rolled_health_s, rolled_health = timed(lambda: selectors.gate_health(24, now), runs)
     same = sums(live) == sums(rolled) == sums(all_rolled)
-    same_gates = [(r["gate"].pk, r["events"], r["flagged"]) for r in health] == [
-        (g.pk, g.n_events, g.n_flagged) for g in joined
-    ]
+    rows_of = [[(r["gate"].pk, r["events"], r["flagged"]) for r in h] for h in (health, rolled_health)]
+    same_gates = rows_of[0] == rows_of[1] == [(g.pk, g.n_events, g.n_flagged) for g in joined]
     report = {
         "database": connection.vendor,
         "days": ARGS.days,
@@ -216,6 +220,8 @@ def main() -> None:
         "revenue_same_figures": same,
         "gate_health_seconds": round(health_s, 3),
         "gate_health_joined_seconds": round(joined_s, 3),
+        "roll_up_24_hours_seconds": round(hours_s, 3),
+        "gate_health_after_roll_up_seconds": round(rolled_health_s, 3),
         "gate_health_same_rows": same_gates,
         "runs": runs,
     }
@@ -229,6 +235,8 @@ def main() -> None:
         ("revenue, every day rolled up", "revenue_all_rolled_up_seconds"),
         ("gate health, two grouped counts", "gate_health_seconds"),
         ("gate health, events and flags joined (before)", "gate_health_joined_seconds"),
+        ("roll-up of the last 24 whole hours of gate activity", "roll_up_24_hours_seconds"),
+        ("gate health, whole hours rolled up", "gate_health_after_roll_up_seconds"),
     ):
         print(f"{label:<52}{report[key]:>10.3f}")
     print(f"same figures: revenue {same}, gate health {same_gates}")

@@ -47,6 +47,8 @@ from seoul.metro.models import (
     FlaggedPassage,
     Gate,
     GateEvent,
+    GateHourCount,
+    GateHourRollup,
     Journey,
     LedgerEntry,
     LedgerTransaction,
@@ -55,6 +57,7 @@ from seoul.metro.models import (
     Rider,
     RiderPass,
     TaglessWindow,
+    activity_by_gate,
 )
 
 log = logging.getLogger("seoul.metro")
@@ -1017,3 +1020,30 @@ def roll_up_revenue(days: Sequence[date], *, now: datetime | None = None) -> dic
         rows += len(totals)
     log.info("revenue rolled up for %d days (%d rows)", len(wanted), rows)
     return {"days": len(wanted), "rows": rows}
+
+
+def roll_up_gate_hours(hours: Sequence[datetime], *, now: datetime | None = None) -> dict[str, int]:
+    """Count each closed hour's gate events and flagged passages per gate into
+    ``GateHourRollup`` (replacing an earlier count of that hour), so gate health reads a few
+    hundred rows per hour instead of the hour's events. Hours must start on the hour and have
+    ended; like the revenue roll-up this is a snapshot, re-rolled by the jobs for late events."""
+    now = now or timezone.now()
+    wanted = sorted(set(hours))
+    for hour in wanted:
+        if hour.tzinfo is None or (hour.minute, hour.second, hour.microsecond) != (0, 0, 0):
+            raise ValueError(f"{hour} is not the start of an hour (with a time zone)")
+        if hour + timedelta(hours=1) > now:
+            raise ValueError(f"the hour from {hour} has not ended at {now}")
+    rows = 0
+    for hour in wanted:
+        with transaction.atomic():
+            events, flags = activity_by_gate(Q(at__gte=hour, at__lt=hour + timedelta(hours=1)))
+            GateHourRollup.objects.filter(hour=hour).delete()
+            rollup = GateHourRollup.objects.create(hour=hour, computed_at=now)
+            GateHourCount.objects.bulk_create(
+                GateHourCount(rollup=rollup, gate_id=g, events=events.get(g, 0), flagged=flags.get(g, 0))
+                for g in sorted(events.keys() | flags.keys())
+            )
+        rows += len(events.keys() | flags.keys())
+    log.info("gate activity rolled up for %d hours (%d rows)", len(wanted), rows)
+    return {"hours": len(wanted), "rows": rows}

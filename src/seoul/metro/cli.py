@@ -161,15 +161,31 @@ def close_journeys(as_json: bool) -> None:
     "--days", type=click.IntRange(min=0, max=366), default=8, show_default=True, help="closed days before today"
 )
 @click.option("--today", "with_today", is_flag=True, help="today as well, as summed so far")
+@click.option(
+    "--hours",
+    type=click.IntRange(min=0, max=24 * 31),
+    default=2,
+    show_default=True,
+    help="closed hours of gate activity",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def roll_up(days: int, with_today: bool, as_json: bool) -> None:
-    """Sum the charged revenue per day, line and entry station for the operations page."""
-    today = timezone.localdate(timezone.now(), data.tariffs_timezone())
-    result = actions.roll_up_revenue([today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)])
+def roll_up(days: int, with_today: bool, hours: int, as_json: bool) -> None:
+    """Sum revenue per day, line and entry station, and gate activity per closed hour, for the
+    operations page."""
+    now = timezone.now()
+    today = timezone.localdate(now, data.tariffs_timezone())
+    revenue = actions.roll_up_revenue([today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)])
+    last = now.replace(minute=0, second=0, microsecond=0)
+    gates = actions.roll_up_gate_hours([last - timedelta(hours=i) for i in range(1, hours + 1)], now=now)
+    result = {"days": revenue["days"], "revenue_rows": revenue["rows"], "hours": gates["hours"]}
+    result["gate_rows"] = gates["rows"]
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"revenue rolled up for {result['days']} days up to {today} ({result['rows']} station rows)")
+    click.echo(
+        f"revenue rolled up for {result['days']} days up to {today} ({result['revenue_rows']} station rows);"
+        f" gate activity for {result['hours']} hours ({result['gate_rows']} gate rows)"
+    )
 
 
 def parse_at(text: str | None) -> datetime:

@@ -326,3 +326,44 @@ class RevenueRollupRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rollup.day} {self.line} {self.station}"
+
+
+class GateHourRollup(models.Model):
+    """One closed hour of gate activity as counted at ``computed_at``
+    (``actions.roll_up_gate_hours``), so that gate health does not re-count a day of events per
+    view. No personal data."""
+
+    hour = models.DateTimeField(unique=True, help_text="start of the hour")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hour"]
+
+    def __str__(self) -> str:
+        return f"gate activity of {self.hour:%Y-%m-%d %H}h"
+
+
+class GateHourCount(models.Model):
+    """An hour's events and flagged passages at one gate array (gates without any have no row)."""
+
+    rollup = models.ForeignKey(GateHourRollup, on_delete=models.CASCADE, related_name="counts")
+    gate = models.ForeignKey(Gate, on_delete=models.CASCADE, related_name="+")
+    events = models.PositiveIntegerField()
+    flagged = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rollup", "gate"], name="one_count_per_gate_and_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.rollup} {self.gate_id}"
+
+
+def activity_by_gate(q: Q) -> tuple[dict[int, int], dict[int, int]]:
+    """Gate events and flagged passages per gate id whose ``at`` matches ``q``: two grouped
+    counts (joining both to the gates would multiply a gate's events by its flags)."""
+
+    def count(model: type[models.Model]) -> dict[int, int]:
+        rows = model._default_manager.filter(q).order_by().values("gate").annotate(n=Count("id"))
+        return dict(rows.values_list("gate", "n"))
+
+    return count(GateEvent), count(FlaggedPassage)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from seoul.metro.engine import data
 from seoul.metro.models import (
     Dispute,
-    FlaggedPassage,
     Gate,
-    GateEvent,
+    GateHourCount,
+    GateHourRollup,
     Journey,
     LedgerEntry,
     RevenueRollup,
     RevenueRollupRow,
     RiderPass,
+    activity_by_gate,
 )
 
 # --- pages -------------------------------------------------------------------------------
@@ -90,11 +91,34 @@ def _totals(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, Any]]:
     """Per gate over the last ``hours``: events, flagged passages and their share; the gates with
-    the most flagged passages first, then the busiest. Events and flags are counted by two
-    grouped queries (joining both to the gates would multiply a gate's events by its flags)."""
+    the most flagged passages first, then the busiest. Whole hours rolled up
+    (``actions.roll_up_gate_hours``) are read from their counts; the rest of the window (its
+    partial first and last hours, and hours not rolled up) is counted from the events."""
     since = now - timedelta(hours=hours)
-    events = _count_by_gate(GateEvent.objects.filter(at__gte=since))
-    flags = _count_by_gate(FlaggedPassage.objects.filter(at__gte=since))
+    first = since.replace(minute=0, second=0, microsecond=0)
+    if first < since:
+        first += timedelta(hours=1)
+    whole: list[datetime] = []
+    while first + timedelta(hours=len(whole) + 1) <= now:
+        whole.append(first + timedelta(hours=len(whole)))
+    rolled = {r.hour: r for r in GateHourRollup.objects.filter(hour__in=whole)}
+    # the rest is counted from the events, one indexed range scan per stretch between roll-ups
+    ranges: list[Q] = []
+    start = since
+    for hour in whole:
+        if hour in rolled:
+            if start < hour:
+                ranges.append(Q(at__gte=start, at__lt=hour))
+            start = hour + timedelta(hours=1)
+    ranges.append(Q(at__gte=start))
+    counts = [activity_by_gate(q) for q in ranges] + [_rolled_counts(list(rolled.values()))]
+    events: dict[int, int] = {}
+    flags: dict[int, int] = {}
+    for ev, fl in counts:
+        for gate, n in ev.items():
+            events[gate] = events.get(gate, 0) + n
+        for gate, n in fl.items():
+            flags[gate] = flags.get(gate, 0) + n
     ranked = sorted(events.keys() | flags.keys(), key=lambda g: (-flags.get(g, 0), -events.get(g, 0), g))[:limit]
     gates = Gate.objects.in_bulk(ranked)
     out = []
@@ -112,5 +136,12 @@ def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, An
     return out
 
 
-def _count_by_gate(qs: QuerySet[Any]) -> dict[int, int]:
-    return dict(qs.order_by().values("gate").annotate(n=Count("id")).values_list("gate", "n"))
+def _rolled_counts(rollups: list[GateHourRollup]) -> tuple[dict[int, int], dict[int, int]]:
+    events: dict[int, int] = {}
+    flags: dict[int, int] = {}
+    for gate, n_events, n_flagged in GateHourCount.objects.filter(rollup__in=rollups).values_list(
+        "gate", "events", "flagged"
+    ):
+        events[gate] = events.get(gate, 0) + n_events
+        flags[gate] = flags.get(gate, 0) + n_flagged
+    return events, flags

@@ -157,11 +157,11 @@ def test_roll_up_command(reference: None) -> None:
     assert actions.ingest_events(None, events, now=now).accepted == 2
     result = CliRunner().invoke(main, ["metro", "roll-up", "--days", "3", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"days": 3, "rows": 1}
+    assert json.loads(result.stdout) == {"days": 3, "revenue_rows": 1, "hours": 2, "gate_rows": 0}
     row = RevenueRollupRow.objects.get()
     assert (row.rollup.day, row.line, row.station, row.journeys, row.won) == (yesterday.date(), "1", "서울역", 1, 1550)
     today = CliRunner().invoke(main, ["metro", "roll-up", "--days", "0", "--today", "--json"])
-    assert json.loads(today.stdout) == {"days": 1, "rows": 0}
+    assert json.loads(today.stdout) == {"days": 1, "revenue_rows": 0, "hours": 2, "gate_rows": 0}
     assert RevenueRollup.objects.count() == 4
     assert CliRunner().invoke(main, ["metro", "roll-up", "--days", "-1"]).exit_code == 2
 
@@ -193,3 +193,44 @@ def test_an_entry_without_exit_is_charged_after_five_hours_without_another_tap(r
     later = NOW + timedelta(days=3)
     assert actions.close_open_entries(now=later, lookback=timedelta(days=2))["riders"] == 0
     assert actions.close_open_entries(now=later, lookback=timedelta(days=4)) == {"riders": 1, "no_exit_journeys": 1}
+
+
+def flag(n: int, gate: str, at: datetime) -> dict[str, Any]:
+    return {"event_id": f"hf-{n}", "gate": gate, "kind": "flagged", "reason": "turn_back", "at": at.isoformat()}
+
+
+def health(now: datetime) -> list[tuple[str, int, int]]:
+    return [(r["gate"].code, r["events"], r["flagged"]) for r in selectors.gate_health(24, now)]
+
+
+def test_gate_health_from_hour_roll_ups_equals_counting_the_events(traffic: None) -> None:
+    now = NOW + timedelta(minutes=30)  # the window starts and ends inside an hour
+    yesterday = now - timedelta(days=1)
+    flags = [
+        flag(1, CITY_HALL, yesterday + timedelta(minutes=15)),  # in the window's partial first hour
+        flag(2, CITY_HALL, yesterday - timedelta(minutes=5)),  # before the window
+        flag(3, YEOKSAM, yesterday + timedelta(hours=8)),  # a whole hour
+        flag(4, YEOKSAM, now - timedelta(minutes=20)),  # the partial last hour
+        flag(5, SEOUL_STATION, now - timedelta(hours=2, minutes=10)),
+    ]
+    assert actions.ingest_events(None, flags, now=now).accepted == len(flags)
+    counted = health(now)
+    assert counted and sum(f for _, _, f in counted) == 4
+
+    first = (yesterday + timedelta(hours=1)).replace(minute=0)
+    whole = [first + timedelta(hours=i) for i in range(24) if first + timedelta(hours=i + 1) <= now]
+    assert len(whole) == 23
+    assert actions.roll_up_gate_hours(whole, now=now)["hours"] == 23
+    assert health(now) == counted
+
+    late = flag(6, YEOKSAM, yesterday + timedelta(hours=8, minutes=10))  # a gate that reported late
+    assert actions.ingest_events(None, [late], now=now).accepted == 1
+    assert health(now) == counted  # the hour's count is a snapshot
+    assert whole[7] <= yesterday + timedelta(hours=8, minutes=10) < whole[8]
+    actions.roll_up_gate_hours([whole[7]], now=now)
+    assert {g: f for g, _, f in health(now)}[YEOKSAM] == 3
+
+    with pytest.raises(ValueError, match="has not ended"):
+        actions.roll_up_gate_hours([now.replace(minute=0)], now=now)
+    with pytest.raises(ValueError, match="start of an hour"):
+        actions.roll_up_gate_hours([now], now=now)
