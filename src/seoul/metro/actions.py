@@ -971,20 +971,19 @@ def close_open_entries(*, now: datetime | None = None, lookback: timedelta = tim
     ``MAX_JOURNEY`` and younger than ``lookback`` are looked at. Rebuilding is idempotent, so
     the job may run as often as wanted (every 15 minutes, docs/operations.md)."""
     now = now or timezone.now()
-    open_entries = (
+    open_entries = list(
         GateEvent.objects.filter(kind=GateEvent.Kind.ENTRY, at__lt=now - MAX_JOURNEY, at__gte=now - lookback)
         .filter(~Exists(Journey.objects.filter(entry=OuterRef("pk"), superseded=False)))
-        .values_list("rider_id", "at")
+        .values_list("pk", "rider_id", "at")
     )
     first: dict[int, datetime] = {}
-    for rider_id, at in open_entries:
+    for _pk, rider_id, at in open_entries:
         first[rider_id] = min(at, first.get(rider_id, at))
-    closed = 0
     for rider_id, at in sorted(first.items()):
         rebuild_rider(rider_id, now=now, touched=(at, at))
-        closed += Journey.objects.filter(
-            rider_id=rider_id, status=Status.NO_EXIT, superseded=False, started_at__gte=at
-        ).count()
+    closed = Journey.objects.filter(
+        entry_id__in=[pk for pk, _, _ in open_entries], status=Status.NO_EXIT, superseded=False
+    ).count()
     log.info("open entries past %s: %d riders rebuilt, %d journeys without exit", MAX_JOURNEY, len(first), closed)
     return {"riders": len(first), "no_exit_journeys": closed}
 
@@ -1040,10 +1039,10 @@ def roll_up_gate_hours(hours: Sequence[datetime], *, now: datetime | None = None
             events, flags = activity_by_gate(Q(at__gte=hour, at__lt=hour + timedelta(hours=1)))
             GateHourRollup.objects.filter(hour=hour).delete()
             rollup = GateHourRollup.objects.create(hour=hour, computed_at=now)
+            gates = sorted(events.keys() | flags.keys())
             GateHourCount.objects.bulk_create(
-                GateHourCount(rollup=rollup, gate_id=g, events=events.get(g, 0), flagged=flags.get(g, 0))
-                for g in sorted(events.keys() | flags.keys())
+                GateHourCount(rollup=rollup, gate_id=g, events=events.get(g, 0), flagged=flags.get(g, 0)) for g in gates
             )
-        rows += len(events.keys() | flags.keys())
+        rows += len(gates)
     log.info("gate activity rolled up for %d hours (%d rows)", len(wanted), rows)
     return {"hours": len(wanted), "rows": rows}

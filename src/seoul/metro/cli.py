@@ -1,5 +1,5 @@
-"""``seoul metro ...``: fares, simulation, batch pricing and the revenue roll-up from the command line
-(loaded by ``seoul.cli`` once Django is set up)."""
+"""``seoul metro ...``: fares, simulation, batch pricing, and the scheduled roll-up and
+close-journeys jobs (loaded by ``seoul.cli`` once Django is set up)."""
 
 from __future__ import annotations
 
@@ -177,8 +177,12 @@ def roll_up(days: int, with_today: bool, hours: int, as_json: bool) -> None:
     revenue = actions.roll_up_revenue([today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)])
     last = now.replace(minute=0, second=0, microsecond=0)
     gates = actions.roll_up_gate_hours([last - timedelta(hours=i) for i in range(1, hours + 1)], now=now)
-    result = {"days": revenue["days"], "revenue_rows": revenue["rows"], "hours": gates["hours"]}
-    result["gate_rows"] = gates["rows"]
+    result = {
+        "days": revenue["days"],
+        "revenue_rows": revenue["rows"],
+        "hours": gates["hours"],
+        "gate_rows": gates["rows"],
+    }
     if as_json:
         click.echo(json.dumps(result))
         return

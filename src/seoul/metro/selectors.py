@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -94,36 +95,34 @@ def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, An
     the most flagged passages first, then the busiest. Whole hours rolled up
     (``actions.roll_up_gate_hours``) are read from their counts; the rest of the window (its
     partial first and last hours, and hours not rolled up) is counted from the events."""
+    hour = timedelta(hours=1)
     since = now - timedelta(hours=hours)
     first = since.replace(minute=0, second=0, microsecond=0)
-    if first < since:
-        first += timedelta(hours=1)
-    whole: list[datetime] = []
-    while first + timedelta(hours=len(whole) + 1) <= now:
-        whole.append(first + timedelta(hours=len(whole)))
-    rolled = {r.hour: r for r in GateHourRollup.objects.filter(hour__in=whole)}
+    first += hour if first < since else timedelta(0)
+    whole = [first + i * hour for i in range(max(0, (now - first) // hour))]
+    rolled = list(GateHourRollup.objects.filter(hour__in=whole))
+    events: Counter[int] = Counter()
+    flags: Counter[int] = Counter()
+    for gate, n_events, n_flagged in GateHourCount.objects.filter(rollup__in=rolled).values_list(
+        "gate", "events", "flagged"
+    ):
+        events[gate] += n_events
+        flags[gate] += n_flagged
     # the rest is counted from the events, one indexed range scan per stretch between roll-ups
-    ranges: list[Q] = []
-    start = since
-    for hour in whole:
-        if hour in rolled:
-            if start < hour:
-                ranges.append(Q(at__gte=start, at__lt=hour))
-            start = hour + timedelta(hours=1)
-    ranges.append(Q(at__gte=start))
-    counts = [activity_by_gate(q) for q in ranges] + [_rolled_counts(list(rolled.values()))]
-    events: dict[int, int] = {}
-    flags: dict[int, int] = {}
-    for ev, fl in counts:
-        for gate, n in ev.items():
-            events[gate] = events.get(gate, 0) + n
-        for gate, n in fl.items():
-            flags[gate] = flags.get(gate, 0) + n
-    ranked = sorted(events.keys() | flags.keys(), key=lambda g: (-flags.get(g, 0), -events.get(g, 0), g))[:limit]
+    start, ranges = since, []
+    for done in sorted(r.hour for r in rolled):
+        if start < done:
+            ranges.append(Q(at__gte=start, at__lt=done))
+        start = done + hour
+    for q in [*ranges, Q(at__gte=start)]:
+        live_events, live_flags = activity_by_gate(q)
+        events.update(live_events)
+        flags.update(live_flags)
+    ranked = sorted(events.keys() | flags.keys(), key=lambda g: (-flags[g], -events[g], g))[:limit]
     gates = Gate.objects.in_bulk(ranked)
     out = []
     for pk in ranked:
-        n_events, n_flagged = events.get(pk, 0), flags.get(pk, 0)
+        n_events, n_flagged = events[pk], flags[pk]
         total = n_events + n_flagged
         out.append(
             {
@@ -134,14 +133,3 @@ def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, An
             }
         )
     return out
-
-
-def _rolled_counts(rollups: list[GateHourRollup]) -> tuple[dict[int, int], dict[int, int]]:
-    events: dict[int, int] = {}
-    flags: dict[int, int] = {}
-    for gate, n_events, n_flagged in GateHourCount.objects.filter(rollup__in=rollups).values_list(
-        "gate", "events", "flagged"
-    ):
-        events[gate] = events.get(gate, 0) + n_events
-        flags[gate] = flags.get(gate, 0) + n_flagged
-    return events, flags

@@ -168,6 +168,11 @@ def limit_of(facts: Facts, product: Product, cat: Catalogue | None = None) -> in
     return max(0, limit // 100_000 * 100_000)
 
 
+def guaranteed_of(amount: int, product: Product) -> int:
+    """The part of a loan of ``amount`` won the guarantee covers."""
+    return math.floor(amount * product.coverage)
+
+
 def fee_of(amount: int, product: Product) -> int:
     """One year's guarantee fee on the guaranteed part, in whole won (rounded down)."""
     return math.floor(amount * product.coverage * product.fee_rate)
@@ -206,7 +211,7 @@ def screen(facts: Facts, product_code: str, amount: int, today: date, cat: Catal
         coverage=product.coverage,
         fee_rate=product.fee_rate,
         fee=fee_of(amount, product),
-        guaranteed_amount=math.floor(amount * product.coverage),
+        guaranteed_amount=guaranteed_of(amount, product),
         score=score,
         refer_reasons=refer,
     )
@@ -218,7 +223,7 @@ def with_amount(screening: dict[str, Any], product: Product, amount: int) -> dic
     return {
         **screening,
         "fee": fee_of(amount, product),
-        "guaranteed_amount": math.floor(amount * product.coverage),
+        "guaranteed_amount": guaranteed_of(amount, product),
     }
 
 

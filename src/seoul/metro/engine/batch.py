@@ -42,7 +42,6 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +241,7 @@ def pair_table(net: Network, tariffs: Tariffs, derived_dir: Path | None = None) 
             {"pk": pa.array(np.arange(2 * n * n + 1, dtype=np.int32))} | {c: arrays[c] for c in PAIR_COLUMNS}
         )
 
-    facts = {"network": derived.network_facts(net), "surcharges": derived.surcharge_facts(tariffs)}
+    facts = {"network": derived.network_facts(net), "surcharges": derived.canonical(tariffs.surcharges)}
     return derived.cached_table(derived_dir, "metro-pairs", facts, ("pk", *PAIR_COLUMNS), build)
 
 
@@ -418,7 +417,6 @@ COMBO_COLUMNS = (
 ERROR_NO_SBD = "no separately charged line surcharge in force"
 
 
-@lru_cache(maxsize=256)  # called per combination, with a handful of distinct arguments
 def _count(starts: tuple[date, ...], on: date | None) -> int:
     return 0 if on is None else sum(s <= on for s in starts)
 
@@ -525,9 +523,9 @@ def _steps_sql(tariffs: Tariffs, m: str) -> str:
     sql = ""
     for lower, upper, every in reversed(bands):
         reach = m if upper is None else f"least({m}, {upper})"
-        sql = f"CASE WHEN {m} > {lower} THEN ({reach} - {lower} + {every - 1}) // {every}{sql} ELSE 0 END"
-        sql = f" + {sql}"
-    return f"({sql.removeprefix(' + ')})" if sql else "0"
+        deeper = f" + {sql}" if sql else ""
+        sql = f"CASE WHEN {m} > {lower} THEN ({reach} - {lower} + {every - 1}) // {every}{deeper} ELSE 0 END"
+    return f"({sql})" if sql else "0"
 
 
 def _tod_us(t: time) -> int:

@@ -41,14 +41,16 @@ T = TypeVar("T")
 Arrays = dict[str, npt.NDArray[np.generic]]
 
 
-def network_facts(net: Network) -> dict[str, object]:
-    """What every network-derived table depends on, in a canonical (ordered) form."""
-    return {
-        "names": net.names,
-        "lines_of": {name: sorted(lines) for name, lines in sorted(net.lines_of.items())},
-        "segments": [[s.line, s.a, s.b, s.metres] for s in net.segments],
-        "separately_charged": sorted(net.separately_charged),
-    }
+def network_facts(net: Network) -> object:
+    """What every network-derived table depends on, canonically (not the cached matrices)."""
+    return canonical(
+        {
+            "names": net.names,
+            "lines_of": net.lines_of,
+            "segments": net.segments,
+            "separately_charged": net.separately_charged,
+        }
+    )
 
 
 def tariff_facts(tariffs: Tariffs) -> object:
@@ -71,19 +73,6 @@ def canonical(value: object) -> object:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return value
-
-
-def surcharge_facts(tariffs: Tariffs) -> list[object]:
-    """The separately charged lines' surcharge tables, canonically."""
-    return [
-        [
-            t.line,
-            t.effective_from.isoformat(),
-            [[z.code, sorted(z.stations), z.card, z.card_alone] for z in t.zones],
-            sorted(t.discount_percent.items()),
-        ]
-        for t in tariffs.surcharges
-    ]
 
 
 def key(name: str, facts: object) -> str:
