@@ -69,9 +69,9 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from seoul.core.engine.time import SEOUL  # noqa: E402
 from seoul.metro import actions, selectors  # noqa: E402
 from seoul.metro import reference as metro_reference  # noqa: E402
-from seoul.metro.engine.fares import KST  # noqa: E402
 from seoul.metro.models import FlaggedPassage, Gate, GateEvent, Journey, Rider  # noqa: E402
 
 BATCH = 20_000
@@ -85,7 +85,7 @@ def fill(per_day: int, days: int, now: datetime) -> dict[str, int]:
     weights = [rng.paretovariate(1.2) for _ in gates]  # a few very busy stations
     Rider.objects.bulk_create([Rider(account=f"bench-{i}") for i in range(RIDERS)], batch_size=BATCH)
     riders = list(Rider.objects.filter(account__startswith="bench-").values_list("pk", flat=True))
-    today = now.astimezone(KST).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = now.astimezone(SEOUL).replace(hour=0, minute=0, second=0, microsecond=0)
     hours = [5, 6, 7, 7, 8, 8, 8, 9, 10, 12, 13, 15, 17, 18, 18, 18, 19, 20, 21, 22]
     n = events = 0
     for d in range(days):
@@ -183,8 +183,8 @@ def timed(work: Callable[[], T], runs: int) -> tuple[float, T]:
 def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     metro_reference.load()
-    today = timezone.now().astimezone(KST).date()
-    now = datetime.combine(today, time(18, 0), tzinfo=KST)  # a clock at 18:00, so today has journeys
+    today = timezone.now().astimezone(SEOUL).date()
+    now = datetime.combine(today, time(18, 0), tzinfo=SEOUL)  # a clock at 18:00, so today has journeys
     start = clock.perf_counter()
     sizes = fill(ARGS.journeys_per_day, ARGS.days, now)
     fill_seconds = clock.perf_counter() - start

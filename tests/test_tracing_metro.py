@@ -10,12 +10,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from seoul.cli import main
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions as metro_actions
 from seoul.metro import reference as metro_reference
@@ -24,8 +24,7 @@ from seoul.metro.models import Rider
 from seoul.tracing.engine import discovery
 
 pytestmark = pytest.mark.django_db
-KST = ZoneInfo("Asia/Seoul")
-T0 = datetime(2026, 11, 24, 8, 0, tzinfo=KST)
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=SEOUL)
 
 
 def _tap(i: int, gate: str, kind: str, minutes: float, rider: str) -> dict[str, str]:

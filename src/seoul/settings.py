@@ -15,6 +15,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.engine.time import SEOUL_TZ_NAME
 from seoul.core.secrets import load_or_create_secrets
 from seoul.paths import BASE_DIR, var_dir
 
@@ -165,7 +166,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "src" / "seoul" / "locale"]
-TIME_ZONE = "Asia/Seoul"
+TIME_ZONE = SEOUL_TZ_NAME
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

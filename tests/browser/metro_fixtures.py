@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
-KST = ZoneInfo("Asia/Seoul")
+from seoul.core.engine.time import SEOUL
 
 CITIZEN_PASSWORD = "Bukhansan-trail-9-maples"
 APPROVER_PASSWORD = "Cheonggye-stream-3-lanterns"
@@ -30,20 +29,20 @@ EARLY_BIRD_BEFORE = time(6, 30)  # 조조할인: 20 % off the base fare when boa
 
 def expected_adult_fare(boarded: datetime) -> int:
     """The adult card fare of a short line-1/line-2 ride (base fare only) boarded at ``boarded``."""
-    if boarded.astimezone(KST).time() < EARLY_BIRD_BEFORE:
+    if boarded.astimezone(SEOUL).time() < EARLY_BIRD_BEFORE:
         return ADULT_FARE - (ADULT_FARE * 20 // 100) // 10 * 10
     return ADULT_FARE
 
 
 def recent_boarding() -> datetime:
-    """A boarding time a little over an hour ago (KST) that is not an early-bird boarding.
+    """A boarding time a little over an hour ago (SEOUL) that is not an early-bird boarding.
 
-    Early in the morning (before 07:30 KST) it is 21:00 the evening before, so the adult fare is
+    Early in the morning (before 07:30 SEOUL) it is 21:00 the evening before, so the adult fare is
     always the full 1,550 won.
     """
-    at = (datetime.now(KST) - timedelta(minutes=75)).replace(second=0, microsecond=0)
+    at = (datetime.now(SEOUL) - timedelta(minutes=75)).replace(second=0, microsecond=0)
     if at.time() < EARLY_BIRD_BEFORE:
-        at = datetime.combine(at.date() - timedelta(days=1), time(21, 0), tzinfo=KST)
+        at = datetime.combine(at.date() - timedelta(days=1), time(21, 0), tzinfo=SEOUL)
     return at
 
 
@@ -54,7 +53,7 @@ def won(amount: int) -> str:
 
 def journey_events(prefix: str, rider: str, entry_gate: str, exit_gate: str, boarded: datetime) -> list[dict[str, Any]]:
     """The two gate events of one complete journey (exit 12 minutes after entry), +09:00 offsets."""
-    boarded = boarded.astimezone(KST)
+    boarded = boarded.astimezone(SEOUL)
     return [
         {"event_id": f"{prefix}-in", "gate": entry_gate, "rider": rider, "kind": "entry", "at": boarded.isoformat()},
         {
@@ -75,7 +74,7 @@ def flagged_events(prefix: str, gate: str, n: int, at: datetime) -> list[dict[st
             "kind": "flagged",
             "reason": "ambiguous_lane",
             "lane": i,
-            "at": (at.astimezone(KST) + timedelta(minutes=i)).isoformat(),
+            "at": (at.astimezone(SEOUL) + timedelta(minutes=i)).isoformat(),
         }
         for i in range(n)
     ]

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.metro_fixtures import KST, metro_data  # noqa: F401 - fixture
+from seoul.core.engine.time import SEOUL
+from tests.browser.metro_fixtures import metro_data  # noqa: F401 - fixture
 
 # A weekday afternoon after the 2025-06-28 tariff: no early-bird discount, current base fare.
 AFTERNOON = "T14:00"
@@ -17,7 +18,7 @@ AFTERNOON = "T14:00"
 
 def _afternoon() -> str:
     """Tomorrow at 14:00 as a datetime-local value (always under the tariff in force)."""
-    day = datetime.now(KST).date() + timedelta(days=1)
+    day = datetime.now(SEOUL).date() + timedelta(days=1)
     return f"{day.isoformat()}{AFTERNOON}"
 
 
@@ -70,7 +71,7 @@ def test_anonymous_visitor_computes_fares(live_server: Any, metro_data: None, pa
     assert page.input_value("#id_destination") == "시청"
 
     # --- the same ride boarded at 06:00 gets the early-bird discount (20 % of 1,550 → 310)
-    day = datetime.now(KST).date() + timedelta(days=1)
+    day = datetime.now(SEOUL).date() + timedelta(days=1)
     status = _ask(page, "서울역", "시청", at=f"{day.isoformat()}T06:00")
     assert status == 200, page.inner_text("main")[:800]
     assert page.inner_text("[data-testid=fare]").strip() == "1,240원"

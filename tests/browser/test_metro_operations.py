@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from seoul.core.engine.time import SEOUL
 from tests.browser.metro_fixtures import (  # noqa: F401 - fixtures
     CITY_HALL_1,
     GANGNAM_2,
-    KST,
     SEOUL_STATION_1,
     YEOKSAM_2,
     expected_adult_fare,
@@ -29,11 +29,11 @@ VEGA_EMBED = Path(__file__).resolve().parents[2] / "src/seoul/core/static/vendor
 
 
 def _today_boarding(now: datetime) -> datetime:
-    """A boarding time today (KST), at least 30 minutes ago and never in the future, with room
+    """A boarding time today (SEOUL), at least 30 minutes ago and never in the future, with room
     for a second boarding 10 minutes earlier on the same day."""
     at = (now - timedelta(minutes=45)).replace(second=0, microsecond=0)
     if (at - timedelta(minutes=10)).date() != now.date():
-        pytest.skip("too close to midnight KST for a journey 'today' that ended in the past")
+        pytest.skip("too close to midnight in Seoul for a journey 'today' that ended in the past")
     return at
 
 
@@ -56,8 +56,8 @@ def _setup_traffic(now: datetime) -> dict[str, Any]:
     Rider.objects.create(account="phone-2")
     today_1 = _today_boarding(now)
     today_2 = today_1 - timedelta(minutes=10)
-    two_days_ago = datetime.combine(now.date() - timedelta(days=2), time(14, 0), tzinfo=KST)
-    ten_days_ago = datetime.combine(now.date() - timedelta(days=10), time(14, 0), tzinfo=KST)
+    two_days_ago = datetime.combine(now.date() - timedelta(days=2), time(14, 0), tzinfo=SEOUL)
+    ten_days_ago = datetime.combine(now.date() - timedelta(days=10), time(14, 0), tzinfo=SEOUL)
     ingest(
         journey_events("t1", "phone-1", SEOUL_STATION_1, CITY_HALL_1, today_1)
         + journey_events("t2", "phone-2", SEOUL_STATION_1, CITY_HALL_1, today_2)
@@ -80,7 +80,7 @@ def test_viewer_sees_revenue_and_gate_health(
 ) -> None:
     from seoul.metro.models import Journey
 
-    now = datetime.now(KST)
+    now = datetime.now(SEOUL)
     expected = _setup_traffic(now)
     assert expected["old_won"] == 1550
     assert Journey.objects.filter(status="complete").count() == 4

@@ -24,9 +24,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from seoul.core import audit
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.metro.engine import data
-from seoul.metro.engine.fares import KST, FareError, Leg, SubwayTrip, price_journey, price_subway
+from seoul.metro.engine.fares import FareError, Leg, SubwayTrip, price_journey, price_subway
 from seoul.metro.engine.journeys import (
     MAX_JOURNEY,
     JourneyDraft,
@@ -64,7 +65,7 @@ log = logging.getLogger("seoul.metro")
 
 MAX_BATCH = 5000
 FUTURE_TOLERANCE = timedelta(minutes=5)
-EARLIEST = datetime(2015, 6, 27, tzinfo=KST)
+EARLIEST = datetime(2015, 6, 27, tzinfo=SEOUL)
 
 
 @dataclass
@@ -586,7 +587,7 @@ def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     row = net.integrated[net.station(station)]
     reachable = [(int(m), net.names[i]) for i, m in enumerate(row) if m < UNREACHABLE]
     _, farthest = max(reachable)
-    at = datetime(on.year, on.month, on.day, 12, tzinfo=KST)
+    at = datetime(on.year, on.month, on.day, 12, tzinfo=SEOUL)
     return price_subway(net, tariffs, SubwayTrip(station, farthest), category=category, at=at).fare, farthest
 
 
@@ -596,7 +597,7 @@ def _price_incomplete(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str,
         return None
     tap = draft.entry or draft.exit
     assert tap is not None  # noqa: S101
-    fare, farthest = maximum_fare(tap.station, rider.category, tap.at.astimezone(KST).date())
+    fare, farthest = maximum_fare(tap.station, rider.category, tap.at.astimezone(SEOUL).date())
     return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare}
 
 
@@ -644,7 +645,7 @@ def _price_chain(chain: list[Leg], rider: Rider) -> tuple[int, dict[str, Any]]:
 
 
 def _local_day(at: datetime) -> tuple[int, int, int]:
-    d = at.astimezone(KST).date()
+    d = at.astimezone(SEOUL).date()
     return (d.year, d.month, d.day)
 
 
@@ -711,13 +712,13 @@ def _cut_after(rider: Rider, t: datetime) -> datetime | None:
 
 
 def _month_start(at: datetime) -> datetime:
-    local = at.astimezone(KST)
-    return datetime(local.year, local.month, 1, tzinfo=KST)
+    local = at.astimezone(SEOUL)
+    return datetime(local.year, local.month, 1, tzinfo=SEOUL)
 
 
 def _next_month(at: datetime) -> datetime:
     m = _month_start(at)
-    return datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=KST)
+    return datetime(m.year + m.month // 12, m.month % 12 + 1, 1, tzinfo=SEOUL)
 
 
 def _rebuild_window(
@@ -955,7 +956,7 @@ def buy_pass(user: User | None, rider: Rider, month: date, *, now: datetime | No
             )
             audit.record(MetroEvent.PASS_BOUGHT, actor=user, target=rider, new={"month": f"{first:%Y-%m}"})
     if created:
-        start = datetime(first.year, first.month, 1, tzinfo=KST)
+        start = datetime(first.year, first.month, 1, tzinfo=SEOUL)
         rebuild_rider(rider.pk, now=now, touched=(start, _next_month(start)))
     return bought
 
@@ -1000,7 +1001,7 @@ def roll_up_revenue(days: Sequence[date], *, now: datetime | None = None) -> dic
     the day is rolled up again. Jobs re-roll today and yesterday every 10 minutes and the last
     8 days every morning (docs/operations.md)."""
     now = now or timezone.now()
-    today = now.astimezone(KST).date()
+    today = now.astimezone(SEOUL).date()
     wanted = sorted(set(days))
     if wanted and wanted[-1] > today:
         raise ValueError(f"{wanted[-1]} is after today ({today}, Seoul time): nothing to roll up")

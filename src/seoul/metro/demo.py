@@ -10,9 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.metro import actions
-from seoul.metro.engine.fares import KST
 from seoul.metro.models import Gate, GateEvent, Journey, Rider
 
 BUSY = ["강남", "잠실", "서울역", "홍대입구", "신림", "구로디지털단지", "사당", "고속터미널", "시청", "왕십리"]
@@ -33,7 +33,7 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
         )
         accounts.append(rider.account)
     now = timezone.now()
-    start = now.astimezone(KST).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
+    start = now.astimezone(SEOUL).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days - 1)
     n = 0
     for account in accounts:
         items: list[dict[str, Any]] = []

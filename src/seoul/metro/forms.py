@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seoul.metro.engine.fares import KST
+from seoul.core.engine.time import SEOUL
 from seoul.metro.models import Rider
 
 
@@ -34,7 +34,7 @@ class FareForm(forms.Form):
         at: datetime | None = self.cleaned_data.get("at")
         if at is None:
             return timezone.now()
-        return at if at.tzinfo else at.replace(tzinfo=KST)
+        return at if at.tzinfo else at.replace(tzinfo=SEOUL)
 
 
 class DisputeForm(forms.Form):

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField
-from seoul.metro.engine.fares import KST
+from seoul.core.engine.time import SEOUL
 
 
 class Gate(models.Model):
@@ -141,7 +141,7 @@ class FlaggedPassage(models.Model):
 
 def day_start(day: date) -> datetime:
     """The first instant of a Seoul-local day."""
-    return datetime.combine(day, time.min, tzinfo=KST)
+    return datetime.combine(day, time.min, tzinfo=SEOUL)
 
 
 class JourneyQuerySet(models.QuerySet["Journey"]):
@@ -163,7 +163,7 @@ class JourneyQuerySet(models.QuerySet["Journey"]):
         and entry station of a line: ``day``, ``line``, ``station``, ``journeys``, ``won``."""
         return list(
             self.filter(superseded=False, entry__isnull=False)
-            .annotate(day=TruncDate("started_at", tzinfo=KST))
+            .annotate(day=TruncDate("started_at", tzinfo=SEOUL))
             .values("day", line=F("entry__gate__line"), station=F("entry__gate__station"))
             .annotate(journeys=Count("id"), won=Sum("charge"))
             .order_by()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from seoul.core import audit
 from seoul.core.crypto import blind_index
+from seoul.core.engine.time import SEOUL, local_midnight
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
 from seoul.metro import interfaces as metro
@@ -33,7 +34,6 @@ from seoul.tracing import sms
 from seoul.tracing.engine import ingest
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.models import (
-    KST,
     Assignment,
     Candidate,
     Case,
@@ -47,7 +47,6 @@ from seoul.tracing.models import (
     Source,
     TimelineEntry,
     TracerProfile,
-    local_midnight,
     movement_dir,
 )
 from seoul.tracing.sources import geometry
@@ -385,8 +384,8 @@ def _check_timeline(case: Case, data: TimelineInput) -> None:
                 "start": (
                     _("Outside the infectious window (%(start)s to %(end)s).")
                     % {
-                        "start": f"{window.start.astimezone(KST):%Y-%m-%d %H:%M}",
-                        "end": f"{window.end.astimezone(KST):%Y-%m-%d %H:%M}",
+                        "start": f"{window.start.astimezone(SEOUL):%Y-%m-%d %H:%M}",
+                        "end": f"{window.end.astimezone(SEOUL):%Y-%m-%d %H:%M}",
                     }
                 )
             }
@@ -463,7 +462,7 @@ def _check_exposure(case: Case, data: ExposureInput) -> None:
     if not 0 <= data.duration_minutes <= 24 * 60 * 14:
         raise ValidationError({"duration_minutes": _("From 0 minutes to 14 days.")})
     window = case.window()
-    if not window.start.astimezone(KST).date() <= data.on <= window.end.astimezone(KST).date():
+    if not window.start.astimezone(SEOUL).date() <= data.on <= window.end.astimezone(SEOUL).date():
         raise ValidationError({"on": _("The exposure must fall inside the case's infectious window.")})
 
 
@@ -563,7 +562,7 @@ def _follow_up(
                 % {"start": contact.quarantine_start, "end": contact.quarantine_end}
             }
         )
-    if day > now.astimezone(KST).date():
+    if day > now.astimezone(SEOUL).date():
         raise ValidationError({"day": _("Cannot record a follow-up for a future day.")})
     if status == FollowUp.Status.SEEN_SYMPTOMS and not symptoms.strip():
         raise ValidationError({"symptoms": _("Describe the symptoms.")})
@@ -836,7 +835,7 @@ def confirm_candidate(
             person = _person(name, phone, district, candidate.presence_id)
         end = candidate.first_contact + timedelta(minutes=candidate.overlap_minutes)
         exposure = ExposureInput(
-            on=end.astimezone(KST).date(),
+            on=end.astimezone(SEOUL).date(),
             place=", ".join(candidate.places)[:200] or "—",
             setting=setting,
             duration_minutes=round(candidate.overlap_minutes),
@@ -898,7 +897,7 @@ def send_self_report_code(
     now = now or timezone.now()
     with transaction.atomic():
         contact = _contact_for(actor, contact)
-        today = now.astimezone(KST).date()
+        today = now.astimezone(SEOUL).date()
         if not contact.monitored_on(today) and not (
             contact.status == Contact.Status.MONITORING and today == contact.quarantine_start
         ):
@@ -941,7 +940,7 @@ def send_daily_texts(actor: User, base_url: str, *, now: datetime | None = None)
     """Today's self-report text to each of ``actor``'s contacts under monitoring who has no
     follow-up yet today and no unused code from today (so a second click sends nothing)."""
     now = now or timezone.now()
-    today = now.astimezone(KST).date()
+    today = now.astimezone(SEOUL).date()
     mine = Contact.objects.filter(
         assignments__tracer=actor, assignments__ended_at=None, status=Contact.Status.MONITORING
     ).select_related("outbreak", "person")
@@ -1048,7 +1047,7 @@ def import_metro_journeys(actor: User, start: datetime, end: datetime, *, reason
     if len(reason) < 5:
         raise ValidationError({"reason": _("State why the journeys are needed (at least 5 characters).")})
     table = metro.journeys(start, end, actor=actor, reason=reason)
-    tag = f"metro-{start.astimezone(KST):%Y%m%d%H%M}-{end.astimezone(KST):%Y%m%d%H%M}"
+    tag = f"metro-{start.astimezone(SEOUL):%Y%m%d%H%M}-{end.astimezone(SEOUL):%Y%m%d%H%M}"
     result = ingest.import_journeys(geometry(), table, movement_dir(), tag=tag)
     counts = {"journeys": table.num_rows, "rides": result.accepted, "refused": len(result.errors)}
     audit.record(

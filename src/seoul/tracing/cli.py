@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 from rich.progress import Progress
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine import discovery, ingest, simulate, store
 from seoul.tracing.models import movement_dir
 from seoul.tracing.sources import geometry
@@ -250,7 +251,7 @@ def _datetime(text: str, option: str = "--isolated-at") -> datetime:
     except ValueError:
         fail(f"{option}: {text!r} is not an ISO date and time")
         raise
-    return moment if moment.tzinfo else moment.replace(tzinfo=store.SEOUL)
+    return moment if moment.tzinfo else moment.replace(tzinfo=SEOUL)
 
 
 def _whole(data_dir: Path) -> discovery.Window:
@@ -259,5 +260,5 @@ def _whole(data_dir: Path) -> discovery.Window:
     days = store.presence_days(data_dir)
     if not days:
         raise discovery.DiscoveryError(f"{data_dir} holds no presence data")
-    first = datetime.combine(days[0], datetime.min.time(), tzinfo=store.SEOUL)
+    first = datetime.combine(days[0], datetime.min.time(), tzinfo=SEOUL)
     return discovery.Window(first, first + (days[-1] - days[0]) + 2 * store.MAX_DURATION)

@@ -17,11 +17,12 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from seoul.core.engine.time import local_midnight
 from seoul.core.models import User
 from seoul.tracing import actions
 from seoul.tracing.districts import by_name
 from seoul.tracing.engine import simulate, store
-from seoul.tracing.models import Case, Contact, Outbreak, local_midnight, movement_dir
+from seoul.tracing.models import Case, Contact, Outbreak, movement_dir
 from seoul.tracing.sources import geometry
 
 OUTBREAK = "마포구 코인노래방 관련 (demo)"

@@ -9,10 +9,9 @@ actions (which refuse to act on what the person may not see) and the selectors u
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,13 +22,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
+from seoul.core.engine.time import SEOUL
 from seoul.core.roles import Role, Service
 from seoul.tracing.districts import District, district
 
 if TYPE_CHECKING:
     from seoul.tracing.engine.discovery import Window
 
-KST = ZoneInfo("Asia/Seoul")
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -40,11 +39,6 @@ def movement_dir() -> Path:
     """The presence store (docs/tracing-discovery.md): ``SEOUL_TRACING_DATA_DIR``, by default
     ``var/tracing``. Discovery, import, the demo and retention all use this one place."""
     return Path(getattr(settings, "SEOUL_TRACING_DATA_DIR", Path(settings.VAR_DIR) / "tracing"))
-
-
-def local_midnight(day: date) -> datetime:
-    """00:00 Seoul time of ``day`` as an aware datetime."""
-    return datetime.combine(day, time.min, tzinfo=KST)
 
 
 class Setting(models.TextChoices):
@@ -459,8 +453,8 @@ EPISODE_SOURCES = {"venue": _("venue entry log"), "metro": _("metro"), "card": _
 
 def describe_episode(episode: dict[str, Any]) -> str:
     """One stored discovery episode (``engine.discovery.Episode.record``) as a sentence."""
-    start = datetime.fromisoformat(episode["start"]).astimezone(KST)
-    end = datetime.fromisoformat(episode["end"]).astimezone(KST)
+    start = datetime.fromisoformat(episode["start"]).astimezone(SEOUL)
+    end = datetime.fromisoformat(episode["end"]).astimezone(SEOUL)
     if episode.get("same_car") is True:
         car = gettext(", same car (%(car)s)") % {"car": episode.get("car")}
     elif episode.get("same_car") is False:

@@ -32,9 +32,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 
+from seoul.core.engine.time import SEOUL
 from seoul.core.retention import Policy
 from seoul.tracing.models import (
-    KST,
     Assignment,
     Candidate,
     Case,
@@ -68,7 +68,7 @@ def _movement_purge(cutoff: datetime) -> dict[str, int]:
 
 
 def _day(cutoff: datetime) -> object:
-    return cutoff.astimezone(KST).date()
+    return cutoff.astimezone(SEOUL).date()
 
 
 def _old_cases(cutoff: datetime) -> QuerySet[Case]:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import ask_reason, personal_data_reason, public, require_role
+from seoul.core.engine.time import SEOUL
 from seoul.core.exports import csv_response
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
@@ -44,16 +45,7 @@ from seoul.tracing.forms import (
     TimelineForm,
     TracerProfileForm,
 )
-from seoul.tracing.models import (
-    EPISODE_SETTINGS,
-    KST,
-    Candidate,
-    Case,
-    Contact,
-    Outbreak,
-    TimelineEntry,
-    movement_dir,
-)
+from seoul.tracing.models import EPISODE_SETTINGS, Candidate, Case, Contact, Outbreak, TimelineEntry, movement_dir
 
 
 def _user(request: HttpRequest) -> Any:
@@ -215,8 +207,8 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
     visible = set(selectors.contacts_for(user).filter(source_case=case).values_list("pk", "person_id"))
     context = {
         "case": case,
-        "window_start": window.start.astimezone(KST),
-        "window_end": window.end.astimezone(KST),
+        "window_start": window.start.astimezone(SEOUL),
+        "window_end": window.end.astimezone(SEOUL),
         "timeline": case.timeline.all(),
         "exposures": case.exposures.select_related("exposed"),
         "contacts": case.contacts.select_related("person").prefetch_related("assignments__tracer"),
@@ -290,8 +282,8 @@ def edit_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     if reason is None:
         return ask_reason(request, _("Timeline entry"))
     initial = {
-        "start": entry.start.astimezone(KST),
-        "end": entry.end.astimezone(KST),
+        "start": entry.start.astimezone(SEOUL),
+        "end": entry.end.astimezone(SEOUL),
         "place": entry.place,
         "setting": entry.setting,
         "found_by": entry.found_by,

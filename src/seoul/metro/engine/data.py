@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine import derived
-from seoul.metro.engine.fares import KST, Breakdown, SubwayTrip, Tariffs, load_tariffs, price_subway
+from seoul.metro.engine.fares import Breakdown, SubwayTrip, Tariffs, load_tariffs, price_subway
 from seoul.metro.engine.network import Network, load_network
 from seoul.paths import var_dir
 
@@ -50,4 +51,4 @@ def line_names() -> dict[str, str]:
 
 def tariffs_timezone() -> ZoneInfo:
     """Fares follow Seoul time: a time given without a zone is Seoul time."""
-    return KST
+    return SEOUL

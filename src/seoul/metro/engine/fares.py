@@ -10,7 +10,7 @@ Rules and decisions (documented in docs/metro-fares.md):
   exited or passed a transfer gate of that line; then the path may use it and that line's
   section surcharges apply for the sections the path crosses.
 - Base covers 10 km; one step per 5 km (or part) to 50 km, one per 8 km (or part) above.
-- Card: the tariff period in force at the first boarding (KST). Cash (single-journey ticket):
+- Card: the tariff period in force at the first boarding (SEOUL). Cash (single-journey ticket):
   adults and youths pay the adult card fare + 100, children the child fare; no transfers, no
   early-bird discount.
 - Early bird: 20 % off the base fare of the first mode when boarded before 06:30 (card).
@@ -28,11 +28,10 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine.network import UNREACHABLE, Network
 
-KST = ZoneInfo("Asia/Seoul")
 PAID_CATEGORIES = ("adult", "youth", "child")
 
 
@@ -199,7 +198,7 @@ class Breakdown:
 def _local(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise FareError("times must carry a time zone")
-    return at.astimezone(KST)
+    return at.astimezone(SEOUL)
 
 
 @dataclass(frozen=True)

@@ -29,16 +29,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine.network import UNREACHABLE, Network
 
-KST = ZoneInfo("Asia/Seoul")
 CHUNK_ROWS = 1 << 20  # part of the determinism contract: a chunk's stream is seeded by its number
 STATIONS_METADATA_KEY = b"seoul.metro.stations"
 SCHEMA_METADATA_KEY = b"seoul.metro.schema"
@@ -179,7 +178,7 @@ def generate_chunk(model: Model, day: date, seed: int, chunk: int, size: int) ->
     """Rows ``chunk * CHUNK_ROWS`` … ``+ size`` of the day's journeys."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, chunk + 1]))
     n = len(model.names)
-    midnight_us = int(datetime.combine(day, time(0), tzinfo=KST).timestamp()) * US
+    midnight_us = int(datetime.combine(day, time(0), tzinfo=SEOUL).timestamp()) * US
 
     origin = rng.choice(n, size=size, p=model.popularity).astype(np.int64)
     u = rng.random(size) * (1.0 - 1e-9)

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from seoul.cli import main
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine import batch, data
-from seoul.metro.engine.fares import KST
 from seoul.metro.engine.simulate import SCHEMA, chunks, simulate, write_journeys
 
 T = data.tariffs()
@@ -26,7 +26,7 @@ IDX = NET.index
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=KST)
+    return datetime.fromisoformat(text).replace(tzinfo=SEOUL)
 
 
 def row(jid: int, o: str, d: str, entry: str, **kw: Any) -> dict[str, Any]:
@@ -291,11 +291,11 @@ def test_simulation_is_deterministic_and_plausible(tmp_path: Path) -> None:
     free = sum(c in T.free_categories for c in rows["category"]) / n
     assert 0.12 < free < 0.18
     assert 0.005 < rows["payment"].count("cash") / n < 0.03
-    hours = np.array([t.astimezone(KST).hour for t in rows["entry_at"]])
+    hours = np.array([t.astimezone(SEOUL).hour for t in rows["entry_at"]])
     assert (hours == 8).mean() > 3 * (hours == 14).mean()  # morning peak
     assert (hours == 18).mean() > 2 * (hours == 14).mean()  # evening peak
     assert (
-        (hours == 5) | ((hours == 6) & (np.array([t.astimezone(KST).minute for t in rows["entry_at"]]) < 30))
+        (hours == 5) | ((hours == 6) & (np.array([t.astimezone(SEOUL).minute for t in rows["entry_at"]]) < 30))
     ).mean() > 0.02
     origins = np.bincount(rows["origin"], minlength=len(NET.names))
     assert origins[IDX["강남"]] > 5 * np.median(origins)

@@ -13,16 +13,16 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seoul.core.engine.time import SEOUL
 from seoul.metro import actions
 from seoul.metro import reference as metro_reference
-from seoul.metro.engine.fares import KST
 from seoul.metro.models import GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
 pytestmark = pytest.mark.django_db
 
 # Three days around a month end (caps and passes are per month), events clustered in the
 # daytime so that some days have quiet nights between them and some journeys chain.
-START = datetime(2026, 11, 29, 7, 0, tzinfo=KST)
+START = datetime(2026, 11, 29, 7, 0, tzinfo=SEOUL)
 NOW = START + timedelta(days=2, hours=9)  # the last day's late entries are still in progress
 GATES = ["G-1-150", "G-1-151", "G-2-222", "G-4-433"]
 

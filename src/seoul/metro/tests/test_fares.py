@@ -7,21 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine import data
-from seoul.metro.engine.fares import (
-    KST,
-    FareError,
-    Leg,
-    SubwayTrip,
-    price_journey,
-    price_subway,
-    split_journeys,
-)
+from seoul.metro.engine.fares import FareError, Leg, SubwayTrip, price_journey, price_subway, split_journeys
 from seoul.metro.engine.network import Network, UnknownStation, load_network
 
 T = data.tariffs()
 NET = data.network()
-NOON = datetime(2026, 11, 25, 12, 0, tzinfo=KST)
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=SEOUL)
 
 
 def chain(tmp_path: Path, kms: list[float]) -> Network:
@@ -67,7 +60,7 @@ def test_every_tariff_period(day: str, adult: int, youth: int, child: int) -> No
 
 def test_no_tariff_before_2015() -> None:
     with pytest.raises(FareError, match="no subway tariff"):
-        fare(NET, "서울역", "시청", at=datetime(2015, 6, 26, 23, 59, tzinfo=KST))
+        fare(NET, "서울역", "시청", at=datetime(2015, 6, 26, 23, 59, tzinfo=SEOUL))
 
 
 # distance in km -> steps: the base covers 10 km, then 5 km steps to 50 km, then 8 km steps.
@@ -156,7 +149,7 @@ def test_station_only_on_sinbundang_implies_its_use() -> None:
 
 def test_no_sinbundang_table_before_2025() -> None:
     with pytest.raises(FareError, match="no SBD surcharge table"):
-        price_subway(NET, T, SubwayTrip("판교", "강남"), at=datetime(2024, 1, 1, 12, tzinfo=KST))
+        price_subway(NET, T, SubwayTrip("판교", "강남"), at=datetime(2024, 1, 1, 12, tzinfo=SEOUL))
 
 
 def test_unknown_station_suggests_names() -> None:
@@ -263,8 +256,8 @@ def test_free_rider_pays_bus_legs_only() -> None:
 def test_journey_pricer_also_refuses_sinbundang_before_its_table() -> None:
     leg = Leg(
         "subway",
-        datetime(2024, 3, 4, 12, 10, tzinfo=KST),
-        datetime(2024, 3, 4, 12, 50, tzinfo=KST),
+        datetime(2024, 3, 4, 12, 10, tzinfo=SEOUL),
+        datetime(2024, 3, 4, 12, 50, tzinfo=SEOUL),
         subway=SubwayTrip("서울역", "판교"),
     )
     with pytest.raises(FareError, match="no SBD surcharge table"):

@@ -14,15 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seoul.core import actions as core_actions
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
 from seoul.metro import reference as metro_reference
-from seoul.metro.engine.fares import KST
 from seoul.metro.models import Dispute, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 11, 24, 8, 0, tzinfo=KST)
+T0 = datetime(2026, 11, 24, 8, 0, tzinfo=SEOUL)
 NOW = T0 + timedelta(days=1)
 SEOUL_STATION = "G-1-150"  # 1호선 서울역
 CITY_HALL = "G-1-151"  # 1호선 시청

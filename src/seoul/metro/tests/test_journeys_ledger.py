@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seoul.metro.engine.fares import KST
+from seoul.core.engine.time import SEOUL
 from seoul.metro.engine.journeys import Status, Tap, apply_caps, build_journeys
 from seoul.metro.engine.ledger import balances, reconcile
 
-T0 = datetime(2026, 11, 25, 7, 0, tzinfo=KST)
+T0 = datetime(2026, 11, 25, 7, 0, tzinfo=SEOUL)
 NOW = T0 + timedelta(days=2)
 
 

@@ -14,14 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from seoul.cli import main
+from seoul.core.engine.time import SEOUL
 from seoul.metro import actions, selectors
 from seoul.metro import reference as metro_reference
-from seoul.metro.engine.fares import KST
 from seoul.metro.models import RevenueRollup, RevenueRollupRow, Rider
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=KST)
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=SEOUL)
 TODAY = NOW.date()
 SEOUL_STATION, CITY_HALL = "G-1-150", "G-1-151"  # 1호선
 GANGNAM, YEOKSAM = "G-2-222", "G-2-221"  # 2호선
@@ -143,7 +143,7 @@ def test_roll_up_command(reference: None) -> None:
     metro_reference.load()
     Rider.objects.create(account="phone-1")
     now = timezone.now()
-    yesterday = now.astimezone(KST).replace(hour=14, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    yesterday = now.astimezone(SEOUL).replace(hour=14, minute=0, second=0, microsecond=0) - timedelta(days=1)
     events = [
         {"event_id": "c-in", "gate": SEOUL_STATION, "rider": "phone-1", "kind": "entry", "at": yesterday.isoformat()},
         {

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine import store
 
 SETTING_WEIGHT = {"indoor": 1.0, "transit": 0.8, "outdoor": 0.25}
@@ -71,8 +72,8 @@ def infectious_window(
     anchor = onset or test_date
     if anchor is None:
         raise DiscoveryError("a case needs a symptom onset date or a test date", "no_onset")
-    start = datetime.combine(anchor - timedelta(days=days_before), time(0), tzinfo=store.SEOUL)
-    end = isolated_at or datetime.combine(anchor + timedelta(days=default_isolation_days), time(0), tzinfo=store.SEOUL)
+    start = datetime.combine(anchor - timedelta(days=days_before), time(0), tzinfo=SEOUL)
+    end = isolated_at or datetime.combine(anchor + timedelta(days=default_isolation_days), time(0), tzinfo=SEOUL)
     return Window(start, end)
 
 
@@ -107,7 +108,7 @@ class Episode:
         }
 
     def reason(self) -> str:
-        start, end = self.start.astimezone(store.SEOUL), self.end.astimezone(store.SEOUL)
+        start, end = self.start.astimezone(SEOUL), self.end.astimezone(SEOUL)
         where = self.place_name
         if self.same_car is True:
             where += f", same car ({self.car})"
@@ -138,7 +139,7 @@ class Candidate:
             "person_id": self.person_id,
             "score": self.score,
             "overlap_minutes": round(self.overlap_minutes, 1),
-            "first_contact": self.first_contact.astimezone(store.SEOUL).isoformat(),
+            "first_contact": self.first_contact.astimezone(SEOUL).isoformat(),
             "episodes": self.episodes_count,
             "reasons": self.reasons,
         }

@@ -42,6 +42,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine import discovery, store, trains
 
 DISTRICTS = Path(__file__).resolve().parent.parent / "reference" / "districts.csv"
@@ -199,7 +200,7 @@ class _Places:
 
 
 def _day_start_us(day: date) -> int:
-    return int(datetime.combine(day, time(0), tzinfo=store.SEOUL).timestamp()) * 1_000_000
+    return int(datetime.combine(day, time(0), tzinfo=SEOUL).timestamp()) * 1_000_000
 
 
 def simulate(

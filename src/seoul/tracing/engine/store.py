@@ -22,7 +22,6 @@ import os
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
@@ -30,7 +29,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SEOUL = ZoneInfo("Asia/Seoul")
+from seoul.core.engine.time import SEOUL
+
 SEOUL_OFFSET_S = 9 * 3600  # no daylight saving time since 1988
 ROW_GROUP = 131_072
 MAX_DURATION = timedelta(hours=24)

@@ -33,6 +33,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine import store
 
 HEADWAY_S = 240
@@ -167,7 +168,7 @@ class Geometry:
         """A train place as people read it: piece, and the train's time at the line's root
         (place names are data, stored in Korean like the stations they run between)."""
         piece, k = train_of(place)
-        at = datetime.fromtimestamp(k * HEADWAY_S, tz=store.SEOUL)
+        at = datetime.fromtimestamp(k * HEADWAY_S, tz=SEOUL)
         return f"{self.pieces[piece].label(self.line_names)} {at:%m-%d %H:%M} 열차"
 
     def served(self, name: str) -> bool:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.tracing import actions
-from seoul.tracing.models import KST, Case, Contact, Outbreak
+from seoul.tracing.models import Case, Contact, Outbreak
 
 MAPO, GANGNAM, JONGNO = 13, 22, 0
 
@@ -52,7 +53,7 @@ def world(make_user: Callable[..., User]) -> World:
     outbreak = actions.open_outbreak(None, "마포구 노래방 집단감염", MAPO)
     actions.add_investigator(None, outbreak, investigator)
     now = timezone.now()
-    today = now.astimezone(KST).date()
+    today = now.astimezone(SEOUL).date()
     counter = iter(range(1000, 9999))
 
     def make_case(district: int = MAPO, presence_id: str = "", onset: date | None = None, **kw: Any) -> Case:

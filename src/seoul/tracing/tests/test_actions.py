@@ -10,9 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.utils import translation
 
+from seoul.core.engine.time import SEOUL, local_midnight
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions
-from seoul.tracing.models import KST, Assignment, Candidate, Case, Contact, Exposure, FollowUp, Person, local_midnight
+from seoul.tracing.models import Assignment, Candidate, Case, Contact, Exposure, FollowUp, Person
 from seoul.tracing.tests.conftest import GANGNAM, JONGNO, MAPO, World
 
 pytestmark = pytest.mark.django_db
@@ -109,7 +110,7 @@ def test_infectious_window_edges(world: World) -> None:
     onset = world.today - timedelta(days=3)
     case = world.make_case(onset=onset, isolated_at=local_midnight(world.today) + timedelta(hours=9))
     window = case.window()
-    assert window.start == datetime.combine(onset - timedelta(days=2), datetime.min.time(), tzinfo=KST)
+    assert window.start == datetime.combine(onset - timedelta(days=2), datetime.min.time(), tzinfo=SEOUL)
     assert window.end == case.isolated_at
     just_before = actions.TimelineInput(
         start=window.start - timedelta(hours=2), end=window.start, place="집", setting="household"
@@ -260,7 +261,7 @@ class FakeCandidate:
     score: float
     reasons: list[str] = field(default_factory=lambda: ["같은 장소 45분 (실내)"])
     overlap_minutes: float = 45.0
-    first_contact: datetime = field(default_factory=lambda: datetime.now(KST) - timedelta(hours=20))
+    first_contact: datetime = field(default_factory=lambda: datetime.now(SEOUL) - timedelta(hours=20))
     places: list[str] = field(default_factory=lambda: ["venue:mapo-0012"])
 
 

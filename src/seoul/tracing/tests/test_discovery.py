@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from seoul.tracing.engine import discovery, ingest, simulate, store
-from seoul.tracing.engine.store import SEOUL
+from seoul.core.engine.time import SEOUL
+from seoul.tracing.engine import discovery, ingest, simulate
 from seoul.tracing.sources import geometry
 
 
@@ -145,7 +145,7 @@ def test_infectious_window_rules() -> None:
     with pytest.raises(discovery.DiscoveryError):
         discovery.infectious_window(None, None, None)
     with pytest.raises(discovery.DiscoveryError):
-        discovery.Window(datetime(2020, 3, 2, tzinfo=store.SEOUL), datetime(2020, 3, 1, tzinfo=store.SEOUL))
+        discovery.Window(datetime(2020, 3, 2, tzinfo=SEOUL), datetime(2020, 3, 1, tzinfo=SEOUL))
 
 
 def test_same_car_scores_above_another_car(tmp_path: Path) -> None:

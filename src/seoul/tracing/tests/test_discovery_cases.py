@@ -11,9 +11,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing import actions
 from seoul.tracing.engine import discovery, simulate
-from seoul.tracing.models import KST, Candidate, Contact
+from seoul.tracing.models import Candidate, Contact
 from seoul.tracing.sources import geometry
 from seoul.tracing.tests.conftest import MAPO, World
 
@@ -60,7 +61,7 @@ def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world
     assert episode.place_name in korean[0] and episode.place_name in english[0]
     assert "분 함께" in korean[0] and "min together" not in korean[0]
     assert f"{episode.minutes:.0f} min together" in english[0]
-    assert english[0].startswith(f"{episode.start.astimezone(KST):%Y-%m-%d %H:%M}–")
+    assert english[0].startswith(f"{episode.start.astimezone(SEOUL):%Y-%m-%d %H:%M}–")
     assert not Contact.objects.filter(source_case=case).exists()  # nothing without a decision
     # The tracer confirms the best-ranked true contact, giving the name and phone obtained.
     true_best = max((stored[p] for p in planted["true_contacts"]), key=lambda c: c.score)

@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine.discovery import infectious_window
-from seoul.tracing.models import KST, Case, Contact, Outbreak
+from seoul.tracing.models import Case, Contact, Outbreak
 
 days = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31))
 
@@ -21,7 +22,7 @@ def test_case_window_is_the_engines_and_starts_at_seoul_midnight(
     onset: date | None, test: date, before: int, isolated_after_h: int | None
 ) -> None:
     anchor = onset or test
-    start = datetime.combine(anchor - timedelta(days=before), time(0), tzinfo=KST)
+    start = datetime.combine(anchor - timedelta(days=before), time(0), tzinfo=SEOUL)
     isolated = start + timedelta(hours=isolated_after_h) if isolated_after_h else None
     case = Case(outbreak=Outbreak(infectious_days_before=before), onset_on=onset, test_on=test, isolated_at=isolated)
     window = case.window()

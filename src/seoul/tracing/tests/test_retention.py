@@ -7,19 +7,10 @@ import pytest
 from django.test import override_settings
 
 from seoul.core import retention
+from seoul.core.engine.time import local_midnight
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions
-from seoul.tracing.models import (
-    Candidate,
-    Case,
-    Contact,
-    FollowUp,
-    Outbreak,
-    Person,
-    SelfReportCode,
-    TimelineEntry,
-    local_midnight,
-)
+from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, Person, SelfReportCode, TimelineEntry
 from seoul.tracing.retention import RECORD_DAYS, TIMELINE_DAYS
 from seoul.tracing.tests.conftest import MAPO, World
 from seoul.tracing.tests.test_actions import FakeCandidate

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import translation
 
+from seoul.core.engine.time import local_midnight
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions, sms
-from seoul.tracing.models import FollowUp, SelfReportCode, local_midnight
+from seoul.tracing.models import FollowUp, SelfReportCode
 from seoul.tracing.tests.conftest import World
 
 pytestmark = pytest.mark.django_db

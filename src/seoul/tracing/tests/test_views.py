@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import AuditEvent, User
 from seoul.tracing import actions, sms
-from seoul.tracing.models import KST, Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
+from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
 from seoul.tracing.tests.conftest import GANGNAM, World
 from seoul.tracing.tests.test_actions import FakeCandidate
 
@@ -248,7 +249,7 @@ def test_open_an_outbreak_and_record_isolation(world: World) -> None:
     assert (outbreak.district, outbreak.monitoring_days, outbreak.infectious_days_before) == (20, 10, 3)
     assert client_for(world.tracer_mapo).post("/tracing/outbreaks/new/", {"name": "x"}).status_code == 403
     case = world.make_case()
-    at = (case.window().start + timedelta(days=2)).astimezone(KST).strftime("%Y-%m-%dT%H:%M")
+    at = (case.window().start + timedelta(days=2)).astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
     client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/" + Q, {"isolated_at": at})
     case.refresh_from_db()
     assert case.status == "isolated" and case.window().end == case.isolated_at
@@ -278,7 +279,7 @@ class Episode:
     minutes: float
 
     def record(self) -> dict[str, Any]:
-        start = datetime.now(KST) - timedelta(hours=30)
+        start = datetime.now(SEOUL) - timedelta(hours=30)
         return {
             "place": f"place-{self.setting}",
             "setting": self.setting,
