@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
+from seoul.core.districts import by_name
 from seoul.core.engine.time import local_midnight
 from seoul.core.models import User
 from seoul.tracing import actions
-from seoul.tracing.districts import by_name
 from seoul.tracing.engine import simulate, store
 from seoul.tracing.models import Case, Contact, Outbreak, movement_dir
 from seoul.tracing.sources import geometry

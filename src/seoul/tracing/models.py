@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
+from seoul.core.engine.districts import District, district
 from seoul.core.engine.time import SEOUL
 from seoul.core.roles import Role, Service
-from seoul.tracing.districts import District, district
 
 if TYPE_CHECKING:
     from seoul.tracing.engine.discovery import Window

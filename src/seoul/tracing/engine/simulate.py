@@ -42,10 +42,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from seoul.core.engine.districts import DATA as districts_csv
 from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine import discovery, store, trains
 
-DISTRICTS = Path(__file__).resolve().parent.parent / "reference" / "districts.csv"
+DISTRICTS = districts_csv
 I64 = npt.NDArray[np.int64]
 Rows = dict[str, npt.NDArray[Any]]
 

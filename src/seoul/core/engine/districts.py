@@ -1,0 +1,55 @@
+"""Seoul's 25 districts (자치구): the one definition of their codes and names, shipped as data in
+``core/reference/districts.csv`` (sources in ``core/reference/SOURCES.md``).
+
+Records store a district as its row index 0..24, so rows are never reordered: the order is
+the administrative code order, and a new district would be appended.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "reference" / "districts.csv"
+COUNT = 25
+
+
+@dataclass(frozen=True)
+class District:
+    index: int
+    code: str  # 행정표준코드, 5 digits
+    name_ko: str
+    name_en: str  # romanised (국어의 로마자 표기법)
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang.startswith("en") else self.name_ko
+
+    def __str__(self) -> str:
+        return self.name_ko
+
+
+@cache
+def all_districts() -> tuple[District, ...]:
+    with DATA.open(encoding="utf-8") as fh:
+        rows = [District(i, r["code"], r["name"], r["name_en"]) for i, r in enumerate(csv.DictReader(fh))]
+    if [d.index for d in rows] != list(range(COUNT)):
+        raise ValueError(f"{DATA} must list the {COUNT} districts")
+    return tuple(rows)
+
+
+def district(index: int) -> District:
+    if not 0 <= index < COUNT:
+        raise KeyError(index)
+    return all_districts()[index]
+
+
+def by_name(name: str) -> District:
+    """The district named ``name`` (Korean or romanised, case-insensitive, with or without '-gu')."""
+    wanted = name.strip().lower()
+    for d in all_districts():
+        en = d.name_en.lower()
+        if wanted in (d.name_ko, en, en.removesuffix("-gu"), d.name_ko.removesuffix("구")):
+            return d
+    raise KeyError(name)
