@@ -17,7 +17,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
@@ -132,44 +131,12 @@ class TokenRoleAuth(HttpBearer):
         return found.user
 
 
-# Reasons a person may give for opening personal data. The choice and the free text are both
-# recorded with the audit event.
-PERSONAL_DATA_REASONS = [
-    ("investigation", gettext_lazy("Investigating a case or complaint")),
-    ("service", gettext_lazy("Providing the service the person asked for")),
-    ("audit", gettext_lazy("Internal audit or inspection")),
-    ("security", gettext_lazy("Security incident review")),
-    ("legal", gettext_lazy("Legal request")),
-]
-
-
-def personal_data_reason(request: HttpRequest) -> str | None:
-    """The reason stated for this view of personal data, or None if none was given.
-
-    Views that show personal data call this first and, when it returns None, render
-    ``core/reason_form.html`` (see :func:`ask_reason`) instead of the data.
-    """
-    code = request.GET.get("reason", "")
-    detail = request.GET.get("reason_detail", "").strip()
-    valid = dict(PERSONAL_DATA_REASONS)
-    if code not in valid or len(detail) < 5:
-        return None
-    return f"{code}: {detail}"[:1000]
-
-
-def ask_reason(request: HttpRequest, title: str) -> HttpResponse:
-    errors = {}
-    # An unchecked radio group is not sent at all, so either field means "submitted".
-    if "reason" in request.GET or "reason_detail" in request.GET:
-        if request.GET.get("reason") not in dict(PERSONAL_DATA_REASONS):
-            errors["reason"] = _("Choose a reason.")
-        if len(request.GET.get("reason_detail", "").strip()) < 5:
-            errors["reason_detail"] = _("Describe the reason in at least 5 characters.")
-    keep = {k: v for k, v in request.GET.items() if k not in ("reason", "reason_detail")}
-    return render(
-        request,
-        "core/reason_form.html",
-        {"title": title, "reasons": PERSONAL_DATA_REASONS, "errors": errors, "keep": keep},
-        # A write that arrives without a stated reason is refused, not silently re-asked.
-        status=400 if errors or request.method == "POST" else 200,
+def record_refusal(request: HttpRequest, exc: Exception) -> None:
+    """Audit an action's refusal of the signed-in person (``authz.denied``), as route checks do."""
+    audit.record(
+        audit.CoreEvent.ACCESS_DENIED,
+        request=request,
+        new={"refused": str(getattr(exc, "code", "") or exc)[:200]},
+        service="core",
     )
+    log.warning("refused %s %s to %s: %s", request.method, request.path, request.user, exc)

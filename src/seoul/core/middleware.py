@@ -5,10 +5,12 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from seoul.core.access import record_refusal
 from seoul.core.audit import context_from_request, reset_request_context, set_request_context
 
 log = logging.getLogger("seoul.request")
@@ -52,3 +54,19 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_request_context(token)
+
+
+class RefusalAuditMiddleware:
+    """A page view that refuses with ``PermissionDenied`` is audited (``authz.denied``) like a
+    refused API call or route; the designed 403 page is then rendered by the 403 handler."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, PermissionDenied):
+            record_refusal(request, exception)
+        return None

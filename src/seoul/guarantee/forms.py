@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.forms import MultilineTextField, TextField
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
@@ -61,8 +62,8 @@ REASON_LABELS = {
 
 class SignInForm(forms.Form):
     provider = forms.ChoiceField(label=_("Sign in with"), choices=PROVIDERS, widget=forms.RadioSelect)
-    name = forms.CharField(label=_("Your name"), max_length=50)
-    phone = forms.CharField(
+    name = TextField(label=_("Your name"), max_length=50)
+    phone = TextField(
         label=_("Mobile number"),
         max_length=20,
         help_text=_("The request goes to the app on this phone."),
@@ -74,7 +75,7 @@ def question_form(field: str, initial: object = None, data: object = None) -> fo
     """The form of one question page."""
     cat = catalogue()
     fields: dict[str, forms.Field] = {
-        "brn": forms.CharField(
+        "brn": TextField(
             label=_("What is your business registration number?"),
             help_text=_("10 digits, on your business registration certificate, e.g. 123-45-67890."),
             max_length=14,
@@ -85,7 +86,7 @@ def question_form(field: str, initial: object = None, data: object = None) -> fo
             choices=[(p.code, p.name_ko) for p in cat.products.values()],
             widget=forms.RadioSelect,
         ),
-        "amount": forms.CharField(
+        "amount": TextField(
             label=_("How much do you want to borrow?"),
             help_text=_("In 10,000 won (만 원), e.g. 1000 for 10,000,000 won."),
             max_length=8,
@@ -96,12 +97,12 @@ def question_form(field: str, initial: object = None, data: object = None) -> fo
             choices=list(BANKS.items()),
             widget=forms.RadioSelect,
         ),
-        "phone": forms.CharField(
+        "phone": TextField(
             label=_("Which mobile number should we send updates to?"),
             max_length=20,
             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
         ),
-        "email": forms.CharField(
+        "email": TextField(
             label=_("E-mail address for updates"),
             required=False,
             max_length=200,
@@ -126,7 +127,7 @@ class ReviewForm(forms.Form):
         choices=[("approve", _("Approve")), ("reject", _("Reject")), ("request_more", _("Ask for more information"))],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = MultilineTextField(
         label=_("Comment (kept with the decision and shown to the applicant)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
@@ -136,5 +137,6 @@ class ReviewForm(forms.Form):
         help_text=_("In 10,000 won (만 원). Leave empty to approve the amount asked for."),
         required=False,
         min_value=1,
+        max_value=1_000_000,  # 만 원: 100억 원, far above any product's ceiling
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

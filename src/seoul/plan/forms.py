@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.models import Institution, User
 from seoul.core.roles import Role, Service
+from seoul.core.validation import PLANNING_HORIZON
 from seoul.plan.models import ProjectStatus, Vision
 
 MAX_KRW = 10**15  # 1,000조 won: far above any city budget, below BigInteger limits
@@ -23,17 +23,17 @@ class ProjectForm(forms.Form):
     institution = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.all(), to_field_name="code"
     )
-    name_ko = forms.CharField(label=_("Project name (Korean)"), max_length=200)
-    name_en = forms.CharField(label=_("Project name (English)"), max_length=200, required=False)
-    description = forms.CharField(
+    name_ko = TextField(label=_("Project name (Korean)"), max_length=200)
+    name_en = TextField(label=_("Project name (English)"), max_length=200, required=False)
+    description = MultilineTextField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
     )
     budget_krw = forms.IntegerField(label=_("Budget (won)"), required=False, min_value=0, max_value=MAX_KRW)
     quantity = forms.IntegerField(label=_("Quantity"), required=False, min_value=0, max_value=10**9)
-    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    kpi_name = forms.CharField(label=_("KPI name"), max_length=200, required=False)
-    kpi_unit = forms.CharField(label=_("KPI unit"), max_length=30, required=False)
+    unit = TextField(label=_("Unit"), max_length=20, required=False)
+    deadline = BoundedDateField(label=_("Deadline"), required=False, dates=PLANNING_HORIZON)
+    kpi_name = TextField(label=_("KPI name"), max_length=200, required=False)
+    kpi_unit = TextField(label=_("KPI unit"), max_length=30, required=False)
     kpi_target = forms.DecimalField(label=_("KPI target"), required=False, max_digits=18, decimal_places=4)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -57,22 +57,18 @@ class ProjectForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    reported_on = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    reported_on = BoundedDateField(label=_("As of"))
     status = forms.ChoiceField(label=_("Status"), choices=ProjectStatus.choices)
     budget_executed_krw = forms.IntegerField(label=_("Budget executed so far (won)"), min_value=0, max_value=MAX_KRW)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-
-    def clean_reported_on(self) -> date:
-        value: date = self.cleaned_data["reported_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("Progress cannot be reported for a future date."))
-        return value
+    note = MultilineTextField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
 
 
 class KpiValueForm(forms.Form):
     kpi = forms.IntegerField(widget=forms.HiddenInput)
     value = forms.DecimalField(label=_("Value"), max_digits=18, decimal_places=4)
-    measured_on = forms.DateField(label=_("Measured on"), widget=forms.DateInput(attrs={"type": "date"}))
+    measured_on = BoundedDateField(label=_("Measured on"))
 
     def clean_value(self) -> Decimal:
         value: Decimal = self.cleaned_data["value"]
@@ -82,5 +78,5 @@ class KpiValueForm(forms.Form):
 
 
 class MilestoneForm(forms.Form):
-    title = forms.CharField(label=_("Milestone"), max_length=200)
-    due = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = TextField(label=_("Milestone"), max_length=200)
+    due = BoundedDateField(label=_("Due"), dates=PLANNING_HORIZON)

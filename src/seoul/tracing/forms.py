@@ -6,11 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seoul.tracing import districts
+from seoul.core import districts
+from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
 from seoul.tracing.models import Exposure, FollowUp, Setting, Source
-
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class DistrictField(forms.TypedChoiceField):
@@ -19,20 +17,22 @@ class DistrictField(forms.TypedChoiceField):
 
 
 class TimelineForm(forms.Form):
-    start = forms.DateTimeField(label=_("From"), widget=DATETIME)
-    end = forms.DateTimeField(label=_("Until"), widget=DATETIME)
-    place = forms.CharField(label=_("Place"), max_length=200)
+    start = BoundedDateTimeField(label=_("From"))
+    end = BoundedDateTimeField(label=_("Until"))
+    place = TextField(label=_("Place"), max_length=200)
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
     found_by = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.INTERVIEW)
-    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    note = MultilineTextField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    name = TextField(label=_("Name"), max_length=100)
+    phone = TextField(label=_("Mobile phone"), max_length=30)
     district = DistrictField(label=_("District of residence"))
-    on = forms.DateField(label=_("Date of exposure"), widget=DATE)
-    place = forms.CharField(label=_("Place"), max_length=200)
+    on = BoundedDateField(label=_("Date of exposure"))
+    place = TextField(label=_("Place"), max_length=200)
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=0, max_value=24 * 60 * 14)
     proximity = forms.ChoiceField(label=_("Proximity"), choices=Exposure.Proximity.choices, initial="unknown")
@@ -41,30 +41,30 @@ class ContactForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=DATE, initial=timezone.localdate)
+    day = BoundedDateField(label=_("Day"), initial=timezone.localdate)
     status = forms.ChoiceField(label=_("Result"), choices=FollowUp.Status.choices)
-    symptoms = forms.CharField(
+    symptoms = TextField(
         label=_("Symptoms"), required=False, max_length=500, help_text=_("Needed when seen with symptoms.")
     )
 
 
 class ConvertForm(forms.Form):
-    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE, initial=timezone.localdate)
-    onset_on = forms.DateField(label=_("Symptom onset"), widget=DATE, required=False)
-    test_on = forms.DateField(label=_("Test date"), widget=DATE, required=False)
+    confirmed_on = BoundedDateField(label=_("Confirmed on"), initial=timezone.localdate)
+    onset_on = BoundedDateField(label=_("Symptom onset"), required=False)
+    test_on = BoundedDateField(label=_("Test date"), required=False)
 
 
 class FlagForm(forms.Form):
-    note = forms.CharField(label=_("What was done"), min_length=5, max_length=300)
+    note = TextField(label=_("What was done"), min_length=5, max_length=300)
 
 
 class CandidateForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("confirm", _("Confirm as a contact")), ("dismiss", _("Dismiss"))]
     )
-    reason = forms.CharField(label=_("Reason"), min_length=5, max_length=500)
-    name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False)
+    reason = TextField(label=_("Reason"), min_length=5, max_length=500)
+    name = TextField(label=_("Name"), max_length=100, required=False)
+    phone = TextField(label=_("Mobile phone"), max_length=30, required=False)
     district = DistrictField(label=_("District of residence"), required=False, empty_value=None)
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, initial=Setting.OTHER)
     proximity = forms.ChoiceField(label=_("Proximity"), choices=Exposure.Proximity.choices, initial="unknown")
@@ -72,7 +72,7 @@ class CandidateForm(forms.Form):
 
 class ReassignForm(forms.Form):
     tracer = forms.TypedChoiceField(label=_("Tracer"), coerce=int)
-    reason = forms.CharField(label=_("Reason"), min_length=5, max_length=300)
+    reason = TextField(label=_("Reason"), min_length=5, max_length=300)
 
     def __init__(self, *args: Any, tracers: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +80,7 @@ class ReassignForm(forms.Form):
 
 
 class SelfReportForm(forms.Form):
-    code = forms.CharField(
+    code = TextField(
         label=_("Code from the text message"),
         min_length=6,
         max_length=6,
@@ -91,7 +91,7 @@ class SelfReportForm(forms.Form):
         choices=[("well", _("I feel well")), ("symptoms", _("I have symptoms"))],
         widget=forms.RadioSelect,
     )
-    symptoms = forms.CharField(
+    symptoms = TextField(
         label=_("Which symptoms?"),
         required=False,
         max_length=500,
@@ -107,15 +107,15 @@ class SelfReportForm(forms.Form):
 
 class CaseForm(forms.Form):
     outbreak = forms.TypedChoiceField(label=_("Outbreak"), coerce=int)
-    name = forms.CharField(label=_("Name"), max_length=100)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30)
+    name = TextField(label=_("Name"), max_length=100)
+    phone = TextField(label=_("Mobile phone"), max_length=30)
     district = DistrictField(label=_("District of residence"))
-    confirmed_on = forms.DateField(label=_("Confirmed on"), widget=DATE, initial=timezone.localdate)
-    onset_on = forms.DateField(
-        label=_("Symptom onset"), widget=DATE, required=False, help_text=_("Leave empty when there were no symptoms.")
+    confirmed_on = BoundedDateField(label=_("Confirmed on"), initial=timezone.localdate)
+    onset_on = BoundedDateField(
+        label=_("Symptom onset"), required=False, help_text=_("Leave empty when there were no symptoms.")
     )
-    test_on = forms.DateField(label=_("Test date"), widget=DATE, required=False)
-    presence_id = forms.CharField(
+    test_on = BoundedDateField(label=_("Test date"), required=False)
+    presence_id = TextField(
         label=_("Movement-data id"),
         max_length=64,
         required=False,
@@ -128,7 +128,7 @@ class CaseForm(forms.Form):
 
 
 class OutbreakForm(forms.Form):
-    name = forms.CharField(label=_("Name"), min_length=3, max_length=200)
+    name = TextField(label=_("Name"), min_length=3, max_length=200)
     district = DistrictField(label=_("District"))
     monitoring_days = forms.IntegerField(label=_("Monitoring period (days)"), min_value=1, max_value=60, initial=14)
     infectious_days_before = forms.IntegerField(
@@ -137,7 +137,7 @@ class OutbreakForm(forms.Form):
 
 
 class IsolationForm(forms.Form):
-    isolated_at = forms.DateTimeField(label=_("Isolated at"), widget=DATETIME)
+    isolated_at = BoundedDateTimeField(label=_("Isolated at"))
 
 
 class TracerProfileForm(forms.Form):

@@ -167,6 +167,9 @@ def test_operator_cannot_report_on_another_institutions_project(op_client: Clien
     )
     assert r.status_code == 403
     assert not ProgressReport.objects.filter(project=other).exists()
+    # refused like the API and the route checks: an authz.denied record with who and where
+    denied = AuditEvent.objects.get(event="authz.denied", route=f"/plan/projects/{other.code}/progress/")
+    assert denied.actor is not None and denied.actor.username == "metro.op" and denied.method == "POST"
 
 
 def test_dashboard_flags_and_filters(make_user: Callable[..., User], op_client: Client) -> None:
