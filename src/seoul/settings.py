@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "seoul.core.middleware.RequestContextMiddleware",
+    "seoul.core.middleware.RefusalAuditMiddleware",
+    "seoul.core.personal_data.ReasonMiddleware",
     # Last, so that it sees failed logins after every other middleware has run.
     "axes.middleware.AxesMiddleware",
 ]

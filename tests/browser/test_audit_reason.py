@@ -33,7 +33,7 @@ def test_reason_radios_are_visible(live_server: Any, auditor: Any, new_context: 
     page = new_context().new_page()
     sign_in(page, auditor)
     page.goto(f"{live_server.url}/audit/")
-    assert page.locator("input[name=reason]").count() == 5
+    assert page.locator("input[name=reason]").count() == 3
     invisible = [
         r for r in page.evaluate(INDICATORS) if r["native"] < 8 and r["labelBefore"] < 8 and r["labelAfter"] < 8
     ]
@@ -46,7 +46,7 @@ def test_reason_radios_are_visible(live_server: Any, auditor: Any, new_context: 
 def _open_reason_form(page: Any, base_url: str) -> None:
     page.goto(f"{base_url}/audit/")
     assert page.locator("#audit-table").count() == 0, "the audit log must ask for a reason first"
-    assert page.locator("input[name=reason]").count() == 5
+    assert page.locator("input[name=reason]").count() == 3
 
 
 def _continue(page: Any) -> int:
@@ -60,13 +60,13 @@ def test_too_short_reason_detail_is_refused(live_server: Any, auditor: Any, new_
     page = new_context().new_page()
     sign_in(page, auditor)
     _open_reason_form(page, live_server.url)
-    page.locator("label[for=reason-investigation]").click()
+    page.locator("label[for=reason-audit]").click()
     page.fill("#id_reason_detail", "abc")
     assert _continue(page) == 400
     assert page.locator("#audit-table").count() == 0
     assert page.locator("#detail-error").is_visible()
     assert page.locator("#reason-error").count() == 0
-    assert page.locator("input[name=reason][value=investigation]").is_checked()
+    assert page.locator("input[name=reason][value='core.audit']").is_checked()
     assert page.input_value("#id_reason_detail") == "abc"
 
 

@@ -162,7 +162,7 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
         page = new_context().new_page()
         sign_in(page, user, "/guarantee/queue/")
         page.click(f"#queue a:text('{ref}')")
-        tick(page, "#reason-service")
+        tick(page, "#reason-examination")
         page.fill("#id_reason_detail", "screening the referred file")
         page.click("main form button[type=submit]")
         assert GOOD in page.inner_text("main")

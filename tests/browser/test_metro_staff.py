@@ -36,11 +36,11 @@ def _open_dispute(rider_user: Any) -> Any:
 
 
 def _give_reason(page: Any) -> None:
-    assert page.locator("input[name=reason]").count() == 5, page.inner_text("main")[:800]
+    assert page.locator("input[name=reason]").count() == 3, page.inner_text("main")[:800]
     assert page.locator("input[name=refund]").count() == 0, "no personal data before a reason is given"
     # A person clicks the label (KRDS hides the native radio and draws its own).
-    page.locator("label[for=reason-investigation]").click()
-    assert page.locator("input[name=reason][value=investigation]").is_checked()
+    page.locator("label[for=reason-dispute]").click()
+    assert page.locator("input[name=reason][value='metro.dispute']").is_checked()
     page.fill("#id_reason_detail", REASON_DETAIL)
     with page.expect_navigation() as nav:
         page.click("main form button[type=submit]")
@@ -80,13 +80,13 @@ def test_approver_refunds_a_disputed_charge(
         link.click()
     assert AuditEvent.objects.filter(event="metro.rider.viewed", actor=metro_approver).count() == 0
     _give_reason(page)
-    assert page.url.startswith(f"{live_server.url}/metro/disputes/{dispute.pk}/?"), page.url
+    assert page.url == f"{live_server.url}/metro/disputes/{dispute.pk}/", page.url  # no reason in the URL
     main = page.inner_text("main")
     assert "phone-1" in main and RIDER_REASON in main, main[:800]
     assert page.input_value("#id_refund") == "1550", "the refund starts at what was charged"
     viewed = AuditEvent.objects.filter(event="metro.rider.viewed", actor=metro_approver)
     assert viewed.count() == 1
-    assert viewed.get().reason == f"investigation: {REASON_DETAIL}"
+    assert viewed.get().reason == f"metro.dispute: {REASON_DETAIL}"
     assert viewed.get().target_id == str(dispute.rider_id)
 
     # --- refund 1,550 with a resolution

@@ -111,7 +111,7 @@ def test_operator_registers_project_reports_progress_and_auditor_sees_it(
     assert audit_page.locator("#audit-table").count() == 0, "the audit log must ask for a reason first"
     # A person clicks the label (KRDS hides the native radio and draws its own).
     audit_page.locator("label[for=reason-audit]").click()
-    assert audit_page.locator("input[name=reason][value=audit]").is_checked()
+    assert audit_page.locator("input[name=reason][value='core.audit']").is_checked()
     audit_page.fill("#id_reason_detail", "분기 정기 감사 2026-4")
     with audit_page.expect_navigation():
         audit_page.click("main form button[type=submit]")
@@ -124,11 +124,11 @@ def test_operator_registers_project_reports_progress_and_auditor_sees_it(
     event_text = registered.first.inner_text()
     assert operator.username in event_text and code in event_text and NAME_KO in event_text, event_text
 
-    # the search form keeps the reason and narrows the log to that event
+    # the search needs no second reason and narrows the log to that event
     audit_page.select_option("#id_event", "plan.project.registered")
     with audit_page.expect_navigation():
         audit_page.click("form.filters button[type=submit]")
-    assert "reason=audit" in audit_page.url
+    assert "reason" not in audit_page.url  # the reason stays in the session
     all_rows = audit_page.locator("#audit-table tbody tr")
     assert all_rows.count() == 1
     assert code in all_rows.first.inner_text()
@@ -136,4 +136,4 @@ def test_operator_registers_project_reports_progress_and_auditor_sees_it(
     # the database agrees, and the auditor's own searches are logged with the reason
     assert AuditEvent.objects.filter(event="plan.project.registered", target_id=str(project.pk)).count() == 1
     searched = AuditEvent.objects.filter(event="audit.searched", actor=auditor)
-    assert searched.exists() and all(e.reason.startswith("audit: ") for e in searched)
+    assert searched.exists() and all(e.reason.startswith("core.audit: ") for e in searched)

@@ -124,7 +124,7 @@ def test_a_tracers_day(
         form.locator("button[type=submit]").click()
     assert "망원동 코인노래방" in page.inner_text("#timeline-table"), page.inner_text("main")[:800]
     assert TimelineEntry.objects.filter(case=case, place="망원동 코인노래방").count() == 1
-    assert "reason=investigation" in page.url, "the reason stays with the page"
+    assert "reason" not in page.url, "the reason is kept in the session, never in the URL"
 
     # --- search the movement data: the planted true contacts are candidates
     with page.expect_navigation():
@@ -209,7 +209,7 @@ def test_a_tracers_day(
     assert backlog.locator("td").nth(5).inner_text().strip() == "1"  # symptom reports
 
     # --- the contact tests positive: converted without retyping; the chain and the indicator grow
-    page.goto(f"{live_server.url}/tracing/contacts/{contact.pk}/?reason=investigation&reason_detail={REASON_DETAIL}")
+    page.goto(f"{live_server.url}/tracing/contacts/{contact.pk}/")  # the reason was stated this session
     form = page.locator("#convert-form")
     form.locator("#id_confirmed_on").fill(today)
     form.locator("#id_onset_on").fill(today)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/me/", views.account, name="account"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("reason/", views.state_reason, name="state_reason"),
 ]

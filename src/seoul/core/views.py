@@ -12,8 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from seoul.core import audit, selectors
-from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
+from seoul.core import audit, personal_data, selectors
+from seoul.core.access import public, require_role, signed_in
+from seoul.core.forms import BoundedDateField, TextField
+from seoul.core.personal_data import CorePurpose
 from seoul.core.roles import Role, Service
 
 
@@ -45,14 +47,19 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "core/account.html")
 
 
+@signed_in
+@require_POST
+def state_reason(request: HttpRequest) -> HttpResponse:
+    """The reason-for-access form posts here (``core.personal_data``)."""
+    return personal_data.state_reason(request)
+
+
 class AuditSearchForm(forms.Form):
     event = forms.ChoiceField(label=gettext_lazy("Event"), required=False)
-    actor = forms.CharField(label=gettext_lazy("Who"), required=False, max_length=150)
-    target = forms.CharField(label=gettext_lazy("Target"), required=False, max_length=200)
-    date_from = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    actor = TextField(label=gettext_lazy("Who"), required=False, max_length=150)
+    target = TextField(label=gettext_lazy("Target"), required=False, max_length=200)
+    date_from = BoundedDateField(label=gettext_lazy("From"), required=False)
+    date_to = BoundedDateField(label=gettext_lazy("To"), required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -70,9 +77,7 @@ class AuditSearchForm(forms.Form):
 @require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Search the audit log. It holds personal data (who did what), so a reason is required."""
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Audit log"))
+    reason = personal_data.need_reason(request, "core.audit_log", purposes=CorePurpose, title=_("Audit log"))
     form = AuditSearchForm(request.GET)
     events = selectors.search_audit(request.user, selectors.AuditFilter())  # type: ignore[arg-type]
     if form.is_valid():
@@ -84,7 +89,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     audit.record(
         audit.CoreEvent.AUDIT_SEARCHED,
         request=request,
-        reason=reason,
+        reason=str(reason),
         new={k: str(v) for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v},
         service="core",
     )

@@ -8,6 +8,8 @@ class GuaranteeConfig(AppConfig):
 
     def ready(self) -> None:
         from seoul.core.audit import register_events
-        from seoul.guarantee.events import GuaranteeEvent
+        from seoul.core.personal_data import register_purposes
+        from seoul.guarantee.events import GuaranteeEvent, GuaranteePurpose
 
         register_events(GuaranteeEvent)
+        register_purposes(GuaranteePurpose)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.personal_data import Purpose
+
 
 class GuaranteeEvent(models.TextChoices):
     SIGNED_IN = "guarantee.signed_in", _("Signed in by simple authentication")
@@ -18,3 +20,12 @@ class GuaranteeEvent(models.TextChoices):
     NOTIFIED = "guarantee.notified", _("Applicant notified")
     FILE_VIEWED = "guarantee.file.viewed", _("Guarantee file viewed")
     FILE_SEARCHED = "guarantee.file.searched", _("Guarantee files searched by business number")
+
+
+class GuaranteePurpose(Purpose):
+    """Why staff of this service open a person's data (asked before the page shows it)."""
+
+    EXAMINATION = "guarantee.examination", _("Examining the guarantee application")
+    APPLICANT_REQUEST = "guarantee.applicant_request", _("Answering the applicant's question or complaint")
+    AFTERCARE = "guarantee.aftercare", _("Managing the guarantee after approval")
+    LEGAL = "guarantee.legal", _("A request under the law (a court or an investigative body)")

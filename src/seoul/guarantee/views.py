@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
-from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
+from seoul.core.access import public, require_role, signed_in
 from seoul.core.models import User
+from seoul.core.personal_data import Reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
@@ -27,7 +28,7 @@ from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import EDITABLE, Actor, State, TransitionError, allowed_events
-from seoul.guarantee.events import GuaranteeEvent
+from seoul.guarantee.events import GuaranteeEvent, GuaranteePurpose
 from seoul.guarantee.forms import (
     BUSINESS_STATUS,
     DOCUMENT_FIELDS,
@@ -379,6 +380,17 @@ def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 # --- examiners -------------------------------------------------------------------------------------
 
 
+def _file_reason(request: HttpRequest, app: Any) -> Reason:
+    """Why the examiner opens this file (asked once per file per session)."""
+    return need_reason(
+        request,
+        app,
+        purposes=GuaranteePurpose,
+        title=_("Guarantee file %(ref)s") % {"ref": app.reference},
+        back=reverse("guarantee:file", args=[app.reference]),
+    )
+
+
 @require_role(Service.GUARANTEE, Role.OPERATOR)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
@@ -422,9 +434,7 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
     """A file with its documents: personal data, so each render needs a stated reason."""
     user = _user(request)
     app = selectors.institution_file(user, reference)
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Guarantee file %(ref)s") % {"ref": reference})
+    reason = _file_reason(request, app)
     form = ReviewForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -453,7 +463,7 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
         request=request,
         target=app,
         target_label=app.reference,
-        reason=reason,
+        reason=str(reason),
         service="guarantee",
     )
     stage, programmes = selectors.programmes_of(app)
@@ -485,15 +495,13 @@ def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     doc = app.documents.filter(pk=pk, source="uploaded").first()
     if doc is None or not doc.content:
         raise Http404("no such uploaded document")
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Guarantee file %(ref)s") % {"ref": reference})
+    reason = _file_reason(request, app)
     audit.record(
         GuaranteeEvent.FILE_VIEWED,
         request=request,
         target=app,
         target_label=app.reference,
-        reason=reason,
+        reason=str(reason),
         new={"document": doc.kind},
         service="guarantee",
     )

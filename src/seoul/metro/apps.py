@@ -8,6 +8,8 @@ class MetroConfig(AppConfig):
 
     def ready(self) -> None:
         from seoul.core.audit import register_events
-        from seoul.metro.events import MetroEvent
+        from seoul.core.personal_data import register_purposes
+        from seoul.metro.events import MetroEvent, MetroPurpose
 
         register_events(MetroEvent)
+        register_purposes(MetroPurpose)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.personal_data import Purpose
+
 
 class MetroEvent(models.TextChoices):
     EVENTS_INGESTED = "metro.events.ingested", _("Gate events received")
@@ -12,3 +14,11 @@ class MetroEvent(models.TextChoices):
     RIDER_VIEWED = "metro.rider.viewed", _("Rider journeys viewed")
     JOURNEYS_DISCLOSED = "metro.journeys.disclosed", _("Journeys disclosed to another service")
     RIDER_LOOKED_UP = "metro.rider.looked_up", _("Rider looked up by phone number")
+
+
+class MetroPurpose(Purpose):
+    """Why staff of this service open a person's data (asked before the page shows it)."""
+
+    DISPUTE = "metro.dispute", _("Handling the rider's fare dispute")
+    RIDER_REQUEST = "metro.rider_request", _("Answering the rider's question or complaint")
+    LEGAL = "metro.legal", _("A request under the law (a court or an investigative body)")

@@ -7,18 +7,20 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
-from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
+from seoul.core.access import public, require_role, signed_in
+from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, selectors
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
-from seoul.metro.events import MetroEvent
+from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import DisputeForm, FareForm, ResolveForm
 from seoul.metro.models import Dispute, Journey
 
@@ -128,14 +130,18 @@ def disputes(request: HttpRequest) -> HttpResponse:
 @require_role(Service.METRO, Role.APPROVER)
 @require_http_methods(["GET", "POST"])
 def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The page shows a rider's personal data: every render needs a stated reason (kept in the
-    query string, which the resolve form posts back to) and writes an audit record."""
+    """The page shows a rider's personal data: the reader states why once per dispute per
+    session, and every render writes an audit record with that reason."""
     item = get_object_or_404(
         Dispute.objects.select_related("journey__entry__gate", "journey__exit__gate", "rider"), pk=pk
     )
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Fare dispute"))
+    reason = need_reason(
+        request,
+        item,
+        purposes=MetroPurpose,
+        title=_("Fare dispute"),
+        back=reverse("metro:dispute_detail", args=[item.pk]),
+    )
     form = ResolveForm(request.POST or None, initial={"refund": item.journey.refundable})
     status = 200
     if request.method == "POST":
@@ -154,7 +160,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Dispute resolved."))
                 return redirect("metro:disputes")
         status = 400
-    audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=reason, service="metro")
+    audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=str(reason), service="metro")
     history = list(selectors.rider_journeys(item.rider_id)[:20])
     return render(
         request, "metro/dispute_detail.html", {"dispute": item, "form": form, "history": history}, status=status

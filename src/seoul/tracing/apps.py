@@ -8,6 +8,8 @@ class TracingConfig(AppConfig):
 
     def ready(self) -> None:
         from seoul.core.audit import register_events
-        from seoul.tracing.events import TracingEvent
+        from seoul.core.personal_data import register_purposes
+        from seoul.tracing.events import TracingEvent, TracingPurpose
 
         register_events(TracingEvent)
+        register_purposes(TracingPurpose)

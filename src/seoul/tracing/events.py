@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.personal_data import Purpose
+
 
 class TracingEvent(models.TextChoices):
     OUTBREAK_OPENED = "tracing.outbreak.opened", _("Outbreak opened")
@@ -30,3 +32,14 @@ class TracingEvent(models.TextChoices):
     SELF_REPORT_SENT = "tracing.self_report.sent", _("Self-report text sent")
     SELF_REPORT_RECEIVED = "tracing.self_report.received", _("Self-report received")
     SELF_REPORT_REFUSED = "tracing.self_report.refused", _("Self-report code refused")
+
+
+class TracingPurpose(Purpose):
+    """Why staff of this service open a person's data (asked before the page shows it)."""
+
+    INVESTIGATION = "tracing.investigation", _("Epidemiological investigation of a case")
+    MONITORING = "tracing.monitoring", _("Monitoring a contact in quarantine")
+    QUARANTINE_NOTICE = "tracing.quarantine_notice", _("Issuing quarantine notices")
+    SUPERVISION = "tracing.supervision", _("Supervising the tracing of this outbreak")
+    PERSON_REQUEST = "tracing.person_request", _("A request or complaint from the person")
+    LEGAL = "tracing.legal", _("A request under the law (a court or an investigative body)")

@@ -1,16 +1,15 @@
 """Pages of contact tracing.
 
 The worklist, supervisor and chain pages show reference numbers (C-12, K-34), districts and
-dates, never names or phone numbers. Case and contact pages show personal data: each render
-asks for a reason first (kept in the query string, which their forms post back to) and writes
-an audit record with it. Records outside the person's assignment, district or outbreak are
+dates, never names or phone numbers. Case and contact pages show personal data: the reader
+states why once per record per session (``core.personal_data``), and each render writes an
+audit record with that reason. Records outside the person's assignment, district or outbreak are
 answered with 404, the same as records that do not exist.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,13 +22,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
-from seoul.core.access import ask_reason, personal_data_reason, public, require_role
+from seoul.core.access import public, require_role
+from seoul.core.districts import label as district_label
 from seoul.core.engine.time import SEOUL
 from seoul.core.exports import csv_response
 from seoul.core.models import User
+from seoul.core.personal_data import Reason, carry_reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.tracing import actions, selectors
-from seoul.tracing.events import TracingEvent
+from seoul.tracing.events import TracingEvent, TracingPurpose
 from seoul.tracing.forms import (
     CandidateForm,
     CaseForm,
@@ -52,12 +53,33 @@ def _user(request: HttpRequest) -> Any:
     return request.user
 
 
-def _reason_query(request: HttpRequest) -> str:
-    return urlencode({k: request.GET.get(k, "") for k in ("reason", "reason_detail")})
-
-
 def _back(request: HttpRequest, name: str, pk: int, anchor: str = "") -> HttpResponse:
-    return redirect(f"{reverse(name, args=[pk])}?{_reason_query(request)}{anchor}")
+    return redirect(f"{reverse(name, args=[pk])}{anchor}")
+
+
+def _case_reason(request: HttpRequest, case: Case) -> Reason:
+    """Why the reader opens this case (asked once per case per session)."""
+    return need_reason(
+        request,
+        case,
+        purposes=TracingPurpose,
+        title=_("Case %(ref)s") % {"ref": case.reference},
+        back=reverse("tracing:case", args=[case.pk]),
+    )
+
+
+def _contact_reason(request: HttpRequest, contact: Contact) -> Reason:
+    """Why the reader opens this contact: asked once per contact per session, unless the
+    reader already stated why they work on the case the contact comes from (the same
+    investigation: a contact is opened from its case's page)."""
+    carry_reason(request, contact.source_case, contact, keep=True)
+    return need_reason(
+        request,
+        contact,
+        purposes=TracingPurpose,
+        title=_("Contact %(ref)s") % {"ref": contact.reference},
+        back=reverse("tracing:contact", args=[contact.pk]),
+    )
 
 
 def _errors(request: HttpRequest, exc: ValidationError | PermissionDenied) -> None:
@@ -88,7 +110,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def new_case(request: HttpRequest) -> HttpResponse:
     """Register a confirmed case (from the laboratory or health centre notification); it is
     assigned to the least loaded tracer of the person's district."""
-    choices = [(o.pk, f"{o.name} ({o.district_obj})") for o in Outbreak.objects.all()]
+    choices = [(o.pk, f"{o.name} ({district_label(o.district_obj)})") for o in Outbreak.objects.all()]
     form = CaseForm(request.POST or None, outbreaks=choices)
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
@@ -198,8 +220,8 @@ def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict
     return listed, filters
 
 
-def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200, **forms: Any) -> HttpResponse:
-    audit.record(TracingEvent.CASE_VIEWED, request=request, target=case, reason=reason, service="tracing")
+def _case_page(request: HttpRequest, case: Case, reason: Reason, status: int = 200, **forms: Any) -> HttpResponse:
+    audit.record(TracingEvent.CASE_VIEWED, request=request, target=case, reason=str(reason), service="tracing")
     user = _user(request)
     window = case.window()
     candidates, filters = _candidates(request, case)
@@ -218,7 +240,6 @@ def _case_page(request: HttpRequest, case: Case, reason: str, status: int = 200,
         "candidate_filters": filters,
         "assignment": case.assignments.filter(ended_at=None).select_related("tracer").first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR),
-        "reason_query": _reason_query(request),
         "timeline_form": forms.get("timeline_form") or TimelineForm(),
         "contact_form": forms.get("contact_form") or ContactForm(initial={"district": case.district}),
         "candidate_form": CandidateForm(),
@@ -236,9 +257,7 @@ def _visible_case(request: HttpRequest, pk: int) -> Case:
 @require_GET
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Case %(ref)s") % {"ref": case.reference})
+    reason = _case_reason(request, case)
     return _case_page(request, case, reason)
 
 
@@ -255,9 +274,7 @@ def add_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Timeline entry added."))
             return _back(request, "tracing:case", case.pk, "#timeline-h")
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Case %(ref)s") % {"ref": case.reference})
+    reason = _case_reason(request, case)
     return _case_page(request, case, reason, status=400, timeline_form=form)
 
 
@@ -278,9 +295,7 @@ def edit_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         TimelineEntry.objects.filter(case__in=selectors.cases_for(_user(request)).values("pk")), pk=pk
     )
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Timeline entry"))
+    reason = _case_reason(request, entry.case)
     initial = {
         "start": entry.start.astimezone(SEOUL),
         "end": entry.end.astimezone(SEOUL),
@@ -301,11 +316,11 @@ def edit_timeline(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Timeline entry changed."))
                 return _back(request, "tracing:case", entry.case_id, "#timeline-h")
         status = 400
-    audit.record(TracingEvent.CASE_VIEWED, request=request, target=entry.case, reason=reason, service="tracing")
+    audit.record(TracingEvent.CASE_VIEWED, request=request, target=entry.case, reason=str(reason), service="tracing")
     return render(
         request,
         "tracing/timeline_edit.html",
-        {"entry": entry, "form": form, "reason_query": _reason_query(request)},
+        {"entry": entry, "form": form},
         status=status,
     )
 
@@ -335,9 +350,7 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Contact added."))
             return _back(request, "tracing:case", case.pk, "#contacts-h")
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Case %(ref)s") % {"ref": case.reference})
+    reason = _case_reason(request, case)
     return _case_page(request, case, reason, status=400, contact_form=form)
 
 
@@ -399,8 +412,10 @@ def _visible_contact(request: HttpRequest, pk: int) -> Contact:
     return get_object_or_404(selectors.contacts_for(_user(request)), pk=pk)
 
 
-def _contact_page(request: HttpRequest, contact: Contact, reason: str, status: int = 200, **forms: Any) -> HttpResponse:
-    audit.record(TracingEvent.CONTACT_VIEWED, request=request, target=contact, reason=reason, service="tracing")
+def _contact_page(
+    request: HttpRequest, contact: Contact, reason: Reason, status: int = 200, **forms: Any
+) -> HttpResponse:
+    audit.record(TracingEvent.CONTACT_VIEWED, request=request, target=contact, reason=str(reason), service="tracing")
     today = timezone.localdate()
     user = _user(request)
     context = {
@@ -411,7 +426,6 @@ def _contact_page(request: HttpRequest, contact: Contact, reason: str, status: i
         "assignment": contact.assignments.filter(ended_at=None).select_related("tracer").first(),
         "became_case": Case.objects.filter(from_contact=contact).first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR) and contact.status == Contact.Status.MONITORING,
-        "reason_query": _reason_query(request),
         "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"day": today}),
         "convert_form": forms.get("convert_form") or ConvertForm(),
         "flag_form": FlagForm(),
@@ -424,9 +438,7 @@ def _contact_page(request: HttpRequest, contact: Contact, reason: str, status: i
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contact = _visible_contact(request, pk)
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Contact %(ref)s") % {"ref": contact.reference})
+    reason = _contact_reason(request, contact)
     return _contact_page(request, contact, reason)
 
 
@@ -444,9 +456,7 @@ def record_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Follow-up recorded."))
             return _back(request, "tracing:contact", contact.pk, "#follow-ups-h")
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Contact %(ref)s") % {"ref": contact.reference})
+    reason = _contact_reason(request, contact)
     return _contact_page(request, contact, reason, status=400, follow_up_form=form)
 
 
@@ -462,10 +472,9 @@ def convert(request: HttpRequest, pk: int) -> HttpResponse:
             _add_form_errors(form, exc)
         else:
             messages.success(request, _("%(contact)s is now case %(case)s.") % {"contact": contact, "case": case})
+            carry_reason(request, contact, case)
             return _back(request, "tracing:case", case.pk)
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Contact %(ref)s") % {"ref": contact.reference})
+    reason = _contact_reason(request, contact)
     return _contact_page(request, contact, reason, status=400, convert_form=form)
 
 
@@ -503,27 +512,26 @@ def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Service.TRACING, Role.VIEWER)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """Find a person's case and contact records by phone number, among those the person may
-    see. A search of personal data: a reason first, and an audit record (without the number)."""
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Search by phone number"))
-    phone = request.GET.get("phone", "").strip()[:30]
+    see. A search of personal data: a reason first, and an audit record (without the number).
+    The number is posted, so it never appears in a URL or an access log."""
+    reason = need_reason(request, "tracing.search", purposes=TracingPurpose, title=_("Search by phone number"))
+    phone = request.POST.get("phone", "").strip()[:30] if request.method == "POST" else ""
     cases, contacts = selectors.search_by_phone(_user(request), phone)
     if phone:
         audit.record(
             TracingEvent.PERSON_SEARCHED,
             request=request,
-            reason=reason,
+            reason=str(reason),
             new={"cases": [str(c) for c in cases], "contacts": [str(c) for c in contacts]},
             service="tracing",
         )
     return render(
         request,
         "tracing/search.html",
-        {"phone": phone, "cases": cases, "contacts": contacts, "reason_query": _reason_query(request)},
+        {"phone": phone, "cases": cases, "contacts": contacts},
     )
 
 
@@ -533,15 +541,13 @@ def export_quarantine(request: HttpRequest) -> HttpResponse:
     """Contacts under quarantine today in the supervisor's scope, as CSV, for the district
     health centres' quarantine notices: reference, name, phone, district and quarantine dates
     only (no case, exposure or health data). A reason first; audited with the count."""
-    reason = personal_data_reason(request)
-    if reason is None:
-        return ask_reason(request, _("Quarantine list"))
+    reason = need_reason(request, "tracing.quarantine_list", purposes=TracingPurpose, title=_("Quarantine list"))
     today = timezone.localdate()
     rows = selectors.quarantine_list(_user(request), today)
     audit.record(
         audit.CoreEvent.PERSONAL_DATA_EXPORTED,
         request=request,
-        reason=reason,
+        reason=str(reason),
         target_type="tracing.contact",
         new={"rows": len(rows), "day": today.isoformat(), "what": "quarantine list"},
         service="tracing",
@@ -551,7 +557,14 @@ def export_quarantine(request: HttpRequest) -> HttpResponse:
         f"quarantine-{today:%Y%m%d}",
         header,
         (
-            [c.reference, c.person.name, c.person.phone, str(c.district_obj), c.quarantine_start, c.quarantine_end]
+            [
+                c.reference,
+                c.person.name,
+                c.person.phone,
+                district_label(c.district_obj),
+                c.quarantine_start,
+                c.quarantine_end,
+            ]
             for c in rows
         ),
     )
@@ -561,7 +574,7 @@ def export_quarantine(request: HttpRequest) -> HttpResponse:
 
 
 def _tracer_choices(request: HttpRequest) -> list[tuple[int, str]]:
-    return [(p.user_id, f"{p.user} ({p.district_obj})") for p in selectors.tracers_for(_user(request))]
+    return [(p.user_id, f"{p.user} ({district_label(p.district_obj)})") for p in selectors.tracers_for(_user(request))]
 
 
 @require_role(Service.TRACING, Role.APPROVER)

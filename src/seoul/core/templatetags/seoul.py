@@ -5,8 +5,9 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language, gettext_lazy
 
-from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.engine.money import format_krw
+from seoul.core.engine.phone import format_phone
+from seoul.core.personal_data import purpose_label
 
 register = template.Library()
 
@@ -44,7 +45,7 @@ def audit_reason(reason: str) -> str:
     if reason in FIXED_REASONS:
         return str(FIXED_REASONS[reason])
     code, sep, detail = reason.partition(": ")
-    label = dict(PERSONAL_DATA_REASONS).get(code)
+    label = purpose_label(code)
     return f"{label}: {detail}" if sep and label else reason
 
 
@@ -54,6 +55,12 @@ def audit_values(value: Any) -> str:
     if isinstance(value, dict):
         return " · ".join(f"{k}: {v}" for k, v in value.items())
     return "" if value is None else str(value)
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """A telephone number as people write it (010-1234-5678)."""
+    return format_phone(value) if value else "—"
 
 
 @register.filter

@@ -10,8 +10,9 @@ from django.utils import translation
 
 from conftest import PASSWORD
 from seoul.core import audit
-from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.models import AuditEvent, User
+from seoul.core.personal_data import purpose_label
+from seoul.core.testing import reason_ticket, state_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -101,27 +102,64 @@ def test_audit_page_requires_a_reason_and_records_it(auditor: User) -> None:
     assert response.status_code == 200
     assert b'name="reason"' in response.content
     assert not AuditEvent.objects.filter(event=audit.CoreEvent.AUDIT_SEARCHED).exists()
+    ticket = reason_ticket(response)
 
-    response = client.get("/audit/", {"reason": "audit", "reason_detail": "x"})
-    assert response.status_code == 400  # detail too short
+    short = client.post("/reason/", {"ticket": ticket, "reason": "core.audit", "reason_detail": "x"})
+    assert short.status_code == 400  # detail too short
+    assert client.get("/audit/").status_code == 200 and b'name="ticket"' in client.get("/audit/").content
+    unknown = client.post(
+        "/reason/", {"ticket": ticket, "reason": "tracing.investigation", "reason_detail": "민원 확인"}
+    )
+    assert unknown.status_code == 400  # not a reason the audit log offers
+    forged = client.post("/reason/", {"ticket": ticket + "x", "reason": "core.audit", "reason_detail": "quarterly"})
+    assert forged.status_code == 400
 
-    response = client.get("/audit/", {"reason": "audit", "reason_detail": "quarterly inspection"})
+    stated = client.post(
+        "/reason/", {"ticket": ticket, "reason": "core.audit", "reason_detail": "quarterly inspection"}
+    )
+    assert stated.status_code == 302 and stated["Location"] == "/audit/"
+    assert "reason" not in stated["Location"]
+    response = client.get("/audit/")
     assert response.status_code == 200
     searched = AuditEvent.objects.get(event=audit.CoreEvent.AUDIT_SEARCHED)
-    assert searched.reason == "audit: quarterly inspection"
+    assert searched.reason == "core.audit: quarterly inspection"
     assert searched.actor == auditor
+    # asked once per session: the next search needs no reason and is recorded with the same one
+    client.get("/audit/", {"event": audit.CoreEvent.AUDIT_SEARCHED})
+    assert AuditEvent.objects.filter(event=audit.CoreEvent.AUDIT_SEARCHED, reason=searched.reason).count() == 2
+    # a new session asks again
+    client.logout()
+    client.force_login(auditor)
+    assert b'name="ticket"' in client.get("/audit/").content
+
+
+def test_a_reason_form_never_sends_back_to_another_site(auditor: User) -> None:
+    from seoul.core.personal_data import CorePurpose, ReasonRequired, _ticket
+
+    client = Client()
+    client.force_login(auditor)
+    ticket = _ticket(
+        ReasonRequired(subject="core.audit_log", purposes=CorePurpose, title="t", back="https://evil.example/")
+    )
+    stated = client.post(
+        "/reason/", {"ticket": ticket, "reason": "core.audit", "reason_detail": "quarterly inspection"}
+    )
+    assert stated.status_code == 302 and stated["Location"] == "/"
 
 
 def test_audit_page_shows_reasons_and_values_in_words(auditor: User) -> None:
     audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="a", reason="investigation: 민원 2026-11", new={"rows": 3})
     audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="b", reason="own account")
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="c", reason="core.security: 침해 사고 2026-7")
     client = Client()
     client.force_login(auditor)
-    page = client.get("/audit/", {"reason": "audit", "reason_detail": "quarterly inspection"}).content.decode()
+    page = state_reason(client, "/audit/", "core.audit", "quarterly inspection").content.decode()
     with translation.override("ko"):
-        investigating = str(dict(PERSONAL_DATA_REASONS)["investigation"])
+        investigating = str(purpose_label("investigation"))
+        security = str(purpose_label("core.security"))
     assert f"{investigating}: 민원 2026-11" in page
-    assert "investigation: 민원" not in page and "own account" not in page
+    assert f"{security}: 침해 사고 2026-7" in page
+    assert "investigation: 민원" not in page and "own account" not in page and "core.security:" not in page
     assert "rows: 3" in page and "{&#x27;rows&#x27;" not in page
 
 
@@ -132,8 +170,7 @@ def test_audit_viewer_sees_only_own_institution(make_user: Callable[..., User]) 
     audit.record(audit.CoreEvent.DATA_EXPORTED, actor=metro_auditor, target_label="metro-export")
     client = Client()
     client.force_login(metro_auditor)
-    response = client.get("/audit/", {"reason": "audit", "reason_detail": "own institution review"})
-    body = response.content.decode()
+    body = state_reason(client, "/audit/", "core.audit", "own institution review").content.decode()
     assert "metro-export" in body
     assert "smc-export" not in body
 
@@ -143,7 +180,8 @@ def test_audit_search_filters(auditor: User) -> None:
     audit.record(audit.CoreEvent.ROLE_GRANTED, actor_label="b", target_label="beta")
     client = Client()
     client.force_login(auditor)
-    base = {"reason": "audit", "reason_detail": "filter check"}
+    state_reason(client, "/audit/", "core.audit", "filter check")
+    base: dict[str, str] = {}
     body = client.get("/audit/", {**base, "event": audit.CoreEvent.ROLE_GRANTED}).content.decode()
     assert "beta" in body
     assert "alpha" not in body

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from seoul.core.models import AuditEvent, User
+from seoul.core.testing import ReasonClient, state_reason
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients, signing
 from seoul.guarantee.models import Application, Loan
@@ -167,15 +168,15 @@ def test_examiners_see_only_their_institutions_queue_and_files_with_a_reason(
     url = f"/guarantee/queue/{app.reference}/"
     r = client.get(url)
     assert "220-81-62517" not in r.content.decode()  # no personal data before a reason
-    r = client.get(url, {"reason": "service", "reason_detail": "screening the file"})
+    r = state_reason(client, url, "guarantee.examination", "screening the file")
     assert r.status_code == 200 and "220-81-62517" in r.content.decode()
     seen = AuditEvent.objects.filter(event="guarantee.file.viewed", actor=examiner).get()
-    assert seen.reason.startswith("service:")
+    assert seen.reason == "guarantee.examination: screening the file"
     outsider = make_user(institution="SBA", roles={"guarantee": "approver"})
     other = Client()
     other.force_login(outsider)
     assert app.reference not in other.get("/guarantee/queue/").content.decode()
-    assert other.get(url, {"reason": "service", "reason_detail": "curious about it"}).status_code == 404
+    assert other.get(url).status_code == 404
 
 
 def test_decision_without_comment_is_refused_and_recorded_with_one(
@@ -183,7 +184,8 @@ def test_decision_without_comment_is_refused_and_recorded_with_one(
 ) -> None:
     app = _referred(citizen, docs_service)
     client.force_login(examiner)
-    url = f"/guarantee/queue/{app.reference}/?reason=service&reason_detail=screening+the+file"
+    url = f"/guarantee/queue/{app.reference}/"
+    state_reason(client, url, "guarantee.examination", "screening the file")
     r = client.post(url, {"decision": "reject", "comment": ""})
     assert r.status_code == 400
     app.refresh_from_db()
@@ -214,7 +216,7 @@ def test_uploaded_document_download_needs_a_reason_and_is_audited(
     client.force_login(examiner)
     url = f"/guarantee/queue/{app.reference}/documents/{docs[1].pk}/"
     assert client.get(url).content != pdf  # the reason form, not the file
-    r = client.get(url, {"reason": "service", "reason_detail": "checking the VAT certificate"})
+    r = state_reason(client, url, "guarantee.examination", "checking the VAT certificate")
     assert r.status_code == 200 and r.content == pdf and r["Content-Type"] == "application/pdf"
     assert r["X-Content-Type-Options"] == "nosniff"
     assert AuditEvent.objects.filter(
@@ -282,8 +284,9 @@ def test_file_page_role_by_role(
     client: Client, citizen: User, docs_service: Any, make_user: Callable[..., User], role: str, status: int
 ) -> None:
     app = _referred(citizen, docs_service)
-    client.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": role}))
-    r = client.get(f"/guarantee/queue/{app.reference}/", {"reason": "service", "reason_detail": "role check"})
+    reader = ReasonClient("guarantee.examination", "role check")
+    reader.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": role}))
+    r = reader.get(f"/guarantee/queue/{app.reference}/")
     assert r.status_code == status
 
 
@@ -321,7 +324,8 @@ def test_an_examiner_approves_a_lower_amount_on_the_page(
 ) -> None:
     app = _referred(citizen, docs_service)
     client.force_login(examiner)
-    url = f"/guarantee/queue/{app.reference}/?reason=service&reason_detail=screening+the+file"
+    url = f"/guarantee/queue/{app.reference}/"
+    state_reason(client, url, "guarantee.examination", "screening the file")
     r = client.post(url, {"decision": "approve", "comment": "Sales support less.", "amount": "5000"})
     assert r.status_code == 400 and "40,000,000" in r.content.decode()  # above the amount asked
     r = client.post(url, {"decision": "approve", "comment": "Sales support less.", "amount": "3000"})

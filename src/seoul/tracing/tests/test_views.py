@@ -13,6 +13,7 @@ from django.test import Client, override_settings
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import AuditEvent, User
+from seoul.core.testing import ReasonClient, reason_ticket
 from seoul.tracing import actions, sms
 from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
 from seoul.tracing.tests.conftest import GANGNAM, World
@@ -20,12 +21,10 @@ from seoul.tracing.tests.test_actions import FakeCandidate
 
 pytestmark = pytest.mark.django_db
 
-REASON = {"reason": "investigation", "reason_detail": "역학조사 2026-11"}
-Q = "?reason=investigation&reason_detail=%EC%97%AD%ED%95%99%EC%A1%B0%EC%82%AC+2026-11"
-
 
 def client_for(user: User) -> Client:
-    c = Client()
+    """A signed-in reader who states an investigation reason whenever a record asks for one."""
+    c = ReasonClient("tracing.investigation", "역학조사 2026-11")
     c.force_login(user)
     return c
 
@@ -40,14 +39,26 @@ def test_worklist_lists_only_my_work_and_no_names(world: World) -> None:
 
 def test_case_page_asks_for_a_reason_and_audits_it(world: World) -> None:
     case = world.make_case()
-    c = client_for(world.tracer_mapo)
+    c = Client()
+    c.force_login(world.tracer_mapo)
     asked = c.get(f"/tracing/cases/{case.pk}/")
     assert asked.status_code == 200 and case.person.name not in asked.content.decode()
+    assert "역학조사" in asked.content.decode() or "investigation" in asked.content.decode()
     assert not AuditEvent.objects.filter(event="tracing.case.viewed").exists()
-    shown = c.get(f"/tracing/cases/{case.pk}/", REASON)
+    stated = c.post(
+        "/reason/",
+        {"ticket": reason_ticket(asked), "reason": "tracing.investigation", "reason_detail": "역학조사 2026-11"},
+    )
+    assert stated["Location"] == f"/tracing/cases/{case.pk}/"
+    shown = c.get(stated["Location"])
     assert case.person.name in shown.content.decode()
     viewed = AuditEvent.objects.get(event="tracing.case.viewed")
-    assert viewed.reason == "investigation: 역학조사 2026-11" and viewed.actor == world.tracer_mapo
+    assert viewed.reason == "tracing.investigation: 역학조사 2026-11" and viewed.actor == world.tracer_mapo
+    # once per record: the page opens again without asking; another record asks
+    assert case.person.name in c.get(f"/tracing/cases/{case.pk}/").content.decode()
+    other = world.make_case()
+    other.assignments.update(tracer=world.tracer_mapo)
+    assert b'name="ticket"' in c.get(f"/tracing/cases/{other.pk}/").content
 
 
 @pytest.mark.parametrize(
@@ -64,19 +75,19 @@ def test_case_page_asks_for_a_reason_and_audits_it(world: World) -> None:
 )
 def test_case_page_role_by_role(world: World, who: str, status: int) -> None:
     case = world.make_case()
-    assert client_for(getattr(world, who)).get(f"/tracing/cases/{case.pk}/", REASON).status_code == status
+    assert client_for(getattr(world, who)).get(f"/tracing/cases/{case.pk}/").status_code == status
 
 
 def test_citizen_and_other_staff_are_refused(world: World, make_user) -> None:  # type: ignore[no-untyped-def]
     case = world.make_case()
     metro = make_user(roles={"metro": "admin"}, username="metro.boss")
     for path in ("/tracing/", f"/tracing/cases/{case.pk}/", "/tracing/supervisor/", "/tracing/outbreaks/"):
-        assert client_for(metro).get(path, REASON).status_code == 403
+        assert client_for(metro).get(path).status_code == 403
     # Investigators read but do not work the tracer pages or write.
     assert client_for(world.investigator).get("/tracing/").status_code == 403
     start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
     data = {"start": start, "end": start, "place": "x", "setting": "other", "found_by": "interview"}
-    assert client_for(world.investigator).post(f"/tracing/cases/{case.pk}/timeline/" + Q, data).status_code == 403
+    assert client_for(world.investigator).post(f"/tracing/cases/{case.pk}/timeline/", data).status_code == 403
 
 
 def test_timeline_entry_through_the_form(world: World) -> None:
@@ -85,13 +96,13 @@ def test_timeline_entry_through_the_form(world: World) -> None:
     start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
     end = (case.window().start + timedelta(hours=32)).strftime("%Y-%m-%dT%H:%M")
     data = {"start": start, "end": end, "place": "망원동 코인노래방", "setting": "nightlife", "found_by": "interview"}
-    response = c.post(f"/tracing/cases/{case.pk}/timeline/" + Q, data)
-    assert response.status_code == 302 and "reason=investigation" in response["Location"]
+    response = c.post(f"/tracing/cases/{case.pk}/timeline/", data)
+    assert response.status_code == 302 and "reason" not in response["Location"]
     assert TimelineEntry.objects.get(case=case).place == "망원동 코인노래방"
-    bad = c.post(f"/tracing/cases/{case.pk}/timeline/" + Q, {**data, "end": "2001-01-01T00:00"})
+    bad = c.post(f"/tracing/cases/{case.pk}/timeline/", {**data, "end": "2001-01-01T00:00"})
     assert bad.status_code == 400 and "error-summary" in bad.content.decode()
     entry = TimelineEntry.objects.get(case=case)
-    edit = c.post(f"/tracing/timeline/{entry.pk}/" + Q, {**data, "place": "망원동 PC방"})
+    edit = c.post(f"/tracing/timeline/{entry.pk}/", {**data, "place": "망원동 PC방"})
     assert edit.status_code == 302
     entry.refresh_from_db()
     assert entry.place == "망원동 PC방"
@@ -102,10 +113,10 @@ def test_candidate_confirmation_through_the_page(world: World) -> None:
     actions.store_candidates(None, case, [FakeCandidate("p-x", 0.8)])
     candidate = Candidate.objects.get()
     c = client_for(world.tracer_mapo)
-    page = c.get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
+    page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
     assert 'data-candidate="p-x"' in page and "같은 장소 45분" in page
     response = c.post(
-        f"/tracing/candidates/{candidate.pk}/" + Q,
+        f"/tracing/candidates/{candidate.pk}/",
         {
             "decision": "confirm",
             "reason": "카드 결제 시각 일치",
@@ -130,7 +141,7 @@ def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Pat
         in c.get("/tracing/").content.decode().split('id="due-table"')[1].split("</table>")[0]
     )
     with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "o.jsonl"):
-        assert c.post(f"/tracing/contacts/{contact.pk}/text/" + Q).status_code == 302
+        assert c.post(f"/tracing/contacts/{contact.pk}/text/").status_code == 302
         text = sms.read_outbox()[-1]["text"]
     match = re.search(r"http://testserver(/tracing/r/[\w-]+/) 인증번호 (\d{6})", text)
     assert match, text
@@ -148,7 +159,7 @@ def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Pat
     assert 'id="flagged"' in worklist and f"/tracing/contacts/{contact.pk}/" in worklist.split('id="flagged"')[1]
     # The tracer records a follow-up through the contact page too (replaces today's).
     response = c.post(
-        f"/tracing/contacts/{contact.pk}/follow-up/" + Q,
+        f"/tracing/contacts/{contact.pk}/follow-up/",
         {"day": world.today.isoformat(), "status": "seen_symptoms", "symptoms": "발열, 기침"},
     )
     assert response.status_code == 302
@@ -190,31 +201,36 @@ def test_new_case_from_a_contact_moves_the_contact_list_indicator(world: World) 
 def test_search_by_phone_needs_a_reason_and_respects_scope(world: World) -> None:
     case = world.make_case()  # → tracer.mapo
     phone = case.person.phone
+    plain = Client()
+    plain.force_login(world.tracer_mapo)
+    asked = plain.post("/tracing/search/", {"phone": phone})
+    assert case.person.name not in asked.content.decode() and b'name="ticket"' in asked.content
     c = client_for(world.tracer_mapo)
-    asked = c.get("/tracing/search/", {"phone": phone})
-    assert case.person.name not in asked.content.decode()
-    found = c.get("/tracing/search/", {"phone": phone.replace("-", " "), **REASON}).content.decode()
+    found = c.post("/tracing/search/", {"phone": phone.replace("-", " ")}).content.decode()
     assert case.person.name in found and f"/tracing/cases/{case.pk}/" in found
     searched = AuditEvent.objects.get(event="tracing.person.searched")
-    assert searched.reason == "investigation: 역학조사 2026-11" and phone not in str(searched.new)
-    other = client_for(world.tracer_gangnam).get("/tracing/search/", {"phone": phone, **REASON}).content.decode()
+    assert searched.reason == "tracing.investigation: 역학조사 2026-11" and phone not in str(searched.new)
+    assert phone not in searched.route and phone.replace("-", "") not in searched.route
+    other = client_for(world.tracer_gangnam).post("/tracing/search/", {"phone": phone}).content.decode()
     assert case.person.name not in other
 
 
 def test_quarantine_export_carries_only_what_the_task_needs(world: World) -> None:
     mapo = world.make_contact(world.make_case(), name="마포접촉")
     world.make_contact(world.make_case(district=GANGNAM), district=GANGNAM, name="강남접촉")
+    plain = Client()
+    plain.force_login(world.supervisor_mapo)
+    assert "text/csv" not in plain.get("/tracing/export/quarantine.csv")["Content-Type"]  # a reason first
     c = client_for(world.supervisor_mapo)
-    assert "text/csv" not in c.get("/tracing/export/quarantine.csv")["Content-Type"]  # a reason first
-    response = c.get("/tracing/export/quarantine.csv", REASON)
+    response = c.get("/tracing/export/quarantine.csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 2 and "마포접촉" in lines[1] and "강남접촉" not in response.content.decode()
     assert lines[1].split(",")[0] == mapo.reference and str(mapo.quarantine_end) in lines[1]
     assert "노래방" not in response.content.decode()  # no exposure or case details
     exported = AuditEvent.objects.get(event="personal_data.exported")
-    assert exported.new["rows"] == 1 and exported.reason.startswith("investigation")
-    assert client_for(world.tracer_mapo).get("/tracing/export/quarantine.csv", REASON).status_code == 403
+    assert exported.new["rows"] == 1 and exported.reason.startswith("tracing.investigation: ")
+    assert client_for(world.tracer_mapo).get("/tracing/export/quarantine.csv").status_code == 403
 
 
 def test_register_a_case_through_the_form(world: World) -> None:
@@ -250,7 +266,7 @@ def test_open_an_outbreak_and_record_isolation(world: World) -> None:
     assert client_for(world.tracer_mapo).post("/tracing/outbreaks/new/", {"name": "x"}).status_code == 403
     case = world.make_case()
     at = (case.window().start + timedelta(days=2)).astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
-    client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/" + Q, {"isolated_at": at})
+    client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/", {"isolated_at": at})
     case.refresh_from_db()
     assert case.status == "isolated" and case.window().end == case.isolated_at
 
@@ -309,7 +325,7 @@ def test_candidate_filters_narrow_the_list(world: World) -> None:
     c = client_for(world.tracer_mapo)
 
     def listed(**filters: str) -> tuple[set[str], str]:
-        page = c.get(f"/tracing/cases/{case.pk}/", {**REASON, **filters}).content.decode()
+        page = c.get(f"/tracing/cases/{case.pk}/", filters).content.decode()
         count = re.search(r'id="candidate-count">([^<]*)<', page)
         return set(re.findall(r'data-candidate="([^"]+)"', page)), count.group(1) if count else ""
 
@@ -320,8 +336,8 @@ def test_candidate_filters_narrow_the_list(world: World) -> None:
     assert listed(cand_status="dismissed")[0] == {"p-park"}
     assert listed(cand_status="pending", cand_min="10")[0] == {"p-in", "p-bus"}
     assert listed(cand_min="ten", cand_setting="space", cand_status="maybe")[0] == everyone  # ignored, not an error
-    page = c.get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
-    assert 'name="reason" value="investigation"' in page  # the filter form keeps the stated reason
+    page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
+    assert 'name="reason"' not in page.split("candidate-filters")[1].split("</form>")[0]  # no reason in the filter URL
 
 
 def test_a_case_page_names_only_the_contacts_the_reader_may_open(world: World) -> None:
@@ -329,9 +345,9 @@ def test_a_case_page_names_only_the_contacts_the_reader_may_open(world: World) -
     mine = world.make_contact(case, name="마포 접촉자")
     elsewhere = world.make_contact(case, district=GANGNAM, name="강남 접촉자")
     # Mapo's supervisor sees the whole district, not Gangnam's work.
-    page = client_for(world.supervisor_mapo).get(f"/tracing/cases/{case.pk}/", REASON).content.decode()
+    page = client_for(world.supervisor_mapo).get(f"/tracing/cases/{case.pk}/").content.decode()
     assert "마포 접촉자" in page and f"/tracing/contacts/{mine.pk}/" in page
     assert "강남 접촉자" not in page and f"/tracing/contacts/{elsewhere.pk}/" not in page
     assert f'data-contact="{elsewhere.reference}"' in page and "다른 담당자가 맡음" in page
-    assert client_for(world.tracer_gangnam).get(f"/tracing/contacts/{elsewhere.pk}/", REASON).status_code == 200
-    assert client_for(world.supervisor_mapo).get(f"/tracing/contacts/{elsewhere.pk}/", REASON).status_code == 404
+    assert client_for(world.tracer_gangnam).get(f"/tracing/contacts/{elsewhere.pk}/").status_code == 200
+    assert client_for(world.supervisor_mapo).get(f"/tracing/contacts/{elsewhere.pk}/").status_code == 404
