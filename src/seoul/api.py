@@ -1,21 +1,39 @@
-"""The platform's JSON API, /api/v1/. Each app contributes a router from its ``api`` module."""
+"""The platform's JSON API, /api/v1/. Each app contributes a router from its ``api`` module.
+
+Errors have one shape everywhere: ``{"detail": "a sentence"}`` or ``{"detail": [{"loc", "msg",
+"type"}, ...]}`` (``core.schemas.ErrorOut``). Actions' refusals need no try/except in the
+operations: a Django ``ValidationError`` becomes 422 with one item per field (its ``type`` the
+error code), a ``PermissionDenied`` 403 (audited as ``authz.denied``), a body that cannot be
+parsed 400.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 
+from seoul.core.access import record_refusal
+from seoul.core.flow import refusal_message
 from seoul.guarantee.api import router as guarantee_router
 from seoul.metro.api import router as metro_router
 from seoul.plan.api import router as plan_router
 from seoul.tracing.api import router as tracing_router
 
+log = logging.getLogger("seoul.api")
+
 api = NinjaAPI(
     title="Seoul public-service platform API",
     version="1",
     urls_namespace="api",
-    description="JSON API of the services of Seoul's Post-Corona public innovation plan.",
+    description="JSON API of the services of Seoul's Post-Corona public innovation plan. Errors: "
+    '`{"detail": "..."}` or `{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`.',
 )
 
 
@@ -33,6 +51,33 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         error = {"loc": getattr(exc, "loc", ["body", field]), "msg": str(exc), "type": "value_error"}
         detail = [{**error, **getattr(exc, "extra", {})}]
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(DjangoValidationError)
+def _action_refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """An action's ValidationError: one item per field, its code as the type."""
+    items = []
+    fields = exc.error_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.error_list)]
+    for field, errors in fields:
+        for err in errors:
+            message = err.message % err.params if err.params else err.message
+            loc = ["body"] if field == "__all__" else ["body", field]
+            items.append({"loc": loc, "msg": str(message), "type": str(err.code or "value_error")})
+    return api.create_response(request, {"detail": items}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def _action_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    record_refusal(request, exc)
+    return api.create_response(request, {"detail": refusal_message(exc)}, status=403)
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    log.warning("unreadable request body for %s %s: %s", request.method, request.path, exc)
+    return api.create_response(
+        request, {"detail": _("The request body could not be read: %(error)s") % {"error": exc}}, status=400
+    )
 
 
 api.add_router("/plan/", plan_router)
