@@ -1,7 +1,9 @@
 """Hooks that each service app offers to the platform, found by module name.
 
 An app may define ``<app>.reference.load()`` (reference data), ``<app>.demo.load()`` (demo
-data) and ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands). The core
+data), ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands),
+``<app>.nav.items`` (menu entries; optionally ``nav.worklist``, where its staff land, see
+``core/navigation.py``) and ``<app>.retention.POLICIES`` (``core/retention.py``). The core
 finds them in the order of ``INSTALLED_APPS``; it never imports an app's models.
 """
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("accounts/me/", views.account, name="account"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("privacy/", views.privacy_policy, name="privacy"),
+    path("copyright/", views.copyright_policy, name="copyright"),
 ]

@@ -3,10 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 
 from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.engine.money import format_krw
+from seoul.core.navigation import previous_page
 
 register = template.Library()
 
@@ -64,6 +65,21 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
+def period(days: int | None) -> str:
+    """A retention period in words: "28 days", or "5 years (1,826 days)" when it is whole years."""
+    if days is None:
+        return ""
+    in_days = ngettext("%(n)s day", "%(n)s days", days) % {"n": f"{days:,}"}
+    years = round(days / 365.25)
+    if years and abs(days - years * 365.25) < 2:
+        return ngettext("%(years)d year (%(days)s)", "%(years)d years (%(days)s)", years) % {
+            "years": years,
+            "days": in_days,
+        }
+    return in_days
+
+
+@register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key)
 
@@ -73,3 +89,10 @@ def event_label(code: str) -> str:
     from seoul.core.audit import event_label as label
 
     return str(label(code))
+
+
+@register.simple_tag(takes_context=True)
+def back_url(context: template.Context) -> str:
+    """The page the reader came from on this site, or "" (error pages' way back)."""
+    request = context.get("request")
+    return previous_page(request) if request is not None else ""
