@@ -40,7 +40,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 # copied into static files with their licence notes.
 assets: $(ASSETS)
 
-$(ASSETS): package.json package-lock.json scripts/vendor_assets.sh
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.sh src/seoul/core/static/seoul/platform.css
 	npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/vendor_assets.sh
 	touch $@

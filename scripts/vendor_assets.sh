@@ -3,7 +3,7 @@
 #
 #   src/seoul/core/static/vendor/
 #     krds/krds.min.css        KRDS bundle, icon URLs made relative, + @font-face for Pretendard GOV
-#     krds/img/component/icon/ the KRDS icons krds.min.css refers to (and only those)
+#     krds/img/component/icon/ the KRDS icons krds.min.css and seoul/platform.css refer to (only those)
 #     krds/fonts/              Pretendard GOV (subset, woff2) in the three weights KRDS uses
 #     krds/LICENSE             KRDS terms of use + the font licence note
 #     htmx/htmx.min.js         + LICENSE
@@ -62,8 +62,13 @@ CSS
 if grep -Eo 'url\((["'"'"']?)(https?:)?//[^)]*' "$TMP/krds/krds.min.css" | head -n 3 | grep -q .; then
   die "krds.min.css still refers to another host (KRDS bundle changed?)"
 fi
-# Copy exactly the icons the CSS refers to; fail if one is missing.
-grep -o 'url(img/component/icon/[^)]*)' "$TMP/krds/krds.min.css" | sed -e 's/^url(//' -e 's/)$//' | sort -u |
+# Copy exactly the icons the CSS refers to (KRDS's and the platform's own stylesheet); fail if
+# one is missing.
+{
+  grep -o 'url(img/component/icon/[^)]*)' "$TMP/krds/krds.min.css" | sed -e 's/^url(//' -e 's/)$//'
+  grep -o 'url(../vendor/krds/img/component/icon/[^)]*)' "$ROOT/src/seoul/core/static/seoul/platform.css" |
+    sed -e 's#^url(../vendor/krds/##' -e 's/)$//'
+} | sort -u |
   while read -r rel; do
     src="$KRDS/$rel"
     [ -f "$src" ] || die "krds.min.css refers to $rel, which krds-uiux does not ship"

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.utils.translation import get_language, gettext_lazy, ngettext
 
+from seoul.core import badges
 from seoul.core.access import PERSONAL_DATA_REASONS
 from seoul.core.engine.money import format_krw
 from seoul.core.navigation import previous_page
@@ -96,3 +97,24 @@ def back_url(context: template.Context) -> str:
     """The page the reader came from on this site, or "" (error pages' way back)."""
     request = context.get("request")
     return previous_page(request) if request is not None else ""
+
+
+@register.filter
+def first_input_id(field: forms.BoundField) -> str:
+    """The id of the field's first input, where an error summary link should take the reader.
+
+    A radio or checkbox group's label points nowhere (``id_for_label`` is ""): its first option.
+    A multi-widget's inputs are numbered ``<id>_0``, ``<id>_1``, ...
+    """
+    if field.id_for_label:
+        return str(field.id_for_label)
+    if isinstance(field.field.widget, forms.MultiWidget):
+        return f"{field.auto_id}_0"
+    options = field.subwidgets
+    return str(options[0].id_for_label) if options else str(field.auto_id)
+
+
+@register.simple_tag
+def status_badge(subject: Any, detail: Any) -> str:
+    """``{% status_badge obj "status" %}`` or ``{% status_badge "warning" label %}`` (``core/badges.py``)."""
+    return badges.status_badge(subject, detail)
