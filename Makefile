@@ -37,7 +37,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 	touch $@
 
 # Front-end assets (KRDS, htmx, Vega) from the npm registry, pinned by package-lock.json,
-# copied into static files with their licence notes.
+# copied into static files with their licence notes; axe-core into tests/browser/vendor/ (tests only).
 assets: $(ASSETS)
 
 $(ASSETS): package.json package-lock.json scripts/vendor_assets.sh src/seoul/core/static/seoul/platform.css
@@ -76,4 +76,4 @@ lock: install
 	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-emit-index-url -q -o requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules src/seoul/core/static/vendor var/static
+	rm -rf $(VENV) node_modules src/seoul/core/static/vendor tests/browser/vendor var/static

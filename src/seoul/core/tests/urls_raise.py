@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from seoul.core.access import public
+from seoul.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the platform's error pages
 
 SECRET = "hunter2-database-password-in-a-traceback"
 
@@ -14,4 +15,3 @@ def fail(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [path("fail/", fail), path("", include("seoul.urls"))]
-handler500 = "seoul.core.views.error_500"
