@@ -24,10 +24,6 @@ def new() -> str:
     return f"{chars[:4]}-{chars[4:]}"
 
 
-def current() -> str:
-    return _current.get()
-
-
 def set_current(value: str) -> contextvars.Token[str]:
     return _current.set(value)
 

@@ -53,9 +53,9 @@ def run(*, now: datetime | None = None, dry_run: bool = False) -> list[dict[str,
             continue
         with transaction.atomic():
             deleted = policy.purge(cutoff)
-            with translation.override("en"):  # the audit trail reads the same whoever ran the job
-                why = f"retention period of {policy.days} days: {policy.description}"
             if any(deleted.values()):
+                with translation.override("en"):  # the audit trail reads the same whoever ran the job
+                    why = f"retention period of {policy.days} days: {policy.description}"
                 audit.record(
                     audit.CoreEvent.DATA_DESTROYED,
                     actor_label="system (retention)",

@@ -4,7 +4,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from seoul.core.access import public
-from seoul.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the platform's error pages
 
 SECRET = "hunter2-database-password-in-a-traceback"
 
@@ -14,4 +13,9 @@ def fail(request: HttpRequest) -> HttpResponse:
     raise RuntimeError(f"the view failed; {SECRET}")
 
 
+# By name, not imported: seoul.urls reaches every app, and the core imports none.
 urlpatterns = [path("fail/", fail), path("", include("seoul.urls"))]
+handler400 = "seoul.core.views.error_400"
+handler403 = "seoul.core.views.error_403"
+handler404 = "seoul.core.views.error_404"
+handler500 = "seoul.core.views.error_500"
