@@ -11,15 +11,15 @@ PYTEST_WORKERS ?= 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install assets messages messages-check lint system-deps lock clean
+.PHONY: run test install assets static messages messages-check lint system-deps lock clean
 
-run: install assets messages
+run: install assets static messages
 	$(BIN)/seoul manage migrate --no-input -v 0
 	$(BIN)/seoul load-reference
 	$(BIN)/seoul demo-data
 	$(BIN)/seoul run --host $(HOST) --port $(PORT) --no-migrate
 
-test: install assets system-deps messages-check messages lint
+test: install assets static system-deps messages-check messages lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
@@ -37,13 +37,18 @@ $(INSTALLED): requirements.lock pyproject.toml
 	touch $@
 
 # Front-end assets (KRDS, htmx, Vega) from the npm registry, pinned by package-lock.json,
-# copied into static files with their licence notes.
+# copied into static files with their licence notes; axe-core into tests/browser/vendor/ (tests only).
 assets: $(ASSETS)
 
-$(ASSETS): package.json package-lock.json scripts/vendor_assets.sh
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.sh src/seoul/core/static/seoul/platform.css
 	npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/vendor_assets.sh
 	touch $@
+
+# Static files under content-hashed names with gzip copies, and the manifest that maps them
+# (pages refer to the hashed names, so every page needs it unless SEOUL_DEBUG=1).
+static: install assets
+	$(BIN)/seoul manage collectstatic --no-input -v 0
 
 messages: $(MESSAGES)
 
@@ -71,4 +76,4 @@ lock: install
 	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --no-emit-index-url -q -o requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules src/seoul/core/static/vendor var/static
+	rm -rf $(VENV) node_modules src/seoul/core/static/vendor tests/browser/vendor var/static

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from seoul.core.models import Institution, ServiceRole, User
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Pages refer to static files by their hashed names, which only the collected manifest knows."""
+    from django.conf import settings
+
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        raise pytest.UsageError(f"no static files in {settings.STATIC_ROOT}: run `make static` first")
 
 
 @pytest.fixture

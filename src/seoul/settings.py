@@ -29,7 +29,8 @@ FIELD_ENCRYPTION_KEYS: list[str] = _SECRETS["FIELD_ENCRYPTION_KEYS"]
 # HMAC key for blind indexes (exact-match lookup of encrypted identifiers).
 BLIND_INDEX_KEY: str = _SECRETS["BLIND_INDEX_KEY"]
 
-DEBUG = os.environ.get("SEOUL_DEBUG", "1") == "1"
+# Off unless asked for (SEOUL_DEBUG=1): what `make run` serves never shows tracebacks.
+DEBUG = os.environ.get("SEOUL_DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("SEOUL_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "seoul.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "seoul.core.middleware.BodySizeLimitMiddleware",
@@ -175,11 +177,15 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Static files are collected (`make run`, `make test`: `seoul manage collectstatic`) under names
+# that carry a hash of their content, each with a gzip copy; WhiteNoise serves those with a
+# year-long, immutable cache header, so a changed file is a new URL. With DEBUG on, pages
+# refer to the source files and WhiteNoise serves them from the apps as they change.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Audit events are kept at least this long (two years); nothing in the application deletes them.
@@ -188,8 +194,10 @@ AUDIT_RETENTION_DAYS = 730
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # [request id]: the reference a person quotes from an error page ("-" outside a request).
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "filters": {"request_id": {"()": "seoul.core.request_id.RequestIdFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("SEOUL_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

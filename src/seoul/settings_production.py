@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 
 from seoul.settings import *  # noqa: F403
-from seoul.settings import STORAGES
 
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("SEOUL_ALLOWED_HOSTS", "platform.seoul.go.kr").split(",") if h]
@@ -22,10 +21,5 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-
-STORAGES = {
-    **STORAGES,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False

@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("seoul.core.urls")),
 ]
 
+handler400 = "seoul.core.views.error_400"
+handler403 = "seoul.core.views.error_403"
 handler404 = "seoul.core.views.error_404"
 handler500 = "seoul.core.views.error_500"

@@ -3,6 +3,10 @@
 One Chromium per test session (per xdist worker), a fresh browser context per test. On a
 failing test a full-page screenshot of every open page goes to ``test-artifacts/``.
 
+``axe(page)`` runs axe-core (vendored for the tests only into ``tests/browser/vendor/`` by
+``make assets``) on the page and returns its violations; ``a11y.assert_accessible(violations,
+where)`` fails on any critical or serious one with a readable list (rule, impact, selectors, help).
+
 Chromium is Debian's package (``make browser-deps``); Playwright's own browser download is
 never used. If ``/usr/bin/chromium`` is missing the browser tests are skipped with a message.
 """
@@ -33,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TIMEOUT_MS = 15_000
 
 # Passwords of the test users: long, not common, not like the user name.
@@ -45,6 +50,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_as_in_production() -> Iterator[None]:
+    """The live server serves static files as production does: WhiteNoise, from the collected
+    files under their hashed names. pytest-django puts Django's StaticFilesHandler in front, which
+    looks files up in the apps under their source names and answers 404 to every hashed one."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(StaticFilesHandler, "_should_handle", lambda self, path: False)
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -163,3 +180,34 @@ def sign_in(live_server: Any) -> Any:
         _sign_in(page, live_server.url, user.get_username(), user.test_password, next_path)
 
     return go
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `make assets` (npm ci, then scripts/vendor_assets.sh)")
+    return AXE_SCRIPT.read_text()
+
+
+@pytest.fixture
+def axe(axe_script: str) -> Any:
+    """``axe(page, context=None) -> list[violation]``: axe-core's WCAG 2.x A/AA rules and best
+    practices on the page (or on the elements matching ``context``), violations only.
+
+    axe is put into the page through the DevTools protocol, which the page's
+    Content-Security-Policy (no inline scripts) does not govern; the page itself is unchanged.
+    """
+
+    def run(page: Any, context: str | None = None) -> list[dict[str, Any]]:
+        if page.evaluate("() => typeof window.axe") != "object":
+            page.evaluate(axe_script)
+        violations: list[dict[str, Any]] = page.evaluate(
+            """async (context) => (await axe.run(context || document, {
+                  resultTypes: ["violations"],
+                  runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+               })).violations""",
+            context,
+        )
+        return violations
+
+    return run

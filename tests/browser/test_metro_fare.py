@@ -102,19 +102,19 @@ def test_unknown_station_names_the_field_and_suggests(live_server: Any, metro_da
     links = summary.locator("li a")
     assert links.count() == 1, summary.inner_text()
     assert links.first.get_attribute("href") == "#id_origin"
-    origin_error = page.locator("#id_origin-error")
+    origin_error = page.locator("#id_origin_error")
     assert origin_error.count() == 1, page.inner_text("main")[:800]
     message = origin_error.inner_text()
     suggested = re.split(r"[,:?]\s*", message)
     assert "강남" in [s.strip() for s in suggested], message
-    assert page.locator("#id_destination-error").count() == 0
+    assert page.locator("#id_destination_error").count() == 0
     assert page.input_value("#id_origin") == "강낭", "the form keeps what was typed"
 
     # --- unknown destination: the error goes to the destination field
     status = _ask(page, "서울역", "강낭", at=_afternoon())
     assert status == 400
-    assert page.locator("#id_origin-error").count() == 0
-    dest_error = page.locator("#id_destination-error")
+    assert page.locator("#id_origin_error").count() == 0
+    dest_error = page.locator("#id_destination_error")
     assert dest_error.count() == 1, page.inner_text("main")[:800]
     assert "강남" in dest_error.inner_text()
     assert page.locator(".error-summary li a").first.get_attribute("href") == "#id_destination"
@@ -122,5 +122,5 @@ def test_unknown_station_names_the_field_and_suggests(live_server: Any, metro_da
     # --- a missing station is a plain required-field error, also 400
     status = _ask(page, "", "시청")
     assert status == 400
-    assert page.locator("#id_origin-error").count() == 1
+    assert page.locator("#id_origin_error").count() == 1
     assert page.locator("[data-testid=fare]").count() == 0

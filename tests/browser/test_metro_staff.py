@@ -146,10 +146,10 @@ def test_refund_above_the_charge_is_refused(
         page.click("main form.form button[type=submit]")
     assert nav.value.status == 400
 
-    refund_error = page.locator("#id_refund-error")
+    refund_error = page.locator("#id_refund_error")
     assert refund_error.count() == 1, page.inner_text("main")[:800]
     assert "1550" in refund_error.inner_text() or "1,550" in refund_error.inner_text(), refund_error.inner_text()
-    assert page.locator("#id_resolution-error").count() == 0
+    assert page.locator("#id_resolution_error").count() == 0
     assert page.locator(".error-summary a[href='#id_refund']").count() == 1
     assert page.input_value("#id_resolution") == RESOLUTION, "what was typed is kept"
 

@@ -51,8 +51,8 @@ def test_negative_budget_and_empty_name_are_refused(
 
     # Each field shows its own message; what was typed is kept for correction.
     assert page.locator(".field.has-error").count() == 2
-    assert page.locator("#id_name_ko-error").is_visible()
-    assert page.locator("#id_budget_krw-error").is_visible()
+    assert page.locator("#id_name_ko_error").is_visible()
+    assert page.locator("#id_budget_krw_error").is_visible()
     assert page.input_value("#id_budget_krw") == "-5000000"
     assert page.input_value("#id_name_en") == "Project without a Korean name"
     assert page.input_value("#id_kpi_name") == "참여 인원"

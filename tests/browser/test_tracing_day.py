@@ -181,12 +181,12 @@ def test_a_tracers_day(
     phone.goto(found[1])
     assert phone.locator("a.account-link").count() == 0
     phone.fill("#id_code", "000000" if found[2] != "000000" else "111111")
-    phone.locator("label[for=feeling-well]").click()
+    phone.locator("input[name=feeling][value=well] + label").click()
     with phone.expect_navigation():
         phone.click("main form button[type=submit]")
     assert phone.locator(".error-message").count() >= 1, "a wrong code is refused"
     phone.fill("#id_code", found[2])
-    phone.locator("label[for=feeling-symptoms]").click()
+    phone.locator("input[name=feeling][value=symptoms] + label").click()
     phone.fill("#id_symptoms", SYMPTOMS)
     with phone.expect_navigation():
         phone.click("main form button[type=submit]")

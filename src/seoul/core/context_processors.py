@@ -4,20 +4,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from seoul.core.registry import app_modules
-from seoul.core.roles import Role, Service
+from seoul.core.navigation import entries
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
-    """Navigation entries the current person may open; each app contributes its own
-    through ``<app>.nav.items(user)`` returning (label, url) pairs."""
+    """The main menu entries the current person may open (each app offers its own through
+    ``<app>.nav.items(user)``, see ``core/navigation.py``)."""
     # Error pages rendered outside the middleware stack (static 404s) have no user.
-    user = getattr(request, "user", None)
-    nav: list[dict[str, str]] = []
-    for _label, module in app_modules("nav"):
-        nav += [{"label": str(label), "url": url} for label, url in module.items(user)]
-    if user is not None and user.is_authenticated and user.has_role(Service.CORE, Role.VIEWER):
-        nav.append({"label": str(_("Audit log")), "url": reverse("core:audit_log")})
-    return {"nav": nav, "current_path": request.path}
+    return {
+        "nav": entries(getattr(request, "user", None)),
+        "current_path": request.path,
+        "home_path": reverse("core:home"),
+    }

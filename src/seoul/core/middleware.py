@@ -8,12 +8,34 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from seoul.core import request_id
 from seoul.core.access import record_refusal
 from seoul.core.audit import context_from_request, reset_request_context, set_request_context
 
 log = logging.getLogger("seoul.request")
+
+
+class RequestIdMiddleware:
+    """Give each request a short reference (``request.request_id``), on its log lines and in the
+    ``X-Request-ID`` response header. First in the stack, so even an error in another middleware
+    is logged and shown with it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ref = request_id.new()
+        request.request_id = ref  # type: ignore[attr-defined]
+        token = request_id.set_current(ref)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response["X-Request-ID"] = ref
+        return response
 
 
 class BodySizeLimitMiddleware:
@@ -29,15 +51,17 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > limit:
-            message = _("The request body is %(size)d bytes; the limit is %(limit)d bytes.") % {
-                "size": length,
-                "limit": limit,
-            }
             log.warning("refused oversized body: %s bytes to %s", length, request.path)
-            if request.path.startswith("/api/"):
-                body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "body_too_large"}]})
-                return HttpResponse(body, status=413, content_type="application/json")
-            html = render_to_string("core/error.html", {"status": 413, "message": message}, request=request)
+            # Before LocaleMiddleware: answer in the language the person reads.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _("The request body is %(size)d bytes; the limit is %(limit)d bytes.") % {
+                    "size": length,
+                    "limit": limit,
+                }
+                if request.path.startswith("/api/"):
+                    body = json.dumps({"detail": [{"loc": ["body"], "msg": message, "type": "body_too_large"}]})
+                    return HttpResponse(body, status=413, content_type="application/json")
+                html = render_to_string("core/error.html", {"status": 413, "message": message}, request=request)
             return HttpResponse(html, status=413)
         return self.get_response(request)
 

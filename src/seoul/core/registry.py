@@ -1,7 +1,10 @@
 """Hooks that each service app offers to the platform, found by module name.
 
 An app may define ``<app>.reference.load()`` (reference data), ``<app>.demo.load()`` (demo
-data) and ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands). The core
+data), ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands),
+``<app>.nav.items`` (menu entries; optionally ``nav.worklist``, where its staff land, see
+``core/navigation.py``), ``<app>.retention.POLICIES`` (``core/retention.py``) and
+``<app>.badges.KINDS`` (what each status means, ``core/badges.py``). The core
 finds them in the order of ``INSTALLED_APPS``; it never imports an app's models.
 """
 
@@ -13,7 +16,14 @@ from types import ModuleType
 
 from django.apps import apps
 
-HOOKS = {"reference": "load", "demo": "load", "cli": "group", "nav": "items", "retention": "POLICIES"}
+HOOKS = {
+    "reference": "load",
+    "demo": "load",
+    "cli": "group",
+    "nav": "items",
+    "retention": "POLICIES",
+    "badges": "KINDS",
+}
 
 
 def app_modules(name: str) -> Iterator[tuple[str, ModuleType]]:

@@ -13,4 +13,6 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("audit/", views.audit_log, name="audit_log"),
     path("reason/", views.state_reason, name="state_reason"),
+    path("privacy/", views.privacy_policy, name="privacy"),
+    path("copyright/", views.copyright_policy, name="copyright"),
 ]

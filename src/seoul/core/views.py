@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from seoul.core import audit, personal_data, selectors
+from seoul.core import audit, navigation, personal_data, privacy, request_id, selectors
 from seoul.core.access import public, require_role, signed_in
 from seoul.core.forms import BoundedDateField, TextField
 from seoul.core.personal_data import CorePurpose
 from seoul.core.roles import Role, Service
+
+log = logging.getLogger("seoul.errors")
 
 
 @public
@@ -34,6 +39,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a safe ``next``, staff land on their own worklist (``core/navigation.py``)."""
+        return navigation.worklist_url(self.request.user) or super().get_default_redirect_url()
 
 
 login_view = public(LoginView.as_view())
@@ -102,28 +111,71 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+@public
+@require_GET
+def privacy_policy(request: HttpRequest) -> HttpResponse:
+    """What personal data the platform keeps, why, how long and how it is protected; made from
+    the apps' retention policies and the platform's settings (``core/privacy.py``)."""
     return render(
         request,
-        "core/error.html",
+        "core/privacy.html",
         {
-            "status": 403,
-            "message": _("The form expired or came from elsewhere. Go back, reload the page and try again."),
+            "services": privacy.services(),
+            "encrypted": privacy.encrypted_kinds(),
+            "audit_days": settings.AUDIT_RETENTION_DAYS,
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "lockout_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         },
-        status=403,
     )
 
 
+@public
+@require_GET
+def copyright_policy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/copyright.html")
+
+
+# Error pages. Each has a way back; the 404/403/400/CSRF pages are full pages of the site.
+
+
+def error_page(request: HttpRequest, status: int, message: str, *, title: str = "", advice: str = "") -> HttpResponse:
+    """``core/error.html``: the title and the advice follow the status unless given."""
+    context = {"status": status, "title": title, "message": message, "advice": advice}
+    return render(request, "core/error.html", context, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return error_page(
+        request,
+        403,
+        _("The form was open too long, or it did not come from this site, so it was not sent."),
+        title=_("The form has expired"),
+        advice=_(
+            "Go back, reload the page and send the form again. If this keeps happening, check that your "
+            "browser accepts cookies from this site."
+        ),
+    )
+
+
+def error_400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_page(request, 400, _("The request was incomplete or malformed, so it could not be handled."))
+
+
+def error_403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return error_page(request, 403, _("You do not have permission to open this page."))
+
+
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return render(
-        request, "core/error.html", {"status": 404, "message": _("There is no page at this address.")}, status=404
+    return error_page(
+        request, 404, _("There is no page at this address. It may have moved, or the address may be mistyped.")
     )
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "core/error.html",
-        {"status": 500, "message": _("Something went wrong on our side. It has been logged.")},
-        status=500,
-    )
+    """Rendered without a request context: no database, no session, no context processors,
+    since any of them may be what failed. The reference is the request's log reference."""
+    reference = getattr(request, "request_id", "") or request_id.new()
+    log.error("error page shown for %s %s with reference %s", request.method, request.path, reference)
+    context = {"reference": reference, "back": navigation.previous_page(request)}
+    html = loader.get_template("core/500.html").render(context)
+    return HttpResponse(html, status=500)

@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.navigation import WORK
 from seoul.core.roles import Role, Service
 
 
@@ -17,3 +18,10 @@ def items(user: Any) -> list[tuple[Any, str]]:
     if user.has_role(Service.GUARANTEE, Role.OPERATOR):
         out.append((_("Guarantee queue"), reverse("guarantee:queue")))
     return out
+
+
+def worklist(user: Any) -> tuple[int, str] | None:
+    """Examiners (operators and above) work through the queue of referred files."""
+    if user.has_role(Service.GUARANTEE, Role.OPERATOR):
+        return WORK, reverse("guarantee:queue")
+    return None

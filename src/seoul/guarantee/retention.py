@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from seoul.core.retention import Policy
 from seoul.guarantee.engine.states import TERMINAL, State
@@ -47,16 +48,24 @@ def _erase(cutoff: datetime) -> dict[str, int]:
 POLICIES = [
     Policy(
         "drafts",
-        "guarantee applications started but never submitted",
+        _("guarantee applications started but never submitted"),
         DRAFT_DAYS,
         lambda cutoff: _drafts(cutoff).count(),
         lambda cutoff: {"drafts": _drafts(cutoff).delete()[1].get("guarantee.Application", 0)},
+        purpose=_("so that an applicant can stop and come back later to finish the application"),
     ),
     Policy(
         "closed_files",
-        "personal data of decided guarantee files (the financial record stays)",
+        _(
+            "personal data of decided guarantee files: business registration number, phone, e-mail, documents "
+            "and notifications (the financial record stays)"
+        ),
         FILE_DAYS,
         lambda cutoff: _closed(cutoff).count(),
         _erase,
+        purpose=_(
+            "a guarantee is a credit record: the Credit Information Use and Protection Act keeps credit "
+            "transaction records five years after the relationship ends"
+        ),
     ),
 ]

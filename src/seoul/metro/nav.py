@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
 
 
@@ -19,3 +20,12 @@ def items(user: Any) -> list[tuple[Any, str]]:
     if user.has_role(Service.METRO, Role.VIEWER):
         out.append((_("Metro operations"), reverse("metro:operations")))
     return out
+
+
+def worklist(user: Any) -> tuple[int, str] | None:
+    """Approvers decide fare disputes; other metro staff read the operations page."""
+    if user.has_role(Service.METRO, Role.APPROVER):
+        return WORK, reverse("metro:disputes")
+    if user.has_role(Service.METRO, Role.VIEWER):
+        return OVERVIEW, reverse("metro:operations")
+    return None

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from seoul.core.retention import Policy
 from seoul.metro.models import BusRide, Dispute, FlaggedPassage, GateEvent, Journey, TaglessWindow
@@ -63,16 +64,21 @@ def _flag_purge(cutoff: datetime) -> dict[str, int]:
 POLICIES = [
     Policy(
         "movement",
-        "gate events and journeys (where and when a rider travelled)",
+        _("gate events and journeys (where and when a rider travelled)"),
         DAYS,
         _movement_count,
         _movement_purge,
+        purpose=_(
+            "to charge each journey correctly and to settle fare disputes and audits; a journey with an "
+            "open dispute is kept until the dispute is decided"
+        ),
     ),
     Policy(
         "flagged_passages",
-        "passages the tagless detector refused (no rider attached)",
+        _("passages the tagless detector refused (no rider attached)"),
         90,
         _flag_count,
         _flag_purge,
+        purpose=_("to find and repair gates that misread passages"),
     ),
 ]

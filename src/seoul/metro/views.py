@@ -91,7 +91,8 @@ def my_journeys(request: HttpRequest) -> HttpResponse:
 def dispute(request: HttpRequest, key: str) -> HttpResponse:
     rider = _rider_or_404(request)
     journey = get_object_or_404(Journey, key=key, rider=rider)
-    form = DisputeForm(request.POST)
+    # The field's id is that of this journey's textarea, which the error summary links to.
+    form = DisputeForm(request.POST, auto_id=f"%s-{key}")
     if form.is_valid():
         try:
             actions.open_dispute(request.user, journey, form.cleaned_data["reason"])  # type: ignore[arg-type]

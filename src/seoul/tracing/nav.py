@@ -5,6 +5,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
 
 
@@ -22,3 +23,15 @@ def items(user: Any) -> list[tuple[Any, str]]:
     if user.has_role(Service.TRACING, Role.ADMIN):
         out.append((_("Tracers"), reverse("tracing:tracers")))
     return out
+
+
+def worklist(user: Any) -> tuple[int, str] | None:
+    """Supervisors (approvers) their district's supervision page, tracers (operators) their own
+    cases and contacts, viewers the outbreaks they take part in."""
+    if user.has_role(Service.TRACING, Role.APPROVER):
+        return WORK, reverse("tracing:supervisor")
+    if user.has_role(Service.TRACING, Role.OPERATOR):
+        return WORK, reverse("tracing:worklist")
+    if user.has_role(Service.TRACING, Role.VIEWER):
+        return OVERVIEW, reverse("tracing:outbreaks")
+    return None

@@ -31,6 +31,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Max, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.retention import Policy
@@ -129,30 +130,40 @@ POLICIES = [
     Policy(
         # Not "movement": metro's policy has that name, and reports are read by policy name.
         "presence",
-        "presence records (check-ins, journeys, card payments) and the pseudonymous ids only they used",
+        _("presence records (check-ins, journeys, card payments) and the pseudonymous ids only they used"),
         MOVEMENT_DAYS,
         _movement_count,
         _movement_purge,
+        purpose=_(
+            "to find who was near a confirmed case during the infectious period: that period plus the "
+            "14-day monitoring, with a margin"
+        ),
     ),
     Policy(
         "timelines",
-        "movement timelines of cases and the discovery candidates found from them",
+        _("movement timelines of cases and the discovery candidates found from them"),
         TIMELINE_DAYS,
         _timelines_count,
         _timelines_purge,
+        purpose=_("to find the contacts of a case; counted from the confirmation, with time to review the response"),
     ),
     Policy(
         "records",
-        "cases, contacts, exposures, follow-ups and the persons' names and phone numbers of finished outbreaks",
+        _("cases, contacts, exposures, follow-ups and the persons' names and phone numbers of finished outbreaks"),
         RECORD_DAYS,
         _records_count,
         _records_purge,
+        purpose=_(
+            "to manage cases and quarantine under the Infectious Disease Control and Prevention Act; counted "
+            "from an outbreak's last case and last exposure"
+        ),
     ),
     Policy(
         "self_report_codes",
-        "hashes of one-time self-report codes",
+        _("hashes of one-time self-report codes"),
         CODE_DAYS,
         lambda cutoff: SelfReportCode.objects.filter(expires_at__lt=cutoff).count(),
         lambda cutoff: {"self_report_codes": SelfReportCode.objects.filter(expires_at__lt=cutoff).delete()[0]},
+        purpose=_("to check the code of a daily health report sent without an account; counted from its expiry"),
     ),
 ]

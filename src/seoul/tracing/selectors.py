@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from seoul.core import badges
 from seoul.core.crypto import blind_index
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
@@ -259,6 +260,7 @@ def chains(user: User, outbreak: Outbreak) -> dict[str, Any]:
             "cluster": cluster_name[pk],
             "confirmed": by_id[pk].confirmed_on.isoformat(),
             "status": str(by_id[pk].get_status_display()),
+            "kind": badges.kind_of(by_id[pk], "status"),  # the status badge's meaning
         }
         for pk in by_id
     ]

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
-from django.utils.translation import get_language, gettext_lazy
+from django import forms, template
+from django.utils.translation import get_language, gettext_lazy, ngettext
 
+from seoul.core import badges
 from seoul.core.engine.money import format_krw
 from seoul.core.engine.phone import format_phone
+from seoul.core.navigation import previous_page
 from seoul.core.personal_data import purpose_label
 
 register = template.Library()
@@ -71,6 +73,21 @@ def pct(value: float | None) -> str:
 
 
 @register.filter
+def period(days: int | None) -> str:
+    """A retention period in words: "28 days", or "5 years (1,826 days)" when it is whole years."""
+    if days is None:
+        return ""
+    in_days = ngettext("%(n)s day", "%(n)s days", days) % {"n": f"{days:,}"}
+    years = round(days / 365.25)
+    if years and abs(days - years * 365.25) < 2:
+        return ngettext("%(years)d year (%(days)s)", "%(years)d years (%(days)s)", years) % {
+            "years": years,
+            "days": in_days,
+        }
+    return in_days
+
+
+@register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key)
 
@@ -80,3 +97,31 @@ def event_label(code: str) -> str:
     from seoul.core.audit import event_label as label
 
     return str(label(code))
+
+
+@register.simple_tag(takes_context=True)
+def back_url(context: template.Context) -> str:
+    """The page the reader came from on this site, or "" (error pages' way back)."""
+    request = context.get("request")
+    return previous_page(request) if request is not None else ""
+
+
+@register.filter
+def first_input_id(field: forms.BoundField) -> str:
+    """The id of the field's first input, where an error summary link should take the reader.
+
+    A radio or checkbox group's label points nowhere (``id_for_label`` is ""): its first option.
+    A multi-widget's inputs are numbered ``<id>_0``, ``<id>_1``, ...
+    """
+    if field.id_for_label:
+        return str(field.id_for_label)
+    if isinstance(field.field.widget, forms.MultiWidget):
+        return f"{field.auto_id}_0"
+    options = field.subwidgets
+    return str(options[0].id_for_label) if options else str(field.auto_id)
+
+
+@register.simple_tag
+def status_badge(subject: Any, detail: Any) -> str:
+    """``{% status_badge obj "status" %}`` or ``{% status_badge "warning" label %}`` (``core/badges.py``)."""
+    return badges.status_badge(subject, detail)

@@ -39,7 +39,9 @@
     title: { font: FONT, color: TEXT },
     bar: { cornerRadiusEnd: 2 },
     line: { strokeWidth: 2.5 },
-    point: { size: 50, filled: true }
+    // Points drawn over a line repeat the line's values; without this their layer is an
+    // unnamed graphic to screen readers (axe-core: svg-img-alt).
+    point: { size: 50, filled: true, aria: false }
   };
 
   var lang = (document.documentElement.lang || "ko").toLowerCase();

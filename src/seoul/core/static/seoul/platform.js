@@ -6,6 +6,8 @@
  *    tells screen readers the current order.
  *  - .error-summary: focused when the page loads, so keyboard and screen-reader users land on
  *    the list of problems first.
+ *  - .menu-toggle: on narrow screens the main menu folds behind a button (aria-expanded);
+ *    without this script the menu is simply always shown.
  *
  * No inline handlers, no eval (CSP script-src 'self').
  */
@@ -106,11 +108,34 @@
     });
   }
 
+  function initMenu() {
+    var button = document.querySelector(".menu-toggle");
+    var nav = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!nav) return;
+    document.documentElement.classList.add("has-menu-toggle");
+    button.hidden = false;
+    function set(open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    }
+    button.addEventListener("click", function () {
+      set(button.getAttribute("aria-expanded") !== "true");
+    });
+    // Escape closes the open menu and returns to its button.
+    document.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        set(false);
+        button.focus();
+      }
+    });
+  }
+
   function init(root) {
     Array.prototype.forEach.call((root || document).querySelectorAll("table.sortable"), initSortable);
   }
 
   function ready() {
+    initMenu();
     init(document);
     focusErrorSummary(document);
     // htmx swaps in new content (e.g. the dashboard's project table): enhance it too.

@@ -1,0 +1,68 @@
+"""The site navigation and where staff land after signing in, both offered by each app's ``nav.py``.
+
+``<app>.nav.items(user)`` returns the (label, url) entries of the main menu that ``user`` may open
+(``user`` is None on pages rendered outside the middleware stack). ``<app>.nav.worklist(user)``
+(optional) returns ``(priority, url)`` of the page where that person's daily work waits, or None.
+After signing in without an explicit ``next``, a person lands on the worklist with the lowest
+priority number among all apps (ties: the order of ``INSTALLED_APPS``); with none, on the home page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.registry import app_modules
+from seoul.core.roles import Role, Service
+
+# Priorities for ``worklist``: lower wins.
+WORK = 10  # records that wait for this person's decision or action (queues, worklists)
+OVERVIEW = 50  # dashboards someone reads rather than works through
+AUDIT = 90  # the audit log: staff with a service role land on that service first
+
+
+def entries(user: Any) -> list[dict[str, str]]:
+    nav: list[dict[str, str]] = []
+    for _label, module in app_modules("nav"):
+        nav += [{"label": str(label), "url": url} for label, url in module.items(user)]
+    if user is not None and user.is_authenticated and user.has_role(Service.CORE, Role.VIEWER):
+        nav.append({"label": str(_("Audit log")), "url": reverse("core:audit_log")})
+    return nav
+
+
+def worklist_url(user: Any) -> str | None:
+    """Where ``user`` lands after signing in, or None for the home page.
+
+    Platform administrators hold every role in every service and have no worklist of their
+    own: they land on the home page, which lists every service.
+    """
+    if user is None or not user.is_authenticated or user.is_platform_admin:
+        return None
+    offers: list[tuple[int, str]] = []
+    for _label, module in app_modules("nav"):
+        hook = getattr(module, "worklist", None)
+        offer = hook(user) if hook is not None else None
+        if offer is not None:
+            offers.append(offer)
+    if user.has_role(Service.CORE, Role.VIEWER):
+        offers.append((AUDIT, reverse("core:audit_log")))
+    # min() keeps the first of equal priorities, i.e. the order of INSTALLED_APPS.
+    return min(offers, key=lambda offer: offer[0])[1] if offers else None
+
+
+def previous_page(request: HttpRequest) -> str:
+    """The page the person came from (the Referer), if it is on this site and not this very
+    page; else "". Error pages offer it as the way back."""
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # the 400 page for a request to a host we do not serve
+        return ""
+    if not url_has_allowed_host_and_scheme(referer, allowed_hosts={host}, require_https=request.is_secure()):
+        return ""
+    return "" if referer == request.build_absolute_uri() else referer

@@ -1,0 +1,20 @@
+"""What the guarantee's states mean, for the status badges (``core/badges.py``)."""
+
+KINDS = {
+    "application.state": {
+        "draft": "neutral",
+        "submitted": "info",
+        "screening": "info",
+        "referred": "info",
+        "more_info_requested": "warning",
+        "approved": "success",
+        "rejected": "danger",
+        "agreement_signed": "info",
+        "certificate_issued": "info",
+        "loan_executed": "success",
+        "bank_declined": "danger",
+        "withdrawn": "neutral",
+    },
+    "review.decision": {"approve": "success", "reject": "danger", "request_more": "warning"},
+    "certificate.bank_status": {"pending": "neutral", "sent": "info", "accepted": "success", "rejected": "danger"},
+}

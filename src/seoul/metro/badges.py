@@ -1,0 +1,11 @@
+"""What the metro's statuses mean, for the status badges (``core/badges.py``)."""
+
+KINDS = {
+    "journey.status": {
+        "complete": "success",
+        "in_progress": "info",
+        "incomplete_no_exit": "warning",
+        "incomplete_no_entry": "warning",
+    },
+    "dispute.status": {"open": "neutral", "refunded": "success", "rejected": "danger"},
+}

@@ -1,0 +1,13 @@
+"""What contact tracing's statuses mean, for the status badges (``core/badges.py``)."""
+
+KINDS = {
+    "case.status": {"investigating": "info", "isolated": "neutral", "released": "success"},
+    "contact.status": {"monitoring": "info", "became_case": "alert"},
+    "followup.status": {
+        "seen_well": "success",
+        "seen_symptoms": "alert",
+        "missed": "warning",
+        "not_attempted": "neutral",
+    },
+    "candidate.status": {"pending": "neutral", "confirmed": "success", "dismissed": "danger"},
+}
