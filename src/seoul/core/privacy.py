@@ -74,27 +74,17 @@ def platform_data() -> list[Kept]:
             None,
             _("%(hours)d hours, or until you sign out") % {"hours": session_hours},
         ),
-        Kept(
-            _("failed sign-in attempts: user name, network address and browser"),
-            _("to lock an account for a while after repeated wrong passwords"),
-            None,
-            _("until the lock-out period has passed"),
-        ),
-        Kept(
-            _("successful sign-ins: user name, network address, browser and time"),
-            _("to investigate misuse of an account"),
-            None,
-            _("no period has been set yet"),
-        ),
     ]
 
 
 def services() -> list[ServiceData]:
-    """The platform's own data, then each service's retention policies, in the order of the apps."""
-    out = [ServiceData(_("The platform (every service)"), platform_data())]
+    """The platform's own data (with the core's retention policies), then each service's
+    retention policies, in the order of the apps."""
     by_label: dict[str, list[Kept]] = {}
     for label, policy in retention.policies():
-        by_label.setdefault(label, []).append(Kept(policy.description, policy.purpose, policy.days))
+        until = "" if policy.days else _("deleted as soon as it expires")
+        by_label.setdefault(label, []).append(Kept(policy.description, policy.purpose, policy.days or None, until))
+    out = [ServiceData(_("The platform (every service)"), platform_data() + by_label.pop("core", []))]
     out += [ServiceData(service_name(label), kept) for label, kept in by_label.items()]
     return out
 

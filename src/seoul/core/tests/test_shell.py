@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from conftest import PASSWORD
 from seoul.core import privacy, retention
@@ -53,12 +54,18 @@ def test_privacy_policy_lists_every_retention_policy(reference: None, lang: str)
     page = Client(HTTP_ACCEPT_LANGUAGE=lang).get("/privacy/").content.decode()
     with translation.override(lang):
         policies = retention.policies()
-        assert len(policies) >= 7  # metro 2, tracing 4, guarantee 2 at the time of writing
+        assert len(policies) >= 10  # core 3, metro 2, tracing 4, guarantee 2 at the time of writing
+        assert {p.name for label, p in policies if label == "core"} >= {"sign_in_log", "failed_sign_ins"}
         for label, policy in policies:
-            assert str(privacy.service_name(label)) in page
+            heading = _("The platform (every service)") if label == "core" else privacy.service_name(label)
+            assert str(heading) in page
             assert str(policy.description).capitalize()[:30] in page, policy.name
             assert str(policy.purpose).capitalize()[:30] in page, f"{policy.name} says why it is kept"
-            assert period(policy.days) in page
+            assert (
+                period(policy.days) in page
+                if policy.days
+                else str(_("deleted as soon as it expires")).capitalize() in page
+            )
         for kind in privacy.encrypted_kinds():
             assert str(kind) in page
     assert ("주민등록번호" if lang == "ko" else "resident registration numbers") in page
