@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,26 @@ import pytest
 from seoul.core.models import Institution, ServiceRole, User
 
 PASSWORD = "correct-horse-battery-staple-42"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tests_write_outside_var(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never touch what ``make run`` keeps under ``var/``: the movement-data store and the
+    SMS outbox go to a directory of the test session (a retention run in one test would
+    otherwise destroy the demo's movement data)."""
+    from django.conf import settings
+
+    root = tmp_path_factory.mktemp("var")
+    names = ("SEOUL_TRACING_DATA_DIR", "SEOUL_TRACING_SMS_OUTBOX")
+    saved = {name: getattr(settings, name, None) for name in names}
+    settings.SEOUL_TRACING_DATA_DIR = root / "tracing"
+    settings.SEOUL_TRACING_SMS_OUTBOX = root / "sms-outbox.jsonl"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            delattr(settings, name)
+        else:
+            setattr(settings, name, value)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
