@@ -11,12 +11,21 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from seoul.core.engine.text import forbidden_characters
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text cells (=, +, -, @ at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A text cell a spreadsheet can hold and will not run: control characters (which the
+    forms refuse, but older rows may hold and which break the XLSX writer for every row) become
+    U+FFFD so the reader sees something was there, and formula injection (=, +, -, @ at the
+    start) is neutralised."""
+    if not isinstance(value, str):
+        return value
+    for position, _code in reversed(forbidden_characters(value, multiline=True)):
+        value = value[:position] + "\ufffd" + value[position + 1 :]
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
@@ -25,7 +34,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
     buf = io.StringIO()
     buf.write("\ufeff")  # BOM so that Excel opens UTF-8 Korean text correctly
     writer = csv.writer(buf)
-    writer.writerow(header)
+    writer.writerow([_safe_cell(h) for h in header])
     for row in rows:
         writer.writerow([_safe_cell(v) for v in row])
     response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
@@ -39,7 +48,7 @@ def xlsx_response(filename: str, sheet: str, header: Sequence[str], rows: Iterab
     if ws is None:  # a new workbook always has one sheet
         raise RuntimeError("openpyxl workbook without a sheet")
     ws.title = sheet[:31]
-    ws.append(list(header))
+    ws.append([_safe_cell(h) for h in header])
     widths = [len(str(h)) for h in header]
     for row in rows:
         values = [_safe_cell(v) for v in row]
