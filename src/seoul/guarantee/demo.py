@@ -3,41 +3,24 @@ demo citizen's paid-out emergency loan and an approved file waiting for the agre
 a queue of referred files of other applicants (one waiting for its second approver).
 
 Each demo applicant has signed in by simple authentication once (through the stand-in) and is
-the representative the document stand-in names for their business."""
+the representative the document stand-in names for their businesses
+(``standins.demo_profiles``, which every process's stand-in knows)."""
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 from django.utils import timezone
 
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.standins import Profile
+from seoul.guarantee.adapters.standins import DEMO_CITIZEN, DEMO_SHOPS
 from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application
 
 CALLBACK = "http://127.0.0.1/api/v1/guarantee/bank/webhook"  # webhooks are fed back directly below
-CITIZEN = ("김시민", "010-2020-0415")  # the demo citizen as the simple-authentication stand-in knows them
-
-
-def _profile(number: str, name: str, person: tuple[str, str], **changes: Any) -> Profile:
-    today = timezone.localdate()
-    fields: dict[str, Any] = {
-        "brn": number,
-        "business_name": name,
-        "representative": person[0],
-        "representative_phone": person[1],
-        "opened_on": today - timedelta(days=6 * 365),
-        "industry": "retail",
-        "sales_by_year": {str(today.year - 2): 240_000_000, str(today.year - 1): 230_000_000},
-        "credit_score": 860,
-    }
-    fields.update(changes)
-    return Profile(**fields)
 
 
 def _signed_in(user: User, person: tuple[str, str]) -> User:
@@ -64,7 +47,6 @@ def _file(user: User, number: str, product: str, manwon: str) -> Application:
 def load() -> dict[str, int]:
     if Application.objects.filter(applicant__username__startswith="demo.shop").exists():
         return {"applications": Application.objects.count()}
-    docs = clients.standin("documents")
     bank = clients.standin("bank")
     captured: list[tuple[str, bytes, dict[str, str]]] = []
     # the stand-in is shared by the process: set what the demo needs and put it back after
@@ -72,36 +54,21 @@ def load() -> dict[str, int]:
     bank.deliver = lambda url, body, headers: captured.append((url, body, headers))
     bank.mode = "accept"
     try:
-        return _load(docs, bank, captured)
+        return _load(captured)
     finally:
         bank.deliver, bank.mode = saved
 
 
-def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
+def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
     citizen = User.objects.filter(username="citizen").first()
     shops = [
-        ("101864321", "성수수제화", ("최민준", "010-2020-1001"), "regular", "4000", {}),
-        (
-            "105775432",
-            "을지로인쇄",
-            ("박지우", "010-2020-1002"),
-            "regular",
-            "2500",
-            {"credit_score": 640, "industry": "manufacturing"},
-        ),
-        (
-            "211812345",
-            "북촌한옥카페",
-            ("정서연", "010-2020-1003"),
-            "emergency_covid",
-            "2000",
-            {"credit_score": 610, "industry": "restaurant"},
-        ),
+        ("101864321", DEMO_SHOPS[0], "regular", "4000"),
+        ("105775432", DEMO_SHOPS[1], "regular", "2500"),
+        ("211812345", DEMO_SHOPS[2], "emergency_covid", "2000"),
     ]
     made = 0
     if citizen is not None:
-        citizen = _signed_in(citizen, CITIZEN)
-        docs.register(_profile(brn.make("120864567"), "한강분식", CITIZEN))
+        citizen = _signed_in(citizen, DEMO_CITIZEN)
         paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
         if paid.state == "approved":
             cert = actions.sign_agreement(paid, agreed=True, actor=citizen, callback_url=CALLBACK)
@@ -120,16 +87,14 @@ def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]
             for _url, body, headers in list(captured):
                 if mine in body:
                     actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
-        docs.register(_profile(brn.make("120865678"), "한강분식 2호점", CITIZEN))
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
         made += 2
     now = timezone.now()
-    for i, (nine, name, person, product, manwon, changes) in enumerate(shops):
+    for i, (nine, person, product, manwon) in enumerate(shops):
         user, _ = User.objects.get_or_create(
             username=f"demo.shop{i + 1}", defaults={"kind": User.Kind.CITIZEN, "display_name": person[0]}
         )
         user = _signed_in(user, person)
-        docs.register(_profile(brn.make(nine), name, person, **changes))
         app = _file(user, brn.make(nine), product, manwon)
         # spread the queue over the last three days so the service-level target shows
         Application.objects.filter(pk=app.pk).update(referred_at=now - timedelta(hours=20 * (len(shops) - i)))

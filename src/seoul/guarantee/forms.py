@@ -74,12 +74,15 @@ def question_form(
     return form
 
 
+CONSENT_REQUIRED = {"required": GuaranteeError.CONSENT_REQUIRED.label}
+
+
 class BusinessConsentForm(forms.Form):
-    consent = forms.BooleanField(label=BUSINESS_CONSENT_TEXT, required=False)
+    consent = forms.BooleanField(label=BUSINESS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
 
 
 class DocumentsConsentForm(forms.Form):
-    consent = forms.BooleanField(label=DOCUMENTS_CONSENT_TEXT, required=False)
+    consent = forms.BooleanField(label=DOCUMENTS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
 
 
 class UploadForm(forms.Form):
@@ -94,7 +97,10 @@ class SendForm(forms.Form):
 
 
 class AgreementForm(forms.Form):
-    agree = forms.BooleanField(label=_("I have read the terms and agree to them."), required=False)
+    agree = forms.BooleanField(
+        label=_("I have read the terms and agree to them."),
+        error_messages={"required": GuaranteeError.AGREE_REQUIRED.label},
+    )
 
 
 class ReviewForm(forms.Form):

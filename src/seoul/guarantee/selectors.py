@@ -21,7 +21,7 @@ from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine.catalogue import Product, catalogue
 from seoul.guarantee.engine.screening import business_reasons, limit_of, product_reasons
-from seoul.guarantee.engine.states import State
+from seoul.guarantee.engine.states import OPEN, State
 from seoul.guarantee.models import Application, Document, Identity, Review
 
 # Service-level target: a referred file is decided within two days of referral.
@@ -68,6 +68,18 @@ def uploaded_document(user: User, reference: str, pk: int) -> tuple[Application,
 def checklist(app: Application, today: date) -> list[checklist_rules.Item]:
     """What must change before the applicant can send ``app``."""
     return app.checklist(today, frozenset(BANKS))
+
+
+def own_open_for_business(user: User, app: Application) -> Application | None:
+    """Another application of the applicant's own in progress for the same business, if any."""
+    if not app.brn_index:
+        return None
+    return (
+        own_applications(user)
+        .filter(brn_index=app.brn_index, business_confirmed_at__isnull=False, state__in=sorted(s.value for s in OPEN))
+        .exclude(pk=app.pk)
+        .first()
+    )
 
 
 def has_identity(user: User) -> bool:

@@ -102,6 +102,23 @@ def _items(app: Application, items: list[Item]) -> list[dict[str, str]]:
     ]
 
 
+KIND_ORDER = {kind: i for i, kind in enumerate((*doc_rules.REQUIRED, doc_rules.CREDIT_REPORT))}
+
+
+def _documents(app: Application) -> list[Any]:
+    """The application's documents in the order the journey fetches them."""
+    return sorted(app.documents.all(), key=lambda d: (KIND_ORDER.get(d.kind, 99), d.pk))
+
+
+def _blockers(app: Application, steps: tuple[str, ...]) -> list[Item]:
+    """What at these steps rules the application out (not what is merely still missing)."""
+    return [
+        i
+        for i in selectors.checklist(app, timezone.localdate())
+        if i.step in steps and i.code not in ("missing", "not_confirmed")
+    ]
+
+
 def _own_editable(request: AuthedRequest, reference: str) -> Application | HttpResponse:
     app = selectors.own_application(request.user, reference)
     if app.state not in EDITABLE:
@@ -256,15 +273,19 @@ def business(request: AuthedRequest, reference: str) -> HttpResponse:
         request,
         form,
         lambda d: actions.confirm_business(app, consent=d["consent"], actor=request.user),
-        then=lambda confirmed: _next(confirmed, "business", changing),
+        # a business no guarantee can cover is told so here, before anything else is fetched
+        then=lambda confirmed: (
+            step_url(confirmed, "business")
+            if _blockers(confirmed, ("business",))
+            else _next(confirmed, "business", changing)
+        ),
         success=_("We fetched your business registration certificate: you are its representative."),
     )
     if done:
         return done
     app.refresh_from_db()
-    today = timezone.localdate()
-    items = [i for i in selectors.checklist(app, today) if i.step == "business"]
     registration = app.documents.filter(kind=doc_rules.REGISTRATION).first()
+    blockers = [i for i in _blockers(app, ("business",)) if not i.kind]
     return render(
         request,
         "guarantee/business.html",
@@ -273,9 +294,11 @@ def business(request: AuthedRequest, reference: str) -> HttpResponse:
             "form": form,
             "brn": brn_rules.formatted(app.brn),
             "has_identity": selectors.has_identity(request.user),
+            "existing": selectors.own_open_for_business(request.user, app),
             "registration": registration,
             "rows": _document_rows(registration.data if registration else None, keys=BUSINESS_FIELDS),
-            "blockers": _items(app, [i for i in items if i.code != "not_confirmed"]),
+            "problems": _problems(registration.problems) if registration else [],
+            "blockers": _items(app, blockers),
             "sign_in_url": reverse("guarantee:sign_in") + "?next=" + request.path,
             "back": _back(app, "business"),
             **_steps("business"),
@@ -300,7 +323,7 @@ def documents(request: AuthedRequest, reference: str) -> HttpResponse:
     form = DocumentsConsentForm(_posted(request))
 
     def fetched(problems: list[dict[str, str]]) -> str:
-        if problems:  # the page lists them, with what to do
+        if problems or _blockers(app, ("business", "documents")):  # the page says what and why, first
             return step_url(app, "documents") + ("?change=1" if changing else "")
         messages.success(request, _("Your documents were fetched and checked."))
         return _next(app, "documents", changing)
@@ -318,8 +341,7 @@ def _documents_page(
     request: AuthedRequest, app: Application, *, consent: DocumentsConsentForm, upload: UploadForm, status: int
 ) -> HttpResponse:
     today = timezone.localdate()
-    items = selectors.checklist(app, today)
-    docs = [(DOCUMENT_KINDS.get(d.kind, d.kind), d, _problems(d.problems)) for d in app.documents.all()]
+    docs = [(DOCUMENT_KINDS.get(d.kind, d.kind), d, _problems(d.problems)) for d in _documents(app)]
     return render(
         request,
         "guarantee/documents.html",
@@ -328,7 +350,7 @@ def _documents_page(
             "docs": docs,
             "consent": consent,
             "upload": upload,
-            "blockers": _items(app, [i for i in items if i.step in ("business", "documents") and i.code != "missing"]),
+            "blockers": _items(app, _blockers(app, ("business", "documents"))),
             "choices": [c for c in selectors.product_choices(app, today) if not c.reasons],
             "next_url": _next(app, "documents", request.GET.get("change") == "1"),
             "back": _back(app, "documents"),
@@ -411,7 +433,7 @@ def check(request: AuthedRequest, reference: str) -> HttpResponse:
             "product": catalogue().products.get(app.product),
             "bank": BANKS.get(app.bank),
             "items": _items(app, items),
-            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in app.documents.all()],
+            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in _documents(app)],
             "change": {step: step_url(app, step) + "?change=1" for step in FLOW if step != "check"},
             "step_labels": STEP_LABELS,
             "request_for_more": selectors.latest_request_for_more(app),
@@ -644,7 +666,7 @@ def file(request: AuthedRequest, reference: str) -> HttpResponse:
             "brn": brn_rules.formatted(app.brn) if app.brn else "",
             "docs": [
                 (DOCUMENT_KINDS.get(d.kind, d.kind), d, _document_rows(d.data), _problems(d.problems))
-                for d in app.documents.all()
+                for d in _documents(app)
             ],
             "reviews": app.reviews.select_related("examiner"),
             "form": form,

@@ -230,6 +230,39 @@ def synthetic_profile(number: str, today: date) -> Profile:
     )
 
 
+# The demo's people and their businesses, known to the stand-ins of every process (the demo
+# loader's and each server worker's), so that `make run` can be tried as these people: sign in
+# with the name and mobile number, then apply with one of their business numbers
+# (docs/guarantee.md). Anyone else is the representative of no business here.
+DEMO_CITIZEN = ("김시민", "010-2020-0415")
+DEMO_SHOPS = (("최민준", "010-2020-1001"), ("박지우", "010-2020-1002"), ("정서연", "010-2020-1003"))
+
+
+def demo_profiles(today: date) -> list[Profile]:
+    def shop(nine: str, name: str, person: tuple[str, str], **changes: Any) -> Profile:
+        fields: dict[str, Any] = {
+            "brn": brn_rules.make(nine),
+            "business_name": name,
+            "representative": person[0],
+            "representative_phone": person[1],
+            "opened_on": today - timedelta(days=6 * 365),
+            "industry": "retail",
+            "sales_by_year": {str(today.year - 2): 240_000_000, str(today.year - 1): 230_000_000},
+            "credit_score": 860,
+        }
+        return Profile(**(fields | changes))
+
+    return [
+        shop("120864567", "한강분식", DEMO_CITIZEN),
+        shop("120865678", "한강분식 2호점", DEMO_CITIZEN),
+        shop("120866789", "한강분식 3호점", DEMO_CITIZEN, opened_on=today - timedelta(days=2 * 365)),
+        shop("120867890", "한강포차", DEMO_CITIZEN, industry="restaurant", local_arrears=True),
+        shop("101864321", "성수수제화", DEMO_SHOPS[0]),
+        shop("105775432", "을지로인쇄", DEMO_SHOPS[1], credit_score=640, industry="manufacturing"),
+        shop("211812345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
+    ]
+
+
 class DocumentStandIn(StandIn):
     KINDS = ("business_registration", "vat_tax_base", "national_tax_payment", "local_tax_payment", "credit_report")
     TOKEN_SECONDS = 600
@@ -240,6 +273,15 @@ class DocumentStandIn(StandIn):
         self.tokens: dict[str, tuple[str, frozenset[str], float]] = {}
         self.served: list[tuple[str, tuple[str, ...]]] = []  # (business number, kinds), per answer
         self.today: Callable[[], date] = date.today
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to what it knows when it starts: the demo's businesses, nothing served."""
+        with self.lock:
+            self.profiles.clear()
+            self.served.clear()
+        for profile in demo_profiles(self.today()):
+            self.register(profile)
 
     def register(self, profile: Profile) -> Profile:
         with self.lock:

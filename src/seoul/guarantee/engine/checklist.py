@@ -64,7 +64,7 @@ def checklist(draft: Draft, today: date, cat: Catalogue | None = None) -> list[I
     for kind in REQUIRED:
         step = "business" if kind == REGISTRATION else "documents"
         if kind not in draft.documents:
-            if kind != REGISTRATION or draft.business_confirmed:
+            if draft.business_confirmed:  # before that, confirming the business is the item
                 items.append(Item(step, "missing", kind))
             continue
         items.extend(Item(step, code, kind) for code in dict.fromkeys(draft.documents[kind]))

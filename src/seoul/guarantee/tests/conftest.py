@@ -16,10 +16,9 @@ from seoul.guarantee.tests.builders import identify
 @pytest.fixture
 def docs_service() -> Iterator[Any]:
     service = clients.standin("documents")
-    service.profiles.clear()
-    service.served.clear()
+    service.reset()
     yield service
-    service.profiles.clear()
+    service.reset()
 
 
 @pytest.fixture

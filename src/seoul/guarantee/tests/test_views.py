@@ -135,7 +135,7 @@ def test_a_stranger_who_enters_someone_elses_number_is_stopped_with_a_clear_mess
     assert client.get(f"/guarantee/apply/{ref}/documents/")["Location"] == f"/guarantee/apply/{ref}/business/"
     assert AuditEvent.objects.filter(event="guarantee.business.not_representative", actor=stranger).count() == 1
     page = text_of(client.get(f"/guarantee/apply/{ref}/check/"))
-    assert "사업자의 대표자임을 확인" in page and "수락하고 보내기" not in page
+    assert "사업자의 대표자임을 확인" in page and "동의하고 보내기" not in page
 
 
 def test_webhook_without_a_valid_signature_is_refused(client: Client, reference: None) -> None:
@@ -254,10 +254,17 @@ def test_check_your_answers_lists_what_is_missing_by_name_with_links_and_no_send
         f"/guarantee/apply/{ref}/q/product/": "보증 상품: 선택하지 않았습니다.",
         f"/guarantee/apply/{ref}/q/amount/": "금액: 입력하지 않았습니다.",
         f"/guarantee/apply/{ref}/q/bank/": "은행: 선택하지 않았습니다.",
-    } | {k: v for k, v in links.items() if k.endswith("/documents/")}
-    assert any(k.endswith("/documents/") for k in links)  # the tax documents, by name
-    assert "부가가치세 과세표준증명" in todo
-    assert "수락하고 보내기" not in page and 'method="post"' not in html.split('id="main"', 1)[1]
+    }
+    # once the business is confirmed, the documents still to come are named one by one
+    post(client, f"/guarantee/apply/{ref}/business/", {"consent": "on"})
+    todo = client.get(f"/guarantee/apply/{ref}/check/").content.decode().split('data-testid="todo"', 1)[1]
+    named = re.findall(rf'<a href="/guarantee/apply/{ref}/documents/">([^<]+)</a>', todo.split("</section>", 1)[0])
+    assert named == [
+        "부가가치세 과세표준증명: 아직 없습니다.",
+        "국세 납세증명서: 아직 없습니다.",
+        "지방세 납세증명서: 아직 없습니다.",
+    ]
+    assert "동의하고 보내기" not in page and 'method="post"' not in html.split('id="main"', 1)[1]
     # the phone answer (taken from the sign-in) is written as people write it; "change" says what
     assert "010-3333-4444" in page
     assert re.search(r'변경<span class="visually-hidden"> 사업자등록번호</span>', html)
