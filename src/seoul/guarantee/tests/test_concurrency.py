@@ -38,7 +38,7 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
         try:
             barrier.wait()
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
+        except Exception as exc:  # the outcome under test
             results[i] = exc
         finally:
             connection.close()
@@ -51,13 +51,10 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def test_two_confirmations_of_one_business_at_once_leave_one_application(
-    citizen: User, docs_service: Any
-) -> None:
+def test_two_confirmations_of_one_business_at_once_leave_one_application(citizen: User, docs_service: Any) -> None:
     docs_service.register(profile())
     tabs = [
-        actions.save_answer(actions.start_application(actor=citizen), "brn", GOOD_BRN, actor=citizen)
-        for _ in range(2)
+        actions.save_answer(actions.start_application(actor=citizen), "brn", GOOD_BRN, actor=citizen) for _ in range(2)
     ]
     results = at_once(*(lambda app=app: actions.confirm_business(app, consent=True, actor=citizen) for app in tabs))
     refused = [r for r in results if isinstance(r, ValidationError)]
