@@ -32,7 +32,7 @@ from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
-from seoul.guarantee.engine.checklist import Item
+from seoul.guarantee.engine.checklist import STEPS, Item
 from seoul.guarantee.engine.states import EDITABLE, Actor, Event, State, allowed_events
 from seoul.guarantee.events import GuaranteeEvent, GuaranteePurpose
 from seoul.guarantee.forms import (
@@ -61,7 +61,7 @@ QUESTIONS = list(actions.QUESTIONS)
 # The journey, step by step: the business number, the business confirmed from its registration
 # (the applicant is its representative), the tax and credit documents, then the rest — so what
 # decides eligibility is known before the applicant answers anything else.
-FLOW = ["brn", "business", "documents", "product", "amount", "bank", "phone", "email", "check"]
+FLOW = [*STEPS, "check"]
 
 
 def _posted(request: HttpRequest) -> Any:

@@ -28,11 +28,11 @@ from seoul.guarantee.actions.agreement import (
     terms_in_english,
     terms_text,
 )
-from seoul.guarantee.actions.answers import QUESTIONS, clean_answer, save_answer, start_application
+from seoul.guarantee.actions.answers import QUESTIONS, save_answer, start_application
 from seoul.guarantee.actions.bank import receive_webhook
 from seoul.guarantee.actions.business import confirm_business
 from seoul.guarantee.actions.documents import fetch_documents, upload_document
-from seoul.guarantee.actions.notifications import deliver, send_pending_notifications
+from seoul.guarantee.actions.notifications import send_pending_notifications
 from seoul.guarantee.actions.review import review
 from seoul.guarantee.actions.sign_in import complete_simple_auth, finish_simple_auth, start_simple_auth
 from seoul.guarantee.actions.submission import checklist, submit, withdraw
@@ -41,10 +41,8 @@ __all__ = [
     "INSTITUTION",
     "QUESTIONS",
     "checklist",
-    "clean_answer",
     "complete_simple_auth",
     "confirm_business",
-    "deliver",
     "fetch_documents",
     "finish_simple_auth",
     "receive_webhook",

@@ -25,7 +25,8 @@ from seoul.guarantee.engine.screening import (
     standing_reasons,
 )
 
-# The steps of the journey, in order; an item names the one where it is fixed.
+# The steps of the journey, in order (then "check your answers"); an item names the one where
+# it is fixed.
 STEPS = ("brn", "business", "documents", "product", "amount", "bank", "phone", "email")
 
 
