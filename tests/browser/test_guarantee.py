@@ -26,11 +26,11 @@ def stand_ins(reference_data: None) -> Any:
 
     docs = clients.standin("documents")
     bank = clients.standin("bank")
-    docs.profiles.clear()
+    docs.reset()
     bank.sent.clear()
     bank.mode, bank.answer_after, bank.timeout_sleep, bank.deliver = "accept", 0.05, 1.0, standins._post
     yield docs, bank
-    docs.profiles.clear()
+    docs.reset()
     bank.mode = "accept"
 
 
@@ -50,6 +50,7 @@ def register(docs: Any, **changes: Any) -> None:
         "brn": GOOD,
         "business_name": "한강공방",
         "representative": "김서울",
+        "representative_phone": "010-3333-4444",  # who signs in below
         "opened_on": today - timedelta(days=9 * 365),
         "industry": "manufacturing",
         "sales_by_year": {str(today.year - 2): 190_000_000, str(today.year - 1): 200_000_000},
@@ -85,28 +86,38 @@ def simple_sign_in(page: Any, base: str, name: str = "김서울", phone: str = "
     page.wait_for_url("**/guarantee/apply/")
 
 
+def submit(page: Any) -> None:
+    page.click("main form button[type=submit]")
+
+
 def apply(page: Any, *, brn: str = GOOD, product: str = "emergency_covid", amount: str = "1000") -> str:
+    """From "my applications" to "check your answers": the business number, the business confirmed
+    from its registration, the documents fetched, then the rest of the answers."""
     page.click("text=새 신청 시작하기" if page.locator("text=새 신청 시작하기").count() else "main form button")
-    page.fill("input[name=value]", brn)
-    page.click("main form button[type=submit]")
-    tick(page, f"input[name=value][value={product}]")
-    page.click("main form button[type=submit]")
-    page.fill("input[name=value]", amount)
-    page.click("main form button[type=submit]")
-    tick(page, "input[name=value][value=standin]")
-    page.click("main form button[type=submit]")
-    page.fill("input[name=value]", "010-3333-4444")
-    page.click("main form button[type=submit]")
-    page.click("main form button[type=submit]")  # e-mail is optional
+    page.fill("input[name=brn]", brn)
+    submit(page)
+    page.wait_for_url("**/business/")
+    tick(page, "#id_consent")
+    submit(page)
     page.wait_for_url("**/documents/")
+    tick(page, "#fetch-form #id_consent")
+    page.click("#fetch-form button[type=submit]")
+    page.wait_for_url("**/q/product/")
+    tick(page, f"input[name=product][value={product}]")
+    submit(page)
+    page.fill("input[name=amount]", amount)
+    submit(page)
+    tick(page, "input[name=bank][value=standin]")
+    submit(page)
+    page.fill("input[name=phone]", "010-3333-4444")
+    submit(page)
+    submit(page)  # e-mail is optional
+    page.wait_for_url("**/check/")
     return str(page.url.split("/")[-3])
 
 
-def fetch_and_send(page: Any) -> None:
-    tick(page, "#consent")
-    page.click("main form:has(#consent) button[type=submit]")
-    page.wait_for_url("**/check/")
-    page.click("main form button[type=submit]")
+def send(page: Any) -> None:
+    submit(page)
     page.wait_for_url("**?submitted=1")
 
 
@@ -128,12 +139,13 @@ def test_phone_journey_from_application_to_loan(new_context: Any, live_server: A
     page = new_context(**PHONE).new_page()
     simple_sign_in(page, live_server.url)
     ref = apply(page)
-    fetch_and_send(page)
+    assert page.locator("[data-testid=todo]").count() == 0  # nothing missing: the send button is there
+    send(page)
     assert page.inner_text("[data-testid=reference]") == ref
     assert page.get_attribute("[data-testid=state]", "data-state") == "approved"
     assert page.inner_text("[data-testid=fee]") == "50,000원"  # 0.5 % of 10,000,000 at 100 % coverage
     page.click("main a.button")  # read and sign the agreement
-    tick(page, "#agree")
+    tick(page, "#id_agree")
     page.click("main form button[type=submit]")
     page.wait_for_url(f"**/apply/{ref}/")
     wait_for_state(page, "loan_executed")
@@ -155,7 +167,7 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
     applicant = new_context(**PHONE).new_page()
     simple_sign_in(applicant, live_server.url)
     ref = apply(applicant, product="regular", amount="4000")
-    fetch_and_send(applicant)
+    send(applicant)
     assert applicant.get_attribute("[data-testid=state]", "data-state") == "referred"
 
     for user, expected in ((examiner, "referred"), (approver, "approved")):
@@ -189,6 +201,31 @@ def test_referred_file_through_an_examiner_and_a_second_approver(
     assert "30,000,000" in applicant.inner_text("[data-testid=loan-amount]")
 
 
+def test_someone_elses_business_number_stops_at_the_business_step(
+    new_context: Any, live_server: Any, stand_ins: Any
+) -> None:
+    """A person who is not the representative named on the registration is stopped with a
+    clear message, sees nothing of the business, and cannot go on to the documents."""
+    docs, _bank = stand_ins
+    register(docs)  # 김서울's business
+    page = new_context(**PHONE).new_page()
+    simple_sign_in(page, live_server.url, name="이한강", phone="010-5555-6666")
+    page.click("main form button")
+    page.fill("input[name=brn]", GOOD)
+    submit(page)
+    tick(page, "#id_consent")
+    submit(page)
+    summary = page.locator(".error-summary")
+    assert summary.count() == 1 and "대표자" in summary.inner_text()
+    assert "한강공방" not in page.inner_text("main")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    ref = page.url.split("/")[-3]
+    page.goto(f"{live_server.url}/guarantee/apply/{ref}/check/")
+    assert page.locator("[data-testid=todo]").count() == 1
+    assert page.locator("main form[method=post] button").count() == 0  # no send button
+    assert docs.served == [(GOOD.replace("-", ""), ("business_registration",))]
+
+
 def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stand_ins: Any) -> None:
     from seoul.guarantee.models import Application
 
@@ -197,16 +234,21 @@ def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stan
     page = new_context(**PHONE).new_page()
     simple_sign_in(page, live_server.url)
     page.click("main form button")
-    page.fill("input[name=value]", "220-81-62518")
-    page.click("main form button[type=submit]")
+    page.fill("input[name=brn]", "220-81-62518")
+    submit(page)
     assert page.locator(".error-summary").count() == 1
+    assert page.locator(".error-summary a[href='#id_brn']").count() == 1
     assert "/q/brn/" in page.url
-    page.fill("input[name=value]", GOOD)
-    page.click("main form button[type=submit]")
-    ref = page.url.split("/")[-4]
-    page.goto(f"{live_server.url}/guarantee/apply/{ref}/documents/")
-    tick(page, "#consent")
-    page.click("main form:has(#consent) button[type=submit]")
+    page.fill("input[name=brn]", GOOD)
+    submit(page)
+    page.wait_for_url("**/business/")
+    tick(page, "#id_consent")
+    submit(page)
+    # an out-of-date registration is said at once, on the business step
+    assert page.locator("[data-problem=stale]").count() == 1 and "/business/" in page.url
+    page.goto(page.url.replace("/business/", "/documents/"))
+    tick(page, "#fetch-form #id_consent")
+    page.click("#fetch-form button[type=submit]")
     assert page.locator("[data-problem=stale]").count() == 5
     # a disguised upload
     page.select_option("select[name=kind]", "vat_tax_base")
@@ -216,6 +258,7 @@ def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stan
     )
     page.click("form[enctype] button[type=submit]")
     assert page.locator(".error-summary").count() == 1
+    ref = page.url.split("/")[-4]
     assert not Application.objects.get(reference=ref).documents.filter(source="uploaded").exists()
 
 
@@ -227,11 +270,11 @@ def test_bank_that_times_out_then_answers_twice(new_context: Any, live_server: A
     page = new_context(**PHONE).new_page()
     simple_sign_in(page, live_server.url)
     ref = apply(page)
-    fetch_and_send(page)
+    send(page)
     bank.mode, bank.timeout_sleep = "timeout", 1.0
     with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.3):
         page.click("main a.button")
-        tick(page, "#agree")
+        tick(page, "#id_agree")
         page.click("main form button[type=submit]")
         page.wait_for_url(f"**/apply/{ref}/")
         assert page.locator(".message-warning").count() == 1
@@ -256,9 +299,6 @@ def test_double_submit_from_two_tabs_screens_once(new_context: Any, live_server:
     page = ctx.new_page()
     simple_sign_in(page, live_server.url)
     ref = apply(page)
-    tick(page, "#consent")
-    page.click("main form:has(#consent) button[type=submit]")
-    page.wait_for_url("**/check/")
     second = ctx.new_page()
     second.goto(page.url)  # the same check-your-answers page open twice
     page.click("main form button[type=submit]")

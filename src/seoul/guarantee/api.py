@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Router
-from ninja.errors import HttpError
 from ninja.security import APIKeyHeader
 
+from seoul.core.schemas import errors
 from seoul.guarantee import actions, selectors
 from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.schemas import BankEvent, ProductOut, WebhookOut
 
 router = Router(tags=["guarantee"])
 
 
 class BankSignature(APIKeyHeader):
-    """Partner banks authenticate each webhook by its HMAC signature over the raw body."""
+    """Partner banks authenticate each webhook by its HMAC signature over the raw body
+    (``X-Bank-Signature: t=<unix seconds>,v1=<64 hex digits>``, five minutes' tolerance).
+    Anything else in the header — another shape, non-ASCII text — is a 401, never an error."""
 
     param_name = "X-Bank-Signature"
 
@@ -27,7 +29,7 @@ class BankSignature(APIKeyHeader):
         return None
 
 
-@router.get("/products", response=list[dict[str, Any]], summary="Guarantee products (public information)")
+@router.get("/products", response=list[ProductOut], summary="Guarantee products (public information)")
 def products(request: HttpRequest) -> list[dict[str, Any]]:
     return selectors.products()
 
@@ -36,13 +38,12 @@ def products(request: HttpRequest) -> list[dict[str, Any]]:
     "/bank/webhook",
     auth=BankSignature(),
     url_name="guarantee_bank_webhook",
+    response={200: WebhookOut, **errors(401, 422)},
     summary="Partner bank webhook: certificate accepted or rejected, loan executed",
+    description="Signed by the bank over the raw body. A repeated event id answers `duplicate` and changes "
+    "nothing; a loan is recorded at most once per certificate.",
 )
-def bank_webhook(request: HttpRequest) -> dict[str, str]:
-    try:
-        outcome = actions.receive_webhook(request.body, request.headers.get("X-Bank-Signature", ""))
-    except PermissionDenied:
-        raise HttpError(401, "bad signature") from None
-    except ValidationError:
-        raise HttpError(422, "malformed webhook") from None
-    return {"outcome": outcome}
+def bank_webhook(request: HttpRequest, event: BankEvent) -> dict[str, str]:
+    # ``event`` is the body checked against the schema (422 otherwise); the action re-checks the
+    # signature over the raw bytes, which is what the bank signed.
+    return {"outcome": actions.receive_webhook(request.body, signature=request.headers.get("X-Bank-Signature", ""))}

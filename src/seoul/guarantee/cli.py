@@ -77,7 +77,9 @@ def check_brn(number: str) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def resend_pending(callback_url: str | None, as_json: bool) -> None:
-    """Re-send every guarantee certificate the bank has not confirmed (same idempotency keys)."""
+    """Send what did not go out: SMS and e-mail messages that failed or were left half-sent, and
+    guarantee certificates the bank has not confirmed. Each goes out once, however often this
+    runs (the gateway and the bank get the same idempotency key)."""
     from seoul.guarantee import actions
     from seoul.guarantee.adapters.clients import setting
 
@@ -85,8 +87,9 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
     if not url:
         click.echo("Error: give --callback-url or set SEOUL_GUARANTEE_CALLBACK_URL", err=True)
         raise SystemExit(2)
-    counts = actions.resend_pending(str(url))
+    counts = {"notifications": actions.send_pending_notifications(), "certificates": actions.resend_pending(str(url))}
     if as_json:
         click.echo(json.dumps(counts))
         return
-    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()) or "nothing pending")
+    for what, done in counts.items():
+        click.echo(f"{what}: " + (", ".join(f"{v} {k}" for k, v in done.items()) or "nothing pending"))

@@ -1,58 +1,52 @@
 """Demo guarantee files, made through the real actions against the loopback stand-ins: the
 demo citizen's paid-out emergency loan and an approved file waiting for the agreement, and
-a queue of referred files of other applicants (one waiting for its second approver)."""
+a queue of referred files of other applicants (one waiting for its second approver).
+
+Each demo applicant has signed in by simple authentication once (through the stand-in) and is
+the representative the document stand-in names for their businesses
+(``standins.demo_profiles``, which every process's stand-in knows)."""
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 from django.utils import timezone
 
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.standins import Profile
+from seoul.guarantee.adapters.standins import DEMO_CITIZEN, DEMO_SHOPS
 from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application
 
 CALLBACK = "http://127.0.0.1/api/v1/guarantee/bank/webhook"  # webhooks are fed back directly below
 
 
-def _profile(number: str, name: str, person: str, **changes: Any) -> Profile:
-    today = timezone.localdate()
-    fields: dict[str, Any] = {
-        "brn": number,
-        "business_name": name,
-        "representative": person,
-        "opened_on": today - timedelta(days=6 * 365),
-        "industry": "retail",
-        "sales_by_year": {str(today.year - 2): 240_000_000, str(today.year - 1): 230_000_000},
-        "credit_score": 860,
-    }
-    fields.update(changes)
-    return Profile(**fields)
+def _signed_in(user: User, person: tuple[str, str]) -> User:
+    """``user`` with the simple-authentication identity of ``person`` (as after signing in)."""
+    tx = clients.start_auth("kakao", person[0], person[1])
+    return actions.complete_simple_auth(clients.auth_status(tx), "kakao", actor=user)
 
 
 def _file(user: User, number: str, product: str, manwon: str) -> Application:
-    app = actions.start_application(user)
+    app = actions.start_application(actor=user)
+    app = actions.save_answer(app, "brn", number, actor=user)
+    actions.confirm_business(app, consent=True, actor=user)
+    actions.fetch_documents(app, consent=True, actor=user)
     for field, value in [
-        ("brn", number),
         ("product", product),
         ("amount", manwon),
         ("bank", "standin"),
         ("phone", "010-0000-" + number[-4:]),
     ]:
-        app = actions.save_answer(user, app, field, value)
-    actions.fetch_documents(user, app, consent=True)
-    return actions.submit(user, app)
+        app = actions.save_answer(app, field, value, actor=user)
+    return actions.submit(app, actor=user)
 
 
 def load() -> dict[str, int]:
     if Application.objects.filter(applicant__username__startswith="demo.shop").exists():
         return {"applications": Application.objects.count()}
-    docs = clients.standin("documents")
     bank = clients.standin("bank")
     captured: list[tuple[str, bytes, dict[str, str]]] = []
     # the stand-in is shared by the process: set what the demo needs and put it back after
@@ -60,31 +54,24 @@ def load() -> dict[str, int]:
     bank.deliver = lambda url, body, headers: captured.append((url, body, headers))
     bank.mode = "accept"
     try:
-        return _load(docs, bank, captured)
+        return _load(captured)
     finally:
         bank.deliver, bank.mode = saved
 
 
-def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
+def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
     citizen = User.objects.filter(username="citizen").first()
     shops = [
-        ("101864321", "성수수제화", "최민준", "regular", "4000", {}),
-        ("105775432", "을지로인쇄", "박지우", "regular", "2500", {"credit_score": 640, "industry": "manufacturing"}),
-        (
-            "211812345",
-            "북촌한옥카페",
-            "정서연",
-            "emergency_covid",
-            "2000",
-            {"credit_score": 610, "industry": "restaurant"},
-        ),
+        ("101864321", DEMO_SHOPS[0], "regular", "4000"),
+        ("105775432", DEMO_SHOPS[1], "regular", "2500"),
+        ("211812345", DEMO_SHOPS[2], "emergency_covid", "2000"),
     ]
     made = 0
     if citizen is not None:
-        docs.register(_profile(brn.make("120864567"), "한강분식", "김시민"))
+        citizen = _signed_in(citizen, DEMO_CITIZEN)
         paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
         if paid.state == "approved":
-            cert = actions.sign_agreement(citizen, paid)
+            cert = actions.sign_agreement(paid, agreed=True, actor=citizen, callback_url=CALLBACK)
             # on a busy machine the stand-in may answer after the client's timeout: re-send with
             # the same idempotency key (the bank answers a repeat at once, processing it once)
             for _attempt in range(5):
@@ -99,16 +86,15 @@ def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]
                 time.sleep(0.05)
             for _url, body, headers in list(captured):
                 if mine in body:
-                    actions.receive_webhook(body, headers["X-Bank-Signature"])
-        docs.register(_profile(brn.make("120865678"), "한강분식 2호점", "김시민"))
+                    actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
         made += 2
     now = timezone.now()
-    for i, (nine, name, person, product, manwon, changes) in enumerate(shops):
+    for i, (nine, person, product, manwon) in enumerate(shops):
         user, _ = User.objects.get_or_create(
-            username=f"demo.shop{i + 1}", defaults={"kind": User.Kind.CITIZEN, "display_name": person}
+            username=f"demo.shop{i + 1}", defaults={"kind": User.Kind.CITIZEN, "display_name": person[0]}
         )
-        docs.register(_profile(brn.make(nine), name, person, **changes))
+        user = _signed_in(user, person)
         app = _file(user, brn.make(nine), product, manwon)
         # spread the queue over the last three days so the service-level target shows
         Application.objects.filter(pk=app.pk).update(referred_at=now - timedelta(hours=20 * (len(shops) - i)))
@@ -116,5 +102,5 @@ def _load(docs: Any, bank: Any, captured: list[tuple[str, bytes, dict[str, str]]
     examiner = User.objects.filter(username="guarantee.examiner").first()
     first = Application.objects.filter(applicant__username="demo.shop1", state="referred").first()
     if examiner is not None and first is not None:
-        actions.review(examiner, first, "approve", "서류 일치, 매출 안정적. 2차 승인 요청. (demo)")
+        actions.review(first, "approve", "서류 일치, 매출 안정적. 2차 승인 요청. (demo)", actor=examiner)
     return {"applications": made}

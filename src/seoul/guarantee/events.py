@@ -8,6 +8,12 @@ class GuaranteeEvent(models.TextChoices):
     SIGNED_IN = "guarantee.signed_in", _("Signed in by simple authentication")
     DRAFT_STARTED = "guarantee.draft.started", _("Guarantee application started")
     DRAFT_SAVED = "guarantee.draft.saved", _("Guarantee application answer saved")
+    BUSINESS_CONFIRMED = "guarantee.business.confirmed", _("Applicant confirmed as the business's representative")
+    NOT_REPRESENTATIVE = (
+        "guarantee.business.not_representative",
+        _("Applicant is not the business's representative: application stopped"),
+    )
+    BUSINESS_HAS_APPLICATION = "guarantee.business.has_application", _("Second application for a business refused")
     DOCUMENTS_FETCHED = "guarantee.documents.fetched", _("Documents fetched with consent")
     DOCUMENTS_FAILED = "guarantee.documents.failed", _("Document fetch failed")
     DOCUMENT_UPLOADED = "guarantee.document.uploaded", _("Document uploaded")
@@ -18,6 +24,7 @@ class GuaranteeEvent(models.TextChoices):
     WEBHOOK = "guarantee.webhook", _("Bank webhook received")
     LOAN_RECORDED = "guarantee.loan.recorded", _("Loan execution recorded")
     NOTIFIED = "guarantee.notified", _("Applicant notified")
+    NOTIFICATION_FAILED = "guarantee.notification.failed", _("Notification not sent (will be retried)")
     FILE_VIEWED = "guarantee.file.viewed", _("Guarantee file viewed")
     FILE_SEARCHED = "guarantee.file.searched", _("Guarantee files searched by business number")
 

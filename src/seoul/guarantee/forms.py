@@ -1,68 +1,22 @@
+"""Forms of the guarantee pages. Each only shapes what was typed; the actions decide (and
+re-check) everything else, and their refusals land on these forms' fields by name."""
+
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.engine.phone import is_mobile
 from seoul.core.forms import MultilineTextField, TextField
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
-from seoul.guarantee.engine.catalogue import catalogue
-
-PROVIDERS = [("kakao", _("Kakao")), ("naver", _("Naver")), ("pass", _("PASS")), ("toss", _("Toss"))]
-
-DOCUMENT_KINDS = {
-    "business_registration": _("Business registration certificate"),
-    "vat_tax_base": _("VAT tax-base certificate"),
-    "national_tax_payment": _("National tax payment certificate"),
-    "local_tax_payment": _("Local tax payment certificate"),
-    "credit_report": _("Credit report"),
-}
-
-# Fields of fetched documents (adapters: the public-data document service), as examiners read them.
-DOCUMENT_FIELDS = {
-    "document_no": _("Document number"),
-    "issued_on": _("Issued on"),
-    "brn": _("Business registration number"),
-    "business_name": _("Business"),
-    "representative": _("Representative"),
-    "opened_on": _("Opened on"),
-    "address": _("Address"),
-    "industry": _("Industry"),
-    "status": _("Business status"),
-    "prior_closure": _("Closed a business before"),
-    "sales_by_year": _("Sales by year"),
-    "arrears": _("Tax arrears"),
-    "score": _("Credit score"),
-    "guarantee_balance": _("Guarantees outstanding"),
-}
-BUSINESS_STATUS = {"active": _("Operating"), "suspended": _("Suspended"), "closed": _("Closed")}
-MONEY_FIELDS = frozenset({"guarantee_balance"})
-
-
-# Screening reason codes (engine/screening.py) in words, for applicants and examiners.
-REASON_LABELS = {
-    "site_not_in_seoul": _("The business site is not in Seoul."),
-    "business_closed": _("The business is closed."),
-    "too_few_months_in_business": _("The business is too young for this guarantee."),
-    "too_many_months_in_business": _("The business is too old for this guarantee."),
-    "credit_score_below_minimum": _("The credit score is below 595."),
-    "tax_arrears": _("There are unpaid taxes."),
-    "excluded_industry": _("The industry is not covered by this guarantee."),
-    "no_prior_closure": _("This guarantee is for businesses restarting after a closure."),
-    "guarantee_balance_at_maximum": _("The existing guarantees already reach the maximum."),
-    "amount_below_minimum": _("The amount is below this guarantee's minimum."),
-    "amount_above_limit": _("The amount is above the limit."),
-    "credit_score_unknown": _("No credit report."),
-    "sales_unknown": _("No sales figures."),
-    "documents_uploaded": _("Documents were uploaded, not fetched."),
-    "risk_above_threshold": _("Risk above the auto-approval threshold."),
-    "amount_above_auto_limit": _("Amount above the auto-approval limit."),
-}
+from seoul.guarantee.errors import GuaranteeError
+from seoul.guarantee.labels import BUSINESS_CONSENT_TEXT, DOCUMENT_KINDS, DOCUMENTS_CONSENT_TEXT, PROVIDERS
 
 
 class SignInForm(forms.Form):
     provider = forms.ChoiceField(label=_("Sign in with"), choices=PROVIDERS, widget=forms.RadioSelect)
-    name = TextField(label=_("Your name"), max_length=50)
+    name = TextField(label=_("Your name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = TextField(
         label=_("Mobile number"),
         max_length=20,
@@ -70,10 +24,18 @@ class SignInForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
+    def clean_phone(self) -> str:
+        phone = str(self.cleaned_data["phone"])
+        if not is_mobile(phone):
+            raise GuaranteeError.PHONE_MOBILE.error()
+        return phone
 
-def question_form(field: str, initial: object = None, data: object = None) -> forms.Form:
-    """The form of one question page."""
-    cat = catalogue()
+
+def question_form(
+    field: str, *, initial: object = None, data: object = None, products: list[tuple[str, str]] | None = None
+) -> forms.Form:
+    """The form of one question page: one field, named after the question (so that the
+    action's refusal of that answer lands on it). ``products``: the guarantees offered."""
     fields: dict[str, forms.Field] = {
         "brn": TextField(
             label=_("What is your business registration number?"),
@@ -82,14 +44,12 @@ def question_form(field: str, initial: object = None, data: object = None) -> fo
             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         ),
         "product": forms.ChoiceField(
-            label=_("Which guarantee do you need?"),
-            choices=[(p.code, p.name_ko) for p in cat.products.values()],
-            widget=forms.RadioSelect,
+            label=_("Which guarantee do you need?"), choices=products or [], widget=forms.RadioSelect
         ),
         "amount": TextField(
             label=_("How much do you want to borrow?"),
-            help_text=_("In 10,000 won (만 원), e.g. 1000 for 10,000,000 won."),
-            max_length=8,
+            help_text=_("In units of 10,000 won, e.g. 1000 for 10,000,000 won."),
+            max_length=10,
             widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         ),
         "bank": forms.ChoiceField(
@@ -109,16 +69,38 @@ def question_form(field: str, initial: object = None, data: object = None) -> fo
             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         ),
     }
-    form = forms.Form(data=data, initial={"value": initial})  # type: ignore[arg-type]
-    form.fields["value"] = fields[field]
+    form = forms.Form(data=data, initial={field: initial})  # type: ignore[arg-type]
+    form.fields[field] = fields[field]
     return form
+
+
+CONSENT_REQUIRED = {"required": GuaranteeError.CONSENT_REQUIRED.label}
+
+
+class BusinessConsentForm(forms.Form):
+    consent = forms.BooleanField(label=BUSINESS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
+
+
+class DocumentsConsentForm(forms.Form):
+    consent = forms.BooleanField(label=DOCUMENTS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
 
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Which document is this?"), choices=[(k, DOCUMENT_KINDS[k]) for k in doc_rules.REQUIRED]
+        label=_("Which document is this?"), choices=[(k, DOCUMENT_KINDS[k]) for k in doc_rules.UPLOADABLE]
     )
     file = forms.FileField(label=_("File (PDF, JPEG or PNG, at most 1 MB)"))
+
+
+class SendForm(forms.Form):
+    """ "Accept and send": nothing to fill in; the action checks the whole application."""
+
+
+class AgreementForm(forms.Form):
+    agree = forms.BooleanField(
+        label=_("I have read the terms and agree to them."),
+        error_messages={"required": GuaranteeError.AGREE_REQUIRED.label},
+    )
 
 
 class ReviewForm(forms.Form):
@@ -128,15 +110,20 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = MultilineTextField(
-        label=_("Comment (kept with the decision and shown to the applicant)"),
+        label=_("Reason for the applicant"),
+        help_text=_(
+            "Kept with the decision and shown to the applicant as it is written: say in plain words why, "
+            "or what they must send."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=5,
         max_length=2000,
     )
     amount = forms.IntegerField(
         label=_("Approve a lower amount"),
-        help_text=_("In 10,000 won (만 원). Leave empty to approve the amount asked for."),
+        help_text=_("In units of 10,000 won. Leave empty to approve the amount asked for."),
         required=False,
         min_value=1,
-        max_value=1_000_000,  # 만 원: 100억 원, far above any product's ceiling
+        max_value=1_000_000,  # 100억 원 in units of 10,000 won: far above any product's ceiling
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -2,30 +2,42 @@
 
 An :class:`Application` moves through the one state machine in ``engine/states.py``; only
 ``actions`` change its ``state``. Business registration numbers and phone numbers are
-encrypted at rest and found by blind index. A certificate is unique per application and a
-loan unique per certificate (database constraints, so no retry or duplicate webhook can
-make a second one); bank webhooks are kept once by event id.
+encrypted at rest and found by blind index. A business has at most one application in
+progress once its representative has been confirmed (a database constraint, so two tabs or
+two accounts cannot make a second one). A certificate is unique per application and a loan
+unique per certificate (database constraints, so no retry or duplicate webhook can make a
+second one); bank webhooks are kept once by event id. Notifications are recorded as pending
+in the transaction that decides them and sent after it commits.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
-from seoul.guarantee.engine.states import State
+from seoul.guarantee.engine import checklist as checklist_rules
+from seoul.guarantee.engine import documents as doc_rules
+from seoul.guarantee.engine.screening import Business, Facts
+from seoul.guarantee.engine.states import OPEN, State
 
 
 class Identity(models.Model):
-    """A person signed in by simple authentication: the provider's opaque subject, hashed."""
+    """A person signed in by simple authentication: keyed hashes of the provider's opaque
+    subject and of the connecting identifier (CI), and the name the provider verified. The
+    CI itself and any resident registration number are never stored."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guarantee_identities")
     provider = models.CharField(max_length=20)
     subject_index = models.CharField(max_length=64, unique=True)
+    ci_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    name = models.CharField(max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -61,6 +73,11 @@ class Application(models.Model):
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     email = EncryptedTextField(blank=True, default="")
+    # the business registration, fetched first: the applicant is its representative
+    business_consent_at = models.DateTimeField(null=True, blank=True)
+    business_consent_text = models.TextField(blank=True)
+    business_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # the tax and credit documents, fetched only after that
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_text = models.TextField(blank=True)
     documents_fetched = models.BooleanField(default=False)
@@ -74,6 +91,13 @@ class Application(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brn_index"],
+                condition=Q(business_confirmed_at__isnull=False, state__in=sorted(s.value for s in OPEN)),
+                name="guarantee_one_open_application_per_business",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -88,6 +112,45 @@ class Application(models.Model):
         """The amount the guarantee covers: the approved amount when an examiner approved less
         than was asked, else the amount asked."""
         return self.approved_amount if self.approved_amount is not None else (self.amount or 0)
+
+    def fetched(self) -> list[dict[str, Any]]:
+        """The documents fetched from the document service (their data), kind by kind."""
+        return [d.data for d in self.documents.all() if d.source == Document.Source.FETCHED and d.data]
+
+    def business(self, today: date) -> Business | None:
+        """What the fetched registration certificate says about the business (None before)."""
+        reg = next((d for d in self.fetched() if d.get("kind") == doc_rules.REGISTRATION), None)
+        return doc_rules.business_from(reg, today) if reg is not None else None
+
+    def facts(self, today: date) -> Facts | None:
+        """The screening facts the fetched documents state, or None without a registration."""
+        docs = self.fetched()
+        f = doc_rules.facts_from(docs, today)
+        if f["opened_on"] is None:
+            return None
+        complete = self.documents_fetched and not any(
+            d.source == Document.Source.UPLOADED for d in self.documents.all()
+        )
+        return Facts(**f, documents_fetched=complete)
+
+    def checklist(self, today: date, banks: frozenset[str]) -> list[checklist_rules.Item]:
+        """Everything that must change before the application can be sent (``banks``: the
+        bank codes that may be chosen)."""
+        documents: dict[str, list[str]] = {}
+        for d in self.documents.all():
+            documents.setdefault(d.kind, []).extend(str(p.get("code", "")) for p in d.problems or [])
+        draft = checklist_rules.Draft(
+            brn=self.brn,
+            business_confirmed=self.business_confirmed_at is not None,
+            product=self.product,
+            amount=self.amount,
+            bank=self.bank if self.bank in banks else "",
+            phone=self.phone,
+            documents=documents,
+            business=self.business(today),
+            facts=self.facts(today),
+        )
+        return checklist_rules.checklist(draft, today)
 
 
 class Document(models.Model):
@@ -203,14 +266,31 @@ class WebhookEvent(models.Model):
 
 
 class Notification(models.Model):
-    """What was sent to the applicant by SMS or e-mail (the recipient encrypted)."""
+    """A message to the applicant by SMS or e-mail (the recipient encrypted): recorded as
+    pending in the transaction that decided it, sent after that commits, retried while it
+    failed (the gateway gets ``key`` so a repeat is never a second message)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent yet (will be retried)")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notifications")
     channel = models.CharField(max_length=10)
     recipient = EncryptedTextField()
     body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
     provider_id = models.CharField(max_length=64, blank=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.application} {self.channel}"
+
+    @property
+    def key(self) -> str:
+        return f"guarantee-notification-{self.pk}"

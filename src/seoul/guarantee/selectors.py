@@ -1,9 +1,14 @@
-"""Reads of the guarantee service for pages and the API."""
+"""Reads of the guarantee service for pages and the API.
+
+Every record is found through the reader's scope: an applicant's own applications
+(:func:`own_application`), an examiner's institution's files (:func:`institution_files`);
+outside it, a 404 that does not say whether the record exists.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,9 +17,12 @@ from django.http import Http404
 
 from seoul.core.crypto import blind_index
 from seoul.core.models import User
+from seoul.guarantee.adapters.clients import BANKS
+from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine.catalogue import Product, catalogue
-from seoul.guarantee.engine.states import State
-from seoul.guarantee.models import Application
+from seoul.guarantee.engine.screening import business_reasons, limit_of, product_reasons
+from seoul.guarantee.engine.states import OPEN, State
+from seoul.guarantee.models import Application, Document, Identity, Review
 
 # Service-level target: a referred file is decided within two days of referral.
 SLA = timedelta(hours=48)
@@ -32,14 +40,88 @@ def own_application(user: User, reference: str) -> Application:
     return app
 
 
-def institution_file(user: User, reference: str) -> Application:
-    qs = Application.objects.select_related("institution", "applicant")
+def institution_files(user: User) -> QuerySet[Application]:
+    """The files an examiner may open: their institution's, once sent (drafts are the
+    applicant's own until then)."""
+    qs = Application.objects.select_related("institution", "applicant").exclude(state=State.DRAFT)
     if not user.is_platform_admin:
-        qs = qs.filter(institution=user.institution)
-    app = qs.filter(reference=reference).exclude(state=State.DRAFT).first()
+        qs = qs.filter(institution_id=user.institution_id) if user.institution_id else qs.none()
+    return qs
+
+
+def institution_file(user: User, reference: str) -> Application:
+    app = institution_files(user).filter(reference=reference).first()
     if app is None:
         raise Http404("no such file in your institution")
     return app
+
+
+def uploaded_document(user: User, reference: str, pk: int) -> tuple[Application, Document]:
+    """An uploaded document of a file of the examiner's institution (a 404 otherwise)."""
+    app = institution_file(user, reference)
+    doc = app.documents.filter(pk=pk, source=Document.Source.UPLOADED).exclude(content=None).first()
+    if doc is None or not doc.content:
+        raise Http404("no such uploaded document")
+    return app, doc
+
+
+def checklist(app: Application, today: date) -> list[checklist_rules.Item]:
+    """What must change before the applicant can send ``app``."""
+    return app.checklist(today, frozenset(BANKS))
+
+
+def own_open_for_business(user: User, app: Application) -> Application | None:
+    """Another application of the applicant's own in progress for the same business, if any."""
+    if not app.brn_index:
+        return None
+    return (
+        own_applications(user)
+        .filter(brn_index=app.brn_index, business_confirmed_at__isnull=False, state__in=sorted(s.value for s in OPEN))
+        .exclude(pk=app.pk)
+        .first()
+    )
+
+
+def has_identity(user: User) -> bool:
+    """Whether the person signed in by simple authentication at least once (the business's
+    representative is checked against that identity)."""
+    return Identity.objects.filter(user=user).exists()
+
+
+def latest_decision(app: Application) -> Review | None:
+    """The examiner's latest decision the applicant must read (a refusal or a request for more
+    information, with its reason), or None."""
+    return (
+        app.reviews.exclude(decision=Review.Decision.APPROVE).order_by("-at", "-pk").first()
+        if app.state in (State.REJECTED, State.MORE_INFO)
+        else None
+    )
+
+
+def latest_request_for_more(app: Application) -> Review | None:
+    """What the examiner asked for, while the application waits for it."""
+    if app.state != State.MORE_INFO:
+        return None
+    return app.reviews.filter(decision=Review.Decision.REQUEST_MORE).order_by("-at", "-pk").first()
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    product: Product
+    limit: int | None  # the most the business may borrow with it (None: not known yet)
+    reasons: list[str]  # why the business cannot have it (empty: it can)
+
+
+def product_choices(app: Application, today: date) -> list[ProductChoice]:
+    """Every product with what the business's documents say about it."""
+    business = app.business(today)
+    facts = app.facts(today)
+    out = []
+    for product in catalogue().products.values():
+        reasons = (business_reasons(business) + product_reasons(business, product, today)) if business else []
+        limit = limit_of(facts, product) if facts is not None and facts.sales_last_year is not None else None
+        out.append(ProductChoice(product, limit, reasons))
+    return out
 
 
 @dataclass(frozen=True)
@@ -59,25 +141,65 @@ class QueueItem:
         return int(self.age.total_seconds() // 3600)
 
 
-def queue(user: User, now: datetime) -> list[QueueItem]:
-    """Referred files of the examiner's institution, oldest first, against the target."""
-    qs = Application.objects.filter(state=State.REFERRED)
-    if not user.is_platform_admin:
-        qs = qs.filter(institution=user.institution)
+# What the queue can show (by state) and how it can be ordered.
+QUEUE_STATES = (State.REFERRED, State.MORE_INFO, State.APPROVED, State.REJECTED)
+QUEUE_SORTS = ("age", "-age", "amount", "-amount", "reference")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    state: str = State.REFERRED  # one of QUEUE_STATES, or "" for all of them
+    product: str = ""
+    overdue: bool = False
+    sort: str = "-age"  # oldest first
+
+    @classmethod
+    def of(cls, params: Any) -> QueueFilter:
+        """From a request's query string; anything unknown falls back to the default."""
+        state = params.get("state", State.REFERRED)
+        product = params.get("product", "")
+        sort = params.get("sort", "-age")
+        return cls(
+            state=state if state in QUEUE_STATES or state == "" else State.REFERRED,
+            product=product if product in catalogue().products else "",
+            overdue=params.get("overdue") == "1",
+            sort=sort if sort in QUEUE_SORTS else "-age",
+        )
+
+
+def queue(user: User, now: datetime, filters: QueueFilter | None = None) -> list[QueueItem]:
+    """Files of the examiner's institution against the decision target (referred files must be
+    decided within ``SLA`` of referral): referred ones, oldest first, unless filtered otherwise."""
+    f = filters or QueueFilter()
+    qs = institution_files(user).filter(state__in=[f.state] if f.state else list(QUEUE_STATES))
+    if f.product:
+        qs = qs.filter(product=f.product)
     qs = qs.annotate(approvals=Count("reviews", filter=Q(reviews__decision="approve", reviews__current=True)))
     items = []
     for app in qs.order_by("referred_at", "pk"):
-        since = app.referred_at or app.submitted_at or app.created_at
+        since = (
+            (app.referred_at or app.submitted_at or app.created_at)
+            if app.state == State.REFERRED
+            else app.state_changed_at
+        )
         age = now - since
-        items.append(QueueItem(app, age, SLA - age, age > SLA, int(app.approvals)))
+        overdue = app.state == State.REFERRED and age > SLA
+        items.append(QueueItem(app, age, SLA - age, overdue, int(app.approvals)))
+    if f.overdue:
+        items = [i for i in items if i.overdue]
+    key = f.sort.lstrip("-")
+    if key == "amount":
+        items.sort(key=lambda i: (i.app.amount or 0, i.app.reference), reverse=f.sort.startswith("-"))
+    elif key == "reference":
+        items.sort(key=lambda i: i.app.reference)
+    else:
+        items.sort(key=lambda i: (i.age, i.app.reference), reverse=f.sort.startswith("-"))
     return items
 
 
 def find_by_brn(user: User, number: str) -> list[Application]:
     """Files of the examiner's institution for one business (exact match via the blind index)."""
-    qs = Application.objects.filter(brn_index=blind_index(number, purpose="guarantee.brn")).exclude(state=State.DRAFT)
-    if not user.is_platform_admin:
-        qs = qs.filter(institution=user.institution)
+    qs = institution_files(user).filter(brn_index=blind_index(number, purpose="guarantee.brn"))
     return list(qs.order_by("-created_at")[:50])
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("apply/new/", views.new, name="new"),
     path("apply/<str:reference>/", views.status, name="status"),
     path("apply/<str:reference>/q/<str:field>/", views.question, name="question"),
+    path("apply/<str:reference>/business/", views.business, name="business"),
     path("apply/<str:reference>/documents/", views.documents, name="documents"),
     path("apply/<str:reference>/documents/upload/", views.upload, name="upload"),
     path("apply/<str:reference>/check/", views.check, name="check"),

@@ -1,5 +1,9 @@
-"""Pages of the guarantee service: the applicant's journey (one question per page, check your
-answers, confirmation, status) and the examiners' queue and file."""
+"""Pages of the guarantee service: the applicant's journey (one question per page, the business
+confirmed and documents fetched first, check your answers, confirmation, status) and the
+examiners' queue and file.
+
+Every page that runs an action does it through ``core.flow`` (refusals land on the form's
+fields); every application is found through the reader's scope (``selectors``)."""
 
 from __future__ import annotations
 
@@ -7,72 +11,159 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
 from seoul.core.access import public, require_role, signed_in
+from seoul.core.flow import button_action, form_action, form_status
+from seoul.core.http import AuthedRequest
 from seoul.core.models import User
 from seoul.core.personal_data import Reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
-from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
+from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
-from seoul.guarantee.engine.states import EDITABLE, Actor, State, TransitionError, allowed_events
+from seoul.guarantee.engine.checklist import STEPS, Item
+from seoul.guarantee.engine.states import EDITABLE, Actor, Event, State, allowed_events
 from seoul.guarantee.events import GuaranteeEvent, GuaranteePurpose
 from seoul.guarantee.forms import (
-    BUSINESS_STATUS,
-    DOCUMENT_FIELDS,
-    DOCUMENT_KINDS,
-    MONEY_FIELDS,
-    REASON_LABELS,
+    AgreementForm,
+    BusinessConsentForm,
+    DocumentsConsentForm,
     ReviewForm,
+    SendForm,
     SignInForm,
     UploadForm,
     question_form,
 )
+from seoul.guarantee.labels import (
+    BUSINESS_STATUS,
+    DOCUMENT_FIELDS,
+    DOCUMENT_KINDS,
+    MONEY_FIELDS,
+    PROBLEM_LABELS,
+    STEP_LABELS,
+    item_words,
+    reason_words,
+)
+from seoul.guarantee.models import Application
 
-QUESTIONS = ["brn", "product", "amount", "bank", "phone", "email"]
+QUESTIONS = list(actions.QUESTIONS)
+# The journey, step by step: the business number, the business confirmed from its registration
+# (the applicant is its representative), the tax and credit documents, then the rest — so what
+# decides eligibility is known before the applicant answers anything else.
+FLOW = [*STEPS, "check"]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one: a button or an unticked box), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def step_url(app: Application, step: str) -> str:
+    if step in QUESTIONS:
+        return reverse("guarantee:question", args=[app.reference, step])
+    return reverse(f"guarantee:{step}", args=[app.reference])
+
+
+def _next(app: Application, step: str, changing: bool) -> str:
+    """Where the applicant goes after ``step``: the next step, or back to "check your answers"
+    after a change (a new business number must first be confirmed)."""
+    if step == "brn" and app.business_confirmed_at is None:
+        return step_url(app, "business") + ("?change=1" if changing else "")
+    if changing:
+        return step_url(app, "check")
+    return step_url(app, FLOW[FLOW.index(step) + 1])
+
+
+def _back(app: Application, step: str) -> str:
+    i = FLOW.index(step)
+    return step_url(app, FLOW[i - 1]) if i else reverse("guarantee:mine")
+
+
+def _steps(step: str) -> dict[str, int]:
+    return {"step": FLOW.index(step) + 1, "steps": len(FLOW)}
+
+
+def _items(app: Application, items: list[Item]) -> list[dict[str, str]]:
+    """Checklist items as the page lists them: words, and a link to where each is fixed."""
+    return [
+        {"words": item_words(i.step, i.code, i.kind), "url": step_url(app, i.step), "step": i.step, "code": i.code}
+        for i in items
+    ]
+
+
+KIND_ORDER = {kind: i for i, kind in enumerate((*doc_rules.REQUIRED, doc_rules.CREDIT_REPORT))}
+
+
+def _documents(app: Application) -> list[Any]:
+    """The application's documents in the order the journey fetches them."""
+    return sorted(app.documents.all(), key=lambda d: (KIND_ORDER.get(d.kind, 99), d.pk))
+
+
+def _blockers(app: Application, steps: tuple[str, ...]) -> list[Item]:
+    """What at these steps rules the application out (not what is merely still missing)."""
+    return [
+        i
+        for i in selectors.checklist(app, timezone.localdate())
+        if i.step in steps and i.code not in ("missing", "not_confirmed")
+    ]
+
+
+def _own_editable(request: AuthedRequest, reference: str) -> Application | HttpResponse:
+    app = selectors.own_application(request.user, reference)
+    if app.state not in EDITABLE:
+        return redirect("guarantee:status", reference=reference)
+    return app
 
 
 @public
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    return render(request, "guarantee/start.html", {"products": catalogue().products.values()})
+    cat = catalogue()
+    name = "name_en" if (translation.get_language() or "ko").startswith("en") else "name_ko"
+    return render(
+        request,
+        "guarantee/start.html",
+        {
+            "products": cat.products.values(),
+            "min_credit_score": cat.min_credit_score,
+            "excluded": ", ".join(cat.industries[code][name] for code in sorted(cat.excluded_industries)),
+            "max_balance": cat.max_total_guarantee_balance,
+        },
+    )
 
 
 # --- simple authentication -------------------------------------------------------------------
 
 
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.session.get("guarantee_next", "")
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return str(target) if target and ok else reverse("guarantee:mine")
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            tx = clients.start_auth(d["provider"], d["name"], d["phone"])
-        except AdapterError as exc:
-            form.add_error(
-                None, _("The authentication provider did not accept the request (%(code)s).") % {"code": exc.code}
-            )
-        else:
-            request.session["guarantee_auth"] = {"tx": tx, "provider": d["provider"]}
-            return redirect("guarantee:sign_in_wait")
-    return render(request, "guarantee/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+    form = SignInForm(_posted(request))
+
+    def begin(d: dict[str, Any]) -> None:
+        tx = actions.start_simple_auth(d["provider"], d["name"], d["phone"])
+        request.session["guarantee_auth"] = {"tx": tx, "provider": d["provider"]}
+        request.session["guarantee_next"] = _safe_next(request)
+
+    done = form_action(request, form, begin, then=reverse("guarantee:sign_in_wait"))
+    return done or render(request, "guarantee/sign_in.html", {"form": form}, status=form_status(form))
 
 
 @public
@@ -81,22 +172,18 @@ def sign_in_wait(request: HttpRequest) -> HttpResponse:
     pending = request.session.get("guarantee_auth")
     if not pending:
         return redirect("guarantee:sign_in")
-    error = ""
-    if request.method == "POST":
-        try:
-            result = clients.auth_status(pending["tx"])
-        except AdapterError:
-            result = clients.AuthResult(status="error")
-        if result.status == "completed":
-            user = actions.complete_simple_auth(result, pending["provider"])
-            request.session.pop("guarantee_auth", None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("guarantee:mine")
-        error = {
-            "pending": _("You have not approved the request in your app yet."),
-            "declined": _("The request was declined in your app. Start again."),
-        }.get(result.status, _("The authentication provider is not answering. Try again."))
-    return render(request, "guarantee/sign_in_wait.html", {"error": error}, status=400 if error else 200)
+    form = SendForm(_posted(request))
+
+    def finish(_d: dict[str, Any]) -> Any:
+        signed = request.user if isinstance(request.user, User) else None
+        user = actions.finish_simple_auth(pending["tx"], pending["provider"], actor=signed)
+        request.session.pop("guarantee_auth", None)
+        target = request.session.pop("guarantee_next", "") or reverse("guarantee:mine")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return target
+
+    done = form_action(request, form, finish, then=lambda target: str(target))
+    return done or render(request, "guarantee/sign_in_wait.html", {"form": form}, status=form_status(form))
 
 
 # --- the applicant's journey -------------------------------------------------------------------
@@ -104,128 +191,229 @@ def sign_in_wait(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
-    apps = list(selectors.own_applications(_user(request)))
+def mine(request: AuthedRequest) -> HttpResponse:
+    apps = list(selectors.own_applications(request.user))
     return render(request, "guarantee/mine.html", {"applications": apps})
 
 
 @signed_in
 @require_POST
-def new(request: HttpRequest) -> HttpResponse:
-    app = actions.start_application(_user(request))
+def new(request: AuthedRequest) -> HttpResponse:
+    app = actions.start_application(actor=request.user)
     return redirect("guarantee:question", reference=app.reference, field=QUESTIONS[0])
-
-
-def _next_url(app: Any, field: str, changing: bool) -> str:
-    if changing:
-        return reverse("guarantee:check", args=[app.reference])
-    i = QUESTIONS.index(field)
-    if i + 1 < len(QUESTIONS):
-        return reverse("guarantee:question", args=[app.reference, QUESTIONS[i + 1]])
-    return reverse("guarantee:documents", args=[app.reference])
 
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def question(request: HttpRequest, reference: str, field: str) -> HttpResponse:
-    app = selectors.own_application(_user(request), reference)
+def question(request: AuthedRequest, reference: str, field: str) -> HttpResponse:
+    found = _own_editable(request, reference)
+    if isinstance(found, HttpResponse):
+        return found
+    app = found
     if field not in QUESTIONS:
         return redirect("guarantee:question", reference=reference, field=QUESTIONS[0])
-    if app.state not in EDITABLE:
-        return redirect("guarantee:status", reference=reference)
     changing = request.GET.get("change") == "1"
+    today = timezone.localdate()
     initial: Any = getattr(app, field)
     if field == "brn" and initial:
         initial = brn_rules.formatted(initial)
     if field == "amount" and initial:
         initial = str(initial // 10_000)
-    form = question_form(field, initial=initial, data=request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.save_answer(_user(request), app, field, str(form.cleaned_data["value"] or ""))
-        except ValidationError as exc:
-            form.add_error("value", exc.messages)
-        else:
-            return redirect(_next_url(app, field, changing))
-    i = QUESTIONS.index(field)
-    back = reverse("guarantee:question", args=[reference, QUESTIONS[i - 1]]) if i else reverse("guarantee:mine")
+    choices = selectors.product_choices(app, today) if field in ("product", "amount") else []
+    offered = [(c.product.code, c) for c in choices if not c.reasons]
+    form = question_form(
+        field,
+        initial=initial,
+        data=request.POST if request.method == "POST" else None,
+        products=[(code, code) for code, _c in offered],
+    )
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.save_answer(app, field, str(d[field] or ""), actor=request.user),
+        then=lambda saved: _next(saved, field, changing),
+    )
+    if done:
+        return done
+    product = catalogue().products.get(app.product)
+    limit = next((c.limit for c in choices if c.product.code == app.product), None)
     return render(
         request,
         "guarantee/question.html",
-        {"app": app, "form": form, "field": field, "step": i + 1, "steps": len(QUESTIONS) + 2, "back": back},
-        status=400 if form.errors else 200,
+        {
+            "app": app,
+            "form": form,
+            "field": field,
+            "bound": form[field],
+            "offered": dict(offered),
+            "unavailable": [c for c in choices if c.reasons],
+            "reasons": {c.product.code: reason_words(c.reasons) for c in choices},
+            "product": product,
+            "limit": limit,
+            "back": _back(app, field),
+            **_steps(field),
+        },
+        status=form_status(form),
     )
 
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def documents(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    app = selectors.own_application(user, reference)
-    if app.state not in EDITABLE:
-        return redirect("guarantee:status", reference=reference)
-    error = ""
-    status = 200
-    if request.method == "POST":
-        try:
-            problems = actions.fetch_documents(user, app, consent=request.POST.get("consent") == "yes")
-        except ValidationError as exc:
-            error, status = " ".join(exc.messages), 400
-        else:
-            if not problems:
-                messages.success(request, _("Your documents were fetched and checked."))
-                return redirect("guarantee:check", reference=reference)
-            status = 400
-        app.refresh_from_db()
-    return _documents_page(request, app, error=error, status=status)
+def business(request: AuthedRequest, reference: str) -> HttpResponse:
+    """The business registration, fetched first: is the applicant its representative?"""
+    found = _own_editable(request, reference)
+    if isinstance(found, HttpResponse):
+        return found
+    app = found
+    if not app.brn:
+        return redirect("guarantee:question", reference=reference, field="brn")
+    changing = request.GET.get("change") == "1"
+    form = BusinessConsentForm(_posted(request))
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.confirm_business(app, consent=d["consent"], actor=request.user),
+        # a business no guarantee can cover is told so here, before anything else is fetched
+        then=lambda confirmed: (
+            step_url(confirmed, "business")
+            if _blockers(confirmed, ("business",))
+            else _next(confirmed, "business", changing)
+        ),
+        success=_("We fetched your business registration certificate: you are its representative."),
+    )
+    if done:
+        return done
+    app.refresh_from_db()
+    registration = app.documents.filter(kind=doc_rules.REGISTRATION).first()
+    blockers = [i for i in _blockers(app, ("business",)) if not i.kind]
+    return render(
+        request,
+        "guarantee/business.html",
+        {
+            "app": app,
+            "form": form,
+            "brn": brn_rules.formatted(app.brn),
+            "has_identity": selectors.has_identity(request.user),
+            "existing": selectors.own_open_for_business(request.user, app),
+            "registration": registration,
+            "rows": _document_rows(registration.data if registration else None, keys=BUSINESS_FIELDS),
+            "problems": _problems(registration.problems) if registration else [],
+            "blockers": _items(app, blockers),
+            "sign_in_url": reverse("guarantee:sign_in") + "?next=" + request.path,
+            "back": _back(app, "business"),
+            **_steps("business"),
+        },
+        status=form_status(form),
+    )
 
 
-def _documents_page(request: HttpRequest, app: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
-    docs = [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in app.documents.all()]
-    context = {"app": app, "docs": docs, "upload": UploadForm(), "consent_text": actions.CONSENT_TEXT, **extra}
-    return render(request, "guarantee/documents.html", context, status=status)
-
-
-@signed_in
-@require_POST
-def upload(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    app = selectors.own_application(user, reference)
-    form = UploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        f = form.cleaned_data["file"]
-        # read at most one byte more than allowed: enough to know it is too large
-        content = f.read(doc_rules.MAX_UPLOAD_BYTES + 1)
-        try:
-            actions.upload_document(user, app, form.cleaned_data["kind"], f.name or "", content)
-        except ValidationError as exc:
-            form.add_error("file", exc.messages)
-        else:
-            messages.success(request, _("The document was uploaded. An examiner will check it."))
-            return redirect("guarantee:documents", reference=reference)
-    return _documents_page(request, app, upload=form, status=400)
+BUSINESS_FIELDS = ("business_name", "representative", "opened_on", "address", "industry", "status")
 
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def check(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    app = selectors.own_application(user, reference)
+def documents(request: AuthedRequest, reference: str) -> HttpResponse:
+    found = _own_editable(request, reference)
+    if isinstance(found, HttpResponse):
+        return found
+    app = found
+    if app.business_confirmed_at is None:
+        return redirect("guarantee:business", reference=reference)
+    changing = request.GET.get("change") == "1"
+    form = DocumentsConsentForm(_posted(request))
+
+    def fetched(problems: list[dict[str, str]]) -> str:
+        if problems or _blockers(app, ("business", "documents")):  # the page says what and why, first
+            return step_url(app, "documents") + ("?change=1" if changing else "")
+        messages.success(request, _("Your documents were fetched and checked."))
+        return _next(app, "documents", changing)
+
+    done = form_action(
+        request, form, lambda d: actions.fetch_documents(app, consent=d["consent"], actor=request.user), then=fetched
+    )
+    if done:
+        return done
+    app.refresh_from_db()
+    return _documents_page(request, app, consent=form, upload=UploadForm(), status=form_status(form))
+
+
+def _documents_page(
+    request: AuthedRequest, app: Application, *, consent: DocumentsConsentForm, upload: UploadForm, status: int
+) -> HttpResponse:
+    today = timezone.localdate()
+    docs = [(DOCUMENT_KINDS.get(d.kind, d.kind), d, _problems(d.problems)) for d in _documents(app)]
+    return render(
+        request,
+        "guarantee/documents.html",
+        {
+            "app": app,
+            "docs": docs,
+            "consent": consent,
+            "upload": upload,
+            "blockers": _items(app, _blockers(app, ("business", "documents"))),
+            "choices": [c for c in selectors.product_choices(app, today) if not c.reasons],
+            "next_url": _next(app, "documents", request.GET.get("change") == "1"),
+            "back": _back(app, "documents"),
+            **_steps("documents"),
+        },
+        status=status,
+    )
+
+
+def _problems(problems: list[dict[str, str]] | None) -> list[tuple[str, Any]]:
+    """A document's problems as (code, words), each once."""
+    codes = dict.fromkeys(str(p.get("code", "")) for p in problems or [])
+    return [(code, PROBLEM_LABELS.get(code, PROBLEM_LABELS["invalid_value"])) for code in codes]
+
+
+@signed_in
+@require_POST
+def upload(request: AuthedRequest, reference: str) -> HttpResponse:
+    found = _own_editable(request, reference)
+    if isinstance(found, HttpResponse):
+        return found
+    app = found
+    form = UploadForm(request.POST, request.FILES)
+
+    def store(d: dict[str, Any]) -> Any:
+        f = d["file"]
+        # read at most one byte more than allowed: enough to know it is too large
+        content = f.read(doc_rules.MAX_UPLOAD_BYTES + 1)
+        return actions.upload_document(app, d["kind"], f.name or "", content, actor=request.user)
+
+    done = form_action(
+        request,
+        form,
+        store,
+        then=step_url(app, "documents"),
+        success=_("The document was uploaded. An examiner will check it."),
+    )
+    if done:
+        return done
+    return _documents_page(request, app, consent=DocumentsConsentForm(), upload=form, status=400)
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def check(request: AuthedRequest, reference: str) -> HttpResponse:
+    app = selectors.own_application(request.user, reference)
     if app.state not in EDITABLE:
         if request.method == "POST":  # a second click, or the page open in another tab
             messages.warning(request, _("This application was already submitted."))
         return redirect("guarantee:status", reference=reference)
-    error = ""
-    if request.method == "POST":
-        try:
-            actions.submit(user, app)
-        except TransitionError:
-            messages.warning(request, _("This application was already submitted."))
-            return redirect("guarantee:status", reference=reference)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            return redirect(reverse("guarantee:status", args=[reference]) + "?submitted=1")
+    form = SendForm(_posted(request))
+    done = form_action(
+        request,
+        form,
+        lambda _d: actions.submit(app, actor=request.user),
+        then=reverse("guarantee:status", args=[reference]) + "?submitted=1",
+    )
+    if done:
+        return done
+    app.refresh_from_db()
+    if app.state not in EDITABLE:  # sent meanwhile from another tab
+        messages.warning(request, _("This application was already submitted."))
+        return redirect("guarantee:status", reference=reference)
     audit.record(
         GuaranteeEvent.FILE_VIEWED,
         request=request,
@@ -234,28 +422,31 @@ def check(request: HttpRequest, reference: str) -> HttpResponse:
         reason="own application",
         service="guarantee",
     )
-    missing = actions.missing_answers(app)
-    product = catalogue().products.get(app.product)
+    items = selectors.checklist(app, timezone.localdate())
     return render(
         request,
         "guarantee/check.html",
         {
             "app": app,
+            "form": form,
             "brn": brn_rules.formatted(app.brn) if app.brn else "",
-            "product": product,
-            "missing": missing,
-            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in app.documents.all()],
-            "error": error,
+            "product": catalogue().products.get(app.product),
+            "bank": BANKS.get(app.bank),
+            "items": _items(app, items),
+            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d) for d in _documents(app)],
+            "change": {step: step_url(app, step) + "?change=1" for step in FLOW if step != "check"},
+            "step_labels": STEP_LABELS,
+            "request_for_more": selectors.latest_request_for_more(app),
+            **_steps("check"),
         },
-        status=400 if error else 200,
+        status=form_status(form),
     )
 
 
 @signed_in
 @require_GET
-def status(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    app = selectors.own_application(user, reference)
+def status(request: AuthedRequest, reference: str) -> HttpResponse:
+    app = selectors.own_application(request.user, reference)
     audit.record(
         GuaranteeEvent.FILE_VIEWED,
         request=request,
@@ -272,25 +463,26 @@ def status(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "app": app,
             "submitted": request.GET.get("submitted") == "1",
-            "can_withdraw": "withdraw" in [e.value for e in allowed_events(app.state, Actor.APPLICANT)],
+            "can_withdraw": Event.WITHDRAW in allowed_events(app.state, Actor.APPLICANT),
             "certificate": certificate,
             "loan": getattr(certificate, "loan", None) if certificate else None,
             "stage": stage,
             "programmes": programmes,
-            "reviews": [r for r in app.reviews.all() if r.decision != "approve"],
-            "reasons": _labels((app.screening or {}).get("reasons", [])),
+            "decision": selectors.latest_decision(app),
+            "reasons": reason_words((app.screening or {}).get("reasons", [])),
             "product": catalogue().products.get(app.product),
         },
     )
 
 
-def _document_rows(data: dict[str, Any] | None) -> list[tuple[Any, str]]:
-    """A fetched document's fields as an examiner reads them: labels, words and won, not keys."""
+def _document_rows(data: dict[str, Any] | None, *, keys: tuple[str, ...] | None = None) -> list[tuple[Any, str]]:
+    """A fetched document's fields as a person reads them: labels, words and won, not keys."""
     rows: list[tuple[Any, str]] = []
     industries = catalogue().industries
+    english = (translation.get_language() or "ko").startswith("en")
     for key, value in (data or {}).items():
-        if key == "kind":
-            continue  # the document's title already says it
+        if key == "kind" or key not in DOCUMENT_FIELDS or (keys is not None and key not in keys):
+            continue  # the document's title already says its kind; unknown keys are not shown raw
         if isinstance(value, bool):
             shown = _("Yes") if value else _("No")
         elif key == "sales_by_year" and isinstance(value, dict):
@@ -299,17 +491,13 @@ def _document_rows(data: dict[str, Any] | None) -> list[tuple[Any, str]]:
             shown = krw(value)
         elif key == "industry":
             names = industries.get(str(value), {})
-            shown = names.get("name_ko" if translation.get_language() == "ko" else "name_en", str(value))
+            shown = names.get("name_en" if english else "name_ko", _("Other industry"))
         elif key == "status":
-            shown = str(BUSINESS_STATUS.get(str(value), value))
+            shown = str(BUSINESS_STATUS.get(str(value), _("Unknown")))
         else:
             shown = "—" if value is None else str(value)
-        rows.append((DOCUMENT_FIELDS.get(key, key), shown))
+        rows.append((DOCUMENT_FIELDS[key], shown))
     return rows
-
-
-def _labels(codes: list[str]) -> list[tuple[str, Any]]:
-    return [(code, REASON_LABELS.get(code, code)) for code in codes]
 
 
 def _callback(request: HttpRequest) -> str:
@@ -318,69 +506,71 @@ def _callback(request: HttpRequest) -> str:
 
 @signed_in
 @require_http_methods(["GET", "POST"])
-def agreement(request: HttpRequest, reference: str) -> HttpResponse:
-    user = _user(request)
-    app = selectors.own_application(user, reference)
+def agreement(request: AuthedRequest, reference: str) -> HttpResponse:
+    app = selectors.own_application(request.user, reference)
     if app.state != State.APPROVED:
         return redirect("guarantee:status", reference=reference)
-    error = ""
-    if request.method == "POST":
-        if request.POST.get("agree") != "yes":
-            error = _("Tick the box to confirm you agree to the terms.")
+    form = AgreementForm(_posted(request))
+
+    def signed(cert: Any) -> str:
+        cert.refresh_from_db()  # sent to the bank when the signature was committed
+        if cert.bank_status == "pending":
+            messages.warning(request, _("Signed. The bank has not confirmed the certificate yet; we will keep trying."))
         else:
-            cert = actions.sign_agreement(user, app)
-            result = actions.send_certificate(cert, _callback(request))
-            if result in ("sent", "already"):
-                messages.success(request, _("Signed. The guarantee certificate was sent to the bank."))
-            else:
-                messages.warning(
-                    request, _("Signed. The bank has not confirmed the certificate yet; we will keep trying.")
-                )
-            return redirect("guarantee:status", reference=reference)
+            messages.success(request, _("Signed. The guarantee certificate was sent to the bank."))
+        return reverse("guarantee:status", args=[reference])
+
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.sign_agreement(app, agreed=d["agree"], actor=request.user, callback_url=_callback(request)),
+        then=signed,
+    )
+    if done:
+        return done
+    english = (translation.get_language() or "ko").startswith("en")
     return render(
         request,
         "guarantee/agreement.html",
         {
             "app": app,
+            "form": form,
             "terms": actions.terms_text(app),
+            "translation": actions.terms_in_english(app) if english else "",
             "product": catalogue().products.get(app.product),
-            "error": error,
         },
-        status=400 if error else 200,
+        status=form_status(form),
     )
 
 
 @signed_in
 @require_POST
-def resend(request: HttpRequest, reference: str) -> HttpResponse:
-    app = selectors.own_application(_user(request), reference)
-    cert = getattr(app, "certificate", None)
-    if cert is not None:
-        result = actions.send_certificate(cert, _callback(request))
-        if result in ("sent", "already"):
-            messages.success(request, _("The bank has received the certificate."))
-        else:
-            messages.warning(request, _("The bank is still not answering. Try again later."))
-    return redirect("guarantee:status", reference=reference)
+def resend(request: AuthedRequest, reference: str) -> HttpResponse:
+    app = selectors.own_application(request.user, reference)
+    return button_action(
+        request,
+        lambda: actions.resend_certificate(app, actor=request.user, callback_url=_callback(request)),
+        then=reverse("guarantee:status", args=[reference]),
+        success=_("The bank has received the certificate."),
+    )
 
 
 @signed_in
 @require_POST
-def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
-    app = selectors.own_application(_user(request), reference)
-    try:
-        actions.withdraw(_user(request), app)
-    except TransitionError:
-        messages.error(request, _("This application can no longer be withdrawn."))
-    else:
-        messages.success(request, _("Your application was withdrawn."))
-    return redirect("guarantee:status", reference=reference)
+def withdraw(request: AuthedRequest, reference: str) -> HttpResponse:
+    app = selectors.own_application(request.user, reference)
+    return button_action(
+        request,
+        lambda: actions.withdraw(app, actor=request.user),
+        then=reverse("guarantee:status", args=[reference]),
+        success=_("Your application was withdrawn."),
+    )
 
 
 # --- examiners -------------------------------------------------------------------------------------
 
 
-def _file_reason(request: HttpRequest, app: Any) -> Reason:
+def _file_reason(request: HttpRequest, app: Application) -> Reason:
     """Why the examiner opens this file (asked once per file per session)."""
     return need_reason(
         request,
@@ -393,10 +583,10 @@ def _file_reason(request: HttpRequest, app: Any) -> Reason:
 
 @require_role(Service.GUARANTEE, Role.OPERATOR)
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    items = selectors.queue(user, timezone.now())
-    query = request.GET.get("brn", "").strip()
+def queue(request: AuthedRequest) -> HttpResponse:
+    filters = selectors.QueueFilter.of(request.GET)
+    items = selectors.queue(request.user, timezone.now(), filters)
+    query = request.GET.get("brn", "").strip()[:20]
     found: list[Any] | None = None
     error = ""
     if query:
@@ -405,7 +595,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         except brn_rules.InvalidBRN:
             error = _("This business registration number is not valid: check it for a typing error.")
         else:
-            found = selectors.find_by_brn(user, number)
+            found = selectors.find_by_brn(request.user, number)
             # the number itself is not written to the log, only that a search was made and its hits
             audit.record(
                 GuaranteeEvent.FILE_SEARCHED,
@@ -414,50 +604,51 @@ def queue(request: HttpRequest) -> HttpResponse:
                 reason="search by business registration number",
                 service="guarantee",
             )
-    return render(
-        request,
-        "guarantee/queue.html",
-        {
-            "items": items,
-            "sla_hours": int(selectors.SLA.total_seconds() // 3600),
-            "found": found,
-            "query": query,
-            "error": error,
-        },
-        status=400 if error else 200,
-    )
+    cat = catalogue()
+    context = {
+        "items": items,
+        "filters": filters,
+        "states": [(s.value, Application.States(s.value).label) for s in selectors.QUEUE_STATES],
+        "products": list(cat.products.values()),
+        "sorts": [
+            ("-age", _("Waiting longest first")),
+            ("age", _("Waiting shortest first")),
+            ("-amount", _("Largest amount first")),
+            ("amount", _("Smallest amount first")),
+            ("reference", _("Reference")),
+        ],
+        "sla_hours": int(selectors.SLA.total_seconds() // 3600),
+        "found": found,
+        "query": query,
+        "error": error,
+    }
+    template = "guarantee/_queue_table.html" if request.headers.get("HX-Request") else "guarantee/queue.html"
+    return render(request, template, context, status=400 if error else 200)
 
 
 @require_role(Service.GUARANTEE, Role.OPERATOR)
 @require_http_methods(["GET", "POST"])
-def file(request: HttpRequest, reference: str) -> HttpResponse:
-    """A file with its documents: personal data, so each render needs a stated reason."""
-    user = _user(request)
-    app = selectors.institution_file(user, reference)
+def file(request: AuthedRequest, reference: str) -> HttpResponse:
+    """A file with its documents: personal data, so it needs a stated reason."""
+    app = selectors.institution_file(request.user, reference)
     reason = _file_reason(request, app)
-    form = ReviewForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                lower = form.cleaned_data.get("amount")
-                actions.review(
-                    user,
-                    app,
-                    form.cleaned_data["decision"],
-                    form.cleaned_data["comment"],
-                    amount=lower * 10_000 if lower else None,
-                )
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            except (TransitionError, PermissionDenied) as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Decision recorded for %(ref)s.") % {"ref": reference})
-                return redirect("guarantee:queue")
-        status = 400
-        app.refresh_from_db()
+    form = ReviewForm(_posted(request))
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.review(
+            app,
+            d["decision"],
+            d["comment"],
+            amount=d["amount"] * 10_000 if d.get("amount") else None,
+            actor=request.user,
+        ),
+        then=reverse("guarantee:queue"),
+        success=_("Decision recorded for %(ref)s.") % {"ref": reference},
+    )
+    if done:
+        return done
+    app.refresh_from_db()
     audit.record(
         GuaranteeEvent.FILE_VIEWED,
         request=request,
@@ -473,28 +664,29 @@ def file(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "app": app,
             "brn": brn_rules.formatted(app.brn) if app.brn else "",
-            "docs": [(DOCUMENT_KINDS.get(d.kind, d.kind), d, _document_rows(d.data)) for d in app.documents.all()],
+            "docs": [
+                (DOCUMENT_KINDS.get(d.kind, d.kind), d, _document_rows(d.data), _problems(d.problems))
+                for d in _documents(app)
+            ],
             "reviews": app.reviews.select_related("examiner"),
             "form": form,
             "stage": stage,
             "programmes": programmes,
             "product": catalogue().products.get(app.product),
+            "bank": BANKS.get(app.bank),
             "can_decide": app.state == State.REFERRED,
-            "refer_reasons": _labels((app.screening or {}).get("refer_reasons", [])),
-            "reasons": _labels((app.screening or {}).get("reasons", [])),
+            "refer_reasons": reason_words((app.screening or {}).get("refer_reasons", [])),
+            "reasons": reason_words((app.screening or {}).get("reasons", [])),
         },
-        status=status,
+        status=form_status(form),
     )
 
 
 @require_role(Service.GUARANTEE, Role.OPERATOR)
 @require_GET
-def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def document(request: AuthedRequest, reference: str, pk: int) -> HttpResponse:
     """An uploaded document of a file, as an attachment; needs a stated reason like the file."""
-    app = selectors.institution_file(_user(request), reference)
-    doc = app.documents.filter(pk=pk, source="uploaded").first()
-    if doc is None or not doc.content:
-        raise Http404("no such uploaded document")
+    app, doc = selectors.uploaded_document(request.user, reference, pk)
     reason = _file_reason(request, app)
     audit.record(
         GuaranteeEvent.FILE_VIEWED,
@@ -505,7 +697,7 @@ def document(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
         new={"document": doc.kind},
         service="guarantee",
     )
-    response = HttpResponse(bytes(doc.content), content_type=doc.content_type or "application/octet-stream")
+    response = HttpResponse(bytes(doc.content or b""), content_type=doc.content_type or "application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{app.reference}-{doc.kind}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

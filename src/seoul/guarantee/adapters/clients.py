@@ -69,8 +69,9 @@ def endpoint(kind: str) -> str:
 @dataclass(frozen=True)
 class AuthResult:
     status: str  # pending | completed | declined
-    subject: str = ""
-    name: str = ""
+    subject: str = ""  # the provider's opaque identifier of the person
+    ci: str = ""  # the connecting identifier, the same for the person at every provider
+    name: str = ""  # the name the provider verified
     phone: str = ""
 
 
@@ -89,6 +90,7 @@ def auth_status(tx_id: str) -> AuthResult:
     return AuthResult(
         status=str(data.get("status")),
         subject=str(data.get("subject", "")),
+        ci=str(data.get("ci", "")),
         name=str(data.get("name", "")),
         phone=str(data.get("phone", "")),
     )
@@ -96,12 +98,14 @@ def auth_status(tx_id: str) -> AuthResult:
 
 # --- public-data documents -----------------------------------------------------------------
 
-SCOPE = "business_registration vat_tax_base national_tax_payment local_tax_payment credit_report"
 
-
-def consent_token(brn: str, subject: str) -> str:
+def consent_token(brn: str, subject: str, kinds: tuple[str, ...]) -> str:
+    """A consent token for the documents ``kinds`` of the business ``brn``, given by ``subject``."""
     _status, data = call(
-        "POST", endpoint("documents") + "/v1/consents", {"brn": brn, "subject": subject, "scope": SCOPE}, timeout=5
+        "POST",
+        endpoint("documents") + "/v1/consents",
+        {"brn": brn, "subject": subject, "scope": " ".join(kinds)},
+        timeout=5,
     )
     return str(data["consent_token"])
 
@@ -128,8 +132,11 @@ def fetch_documents(token: str, *, attempts: int = 3) -> list[dict[str, Any]]:
 
 # --- partner bank ------------------------------------------------------------------------------
 
+# The partner banks an applicant may choose, by the code the certificate carries. One bank
+# endpoint is configured (SEOUL_GUARANTEE_BANK_URL, or the loopback stand-in): the applicant
+# reads the name a citizen knows it by, never the code.
 BANKS = {
-    "standin": _("Seoul partner bank (local stand-in)"),
+    "standin": _("Seoul partner bank"),
 }
 
 
@@ -149,18 +156,33 @@ def send_certificate(payload: dict[str, Any], idempotency_key: str) -> dict[str,
 
 
 class Notifier(Protocol):
-    def send(self, channel: str, to: str, body: str) -> str: ...
+    def send(self, channel: str, to: str, body: str, *, key: str) -> str:
+        """Send one message; ``key`` makes a repeat harmless (the provider sends it once and
+        answers the same id). Returns the provider's id, or raises :class:`AdapterError`."""
+        ...
 
 
 @dataclass
 class RecordingNotifier:
-    """The SMS / e-mail stand-in: records what would have been sent and returns an id."""
+    """The SMS / e-mail stand-in: records what would have been sent and returns an id. Like
+    a real gateway it sends a message once per idempotency key, and it can be made to fail
+    (``fail_next`` times, as a gateway outage)."""
 
     sent: list[tuple[str, str, str]] = field(default_factory=list)
+    by_key: dict[str, str] = field(default_factory=dict)
+    fail_next: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, channel: str, to: str, body: str) -> str:
-        self.sent.append((channel, to, body))
-        return f"standin-{len(self.sent)}"
+    def send(self, channel: str, to: str, body: str, *, key: str) -> str:
+        with self.lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                raise AdapterError("unavailable", "the message gateway is not answering")
+            if key in self.by_key:
+                return self.by_key[key]
+            self.sent.append((channel, to, body))
+            self.by_key[key] = f"standin-{len(self.sent)}"
+            return self.by_key[key]
 
 
 _notifier = RecordingNotifier()

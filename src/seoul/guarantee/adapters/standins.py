@@ -2,11 +2,19 @@
 
 * :class:`AuthStandIn` — a simple-authentication (간편인증) provider: a sign-in request is
   pushed to the person's phone app and completes when they approve (here after
-  ``approve_after`` seconds); the answer carries an opaque subject identifier per person,
-  never a resident registration number.
+  ``approve_after`` seconds); the answer carries the person's verified name, an opaque
+  subject identifier and a connecting identifier (``ci``, like the 연계정보 every Korean
+  provider gives for the same person), never a resident registration number.
 * :class:`DocumentStandIn` — the public-data document service: a consent token (10 minutes)
-  must be obtained first; documents come back as JSON; profiles can be slow, fail a number
-  of times, come back stale, disagree with each other, or fail with an expired certificate.
+  for a business and a scope of document kinds must be obtained first; documents of that
+  scope come back as JSON. The business registration certificate names the representative
+  (name and connecting identifier), so a service can check who may apply for the business.
+  Profiles can be slow, fail a number of times, come back stale, disagree with each other,
+  or fail with an expired certificate.
+
+The two know the same people: :func:`person_ci` gives the connecting identifier of a name and
+mobile number, as the auth stand-in reports it when that person signs in and as the document
+stand-in names a business's representative.
 * :class:`BankStandIn` — a partner bank: receives an electronic guarantee certificate with an
   ``Idempotency-Key`` and answers later by HMAC-signed webhooks to the ``callback_url``
   (``certificate.accepted`` then ``loan.executed``, or ``certificate.rejected``). In
@@ -35,6 +43,16 @@ from typing import Any
 
 from seoul.guarantee.adapters import signing
 from seoul.guarantee.engine import brn as brn_rules
+
+CI_SALT = b"standin-connecting-information"
+
+
+def person_ci(name: str, phone: str) -> str:
+    """The connecting identifier (CI) of the stand-ins' person with this name and mobile
+    number: 88 characters of base64, like a real CI, and meaningless outside the stand-ins."""
+    digits = "".join(c for c in phone if c.isdigit())
+    key = f"{' '.join(name.split())}|{digits}".encode()
+    return base64.b64encode(hmac.new(CI_SALT, key, hashlib.sha512).digest()).decode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -154,6 +172,7 @@ class AuthStandIn(StandIn):
             return 200, {
                 "status": "completed",
                 "subject": subject,
+                "ci": person_ci(req["name"], req["phone"]),
                 "name": req["name"],
                 "phone": req["phone"],
                 "provider": req["provider"],
@@ -172,6 +191,7 @@ class Profile:
     business_name: str
     representative: str
     opened_on: date
+    representative_phone: str = ""  # with the name, who the representative is (person_ci)
     address: str = "서울특별시 중구 세종대로 110"
     industry: str = "restaurant"
     status: str = "active"
@@ -188,6 +208,10 @@ class Profile:
     vat_name: str | None = None  # a VAT certificate under another business name
     certificate_expired: bool = False
 
+    @property
+    def representative_ci(self) -> str:
+        return person_ci(self.representative, self.representative_phone)
+
 
 def synthetic_profile(number: str, today: date) -> Profile:
     """A plausible, deterministic profile for any valid number nobody registered."""
@@ -199,10 +223,44 @@ def synthetic_profile(number: str, today: date) -> Profile:
         + rng.choice(["식당", "상회", "공방", "카페"]),
         representative=rng.choice(["김", "이", "박", "최", "정"]) + rng.choice(["서연", "민준", "지우", "도윤"]),
         opened_on=today - timedelta(days=rng.randrange(400, 4000)),
+        representative_phone=f"010{rng.randrange(10**8):08d}",
         industry=rng.choice(["restaurant", "retail", "personal_services", "manufacturing", "it_services"]),
         sales_by_year={str(today.year - 2): sales, str(today.year - 1): int(sales * rng.uniform(0.75, 1.1))},
         credit_score=rng.randrange(650, 950),
     )
+
+
+# The demo's people and their businesses, known to the stand-ins of every process (the demo
+# loader's and each server worker's), so that `make run` can be tried as these people: sign in
+# with the name and mobile number, then apply with one of their business numbers
+# (docs/guarantee.md). Anyone else is the representative of no business here.
+DEMO_CITIZEN = ("김시민", "010-2020-0415")
+DEMO_SHOPS = (("최민준", "010-2020-1001"), ("박지우", "010-2020-1002"), ("정서연", "010-2020-1003"))
+
+
+def demo_profiles(today: date) -> list[Profile]:
+    def shop(nine: str, name: str, person: tuple[str, str], **changes: Any) -> Profile:
+        fields: dict[str, Any] = {
+            "brn": brn_rules.make(nine),
+            "business_name": name,
+            "representative": person[0],
+            "representative_phone": person[1],
+            "opened_on": today - timedelta(days=6 * 365),
+            "industry": "retail",
+            "sales_by_year": {str(today.year - 2): 240_000_000, str(today.year - 1): 230_000_000},
+            "credit_score": 860,
+        }
+        return Profile(**(fields | changes))
+
+    return [
+        shop("120864567", "한강분식", DEMO_CITIZEN),
+        shop("120865678", "한강분식 2호점", DEMO_CITIZEN),
+        shop("120866789", "한강분식 3호점", DEMO_CITIZEN, opened_on=today - timedelta(days=2 * 365)),
+        shop("120867890", "한강포차", DEMO_CITIZEN, industry="restaurant", local_arrears=True),
+        shop("101864321", "성수수제화", DEMO_SHOPS[0]),
+        shop("105775432", "을지로인쇄", DEMO_SHOPS[1], credit_score=640, industry="manufacturing"),
+        shop("211812345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
+    ]
 
 
 class DocumentStandIn(StandIn):
@@ -212,9 +270,18 @@ class DocumentStandIn(StandIn):
     def __init__(self) -> None:
         super().__init__()
         self.profiles: dict[str, Profile] = {}
-        self.tokens: dict[str, tuple[str, float]] = {}
-        self.served: list[str] = []
+        self.tokens: dict[str, tuple[str, frozenset[str], float]] = {}
+        self.served: list[tuple[str, tuple[str, ...]]] = []  # (business number, kinds), per answer
         self.today: Callable[[], date] = date.today
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to what it knows when it starts: the demo's businesses, nothing served."""
+        with self.lock:
+            self.profiles.clear()
+            self.served.clear()
+        for profile in demo_profiles(self.today()):
+            self.register(profile)
 
     def register(self, profile: Profile) -> Profile:
         with self.lock:
@@ -230,19 +297,23 @@ class DocumentStandIn(StandIn):
     def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
         if method == "POST" and path == "/v1/consents":
             number = brn_rules.normalise(str(body.get("brn", "")))
-            if not brn_rules.is_valid(number) or not body.get("subject") or not body.get("scope"):
-                return 400, {"error": "invalid_request", "message": "brn, subject and scope are required"}
+            scope = frozenset(str(body.get("scope", "")).split())
+            if not brn_rules.is_valid(number) or not body.get("subject") or not scope or scope - set(self.KINDS):
+                return 400, {
+                    "error": "invalid_request",
+                    "message": "brn, subject and a scope of known kinds are required",
+                }
             token = secrets.token_urlsafe(16)
             with self.lock:
-                self.tokens[token] = (number, time.time() + self.TOKEN_SECONDS)
-            return 201, {"consent_token": token, "expires_in": self.TOKEN_SECONDS, "scope": body["scope"]}
+                self.tokens[token] = (number, scope, time.time() + self.TOKEN_SECONDS)
+            return 201, {"consent_token": token, "expires_in": self.TOKEN_SECONDS, "scope": " ".join(sorted(scope))}
         if method == "POST" and path == "/v1/documents":
             auth = headers.get("Authorization", "")
             token = auth.removeprefix("Bearer ").strip()
             found = self.tokens.get(token)
             if found is None:
                 return 401, {"error": "invalid_consent", "message": "unknown consent token"}
-            number, expires = found
+            number, scope, expires = found
             if time.time() > expires:
                 return 401, {"error": "consent_expired", "message": "the consent token has expired"}
             p = self.profile(number)
@@ -254,8 +325,10 @@ class DocumentStandIn(StandIn):
                     return 503, {"error": "unavailable", "message": "the registry is busy, try again"}
             if p.certificate_expired:
                 return 401, {"error": "certificate_expired", "message": "the applicant's certificate has expired"}
-            self.served.append(number)
-            return 200, {"documents": self.documents(p)}
+            documents = [d for d in self.documents(p) if d["kind"] in scope]
+            with self.lock:
+                self.served.append((number, tuple(d["kind"] for d in documents)))
+            return 200, {"documents": documents}
         return 404, {"error": "not_found", "message": path}
 
     def documents(self, p: Profile) -> list[dict[str, Any]]:
@@ -272,6 +345,7 @@ class DocumentStandIn(StandIn):
                 **base,
                 "kind": "business_registration",
                 "document_no": f"BR-{serial}",
+                "representative_ci": p.representative_ci,
                 "opened_on": p.opened_on.isoformat(),
                 "address": p.address,
                 "industry": p.industry,

@@ -9,22 +9,38 @@ last month and not in the future, the business registration number valid and the
 every document and equal to the one the applicant gave, and the business and representative
 names the same everywhere.
 
+The document service is outside the platform, so what it says is checked like anything
+else that comes in: dates within sane bounds (a business opened after 1900 and not in the
+future), sales, balances and scores whole numbers within bounds. A value out of bounds is a
+problem of that document, never a crash and never a screening fact.
+
 Uploads are checked by their first bytes (magic numbers), never by the name or the type the
 browser claims, and by size.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from seoul.guarantee.engine import brn as brn_rules
+from seoul.guarantee.engine.screening import Business
 
-REQUIRED = ("business_registration", "vat_tax_base", "national_tax_payment", "local_tax_payment")
+REGISTRATION = "business_registration"
+REQUIRED = (REGISTRATION, "vat_tax_base", "national_tax_payment", "local_tax_payment")
 CREDIT_REPORT = "credit_report"
+# Fetched once the registration has shown that the applicant represents the business.
+AFTER_REGISTRATION = ("vat_tax_base", "national_tax_payment", "local_tax_payment", CREDIT_REPORT)
+# An applicant may upload these instead of having them fetched; the registration is always
+# fetched, because it is what shows who represents the business.
+UPLOADABLE = ("vat_tax_base", "national_tax_payment", "local_tax_payment")
 MAX_AGE = timedelta(days=31)
 MAX_UPLOAD_BYTES = 1024 * 1024
+EARLIEST_OPENING = date(1900, 1, 1)
+MAX_WON = 10**13  # 10조 원: above any small business's sales or guarantees
+MAX_CREDIT_SCORE = 1000
 
 # (magic prefix, content type, extension)
 MAGIC = [
@@ -98,6 +114,7 @@ def validate(documents: list[dict[str, Any]], applicant_brn: str, today: date) -
             problems.append(Problem(kind, "issued_in_future", f"issued {issued.isoformat()}, after today"))
         elif today - issued > MAX_AGE:
             problems.append(Problem(kind, "stale", f"issued {issued.isoformat()}, more than a month ago"))
+        problems.extend(Problem(kind, code, detail) for code, detail in _value_problems(kind, doc, today))
         if kind == CREDIT_REPORT:
             continue
         number = str(doc.get("brn", ""))
@@ -114,26 +131,96 @@ def validate(documents: list[dict[str, Any]], applicant_brn: str, today: date) -
     return problems
 
 
-def facts_from(documents: list[dict[str, Any]]) -> dict[str, Any]:
-    """The screening facts the fetched documents state (keys of ``screening.Facts``)."""
+def _whole(value: Any, hi: int) -> int | None:
+    """A whole number from 0 to ``hi`` (booleans and fractions are not), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= hi:
+        return value
+    return None
+
+
+def _opened(doc: dict[str, Any], today: date) -> date | None:
+    try:
+        opened = date.fromisoformat(str(doc.get("opened_on", "")))
+    except ValueError:
+        return None
+    return opened if EARLIEST_OPENING <= opened <= today else None
+
+
+def _sales(doc: dict[str, Any], today: date) -> dict[int, int] | None:
+    raw = doc.get("sales_by_year")
+    if not isinstance(raw, dict):
+        return None
+    out: dict[int, int] = {}
+    for year, amount in raw.items():
+        y = str(year)
+        if not (y.isascii() and y.isdigit() and len(y) == 4 and EARLIEST_OPENING.year <= int(y) <= today.year):
+            return None
+        won = _whole(amount, MAX_WON)
+        if won is None:
+            return None
+        out[int(y)] = won
+    return out
+
+
+def _value_problems(kind: str, doc: dict[str, Any], today: date) -> list[tuple[str, str]]:
+    """What in one document is out of bounds: (code, field)."""
+    found = []
+    if kind == REGISTRATION and _opened(doc, today) is None:
+        found.append(("invalid_value", "opened_on"))
+    if kind == "vat_tax_base" and _sales(doc, today) is None:
+        found.append(("invalid_value", "sales_by_year"))
+    if kind in ("national_tax_payment", "local_tax_payment") and not isinstance(doc.get("arrears"), bool):
+        found.append(("invalid_value", "arrears"))
+    if kind == CREDIT_REPORT:
+        if doc.get("score") is not None and _whole(doc.get("score"), MAX_CREDIT_SCORE) is None:
+            found.append(("invalid_value", "score"))
+        if _whole(doc.get("guarantee_balance", 0) or 0, MAX_WON) is None:
+            found.append(("invalid_value", "guarantee_balance"))
+    return found
+
+
+def business_from(registration: dict[str, Any], today: date) -> Business | None:
+    """What the registration certificate says about the business, or None when it does not
+    say when the business opened (then nothing can be decided from it)."""
+    opened = _opened(registration, today)
+    if opened is None:
+        return None
+    return Business(
+        opened_on=opened,
+        in_seoul=str(registration.get("address", "")).startswith("서울"),
+        closed=registration.get("status") == "closed",
+        industry=str(registration.get("industry", "")),
+        prior_closure=registration.get("prior_closure") is True,
+    )
+
+
+def facts_from(documents: list[dict[str, Any]], today: date) -> dict[str, Any]:
+    """The screening facts the fetched documents state (keys of ``screening.Facts``); a value
+    out of bounds is left unknown (None), never trusted."""
     by_kind = {str(d.get("kind")): d for d in documents}
-    reg = by_kind.get("business_registration", {})
+    reg = by_kind.get(REGISTRATION, {})
     vat = by_kind.get("vat_tax_base", {})
     national = by_kind.get("national_tax_payment", {})
     local = by_kind.get("local_tax_payment", {})
     credit = by_kind.get(CREDIT_REPORT, {})
-    sales = vat.get("sales_by_year") or {}
+    sales = _sales(vat, today) or {}
     years = sorted(sales)
     out: dict[str, Any] = {
-        "opened_on": date.fromisoformat(reg["opened_on"]) if reg.get("opened_on") else None,
+        "opened_on": _opened(reg, today),
         "in_seoul": str(reg.get("address", "")).startswith("서울"),
         "closed": reg.get("status") == "closed",
         "industry": str(reg.get("industry", "")),
-        "tax_arrears": bool(national.get("arrears")) or bool(local.get("arrears")),
-        "sales_last_year": int(sales[years[-1]]) if years else None,
-        "sales_year_before": int(sales[years[-2]]) if len(years) > 1 else None,
-        "credit_score": int(credit["score"]) if credit.get("score") is not None else None,
-        "existing_guarantee_balance": int(credit.get("guarantee_balance", 0) or 0),
-        "prior_closure": bool(reg.get("prior_closure")),
+        "tax_arrears": national.get("arrears") is True or local.get("arrears") is True,
+        "sales_last_year": sales[years[-1]] if years else None,
+        "sales_year_before": sales[years[-2]] if len(years) > 1 else None,
+        "credit_score": _whole(credit.get("score"), MAX_CREDIT_SCORE),
+        "existing_guarantee_balance": _whole(credit.get("guarantee_balance", 0) or 0, MAX_WON) or 0,
+        "prior_closure": reg.get("prior_closure") is True,
     }
     return out
+
+
+def person_name(text: str) -> str:
+    """A person's name as compared between documents and the identity provider: Unicode
+    normalised (NFC), without spaces, case-folded."""
+    return "".join(unicodedata.normalize("NFC", text).split()).casefold()

@@ -132,30 +132,68 @@ def score_of(facts: Facts, today: date, cat: Catalogue | None = None) -> Score:
     return Score(points=points, score=total, odds=odds, pd=1.0 / (1.0 + odds))
 
 
-def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
-    """Reason codes why the business cannot have this product (empty: eligible)."""
+@dataclass(frozen=True)
+class Business:
+    """What the business registration certificate alone says: known as soon as it is fetched,
+    before any other document, so the rules it decides are told to the applicant first."""
+
+    opened_on: date
+    in_seoul: bool
+    closed: bool
+    industry: str
+    prior_closure: bool = False
+
+
+def business_of(facts: Facts) -> Business:
+    return Business(facts.opened_on, facts.in_seoul, facts.closed, facts.industry, facts.prior_closure)
+
+
+def business_reasons(business: Business, cat: Catalogue | None = None) -> list[str]:
+    """Reason codes why no product can guarantee this business (empty: some may)."""
     cat = cat or catalogue()
     reasons = []
-    months = months_between(facts.opened_on, today)
-    if not facts.in_seoul:
+    if not business.in_seoul:
         reasons.append("site_not_in_seoul")
-    if facts.closed:
+    if business.closed:
         reasons.append("business_closed")
+    if business.industry in cat.excluded_industries:
+        reasons.append("excluded_industry")
+    return reasons
+
+
+def product_reasons(business: Business, product: Product, today: date) -> list[str]:
+    """Reason codes why this product in particular does not fit the business (its age, a
+    required earlier closure)."""
+    reasons = []
+    months = months_between(business.opened_on, today)
     if months < product.min_months:
         reasons.append("too_few_months_in_business")
     if product.max_months is not None and months > product.max_months:
         reasons.append("too_many_months_in_business")
+    if product.requires_prior_closure and not business.prior_closure:
+        reasons.append("no_prior_closure")
+    return reasons
+
+
+def standing_reasons(facts: Facts, cat: Catalogue | None = None) -> list[str]:
+    """Reason codes from the tax and credit documents why no product can guarantee the
+    business (credit score, tax arrears, guarantees outstanding)."""
+    cat = cat or catalogue()
+    reasons = []
     if facts.credit_score is not None and facts.credit_score < cat.min_credit_score:
         reasons.append("credit_score_below_minimum")
     if facts.tax_arrears:
         reasons.append("tax_arrears")
-    if facts.industry in cat.excluded_industries:
-        reasons.append("excluded_industry")
-    if product.requires_prior_closure and not facts.prior_closure:
-        reasons.append("no_prior_closure")
     if facts.existing_guarantee_balance >= cat.max_total_guarantee_balance:
         reasons.append("guarantee_balance_at_maximum")
     return reasons
+
+
+def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
+    """Reason codes why the business cannot have this product (empty: eligible)."""
+    cat = cat or catalogue()
+    business = business_of(facts)
+    return business_reasons(business, cat) + product_reasons(business, product, today) + standing_reasons(facts, cat)
 
 
 def limit_of(facts: Facts, product: Product, cat: Catalogue | None = None) -> int:

@@ -92,6 +92,8 @@ RULES: dict[Event, Rule] = {
 
 TERMINAL = frozenset({S.REJECTED, S.LOAN_EXECUTED, S.BANK_DECLINED, S.WITHDRAWN})
 EDITABLE = frozenset({S.DRAFT, S.MORE_INFO})
+# An application in progress: a business has at most one (see ``models.Application``).
+OPEN = frozenset(State) - TERMINAL
 
 
 class TransitionError(Exception):

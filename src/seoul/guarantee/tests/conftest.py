@@ -1,29 +1,24 @@
-"""Fixtures of the guarantee tests: the loopback stand-ins, reset for each test, and people."""
+"""Fixtures of the guarantee tests: the loopback stand-ins, reset for each test, and people.
+Applications at each stage come from ``builders.py``."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from seoul.core.models import User
 from seoul.guarantee.adapters import clients, standins
-from seoul.guarantee.adapters.standins import Profile
-from seoul.guarantee.engine import brn
-
-GOOD_BRN = brn.make("220816251")  # 220-81-62517
-CALLBACK = "http://testserver/api/v1/guarantee/bank/webhook"
+from seoul.guarantee.tests.builders import identify
 
 
 @pytest.fixture
 def docs_service() -> Iterator[Any]:
     service = clients.standin("documents")
-    service.profiles.clear()
+    service.reset()
     yield service
-    service.profiles.clear()
+    service.reset()
 
 
 @pytest.fixture
@@ -41,33 +36,21 @@ def bank() -> Iterator[Any]:
     service.deliver = standins._post
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
-
-
-def profile(number: str = GOOD_BRN, **changes: Any) -> Profile:
-    today = date.today()
-    fields: dict[str, Any] = {
-        "brn": number,
-        "business_name": "한강공방",
-        "representative": "김서울",
-        "opened_on": today - timedelta(days=9 * 365),
-        "industry": "manufacturing",
-        "sales_by_year": {str(today.year - 2): 190_000_000, str(today.year - 1): 200_000_000},
-        "credit_score": 880,
-    }
-    fields.update(changes)
-    return Profile(**fields)
+@pytest.fixture(autouse=True)
+def notifier() -> Iterator[Any]:
+    """The SMS / e-mail stand-in, emptied for each test."""
+    gateway = clients.notifier()
+    gateway.sent.clear()
+    gateway.by_key.clear()
+    gateway.fail_next = 0
+    yield gateway
+    gateway.fail_next = 0
 
 
 @pytest.fixture
 def citizen(make_user: Callable[..., User]) -> User:
-    return make_user(kind=User.Kind.CITIZEN, institution=None, username="kim.shop")
+    """김서울, representative of the builders' business, who signed in by simple authentication."""
+    return identify(make_user(kind=User.Kind.CITIZEN, institution=None, username="kim.shop"))
 
 
 @pytest.fixture

@@ -20,6 +20,33 @@ def test_signatures_verify_only_with_the_secret_the_body_and_in_time() -> None:
     assert not signing.verify("s3cret", body, "garbage", now=1_000_000)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "t=1000000,v1=" + "é" * 64,  # non-ASCII where the MAC goes: compare_digest on str raised TypeError
+        "t=1000000,v1=서명",
+        "t=１０００００,v1=" + "0" * 64,  # full-width digits int() would accept
+        "t=1000000,v1=" + "\udcff" * 64,  # bytes that were not UTF-8, decoded with surrogateescape
+        "t=1000000,v1=" + "0" * 63,
+        "t=1000000,v1=" + "0" * 64 + ",v1=" + "0" * 64,
+        "t=1000000, v1=" + "0" * 64,
+        "t=-1,v1=" + "0" * 64,
+        "t=" + "9" * 400 + ",v1=" + "0" * 64,
+        "t=1000000,v1=" + "0" * 64 + "\n",
+        "",
+        b"t=1000000,v1=\xff\xfe",
+    ],
+)
+def test_any_malformed_signature_is_simply_not_valid(header: str | bytes) -> None:
+    """Before: a non-ASCII signature made ``hmac.compare_digest`` raise (a 500 at the webhook)."""
+    assert signing.verify("s3cret", b"{}", header, now=1_000_000) is False
+
+
+def test_a_valid_signature_verifies_as_bytes_too() -> None:
+    header = signing.sign("s3cret", b"{}", now=1_000_000)
+    assert signing.verify("s3cret", b"{}", header.encode("ascii"), now=1_000_000)
+
+
 def test_an_auth_request_started_on_one_instance_is_answered_by_another() -> None:
     a, b = standins.AuthStandIn(), standins.AuthStandIn()
     try:
@@ -28,6 +55,8 @@ def test_an_auth_request_started_on_one_instance_is_answered_by_another() -> Non
         )
         _status, answer = call("GET", b.url + f"/v1/auth/requests/{started['tx_id']}")
         assert answer["status"] == "completed" and answer["phone"] == "01011112222"
+        # the same person as the document stand-in would name them: name and mobile give the CI
+        assert answer["ci"] == standins.person_ci("김서울", "010-1111-2222") and len(answer["ci"]) == 88
         forged = started["tx_id"][:-1] + ("0" if started["tx_id"][-1] != "0" else "1")
         with pytest.raises(AdapterError) as exc:
             call("GET", b.url + f"/v1/auth/requests/{forged}")
@@ -46,7 +75,8 @@ def test_client_maps_slow_busy_and_refused_answers() -> None:
         number = "2208162517"
         docs.register(standins.synthetic_profile(number, __import__("datetime").date.today()))
         docs.profiles[number].delay = 0.5
-        _s, consent = call("POST", docs.url + "/v1/consents", {"brn": number, "subject": "s", "scope": "all"})
+        scope = " ".join(standins.DocumentStandIn.KINDS)
+        _s, consent = call("POST", docs.url + "/v1/consents", {"brn": number, "subject": "s", "scope": scope})
         token = {"Authorization": f"Bearer {consent['consent_token']}"}
         start = time.monotonic()
         with pytest.raises(AdapterError) as exc:
@@ -58,6 +88,15 @@ def test_client_maps_slow_busy_and_refused_answers() -> None:
         assert exc.value.code == "unavailable" and exc.value.status == 503
         _s, answer = call("POST", docs.url + "/v1/documents", {}, headers=token)
         assert {d["kind"] for d in answer["documents"]} == set(standins.DocumentStandIn.KINDS)
+        # a consent covers the kinds it names and no other
+        _s, narrow = call("POST", docs.url + "/v1/consents", {"brn": number, "subject": "s", "scope": "credit_report"})
+        _s, answer = call(
+            "POST", docs.url + "/v1/documents", {}, headers={"Authorization": f"Bearer {narrow['consent_token']}"}
+        )
+        assert [d["kind"] for d in answer["documents"]] == ["credit_report"]
+        with pytest.raises(AdapterError) as exc:
+            call("POST", docs.url + "/v1/consents", {"brn": number, "subject": "s", "scope": "bank_statements"})
+        assert exc.value.status == 400
     finally:
         docs.stop()
     with pytest.raises(AdapterError) as exc:

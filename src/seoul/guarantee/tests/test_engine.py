@@ -276,7 +276,7 @@ def doc_set(issued: date = TODAY, number: str = NUMBER, name: str = "한강식�
 def test_a_fresh_consistent_set_has_no_problems_and_gives_the_facts() -> None:
     docs = doc_set()
     assert documents.validate(docs, NUMBER, TODAY) == []
-    facts = documents.facts_from(docs)
+    facts = documents.facts_from(docs, TODAY)
     assert facts["in_seoul"] and facts["sales_last_year"] == 150_000_000 and facts["credit_score"] == 812
 
 

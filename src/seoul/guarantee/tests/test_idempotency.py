@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from itertools import count
 from typing import Any
 
@@ -11,36 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seoul.core.models import User
-from seoul.guarantee import actions
-from seoul.guarantee.adapters import clients, signing
 from seoul.guarantee.engine import brn
-from seoul.guarantee.models import Certificate, Loan, WebhookEvent
-from seoul.guarantee.tests.conftest import profile
+from seoul.guarantee.models import Loan, WebhookEvent
+from seoul.guarantee.tests.builders import certificate, deliver
 
 pytestmark = pytest.mark.django_db
 serial = count(1000)
-
-
-def certificate(user: User, docs_service: Any) -> Certificate:
-    number = brn.make(f"22081{next(serial) % 10_000:04d}")
-    docs_service.register(profile(number))
-    app = actions.start_application(user)
-    for f, v in [
-        ("brn", number),
-        ("product", "emergency_covid"),
-        ("amount", "1000"),
-        ("bank", "standin"),
-        ("phone", "01012345678"),
-    ]:
-        app = actions.save_answer(user, app, f, v)
-    assert actions.fetch_documents(user, app, consent=True) == []
-    app = actions.submit(user, app)
-    return actions.sign_agreement(user, app)
-
-
-def deliver(event: dict[str, Any]) -> str:
-    raw = json.dumps(event).encode()
-    return actions.receive_webhook(raw, signing.sign(clients.bank_secret(), raw))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -48,7 +23,7 @@ def deliver(event: dict[str, Any]) -> str:
 def test_any_sequence_of_deliveries_records_at_most_one_loan(
     citizen: User, docs_service: Any, deliveries: list[str]
 ) -> None:
-    cert = certificate(citizen, docs_service)
+    cert = certificate(citizen, docs_service, brn.make(f"22081{next(serial) % 10_000:04d}"))
     events = {
         "accepted": {"event_id": f"a-{cert.number}", "type": "certificate.accepted"},
         "loan": {"event_id": f"l-{cert.number}", "type": "loan.executed", "loan_id": f"LN-{cert.number}"},

@@ -10,15 +10,17 @@ from seoul.core import retention
 from seoul.core.models import AuditEvent, User
 from seoul.guarantee import actions
 from seoul.guarantee.models import Application, Document
-from seoul.guarantee.tests.test_actions import submitted
+from seoul.guarantee.tests.builders import referred
 
 pytestmark = pytest.mark.django_db
 
 
-def test_old_drafts_go_and_old_closed_files_lose_their_personal_data(citizen: User, docs_service: Any) -> None:
-    old_draft = actions.start_application(citizen)
-    fresh_draft = actions.start_application(citizen)
-    closed = submitted(citizen, docs_service, profile={"national_arrears": True})
+def test_old_drafts_go_and_old_closed_files_lose_their_personal_data(
+    citizen: User, docs_service: Any, examiner: User
+) -> None:
+    old_draft = actions.start_application(actor=citizen)
+    fresh_draft = actions.start_application(actor=citizen)
+    closed = actions.review(referred(citizen, docs_service), "reject", "Not this year.", actor=examiner)
     assert closed.state == "rejected" and Document.objects.filter(application=closed).exists()
     now = timezone.now()
     Application.objects.filter(pk=old_draft.pk).update(created_at=now - timedelta(days=91))

@@ -1,0 +1,63 @@
+"""Every write of the guarantee service: one function per use case, atomic, audited, by
+use-case family:
+
+* ``sign_in`` — simple authentication, the person's account;
+* ``answers`` — starting an application and its one-question pages;
+* ``business`` — the registration fetched first, the applicant checked as its representative,
+  one application in progress per business;
+* ``documents`` — the tax and credit documents fetched with consent, or uploaded;
+* ``submission`` — the checklist, sending and screening, withdrawing;
+* ``review`` — examiners' decisions (maker-checker, approval for less);
+* ``agreement`` — the agreement, the certificate and sending it to the bank;
+* ``bank`` — the bank's signed webhooks;
+* ``notifications`` — SMS and e-mail, sent after commit and retried.
+
+Each action takes the acting person as the keyword-only ``actor`` and re-checks what that
+person may do to the record it is handed (its own application; a file of its institution).
+Jobs that act for the foundation (re-sends) and the bank's webhooks (proven by signature) have
+no person. Every change of an application's state goes through ``_base.move``. Outside
+services are called with no transaction open and no row locked.
+"""
+
+from seoul.guarantee.actions._base import INSTITUTION
+from seoul.guarantee.actions.agreement import (
+    resend_certificate,
+    resend_pending,
+    send_certificate,
+    sign_agreement,
+    terms_in_english,
+    terms_text,
+)
+from seoul.guarantee.actions.answers import QUESTIONS, save_answer, start_application
+from seoul.guarantee.actions.bank import receive_webhook
+from seoul.guarantee.actions.business import confirm_business
+from seoul.guarantee.actions.documents import fetch_documents, upload_document
+from seoul.guarantee.actions.notifications import send_pending_notifications
+from seoul.guarantee.actions.review import review
+from seoul.guarantee.actions.sign_in import complete_simple_auth, finish_simple_auth, start_simple_auth
+from seoul.guarantee.actions.submission import checklist, submit, withdraw
+
+__all__ = [
+    "INSTITUTION",
+    "QUESTIONS",
+    "checklist",
+    "complete_simple_auth",
+    "confirm_business",
+    "fetch_documents",
+    "finish_simple_auth",
+    "receive_webhook",
+    "resend_certificate",
+    "resend_pending",
+    "review",
+    "save_answer",
+    "send_certificate",
+    "send_pending_notifications",
+    "sign_agreement",
+    "start_application",
+    "start_simple_auth",
+    "submit",
+    "terms_in_english",
+    "terms_text",
+    "upload_document",
+    "withdraw",
+]

@@ -1,0 +1,163 @@
+"""The agreement, the certificate and sending it to the bank.
+
+Signing issues the electronic guarantee certificate once (one per application, whatever is
+retried) and sends it to the bank after the signing transaction commits: the bank is never
+called with a transaction open or a row locked. A bank that does not answer leaves the
+certificate pending; the applicant's "send again" and ``seoul guarantee resend-pending`` send
+it with the same idempotency key, so the bank processes it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+
+from seoul.core import audit
+from seoul.core.models import User
+from seoul.guarantee.actions._base import move, own
+from seoul.guarantee.adapters import clients
+from seoul.guarantee.adapters.http import AdapterError
+from seoul.guarantee.engine.catalogue import catalogue
+from seoul.guarantee.engine.states import Actor, Event, State
+from seoul.guarantee.errors import GuaranteeError
+from seoul.guarantee.events import GuaranteeEvent
+from seoul.guarantee.models import Agreement, Application, Certificate
+
+SIGNED = frozenset({State.AGREEMENT_SIGNED, State.CERTIFICATE_ISSUED, State.LOAN_EXECUTED, State.BANK_DECLINED})
+
+
+def _bank_name(app: Application, lang: str) -> str:
+    with translation.override(lang):
+        return str(clients.BANKS.get(app.bank, app.bank))
+
+
+def terms_text(app: Application) -> str:
+    """The agreement the applicant signs, hashed into ``Agreement.terms_sha256``. Korean in
+    every interface language: it is the binding text, so it must not depend on the reader's
+    language setting (an English page shows :func:`terms_in_english` beside it)."""
+    s = app.screening or {}
+    product = catalogue().products.get(app.product)
+    return (
+        f"신용보증약정 {app.reference}: 대출 {app.loan_amount:,}원(대출 은행 {_bank_name(app, 'ko')}), "
+        f"보증상품 {product.name_ko if product else app.product}, 보증비율 {float(s.get('coverage', 0)):.0%}, "
+        f"보증금액 {int(s.get('guaranteed_amount', 0)):,}원, 연 보증료 {int(s.get('fee', 0)):,}원."
+    )
+
+
+def terms_in_english(app: Application) -> str:
+    """An English translation of :func:`terms_text`, for the reader's information only."""
+    s = app.screening or {}
+    product = catalogue().products.get(app.product)
+    return (
+        f"Credit guarantee agreement {app.reference}: loan of KRW {app.loan_amount:,} "
+        f"(lending bank: {_bank_name(app, 'en')}), guarantee product {product.name_en if product else app.product}, "
+        f"coverage {float(s.get('coverage', 0)):.0%}, guaranteed amount KRW {int(s.get('guaranteed_amount', 0)):,}, "
+        f"yearly guarantee fee KRW {int(s.get('fee', 0)):,}."
+    )
+
+
+def sign_agreement(app: Application, *, agreed: bool, actor: User, callback_url: str) -> Certificate:
+    """Sign electronically (``agreed``: the applicant ticked that they agree to the terms) and
+    issue the certificate (once, whatever is retried); the certificate goes to the bank when
+    the signature is committed."""
+    if not agreed:
+        raise GuaranteeError.AGREE_REQUIRED.error("agree")
+    with transaction.atomic():
+        app = own(actor, app, lock=True)
+        if app.state == State.APPROVED:
+            move(app, Event.SIGN_AGREEMENT, Actor.APPLICANT, person=actor)
+            Agreement.objects.create(
+                application=app,
+                signed_by=actor,
+                signed_at=timezone.now(),
+                fee=int((app.screening or {}).get("fee", 0)),
+                terms_sha256=hashlib.sha256(terms_text(app).encode()).hexdigest(),
+            )
+        elif app.state not in SIGNED:
+            raise GuaranteeError.NOT_APPROVED.error()
+        cert = _issue_certificate(app)
+        if cert.bank_status == Certificate.BankStatus.PENDING:
+            transaction.on_commit(partial(send_certificate, cert, callback_url), robust=True)
+        return cert
+
+
+def _issue_certificate(app: Application) -> Certificate:
+    """The application's certificate, issued now if it has none (the application locked)."""
+    existing = Certificate.objects.filter(application=app).first()
+    if existing is not None:
+        return existing
+    if app.state != State.AGREEMENT_SIGNED:
+        raise GuaranteeError.NOT_APPROVED.error()
+    s = app.screening or {}
+    cert = Certificate.objects.create(
+        application=app,
+        number=f"SGC-{app.reference[3:]}",
+        idempotency_key=f"cert-{app.reference}",
+        amount=app.loan_amount,
+        guaranteed_amount=int(s.get("guaranteed_amount", 0)),
+        coverage=s.get("coverage", 0),
+        bank=app.bank,
+        issued_at=timezone.now(),
+    )
+    move(app, Event.ISSUE_CERTIFICATE, Actor.SYSTEM)
+    audit.record(GuaranteeEvent.CERTIFICATE_ISSUED, target=cert, service="guarantee")
+    return cert
+
+
+def send_certificate(cert: Certificate, callback_url: str) -> str:
+    """Send (or re-send, with the same idempotency key) the certificate to the bank. Called
+    after commit, never with a transaction open.
+
+    Returns ``sent``, ``already`` (the bank has answered) or the adapter's error code; an error
+    leaves the certificate pending for a retry and loses nothing.
+    """
+    cert = Certificate.objects.select_related("application").get(pk=cert.pk)
+    if cert.bank_status != Certificate.BankStatus.PENDING:
+        return "already"
+    payload = {
+        "certificate_number": cert.number,
+        "application_reference": cert.application.reference,
+        "loan_amount": cert.amount,
+        "guaranteed_amount": cert.guaranteed_amount,
+        "coverage": str(cert.coverage),
+        "callback_url": callback_url,
+    }
+    try:
+        answer = clients.send_certificate(payload, cert.idempotency_key)
+    except AdapterError as exc:
+        Certificate.objects.filter(pk=cert.pk).update(
+            send_attempts=F("send_attempts") + 1, last_error=f"{exc.code}: {exc}"[:200]
+        )
+        audit.record(GuaranteeEvent.CERTIFICATE_SENT, target=cert, new={"result": exc.code}, service="guarantee")
+        return exc.code
+    Certificate.objects.filter(pk=cert.pk, bank_status=Certificate.BankStatus.PENDING).update(
+        bank_status=Certificate.BankStatus.SENT,
+        bank_reference=str(answer.get("bank_reference", ""))[:40],
+        send_attempts=F("send_attempts") + 1,
+        last_error="",
+    )
+    audit.record(GuaranteeEvent.CERTIFICATE_SENT, target=cert, new={"result": "sent"}, service="guarantee")
+    return "sent"
+
+
+def resend_certificate(app: Application, *, actor: User, callback_url: str) -> str:
+    """The applicant's "send again" for their own certificate the bank has not confirmed."""
+    app = own(actor, app)
+    cert = Certificate.objects.filter(application=app).first()
+    if cert is None:
+        raise GuaranteeError.NO_CERTIFICATE.error()
+    return send_certificate(cert, callback_url)
+
+
+def resend_pending(callback_url: str) -> dict[str, int]:
+    """Re-send every certificate the bank has not confirmed (same idempotency keys); the
+    scheduled job, acting for the foundation."""
+    counts: dict[str, int] = {}
+    for cert in Certificate.objects.filter(bank_status=Certificate.BankStatus.PENDING):
+        result = send_certificate(cert, callback_url)
+        counts[result] = counts.get(result, 0) + 1
+    return counts

@@ -1,0 +1,121 @@
+"""The words for the guarantee service's codes: document kinds and fields, screening reasons,
+document problems, checklist items, banks and providers. Pages show these, never the codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+PROVIDERS = [("kakao", _("Kakao")), ("naver", _("Naver")), ("pass", _("PASS")), ("toss", _("Toss"))]
+
+BUSINESS_CONSENT_TEXT = _(
+    "I consent to the Seoul Credit Guarantee Foundation fetching the business registration certificate of this "
+    "number from the National Tax Service, to confirm that I am the business's representative."
+)
+DOCUMENTS_CONSENT_TEXT = _(
+    "I consent to the Seoul Credit Guarantee Foundation fetching my VAT tax-base certificate, national and local "
+    "tax payment certificates and my credit report from the issuing public bodies for this application only."
+)
+
+DOCUMENT_KINDS = {
+    "business_registration": _("Business registration certificate"),
+    "vat_tax_base": _("VAT tax-base certificate"),
+    "national_tax_payment": _("National tax payment certificate"),
+    "local_tax_payment": _("Local tax payment certificate"),
+    "credit_report": _("Credit report"),
+}
+
+# Fields of fetched documents (the public-data document service), as examiners read them.
+DOCUMENT_FIELDS = {
+    "document_no": _("Document number"),
+    "issued_on": _("Issued on"),
+    "brn": _("Business registration number"),
+    "business_name": _("Business"),
+    "representative": _("Representative"),
+    "opened_on": _("Opened on"),
+    "address": _("Address"),
+    "industry": _("Industry"),
+    "status": _("Business status"),
+    "prior_closure": _("Closed a business before"),
+    "sales_by_year": _("Sales by year"),
+    "arrears": _("Tax arrears"),
+    "score": _("Credit score"),
+    "guarantee_balance": _("Guarantees outstanding"),
+}
+BUSINESS_STATUS = {"active": _("Operating"), "suspended": _("Suspended"), "closed": _("Closed")}
+MONEY_FIELDS = frozenset({"guarantee_balance"})
+
+# Screening reason codes (engine/screening.py) in words, for applicants and examiners.
+REASON_LABELS = {
+    "site_not_in_seoul": _("The business site is not in Seoul."),
+    "business_closed": _("The business is closed."),
+    "too_few_months_in_business": _("The business is too young for this guarantee."),
+    "too_many_months_in_business": _("The business is too old for this guarantee."),
+    "credit_score_below_minimum": _("The credit score is below 595."),
+    "tax_arrears": _("There are unpaid taxes."),
+    "excluded_industry": _("The industry is not covered by this guarantee."),
+    "no_prior_closure": _("This guarantee is for businesses restarting after a closure."),
+    "guarantee_balance_at_maximum": _("The existing guarantees already reach the maximum."),
+    "amount_below_minimum": _("The amount is below this guarantee's minimum."),
+    "amount_above_limit": _("The amount is above the limit."),
+    "credit_score_unknown": _("No credit report."),
+    "sales_unknown": _("No sales figures."),
+    "documents_uploaded": _("Documents were uploaded, not fetched."),
+    "risk_above_threshold": _("Risk above the auto-approval threshold."),
+    "amount_above_auto_limit": _("Amount above the auto-approval limit."),
+}
+
+# Problems of a document (engine/documents.py) in words.
+PROBLEM_LABELS = {
+    "missing": _("Missing."),
+    "duplicate": _("The same document came twice."),
+    "no_issue_date": _("It has no valid issue date."),
+    "issued_in_future": _("Its issue date is in the future."),
+    "stale": _("Issued more than a month ago."),
+    "invalid_brn": _("The business registration number on it is not valid."),
+    "brn_mismatch": _("Issued for another business registration number."),
+    "business_name_mismatch": _("The business names on your documents do not match."),
+    "representative_mismatch": _("The representatives named on your documents do not match."),
+    "invalid_value": _("It states something that cannot be right (a date or an amount out of range)."),
+}
+
+# Checklist items (engine/checklist.py) that are not a document problem or a screening reason.
+ITEM_LABELS = {
+    ("brn", "missing"): _("Business registration number: not answered."),
+    ("business", "not_confirmed"): _("Confirm that you represent the business."),
+    ("product", "missing"): _("Guarantee: not chosen."),
+    ("amount", "missing"): _("Amount: not answered."),
+    ("amount", "amount_out_of_range"): _("Amount: outside what this guarantee lends."),
+    ("amount", "amount_above_limit"): _("Amount: above the limit your documents allow."),
+    ("bank", "missing"): _("Bank: not chosen."),
+    ("phone", "missing"): _("Mobile number: not answered."),
+}
+
+# What each step of the journey is called (the "change" links' hidden context, the checklist).
+STEP_LABELS = {
+    "brn": _("Business registration number"),
+    "business": _("Business"),
+    "documents": _("Documents"),
+    "product": _("Guarantee"),
+    "amount": _("Amount"),
+    "bank": _("Bank"),
+    "phone": _("Mobile number"),
+    "email": _("E-mail"),
+}
+
+
+def item_words(step: str, code: str, kind: str = "") -> str:
+    """One checklist item in words: what is wrong and with which answer or document."""
+    if kind:
+        return f"{DOCUMENT_KINDS.get(kind, _('Document'))}: {PROBLEM_LABELS.get(code, PROBLEM_LABELS['invalid_value'])}"
+    if (step, code) in ITEM_LABELS:
+        return str(ITEM_LABELS[(step, code)])
+    if code in REASON_LABELS:
+        return str(REASON_LABELS[code])
+    return str(STEP_LABELS.get(step, step))
+
+
+def reason_words(codes: list[str]) -> list[tuple[str, Any]]:
+    """Screening reason codes with their words (unknown codes in general words, never raw)."""
+    return [(code, REASON_LABELS.get(code, _("Another screening rule."))) for code in codes]

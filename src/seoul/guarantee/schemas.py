@@ -1,0 +1,56 @@
+"""Shapes of what the guarantee API takes and gives (django-ninja / pydantic), with the real
+constraints, so the OpenAPI document states them and every payload is checked against them
+before an action sees it. The bank webhook action checks its raw body against the same
+:class:`BankEvent` (the signature covers the bytes, so the action parses them itself)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from ninja import Schema
+from pydantic import AwareDatetime, Field, field_validator
+
+from seoul.core.schemas import Text
+from seoul.core.validation import today
+
+MAX_WON = 10**12  # 1조 원: far above any guarantee or loan
+
+
+class ProductOut(Schema):
+    code: str = Field(description="the product's code, e.g. emergency_covid")
+    name_ko: str
+    name_en: str
+    coverage: float = Field(ge=0, le=1, description="share of the loan the guarantee covers")
+    fee_rate: float = Field(ge=0, le=0.1, description="yearly fee on the guaranteed part")
+    max_amount: int = Field(ge=0, le=MAX_WON, description="won")
+    min_amount: int = Field(ge=0, le=MAX_WON, description="won")
+    min_months: int = Field(ge=0, description="months in business at least")
+    max_months: int | None = Field(ge=0, description="months in business at most (null: no limit)")
+
+
+class BankEvent(Schema):
+    """One event of the partner bank about a guarantee certificate. Unknown ``type``s are kept
+    and ignored (a bank may add events); fields a type does not use may be left out."""
+
+    event_id: Text(max_length=64, min_length=1)  # type: ignore[valid-type]
+    type: Text(max_length=40, min_length=1)  # type: ignore[valid-type]
+    certificate_number: Text(max_length=24, min_length=1)  # type: ignore[valid-type]
+    bank_reference: Text(max_length=40) = ""  # type: ignore[valid-type]
+    loan_id: Text(max_length=40) = ""  # type: ignore[valid-type]
+    amount: int | None = Field(default=None, ge=1, le=MAX_WON, description="won lent (loan.executed)")
+    executed_at: AwareDatetime | None = Field(default=None, description="when the loan was paid out (loan.executed)")
+    reason: Text(max_length=200, multiline=True) = ""  # type: ignore[valid-type]
+
+    @field_validator("executed_at")
+    @classmethod
+    def _sane(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not date(2020, 1, 1) <= value.date() <= today() + timedelta(days=1):
+            raise ValueError("must be from 2020-01-01 to today")
+        return value
+
+
+class WebhookOut(Schema):
+    outcome: str = Field(
+        description="what the event did: accepted, rejected, loan_recorded, duplicate, loan_already_recorded, "
+        "unknown_certificate, refused_in_state_<state>, ignored"
+    )

@@ -1,0 +1,117 @@
+"""Test builders of the guarantee service: people, businesses and applications at each stage,
+made through the real actions and the loopback stand-ins (never by writing rows directly), so
+a test starts where the journey would have brought it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from seoul.core.models import User
+from seoul.guarantee import actions
+from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters.standins import Profile
+from seoul.guarantee.engine import brn
+from seoul.guarantee.models import Application, Certificate
+
+GOOD_BRN = brn.make("220816251")  # 220-81-62517
+CALLBACK = "http://testserver/api/v1/guarantee/bank/webhook"
+PERSON = ("김서울", "010-3333-4444")  # the representative of the businesses below, unless said otherwise
+STRANGER = ("이한강", "010-5555-6666")  # someone who represents none of them
+
+
+def profile(number: str = GOOD_BRN, *, person: tuple[str, str] = PERSON, **changes: Any) -> Profile:
+    """A sound business of ``person`` in Seoul, 9 years old, with growing sales and a good score."""
+    today = date.today()
+    fields: dict[str, Any] = {
+        "brn": number,
+        "business_name": "한강공방",
+        "representative": person[0],
+        "representative_phone": person[1],
+        "opened_on": today - timedelta(days=9 * 365),
+        "industry": "manufacturing",
+        "sales_by_year": {str(today.year - 2): 190_000_000, str(today.year - 1): 200_000_000},
+        "credit_score": 880,
+    }
+    fields.update(changes)
+    return Profile(**fields)
+
+
+def identify(user: User | None, person: tuple[str, str] = PERSON, provider: str = "kakao") -> User:
+    """``person`` signs in by simple authentication (through the stand-in); with ``user``, the
+    identity is linked to that account. Returns the signed-in account."""
+    tx = clients.start_auth(provider, person[0], person[1])
+    return actions.complete_simple_auth(clients.auth_status(tx), provider, actor=user)
+
+
+def confirmed(user: User, number: str = GOOD_BRN) -> Application:
+    """A draft whose business ``user`` was confirmed to represent (registration fetched)."""
+    app = actions.start_application(actor=user)
+    app = actions.save_answer(app, "brn", brn.formatted(number), actor=user)
+    return actions.confirm_business(app, consent=True, actor=user)
+
+
+def draft(
+    user: User,
+    *,
+    number: str = GOOD_BRN,
+    product: str = "emergency_covid",
+    amount_manwon: str = "1000",
+    fetch: bool = True,
+) -> Application:
+    """A complete draft: business confirmed, documents fetched (``fetch``), every answer given."""
+    app = confirmed(user, number)
+    if fetch:
+        assert actions.fetch_documents(app, consent=True, actor=user) == []
+    for field, value in [
+        ("product", product),
+        ("amount", amount_manwon),
+        ("bank", "standin"),
+        ("phone", "010-1234-5678"),
+    ]:
+        app = actions.save_answer(app, field, value, actor=user)
+    return app
+
+
+def submitted(user: User, docs_service: Any, *, business: dict[str, Any] | None = None, **kw: Any) -> Application:
+    """A sent and screened application of a business registered with ``business`` changes."""
+    docs_service.register(profile(kw.get("number", GOOD_BRN), **(business or {})))
+    return actions.submit(draft(user, **kw), actor=user)
+
+
+def referred(user: User, docs_service: Any, *, amount_manwon: str = "4000", **kw: Any) -> Application:
+    """A file waiting for an examiner: by default 40,000,000 won of the regular guarantee (above
+    the auto-approval limit, and two approvers)."""
+    app = submitted(user, docs_service, product="regular", amount_manwon=amount_manwon, **kw)
+    assert app.state == "referred", app.screening
+    return app
+
+
+def certificate(user: User, docs_service: Any, number: str = GOOD_BRN) -> Certificate:
+    """An approved file signed by its applicant: its certificate, not sent to the bank yet
+    (the test transaction never commits, so nothing is sent after commit)."""
+    app = submitted(user, docs_service, number=number)
+    assert app.state == "approved", app.screening
+    return actions.sign_agreement(app, agreed=True, actor=user, callback_url=CALLBACK)
+
+
+def signed_webhook(event: dict[str, Any]) -> tuple[bytes, str]:
+    raw = json.dumps(event).encode()
+    return raw, signing.sign(clients.bank_secret(), raw)
+
+
+def deliver(event: dict[str, Any]) -> str:
+    raw, signature = signed_webhook(event)
+    return actions.receive_webhook(raw, signature=signature)
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not reached in time")
