@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,24 +13,14 @@ from seoul.core.models import Institution, ServiceRole, User
 PASSWORD = "correct-horse-battery-staple-42"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _tests_write_outside_var(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Tests never touch what ``make run`` keeps under ``var/``: the movement-data store and the
-    SMS outbox go to a directory of the test session (a retention run in one test would
-    otherwise destroy the demo's movement data)."""
-    from django.conf import settings
-
+@pytest.fixture(autouse=True)
+def _tests_write_outside_var(tmp_path_factory: pytest.TempPathFactory, settings: Any) -> None:
+    """Tests never touch what ``make run`` keeps under ``var/``: each test's movement-data store
+    and SMS outbox are its own temporary directory (a retention run in one test would otherwise
+    destroy the demo's movement data, or another test's)."""
     root = tmp_path_factory.mktemp("var")
-    names = ("SEOUL_TRACING_DATA_DIR", "SEOUL_TRACING_SMS_OUTBOX")
-    saved = {name: getattr(settings, name, None) for name in names}
     settings.SEOUL_TRACING_DATA_DIR = root / "tracing"
     settings.SEOUL_TRACING_SMS_OUTBOX = root / "sms-outbox.jsonl"
-    yield
-    for name, value in saved.items():
-        if value is None:
-            delattr(settings, name)
-        else:
-            setattr(settings, name, value)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
+    settings.SEOUL_TRACING_DATA_DIR = tmp_path / "tracing"
     core_demo.load()
     counts = demo.load()
     assert counts == {"cases": 4, "contacts": 6}
@@ -38,6 +39,7 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
 
 def test_demo_movement_case_finds_its_planted_contacts(reference: None, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     settings.VAR_DIR = tmp_path
+    settings.SEOUL_TRACING_DATA_DIR = tmp_path / "tracing"
     core_demo.load()
     demo.load()
     planted = json.loads((tmp_path / "tracing" / "planted.json").read_text())["cases"][0]
