@@ -84,7 +84,7 @@ def ingest(items: list[dict[str, Any]]) -> Any:
     """Feed gate events through the real ingestion path; every item must be accepted."""
     from seoul.metro import actions
 
-    result = actions.ingest_events(None, items)
+    result = actions.ingest_events(actor=None, items=items)
     assert not result.rejected, f"gate events rejected: {result.rejected}"
     assert result.accepted == len(items), result
     return result

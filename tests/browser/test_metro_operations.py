@@ -133,7 +133,7 @@ def test_viewer_sees_revenue_and_gate_health(
     # --- closed days rolled up (the nightly job): the same figures, and when they were summed
     from seoul.metro import actions
 
-    actions.roll_up_revenue([now.date() - timedelta(days=i) for i in range(1, 8)])
+    actions.roll_up_revenue(actor=None, days=[now.date() - timedelta(days=i) for i in range(1, 8)])
     page.goto(f"{live_server.url}/metro/operations/")
     rolled = [_cells(day_rows.nth(i)) for i in range(day_rows.count())]
     assert [r[:3] for r in rolled] == [r[:3] for r in by_day], rolled

@@ -32,7 +32,7 @@ def _open_dispute(rider_user: Any) -> Any:
     ingest(journey_events("e1", "phone-1", SEOUL_STATION_1, CITY_HALL_1, recent_boarding()))
     journey = Journey.objects.get(rider__account="phone-1")
     assert journey.charge == 1550
-    return actions.open_dispute(rider_user, journey, RIDER_REASON)
+    return actions.open_dispute(journey, actor=rider_user, reason=RIDER_REASON)
 
 
 def _give_reason(page: Any) -> None:
