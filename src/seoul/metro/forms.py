@@ -18,7 +18,7 @@ from seoul.metro.schemas import FARE_DATES
 from seoul.metro.selectors import DisputeFilters
 
 
-def _station(value: str, field: str) -> str:
+def _station(value: str) -> str:
     """The station's name in the data from what a person typed (Korean or English, any spacing
     or case, with or without 역/Station); unknown names get suggestions in the page's language."""
     try:
@@ -26,7 +26,7 @@ def _station(value: str, field: str) -> str:
     except UnknownStation as exc:
         lang = get_language() or "ko"
         names = ", ".join(data.station_name(s, lang) for s in exc.suggestions)
-        raise MetroError.UNKNOWN_STATION.error(field, names=names) from None
+        raise MetroError.UNKNOWN_STATION.error(names=names) from None
 
 
 class FareForm(forms.Form):
@@ -48,10 +48,10 @@ class FareForm(forms.Form):
     sinbundang = forms.BooleanField(label=_("The journey uses the Sinbundang line"), required=False)
 
     def clean_origin(self) -> str:
-        return _station(self.cleaned_data["origin"], "origin")
+        return _station(self.cleaned_data["origin"])
 
     def clean_destination(self) -> str:
-        return _station(self.cleaned_data["destination"], "destination")
+        return _station(self.cleaned_data["destination"])
 
     def boarding(self) -> datetime:
         at: datetime | None = self.cleaned_data.get("at")
@@ -108,7 +108,7 @@ class DisputeFilterForm(forms.Form):
 
     def clean_station(self) -> str | None:
         value = self.cleaned_data.get("station")
-        return _station(value, "station") if value else None
+        return _station(value) if value else None
 
     def filters(self) -> DisputeFilters:
         """What to show: the valid filters (an invalid one is left out and shown as an error)."""

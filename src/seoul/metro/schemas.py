@@ -270,6 +270,10 @@ def _first_error(exc: PydanticValidationError, tags: frozenset[str]) -> tuple[st
 
 def _checking(tags: frozenset[str]) -> Callable[[Any, Any], Checked[Any]]:
     def check(value: Any, handler: Any) -> Checked[Any]:
+        if isinstance(value, Checked):
+            return value
+        if not isinstance(value, Mapping):
+            return Checked(raw=value, item=None, field="item", reason="must be an object", code="model_type")
         try:
             return Checked(raw=value, item=handler(value))
         except PydanticValidationError as exc:
@@ -319,16 +323,12 @@ def _window_adapter() -> TypeAdapter[Any]:
 
 def check_event(raw: Any, *, now: datetime | None = None) -> EventItem:
     """One gate event as the API would check it (``now``: the receiving clock)."""
-    if isinstance(raw, Checked):
-        return raw
     checked: EventItem = _event_adapter().validate_python(raw, context={"now": now})
     return checked
 
 
 def check_window(raw: Any, *, now: datetime | None = None) -> WindowItem:
     """One tagless window as the API would check it (``now``: the receiving clock)."""
-    if isinstance(raw, Checked):
-        return raw
     checked: WindowItem = _window_adapter().validate_python(raw, context={"now": now})
     return checked
 

@@ -26,7 +26,7 @@ import numpy.typing as npt
 UNREACHABLE = np.iinfo(np.int64).max // 4
 
 # Words a person may write for the curated abbreviations of English station names.
-_SPELLED_OUT = (("Univ.", "University"), ("Nat'l", "National"), ("Int'l", "International"))
+_SPELLED_OUT = (("Univ.", "University"), ("Nat'l", "National"), ("Int'l", "International"), ("&", "and"))
 _NOT_KEY = re.compile(r"[^0-9a-z\uac00-\ud7a3]+")
 
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from seoul.core.engine.time import SEOUL
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
 from seoul.metro.actions import journeys
 from seoul.metro.models import GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.django_db
 START = datetime(2026, 11, 29, 7, 0, tzinfo=SEOUL)
 NOW = START + timedelta(days=2, hours=9)  # the last day's late entries are still in progress
 GATES = ["G-1-150", "G-1-151", "G-2-222", "G-4-433"]
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
 
 
 def tap(i: int, gate: str, kind: str, day: int, minute: int) -> dict[str, Any]:

@@ -17,26 +17,13 @@ from seoul.core import actions as core_actions
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
 from seoul.metro.models import Dispute, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=SEOUL)
 NOW = T0 + timedelta(days=1)
-SEOUL_STATION = "G-1-150"  # 1호선 서울역
-CITY_HALL = "G-1-151"  # 1호선 시청
-GANGNAM_SBD = "G-SBD-D007"
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
-
-
-@pytest.fixture
-def rider(gates: None) -> Rider:
-    return Rider.objects.create(account="phone-1")
+from seoul.metro.tests.builders import CITY_HALL, GANGNAM_SBD, SEOUL_STATION  # noqa: E402
 
 
 def ev(i: int, gate: str, kind: str, minutes: float, rider: str = "phone-1", **extra: Any) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from seoul.core import actions as core_actions
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
 from seoul.metro.engine.tagless import GateArray, SimParams, SimulatedEvent, detect, simulate
 from seoul.metro.models import FlaggedPassage, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, TaglessWindow
 from seoul.metro.tests.test_ingest import CITY_HALL, NOW, SEOUL_STATION, T0
@@ -28,16 +27,6 @@ GATES = GateArray(lanes=6)  # the shipped gates have 6 lanes
 # Phones in the hand with UWB charge often enough to exercise both outcomes in a few windows.
 CHARGEABLE = SimParams(uwb_share=1.0, carry_mix=(1.0, 0.0, 0.0))
 MIX = {"clean": 2, "crowd": 2, "linger": 1, "walk_past": 1, "turn_back": 1}
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
-
-
-@pytest.fixture
-def rider(gates: None) -> Rider:
-    return Rider.objects.create(account="phone-1")
 
 
 def sensed(event: SimulatedEvent, at: datetime = T0) -> list[dict[str, Any]]:
