@@ -197,7 +197,7 @@ def dispute_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_role(Service.METRO, Role.VIEWER)
 @require_GET
-def operations(request: HttpRequest) -> HttpResponse:
+def operations(request: AuthedRequest) -> HttpResponse:
     try:
         days = max(1, min(31, int(request.GET.get("days", "7"))))
     except ValueError:
