@@ -45,6 +45,10 @@ class MetroError(ErrorCode):
     PASS_MONTH = "metro.pass_month", _("Choose this month or the next.")
     # fare lookups
     UNKNOWN_STATION = "metro.unknown_station", _("Unknown station. Did you mean: %(names)s?")
+    NO_SURCHARGE_TABLE = (
+        "metro.no_surcharge_table",
+        _("Sinbundang line fares in our data start on %(day)s: choose a later boarding time."),
+    )
     # scheduled jobs
     FUTURE_DAY = "metro.future_day", _("%(day)s is after today: nothing to roll up.")
     NOT_AN_HOUR = "metro.not_an_hour", _("%(hour)s is not the start of an hour with a time zone.")

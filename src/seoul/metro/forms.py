@@ -53,6 +53,24 @@ class FareForm(forms.Form):
     def clean_destination(self) -> str:
         return _station(self.cleaned_data["destination"])
 
+    def clean(self) -> dict[str, Any]:
+        """Questions the tariff data cannot answer are refused here, in the page's language, rather
+        than by the fare engine's own (English) refusal: a Sinbundang-line journey before the
+        first Sinbundang surcharge table. (Every pair of stations is connected in the shipped
+        network: test_pages checks it.)"""
+        cleaned: dict[str, Any] = super().clean() or {}
+        origin, destination = cleaned.get("origin"), cleaned.get("destination")
+        if not origin or not destination:
+            return cleaned
+        net = data.network()
+        tables = data.tariffs().surcharges
+        uses_sbd = cleaned.get("sinbundang") or any(net.only_on_separately_charged(s) for s in (origin, destination))
+        if uses_sbd and tables and "at" not in self.errors:
+            first = min(t.effective_from for t in tables)
+            if self.boarding().astimezone(SEOUL).date() < first:
+                self.add_error("at", MetroError.NO_SURCHARGE_TABLE.error(day=first.isoformat()))
+        return cleaned
+
     def boarding(self) -> datetime:
         at: datetime | None = self.cleaned_data.get("at")
         if at is None:

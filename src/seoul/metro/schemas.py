@@ -93,9 +93,13 @@ EventTime = Annotated[AwareDatetime, AfterValidator(_in_time), WithJsonSchema(_t
 
 def fare_time(value: datetime) -> datetime:
     """A boarding time a fare can be looked up for: from the first tariff to a year ahead."""
-    day = value.astimezone(SEOUL).date() if value.tzinfo else value.date()
+    allowed = f"from {FARE_DATES.earliest.isoformat()} to {FARE_DATES.latest().isoformat()}"
+    try:
+        day = value.astimezone(SEOUL).date() if value.tzinfo else value.date()
+    except OverflowError:  # the edges of the calendar (0001-01-01T00:00+09:00) have no Seoul date
+        raise ValueError(allowed) from None
     if not FARE_DATES.contains(day):
-        raise ValueError(f"from {FARE_DATES.earliest.isoformat()} to {FARE_DATES.latest().isoformat()}")
+        raise ValueError(allowed)
     return value
 
 
@@ -283,7 +287,7 @@ def _checking(tags: frozenset[str]) -> Callable[[Any, Any], Checked[Any]]:
     return check
 
 
-_EVENT_TAGS = frozenset({"entry", "exit", "bus", "flagged", "entry,exit", "'entry','exit'"})
+_EVENT_TAGS = frozenset({"entry", "exit", "bus", "flagged"})  # the first part of an error's loc: the kind
 
 if TYPE_CHECKING:
     EventItem = Checked[PassageIn | BusRideIn | FlaggedIn]

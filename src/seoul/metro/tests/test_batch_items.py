@@ -202,3 +202,25 @@ def test_any_mix_of_windows_decides_exactly_the_good_ones(rider: Rider, plan: li
     assert result.charged + result.refused == len(stored)
     expected = [(i, BAD_WINDOWS[bad][0]) for i, bad in enumerate(plan) if bad is not None]
     assert [(x["index"], x["field"]) for x in result.rejected] == expected
+
+
+def test_the_first_tariff_day_is_read_from_the_tariff_data(rider: Rider) -> None:
+    """2015-06-27 was written in actions.py (EARLIEST) and forms.py (FARE_DATES); both now come
+    from tariffs.json, so an event of the first tariff's first minute is accepted and one a
+    minute earlier is refused."""
+    from datetime import date, datetime
+
+    from seoul.core.engine.time import SEOUL
+    from seoul.metro.engine import data
+    from seoul.metro.schemas import FARE_DATES
+
+    first = data.tariffs().first_day
+    assert first == date(2015, 6, 27) == FARE_DATES.earliest == data.first_tariff_day()
+    start = datetime(2015, 6, 27, tzinfo=SEOUL)
+    items = [
+        tap("on-time", SEOUL_STATION, "entry", start),
+        tap("early", SEOUL_STATION, "entry", start - timedelta(minutes=1)),
+    ]
+    result = actions.ingest_events(items, actor=None, now=NOW)
+    assert result.accepted == 1
+    assert [(x["event_id"], x["field"]) for x in result.rejected] == [("early", "at")]

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from seoul.core import actions as core_actions
 from seoul.core.engine.time import SEOUL
+from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
 from seoul.metro.models import Dispute, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
@@ -128,17 +130,21 @@ def test_dispute_and_refund(rider: Rider, make_user: Callable[..., User]) -> Non
     actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
     journey = Journey.objects.get()
     dispute = actions.open_dispute(journey, actor=citizen, reason="I was charged but the gate let me through twice")
-    with pytest.raises(Exception, match="open dispute"):
+    with pytest.raises(ValidationError) as invalid:
         actions.open_dispute(journey, actor=citizen, reason="again please")
-    with pytest.raises(Exception, match="between 0 and 1,550"):
+    assert codes_of(invalid.value) == ["metro.dispute_already_open"]
+    with pytest.raises(ValidationError) as invalid:
         actions.resolve_dispute(dispute, actor=staff, refund=2000, resolution="too much")
+    assert codes_of(invalid.value) == ["metro.refund_range"]
+    assert "1,550" in str(invalid.value)
     actions.resolve_dispute(dispute, actor=staff, refund=1550, resolution="gate fault confirmed")
     assert balance("rider:phone-1") == 0
     assert balance("refunds") == 1550
     assert Dispute.objects.get().status == "refunded"
     assert AuditEvent.objects.filter(event="metro.dispute.resolved", actor=staff).exists()
-    with pytest.raises(Exception, match="already resolved"):
+    with pytest.raises(ValidationError) as invalid:
         actions.resolve_dispute(dispute, actor=staff, refund=1, resolution="double click")
+    assert codes_of(invalid.value) == ["metro.dispute_resolved"]
     # Replaying the events later does not undo the refund or charge again.
     actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
     actions.rebuild_rider(rider.pk, actor=None, now=NOW)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from seoul.cli import main
 from seoul.core.engine.time import SEOUL
+from seoul.core.errors import codes_of
 from seoul.metro import actions, selectors
 from seoul.metro import reference as metro_reference
 from seoul.metro.models import RevenueRollup, RevenueRollupRow, Rider
@@ -103,8 +104,9 @@ def test_a_late_change_shows_once_the_day_is_rolled_up_again(traffic: None) -> N
 
 
 def test_today_is_summed_so_far_and_later_days_are_refused(traffic: None) -> None:
-    with pytest.raises(ValidationError, match="after today"):
+    with pytest.raises(ValidationError) as invalid:
         actions.roll_up_revenue(actor=None, days=[TODAY - timedelta(days=1), TODAY + timedelta(days=1)], now=NOW)
+    assert codes_of(invalid.value) == ["metro.future_day"]
     assert not RevenueRollup.objects.exists()
     live = selectors.revenue(7, TODAY)
     actions.roll_up_revenue(actor=None, days=[TODAY], now=NOW)
@@ -239,7 +241,9 @@ def test_gate_health_from_hour_roll_ups_equals_counting_the_events(traffic: None
     actions.roll_up_gate_hours(actor=None, hours=[whole[7]], now=now)
     assert {g: f for g, _, f in health(now)}[YEOKSAM] == 3
 
-    with pytest.raises(ValidationError, match="has not ended"):
+    with pytest.raises(ValidationError) as invalid:
         actions.roll_up_gate_hours(actor=None, hours=[now.replace(minute=0)], now=now)
-    with pytest.raises(ValidationError, match="start of an hour"):
+    assert codes_of(invalid.value) == ["metro.hour_not_ended"]
+    with pytest.raises(ValidationError) as invalid:
         actions.roll_up_gate_hours(actor=None, hours=[now], now=now)
+    assert codes_of(invalid.value) == ["metro.not_an_hour"]

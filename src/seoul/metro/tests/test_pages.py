@@ -61,6 +61,30 @@ def test_a_sinbundang_section_is_named_in_words(gates: None) -> None:
         assert "GANGNAM-JEONGJA" not in text
 
 
+def test_a_question_the_tariffs_cannot_answer_is_refused_in_the_pages_language(gates: None) -> None:
+    """The fare engine refuses a Sinbundang journey before its first surcharge table in English
+    ("no SBD surcharge table in force on ..."); the page used to show that sentence as it was."""
+    query = {"origin": "강남", "destination": "판교", "sinbundang": "on", "at": "2024-01-10T12:00"}
+    r = Client().get("/metro/", query)
+    assert r.status_code == 400
+    text = main_text(r)
+    assert "2025-06-28" in text and "surcharge table" not in text
+    assert HANGUL.search(text.split("2025-06-28")[0][-40:])  # the sentence around the date is Korean
+    english = main_text(in_english(Client()).get("/metro/", query))
+    assert "Sinbundang line fares in our data start on 2025-06-28" in english
+
+
+def test_every_pair_of_stations_is_connected() -> None:
+    """The fare form relies on it (it refuses no pair): the engine's "no path" never reaches a page."""
+    from seoul.metro.engine import data
+    from seoul.metro.engine.network import UNREACHABLE
+
+    net = data.network()
+    assert int((net.all_lines >= UNREACHABLE).sum()) == 0
+    plain = [i for i, s in enumerate(net.names) if not net.only_on_separately_charged(s)]
+    assert int((net.integrated[plain][:, plain] >= UNREACHABLE).sum()) == 0
+
+
 def _traffic() -> None:
     builders.rider("phone-1")
     now = timezone.now()

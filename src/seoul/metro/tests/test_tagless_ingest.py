@@ -9,12 +9,14 @@ from functools import lru_cache
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seoul.core import actions as core_actions
+from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
 from seoul.metro.engine.tagless import GateArray, SimParams, SimulatedEvent, detect, simulate
@@ -270,8 +272,9 @@ def test_bad_windows_are_reported_per_item_and_good_ones_kept(rider: Rider) -> N
 
 def test_an_oversize_batch_is_refused_whole(rider: Rider) -> None:
     good = item(charged("in"), "ok")
-    with pytest.raises(Exception, match=f"At most {actions.MAX_WINDOWS} items"):
+    with pytest.raises(ValidationError) as invalid:
         actions.ingest_windows(actor=None, items=[good] * (actions.MAX_WINDOWS + 1), now=NOW)
+    assert codes_of(invalid.value) == ["metro.batch_too_large"]
     assert not TaglessWindow.objects.exists()
 
 
