@@ -126,3 +126,14 @@ def test_the_rider_api_shows_only_the_readers_own_data(dispute: Dispute) -> None
     assert body == {"balance": 0, "journeys": []}
     assert Client().get("/api/v1/metro/me/journeys").status_code == 401
     assert client_for(builders.person("nobody")).get("/api/v1/metro/me/journeys").status_code == 404
+
+
+def test_the_menu_offers_disputes_only_to_those_who_handle_them(gates: None) -> None:
+    from seoul.metro import nav
+
+    def offered(user: User) -> bool:
+        return any(url == "/metro/disputes/" for _, url in nav.items(user))
+
+    assert offered(builders.staff("metro.approver", "approver"))
+    assert not offered(builders.staff("city.approver", "approver", institution="CITY_HALL"))
+    assert not offered(builders.person("kim"))
