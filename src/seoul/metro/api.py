@@ -24,7 +24,17 @@ from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import Rider
-from seoul.metro.schemas import EventBatch, IngestOut, LineCode, StationName, WindowBatch, WindowsOut, fare_time
+from seoul.metro.schemas import (
+    EventBatch,
+    IngestOut,
+    LineCode,
+    Rejected,
+    StationName,
+    WindowBatch,
+    WindowOutcome,
+    WindowsOut,
+    fare_time,
+)
 
 router = Router(tags=["metro"])
 
@@ -92,7 +102,8 @@ gate_controller = TokenRoleAuth(Service.METRO, Role.OPERATOR)
 )
 def ingest(request: ApiRequest, batch: EventBatch) -> IngestOut:
     result = actions.ingest_events(batch.events, actor=request.auth)
-    return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)  # type: ignore[arg-type]
+    rejected = [Rejected(**r) for r in result.rejected]
+    return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
 
 
 @router.post(
@@ -111,8 +122,8 @@ def ingest_windows(request: ApiRequest, batch: WindowBatch) -> WindowsOut:
         merged=result.merged,
         refused=result.refused,
         duplicates=result.duplicates,
-        outcomes=result.outcomes,  # type: ignore[arg-type]
-        rejected=result.rejected,  # type: ignore[arg-type]
+        outcomes=[WindowOutcome(**o) for o in result.outcomes],
+        rejected=[Rejected(**r) for r in result.rejected],
     )
 
 
