@@ -194,15 +194,15 @@ def main() -> None:
     closed = [today - timedelta(days=i) for i in range(1, ARGS.days)]
     runs = ARGS.runs
     live_s, live = timed(lambda: selectors.revenue(ARGS.days, today), runs)
-    rollup_s, _ = timed(lambda: actions.roll_up_revenue(closed, now=now), 1)
+    rollup_s, _ = timed(lambda: actions.roll_up_revenue(actor=None, days=closed, now=now), 1)
     rolled_s, rolled = timed(lambda: selectors.revenue(ARGS.days, today), runs)
-    today_s, _ = timed(lambda: actions.roll_up_revenue([today], now=now), 1)
+    today_s, _ = timed(lambda: actions.roll_up_revenue(actor=None, days=[today], now=now), 1)
     all_s, all_rolled = timed(lambda: selectors.revenue(ARGS.days, today), runs)
     health_s, health = timed(lambda: selectors.gate_health(24, now), runs)
     joined_s, joined = timed(lambda: joined_gate_health(now), 1)
     hour = now.replace(minute=0, second=0, microsecond=0)
     hours = [hour - timedelta(hours=i) for i in range(1, 25)]
-    hours_s, _ = timed(lambda: actions.roll_up_gate_hours(hours, now=now), 1)
+    hours_s, _ = timed(lambda: actions.roll_up_gate_hours(actor=None, hours=hours, now=now), 1)
     rolled_health_s, rolled_health = timed(lambda: selectors.gate_health(24, now), runs)
     same = sums(live) == sums(rolled) == sums(all_rolled)
     rows_of = [[(r["gate"].pk, r["events"], r["flagged"]) for r in h] for h in (health, rolled_health)]

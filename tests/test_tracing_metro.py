@@ -51,7 +51,7 @@ def test_metro_journeys_become_train_presence_and_co_riders_are_found(
         _tap(5, "G-1-150", "entry", 30, "phone-c"),  # half an hour later: another train
         _tap(6, "G-1-151", "exit", 36, "phone-c"),
     ]
-    assert metro_actions.ingest_events(None, events, now=T0 + timedelta(hours=1)).rejected == []
+    assert metro_actions.ingest_events(actor=None, items=events, now=T0 + timedelta(hours=1)).rejected == []
     supervisor = make_user(institution="CITY_HALL", roles={"tracing": "approver"}, username="sup")
     tracer = make_user(institution="CITY_HALL", roles={"tracing": "operator"}, username="tracer")
     args = ["tracing", "pull-metro", "--since", T0.isoformat(), "--until", (T0 + timedelta(hours=2)).isoformat()]

@@ -64,7 +64,7 @@ def test_anonymous_visitor_computes_fares(live_server: Any, metro_data: None, pa
     assert re.search(r"서울역\s*→\s*시청", page.inner_text("#result-h")), page.inner_text("#result-h")
     breakdown = _breakdown(page)
     assert "1,550원" in breakdown.values(), breakdown
-    assert "2025-06-28" in breakdown.values(), f"the tariff in force should be named: {breakdown}"
+    assert "2025-06-28 시행 요금" in breakdown.values(), f"the tariff in force should be named: {breakdown}"
     assert not [k for k in breakdown if "Sinbundang" in k or "신분당" in k], breakdown
     # The form keeps what was asked.
     assert page.input_value("#id_origin") == "서울역"
@@ -82,10 +82,11 @@ def test_anonymous_visitor_computes_fares(live_server: Any, metro_data: None, pa
     assert status == 200, page.inner_text("main")[:800]
     assert page.inner_text("[data-testid=fare]").strip() == "3,550원"
     breakdown = _breakdown(page)
-    sections = {k: v for k, v in breakdown.items() if k.startswith(("Sinbundang section", "신분당선 구간"))}
+    sections = {k: v for k, v in breakdown.items() if k.startswith("신분당선 ")}
     assert len(sections) == 2, f"expected two Sinbundang sections in the breakdown, got {breakdown}"
     assert sorted(sections.values()) == ["1,000원", "500원"], sections
-    assert any("GANGNAM-JEONGJA" in k for k in sections) and any("JEONGJA-GWANGGYO" in k for k in sections), sections
+    # sections named by their end stations, never by their codes (GANGNAM-JEONGJA)
+    assert set(sections) == {"신분당선 강남–정자 구간", "신분당선 정자–광교 구간"}, sections
     assert page.locator("#id_sinbundang").is_checked(), "the checkbox keeps its state"
 
 
@@ -124,3 +125,19 @@ def test_unknown_station_names_the_field_and_suggests(live_server: Any, metro_da
     assert status == 400
     assert page.locator("#id_origin_error").count() == 1
     assert page.locator("[data-testid=fare]").count() == 0
+
+
+@pytest.mark.browser
+def test_an_english_visitor_asks_by_english_names(live_server: Any, metro_data: None, new_context: Any) -> None:  # noqa: F811
+    """English pages name stations in English, and the calculator finds them however they are
+    typed; the answer comes first on the page, above the form (on screen at 390 px)."""
+    page = new_context(locale="en-US", viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{live_server.url}/metro/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("datalist#stations option[value='Seoul Station']").count() == 1
+    status = _ask(page, "seoul station", "Gangnam Station", at=_afternoon())
+    assert status == 200, page.inner_text("main")[:800]
+    assert re.search(r"Seoul Station\s*→\s*Gangnam", page.inner_text("#result-h")), page.inner_text("#result-h")
+    result = page.locator("#fare-result").bounding_box()
+    assert result is not None and result["y"] < 844, "the answer is on the first screen"
+    assert not re.search(r"[\uac00-\ud7a3]", page.inner_text("main")), page.inner_text("main")[:800]

@@ -74,12 +74,12 @@ def test_rider_sees_journey_and_disputes_the_charge(
     assert "1,550원" in breakdown_text and "2025-06-28" in breakdown_text, breakdown_text
 
     # --- dispute the charge: the form is folded under its summary so the list stays short
-    textarea = card.locator(f"textarea#reason-{journey.key}")
+    textarea = card.locator(f"textarea#dispute-{journey.pk}-reason")
     assert not textarea.is_visible()
     card.locator("details.dispute summary").click()
     assert textarea.count() == 1
     # The label is tied to the textarea (a screen reader names the field).
-    assert card.locator(f"label[for='reason-{journey.key}']").count() == 1
+    assert card.locator(f"label[for='dispute-{journey.pk}-reason']").count() == 1
     textarea.fill(REASON)
     with page.expect_navigation() as nav:
         card.locator("form button[type=submit]").click()
@@ -89,9 +89,10 @@ def test_rider_sees_journey_and_disputes_the_charge(
 
     card = page.locator(f"article.journey[data-journey='{journey.key}']")
     assert card.count() == 1
-    dispute_line = card.locator("p.small").filter(has_text=re.compile("Dispute|이의"))
+    dispute_line = card.locator("[data-testid=dispute-open]")
     assert dispute_line.count() == 1, card.inner_text()
-    assert re.search(r"Open|접수|처리 중|열림", dispute_line.inner_text()), dispute_line.inner_text()
+    assert re.search(r"이의 신청.*접수", dispute_line.inner_text(), re.S), dispute_line.inner_text()
+    assert "결정 내용은 이곳에 표시됩니다" in dispute_line.inner_text()
     assert card.locator("form").count() == 0, "no second dispute form while one is open"
     assert card.locator("textarea").count() == 0
     # Disputing does not change what was charged.
@@ -133,7 +134,7 @@ def test_second_dispute_on_same_journey_is_refused(
 
     # --- a reason under 5 characters: 400, the error is shown on that journey, nothing stored
     open_dispute(first, journey.key)
-    first.fill(f"#reason-{journey.key}", "짧음")
+    first.fill(f"#dispute-{journey.pk}-reason", "짧음")
     with first.expect_navigation() as nav:
         first.click(f"{card_selector} form button[type=submit]")
     assert nav.value.status == 400
@@ -146,7 +147,7 @@ def test_second_dispute_on_same_journey_is_refused(
     second.goto(f"{live_server.url}/metro/me/")
     first.goto(f"{live_server.url}/metro/me/")
     open_dispute(first, journey.key)
-    first.fill(f"#reason-{journey.key}", "첫 번째 이의 신청입니다.")
+    first.fill(f"#dispute-{journey.pk}-reason", "첫 번째 이의 신청입니다.")
     with first.expect_navigation() as nav:
         first.click(f"{card_selector} form button[type=submit]")
     assert nav.value.status == 200
@@ -154,7 +155,7 @@ def test_second_dispute_on_same_journey_is_refused(
 
     open_dispute(second, journey.key)
 
-    second.fill(f"#reason-{journey.key}", "두 번째 이의 신청입니다.")
+    second.fill(f"#dispute-{journey.pk}-reason", "두 번째 이의 신청입니다.")
     with second.expect_navigation() as nav:
         second.click(f"{card_selector} form button[type=submit]")
     assert nav.value.status == 400
@@ -181,13 +182,13 @@ def test_refused_second_dispute_is_explained(
     second = ctx.new_page()
     second.goto(f"{live_server.url}/metro/me/")
     open_dispute(first, journey.key)
-    first.fill(f"#reason-{journey.key}", "첫 번째 이의 신청입니다.")
+    first.fill(f"#dispute-{journey.pk}-reason", "첫 번째 이의 신청입니다.")
     with first.expect_navigation():
         first.click(f"{card_selector} form button[type=submit]")
 
     open_dispute(second, journey.key)
 
-    second.fill(f"#reason-{journey.key}", "두 번째 이의 신청입니다.")
+    second.fill(f"#dispute-{journey.pk}-reason", "두 번째 이의 신청입니다.")
     with second.expect_navigation() as nav:
         second.click(f"{card_selector} form button[type=submit]")
     assert nav.value.status == 400

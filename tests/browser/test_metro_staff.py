@@ -32,7 +32,7 @@ def _open_dispute(rider_user: Any) -> Any:
     ingest(journey_events("e1", "phone-1", SEOUL_STATION_1, CITY_HALL_1, recent_boarding()))
     journey = Journey.objects.get(rider__account="phone-1")
     assert journey.charge == 1550
-    return actions.open_dispute(rider_user, journey, RIDER_REASON)
+    return actions.open_dispute(journey, actor=rider_user, reason=RIDER_REASON)
 
 
 def _give_reason(page: Any) -> None:
@@ -120,7 +120,8 @@ def test_approver_refunds_a_disputed_charge(
     sign_in(rider_page, rider_citizen, next_path="/metro/me/")
     assert rider_page.inner_text("[data-testid=balance]").strip() == "0원"
     card = rider_page.locator(f"article.journey[data-journey='{dispute.journey.key}']")
-    assert "1,550원" in card.locator("p.small").inner_text(), card.inner_text()
+    outcome = card.locator("[data-testid=dispute-refunded]").inner_text()
+    assert "1,550원" in outcome and RESOLUTION in outcome, card.inner_text()
 
 
 @pytest.mark.browser
@@ -211,3 +212,29 @@ def test_invalid_resolve_post_does_not_show_personal_data_without_a_reason(
     shown = "phone-1" in body or RIDER_REASON in body
     audited = AuditEvent.objects.filter(event="metro.rider.viewed", actor=metro_approver).exists()
     assert not shown or audited, "personal data shown with no stated reason and no audit record"
+
+
+@pytest.mark.browser
+def test_a_rejected_dispute_tells_the_rider_why(
+    live_server: Any,
+    rider_citizen: Any,  # noqa: F811
+    metro_approver: Any,  # noqa: F811
+    new_context: Any,
+    sign_in: Any,
+) -> None:
+    dispute = _open_dispute(rider_citizen)
+    page = new_context().new_page()
+    sign_in(page, metro_approver, next_path=f"/metro/disputes/{dispute.pk}/")
+    _give_reason(page)
+    page.fill("#id_refund", "0")
+    page.fill("#id_resolution", "게이트 기록상 하차는 한 번만 기록되었습니다.")
+    with page.expect_navigation() as nav:
+        page.click("main form.form button[type=submit]")
+    assert nav.value.status == 200
+    rider_page = new_context().new_page()
+    sign_in(rider_page, rider_citizen, next_path="/metro/me/")
+    outcome = rider_page.locator("[data-testid=dispute-rejected]").inner_text()
+    assert "기각 사유" in outcome and "하차는 한 번만 기록되었습니다" in outcome, outcome
+    assert "다음에 할 수 있는 일" in outcome
+    # the rider may dispute again with what staff did not know
+    assert rider_page.locator(f"article.journey[data-journey='{dispute.journey.key}'] details.dispute").count() == 1

@@ -3,35 +3,53 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
+from pydantic import AfterValidator
 
 from seoul.core import audit
 from seoul.core.access import TokenRoleAuth
+from seoul.core.http import ApiRequest
 from seoul.core.roles import Role, Service
+from seoul.core.schemas import errors
 from seoul.metro import actions, selectors
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
+from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
+from seoul.metro.models import Rider
+from seoul.metro.schemas import (
+    EventBatch,
+    IngestOut,
+    LineCode,
+    Rejected,
+    StationName,
+    WindowBatch,
+    WindowOutcome,
+    WindowsOut,
+    fare_time,
+)
 
 router = Router(tags=["metro"])
 
 
 class FareQuery(Schema):
-    origin: str = Field(min_length=1, max_length=40)
-    destination: str = Field(min_length=1, max_length=40)
+    origin: StationName = Field(description="station name: Korean or English, e.g. 서울역 or Seoul Station")
+    destination: StationName = Field(description="station name: Korean or English")
     card: Category = Category.ADULT
     payment: Payment = Payment.CARD
-    at: datetime | None = None
-    line: list[str] = Field(default_factory=list, max_length=5, description="separately charged lines used, e.g. SBD")
+    at: Annotated[datetime, AfterValidator(fare_time)] | None = Field(
+        None, description="boarding time (Seoul time when no offset), from the first tariff to a year ahead"
+    )
+    line: list[LineCode] = Field(
+        default_factory=list, max_length=5, description="separately charged lines used, e.g. SBD"
+    )
 
 
 class FareOut(Schema):
@@ -50,7 +68,7 @@ def _error(field: str, msg: str, where: str = "query", **extra: Any) -> HttpErro
     return err
 
 
-@router.get("/fare", response=FareOut, auth=None, summary="Fare of a subway journey")
+@router.get("/fare", response={200: FareOut, **errors(422)}, auth=None, summary="Fare of a subway journey")
 def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
     at = q.at or timezone.now()
     if at.tzinfo is None:
@@ -73,65 +91,39 @@ def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
 gate_controller = TokenRoleAuth(Service.METRO, Role.OPERATOR)
 
 
-class EventBatch(Schema):
-    # Items are validated one by one in actions.ingest_events so that one bad item is
-    # reported with its index and field while the good ones are kept.
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=actions.MAX_BATCH)
-
-
-class IngestOut(Schema):
-    accepted: int
-    duplicates: int
-    rejected: list[dict[str, Any]]
-
-
-@router.post("/gate-events", response=IngestOut, auth=gate_controller, summary="Gate events from gate controllers")
-def ingest(request: HttpRequest, batch: EventBatch) -> IngestOut:
-    try:
-        result = actions.ingest_events(request.auth, batch.events)  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        raise _error("events", "; ".join(exc.messages), where="body") from exc
-    return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
-
-
-class WindowBatch(Schema):
-    # Each window is validated in actions.ingest_windows (per-item errors, good ones kept).
-    windows: list[dict[str, Any]] = Field(
-        min_length=1,
-        max_length=actions.MAX_WINDOWS,
-        description="per phone: window_id, gate, rider, started_at (ISO, the time of t0), t0, t, beacon, rssi, "
-        "optional uwb_t, uwb_anchor, uwb_range, and passages: the lane sensor's [{lane, at}] "
-        "(docs/metro-tagless.md)",
-    )
-
-
-class WindowsOut(Schema):
-    charged: int
-    merged: int
-    refused: int
-    duplicates: int
-    outcomes: list[dict[str, Any]]
-    rejected: list[dict[str, Any]]
+@router.post(
+    "/gate-events",
+    response={200: IngestOut, **errors(401, 403, 422)},
+    auth=gate_controller,
+    summary="Gate events from gate controllers",
+    description="Each item is checked on its own (its shape by `kind`: entry/exit, bus, flagged): the good "
+    "items are stored and each bad one is reported once in `rejected` (index, event id, field, reason, code). "
+    "422 only when the body is not a batch (not a list of 1 to 5,000 items).",
+)
+def ingest(request: ApiRequest, batch: EventBatch) -> IngestOut:
+    result = actions.ingest_events(batch.events, actor=request.auth)
+    rejected = [Rejected(**r) for r in result.rejected]
+    return IngestOut(accepted=result.accepted, duplicates=result.duplicates, rejected=rejected)
 
 
 @router.post(
     "/tagless-windows",
-    response=WindowsOut,
+    response={200: WindowsOut, **errors(401, 403, 422)},
     auth=gate_controller,
     summary="Tagless beacon readings from gate controllers",
+    description="Each window is checked on its own: good windows are decided by the tagless detector (a "
+    "passage, a merge with an earlier window, or a refusal sent to fallback) and each bad one is reported once "
+    "in `rejected`. 422 only when the body is not a batch (not a list of 1 to 100 windows).",
 )
-def ingest_windows(request: HttpRequest, batch: WindowBatch) -> WindowsOut:
-    try:
-        result = actions.ingest_windows(request.auth, batch.windows)  # type: ignore[attr-defined]
-    except ValidationError as exc:
-        raise _error("windows", "; ".join(exc.messages), where="body") from exc
+def ingest_windows(request: ApiRequest, batch: WindowBatch) -> WindowsOut:
+    result = actions.ingest_windows(batch.windows, actor=request.auth)
     return WindowsOut(
         charged=result.charged,
         merged=result.merged,
         refused=result.refused,
         duplicates=result.duplicates,
-        outcomes=result.outcomes,
-        rejected=result.rejected,
+        outcomes=[WindowOutcome(**o) for o in result.outcomes],
+        rejected=[Rejected(**r) for r in result.rejected],
     )
 
 
@@ -168,17 +160,22 @@ class MyPassesOut(Schema):
     passes: list[PassOut]
 
 
-def _own_rider(request: HttpRequest) -> Any:
-    """The signed-in person's rider profile (404 without one); audited like the journeys page."""
-    rider = getattr(request.user, "rider", None)
+def _own_rider(request: ApiRequest) -> Rider:
+    """The signed-in person's own rider profile (404 without one); audited like the journeys page."""
+    rider = Rider.objects.filter(user=request.auth).first()
     if rider is None:
-        raise HttpError(404, _("This account has no metro rider profile."))
+        raise HttpError(404, MetroError.NO_RIDER.message())
     audit.record(MetroEvent.RIDER_VIEWED, request=request, target=rider, reason="own account", service="metro")
     return rider
 
 
-@router.get("/me/journeys", response=MyJourneysOut, auth=django_auth, summary="My journeys and charges")
-def my_journeys(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> MyJourneysOut:  # type: ignore[type-arg]
+@router.get(
+    "/me/journeys",
+    response={200: MyJourneysOut, **errors(401, 404, 422)},
+    auth=django_auth,
+    summary="My journeys and charges",
+)
+def my_journeys(request: ApiRequest, limit: int = Query(100, ge=1, le=500)) -> MyJourneysOut:  # type: ignore[type-arg]
     rider = _own_rider(request)
     rows = [
         JourneyOut(
@@ -199,8 +196,10 @@ def my_journeys(request: HttpRequest, limit: int = Query(100, ge=1, le=500)) -> 
     return MyJourneysOut(balance=selectors.rider_balance(rider.account), journeys=rows)
 
 
-@router.get("/me/passes", response=MyPassesOut, auth=django_auth, summary="My Climate Card passes")
-def my_passes(request: HttpRequest) -> MyPassesOut:
+@router.get(
+    "/me/passes", response={200: MyPassesOut, **errors(401, 404)}, auth=django_auth, summary="My Climate Card passes"
+)
+def my_passes(request: ApiRequest) -> MyPassesOut:
     rider = _own_rider(request)
     return MyPassesOut(
         passes=[

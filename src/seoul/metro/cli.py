@@ -149,7 +149,7 @@ def price(journeys_file: Path, out: Path, threads: int, memory_limit: str, as_js
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def close_journeys(as_json: bool) -> None:
     """Charge entries with no exit after the 5-hour maximum (every 15 minutes)."""
-    result = actions.close_open_entries()
+    result = actions.close_open_entries(actor=None)
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -174,9 +174,11 @@ def roll_up(days: int, with_today: bool, hours: int, as_json: bool) -> None:
     operations page."""
     now = timezone.now()
     today = timezone.localdate(now, data.tariffs_timezone())
-    revenue = actions.roll_up_revenue([today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)])
+    revenue = actions.roll_up_revenue(
+        [today - timedelta(days=i) for i in range(0 if with_today else 1, days + 1)], actor=None
+    )
     last = now.replace(minute=0, second=0, microsecond=0)
-    gates = actions.roll_up_gate_hours([last - timedelta(hours=i) for i in range(1, hours + 1)], now=now)
+    gates = actions.roll_up_gate_hours([last - timedelta(hours=i) for i in range(1, hours + 1)], actor=None, now=now)
     result = {
         "days": revenue["days"],
         "revenue_rows": revenue["rows"],

@@ -51,7 +51,7 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
                         _event(f"demo-{n + 1}", exit_, account, "exit", at + timedelta(minutes=rng.randint(8, 70)))
                     )
                 n += 2
-        actions.ingest_events(None, items, now=now)
+        actions.ingest_events(items, actor=None, now=now)
     flags = [
         {
             "event_id": f"demo-flag-{i}",
@@ -62,12 +62,14 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
         }
         for i in range(40)
     ]
-    actions.ingest_events(None, flags, now=now)
+    actions.ingest_events(flags, actor=None, now=now)
     if citizen is not None:
         journey = Journey.objects.filter(rider__account="demo-0000", charge__gt=0).order_by("-started_at").first()
         if journey is not None and not journey.disputes.exists():
-            actions.open_dispute(citizen, journey, "개찰구를 한 번 지났는데 요금이 두 번 나간 것 같습니다. (demo)")
-    actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], now=now)
+            actions.open_dispute(
+                journey, "개찰구를 한 번 지났는데 요금이 두 번 나간 것 같습니다. (demo)", actor=citizen
+            )
+    actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], actor=None, now=now)
     return {"riders": len(accounts), "journeys": Journey.objects.count()}
 
 

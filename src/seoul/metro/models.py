@@ -15,6 +15,23 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField
 from seoul.core.engine.time import SEOUL
+from seoul.core.roles import Role, Service
+
+# The institution that runs the metro service: its staff handle fare disputes (refunds come out
+# of its revenue, and a dispute shows the rider's journeys). docs/metro-journeys.md "Who may do what".
+OPERATOR_INSTITUTION = "SEOUL_METRO"
+
+
+def handles_disputes(user: Any) -> bool:
+    """Approvers of the operating institution (서울교통공사), and platform admins. A metro
+    approver role held by staff of another institution does not open disputes."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_platform_admin:
+        return True
+    if not user.has_role(Service.METRO, Role.APPROVER) or user.institution_id is None:
+        return False
+    return bool(user.institution.code == OPERATOR_INSTITUTION)
 
 
 class Gate(models.Model):
@@ -145,6 +162,14 @@ def day_start(day: date) -> datetime:
 
 
 class JourneyQuerySet(models.QuerySet["Journey"]):
+    def visible_to(self, user: Any) -> JourneyQuerySet:
+        """A rider's own journeys; every journey for those who handle disputes."""
+        if handles_disputes(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(rider__user=user)
+
     def started_on(self, days: list[date]) -> JourneyQuerySet:
         """Journeys that started on these Seoul-local days (one range per run of adjacent days)."""
         runs: list[list[date]] = []
@@ -240,6 +265,16 @@ class LedgerEntry(models.Model):
         return f"{self.account} {self.amount:+}"
 
 
+class DisputeQuerySet(models.QuerySet["Dispute"]):
+    def visible_to(self, user: Any) -> DisputeQuerySet:
+        """A rider's own disputes; every dispute for those who handle disputes."""
+        if handles_disputes(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(rider__user=user)
+
+
 class Dispute(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -257,6 +292,8 @@ class Dispute(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DisputeQuerySet.as_manager()
 
     class Meta:
         ordering = ["opened_at"]

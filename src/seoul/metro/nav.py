@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
+from seoul.metro.models import handles_disputes
 
 
 def items(user: Any) -> list[tuple[Any, str]]:
@@ -15,7 +16,7 @@ def items(user: Any) -> list[tuple[Any, str]]:
         return out
     if hasattr(user, "rider"):
         out.append((_("My journeys"), reverse("metro:my_journeys")))
-    if user.has_role(Service.METRO, Role.APPROVER):
+    if handles_disputes(user):  # approvers of 서울교통공사 (not every holder of the role)
         out.append((_("Fare disputes"), reverse("metro:disputes")))
     if user.has_role(Service.METRO, Role.VIEWER):
         out.append((_("Metro operations"), reverse("metro:operations")))

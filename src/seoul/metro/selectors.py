@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from seoul.metro.engine import data
 from seoul.metro.models import (
@@ -45,13 +49,41 @@ def rider_balance(account: str) -> int:
     return int(LedgerEntry.objects.filter(account=f"rider:{account}").aggregate(s=Sum("amount"))["s"] or 0)
 
 
-def open_disputes() -> QuerySet[Dispute]:
+@dataclass(frozen=True)
+class DisputeFilters:
+    """What the dispute worklist shows: a status ("" for all), disputes opened more than
+    ``older_than_days`` ago, a charge of at least ``min_charge``, an entry or exit ``station``
+    (its name in the data), in the order ``sort`` (oldest, newest, charge, station)."""
 
-    return (
-        Dispute.objects.filter(status="open")
-        .select_related("journey__entry__gate", "journey__exit__gate", "rider")
-        .order_by("opened_at")
-    )
+    status: str = "open"
+    older_than_days: int | None = None
+    min_charge: int | None = None
+    station: str | None = None
+    sort: str = "oldest"
+
+
+DISPUTE_ORDER = {
+    "oldest": ("opened_at", "pk"),
+    "newest": ("-opened_at", "-pk"),
+    "charge": ("-journey__charge", "opened_at"),
+    "station": ("journey__entry__gate__station", "opened_at"),
+}
+
+
+def disputes(reader: Any, filters: DisputeFilters) -> QuerySet[Dispute]:
+    """The disputes ``reader`` may see (``Dispute.objects.visible_to``), filtered and ordered."""
+    rows = Dispute.objects.visible_to(reader).select_related("journey__entry__gate", "journey__exit__gate", "rider")
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.older_than_days:
+        rows = rows.filter(opened_at__lt=timezone.now() - timedelta(days=filters.older_than_days))
+    if filters.min_charge:
+        rows = rows.filter(journey__charge__gte=filters.min_charge)
+    if filters.station:
+        rows = rows.filter(
+            Q(journey__entry__gate__station=filters.station) | Q(journey__exit__gate__station=filters.station)
+        )
+    return rows.order_by(*DISPUTE_ORDER.get(filters.sort, DISPUTE_ORDER["oldest"]))
 
 
 def revenue(days: int, today: date) -> dict[str, Any]:
@@ -70,7 +102,7 @@ def revenue(days: int, today: date) -> dict[str, Any]:
     ]
     if live:
         rows += Journey.objects.started_on(live).revenue_by_day_and_gate()
-    names = data.line_names()
+    names = data.line_names((get_language() or "ko").startswith("en"))
     by_line = _totals(rows, "line")
     for row in by_line:
         row["line_name"] = names.get(row["line"], row["line"])
@@ -133,3 +165,39 @@ def gate_health(hours: int, now: datetime, limit: int = 25) -> list[dict[str, An
             }
         )
     return out
+
+
+def revenue_chart(by_day: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Vega-Lite spec of revenue per day: one bar per day (labelled MM-DD, the same in every
+    language), no legend (one series), axis labels that never overlap and amounts in 만/억 won
+    on Korean pages, so it reads at 390 px."""
+    korean = not (get_language() or "ko").startswith("en")
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _("Charged revenue per day"),
+        "width": "container",
+        "height": 200,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": [{"day": r["day"].strftime("%m-%d"), "won": r["won"] or 0} for r in by_day]},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "x": {
+                "field": "day",
+                "type": "ordinal",
+                "sort": None,
+                "title": None,
+                "axis": {"labelAngle": 0, "labelOverlap": "parity", "labelLimit": 48},
+            },
+            "y": {
+                "field": "won",
+                "type": "quantitative",
+                "title": _("Won"),
+                "axis": {
+                    "labelOverlap": True,
+                    "tickCount": 4,
+                    # 2,500,000 won reads 250만 on a Korean page and 2.5M on an English one
+                    "labelExpr": "format(datum.value / 10000, ',') + '만'" if korean else "format(datum.value, '~s')",
+                },
+            },
+        },
+    }

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,15 +12,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import public, require_role, signed_in
+from seoul.core.flow import button_action, form_action, form_status
+from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, selectors
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
+from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
-from seoul.metro.forms import DisputeForm, FareForm, ResolveForm
-from seoul.metro.models import Dispute, Journey
+from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
+from seoul.metro.models import Dispute, Journey, Rider, handles_disputes
 
 
 @public
@@ -54,87 +55,118 @@ def fare(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _rider_or_404(request: HttpRequest) -> Any:
-    rider = getattr(request.user, "rider", None)
+def _own_rider(request: AuthedRequest) -> Rider:
+    """The signed-in person's own rider profile (404 without one)."""
+    rider = Rider.objects.filter(user=request.user).first()
     if rider is None:
-        raise Http404(_("This account has no metro rider profile."))
+        raise Http404(MetroError.NO_RIDER.message())
     return rider
 
 
-def _journeys_page(request: HttpRequest, rider: Any, status: int = 200, **extra: Any) -> HttpResponse:
+def _dispute_form(journey: Journey, data: Any = None) -> DisputeForm:
+    """The dispute form of one journey: field ids of their own, so each of the page's forms and
+    its error summary point at their own field."""
+    return DisputeForm(data, auto_id=f"dispute-{journey.pk}-%s")
+
+
+def _journeys_page(
+    request: AuthedRequest, rider: Rider, failed: DisputeForm | None = None, key: str = ""
+) -> HttpResponse:
     """The rider's journeys page; the dispute view re-renders it with a failed form."""
-    this_month = timezone.localdate().replace(day=1)
-    next_month = (this_month + timedelta(days=32)).replace(day=1)
     owned = set(rider.passes.values_list("month", flat=True))
+    journeys = list(selectors.rider_journeys(rider.pk)[:200])
+    for j in journeys:
+        j.dispute_form = failed if failed is not None and j.key == key else _dispute_form(j)  # type: ignore[attr-defined]
     context = {
         "rider": rider,
-        "journeys": list(selectors.rider_journeys(rider.pk)[:200]),
+        "journeys": journeys,
         "balance": selectors.rider_balance(rider.account),
-        "form": DisputeForm(),
+        "form": failed,
+        "failed": key,
         "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
-        "pass_months": [(m, m in owned) for m in (this_month, next_month)],
-        **extra,
+        "pass_months": [(m, m in owned) for m in actions.pass_months()],
     }
-    return render(request, "metro/my_journeys.html", context, status=status)
+    return render(request, "metro/my_journeys.html", context, status=form_status(failed) if failed else 200)
 
 
 @signed_in
 @require_GET
-def my_journeys(request: HttpRequest) -> HttpResponse:
-    rider = _rider_or_404(request)
+def my_journeys(request: AuthedRequest) -> HttpResponse:
+    rider = _own_rider(request)
     audit.record(MetroEvent.RIDER_VIEWED, request=request, target=rider, reason="own account", service="metro")
     return _journeys_page(request, rider)
 
 
 @signed_in
 @require_POST
-def dispute(request: HttpRequest, key: str) -> HttpResponse:
-    rider = _rider_or_404(request)
-    journey = get_object_or_404(Journey, key=key, rider=rider)
-    # The field's id is that of this journey's textarea, which the error summary links to.
-    form = DisputeForm(request.POST, auto_id=f"%s-{key}")
-    if form.is_valid():
-        try:
-            actions.open_dispute(request.user, journey, form.cleaned_data["reason"])  # type: ignore[arg-type]
-        except ValidationError as exc:
-            form.add_error("reason", exc.messages)
-        else:
-            messages.success(request, _("Your dispute was sent. Staff will review it."))
-            return redirect("metro:my_journeys")
-    return _journeys_page(request, rider, status=400, form=form, failed=key)
+def dispute(request: AuthedRequest, key: str) -> HttpResponse:
+    """A rider disputes a charge of one of their own journeys (scoped by their rider profile)."""
+    rider = _own_rider(request)
+    journey = get_object_or_404(Journey.objects.filter(rider=rider), key=key)
+    form = _dispute_form(journey, request.POST)
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.open_dispute(journey, d["reason"], actor=request.user),
+        then=reverse("metro:my_journeys"),
+        success=_("Your dispute was sent. Staff will review it."),
+    )
+    return done or _journeys_page(request, rider, failed=form, key=key)
+
+
+def _month(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise MetroError.PASS_MONTH.error("month") from None
 
 
 @signed_in
 @require_POST
-def buy_pass(request: HttpRequest) -> HttpResponse:
+def buy_pass(request: AuthedRequest) -> HttpResponse:
     """Buy the 기후동행카드 for this month or the next (Seoul time)."""
-    rider = _rider_or_404(request)
-    today = timezone.localdate()
-    this_month = today.replace(day=1)
-    next_month = (this_month + timedelta(days=32)).replace(day=1)
-    choice = request.POST.get("month")
-    months = {this_month.isoformat(): this_month, next_month.isoformat(): next_month}
-    if choice not in months:
-        messages.error(request, _("Choose this month or the next."))
-        return redirect("metro:my_journeys")
-    actions.buy_pass(request.user, rider, months[choice])  # type: ignore[arg-type]
-    messages.success(request, _("Your Climate Card for %(month)s is active.") % {"month": choice[:7]})
-    return redirect("metro:my_journeys")
+    rider = _own_rider(request)
+
+    def buy() -> Any:
+        return actions.buy_pass(rider, _month(request.POST.get("month")), actor=request.user)
+
+    return button_action(
+        request,
+        buy,
+        then=reverse("metro:my_journeys"),
+        success=lambda bought: _("Your Climate Card for %(month)s is active.") % {"month": f"{bought.month:%Y-%m}"},
+    )
+
+
+def _check_dispute_handler(request: AuthedRequest) -> None:
+    """Disputes are handled by Seoul Metro staff (models.handles_disputes); others are refused
+    (403, audited as authz.denied by the refusal middleware)."""
+    if not handles_disputes(request.user):
+        raise MetroError.NOT_METRO_STAFF.denied()
 
 
 @require_role(Service.METRO, Role.APPROVER)
 @require_GET
-def disputes(request: HttpRequest) -> HttpResponse:
-    return render(request, "metro/disputes.html", {"disputes": selectors.open_disputes()})
+def disputes(request: AuthedRequest) -> HttpResponse:
+    """The dispute worklist: filtered by status, age, amount and station, sorted as asked."""
+    _check_dispute_handler(request)
+    form = DisputeFilterForm(request.GET or None)
+    rows = selectors.disputes(request.user, form.filters())
+    template = "metro/_dispute_table.html" if getattr(request, "htmx", False) else "metro/disputes.html"
+    return render(request, template, {"disputes": rows, "form": form}, status=form_status(form))
 
 
 @require_role(Service.METRO, Role.APPROVER)
 @require_http_methods(["GET", "POST"])
-def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def dispute_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """The page shows a rider's personal data: the reader states why once per dispute per
     session, and every render writes an audit record with that reason."""
+    _check_dispute_handler(request)
     item = get_object_or_404(
-        Dispute.objects.select_related("journey__entry__gate", "journey__exit__gate", "rider"), pk=pk
+        Dispute.objects.visible_to(request.user).select_related(
+            "journey__entry__gate", "journey__exit__gate", "rider", "resolved_by"
+        ),
+        pk=pk,
     )
     reason = need_reason(
         request,
@@ -144,54 +176,41 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
         back=reverse("metro:dispute_detail", args=[item.pk]),
     )
     form = ResolveForm(request.POST or None, initial={"refund": item.journey.refundable})
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.resolve_dispute(
-                    request.user,  # type: ignore[arg-type]
-                    item,
-                    refund=form.cleaned_data["refund"],
-                    resolution=form.cleaned_data["resolution"],
-                )
-            except ValidationError as exc:
-                for field, errs in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errs)
-            else:
-                messages.success(request, _("Dispute resolved."))
-                return redirect("metro:disputes")
-        status = 400
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.resolve_dispute(item, refund=d["refund"], resolution=d["resolution"], actor=request.user),
+        then=reverse("metro:disputes"),
+        success=_("Dispute resolved."),
+    )
+    if done:
+        return done
     audit.record(MetroEvent.RIDER_VIEWED, request=request, target=item.rider, reason=str(reason), service="metro")
     history = list(selectors.rider_journeys(item.rider_id)[:20])
     return render(
-        request, "metro/dispute_detail.html", {"dispute": item, "form": form, "history": history}, status=status
+        request,
+        "metro/dispute_detail.html",
+        {"dispute": item, "form": form, "history": history},
+        status=form_status(form),
     )
 
 
 @require_role(Service.METRO, Role.VIEWER)
 @require_GET
-def operations(request: HttpRequest) -> HttpResponse:
+def operations(request: AuthedRequest) -> HttpResponse:
     try:
         days = max(1, min(31, int(request.GET.get("days", "7"))))
     except ValueError:
         days = 7
     now = timezone.now()
-    data = selectors.revenue(days, timezone.localdate())
-    chart = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": _("Charged revenue per day"),
-        "width": "container",
-        "height": 200,
-        # one bar per day, labelled MM-DD (reads the same in every language, no empty next day)
-        "data": {"values": [{"day": r["day"].strftime("%m-%d"), "won": r["won"] or 0} for r in data["by_day"]]},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "x": {"field": "day", "type": "ordinal", "sort": None, "title": None, "axis": {"labelAngle": 0}},
-            "y": {"field": "won", "type": "quantitative", "title": _("Won")},
-        },
-    }
+    revenue = selectors.revenue(days, timezone.localdate())
     return render(
         request,
         "metro/operations.html",
-        {"days": days, "revenue": data, "gates": selectors.gate_health(24, now), "chart": chart},
+        {
+            "days": days,
+            "revenue": revenue,
+            "gates": selectors.gate_health(24, now),
+            "chart": selectors.revenue_chart(revenue["by_day"]),
+        },
     )

@@ -4,7 +4,7 @@ layer of the app, by batch jobs and by benchmarks)."""
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,11 +42,46 @@ def subway_fare(
     )
 
 
-@lru_cache(maxsize=1)
-def line_names() -> dict[str, str]:
-    """Line code → the line's Korean name, as stations.csv gives it (``2`` → ``2호선``)."""
+@lru_cache(maxsize=2)
+def line_names(english: bool = False) -> dict[str, str]:
+    """Line code → the line's name as stations.csv gives it: Korean (``2`` → ``2호선``) or
+    English (``2`` → ``Line 2``)."""
+    column = "line_name_en" if english else "line_name"
     with (REFERENCE / "stations.csv").open(encoding="utf-8", newline="") as fh:
-        return {row["line"]: row["line_name"] for row in csv.DictReader(fh)}
+        return {row["line"]: row[column] for row in csv.DictReader(fh)}
+
+
+def station_name(name: str, lang: str) -> str:
+    """A station's name in a page's language (``lang`` ``en…``: English, else Korean as in the data)."""
+    return network().name_en(name) if lang.startswith("en") else name
+
+
+def line_name(line: str, lang: str) -> str:
+    """A line's name in a page's language (``2`` → ``2호선`` or ``Line 2``)."""
+    return line_names(lang.startswith("en")).get(line, line)
+
+
+@lru_cache(maxsize=1)
+def zone_stations() -> dict[str, tuple[str, str]]:
+    """Section code of a separately charged line → its first and last station
+    (``GANGNAM-JEONGJA`` → ``("강남", "정자")``), to name the section in words."""
+    out = {}
+    for table in tariffs().raw["separately_charged"]:
+        for zone in table["zones"]:
+            out[zone["code"]] = (zone["stations"][0], zone["stations"][-1])
+    return out
+
+
+def first_tariff_day() -> date:
+    """The first day any fare can be priced (the first tariff in ``tariffs.json``): the earliest
+    date of a gate event, a fare lookup or a bus ride."""
+    return tariffs().first_day
+
+
+def first_tariff_instant() -> datetime:
+    """The first instant (Seoul time) of :func:`first_tariff_day`."""
+    day = first_tariff_day()
+    return datetime(day.year, day.month, day.day, tzinfo=SEOUL)
 
 
 def tariffs_timezone() -> ZoneInfo:

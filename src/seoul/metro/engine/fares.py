@@ -93,6 +93,11 @@ class Tariffs:
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     @property
+    def first_day(self) -> date:
+        """The day the first subway tariff of the data came into force: nothing earlier can be priced."""
+        return self.subway_periods[0][0]
+
+    @property
     def separately_charged_lines(self) -> frozenset[str]:
         return frozenset(t.line for t in self.surcharges)
 

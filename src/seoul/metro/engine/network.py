@@ -12,15 +12,45 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 UNREACHABLE = np.iinfo(np.int64).max // 4
+
+# Words a person may write for the curated abbreviations of English station names.
+_SPELLED_OUT = (("Univ.", "University"), ("Nat'l", "National"), ("Int'l", "International"), ("&", "and"))
+_NOT_KEY = re.compile(r"[^0-9a-z\uac00-\ud7a3]+")
+
+
+def search_key(name: str) -> str:
+    """How a station name is compared when a person types it: case, spaces and punctuation do
+    not count, nor a closing "역" or "Station" (서울역, 서울, "Seoul Station" and "seoulstation"
+    are one key)."""
+    key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", name).lower())
+    for suffix in ("station", "stn", "역"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return key.removesuffix(suffix)
+    return key
+
+
+def spellings(name_en: str) -> list[str]:
+    """The ways a person may write an English station name: as signed, with abbreviations spelled
+    out (Univ. → University), and without a number's reading (Euljiro 1(il)-ga → Euljiro 1-ga)."""
+    out = [name_en]
+    spelled = name_en
+    for short, long in _SPELLED_OUT:
+        spelled = spelled.replace(short, long)
+    out.append(spelled)
+    out += [re.sub(r"\(\w+\)", "", n) for n in out]
+    return out
 
 
 @dataclass(frozen=True)
@@ -38,6 +68,8 @@ class Network:
     lines_of: dict[str, frozenset[str]]
     segments: list[Segment]
     separately_charged: frozenset[str]
+    english: dict[str, str] = field(default_factory=dict)  # station name → its English name
+    _keys: dict[str, str] | None = field(default=None, repr=False)
     _all: npt.NDArray[np.int64] | None = field(default=None, repr=False)
     _integrated: npt.NDArray[np.int64] | None = field(default=None, repr=False)
 
@@ -66,23 +98,47 @@ class Network:
     def _edges(self, keep: object) -> list[tuple[int, int, int]]:
         return [(self.index[s.a], self.index[s.b], s.metres) for s in self.segments if keep(s)]  # type: ignore[operator]
 
+    def name_en(self, name: str) -> str:
+        """The station's English name (the Korean name when it has none)."""
+        return self.english.get(name) or name
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """:func:`search_key` of every Korean and English spelling → the station's name. A key
+        two stations share is left out (it would pick one of them at random)."""
+        if self._keys is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for name in self.names:
+                for spelling in [name, *spellings(self.name_en(name))]:
+                    found[search_key(spelling)].add(name)
+            self._keys = {k: next(iter(v)) for k, v in found.items() if k and len(v) == 1}
+        return self._keys
+
     def resolve(self, name: str) -> str:
-        """The station's name in the data; accepts a trailing 역 and 서울 for 서울역."""
+        """The station's name in the data from what a person typed: the Korean or the English
+        name, with or without spaces, case, punctuation or a trailing 역/"Station"."""
         name = name.strip()
         for candidate in (name, name.removesuffix("역"), name + "역"):
             if candidate in self.index:
                 return candidate
+        found = self.keys.get(search_key(name))
+        if found is not None:
+            return found
         raise UnknownStation(name, self.closest(name))
 
     def station(self, name: str) -> int:
         return self.index[self.resolve(name)]
 
     def closest(self, name: str, n: int = 5) -> list[str]:
-        """Station names most like ``name`` (shared characters, then length), for error messages."""
+        """Station names most like ``name``, for error messages: by how much of the typed key
+        they share in order (a name typed in Latin letters is compared with the English names),
+        then by length."""
+        typed = search_key(name)
+        latin = typed.isascii()
 
-        def score(candidate: str) -> tuple[int, int, str]:
-            common = sum(min(name.count(ch), candidate.count(ch)) for ch in set(name))
-            return (-common, abs(len(candidate) - len(name)), candidate)
+        def score(candidate: str) -> tuple[float, int, str]:
+            text = search_key(self.name_en(candidate) if latin else candidate)
+            return (-SequenceMatcher(None, typed, text).ratio(), abs(len(text) - len(typed)), candidate)
 
         ranked = sorted(self.names, key=score)
         return [c for c in ranked[:n] if score(c)[0] < 0] or ranked[:n]
@@ -168,9 +224,12 @@ def shortest_path(n: int, edges: list[tuple[int, int, int]], src: int, dst: int,
 
 def load_network(data_dir: Path, separately_charged: Iterable[str]) -> Network:
     lines_of: dict[str, set[str]] = defaultdict(set)
+    english: dict[str, str] = {}
     with (data_dir / "stations.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             lines_of[row["station"]].add(row["line"])
+            if row.get("name_en"):
+                english[row["station"]] = row["name_en"]
     segments = []
     with (data_dir / "segments.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -184,4 +243,5 @@ def load_network(data_dir: Path, separately_charged: Iterable[str]) -> Network:
         lines_of={k: frozenset(v) for k, v in lines_of.items()},
         segments=segments,
         separately_charged=frozenset(separately_charged),
+        english=english,
     )

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from seoul.core.engine.time import SEOUL
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
+from seoul.metro.actions import journeys
 from seoul.metro.models import GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 START = datetime(2026, 11, 29, 7, 0, tzinfo=SEOUL)
 NOW = START + timedelta(days=2, hours=9)  # the last day's late entries are still in progress
 GATES = ["G-1-150", "G-1-151", "G-2-222", "G-4-433"]
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
 
 
 def tap(i: int, gate: str, kind: str, day: int, minute: int) -> dict[str, Any]:
@@ -97,11 +92,11 @@ def test_bounded_rebuild_equals_a_full_rebuild(
             batches.append(messy[i : i + n])
             i += n
         for k, batch in enumerate(batches):
-            actions.ingest_events(None, batch, now=NOW)  # each rebuilds only the touched window
+            actions.ingest_events(actor=None, items=batch, now=NOW)  # each rebuilds only the touched window
             if k == pass_after:
-                actions.buy_pass(None, rider, datetime(2026, 12, 1).date(), now=NOW)
+                actions.buy_pass(rider, actor=None, month=datetime(2026, 12, 1).date(), now=NOW)
         bounded = snapshot()
-        actions.rebuild_rider(rider.pk, now=NOW)  # from all events
+        actions.rebuild_rider(rider.pk, actor=None, now=NOW)  # from all events
         assert snapshot() == bounded
         transaction.set_rollback(True)
 
@@ -110,13 +105,13 @@ def test_a_late_exit_hours_after_its_entry_completes_the_journey(gates: None) ->
     # Nothing happens between the entry and the exit three hours later: the window of the
     # late exit must still reach back to the entry (a quiet gap shorter than 5 hours is no cut).
     rider = Rider.objects.create(account="phone-1")
-    actions.ingest_events(None, [tap(1, "G-1-150", "entry", 0, 0)], now=NOW)
-    actions.ingest_events(None, [tap(2, "G-1-151", "exit", 0, 4 * 60 + 50)], now=NOW)
+    actions.ingest_events(actor=None, items=[tap(1, "G-1-150", "entry", 0, 0)], now=NOW)
+    actions.ingest_events(actor=None, items=[tap(2, "G-1-151", "exit", 0, 4 * 60 + 50)], now=NOW)
     assert sorted(Journey.objects.filter(superseded=False).values_list("key", "status", "charge")) == [
         ("ev-1", "complete", 1550)
     ]
     bounded = snapshot()
-    actions.rebuild_rider(rider.pk, now=NOW)
+    actions.rebuild_rider(rider.pk, actor=None, now=NOW)
     assert snapshot() == bounded
 
 
@@ -125,15 +120,17 @@ def test_a_journey_in_progress_is_judged_again_by_a_later_rebuild(gates: None) -
     # rebuild must also re-judge the entry (5 hours have passed), though it lies after the
     # late event's own window.
     rider = Rider.objects.create(account="phone-1")
-    actions.ingest_events(None, [tap(1, "G-1-150", "entry", 1, 0)], now=START + timedelta(days=1, minutes=5))
+    actions.ingest_events(
+        actor=None, items=[tap(1, "G-1-150", "entry", 1, 0)], now=START + timedelta(days=1, minutes=5)
+    )
     assert not Journey.objects.exists()  # in progress: not charged yet
-    actions.ingest_events(None, [tap(2, "G-1-150", "entry", 0, 0)], now=NOW)
+    actions.ingest_events(actor=None, items=[tap(2, "G-1-150", "entry", 0, 0)], now=NOW)
     assert dict(Journey.objects.values_list("key", "status")) == {
         "ev-1": "incomplete_no_exit",
         "ev-2": "incomplete_no_exit",
     }
     bounded = snapshot()
-    actions.rebuild_rider(rider.pk, now=NOW)
+    actions.rebuild_rider(rider.pk, actor=None, now=NOW)
     assert snapshot() == bounded
 
 
@@ -141,22 +138,28 @@ def test_the_window_leaves_older_history_out(gates: None) -> None:
     rider = Rider.objects.create(account="phone-1")
     old = START - timedelta(days=40)
     actions.ingest_events(
-        None,
-        [tap(1, "G-1-150", "entry", -40, 0), tap(2, "G-1-151", "exit", -40, 12), tap(3, "G-1-150", "entry", 0, 0)],
+        actor=None,
+        items=[
+            tap(1, "G-1-150", "entry", -40, 0),
+            tap(2, "G-1-151", "exit", -40, 12),
+            tap(3, "G-1-150", "entry", 0, 0),
+        ],
         now=NOW,
     )
     at = START + timedelta(hours=2)
-    start, stop = actions._rebuild_window(rider, (at, at), capped=False)
+    start, stop = journeys._rebuild_window(rider, (at, at), capped=False)
     assert start is not None and start > old + timedelta(days=39)  # the quiet gap before today's entry
     assert stop is None  # nothing later
     assert GateEvent.objects.filter(rider=rider, at__gte=start).count() == 1
     # A tap 3 hours after the entry may close it: the window reaches back over it.
     later = START + timedelta(hours=3)
-    start, _ = actions._rebuild_window(rider, (later, later), capped=False)
+    start, _ = journeys._rebuild_window(rider, (later, later), capped=False)
     assert start == START
     # With caps the window runs on to the end of the month of its last event.
-    actions.ingest_events(None, [tap(4, "G-1-151", "exit", 0, 30), tap(5, "G-1-150", "entry", 2, 0)], now=NOW)
-    _, stop = actions._rebuild_window(rider, (START, START), capped=False)
+    actions.ingest_events(
+        actor=None, items=[tap(4, "G-1-151", "exit", 0, 30), tap(5, "G-1-150", "entry", 2, 0)], now=NOW
+    )
+    _, stop = journeys._rebuild_window(rider, (START, START), capped=False)
     assert stop == START + timedelta(days=2)
-    _, stop = actions._rebuild_window(rider, (START, START), capped=True)
+    _, stop = journeys._rebuild_window(rider, (START, START), capped=True)
     assert stop is None  # runs to the end of December, and nothing comes after 1 December

@@ -82,3 +82,12 @@ def test_fare_page_defaults_to_an_adult_card_journey() -> None:
     r = Client().get("/metro/", {"origin": "서울역", "destination": "시청", "at": "2026-11-25T12:00"})
     assert r.status_code == 200
     assert 'data-testid="fare">1,550원<' in r.content.decode()
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59-09:00", "2014-01-01T12:00:00"])
+def test_the_fare_api_refuses_boarding_times_outside_the_tariffs(at: str) -> None:
+    """At the edges of the calendar the boarding time has no Seoul date: a 500 before (an
+    OverflowError while converting it), a 422 naming the field now."""
+    r = Client().get("/api/v1/metro/fare", {"origin": "서울역", "destination": "시청", "at": at})
+    assert r.status_code == 422, r.content[:300]
+    assert r.json()["detail"][0]["loc"] == ["query", "at"]

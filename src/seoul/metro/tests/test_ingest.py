@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.test import Client
@@ -15,28 +16,16 @@ from hypothesis import strategies as st
 
 from seoul.core import actions as core_actions
 from seoul.core.engine.time import SEOUL
+from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
 from seoul.metro.models import Dispute, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider
 
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=SEOUL)
 NOW = T0 + timedelta(days=1)
-SEOUL_STATION = "G-1-150"  # 1호선 서울역
-CITY_HALL = "G-1-151"  # 1호선 시청
-GANGNAM_SBD = "G-SBD-D007"
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
-
-
-@pytest.fixture
-def rider(gates: None) -> Rider:
-    return Rider.objects.create(account="phone-1")
+from seoul.metro.tests.builders import CITY_HALL, GANGNAM_SBD, SEOUL_STATION  # noqa: E402
 
 
 def ev(i: int, gate: str, kind: str, minutes: float, rider: str = "phone-1", **extra: Any) -> dict[str, Any]:
@@ -64,9 +53,9 @@ def test_gate_codes_exist(gates: None) -> None:
 
 def test_a_journey_is_charged_once(rider: Rider) -> None:
     batch = [ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)]
-    r = actions.ingest_events(None, batch, now=NOW)
+    r = actions.ingest_events(actor=None, items=batch, now=NOW)
     assert (r.accepted, r.duplicates, r.rejected) == (2, 0, [])
-    assert actions.ingest_events(None, batch, now=NOW).duplicates == 2
+    assert actions.ingest_events(actor=None, items=batch, now=NOW).duplicates == 2
     journey = Journey.objects.get(rider=rider)
     assert (journey.status, journey.fare, journey.charge) == ("complete", 1550, 1550)
     assert journey.breakdown["tariff_version"] == "2025-06-28"
@@ -88,7 +77,7 @@ def test_bad_items_are_reported_and_good_ones_kept(rider: Rider) -> None:
         ev(9, CITY_HALL, "exit", 5, lane=500),
         ev(10, CITY_HALL, "exit", 12),
     ]
-    r = actions.ingest_events(None, batch, now=NOW)
+    r = actions.ingest_events(actor=None, items=batch, now=NOW)
     assert r.accepted == 2
     assert [(x["index"], x["field"]) for x in r.rejected] == [
         (1, "gate"),
@@ -104,21 +93,21 @@ def test_bad_items_are_reported_and_good_ones_kept(rider: Rider) -> None:
 
 
 def test_same_id_different_content_is_rejected(rider: Rider) -> None:
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0)], now=NOW)
-    r = actions.ingest_events(None, [ev(1, CITY_HALL, "entry", 0)], now=NOW)
-    assert r.rejected == [
-        {"index": 0, "event_id": "ev-1", "field": "event_id", "reason": "already received with different content"}
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0)], now=NOW)
+    r = actions.ingest_events(actor=None, items=[ev(1, CITY_HALL, "entry", 0)], now=NOW)
+    assert [(x["index"], x["event_id"], x["field"], x["code"]) for x in r.rejected] == [
+        (0, "ev-1", "event_id", "metro.conflict")
     ]
     assert GateEvent.objects.get(event_id="ev-1").gate.code == SEOUL_STATION
 
 
 def test_late_exit_replaces_the_maximum_fare(rider: Rider) -> None:
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0)], now=NOW)
     j = Journey.objects.get()
     assert j.status == "incomplete_no_exit"
     assert j.charge > 3000  # the maximum fare from 서울역
     assert j.breakdown["maximum_fare_to"]
-    actions.ingest_events(None, [ev(2, CITY_HALL, "exit", 15)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(2, CITY_HALL, "exit", 15)], now=NOW)
     j.refresh_from_db()
     assert (j.status, j.charge) == ("complete", 1550)
     assert balance("rider:phone-1") == 1550
@@ -126,7 +115,9 @@ def test_late_exit_replaces_the_maximum_fare(rider: Rider) -> None:
 
 
 def test_sinbundang_gate_marks_the_line_used(rider: Rider) -> None:
-    actions.ingest_events(None, [ev(1, GANGNAM_SBD, "entry", 0), ev(2, "G-3-332", "exit", 10)], now=NOW)  # 3호선 양재
+    actions.ingest_events(
+        actor=None, items=[ev(1, GANGNAM_SBD, "entry", 0), ev(2, "G-3-332", "exit", 10)], now=NOW
+    )  # 3호선 양재
     j = Journey.objects.get()
     assert j.breakdown["separate_surcharges"] == {"GANGNAM-JEONGJA": 1000}
 
@@ -136,30 +127,34 @@ def test_dispute_and_refund(rider: Rider, make_user: Callable[..., User]) -> Non
     rider.user = citizen
     rider.save()
     staff = make_user(roles={"metro": "approver"})
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
     journey = Journey.objects.get()
-    dispute = actions.open_dispute(citizen, journey, "I was charged but the gate let me through twice")
-    with pytest.raises(Exception, match="open dispute"):
-        actions.open_dispute(citizen, journey, "again please")
-    with pytest.raises(Exception, match="between 0 and 1550"):
-        actions.resolve_dispute(staff, dispute, refund=2000, resolution="too much")
-    actions.resolve_dispute(staff, dispute, refund=1550, resolution="gate fault confirmed")
+    dispute = actions.open_dispute(journey, actor=citizen, reason="I was charged but the gate let me through twice")
+    with pytest.raises(ValidationError) as invalid:
+        actions.open_dispute(journey, actor=citizen, reason="again please")
+    assert codes_of(invalid.value) == ["metro.dispute_already_open"]
+    with pytest.raises(ValidationError) as invalid:
+        actions.resolve_dispute(dispute, actor=staff, refund=2000, resolution="too much")
+    assert codes_of(invalid.value) == ["metro.refund_range"]
+    assert "1,550" in str(invalid.value)
+    actions.resolve_dispute(dispute, actor=staff, refund=1550, resolution="gate fault confirmed")
     assert balance("rider:phone-1") == 0
     assert balance("refunds") == 1550
     assert Dispute.objects.get().status == "refunded"
     assert AuditEvent.objects.filter(event="metro.dispute.resolved", actor=staff).exists()
-    with pytest.raises(Exception, match="already resolved"):
-        actions.resolve_dispute(staff, dispute, refund=1, resolution="double click")
+    with pytest.raises(ValidationError) as invalid:
+        actions.resolve_dispute(dispute, actor=staff, refund=1, resolution="double click")
+    assert codes_of(invalid.value) == ["metro.dispute_resolved"]
     # Replaying the events later does not undo the refund or charge again.
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
-    actions.rebuild_rider(rider.pk, now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
+    actions.rebuild_rider(rider.pk, actor=None, now=NOW)
     assert balance("rider:phone-1") == 0
 
 
 def test_pass_covers_the_month(rider: Rider) -> None:
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
-    actions.buy_pass(None, rider, date(2026, 11, 1))
-    actions.rebuild_rider(rider.pk, now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
+    actions.buy_pass(rider, actor=None, month=date(2026, 11, 1))
+    actions.rebuild_rider(rider.pk, actor=None, now=NOW)
     j = Journey.objects.get()
     assert (j.fare, j.charge, j.breakdown["covered_by"]) == (1550, 0, "climate_card")
     assert balance("rider:phone-1") == 62000
@@ -170,7 +165,7 @@ def test_daily_cap(rider: Rider, settings: Any) -> None:
     batch = []
     for k in range(4):
         batch += [ev(2 * k, SEOUL_STATION, "entry", k * 60), ev(2 * k + 1, CITY_HALL, "exit", k * 60 + 10)]
-    actions.ingest_events(None, batch, now=NOW)
+    actions.ingest_events(actor=None, items=batch, now=NOW)
     assert sorted(Journey.objects.values_list("charge", flat=True)) == [0, 900, 1550, 1550]
     assert balance("rider:phone-1") == 4000
 
@@ -199,7 +194,7 @@ def _balances() -> dict[str, int]:
 def _deliver(batches: list[list[dict[str, Any]]]) -> dict[str, int]:
     with transaction.atomic():
         for b in batches:
-            actions.ingest_events(None, b, now=NOW)
+            actions.ingest_events(actor=None, items=b, now=NOW)
         result = _balances()
         transaction.set_rollback(True)
     return result
@@ -285,7 +280,7 @@ def bus(
 def test_bus_then_subway_within_the_window_is_one_journey(rider: Rider) -> None:
     # Bus 4 km, boarded 08:00, off 08:15; subway 서울역 → 시청 entered 08:25 (inside 30 minutes).
     r = actions.ingest_events(
-        None, [bus(1, 0), ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], now=NOW
+        [bus(1, 0), ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], actor=None, now=NOW
     )
     assert (r.accepted, r.rejected) == (3, [])
     journey = Journey.objects.get(superseded=False)
@@ -298,7 +293,9 @@ def test_bus_then_subway_within_the_window_is_one_journey(rider: Rider) -> None:
 
 
 def test_bus_outside_the_window_is_its_own_journey(rider: Rider) -> None:
-    actions.ingest_events(None, [bus(1, 0), ev(2, SEOUL_STATION, "entry", 50), ev(3, CITY_HALL, "exit", 60)], now=NOW)
+    actions.ingest_events(
+        actor=None, items=[bus(1, 0), ev(2, SEOUL_STATION, "entry", 50), ev(3, CITY_HALL, "exit", 60)], now=NOW
+    )
     assert sorted(Journey.objects.filter(superseded=False).values_list("key", "charge")) == [
         ("bus-1", 1500),
         ("ev-2", 1550),
@@ -307,9 +304,9 @@ def test_bus_outside_the_window_is_its_own_journey(rider: Rider) -> None:
 
 
 def test_a_late_bus_ride_turns_two_charges_into_one_journey(rider: Rider) -> None:
-    actions.ingest_events(None, [ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(2, SEOUL_STATION, "entry", 25), ev(3, CITY_HALL, "exit", 35)], now=NOW)
     assert balance("rider:phone-1") == 1550
-    actions.ingest_events(None, [bus(1, 0)], now=NOW)
+    actions.ingest_events(actor=None, items=[bus(1, 0)], now=NOW)
     assert balance("rider:phone-1") == 1550  # the bus 1,500 + 50 for the subway, not 1,500 + 1,550
     assert Journey.objects.get(key="ev-2").superseded
 
@@ -327,7 +324,7 @@ def test_a_late_bus_ride_turns_two_charges_into_one_journey(rider: Rider) -> Non
     ],
 )
 def test_bad_bus_items(rider: Rider, change: dict[str, Any], field: str) -> None:
-    r = actions.ingest_events(None, [{**bus(1, 0), **change}], now=NOW)
+    r = actions.ingest_events(actor=None, items=[{**bus(1, 0), **change}], now=NOW)
     assert r.accepted == 0
     assert [x["field"] for x in r.rejected] == [field]
 
@@ -381,8 +378,8 @@ def test_caps_come_from_tariff_data(rider: Rider, monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setitem(data.tariffs().raw, "caps", {"daily": 2000, "monthly": None})
     actions.ingest_events(
-        None,
-        [
+        actor=None,
+        items=[
             ev(1, SEOUL_STATION, "entry", 0),
             ev(2, CITY_HALL, "exit", 10),
             ev(3, SEOUL_STATION, "entry", 60),

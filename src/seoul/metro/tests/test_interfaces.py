@@ -55,7 +55,7 @@ def test_journeys_are_completed_subway_journeys_in_the_period(riders: tuple[Ride
         ev(8, SEOUL_STATION, "entry", -60),  # before the period
         ev(9, CITY_HALL, "exit", -50),
     ]
-    r = actions.ingest_events(None, batch, now=NOW)
+    r = actions.ingest_events(actor=None, items=batch, now=NOW)
     assert r.rejected == []
     table = interfaces.journeys(T0, NOW, actor=tracer, reason="case 2026-77: exposure window")
     assert table.schema == interfaces.JOURNEYS_SCHEMA
@@ -89,7 +89,7 @@ def test_journeys_are_completed_subway_journeys_in_the_period(riders: tuple[Ride
 
 
 def test_disclosure_is_audited_and_needs_a_reason(riders: tuple[Rider, Rider], tracer: User) -> None:
-    actions.ingest_events(None, [ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, SEOUL_STATION, "entry", 0), ev(2, CITY_HALL, "exit", 12)], now=NOW)
     for empty in ("", "   "):
         with pytest.raises(ValueError, match="reason"):
             interfaces.journeys(T0, NOW, actor=tracer, reason=empty)

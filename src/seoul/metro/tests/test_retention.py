@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db
 def test_movement_data_is_destroyed_after_its_period_and_audited(reference: None) -> None:
     metro_reference.load()
     Rider.objects.create(account="phone-1")
-    actions.ingest_events(None, [ev(1, "G-1-150", "entry", 0), ev(2, "G-1-151", "exit", 12)], now=NOW)
-    actions.ingest_events(None, [ev(3, "G-1-150", "entry", 60), ev(4, "G-1-151", "exit", 75)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(1, "G-1-150", "entry", 0), ev(2, "G-1-151", "exit", 12)], now=NOW)
+    actions.ingest_events(actor=None, items=[ev(3, "G-1-150", "entry", 60), ev(4, "G-1-151", "exit", 75)], now=NOW)
     disputed = Journey.objects.get(key="ev-3")
     Dispute.objects.create(journey=disputed, rider=disputed.rider, reason="still open")
     actions.ingest_events(
-        None,
-        [{"event_id": "f1", "gate": "G-1-150", "kind": "flagged", "reason": "turn_back", "at": T0.isoformat()}],
+        actor=None,
+        items=[{"event_id": "f1", "gate": "G-1-150", "kind": "flagged", "reason": "turn_back", "at": T0.isoformat()}],
         now=NOW,
     )
 

@@ -26,8 +26,8 @@ def people(reference: None, make_user: Callable[..., User]) -> tuple[User, User,
     a = Rider.objects.create(account="phone-1", user=alice)
     Rider.objects.create(account="phone-2", user=bob)
     actions.ingest_events(
-        None,
-        [
+        actor=None,
+        items=[
             ev(1, SEOUL_STATION, "entry", 0),
             ev(2, CITY_HALL, "exit", 12),
             ev(3, CITY_HALL, "entry", 30, rider="phone-2"),
@@ -37,7 +37,7 @@ def people(reference: None, make_user: Callable[..., User]) -> tuple[User, User,
         ],
         now=NOW,
     )
-    actions.buy_pass(alice, a, date(2026, 12, 1), now=NOW)
+    actions.buy_pass(a, actor=alice, month=date(2026, 12, 1), now=NOW)
     return alice, bob, nobody
 
 

@@ -9,15 +9,16 @@ from functools import lru_cache
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seoul.core import actions as core_actions
+from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
-from seoul.metro import reference as metro_reference
 from seoul.metro.engine.tagless import GateArray, SimParams, SimulatedEvent, detect, simulate
 from seoul.metro.models import FlaggedPassage, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, TaglessWindow
 from seoul.metro.tests.test_ingest import CITY_HALL, NOW, SEOUL_STATION, T0
@@ -28,16 +29,6 @@ GATES = GateArray(lanes=6)  # the shipped gates have 6 lanes
 # Phones in the hand with UWB charge often enough to exercise both outcomes in a few windows.
 CHARGEABLE = SimParams(uwb_share=1.0, carry_mix=(1.0, 0.0, 0.0))
 MIX = {"clean": 2, "crowd": 2, "linger": 1, "walk_past": 1, "turn_back": 1}
-
-
-@pytest.fixture
-def gates(reference: None) -> None:
-    metro_reference.load()
-
-
-@pytest.fixture
-def rider(gates: None) -> Rider:
-    return Rider.objects.create(account="phone-1")
 
 
 def sensed(event: SimulatedEvent, at: datetime = T0) -> list[dict[str, Any]]:
@@ -101,7 +92,7 @@ def balance(account: str) -> int:
 def test_charged_windows_become_a_journey_charged_once(rider: Rider) -> None:
     entry, exit_ = charged("in"), charged("out")
     batch = [item(entry, "w-1"), item(exit_, "w-2", gate=CITY_HALL, at=T0 + timedelta(minutes=12))]
-    r = actions.ingest_windows(None, batch, now=NOW)
+    r = actions.ingest_windows(actor=None, items=batch, now=NOW)
     assert (r.charged, r.refused, r.rejected) == (2, 0, [])
     events = {e.event_id: e for e in GateEvent.objects.all()}
     assert {k: (e.kind, e.source, e.gate.code) for k, e in events.items()} == {
@@ -115,7 +106,7 @@ def test_charged_windows_become_a_journey_charged_once(rider: Rider) -> None:
     journey = Journey.objects.get()
     assert (journey.status, journey.charge) == ("complete", 1550)
     # A replay is a no-op: no event, no posting, counted as duplicates.
-    again = actions.ingest_windows(None, batch, now=NOW)
+    again = actions.ingest_windows(actor=None, items=batch, now=NOW)
     assert (again.charged, again.duplicates, again.rejected) == (0, 2, [])
     assert balance("rider:phone-1") == 1550
     assert LedgerTransaction.objects.count() == 1
@@ -124,7 +115,7 @@ def test_charged_windows_become_a_journey_charged_once(rider: Rider) -> None:
 
 def test_a_refused_window_is_flagged_and_charges_no_one(rider: Rider) -> None:
     event = refused()
-    r = actions.ingest_windows(None, [item(event, "w-1")], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(event, "w-1")], now=NOW)
     reason = detect(event.window, GATES).reason
     assert (r.charged, r.refused) == (0, 1)
     assert r.outcomes[0]["outcome"] == "refused"
@@ -154,24 +145,24 @@ def test_a_crossing_is_charged_only_with_the_lane_sensor_passage(rider: Rider) -
     }
     for name, (passages, reason) in cases.items():
         window = item(entry, f"w-{name}", sensors=passages is not None, passages=passages)
-        r = actions.ingest_windows(None, [window], now=NOW)
+        r = actions.ingest_windows(actor=None, items=[window], now=NOW)
         assert (r.charged, r.refused) == (0, 1), name
         assert r.outcomes[0]["reason"].startswith(reason), name
     assert not GateEvent.objects.exists() and balance("rider:phone-1") == 0
     assert FlaggedPassage.objects.count() == 3
     inside = [{"lane": lane, "at": (at - timedelta(seconds=0.9)).isoformat()}]
-    r = actions.ingest_windows(None, [item(entry, "w-ok", passages=inside)], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(entry, "w-ok", passages=inside)], now=NOW)
     assert (r.charged, r.refused) == (1, 0)
 
 
 @override_settings(SEOUL_METRO_TAGLESS_REQUIRE_SENSOR=False)
 def test_a_pilot_without_sensors_charges_on_the_detector_alone(rider: Rider) -> None:
-    r = actions.ingest_windows(None, [item(charged("in"), "w-1", sensors=False)], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(charged("in"), "w-1", sensors=False)], now=NOW)
     assert (r.charged, r.refused) == (1, 0)
     # Sensor data, when sent, is still checked.
     lane, at = crossing(charged("out"))
     wrong = [{"lane": (lane + 1) % GATES.lanes, "at": at.isoformat()}]
-    r = actions.ingest_windows(None, [item(charged("out"), "w-2", passages=wrong)], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(charged("out"), "w-2", passages=wrong)], now=NOW)
     assert (r.charged, r.refused) == (0, 1)
 
 
@@ -182,12 +173,12 @@ def test_one_lane_passage_confirms_one_phone(rider: Rider) -> None:
     one = [{"lane": lane, "at": at.isoformat()}]
     # Two phones with identical readings and one passage: in one batch and across batches.
     r = actions.ingest_windows(
-        None, [item(entry, "w-1", passages=one), item(entry, "w-2", rider="phone-2", passages=one)], now=NOW
+        [item(entry, "w-1", passages=one), item(entry, "w-2", rider="phone-2", passages=one)], actor=None, now=NOW
     )
     assert [o["outcome"] for o in r.outcomes] == ["charged", "refused"]
     assert r.outcomes[1]["reason"] == "one lane passage, two phones"
     Rider.objects.create(account="phone-3")
-    later = actions.ingest_windows(None, [item(entry, "w-3", rider="phone-3", passages=one)], now=NOW)
+    later = actions.ingest_windows(actor=None, items=[item(entry, "w-3", rider="phone-3", passages=one)], now=NOW)
     assert later.outcomes[0]["reason"] == "one lane passage, two phones"
     assert list(GateEvent.objects.values_list("rider__account", flat=True)) == ["phone-1"]
 
@@ -196,38 +187,41 @@ def test_bad_sensor_passages_are_rejected_per_window(rider: Rider) -> None:
     entry = charged("in")
     lane, at = crossing(entry)
     bad = {
-        "w-a": ("not a list", "a list of at most 50"),
-        "w-b": ([{"lane": GATES.lanes, "at": at.isoformat()}], "lane from 0 to 5"),
-        "w-c": ([{"lane": lane, "at": "08:10"}], "at: not an ISO date-time"),
-        "w-d": ([{"lane": lane, "at": at.replace(tzinfo=None).isoformat()}], "at: needs a time zone offset"),
+        "w-a": ("not a list", "list_type"),
+        "w-b": ([{"lane": GATES.lanes, "at": at.isoformat()}], "metro.lane_range"),
+        "w-c": ([{"lane": lane, "at": "08:10"}], "datetime_from_date_parsing"),
+        "w-d": ([{"lane": lane, "at": at.replace(tzinfo=None).isoformat()}], "timezone_aware"),
     }
     good = item(entry, "w-good")
-    r = actions.ingest_windows(None, [item(entry, k, passages=v[0]) for k, v in bad.items()] + [good], now=NOW)  # type: ignore[arg-type]
+    r = actions.ingest_windows(
+        actor=None, items=[item(entry, k, passages=v[0]) for k, v in bad.items()] + [good], now=NOW
+    )  # type: ignore[arg-type]
     assert [(x["window_id"], x["field"]) for x in r.rejected] == [(k, "passages") for k in bad]
-    assert all(want in x["reason"] for x, (_, want) in zip(r.rejected, bad.values(), strict=True))
+    assert [x["code"] for x in r.rejected] == [want for _, want in bad.values()]
+    assert all(x["reason"] for x in r.rejected)
     assert r.charged == 1  # the good window is kept
 
 
 def test_same_window_id_with_other_content_is_rejected(rider: Rider) -> None:
-    actions.ingest_windows(None, [item(charged("in"), "w-1")], now=NOW)
-    r = actions.ingest_windows(None, [item(charged("out"), "w-1")], now=NOW)
-    assert r.rejected == [
-        {"index": 0, "window_id": "w-1", "field": "window_id", "reason": "already received with different content"}
+    actions.ingest_windows(actor=None, items=[item(charged("in"), "w-1")], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(charged("out"), "w-1")], now=NOW)
+    assert [(x["index"], x["window_id"], x["field"], x["code"]) for x in r.rejected] == [
+        (0, "w-1", "window_id", "metro.conflict")
     ]
     assert list(GateEvent.objects.values_list("kind", flat=True)) == ["entry"]
     # Within one batch too.
-    r = actions.ingest_windows(None, [item(charged("in"), "w-2"), item(refused(), "w-2")], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(charged("in"), "w-2"), item(refused(), "w-2")], now=NOW)
     assert [x["field"] for x in r.rejected] == ["window_id"]
     assert r.merged == 1  # the first w-2 is the same passage as w-1 (identical readings and time)
 
 
 def test_overlapping_windows_of_one_passage_record_it_once(rider: Rider) -> None:
     entry = charged("in")
-    r = actions.ingest_windows(None, [item(entry, "w-1"), item(entry, "w-1b")], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[item(entry, "w-1"), item(entry, "w-1b")], now=NOW)
     assert (r.charged, r.merged) == (1, 1)
     assert r.outcomes[1]["event_id"] == "tw:w-1"
     later = item(entry, "w-1c", at=T0 + timedelta(seconds=1))
-    assert actions.ingest_windows(None, [later], now=NOW).merged == 1
+    assert actions.ingest_windows(actor=None, items=[later], now=NOW).merged == 1
     assert GateEvent.objects.count() == 1
     assert TaglessWindow.objects.filter(outcome="merged").count() == 2
 
@@ -252,7 +246,7 @@ def test_bad_windows_are_reported_per_item_and_good_ones_kept(rider: Rider) -> N
         {**good, "window_id": "b12", "t": [good["t0"] + 100] * len(good["t"])},
         {**good, "window_id": "b13", **{k: [0] * (actions.MAX_READINGS + 1) for k in ("t", "beacon", "rssi")}},
     ]
-    r = actions.ingest_windows(None, [*bad, good], now=NOW)
+    r = actions.ingest_windows(actor=None, items=[*bad, good], now=NOW)
     assert [(x["index"], x["field"]) for x in r.rejected] == [
         (0, "window_id"),
         (1, "window_id"),
@@ -278,8 +272,9 @@ def test_bad_windows_are_reported_per_item_and_good_ones_kept(rider: Rider) -> N
 
 def test_an_oversize_batch_is_refused_whole(rider: Rider) -> None:
     good = item(charged("in"), "ok")
-    with pytest.raises(Exception, match=f"at most {actions.MAX_WINDOWS} windows"):
-        actions.ingest_windows(None, [good] * (actions.MAX_WINDOWS + 1), now=NOW)
+    with pytest.raises(ValidationError) as invalid:
+        actions.ingest_windows(actor=None, items=[good] * (actions.MAX_WINDOWS + 1), now=NOW)
+    assert codes_of(invalid.value) == ["metro.batch_too_large"]
     assert not TaglessWindow.objects.exists()
 
 
@@ -322,7 +317,7 @@ def _deliver_and_check(events: list[SimulatedEvent]) -> int:
     for i in range(len(events)):
         Rider.objects.get_or_create(account=f"sim-{i}")
     windows = [item(e, f"sim-w-{i}", rider=f"sim-{i}", at=T0) for i, e in enumerate(events)]
-    r = actions.ingest_windows(None, windows, now=NOW)
+    r = actions.ingest_windows(actor=None, items=windows, now=NOW)
     assert r.rejected == []
     assert r.charged + r.refused == len(events)
     for i, e in enumerate(events):

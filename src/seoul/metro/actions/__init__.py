@@ -1,0 +1,40 @@
+"""Every write of the metro service, one module per use-case family (as Zulip's ``zerver/actions``):
+
+- ``ingest``: gate events from gate controllers and bus rides, accepted once by event id;
+- ``tagless``: tagless beacon windows, decided by the detector into gate events or flagged passages;
+- ``journeys``: journeys rebuilt from a rider's events and the ledger reconciled (``ledger``: postings);
+- ``disputes``: fare disputes opened by riders and resolved by Seoul Metro staff;
+- ``passes``: monthly passes;
+- ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups).
+
+Each action takes the acting person as the keyword-only ``actor`` and checks their permission
+and scope itself (``access``); ``actor=None`` is the platform's own work (scheduled jobs, demo data).
+The public names are importable from here: ``from seoul.metro import actions; actions.ingest_events(...)``.
+"""
+
+from seoul.metro.actions.disputes import open_dispute, resolve_dispute
+from seoul.metro.actions.ingest import IngestResult, ingest_events
+from seoul.metro.actions.jobs import close_open_entries, roll_up_gate_hours, roll_up_revenue
+from seoul.metro.actions.journeys import maximum_fare, rebuild_rider
+from seoul.metro.actions.passes import buy_pass, pass_months
+from seoul.metro.actions.tagless import WindowResult, ingest_windows
+from seoul.metro.schemas import MAX_BATCH, MAX_READINGS, MAX_WINDOWS
+
+__all__ = [
+    "MAX_BATCH",
+    "MAX_READINGS",
+    "MAX_WINDOWS",
+    "IngestResult",
+    "WindowResult",
+    "buy_pass",
+    "close_open_entries",
+    "ingest_events",
+    "ingest_windows",
+    "maximum_fare",
+    "open_dispute",
+    "pass_months",
+    "rebuild_rider",
+    "resolve_dispute",
+    "roll_up_gate_hours",
+    "roll_up_revenue",
+]

@@ -1,0 +1,281 @@
+"""Tagless windows: beacon readings from gate controllers become a gate event or a flagged
+passage (docs/metro-tagless.md "Ingestion").
+
+Each window is checked on its own (``schemas.WindowIn``; here only what needs the gate: its
+lanes, beacons and anchors), so one bad window never costs the good ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from seoul.core import audit
+from seoul.core.models import User
+from seoul.core.roles import Role
+from seoul.metro.actions.access import check_role
+from seoul.metro.actions.ingest import IngestResult, ingest_events
+from seoul.metro.engine.tagless import DetectorConfig, GateArray, ReadingWindow, detect
+from seoul.metro.errors import MetroError
+from seoul.metro.events import MetroEvent
+from seoul.metro.models import Gate, GateEvent, Rider, TaglessWindow
+from seoul.metro.schemas import MAX_WINDOWS, WINDOW_PREFIX, WindowIn, WindowItem, check_window
+
+log = logging.getLogger("seoul.metro")
+
+SAME_PASSAGE = timedelta(seconds=2)
+SENSOR_MATCH = timedelta(seconds=1)  # a lane sensor passage confirms a crossing this close to it
+_WINDOW_KEYS = ("gate", "rider", "started_at", "t0", "t", "beacon", "rssi", "uwb_t", "uwb_anchor", "uwb_range")
+
+
+@dataclass
+class WindowResult:
+    charged: int = 0
+    merged: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, index: int, window_id: str, field_name: str, reason: str, code: str) -> None:
+        self.rejected.append(
+            {"index": index, "window_id": window_id, "field": field_name, "reason": reason, "code": code}
+        )
+
+    def refuse(self, index: int, window_id: str, field_name: str, error: MetroError, **params: Any) -> None:
+        self.reject(index, window_id, field_name, error.message(**params), error.value)
+
+
+def _window_hash(item: Mapping[str, Any]) -> str:
+    keep = {k: item.get(k) for k in _WINDOW_KEYS}
+    if "passages" in item:  # only when sent, so windows stored before sensors keep their hash
+        keep["passages"] = item["passages"]
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _fits_gate(item: WindowIn, gate: Gate) -> tuple[str, MetroError, int] | None:
+    """What in a checked window does not fit the gate's own lanes, beacons and anchors."""
+    beacons, lanes = 4 * gate.lanes, gate.lanes
+    if any(b >= beacons for b in item.beacon):
+        return "beacon", MetroError.BEACON_RANGE, beacons - 1
+    if any(a > lanes for a in item.uwb_anchor):
+        return "uwb_anchor", MetroError.ANCHOR_RANGE, lanes
+    if any(p.lane >= lanes for p in item.passages or []):
+        return "passages", MetroError.LANE_RANGE, lanes - 1
+    return None
+
+
+def _unconfirmed(
+    sensed: list[tuple[int, datetime]] | None,
+    lane: int | None,
+    at: datetime,
+    gate: Gate,
+    rider: Rider,
+    claimed: dict[tuple[str, int, datetime], int],
+) -> str | None:
+    """Why a crossing the detector would charge is not confirmed by the lane's own passage
+    sensor, or None when it is (or when sensors are not required and the controller sent none).
+    A sensor passage confirms one phone: a second phone on it (tailgating, or a bystander whose
+    readings look alike) is refused."""
+    if sensed is None:
+        return "no passage sensor data from the gate" if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR else None
+    match = [a for lane_seen, a in sensed if lane_seen == lane and abs(a - at) <= SENSOR_MATCH]
+    if lane is None or not match:
+        return f"no passage in lane {lane} within {SENSOR_MATCH.total_seconds():g} s"
+    passage = min(match, key=lambda a: abs(a - at))
+    other = claimed.get((gate.code, lane, passage))
+    taken = (
+        GateEvent.objects.filter(gate=gate, lane=lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH)
+        .filter(at__lte=passage + SENSOR_MATCH)
+        .exclude(rider=rider)
+        .exists()
+    )
+    if taken or (other is not None and other != rider.pk):
+        return "one lane passage, two phones"
+    claimed[(gate.code, lane, passage)] = rider.pk
+    return None
+
+
+def ingest_windows(
+    items: Sequence[WindowItem | Mapping[str, Any]], *, actor: User | None, now: datetime | None = None
+) -> WindowResult:
+    """Run the tagless detector on windows of beacon readings posted by gate controllers.
+
+    Each window (one phone at one gate, see docs/metro-tagless.md "Ingestion") becomes either
+    an entry/exit gate event of that rider at that gate, or a flagged passage with the
+    detector's refusal reason; both go through :func:`ingest_events`, so journeys and the
+    ledger stay exactly-once. A refused window never charges anyone. A window id seen before
+    with the same content is a duplicate, with different content it is rejected. A charged
+    passage of the same rider and direction within 2 s of one already recorded (overlapping
+    windows of one passage) is merged into it instead of recorded twice. A crossing is charged
+    only when the lane's passage sensor saw a passage within 1 s (``_unconfirmed``), unless
+    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off and the controller sent no sensor data.
+    """
+    check_role(actor, Role.OPERATOR)
+    now = now or timezone.now()
+    if len(items) > MAX_WINDOWS:
+        raise MetroError.BATCH_TOO_LARGE.error("windows", limit=MAX_WINDOWS, count=len(items))
+    checked = [check_window(raw, now=now) for raw in items]
+    result = WindowResult()
+    claimed: dict[tuple[str, int, datetime], int] = {}
+    valid = [c.item for c in checked if c.item is not None]
+    gates = {g.code: g for g in Gate.objects.filter(code__in={i.gate for i in valid})}
+    riders = {r.account: r for r in Rider.objects.filter(account__in={i.rider for i in valid})}
+    known = dict(
+        TaglessWindow.objects.filter(window_id__in=[i.window_id for i in valid]).values_list(
+            "window_id", "content_hash"
+        )
+    )
+    pending: dict[str, str] = {}
+    config = DetectorConfig()
+    # (window index, TaglessWindow to store, derived gate-event item or None when merged)
+    decided: list[tuple[int, TaglessWindow, dict[str, Any] | None]] = []
+    passages: list[tuple[int, str, datetime, str]] = []  # (rider id, kind, at, event id) charged in this batch
+
+    for index, check in enumerate(checked):
+        item = check.item
+        if item is None:
+            result.reject(index, check.key("window_id"), check.field, check.reason, check.code)
+            continue
+        window_id = item.window_id
+        digest = _window_hash(check.raw)
+        seen = known.get(window_id) or pending.get(window_id)
+        if seen is not None:
+            if seen == digest:
+                result.duplicates += 1
+                result.outcomes.append({"index": index, "window_id": window_id, "outcome": "duplicate"})
+            else:
+                result.refuse(index, window_id, "window_id", MetroError.CONFLICT)
+            continue
+        gate = gates.get(item.gate)
+        if gate is None:
+            result.refuse(index, window_id, "gate", MetroError.UNKNOWN_GATE, gate=item.gate)
+            continue
+        if not gate.tagless:
+            result.refuse(index, window_id, "gate", MetroError.NOT_TAGLESS_GATE, gate=item.gate)
+            continue
+        rider = riders.get(item.rider)
+        if rider is None:
+            result.refuse(index, window_id, "rider", MetroError.UNKNOWN_RIDER, rider=item.rider)
+            continue
+        misfit = _fits_gate(item, gate)
+        if misfit is not None:
+            name, error, last = misfit
+            result.refuse(index, window_id, name, error, last=last)
+            continue
+        window = ReadingWindow(
+            item.t0,
+            np.array(item.t),
+            np.array(item.beacon, dtype=np.int64),
+            np.array(item.rssi),
+            np.array(item.uwb_t),
+            np.array(item.uwb_anchor, dtype=np.int64),
+            np.array(item.uwb_range),
+        )
+        sensed = None if item.passages is None else [(p.lane, p.at) for p in item.passages]
+        started_at = item.started_at
+        pending[window_id] = digest
+        decision = detect(window, GateArray(lanes=gate.lanes), config)
+        offset = timedelta(seconds=(decision.crossed_at - window.t0) if decision.crossed_at is not None else 0)
+        record = TaglessWindow(
+            window_id=window_id,
+            content_hash=digest,
+            gate=gate,
+            lane=decision.lane_id,
+            direction=decision.direction or "",
+            at=started_at + offset,
+            event_id=WINDOW_PREFIX + window_id,
+        )
+        refusal = (
+            (decision.reason or "refused")
+            if not decision.charged
+            else _unconfirmed(sensed, decision.lane_id, record.at, gate, rider, claimed)
+        )
+        if refusal is not None:
+            record.outcome = TaglessWindow.Outcome.REFUSED
+            record.reason = refusal
+            flag = {"kind": "flagged", "reason": record.reason, "lane": decision.lane_id}
+            decided.append((index, record, {"event_id": record.event_id, "gate": gate.code, **flag}))
+            continue
+        kind = GateEvent.Kind.ENTRY if decision.direction == "in" else GateEvent.Kind.EXIT
+        record.rider = rider
+        record.outcome = TaglessWindow.Outcome.CHARGED
+        earlier = GateEvent.objects.filter(
+            rider=rider, kind=kind, at__gte=record.at - SAME_PASSAGE, at__lte=record.at + SAME_PASSAGE
+        ).first()
+        same = [e for r, k, a, e in passages if r == rider.pk and k == kind and abs(a - record.at) <= SAME_PASSAGE]
+        if earlier is not None or same:
+            record.outcome = TaglessWindow.Outcome.MERGED
+            record.event_id = earlier.event_id if earlier is not None else same[0]
+            decided.append((index, record, None))
+            continue
+        passages.append((rider.pk, kind, record.at, record.event_id))
+        item_out = {"event_id": record.event_id, "gate": gate.code, "rider": rider.account, "kind": kind}
+        decided.append((index, record, {**item_out, "source": "tagless", "lane": decision.lane_id}))
+
+    derived = [(index, record, ev) for index, record, ev in decided if ev is not None]
+    with transaction.atomic():
+        for _, record, ev in derived:
+            assert ev is not None  # noqa: S101
+            ev["at"] = record.at.isoformat()
+        ingested = ingest_events([ev for _, _, ev in derived], actor=actor, now=now) if derived else IngestResult()
+        failed = {}
+        for bad in ingested.rejected:
+            index, record, _ = derived[bad["index"]]
+            failed[record.window_id] = bad
+            reason = MetroError.DERIVED_EVENT.message(reason=f"{bad['event_id']}: {bad['reason']}")
+            result.reject(index, record.window_id, bad["field"], reason, bad["code"])
+        keep = {r.window_id: r for _, r, _ in decided if r.window_id not in failed}
+        TaglessWindow.objects.bulk_create(keep.values(), ignore_conflicts=True)
+        stored = dict(TaglessWindow.objects.filter(window_id__in=keep).values_list("window_id", "content_hash"))
+        for index, record, _ in decided:
+            if record.window_id in failed:
+                continue
+            found = stored.get(record.window_id)
+            if found != record.content_hash:
+                error = MetroError.NOT_STORED if found is None else MetroError.CONFLICT
+                result.refuse(index, record.window_id, "window_id", error)
+                continue
+            if record.outcome == TaglessWindow.Outcome.CHARGED:
+                result.charged += 1
+            elif record.outcome == TaglessWindow.Outcome.MERGED:
+                result.merged += 1
+            else:
+                result.refused += 1
+            result.outcomes.append(
+                {
+                    "index": index,
+                    "window_id": record.window_id,
+                    "outcome": record.outcome,
+                    "event_id": record.event_id,
+                    "reason": record.reason or None,
+                    "lane": record.lane,
+                    "direction": record.direction or None,
+                }
+            )
+        result.outcomes.sort(key=lambda o: o["index"])
+        result.rejected.sort(key=lambda r: r["index"])
+        audit.record(
+            MetroEvent.WINDOWS_INGESTED,
+            actor=actor,
+            new={
+                "charged": result.charged,
+                "merged": result.merged,
+                "refused": result.refused,
+                "duplicates": result.duplicates,
+                "rejected": len(result.rejected),
+            },
+        )
+    if result.rejected:
+        log.warning("tagless windows rejected: %s", result.rejected[:20])
+    return result

@@ -1,0 +1,55 @@
+"""What the metro service's actions refuse, with the words a person reads (``core.errors``).
+
+Per-item reports of the batch APIs carry these codes too (``code`` next to ``reason``), so a
+gate controller can act on the code whatever the language of the reason.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.errors import ErrorCode
+
+
+class MetroError(ErrorCode):
+    # who may do what
+    NEEDS_ROLE = "metro.needs_role", _("This needs the %(role)s role of the metro service.")
+    NOT_METRO_STAFF = (
+        "metro.not_metro_staff",
+        _(
+            "Fare disputes are handled by Seoul Metro (서울교통공사) staff; your account belongs to another institution."
+        ),
+    )
+    NOT_YOUR_JOURNEY = "metro.not_your_journey", _("You can only dispute your own journeys.")
+    NOT_YOUR_PASS = "metro.not_your_pass", _("You can only buy a pass for your own rider account.")
+    NO_RIDER = "metro.no_rider", _("This account has no metro rider profile.")
+    # batches of gate events and tagless windows (per item)
+    BATCH_TOO_LARGE = "metro.batch_too_large", _("At most %(limit)d items per batch (got %(count)d).")
+    UNKNOWN_GATE = "metro.unknown_gate", _("Unknown gate %(gate)s.")
+    NOT_TAGLESS_GATE = "metro.not_tagless_gate", _("Gate %(gate)s has no tagless lanes.")
+    UNKNOWN_RIDER = "metro.unknown_rider", _("Unknown rider account %(rider)s.")
+    CONFLICT = "metro.conflict", _("Already received with different content.")
+    NOT_STORED = "metro.not_stored", _("Could not be stored; send it again.")
+    LANE_RANGE = "metro.lane_range", _("This gate has lanes 0 to %(last)d.")
+    BEACON_RANGE = "metro.beacon_range", _("This gate has beacons 0 to %(last)d.")
+    ANCHOR_RANGE = "metro.anchor_range", _("This gate has UWB anchors 0 to %(last)d.")
+    DERIVED_EVENT = "metro.derived_event", _("The passage could not be recorded: %(reason)s")
+    # disputes
+    DISPUTE_REASON_SHORT = "metro.dispute_reason_short", _("Describe what went wrong in at least 5 characters.")
+    DISPUTE_ALREADY_OPEN = "metro.dispute_already_open", _("This journey already has an open dispute.")
+    NOTHING_TO_DISPUTE = "metro.nothing_to_dispute", _("Nothing is left to refund on this journey.")
+    DISPUTE_RESOLVED = "metro.dispute_resolved", _("This dispute is already resolved.")
+    REFUND_RANGE = "metro.refund_range", _("The refund must be between 0 and %(room)s.")
+    RESOLUTION_SHORT = "metro.resolution_short", _("Explain the decision to the rider in at least 5 characters.")
+    # passes
+    PASS_MONTH = "metro.pass_month", _("Choose this month or the next.")
+    # fare lookups
+    UNKNOWN_STATION = "metro.unknown_station", _("Unknown station. Did you mean: %(names)s?")
+    NO_SURCHARGE_TABLE = (
+        "metro.no_surcharge_table",
+        _("Sinbundang line fares in our data start on %(day)s: choose a later boarding time."),
+    )
+    # scheduled jobs
+    FUTURE_DAY = "metro.future_day", _("%(day)s is after today: nothing to roll up.")
+    NOT_AN_HOUR = "metro.not_an_hour", _("%(hour)s is not the start of an hour with a time zone.")
+    HOUR_NOT_ENDED = "metro.hour_not_ended", _("The hour from %(hour)s has not ended yet.")

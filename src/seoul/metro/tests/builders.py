@@ -1,0 +1,127 @@
+"""Test data of the metro service, built through the real paths (gate arrays by the reference
+loader, journeys by ``actions.ingest_events`` from gate events as gates send them). Used by the
+unit tests (``conftest.py``) and the browser tests (``tests/browser/metro_fixtures.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from seoul.core.engine.time import SEOUL
+from seoul.core.models import Institution, ServiceRole, User
+
+# Gate arrays of the shipped network (reference.gate_code(line, station_code)).
+SEOUL_STATION = "G-1-150"  # 서울역, line 1
+CITY_HALL = "G-1-151"  # 시청, line 1
+GANGNAM = "G-2-222"  # 강남, line 2
+YEOKSAM = "G-2-221"  # 역삼, line 2
+SADANG_4 = "G-4-433"  # 사당, line 4
+YANGJAE_3 = "G-3-332"  # 양재, line 3
+GANGNAM_SBD = "G-SBD-D007"  # 강남, 신분당선
+
+ADULT_FARE = 1550  # adult card fare from 2025-06-28 (tariffs.json)
+EARLY_BIRD_BEFORE = time(6, 30)  # 조조할인: 20 % off the base fare when boarded before 06:30
+PASSWORD = "Bukhansan-trail-9-maples"
+
+
+def load_gates() -> None:
+    """The gate arrays of the shipped network (idempotent)."""
+    from seoul.metro import reference as metro_reference
+    from seoul.metro.models import Gate
+
+    if not Gate.objects.filter(code=SEOUL_STATION).exists():
+        metro_reference.load()
+
+
+def person(username: str, *, password: str = PASSWORD, phone: str = "") -> User:
+    """A citizen account (no staff role)."""
+    user = User.objects.create_user(username=username, password=password, kind=User.Kind.CITIZEN, phone=phone)
+    user.test_password = password  # type: ignore[attr-defined]
+    return user
+
+
+def staff(username: str, role: str, *, institution: str = "SEOUL_METRO", password: str = PASSWORD) -> User:
+    """Staff of ``institution`` holding ``role`` in the metro service."""
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        kind=User.Kind.STAFF,
+        institution=Institution.objects.get(code=institution),
+    )
+    ServiceRole.objects.create(user=user, service="metro", role=role)
+    user.test_password = password  # type: ignore[attr-defined]
+    return user
+
+
+def rider(account: str = "phone-1", *, user: User | None = None, category: str = "adult") -> Any:
+    """A rider account (the opaque id a phone presents at gates), optionally a person's own."""
+    from seoul.metro.models import Rider
+
+    return Rider.objects.create(account=account, user=user, category=category)
+
+
+def tap(event_id: str, gate: str, kind: str, at: datetime, rider: str = "phone-1", **extra: Any) -> dict[str, Any]:
+    """One gate event as a gate controller sends it (``+09:00`` offset)."""
+    return {"event_id": event_id, "gate": gate, "rider": rider, "kind": kind, "at": at.astimezone(SEOUL).isoformat()}
+
+
+def journey_events(
+    prefix: str, rider: str, entry_gate: str, exit_gate: str, boarded: datetime, minutes: int = 12
+) -> list[dict[str, Any]]:
+    """The two gate events of one complete journey."""
+    return [
+        tap(f"{prefix}-in", entry_gate, "entry", boarded, rider),
+        tap(f"{prefix}-out", exit_gate, "exit", boarded + timedelta(minutes=minutes), rider),
+    ]
+
+
+def flagged_events(prefix: str, gate: str, n: int, at: datetime) -> list[dict[str, Any]]:
+    """``n`` passages the detector refused, one per lane and minute."""
+    return [
+        {
+            "event_id": f"{prefix}-{i}",
+            "gate": gate,
+            "kind": "flagged",
+            "reason": "ambiguous_lane",
+            "lane": i,
+            "at": (at + timedelta(minutes=i)).astimezone(SEOUL).isoformat(),
+        }
+        for i in range(n)
+    ]
+
+
+def ingest(items: list[dict[str, Any]], *, now: datetime | None = None) -> Any:
+    """Feed gate events through the real ingestion path; every item must be accepted."""
+    from seoul.metro import actions
+
+    result = actions.ingest_events(items, actor=None, now=now)
+    assert not result.rejected, f"gate events rejected: {result.rejected}"
+    assert result.accepted == len(items), result
+    return result
+
+
+def journey(
+    prefix: str, rider: str, entry_gate: str, exit_gate: str, boarded: datetime, *, now: datetime | None = None
+) -> Any:
+    """A complete journey, charged through the real path; returns the Journey."""
+    from seoul.metro.models import Journey
+
+    ingest(journey_events(prefix, rider, entry_gate, exit_gate, boarded), now=now)
+    return Journey.objects.get(key=f"{prefix}-in")
+
+
+def expected_adult_fare(boarded: datetime) -> int:
+    """The adult card fare of a short line-1/line-2 ride (base fare only) boarded at ``boarded``."""
+    if boarded.astimezone(SEOUL).time() < EARLY_BIRD_BEFORE:
+        return ADULT_FARE - (ADULT_FARE * 20 // 100) // 10 * 10
+    return ADULT_FARE
+
+
+def recent_boarding() -> datetime:
+    """A boarding time a little over an hour ago (Seoul) that is not an early-bird boarding
+    (before 07:30 it is 21:00 the evening before), so the adult fare is the full 1,550 won."""
+    at = (datetime.now(SEOUL) - timedelta(minutes=75)).replace(second=0, microsecond=0)
+    if at.time() < EARLY_BIRD_BEFORE:
+        at = datetime.combine(at.date() - timedelta(days=1), time(21, 0), tzinfo=SEOUL)
+    return at
