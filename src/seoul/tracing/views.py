@@ -694,6 +694,7 @@ def review_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
 
 # --- outbreaks -------------------------------------------------------------------------------
 
+_ADD = gettext_lazy("Investigator to add")
 _REMOVE = gettext_lazy("Investigator to remove")
 
 
@@ -720,7 +721,7 @@ def _outbreaks_page(request: AuthedRequest, *, status: int = 200, **bound: forms
         if o.pk in managed:
             present = {u.pk for u in investigators}
             add_form = bound.get(f"outbreak-{o.pk}") or InvestigatorForm(
-                prefix=f"outbreak-{o.pk}", staff=[(pk, label) for pk, label in staff if pk not in present]
+                prefix=f"outbreak-{o.pk}", staff=[(pk, label) for pk, label in staff if pk not in present], label=_ADD
             )
             remove_form = bound.get(f"outbreak-{o.pk}-remove") or InvestigatorForm(
                 prefix=f"outbreak-{o.pk}-remove", staff=[(u.pk, str(u)) for u in investigators], label=_REMOVE
@@ -761,7 +762,7 @@ def add_investigator(request: AuthedRequest, pk: int) -> HttpResponse:
     outbreak = get_object_or_404(selectors.managed_outbreaks(request.user), pk=pk)
     present = set(outbreak.investigators.values_list("pk", flat=True))
     staff = [(u.pk, str(u)) for u in selectors.investigator_candidates(request.user) if u.pk not in present]
-    form = InvestigatorForm(request.POST, prefix=f"outbreak-{pk}", staff=staff)
+    form = InvestigatorForm(request.POST, prefix=f"outbreak-{pk}", staff=staff, label=_ADD)
 
     def add(d: dict[str, Any]) -> Any:
         user = selectors.staff_member(d["user"])
