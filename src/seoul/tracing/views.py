@@ -50,7 +50,15 @@ from seoul.tracing.forms import (
     TimelineForm,
     TracerProfileForm,
 )
-from seoul.tracing.models import STAFF_ROLES, Candidate, Case, Contact, SelfReportCode, movement_dir
+from seoul.tracing.models import (
+    EPISODE_SETTINGS,
+    STAFF_ROLES,
+    Candidate,
+    Case,
+    Contact,
+    SelfReportCode,
+    movement_dir,
+)
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -230,8 +238,6 @@ def send_daily_texts(request: AuthedRequest) -> HttpResponse:
 def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict[str, Any]]:
     """The case's candidates narrowed by the filter form: decision, setting of at least one
     episode, minimum minutes together. Bad filter values are ignored (the whole list shows)."""
-    from seoul.tracing.models import EPISODE_SETTINGS
-
     chosen = {
         "status": _choice(request, "cand_status", dict(Candidate.Status.choices)),
         "setting": _choice(request, "cand_setting", EPISODE_SETTINGS),

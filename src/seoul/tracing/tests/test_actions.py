@@ -392,3 +392,23 @@ def test_refusals_carry_their_codes(world: World) -> None:
     assert getattr(denied.value, "code", "") == TracingError.NEEDS_ROLE.value
     assert "Supervisor" in str(denied.value)
     assert all(str(code.label) for code in TracingError)
+
+
+def test_the_who_indicator_counts_a_contact_followed_up_twice_once(world: World) -> None:
+    from seoul.tracing import selectors
+
+    contact = world.make_contact(world.make_case())
+    other = world.make_contact(world.make_case())
+    tracer = tracer_of(contact)
+    morning = local_midnight(world.today) + timedelta(hours=9)
+    actions.record_follow_up(contact, world.today, "seen_well", actor=tracer, now=morning)
+    actions.record_follow_up(
+        contact, world.today, "seen_symptoms", "기침", actor=tracer, now=morning + timedelta(hours=6)
+    )
+    actions.record_follow_up(other, world.today, "missed", actor=tracer_of(other), now=morning)
+    ind = selectors.indicators(world.supervisor_mapo, world.today, morning + timedelta(hours=7))
+    assert (ind.followed_up_today.numerator, ind.followed_up_today.denominator) == (1, 2)
+    work = selectors.worklist(tracer, world.today)
+    assert contact not in work.due_today
+    backlog = {r["tracer"].username: r for r in ind.backlog}
+    assert sum(r["due_today"] for r in backlog.values()) == 0  # both contacts have an entry today
