@@ -67,8 +67,17 @@ class CandidateForm(forms.Form):
         label=_("Decision"),
         choices=[("confirm", _("Confirm as a contact")), ("dismiss", _("Dismiss"))],
         widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether to confirm this person as a contact or dismiss them.")},
     )
-    reason = TextField(label=_("Reason"), min_length=5, max_length=500)
+    reason = TextField(
+        label=_("Reason"),
+        min_length=5,
+        max_length=500,
+        error_messages={
+            "required": _("Give the reason for your decision in at least 5 characters."),
+            "min_length": _("Give the reason for your decision in at least 5 characters."),
+        },
+    )
     name = TextField(label=_("Name"), max_length=100, required=False)
     phone = TextField(label=_("Mobile phone"), max_length=30, required=False)
     district = DistrictField(label=_("District of residence"), required=False, empty_value=None)
