@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,7 +29,7 @@ from seoul.core.districts import district as district_of
 from seoul.core.districts import label as district_label
 from seoul.core.engine.phone import format_phone
 from seoul.core.exports import csv_response
-from seoul.core.flow import button_action, form_action, form_status
+from seoul.core.flow import apply_errors, button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import Reason, carry_reason, need_reason
 from seoul.core.roles import Role, Service
@@ -885,6 +886,8 @@ def self_report(request: HttpRequest, invite: str) -> HttpResponse:
             if exc.kind not in ("wrong_code", "locked"):
                 return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
             form.add_error("code", exc.error.message())
+        except ValidationError as exc:
+            apply_errors(form, exc)
         else:
             return render(request, "tracing/self_report.html", {"done": True, "symptoms": d["feeling"] == "symptoms"})
     return render(
