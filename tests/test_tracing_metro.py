@@ -56,7 +56,7 @@ def test_metro_journeys_become_train_presence_and_co_riders_are_found(
     tracer = make_user(institution="CITY_HALL", roles={"tracing": "operator"}, username="tracer")
     args = ["tracing", "pull-metro", "--since", T0.isoformat(), "--until", (T0 + timedelta(hours=2)).isoformat()]
     refused = CliRunner().invoke(main, [*args, "--actor", "tracer", "--reason", "case C-1 exposure window"])
-    assert refused.exit_code == 2 and "tracing:approver" in refused.output
+    assert refused.exit_code == 2 and "추적 관리자" in refused.output  # needs a supervisor
     result = CliRunner().invoke(main, [*args, "--actor", "sup", "--reason", "case C-1 exposure window", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"journeys": 3, "rides": 3, "refused": 0}

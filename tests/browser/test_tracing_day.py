@@ -35,7 +35,7 @@ def _staff(username: str, password: str, role: str) -> Any:
         username=username, password=password, kind=User.Kind.STAFF, institution=Institution.objects.get(code="SPHF")
     )
     ServiceRole.objects.create(user=user, service="tracing", role=role)
-    actions.set_tracer_profile(None, user, MAPO)
+    actions.set_tracer_profile(user, MAPO, actor=None)
     user.test_password = password
     return user
 
@@ -68,10 +68,9 @@ def test_a_tracers_day(
 
     tracer = _staff("tracer.mangwon", TRACER_PASSWORD, "operator")
     supervisor = _staff("super.mapo", SUPERVISOR_PASSWORD, "approver")
-    outbreak = actions.open_outbreak(None, "마포구 집단감염 (시험)", MAPO)
+    outbreak = actions.open_outbreak("마포구 집단감염 (시험)", MAPO, name_en="Mapo-gu cluster (test)", actor=None)
     onset = date.fromisoformat(city["onset"])
     case = actions.register_case(
-        None,
         outbreak,
         actions.CaseInput(
             name="배수아",
@@ -81,7 +80,9 @@ def test_a_tracers_day(
             onset_on=onset,
             presence_id=city["person_id"],
         ),
-    )
+        actor=None,
+    ).case
+    assert case is not None
     assert case.assignments.get(ended_at=None).tracer == tracer
 
     # --- the supervisor's indicators before the day's work
@@ -116,10 +117,10 @@ def test_a_tracers_day(
     end = (window_start + timedelta(hours=21)).strftime("%Y-%m-%dT%H:%M")
     page.locator("details:has(#timeline-form) > summary").click()
     form = page.locator("#timeline-form")
-    form.locator("#id_start").fill(start)
-    form.locator("#id_end").fill(end)
-    form.locator("#id_place").fill("망원동 코인노래방")
-    form.locator("#id_setting").select_option("nightlife")
+    form.locator("#id_timeline-start").fill(start)
+    form.locator("#id_timeline-end").fill(end)
+    form.locator("#id_timeline-place").fill("망원동 코인노래방")
+    form.locator("#id_timeline-setting").select_option("nightlife")
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "망원동 코인노래방" in page.inner_text("#timeline-table"), page.inner_text("main")[:800]
@@ -140,12 +141,13 @@ def test_a_tracers_day(
     # --- confirm it: the person's name and phone come from the tracer, the rest from the data
     row = page.locator(f"#candidate-{candidate.pk}")
     row.locator("details.decide > summary").click()  # the form stays folded until asked for
-    row.locator("select[name=decision]").select_option("confirm")
-    row.locator("input[name=reason]").fill("출입명부와 시각 일치")
+    prefix = f"candidate-{candidate.pk}"
+    row.locator(f"label[for=id_{prefix}-decision_0]").click()  # confirm as a contact
+    row.locator(f"#id_{prefix}-reason").fill("출입명부와 시각 일치")
     row.locator("form details > summary").click()
-    row.locator("input[name=name]").fill(CONTACT_NAME)
-    row.locator("input[name=phone]").fill(CONTACT_PHONE)
-    row.locator("select[name=district]").select_option(str(MAPO))
+    row.locator(f"#id_{prefix}-name").fill(CONTACT_NAME)
+    row.locator(f"#id_{prefix}-phone").fill(CONTACT_PHONE)
+    row.locator(f"#id_{prefix}-district").select_option(str(MAPO))
     with page.expect_navigation():
         row.locator("button[type=submit]").click()
     contact = Contact.objects.get(source_case=case)
@@ -162,11 +164,18 @@ def test_a_tracers_day(
     assert _stat(page, "quarantine") == (f"{contact.quarantine_start:%Y-%m-%d} – {contact.quarantine_end:%Y-%m-%d}")
     today = date.today().isoformat()
     form = page.locator("#follow-up-form")
-    form.locator("#id_day").fill(today)
-    form.locator("#id_status").select_option("seen_well")
+    form.locator("#id_follow_up-day").fill(today)
+    form.locator("label[for=id_follow_up-status_2]").click()  # missed: no answer the first time
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
-    assert page.locator(f"#follow-up-table tr[data-day='{today}']").count() == 1, page.inner_text("main")[:800]
+    form = page.locator("#follow-up-form")
+    form.locator("label[for=id_follow_up-status_0]").click()  # then seen, well
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    today_rows = page.locator(f"#follow-up-table tr[data-day='{today}']")
+    assert today_rows.count() == 2, page.inner_text("main")[:800]  # both entries kept
+    assert page.locator(f"#follow-up-table tr[data-day='{today}'][data-current=true]").count() == 1
+    assert FollowUp.objects.filter(contact=contact, day=date.today()).count() == 2
 
     # --- text the self-report link
     with page.expect_navigation():
@@ -191,7 +200,7 @@ def test_a_tracers_day(
     with phone.expect_navigation():
         phone.click("main form button[type=submit]")
     assert phone.locator("[data-testid=done]").count() == 1, phone.inner_text("main")[:800]
-    follow_up = FollowUp.objects.get(contact=contact, day=date.today())
+    follow_up = FollowUp.objects.filter(contact=contact, day=date.today()).latest_per_day().get()
     assert (follow_up.status, follow_up.symptoms, follow_up.channel) == ("seen_symptoms", SYMPTOMS, "self_report")
 
     # --- the tracer's worklist flags the contact
@@ -211,8 +220,8 @@ def test_a_tracers_day(
     # --- the contact tests positive: converted without retyping; the chain and the indicator grow
     page.goto(f"{live_server.url}/tracing/contacts/{contact.pk}/")  # the reason was stated this session
     form = page.locator("#convert-form")
-    form.locator("#id_confirmed_on").fill(today)
-    form.locator("#id_onset_on").fill(today)
+    form.locator("#id_convert-confirmed_on").fill(today)
+    form.locator("#id_convert-onset_on").fill(today)
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert page.inner_text("[data-testid=case-name]").strip() == CONTACT_NAME

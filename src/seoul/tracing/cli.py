@@ -150,7 +150,7 @@ def _search_store(
 
     actor = _actor(username)
     try:
-        return list(actions.search_store(actor, person_id, window, reason=reason, limit=limit))
+        return list(actions.search_store(person_id, window, actor=actor, reason=reason, limit=limit))
     except (PermissionDenied, ValidationError) as exc:
         fail(_message(exc))
 
@@ -225,7 +225,7 @@ def pull_metro(since_text: str, until_text: str, username: str, reason: str, as_
     actor = _actor(username)
     try:
         counts = actions.import_metro_journeys(
-            actor, _datetime(since_text, "--since"), _datetime(until_text, "--until"), reason=reason
+            _datetime(since_text, "--since"), _datetime(until_text, "--until"), actor=actor, reason=reason
         )
     except (PermissionDenied, ValidationError, ValueError) as exc:
         fail(_message(exc))

@@ -25,7 +25,8 @@ from seoul.tracing.engine import simulate, store
 from seoul.tracing.models import Case, Contact, Outbreak, movement_dir
 from seoul.tracing.sources import geometry
 
-OUTBREAK = "마포구 코인노래방 관련 (demo)"
+OUTBREAK = "마포구 코인노래방 관련 (시연)"
+OUTBREAK_EN = "Mapo-gu coin karaoke cluster (demo)"
 PROFILES = {
     "tracer.mapo": "마포구",
     "tracer.gangnam": "강남구",
@@ -36,13 +37,44 @@ SECOND_MAPO_TRACER = "tracer.mapo2"
 
 
 @dataclass
+class DemoEpisode:
+    """One co-presence, stored as data like the engine's episodes (``Episode.record``), so
+    that each page says it in its own language."""
+
+    place: str
+    setting: str
+    source: str
+    start: datetime
+    minutes: float
+    same_car: bool | None = None
+
+    def record(self) -> dict[str, object]:
+        return {
+            "place": self.place,
+            "setting": self.setting,
+            "source": self.source,
+            "start": self.start.isoformat(),
+            "end": (self.start + timedelta(minutes=self.minutes)).isoformat(),
+            "car": None,
+            "same_car": self.same_car,
+            "minutes": self.minutes,
+        }
+
+
+@dataclass
 class DemoCandidate:
     person_id: str
     score: float
-    reasons: list[str]
     overlap_minutes: float
     first_contact: datetime
-    places: list[str] = field(default_factory=list)
+    places: list[str]
+    setting: str
+    source: str
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def episodes(self) -> list[DemoEpisode]:
+        return [DemoEpisode(self.places[0], self.setting, self.source, self.first_contact, self.overlap_minutes)]
 
 
 def load() -> dict[str, int]:
@@ -51,18 +83,17 @@ def load() -> dict[str, int]:
     users = {u.username: u for u in User.objects.filter(username__in=[*PROFILES, "epi.investigator"])}
     for username, district_name in PROFILES.items():
         if username in users:
-            actions.set_tracer_profile(None, users[username], by_name(district_name).index)
+            actions.set_tracer_profile(users[username], by_name(district_name).index, actor=None)
     mapo, gangnam, gwanak = (by_name(n).index for n in ("마포구", "강남구", "관악구"))
     today = timezone.localdate()
-    outbreak = actions.open_outbreak(None, OUTBREAK, mapo)
+    outbreak = actions.open_outbreak(OUTBREAK, mapo, name_en=OUTBREAK_EN, actor=None)
     if "epi.investigator" in users:
-        actions.add_investigator(None, outbreak, users["epi.investigator"])
+        actions.add_investigator(outbreak, users["epi.investigator"], actor=None)
 
     def at(days_ago: int, hour: int, minute: int = 0) -> datetime:
         return local_midnight(today - timedelta(days=days_ago)) + timedelta(hours=hour, minutes=minute)
 
     index = actions.register_case(
-        None,
         outbreak,
         actions.CaseInput(
             name="김민준",
@@ -73,7 +104,9 @@ def load() -> dict[str, int]:
             presence_id="demo-p-000017",
             isolated_at=at(3, 18),
         ),
-    )
+        actor=None,
+    ).case
+    assert index is not None  # noqa: S101 - a new outbreak has no case yet
     for start, hours, place, setting in [
         (at(6, 8, 30), 9, "상암동 사무실 (회사)", "workplace"),
         (at(6, 19, 40), 2, "망원동 코인노래방", "nightlife"),
@@ -81,9 +114,9 @@ def load() -> dict[str, int]:
         (at(4, 12, 10), 1, "합정역 인근 식당", "other"),
     ]:
         actions.add_timeline_entry(
-            None,
             index,
             actions.TimelineInput(start=start, end=start + timedelta(hours=hours), place=place, setting=setting),
+            actor=None,
         )
     people: list[tuple[str, str, int, int, str, str, int, str]] = [
         ("이서연", "010-2000-0002", mapo, 6, "망원동 코인노래방", "nightlife", 120, "close"),
@@ -96,8 +129,8 @@ def load() -> dict[str, int]:
     for name, phone, district, days_ago, place, setting, minutes, proximity in people:
         contacts.append(
             actions.add_contact(
-                None,
                 index,
+                actor=None,
                 name=name,
                 phone=phone,
                 district=district,
@@ -114,14 +147,15 @@ def load() -> dict[str, int]:
     for contact in contacts:
         for day in range(1, (today - contact.last_exposure_on).days):
             status = "seen_well" if (contact.pk + day) % 4 else "missed"
-            actions.record_follow_up(None, contact, contact.last_exposure_on + timedelta(days=day), status)
+            actions.record_follow_up(contact, contact.last_exposure_on + timedelta(days=day), status, actor=None)
     # One contact tested positive: a second-generation case of the chain.
     second = actions.convert_to_case(
-        None, contacts[1], confirmed_on=today - timedelta(days=1), onset_on=today - timedelta(days=2)
-    )
+        contacts[1], confirmed_on=today - timedelta(days=1), onset_on=today - timedelta(days=2), actor=None
+    ).case
+    assert second is not None  # noqa: S101
     actions.add_contact(
-        None,
         second,
+        actor=None,
         name="윤지호",
         phone="010-2000-0007",
         district=mapo,
@@ -131,7 +165,6 @@ def load() -> dict[str, int]:
     )
     # A separate cluster: a case in Gangnam with no link yet.
     actions.register_case(
-        None,
         outbreak,
         actions.CaseInput(
             name="한예린",
@@ -140,45 +173,28 @@ def load() -> dict[str, int]:
             confirmed_on=today,
             test_on=today - timedelta(days=1),
         ),
+        actor=None,
     )
-    # Symptoms reported today by one contact.
-    actions.record_follow_up(None, contacts[0], today, "seen_symptoms", "발열 37.9도, 인후통")
+    # Today: a missed morning call to one contact, then symptoms when the tracer got through
+    # (both entries kept); another contact was reached.
+    earlier = max(local_midnight(today), timezone.now() - timedelta(hours=2))
+    actions.record_follow_up(contacts[0], today, "missed", actor=None, now=earlier)
+    actions.record_follow_up(contacts[0], today, "seen_symptoms", "발열 37.9도, 인후통", actor=None)
     actions.store_candidates(
-        None,
         index,
         [
-            DemoCandidate(
-                "demo-p-004211",
-                184.0,
-                ["망원동 코인노래방에서 115분 함께 (실내, 출입명부)"],
-                115,
-                at(6, 19, 45),
-                ["망원동 코인노래방"],
-            ),
-            DemoCandidate(
-                "demo-p-001093",
-                52.5,
-                ["6호선 같은 칸 35분 (교통, 승하차 시각으로 추정)"],
-                35,
-                at(5, 7, 52),
-                ["6호선 망원→디지털미디어시티"],
-            ),
-            DemoCandidate(
-                "demo-p-007730",
-                9.0,
-                ["합정역 인근 식당 결제 시각 겹침 15분 (카드)"],
-                15,
-                at(4, 12, 20),
-                ["합정역 인근 식당"],
-            ),
+            DemoCandidate("demo-p-004211", 184.0, 115, at(6, 19, 45), ["망원동 코인노래방"], "indoor", "venue"),
+            DemoCandidate("demo-p-001093", 52.5, 35, at(5, 7, 52), ["6호선 망원→디지털미디어시티"], "transit", "metro"),
+            DemoCandidate("demo-p-007730", 9.0, 15, at(4, 12, 20), ["합정역 인근 식당"], "indoor", "card"),
         ],
+        actor=None,
     )
     _movement_case(outbreak, mapo, today)
     # A second Mapo tracer joins after the cases were assigned: tracer.mapo keeps the full
     # worklist, and the supervisor has someone to reassign work to.
     joiner = User.objects.filter(username=SECOND_MAPO_TRACER).first()
     if joiner is not None:
-        actions.set_tracer_profile(None, joiner, mapo)
+        actions.set_tracer_profile(joiner, mapo, actor=None)
     return {"cases": Case.objects.count(), "contacts": Contact.objects.count()}
 
 
@@ -192,7 +208,6 @@ def _movement_case(outbreak: Outbreak, district: int, today: date) -> None:
     planted = json.loads((root / "planted.json").read_text(encoding="utf-8"))["cases"][0]
     onset = date.fromisoformat(planted["onset"])
     actions.register_case(
-        None,
         outbreak,
         actions.CaseInput(
             name="오지민",
@@ -203,4 +218,5 @@ def _movement_case(outbreak: Outbreak, district: int, today: date) -> None:
             presence_id=planted["person_id"],
             isolated_at=datetime.fromisoformat(planted["isolated_at"]),
         ),
+        actor=None,
     )

@@ -7,9 +7,15 @@ from seoul.core.personal_data import Purpose
 class TracingEvent(models.TextChoices):
     OUTBREAK_OPENED = "tracing.outbreak.opened", _("Outbreak opened")
     INVESTIGATOR_ADDED = "tracing.outbreak.investigator_added", _("Investigator added to an outbreak")
+    INVESTIGATOR_REMOVED = "tracing.outbreak.investigator_removed", _("Investigator removed from an outbreak")
     TRACER_PROFILE_SET = "tracing.tracer.profile_set", _("Tracer district set")
     CASE_REGISTERED = "tracing.case.registered", _("Case registered")
     CASE_UPDATED = "tracing.case.updated", _("Case updated")
+    DUPLICATE_REGISTERED = (
+        "tracing.case.duplicate_registered",
+        _("Case registered again by someone outside its team (kept for review)"),
+    )
+    DUPLICATE_REVIEWED = "tracing.case.duplicate_reviewed", _("Repeated registration of a case reviewed")
     CASE_VIEWED = "tracing.case.viewed", _("Case viewed (personal data)")
     PERSON_SEARCHED = "tracing.person.searched", _("Persons searched by phone (personal data)")
     CONTACTS_EXPORTED = "tracing.contacts.exported", _("Quarantine list exported (personal data)")
@@ -30,6 +36,7 @@ class TracingEvent(models.TextChoices):
     CANDIDATE_CONFIRMED = "tracing.candidate.confirmed", _("Candidate confirmed as a contact")
     CANDIDATE_DISMISSED = "tracing.candidate.dismissed", _("Candidate dismissed")
     SELF_REPORT_SENT = "tracing.self_report.sent", _("Self-report text sent")
+    SELF_REPORT_NOT_SENT = "tracing.self_report.not_sent", _("Self-report text not delivered")
     SELF_REPORT_RECEIVED = "tracing.self_report.received", _("Self-report received")
     SELF_REPORT_REFUSED = "tracing.self_report.refused", _("Self-report code refused")
 

@@ -1,3 +1,7 @@
+"""Forms of the contact-tracing pages. Free text through ``core.forms.TextField`` (no control
+characters), dates within ``PANDEMIC_ERA``. Forms that share a page take a prefix there
+(``timeline-``, ``contact-``, ``candidate-12-``...), so every field id on a page is unique."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,7 +46,7 @@ class ContactForm(forms.Form):
 
 class FollowUpForm(forms.Form):
     day = BoundedDateField(label=_("Day"), initial=timezone.localdate)
-    status = forms.ChoiceField(label=_("Result"), choices=FollowUp.Status.choices)
+    status = forms.ChoiceField(label=_("Result"), choices=FollowUp.Status.choices, widget=forms.RadioSelect)
     symptoms = TextField(
         label=_("Symptoms"), required=False, max_length=500, help_text=_("Needed when seen with symptoms.")
     )
@@ -60,9 +64,20 @@ class FlagForm(forms.Form):
 
 class CandidateForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("confirm", _("Confirm as a contact")), ("dismiss", _("Dismiss"))]
+        label=_("Decision"),
+        choices=[("confirm", _("Confirm as a contact")), ("dismiss", _("Dismiss"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether to confirm this person as a contact or dismiss them.")},
     )
-    reason = TextField(label=_("Reason"), min_length=5, max_length=500)
+    reason = TextField(
+        label=_("Reason"),
+        min_length=5,
+        max_length=500,
+        error_messages={
+            "required": _("Give the reason for your decision in at least 5 characters."),
+            "min_length": _("Give the reason for your decision in at least 5 characters."),
+        },
+    )
     name = TextField(label=_("Name"), max_length=100, required=False)
     phone = TextField(label=_("Mobile phone"), max_length=30, required=False)
     district = DistrictField(label=_("District of residence"), required=False, empty_value=None)
@@ -128,12 +143,17 @@ class CaseForm(forms.Form):
 
 
 class OutbreakForm(forms.Form):
-    name = TextField(label=_("Name"), min_length=3, max_length=200)
-    district = DistrictField(label=_("District"))
+    name = TextField(label=_("Name in Korean"), min_length=3, max_length=200)
+    name_en = TextField(label=_("Name in English"), min_length=3, max_length=200)
+    district = forms.TypedChoiceField(label=_("District"), coerce=int)
     monitoring_days = forms.IntegerField(label=_("Monitoring period (days)"), min_value=1, max_value=60, initial=14)
     infectious_days_before = forms.IntegerField(
         label=_("Infectious from (days before onset or test)"), min_value=0, max_value=14, initial=2
     )
+
+    def __init__(self, *args: Any, districts: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = districts  # type: ignore[attr-defined]
 
 
 class IsolationForm(forms.Form):
@@ -151,8 +171,16 @@ class TracerProfileForm(forms.Form):
 
 
 class InvestigatorForm(forms.Form):
+    """Someone to add to (or remove from) an outbreak's investigators, among ``staff``."""
+
     user = forms.TypedChoiceField(label=_("Investigator"), coerce=int)
 
-    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], label: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = staff  # type: ignore[attr-defined]
+        if label:
+            self.fields["user"].label = label
+
+
+class ReviewForm(forms.Form):
+    note = TextField(label=_("What was done"), min_length=5, max_length=300)

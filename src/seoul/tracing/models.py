@@ -18,12 +18,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.engine.districts import District, district
 from seoul.core.engine.time import SEOUL
+from seoul.core.models import ServiceRole
 from seoul.core.roles import Role, Service
 
 if TYPE_CHECKING:
@@ -52,15 +53,55 @@ class Setting(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# What each contact-tracing role is called on the pages (the roles are the platform's).
+STAFF_ROLES = {
+    Role.VIEWER: _("Investigator"),
+    Role.OPERATOR: _("Tracer"),
+    Role.APPROVER: _("Supervisor"),
+    Role.ADMIN: _("Tracing administrator"),
+}
+
+
 class Source(models.TextChoices):
     INTERVIEW = "interview", _("Interview")
     DATA = "data", _("Movement data")
 
 
-class Outbreak(models.Model):
-    """A cluster under investigation, with its own monitoring and infectious-window rules."""
+class OutbreakQuerySet(models.QuerySet["Outbreak"]):
+    """Who takes part in an outbreak, and who manages it.
 
-    name = models.CharField(max_length=200)
+    - visible (its name, district and chains): tracing admins; its investigators; staff with an
+      active tracer profile in its district; anyone who sees one of its cases;
+    - manageable (its investigators): tracing admins and platform admins; a supervisor
+      (``tracing:approver`` with an active profile) of the outbreak's district.
+    """
+
+    def visible_to(self, user: Any) -> OutbreakQuerySet:
+        if user is None or not user.is_authenticated or not user.has_role(Service.TRACING, Role.VIEWER):
+            return self.none()
+        if user.has_role(Service.TRACING, Role.ADMIN):
+            return self
+        rule = Q(investigators=user) | Q(pk__in=Case.objects.visible_to(user).values("outbreak_id"))
+        profile = TracerProfile.objects.filter(user=user, active=True).first()
+        if profile is not None and user.has_role(Service.TRACING, Role.OPERATOR):
+            rule |= Q(district=profile.district)
+        return self.filter(pk__in=Outbreak.objects.filter(rule).values("pk"))
+
+    def manageable_by(self, user: Any) -> OutbreakQuerySet:
+        if user is None or not user.is_authenticated or not user.has_role(Service.TRACING, Role.APPROVER):
+            return self.none()
+        if user.has_role(Service.TRACING, Role.ADMIN):
+            return self
+        profile = TracerProfile.objects.filter(user=user, active=True).first()
+        return self.none() if profile is None else self.filter(district=profile.district)
+
+
+class Outbreak(models.Model):
+    """A cluster under investigation, with its own monitoring and infectious-window rules.
+    Named in Korean and in English, so each page names it in its own language."""
+
+    name = models.CharField(max_length=200, help_text="in Korean")
+    name_en = models.CharField(max_length=200, blank=True, default="", help_text="in English")
     district = models.PositiveSmallIntegerField(validators=district_field_validators)
     monitoring_days = models.PositiveSmallIntegerField(
         default=14, validators=[MinValueValidator(1), MaxValueValidator(60)]
@@ -72,10 +113,24 @@ class Outbreak(models.Model):
     opened_on = models.DateField(default=timezone.localdate)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OutbreakQuerySet.as_manager()
+
     class Meta:
         ordering = ["-opened_on", "name"]
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def reference(self) -> str:
+        return f"O-{self.pk}"
+
+    @property
+    def label(self) -> str:
+        """The outbreak's name in the page's language (an outbreak opened before names were
+        asked in both languages is called by its district and date on English pages)."""
+        if (get_language() or "ko").startswith("en"):
+            return self.name_en or f"{self.district_obj.name_en} outbreak {self.reference}, {self.opened_on:%Y-%m-%d}"
         return self.name
 
     @property
@@ -270,7 +325,7 @@ class Exposure(models.Model):
         UNKNOWN = "unknown", _("Unknown")
 
     class Certainty(models.TextChoices):
-        CONFIRMED = "confirmed", _("Confirmed")
+        CONFIRMED = "confirmed", _("Certain")
         PROBABLE = "probable", _("Probable")
         POSSIBLE = "possible", _("Possible")
 
@@ -322,8 +377,21 @@ class TimelineEntry(models.Model):
         return f"{self.case} {self.start:%Y-%m-%d %H:%M} {self.place}"
 
 
+class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def latest_per_day(self) -> FollowUpQuerySet:
+        """The latest entry of each contact and day: the day's status."""
+        same_day = FollowUp.objects.filter(contact=models.OuterRef("contact"), day=models.OuterRef("day"))
+        later = same_day.filter(
+            Q(recorded_at__gt=models.OuterRef("recorded_at"))
+            | Q(recorded_at=models.OuterRef("recorded_at"), pk__gt=models.OuterRef("pk"))
+        )
+        return self.exclude(models.Exists(later))
+
+
 class FollowUp(models.Model):
-    """The one follow-up of a contact on one day."""
+    """One follow-up entry of a contact on a day. A day may have several (a missed call, then a
+    call that got through; a self-report, then the tracer's call): every entry is kept, and the
+    day's status is its latest entry (:meth:`FollowUpQuerySet.latest_per_day`)."""
 
     class Status(models.TextChoices):
         SEEN_WELL = "seen_well", _("Seen, well")
@@ -347,12 +415,32 @@ class FollowUp(models.Model):
     )
     recorded_at = models.DateTimeField(default=timezone.now)
 
+    objects = FollowUpQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-day"]
-        constraints = [models.UniqueConstraint(fields=["contact", "day"], name="tracing_one_follow_up_per_day")]
+        ordering = ["-day", "-recorded_at", "-id"]
+        indexes = [models.Index(fields=["contact", "day"], name="tracing_follow_up_contact_day")]
 
     def __str__(self) -> str:
         return f"{self.contact} {self.day} {self.status}"
+
+
+class TracerProfileQuerySet(models.QuerySet["TracerProfile"]):
+    def tracers(self) -> TracerProfileQuerySet:
+        """Active tracers: an active profile, an active account and exactly the operator role
+        (supervisors and administrators are not handed casework)."""
+        operators = ServiceRole.objects.filter(service=Service.TRACING, role=Role.OPERATOR).values("user_id")
+        return self.filter(active=True, user__is_active=True, user_id__in=operators)
+
+    def managed_by(self, user: Any) -> TracerProfileQuerySet:
+        """The tracers whose work ``user`` may hand out: a supervisor's district, every
+        district for tracing admins, nobody for anyone else."""
+        if user is None or not user.is_authenticated or not user.has_role(Service.TRACING, Role.APPROVER):
+            return self.none()
+        if user.has_role(Service.TRACING, Role.ADMIN):
+            return self.tracers()
+        own = TracerProfile.objects.filter(user=user, active=True).first()
+        return self.none() if own is None else self.tracers().filter(district=own.district)
 
 
 class TracerProfile(models.Model):
@@ -362,6 +450,8 @@ class TracerProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracer_profile")
     district = models.PositiveSmallIntegerField(validators=district_field_validators)
     active = models.BooleanField(default=True)
+
+    objects = TracerProfileQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.user} ({self.district_obj})"
@@ -405,14 +495,20 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.case or self.contact} → {self.tracer}"
 
+    @property
+    def reference(self) -> str:
+        """The reference of the case or contact assigned (C-12, K-34)."""
+        target = self.case or self.contact
+        return target.reference if target is not None else ""
+
 
 class Candidate(models.Model):
     """A person exposure discovery found co-present with a case. Nothing becomes a contact
     without a tracer's decision (``status``, ``decided_by``, ``decided_at``, ``reason``)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        CONFIRMED = "confirmed", _("Confirmed")
+        PENDING = "pending", _("Waiting for a decision")
+        CONFIRMED = "confirmed", _("Confirmed as a contact")
         DISMISSED = "dismissed", _("Dismissed")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="candidates")
@@ -477,7 +573,16 @@ class SelfReportCode(models.Model):
     """A one-time code sent by text message so a contact can report today's health without an
     account. Only a keyed hash of the code is stored; the link carries ``invite`` (which says
     which code, not the code). Valid until ``expires_at`` (end of the day it was sent), used
-    once, and locked for a while after too many wrong codes."""
+    once, and locked for a while after too many wrong codes.
+
+    The code is recorded first and texted once the recording has committed (``delivery``:
+    pending → sending → sent, or failed: a code that could not be texted is expired at once)."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not delivered")
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="self_report_codes")
     invite = models.CharField(max_length=32, unique=True)
@@ -488,9 +593,34 @@ class SelfReportCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    message_id = models.CharField(max_length=100, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="when the gateway accepted or refused it")
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.contact} {self.day}"
+
+
+class DuplicateRegistration(models.Model):
+    """A case registered again by someone who may not see the case already on record (another
+    district's or tracer's). The registering tracer is told nothing about the existing case;
+    what they entered waits here for the supervisors who see that case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="duplicate_registrations")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(default=timezone.now)
+    details = models.JSONField(default=dict, help_text="the dates, district and movement-data id entered")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["registered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"D-{self.pk} ({self.case})"

@@ -40,6 +40,7 @@ from seoul.tracing.models import (
     Candidate,
     Case,
     Contact,
+    DuplicateRegistration,
     Exposure,
     FollowUp,
     Outbreak,
@@ -116,6 +117,7 @@ def _records_purge(cutoff: datetime) -> dict[str, int]:
         "candidates": Candidate.objects.filter(case__in=cases).delete()[0],
         "timeline_entries": TimelineEntry.objects.filter(case__in=cases).delete()[0],
         "exposures": Exposure.objects.filter(outbreak__in=outbreaks).delete()[0],
+        "duplicate_registrations": DuplicateRegistration.objects.filter(case__in=cases).delete()[0],
     }
     cases.update(from_contact=None)  # cases and contacts point at each other (chains)
     counts["contacts"] = contacts.delete()[0]

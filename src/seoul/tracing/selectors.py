@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from seoul.core import badges
+from seoul.core import badges, districts
 from seoul.core.crypto import blind_index
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
@@ -21,8 +21,10 @@ from seoul.tracing.models import (
     Candidate,
     Case,
     Contact,
+    DuplicateRegistration,
     FollowUp,
     Outbreak,
+    TimelineEntry,
     TracerProfile,
 )
 
@@ -51,13 +53,16 @@ class Worklist:
     pending_candidates: dict[int, int] = field(default_factory=dict)
 
 
-def worklist(user: User, today: date) -> Worklist:
-    """What is assigned to ``user`` now: open cases, contacts under monitoring, the
-    follow-ups due today that are not yet recorded, and contacts who reported symptoms."""
+def worklist(user: User, today: date, *, outbreak: Outbreak | None = None) -> Worklist:
+    """What is assigned to ``user`` now (of ``outbreak`` when given): open cases, contacts
+    under monitoring, the follow-ups due today that are not yet recorded (a contact with any
+    entry today is done), and contacts who reported symptoms."""
     mine_cases = Case.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related("outbreak")
     mine_contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
         "outbreak", "source_case"
     )
+    if outbreak is not None:
+        mine_cases, mine_contacts = mine_cases.filter(outbreak=outbreak), mine_contacts.filter(outbreak=outbreak)
     monitored = _monitored_on(mine_contacts, today)
     seen_today = set(
         FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).values_list("contact_id", flat=True)
@@ -98,7 +103,34 @@ def quarantine_list(user: User, today: date) -> list[Contact]:
 
 
 def outbreaks_for(user: User) -> QuerySet[Outbreak]:
-    return Outbreak.objects.filter(pk__in=cases_for(user).values("outbreak_id")).order_by("-opened_on")
+    """The outbreaks ``user`` takes part in (``Outbreak.objects.visible_to``), newest first."""
+    return Outbreak.objects.visible_to(user).order_by("-opened_on", "pk")
+
+
+def managed_outbreaks(user: User) -> QuerySet[Outbreak]:
+    """The outbreaks whose investigators ``user`` may change (``manageable_by``)."""
+    return Outbreak.objects.manageable_by(user)
+
+
+def investigator_candidates(user: User) -> list[User]:
+    """Staff ``user`` may add to an outbreak they manage: active staff holding a contact-tracing
+    role, never ``user`` themselves."""
+    return [u for u in tracing_staff().exclude(pk=user.pk) if u.has_role(Service.TRACING, Role.VIEWER)]
+
+
+def staff_member(pk: int) -> User | None:
+    """An active member of the contact-tracing staff, by id (``None`` for anyone else)."""
+    return tracing_staff().filter(pk=pk).first()
+
+
+def open_duplicates(user: User) -> QuerySet[DuplicateRegistration]:
+    """Registrations of cases ``user`` sees, made by someone who may not see them, not yet
+    reviewed: a supervisor's to compare with the case on record."""
+    return (
+        DuplicateRegistration.objects.filter(case__in=Case.objects.visible_to(user).values("pk"), reviewed_at=None)
+        .select_related("case", "case__outbreak", "registered_by")
+        .order_by("registered_at", "pk")
+    )
 
 
 # --- supervisor --------------------------------------------------------------------------------
@@ -137,9 +169,13 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
     """
     contacts = Contact.objects.visible_to(user)
     monitored = _monitored_on(contacts, today)
-    reached = FollowUp.objects.filter(
-        contact__in=[c.pk for c in monitored], day=today, status__in=FollowUp.REACHED
-    ).count()
+    # a contact reached twice today (a call and a self-report) is one contact followed up
+    reached = (
+        FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today, status__in=FollowUp.REACHED)
+        .values("contact")
+        .distinct()
+        .count()
+    )
 
     since = today - timedelta(days=days - 1)
     new_cases = Case.objects.visible_to(user).filter(confirmed_on__gte=since)
@@ -163,14 +199,7 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
 
 def tracers_for(user: User) -> QuerySet[TracerProfile]:
     """Tracers a supervisor manages: those of their district (all for tracing admins)."""
-    operators = ServiceRole.objects.filter(service=Service.TRACING, role=Role.OPERATOR).values("user_id")
-    qs = TracerProfile.objects.filter(active=True, user_id__in=operators).select_related("user")
-    if user.has_role(Service.TRACING, Role.ADMIN):
-        return qs.order_by("district", "user__username")
-    own = TracerProfile.objects.filter(user=user, active=True).first()
-    if own is None:
-        return qs.none()
-    return qs.filter(district=own.district).order_by("user__username")
+    return TracerProfile.objects.managed_by(user).select_related("user").order_by("district", "user__username")
 
 
 def backlog(user: User, today: date) -> list[dict[str, Any]]:
@@ -178,7 +207,12 @@ def backlog(user: User, today: date) -> list[dict[str, Any]]:
     for profile in tracers_for(user):
         mine = Contact.objects.filter(assignments__tracer=profile.user, assignments__ended_at=None)
         monitored = _monitored_on(mine, today)
-        done = FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).count()
+        done = (
+            FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today)
+            .values("contact")
+            .distinct()
+            .count()
+        )
         rows.append(
             {
                 "tracer": profile.user,
@@ -194,17 +228,58 @@ def backlog(user: User, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def open_assignments(user: User) -> QuerySet[Assignment]:
-    """Open assignments of the records ``user`` may see, for reassignment."""
-    return (
-        Assignment.objects.filter(ended_at=None)
-        .filter(
-            Q(case__in=Case.objects.visible_to(user).values("pk"))
-            | Q(contact__in=Contact.objects.visible_to(user).filter(status=Contact.Status.MONITORING).values("pk"))
-        )
-        .select_related("case", "contact", "tracer")
-        .order_by("tracer__username", "assigned_at")
+def open_assignments(user: User, *, tracer: str = "", kind: str = "") -> QuerySet[Assignment]:
+    """Open assignments of the records ``user`` may see, for reassignment; narrowed to one
+    tracer (their id) or one kind of record (``case``, ``contact``) when given."""
+    rows = Assignment.objects.filter(ended_at=None).filter(
+        Q(case__in=Case.objects.visible_to(user).values("pk"))
+        | Q(contact__in=Contact.objects.visible_to(user).filter(status=Contact.Status.MONITORING).values("pk"))
     )
+    if tracer:
+        rows = rows.filter(tracer_id=int(tracer))
+    if kind == "case":
+        rows = rows.filter(case__isnull=False)
+    elif kind == "contact":
+        rows = rows.filter(contact__isnull=False)
+    return rows.select_related("case", "contact", "tracer").order_by("tracer__username", "assigned_at")
+
+
+def candidates_for(user: User) -> QuerySet[Candidate]:
+    """Discovery candidates of the cases ``user`` may see."""
+    return Candidate.objects.filter(case__in=Case.objects.visible_to(user).values("pk")).select_related("case")
+
+
+def timeline_entries_for(user: User) -> QuerySet[TimelineEntry]:
+    """Timeline entries of the cases ``user`` may see."""
+    return TimelineEntry.objects.filter(case__in=Case.objects.visible_to(user).values("pk")).select_related(
+        "case", "case__outbreak", "case__person"
+    )
+
+
+@dataclass(frozen=True)
+class FollowUpEntry:
+    entry: FollowUp
+    current: bool  # the latest entry of its day: the day's status
+
+
+def follow_up_history(contact: Contact) -> list[FollowUpEntry]:
+    """Every follow-up entry of the contact, newest day first and, within a day, latest
+    first; the first of each day is the day's status, the others are kept as history."""
+    seen: set[date] = set()
+    out = []
+    for entry in contact.follow_ups.select_related("recorded_by"):
+        out.append(FollowUpEntry(entry, entry.day not in seen))
+        seen.add(entry.day)
+    return out
+
+
+def outbreak_districts(user: User) -> list[tuple[int, str]]:
+    """The districts ``user`` may open an outbreak in: their own as a supervisor, all for
+    tracing administrators."""
+    if user.has_role(Service.TRACING, Role.ADMIN):
+        return districts.choices()
+    own = TracerProfile.objects.filter(user=user, active=True).first()
+    return [] if own is None else [(own.district, districts.label(own.district_obj))]
 
 
 # --- transmission chains ---------------------------------------------------------------------
@@ -302,7 +377,7 @@ def chain_spec(graph: dict[str, Any], title: str) -> dict[str, Any]:
                     "color": {"field": "cluster", "type": "nominal", "title": _("Cluster")},
                     "tooltip": [
                         {"field": "id", "title": _("Case")},
-                        {"field": "confirmed", "title": _("Confirmed")},
+                        {"field": "confirmed", "title": _("Confirmed on")},
                         {"field": "status", "title": _("Status")},
                         {"field": "cluster", "title": _("Cluster")},
                     ],

@@ -1,20 +1,22 @@
 """Pages of contact tracing.
 
-The worklist, supervisor and chain pages show reference numbers (C-12, K-34), districts and
-dates, never names or phone numbers. Case and contact pages show personal data: the reader
-states why once per record per session (``core.personal_data``), and each render writes an
-audit record with that reason. Records outside the person's assignment, district or outbreak are
-answered with 404, the same as records that do not exist.
+The worklist, supervisor, outbreak and chain pages show reference numbers (C-12, K-34),
+districts and dates, never names or phone numbers. Case and contact pages show personal data:
+the reader states why once per record per session (``core.personal_data``), and each render
+writes an audit record with that reason. Every record a page fetches by id comes through the
+reader's scope (``selectors``: ``visible_to`` / ``manageable_by``); what lies outside answers
+404, the same as what does not exist. Forms run their action through ``core.flow``; forms
+sharing a page carry a prefix so that every id on the page is unique.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +25,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import public, require_role
+from seoul.core.districts import district as district_of
 from seoul.core.districts import label as district_label
-from seoul.core.engine.time import SEOUL
+from seoul.core.engine.phone import format_phone
 from seoul.core.exports import csv_response
-from seoul.core.models import User
+from seoul.core.flow import apply_errors, button_action, form_action, form_status
+from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import Reason, carry_reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.tracing import actions, selectors
@@ -42,19 +46,38 @@ from seoul.tracing.forms import (
     IsolationForm,
     OutbreakForm,
     ReassignForm,
+    ReviewForm,
     SelfReportForm,
     TimelineForm,
     TracerProfileForm,
 )
-from seoul.tracing.models import EPISODE_SETTINGS, Candidate, Case, Contact, Outbreak, TimelineEntry, movement_dir
+from seoul.tracing.models import (
+    EPISODE_SETTINGS,
+    STAFF_ROLES,
+    Candidate,
+    Case,
+    Contact,
+    SelfReportCode,
+    movement_dir,
+)
+
+# --- shared pieces -------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.user
+def _case_url(case: Case | int, anchor: str = "") -> str:
+    return f"{reverse('tracing:case', args=[getattr(case, 'pk', case)])}{anchor}"
 
 
-def _back(request: HttpRequest, name: str, pk: int, anchor: str = "") -> HttpResponse:
-    return redirect(f"{reverse(name, args=[pk])}{anchor}")
+def _contact_url(contact: Contact | int, anchor: str = "") -> str:
+    return f"{reverse('tracing:contact', args=[getattr(contact, 'pk', contact)])}{anchor}"
+
+
+def _visible_case(request: AuthedRequest, pk: int) -> Case:
+    return get_object_or_404(selectors.cases_for(request.user), pk=pk)
+
+
+def _visible_contact(request: AuthedRequest, pk: int) -> Contact:
+    return get_object_or_404(selectors.contacts_for(request.user), pk=pk)
 
 
 def _case_reason(request: HttpRequest, case: Case) -> Reason:
@@ -64,7 +87,7 @@ def _case_reason(request: HttpRequest, case: Case) -> Reason:
         case,
         purposes=TracingPurpose,
         title=_("Case %(ref)s") % {"ref": case.reference},
-        back=reverse("tracing:case", args=[case.pk]),
+        back=_case_url(case),
     )
 
 
@@ -78,16 +101,24 @@ def _contact_reason(request: HttpRequest, contact: Contact) -> Reason:
         contact,
         purposes=TracingPurpose,
         title=_("Contact %(ref)s") % {"ref": contact.reference},
-        back=reverse("tracing:contact", args=[contact.pk]),
+        back=_contact_url(contact),
     )
 
 
-def _errors(request: HttpRequest, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, PermissionDenied):
-        messages.error(request, _("You may not change this record."))
-        return
-    for msg in exc.messages:
-        messages.error(request, msg)
+def _role_word(user: Any) -> str:
+    role = user.role_in(Service.TRACING)
+    return str(STAFF_ROLES[Role(role)]) if role else "—"
+
+
+def _staff_label(user: Any) -> str:
+    """A staff member as a choice: account name and contact-tracing role in words."""
+    return f"{user} ({_role_word(user)})"
+
+
+def _choice(request: HttpRequest, name: str, allowed: dict[str, Any]) -> str:
+    """A filter's value from the query string, if it is one of ``allowed`` (else "": all)."""
+    value = request.GET.get(name, "")
+    return value if value in allowed else ""
 
 
 # --- worklist ------------------------------------------------------------------------------
@@ -95,93 +126,111 @@ def _errors(request: HttpRequest, exc: ValidationError | PermissionDenied) -> No
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_GET
-def worklist(request: HttpRequest) -> HttpResponse:
+def worklist(request: AuthedRequest) -> HttpResponse:
+    """The tracer's own work; the outbreak filter narrows every table."""
     today = timezone.localdate()
-    work = selectors.worklist(_user(request), today)
+    outbreaks = list(selectors.outbreaks_for(request.user))
+    by_pk = {str(o.pk): o for o in outbreaks}
+    chosen = _choice(request, "outbreak", by_pk)
+    work = selectors.worklist(request.user, today, outbreak=by_pk[chosen] if chosen else None)
     return render(
         request,
         "tracing/worklist.html",
-        {"work": work, "today": today, "outbreaks": selectors.outbreaks_for(_user(request))},
+        {"work": work, "today": today, "outbreaks": outbreaks, "outbreak_filter": chosen},
     )
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_http_methods(["GET", "POST"])
-def new_case(request: HttpRequest) -> HttpResponse:
+def new_case(request: AuthedRequest) -> HttpResponse:
     """Register a confirmed case (from the laboratory or health centre notification); it is
-    assigned to the least loaded tracer of the person's district."""
-    choices = [(o.pk, f"{o.name} ({district_label(o.district_obj)})") for o in Outbreak.objects.all()]
+    assigned to the least loaded tracer of the person's district. A registration that ends up
+    outside the registering person's own work — another district's case, or a case already
+    on record that they may not see — gets the same answer, naming only the district typed."""
+    outbreaks = {o.pk: o for o in selectors.outbreaks_for(request.user)}
+    choices = [(pk, f"{o.label} ({district_label(o.district_obj)})") for pk, o in outbreaks.items()]
     form = CaseForm(request.POST or None, outbreaks=choices)
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        outbreak = get_object_or_404(Outbreak, pk=d.pop("outbreak"))
-        try:
-            case = actions.register_case(_user(request), outbreak, actions.CaseInput(**d))
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
+
+    def register(d: dict[str, Any]) -> actions.Registration:
+        data = {k: v for k, v in d.items() if k != "outbreak"}
+        return actions.register_case(outbreaks[d["outbreak"]], actions.CaseInput(**data), actor=request.user)
+
+    def mine(result: actions.Registration) -> Case | None:
+        if result.case is not None and selectors.cases_for(request.user).filter(pk=result.case.pk).exists():
+            return result.case
+        return None
+
+    def said(result: actions.Registration) -> str:
+        case = mine(result)
+        if case is not None:
             tracer = case.assignments.filter(ended_at=None).select_related("tracer").first()
-            messages.success(
-                request,
-                _("Case %(ref)s registered and assigned to %(tracer)s.")
-                % {"ref": case.reference, "tracer": tracer.tracer if tracer else "—"},
-            )
-            if selectors.cases_for(_user(request)).filter(pk=case.pk).exists():
-                return redirect("tracing:case", case.pk)
-            return redirect("tracing:worklist")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "tracing/new_case.html", {"form": form, "title": _("Register a case")}, status=status)
+            return _("Case %(ref)s registered and assigned to %(tracer)s.") % {
+                "ref": case.reference,
+                "tracer": tracer.tracer if tracer else "—",
+            }
+        return _(
+            "Registration received. The case is handled by the contact-tracing team of %(district)s, "
+            "so it is not on your worklist."
+        ) % {"district": district_label(district_of(form.cleaned_data["district"]))}
+
+    def then(result: actions.Registration) -> str:
+        case = mine(result)
+        return _case_url(case) if case is not None else reverse("tracing:worklist")
+
+    done = form_action(request, form, register, success=said, then=then)
+    if done:
+        return done
+    return render(
+        request, "tracing/new_case.html", {"form": form, "title": _("Register a case")}, status=form_status(form)
+    )
 
 
 @require_role(Service.TRACING, Role.APPROVER)
 @require_http_methods(["GET", "POST"])
-def new_outbreak(request: HttpRequest) -> HttpResponse:
-    form = OutbreakForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            outbreak = actions.open_outbreak(
-                _user(request),
-                d["name"],
-                d["district"],
-                monitoring_days=d["monitoring_days"],
-                infectious_days_before=d["infectious_days_before"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("Outbreak %(name)s opened.") % {"name": outbreak.name})
-            return redirect("tracing:supervisor")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "tracing/new_case.html", {"form": form, "title": _("Open an outbreak")}, status=status)
-
-
-@require_role(Service.TRACING, Role.OPERATOR)
-@require_POST
-def isolate(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible_case(request, pk)
-    form = IsolationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give the date and time of isolation."))
-    else:
-        try:
-            actions.isolate(_user(request), case, form.cleaned_data["isolated_at"])
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Isolation recorded."))
-    return _back(request, "tracing:case", case.pk)
-
-
-@require_role(Service.TRACING, Role.OPERATOR)
-@require_POST
-def send_daily_texts(request: HttpRequest) -> HttpResponse:
-    counts = actions.send_daily_texts(_user(request), request.build_absolute_uri("/"))
-    messages.success(
+def new_outbreak(request: AuthedRequest) -> HttpResponse:
+    """Open an outbreak: supervisors in their own district, administrators anywhere."""
+    form = OutbreakForm(request.POST or None, districts=selectors.outbreak_districts(request.user))
+    done = form_action(
         request,
-        _("Self-report texts sent: %(sent)d (not needed: %(skipped)d).") % counts,
+        form,
+        lambda d: actions.open_outbreak(
+            d["name"],
+            d["district"],
+            name_en=d["name_en"],
+            monitoring_days=d["monitoring_days"],
+            infectious_days_before=d["infectious_days_before"],
+            actor=request.user,
+        ),
+        success=lambda outbreak: _("Outbreak %(name)s opened.") % {"name": outbreak.label},
+        then=reverse("tracing:outbreaks"),
     )
-    return redirect("tracing:worklist")
+    if done:
+        return done
+    return render(
+        request, "tracing/new_case.html", {"form": form, "title": _("Open an outbreak")}, status=form_status(form)
+    )
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def send_daily_texts(request: AuthedRequest) -> HttpResponse:
+    def said(result: actions.DailyTexts) -> str:
+        counts = {"sent": result.sent, "failed": result.not_sent, "skipped": result.skipped}
+        if result.not_sent:
+            return (
+                _(
+                    "Self-report texts sent: %(sent)d. Not delivered: %(failed)d (send again in a moment). Not needed: %(skipped)d."
+                )
+                % counts
+            )
+        return _("Self-report texts sent: %(sent)d (not needed: %(skipped)d).") % counts
+
+    return button_action(
+        request,
+        lambda: actions.send_daily_texts(request.build_absolute_uri("/"), actor=request.user),
+        success=said,
+        then=reverse("tracing:worklist"),
+    )
 
 
 # --- case page -----------------------------------------------------------------------------
@@ -191,147 +240,136 @@ def _candidates(request: HttpRequest, case: Case) -> tuple[list[Candidate], dict
     """The case's candidates narrowed by the filter form: decision, setting of at least one
     episode, minimum minutes together. Bad filter values are ignored (the whole list shows)."""
     chosen = {
-        "status": request.GET.get("cand_status", ""),
-        "setting": request.GET.get("cand_setting", ""),
+        "status": _choice(request, "cand_status", dict(Candidate.Status.choices)),
+        "setting": _choice(request, "cand_setting", EPISODE_SETTINGS),
         "min": request.GET.get("cand_min", "").strip(),
     }
-    rows = case.candidates.select_related("decided_by")
-    if chosen["status"] in Candidate.Status.values:
+    rows = case.candidates.select_related("decided_by", "contact")
+    if chosen["status"]:
         rows = rows.filter(status=chosen["status"])
-    else:
-        chosen["status"] = ""
-    if chosen["min"].isdigit():
+    if chosen["min"].isdigit() and len(chosen["min"]) <= 6:
         rows = rows.filter(overlap_minutes__gte=int(chosen["min"]))
     else:
         chosen["min"] = ""
     listed = list(rows)
-    total = case.candidates.count()
-    if chosen["setting"] in EPISODE_SETTINGS:
+    if chosen["setting"]:
         listed = [c for c in listed if c.has_setting(chosen["setting"])]
-    else:
-        chosen["setting"] = ""
     filters = {
         **chosen,
         "active": any(chosen.values()),
-        "total": total,
+        "total": case.candidates.count(),
         "statuses": Candidate.Status.choices,
         "settings": list(EPISODE_SETTINGS.items()),
     }
     return listed, filters
 
 
-def _case_page(request: HttpRequest, case: Case, reason: Reason, status: int = 200, **forms: Any) -> HttpResponse:
+def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    """The case page; ``bound`` holds a form that came back with errors (by its prefix)."""
+    reason = _case_reason(request, case)
     audit.record(TracingEvent.CASE_VIEWED, request=request, target=case, reason=str(reason), service="tracing")
-    user = _user(request)
+    user = request.user
     window = case.window()
     candidates, filters = _candidates(request, case)
     # contacts the reader may not open (another tracer's, another district's): no name or link
     visible = set(selectors.contacts_for(user).filter(source_case=case).values_list("pk", "person_id"))
+    candidate_forms = {
+        c.pk: bound.get(f"candidate-{c.pk}") or CandidateForm(prefix=f"candidate-{c.pk}", initial={"setting": "other"})
+        for c in candidates
+        if c.status == Candidate.Status.PENDING
+    }
     context = {
         "case": case,
-        "window_start": window.start.astimezone(SEOUL),
-        "window_end": window.end.astimezone(SEOUL),
+        "window_start": window.start,
+        "window_end": window.end,
         "timeline": case.timeline.all(),
         "exposures": case.exposures.select_related("exposed"),
-        "contacts": case.contacts.select_related("person").prefetch_related("assignments__tracer"),
+        "contacts": case.contacts.select_related("person", "outbreak"),
         "visible_contact_ids": {pk for pk, _ in visible},
         "visible_person_ids": {person for _, person in visible},
         "candidates": candidates,
         "candidate_filters": filters,
+        "candidate_forms": candidate_forms,
         "assignment": case.assignments.filter(ended_at=None).select_related("tracer").first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR),
-        "timeline_form": forms.get("timeline_form") or TimelineForm(),
-        "contact_form": forms.get("contact_form") or ContactForm(initial={"district": case.district}),
-        "candidate_form": CandidateForm(),
+        "timeline_form": bound.get("timeline") or TimelineForm(prefix="timeline"),
+        "contact_form": bound.get("contact") or ContactForm(prefix="contact", initial={"district": case.district}),
+        "isolation_form": bound.get("isolation") or IsolationForm(prefix="isolation"),
         "discovery_ready": bool(case.person.presence_id),
-        "isolation_form": IsolationForm(),
     }
     return render(request, "tracing/case.html", context, status=status)
 
 
-def _visible_case(request: HttpRequest, pk: int) -> Case:
-    return get_object_or_404(selectors.cases_for(_user(request)), pk=pk)
-
-
 @require_role(Service.TRACING, Role.VIEWER)
 @require_GET
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible_case(request, pk)
-    reason = _case_reason(request, case)
-    return _case_page(request, case, reason)
+def case_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _case_page(request, _visible_case(request, pk))
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def add_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def isolate(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
-    form = TimelineForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.add_timeline_entry(_user(request), case, actions.TimelineInput(**form.cleaned_data))
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("Timeline entry added."))
-            return _back(request, "tracing:case", case.pk, "#timeline-h")
-    reason = _case_reason(request, case)
-    return _case_page(request, case, reason, status=400, timeline_form=form)
+    form = IsolationForm(request.POST, prefix="isolation")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.isolate(case, d["isolated_at"], actor=request.user),
+        success=_("Isolation recorded."),
+        then=_case_url(case),
+    )
+    return done or _case_page(request, case, status=form_status(form), isolation=form)
 
 
-def _add_form_errors(form: Any, exc: ValidationError | PermissionDenied) -> None:
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, _("You may not change this record."))
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def add_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = TimelineForm(request.POST, prefix="timeline")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.add_timeline_entry(case, actions.TimelineInput(**d), actor=request.user),
+        success=_("Timeline entry added."),
+        then=_case_url(case, "#timeline-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), timeline=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_http_methods(["GET", "POST"])
-def edit_timeline(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = get_object_or_404(
-        TimelineEntry.objects.filter(case__in=selectors.cases_for(_user(request)).values("pk")), pk=pk
-    )
+def edit_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(selectors.timeline_entries_for(request.user), pk=pk)
     reason = _case_reason(request, entry.case)
     initial = {
-        "start": entry.start.astimezone(SEOUL),
-        "end": entry.end.astimezone(SEOUL),
+        "start": timezone.localtime(entry.start),
+        "end": timezone.localtime(entry.end),
         "place": entry.place,
         "setting": entry.setting,
         "found_by": entry.found_by,
         "note": entry.note,
     }
     form = TimelineForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                actions.change_timeline_entry(_user(request), entry, actions.TimelineInput(**form.cleaned_data))
-            except (ValidationError, PermissionDenied) as exc:
-                _add_form_errors(form, exc)
-            else:
-                messages.success(request, _("Timeline entry changed."))
-                return _back(request, "tracing:case", entry.case_id, "#timeline-h")
-        status = 400
-    audit.record(TracingEvent.CASE_VIEWED, request=request, target=entry.case, reason=str(reason), service="tracing")
-    return render(
+    done = form_action(
         request,
-        "tracing/timeline_edit.html",
-        {"entry": entry, "form": form},
-        status=status,
+        form,
+        lambda d: actions.change_timeline_entry(entry, actions.TimelineInput(**d), actor=request.user),
+        success=_("Timeline entry changed."),
+        then=_case_url(entry.case_id, "#timeline-h"),
     )
+    if done:
+        return done
+    audit.record(TracingEvent.CASE_VIEWED, request=request, target=entry.case, reason=str(reason), service="tracing")
+    return render(request, "tracing/timeline_edit.html", {"entry": entry, "form": form}, status=form_status(form))
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
+def add_contact(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
-    form = ContactForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
+    form = ContactForm(request.POST, prefix="contact")
+
+    def add(d: dict[str, Any]) -> Contact:
         exposure = actions.ExposureInput(
             on=d["on"],
             place=d["place"],
@@ -341,53 +379,38 @@ def add_contact(request: HttpRequest, pk: int) -> HttpResponse:
             mask=d["mask"],
             certainty=d["certainty"],
         )
-        try:
-            actions.add_contact(
-                _user(request), case, name=d["name"], phone=d["phone"], district=d["district"], exposure=exposure
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("Contact added."))
-            return _back(request, "tracing:case", case.pk, "#contacts-h")
-    reason = _case_reason(request, case)
-    return _case_page(request, case, reason, status=400, contact_form=form)
-
-
-@require_role(Service.TRACING, Role.OPERATOR)
-@require_POST
-def discover(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _visible_case(request, pk)
-    try:
-        counts = actions.run_discovery(_user(request), case, movement_dir())
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Discovery found %(new)d new candidates (%(refreshed)d updated, %(decided)d already decided).")
-            % {"new": counts["new"], "refreshed": counts["refreshed"], "decided": counts["already_decided"]},
+        return actions.add_contact(
+            case, name=d["name"], phone=d["phone"], district=d["district"], exposure=exposure, actor=request.user
         )
-    return _back(request, "tracing:case", case.pk, "#candidates-h")
+
+    done = form_action(request, form, add, success=_("Contact added."), then=_case_url(case, "#contacts-h"))
+    return done or _case_page(request, case, status=form_status(form), contact=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def decide_candidate(request: HttpRequest, pk: int) -> HttpResponse:
-    candidate = get_object_or_404(
-        Candidate.objects.filter(case__in=selectors.cases_for(_user(request)).values("pk")), pk=pk
+def discover(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    return button_action(
+        request,
+        lambda: actions.run_discovery(case, movement_dir(), actor=request.user),
+        success=lambda counts: (
+            _("Discovery found %(new)d new candidates (%(refreshed)d updated, %(decided)d already decided).")
+            % {"new": counts["new"], "refreshed": counts["refreshed"], "decided": counts["already_decided"]}
+        ),
+        then=_case_url(case, "#candidates-h"),
     )
-    form = CandidateForm(request.POST)
-    if not form.is_valid():
-        for field, errs in form.errors.items():
-            for e in errs:
-                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {e}")
-        return _back(request, "tracing:case", candidate.case_id, f"#candidate-{candidate.pk}")
-    d = form.cleaned_data
-    try:
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def decide_candidate(request: AuthedRequest, pk: int) -> HttpResponse:
+    candidate = get_object_or_404(selectors.candidates_for(request.user), pk=pk)
+    form = CandidateForm(request.POST, prefix=f"candidate-{candidate.pk}")
+
+    def decide(d: dict[str, Any]) -> Contact | Candidate:
         if d["decision"] == "confirm":
-            contact = actions.confirm_candidate(
-                _user(request),
+            return actions.confirm_candidate(
                 candidate,
                 reason=d["reason"],
                 name=d["name"],
@@ -395,40 +418,38 @@ def decide_candidate(request: HttpRequest, pk: int) -> HttpResponse:
                 district=d["district"],
                 setting=d["setting"],
                 proximity=d["proximity"],
+                actor=request.user,
             )
-            messages.success(request, _("Confirmed: contact %(ref)s added.") % {"ref": contact.reference})
-        else:
-            actions.dismiss_candidate(_user(request), candidate, d["reason"])
-            messages.success(request, _("Candidate dismissed."))
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    return _back(request, "tracing:case", candidate.case_id, "#candidates-h")
+        return actions.dismiss_candidate(candidate, d["reason"], actor=request.user)
+
+    def said(result: Contact | Candidate) -> str:
+        if isinstance(result, Contact):
+            return _("Confirmed as a contact: %(ref)s added.") % {"ref": result.reference}
+        return _("Candidate dismissed.")
+
+    done = form_action(request, form, decide, success=said, then=_case_url(candidate.case_id, "#candidates-h"))
+    return done or _case_page(request, candidate.case, status=form_status(form), **{f"candidate-{candidate.pk}": form})
 
 
 # --- contact page --------------------------------------------------------------------------
 
 
-def _visible_contact(request: HttpRequest, pk: int) -> Contact:
-    return get_object_or_404(selectors.contacts_for(_user(request)), pk=pk)
-
-
-def _contact_page(
-    request: HttpRequest, contact: Contact, reason: Reason, status: int = 200, **forms: Any
-) -> HttpResponse:
+def _contact_page(request: AuthedRequest, contact: Contact, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    reason = _contact_reason(request, contact)
     audit.record(TracingEvent.CONTACT_VIEWED, request=request, target=contact, reason=str(reason), service="tracing")
     today = timezone.localdate()
-    user = _user(request)
+    user = request.user
     context = {
         "contact": contact,
         "today": today,
-        "follow_ups": contact.follow_ups.select_related("recorded_by"),
+        "follow_ups": selectors.follow_up_history(contact),
         "exposures": contact.source_case.exposures.filter(exposed=contact.person),
         "assignment": contact.assignments.filter(ended_at=None).select_related("tracer").first(),
-        "became_case": Case.objects.filter(from_contact=contact).first(),
+        "became_case": selectors.cases_for(user).filter(from_contact=contact).first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR) and contact.status == Contact.Status.MONITORING,
-        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"day": today}),
-        "convert_form": forms.get("convert_form") or ConvertForm(),
-        "flag_form": FlagForm(),
+        "follow_up_form": bound.get("follow_up") or FollowUpForm(prefix="follow_up", initial={"day": today}),
+        "convert_form": bound.get("convert") or ConvertForm(prefix="convert"),
+        "flag_form": bound.get("flag") or FlagForm(prefix="flag"),
         "codes": contact.self_report_codes.all()[:5],
     }
     return render(request, "tracing/contact.html", context, status=status)
@@ -436,76 +457,87 @@ def _contact_page(
 
 @require_role(Service.TRACING, Role.VIEWER)
 @require_GET
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _visible_contact(request, pk)
-    reason = _contact_reason(request, contact)
-    return _contact_page(request, contact, reason)
+def contact_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _contact_page(request, _visible_contact(request, pk))
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def record_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+def record_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _visible_contact(request, pk)
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            actions.record_follow_up(_user(request), contact, d["day"], d["status"], d["symptoms"])
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("Follow-up recorded."))
-            return _back(request, "tracing:contact", contact.pk, "#follow-ups-h")
-    reason = _contact_reason(request, contact)
-    return _contact_page(request, contact, reason, status=400, follow_up_form=form)
+    form = FollowUpForm(request.POST, prefix="follow_up")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.record_follow_up(contact, d["day"], d["status"], d["symptoms"], actor=request.user),
+        success=_("Follow-up recorded."),
+        then=_contact_url(contact, "#follow-ups-h"),
+    )
+    return done or _contact_page(request, contact, status=form_status(form), follow_up=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def convert(request: HttpRequest, pk: int) -> HttpResponse:
+def convert(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _visible_contact(request, pk)
-    form = ConvertForm(request.POST)
-    if form.is_valid():
-        try:
-            case = actions.convert_to_case(_user(request), contact, **form.cleaned_data)
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("%(contact)s is now case %(case)s.") % {"contact": contact, "case": case})
-            carry_reason(request, contact, case)
-            return _back(request, "tracing:case", case.pk)
-    reason = _contact_reason(request, contact)
-    return _contact_page(request, contact, reason, status=400, convert_form=form)
+    form = ConvertForm(request.POST, prefix="convert")
+
+    def said(result: actions.Registration) -> str:
+        if result.case is None:
+            return _(
+                "This person needs a supervisor's review before becoming a case: it has been passed on. "
+                "The contact stays under monitoring until then."
+            )
+        return _("%(contact)s is now case %(case)s.") % {"contact": contact.reference, "case": result.case.reference}
+
+    def then(result: actions.Registration) -> str:
+        if result.case is None:
+            return _contact_url(contact)
+        carry_reason(request, contact, result.case)
+        return _case_url(result.case)
+
+    done = form_action(
+        request, form, lambda d: actions.convert_to_case(contact, actor=request.user, **d), success=said, then=then
+    )
+    return done or _contact_page(request, contact, status=form_status(form), convert=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def send_text(request: HttpRequest, pk: int) -> HttpResponse:
+def send_text(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _visible_contact(request, pk)
-    try:
-        actions.send_self_report_code(_user(request), contact, request.build_absolute_uri("/"))
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The self-report text was sent."))
-    return _back(request, "tracing:contact", contact.pk)
+    asked = timezone.now()
+
+    def said(row: SelfReportCode) -> str:
+        if row.created_at < asked:
+            return _("A text was already sent at %(at)s; its code stays valid.") % {
+                "at": timezone.localtime(row.created_at).strftime("%H:%M")
+            }
+        if row.delivery == SelfReportCode.Delivery.SENT:
+            return _("The self-report text was sent.")
+        return _("The self-report text is on its way.")
+
+    return button_action(
+        request,
+        lambda: actions.send_self_report_code(contact, request.build_absolute_uri("/"), actor=request.user),
+        success=said,
+        then=_contact_url(contact, "#self-report-h"),
+    )
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_POST
-def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
+def clear_flag(request: AuthedRequest, pk: int) -> HttpResponse:
     contact = _visible_contact(request, pk)
-    form = FlagForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Describe what was done in at least 5 characters."))
-    else:
-        try:
-            actions.clear_symptom_flag(_user(request), contact, form.cleaned_data["note"])
-        except (ValidationError, PermissionDenied) as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Symptom report reviewed."))
-    return _back(request, "tracing:contact", contact.pk)
+    form = FlagForm(request.POST, prefix="flag")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.clear_symptom_flag(contact, d["note"], actor=request.user),
+        success=_("Symptom report reviewed."),
+        then=_contact_url(contact),
+    )
+    return done or _contact_page(request, contact, status=form_status(form), flag=form)
 
 
 # --- search and export of personal data --------------------------------------------------
@@ -513,13 +545,13 @@ def clear_flag(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(Service.TRACING, Role.VIEWER)
 @require_http_methods(["GET", "POST"])
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     """Find a person's case and contact records by phone number, among those the person may
     see. A search of personal data: a reason first, and an audit record (without the number).
     The number is posted, so it never appears in a URL or an access log."""
     reason = need_reason(request, "tracing.search", purposes=TracingPurpose, title=_("Search by phone number"))
     phone = request.POST.get("phone", "").strip()[:30] if request.method == "POST" else ""
-    cases, contacts = selectors.search_by_phone(_user(request), phone)
+    cases, contacts = selectors.search_by_phone(request.user, phone)
     if phone:
         audit.record(
             TracingEvent.PERSON_SEARCHED,
@@ -528,22 +560,18 @@ def search(request: HttpRequest) -> HttpResponse:
             new={"cases": [str(c) for c in cases], "contacts": [str(c) for c in contacts]},
             service="tracing",
         )
-    return render(
-        request,
-        "tracing/search.html",
-        {"phone": phone, "cases": cases, "contacts": contacts},
-    )
+    return render(request, "tracing/search.html", {"phone": phone, "cases": cases, "contacts": contacts})
 
 
 @require_role(Service.TRACING, Role.APPROVER)
 @require_GET
-def export_quarantine(request: HttpRequest) -> HttpResponse:
+def export_quarantine(request: AuthedRequest) -> HttpResponse:
     """Contacts under quarantine today in the supervisor's scope, as CSV, for the district
     health centres' quarantine notices: reference, name, phone, district and quarantine dates
     only (no case, exposure or health data). A reason first; audited with the count."""
     reason = need_reason(request, "tracing.quarantine_list", purposes=TracingPurpose, title=_("Quarantine list"))
     today = timezone.localdate()
-    rows = selectors.quarantine_list(_user(request), today)
+    rows = selectors.quarantine_list(request.user, today)
     audit.record(
         audit.CoreEvent.PERSONAL_DATA_EXPORTED,
         request=request,
@@ -560,7 +588,7 @@ def export_quarantine(request: HttpRequest) -> HttpResponse:
             [
                 c.reference,
                 c.person.name,
-                c.person.phone,
+                format_phone(c.person.phone),
                 district_label(c.district_obj),
                 c.quarantine_start,
                 c.quarantine_end,
@@ -573,109 +601,253 @@ def export_quarantine(request: HttpRequest) -> HttpResponse:
 # --- supervisor ----------------------------------------------------------------------------
 
 
-def _tracer_choices(request: HttpRequest) -> list[tuple[int, str]]:
-    return [(p.user_id, f"{p.user} ({district_label(p.district_obj)})") for p in selectors.tracers_for(_user(request))]
+def _tracer_choices(user: Any) -> list[tuple[int, str]]:
+    return [(p.user_id, f"{p.user} ({district_label(p.district_obj)})") for p in selectors.tracers_for(user)]
 
 
-@require_role(Service.TRACING, Role.APPROVER)
-@require_GET
-def supervisor(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def _supervisor_page(request: AuthedRequest, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    user = request.user
     today = timezone.localdate()
-    tracers = _tracer_choices(request)
+    tracers = _tracer_choices(user)
+    ind = selectors.indicators(user, today, timezone.now())
+    districts = {str(r["district"].index): r["district"] for r in ind.backlog}
+    district_filter = _choice(request, "district", districts) if len(districts) > 1 else ""
+    backlog = [r for r in ind.backlog if not district_filter or str(r["district"].index) == district_filter]
+    if request.GET.get("due") == "1":
+        backlog = [r for r in backlog if r["due_today"] or r["flagged"]]
+    tracer_names = {str(pk): label for pk, label in tracers}
+    kinds = {"case": _("Cases"), "contact": _("Contacts")}
+    assignment_filter = {
+        "tracer": _choice(request, "tracer", tracer_names),
+        "kind": _choice(request, "kind", kinds),
+    }
+    assignments = selectors.open_assignments(user, **assignment_filter)
     return render(
         request,
         "tracing/supervisor.html",
         {
             "today": today,
-            "ind": selectors.indicators(user, today, timezone.now()),
-            "assignments": selectors.open_assignments(user),
-            "tracers": tracers,
-            "form": ReassignForm(tracers=tracers),
+            "ind": ind,
+            "backlog": backlog,
+            "districts": sorted(districts.items(), key=lambda kv: int(kv[0])),
+            "district_filter": district_filter,
+            "due_filter": request.GET.get("due") == "1",
+            "assignments": [
+                (
+                    a,
+                    bound.get(f"assignment-{a.pk}")
+                    or ReassignForm(prefix=f"assignment-{a.pk}", tracers=tracers, initial={"tracer": a.tracer_id}),
+                )
+                for a in assignments
+            ],
+            "assignment_filter": assignment_filter,
+            "tracer_names": sorted(tracer_names.items(), key=lambda kv: kv[1]),
+            "kinds": list(kinds.items()),
+            "duplicates": [
+                (d, bound.get(f"duplicate-{d.pk}") or ReviewForm(prefix=f"duplicate-{d.pk}"))
+                for d in selectors.open_duplicates(user)
+            ],
             "profile": getattr(user, "tracer_profile", None),
             "outbreaks": selectors.outbreaks_for(user),
         },
+        status=status,
     )
 
 
 @require_role(Service.TRACING, Role.APPROVER)
-@require_POST
-def reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_object_or_404(selectors.open_assignments(_user(request)), pk=pk)
-    form = ReassignForm(request.POST, tracers=_tracer_choices(request))
-    if not form.is_valid():
-        messages.error(request, _("Choose a tracer and give a reason of at least 5 characters."))
-        return redirect("tracing:supervisor")
-    tracer = get_object_or_404(User, pk=form.cleaned_data["tracer"])
-    try:
-        actions.reassign(_user(request), assignment, tracer, form.cleaned_data["reason"])
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    else:
-        target = assignment.case or assignment.contact
-        messages.success(request, _("%(ref)s reassigned to %(tracer)s.") % {"ref": target, "tracer": tracer})
-    return redirect("tracing:supervisor")
-
-
-@require_role(Service.TRACING, Role.VIEWER)
 @require_GET
-def outbreaks(request: HttpRequest) -> HttpResponse:
-    """Outbreaks with cases the person may see (an investigator's way in), by reference."""
-    user = _user(request)
-    cases = selectors.cases_for(user).order_by("confirmed_on", "pk")
-    by_outbreak: dict[int, list[Case]] = {}
-    for case in cases:
-        by_outbreak.setdefault(case.outbreak_id, []).append(case)
-    rows = [(o, by_outbreak.get(o.pk, [])) for o in selectors.outbreaks_for(user)]
-    can_add = user.has_role(Service.TRACING, Role.APPROVER)
-    form = InvestigatorForm(staff=_staff_choices(min_role=Role.VIEWER)) if can_add else None
-    return render(request, "tracing/outbreaks.html", {"rows": rows, "investigator_form": form})
-
-
-def _staff_choices(*, min_role: str) -> list[tuple[int, str]]:
-    return [
-        (u.pk, f"{u} ({u.role_in(Service.TRACING)})")
-        for u in selectors.tracing_staff()
-        if u.has_role(Service.TRACING, min_role)
-    ]
-
-
-@require_role(Service.TRACING, Role.ADMIN)
-@require_http_methods(["GET", "POST"])
-def tracers(request: HttpRequest) -> HttpResponse:
-    """Tracing administrators give tracers and supervisors their district."""
-    form = TracerProfileForm(request.POST or None, staff=_staff_choices(min_role=Role.OPERATOR))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        user = get_object_or_404(User, pk=d["user"])
-        try:
-            actions.set_tracer_profile(_user(request), user, d["district"], active=d["active"])
-        except (ValidationError, PermissionDenied) as exc:
-            _add_form_errors(form, exc)
-        else:
-            messages.success(request, _("%(user)s: district saved.") % {"user": user})
-            return redirect("tracing:tracers")
-    status = 400 if request.method == "POST" else 200
-    staff = [(u, u.role_in(Service.TRACING)) for u in selectors.tracing_staff()]
-    return render(request, "tracing/tracers.html", {"form": form, "staff": staff}, status=status)
+def supervisor(request: AuthedRequest) -> HttpResponse:
+    return _supervisor_page(request)
 
 
 @require_role(Service.TRACING, Role.APPROVER)
 @require_POST
-def add_investigator(request: HttpRequest, pk: int) -> HttpResponse:
-    outbreak = get_object_or_404(Outbreak, pk=pk)
-    form = InvestigatorForm(request.POST, staff=_staff_choices(min_role=Role.VIEWER))
-    if not form.is_valid():
-        messages.error(request, _("Choose a staff member with a contact-tracing role."))
-        return redirect("tracing:outbreaks")
-    user = get_object_or_404(User, pk=form.cleaned_data["user"])
-    try:
-        actions.add_investigator(_user(request), outbreak, user)
-    except (ValidationError, PermissionDenied) as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("%(user)s now investigates %(outbreak)s.") % {"user": user, "outbreak": outbreak})
-    return redirect("tracing:outbreaks")
+def reassign(request: AuthedRequest, pk: int) -> HttpResponse:
+    assignment = get_object_or_404(selectors.open_assignments(request.user), pk=pk)
+    form = ReassignForm(request.POST, prefix=f"assignment-{pk}", tracers=_tracer_choices(request.user))
+
+    def move(d: dict[str, Any]) -> Any:
+        tracer = selectors.tracers_for(request.user).filter(user_id=d["tracer"]).select_related("user").first()
+        if tracer is None:
+            raise Http404
+        return actions.reassign(assignment, tracer.user, d["reason"], actor=request.user)
+
+    done = form_action(
+        request,
+        form,
+        move,
+        success=lambda new: (
+            _("%(ref)s reassigned to %(tracer)s.") % {"ref": (new.case or new.contact).reference, "tracer": new.tracer}
+        ),
+        then=reverse("tracing:supervisor") + "#assign-h",
+    )
+    return done or _supervisor_page(request, status=form_status(form), **{f"assignment-{pk}": form})
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def review_duplicate(request: AuthedRequest, pk: int) -> HttpResponse:
+    duplicate = get_object_or_404(selectors.open_duplicates(request.user), pk=pk)
+    form = ReviewForm(request.POST, prefix=f"duplicate-{pk}")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.review_duplicate(duplicate, d["note"], actor=request.user),
+        success=_("Registration reviewed."),
+        then=reverse("tracing:supervisor") + "#duplicates-h",
+    )
+    return done or _supervisor_page(request, status=form_status(form), **{f"duplicate-{pk}": form})
+
+
+# --- outbreaks -------------------------------------------------------------------------------
+
+_ADD = gettext_lazy("Investigator to add")
+_REMOVE = gettext_lazy("Investigator to remove")
+
+
+def _outbreaks_page(request: AuthedRequest, *, status: int = 200, **bound: forms.Form) -> HttpResponse:
+    """Outbreaks the person takes part in (an investigator's way in), by reference; the ones
+    they manage carry the forms that change their investigators."""
+    user = request.user
+    outbreaks = list(selectors.outbreaks_for(user))
+    districts = {str(o.district): o.district_obj for o in outbreaks}
+    chosen = _choice(request, "district", districts)
+    if chosen:
+        outbreaks = [o for o in outbreaks if str(o.district) == chosen]
+    cases = selectors.cases_for(user).filter(outbreak__in=outbreaks).order_by("confirmed_on", "pk")
+    by_outbreak: dict[int, list[Case]] = {}
+    for case in cases:
+        by_outbreak.setdefault(case.outbreak_id, []).append(case)
+    managed = set(selectors.managed_outbreaks(user).values_list("pk", flat=True))
+    staff = [(u.pk, _staff_label(u)) for u in selectors.investigator_candidates(user)]
+    rows = []
+    for o in outbreaks:
+        investigators = list(o.investigators.order_by("username"))
+        add_form: forms.Form | None = None
+        remove_form: forms.Form | None = None
+        if o.pk in managed:
+            present = {u.pk for u in investigators}
+            add_form = bound.get(f"outbreak-{o.pk}") or InvestigatorForm(
+                prefix=f"outbreak-{o.pk}", staff=[(pk, label) for pk, label in staff if pk not in present], label=_ADD
+            )
+            remove_form = bound.get(f"outbreak-{o.pk}-remove") or InvestigatorForm(
+                prefix=f"outbreak-{o.pk}-remove", staff=[(u.pk, str(u)) for u in investigators], label=_REMOVE
+            )
+        rows.append(
+            {
+                "outbreak": o,
+                "cases": by_outbreak.get(o.pk, []),
+                "investigators": investigators,
+                "add_form": add_form,
+                "remove_form": remove_form,
+            }
+        )
+    return render(
+        request,
+        "tracing/outbreaks.html",
+        {
+            "rows": rows,
+            "districts": sorted(districts.items(), key=lambda kv: int(kv[0])),
+            "district_filter": chosen,
+            "can_open": user.has_role(Service.TRACING, Role.APPROVER),
+        },
+        status=status,
+    )
+
+
+@require_role(Service.TRACING, Role.VIEWER)
+@require_GET
+def outbreaks(request: AuthedRequest) -> HttpResponse:
+    return _outbreaks_page(request)
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def add_investigator(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Only someone who may manage the outbreak reaches it here (others: 404), and the choices
+    never include the person asking."""
+    outbreak = get_object_or_404(selectors.managed_outbreaks(request.user), pk=pk)
+    present = set(outbreak.investigators.values_list("pk", flat=True))
+    staff = [(u.pk, str(u)) for u in selectors.investigator_candidates(request.user) if u.pk not in present]
+    form = InvestigatorForm(request.POST, prefix=f"outbreak-{pk}", staff=staff, label=_ADD)
+
+    def add(d: dict[str, Any]) -> Any:
+        user = selectors.staff_member(d["user"])
+        if user is None:
+            raise Http404
+        actions.add_investigator(outbreak, user, actor=request.user)
+        return user
+
+    done = form_action(
+        request,
+        form,
+        add,
+        success=lambda user: _("%(user)s now investigates %(outbreak)s.") % {"user": user, "outbreak": outbreak.label},
+        then=reverse("tracing:outbreaks") + f"#ob-{outbreak.pk}",
+    )
+    return done or _outbreaks_page(request, status=form_status(form), **{f"outbreak-{pk}": form})
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def remove_investigator(request: AuthedRequest, pk: int) -> HttpResponse:
+    outbreak = get_object_or_404(selectors.managed_outbreaks(request.user), pk=pk)
+    investigators = {u.pk: u for u in outbreak.investigators.all()}
+    form = InvestigatorForm(
+        request.POST,
+        prefix=f"outbreak-{pk}-remove",
+        staff=[(u.pk, str(u)) for u in investigators.values()],
+        label=_REMOVE,
+    )
+
+    def remove(d: dict[str, Any]) -> Any:
+        actions.remove_investigator(outbreak, investigators[d["user"]], actor=request.user)
+        return investigators[d["user"]]
+
+    done = form_action(
+        request,
+        form,
+        remove,
+        success=lambda user: (
+            _("%(user)s no longer investigates %(outbreak)s.") % {"user": user, "outbreak": outbreak.label}
+        ),
+        then=reverse("tracing:outbreaks") + f"#ob-{outbreak.pk}",
+    )
+    return done or _outbreaks_page(request, status=form_status(form), **{f"outbreak-{pk}-remove": form})
+
+
+@require_role(Service.TRACING, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def tracers(request: AuthedRequest) -> HttpResponse:
+    """Tracing administrators give tracers and supervisors their district."""
+    staff = [u for u in selectors.tracing_staff() if u.has_role(Service.TRACING, Role.OPERATOR)]
+    form = TracerProfileForm(request.POST or None, staff=[(u.pk, _staff_label(u)) for u in staff])
+    by_pk = {u.pk: u for u in staff}
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.set_tracer_profile(by_pk[d["user"]], d["district"], active=d["active"], actor=request.user),
+        success=lambda profile: _("%(user)s: district saved.") % {"user": profile.user},
+        then=reverse("tracing:tracers"),
+    )
+    if done:
+        return done
+    everyone = [(u, _role_word(u), getattr(u, "tracer_profile", None)) for u in selectors.tracing_staff()]
+    districts = {str(p.district): p.district_obj for _u, _r, p in everyone if p is not None}
+    chosen = _choice(request, "district", districts)
+    if chosen:
+        everyone = [row for row in everyone if row[2] is not None and str(row[2].district) == chosen]
+    return render(
+        request,
+        "tracing/tracers.html",
+        {
+            "form": form,
+            "staff": everyone,
+            "districts": sorted(districts.items(), key=lambda kv: int(kv[0])),
+            "district_filter": chosen,
+        },
+        status=form_status(form),
+    )
 
 
 # --- chains --------------------------------------------------------------------------------
@@ -683,10 +855,10 @@ def add_investigator(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_role(Service.TRACING, Role.VIEWER)
 @require_GET
-def chains(request: HttpRequest, pk: int) -> HttpResponse:
-    outbreak = get_object_or_404(selectors.outbreaks_for(_user(request)), pk=pk)
-    graph = selectors.chains(_user(request), outbreak)
-    title = _("Transmission chains of %(name)s") % {"name": outbreak.name}
+def chains(request: AuthedRequest, pk: int) -> HttpResponse:
+    outbreak = get_object_or_404(selectors.outbreaks_for(request.user), pk=pk)
+    graph = selectors.chains(request.user, outbreak)
+    title = _("Transmission chains of %(name)s") % {"name": outbreak.label}
     return render(
         request,
         "tracing/chains.html",
@@ -696,13 +868,6 @@ def chains(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- self-report (no account) --------------------------------------------------------------
 
-REFUSALS = {
-    "expired": gettext_lazy("This link has expired. You will receive a new one by text message."),
-    "used": gettext_lazy("Today's report has already been sent with this link. Thank you."),
-    "locked": gettext_lazy("Too many wrong codes. Try again in 15 minutes."),
-    "wrong_code": gettext_lazy("The code does not match the one in your text message."),
-}
-
 
 @public
 @require_http_methods(["GET", "POST"])
@@ -711,23 +876,23 @@ def self_report(request: HttpRequest, invite: str) -> HttpResponse:
     try:
         row = actions.self_report_code(invite)
     except actions.SelfReportRefused as exc:
-        return render(request, "tracing/self_report.html", {"refused": REFUSALS[exc.kind]}, status=410)
+        return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
     form = SelfReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             actions.submit_self_report(invite, d["code"], symptoms=d["symptoms"] if d["feeling"] == "symptoms" else "")
         except actions.SelfReportRefused as exc:
-            if exc.kind in ("wrong_code", "locked"):
-                form.add_error("code", REFUSALS[exc.kind])
-            else:
-                return render(request, "tracing/self_report.html", {"refused": REFUSALS[exc.kind]}, status=410)
+            if exc.kind not in ("wrong_code", "locked"):
+                return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
+            form.add_error("code", exc.error.message())
+        except ValidationError as exc:
+            apply_errors(form, exc)
         else:
             return render(request, "tracing/self_report.html", {"done": True, "symptoms": d["feeling"] == "symptoms"})
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "tracing/self_report.html",
         {"form": form, "day": row.day, "end": row.contact.quarantine_end},
-        status=status,
+        status=form_status(form),
     )

@@ -7,17 +7,22 @@ Input: CSV (UTF-8, header row) or Parquet files with the columns
 
 ``start``/``end`` are ISO-8601 instants with a UTC offset (``2020-03-05T08:12:00+09:00``);
 ``source`` is one of ``store.SOURCES``; ``setting`` one of ``store.SETTINGS`` (default indoor);
-``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1). A row is refused,
-with its file, line (CSV: the line in the file, header = line 1; Parquet: the row, first = 1) and
-reason, when a required value is missing, a time has no offset or does not parse, the end is
-not after the start, the interval is longer than 24 hours, or a value is out of its domain.
-Good rows are kept whatever the bad ones; importing the same file again replaces its earlier
-import (the files it writes are named by the input's content hash), so a retry never
-duplicates rows. Validation and conversion are DuckDB SQL over the whole file.
+``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1); empty fields are
+missing values. A row is refused, with its file, line (CSV: the physical line of the file where
+the record starts, header = line 1, so a record with a quoted line break counts its lines;
+Parquet: the row, first = 1) and reason, when it cannot be split into the header's columns,
+a required value is missing, a time has no offset or does not parse, the end is not after
+the start, the interval is longer than 24 hours, or a value is out of its domain; each
+refused row is reported once. Good rows are kept whatever the bad ones; importing the same
+file again replaces its earlier import (the files it writes are named by the input's content
+hash), so a retry never duplicates rows. CSV follows RFC 4180 (quoted fields may hold commas,
+doubled quotes and line breaks; :func:`read_csv`); validation and conversion are DuckDB SQL
+over the whole file.
 """
 
 from __future__ import annotations
 
+import csv
 import fcntl
 import hashlib
 import os
@@ -107,18 +112,162 @@ def _digest(file: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def _source_sql(con: Any, file: Path) -> str:
-    q = store.quote(file)
-    if file.suffix.lower() == ".csv":
-        con.execute("DROP TABLE IF EXISTS reject_errors; DROP TABLE IF EXISTS reject_scans")
-        return f"read_csv({q}, header = true, all_varchar = true, store_rejects = true, parallel = false)"
-    return f"read_parquet({q})"
+CSV_BLOCK = 1 << 22  # bytes read at a time (bounded memory for large files)
+LINE = "__line"  # the internal column carrying each record's line (CSV) or row (Parquet)
+NEWLINE, QUOTE = 0x0A, 0x22
+
+
+def read_csv(file: Path) -> tuple[pa.Table, list[RowError]]:
+    """The records of a CSV file as a table of strings, each with the physical line it starts
+    on (header = line 1), and the records that cannot be split into the header's columns, each
+    reported once at its first line.
+
+    RFC 4180: a quoted field may hold commas, doubled quotes and line breaks, so a record may
+    span several lines, and a record's line is counted in the file (``\\n`` ends a line), never
+    from the number of records before it. Blank lines are skipped. The file is read in blocks
+    of whole lines: a block without any quote is split by Arrow in one pass (one record per
+    line), a block with quotes by Python's ``csv`` reader. A file that is not UTF-8 is refused.
+    """
+    reader = _CsvReader(file)
+    try:
+        fh = file.open("rb")
+    except OSError as exc:
+        raise ImportError_(f"{file}: cannot be read: {exc.strerror}") from exc
+    with fh:
+        reader.header(fh)
+        carry = b""
+        while chunk := fh.read(CSV_BLOCK):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            carry = reader.block(data[:cut], last=False) + data[cut:] if cut else data
+        if carry:
+            reader.block(carry if carry.endswith(b"\n") else carry + b"\n", last=True)
+    return reader.table(), reader.errors
+
+
+class _CsvReader:
+    """The state of :func:`read_csv`: the columns, the next line's number, what was read."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.line = 1  # the number of the next line to read
+        self.errors: list[RowError] = []
+        self.batches: list[pa.RecordBatch] = []
+        self.width = 0
+        self.schema = pa.schema([])
+
+    def _text(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = self.line + data.count(b"\n", 0, exc.start)
+            raise ImportError_(f"{self.file}: line {line} is not UTF-8 text") from exc
+
+    def header(self, fh: Any) -> None:
+        data = fh.readline().removeprefix(b"\xef\xbb\xbf")
+        while data.count(b'"') % 2 and (more := fh.readline()):  # a quoted name over several lines
+            data += more
+        if not data.strip():
+            raise ImportError_(f"{self.file}: empty file, no header row")
+        try:
+            names = [name.strip() for name in next(csv.reader([self._text(data)], strict=True))]
+        except csv.Error as exc:
+            raise ImportError_(f"{self.file}: cannot be read as CSV: header: {exc}") from exc
+        if len(set(names)) != len(names) or LINE in names:
+            raise ImportError_(f"{self.file}: the header names a column twice: {', '.join(names)}")
+        self.line += data.count(b"\n")
+        self.width = len(names)
+        self.schema = pa.schema([*((name, pa.string()) for name in names), (LINE, pa.int64())])
+
+    def _refuse(self, line: int, reason: str) -> None:
+        self.errors.append(RowError(str(self.file), line, f"malformed CSV row: {reason}"))
+
+    def _add(self, columns: list[pa.Array], lines: npt.NDArray[np.int64]) -> None:
+        if len(lines):
+            self.batches.append(pa.record_batch([*columns, pa.array(lines, pa.int64())], schema=self.schema))
+
+    def block(self, data: bytes, *, last: bool) -> bytes:
+        """Read the records of ``data`` (whole lines); returns the bytes of a record still open
+        at the end (a quoted field going on), to be read again with the next block."""
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if (raw == QUOTE).any():
+            return self._quoted(data, last=last)
+        ends = np.flatnonzero(raw == NEWLINE)
+        offsets = np.concatenate([[0], ends + 1]).astype(np.int32)
+        lines = pa.StringArray.from_buffers(len(ends), pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+        try:
+            lines.validate(full=True)
+        except pa.ArrowInvalid:
+            self._text(data)  # names the line
+            raise
+        first = self.line
+        self.line += len(ends)
+        numbers = first + np.arange(len(ends), dtype=np.int64)
+        text = pc.utf8_rtrim(lines, characters="\r\n")
+        present = pc.not_equal(text, "")
+        parts = pc.split_pattern(text, pattern=",")
+        counts = pc.list_value_length(parts)
+        wrong = pc.and_(present, pc.not_equal(counts, self.width)).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(wrong):
+            self._refuse(int(numbers[i]), f"{counts[int(i)].as_py()} fields, the header has {self.width}")
+        good = pc.and_(present, pc.equal(counts, self.width))
+        kept = pc.filter(parts, good)
+        columns = [pc.list_element(kept, i) for i in range(self.width)] if len(kept) else []
+        self._add(columns, numbers[good.to_numpy(zero_copy_only=False)])
+        return b""
+
+    def _quoted(self, data: bytes, *, last: bool) -> bytes:
+        first = self.line
+        lines = [line + "\n" for line in self._text(data).split("\n")[:-1]]
+        reader = csv.reader(lines, strict=True)
+        rows: list[list[str]] = []
+        numbers: list[int] = []
+        end = 0  # lines read so far
+        while True:
+            start = end
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                if not last and reader.line_num == len(lines) and "unexpected end of data" in str(exc):
+                    self.line = first + start
+                    self._rows(rows, numbers)
+                    return "".join(lines[start:]).encode()  # the record goes on in the next block
+                self._refuse(first + start, str(exc))
+                end = reader.line_num
+                continue
+            end = reader.line_num
+            if not row:
+                continue
+            if len(row) != self.width:
+                self._refuse(first + start, f"{len(row)} fields, the header has {self.width}")
+                continue
+            rows.append(row)
+            numbers.append(first + start)
+        self.line = first + len(lines)
+        self._rows(rows, numbers)
+        return b""
+
+    def _rows(self, rows: list[list[str]], numbers: list[int]) -> None:
+        if rows:
+            columns = [pa.array(c, pa.string()) for c in zip(*rows, strict=True)]
+            self._add(columns, np.asarray(numbers, dtype=np.int64))
+
+    def table(self) -> pa.Table:
+        return pa.Table.from_batches(self.batches, schema=self.schema)
 
 
 def _import_file(file: Path, root: Path, result: ImportResult) -> None:
     con = store.connect(threads=1)
     try:
-        src = _source_sql(con, file)
+        if file.suffix.lower() == ".csv":
+            table, malformed = read_csv(file)
+            result.errors.extend(malformed)
+            con.register("csv_records", table)
+            src = "csv_records"
+        else:
+            src = f"(SELECT *, file_row_number + 1 AS {LINE} FROM read_parquet({store.quote(file)}, file_row_number = true))"
         try:
             columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except Exception as exc:  # duckdb raises its own error classes for unreadable files
@@ -127,43 +276,43 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
             ) from exc
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
-            raise ImportError_(f"{file}: missing column(s) {', '.join(missing)}; found {', '.join(columns)}")
-        opt = {c: (f"CAST({c} AS VARCHAR)" if c in columns else "NULL") for c in OPTIONAL}
-        is_csv = file.suffix.lower() == ".csv"
+            shown = ", ".join(c for c in columns if c != LINE)
+            raise ImportError_(f"{file}: missing column(s) {', '.join(missing)}; found {shown}")
+
+        def text(column: str) -> str:
+            # empty fields are missing values, whatever the file type
+            return f"""nullif(trim(CAST("{column}" AS VARCHAR)), '')""" if column in columns else "NULL"
+
         con.execute(
             f"""CREATE TEMP TABLE raw AS
-            SELECT row_number() OVER () AS n, CAST(person_id AS VARCHAR) AS person_id, CAST(place_id AS VARCHAR) AS place_id,
-                   trim(CAST(start AS VARCHAR)) AS start_txt, trim(CAST("end" AS VARCHAR)) AS end_txt,
-                   lower(trim(CAST(source AS VARCHAR))) AS source, lower(trim({opt["setting"]})) AS setting,
-                   {opt["place_name"]} AS place_name, trim({opt["district"]}) AS district_txt,
-                   trim({opt["car"]}) AS car_txt, trim({opt["certainty"]}) AS certainty_txt
+            SELECT {LINE} AS n, {text("person_id")} AS person_id, {text("place_id")} AS place_id,
+                   {text("start")} AS start_txt, {text("end")} AS end_txt,
+                   lower({text("source")}) AS source, lower({text("setting")}) AS setting,
+                   {text("place_name")} AS place_name, {text("district")} AS district_txt,
+                   {text("car")} AS car_txt, {text("certainty")} AS certainty_txt
             FROM {src}"""
         )
-        if is_csv:
-            # rows DuckDB could not even split into columns, with their own line numbers
-            for line, message in con.execute("SELECT line, error_message FROM reject_errors ORDER BY line").fetchall():
-                result.errors.append(RowError(str(file), int(line), f"malformed CSV row: {message.splitlines()[0]}"))
         offset = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
         con.execute(
             f"""CREATE TEMP TABLE checked AS
             SELECT *, NULL::BIGINT AS known_plc, NULL::VARCHAR AS kind, CASE
-                WHEN person_id IS NULL OR trim(person_id) = '' THEN 'person_id: missing'
+                WHEN person_id IS NULL THEN 'person_id: missing'
                 WHEN length(person_id) > {MAX_ID} THEN 'person_id: longer than {MAX_ID} characters'
-                WHEN place_id IS NULL OR trim(place_id) = '' THEN 'place_id: missing'
+                WHEN place_id IS NULL THEN 'place_id: missing'
                 WHEN length(place_id) > {MAX_ID} THEN 'place_id: longer than {MAX_ID} characters'
-                WHEN start_txt IS NULL OR start_txt = '' THEN 'start: missing'
+                WHEN start_txt IS NULL THEN 'start: missing'
                 WHEN NOT regexp_matches(start_txt, {offset}) THEN 'start: ' || start_txt || ' has no UTC offset (e.g. +09:00)'
                 WHEN s IS NULL THEN 'start: ' || start_txt || ' is not an ISO-8601 date and time'
-                WHEN end_txt IS NULL OR end_txt = '' THEN 'end: missing'
+                WHEN end_txt IS NULL THEN 'end: missing'
                 WHEN NOT regexp_matches(end_txt, {offset}) THEN 'end: ' || end_txt || ' has no UTC offset (e.g. +09:00)'
                 WHEN e IS NULL THEN 'end: ' || end_txt || ' is not an ISO-8601 date and time'
                 WHEN e <= s THEN 'end: not after start'
                 WHEN e - s > INTERVAL {MAX_HOURS} HOURS THEN 'end: the interval is longer than {MAX_HOURS} hours'
                 WHEN source IS NULL OR source NOT IN {tuple(store.SOURCES)} THEN 'source: ' || coalesce(source, 'missing') || ' is not one of {", ".join(store.SOURCES)}'
-                WHEN setting IS NOT NULL AND setting <> '' AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
-                WHEN car_txt IS NOT NULL AND car_txt <> '' AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
-                WHEN certainty_txt IS NOT NULL AND certainty_txt <> '' AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1)) THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'
-                WHEN district_txt IS NOT NULL AND district_txt <> '' AND (district IS NULL OR district NOT BETWEEN 0 AND 24) THEN 'district: ' || district_txt || ' is not a district number 0-24'
+                WHEN setting IS NOT NULL AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
+                WHEN car_txt IS NOT NULL AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
+                WHEN certainty_txt IS NOT NULL AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1)) THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'
+                WHEN district_txt IS NOT NULL AND (district IS NULL OR district NOT BETWEEN 0 AND 24) THEN 'district: ' || district_txt || ' is not a district number 0-24'
                 ELSE NULL END AS error
             FROM (
                 SELECT *, try_cast(start_txt AS TIMESTAMPTZ) AS s, try_cast(end_txt AS TIMESTAMPTZ) AS e,
@@ -172,25 +321,14 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
                 FROM raw
             )"""
         )
-        # CSV: data row n is on line n + 1 when no row was rejected before it; rejected lines shift it
-        rejected = sorted(e.line for e in result.errors if e.file == str(file))
         for n, reason in con.execute("SELECT n, error FROM checked WHERE error IS NOT NULL ORDER BY n").fetchall():
-            result.errors.append(RowError(str(file), _line(int(n), rejected) if is_csv else int(n), reason))
+            result.errors.append(RowError(str(file), int(n), reason))
         good = int(con.execute("SELECT count(*) FROM checked WHERE error IS NULL").fetchone()[0])  # type: ignore[index]
         if good:
             _store(con, root, _digest(file), result)
         result.accepted += int(good)
     finally:
         con.close()
-
-
-def _line(n: int, rejected: list[int]) -> int:
-    """The file line of the ``n``-th accepted CSV row (header on line 1)."""
-    line = n + 1
-    for r in rejected:
-        if r <= line:
-            line += 1
-    return line
 
 
 def _store(con: Any, root: Path, tag: str, result: ImportResult) -> None:

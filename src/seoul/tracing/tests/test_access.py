@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from seoul.core.crypto import blind_index
 from seoul.tracing import actions
 from seoul.tracing.models import Case, Contact, Person
+from seoul.tracing.tests import builders
 from seoul.tracing.tests.conftest import GANGNAM, MAPO, World
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +22,8 @@ def records(world: World) -> dict[str, Case | Contact]:
     mapo_case = world.make_case(district=MAPO)  # → tracer.mapo
     mapo_case2 = world.make_case(district=MAPO)  # → tracer.mapo2
     gangnam_case = world.make_case(district=GANGNAM)  # → tracer.gangnam
-    other = actions.open_outbreak(None, "강남구 콜센터", GANGNAM)
-    other_case = actions.register_case(
-        None,
-        other,
-        actions.CaseInput(
-            name="다른 집단", phone="010-0000-1111", district=GANGNAM, confirmed_on=world.today, onset_on=world.today
-        ),
-    )  # → tracer.gangnam
+    other = builders.outbreak("강남구 콜센터", GANGNAM)
+    other_case = builders.case(other, name="다른 집단", district=GANGNAM)  # → tracer.gangnam
     return {"mapo_case": mapo_case, "mapo_case2": mapo_case2, "gangnam_case": gangnam_case, "other_case": other_case}
 
 
@@ -64,7 +59,7 @@ def test_contacts_follow_the_same_rules(world: World, records: dict[str, Case]) 
 
 def test_reassignment_moves_visibility(world: World, records: dict[str, Case]) -> None:
     case = records["mapo_case"]
-    actions.reassign(world.supervisor_mapo, case.assignments.get(), world.tracer_mapo2, "업무량 조정")
+    actions.reassign(case.assignments.get(), world.tracer_mapo2, "업무량 조정", actor=world.supervisor_mapo)
     assert case.pk not in _seen(world.tracer_mapo)
     assert case.pk in _seen(world.tracer_mapo2)
 
@@ -75,17 +70,20 @@ def test_actions_refuse_what_the_actor_may_not_see(world: World, records: dict[s
     entry = actions.TimelineInput(start=start, end=start + timedelta(hours=1), place="카페", setting="other")
     for outsider in (world.tracer_mapo2, world.tracer_gangnam, world.outsider):
         with pytest.raises(PermissionDenied):
-            actions.add_timeline_entry(outsider, case, entry)
+            actions.add_timeline_entry(case, entry, actor=outsider)
     with pytest.raises(PermissionDenied):
-        actions.add_timeline_entry(world.investigator, case, entry)  # investigators read; writes need operator
-    assert actions.add_timeline_entry(world.tracer_mapo, case, entry).pk
-    assert actions.add_timeline_entry(world.supervisor_mapo, case, entry).pk
-    with pytest.raises(PermissionDenied):
+        actions.add_timeline_entry(case, entry, actor=world.investigator)  # investigators read; writes need operator
+    assert actions.add_timeline_entry(case, entry, actor=world.tracer_mapo).pk
+    assert actions.add_timeline_entry(case, entry, actor=world.supervisor_mapo).pk
+    with pytest.raises((PermissionDenied, ValidationError)):
         actions.reassign(
-            world.supervisor_mapo, records["gangnam_case"].assignments.get(), world.tracer_gangnam, "다른 구역 시도"
+            records["gangnam_case"].assignments.get(),
+            world.tracer_gangnam,
+            "다른 구역 시도",
+            actor=world.supervisor_mapo,
         )
     with pytest.raises(PermissionDenied):
-        actions.open_outbreak(world.tracer_mapo, "권한 없음", MAPO)
+        actions.open_outbreak("권한 없음", MAPO, actor=world.tracer_mapo)
 
 
 def _raw(table: str, column: str, pk: int) -> str:
@@ -95,13 +93,7 @@ def _raw(table: str, column: str, pk: int) -> str:
 
 
 def test_names_and_phones_are_encrypted_at_rest(world: World) -> None:
-    case = actions.register_case(
-        None,
-        world.outbreak,
-        actions.CaseInput(
-            name="홍길동", phone="010-4321-8765", district=MAPO, confirmed_on=world.today, onset_on=world.today
-        ),
-    )
+    case = world.make_case(name="홍길동", phone="010-4321-8765")
     raw_name = _raw("tracing_person", "name", case.person_id)
     raw_phone = _raw("tracing_person", "phone", case.person_id)
     assert "홍길동" not in raw_name and raw_name.startswith("gAAAA")

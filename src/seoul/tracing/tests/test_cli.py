@@ -86,7 +86,7 @@ def test_discover_in_the_platform_store_needs_a_supervisor_and_a_reason_and_is_a
     assert bare.exit_code == 2 and "--actor" in bare.output and "--reason" in bare.output
     tracer = make_user(institution="CITY_HALL", roles={"tracing": "operator"}, username="tracer1")
     refused = runner.invoke(main, [*base, "--actor", tracer.username, "--reason", "cluster check", "--json"])
-    assert refused.exit_code == 2 and "tracing:approver" in refused.output
+    assert refused.exit_code == 2 and "추적 관리자" in refused.output  # the supervisor's role, in words
     supervisor = make_user(institution="CITY_HALL", roles={"tracing": "approver"}, username="sup1")
     short = runner.invoke(main, [*base, "--actor", supervisor.username, "--reason", "x", "--json"])
     assert short.exit_code == 2 and "reason: 5자 이상" in short.output  # the platform speaks Korean by default

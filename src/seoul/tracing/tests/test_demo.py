@@ -44,6 +44,6 @@ def test_demo_movement_case_finds_its_planted_contacts(reference: None, settings
     demo.load()
     planted = json.loads((tmp_path / "tracing" / "planted.json").read_text())["cases"][0]
     case = Case.objects.get(person__presence_id=planted["person_id"])
-    actions.run_discovery(None, case, tmp_path / "tracing")
+    actions.run_discovery(case, tmp_path / "tracing", actor=None)
     found = set(Candidate.objects.filter(case=case).values_list("presence_id", flat=True))
     assert set(planted["true_contacts"]) <= found

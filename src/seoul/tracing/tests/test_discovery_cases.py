@@ -31,20 +31,11 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world: World, city: Path) -> None:
     planted = json.loads((city / "planted.json").read_text())["cases"][0]
     onset = date.fromisoformat(planted["onset"])
-    case = actions.register_case(
-        None,
-        world.outbreak,
-        actions.CaseInput(
-            name="시뮬레이션 환자",
-            phone="010-1212-3434",
-            district=MAPO,
-            confirmed_on=onset + timedelta(days=1),
-            onset_on=onset,
-            presence_id=planted["person_id"],
-        ),
+    case = world.make_case(
+        name="시뮬레이션 환자", confirmed_on=onset + timedelta(days=1), onset=onset, presence_id=planted["person_id"]
     )
     tracer = case.assignments.get(ended_at=None).tracer
-    counts = actions.run_discovery(tracer, case, city, limit=None)
+    counts = actions.run_discovery(case, city, actor=tracer, limit=None)
     engine = discovery.discover(city, planted["person_id"], case.window())
     assert counts["new"] == len(engine) > 0
     stored = {c.presence_id: c for c in Candidate.objects.filter(case=case)}
@@ -66,7 +57,13 @@ def test_discovery_from_a_case_stores_every_planted_contact_as_a_candidate(world
     # The tracer confirms the best-ranked true contact, giving the name and phone obtained.
     true_best = max((stored[p] for p in planted["true_contacts"]), key=lambda c: c.score)
     contact = actions.confirm_candidate(
-        tracer, true_best, reason="동선 일치", name="접촉 확인자", phone="010-5656-7878", district=MAPO, setting="other"
+        true_best,
+        reason="동선 일치",
+        name="접촉 확인자",
+        phone="010-5656-7878",
+        district=MAPO,
+        setting="other",
+        actor=tracer,
     )
     assert contact.person.presence_id == true_best.presence_id
     assert case.window().start.date() <= contact.last_exposure_on
@@ -76,7 +73,7 @@ def test_an_id_missing_from_the_movement_data_is_refused_in_the_readers_language
     case = world.make_case(presence_id="P99999999")
     tracer = case.assignments.get(ended_at=None).tracer
     with pytest.raises(ValidationError) as exc:
-        actions.run_discovery(tracer, case, city)
+        actions.run_discovery(case, city, actor=tracer)
     assert "이동 데이터에" in exc.value.message_dict["presence_id"][0]  # Korean, the platform's default
     assert "P99999999" not in exc.value.message_dict["presence_id"][0]
     assert not Candidate.objects.filter(case=case).exists()

@@ -125,3 +125,103 @@ def test_purge_destroys_old_days_and_the_ids_only_they_used(tmp_path: Path) -> N
     assert store.presence_days(root) == [date(2020, 3, 9)]
     assert sorted(pq.read_table(root / "people.parquet").column("person_id").to_pylist()) == ["both", "new"]
     assert store.purge(root, date(2020, 3, 9)) == {"presence_days": 0, "presence_rows": 0, "person_ids": 0}
+
+
+# --- CSV as written by people and spreadsheets: quoted fields, blank lines, broken rows -------
+# Each of these failed on the DuckDB reader this replaced: it numbered records, not lines, so
+# every line after a multi-line field or a blank line was off; it sniffed the quoting from the
+# first 20,480 rows, so a quoted value further down was refused as "too many columns"; and one
+# broken row came back once per column it had, at lines past the end of the file.
+
+FULL = "person_id,place_id,start,end,source,setting,place_name\n"
+T = "2020-03-05T08:00:00+09:00,2020-03-05T09:00:00+09:00"
+
+
+def _import(tmp_path: Path, text: str, name: str = "in.csv") -> ingest.ImportResult:
+    f = tmp_path / name
+    f.write_text(text, encoding="utf-8")
+    return ingest.import_presence(f, tmp_path / "store")
+
+
+def _lines(result: ingest.ImportResult) -> list[tuple[int, str]]:
+    return [(e.line, e.reason) for e in result.errors]
+
+
+def test_lines_are_the_files_after_multi_line_fields_and_blank_lines(tmp_path: Path) -> None:
+    result = _import(
+        tmp_path,
+        FULL
+        + f'A,cafe,{T},venue,indoor,"two\nlines"\n'  # lines 2-3
+        + "\n"  # 4: blank
+        + "B,cafe,2020-03-05T08:30:00,2020-03-05T09:30:00+09:00,venue,,\n"  # 5: no offset
+        + f'C,cafe,{T},venue,,"three\n\nlines"\n'  # 6-8
+        + f"D,cafe,{T},venue,indoor,x,extra\n"  # 9: eight fields
+        + "E,cafe,2020-03-05T09:30:00+09:00,2020-03-05T09:00:00+09:00,venue,,\n",  # 10: end before start
+    )
+    assert [(line, reason.split(":")[0]) for line, reason in _lines(result)] == [
+        (5, "start"),
+        (9, "malformed CSV row"),
+        (10, "end"),
+    ]
+    assert result.accepted == 2
+    names = pq.read_table(tmp_path / "store" / "places.parquet").column("name").to_pylist()
+    assert names == ["two\nlines"]  # one place (cafe), named by its first row, line break kept
+
+
+def test_valid_quoted_rows_are_accepted_anywhere_in_the_file(tmp_path: Path) -> None:
+    plain = "".join(f"P{i},cafe{i % 7},{T},venue,indoor,plain\n" for i in range(25_000))
+    quoted = (
+        f'Q,bar,{T},venue,indoor,"Bar ""Blue"", 2nd floor"\n'  # comma and doubled quotes
+        f'"R",bar,{T},"venue",indoor,"a\nb"\n'  # quoted id and source, a line break
+    )
+    result = _import(tmp_path, FULL + plain + quoted)
+    assert result.errors == [] and result.accepted == 25_002
+    places = pq.read_table(tmp_path / "store" / "places.parquet").to_pydict()
+    assert dict(zip(places["place_id"], places["name"], strict=True))["bar"] == 'Bar "Blue", 2nd floor'
+
+
+def test_each_broken_row_is_reported_once_at_a_line_of_the_file(tmp_path: Path) -> None:
+    plain = "".join(f"P{i},cafe,{T},venue,indoor,plain\n" for i in range(25_000))
+    text = (
+        FULL
+        + plain  # lines 2 .. 25,001
+        + f'Q,cafe,{T},venue,indoor,"two\nlines"\n'  # 25,002-25,003 (good)
+        + "only,three,fields\n"  # 25,004
+        + f'S,"cafe"x,{T},venue,indoor,y\n'  # 25,005: text after a closing quote
+        + f"T,cafe,{T},venue,indoor,ok\n"  # 25,006 (good)
+        + "U,cafe,2020-03-05T08:00:00+09:00,2020-03-05T07:00:00+09:00,venue,,\n"  # 25,007
+        + f'V,"never closed,{T},venue,indoor,z\n'  # 25,008, and the quote runs to the end
+        + f"W,cafe,{T},venue,indoor,swallowed\n"  # 25,009: inside V's open quote
+    )
+    result = _import(tmp_path, text)
+    assert [(line, reason.split(":")[0]) for line, reason in _lines(result)] == [
+        (25_004, "malformed CSV row"),
+        (25_005, "malformed CSV row"),
+        (25_007, "end"),
+        (25_008, "malformed CSV row"),
+    ]
+    assert _lines(result)[0][1] == "malformed CSV row: 3 fields, the header has 7"
+    assert max(line for line, _ in _lines(result)) <= text.count("\n")
+    assert result.accepted == 25_002
+
+
+def test_blocks_split_inside_a_quoted_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are read in blocks of lines; a record whose quoted field runs past the end of a
+    block is read whole with the next block, and the numbering carries on."""
+    text = FULL + "".join(
+        f'P{i},cafe,{T},venue,indoor,"line one\nline two, {i}"\n' if i % 3 == 0 else f"P{i},cafe,{T},venue,,x,y\n"
+        for i in range(60)
+    )
+    whole = _lines(_import(tmp_path, text))
+    monkeypatch.setattr(ingest, "CSV_BLOCK", 50)
+    (tmp_path / "store").rename(tmp_path / "first")
+    assert _lines(_import(tmp_path, text)) == whole
+    first_bad = 2 + 2  # P0 spans lines 2-3, P1 starts on 4
+    assert whole[0] == (first_bad, "malformed CSV row: 8 fields, the header has 7") and len(whole) == 40
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.csv"
+    f.write_bytes((HEADER + GOOD + "B,caf\xe9,x,y,venue,,\n").encode("latin-1"))
+    with pytest.raises(ingest.ImportError_, match="line 3 is not UTF-8"):
+        ingest.import_presence(f, tmp_path / "store")

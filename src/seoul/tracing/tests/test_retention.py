@@ -12,8 +12,9 @@ from seoul.core.models import AuditEvent
 from seoul.tracing import actions
 from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, Person, SelfReportCode, TimelineEntry
 from seoul.tracing.retention import RECORD_DAYS, TIMELINE_DAYS
+from seoul.tracing.tests import builders
+from seoul.tracing.tests.builders import FakeCandidate
 from seoul.tracing.tests.conftest import MAPO, World
-from seoul.tracing.tests.test_actions import FakeCandidate
 
 pytestmark = pytest.mark.django_db
 
@@ -26,25 +27,22 @@ def test_tracing_personal_data_is_destroyed_after_its_periods(world: World, tmp_
     case = world.make_case(presence_id="p-case")
     start = case.window().start + timedelta(hours=30)
     actions.add_timeline_entry(
-        None, case, actions.TimelineInput(start=start, end=start + timedelta(hours=1), place="식당", setting="other")
+        case,
+        actions.TimelineInput(start=start, end=start + timedelta(hours=1), place="식당", setting="other"),
+        actor=None,
     )
-    actions.store_candidates(None, case, [FakeCandidate("p-1", 0.3)])
+    builders.candidates(case, FakeCandidate("p-1", 0.3))
     contact = world.make_contact(case)
-    actions.record_follow_up(None, contact, world.today, "seen_well")
+    actions.record_follow_up(contact, world.today, "seen_well", actor=None)
     with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "o.jsonl"):
-        actions.send_self_report_code(None, contact, "http://testserver")
-    converted = actions.convert_to_case(None, contact, confirmed_on=world.today, onset_on=world.today)
-    other = actions.open_outbreak(None, "진행 중인 집단", MAPO)  # keeps going: untouched
-    later_case = actions.register_case(
-        None,
-        other,
-        actions.CaseInput(
-            name="나중 환자",
-            phone="010-1010-2020",
-            district=MAPO,
-            confirmed_on=world.today + timedelta(days=TIMELINE_DAYS + 5),
-            onset_on=world.today + timedelta(days=TIMELINE_DAYS + 4),
-        ),
+        actions.send_self_report_code(contact, "http://testserver", actor=None)
+    converted = actions.convert_to_case(contact, confirmed_on=world.today, onset_on=world.today, actor=None).case
+    other = builders.outbreak("진행 중인 집단", MAPO)  # keeps going: untouched
+    later_case = builders.case(other, name="나중 환자")
+    # confirmed months from now (dates cannot be typed in the future: the clock moves instead)
+    Case.objects.filter(pk=later_case.pk).update(
+        confirmed_on=world.today + timedelta(days=TIMELINE_DAYS + 5),
+        onset_on=world.today + timedelta(days=TIMELINE_DAYS + 4),
     )
     midnight = local_midnight(world.today)
 

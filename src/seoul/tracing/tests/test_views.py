@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +11,15 @@ import pytest
 from django.test import Client, override_settings
 
 from seoul.core.engine.time import SEOUL
-from seoul.core.models import AuditEvent, User
-from seoul.core.testing import ReasonClient, reason_ticket
+from seoul.core.models import AuditEvent
+from seoul.core.testing import reason_ticket
 from seoul.tracing import actions, sms
 from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
+from seoul.tracing.tests import builders
+from seoul.tracing.tests.builders import Episode, EpisodeCandidate, FakeCandidate, client_for, tracer_of
 from seoul.tracing.tests.conftest import GANGNAM, World
-from seoul.tracing.tests.test_actions import FakeCandidate
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    """A signed-in reader who states an investigation reason whenever a record asks for one."""
-    c = ReasonClient("tracing.investigation", "역학조사 2026-11")
-    c.force_login(user)
-    return c
 
 
 def test_worklist_lists_only_my_work_and_no_names(world: World) -> None:
@@ -86,7 +79,7 @@ def test_citizen_and_other_staff_are_refused(world: World, make_user) -> None:  
     # Investigators read but do not work the tracer pages or write.
     assert client_for(world.investigator).get("/tracing/").status_code == 403
     start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
-    data = {"start": start, "end": start, "place": "x", "setting": "other", "found_by": "interview"}
+    data = {"timeline-start": start, "timeline-end": start, "timeline-place": "x", "timeline-setting": "other"}
     assert client_for(world.investigator).post(f"/tracing/cases/{case.pk}/timeline/", data).status_code == 403
 
 
@@ -96,11 +89,13 @@ def test_timeline_entry_through_the_form(world: World) -> None:
     start = (case.window().start + timedelta(hours=30)).strftime("%Y-%m-%dT%H:%M")
     end = (case.window().start + timedelta(hours=32)).strftime("%Y-%m-%dT%H:%M")
     data = {"start": start, "end": end, "place": "망원동 코인노래방", "setting": "nightlife", "found_by": "interview"}
-    response = c.post(f"/tracing/cases/{case.pk}/timeline/", data)
+    prefixed = {f"timeline-{k}": v for k, v in data.items()}
+    response = c.post(f"/tracing/cases/{case.pk}/timeline/", prefixed)
     assert response.status_code == 302 and "reason" not in response["Location"]
     assert TimelineEntry.objects.get(case=case).place == "망원동 코인노래방"
-    bad = c.post(f"/tracing/cases/{case.pk}/timeline/", {**data, "end": "2001-01-01T00:00"})
+    bad = c.post(f"/tracing/cases/{case.pk}/timeline/", {**prefixed, "timeline-end": "2001-01-01T00:00"})
     assert bad.status_code == 400 and "error-summary" in bad.content.decode()
+    assert 'href="#id_timeline-end"' in bad.content.decode() and 'id="id_timeline-end"' in bad.content.decode()
     entry = TimelineEntry.objects.get(case=case)
     edit = c.post(f"/tracing/timeline/{entry.pk}/", {**data, "place": "망원동 PC방"})
     assert edit.status_code == 302
@@ -110,38 +105,45 @@ def test_timeline_entry_through_the_form(world: World) -> None:
 
 def test_candidate_confirmation_through_the_page(world: World) -> None:
     case = world.make_case(presence_id="p-case")
-    actions.store_candidates(None, case, [FakeCandidate("p-x", 0.8)])
-    candidate = Candidate.objects.get()
+    (candidate,) = builders.candidates(case, FakeCandidate("p-x", 0.8))
     c = client_for(world.tracer_mapo)
     page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
     assert 'data-candidate="p-x"' in page and "같은 장소 45분" in page
-    response = c.post(
-        f"/tracing/candidates/{candidate.pk}/",
-        {
-            "decision": "confirm",
-            "reason": "카드 결제 시각 일치",
-            "name": "정하늘",
-            "phone": "010-8888-1234",
-            "district": "13",
-            "setting": "nightlife",
-            "proximity": "unknown",
-        },
+    fields = {
+        "decision": "confirm",
+        "reason": "카드 결제 시각 일치",
+        "name": "정하늘",
+        "phone": "010-8888-1234",
+        "district": "13",
+        "setting": "nightlife",
+        "proximity": "unknown",
+    }
+    prefix = f"candidate-{candidate.pk}"
+    missing = c.post(
+        f"/tracing/candidates/{candidate.pk}/", {f"{prefix}-{k}": v for k, v in fields.items() if k != "reason"}
     )
+    assert missing.status_code == 400
+    shown = missing.content.decode()
+    assert f'href="#id_{prefix}-reason"' in shown and f'id="id_{prefix}-reason"' in shown
+    response = c.post(f"/tracing/candidates/{candidate.pk}/", {f"{prefix}-{k}": v for k, v in fields.items()})
     assert response.status_code == 302
     contact = Contact.objects.get(source_case=case)
     assert contact.person.name == "정하늘" and contact.person.presence_id == "p-x"
 
 
-def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Path) -> None:
+def test_follow_up_and_self_report_flag_the_worklist(
+    world: World, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
     contact = world.make_contact(world.make_case())
-    tracer = contact.assignments.get(ended_at=None).tracer
+    tracer = tracer_of(contact)
     c = client_for(tracer)
     assert (
         f'data-contact="{contact.pk}"'
         in c.get("/tracing/").content.decode().split('id="due-table"')[1].split("</table>")[0]
     )
     with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "o.jsonl"):
-        assert c.post(f"/tracing/contacts/{contact.pk}/text/").status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            assert c.post(f"/tracing/contacts/{contact.pk}/text/").status_code == 302
         text = sms.read_outbox()[-1]["text"]
     match = re.search(r"http://testserver(/tracing/r/[\w-]+/) 인증번호 (\d{6})", text)
     assert match, text
@@ -157,13 +159,21 @@ def test_follow_up_and_self_report_flag_the_worklist(world: World, tmp_path: Pat
     assert (follow_up.status, follow_up.channel) == ("seen_symptoms", "self_report")
     worklist = c.get("/tracing/").content.decode()
     assert 'id="flagged"' in worklist and f"/tracing/contacts/{contact.pk}/" in worklist.split('id="flagged"')[1]
-    # The tracer records a follow-up through the contact page too (replaces today's).
+    # The tracer records a follow-up through the contact page too: a further entry of the day.
     response = c.post(
         f"/tracing/contacts/{contact.pk}/follow-up/",
-        {"day": world.today.isoformat(), "status": "seen_symptoms", "symptoms": "발열, 기침"},
+        {
+            "follow_up-day": world.today.isoformat(),
+            "follow_up-status": "seen_symptoms",
+            "follow_up-symptoms": "발열, 기침",
+        },
     )
     assert response.status_code == 302
-    assert FollowUp.objects.get(contact=contact).channel == "tracer"
+    channels = list(FollowUp.objects.filter(contact=contact).values_list("channel", flat=True))
+    assert channels == ["tracer", "self_report"]
+    page = c.get(f"/tracing/contacts/{contact.pk}/").content.decode()
+    history = page.split('id="follow-up-table"')[1].split("</table>")[0]
+    assert history.count(f'data-day="{world.today.isoformat()}"') == 2 and history.count('data-current="true"') == 1
 
 
 def test_supervisor_indicators_and_reassignment(world: World) -> None:
@@ -173,14 +183,18 @@ def test_supervisor_indicators_and_reassignment(world: World) -> None:
     page = c.get("/tracing/supervisor/").content.decode()
     assert 'data-testid="followed-up-n">0 / 1<' in page
     assert 'data-tracer="tracer.mapo"' in page and 'data-tracer="tracer.gangnam"' not in page
-    tracer = contact.assignments.get(ended_at=None).tracer
-    actions.record_follow_up(tracer, contact, world.today, "seen_well")
+    tracer = tracer_of(contact)
+    actions.record_follow_up(contact, world.today, "seen_well", actor=tracer)
     page = c.get("/tracing/supervisor/").content.decode()
     assert 'data-testid="followed-up-n">1 / 1<' in page
     assert 'data-testid="traced-24h-n">1 / 1<' in page
     assignment = case.assignments.get(ended_at=None)
     response = c.post(
-        f"/tracing/assignments/{assignment.pk}/reassign/", {"tracer": world.tracer_mapo2.pk, "reason": "업무량 조정"}
+        f"/tracing/assignments/{assignment.pk}/reassign/",
+        {
+            f"assignment-{assignment.pk}-tracer": world.tracer_mapo2.pk,
+            f"assignment-{assignment.pk}-reason": "업무량 조정",
+        },
     )
     assert response.status_code == 302
     assert case.assignments.get(ended_at=None).tracer == world.tracer_mapo2
@@ -192,7 +206,7 @@ def test_new_case_from_a_contact_moves_the_contact_list_indicator(world: World) 
     contact = world.make_contact(source)
     c = client_for(world.admin)
     assert 'data-testid="from-list-n">0 / 1<' in c.get("/tracing/supervisor/").content.decode()
-    actions.convert_to_case(None, contact, confirmed_on=world.today, onset_on=world.today)
+    actions.convert_to_case(contact, confirmed_on=world.today, onset_on=world.today, actor=None)
     assert 'data-testid="from-list-n">1 / 2<' in c.get("/tracing/supervisor/").content.decode()
     chains = c.get(f"/tracing/outbreaks/{world.outbreak.pk}/chains/").content.decode()
     assert f"{source} → C-" in chains and 'data-chart="chart-chains"' in chains
@@ -256,17 +270,27 @@ def test_register_a_case_through_the_form(world: World) -> None:
 
 
 def test_open_an_outbreak_and_record_isolation(world: World) -> None:
-    response = client_for(world.supervisor_mapo).post(
+    response = client_for(world.admin).post(
         "/tracing/outbreaks/new/",
-        {"name": "관악구 요양원", "district": "20", "monitoring_days": "10", "infectious_days_before": "3"},
+        {
+            "name": "관악구 요양원",
+            "name_en": "Gwanak-gu care home",
+            "district": "20",
+            "monitoring_days": "10",
+            "infectious_days_before": "3",
+        },
     )
     assert response.status_code == 302
     outbreak = Outbreak.objects.get(name="관악구 요양원")
     assert (outbreak.district, outbreak.monitoring_days, outbreak.infectious_days_before) == (20, 10, 3)
     assert client_for(world.tracer_mapo).post("/tracing/outbreaks/new/", {"name": "x"}).status_code == 403
     case = world.make_case()
+    c = client_for(world.tracer_mapo)
+    too_early = (case.window().start - timedelta(hours=1)).astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
+    refused = c.post(f"/tracing/cases/{case.pk}/isolate/", {"isolation-isolated_at": too_early})
+    assert refused.status_code == 400 and 'id="id_isolation-isolated_at_error"' in refused.content.decode()
     at = (case.window().start + timedelta(days=2)).astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M")
-    client_for(world.tracer_mapo).post(f"/tracing/cases/{case.pk}/isolate/", {"isolated_at": at})
+    c.post(f"/tracing/cases/{case.pk}/isolate/", {"isolation-isolated_at": at})
     case.refresh_from_db()
     assert case.status == "isolated" and case.window().end == case.isolated_at
 
@@ -281,36 +305,15 @@ def test_admin_sets_districts_and_approver_adds_investigators(world: World, make
     assert newcomer.tracer_profile.district == 20
     assert world.make_case(district=20).assignments.get().tracer == newcomer
     assert client_for(world.supervisor_mapo).get("/tracing/tracers/").status_code == 403
+    outsider_of_tracing = make_user(roles={"metro": "admin"}, username="metro.boss")
+    assert admin.post("/tracing/tracers/", {"user": outsider_of_tracing.pk, "district": "20"}).status_code == 400
     response = client_for(world.supervisor_mapo).post(
-        f"/tracing/outbreaks/{world.outbreak.pk}/investigators/", {"user": world.outsider.pk}
+        f"/tracing/outbreaks/{world.outbreak.pk}/investigators/",
+        {f"outbreak-{world.outbreak.pk}-user": world.outsider.pk},
     )
     assert response.status_code == 302
     assert world.outbreak.investigators.filter(pk=world.outsider.pk).exists()
     assert AuditEvent.objects.filter(event="tracing.outbreak.investigator_added", actor=world.supervisor_mapo).exists()
-
-
-@dataclass
-class Episode:
-    setting: str
-    minutes: float
-
-    def record(self) -> dict[str, Any]:
-        start = datetime.now(SEOUL) - timedelta(hours=30)
-        return {
-            "place": f"place-{self.setting}",
-            "setting": self.setting,
-            "source": "venue",
-            "start": start.isoformat(),
-            "end": (start + timedelta(minutes=self.minutes)).isoformat(),
-            "car": None,
-            "same_car": None,
-            "minutes": self.minutes,
-        }
-
-
-@dataclass
-class EpisodeCandidate(FakeCandidate):
-    episodes: list[Episode] = field(default_factory=list)
 
 
 def test_candidate_filters_narrow_the_list(world: World) -> None:
@@ -320,7 +323,7 @@ def test_candidate_filters_narrow_the_list(world: World) -> None:
         EpisodeCandidate("p-bus", 0.5, overlap_minutes=12, episodes=[Episode("transit", 12)]),
         EpisodeCandidate("p-park", 0.1, overlap_minutes=5, episodes=[Episode("outdoor", 5)]),
     ]
-    actions.store_candidates(None, case, found)
+    builders.candidates(case, *found)
     Candidate.objects.filter(presence_id="p-park").update(status=Candidate.Status.DISMISSED)
     c = client_for(world.tracer_mapo)
 

@@ -1,0 +1,133 @@
+"""What contact tracing refuses, as codes (``tracing.<what>``) with the words a person reads.
+
+Actions raise ``TracingError.X.error(field)`` (a ``ValidationError`` on that field) or
+``TracingError.X.denied()`` (a ``PermissionDenied``); pages show the words through
+``core.flow``, the API answers the code as the error's ``type``, the command line prints the
+words. The self-report page (no account) shows its own four refusals.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.errors import ErrorCode
+
+
+class TracingError(ErrorCode):
+    # --- who may act ------------------------------------------------------------------------
+    NEEDS_ROLE = "tracing.needs_role", _("You need the %(role)s role for this.")
+    CASE_NOT_IN_SCOPE = (
+        "tracing.case_not_in_scope",
+        _("This case is not assigned to you, your district or an outbreak you investigate."),
+    )
+    CONTACT_NOT_IN_SCOPE = (
+        "tracing.contact_not_in_scope",
+        _("This contact is not assigned to you, your district or an outbreak you investigate."),
+    )
+    OUTBREAK_NOT_IN_SCOPE = "tracing.outbreak_not_in_scope", _("You do not take part in this outbreak.")
+    OUTBREAK_NOT_MANAGED = (
+        "tracing.outbreak_not_managed",
+        _("Only the supervisor of the outbreak's district or a tracing administrator may change this outbreak."),
+    )
+    OWN_DISTRICT_ONLY = (
+        "tracing.own_district_only",
+        _("Supervisors open outbreaks in the district they supervise."),
+    )
+    SELF_GRANT = (
+        "tracing.self_grant",
+        _("You cannot add yourself to an outbreak: ask another supervisor or a tracing administrator."),
+    )
+    NOT_A_TRACER_OF_YOURS = (
+        "tracing.not_a_tracer_of_yours",
+        _("Choose an active tracer of the district you supervise."),
+    )
+
+    # --- outbreaks, staff and assignments -------------------------------------------------------
+    DISTRICT = "tracing.district", _("Choose one of Seoul's 25 districts.")
+    MONITORING_DAYS = "tracing.monitoring_days", _("Enter a monitoring period from 1 to 60 days.")
+    INFECTIOUS_DAYS = "tracing.infectious_days", _("Enter a number of days from 0 to 14.")
+    INVESTIGATOR_ROLE = "tracing.investigator_role", _("Investigators need a contact-tracing role.")
+    ALREADY_INVESTIGATOR = "tracing.already_investigator", _("This person already investigates this outbreak.")
+    NOT_INVESTIGATOR = "tracing.not_investigator", _("This person does not investigate this outbreak.")
+    TRACER_ROLE = (
+        "tracing.tracer_role",
+        _("Only tracers and supervisors (tracing operator or approver) work in a district."),
+    )
+    ASSIGNMENT_ENDED = "tracing.assignment_ended", _("This assignment has already ended.")
+    SAME_TRACER = "tracing.same_tracer", _("This tracer already has this work.")
+
+    # --- cases ----------------------------------------------------------------------------
+    ONSET_OR_TEST = (
+        "tracing.onset_or_test",
+        _("Give the symptom onset date, or the test date if there were no symptoms."),
+    )
+    AFTER_CONFIRMATION = "tracing.after_confirmation", _("This date cannot be after the confirmation date.")
+    ALREADY_A_CASE = (
+        "tracing.already_a_case",
+        _("This person is already case %(ref)s of this outbreak."),
+    )
+    PRESENCE_ID_TAKEN = (
+        "tracing.presence_id_taken",
+        _("This movement-data id does not match the name and phone number given. Check the id."),
+    )
+    NEEDS_TIME_ZONE = "tracing.needs_time_zone", _("Give a time with its time zone.")
+    IN_FUTURE = "tracing.in_future", _("This time cannot be in the future.")
+    ISOLATION_TOO_EARLY = (
+        "tracing.isolation_too_early",
+        _("Isolation must come after the start of the infectious window."),
+    )
+    ALREADY_REVIEWED = "tracing.already_reviewed", _("This registration has already been reviewed.")
+
+    # --- timeline, exposures and contacts ---------------------------------------------------------
+    END_BEFORE_START = "tracing.end_before_start", _("The end is before the start.")
+    ENTRY_TOO_LONG = "tracing.entry_too_long", _("One entry covers at most 2 days: split longer stays.")
+    OUTSIDE_WINDOW = (
+        "tracing.outside_window",
+        _("This is outside the infectious window (%(start)s to %(end)s)."),
+    )
+    EXPOSURE_OUTSIDE_WINDOW = (
+        "tracing.exposure_outside_window",
+        _("The exposure must fall inside the case's infectious window."),
+    )
+    CHOICE = "tracing.choice", _("Choose one of the options offered.")
+    DURATION = "tracing.duration", _("Enter a duration from 0 minutes to 14 days.")
+    OWN_CONTACT = "tracing.own_contact", _("A case cannot be its own contact.")
+
+    # --- follow-up ------------------------------------------------------------------------
+    NOT_MONITORING = "tracing.not_monitoring", _("This contact is no longer under monitoring.")
+    OUTSIDE_MONITORING = (
+        "tracing.outside_monitoring",
+        _("This day is outside the monitoring period (%(start)s to %(end)s)."),
+    )
+    FUTURE_DAY = "tracing.future_day", _("A follow-up cannot be recorded for a future day.")
+    SYMPTOMS_NEEDED = "tracing.symptoms_needed", _("Describe the symptoms.")
+    NO_SYMPTOM_REPORT = "tracing.no_symptom_report", _("There is no symptom report to review.")
+    ALREADY_CONVERTED = "tracing.already_converted", _("This contact has already become a case.")
+
+    # --- exposure discovery ----------------------------------------------------------------
+    NO_PRESENCE_ID = "tracing.no_presence_id", _("This case has no movement-data id to search with.")
+    UNKNOWN_PERSON = (
+        "tracing.unknown_person",
+        _("This movement-data id is not in the movement data (yet): check the id, or import the data."),
+    )
+    NO_DATA = "tracing.no_data", _("There is no movement data to search yet.")
+    NO_ONSET = "tracing.no_onset", _("Give the symptom onset or test date first: it sets the infectious window.")
+    BAD_WINDOW = "tracing.bad_window", _("The infectious window is empty: check the onset and isolation times.")
+    DISCOVERY_FAILED = "tracing.discovery_failed", _("The movement data could not be searched.")
+    ALREADY_DECIDED = "tracing.already_decided", _("This candidate has already been decided.")
+    PERSON_DETAILS_NEEDED = (
+        "tracing.person_details_needed",
+        _("This person is not on record yet: give their name, mobile phone and district."),
+    )
+
+    # --- self-report texts -----------------------------------------------------------------
+    NOT_DUE_TODAY = "tracing.not_due_today", _("This contact is not under monitoring today.")
+    NO_PHONE = "tracing.no_phone", _("There is no phone number to text.")
+    TEXT_NOT_SENT = (
+        "tracing.text_not_sent",
+        _("The text message could not be sent, so its code was withdrawn. Try again in a moment."),
+    )
+    LINK_EXPIRED = "tracing.link_expired", _("This link has expired. You will receive a new one by text message.")
+    LINK_USED = "tracing.link_used", _("Today's report has already been sent with this link. Thank you.")
+    LINK_LOCKED = "tracing.link_locked", _("Too many wrong codes. Try again in 15 minutes.")
+    WRONG_CODE = "tracing.wrong_code", _("The code does not match the one in your text message.")
