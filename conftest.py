@@ -11,6 +11,20 @@ from seoul.core.models import Institution, ServiceRole, User
 PASSWORD = "correct-horse-battery-staple-42"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test starts as a freshly started worker process would. The per-process caches are
+    keyed by the version of the data, and a test's writes roll back with it, so what one test
+    kept would otherwise show in the next test that writes around the actions."""
+    from django.core.cache import cache
+
+    from seoul.core import pagecache
+    from seoul.plan import figures
+
+    for forget in (figures.forget, pagecache.clear, cache.clear):
+        forget()
+
+
 @pytest.fixture
 def reference(db: None) -> None:
     """Institutions, visions and announced projects as ``seoul load-reference`` loads them."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -8,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from seoul.core import audit
+from seoul.core import audit, pagecache
 from seoul.core.access import ask_reason, personal_data_reason, public, require_role, signed_in
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, selectors
@@ -23,8 +25,23 @@ from seoul.metro.forms import DisputeForm, FareForm, ResolveForm
 from seoul.metro.models import Dispute, Journey
 
 
+@functools.cache
+def _stations_datalist() -> str:
+    """The calculator's station suggestions, the same for everyone: rendered once per process
+    (the network is reference data shipped with the code, so a new network is a new process)."""
+    options = format_html_join("", '<option value="{}">', ((name,) for name in data.network().names))
+    return format_html('<datalist id="stations">{}</datalist>', options)
+
+
+def _empty_calculator_key(request: HttpRequest) -> tuple[()] | None:
+    """The calculator without a question is one page for every anonymous visitor; an answer
+    is computed per request."""
+    return None if request.GET else ()
+
+
 @public
 @require_GET
+@pagecache.anonymous_page(_empty_calculator_key)
 def fare(request: HttpRequest) -> HttpResponse:
     """Fare calculator for everyone: the same engine as the gates, with its breakdown."""
     # A link with only the two stations prices an adult card journey, as the API does.
@@ -47,7 +64,7 @@ def fare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "metro/fare.html",
-        {"form": form, "result": result, "stations": data.network().names},
+        {"form": form, "result": result, "stations_datalist": _stations_datalist()},
         status=400 if form.errors else 200,
     )
 

@@ -15,7 +15,7 @@ from pydantic import field_validator
 from seoul.core.access import RoleAuth
 from seoul.core.models import Institution
 from seoul.core.roles import Role, Service
-from seoul.plan import actions, selectors
+from seoul.plan import actions, figures, selectors
 from seoul.plan.models import Project, ProjectStatus, Vision
 
 router = Router(tags=["plan"])
@@ -115,7 +115,12 @@ def _field_error(field: str, msg: str, status: int = 422) -> HttpError:
     "/visions", response=list[VisionOut], auth=None, summary="The five visions with announced and registered figures"
 )
 def list_visions(request: HttpRequest) -> list[VisionOut]:
-    board = selectors.dashboard(timezone.localdate())
+    today = timezone.localdate()
+    return figures.kept("api.visions", lambda: _visions(today), version=figures.version(), today=today)
+
+
+def _visions(today: date) -> list[VisionOut]:
+    board = selectors.dashboard(today)
     by_code = {int(s.key): s for s in board.visions}
     out = []
     for v in selectors.visions():
