@@ -54,10 +54,13 @@ def worklist(user: User, today: date) -> Worklist:
     """What is assigned to ``user`` now: open cases, contacts under monitoring, the
     follow-ups due today that are not yet recorded, and contacts who reported symptoms."""
     mine_cases = Case.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related("outbreak")
-    mine_contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
-        "outbreak", "source_case"
+    mine_contacts = list(
+        Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
+            "outbreak", "source_case"
+        )
     )
-    monitored = _monitored_on(mine_contacts, today)
+    # the tracer's own contacts are few: one query, filtered here as _monitored_on would
+    monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = set(
         FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).values_list("contact_id", flat=True)
     )
