@@ -89,7 +89,7 @@ def sign_in_wait(request: HttpRequest) -> HttpResponse:
         if result.status == "completed":
             user = actions.complete_simple_auth(result, pending["provider"])
             request.session.pop("guarantee_auth", None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="seoul.core.backends.UserWithRolesBackend")
             return redirect("guarantee:mine")
         error = {
             "pending": _("You have not approved the request in your app yet."),
