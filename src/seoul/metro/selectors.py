@@ -49,7 +49,7 @@ def open_disputes() -> QuerySet[Dispute]:
 
     return (
         Dispute.objects.filter(status="open")
-        .select_related("journey__entry__gate", "journey__exit__gate", "rider")
+        .select_related("journey__entry__gate", "journey__exit__gate")
         .order_by("opened_at")
     )
 
