@@ -19,6 +19,7 @@ HTML responses that set no cookie and used no CSP nonce are kept.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import secrets
@@ -126,7 +127,8 @@ def anonymous_page(key: Callable[[HttpRequest], Hashable | None]) -> Callable[[V
                 while len(_pages) > MAX_PAGES:
                     _pages.popitem(last=False)
             else:
-                _pages.move_to_end(full_key)
+                with contextlib.suppress(KeyError):  # another thread of a threaded server dropped it
+                    _pages.move_to_end(full_key)
             # get_token also tells the CSRF middleware to send the visitor's cookie.
             return HttpResponse(get_token(request).join(page.parts), content_type=page.content_type)
 

@@ -29,6 +29,7 @@ from seoul.plan.models import FiguresVersion
 
 T = TypeVar("T")
 
+_MISSING = object()
 _kept: dict[Hashable, Any] = {}
 _kept_for: tuple[int, date] | None = None
 
@@ -63,9 +64,9 @@ def kept(what: str, compute: Callable[[], T], *, version: int, today: date, by_l
         _kept.clear()
         _kept_for = (version, today)
     key = (what, get_language() if by_language else None)
-    if key not in _kept:
-        _kept[key] = compute()
-    return _kept[key]  # type: ignore[no-any-return]
+    if (value := _kept.get(key, _MISSING)) is _MISSING:  # one lookup: safe under threaded servers too
+        value = _kept[key] = compute()
+    return value  # type: ignore[no-any-return]
 
 
 def forget() -> None:
