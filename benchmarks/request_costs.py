@@ -3,8 +3,8 @@ process (not PostgreSQL's) and the number of database queries.
 
 The same set-up as ``throughput.py`` (a throwaway PostgreSQL with reference and demo data, the
 production settings, the same demo accounts), but requests go through Django's test client in
-this process, one after another, so the figures say where the time goes and move less than
-wrk's when other jobs share the cores.
+this process, one after another (the fare routes with a different question each time), so the
+figures say where the time goes and move less than wrk's when other jobs share the cores.
 
     .venv/bin/python benchmarks/request_costs.py [--requests 300]
 
@@ -37,14 +37,15 @@ def measure(requests: int) -> None:
     from django.db import connection
     from django.test import Client
 
-    queries = fare_queries(10)
+    queries = fare_queries(requests)
     out = {}
     print(f"{'route':<18}{'CPU ms/request':>16}{'queries':>9}")
     for route in ROUTES:
         client = Client()
         if route.user:
             client.force_login(get_user_model().objects.get(username=route.user))
-        path = route_paths(route, queries)[0]
+        paths = route_paths(route, queries)  # the varied routes: a different question each time
+        path = paths[0]
         assert client.get(path).status_code == 200, path  # warm: what is kept is kept now
         seen: list[str] = []
 
@@ -55,8 +56,8 @@ def measure(requests: int) -> None:
         with connection.execute_wrapper(count):
             client.get(path)
         start = time.process_time()
-        for _ in range(requests):
-            client.get(path)
+        for i in range(requests):
+            client.get(paths[i % len(paths)])
         cpu_ms = (time.process_time() - start) / requests * 1000
         out[route.name] = {"cpu_ms": round(cpu_ms, 3), "queries": len(seen)}
         print(f"{route.name:<18}{cpu_ms:>16.2f}{len(seen):>9}")
