@@ -18,6 +18,7 @@ DEBUG = False
 # broke is noticed at the start of the next request and replaced.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SEOUL_DB_CONN_MAX_AGE", "600"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 ALLOWED_HOSTS = [h for h in os.environ.get("SEOUL_ALLOWED_HOSTS", "platform.seoul.go.kr").split(",") if h]
 
 SESSION_COOKIE_SECURE = True
