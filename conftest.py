@@ -23,6 +23,20 @@ def _tests_write_outside_var(tmp_path_factory: pytest.TempPathFactory, settings:
     settings.SEOUL_TRACING_SMS_OUTBOX = root / "sms-outbox.jsonl"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    """Each test starts as a freshly started worker process would. The per-process caches are
+    keyed by the version of the data, and a test's writes roll back with it, so what one test
+    kept would otherwise show in the next test that writes around the actions."""
+    from django.core.cache import cache
+
+    from seoul.core import pagecache
+    from seoul.plan import figures
+
+    for forget in (figures.forget, pagecache.clear, cache.clear):
+        forget()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Pages refer to static files by their hashed names, which only the collected manifest knows."""
     from django.conf import settings

@@ -9,8 +9,16 @@ from __future__ import annotations
 import os
 
 from seoul.settings import *  # noqa: F403
+from seoul.settings import DATABASES
 
 DEBUG = False
+
+# Each gunicorn worker keeps its database connection between requests (opening one costs
+# PostgreSQL a process fork and an authentication, more than most pages); a connection that
+# broke is noticed at the start of the next request and replaced.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SEOUL_DB_CONN_MAX_AGE", "600"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 ALLOWED_HOSTS = [h for h in os.environ.get("SEOUL_ALLOWED_HOSTS", "platform.seoul.go.kr").split(",") if h]
 
 SESSION_COOKIE_SECURE = True

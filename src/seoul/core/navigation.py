@@ -9,6 +9,8 @@ priority number among all apps (ties: the order of ``INSTALLED_APPS``); with non
 
 from __future__ import annotations
 
+import functools
+from types import ModuleType
 from typing import Any
 
 from django.core.exceptions import DisallowedHost
@@ -26,9 +28,15 @@ OVERVIEW = 50  # dashboards someone reads rather than works through
 AUDIT = 90  # the audit log: staff with a service role land on that service first
 
 
+@functools.cache
+def _nav_modules() -> list[ModuleType]:
+    """Found once per process: looking for an app's missing ``nav`` module searches the disk."""
+    return [module for _label, module in app_modules("nav")]
+
+
 def entries(user: Any) -> list[dict[str, str]]:
     nav: list[dict[str, str]] = []
-    for _label, module in app_modules("nav"):
+    for module in _nav_modules():
         nav += [{"label": str(label), "url": url} for label, url in module.items(user)]
     if user is not None and user.is_authenticated and user.has_role(Service.CORE, Role.VIEWER):
         nav.append({"label": str(_("Audit log")), "url": reverse("core:audit_log")})
@@ -44,7 +52,7 @@ def worklist_url(user: Any) -> str | None:
     if user is None or not user.is_authenticated or user.is_platform_admin:
         return None
     offers: list[tuple[int, str]] = []
-    for _label, module in app_modules("nav"):
+    for module in _nav_modules():
         hook = getattr(module, "worklist", None)
         offer = hook(user) if hook is not None else None
         if offer is not None:

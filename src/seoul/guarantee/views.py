@@ -179,7 +179,7 @@ def sign_in_wait(request: HttpRequest) -> HttpResponse:
         user = actions.finish_simple_auth(pending["tx"], pending["provider"], actor=signed)
         request.session.pop("guarantee_auth", None)
         target = request.session.pop("guarantee_next", "") or reverse("guarantee:mine")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="seoul.core.backends.UserWithRolesBackend")
         return target
 
     done = form_action(request, form, finish, then=lambda target: str(target))

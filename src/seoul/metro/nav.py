@@ -14,7 +14,8 @@ def items(user: Any) -> list[tuple[Any, str]]:
     out: list[tuple[Any, str]] = [(_("Metro fares"), reverse("metro:fare"))]
     if user is None or not user.is_authenticated:
         return out
-    if hasattr(user, "rider"):
+    # rider profiles belong to citizens' app accounts: staff pages skip the query
+    if user.kind == "citizen" and hasattr(user, "rider"):
         out.append((_("My journeys"), reverse("metro:my_journeys")))
     if handles_disputes(user):  # approvers of 서울교통공사 (not every holder of the role)
         out.append((_("Fare disputes"), reverse("metro:disputes")))

@@ -72,7 +72,7 @@ DISPUTE_ORDER = {
 
 def disputes(reader: Any, filters: DisputeFilters) -> QuerySet[Dispute]:
     """The disputes ``reader`` may see (``Dispute.objects.visible_to``), filtered and ordered."""
-    rows = Dispute.objects.visible_to(reader).select_related("journey__entry__gate", "journey__exit__gate", "rider")
+    rows = Dispute.objects.visible_to(reader).select_related("journey__entry__gate", "journey__exit__gate")
     if filters.status:
         rows = rows.filter(status=filters.status)
     if filters.older_than_days:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -7,10 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from seoul.core import audit
+from seoul.core import audit, pagecache
 from seoul.core.access import public, require_role, signed_in
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
@@ -26,8 +29,24 @@ from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveF
 from seoul.metro.models import Dispute, Journey, Rider, handles_disputes
 
 
+@functools.cache
+def _stations_datalist(lang: str) -> str:
+    """The calculator's station suggestions in a page language, the same for everyone: rendered
+    once per process and language (the network is reference data shipped with the code, so a new
+    network is a new process)."""
+    names = ((data.station_name(name, lang),) for name in data.network().names)
+    return format_html('<datalist id="stations">{}</datalist>', format_html_join("", '<option value="{}">', names))
+
+
+def _empty_calculator_key(request: HttpRequest) -> tuple[()] | None:
+    """The calculator without a question is one page for every anonymous visitor; an answer
+    is computed per request."""
+    return None if request.GET else ()
+
+
 @public
 @require_GET
+@pagecache.anonymous_page(_empty_calculator_key)
 def fare(request: HttpRequest) -> HttpResponse:
     """Fare calculator for everyone: the same engine as the gates, with its breakdown."""
     # A link with only the two stations prices an adult card journey, as the API does.
@@ -50,7 +69,7 @@ def fare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "metro/fare.html",
-        {"form": form, "result": result, "stations": data.network().names},
+        {"form": form, "result": result, "stations_datalist": _stations_datalist(get_language() or "ko")},
         status=400 if form.errors else 200,
     )
 

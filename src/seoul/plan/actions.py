@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from seoul.core import audit
 from seoul.core.models import Institution, User
 from seoul.core.roles import Role, Service
+from seoul.plan import figures
 from seoul.plan.events import PlanEvent
 from seoul.plan.models import Kpi, KpiValue, Milestone, ProgressReport, Project, ProjectStatus, Vision
 
@@ -73,6 +74,7 @@ def register_project(actor: User, data: ProjectInput, kpis: list[KpiInput] | Non
     if data.budget_krw is not None and data.budget_krw < 0:
         raise ValidationError({"budget_krw": "The budget cannot be negative."})
     with transaction.atomic():
+        figures.changed()
         project = Project.objects.create(
             code=_next_code(data.institution),
             vision=data.vision,
@@ -107,6 +109,7 @@ def register_project(actor: User, data: ProjectInput, kpis: list[KpiInput] | Non
 def add_kpi(actor: User, project: Project, data: KpiInput) -> Kpi:
     _check_edit(actor, project.institution)
     with transaction.atomic():
+        figures.changed()
         try:
             with transaction.atomic():
                 kpi = Kpi.objects.create(project=project, name=data.name, unit=data.unit, target=data.target)
@@ -129,6 +132,7 @@ def add_kpi(actor: User, project: Project, data: KpiInput) -> Kpi:
 def record_kpi_value(actor: User, kpi: Kpi, value: Decimal, measured_on: date) -> KpiValue:
     _check_edit(actor, kpi.project.institution)
     with transaction.atomic():
+        figures.changed()
         existing = KpiValue.objects.filter(kpi=kpi, measured_on=measured_on).first()
         old = str(existing.value) if existing else None
         if existing:
@@ -157,6 +161,7 @@ def report_progress(
     if status not in ProjectStatus.values:
         raise ValidationError({"status": f"Unknown status '{status}'."})
     with transaction.atomic():
+        figures.changed()
         project = Project.objects.select_for_update().get(pk=project.pk)
         old = {"status": project.status, "budget_executed_krw": project.budget_executed_krw}
         report = ProgressReport.objects.create(
@@ -187,6 +192,7 @@ def report_progress(
 def add_milestone(actor: User, project: Project, title: str, due: date) -> Milestone:
     _check_edit(actor, project.institution)
     with transaction.atomic():
+        figures.changed()
         m = Milestone.objects.create(project=project, title=title, due=due)
         audit.record(
             PlanEvent.MILESTONE_ADDED, actor=actor, target=project, new={"milestone": title, "due": due.isoformat()}
@@ -197,6 +203,7 @@ def add_milestone(actor: User, project: Project, title: str, due: date) -> Miles
 def complete_milestone(actor: User, milestone: Milestone, done_on: date) -> Milestone:
     _check_edit(actor, milestone.project.institution)
     with transaction.atomic():
+        figures.changed()
         old = milestone.done_on.isoformat() if milestone.done_on else None
         milestone.done_on = done_on
         milestone.save(update_fields=["done_on"])

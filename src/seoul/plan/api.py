@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -15,7 +16,7 @@ from pydantic import field_validator
 from seoul.core.access import RoleAuth
 from seoul.core.models import Institution
 from seoul.core.roles import Role, Service
-from seoul.plan import actions, selectors
+from seoul.plan import actions, figures, selectors
 from seoul.plan.models import Project, ProjectStatus, Vision
 
 router = Router(tags=["plan"])
@@ -114,8 +115,19 @@ def _field_error(field: str, msg: str, status: int = 422) -> HttpError:
 @router.get(
     "/visions", response=list[VisionOut], auth=None, summary="The five visions with announced and registered figures"
 )
-def list_visions(request: HttpRequest) -> list[VisionOut]:
-    board = selectors.dashboard(timezone.localdate())
+def list_visions(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    # kept as the JSON body itself: a citizen-facing read that a press release sends crowds to
+    body = figures.kept("api.visions", lambda: _visions_json(today), version=figures.version(), today=today)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def _visions_json(today: date) -> bytes:
+    return json.dumps([v.model_dump(mode="json") for v in _visions(today)], ensure_ascii=False).encode()
+
+
+def _visions(today: date) -> list[VisionOut]:
+    board = selectors.dashboard(today)
     by_code = {int(s.key): s for s in board.visions}
     out = []
     for v in selectors.visions():

@@ -139,3 +139,15 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.reported_on} {self.status}"
+
+
+class FiguresVersion(models.Model):
+    """One row whose ``stamp`` changes with every write of the plan's figures (``plan.figures``).
+
+    Set inside the transaction of each write to a new random number, so the new stamp commits
+    or rolls back with the write, and a stamp once rolled back is never seen again."""
+
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"plan figures {self.stamp:x}"

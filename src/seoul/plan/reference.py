@@ -14,6 +14,7 @@ from django.db import transaction
 
 from seoul.core.engine.csvload import ReferenceDataError, RowError, parse, read_rows
 from seoul.core.models import Institution
+from seoul.plan import figures
 from seoul.plan.models import Project, Vision
 
 DATA = Path(__file__).parent / "reference"
@@ -95,6 +96,7 @@ def load() -> dict[str, int]:
     if errors:
         raise ReferenceDataError(errors)
     with transaction.atomic():
+        figures.changed()
         by_code = {}
         for v in visions:
             obj, _ = Vision.objects.update_or_create(code=v["code"], defaults={k: v[k] for k in VISION_FIELDS[1:]})

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from seoul.core import audit
+from seoul.core import audit, pagecache
 from seoul.core.access import public, require_role
 from seoul.core.exports import csv_response, xlsx_response
 from seoul.core.roles import Role, Service
-from seoul.plan import actions, charts, selectors
+from seoul.plan import actions, charts, figures, selectors
 from seoul.plan.events import PlanEvent
 from seoul.plan.forms import KpiValueForm, MilestoneForm, ProgressForm, ProjectForm
 from seoul.plan.models import Kpi, Milestone, Project
@@ -25,8 +25,9 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
-    today = _today()
+def _figures(today: date) -> dict[str, Any]:
+    """What the public page and the dashboard show from the register: computed once per
+    version of the plan's figures, day and language (``plan.figures``), never per person."""
     board = selectors.dashboard(today)
     vision_list = list(selectors.visions())
     institutions = selectors.institution_names()
@@ -49,8 +50,20 @@ def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _dashboard_context(request: HttpRequest) -> dict[str, Any]:
+    today, version = _today(), figures.version()
+    kept = figures.kept("dashboard", lambda: _figures(today), version=version, today=today, by_language=True)
+    # templates key their cached fragments by the version too (plan/_summary.html, ...)
+    return {**kept, "figures_version": version}
+
+
+def _public_page_key(request: HttpRequest) -> tuple[int, date]:
+    return figures.version(), _today()
+
+
 @public
 @require_GET
+@pagecache.anonymous_page(_public_page_key)
 def public_page(request: HttpRequest) -> HttpResponse:
     """Read-only progress of the plan for citizens: no names of staff, no flags."""
     return render(request, "plan/public.html", _dashboard_context(request))

@@ -182,9 +182,10 @@ class ScopedQuerySet(models.QuerySet[_M]):
         rule = Q(outbreak__investigators=user)
         if user.has_role(Service.TRACING, Role.OPERATOR):
             rule |= Q(pk__in=Assignment.objects.filter(tracer=user, ended_at=None).values(self.assignment_field))
-        profile = TracerProfile.objects.filter(user=user, active=True).first()
-        if user.has_role(Service.TRACING, Role.APPROVER) and profile is not None:
-            rule |= Q(district=profile.district)
+        if user.has_role(Service.TRACING, Role.APPROVER):
+            profile = TracerProfile.objects.filter(user=user, active=True).first()
+            if profile is not None:
+                rule |= Q(district=profile.district)
         return self.filter(pk__in=self.model._default_manager.filter(rule).values("pk"))
 
 

@@ -58,28 +58,28 @@ def worklist(user: User, today: date, *, outbreak: Outbreak | None = None) -> Wo
     under monitoring, the follow-ups due today that are not yet recorded (a contact with any
     entry today is done), and contacts who reported symptoms."""
     mine_cases = Case.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related("outbreak")
-    mine_contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
-        "outbreak", "source_case"
-    )
+    contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None)
     if outbreak is not None:
-        mine_cases, mine_contacts = mine_cases.filter(outbreak=outbreak), mine_contacts.filter(outbreak=outbreak)
-    monitored = _monitored_on(mine_contacts, today)
+        mine_cases, contacts = mine_cases.filter(outbreak=outbreak), contacts.filter(outbreak=outbreak)
+    mine_contacts = list(contacts.select_related("outbreak", "source_case"))
+    # the tracer's own contacts are few: one query, filtered here as _monitored_on would
+    monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = set(
         FollowUp.objects.filter(contact__in=[c.pk for c in monitored], day=today).values_list("contact_id", flat=True)
     )
-    pending = dict(
-        Candidate.objects.filter(case__in=mine_cases, status=Candidate.Status.PENDING)
-        .values("case")
-        .annotate(n=Count("id"))
-        .values_list("case", "n")
+    # the open cases with their candidates to decide, in one query
+    cases = list(
+        mine_cases.exclude(status=Case.Status.RELEASED).annotate(
+            pending=Count("candidates", filter=Q(candidates__status=Candidate.Status.PENDING), distinct=True)
+        )
     )
     return Worklist(
-        cases=list(mine_cases.exclude(status=Case.Status.RELEASED)),
+        cases=cases,
         contacts=[c for c in mine_contacts if c.status == Contact.Status.MONITORING],
         due_today=[c for c in monitored if c.pk not in seen_today],
         flagged=[c for c in mine_contacts if c.symptoms_flagged_at is not None],
         done_today=len(seen_today),
-        pending_candidates=pending,
+        pending_candidates={c.pk: c.pending for c in cases if c.pending},  # type: ignore[attr-defined]
     )
 
 

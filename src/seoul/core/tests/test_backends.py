@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from seoul.core.backends import UserWithRolesBackend
+from seoul.core.models import ServiceRole, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_account_and_its_roles_come_in_one_query(
+    make_user: Callable[..., User], django_assert_num_queries: Any
+) -> None:
+    user = make_user(roles={"plan": "operator", "metro": "viewer"})
+    with django_assert_num_queries(1):
+        loaded = UserWithRolesBackend().get_user(user.pk)
+        assert loaded is not None and loaded.username == user.username
+        assert loaded.has_role("plan", "operator") and loaded.has_role("metro", "viewer")
+        assert not loaded.has_role("plan", "approver") and not loaded.has_role("tracing", "viewer")
+
+
+def test_roles_are_read_afresh_on_every_request(make_user: Callable[..., User]) -> None:
+    user = make_user(roles={"plan": "viewer"})
+    client = Client()
+    client.force_login(user, backend="seoul.core.backends.UserWithRolesBackend")
+    assert client.get("/plan/dashboard/").status_code == 200
+    ServiceRole.objects.filter(user=user).delete()
+    assert client.get("/plan/dashboard/").status_code == 403
+
+
+def test_no_account_for_unknown_or_inactive_ids(make_user: Callable[..., User]) -> None:
+    user = make_user()
+    backend = UserWithRolesBackend()
+    assert backend.get_user(user.pk + 1000) is None
+    assert backend.get_user("not a number") is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(user.pk) is None
