@@ -10,6 +10,7 @@ parsed 400.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,9 +19,11 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from seoul.core.access import record_refusal
 from seoul.core.flow import refusal_message
+from seoul.core.schemas import ErrorOut
 from seoul.guarantee.api import router as guarantee_router
 from seoul.metro.api import router as metro_router
 from seoul.plan.api import router as plan_router
@@ -28,7 +31,43 @@ from seoul.tracing.api import router as tracing_router
 
 log = logging.getLogger("seoul.api")
 
-api = NinjaAPI(
+# Answers every operation can give whatever its own code does, added to the document so that it
+# states them (a client, and schemathesis in the test suite, can rely on nothing else).
+_COMMON = {
+    "400": "The request body could not be read (e.g. multipart without a boundary).",
+    "413": "The request body is larger than the limit.",
+    "422": "A parameter or the body does not match this operation's schema; `detail` names each field.",
+}
+_SECURED = {
+    "401": "No credentials, or credentials that are not valid.",
+    "403": "Signed in, but without the role this operation needs, or refused for this record (audited).",
+}
+
+
+class SeoulAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error_schema.pop("$defs", {}))
+        components.setdefault("ErrorOut", error_schema)
+        error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                extra = {"422": _COMMON["422"]}
+                if "requestBody" in operation:
+                    extra |= {"400": _COMMON["400"], "413": _COMMON["413"]}
+                if operation.get("security"):
+                    extra |= _SECURED
+                for status, description in extra.items():
+                    responses.setdefault(status, {"description": description, "content": error_ref})
+        return document
+
+
+api = SeoulAPI(
     title="Seoul public-service platform API",
     version="1",
     urls_namespace="api",
