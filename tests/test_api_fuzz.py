@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -88,16 +89,19 @@ def credentials(reference: None) -> dict[str, str]:
     return headers
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection() -> Iterator[None]:
+@contextmanager
+def keeping_the_test_connection() -> Iterator[None]:
     """Requests go straight to the WSGI application, which closes the database connection when
     a request starts and finishes outside autocommit: inside a test's transaction on PostgreSQL
-    that would close the test's own connection (Django's test client unhooks the same handler)."""
+    that would close the test's own connection. Django's test client unhooks the same handler
+    around each of its requests (and hooks it again after, so this is done around each call)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 FUZZ = settings(
@@ -112,11 +116,13 @@ FUZZ = settings(
 @schema.parametrize()
 @FUZZ
 def test_operations_without_credentials(case: Any, reference: None) -> None:
-    case.call_and_validate(checks=checks_for(case))
+    with keeping_the_test_connection():
+        case.call_and_validate(checks=checks_for(case))
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @FUZZ
 def test_operations_with_credentials(case: Any, credentials: dict[str, str]) -> None:
-    case.call_and_validate(headers=credentials, checks=checks_for(case))
+    with keeping_the_test_connection():
+        case.call_and_validate(headers=credentials, checks=checks_for(case))

@@ -57,7 +57,9 @@ class SeoulAPI(NinjaAPI):
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
-                extra = {"422": _COMMON["422"]}
+                extra = {}
+                if operation.get("parameters") or "requestBody" in operation:  # else nothing to refuse
+                    extra["422"] = _COMMON["422"]
                 if "requestBody" in operation:
                     extra |= {"400": _COMMON["400"], "413": _COMMON["413"]}
                 if operation.get("security"):

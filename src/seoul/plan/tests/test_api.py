@@ -221,8 +221,8 @@ def test_openapi_document_tells_the_truth(reference: None) -> None:
         ("/visions", "get"): {"200"},
         ("/projects", "get"): {"200", "422"},
         ("/projects/{code}", "get"): {"200", "404", "422"},
-        ("/projects", "post"): {"201", "401", "403", "422"},
-        ("/projects/{code}/progress", "post"): {"201", "401", "403", "404", "422"},
+        ("/projects", "post"): {"201", "400", "401", "403", "413", "422"},
+        ("/projects/{code}/progress", "post"): {"201", "400", "401", "403", "404", "413", "422"},
     }
     for (path, method), codes in expected.items():
         assert set(_operation(doc, path, method)["responses"]) == codes, (path, method)
