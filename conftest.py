@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,18 @@ def _tests_write_outside_var(tmp_path_factory: pytest.TempPathFactory, settings:
     root = tmp_path_factory.mktemp("var")
     settings.SEOUL_TRACING_DATA_DIR = root / "tracing"
     settings.SEOUL_TRACING_SMS_OUTBOX = root / "sms-outbox.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the platform's language (Korean): a request in English made by an
+    earlier test leaves its language active in the thread otherwise."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import BIN, ROUTES, fare_queries, route_paths, throwaway_postgres
+from throughput import ROUTES, fare_queries, prepared_platform, route_paths, throwaway_postgres
 
 
 def measure(requests: int) -> None:
@@ -75,23 +74,7 @@ def main() -> None:
     var = Path(tempfile.mkdtemp(prefix="seoul-costs-"))
     try:
         with throwaway_postgres() as url:
-            env = {
-                **os.environ,
-                "DJANGO_SETTINGS_MODULE": "seoul.settings_production",
-                "DATABASE_URL": url,
-                "SEOUL_VAR_DIR": str(var),
-                "SEOUL_SSL_REDIRECT": "0",
-                "SEOUL_ALLOWED_HOSTS": "testserver",
-                "SEOUL_LOG_LEVEL": "WARNING",
-            }
-            seoul = str(BIN / "seoul")
-            for cmd in (
-                ["manage", "migrate", "-v", "0"],
-                ["load-reference"],
-                ["demo-data", "--quiet-accounts"],
-                ["manage", "collectstatic", "--no-input", "-v", "0"],
-            ):
-                subprocess.run([seoul, *cmd], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+            env = prepared_platform(var, url, "testserver")
             inner = [sys.executable, __file__, "--inner", "--requests", str(args.requests)]
             subprocess.run(inner, env=env, check=True)  # noqa: S603
     finally:

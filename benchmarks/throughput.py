@@ -314,7 +314,9 @@ def main() -> None:
         shutil.rmtree(var, ignore_errors=True)
 
 
-def run(args: argparse.Namespace, routes: list[Route], var: Path, database_url: str) -> None:
+def prepared_platform(var: Path, database_url: str, hosts: str) -> dict[str, str]:
+    """The environment of a production-like platform on ``database_url``, migrated, with
+    reference and demo data and collected static files (the demo passwords in ``var``)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "seoul.settings_production",
@@ -322,7 +324,7 @@ def run(args: argparse.Namespace, routes: list[Route], var: Path, database_url: 
         "SEOUL_VAR_DIR": str(var),
         "SEOUL_DEBUG": "0",
         "SEOUL_SSL_REDIRECT": "0",
-        "SEOUL_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SEOUL_ALLOWED_HOSTS": hosts,
         "SEOUL_LOG_LEVEL": "WARNING",
     }
     seoul = str(BIN / "seoul")
@@ -333,6 +335,11 @@ def run(args: argparse.Namespace, routes: list[Route], var: Path, database_url: 
         ["manage", "collectstatic", "--no-input", "-v", "0"],
     ):
         subprocess.run([seoul, *cmd], env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+    return env
+
+
+def run(args: argparse.Namespace, routes: list[Route], var: Path, database_url: str) -> None:
+    env = prepared_platform(var, database_url, "127.0.0.1,localhost")
     passwords = json.loads((var / "demo_accounts.json").read_text())
     queries = fare_queries(args.queries)
 
@@ -341,7 +348,7 @@ def run(args: argparse.Namespace, routes: list[Route], var: Path, database_url: 
     # the server's own log is shown if something fails).
     server_log = (var / "server.log").open("w")
     server = subprocess.Popen(  # noqa: S603
-        [seoul, "run", "--no-migrate", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        [str(BIN / "seoul"), "run", "--no-migrate", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -11,13 +11,17 @@ longer local run.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
+from django.test import Client
 from hypothesis import HealthCheck, settings
 
 from seoul.core import actions as core_actions
@@ -59,7 +63,7 @@ def credentials(reference: None) -> dict[str, str]:
     admin = User.objects.create_user(username="fuzz.admin", kind=User.Kind.PLATFORM_ADMIN)
     session = SessionStore()
     session[SESSION_KEY] = str(admin.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "seoul.core.backends.UserWithRolesBackend"
     session[HASH_SESSION_KEY] = admin.get_session_auth_hash()
     session.create()
     machine = User.objects.create_user(
@@ -69,11 +73,31 @@ def credentials(reference: None) -> dict[str, str]:
         ServiceRole.objects.create(user=machine, service=service, role="admin")
     token = core_actions.issue_token(None, machine, "fuzz")
     csrf = _get_new_csrf_string()
-    return {
+    headers = {
         "Cookie": f"sessionid={session.session_key}; csrftoken={csrf}",
         "X-CSRFToken": csrf,
         "Authorization": f"Bearer {token}",
     }
+    # Both credentials are accepted, so the fuzzing reaches past authentication.
+    client = Client()
+    assert client.get("/api/v1/tracing/indicators", HTTP_COOKIE=headers["Cookie"]).status_code == 200
+    batch = client.post(
+        "/api/v1/metro/gate-events", "{}", content_type="application/json", HTTP_AUTHORIZATION=headers["Authorization"]
+    )
+    assert batch.status_code == 422, batch.content
+    return headers
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Requests go straight to the WSGI application, which closes the database connection when
+    a request starts and finishes outside autocommit: inside a test's transaction on PostgreSQL
+    that would close the test's own connection (Django's test client unhooks the same handler)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 FUZZ = settings(

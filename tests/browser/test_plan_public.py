@@ -112,9 +112,19 @@ def test_staff_dashboard_sends_anonymous_visitor_to_sign_in(live_server: Any, re
 
 
 @pytest.mark.browser
-def test_charts_render(live_server: Any, reference_data: None, page: Any) -> None:
+def test_charts_render(live_server: Any, operator: Any, page: Any) -> None:
     if not VEGA_EMBED.exists():
         pytest.skip(f"charts not checked: vendored Vega assets are missing ({VEGA_EMBED.name}); run `make assets`")
+    from datetime import date
+
+    from seoul.plan import actions
+    from seoul.plan.models import Project
+
+    # some budget executed, so that the execution chart has a line to draw
+    project = Project.objects.filter(institution=operator.institution).first()
+    actions.report_progress(
+        project, reported_on=date(2021, 6, 30), status="in_progress", budget_executed_krw=10**9, actor=operator
+    )
     seen = _watch(page)
     page.goto(f"{live_server.url}/plan/")
     charts = page.locator("div.chart")

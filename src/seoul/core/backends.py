@@ -1,8 +1,10 @@
 """Password sign-in as Django's ``ModelBackend``, with one query for the signed-in account.
 
 Every signed-in request loads the account, and almost every page then asks for its service
-roles (``User.role_in``): two queries. This backend reads both with one join and fills the
-account's role cache, so the roles are read at the same moment as the account, as before.
+roles (``User.role_in``) and many for its institution: three queries. This backend reads them
+with one join and fills the account's role cache and institution, so they are read at the same
+moment as the account, as before. Encrypted columns (the phone number) are left out: they are
+decrypted only when a page actually reads them (Django loads a deferred field on access).
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
-from seoul.core.models import ServiceRole, User
+from seoul.core.crypto import EncryptedTextField
+from seoul.core.models import Institution, ServiceRole, User
+
+_INSTITUTION = "seoul_inst_"
+
+
+def _institution_fields() -> list[Any]:
+    return list(Institution._meta.concrete_fields)
 
 
 @functools.cache
 def _user_with_roles_sql() -> str:
-    users, roles = User._meta.db_table, ServiceRole._meta.db_table
+    users, roles, institutions = User._meta.db_table, ServiceRole._meta.db_table, Institution._meta.db_table
+    user_columns = ", ".join(
+        f"u.{f.column}" for f in User._meta.concrete_fields if not isinstance(f, EncryptedTextField)
+    )
+    institution_columns = ", ".join(f"i.{f.column} AS {_INSTITUTION}{f.attname}" for f in _institution_fields())
     return (
-        f"SELECT u.*, r.service AS seoul_role_service, r.role AS seoul_role FROM {users} u "  # noqa: S608 - model tables
+        f"SELECT {user_columns}, {institution_columns}, r.service AS seoul_role_service, r.role AS seoul_role "  # noqa: S608 - model tables
+        f"FROM {users} u LEFT JOIN {institutions} i ON i.id = u.institution_id "
         f"LEFT JOIN {roles} r ON r.user_id = u.id WHERE u.id = %s"
     )
 
@@ -34,4 +48,7 @@ class UserWithRolesBackend(ModelBackend):
             return None
         user = rows[0]
         user._role_cache = {r.seoul_role_service: r.seoul_role for r in rows if r.seoul_role_service}  # type: ignore[attr-defined]
+        if user.institution_id is not None:
+            values = {f.attname: getattr(user, f"{_INSTITUTION}{f.attname}") for f in _institution_fields()}
+            user._state.fields_cache["institution"] = Institution(**values)
         return user if self.user_can_authenticate(user) else None

@@ -17,6 +17,16 @@ class AuditFilter:
     target: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    sort: str = "newest"
+
+
+# How the audit log can be ordered (the id breaks ties: events of one instant keep their order).
+AUDIT_ORDER = {
+    "newest": ("-at", "-id"),
+    "oldest": ("at", "id"),
+    "event": ("event", "-at", "-id"),
+    "actor": ("actor_label", "-at", "-id"),
+}
 
 
 def audit_events_visible_to(user: User) -> QuerySet[AuditEvent]:
@@ -42,7 +52,7 @@ def search_audit(user: User, flt: AuditFilter) -> QuerySet[AuditEvent]:
         qs = qs.filter(at__gte=datetime.combine(flt.date_from, time.min, tzinfo=tz))
     if flt.date_to:
         qs = qs.filter(at__lt=datetime.combine(flt.date_to + timedelta(days=1), time.min, tzinfo=tz))
-    return qs
+    return qs.order_by(*AUDIT_ORDER.get(flt.sort, AUDIT_ORDER["newest"]))
 
 
 def institutions() -> QuerySet[Institution]:

@@ -69,6 +69,16 @@ class AuditSearchForm(forms.Form):
     target = TextField(label=gettext_lazy("Target"), required=False, max_length=200)
     date_from = BoundedDateField(label=gettext_lazy("From"), required=False)
     date_to = BoundedDateField(label=gettext_lazy("To"), required=False)
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Order"),
+        required=False,
+        choices=[
+            ("newest", gettext_lazy("Newest first")),
+            ("oldest", gettext_lazy("Oldest first")),
+            ("event", gettext_lazy("By event")),
+            ("actor", gettext_lazy("By person")),
+        ],
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

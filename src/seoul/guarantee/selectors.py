@@ -167,6 +167,19 @@ class QueueFilter:
         )
 
 
+QUEUE_FIELDS = (
+    "reference",
+    "state",
+    "product",
+    "amount",
+    "institution",
+    "referred_at",
+    "submitted_at",
+    "created_at",
+    "state_changed_at",
+)
+
+
 def queue(user: User, now: datetime, filters: QueueFilter | None = None) -> list[QueueItem]:
     """Files of the examiner's institution against the decision target (referred files must be
     decided within ``SLA`` of referral): referred ones, oldest first, unless filtered otherwise."""
@@ -175,6 +188,8 @@ def queue(user: User, now: datetime, filters: QueueFilter | None = None) -> list
     if f.product:
         qs = qs.filter(product=f.product)
     qs = qs.annotate(approvals=Count("reviews", filter=Q(reviews__decision="approve", reviews__current=True)))
+    # what the queue shows: no decryption of identifiers, no documents or screening to parse
+    qs = qs.select_related(None).only(*QUEUE_FIELDS)
     items = []
     for app in qs.order_by("referred_at", "pk"):
         since = (

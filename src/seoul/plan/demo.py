@@ -33,23 +33,23 @@ def load() -> dict[str, int]:
                 done = budget > 0 and executed >= budget
                 status = ProjectStatus.DONE if done else ProjectStatus.IN_PROGRESS
                 actions.report_progress(
-                    admin,
                     project,
                     reported_on=date(year, month, 28),
                     status=status,
                     budget_executed_krw=executed,
                     note="demo data",
+                    actor=admin,
                 )
                 reports += 1
             if not project.milestones.exists():
-                m = actions.add_milestone(admin, project, "1단계 완료 (demo)", date(2021, 6, 30))
+                m = actions.add_milestone(project, "1단계 완료 (demo)", date(2021, 6, 30), actor=admin)
                 if rng.random() < 0.7:
-                    actions.complete_milestone(admin, m, date(2021, 6, 20))
+                    actions.complete_milestone(m, date(2021, 6, 20), actor=admin)
             if project.quantity and not project.kpis.exists():
                 kpi = actions.add_kpi(
-                    admin, project, actions.KpiInput("달성 수량", project.unit or "개", Decimal(project.quantity))
+                    project, actions.KpiInput("달성 수량", project.unit or "개", Decimal(project.quantity)), actor=admin
                 )
                 actions.record_kpi_value(
-                    admin, kpi, Decimal(int(project.quantity * rng.uniform(0.3, 1.0))), date(2021, 12, 31)
+                    kpi, Decimal(int(project.quantity * rng.uniform(0.3, 1.0))), date(2021, 12, 31), actor=admin
                 )
     return {"progress_reports": reports}

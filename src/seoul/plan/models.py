@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.models import Institution
 
+# Bounds of what the plan records (forms, API schemas and actions use the same numbers).
+MAX_KRW = 10**15  # 1,000조 won: far above any city budget, below BigInteger limits
+MAX_QUANTITY = 10**9
+KPI_DIGITS, KPI_DECIMALS = 18, 4  # a KPI value or target: below 10**14, four decimal places
+
 
 class Vision(models.Model):
     """One of the plan's five visions with its announced figures (reference data)."""
@@ -50,6 +55,7 @@ class Project(models.Model):
     name_ko = models.CharField(max_length=200)
     name_en = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
     budget_krw = models.BigIntegerField(null=True, blank=True)
     quantity = models.PositiveIntegerField(null=True, blank=True)
     unit = models.CharField(max_length=20, blank=True)
@@ -58,7 +64,9 @@ class Project(models.Model):
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
     budget_executed_krw = models.BigIntegerField(default=0)
     source = models.TextField(blank=True)
+    source_en = models.TextField(blank=True)
     verification = models.TextField(blank=True, help_text="how far the facts of an announced project are confirmed")
+    verification_en = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -40,8 +40,11 @@ PROJECT_FIELDS = [
     "unit",
     "deadline",
     "description_ko",
+    "description_en",
     "verification",
+    "verification_en",
     "source",
+    "source_en",
 ]
 
 
@@ -111,13 +114,16 @@ def load() -> dict[str, int]:
                     "name_ko": p["name_ko"],
                     "name_en": p["name_en"],
                     "description": p["description_ko"],
+                    "description_en": p["description_en"],
                     "budget_krw": p["budget_krw"],
                     "quantity": p["quantity"],
                     "unit": p["unit"],
                     "deadline": p["deadline"],
                     "origin": Project.Origin.ANNOUNCED,
                     "verification": p["verification"],
+                    "verification_en": p["verification_en"],
                     "source": p["source"],
+                    "source_en": p["source_en"],
                 },
             )
     return {"visions": len(visions), "projects": len(projects)}

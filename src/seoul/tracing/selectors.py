@@ -49,19 +49,43 @@ class Worklist:
     contacts: list[Contact]
     due_today: list[Contact]
     flagged: list[Contact]
-    done_today: int
+    done: set[int]  # contacts with a follow-up entry today
     pending_candidates: dict[int, int] = field(default_factory=dict)
 
+    @property
+    def done_today(self) -> int:
+        return len(self.done)
 
-def worklist(user: User, today: date, *, outbreak: Outbreak | None = None) -> Worklist:
-    """What is assigned to ``user`` now (of ``outbreak`` when given): open cases, contacts
-    under monitoring, the follow-ups due today that are not yet recorded (a contact with any
-    entry today is done), and contacts who reported symptoms."""
+    def outbreaks(self) -> list[Outbreak]:
+        """The outbreaks this work belongs to, newest first (read from the work itself)."""
+        found = {c.outbreak_id: c.outbreak for c in self.cases}
+        found |= {c.outbreak_id: c.outbreak for c in [*self.contacts, *self.flagged]}
+        return sorted(found.values(), key=lambda o: (o.opened_on, o.pk), reverse=True)
+
+    def of(self, outbreak_id: int) -> Worklist:
+        """The same work narrowed to one outbreak."""
+        cases = [c for c in self.cases if c.outbreak_id == outbreak_id]
+        contacts = [c for c in self.contacts if c.outbreak_id == outbreak_id]
+        return Worklist(
+            cases=cases,
+            contacts=contacts,
+            due_today=[c for c in self.due_today if c.outbreak_id == outbreak_id],
+            flagged=[c for c in self.flagged if c.outbreak_id == outbreak_id],
+            done=self.done & {c.pk for c in contacts},
+            pending_candidates={c.pk: n for c in cases if (n := self.pending_candidates.get(c.pk))},
+        )
+
+
+def worklist(user: User, today: date) -> Worklist:
+    """What is assigned to ``user`` now: open cases, contacts under monitoring, the follow-ups
+    due today that are not yet recorded (a contact with any entry today is done), and contacts
+    who reported symptoms. Three queries; narrowing to an outbreak is :meth:`Worklist.of`."""
     mine_cases = Case.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related("outbreak")
-    contacts = Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None)
-    if outbreak is not None:
-        mine_cases, contacts = mine_cases.filter(outbreak=outbreak), contacts.filter(outbreak=outbreak)
-    mine_contacts = list(contacts.select_related("outbreak", "source_case"))
+    mine_contacts = list(
+        Contact.objects.filter(assignments__tracer=user, assignments__ended_at=None).select_related(
+            "outbreak", "source_case"
+        )
+    )
     # the tracer's own contacts are few: one query, filtered here as _monitored_on would
     monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = set(
@@ -78,7 +102,7 @@ def worklist(user: User, today: date, *, outbreak: Outbreak | None = None) -> Wo
         contacts=[c for c in mine_contacts if c.status == Contact.Status.MONITORING],
         due_today=[c for c in monitored if c.pk not in seen_today],
         flagged=[c for c in mine_contacts if c.symptoms_flagged_at is not None],
-        done_today=len(seen_today),
+        done=seen_today,
         pending_candidates={c.pk: c.pending for c in cases if c.pending},  # type: ignore[attr-defined]
     )
 

@@ -127,12 +127,13 @@ def _choice(request: HttpRequest, name: str, allowed: dict[str, Any]) -> str:
 @require_role(Service.TRACING, Role.OPERATOR)
 @require_GET
 def worklist(request: AuthedRequest) -> HttpResponse:
-    """The tracer's own work; the outbreak filter narrows every table."""
+    """The tracer's own work; the outbreak filter (the outbreaks of that work) narrows every table."""
     today = timezone.localdate()
-    outbreaks = list(selectors.outbreaks_for(request.user))
-    by_pk = {str(o.pk): o for o in outbreaks}
-    chosen = _choice(request, "outbreak", by_pk)
-    work = selectors.worklist(request.user, today, outbreak=by_pk[chosen] if chosen else None)
+    work = selectors.worklist(request.user, today)
+    outbreaks = work.outbreaks()
+    chosen = _choice(request, "outbreak", {str(o.pk): o for o in outbreaks})
+    if chosen:
+        work = work.of(int(chosen))
     return render(
         request,
         "tracing/worklist.html",

@@ -189,3 +189,21 @@ def test_audit_search_filters(auditor: User) -> None:
     assert (
         "The end date is before the start date." in response.content.decode() or "종료일" in response.content.decode()
     )
+
+
+def test_audit_log_orders_like_the_other_tables(auditor: User) -> None:
+    audit.record(audit.CoreEvent.ROLE_GRANTED, actor_label="zed", target_label="first")
+    audit.record(audit.CoreEvent.DATA_EXPORTED, actor_label="amy", target_label="second")
+    client = Client()
+    client.force_login(auditor)
+    state_reason(client, "/audit/", "core.audit", "ordering check")
+
+    def targets(**query: str) -> list[str]:
+        """The two recorded events' targets in the order the page lists them."""
+        page = client.get("/audit/", query).content.decode().split('id="audit-table"')[1]
+        return sorted(("first", "second"), key=page.index)
+
+    assert targets() == ["second", "first"]  # newest first by default
+    assert targets(sort="oldest") == ["first", "second"]
+    assert targets(sort="actor") == ["second", "first"]  # amy before zed
+    assert targets(sort="event") == ["first", "second"]  # core.role.granted before data.exported

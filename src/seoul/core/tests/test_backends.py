@@ -21,6 +21,26 @@ def test_the_account_and_its_roles_come_in_one_query(
         assert loaded is not None and loaded.username == user.username
         assert loaded.has_role("plan", "operator") and loaded.has_role("metro", "viewer")
         assert not loaded.has_role("plan", "approver") and not loaded.has_role("tracing", "viewer")
+        assert loaded.institution is not None and loaded.institution.code == "SEOUL_METRO"  # no query
+
+
+def test_the_phone_number_is_decrypted_only_when_read(
+    make_user: Callable[..., User], django_assert_num_queries: Any
+) -> None:
+    user = make_user()
+    User.objects.filter(pk=user.pk).update(phone="")
+    user.phone = "010-1234-5678"
+    user.save()
+    loaded = UserWithRolesBackend().get_user(user.pk)
+    assert loaded is not None and "phone" in loaded.get_deferred_fields()
+    with django_assert_num_queries(1):
+        assert loaded.phone == "010-1234-5678"
+
+
+def test_an_account_without_an_institution(make_user: Callable[..., User]) -> None:
+    citizen = make_user(kind=User.Kind.CITIZEN, institution=None)
+    loaded = UserWithRolesBackend().get_user(citizen.pk)
+    assert loaded is not None and loaded.institution is None
 
 
 def test_roles_are_read_afresh_on_every_request(make_user: Callable[..., User]) -> None:

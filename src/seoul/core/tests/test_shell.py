@@ -166,3 +166,14 @@ def test_a_safe_next_wins_over_the_worklist(make_user: Callable[..., User], next
 def test_sign_in_link_carries_the_page_except_from_home(reference: None) -> None:
     assert 'class="sign-in" href="/accounts/login/"' in Client().get("/").content.decode()
     assert 'class="sign-in" href="/accounts/login/?next=/plan/"' in Client().get("/plan/").content.decode()
+
+
+def test_the_kept_parts_of_the_shell_follow_the_page_language(reference: None) -> None:
+    """Masthead, brand and footer are rendered once per process and language, never shared across languages."""
+    for lang, privacy_link, official in (
+        ("ko", "개인정보처리방침", "서울특별시 공식 누리집"),
+        ("en", "Privacy policy", "official website"),
+    ):
+        page = Client(HTTP_ACCEPT_LANGUAGE=lang).get("/accounts/login/").content.decode()
+        assert privacy_link in page.split("<footer")[1], lang
+        assert official in page.split("<main")[0], lang

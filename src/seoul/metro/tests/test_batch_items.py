@@ -98,10 +98,10 @@ def test_the_openapi_document_states_the_item_shapes_and_the_errors() -> None:
     assert "pattern" in schemas["PassageIn"]["properties"]["event_id"]
     assert schemas["WindowBatch"]["properties"]["windows"]["maxItems"] == actions.MAX_WINDOWS
     for path, method, codes in [
-        ("/api/v1/metro/gate-events", "post", {"200", "401", "403", "422"}),
-        ("/api/v1/metro/tagless-windows", "post", {"200", "401", "403", "422"}),
-        ("/api/v1/metro/me/journeys", "get", {"200", "401", "404", "422"}),
-        ("/api/v1/metro/me/passes", "get", {"200", "401", "404"}),
+        ("/api/v1/metro/gate-events", "post", {"200", "400", "401", "403", "413", "422"}),
+        ("/api/v1/metro/tagless-windows", "post", {"200", "400", "401", "403", "413", "422"}),
+        ("/api/v1/metro/me/journeys", "get", {"200", "401", "403", "404", "422"}),
+        ("/api/v1/metro/me/passes", "get", {"200", "401", "403", "404", "422"}),
         ("/api/v1/metro/fare", "get", {"200", "422"}),
     ]:
         assert set(doc["paths"][path][method]["responses"]) == codes, path

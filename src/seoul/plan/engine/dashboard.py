@@ -14,11 +14,14 @@ Definitions (documented in docs/architecture.md):
 from __future__ import annotations
 
 import bisect
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+
+log = logging.getLogger("seoul.plan")
 
 
 @dataclass(frozen=True)
@@ -205,15 +208,28 @@ def month_ends(start: date, end: date) -> list[date]:
     return out
 
 
-def execution_series(reports: Iterable[ExecutionReport], until: date) -> list[tuple[date, int, int]]:
+def execution_series(reports: Iterable[ExecutionReport], since: date, until: date) -> list[tuple[date, int, int]]:
     """Cumulative budget executed per vision at each month end: rows of (month_end, vision, krw).
 
     Each report states a project's cumulative execution on a date; at a month end a project
     counts with its latest report on or before that day (later corrections may go down).
+    The series runs from the month of the first report to the month of ``until``. Reports dated
+    before ``since`` or after ``until`` (stored before dates were checked, or by a path that
+    skipped the checks) are left out and logged: one report dated in year 1 would otherwise
+    stretch the series over two thousand years.
     """
     per_project: dict[str, list[ExecutionReport]] = defaultdict(list)
     for r in reports:
-        per_project[r.project].append(r)
+        if since <= r.reported_on <= until:
+            per_project[r.project].append(r)
+        else:
+            log.warning(
+                "progress report of %s dated %s is outside %s..%s: left out of the execution series",
+                r.project,
+                r.reported_on.isoformat(),
+                since.isoformat(),
+                until.isoformat(),
+            )
     if not per_project:
         return []
     for items in per_project.values():

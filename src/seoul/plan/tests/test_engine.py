@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import logging
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,6 +20,7 @@ from seoul.plan.engine.dashboard import (
 
 VISIONS = [VisionFigures(1, 2, 1_000), VisionFigures(2, 1, 500)]
 TODAY = date(2021, 7, 1)
+ERA_START = date(2020, 1, 1)
 
 
 def project(
@@ -121,7 +124,7 @@ def test_execution_series_uses_latest_report_per_project() -> None:
         # A correction downward is honoured from its date on.
         ExecutionReport("a", 1, date(2021, 3, 15), 200),
     ]
-    rows = execution_series(reports, date(2021, 3, 31))
+    rows = execution_series(reports, ERA_START, date(2021, 3, 31))
     assert rows == [
         (date(2021, 1, 31), 1, 100),
         (date(2021, 1, 31), 2, 0),
@@ -133,7 +136,25 @@ def test_execution_series_uses_latest_report_per_project() -> None:
 
 
 def test_execution_series_empty() -> None:
-    assert execution_series([], TODAY) == []
+    assert execution_series([], ERA_START, TODAY) == []
+
+
+def test_execution_series_leaves_out_reports_outside_the_range(caplog: pytest.LogCaptureFixture) -> None:
+    """A report dated in year 1 (stored before dates were checked) made the series run over
+    two thousand years of month ends: 24,000 rows per vision, and the public page 370 times
+    larger. Reports outside the plan's range are left out and logged; the rest is unchanged."""
+    good = [ExecutionReport("a", 1, date(2021, 1, 10), 100), ExecutionReport("a", 1, date(2021, 2, 10), 250)]
+    bad = [
+        ExecutionReport("b", 2, date(1, 1, 1), 10**12),
+        ExecutionReport("c", 3, date(9999, 12, 31), 10**12),
+        ExecutionReport("a", 1, date(2019, 12, 31), 999),
+    ]
+    with caplog.at_level(logging.WARNING, logger="seoul.plan"):
+        rows = execution_series(good + bad, ERA_START, date(2021, 2, 28))
+    assert rows == execution_series(good, ERA_START, date(2021, 2, 28))
+    assert rows == [(date(2021, 1, 31), 1, 100), (date(2021, 2, 28), 1, 250)]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "0001-01-01" in logged and "9999-12-31" in logged and "2019-12-31" in logged
 
 
 projects_strategy = st.lists(
@@ -167,6 +188,6 @@ def test_series_never_decreases_when_reports_only_grow(points: list[tuple[int, i
     for offset, amount in ordered:
         running += amount
         reports.append(ExecutionReport("p", 1, date.fromordinal(start + offset), running))
-    values = [krw for _, _, krw in execution_series(reports, date(2021, 12, 31))]
+    values = [krw for _, _, krw in execution_series(reports, ERA_START, date(2021, 12, 31))]
     assert values == sorted(values)
     assert values[-1] == running

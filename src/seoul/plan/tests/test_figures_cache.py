@@ -21,6 +21,8 @@ from seoul.core.models import User
 from seoul.plan import actions, figures
 from seoul.plan import reference as plan_reference
 from seoul.plan.models import Project, Vision
+from seoul.plan.tests import builders
+from seoul.plan.tests.builders import metro_project
 
 pytestmark = pytest.mark.django_db
 
@@ -31,21 +33,15 @@ def vision_row_executed(page: str, vision: int) -> str:
     """The "Executed" cell of a vision's row in the public page's vision table."""
     row = re.search(rf'<tr data-vision="{vision}">(.*?)</tr>', page, re.S)
     assert row, f"no row for vision {vision}"
-    return re.findall(r'<td class="num">(.*?)</td>', row.group(1))[4]
+    return re.findall(r'<td class="num"[^>]*>(.*?)</td>', row.group(1))[4]
 
 
 def api_executed(client: Client, vision: int) -> int:
     return next(v for v in client.get("/api/v1/plan/visions").json() if v["code"] == vision)["budget_executed_krw"]
 
 
-def metro_project() -> Project:
-    return Project.objects.filter(institution__code="SEOUL_METRO").select_related("vision", "institution").first()  # type: ignore[return-value]
-
-
 def report(operator: User, project: Project, executed: int = EXECUTED) -> None:
-    actions.report_progress(
-        operator, project, reported_on=timezone.localdate(), status="in_progress", budget_executed_krw=executed
-    )
+    builders.report(project, operator, executed=executed)
 
 
 def test_a_progress_report_shows_at_once_on_the_public_page_and_the_api(operator: User) -> None:
@@ -84,17 +80,13 @@ def test_every_plan_write_changes_the_stamp(operator: User) -> None:
         seen.add(stamp)
 
     changes(lambda: report(operator, project))
-    changes(
-        lambda: actions.register_project(
-            operator, actions.ProjectInput(vision=project.vision, institution=project.institution, name_ko="새 사업")
-        )
-    )
-    milestone = actions.add_milestone(operator, project, "1단계", date(2021, 6, 30))
+    changes(lambda: builders.registered(operator))
+    milestone = builders.milestone(project, operator)
     seen.add(figures.version())
-    changes(lambda: actions.complete_milestone(operator, milestone, date(2021, 6, 20)))
-    kpi = actions.add_kpi(operator, project, actions.KpiInput("설치", "개"))
+    changes(lambda: actions.complete_milestone(milestone, date(2021, 6, 20), actor=operator))
+    kpi = builders.kpi(project, operator)
     seen.add(figures.version())
-    changes(lambda: actions.record_kpi_value(operator, kpi, Decimal(3), date(2021, 12, 31)))
+    changes(lambda: actions.record_kpi_value(kpi, Decimal(3), date(2021, 12, 31), actor=operator))
     changes(plan_reference.load)
 
 
@@ -125,10 +117,7 @@ def test_a_registered_project_counts_at_once(operator: User) -> None:
         return total.group(1), api["projects_registered"]
 
     before_total, before_vision = registered()
-    actions.register_project(
-        operator,
-        actions.ProjectInput(vision=project.vision, institution=project.institution, name_ko="역사 무인 안내"),
-    )
+    builders.registered(operator, vision=project.vision, name_ko="역사 무인 안내")
     assert registered() == (str(int(before_total) + 1), before_vision + 1)
 
 
@@ -138,9 +127,9 @@ def test_milestones_change_the_dashboards_flags_at_once(operator: User, make_use
     project = metro_project()
     overdue = "사업 착수 보고 (test)"
     assert overdue not in viewer.get("/plan/dashboard/").content.decode()
-    milestone = actions.add_milestone(operator, project, overdue, timezone.localdate() - timedelta(days=3))
+    milestone = builders.milestone(project, operator, overdue, timezone.localdate() - timedelta(days=3))
     assert overdue in viewer.get("/plan/dashboard/").content.decode()
-    actions.complete_milestone(operator, milestone, timezone.localdate())
+    actions.complete_milestone(milestone, timezone.localdate(), actor=operator)
     assert overdue not in viewer.get("/plan/dashboard/").content.decode()
 
 

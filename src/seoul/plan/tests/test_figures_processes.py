@@ -31,7 +31,7 @@ for line in sys.stdin:
     api = next(v for v in Client().get("/api/v1/plan/visions").json() if v["code"] == vision)
     page = Client().get("/plan/").content.decode()
     row = re.search(r'<tr data-vision="%d">(.*?)</tr>' % vision, page, re.S).group(1)
-    print(json.dumps({"api": api["budget_executed_krw"], "page": re.findall(r'<td class="num">(.*?)</td>', row)[4]}), flush=True)
+    print(json.dumps({"api": api["budget_executed_krw"], "page": re.findall(r'<td class="num"[^>]*>(.*?)</td>', row)[4]}), flush=True)
 """
 
 
@@ -65,7 +65,11 @@ def test_a_process_that_kept_the_figures_shows_a_report_at_once(operator: User) 
         before = ask()
         assert ask() == before  # now kept in that process
         actions.report_progress(
-            operator, project, reported_on=timezone.localdate(), status="in_progress", budget_executed_krw=1_234_500_000
+            project,
+            reported_on=timezone.localdate(),
+            status="in_progress",
+            budget_executed_krw=1_234_500_000,
+            actor=operator,
         )
         after = ask()
     finally:

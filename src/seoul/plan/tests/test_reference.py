@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,9 @@ def test_bad_project_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refer
         (plan_reference.DATA / "visions.csv").read_text(encoding="utf-8"), encoding="utf-8"
     )
     (tmp_path / "projects.csv").write_text(
-        "code,vision,institution,name_ko,name_en,budget_krw,quantity,unit,deadline,description_ko,verification,source\n"
-        "X1,9,NOWHERE,이름,,-5,,,2021-13-01,,,\n",
+        "code,vision,institution,name_ko,name_en,budget_krw,quantity,unit,deadline,"
+        "description_ko,description_en,verification,verification_en,source,source_en\n"
+        "X1,9,NOWHERE,이름,,-5,,,2021-13-01,,,,,,\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(plan_reference, "DATA", tmp_path)
@@ -49,3 +51,19 @@ def test_bad_project_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refer
         plan_reference.load()
     fields = {(e.line, e.field) for e in info.value.errors}
     assert fields == {(2, "vision"), (2, "institution"), (2, "budget_krw"), (2, "deadline")}
+
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def test_every_announced_project_reads_in_english(reference: None) -> None:
+    """The English pages show the reference data in English: names, descriptions, how far the
+    facts are confirmed, and sources wherever the Korean one has words (not only addresses)."""
+    for p in Project.objects.filter(origin=Project.Origin.ANNOUNCED):
+        for field in ("name_en", "description_en", "verification_en"):
+            text = getattr(p, field)
+            assert text and not HANGUL.search(text), (p.code, field, text)
+        if HANGUL.search(p.source):
+            assert p.source_en and not HANGUL.search(p.source_en), (p.code, p.source_en)
+        # and the Korean texts are Korean: no English notes left in them
+        assert not re.search(r"\((headline only|budget|and split)", p.source), (p.code, p.source)

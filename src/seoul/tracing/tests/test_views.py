@@ -30,6 +30,28 @@ def test_worklist_lists_only_my_work_and_no_names(world: World) -> None:
     assert mine.person.name not in body and mine.person.phone not in body
 
 
+def test_worklist_filters_by_the_outbreaks_of_my_own_work(world: World) -> None:
+    from seoul.tracing.tests import builders
+
+    first = world.make_case()  # → tracer.mapo, in the world's outbreak
+    world.make_case()  # → tracer.mapo2
+    other = builders.outbreak("마포구 헬스장 집단감염", name_en="Mapo gym cluster")
+    second = builders.case(other)
+    second.assignments.update(tracer=world.tracer_mapo)
+    elsewhere = builders.outbreak("마포구 교회 집단감염", name_en="Mapo church cluster")  # no work of mine
+    builders.case(elsewhere).assignments.update(tracer=world.tracer_mapo2)
+    c = client_for(world.tracer_mapo)
+    page = c.get("/tracing/").content.decode()
+    options = page.split('id="filter-outbreak"')[1].split("</select>")[0]
+    assert f'value="{world.outbreak.pk}"' in options and f'value="{other.pk}"' in options
+    assert f'value="{elsewhere.pk}"' not in options
+    assert f'data-case="{first.pk}"' in page and f'data-case="{second.pk}"' in page
+    narrowed = c.get("/tracing/", {"outbreak": other.pk}).content.decode()
+    assert f'data-case="{second.pk}"' in narrowed and f'data-case="{first.pk}"' not in narrowed
+    ignored = c.get("/tracing/", {"outbreak": elsewhere.pk}).content.decode()  # not mine: the whole list
+    assert f'data-case="{first.pk}"' in ignored and f'data-case="{second.pk}"' in ignored
+
+
 def test_case_page_asks_for_a_reason_and_audits_it(world: World) -> None:
     case = world.make_case()
     c = Client()
