@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -440,8 +441,7 @@ class Walk:
                 found.append("no error summary after a bad form")
             elif not summary.locator("li").count():
                 found.append("an empty error summary")
-        WALK.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(WALK / f"{name}-{self.lang}-{self.width}.png"), full_page=True)
+        self.photograph(page, name)
         if page.get_attribute("html", "lang") != self.lang:
             found.append(f"<html lang={page.get_attribute('html', 'lang')!r}>")
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
@@ -454,6 +454,27 @@ class Walk:
         found += language_problems(page.evaluate(PAGE_TEXTS, self.lang), self.lang, self.typed)
         if found:
             self.problems.append(f"{where}:\n  " + "\n  ".join(found))
+
+    def photograph(self, page: Any, name: str) -> None:
+        """The page's picture for a person to look at. Chromium now and then answers "Unable to
+        capture screenshot" when the machine is busy (seen once in ~400 pictures on 2 shared
+        cores): it is asked again, and a picture that still fails is a warning, not a failed
+        walk, since no check depends on it."""
+        from playwright.sync_api import Error
+
+        WALK.mkdir(parents=True, exist_ok=True)
+        path = WALK / f"{name}-{self.lang}-{self.width}.png"
+        for attempt in range(3):
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                return
+            except Error as exc:
+                if "Unable to capture screenshot" not in str(exc):
+                    raise
+                if attempt == 2:
+                    warnings.warn(f"no picture of {name} ({self.lang}, {self.width} px): {exc}", stacklevel=2)
+                else:
+                    page.wait_for_timeout(500)
 
     def reason(self, page: Any, name: str, status: int, purpose: str, *, bad_first: bool = False) -> int:
         """On a reason form: check it (and, with ``bad_first``, its errors), then state the
