@@ -17,7 +17,7 @@ from tests.browser.conftest import ARTIFACTS
 from tests.browser.metro_fixtures import metro_data  # noqa: F401 - fixture
 
 WALK = ARTIFACTS / "walk"
-REASON = "?reason=audit&reason_detail=walk+of+the+page+shell"
+REASON_DETAIL = "점검 2026-1202 화면 확인"
 
 ANONYMOUS = [
     ("home", "/"),
@@ -31,8 +31,6 @@ ANONYMOUS = [
     ("error-500", "/fail/"),
 ]
 AUDITOR = [
-    ("audit-reason", "/audit/"),
-    ("audit-log", f"/audit/{REASON}"),
     ("account", "/accounts/me/"),
     ("error-403", "/plan/dashboard/"),  # the auditor holds no plan role
 ]
@@ -86,6 +84,18 @@ def test_walk_is_accessible_and_fits_the_screen(
     _check(page, axe, "error-csrf", lang, width, problems)
 
     sign_in(page, auditor)
+    # The audit log asks for a reason first (once per session), stated through the form.
+    statuses["audit-reason"] = page.goto(f"{live_server.url}/audit/").status
+    _check(page, axe, "audit-reason", lang, width, problems)
+    assert page.locator("#audit-table").count() == 0, "the audit log asks for a reason first"
+    page.locator("label[for=reason-audit]").click()
+    page.fill("#id_reason_detail", REASON_DETAIL)
+    with page.expect_navigation() as nav:
+        page.click("main form button[type=submit]")
+    statuses["audit-log"] = nav.value.status
+    assert page.url == f"{live_server.url}/audit/", "the reason is kept in the session, not the URL"
+    assert page.locator("#audit-table tbody tr").count() >= 1, page.inner_text("main")[:500]
+    _check(page, axe, "audit-log", lang, width, problems)
     for name, path in AUDITOR:
         response = page.goto(f"{live_server.url}{path}")
         statuses[name] = response.status

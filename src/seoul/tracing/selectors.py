@@ -378,9 +378,20 @@ def chains(user: User, outbreak: Outbreak) -> dict[str, Any]:
 
 
 def chain_spec(graph: dict[str, Any], title: str) -> dict[str, Any]:
-    """A Vega-Lite spec drawing the chain graph: links as rules, cases as labelled points."""
-    x = {"field": "x", "type": "quantitative", "title": _("Generation"), "axis": {"tickMinStep": 1, "format": "d"}}
-    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"reverse": True}}
+    """A Vega-Lite spec drawing the chain graph: links as rules, cases as labelled points.
+
+    The scales keep room around the outermost points (``padding``, in pixels) so that no point
+    is cut at the plot's edge and the last generation's labels stay inside it, and the legend
+    sits under the plot: on a phone a legend at the side overlapped the labels of the last
+    generation and took a third of the width."""
+    x = {
+        "field": "x",
+        "type": "quantitative",
+        "title": _("Generation"),
+        "axis": {"tickMinStep": 1, "format": "d"},
+        "scale": {"padding": 44},
+    }
+    y = {"field": "y", "type": "quantitative", "axis": None, "scale": {"reverse": True, "padding": 14}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "description": title,
@@ -398,7 +409,12 @@ def chain_spec(graph: dict[str, Any], title: str) -> dict[str, Any]:
                 "encoding": {
                     "x": x,
                     "y": y,
-                    "color": {"field": "cluster", "type": "nominal", "title": _("Cluster")},
+                    "color": {
+                        "field": "cluster",
+                        "type": "nominal",
+                        "title": _("Cluster"),
+                        "legend": {"orient": "bottom", "direction": "horizontal"},
+                    },
                     "tooltip": [
                         {"field": "id", "title": _("Case")},
                         {"field": "confirmed", "title": _("Confirmed on")},

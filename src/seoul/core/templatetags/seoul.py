@@ -38,6 +38,13 @@ def krw(value: int | None) -> str:
 FIXED_REASONS = {
     "own account": gettext_lazy("The person's own account"),
     "own application": gettext_lazy("The applicant's own file"),
+    "search by business registration number": gettext_lazy("Search by business registration number"),
+    "within the auto-approval rules": gettext_lazy("Within the automatic approval rules"),
+    "documents_uploaded": gettext_lazy("Uploaded documents to be checked by an examiner"),
+    "business registration names another representative": gettext_lazy(
+        "The business registration names another representative"
+    ),
+    "one application in progress per business": gettext_lazy("One application in progress per business"),
 }
 
 

@@ -20,8 +20,9 @@ def _lang() -> str:
 
 @register.filter
 def station(name: str | None) -> str:
-    """A station name (Korean, as stored) in the page's language; "?" when there is none."""
-    return data.station_name(name, _lang()) if name else "?"
+    """A station name (Korean, as stored) in the page's language; "not recorded" in words when
+    there is none (a journey with no entry tap), never a bare "?" a rider cannot read."""
+    return data.station_name(name, _lang()) if name else gettext("station not recorded")
 
 
 @register.filter
@@ -34,7 +35,7 @@ def line(code: str) -> str:
 def gate(gate: Any) -> str:
     """A gate array as people read it: its station and line (서울역 1호선 / Seoul Station, Line 1)."""
     if gate is None:
-        return "?"
+        return gettext("station not recorded")
     return gettext("%(station)s, %(line)s") % {"station": station(gate.station), "line": line(gate.line)}
 
 

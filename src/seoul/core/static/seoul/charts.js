@@ -22,6 +22,10 @@
   var SUBTLE = "#464c53"; // --krds-light-color-text-subtle
   var GRID = "#e6e8ea"; // --krds-color-light-gray-10
 
+  // Vega describes axes and legends to screen readers in English words of its own ("X-axis
+  // titled ... for a linear scale with values from ... to ..."), whatever the page's language:
+  // they are switched off (aria: false). The chart as a whole keeps its name (the spec's
+  // description) and every chart's figures are in a table on the same page.
   var CONFIG = {
     font: FONT,
     background: null,
@@ -30,11 +34,11 @@
     axis: {
       labelFont: FONT, titleFont: FONT, labelFontSize: 12, titleFontSize: 12,
       labelColor: SUBTLE, titleColor: TEXT, titleFontWeight: 700,
-      gridColor: GRID, domainColor: "#8a949e", tickColor: "#8a949e"
+      gridColor: GRID, domainColor: "#8a949e", tickColor: "#8a949e", aria: false
     },
     legend: {
       labelFont: FONT, titleFont: FONT, labelFontSize: 12, titleFontSize: 12,
-      labelColor: TEXT, titleColor: TEXT, symbolType: "square", labelLimit: 260
+      labelColor: TEXT, titleColor: TEXT, symbolType: "square", labelLimit: 260, aria: false
     },
     title: { font: FONT, color: TEXT },
     bar: { cornerRadiusEnd: 2 },
