@@ -30,6 +30,29 @@ def test_worklist_lists_only_my_work_and_no_names(world: World) -> None:
     assert mine.person.name not in body and mine.person.phone not in body
 
 
+def test_worklist_reads_my_open_work_in_one_query_in_the_models_order(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    from seoul.tracing import selectors
+    from seoul.tracing.models import Assignment
+
+    older = world.make_case(confirmed_on=world.today - timedelta(days=3), onset=world.today - timedelta(days=4))
+    newer = world.make_case()
+    released = world.make_case()
+    handed_over = world.make_case()
+    Assignment.objects.filter(case__in=[older, newer, released, handed_over]).update(tracer=world.tracer_mapo)
+    Case.objects.filter(pk=released.pk).update(status=Case.Status.RELEASED)
+    Assignment.objects.filter(case=handed_over).update(ended_at=world.now)
+    reached, waiting = world.make_contact(newer), world.make_contact(older, on=world.today - timedelta(days=2))
+    Assignment.objects.filter(contact__in=[reached, waiting]).update(tracer=world.tracer_mapo)
+    actions.record_follow_up(reached, world.today, "seen_well", actor=world.tracer_mapo)
+    with django_assert_num_queries(1):
+        work = selectors.worklist(world.tracer_mapo, world.today)
+    assert [c.pk for c in work.cases] == [newer.pk, older.pk]  # newest confirmation first, open and mine only
+    assert [c.pk for c in work.contacts] == [reached.pk, waiting.pk]  # latest exposure first
+    assert [c.pk for c in work.due_today] == [waiting.pk] and work.done == {reached.pk}
+
+
 def test_worklist_filters_by_the_outbreaks_of_my_own_work(world: World) -> None:
     from seoul.tracing.tests import builders
 
