@@ -182,3 +182,19 @@ def test_the_disputes_list_filters_and_sorts(riders_disputes: tuple[Dispute, Dis
     assert listed(status="", min_charge="99999") == []
     bad = c.get("/metro/disputes/", {"station": "Atlantis"})
     assert (bad.status_code == 400 and "Did you mean" in bad.content.decode()) or "역" in bad.content.decode()
+
+
+def test_the_empty_disputes_filter_is_kept_per_language_and_a_filled_one_never(
+    riders_disputes: tuple[Dispute, Dispute],
+) -> None:
+    approver = builders.staff("metro.approver", "approver")
+    korean = Client()
+    korean.force_login(approver)
+    english = in_english(Client())
+    english.force_login(approver)
+    for _ in range(2):  # the second time from the kept fragment
+        assert 'for="id_sort">정렬' in korean.get("/metro/disputes/").content.decode()
+        assert 'for="id_sort">Sort by' in english.get("/metro/disputes/").content.decode()
+    filled = korean.get("/metro/disputes/", {"station": "서울역", "sort": "newest"}).content.decode()
+    assert 'value="서울역"' in filled and '<option value="newest" selected>' in filled
+    assert '<option value="newest" selected>' not in korean.get("/metro/disputes/").content.decode()
