@@ -42,10 +42,10 @@ def _fresh_caches() -> None:
     kept would otherwise show in the next test that writes around the actions."""
     from django.core.cache import cache
 
-    from seoul.core import pagecache
+    from seoul.core import navigation, pagecache
     from seoul.plan import figures
 
-    for forget in (figures.forget, pagecache.clear, cache.clear):
+    for forget in (figures.forget, pagecache.clear, cache.clear, navigation.forget):
         forget()
 
 

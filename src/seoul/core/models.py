@@ -76,6 +76,14 @@ class User(AbstractUser):
             self._role_cache = cache
         return cache.get(service)
 
+    def roles_held(self) -> tuple[tuple[str, str], ...]:
+        """The (service, role) pairs of a staff account, sorted; empty for anyone else (a
+        platform administrator holds every role without rows)."""
+        if self.kind != self.Kind.STAFF:
+            return ()
+        self.role_in("")  # reads the roles once
+        return tuple(sorted(self._role_cache.items()))
+
     def has_role(self, service: str, role: str) -> bool:
         held = self.role_in(service)
         return held is not None and role_at_least(held, role)

@@ -17,6 +17,7 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.registry import app_modules
@@ -34,7 +35,33 @@ def _nav_modules() -> list[ModuleType]:
     return [module for _label, module in app_modules("nav")]
 
 
+# Staff and administrators' menus depend only on their roles and institution (an app's ``items``
+# looks at nothing else of a staff account: ``test_navigation`` holds every app to it), so they
+# are built once per process per language, institution and set of roles. Citizens' menus depend on their records (e.g. a metro
+# card): built every time.
+_STAFF_MENUS: dict[tuple[Any, ...], list[dict[str, str]]] = {}
+_STAFF_MENUS_KEPT = 256
+
+
+def forget() -> None:
+    """Drop the kept staff menus (tests start as a fresh process would)."""
+    _STAFF_MENUS.clear()
+
+
 def entries(user: Any) -> list[dict[str, str]]:
+    """The main menu entries ``user`` may open, in the active language."""
+    if user is None or not user.is_authenticated or user.kind == user.Kind.CITIZEN:
+        return _entries(user)
+    key = (get_language(), user.kind, user.is_active, user.institution_id, user.roles_held())
+    menu = _STAFF_MENUS.get(key)
+    if menu is None:
+        if len(_STAFF_MENUS) >= _STAFF_MENUS_KEPT:
+            _STAFF_MENUS.clear()
+        menu = _STAFF_MENUS[key] = _entries(user)
+    return list(menu)
+
+
+def _entries(user: Any) -> list[dict[str, str]]:
     nav: list[dict[str, str]] = []
     for module in _nav_modules():
         nav += [{"label": str(label), "url": url} for label, url in module.items(user)]
