@@ -37,8 +37,8 @@ def _nav_modules() -> list[ModuleType]:
 
 # Staff and administrators' menus depend only on their roles and institution (an app's ``items``
 # looks at nothing else of a staff account: ``test_navigation`` holds every app to it), so they
-# are built once per process per language, institution and set of roles. Citizens' menus depend on their records (e.g. a metro
-# card): built every time.
+# are built once per process per language, institution and set of roles. Citizens' menus
+# depend on their records (e.g. a metro card): built every time.
 _STAFF_MENUS: dict[tuple[Any, ...], list[dict[str, str]]] = {}
 _STAFF_MENUS_KEPT = 256
 
