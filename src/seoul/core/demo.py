@@ -128,12 +128,12 @@ ACCOUNTS = [
 ]
 
 
-def _accounts_file() -> Path:
+def accounts_file() -> Path:
     return Path(settings.VAR_DIR) / "demo_accounts.json"
 
 
 def load() -> list[dict[str, str]]:
-    path = _accounts_file()
+    path = accounts_file()
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     shown = []
     with transaction.atomic():

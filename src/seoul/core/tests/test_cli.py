@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -62,3 +63,14 @@ def test_help_everywhere() -> None:
         result = runner.invoke(main, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
         assert "Usage:" in result.output
+
+
+def test_the_demo_accounts_say_where_their_passwords_are_kept(tmp_path: Path) -> None:
+    from django.test import override_settings
+
+    from seoul.core.management.commands.demo_data import print_accounts
+
+    lines: list[str] = []
+    with override_settings(VAR_DIR=tmp_path):
+        print_accounts(lines.append, [{"username": "tracer.mapo", "password": "pw", "role": "tracer"}])
+    assert f"kept in {tmp_path / 'demo_accounts.json'}" in lines[0]

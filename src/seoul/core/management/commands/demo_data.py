@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
 
 def print_accounts(write: Any, accounts: list[dict[str, str]]) -> None:
-    write("\nDemo accounts (passwords are kept in var/demo_accounts.json):")
+    write(f"\nDemo accounts (passwords are kept in {demo.accounts_file()}):")
     width = max(len(a["username"]) for a in accounts)
     for a in accounts:
         write(f"  {a['username']:<{width}}  {a['password']}  {a['role']}")
