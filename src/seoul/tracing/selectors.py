@@ -85,7 +85,7 @@ def worklist(user: User, today: date) -> Worklist:
     (the page is opened all day long: building one query costs less than three); narrowing to
     an outbreak is :meth:`Worklist.of`."""
     # The two per-row figures as fixed SQL with bound parameters: the ORM's own subqueries give
-    # the same plan but took longer to build than the query takes to run (benchmarks/request_costs.py).
+    # the same plan but took longer to build than the query takes to run (docs/performance.md).
     pending = RawSQL(  # fixed SQL, values bound
         "SELECT COUNT(*) FROM tracing_candidate c WHERE c.case_id = tracing_assignment.case_id AND c.status = %s",
         (Candidate.Status.PENDING,),
