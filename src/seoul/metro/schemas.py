@@ -45,6 +45,9 @@ MAX_WINDOWS = 100
 MAX_READINGS = 5000
 MAX_SENSOR_PASSAGES = 50
 MAX_LANE = 99
+# Gate beacons (4 a lane) and the concourse/paid-area zone rows (ceil(lanes / 2) + 2 a side) of
+# the largest array, as in engine.tagless.GateArray.beacon_count.
+MAX_BEACON = 4 * (MAX_LANE + 1) + 2 * (-(-(MAX_LANE + 1) // 2) + 2) - 1
 MAX_BUS_METRES = 200_000
 MAX_RIDE = timedelta(hours=5)
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -207,7 +210,9 @@ class WindowIn(Schema):
         description="the window start on the phone's clock, in seconds"
     )
     t: list[Finite] = Field(max_length=MAX_READINGS, description="reading times on the phone's clock, in seconds")
-    beacon: list[Annotated[int, Field(ge=0, le=4 * MAX_LANE + 3)]] = Field(max_length=MAX_READINGS)
+    beacon: list[Annotated[int, Field(ge=0, le=MAX_BEACON)]] = Field(
+        max_length=MAX_READINGS, description="gate beacons 0 .. 4·lanes−1, then the zone rows (docs/metro-tagless.md)"
+    )
     rssi: list[Rssi] = Field(max_length=MAX_READINGS, description="dBm")
     uwb_t: list[Finite] = Field(default_factory=list, max_length=MAX_READINGS)
     uwb_anchor: list[Annotated[int, Field(ge=0, le=MAX_LANE + 1)]] = Field(

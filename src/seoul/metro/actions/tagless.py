@@ -25,7 +25,7 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ingest import IngestResult, ingest_events
-from seoul.metro.engine.tagless import DetectorConfig, GateArray, ReadingWindow, detect
+from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, detect
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import Gate, GateEvent, Rider, TaglessWindow
@@ -65,7 +65,7 @@ def _window_hash(item: Mapping[str, Any]) -> str:
 
 def _fits_gate(item: WindowIn, gate: Gate) -> tuple[str, MetroError, int] | None:
     """What in a checked window does not fit the gate's own lanes, beacons and anchors."""
-    beacons, lanes = 4 * gate.lanes, gate.lanes
+    beacons, lanes = GateArray(lanes=gate.lanes).beacon_count, gate.lanes
     if any(b >= beacons for b in item.beacon):
         return "beacon", MetroError.BEACON_RANGE, beacons - 1
     if any(a > lanes for a in item.uwb_anchor):
@@ -75,35 +75,54 @@ def _fits_gate(item: WindowIn, gate: Gate) -> tuple[str, MetroError, int] | None
     return None
 
 
-def _unconfirmed(
+def _confirm(
     sensed: list[tuple[int, datetime]] | None,
-    lane: int | None,
+    decision: Decision,
     at: datetime,
     gate: Gate,
     rider: Rider,
     claimed: dict[tuple[str, int, datetime], int],
-) -> str | None:
-    """Why a crossing the detector would charge is not confirmed by the lane's own passage
-    sensor, or None when it is (or when sensors are not required and the controller sent none).
-    A sensor passage confirms one phone: a second phone on it (tailgating, or a bystander whose
-    readings look alike) is refused."""
+) -> tuple[str | None, int | None]:
+    """Confirm a crossing the detector charges with *a* passage the array's lane sensors saw
+    within 1 s of it, not yet matched to another phone. Returns (why not, or None; the lane to
+    record). The charge never depends on the lane: among the free passages the detector's
+    resolved lane comes first, then its candidate lanes, then any other lane, nearest in time
+    first; the matched passage's lane is recorded (the sensor settles an open lane). One sensor
+    passage confirms one phone: a second phone on it (tailgating, or a bystander whose readings
+    look alike) is refused. Without sensor data the crossing stands alone only when
+    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off (a pilot), with the detector's lane if resolved."""
     if sensed is None:
-        return "no passage sensor data from the gate" if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR else None
-    match = [a for lane_seen, a in sensed if lane_seen == lane and abs(a - at) <= SENSOR_MATCH]
-    if lane is None or not match:
-        return f"no passage in lane {lane} within {SENSOR_MATCH.total_seconds():g} s"
-    passage = min(match, key=lambda a: abs(a - at))
-    other = claimed.get((gate.code, lane, passage))
-    taken = (
-        GateEvent.objects.filter(gate=gate, lane=lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH)
-        .filter(at__lte=passage + SENSOR_MATCH)
-        .exclude(rider=rider)
-        .exists()
-    )
-    if taken or (other is not None and other != rider.pk):
-        return "one lane passage, two phones"
-    claimed[(gate.code, lane, passage)] = rider.pk
-    return None
+        if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR:
+            return "no passage sensor data from the gate", None
+        return None, decision.lane_id
+    near = [(lane, a) for lane, a in sensed if abs(a - at) <= SENSOR_MATCH]
+    if not near:
+        return f"no sensor passage within {SENSOR_MATCH.total_seconds():g} s", None
+    order = [decision.lane_id] if decision.lane_id is not None else []
+    order += [k for k in decision.lane_candidates if k not in order]
+
+    def rank(passage: tuple[int, datetime]) -> tuple[int, float]:
+        lane, when = passage
+        group = order.index(lane) if lane in order else len(order)
+        return group, abs((when - at).total_seconds())
+
+    for lane, passage in sorted(near, key=rank):
+        other = claimed.get((gate.code, lane, passage))
+        if other is not None and other != rider.pk:
+            continue
+        taken = (
+            GateEvent.objects.filter(
+                gate=gate, lane=lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH
+            )
+            .filter(at__lte=passage + SENSOR_MATCH)
+            .exclude(rider=rider)
+            .exists()
+        )
+        if taken:
+            continue
+        claimed[(gate.code, lane, passage)] = rider.pk
+        return None, lane
+    return "one lane passage, two phones", None
 
 
 def ingest_windows(
@@ -117,9 +136,11 @@ def ingest_windows(
     ledger stay exactly-once. A refused window never charges anyone. A window id seen before
     with the same content is a duplicate, with different content it is rejected. A charged
     passage of the same rider and direction within 2 s of one already recorded (overlapping
-    windows of one passage) is merged into it instead of recorded twice. A crossing is charged
-    only when the lane's passage sensor saw a passage within 1 s (``_unconfirmed``), unless
-    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off and the controller sent no sensor data.
+    windows of one passage) is merged into it instead of recorded twice. The charge follows the
+    detector's side-crossing decision (did the phone go from one side of the gate line to the
+    other), never its lane; it is confirmed by a free passage of the array's lane sensors within
+    1 s (``_confirm``), whose lane is recorded, unless ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is
+    off and the controller sent no sensor data.
     """
     check_role(actor, Role.OPERATOR)
     now = now or timezone.now()
@@ -196,15 +217,15 @@ def ingest_windows(
             at=started_at + offset,
             event_id=WINDOW_PREFIX + window_id,
         )
-        refusal = (
-            (decision.reason or "refused")
-            if not decision.charged
-            else _unconfirmed(sensed, decision.lane_id, record.at, gate, rider, claimed)
-        )
+        refusal: str | None = decision.reason or "refused"
+        if decision.charged:
+            refusal, settled = _confirm(sensed, decision, record.at, gate, rider, claimed)
+            if refusal is None:
+                record.lane = settled
         if refusal is not None:
             record.outcome = TaglessWindow.Outcome.REFUSED
             record.reason = refusal
-            flag = {"kind": "flagged", "reason": record.reason, "lane": decision.lane_id}
+            flag = {"kind": "flagged", "reason": record.reason, "lane": record.lane}
             decided.append((index, record, {"event_id": record.event_id, "gate": gate.code, **flag}))
             continue
         kind = GateEvent.Kind.ENTRY if decision.direction == "in" else GateEvent.Kind.EXIT
@@ -221,7 +242,7 @@ def ingest_windows(
             continue
         passages.append((rider.pk, kind, record.at, record.event_id))
         item_out = {"event_id": record.event_id, "gate": gate.code, "rider": rider.account, "kind": kind}
-        decided.append((index, record, {**item_out, "source": "tagless", "lane": decision.lane_id}))
+        decided.append((index, record, {**item_out, "source": "tagless", "lane": record.lane}))
 
     derived = [(index, record, ev) for index, record, ev in decided if ev is not None]
     with transaction.atomic():

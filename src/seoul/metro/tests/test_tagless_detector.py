@@ -1,10 +1,12 @@
-"""The tagless detector charges clean passages and refuses everything it cannot attribute.
+"""The tagless detector charges side crossings and refuses everything that does not cross.
 
 Pure engine tests: no database. Events come from the simulator (ground truth) or are built by
 hand from the path-loss model, so nothing here hard-codes a detector output.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -23,16 +25,18 @@ from seoul.metro.engine.tagless import (
     simulate,
 )
 from seoul.metro.engine.tagless.metrics import Metrics
-from seoul.metro.engine.tagless.simulator import simulate_batches
+from seoul.metro.engine.tagless.simulator import BYSTANDER_SCENARIOS, simulate_batches
 
 GATES = GateArray()
 CALM = SimParams(sigma_db=(4.0, 5.0), carry_mix=(1.0, 0.0, 0.0), uwb_share=1.0, uwb_sigma_m=(0.1, 0.15))
+# Every threshold at zero: the best class alone decides.
+NO_THRESHOLDS = replace(DetectorConfig(), min_margin=0.0, min_margin_ble_only=0.0)
 
 
 def straight_passage(
-    lane: int, direction: str, *, t0: float = 100.0, tc: float = 3.2, speed: float = 1.3
+    lane: int, direction: str, *, t0: float = 100.0, tc: float = 6.0, speed: float = 1.3, uwb: bool = True
 ) -> ReadingWindow:
-    """A noise-free phone in hand walking straight through ``lane``: RSSI from the detector's own model."""
+    """A noise-free phone walking straight through ``lane``: RSSI from the detector's own model."""
     cfg = DetectorConfig()
     sign = 1.0 if direction == "in" else -1.0
     times = np.arange(0.0, cfg.window, 0.1)
@@ -43,32 +47,56 @@ def straight_passage(
     dy = y[:, None] - b[None, :, 1]
     planar = np.hypot(dx, dy)
     dist = np.maximum(np.sqrt(planar**2 + (cfg.phone_z - b[None, :, 2]) ** 2), 0.2)
-    cos_theta = GATES.beacon_facing[None, :] * dx / np.maximum(planar, 0.05)
-    rssi = cfg.p0 - 10 * cfg.path_loss_n * np.log10(dist) - cfg.back_loss_db * (1 - cos_theta) / 2
+    facing = GATES.beacon_facing[None, :]
+    cos_theta = facing * dx / np.maximum(planar, 0.05)
+    gain = np.where(facing != 0, -cfg.back_loss_db * (1 - cos_theta) / 2, 0.0)
+    rssi = cfg.p0 - 10 * cfg.path_loss_n * np.log10(dist) + gain
     a = GATES.anchor_xyz
     ranges = np.sqrt((x[:, None] - a[:, 0]) ** 2 + (y[:, None] - a[:, 1]) ** 2 + (cfg.phone_z - a[:, 2]) ** 2)
     n_b, n_a = len(b), len(a)
+    keep = rssi.ravel() >= -95
+    u = {}
+    if uwb:
+        u = {
+            "uwb_t": t0 + np.repeat(times, n_a) + 0.002,
+            "uwb_anchor": np.tile(np.arange(n_a), len(times)),
+            "uwb_range": ranges.ravel(),
+        }
     return ReadingWindow(
         t0=t0,
-        t=t0 + np.repeat(times, n_b) + 0.001,
-        beacon=np.tile(np.arange(n_b), len(times)),
-        rssi=np.round(rssi.ravel()),
-        uwb_t=t0 + np.repeat(times, n_a) + 0.002,
-        uwb_anchor=np.tile(np.arange(n_a), len(times)),
-        uwb_range=ranges.ravel(),
+        t=(t0 + np.repeat(times, n_b) + 0.001)[keep],
+        beacon=np.tile(np.arange(n_b), len(times))[keep],
+        rssi=np.round(rssi.ravel())[keep],
+        **u,
     )
 
 
 @pytest.mark.parametrize(("lane", "direction"), [(0, "in"), (2, "out"), (3, "in"), (5, "out")])
-def test_clean_passage_is_charged_to_its_lane_and_direction(lane: int, direction: str) -> None:
+def test_clean_passage_is_charged_in_its_direction_and_its_lane_resolved(lane: int, direction: str) -> None:
     decision = detect(straight_passage(lane, direction), GATES)
     assert decision.charged, decision
-    assert decision.lane_id == lane
     assert decision.direction == direction
     assert decision.crossed_at is not None
-    assert abs(decision.crossed_at - 103.2) < 0.5
+    assert abs(decision.crossed_at - 106.0) < 0.5
     assert decision.reason is None
-    assert 0.5 < decision.confidence <= 1.0
+    assert decision.margin >= DetectorConfig().min_margin
+    assert decision.lane_id == lane  # noise-free with UWB: the lane is resolved
+    assert decision.lane_candidates[0] == lane
+
+
+def test_a_ble_only_crossing_is_charged_without_resolving_its_lane() -> None:
+    decision = detect(straight_passage(2, "in", uwb=False), GATES)
+    assert decision.charged and decision.direction == "in"
+    assert decision.lane_id is None  # BLE alone never names the lane ...
+    assert 2 in decision.lane_candidates  # ... the lane sensors settle it among the candidates
+
+
+def test_the_charge_does_not_depend_on_the_lane_thresholds() -> None:
+    window = straight_passage(4, "out")
+    strict = replace(DetectorConfig(), min_lane_margin=1e9)
+    a, b = detect(window, GATES), detect(window, GATES, strict)
+    assert (a.charged, a.direction, a.crossed_at) == (b.charged, b.direction, b.crossed_at)
+    assert a.lane_id == 4 and b.lane_id is None
 
 
 def test_simulated_clean_passages_are_mostly_charged_and_never_wrongly() -> None:
@@ -78,7 +106,8 @@ def test_simulated_clean_passages_are_mostly_charged_and_never_wrongly() -> None
         d = detect(event.window, GATES)
         if d.charged:
             charged += 1
-            assert (d.lane_id, d.direction) == (event.truth.lane, event.truth.direction)
+            assert d.direction == event.truth.direction
+            assert d.lane_id in (None, event.truth.lane)
     assert charged >= len(events) // 2
 
 
@@ -99,52 +128,37 @@ def test_batch_and_single_decisions_agree() -> None:
     assert ReadingBatch.of([batch.readings[i] for i in range(3)]).size == 3
 
 
-def test_adjacent_lanes_at_once_are_each_correct_or_refused_never_swapped() -> None:
+def test_crowds_are_charged_in_their_own_direction_and_resolved_lanes_are_right() -> None:
     params = SimParams(uwb_share=0.7)
-    seen_crowds = 0
     for event in simulate(150, seed=21, mix={"crowd": 1.0}, params=params):
         assert event.truth.passed
-        seen_crowds += 1
         d = detect(event.window, GATES)
         if d.charged:
-            assert d.lane_id == event.truth.lane, (d, event.truth)
-            assert d.direction == event.truth.direction
-    assert seen_crowds == 150
+            assert d.direction == event.truth.direction, (d, event.truth)
+            assert d.lane_id in (None, event.truth.lane), (d, event.truth)
 
 
-@pytest.mark.parametrize(
-    ("scenario", "reasons"),
-    [
-        (
-            "linger",
-            {"no_crossing", "turn_back", "outside_lanes", "low_confidence", "ambiguous_lane", "inconsistent_direction"},
-        ),
-        (
-            "walk_past",
-            {"no_crossing", "outside_lanes", "low_confidence", "ambiguous_lane", "turn_back", "inconsistent_direction"},
-        ),
-        (
-            "turn_back",
-            {"turn_back", "no_crossing", "low_confidence", "ambiguous_lane", "inconsistent_direction", "outside_lanes"},
-        ),
-    ],
-)
-def test_people_who_do_not_pass_are_refused(scenario: str, reasons: set[str]) -> None:
-    params = SimParams(uwb_share=0.5)
-    events = list(simulate(120, seed=31, mix={scenario: 1.0}, params=params))
-    decisions = [detect(e.window, GATES) for e in events]
-    assert all(not e.truth.passed for e in events)
+@pytest.mark.parametrize("scenario", sorted(BYSTANDER_SCENARIOS | {"neighbour"}))
+def test_people_who_do_not_pass_are_refused(scenario: str) -> None:
+    events = list(simulate(120, seed=31, mix={scenario: 1.0}, params=SimParams(uwb_share=0.5)))
+    bystanders = [e for e in events if not e.truth.passed]
+    assert bystanders
+    decisions = [detect(e.window, GATES) for e in bystanders]
     assert not any(d.charged for d in decisions), [d for d in decisions if d.charged]
-    assert {d.reason for d in decisions} <= reasons | {"dwell_too_long", "insufficient_data"}
+    assert {d.reason for d in decisions} <= {"no_crossing", "low_confidence", "inconsistent_direction"}
 
 
-def test_turn_back_is_mostly_reported_as_such() -> None:
-    events = list(simulate(80, seed=41, mix={"turn_back": 1.0}, params=CALM))
-    reasons = [detect(e.window, GATES).reason for e in events]
-    assert reasons.count("turn_back") >= len(reasons) // 2, reasons
+def test_with_the_thresholds_at_zero_bystanders_would_be_charged() -> None:
+    """The margins are what keeps bystanders out: without them the best class alone charges some
+    of them (so the bystander tests above can fail)."""
+    events = [e for e in simulate(300, seed=103, mix={"walk_past": 1.0, "paid_side": 1.0}) if not e.truth.passed]
+    loose = [detect(e.window, GATES, NO_THRESHOLDS) for e in events]
+    strict = [detect(e.window, GATES) for e in events]
+    assert sum(d.charged for d in loose) >= 1
+    assert not any(d.charged for d in strict)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     weights=st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=len(SCENARIOS), max_size=len(SCENARIOS)).filter(
@@ -155,8 +169,9 @@ def test_turn_back_is_mostly_reported_as_such() -> None:
 def test_no_false_charges_on_random_simulated_events(seed: int, weights: list[float], uwb_share: float) -> None:
     mix = dict(zip(SCENARIOS, weights, strict=True))
     metrics = Metrics()
-    for batch in simulate_batches(100, seed=seed, mix=mix, params=SimParams(uwb_share=uwb_share)):
+    for batch in simulate_batches(80, seed=seed, mix=mix, params=SimParams(uwb_share=uwb_share)):
         metrics.score(detect_batch(batch.readings, GATES), batch.truth)
     total = metrics.total
-    assert total.events == 100
+    assert total.events == 80
     assert total.false_charges == 0, metrics.as_dict()
+    assert total.lane_wrong == 0, metrics.as_dict()

@@ -3,14 +3,17 @@
 Definitions (per simulated phone window = one person with a phone near the gates):
 
 * **charged**: the detector returned a passage.
-* **correct**: charged, the person truly passed, and lane, direction and crossing time (within
-  ``time_tolerance_s``) all match the truth.
+* **correct**: charged, the person truly passed, and the direction and crossing time (within
+  ``time_tolerance_s``) match the truth. The lane does not enter the fare, so it is not part of
+  "correct" (it is scored on its own below).
 * **false charge**: charged and not correct -- the person did not pass (lingered, walked past,
-  turned back), or passed in another lane, the other way, or at another time. Every false charge
-  bills someone for a passage that is not theirs, so the target is zero.
+  turned back, stood in the next lane, stayed on the paid side), or passed the other way or at
+  another time. Every false charge bills someone for a passage that is not theirs: target zero.
 * **missed (fallback)**: the person truly passed and was not charged; the gate falls back to a
   card tap or staff.
-* **lane accuracy**: charged passages whose lane is right, over all charged passages.
+* **lane**: among charged true passages, *resolved* when the detector names a lane, *wrong* when
+  that lane is not the true one, and *in candidates* when the true lane is among the lanes left
+  open for the passage sensors (``Decision.lane_candidates``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from .model import REFUSAL_REASONS, Decision
 from .simulator import SCENARIOS, SimulatedEvent, TruthArrays
@@ -36,6 +40,11 @@ class ScenarioCounts:
     correct_lane: int = 0
     false_charges: int = 0
     missed: int = 0
+    bystander_charges: int = 0
+    """Charges of people who did not pass at all (a subset of the false charges)."""
+    lane_resolved: int = 0
+    lane_wrong: int = 0
+    lane_in_candidates: int = 0
 
     def add(self, other: ScenarioCounts) -> None:
         for name in self.__dataclass_fields__:
@@ -45,10 +54,24 @@ class ScenarioCounts:
     def fallback_rate(self) -> float:
         return self.missed / self.passages if self.passages else 0.0
 
+    @property
+    def charged_rate(self) -> float:
+        """True passages charged without a tap, over true passages."""
+        return self.correct / self.passages if self.passages else 0.0
+
+
+CARRY_GROUPS = ("hand", "pocket", "bag")
+PHONE_GROUPS = ("ble_only", "uwb")
+
 
 @dataclass
 class Metrics:
     by_scenario: dict[str, ScenarioCounts] = field(default_factory=lambda: {s: ScenarioCounts() for s in SCENARIOS})
+    by_carry: dict[str, ScenarioCounts] = field(default_factory=lambda: {s: ScenarioCounts() for s in CARRY_GROUPS})
+    by_phone: dict[str, ScenarioCounts] = field(default_factory=lambda: {s: ScenarioCounts() for s in PHONE_GROUPS})
+    by_scenario_phone: dict[str, ScenarioCounts] = field(
+        default_factory=lambda: {f"{s}/{p}": ScenarioCounts() for s in SCENARIOS for p in PHONE_GROUPS}
+    )
     reasons: Counter[str] = field(default_factory=Counter)
     latencies_s: list[float] = field(default_factory=list)
 
@@ -61,8 +84,9 @@ class Metrics:
 
     @property
     def lane_accuracy(self) -> float:
+        """Resolved lanes that are right, over resolved lanes of charged passages."""
         t = self.total
-        return t.correct_lane / t.charged if t.charged else 1.0
+        return (t.lane_resolved - t.lane_wrong) / t.lane_resolved if t.lane_resolved else 1.0
 
     @property
     def false_charges_per_million(self) -> float:
@@ -73,8 +97,14 @@ class Metrics:
         return float(np.percentile(np.array(self.latencies_s) * 1000, q)) if self.latencies_s else float("nan")
 
     def merge(self, other: Metrics) -> None:
-        for s, c in other.by_scenario.items():
-            self.by_scenario[s].add(c)
+        for mine, theirs in (
+            (self.by_scenario, other.by_scenario),
+            (self.by_carry, other.by_carry),
+            (self.by_phone, other.by_phone),
+            (self.by_scenario_phone, other.by_scenario_phone),
+        ):
+            for s, c in theirs.items():
+                mine[s].add(c)
         self.reasons.update(other.reasons)
         self.latencies_s.extend(other.latencies_s)
 
@@ -89,30 +119,53 @@ class Metrics:
         lane = np.array([d.lane_id if d.lane_id is not None else -2 for d in decisions])
         direction = np.array([{"in": 0, "out": 1}.get(d.direction or "", -2) for d in decisions])
         crossed = np.array([d.crossed_at if d.crossed_at is not None else np.nan for d in decisions])
-        lane_ok = truth.passed & (lane == truth.lane)
+        in_candidates = np.array(
+            [
+                t >= 0 and (int(t) in d.lane_candidates or d.lane_id == t)
+                for d, t in zip(decisions, truth.lane, strict=True)
+            ],
+            dtype=bool,
+        )
         correct = (
             charged
-            & lane_ok
+            & truth.passed
             & (direction == truth.direction)
             & (np.abs(crossed - np.nan_to_num(truth.crossed_at, nan=np.inf)) <= time_tolerance_s)
         )
         false = charged & ~correct
         missed = truth.passed & ~charged
+        resolved = correct & (lane >= 0)
+        lane_ok = resolved & (lane == truth.lane)
+
+        def counts(sel: npt.NDArray[np.bool_]) -> ScenarioCounts:
+            return ScenarioCounts(
+                events=int(sel.sum()),
+                passages=int((truth.passed & sel).sum()),
+                charged=int((charged & sel).sum()),
+                correct=int((correct & sel).sum()),
+                correct_lane=int((lane_ok & sel).sum()),
+                false_charges=int((false & sel).sum()),
+                bystander_charges=int((charged & ~truth.passed & sel).sum()),
+                missed=int((missed & sel).sum()),
+                lane_resolved=int((resolved & sel).sum()),
+                lane_wrong=int((resolved & ~lane_ok & sel).sum()),
+                lane_in_candidates=int((correct & in_candidates & sel).sum()),
+            )
+
+        uwb = truth.uwb.astype(bool)
         for i, name in enumerate(SCENARIOS):
             sel = truth.scenario == i
-            if not sel.any():
-                continue
-            self.by_scenario[name].add(
-                ScenarioCounts(
-                    events=int(sel.sum()),
-                    passages=int((truth.passed & sel).sum()),
-                    charged=int((charged & sel).sum()),
-                    correct=int((correct & sel).sum()),
-                    correct_lane=int((charged & lane_ok & sel).sum()),
-                    false_charges=int((false & sel).sum()),
-                    missed=int((missed & sel).sum()),
-                )
-            )
+            if sel.any():
+                self.by_scenario[name].add(counts(sel))
+                for phone, has in zip(PHONE_GROUPS, (False, True), strict=True):
+                    if (sel & (uwb == has)).any():
+                        self.by_scenario_phone[f"{name}/{phone}"].add(counts(sel & (uwb == has)))
+        for i, name in enumerate(CARRY_GROUPS):
+            if (truth.carry == i).any():
+                self.by_carry[name].add(counts(truth.carry == i))
+        for phone, has in zip(PHONE_GROUPS, (False, True), strict=True):
+            if (uwb == has).any():
+                self.by_phone[phone].add(counts(uwb == has))
         self.reasons.update(d.reason for d in decisions if d.reason is not None)
 
     def as_dict(self) -> dict[str, object]:
@@ -123,6 +176,10 @@ class Metrics:
             "charged": t.charged,
             "correct": t.correct,
             "correct_lane": t.correct_lane,
+            "charged_rate": round(t.charged_rate, 5),
+            "lane_resolved": t.lane_resolved,
+            "lane_wrong": t.lane_wrong,
+            "lane_in_candidates": t.lane_in_candidates,
             "lane_accuracy": round(self.lane_accuracy, 6),
             "false_charges": t.false_charges,
             "false_charges_per_million": round(self.false_charges_per_million, 3),
@@ -131,7 +188,22 @@ class Metrics:
             "fallback_rate_by_scenario": {
                 s: round(c.fallback_rate, 5) for s, c in self.by_scenario.items() if c.passages
             },
+            "charged_rate_by_scenario": {
+                s: round(c.charged_rate, 5) for s, c in self.by_scenario.items() if c.passages
+            },
+            "charged_rate_by_carry": {s: round(c.charged_rate, 5) for s, c in self.by_carry.items() if c.passages},
+            "charged_rate_by_phone": {s: round(c.charged_rate, 5) for s, c in self.by_phone.items() if c.passages},
+            "charged_rate_by_scenario_phone": {
+                s: round(c.charged_rate, 5) for s, c in self.by_scenario_phone.items() if c.passages
+            },
             "false_charges_by_scenario": {s: c.false_charges for s, c in self.by_scenario.items() if c.events},
+            "false_charges_by_carry": {s: c.false_charges for s, c in self.by_carry.items() if c.events},
+            "false_charges_by_phone": {s: c.false_charges for s, c in self.by_phone.items() if c.events},
+            "non_passing_events": t.events - t.passages,
+            "bystander_charges": t.bystander_charges,
+            "false_charges_per_million_non_passing": round(
+                1e6 * t.bystander_charges / max(t.events - t.passages, 1), 3
+            ),
             "refusals_by_reason": {r: self.reasons.get(r, 0) for r in REFUSAL_REASONS},
             "latency_ms_p50": round(self.latency_ms(50), 3),
             "latency_ms_p99": round(self.latency_ms(99), 3),

@@ -3,7 +3,9 @@
 Coordinates are metres in the gate array's frame: ``x`` runs across the lanes (lane ``k``'s centre
 line is at ``x = k * pitch``), ``y`` runs along the walking direction with the gate line at
 ``y = 0``; ``y < 0`` is the unpaid concourse and ``y > 0`` the paid area, so a passage "in" moves
-towards ``+y``. Times are float seconds on the clock the phone's readings use.
+towards ``+y``. The gate line is closed by a fence beyond the end cabinets, so the only way from
+one side to the other is through a lane. Times are float seconds on the clock the phone's readings
+use.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ IntArray = npt.NDArray[np.int64]
 
 Direction = Literal["in", "out"]
 RefusalReason = Literal[
-    "ambiguous_lane",
+    "ambiguous_lane",  # (no longer a refusal: the lane is a separate question; kept for stored reasons)
     "no_crossing",
     "turn_back",
     "outside_lanes",
@@ -51,7 +53,8 @@ class Beacon:
     y: float
     z: float
     facing: int
-    end: Literal["unpaid", "paid"]
+    """+1/-1: antenna faces along +x/-x into its lane (10 dB back lobe); 0: omnidirectional zone beacon."""
+    end: Literal["unpaid", "paid", "concourse", "paid_area"]
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,13 @@ class GateArray:
 
     Each lane has four beacons, one on each side of the lane at each end of the cabinets
     (``y = -beacon_y`` unpaid end, ``y = +beacon_y`` paid end), and optionally one UWB anchor in
-    every cabinet at the gate line.
+    every cabinet at the gate line. Beacon indices ``0 .. 4K-1`` are these gate beacons.
+
+    Zone beacons (indices ``4K ..``): ``zone_count`` omnidirectional beacons on each side,
+    ``zone_y`` metres from the gate line at height ``zone_z`` (signage/pillar height), spread
+    evenly across the array's width plus ``zone_overhang`` on each end: first the concourse (unpaid) row at ``y = -zone_y``, then
+    the paid-area row at ``y = +zone_y``. They tell which side of the gate line a phone is on;
+    which lane it used is a separate question answered by the gate beacons and UWB anchors.
     """
 
     lanes: int = 6
@@ -71,6 +80,12 @@ class GateArray:
     beacon_z: float = 1.0
     anchor_z: float = 1.2
     uwb: bool = True
+    zone_y: float = 3.0
+    zone_z: float = 2.2
+    zone_beacons_per_side: int = 0
+    """0: ``ceil(lanes / 2) + 2``, about one every two metres."""
+    zone_overhang: float = 2.0
+    """The zone rows reach this far beyond the end cabinets (the concourse is wider than the array)."""
 
     def __post_init__(self) -> None:
         if self.lanes < 1:
@@ -80,6 +95,15 @@ class GateArray:
 
     def lane_x(self, lane: int) -> float:
         return lane * self.pitch
+
+    @property
+    def zone_count(self) -> int:
+        """Zone beacons on each side of the gate line."""
+        return self.zone_beacons_per_side or -(-self.lanes // 2) + 2
+
+    @property
+    def beacon_count(self) -> int:
+        return 4 * self.lanes + 2 * self.zone_count
 
     @property
     def half_width(self) -> float:
@@ -113,7 +137,39 @@ class GateArray:
                             end="unpaid" if end == "unpaid" else "paid",
                         )
                     )
+        left = self.array_x_min - self.zone_overhang
+        width = self.array_x_max + self.zone_overhang - left
+        for zone, y in (("concourse", -self.zone_y), ("paid_area", self.zone_y)):
+            for i in range(self.zone_count):
+                out.append(
+                    Beacon(
+                        index=len(out),
+                        lane=-1,
+                        x=left + width * (i + 0.5) / self.zone_count,
+                        y=y,
+                        z=self.zone_z,
+                        facing=0,
+                        end="concourse" if zone == "concourse" else "paid_area",
+                    )
+                )
         return tuple(out)
+
+    def zone_beacons(self, zone: Literal["concourse", "paid_area"]) -> IntArray:
+        """The zone row on one side of the gate line."""
+        return _i64([b.index for b in self.beacons if b.end == zone])
+
+    def end_beacons(self, end: Literal["unpaid", "paid"]) -> IntArray:
+        """The beacons of every lane at one end of the cabinets."""
+        return _i64([b.index for b in self.beacons if b.end == end])
+
+    @cached_property
+    def unpaid_side_beacons(self) -> IntArray:
+        """Beacons on the unpaid side of the gate line: the lanes' unpaid ends and the concourse row."""
+        return _i64([b.index for b in self.beacons if b.end in ("unpaid", "concourse")])
+
+    @cached_property
+    def paid_side_beacons(self) -> IntArray:
+        return _i64([b.index for b in self.beacons if b.end in ("paid", "paid_area")])
 
     @cached_property
     def beacon_xyz(self) -> FloatArray:
@@ -226,12 +282,17 @@ class ReadingBatch:
 
 @dataclass(frozen=True)
 class Decision:
-    """A passage to charge (``charged``) or a refusal flagged for fallback (``reason``).
+    """Two answers for one window: *may this account be charged* and *which lane was it*.
 
-    ``margin`` is the log-likelihood margin (nats) of the chosen passage over the best other
-    explanation; ``confidence`` is the model's posterior for it (over-confident: the model treats
-    bins as independent). For refusals ``lane_id``/``direction``/``crossed_at`` describe the best
-    passage hypothesis, if any, for diagnostics only.
+    ``charged``: the phone went from one side of the gate line to the other (``direction`` "in":
+    unpaid -> paid), with ``margin`` nats of evidence over every explanation that does not
+    cross (staying on either side, or crossing the other way); otherwise ``reason`` says why not.
+    ``confidence`` is the model's posterior for the crossing (over-confident: bins are treated as
+    independent). The lane never decides the charge: ``lane_id`` is the lane when the gate
+    beacons (and UWB) resolve it with ``lane_margin`` nats to spare, else None; ``lane_candidates``
+    are the lanes the evidence does not rule out (best first), for settling the lane with the lane
+    passage sensors. For refusals the fields describe the best crossing hypothesis, for
+    diagnostics only.
     """
 
     charged: bool
@@ -241,3 +302,5 @@ class Decision:
     confidence: float
     margin: float
     reason: RefusalReason | None = None
+    lane_margin: float = 0.0
+    lane_candidates: tuple[int, ...] = ()

@@ -27,15 +27,29 @@ import numpy.typing as npt
 
 from .model import Direction, FloatArray, GateArray, IntArray, ReadingBatch, ReadingWindow
 
-SCENARIOS: tuple[str, ...] = ("clean", "pocket", "crowd", "linger", "walk_past", "turn_back")
+SCENARIOS: tuple[str, ...] = (
+    "clean",
+    "pocket",
+    "crowd",
+    "linger",
+    "walk_past",
+    "turn_back",
+    "neighbour",
+    "paid_side",
+)
 PASSING_SCENARIOS = frozenset({"clean", "pocket", "crowd"})
+"""Scenarios in which everyone passes. ``neighbour`` mixes one passer with one bystander standing
+in the next lane; the other scenarios are bystanders only."""
+BYSTANDER_SCENARIOS = frozenset({"linger", "walk_past", "turn_back", "paid_side"})
 DEFAULT_MIX: Mapping[str, float] = {
-    "clean": 0.3,
-    "pocket": 0.2,
+    "clean": 0.25,
+    "pocket": 0.15,
     "crowd": 0.2,
-    "linger": 0.1,
-    "walk_past": 0.1,
-    "turn_back": 0.1,
+    "linger": 0.08,
+    "walk_past": 0.08,
+    "turn_back": 0.08,
+    "neighbour": 0.08,
+    "paid_side": 0.08,
 }
 CARRIES: tuple[str, ...] = ("hand", "pocket", "bag")
 BoolArray = npt.NDArray[np.bool_]
@@ -43,7 +57,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class SimParams:
-    window: float = 6.5
+    window: float = 12.0
+    crossing_at: tuple[float, float] = (4.5, 7.5)
+    """Where in the window a passer's crossing falls: the segmenter keeps about 4.5 s of readings
+    on each side of the gate beacons' peak (docs/metro-tagless.md "Windows")."""
     adv_interval: float = 0.1
     adv_delay_max: float = 0.01
     path_loss_n: tuple[float, float] = (2.0, 3.5)
@@ -195,7 +212,7 @@ class _Scene:
 
 
 APPROACH = 0.6  # metres before/after the cabinets where walkers are lined up with the lane
-FAR = 6.0
+FAR = 9.0
 
 
 def _u(rng: np.random.Generator, lo_hi: tuple[float, float], size: tuple[int, ...]) -> FloatArray:
@@ -254,7 +271,7 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
         sc = _single(s)
         lane = rng.integers(0, k, (s, 1))
         d = rng.integers(0, 2, (s, 1))
-        tc = _u(rng, (2.2, w - 2.2), (s, 1))
+        tc = _u(rng, p.crossing_at, (s, 1))
         sc.wp, sc.tau = _passers(rng, gates, p, lane, d, tc, np.zeros((s, 1)))
         sc.passed[:], sc.lane, sc.direction, sc.crossed_at = True, lane, d, tc
         sc.heading[..., 1] = np.where(d == 0, 1.0, -1.0)
@@ -270,14 +287,15 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
         lane = np.where(slot < parallel[:, None], k0[:, None] + slot, -1)
         d0 = rng.integers(0, 2, s)
         d = np.where(rng.random((s, g)) < 0.85, d0[:, None], 1 - d0[:, None])
-        tc0 = _u(rng, (2.2, 3.0), (s,))
-        tc = np.maximum(tc0[:, None] + _u(rng, (-0.5, 0.5), (s, g)), 2.2)
+        lo, hi = p.crossing_at
+        tc0 = _u(rng, (lo, lo + 0.8), (s,))
+        tc = np.maximum(tc0[:, None] + _u(rng, (-0.5, 0.5), (s, g)), lo)
         pause = np.zeros((s, g))
         fslot = parallel  # the follower's slot (only used where follower)
         rows = np.flatnonzero(follower)
         lane[rows, fslot[rows]] = lane[rows, 0]
         d[rows, fslot[rows]] = d[rows, 0]
-        tc[rows, fslot[rows]] = np.minimum(tc[rows, 0] + _u(rng, (0.9, 1.5), (len(rows),)), w - 1.9)
+        tc[rows, fslot[rows]] = np.minimum(tc[rows, 0] + _u(rng, (0.9, 1.5), (len(rows),)), hi)
         pause[rows, fslot[rows]] = _u(rng, (0.0, 0.8), (len(rows),))
         active = slot < size[:, None]
         lane_safe = np.where(active, lane, 0)
@@ -293,7 +311,7 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
         xk = lane * gates.pitch
         v = _u(rng, p.speed, (s, 1))
         ya = gates.cabinet_length / 2 + APPROACH
-        turn_y = _u(rng, (-0.6, 0.2), (s, 1))
+        turn_y = _u(rng, (-0.6, 0.6), (s, 1))  # up to the lane's far end (cabinets end at +-0.75)
         wp = sc.wp[:, 0]
         wp[:, 0] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
         wp[:, 1] = np.c_[xk[:, 0] + _u(rng, (-0.08, 0.08), (s,)), -sgn[:, 0] * ya]
@@ -301,10 +319,10 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
         wp[:, 3] = wp[:, 2]
         wp[:, 4] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
         tau = sc.tau[:, 0]
-        tau[:, 2] = _u(rng, (2.0, 3.5), (s,))
+        tau[:, 2] = _u(rng, (p.crossing_at[0] - 0.5, p.crossing_at[1]), (s,))
         tau[:, 1] = tau[:, 2] - np.hypot(*(wp[:, 2] - wp[:, 1]).T) / v[:, 0]
         tau[:, 0] = tau[:, 1] - np.hypot(*(wp[:, 1] - wp[:, 0]).T) / v[:, 0]
-        tau[:, 3] = tau[:, 2] + _u(rng, (0.2, 1.5), (s,))
+        tau[:, 3] = tau[:, 2] + _u(rng, (0.2, 3.0), (s,))
         tau[:, 4] = tau[:, 3] + np.hypot(*(wp[:, 4] - wp[:, 3]).T) / v[:, 0]
         sc.heading[..., 1] = sgn
         return sc
@@ -339,39 +357,139 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
     if scenario == "walk_past":
         variant = rng.integers(0, 2, s)
         v = _u(rng, p.speed, (s,))
-        sgn = np.where(rng.random(s) < 0.5, -1.0, 1.0)
+        sgn = np.where(rng.random(s) < 0.5, -1.0, 1.0)  # which side of the gate line they stay on
         left = rng.random(s) < 0.5
-        # Variant 0: crosses the gate line beside the array. Variant 1: walks along the array.
+        # Variant 0: walks up to the fence that closes the gate line beside the array (0.15-0.6 m
+        # from it) and along it, away from the array. Variant 1: walks along the array 1.0-2.2 m
+        # in front of it, on either side (the paid side: walking along the paid side).
         x_out = np.where(
             left, gates.array_x_min - _u(rng, (0.3, 1.5), (s,)), gates.array_x_max + _u(rng, (0.3, 1.5), (s,))
         )
+        away = np.where(left, -1.0, 1.0)
+        near = _u(rng, (0.15, 0.6), (s,))
+        fence = np.stack(
+            [
+                np.c_[x_out + away * 0.5, -sgn * 6.0],
+                np.c_[x_out, -sgn * 2.0],
+                np.c_[x_out, -sgn * near],
+                np.c_[x_out + away * 1.5, -sgn * near],
+                np.c_[x_out + away * 4.0, -sgn * _u(rng, (0.3, 3.0), (s,))],
+            ],
+            axis=1,
+        )
         y_par = sgn * _u(rng, (1.0, 2.2), (s,))
-        first = variant[:, None] == 0
-        start: FloatArray = np.asarray(
-            np.where(
-                first,
-                np.c_[x_out, -sgn * FAR],
-                np.c_[np.where(sgn > 0, gates.array_x_min - 3.0, gates.array_x_max + 3.0), y_par],
-            ),
-            dtype=np.float64,
-        )
-        end: FloatArray = np.asarray(
-            np.where(
-                first,
-                np.c_[x_out + _u(rng, (-0.3, 0.3), (s,)), sgn * FAR],
-                np.c_[np.where(sgn > 0, gates.array_x_max + 3.0, gates.array_x_min - 3.0), y_par],
-            ),
-            dtype=np.float64,
-        )
-        length = np.hypot(*(end - start).T)
-        mid = _u(rng, (2.2, w - 2.2), (s,))
+        x0 = np.where(sgn > 0, gates.array_x_min - 3.0, gates.array_x_max + 3.0)
+        x1 = np.where(sgn > 0, gates.array_x_max + 3.0, gates.array_x_min - 3.0)
         frac = np.linspace(0, 1, 5)
-        sc.wp[:, 0] = start[:, None, :] + frac[None, :, None] * (end - start)[:, None, :]
-        sc.tau[:, 0] = mid[:, None] + (frac[None, :] - 0.5) * (length / v)[:, None]
-        heading = (end - start) / length[:, None]
-        sc.heading[:, 0] = heading
+        along = np.stack([x0[:, None] + frac[None, :] * (x1 - x0)[:, None], np.repeat(y_par[:, None], 5, 1)], axis=-1)
+        wp = np.where((variant == 0)[:, None, None], fence, along)
+        seg = np.hypot(*np.diff(wp, axis=1).transpose(2, 0, 1))  # (s, 4)
+        cum = np.concatenate([np.zeros((s, 1)), np.cumsum(seg, axis=1)], axis=1) / v[:, None]
+        # Closest approach (waypoint 2) somewhere in the middle of the window.
+        mid = _u(rng, (p.crossing_at[0] - 1.0, p.crossing_at[1] + 1.0), (s,))
+        sc.wp[:, 0] = wp
+        sc.tau[:, 0] = mid[:, None] + cum - cum[:, 2:3]
+        leg = wp[:, 4] - wp[:, 3]
+        sc.heading[:, 0] = leg / np.maximum(np.hypot(leg[:, 0], leg[:, 1]), 1e-9)[:, None]
         return sc
+    if scenario == "neighbour":
+        return _neighbour(rng, s, gates, p)
+    if scenario == "paid_side":
+        return _paid_side(rng, s, gates, p)
     raise ValueError(f"unknown scenario {scenario!r}")
+
+
+def _neighbour(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams) -> _Scene:
+    """A passer in lane ``k`` and a bystander who walks into lane ``k +- 1`` (from either side),
+    stops somewhere between the lane's entry and just past the gate line (0.7 m before it to
+    0.5 m beyond it) for 1.5-6 s around the passer's crossing, and backs out the way they came."""
+    k = gates.lanes
+    lane = rng.integers(0, k, s)
+    step = np.where(rng.random(s) < 0.5, -1, 1)
+    step = np.where(lane + step < 0, 1, np.where(lane + step >= k, -1, step)) if k > 1 else np.zeros(s, np.int64)
+    other = lane + step
+    d = rng.integers(0, 2, s)
+    tc = _u(rng, p.crossing_at, (s,))
+    wp_pass, tau_pass = _passers(rng, gates, p, lane[:, None], d[:, None], tc[:, None], np.zeros((s, 1)))
+    # The bystander: same side as the passer's entry or the other side.
+    side = np.where(rng.random(s) < 0.6, np.where(d == 0, 1.0, -1.0), np.where(d == 0, -1.0, 1.0))
+    xk = other * gates.pitch
+    ya = gates.cabinet_length / 2 + APPROACH
+    stop = _u(rng, (-0.7, 0.5), (s,))
+    v = _u(rng, p.speed, (s,))
+    wp = np.empty((s, 5, 2))
+    wp[:, 0] = np.c_[xk + _u(rng, (-2.5, 2.5), (s,)), -side * 6.0]
+    wp[:, 1] = np.c_[xk + _u(rng, (-0.08, 0.08), (s,)), -side * ya]
+    wp[:, 2] = np.c_[xk + _u(rng, (-0.08, 0.08), (s,)), side * stop]
+    wp[:, 3] = wp[:, 2] + rng.normal(0, 0.05, (s, 2))
+    wp[:, 4] = np.c_[xk + _u(rng, (-2.5, 2.5), (s,)), -side * 6.0]
+    stand = _u(rng, (1.5, 6.0), (s,))
+    arrive = tc - _u(rng, (0.0, 1.0), (s,)) * stand
+    tau = np.empty((s, 5))
+    tau[:, 2] = arrive
+    tau[:, 1] = arrive - np.hypot(*(wp[:, 2] - wp[:, 1]).T) / v
+    tau[:, 0] = tau[:, 1] - np.hypot(*(wp[:, 1] - wp[:, 0]).T) / v
+    tau[:, 3] = arrive + stand
+    tau[:, 4] = tau[:, 3] + np.hypot(*(wp[:, 4] - wp[:, 3]).T) / v
+    heading = np.zeros((s, 2, 2))
+    heading[:, 0, 1] = np.where(d == 0, 1.0, -1.0)
+    heading[:, 1, 1] = side
+    return _Scene(
+        wp=np.stack([wp_pass[:, 0], wp], axis=1),
+        tau=np.stack([tau_pass[:, 0], tau], axis=1),
+        heading=heading,
+        active=np.ones((s, 2), dtype=bool),
+        passed=np.c_[np.ones(s, dtype=bool), np.zeros(s, dtype=bool)],
+        lane=np.c_[lane, np.zeros(s, np.int64)],
+        direction=np.c_[d, np.zeros(s, np.int64)],
+        crossed_at=np.c_[tc, np.full(s, np.nan)],
+    )
+
+
+def _paid_side(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams) -> _Scene:
+    """Three people on the paid side who never cross, each one of: (0) waiting just inside the
+    gate line (0.8-2.5 m in, facing anywhere, shifting about), (1) walking along the paid side
+    0.8-3 m from the gate line, (2) an alighted passenger milling about near the gates (slow walk
+    between random points 0.8-5 m in, which may bring them right up to a lane's exit)."""
+    g = 3
+    variant = rng.integers(0, 3, (s, g))
+    lo_x, hi_x = gates.array_x_min, gates.array_x_max
+    # (0) waiting
+    cx = _u(rng, (lo_x - 1.0, hi_x + 1.0), (s, g))
+    cy = _u(rng, (0.8, 2.5), (s, g))
+    wait = np.stack([cx, cy], axis=-1)[:, :, None, :] + rng.normal(0, 0.2, (s, g, 5, 2))
+    wait[..., 1] = np.maximum(wait[..., 1], 0.8)
+    # (1) walking along
+    y_par = _u(rng, (0.8, 3.0), (s, g))
+    rightwards = rng.random((s, g)) < 0.5
+    x0 = np.where(rightwards, lo_x - 3.0, hi_x + 3.0)
+    x1 = np.where(rightwards, hi_x + 3.0, lo_x - 3.0)
+    frac = np.linspace(0, 1, 5)
+    along = np.stack(
+        [x0[..., None] + frac * (x1 - x0)[..., None], y_par[..., None] + rng.normal(0, 0.1, (s, g, 5))], axis=-1
+    )
+    # (2) milling
+    mill = np.stack([_u(rng, (lo_x - 1.0, hi_x + 1.0), (s, g, 5)), _u(rng, (0.8, 5.0), (s, g, 5))], axis=-1)
+    wp = np.where((variant == 0)[..., None, None], wait, np.where((variant == 1)[..., None, None], along, mill))
+    speed = np.where(variant == 1, _u(rng, p.speed, (s, g)), _u(rng, (0.3, 1.0), (s, g)))
+    seg = np.hypot(*np.diff(wp, axis=2).transpose(3, 0, 1, 2))  # (s, g, 4)
+    cum = np.concatenate([np.zeros((s, g, 1)), np.cumsum(seg, axis=2)], axis=2) / speed[..., None]
+    waiting_tau = np.linspace(0, p.window, 5) + _u(rng, (-0.3, 0.3), (s, g, 5))
+    waiting_tau.sort(axis=2)
+    start = _u(rng, (-0.5 * p.window, 0.5 * p.window), (s, g))
+    tau = np.where((variant == 0)[..., None], waiting_tau, start[..., None] + cum)
+    angle = _u(rng, (0, 2 * np.pi), (s, g))
+    heading = np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+    return _Scene(
+        wp=wp,
+        tau=tau,
+        heading=heading,
+        active=np.ones((s, g), dtype=bool),
+        passed=np.zeros((s, g), dtype=bool),
+        lane=np.full((s, g), -1),
+        direction=np.full((s, g), -1),
+        crossed_at=np.full((s, g), np.nan),
+    )
 
 
 def _positions(sc: _Scene, t: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -390,17 +508,35 @@ def _positions(sc: _Scene, t: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _blocked(phone: FloatArray, target: FloatArray, body: FloatArray, r: float) -> BoolArray:
-    """Whether the disc at ``body`` (…, 2) cuts the segments from ``phone`` (…, 1, 2) to ``target`` (T, 2)."""
-    u = target - phone
-    w = body - phone
-    s = np.clip((w * u).sum(-1) / np.maximum((u * u).sum(-1), 1e-9), 0.0, 1.0)
-    closest = phone + s[..., None] * u
-    return np.asarray(np.hypot(*(body - closest).transpose(-1, *range(closest.ndim - 1))) < r)
+    """Whether the disc at ``body`` (…, 2) cuts the segments from ``phone`` (…, 1, 2) to ``target`` (T, 2).
+
+    Computed per coordinate in float32 (the arrays are large; centimetre precision is plenty)."""
+    f32 = np.float32
+    px, py = phone[..., 0].astype(f32), phone[..., 1].astype(f32)
+    ux = target[:, 0].astype(f32) - px
+    uy = target[:, 1].astype(f32) - py
+    wx = body[..., 0].astype(f32) - px
+    wy = body[..., 1].astype(f32) - py
+    uu = ux * ux
+    uu += uy * uy
+    np.maximum(uu, f32(1e-9), out=uu)
+    s = wx * ux
+    s += wy * uy
+    s /= uu
+    np.clip(s, f32(0.0), f32(1.0), out=s)
+    ux *= s
+    uy *= s
+    np.subtract(wx, ux, out=ux)
+    np.subtract(wy, uy, out=uy)
+    ux *= ux
+    uy *= uy
+    ux += uy
+    return np.asarray(ux < f32(r * r))
 
 
 def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     rng = np.random.default_rng(job.seed)
-    per_scene = 3.0 if job.scenario == "crowd" else 1.0
+    per_scene = {"crowd": 3.0, "neighbour": 2.0, "paid_side": 3.0}.get(job.scenario, 1.0)
     s = max(1, int(np.ceil(job.windows / per_scene * 1.2)) + 2)
     sc = _scene(rng, job.scenario, s, gates, p)
     g = sc.active.shape[1]
@@ -427,8 +563,9 @@ def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     rel = phone[..., None, :] - bxyz[None, None, None, :, :2]  # (S, G, A, B, 2)
     planar = np.hypot(rel[..., 0], rel[..., 1])
     dist = np.maximum(np.sqrt(planar**2 + (z[:, :, None, None] - bxyz[:, 2]) ** 2), 0.1)
-    cos_theta = gates.beacon_facing * rel[..., 0] / np.maximum(planar, 0.05)
-    gain = -p.back_loss_db * (1 - cos_theta) / 2
+    facing = gates.beacon_facing
+    cos_theta = facing * rel[..., 0] / np.maximum(planar, 0.05)
+    gain = np.where(facing != 0, -p.back_loss_db * (1 - cos_theta) / 2, 0.0)  # zone beacons: omnidirectional
 
     body_db = _u(rng, p.body_loss_db, (s, 1, 1, 1))
     n_blocking = np.zeros(planar.shape)
