@@ -106,8 +106,8 @@ class DetectorConfig:
     """Nats the resolved lane must beat every other lane by; phones with UWB also need the bracket."""
     min_lane_margin_ble_only: float = float("inf")
     """BLE alone does not resolve 0.9 m lanes safely (on the calibration seeds a margin of 30 nats
-    still named a wrong lane in 5 of 450 cases), so a BLE-only phone's lane is always left to the
-    lane sensors."""
+    still named a wrong lane in 11 of 599 cases), so a BLE-only phone's lane is always left to
+    the lane sensors."""
     candidate_margin: float = 6.0
     """Lanes within this many nats of the best one are candidates when the lane is not resolved."""
     lane_band_m: float = 1.25
