@@ -53,10 +53,13 @@ DIRECTIONS: tuple[Direction, Direction] = ("in", "out")
 class DetectorConfig:
     dt: float = 0.5
     """Bin width, seconds. Tracks move at most two rows of 0.5 m a bin: at most 2 m/s along."""
-    window: float = 12.0
+    window: float = 20.0
     """Seconds of readings considered from ``t0``; later readings are ignored."""
     row_step: float = 0.5
-    y_extent: float = 5.0
+    """Row spacing up to ``fine_y`` from the gate line; 1 m up to ``mid_y``, 2 m beyond."""
+    fine_y: float = 3.5
+    mid_y: float = 8.0
+    y_extent: float = 12.0
     """The grid runs from ``-y_extent`` to ``+y_extent``; its end rows stand for "that far or further"."""
     x_margin: float = 3.6
     """Grid columns (``pitch / 2`` apart) modelled beyond each end cabinet."""
@@ -76,7 +79,14 @@ class DetectorConfig:
     """Body shadow templates: besides the plain model, every cell is also scored with the beacons
     beyond the phone along +y (or -y) this many dB weaker -- the owner's body between the phone
     and the beacons ahead of or behind them (a bag behind, a phone held in front)."""
+    shadow_model: str = "halfplane"
+    shadow_body_m: float = 0.28
+    shadow_radius_m: float = 0.2
     shadow_cost: float = 1.0
+    census_cap: float = 0.0
+    sensitivity_dbm: float = -95.0
+    detect_p: float = 0.7
+    adv_interval: float = 0.1
     """Nats a shadow template costs against the plain model."""
     sigma_rssi_db: float = 9.0
     offset_prior_db: float = -5.0
@@ -141,6 +151,8 @@ class Grid:
     end: npt.NDArray[np.bool_]  # (4, rows, cols) cells it may end in
     expected_rssi_t: F32  # (templates, B, cells)
     expected_rssi_sq_t: F32
+    heard_minus_missed_t: F32  # (templates, B, cells) log P(heard in a bin) - log P(missed)
+    missed_t: F32  # (templates, 1, cells) sum over beacons of log P(missed)
     expected_range: F32  # (cells, K + 1)
 
 
@@ -150,10 +162,15 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
     last = 2 * (gates.lanes - 1)  # lane k's centre is column index 2k (x = k * pitch)
     extra = round(config.x_margin / step)
     j = np.arange(-1 - extra, last + 2 + extra)
-    n_rows = round(config.y_extent / config.row_step)
-    i = np.arange(-n_rows, n_rows + 1)
+    half_rows = np.concatenate(
+        [
+            np.arange(config.row_step, config.fine_y + 1e-9, config.row_step),
+            np.arange(np.floor(config.fine_y) + 1, config.mid_y + 1e-9, 1.0),
+            np.arange(config.mid_y + 2, config.y_extent + 1e-9, 2.0),
+        ]
+    )
     x = (j * step).astype(np.float64)
-    y = (i * config.row_step).astype(np.float64)
+    y = np.concatenate([-half_rows[::-1], [0.0], half_rows]).astype(np.float64)
     in_zone = np.abs(y) <= gates.cabinet_length / 2 + 1e-9
     in_array = (j >= -1) & (j <= last + 1)
     cabinet = in_array & (np.mod(j, 2) == 1)
@@ -172,9 +189,31 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
     # Body shadow templates: the beacons on one side of a half-plane through the phone (ahead of
     # or behind its owner walking through the gates) are ``shadow_db`` weaker. (Templates for
     # walking along x were tried and changed nothing on the calibration seeds.)
-    gap_y = bxyz[None, :, 1] - cells[:, None, 1]
-    shadows = [gap_y > 0.3, gap_y < -0.3]
+    if config.shadow_model == "disc":
+        shadows = []
+        for ux, uy in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
+            body = cells + config.shadow_body_m * np.array([ux, uy])
+            vx = bxyz[None, :, 0] - cells[:, None, 0]
+            vy = bxyz[None, :, 1] - cells[:, None, 1]
+            wx = (body[:, 0] - cells[:, 0])[:, None]
+            wy = (body[:, 1] - cells[:, 1])[:, None]
+            vv = np.maximum(vx * vx + vy * vy, 1e-9)
+            f = np.clip((wx * vx + wy * vy) / vv, 0.0, 1.0)
+            shadows.append((wx - f * vx) ** 2 + (wy - f * vy) ** 2 < config.shadow_radius_m**2)
+    else:
+        gap_y = bxyz[None, :, 1] - cells[:, None, 1]
+        shadows = [gap_y > 0.3, gap_y < -0.3]
     expected = np.stack([plain, *(plain - config.shadow_db * sh for sh in shadows)]).transpose(0, 2, 1)
+    # Whether a beacon is heard in a bin at all is evidence too (censoring at the phone's
+    # sensitivity): a near beacon unheard for a whole bin is unlikely, a far one heard is unlikely.
+    from math import erf, sqrt
+
+    z = (expected + config.offset_prior_db - config.sensitivity_dbm) / config.sigma_rssi_db
+    q = 0.5 * (1 + np.vectorize(erf)(z / sqrt(2)))
+    per_ad = np.clip(config.detect_p * q, 1e-6, 1 - 1e-6)
+    ads = config.dt / config.adv_interval
+    missed = np.maximum(ads * np.log1p(-per_ad), -config.census_cap) if config.census_cap > 0 else 0 * q
+    heard = np.maximum(np.log1p(-np.exp(ads * np.log1p(-per_ad))), -config.census_cap) if config.census_cap > 0 else 0 * q
     axyz = gates.anchor_xyz
     ranges = np.sqrt(
         (cells[:, None, 0] - axyz[None, :, 0]) ** 2
@@ -211,6 +250,8 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
         end=end,
         expected_rssi_t=np.ascontiguousarray(expected, dtype=np.float32),
         expected_rssi_sq_t=np.ascontiguousarray(expected**2, dtype=np.float32),
+        heard_minus_missed_t=np.ascontiguousarray(heard - missed, dtype=np.float32),
+        missed_t=np.ascontiguousarray(missed.sum(axis=1, keepdims=True), dtype=np.float32),
         expected_range=ranges.astype(np.float32),
     )
 
@@ -271,6 +312,9 @@ def _emissions(binned: _Binned, grid: Grid, config: DetectorConfig) -> F32:
         s_ee *= np.float32(-0.5 / config.sigma_rssi_db**2)
         if k:
             s_ee -= np.float32(config.shadow_cost)
+        if config.census_cap > 0:
+            s_ee += m2 @ grid.heard_minus_missed_t[k]
+            s_ee += grid.missed_t[k]
         np.maximum(ll, s_ee, out=ll)
     ll = ll.reshape(n, t, e_count)
     rows = np.flatnonzero(binned.uwb_mask.any(axis=(1, 2)))

@@ -80,7 +80,8 @@ class GateArray:
     beacon_z: float = 1.0
     anchor_z: float = 1.2
     uwb: bool = True
-    zone_y: float = 3.0
+    zone_rows: tuple[float, ...] = (3.0, 8.0)
+    """Distances of the zone rows from the gate line, nearest first (the same on both sides)."""
     zone_z: float = 2.2
     zone_beacons_per_side: int = 0
     """0: ``ceil(lanes / 2) + 2``, about one every two metres."""
@@ -103,7 +104,7 @@ class GateArray:
 
     @property
     def beacon_count(self) -> int:
-        return 4 * self.lanes + 2 * self.zone_count
+        return 4 * self.lanes + 2 * len(self.zone_rows) * self.zone_count
 
     @property
     def half_width(self) -> float:
@@ -139,7 +140,8 @@ class GateArray:
                     )
         left = self.array_x_min - self.zone_overhang
         width = self.array_x_max + self.zone_overhang - left
-        for zone, y in (("concourse", -self.zone_y), ("paid_area", self.zone_y)):
+        rows = [("concourse", -d) for d in self.zone_rows] + [("paid_area", d) for d in self.zone_rows]
+        for zone, y in rows:
             for i in range(self.zone_count):
                 out.append(
                     Beacon(

@@ -57,8 +57,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class SimParams:
-    window: float = 12.0
-    crossing_at: tuple[float, float] = (4.5, 7.5)
+    window: float = 20.0
+    crossing_at: tuple[float, float] = (8.0, 12.0)
     """Where in the window a passer's crossing falls: the segmenter keeps about 4.5 s of readings
     on each side of the gate beacons' peak (docs/metro-tagless.md "Windows")."""
     adv_interval: float = 0.1
@@ -88,6 +88,9 @@ class SimParams:
     uwb_max_range_m: float = 10.0
     uwb_rx_prob: float = 0.9
     speed: tuple[float, float] = (0.8, 1.7)
+    far: float = 14.0
+    """Passers come from and walk on to this far from the gate line (the street stairs and the
+    platform stairs); they stand there when the window is longer than their walk."""
     chunk: int = 2000
     """Windows generated per vectorised chunk."""
 
@@ -212,7 +215,6 @@ class _Scene:
 
 
 APPROACH = 0.6  # metres before/after the cabinets where walkers are lined up with the lane
-FAR = 9.0
 
 
 def _u(rng: np.random.Generator, lo_hi: tuple[float, float], size: tuple[int, ...]) -> FloatArray:
@@ -235,14 +237,14 @@ def _passers(
     ya = gates.cabinet_length / 2 + APPROACH
     wp = np.empty((*shape, 5, 2))
     wp[..., 0, 0] = xk + _u(rng, (-2.5, 2.5), shape)
-    wp[..., 0, 1] = -sgn * FAR
+    wp[..., 0, 1] = -sgn * p.far
     wp[..., 1, 0] = xk + _u(rng, (-0.08, 0.08), shape)
     wp[..., 1, 1] = -sgn * ya
     wp[..., 2, :] = wp[..., 1, :]
     wp[..., 3, 0] = xk + _u(rng, (-0.08, 0.08), shape)
     wp[..., 3, 1] = sgn * ya
     wp[..., 4, 0] = xk + _u(rng, (-2.5, 2.5), shape)
-    wp[..., 4, 1] = sgn * FAR
+    wp[..., 4, 1] = sgn * p.far
     tau = np.empty((*shape, 5))
     tau[..., 2] = tc - ya / v
     tau[..., 3] = tc + ya / v
@@ -313,11 +315,11 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
         ya = gates.cabinet_length / 2 + APPROACH
         turn_y = _u(rng, (-0.6, 0.6), (s, 1))  # up to the lane's far end (cabinets end at +-0.75)
         wp = sc.wp[:, 0]
-        wp[:, 0] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
+        wp[:, 0] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * p.far]
         wp[:, 1] = np.c_[xk[:, 0] + _u(rng, (-0.08, 0.08), (s,)), -sgn[:, 0] * ya]
         wp[:, 2] = np.c_[xk[:, 0] + _u(rng, (-0.08, 0.08), (s,)), sgn[:, 0] * turn_y[:, 0]]
         wp[:, 3] = wp[:, 2]
-        wp[:, 4] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * FAR]
+        wp[:, 4] = np.c_[xk[:, 0] + _u(rng, (-2.5, 2.5), (s,)), -sgn[:, 0] * p.far]
         tau = sc.tau[:, 0]
         tau[:, 2] = _u(rng, (p.crossing_at[0] - 0.5, p.crossing_at[1]), (s,))
         tau[:, 1] = tau[:, 2] - np.hypot(*(wp[:, 2] - wp[:, 1]).T) / v[:, 0]
@@ -469,7 +471,7 @@ def _paid_side(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams)
         [x0[..., None] + frac * (x1 - x0)[..., None], y_par[..., None] + rng.normal(0, 0.1, (s, g, 5))], axis=-1
     )
     # (2) milling
-    mill = np.stack([_u(rng, (lo_x - 1.0, hi_x + 1.0), (s, g, 5)), _u(rng, (0.8, 5.0), (s, g, 5))], axis=-1)
+    mill = np.stack([_u(rng, (lo_x - 1.0, hi_x + 1.0), (s, g, 5)), _u(rng, (0.8, 12.0), (s, g, 5))], axis=-1)
     wp = np.where((variant == 0)[..., None, None], wait, np.where((variant == 1)[..., None, None], along, mill))
     speed = np.where(variant == 1, _u(rng, p.speed, (s, g)), _u(rng, (0.3, 1.0), (s, g)))
     seg = np.hypot(*np.diff(wp, axis=2).transpose(3, 0, 1, 2))  # (s, g, 4)
@@ -537,7 +539,7 @@ def _blocked(phone: FloatArray, target: FloatArray, body: FloatArray, r: float) 
 def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     rng = np.random.default_rng(job.seed)
     per_scene = {"crowd": 3.0, "neighbour": 2.0, "paid_side": 3.0}.get(job.scenario, 1.0)
-    s = max(1, int(np.ceil(job.windows / per_scene * 1.2)) + 2)
+    s = job.windows if per_scene == 1.0 else max(1, int(np.ceil(job.windows / per_scene * 1.2)) + 2)
     sc = _scene(rng, job.scenario, s, gates, p)
     g = sc.active.shape[1]
     # Keep exactly job.windows windows (the first people in scene order); others stay as bodies.
@@ -558,62 +560,81 @@ def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     perp = np.stack([-heading[..., 1], heading[..., 0]], axis=-1)
     phone = body + fwd[:, :, None, None] * heading + lat[:, :, None, None] * perp  # (S, G, A, 2)
 
+    # The per-advertisement arrays are (S, G, A, B) -- tens of millions of values a chunk -- so
+    # they are computed in float32, in place.
+    f32 = np.float32
     bxyz = gates.beacon_xyz
     nb = len(bxyz)
-    rel = phone[..., None, :] - bxyz[None, None, None, :, :2]  # (S, G, A, B, 2)
-    planar = np.hypot(rel[..., 0], rel[..., 1])
-    dist = np.maximum(np.sqrt(planar**2 + (z[:, :, None, None] - bxyz[:, 2]) ** 2), 0.1)
-    facing = gates.beacon_facing
-    cos_theta = facing * rel[..., 0] / np.maximum(planar, 0.05)
-    gain = np.where(facing != 0, -p.back_loss_db * (1 - cos_theta) / 2, 0.0)  # zone beacons: omnidirectional
+    rx = phone[..., 0].astype(f32)[..., None] - bxyz[:, 0].astype(f32)  # (S, G, A, B)
+    ry = phone[..., 1].astype(f32)[..., None] - bxyz[:, 1].astype(f32)
+    planar = np.hypot(rx, ry)
+    facing = gates.beacon_facing.astype(f32)
+    # antenna gain: -back_loss * (1 - cos theta) / 2 for gate beacons, 0 for zone beacons
+    gain = rx
+    gain *= facing
+    gain /= np.maximum(planar, f32(0.05))
+    gain -= f32(1.0)
+    gain *= f32(p.back_loss_db / 2) * np.abs(facing)
+    dz = (z[:, :, None, None] - bxyz[:, 2]).astype(f32)
+    dist = planar
+    np.square(dist, out=dist)
+    dist += np.square(dz)
+    np.sqrt(dist, out=dist)
+    np.maximum(dist, f32(0.1), out=dist)
+    del ry
 
-    body_db = _u(rng, p.body_loss_db, (s, 1, 1, 1))
-    n_blocking = np.zeros(planar.shape)
+    body_db = _u(rng, p.body_loss_db, (s, 1, 1, 1)).astype(f32)
+    n_blocking = np.zeros(dist.shape, dtype=f32)
     for other in range(g):
         cut = _blocked(phone[..., None, :], bxyz[:, :2], body[:, other, :, None, :][:, None], p.body_radius)
         n_blocking += cut & sc.active[:, None, other, None, None]
-    body_loss = np.minimum(n_blocking * body_db, 25.0)
+    n_blocking *= body_db
+    body_loss = np.minimum(n_blocking, f32(25.0))
 
-    n_exp = _u(rng, p.path_loss_n, (s, 1, 1, 1))
+    n_exp = _u(rng, p.path_loss_n, (s, 1, 1, 1)).astype(f32)
     sigma = _u(rng, p.sigma_db, (s, 1)) + np.array(p.carry_extra_sigma_db)[carry]  # (S, G)
     lo = np.array([c[0] for c in p.carry_loss_db])[carry]
     hi = np.array([c[1] for c in p.carry_loss_db])[carry]
     carry_loss = rng.uniform(lo, hi)
-    p0 = p.p0 + rng.normal(0, p.p0_sd, (s, 1, 1, nb))
+    p0 = (p.p0 + rng.normal(0, p.p0_sd, (s, 1, 1, nb))).astype(f32)
     device = rng.normal(0, p.device_sd, (s, g))
-    rho = float(np.exp(-p.adv_interval / p.slow_tau_s))
-    slow = np.empty((s, g, n_adv, nb))
-    slow[:, :, 0] = rng.standard_normal((s, g, nb))
-    innov = rng.standard_normal((s, g, n_adv, nb)) * np.sqrt(1 - rho**2)
+    rho = f32(np.exp(-p.adv_interval / p.slow_tau_s))
+    n_adv_b = (s, g, n_adv, nb)
+    sig = sigma[:, :, None, None].astype(f32)
+    # Shadowing: slow AR(1) part, then the fast part added in place.
+    slow = rng.standard_normal(n_adv_b, dtype=f32)
+    slow[:, :, 1:] *= f32(np.sqrt(1 - rho**2))
     for a in range(1, n_adv):
-        slow[:, :, a] = rho * slow[:, :, a - 1] + innov[:, :, a]
-    fast = rng.standard_normal((s, g, n_adv, nb))
-    sig = sigma[:, :, None, None]
-    rssi = (
-        p0
-        + (device - carry_loss)[:, :, None, None]
-        - 10 * n_exp * np.log10(dist)
-        + gain
-        - body_loss
-        + sig * (np.sqrt(p.slow_share) * slow + np.sqrt(1 - p.slow_share) * fast)
-    )
-    rx_p = _u(rng, p.rx_prob, (s, g))[:, :, None, None]
-    phase = rng.uniform(0, p.adv_interval, (s, 1, 1, nb))
-    jitter = _u(rng, p.clock_jitter_s, (s, g))[:, :, None, None]
-    t = (
-        np.arange(n_adv)[None, None, :, None] * p.adv_interval
-        - p.adv_interval
-        + phase
-        + rng.uniform(0, p.adv_delay_max, rssi.shape)
-        + rng.normal(0, 1, rssi.shape) * jitter
-    )
-    got = (
-        window_of[:, :, None, None]
-        & (rng.random(rssi.shape) < rx_p)
-        & (rssi >= p.sensitivity_dbm)
-        & (t >= 0)
-        & (t < p.window)
-    )
+        slow[:, :, a] += rho * slow[:, :, a - 1]
+    slow *= f32(np.sqrt(p.slow_share))
+    fast = rng.standard_normal(n_adv_b, dtype=f32)
+    fast *= f32(np.sqrt(1 - p.slow_share))
+    slow += fast
+    slow *= sig
+    rssi = slow
+    np.log10(dist, out=dist)
+    dist *= f32(10) * n_exp
+    rssi -= dist
+    rssi += gain
+    rssi -= body_loss
+    rssi += p0
+    rssi += (device - carry_loss)[:, :, None, None].astype(f32)
+    del dist, gain, body_loss, fast, n_blocking
+    rx_p = _u(rng, p.rx_prob, (s, g))[:, :, None, None].astype(f32)
+    phase = rng.uniform(0, p.adv_interval, (s, 1, 1, nb)).astype(f32)
+    jitter = _u(rng, p.clock_jitter_s, (s, g))[:, :, None, None].astype(f32)
+    t = rng.random(n_adv_b, dtype=f32)
+    t *= f32(p.adv_delay_max)
+    t += (np.arange(n_adv, dtype=f32)[None, None, :, None] * f32(p.adv_interval) - f32(p.adv_interval)) + phase
+    noise = rng.standard_normal(n_adv_b, dtype=f32)
+    noise *= jitter
+    t += noise
+    del noise
+    got = rng.random(n_adv_b, dtype=f32) < rx_p
+    got &= window_of[:, :, None, None]
+    got &= rssi >= f32(p.sensitivity_dbm)
+    got &= t >= 0
+    got &= t < f32(p.window)
 
     # UWB: each anchor ranged at half the advertising rate.
     has_uwb = window_of & (rng.random((s, g)) < p.uwb_share) & gates.uwb
@@ -656,9 +677,9 @@ def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     readings = ReadingBatch(
         t0=offset[wsel[0]],
         window=win_id[si, gi],
-        t=t[si, gi, ai, bi] + offset[si],
+        t=t[si, gi, ai, bi].astype(np.float64) + offset[si],
         beacon=bi.astype(np.int64),
-        rssi=np.round(rssi[si, gi, ai, bi]),  # phones report whole dBm
+        rssi=np.round(rssi[si, gi, ai, bi].astype(np.float64)),  # phones report whole dBm
         uwb_window=win_id[usi, ugi],
         uwb_t=ut[usi, ugi, uai, uki] + offset[usi],
         uwb_anchor=uki.astype(np.int64),
