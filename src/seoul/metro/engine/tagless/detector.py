@@ -62,6 +62,8 @@ class DetectorConfig:
     y_extent: float = 12.0
     """The grid runs from ``-y_extent`` to ``+y_extent``; its end rows stand for "that far or further"."""
     x_margin: float = 3.6
+    x_fine: float = 99.0
+    """Columns are half a lane pitch apart up to this far beyond the end cabinets, 1 m beyond."""
     """Grid columns (``pitch / 2`` apart) modelled beyond each end cabinet."""
     deep_y: float = 2.5
     """``IN``/``OUT`` tracks start and end at least this far from the gate line (people waiting or
@@ -160,8 +162,12 @@ class Grid:
 def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
     step = gates.pitch / 2
     last = 2 * (gates.lanes - 1)  # lane k's centre is column index 2k (x = k * pitch)
-    extra = round(config.x_margin / step)
-    j = np.arange(-1 - extra, last + 2 + extra)
+    extra = round(min(config.x_margin, config.x_fine) / step)
+    j_fine = np.arange(-1 - extra, last + 2 + extra)
+    # Beyond ``x_fine`` past the end cabinets the columns are 1 m apart, out to ``x_margin``
+    # (people walk along the fence well beyond the array; the edge columns stand for "further").
+    outer = np.arange(1.0, max(config.x_margin - config.x_fine, 0.0) + 1e-9, 1.0) / step
+    j = np.concatenate([j_fine[0] - outer[::-1], j_fine, j_fine[-1] + outer])
     half_rows = np.concatenate(
         [
             np.arange(config.row_step, config.fine_y + 1e-9, config.row_step),
@@ -240,7 +246,7 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
         x=x,
         y=y,
         blocked=blocked,
-        lane_cols=np.arange(gates.lanes) * 2 + (1 + extra),
+        lane_cols=np.arange(gates.lanes) * 2 + (1 + extra + len(outer)),
         zone_rows=in_zone,
         late_weight=np.asarray(
             ~((np.abs(gy) >= y.max() - 1e-9) | (gx <= x.min() + 1e-9) | (gx >= x.max() - 1e-9)), dtype=np.float32
