@@ -52,7 +52,7 @@ from seoul.metro.engine.tagless import DEFAULT_MIX, SCENARIOS, DetectorConfig, G
 from seoul.metro.engine.tagless.detector import detect, detect_batch, explain_batch  # noqa: E402
 from seoul.metro.engine.tagless.metrics import TIME_TOLERANCE_S, Metrics, ScenarioCounts  # noqa: E402
 from seoul.metro.engine.tagless.model import Decision, ReadingBatch  # noqa: E402
-from seoul.metro.engine.tagless.simulator import Job, SimBatch, plan, run_job  # noqa: E402
+from seoul.metro.engine.tagless.simulator import Job, SimBatch, confirm_batch, plan, run_job  # noqa: E402
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -77,9 +77,10 @@ def run_chunk(args: ChunkArgs) -> tuple[Metrics, float, float, list[dict[str, ob
     t1 = time.perf_counter()
     decisions = detect_batch(batch.readings, gates, config)
     t2 = time.perf_counter()
+    confirmed = confirm_batch(decisions, batch)  # a charge needs a free lane-sensor passage
     metrics = Metrics()
-    metrics.score(decisions, batch.truth)
-    records = _charge_records(batch, decisions, gates, config, chunk_index, dump) if dump else []
+    metrics.score(confirmed, batch.truth)
+    records = _charge_records(batch, confirmed, gates, config, chunk_index, dump) if dump else []
     for i in range(min(latency_n, batch.readings.size)):
         window = batch.readings[i]
         start = time.perf_counter()

@@ -30,6 +30,7 @@ RefusalReason = Literal[
     "inconsistent_direction",
     "dwell_too_long",
     "insufficient_data",
+    "no_passage",  # the radio evidence crosses, but no free lane-sensor passage confirms it
 ]
 REFUSAL_REASONS: tuple[RefusalReason, ...] = (
     "ambiguous_lane",
@@ -40,6 +41,7 @@ REFUSAL_REASONS: tuple[RefusalReason, ...] = (
     "inconsistent_direction",
     "dwell_too_long",
     "insufficient_data",
+    "no_passage",
 )
 
 
@@ -80,7 +82,7 @@ class GateArray:
     beacon_z: float = 1.0
     anchor_z: float = 1.2
     uwb: bool = True
-    zone_rows: tuple[float, ...] = (3.0, 8.0)
+    zone_rows: tuple[float, ...] = (3.0, 8.0, 13.0)
     """Distances of the zone rows from the gate line, nearest first (the same on both sides)."""
     zone_z: float = 2.2
     zone_beacons_per_side: int = 0

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from .model import Direction, FloatArray, GateArray, IntArray, ReadingBatch, ReadingWindow
+from .model import Decision, Direction, FloatArray, GateArray, IntArray, ReadingBatch, ReadingWindow
+from .sensors import SensorPassage, confirm
 
 SCENARIOS: tuple[str, ...] = (
     "clean",
@@ -88,7 +89,15 @@ class SimParams:
     uwb_max_range_m: float = 10.0
     uwb_rx_prob: float = 0.9
     speed: tuple[float, float] = (0.8, 1.7)
-    far: float = 14.0
+    far: float = 16.0
+    sensor_miss: float = 0.001
+    """Share of true passages the lane sensors miss (an assumption: no operator publishes it)."""
+    sensor_jitter_s: float = 0.05
+    """Standard deviation of a sensor passage's time against the true crossing."""
+    neighbour_evader_share: float = 0.5
+    """In ``neighbour`` scenes, the share of passers without a tagless phone (a fare evader, or a
+    phone the gates cannot hear): their passage reaches the lane sensors and nobody claims it,
+    the worst case for the bystander standing in the next lane."""
     """Passers come from and walk on to this far from the gate line (the street stairs and the
     platform stairs); they stand there when the window is longer than their walk."""
     chunk: int = 2000
@@ -121,6 +130,8 @@ class TruthArrays:
     crossed_at: FloatArray  # nan if not passed
     carry: IntArray
     uwb: BoolArray
+    scene: IntArray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """The scene (within its chunk) each window belongs to."""
 
     def __len__(self) -> int:
         return len(self.passed)
@@ -139,9 +150,21 @@ class TruthArrays:
 
 
 @dataclass(frozen=True, eq=False)
+class Passages:
+    """Every true passage of a chunk's scenes, as the lanes' passage sensors would see it (the
+    people without a window included): scene, lane, direction (0 in, 1 out), time."""
+
+    scene: IntArray
+    lane: IntArray
+    direction: IntArray
+    at: FloatArray
+
+
+@dataclass(frozen=True, eq=False)
 class SimBatch:
     readings: ReadingBatch
     truth: TruthArrays
+    passages: Passages | None = None
 
 
 @dataclass(frozen=True)
@@ -184,6 +207,32 @@ def simulate_batches(
         yield run_job(job, g, p)
 
 
+def sensor_passages(batch: SimBatch) -> dict[int, list[SensorPassage]]:
+    """What the lanes' sensors saw in each scene of a chunk."""
+    out: dict[int, list[SensorPassage]] = {}
+    if batch.passages is None:
+        return out
+    ps = batch.passages
+    for scene, lane, d, at in zip(ps.scene, ps.lane, ps.direction, ps.at, strict=True):
+        direction: Direction = "in" if d == 0 else "out"
+        out.setdefault(int(scene), []).append(SensorPassage(int(lane), float(at), direction))
+    return out
+
+
+def confirm_batch(decisions: list[Decision], batch: SimBatch, tolerance: float = 1.0) -> list[Decision]:
+    """``sensors.confirm`` per scene: the windows of a scene in order against its sensor passages."""
+    sensed = sensor_passages(batch)
+    scenes = batch.truth.scene
+    by_scene: dict[int, list[int]] = {}
+    for i in range(len(decisions)):
+        by_scene.setdefault(int(scenes[i]) if len(scenes) else i, []).append(i)
+    out = list(decisions)
+    for scene, idx in by_scene.items():
+        for i, d in zip(idx, confirm([decisions[i] for i in idx], sensed.get(scene, []), tolerance), strict=True):
+            out[i] = d
+    return out
+
+
 def simulate(
     n: int,
     seed: int,
@@ -212,6 +261,9 @@ class _Scene:
     lane: IntArray
     direction: IntArray  # 0 in, 1 out
     crossed_at: FloatArray
+    phone: BoolArray | None = None
+    """Who carries a tagless phone (None: every active person). Someone without one still
+    walks, blocks signals and passes the lane sensors."""
 
 
 APPROACH = 0.6  # metres before/after the cabinets where walkers are lined up with the lane
@@ -441,6 +493,7 @@ def _neighbour(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams)
         tau=np.stack([tau_pass[:, 0], tau], axis=1),
         heading=heading,
         active=np.ones((s, 2), dtype=bool),
+        phone=np.c_[rng.random(s) >= p.neighbour_evader_share, np.ones(s, dtype=bool)],
         passed=np.c_[np.ones(s, dtype=bool), np.zeros(s, dtype=bool)],
         lane=np.c_[lane, np.zeros(s, np.int64)],
         direction=np.c_[d, np.zeros(s, np.int64)],
@@ -538,13 +591,14 @@ def _blocked(phone: FloatArray, target: FloatArray, body: FloatArray, r: float) 
 
 def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
     rng = np.random.default_rng(job.seed)
-    per_scene = {"crowd": 3.0, "neighbour": 2.0, "paid_side": 3.0}.get(job.scenario, 1.0)
+    per_scene = {"crowd": 3.0, "neighbour": 2.0 - p.neighbour_evader_share, "paid_side": 3.0}.get(job.scenario, 1.0)
     s = job.windows if per_scene == 1.0 else max(1, int(np.ceil(job.windows / per_scene * 1.2)) + 2)
     sc = _scene(rng, job.scenario, s, gates, p)
     g = sc.active.shape[1]
     # Keep exactly job.windows windows (the first people in scene order); others stay as bodies.
-    order = np.cumsum(sc.active.ravel()).reshape(sc.active.shape)
-    window_of = sc.active & (order <= job.windows)
+    carrying = sc.active if sc.phone is None else sc.active & sc.phone
+    order = np.cumsum(carrying.ravel()).reshape(carrying.shape)
+    window_of = carrying & (order <= job.windows)
     if window_of.sum() < job.windows:
         raise RuntimeError("not enough simulated people; raise the scene count")
 
@@ -679,7 +733,7 @@ def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
         window=win_id[si, gi],
         t=t[si, gi, ai, bi].astype(np.float64) + offset[si],
         beacon=bi.astype(np.int64),
-        rssi=np.round(rssi[si, gi, ai, bi].astype(np.float64)),  # phones report whole dBm
+        rssi=np.round(rssi[si, gi, ai, bi]).astype(np.float64),  # phones report whole dBm
         uwb_window=win_id[usi, ugi],
         uwb_t=ut[usi, ugi, uai, uki] + offset[usi],
         uwb_anchor=uki.astype(np.int64),
@@ -694,5 +748,14 @@ def run_job(job: Job, gates: GateArray, p: SimParams) -> SimBatch:
         crossed_at=np.where(sc.passed[wsel], sc.crossed_at[wsel] + offset[wsel[0]], np.nan),
         carry=carry[wsel],
         uwb=has_uwb[wsel],
+        scene=wsel[0].astype(np.int64),
     )
-    return SimBatch(readings, truth)
+    seen = sc.active & sc.passed & (rng.random(sc.active.shape) >= p.sensor_miss)
+    ps, pg = np.nonzero(seen)
+    passages = Passages(
+        scene=ps.astype(np.int64),
+        lane=sc.lane[ps, pg].astype(np.int64),
+        direction=sc.direction[ps, pg].astype(np.int64),
+        at=sc.crossed_at[ps, pg] + offset[ps] + rng.normal(0, p.sensor_jitter_s, len(ps)),
+    )
+    return SimBatch(readings, truth, passages)

@@ -1,0 +1,76 @@
+"""A charge needs a body through a lane: the array's lane passage sensors confirm the radio.
+
+The detector says whether a phone's readings show it crossing the gate line, which way and
+when. A person standing in the next lane, at the fence or just inside can look the same to the
+radio, but the lanes' passage sensors (the beams every gate lane already has) only see someone
+who walks through. So a crossing is charged only when a passage of the array's sensors within
+``tolerance`` seconds of it, in the same direction when the sensor reports one, is still free:
+one sensor passage confirms one phone, first come first served (the order the windows arrive
+in), and the confirmed passage's lane is the lane recorded. The same rule runs in
+``seoul.metro.actions.tagless`` (against passages already matched in the database as well).
+
+Pure: stdlib only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .model import Decision, Direction
+
+
+@dataclass(frozen=True)
+class SensorPassage:
+    """One passage seen by a lane's sensors at ``at`` (the readings' clock)."""
+
+    lane: int
+    at: float
+    direction: Direction | None = None
+    """The way the sensor saw it go, when it reports one (None: any)."""
+
+
+def lane_order(decision: Decision) -> list[int]:
+    """The lanes a confirming passage is looked for in first: the resolved lane, then the
+    candidates (best first); any other lane comes after them."""
+    order = [decision.lane_id] if decision.lane_id is not None else []
+    return order + [k for k in decision.lane_candidates if k not in order]
+
+
+def pick(decision: Decision, passages: Sequence[SensorPassage], free: Sequence[bool], tolerance: float) -> int | None:
+    """The passage that confirms ``decision`` among the free ones, or None."""
+    if not decision.charged or decision.crossed_at is None:
+        return None
+    order = lane_order(decision)
+    best: tuple[int, float] | None = None
+    chosen: int | None = None
+    for i, p in enumerate(passages):
+        if not free[i] or abs(p.at - decision.crossed_at) > tolerance:
+            continue
+        if p.direction is not None and p.direction != decision.direction:
+            continue
+        rank = (order.index(p.lane) if p.lane in order else len(order), abs(p.at - decision.crossed_at))
+        if best is None or rank < best:
+            best, chosen = rank, i
+    return chosen
+
+
+def confirm(decisions: Sequence[Decision], passages: Sequence[SensorPassage], tolerance: float = 1.0) -> list[Decision]:
+    """The decisions of one gate array's windows (in arrival order) with every radio crossing
+    either confirmed by a free sensor passage (its lane recorded) or refused as ``no_passage``."""
+    free = [True] * len(passages)
+    out: list[Decision] = []
+    for d in decisions:
+        if not d.charged:
+            out.append(d)
+            continue
+        i = pick(d, passages, free, tolerance)
+        if i is None:
+            out.append(replace(d, charged=False, reason="no_passage"))
+            continue
+        free[i] = False
+        out.append(replace(d, lane_id=passages[i].lane))
+    return out
+
+
+__all__ = ["SensorPassage", "confirm", "lane_order", "pick"]
