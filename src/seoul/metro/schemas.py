@@ -39,19 +39,19 @@ from seoul.core.engine.time import SEOUL
 from seoul.core.schemas import Number, Text
 from seoul.core.validation import DateRange, today
 from seoul.metro.engine import data
+from seoul.metro.engine.tagless import DetectorConfig, GateArray
 
 MAX_BATCH = 5000
 MAX_WINDOWS = 100
-MAX_READINGS = 5000
+MAX_READINGS = 12_000  # a 20 s window of a 6-lane array hears up to ~10,800 advertisements
 MAX_SENSOR_PASSAGES = 50
 MAX_LANE = 99
-# Gate beacons (4 a lane) and the concourse/paid-area zone rows (ceil(lanes / 2) + 2 a side) of
-# the largest array, as in engine.tagless.GateArray.beacon_count.
-MAX_BEACON = 4 * (MAX_LANE + 1) + 2 * (-(-(MAX_LANE + 1) // 2) + 2) - 1
+# Gate beacons (4 a lane) and the zone rows of the largest array (engine.tagless.GateArray).
+MAX_BEACON = GateArray(lanes=MAX_LANE + 1).beacon_count - 1
 MAX_BUS_METRES = 200_000
 MAX_RIDE = timedelta(hours=5)
 FUTURE_TOLERANCE = timedelta(minutes=5)
-READING_SLACK = (2.0, 12.0)  # readings may lie this many seconds before t0 / after t0
+READING_SLACK = (2.0, DetectorConfig().window)  # readings may lie this many seconds before t0 / after t0
 WINDOW_PREFIX = "tw:"
 MAX_WINDOW_ID = 64 - len(WINDOW_PREFIX)
 
@@ -197,6 +197,9 @@ class SensorPassageIn(Schema):
 
     lane: Lane
     at: EventTime
+    direction: Literal["in", "out"] | None = Field(
+        default=None, description="the way the sensor saw the passage go, when it reports one"
+    )
 
 
 class WindowIn(Schema):

@@ -25,7 +25,8 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ingest import IngestResult, ingest_events
-from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, detect
+from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, SensorPassage, detect
+from seoul.metro.engine.tagless.sensors import pick
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import Gate, GateEvent, Rider, TaglessWindow
@@ -76,53 +77,55 @@ def _fits_gate(item: WindowIn, gate: Gate) -> tuple[str, MetroError, int] | None
 
 
 def _confirm(
-    sensed: list[tuple[int, datetime]] | None,
+    sensed: list[SensorPassage] | None,
     decision: Decision,
     at: datetime,
+    started_at: datetime,
+    window_t0: float,
     gate: Gate,
     rider: Rider,
     claimed: dict[tuple[str, int, datetime], int],
 ) -> tuple[str | None, int | None]:
     """Confirm a crossing the detector charges with *a* passage the array's lane sensors saw
-    within 1 s of it, not yet matched to another phone. Returns (why not, or None; the lane to
-    record). The charge never depends on the lane: among the free passages the detector's
-    resolved lane comes first, then its candidate lanes, then any other lane, nearest in time
-    first; the matched passage's lane is recorded (the sensor settles an open lane). One sensor
-    passage confirms one phone: a second phone on it (tailgating, or a bystander whose readings
-    look alike) is refused. Without sensor data the crossing stands alone only when
-    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off (a pilot), with the detector's lane if resolved."""
+    within 1 s of it (in the same direction when the sensor reports one), not yet matched to
+    another phone -- the rule of ``engine.tagless.sensors`` (its ranking: the detector's
+    resolved lane, then its candidates, then any lane, nearest in time first), here also against
+    passages matched by earlier batches. Returns (why not, or None; the lane to record: the
+    matched passage's). One sensor passage confirms one phone: a second phone on it (tailgating,
+    or a bystander whose readings look alike) is refused. Without sensor data the crossing
+    stands alone only when ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off (a pilot), with the
+    detector's lane if resolved."""
     if sensed is None:
         if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR:
             return "no passage sensor data from the gate", None
         return None, decision.lane_id
-    near = [(lane, a) for lane, a in sensed if abs(a - at) <= SENSOR_MATCH]
-    if not near:
-        return f"no sensor passage within {SENSOR_MATCH.total_seconds():g} s", None
-    order = [decision.lane_id] if decision.lane_id is not None else []
-    order += [k for k in decision.lane_candidates if k not in order]
 
-    def rank(passage: tuple[int, datetime]) -> tuple[int, float]:
-        lane, when = passage
-        group = order.index(lane) if lane in order else len(order)
-        return group, abs((when - at).total_seconds())
+    def when(p: SensorPassage) -> datetime:
+        return started_at + timedelta(seconds=p.at - window_t0)
 
-    for lane, passage in sorted(near, key=rank):
-        other = claimed.get((gate.code, lane, passage))
+    def free(p: SensorPassage) -> bool:
+        passage = when(p)
+        other = claimed.get((gate.code, p.lane, passage))
         if other is not None and other != rider.pk:
-            continue
-        taken = (
+            return False
+        return not (
             GateEvent.objects.filter(
-                gate=gate, lane=lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH
+                gate=gate, lane=p.lane, source=GateEvent.Source.TAGLESS, at__gte=passage - SENSOR_MATCH
             )
             .filter(at__lte=passage + SENSOR_MATCH)
             .exclude(rider=rider)
             .exists()
         )
-        if taken:
-            continue
-        claimed[(gate.code, lane, passage)] = rider.pk
-        return None, lane
-    return "one lane passage, two phones", None
+
+    tolerance = SENSOR_MATCH.total_seconds()
+    near = [p for p in sensed if abs(p.at - (decision.crossed_at or 0.0)) <= tolerance]
+    if not near:
+        return f"no sensor passage within {tolerance:g} s", None
+    chosen = pick(decision, near, [free(p) for p in near], tolerance)
+    if chosen is None:
+        return "one lane passage, two phones", None
+    claimed[(gate.code, near[chosen].lane, when(near[chosen]))] = rider.pk
+    return None, near[chosen].lane
 
 
 def ingest_windows(
@@ -203,7 +206,15 @@ def ingest_windows(
             np.array(item.uwb_anchor, dtype=np.int64),
             np.array(item.uwb_range),
         )
-        sensed = None if item.passages is None else [(p.lane, p.at) for p in item.passages]
+        # Sensor passages on the readings' clock (seconds after t0 = seconds after started_at).
+        sensed = (
+            None
+            if item.passages is None
+            else [
+                SensorPassage(p.lane, item.t0 + (p.at - item.started_at).total_seconds(), p.direction)
+                for p in item.passages
+            ]
+        )
         started_at = item.started_at
         pending[window_id] = digest
         decision = detect(window, GateArray(lanes=gate.lanes), config)
@@ -219,7 +230,7 @@ def ingest_windows(
         )
         refusal: str | None = decision.reason or "refused"
         if decision.charged:
-            refusal, settled = _confirm(sensed, decision, record.at, gate, rider, claimed)
+            refusal, settled = _confirm(sensed, decision, record.at, started_at, window.t0, gate, rider, claimed)
             if refusal is None:
                 record.lane = settled
         if refusal is not None:

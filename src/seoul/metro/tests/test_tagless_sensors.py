@@ -1,0 +1,50 @@
+"""The lane sensors' confirmation of a radio crossing (engine, no database)."""
+
+from __future__ import annotations
+
+from seoul.metro.engine.tagless import Decision, SensorPassage, confirm
+
+
+def crossing(at: float, direction: str = "in", lane: int | None = None, candidates: tuple[int, ...] = ()) -> Decision:
+    return Decision(
+        charged=True,
+        lane_id=lane,
+        direction="in" if direction == "in" else "out",
+        crossed_at=at,
+        confidence=1.0,
+        margin=40.0,
+        lane_candidates=candidates,
+    )
+
+
+def test_a_crossing_without_a_passage_near_it_is_refused() -> None:
+    [d] = confirm([crossing(10.0)], [SensorPassage(2, 11.5), SensorPassage(3, 8.9)])
+    assert not d.charged and d.reason == "no_passage"
+
+
+def test_one_passage_confirms_one_phone_first_come_first_served() -> None:
+    first, second = confirm([crossing(10.0), crossing(10.2)], [SensorPassage(1, 10.1)])
+    assert first.charged and first.lane_id == 1
+    assert not second.charged and second.reason == "no_passage"
+
+
+def test_the_sensor_direction_must_agree_when_it_reports_one() -> None:
+    [d] = confirm([crossing(10.0, "in")], [SensorPassage(1, 10.0, "out")])
+    assert not d.charged
+    [d] = confirm([crossing(10.0, "in")], [SensorPassage(1, 10.0, "out"), SensorPassage(4, 10.6, None)])
+    assert d.charged and d.lane_id == 4  # a sensor without a direction may confirm either way
+
+
+def test_the_detectors_lanes_come_first_then_the_nearest_time() -> None:
+    passages = [SensorPassage(0, 10.0), SensorPassage(3, 10.8), SensorPassage(5, 10.3)]
+    [d] = confirm([crossing(10.0, candidates=(5, 3))], passages)
+    assert d.lane_id == 5  # a candidate lane beats a nearer passage in another lane
+    [d] = confirm([crossing(10.0, lane=3, candidates=(3, 5))], passages)
+    assert d.lane_id == 3
+    [d] = confirm([crossing(10.0)], passages)
+    assert d.lane_id == 0  # no lane evidence: the nearest in time
+
+
+def test_refused_decisions_pass_through_unchanged() -> None:
+    refused = Decision(False, None, "in", 10.0, 0.1, 2.0, reason="low_confidence")
+    assert confirm([refused], [SensorPassage(0, 10.0)]) == [refused]
