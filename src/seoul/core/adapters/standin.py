@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import random
 import threading
 import time
@@ -49,6 +50,7 @@ class Answer:
     body: bytes = b""
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    late: float = 0.0  # seconds to hold the answer back after the work is done (a time-out)
 
 
 def json_answer(status: int, payload: Any) -> Answer:
@@ -208,7 +210,7 @@ class StandIn:
             late = self.late_by if self.late_next > 0 else 0.0
             if self.late_next > 0:
                 self.late_next -= 1
-        return answer, late
+        return answer, max(late, answer.late)
 
     def respond(self, request: Request) -> Answer:
         body = request.json() if request.method == "POST" else {}
@@ -305,6 +307,8 @@ class Webhooks:
         self.held: list[dict[str, Any]] = []
         self._pending = 0
         self._idle = threading.Condition()
+        self._queue: queue.SimpleQueue[tuple[str, list[dict[str, Any]], int, float]] = queue.SimpleQueue()
+        self._worker: threading.Thread | None = None
 
     def emit(self, event: dict[str, Any]) -> None:
         with self._idle:
@@ -330,10 +334,19 @@ class Webhooks:
         return len(batch)
 
     def _schedule(self, batch: list[dict[str, Any]]) -> None:
+        """Queue a batch for the one delivery thread: events go out in the order they were
+        queued (an order is broken only on purpose, by ``hold`` and :meth:`flush`)."""
         with self._idle:
             self._pending += 1
-            url, repeat, delay = self.url, max(1, self.repeat), self.delay
-        threading.Thread(target=self._send, args=(url, batch, repeat, delay), daemon=True).start()
+            self._queue.put((self.url, batch, max(1, self.repeat), self.delay))
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, daemon=True, name="webhooks")
+                self._worker.start()
+
+    def _work(self) -> None:
+        while True:
+            url, batch, repeat, delay = self._queue.get()
+            self._send(url, batch, repeat, delay)
 
     def _send(self, url: str, batch: list[dict[str, Any]], repeat: int, delay: float) -> None:
         try:
@@ -375,15 +388,36 @@ class Webhooks:
 
 
 class Running:
-    """The stand-ins of one adapter module, each started on first use (thread-safe)."""
+    """The stand-ins of one adapter module, each started on first use (thread-safe).
+
+    On a fixed ``port`` (not 0) the first process to listen there serves every process on the
+    machine: when the port is taken, :meth:`url` answers with it, assuming a sibling worker's
+    stand-in of the same kind listens there (``seoul run`` starts several worker processes,
+    and a stand-in that keeps state must be one)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._made: dict[str, StandIn] = {}
+        self._joined: dict[str, str] = {}
 
-    def get(self, kind: str, factory: Callable[[], StandIn]) -> StandIn:
+    def get(self, kind: str, factory: Callable[[int], StandIn], port: int = 0) -> StandIn:
+        """This process's stand-in of ``kind`` (an ``OSError`` if ``port`` is taken)."""
         with self._lock:
             if kind not in self._made:
-                self._made[kind] = factory()
+                self._made[kind] = factory(port)
                 log.info("started the %s stand-in on %s", kind, self._made[kind].url)
             return self._made[kind]
+
+    def url(self, kind: str, factory: Callable[[int], StandIn], port: int = 0) -> str:
+        with self._lock:
+            if kind in self._joined:
+                return self._joined[kind]
+        try:
+            return self.get(kind, factory, port).url
+        except OSError:
+            if not port:
+                raise
+            with self._lock:
+                self._joined[kind] = f"http://127.0.0.1:{port}"
+                log.info("using the %s stand-in another process started on port %s", kind, port)
+                return self._joined[kind]
