@@ -768,8 +768,10 @@ class EntitlementStandIn(StandIn):
         self.reset()
 
     def reset(self) -> None:
+        """Back to the demo people, no faults, the real date."""
         self.reset_faults()
         with self.lock:
+            self.today = lambda: datetime.now(SEOUL).date()
             self.match_anyone = False
             self.people.clear()
             self.served.clear()
