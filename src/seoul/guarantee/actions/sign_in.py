@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from seoul.core import audit
+from seoul.core.adapters.http import AdapterError
 from seoul.core.crypto import blind_index
 from seoul.core.engine.phone import digits, is_mobile
 from seoul.core.models import User
 from seoul.core.validation import check_text
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
 from seoul.guarantee.models import Identity
