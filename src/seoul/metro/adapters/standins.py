@@ -650,12 +650,14 @@ def _form(session: Session, errors: dict[str, str] | None = None, *, expiry: str
     """The hosted card page. The number is never written back into the page (not even after an
     error): only the gateway ever holds it."""
     errors = errors or {}
-    labels = {
-        "number": ("카드 번호 Card number", "숫자 16자리 16 digits", "cc-number", "numeric", ""),
-        "expiry": ("유효기간 Expiry (MM/YY)", "예: 08/29 e.g. 08/29", "cc-exp", "numeric", expiry),
+    labels = {  # Korean, English, autocomplete, input mode, value written back
+        "number": ("카드 번호", "Card number", "숫자 16자리", "16 digits", "cc-number", "numeric", ""),
+        "expiry": ("유효기간", "Expiry (MM/YY)", "예: 08/29", "e.g. 08/29", "cc-exp", "numeric", expiry),
         "holder": (
-            "카드 소유자 이름 Cardholder name",
-            "카드에 적힌 이름 The name on the card",
+            "카드 소유자 이름",
+            "Cardholder name",
+            "카드에 적힌 이름",
+            "The name on the card",
             "cc-name",
             "text",
             holder,
@@ -669,10 +671,11 @@ def _form(session: Session, errors: dict[str, str] | None = None, *, expiry: str
             f"<h2>입력 내용을 확인해 주세요 · Please check</h2><ul>{items}</ul></div>"
         )
     fields = []
-    for name, (label, hint, autocomplete, mode, value) in labels.items():
+    for name, (label, label_en, hint, hint_en, autocomplete, mode, value) in labels.items():
         described = f"{name}-hint" + (f" {name}-error" if name in errors else "")
         fields.append(
-            f'<label for="{name}">{label}</label><p class="hint" id="{name}-hint">{hint}</p>'
+            f'<label for="{name}">{label} <span lang="en">{label_en}</span></label>'
+            f'<p class="hint" id="{name}-hint">{hint} <span lang="en">{hint_en}</span></p>'
             + (f'<p class="field-error" id="{name}-error">{html.escape(errors[name])}</p>' if name in errors else "")
             + f'<input id="{name}" name="{name}" autocomplete="{autocomplete}" inputmode="{mode}" required '
             f'aria-describedby="{described}"'
