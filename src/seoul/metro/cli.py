@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from seoul.metro import actions
@@ -192,6 +193,84 @@ def roll_up(days: int, with_today: bool, hours: int, as_json: bool) -> None:
         f"revenue rolled up for {result['days']} days up to {today} ({result['revenue_rows']} station rows);"
         f" gate activity for {result['hours']} hours ({result['gate_rows']} gate rows)"
     )
+
+
+def _day(text: str | None) -> date:
+    """A Seoul-local day from YYYY-MM-DD; yesterday when none is given."""
+    if not text:
+        return timezone.localdate(timezone.now(), data.tariffs_timezone()) - timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--day: '{text}' is not a date (YYYY-MM-DD)")
+        raise
+
+
+@group.command()
+@click.option("--day", "day_text", metavar="YYYY-MM-DD", help="the day to settle (default: yesterday, Seoul time)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def settle(day_text: str | None, as_json: bool) -> None:
+    """Capture what each postpaid rider owes for a day, once per rider and day (daily, after
+    midnight); a declined capture puts the rider on the deny list. Then ask again for payments
+    left pending by a timeout."""
+    from seoul.metro.actions import money
+
+    day = _day(day_text)
+    try:
+        run = money.settle_day(day, actor=None)
+    except ValidationError as exc:
+        fail("; ".join(exc.messages))
+        return
+    retried = money.retry_pending()
+    result = {
+        "day": day.isoformat(),
+        "settlements": len(run.asked),
+        "won": sum(p.amount for p in run.asked),
+        "nothing_owed": run.nothing_owed,
+        "no_card": run.no_card,
+        "retried": retried,
+        "deny_list": money.open_listings(),
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{day}: {result['settlements']} settlements for {result['won']:,} won; {run.nothing_owed} owed nothing;"
+        f" {run.no_card} without a card; {retried} pending payments asked again; {result['deny_list']} on the deny list"
+    )
+
+
+@group.command()
+@click.option("--day", "day_text", metavar="YYYY-MM-DD", help="the day to reconcile (default: yesterday)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def reconcile(day_text: str | None, as_json: bool) -> None:
+    """Compare a day's card payments and refunds in the ledger with the payment gateway's report;
+    exits 1 when they differ, listing each difference."""
+    from seoul.metro.actions import money
+
+    day = _day(day_text)
+    run = money.reconcile_gateway(day, actor=None)
+    differences = [
+        {"kind": d.kind, "reference": d.reference, "ledger": d.ledger_amount, "gateway": d.gateway_amount}
+        for d in run.differences.all()
+    ]
+    result = {
+        "day": day.isoformat(),
+        "matched": run.matched,
+        "ledger_total": run.ledger_total,
+        "gateway_total": run.gateway_total,
+        "differences": differences,
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(
+            f"{day}: {run.matched} movements match; ledger {run.ledger_total:,} won, gateway {run.gateway_total:,} won"
+        )
+        for d in differences:
+            click.echo(f"  {d['kind']}: {d['reference']} ledger={d['ledger']} gateway={d['gateway']}")
+    if differences:
+        sys.exit(1)
 
 
 def parse_at(text: str | None) -> datetime:

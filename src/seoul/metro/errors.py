@@ -43,6 +43,31 @@ class MetroError(ErrorCode):
     RESOLUTION_SHORT = "metro.resolution_short", _("Explain the decision to the rider in at least 5 characters.")
     # passes
     PASS_MONTH = "metro.pass_month", _("Choose this month or the next.")
+    # rider accounts (actions/riders.py)
+    TERMS_REQUIRED = "metro.terms_required", _("Agree to the terms of service to sign up.")
+    BIRTH_DATE_RANGE = "metro.birth_date_range", _("Enter your date of birth (after 1900, not in the future).")
+    TOO_YOUNG = (
+        "metro.too_young",
+        _("Under %(age)d a parent or guardian has to agree; please sign up at a station's customer centre."),
+    )
+    PAYMENT_MODE = "metro.payment_mode", _("Choose prepaid balance or postpaid card.")
+    PHONE_TAKEN = "metro.phone_taken", _("This mobile number already has an account: sign in with it instead.")
+    NOT_YOUR_ACCOUNT = "metro.not_your_account", _("You can only change your own rider account.")
+    TOO_MANY_DEVICES = "metro.too_many_devices", _("At most %(limit)d phones per account: replace one instead.")
+    NO_SUCH_DEVICE = "metro.no_such_device", _("That phone is not one of your live phones.")
+    DEVICE_REASON = "metro.device_reason", _("Say whether the phone was lost or replaced.")
+    # money (actions/money.py)
+    GATEWAY_UNAVAILABLE = (
+        "metro.gateway_unavailable",
+        _("The card company's service is not answering. Nothing was charged; try again in a few minutes."),
+    )
+    NO_SUCH_CARD_SESSION = "metro.no_such_card_session", _("This card registration was not started from your account.")
+    CARD_DECLINED = "metro.card_declined", _("The card company declined this card. Try another card.")
+    NO_CARD = "metro.no_card", _("Register a payment card first.")
+    NOT_PREPAID = "metro.not_prepaid", _("Top-ups are for prepaid accounts; postpaid journeys are paid daily.")
+    TOP_UP_AMOUNT = "metro.top_up_amount", _("Top up in steps of %(step)s won.")
+    TOP_UP_LIMIT = "metro.top_up_limit", _("A balance may hold at most %(limit)s won.")
+    NOTHING_OWED = "metro.nothing_owed", _("Your account owes nothing.")
     # fare lookups
     UNKNOWN_STATION = "metro.unknown_station", _("Unknown station. Did you mean: %(names)s?")
     NO_SURCHARGE_TABLE = (

@@ -14,6 +14,21 @@ class MetroEvent(models.TextChoices):
     RIDER_VIEWED = "metro.rider.viewed", _("Rider journeys viewed")
     JOURNEYS_DISCLOSED = "metro.journeys.disclosed", _("Journeys disclosed to another service")
     RIDER_LOOKED_UP = "metro.rider.looked_up", _("Rider looked up by phone number")
+    RIDER_SIGNED_UP = "metro.rider.signed_up", _("Rider signed up")
+    CONSENT_GIVEN = "metro.consent.given", _("Consent given")
+    CONSENT_WITHDRAWN = "metro.consent.withdrawn", _("Consent withdrawn")
+    DEVICE_ADDED = "metro.device.added", _("Phone added for tagless gates")
+    DEVICE_REPLACED = "metro.device.replaced", _("Phone replaced (old token revoked)")
+    ENTITLEMENTS_VERIFIED = "metro.entitlements.verified", _("Free-travel entitlements verified")
+    CARD_REGISTERED = "metro.card.registered", _("Payment card registered")
+    TOP_UP_ASKED = "metro.top_up.asked", _("Top-up asked")
+    DEBT_PAYMENT_ASKED = "metro.debt.asked", _("Payment of an unpaid balance asked")
+    PAYMENT_SETTLED = "metro.payment.settled", _("Card payment completed")
+    PAYMENT_DECLINED = "metro.payment.declined", _("Card payment declined")
+    DENY_LISTED = "metro.deny.listed", _("Account put on the deny list")
+    DENY_CLEARED = "metro.deny.cleared", _("Account taken off the deny list")
+    SETTLEMENT_RUN = "metro.settlement.run", _("Daily settlement run")
+    RECONCILED = "metro.gateway.reconciled", _("Gateway report reconciled")
 
 
 class MetroPurpose(Purpose):

@@ -65,13 +65,22 @@ class Rider(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="rider"
     )
+
+    class PaymentMode(models.TextChoices):
+        PREPAID = "prepaid", _("Prepaid balance")
+        POSTPAID = "postpaid", _("Postpaid card (settled daily)")
+
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.ADULT)
-    # Card number of a linked payment card, encrypted at rest (personal data).
-    payment_card = EncryptedTextField(blank=True, default="")
+    # Personal data, given at sign-up: the fare category follows from it (docs/metro-riders.md).
+    birth_date = models.DateField(null=True, blank=True)
+    payment_mode = models.CharField(max_length=8, choices=PaymentMode.choices, default=PaymentMode.PREPAID)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.account
+
+    def ledger_account(self) -> str:
+        return f"rider:{self.account}"
 
 
 class RiderPass(models.Model):
@@ -240,6 +249,8 @@ class LedgerTransaction(models.Model):
         CHARGE = "charge", _("Journey charge")
         REFUND = "refund", _("Refund")
         PASS = "pass", _("Pass purchase")
+        PAYMENT = "payment", _("Payment from card")
+        PAYOUT = "payout", _("Refund to card")
 
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -404,3 +415,250 @@ def activity_by_gate(q: Q) -> tuple[dict[int, int], dict[int, int]]:
         return dict(rows.values_list("gate", "n"))
 
     return count(GateEvent), count(FlaggedPassage)
+
+
+# --- rider accounts and money (docs/metro-riders.md) ------------------------------------------
+
+
+class Consent(models.Model):
+    """A consent the rider gave, kept with its version; withdrawing sets ``withdrawn_at`` (a new
+    consent is a new row, so the history stays)."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("Terms of service")
+        LOCATION = "location", _("Location data for tagless gates")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["given_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rider", "kind"], condition=Q(withdrawn_at__isnull=True), name="one_live_consent_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.kind} {self.version}"
+
+
+class Device(models.Model):
+    """A phone of the rider, with the tagless token it presents at gates. Only a SHA-256 hash of
+    the token is kept (the phone holds the token); a revoked device stays for the history."""
+
+    class Revoked(models.TextChoices):
+        LOST = "lost", _("Reported lost")
+        REPLACED = "replaced", _("Replaced by a new phone")
+        CONSENT = "consent", _("Location consent withdrawn")
+        CLOSED = "closed", _("Account closed")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="devices")
+    label = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=10)
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=10, choices=Revoked.choices, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.prefix}…)"
+
+
+class Entitlement(models.Model):
+    """Free travel verified by the public-data service (65+, disability, national merit), until
+    ``valid_until``; re-verified after it."""
+
+    class Kind(models.TextChoices):
+        SENIOR = "senior", _("65 and over")
+        DISABLED = "disabled", _("Person with a disability")
+        MERIT = "merit", _("National merit")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="entitlements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    valid_until = models.DateField()
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rider", "kind"], name="one_entitlement_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.kind} until {self.valid_until}"
+
+
+class PaymentCard(models.Model):
+    """A card registered at the payment gateway: the platform keeps the gateway's token (encrypted)
+    and what a person recognises the card by, never the card number."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="cards")
+    token = EncryptedTextField()
+    brand = models.CharField(max_length=30)
+    last4 = models.CharField(max_length=4)
+    expires = models.CharField(max_length=7, help_text="YYYY-MM")
+    registered_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rider"], condition=Q(removed_at__isnull=True), name="one_card_per_rider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ····{self.last4}"
+
+
+class CardSession(models.Model):
+    """A card registration under way at the gateway's hosted page (the browser comes back with
+    the session id, which must be one this rider started)."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="card_sessions")
+    session_id = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class Payment(models.Model):
+    """Money asked of the rider's card through the gateway (a top-up, a daily settlement, paying a
+    debt) or returned to it (a payout). ``key`` is the idempotency key sent to the gateway: a
+    retry, a double click or a replayed request is the same payment. Captured money is posted to
+    the ledger once, under ``pay:<key>``."""
+
+    class Purpose(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        SETTLEMENT = "settlement", _("Daily settlement")
+        DEBT = "debt", _("Payment of an unpaid balance")
+        PAYOUT = "payout", _("Refund to card")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the card company")
+        CAPTURED = "captured", _("Paid")
+        DECLINED = "declined", _("Declined")
+        REFUNDED = "refunded", _("Refunded to card")
+        FAILED = "failed", _("Not sent")
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="payments")
+    card = models.ForeignKey(PaymentCard, on_delete=models.PROTECT, related_name="payments")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    amount = models.PositiveIntegerField()
+    key = models.CharField(max_length=100, unique=True)
+    gateway_id = models.CharField(max_length=100, blank=True, db_index=True)
+    refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decline_code = models.CharField(max_length=40, blank=True)
+    day = models.DateField(null=True, blank=True, help_text="the Seoul-local day a settlement covers")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rider", "day"], condition=Q(purpose="settlement"), name="one_settlement_per_rider_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DenyListing(models.Model):
+    """The rider's account refused at tagless gates after a declined settlement, until the
+    unpaid balance is paid (``cleared_at``)."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="deny_listings")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    listed_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-listed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rider"], condition=Q(cleared_at__isnull=True), name="one_open_listing")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rider} denied since {self.listed_at:%Y-%m-%d}"
+
+
+class GatewayWebhook(models.Model):
+    """A webhook the gateway sent, accepted once by its event id (a second delivery is a duplicate)."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=40)
+    payment_key = models.CharField(max_length=100, blank=True)
+    content_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class Reconciliation(models.Model):
+    """One comparison of a day's money movements in the ledger with the gateway's report."""
+
+    day = models.DateField()
+    ran_at = models.DateTimeField()
+    ledger_total = models.BigIntegerField()
+    gateway_total = models.BigIntegerField()
+    matched = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-day", "-ran_at"]
+
+    def __str__(self) -> str:
+        return f"reconciliation of {self.day}"
+
+
+class ReconciliationDifference(models.Model):
+    class Kind(models.TextChoices):
+        MISSING_IN_LEDGER = "missing_in_ledger", _("At the gateway, not in the ledger")
+        MISSING_AT_GATEWAY = "missing_at_gateway", _("In the ledger, not at the gateway")
+        AMOUNT = "amount", _("Different amounts")
+
+    run = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reference = models.CharField(max_length=100)
+    ledger_amount = models.BigIntegerField(null=True)
+    gateway_amount = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+
+class Notification(models.Model):
+    """A message to the rider (shown in the app and, when asked, texted), once per ``key``.
+    What it says is kept as a kind and parameters and worded in the reader's language."""
+
+    class Kind(models.TextChoices):
+        LARGE_CHARGE = "large_charge", _("A large charge")
+        INCOMPLETE = "incomplete", _("A journey without an exit or entry")
+        REFUND = "refund", _("A refund")
+        DECLINED = "declined", _("A card payment was declined")
+        DENIED = "denied", _("Tagless gates stopped for your account")
+        CLEARED = "cleared", _("Tagless gates open again")
+        TOP_UP = "top_up", _("A top-up")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    texted = models.CharField(max_length=8, blank=True, help_text="sent | failed | '' (not texted)")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.key

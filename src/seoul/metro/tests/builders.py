@@ -125,3 +125,29 @@ def recent_boarding() -> datetime:
     if at.time() < EARLY_BIRD_BEFORE:
         at = datetime.combine(at.date() - timedelta(days=1), time(21, 0), tzinfo=SEOUL)
     return at
+
+
+def signed_up(number: str = "010-3000-0001", *, birth: Any = None, mode: str = "prepaid", location: bool = True) -> Any:
+    """A rider who signed up through the real path (texted code, consents, first phone's token);
+    returns ``(rider, token)``. Needs the SMS outbox of the test settings."""
+    import re
+    from datetime import date
+
+    from django.test import TestCase
+
+    from seoul.core.adapters import sms
+    from seoul.metro.actions import riders
+
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the text goes out once the challenge commits
+        challenge = riders.start_phone_check(number)
+    texts = [m["text"] for m in sms.read_outbox() if m["to"] == "".join(c for c in number if c.isdigit())]
+    code = re.findall(r"\d{6}", texts[-1])[-1]
+    riders.confirm_phone_check(challenge, code)
+    return riders.sign_up(
+        challenge_id=challenge,
+        password=PASSWORD,
+        birth_date=birth or date(1990, 5, 17),
+        accept_terms=True,
+        location_consent=location,
+        payment_mode=mode,
+    )
