@@ -161,11 +161,9 @@ def renew_pass(
     today = service_day(now)
     with transaction.atomic():
         Rider.objects.select_for_update().get(pk=rider.pk)
-        current = (
-            RiderPass.objects.filter(rider=rider, product=PRODUCT, refunded_at__isnull=True, ends_on__gte=today)
-            .order_by("-ends_on")
-            .first()
-        )
+        current = RiderPass.objects.filter(
+            rider=rider, product=PRODUCT, refunded_at__isnull=True, month__lte=today, ends_on__gte=today
+        ).first()
         if current is None or current.ends_on is None:
             raise MetroError.PASS_NONE.error("variant")
         first = current.ends_on + timedelta(days=1)
