@@ -59,6 +59,7 @@ class FareOut(Schema):
     distance_km: float
     base: int
     distance_surcharge: int
+    rules: list[str] = Field(description="the fare rules that applied, e.g. early_bird, same_station")
     breakdown: dict[str, Any]
 
 
@@ -86,7 +87,12 @@ def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
         raise _error("at" if "in force" in str(exc) else "destination", str(exc)) from exc
     d = b.as_dict()
     return FareOut(
-        fare=b.fare, distance_km=b.distance_km, base=b.base, distance_surcharge=b.distance_surcharge, breakdown=d
+        fare=b.fare,
+        distance_km=b.distance_km,
+        base=b.base,
+        distance_surcharge=b.distance_surcharge,
+        rules=list(b.rules),
+        breakdown=d,
     )
 
 

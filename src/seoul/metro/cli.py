@@ -16,7 +16,7 @@ from django.utils import timezone
 from seoul.metro import actions
 from seoul.metro.engine import batch, data
 from seoul.metro.engine import simulate as simulation
-from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment
+from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment, SubwayTrip, price_subway
 from seoul.metro.engine.network import UnknownStation
 
 
@@ -47,7 +47,14 @@ def group() -> None:
 @click.option(
     "--line", "lines", multiple=True, metavar="LINE", help="a separately charged line the journey used, e.g. SBD"
 )
-@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+@click.option(
+    "--exit-at",
+    "exit_text",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="exit time: more than 5 hours after boarding adds one base fare (rule over_five_hours)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object (its `rules` lists the rules that applied)")
 def fare(
     origin: str,
     destination: str,
@@ -55,12 +62,28 @@ def fare(
     payment: str,
     at_text: str | None,
     lines: tuple[str, ...],
+    exit_text: str | None,
     as_json: bool,
 ) -> None:
     """The fare of a subway journey from ORIGIN to DESTINATION (station names as in stations.csv)."""
     try:
         at = parse_at(at_text)
-        b = data.subway_fare(origin, destination, category=category, payment=payment, at=at, lines=frozenset(lines))
+        exit_at = parse_at(exit_text) if exit_text else None
+        if exit_at is not None and exit_at < at:
+            raise ValueError("the exit time is before the boarding time")
+        tariffs = data.tariffs()
+        overstay = exit_at is not None and exit_at - at > tariffs.overstay_limit
+        if exit_at is not None and exit_at - at > tariffs.overstay_pairs_up_to:
+            raise ValueError("an exit more than 10 hours after boarding is not the same journey")
+        b = price_subway(
+            data.network(),
+            tariffs,
+            SubwayTrip(origin, destination, frozenset(lines)),
+            category=category,
+            payment=payment,
+            at=at,
+            overstay=overstay,
+        )
     except (UnknownStation, FareError, ValueError) as exc:
         fail(str(exc))
         return
@@ -70,6 +93,8 @@ def fare(
     click.echo(
         f"{origin} → {destination}: {b.fare:,}원  ({b.distance_km} km, tariff {b.tariff_version}, {category}, {payment})"
     )
+    if b.rules:
+        click.echo("  rules: " + ", ".join(b.rules))
     click.echo(
         f"  base {b.base:,} − early bird {b.early_bird_discount:,} + distance {b.distance_steps} steps {b.distance_surcharge:,}"
         f" + surcharges {sum(b.separate_surcharges.values()):,} + cash {b.cash_extra:,}"
@@ -289,5 +314,6 @@ def fare_json(b: Breakdown) -> dict[str, object]:
         "distance_km": d["distance_km"],
         "base": d["base"],
         "distance_surcharge": d["distance_surcharge"],
+        "rules": d["rules"],
         "breakdown": d,
     }

@@ -42,7 +42,25 @@ class MetroError(ErrorCode):
     REFUND_RANGE = "metro.refund_range", _("The refund must be between 0 and %(room)s.")
     RESOLUTION_SHORT = "metro.resolution_short", _("Explain the decision to the rider in at least 5 characters.")
     # passes
-    PASS_MONTH = "metro.pass_month", _("Choose this month or the next.")
+    PASS_MONTH = "metro.pass_month", _("Choose a first day from today to 4 days from now.")
+    PASS_VARIANT = "metro.pass_variant", _("Choose one of the Climate Card types.")
+    PASS_YOUNG_ADULT = (
+        "metro.pass_young_adult",
+        _("The young adults' price needs a verified age in the band; choose the standard card."),
+    )
+    PASS_OVERLAP = "metro.pass_overlap", _("You already hold a Climate Card for some of these days.")
+    PASS_NONE = "metro.pass_none", _("You have no Climate Card in use to renew.")
+    PASS_RENEW_EARLY = "metro.pass_renew_early", _("A Climate Card can be renewed from 5 days before it ends.")
+    PASS_ENDED = "metro.pass_ended", _("This Climate Card has ended; it can no longer be refunded.")
+    # corrections of incomplete journeys by the rider
+    CORRECTION_NOT_INCOMPLETE = "metro.correction_not_incomplete", _("Only an incomplete journey can be completed.")
+    CORRECTION_TOO_OLD = "metro.correction_too_old", _("Journeys can be completed within 8 weeks.")
+    CORRECTION_DONE = "metro.correction_done", _("This journey was already completed once.")
+    CORRECTION_STATION = "metro.correction_station", _("Choose a station that can be reached from this journey.")
+    CORRECTION_TIME = (
+        "metro.correction_time",
+        _("Give a time within 5 hours of the recorded tap, before your next one and not in the future."),
+    )
     # rider accounts (actions/riders.py)
     TERMS_REQUIRED = "metro.terms_required", _("Agree to the terms of service to sign up.")
     BIRTH_DATE_RANGE = "metro.birth_date_range", _("Enter your date of birth (after 1900, not in the future).")

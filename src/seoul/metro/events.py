@@ -11,6 +11,8 @@ class MetroEvent(models.TextChoices):
     DISPUTE_OPENED = "metro.dispute.opened", _("Fare dispute opened")
     DISPUTE_RESOLVED = "metro.dispute.resolved", _("Fare dispute resolved")
     PASS_BOUGHT = "metro.pass.bought", _("Pass bought")
+    PASS_REFUNDED = "metro.pass.refunded", _("Pass refunded")
+    JOURNEY_CORRECTED = "metro.journey.corrected", _("Incomplete journey completed by the rider")
     RIDER_VIEWED = "metro.rider.viewed", _("Rider journeys viewed")
     JOURNEYS_DISCLOSED = "metro.journeys.disclosed", _("Journeys disclosed to another service")
     RIDER_LOOKED_UP = "metro.rider.looked_up", _("Rider looked up by phone number")

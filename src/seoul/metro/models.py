@@ -84,13 +84,19 @@ class Rider(models.Model):
 
 
 class RiderPass(models.Model):
-    """A monthly product (기후동행카드) that covers the rider's eligible journeys of a month."""
+    """A 30-day 기후동행카드 covering the rider's eligible journeys from 04:00 of its first day
+    to 04:00 after ``ends_on`` (docs/metro-journeys.md "기후동행카드"). ``month`` keeps its name for
+    the pages and API that read it; it holds the first day."""
 
     rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="passes")
     product = models.CharField(max_length=30, default="climate_card")
-    month = models.DateField(help_text="first day of the month covered")
+    variant = models.CharField(max_length=20, default="standard", help_text="a variant of tariffs.json")
+    month = models.DateField(help_text="first day covered (before 30-day passes: the first day of the month)")
+    ends_on = models.DateField(null=True, help_text="last day covered")
     price = models.PositiveIntegerField()
     bought_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True, help_text="no journey after this is covered")
+    refund = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rider", "product", "month"], name="one_pass_per_month")]
@@ -109,6 +115,7 @@ class GateEvent(models.Model):
     class Source(models.TextChoices):
         TAGLESS = "tagless", _("Tagless")
         CARD = "card", _("Card tap")
+        RIDER = "rider", _("Given by the rider")
 
     event_id = models.CharField(max_length=64, unique=True)
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="events")

@@ -29,10 +29,11 @@ from seoul.core.models import User
 from seoul.core.validation import check_text
 from seoul.metro.actions.access import own_rider
 from seoul.metro.engine import data
+from seoul.metro.engine.journeys import PassPeriod, pass_in_force
 from seoul.metro.engine.riders import MIN_SIGN_UP_AGE, age_on, category_on
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
-from seoul.metro.models import Consent, DenyListing, Device, Entitlement, PaymentCard, Rider, RiderPass
+from seoul.metro.models import Consent, DenyListing, Device, Entitlement, PaymentCard, Rider
 
 log = logging.getLogger("seoul.metro")
 
@@ -238,7 +239,10 @@ def category_of(rider: Rider, day: date) -> str:
     """The rider's fare category on ``day`` (engine/riders.py): verified entitlements first,
     then age from the stated birth date. A rider with neither keeps the category on record
     (riders created before sign-up existed: demo data, imports)."""
-    entitlements = [(e.kind, e.valid_until) for e in rider.entitlements.all()]
+    entitlements: list[tuple[str, date]] | None = getattr(rider, "_entitlements", None)
+    if entitlements is None:  # read once per rider object: a rebuild prices many journeys
+        entitlements = list(rider.entitlements.values_list("kind", "valid_until"))
+        rider._entitlements = entitlements  # type: ignore[attr-defined]
     if rider.birth_date is None and not entitlements:
         return str(rider.category)
     return category_on(rider.birth_date, day, entitlements)
@@ -284,8 +288,12 @@ def tagless_refusal(rider: Rider, at: datetime) -> str | None:
 
 
 def has_pass_on(rider: Rider, at: datetime) -> bool:
-    month = at.astimezone(SEOUL).date().replace(day=1)
-    return RiderPass.objects.filter(rider=rider, month=month).exists()
+    """A 기후동행카드 in force at ``at`` (its days run 04:00 to 04:00)."""
+    periods = [
+        PassPeriod(first, last or first, ended)
+        for first, last, ended in rider.passes.values_list("month", "ends_on", "refunded_at")
+    ]
+    return pass_in_force(periods, at)
 
 
 # --- entitlements --------------------------------------------------------------------------
@@ -298,6 +306,7 @@ def record_entitlements(
     confirms end today."""
     now = now or timezone.now()
     today = now.astimezone(SEOUL).date()
+    rider.__dict__.pop("_entitlements", None)  # category_of reads them again
     with transaction.atomic():
         kept = []
         answered = {kind: until for kind, until in found if kind in Entitlement.Kind.values}
