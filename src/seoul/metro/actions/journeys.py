@@ -24,6 +24,7 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ledger import post
+from seoul.metro.actions.notify import large_charge_threshold, notify
 from seoul.metro.actions.riders import category_of
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError, Leg, SubwayTrip, price_journey, price_subway
@@ -43,10 +44,10 @@ from seoul.metro.engine.journeys import (
     usual_other_end,
 )
 from seoul.metro.engine.journeys import BusRide as BusRide_
-from seoul.metro.engine.ledger import RIDER, reconcile
+from seoul.metro.engine.ledger import RIDER, Posting, reconcile
 from seoul.metro.engine.network import UNREACHABLE
 from seoul.metro.events import MetroEvent
-from seoul.metro.models import BusRide, GateEvent, Journey, LedgerTransaction, Rider
+from seoul.metro.models import BusRide, GateEvent, Journey, LedgerTransaction, Notification, Rider
 from seoul.metro.schemas import FUTURE_TOLERANCE
 
 log = logging.getLogger("seoul.metro")
@@ -87,6 +88,30 @@ def _price_incomplete(
         }
     fare, farthest = maximum_fare(tap.station, _category(rider, tap.at), tap.at.astimezone(SEOUL).date())
     return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare, "rules": ["maximum_fare"]}
+
+
+def _notify_postings(rider: Rider, postings: list[Posting], posted: dict[str, int], charged: dict[str, Priced]) -> None:
+    """Tell the rider about a first charge above the threshold, a journey charged the maximum
+    fare for want of an exit or entry, and any charge that went down (a refund); each once."""
+    threshold = large_charge_threshold()
+    for posting in postings:
+        priced = charged.get(posting.journey)
+        if posting.amount < 0:
+            notify(rider, Notification.Kind.REFUND, f"refund:{posting.key}", {"amount": -posting.amount})
+            continue
+        if priced is None or posted.get(posting.journey, 0):
+            continue
+        tap = priced.draft.entry or priced.draft.exit
+        station = tap.station if tap is not None else ""
+        if "maximum_fare" in priced.breakdown.get("rules", []):  # type: ignore[operator]
+            notify(rider, Notification.Kind.INCOMPLETE, f"incomplete:{posting.journey}", {"station": station})
+        elif posting.amount > threshold:
+            notify(
+                rider,
+                Notification.Kind.LARGE_CHARGE,
+                f"large:{posting.journey}",
+                {"amount": posting.amount, "station": station},
+            )
 
 
 def _category(rider: Rider, at: datetime) -> str:
@@ -435,6 +460,7 @@ def rebuild_rider(
                 journey_key=posting.journey,
                 memo="journey charge" if posting.amount > 0 else "journey charge corrected",
             )
+        _notify_postings(rider, postings, posted, {c.draft.key: c for c in charged})
         if postings:
             audit.record(
                 MetroEvent.JOURNEYS_CHARGED,

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from seoul.core.adapters import sms
+from seoul.metro.engine import data
 from seoul.metro.models import Notification, Rider
 
 log = logging.getLogger("seoul.metro.notify")
@@ -34,16 +35,18 @@ def large_charge_threshold() -> int:
 def wording(kind: str, params: dict[str, Any]) -> str:
     """What a notification says, in the active language."""
     amount = f"{int(params.get('amount', 0)):,}"
+    named = str(params.get("station", ""))
+    station = data.station_name(named, translation.get_language() or "ko") if named else ""
     if kind == Notification.Kind.LARGE_CHARGE:
         return _("%(amount)s won was charged for your journey from %(station)s.") % {
             "amount": amount,
-            "station": params.get("station", ""),
+            "station": station,
         }
     if kind == Notification.Kind.INCOMPLETE:
         return _(
             "Your journey from %(station)s has no exit, so the highest fare was charged. Tell us where you left "
             "and the difference is refunded."
-        ) % {"station": params.get("station", "")}
+        ) % {"station": station}
     if kind == Notification.Kind.REFUND:
         return _("%(amount)s won was refunded.") % {"amount": amount}
     if kind == Notification.Kind.DECLINED:

@@ -151,3 +151,26 @@ def signed_up(number: str = "010-3000-0001", *, birth: Any = None, mode: str = "
         location_consent=location,
         payment_mode=mode,
     )
+
+
+def register_card(
+    rider: Any, number: str = "4242 4242 4242 4242", return_url: str = "http://testserver/metro/me/card/done"
+) -> Any:
+    """The rider's browser on the gateway's hosted page, then back to the platform."""
+    import http.client
+    import urllib.parse
+
+    from seoul.metro.actions import money
+
+    assert rider.user is not None
+    url = money.start_card_registration(rider, return_url, actor=rider.user)
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    body = urllib.parse.urlencode({"number": number, "expiry": "12/39", "holder": "KIM SEOUL", "action": "register"})
+    conn.request("POST", parts.path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+    answer = conn.getresponse()
+    location = answer.getheader("Location") or ""
+    conn.close()
+    assert answer.status == 303 and location.startswith(return_url)
+    session = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["session"][0]
+    return money.finish_card_registration(rider, session, actor=rider.user)

@@ -3,10 +3,7 @@ deny list, webhooks (twice, late, reordered, forged) and reconciliation (docs/me
 
 from __future__ import annotations
 
-import http.client
 import json
-import urllib.parse
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +12,7 @@ from django.db import connection
 from django.test import TestCase
 from django.utils import timezone
 
-from seoul.core.adapters import signing
+from seoul.core.adapters import signing, sms
 from seoul.core.engine.time import SEOUL
 from seoul.metro.actions import ingest_events, money, riders
 from seoul.metro.adapters import gateway
@@ -39,35 +36,11 @@ INSUFFICIENT = "4000 0000 0000 9995"
 RETURN = "http://testserver/metro/me/card/done"
 
 
-@pytest.fixture
-def gw(settings: Any) -> Iterator[GatewayStandIn]:
-    settings.SEOUL_METRO_GATEWAY_ATTEMPTS = 1
-    settings.SEOUL_METRO_GATEWAY_TIMEOUT = 0.5
-    service = gateway.standin()
-    service.reset()
-    service.callback_url = ""  # events are recorded; the tests deliver them
-    yield service
-    service.reset()
-
-
 def on_commit() -> Any:
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 
-def register(rider: Rider, number: str = OK) -> PaymentCard:
-    """The rider's browser on the gateway's hosted page, then back to the platform."""
-    assert rider.user is not None
-    url = money.start_card_registration(rider, RETURN, actor=rider.user)
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
-    body = urllib.parse.urlencode({"number": number, "expiry": "12/39", "holder": "KIM SEOUL", "action": "register"})
-    conn.request("POST", parts.path, body, {"Content-Type": "application/x-www-form-urlencoded"})
-    answer = conn.getresponse()
-    location = answer.getheader("Location") or ""
-    conn.close()
-    assert answer.status == 303 and location.startswith(RETURN)
-    session = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["session"][0]
-    return money.finish_card_registration(rider, session, actor=rider.user)
+register = builders.register_card
 
 
 def ride(
@@ -336,3 +309,30 @@ def test_a_postpaid_credit_goes_back_to_the_card(gates: None, gw: GatewayStandIn
     run = money.reconcile_gateway(today)
     assert run.differences.count() == 0 and run.matched == 2
     assert sum(LedgerEntry.objects.filter(account=money.GATEWAY).values_list("amount", flat=True)) == owed - 500
+
+
+def test_riders_are_told_of_a_maximum_fare_and_of_the_refund_when_the_exit_arrives(
+    gates: None, gw: GatewayStandIn
+) -> None:
+    rider, token = builders.signed_up("010-4000-0013", mode="postpaid")
+    boarded = timezone.now() - timedelta(hours=12)
+    with on_commit():
+        ingest_events([builders.tap("in-1", builders.SEOUL_STATION, "entry", boarded, token)], actor=None)
+    assert list(Notification.objects.filter(rider=rider).values_list("kind", flat=True)) == [
+        Notification.Kind.INCOMPLETE
+    ]
+    from django.utils import translation
+
+    from seoul.metro.actions.notify import wording
+
+    with translation.override("en"):
+        assert "Seoul Station" in wording(Notification.Kind.INCOMPLETE, {"station": "서울역"})
+    maximum = charged(rider)
+    with on_commit():  # the exit tap arrives late: the correct fare replaces the maximum
+        ingest_events(
+            [builders.tap("out-1", builders.GANGNAM, "exit", boarded + timedelta(minutes=30), token)], actor=None
+        )
+    refund = Notification.objects.get(rider=rider, kind=Notification.Kind.REFUND)
+    assert refund.params["amount"] == maximum - charged(rider) > 0
+    texts = [m for m in sms.read_outbox() if "최대" in m["text"]]
+    assert len(texts) == 1  # texted once, in Korean
