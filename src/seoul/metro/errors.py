@@ -37,6 +37,11 @@ class MetroError(ErrorCode):
     # disputes
     DISPUTE_REASON_SHORT = "metro.dispute_reason_short", _("Describe what went wrong in at least 5 characters.")
     DISPUTE_ALREADY_OPEN = "metro.dispute_already_open", _("This journey already has an open dispute.")
+    DISPUTE_TOO_OLD = "metro.dispute_too_old", _("Charges can be disputed within 8 weeks of the journey.")
+    DISPUTE_TOO_MANY = (
+        "metro.dispute_too_many",
+        _("At most %(limit)d requests in 30 days; call the customer centre for more."),
+    )
     NOTHING_TO_DISPUTE = "metro.nothing_to_dispute", _("Nothing is left to refund on this journey.")
     DISPUTE_RESOLVED = "metro.dispute_resolved", _("This dispute is already resolved.")
     REFUND_RANGE = "metro.refund_range", _("The refund must be between 0 and %(room)s.")

@@ -310,6 +310,7 @@ class Dispute(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    automatic = models.BooleanField(default=False, help_text="decided by the platform from the ledger, not by staff")
 
     objects = DisputeQuerySet.as_manager()
 
@@ -321,6 +322,19 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.journey}"
+
+    @property
+    def resolution_text(self) -> str:
+        """The decision as the reader reads it: staff's own words, or the rule that decided it."""
+        if self.automatic:
+            return str(AUTOMATIC_DECISIONS.get(self.resolution, self.resolution))
+        return self.resolution
+
+
+# Decisions the platform takes itself (actions/disputes.py), by the code kept as the resolution.
+AUTOMATIC_DECISIONS = {
+    "double_read": _("Refunded automatically: the records show one passage read twice."),
+}
 
 
 class TaglessWindow(models.Model):

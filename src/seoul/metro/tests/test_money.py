@@ -336,3 +336,48 @@ def test_riders_are_told_of_a_maximum_fare_and_of_the_refund_when_the_exit_arriv
     assert refund.params["amount"] == maximum - charged(rider) > 0
     texts = [m for m in sms.read_outbox() if "최대" in m["text"]]
     assert len(texts) == 1  # texted once, in Korean
+
+
+# --- self-service refund requests ----------------------------------------------------------------
+
+
+def test_a_double_read_is_refunded_at_once_and_other_requests_wait_for_staff(gates: None, gw: GatewayStandIn) -> None:
+    from seoul.metro.actions import open_dispute
+
+    rider, token = builders.signed_up("010-4000-0014", mode="postpaid")
+    assert rider.user is not None
+    boarded = timezone.now() - timedelta(hours=2)
+    with on_commit():  # a tagless read, then the rider taps the card too: two entries 40 s apart
+        ingest_events(
+            [
+                builders.tap("tw-1", builders.SEOUL_STATION, "entry", boarded, token),
+                builders.tap("card-1", builders.SEOUL_STATION, "entry", boarded + timedelta(seconds=40), token),
+                builders.tap("card-2", builders.GANGNAM, "exit", boarded + timedelta(minutes=35), token),
+            ],
+            actor=None,
+        )
+    double = Journey.objects.get(rider=rider, status=Journey.Status.NO_EXIT)
+    real = Journey.objects.get(rider=rider, status=Journey.Status.COMPLETE)
+    before = money.balance(rider)
+    with on_commit():
+        decided = open_dispute(double, "I passed once but was charged twice", actor=rider.user)
+    assert (decided.status, decided.automatic, decided.refund) == ("refunded", True, double.charge)
+    assert money.balance(rider) == before + double.charge
+    assert Notification.objects.filter(rider=rider, kind=Notification.Kind.REFUND).exists()
+    waiting = open_dispute(real, "The exit gate read me at the wrong station", actor=rider.user)
+    assert (waiting.status, waiting.automatic) == ("open", False)  # the ledger proves nothing here
+
+
+def test_requests_are_limited_to_eight_weeks(gates: None, gw: GatewayStandIn) -> None:
+    from django.core.exceptions import ValidationError
+
+    from seoul.core.errors import codes_of
+    from seoul.metro.actions import open_dispute
+
+    rider, token = builders.signed_up("010-4000-0015", mode="postpaid")
+    assert rider.user is not None
+    ride(token, "old", timezone.now() - timedelta(weeks=8, hours=1))
+    old = Journey.objects.get(rider=rider)
+    with pytest.raises(ValidationError) as err:
+        open_dispute(old, "charged the wrong fare", actor=rider.user)
+    assert codes_of(err.value) == ["metro.dispute_too_old"]
