@@ -245,15 +245,3 @@ class CorrectionForm(forms.Form):
     def clean_at(self) -> datetime:
         at: datetime = self.cleaned_data["at"]
         return at if at.tzinfo else at.replace(tzinfo=SEOUL)
-
-
-class PassForm(forms.Form):
-    first_day = forms.ChoiceField(label=_("First day"), choices=[])
-    variant = forms.ChoiceField(label=_("Which card?"), widget=forms.RadioSelect, choices=[])
-
-    def __init__(self, *args: Any, days: list[Any], variants: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["first_day"].choices = [(d.isoformat(), f"{d:%Y-%m-%d}") for d in days]
-        self.fields["variant"].choices = variants
-        if variants:
-            self.fields["variant"].initial = variants[0][0]

@@ -31,7 +31,7 @@ from seoul.core import audit
 from seoul.core.access import public, signed_in
 from seoul.core.engine.phone import digits
 from seoul.core.engine.time import SEOUL
-from seoul.core.flow import apply_errors, button_action, form_action, form_status
+from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.models import PhoneChallenge
 from seoul.core.phone import MAX_ATTEMPTS
@@ -56,7 +56,7 @@ from seoul.metro.forms import (
 from seoul.metro.models import Consent, DenyListing, Journey, LedgerTransaction, Rider, RiderPass
 
 JOIN = "metro_join"
-NEW_TOKEN = "metro_new_token"
+NEW_TOKEN = "metro_new_token"  # noqa: S105 - a session key
 BACKEND = "seoul.core.backends.UserWithRolesBackend"
 
 # Every rule code the fare engine writes into a breakdown (engine/fares.py RULES), said plainly
@@ -74,8 +74,7 @@ RULE_WORDS: dict[str, Any] = {
         "You stayed inside the paid area for more than 5 hours, so one extra base fare was added."
     ),
     "same_station": gettext_lazy(
-        "You entered and left at the same station, so the base fare was charged (the train was not used for "
-        "a journey)."
+        "You entered and left at the same station, so the base fare was charged (the train was not used for a journey)."
     ),
     "early_bird": gettext_lazy("Early-bird discount: you entered before 06:30, so the base fare is 20% lower."),
     "free_rider": gettext_lazy("The subway is free for you (your fare category), so nothing was charged."),
@@ -181,9 +180,11 @@ def join_resend(request: HttpRequest) -> HttpResponse:
         request,
         resend,
         then=reverse("metro:join_code"),
-        success=lambda pk: _("We sent a new code to %(phone)s.") % {"phone": masked(joining["phone"])}
-        if pk != joining["challenge"]
-        else _("The code is on its way; a new code can be sent once a minute."),
+        success=lambda pk: (
+            _("We sent a new code to %(phone)s.") % {"phone": masked(joining["phone"])}
+            if pk != joining["challenge"]
+            else _("The code is on its way; a new code can be sent once a minute.")
+        ),
     )
 
 
@@ -281,7 +282,8 @@ def _account_page(request: AuthedRequest, rider: Rider, top_up: TopUpForm | None
             for n in rider.notifications.order_by("-created_at")[:20]
         ],
         "payments": list(rider.payments.select_related("card").order_by("-created_at")[:10]),
-        "top_up": top_up or TopUpForm(initial={"amount": 10_000, "nonce": _nonce()}),
+        "top_up": top_up or TopUpForm(initial={"amount": 10_000}),
+        "top_up_nonce": _nonce(),  # a new one on every render: a refused top-up is not the next one
         "pay_nonce": _nonce(),
         "form": top_up,
         "phone": masked(rider.user.phone) if rider.user is not None and rider.user.phone else "",
@@ -327,8 +329,9 @@ def card_return(request: AuthedRequest) -> HttpResponse:
         request,
         lambda: money.finish_card_registration(rider, session_id, actor=request.user),
         then=_account_url("card-h"),
-        success=lambda card: _("Your card %(brand)s ····%(last4)s is registered.")
-        % {"brand": card.brand, "last4": card.last4},
+        success=lambda card: (
+            _("Your card %(brand)s ····%(last4)s is registered.") % {"brand": card.brand, "last4": card.last4}
+        ),
     )
 
 
@@ -344,11 +347,7 @@ def top_up(request: AuthedRequest) -> HttpResponse:
         then=_account_url("balance-h"),
         success=lambda p: _("Top-up of %(amount)s won asked from your card.") % {"amount": f"{p.amount:,}"},
     )
-    if done:
-        return done
-    form.data = form.data.copy()
-    form.data["nonce"] = _nonce()  # the refused top-up is not the next one
-    return _account_page(request, rider, top_up=form)
+    return done or _account_page(request, rider, top_up=form)
 
 
 @signed_in
@@ -447,8 +446,9 @@ def receipt_page(
 
 
 def _stations_datalist() -> str:
-    from seoul.metro.views import _stations_datalist as datalist
     from django.utils.translation import get_language
+
+    from seoul.metro.views import _stations_datalist as datalist  # views imports this module
 
     return datalist(get_language() or "ko")
 
@@ -488,9 +488,7 @@ def pass_context(rider: Rider) -> dict[str, Any]:
     now = timezone.now()
     today = service_day(now)
     passes = list(rider.passes.filter(product=PRODUCT).order_by("-month"))
-    current = next(
-        (p for p in passes if p.refunded_at is None and p.month <= today <= (p.ends_on or p.month)), None
-    )
+    current = next((p for p in passes if p.refunded_at is None and p.month <= today <= (p.ends_on or p.month)), None)
     renewable = (
         current is not None
         and current.ends_on is not None
@@ -498,9 +496,7 @@ def pass_context(rider: Rider) -> dict[str, Any]:
         and not any(p.month == current.ends_on + timedelta(days=1) for p in passes)
     )
     band = young_adult_band(data.tariffs().raw, today)
-    young = (
-        rider.birth_date is not None and band is not None and band[0] <= age_on(rider.birth_date, today) <= band[1]
-    )
+    young = rider.birth_date is not None and band is not None and band[0] <= age_on(rider.birth_date, today) <= band[1]
     names = {
         "standard": _("Climate Card"),
         "standard_bike": _("Climate Card with Seoul Bike (따릉이)"),
@@ -535,8 +531,10 @@ def renew_pass(request: AuthedRequest) -> HttpResponse:
         request,
         lambda: actions.renew_pass(rider, actor=request.user),
         then=reverse("metro:my_journeys") + "#pass-h",
-        success=lambda p: _("Renewed: your next Climate Card runs from %(first)s to %(last)s.")
-        % {"first": f"{p.month:%Y-%m-%d}", "last": f"{p.ends_on:%Y-%m-%d}"},
+        success=lambda p: (
+            _("Renewed: your next Climate Card runs from %(first)s to %(last)s.")
+            % {"first": f"{p.month:%Y-%m-%d}", "last": f"{p.ends_on:%Y-%m-%d}"}
+        ),
     )
 
 
@@ -558,8 +556,8 @@ def refund_pass(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def statement_months(rider: Rider) -> list[date]:
     """The months with anything on the rider's statement, newest first (at most 12)."""
-    posted = LedgerTransaction.objects.filter(rider=rider).dates("posted_at", "month", order="DESC", tzinfo=SEOUL)
-    return [d for d in posted[:12]]
+    posted = LedgerTransaction.objects.filter(rider=rider).datetimes("posted_at", "month", order="DESC", tzinfo=SEOUL)
+    return [d.date() for d in posted[:12]]
 
 
 @signed_in

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 from django.http import HttpResponse
 from django.utils import formats
@@ -57,7 +58,7 @@ def _describe(txn: LedgerTransaction, journeys: dict[str, Journey], lang: str) -
         destination = _station(j.exit.gate.station if j.exit else "", lang)
         what = _("Journey") if txn.kind == kind.CHARGE else _("Refund for a journey")
         return f"{what}: {origin} → {destination} ({j.started_at.astimezone(SEOUL):%m-%d %H:%M})"
-    labels = {
+    labels: dict[str, str] = {
         kind.CHARGE: _("Journey charge"),
         kind.REFUND: _("Refund"),
         kind.PASS: _("Climate Card (기후동행카드)"),
@@ -81,8 +82,7 @@ def lines(rider: Rider, month: date) -> Statement:
     )
     keys = {t.journey_key for t in txns if t.journey_key}
     journeys = {
-        j.key: j
-        for j in Journey.objects.filter(rider=rider, key__in=keys).select_related("entry__gate", "exit__gate")
+        j.key: j for j in Journey.objects.filter(rider=rider, key__in=keys).select_related("entry__gate", "exit__gate")
     }
     out = Statement(
         rider,
@@ -111,7 +111,7 @@ def _filename(s: Statement) -> str:
 
 
 def csv(s: Statement) -> HttpResponse:
-    rows = [*s.rows, ["", _("Total"), s.charged, s.returned, s.paid]]
+    rows: list[list[Any]] = [*s.rows, ["", _("Total"), s.charged, s.returned, s.paid]]
     return csv_response(_filename(s), s.header, rows)
 
 

@@ -159,8 +159,10 @@ def buy_pass(request: AuthedRequest) -> HttpResponse:
         request,
         buy,
         then=reverse("metro:my_journeys") + "#pass-h",
-        success=lambda bought: _("Your Climate Card is bought: %(first)s to %(last)s.")
-        % {"first": f"{bought.month:%Y-%m-%d}", "last": f"{bought.ends_on:%Y-%m-%d}"},
+        success=lambda bought: (
+            _("Your Climate Card is bought: %(first)s to %(last)s.")
+            % {"first": f"{bought.month:%Y-%m-%d}", "last": f"{bought.ends_on:%Y-%m-%d}"}
+        ),
     )
 
 

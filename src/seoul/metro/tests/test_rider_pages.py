@@ -154,7 +154,9 @@ def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: Gate
     register_card(client, INSUFFICIENT)
     boarded = timezone.now() - timedelta(hours=2)
     with on_commit():
-        ingest_events(builders.journey_events("d1", token, builders.SEOUL_STATION, builders.CITY_HALL, boarded), actor=None)
+        ingest_events(
+            builders.journey_events("d1", token, builders.SEOUL_STATION, builders.CITY_HALL, boarded), actor=None
+        )
     with on_commit():  # the settlement of today, run after midnight
         money.settle_day(timezone.localdate(), now=timezone.now() + timedelta(days=1))
     page = client.get("/metro/me/account/").content.decode()
