@@ -64,6 +64,12 @@ def texted_code(number: str) -> str:
     return re.findall(r"\d{6}", texts[-1])[-1]
 
 
+def choose(page: Any, selector: str) -> None:
+    """Tick a radio button or checkbox by its label (KRDS draws its own; the label is what a person clicks)."""
+    page.locator(f"{selector} + label").click()
+    assert page.is_checked(selector)
+
+
 def send(page: Any, selector: str) -> int:
     with page.expect_navigation() as nav:
         page.click(selector)
@@ -90,9 +96,9 @@ def sign_up(page: Any, base: str, number: str, axe: Any, mode: str = "postpaid")
     assert_accessible(axe(page), "sign-up: details")
     page.fill("#id_password", CITIZEN_PASSWORD)
     page.fill("#id_birth_date", "1990-05-17")
-    page.check(f"input[name=payment_mode][value={mode}]")
-    page.check("#id_accept_terms")
-    page.check("#id_location_consent")
+    choose(page, f"input[name=payment_mode][value={mode}]")
+    choose(page, "#id_accept_terms")
+    choose(page, "#id_location_consent")
     assert send(page, "main form button[type=submit]") == 200
     assert page.url == f"{base}/metro/join/done/"
     assert_accessible(axe(page), "sign-up: confirmation")
@@ -269,3 +275,109 @@ def test_a_declined_settlement_stops_tagless_until_the_rider_pays(
     assert page.locator("[data-testid=tagless-on]").count() == 1
     assert riders.tagless_refusal(rider, timezone.now()) is None
     assert page.locator("[data-testid=notification-cleared]").count() == 1
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_rider_pages_walk(
+    live_server: Any,
+    metro_data: None,  # noqa: F811
+    gateway_standin: Any,
+    new_context: Any,
+    axe: Any,
+    lang: str,
+    width: int,
+) -> None:
+    """Every rider page at a phone's and a desktop's width in Korean and English: no critical or
+    serious axe violation, nothing wider than the screen, the page in the language asked for.
+    Photographed to ``test-artifacts/walk/metro-rider-*``."""
+    from django.utils import timezone
+
+    from seoul.metro.models import Journey, Rider
+    from seoul.metro.tests.builders import ingest, journey_events, tap
+    from tests.browser.test_walk import _check
+
+    base = live_server.url
+    problems: list[str] = []
+    ctx = new_context(locale="ko-KR" if lang == "ko" else "en-US", viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+
+    def see(name: str) -> None:
+        _check(page, axe, f"metro-rider-{name}", lang, width, problems)
+
+    number = f"010-4300-{width:04d}"
+    page.goto(f"{base}/metro/join/")
+    see("join-phone")
+    page.fill("#id_phone", number)
+    send(page, "main form button[type=submit]")
+    page.fill("#id_code", "000000" if texted_code(number) != "000000" else "111111")
+    send(page, "main form.form button[type=submit]")
+    see("join-code-error")
+    page.fill("#id_code", texted_code(number))
+    send(page, "main form.form button[type=submit]")
+    send(page, "main form button[type=submit]")  # nothing filled in: every error
+    see("join-details-error")
+    page.fill("#id_password", CITIZEN_PASSWORD)
+    page.fill("#id_birth_date", "1990-05-17")
+    choose(page, "input[name=payment_mode][value=prepaid]")
+    choose(page, "#id_accept_terms")
+    choose(page, "#id_location_consent")
+    send(page, "main form button[type=submit]")
+    see("join-done")
+    token = page.inner_text("[data-testid=token]").strip()
+    page.reload()
+    see("token-shown-once")
+
+    register_card(page, base, OK_CARD, axe)
+    page.fill("#id_amount", "10000")
+    send(page, "form[action$='/top-up/'] button[type=submit]")
+    rider = Rider.objects.get(user__phone_index__isnull=False)
+    boarded = timezone.now() - timedelta(days=1)
+    ingest(journey_events("w1", token, SEOUL_STATION_1, CITY_HALL_1, boarded))
+    ingest([tap("w2-in", GANGNAM_2, "entry", boarded + timedelta(hours=2), token)])
+    ingest([tap("w3-in", SEOUL_STATION_1, "entry", boarded + timedelta(hours=8), token)])
+    page.goto(f"{base}/metro/me/account/")
+    see("account-prepaid")
+    page.fill("#id_amount", "1500")
+    send(page, "form[action$='/top-up/'] button[type=submit]")
+    see("account-top-up-error")
+    page.goto(f"{base}/metro/me/")
+    see("journeys")
+    complete = Journey.objects.filter(rider=rider, status="complete").first()
+    incomplete = Journey.objects.filter(rider=rider, status="incomplete_no_exit").first()
+    assert complete is not None and incomplete is not None
+    page.goto(f"{base}/metro/me/journeys/{complete.key}/")
+    see("receipt")
+    page.goto(f"{base}/metro/me/journeys/{incomplete.key}/")
+    see("receipt-incomplete")
+    page.fill("#id_station", "시청")
+    send(page, "form[action$='/correct/'] button[type=submit]")  # no time given
+    see("receipt-correction-error")
+    device = rider.devices.get()
+    page.goto(f"{base}/metro/me/account/phones/{device.pk}/replace/")
+    see("replace-phone")
+    choose(page, "input[name=reason][value=lost]")
+    send(page, "main form button[type=submit]")
+    see("new-token")
+
+    # A postpaid rider whose settlement was declined.
+    other = new_context(locale="ko-KR" if lang == "ko" else "en-US", viewport={"width": width, "height": 900})
+    page = other.new_page()
+    second = f"010-4400-{width:04d}"
+    page.goto(f"{base}/metro/join/")
+    page.fill("#id_phone", second)
+    send(page, "main form button[type=submit]")
+    page.fill("#id_code", texted_code(second))
+    send(page, "main form.form button[type=submit]")
+    page.fill("#id_password", CITIZEN_PASSWORD)
+    page.fill("#id_birth_date", "1988-02-03")
+    choose(page, "input[name=payment_mode][value=postpaid]")
+    choose(page, "#id_accept_terms")
+    send(page, "main form button[type=submit]")
+    token2 = page.inner_text("[data-testid=token]").strip()
+    register_card(page, base, POOR_CARD, axe)
+    ingest(journey_events("w4", token2, SEOUL_STATION_1, CITY_HALL_1, timezone.now() - timedelta(hours=2)))
+    settle_today()
+    page.goto(f"{base}/metro/me/account/")
+    see("account-denied")
+    assert not problems, "\n".join(problems)
