@@ -4,6 +4,7 @@ import functools
 from datetime import date
 from typing import Any
 
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
-from seoul.metro.models import Dispute, Journey, Rider, handles_disputes
+from seoul.metro.models import Dispute, Journey, LedgerEntry, LedgerTransaction, Rider, handles_disputes
 
 
 @functools.cache
@@ -88,6 +89,15 @@ def _dispute_form(journey: Journey, data: Any = None) -> DisputeForm:
     return DisputeForm(data, auto_id=f"dispute-{journey.pk}-%s")
 
 
+def _charged_so_far(rider: Rider) -> int:
+    """What the rider's journeys, passes and refunds came to (the ledger without the payments that
+    paid for them: a prepaid rider's top-ups are on "My account")."""
+    entries = LedgerEntry.objects.filter(account=rider.ledger_account()).exclude(
+        transaction__kind__in=[LedgerTransaction.Kind.PAYMENT, LedgerTransaction.Kind.PAYOUT]
+    )
+    return int(entries.aggregate(s=Sum("amount"))["s"] or 0)
+
+
 def _journeys_page(
     request: AuthedRequest, rider: Rider, failed: DisputeForm | None = None, key: str = ""
 ) -> HttpResponse:
@@ -98,7 +108,7 @@ def _journeys_page(
     context = {
         "rider": rider,
         "journeys": journeys,
-        "balance": selectors.rider_balance(rider.account),
+        "balance": _charged_so_far(rider),
         "form": failed,
         "failed": key,
         **rider_pages.pass_context(rider),
