@@ -164,11 +164,11 @@ def settle_today() -> None:
 
 def test_a_new_rider_signs_up_rides_tagless_and_is_settled(
     live_server: Any,
-    metro_data: None,
+    metro_data: None,  # noqa: F811
     gateway_standin: Any,
     gate_controller: str,
     new_context: Any,
-    axe: Any,  # noqa: F811
+    axe: Any,
 ) -> None:
     from django.utils import timezone
 
@@ -233,11 +233,11 @@ def test_a_new_rider_signs_up_rides_tagless_and_is_settled(
 
 def test_a_declined_settlement_stops_tagless_until_the_rider_pays(
     live_server: Any,
-    metro_data: None,
+    metro_data: None,  # noqa: F811
     gateway_standin: Any,
     gate_controller: str,
     new_context: Any,
-    axe: Any,  # noqa: F811
+    axe: Any,
 ) -> None:
     from django.utils import timezone
 
