@@ -208,3 +208,21 @@ def test_an_incomplete_journey_is_corrected_from_its_receipt(gates: None) -> Non
     assert r.status_code == 302, r.content.decode()[:2000]
     fixed = Journey.objects.get(key=journey.key, superseded=False)
     assert fixed.status == "complete" and fixed.charge == 1550
+
+
+def test_the_pdf_statement_is_well_formed_and_carries_the_korean_text() -> None:
+    from seoul.metro import statements
+
+    lines = [(16, "서울 지하철 월간 이용명세서 2026-12"), *[(9, f"줄 {i} — 1,550") for i in range(120)]]
+    pdf = statements.render_pdf(lines)
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    # Every object is where the cross-reference table says it is.
+    xref_at = int(pdf.rsplit(b"startxref", 1)[1].split()[0])
+    assert pdf[xref_at:].startswith(b"xref")
+    table = pdf[xref_at:].split(b"trailer")[0].split(b"\n")[3:]
+    offsets = [int(row.split()[0]) for row in table if row.strip()]
+    for n, offset in enumerate(offsets, start=1):
+        assert pdf[offset:].startswith(b"%d 0 obj" % n), n
+    # 121 lines at 15 pt on A4 need three pages; the Korean title is there, UCS-2 encoded.
+    assert b"/Count 3" in pdf
+    assert statements._hex("서울 지하철").encode() in pdf
