@@ -9,43 +9,24 @@ import http.client
 import io
 import re
 import urllib.parse
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client, TestCase
+from django.test import Client
 from django.utils import timezone, translation
 
 from seoul.core.adapters import sms
 from seoul.core.models import AuditEvent
 from seoul.metro import rider_pages
 from seoul.metro.actions import ingest_events, money, riders
-from seoul.metro.adapters import gateway
 from seoul.metro.adapters.standins import GatewayStandIn
 from seoul.metro.engine.fares import RULES
 from seoul.metro.models import Journey, Payment, Rider
 from seoul.metro.tests import builders
+from seoul.metro.tests.test_money import INSUFFICIENT, OK, gw, on_commit  # noqa: F401 - gw is a fixture
 
 pytestmark = pytest.mark.django_db
-
-OK = "4242 4242 4242 4242"
-INSUFFICIENT = "4000 0000 0000 9995"
-
-
-@pytest.fixture
-def gw(settings: Any) -> Iterator[GatewayStandIn]:
-    settings.SEOUL_METRO_GATEWAY_ATTEMPTS = 1
-    settings.SEOUL_METRO_GATEWAY_TIMEOUT = 0.5
-    service = gateway.standin()
-    service.reset()
-    service.callback_url = ""
-    yield service
-    service.reset()
-
-
-def on_commit() -> Any:
-    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def last_code(number: str) -> str:
@@ -134,7 +115,7 @@ def signed_in(number: str, mode: str) -> tuple[Client, Rider, str]:
     return client, rider, token
 
 
-def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewayStandIn) -> None:
+def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
     client, rider, _token = signed_in("010-3100-0004", "prepaid")
     r = register_card(client, OK)
     assert r.status_code == 302 and r["Location"].startswith("/metro/me/account/")
@@ -149,7 +130,7 @@ def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewaySt
     assert r.status_code == 400 and "error-summary" in r.content.decode()
 
 
-def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: GatewayStandIn) -> None:
+def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
     client, rider, token = signed_in("010-3100-0005", "postpaid")
     register_card(client, INSUFFICIENT)
     boarded = timezone.now() - timedelta(hours=2)
