@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -9,7 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.engine.time import SEOUL
-from seoul.core.forms import BoundedDateTimeField, MultilineTextField, TextField
+from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
+from seoul.core.validation import DateRange
 from seoul.metro.engine import data
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
@@ -167,14 +168,15 @@ class CodeForm(forms.Form):
 
 
 class DetailsForm(forms.Form):
-    password = forms.CharField(
+    password = TextField(
         label=_("Choose a password"),
         strip=False,
         max_length=128,
         help_text=_("At least 10 characters; not a common password. You sign in with your mobile number and it."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    birth_date = forms.DateField(
+    birth_date = BoundedDateField(
+        dates=DateRange(date(1900, 1, 1)),
         label=_("Date of birth"),
         help_text=_("For your fare: children (6–12) and youths (13–18) pay less. You must be 14 or older to sign up."),
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
@@ -216,7 +218,7 @@ class TopUpForm(forms.Form):
         help_text=_("In steps of 1,000 won; a balance holds at most 500,000 won."),
         widget=forms.NumberInput(attrs={"step": 1000, "class": "width-10", "inputmode": "numeric"}),
     )
-    nonce = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    nonce = TextField(widget=forms.HiddenInput, max_length=40)
 
 
 class ReplaceDeviceForm(forms.Form):
@@ -234,10 +236,7 @@ class CorrectionForm(forms.Form):
         max_length=40,
         widget=forms.TextInput(attrs={"list": "stations", "autocomplete": "off"}),
     )
-    at = forms.DateTimeField(
-        label=_("About what time?"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-    )
+    at = BoundedDateTimeField(label=_("About what time?"), dates=DateRange(date(2020, 1, 1)))
 
     def clean_station(self) -> str:
         return _station(self.cleaned_data["station"])

@@ -90,7 +90,7 @@ RULE_WORDS: dict[str, Any] = {
         "A tap was missing; we completed the journey from the trip you usually make."
     ),
     "rider_correction": gettext_lazy("You told us the missing tap; the journey was priced again with it."),
-    "pass_covered": gettext_lazy("Covered by your Climate Card (기후동행카드): nothing was charged."),
+    "pass_covered": gettext_lazy("Covered by your Climate Card: nothing was charged."),
     "outside_pass_coverage": gettext_lazy(
         "Not covered by your Climate Card: the trip starts outside Seoul or uses a separately charged line, so "
         "the regular fare was charged."
@@ -499,7 +499,7 @@ def pass_context(rider: Rider) -> dict[str, Any]:
     young = rider.birth_date is not None and band is not None and band[0] <= age_on(rider.birth_date, today) <= band[1]
     names = {
         "standard": _("Climate Card"),
-        "standard_bike": _("Climate Card with Seoul Bike (따릉이)"),
+        "standard_bike": _("Climate Card with Seoul Bike"),
         "young_adult": _("Climate Card, young adult price"),
         "young_adult_bike": _("Climate Card with Seoul Bike, young adult price"),
     }
@@ -562,13 +562,16 @@ def statement_months(rider: Rider) -> list[date]:
 
 @signed_in
 @require_GET
-def statement(request: AuthedRequest, year: int, month: int, fmt: str) -> HttpResponse:
-    """A month's statement of the signed-in rider as CSV or PDF: an export of their own personal
-    data, audited."""
+def statement(request: AuthedRequest, month: str, fmt: str) -> HttpResponse:
+    """A month's statement (``YYYY-MM``) of the signed-in rider as CSV or PDF: an export of their
+    own personal data, audited."""
     rider = _own_rider(request)
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= first.year <= 2100:
         raise Http404
-    first = date(year, month, 1)
     lines = statements.lines(rider, first)
     audit.record(
         audit.CoreEvent.PERSONAL_DATA_EXPORTED,

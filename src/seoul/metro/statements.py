@@ -61,7 +61,7 @@ def _describe(txn: LedgerTransaction, journeys: dict[str, Journey], lang: str) -
     labels: dict[str, str] = {
         kind.CHARGE: _("Journey charge"),
         kind.REFUND: _("Refund"),
-        kind.PASS: _("Climate Card (기후동행카드)"),
+        kind.PASS: _("Climate Card"),
         kind.PAYMENT: _("Payment from your card"),
         kind.PAYOUT: _("Refund to your card"),
     }

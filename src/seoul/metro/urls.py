@@ -40,7 +40,7 @@ urlpatterns = [
     path("me/pass/renew/", rider_pages.renew_pass, name="renew_pass"),
     path("me/pass/<int:pk>/refund/", rider_pages.refund_pass, name="refund_pass"),
     path(
-        "me/statements/<int:year>-<int:month>.<statement_format:fmt>",
+        "me/statements/<str:month>.<statement_format:fmt>",
         rider_pages.statement,
         name="statement",
     ),
