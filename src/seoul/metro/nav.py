@@ -17,6 +17,7 @@ def items(user: Any) -> list[tuple[Any, str]]:
     # rider profiles belong to citizens' app accounts: staff pages skip the query
     if user.kind == "citizen" and hasattr(user, "rider"):
         out.append((_("My journeys"), reverse("metro:my_journeys")))
+        out.append((_("My metro account"), reverse("metro:account")))
     if handles_disputes(user):  # approvers of 서울교통공사 (not every holder of the role)
         out.append((_("Fare disputes"), reverse("metro:disputes")))
     if user.has_role(Service.METRO, Role.VIEWER):

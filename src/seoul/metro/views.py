@@ -4,6 +4,7 @@ import functools
 from datetime import date
 from typing import Any
 
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,14 +20,14 @@ from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
-from seoul.metro import actions, selectors
+from seoul.metro import actions, rider_pages, selectors
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
-from seoul.metro.models import Dispute, Journey, Rider, handles_disputes
+from seoul.metro.models import Dispute, Journey, LedgerEntry, LedgerTransaction, Rider, handles_disputes
 
 
 @functools.cache
@@ -88,22 +89,30 @@ def _dispute_form(journey: Journey, data: Any = None) -> DisputeForm:
     return DisputeForm(data, auto_id=f"dispute-{journey.pk}-%s")
 
 
+def _charged_so_far(rider: Rider) -> int:
+    """What the rider's journeys, passes and refunds came to (the ledger without the payments that
+    paid for them: a prepaid rider's top-ups are on "My account")."""
+    entries = LedgerEntry.objects.filter(account=rider.ledger_account()).exclude(
+        transaction__kind__in=[LedgerTransaction.Kind.PAYMENT, LedgerTransaction.Kind.PAYOUT]
+    )
+    return int(entries.aggregate(s=Sum("amount"))["s"] or 0)
+
+
 def _journeys_page(
     request: AuthedRequest, rider: Rider, failed: DisputeForm | None = None, key: str = ""
 ) -> HttpResponse:
     """The rider's journeys page; the dispute view re-renders it with a failed form."""
-    owned = set(rider.passes.values_list("month", flat=True))
     journeys = list(selectors.rider_journeys(rider.pk)[:200])
     for j in journeys:
         j.dispute_form = failed if failed is not None and j.key == key else _dispute_form(j)  # type: ignore[attr-defined]
     context = {
         "rider": rider,
         "journeys": journeys,
-        "balance": selectors.rider_balance(rider.account),
+        "balance": _charged_so_far(rider),
         "form": failed,
         "failed": key,
-        "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
-        "pass_months": [(m, m in owned) for m in actions.pass_months()],
+        **rider_pages.pass_context(rider),
+        "months": rider_pages.statement_months(rider),
     }
     return render(request, "metro/my_journeys.html", context, status=form_status(failed) if failed else 200)
 
@@ -123,14 +132,19 @@ def dispute(request: AuthedRequest, key: str) -> HttpResponse:
     rider = _own_rider(request)
     journey = get_object_or_404(Journey.objects.filter(rider=rider), key=key)
     form = _dispute_form(journey, request.POST)
+    back = request.POST.get("back") == "receipt"
     done = form_action(
         request,
         form,
         lambda d: actions.open_dispute(journey, d["reason"], actor=request.user),
-        then=reverse("metro:my_journeys"),
+        then=reverse("metro:receipt", args=[journey.key]) if back else reverse("metro:my_journeys"),
         success=_("Your dispute was sent. Staff will review it."),
     )
-    return done or _journeys_page(request, rider, failed=form, key=key)
+    if done:
+        return done
+    if back:
+        return rider_pages.receipt_page(request, rider, journey, dispute_form=form)
+    return _journeys_page(request, rider, failed=form, key=key)
 
 
 def _month(value: str | None) -> date:
@@ -143,17 +157,22 @@ def _month(value: str | None) -> date:
 @signed_in
 @require_POST
 def buy_pass(request: AuthedRequest) -> HttpResponse:
-    """Buy the 기후동행카드 for this month or the next (Seoul time)."""
+    """Buy a 30-day 기후동행카드 from a first day the rider chooses (today or one of the next days)."""
     rider = _own_rider(request)
 
     def buy() -> Any:
-        return actions.buy_pass(rider, _month(request.POST.get("month")), actor=request.user)
+        first = request.POST.get("first_day") or request.POST.get("month")
+        variant = request.POST.get("variant") or "standard"
+        return actions.buy_pass(rider, _month(first), actor=request.user, variant=variant)
 
     return button_action(
         request,
         buy,
-        then=reverse("metro:my_journeys"),
-        success=lambda bought: _("Your Climate Card for %(month)s is active.") % {"month": f"{bought.month:%Y-%m}"},
+        then=reverse("metro:my_journeys") + "#pass-h",
+        success=lambda bought: (
+            _("Your Climate Card is bought: %(first)s to %(last)s.")
+            % {"first": f"{bought.month:%Y-%m-%d}", "last": f"{bought.ends_on:%Y-%m-%d}"}
+        ),
     )
 
 

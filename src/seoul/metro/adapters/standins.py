@@ -162,6 +162,17 @@ class Card:
         return {"token": self.token, "brand": self.brand, "last4": self.last4, "expires": self.expires}
 
 
+DEMO_CARD_TOKEN = "bk_demo_visa_4242"  # noqa: S105 - a stand-in card reference, not a secret
+
+
+def demo_cards() -> dict[str, Card]:
+    """The demo rider's card (``seoul demo-data``), known to every instance as the demo people are
+    to the entitlement stand-in: the demo data is loaded before ``seoul run`` starts the stand-in,
+    which keeps its cards in memory only."""
+    card = Card(DEMO_CARD_TOKEN, "4242424242424242", "VISA", "2039-12", "DEMO RIDER", "demo")
+    return {card.token: card}
+
+
 @dataclass
 class Session:
     id: str
@@ -260,7 +271,7 @@ class GatewayStandIn(StandIn):
         self.webhooks = Webhooks(secret, GATEWAY_HEADER, url=callback_url)
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.sessions: dict[str, Session] = {}
-        self.cards: dict[str, Card] = {}
+        self.cards: dict[str, Card] = demo_cards()
         self.payments: dict[str, PaymentRecord] = {}
         self.movements: list[Movement] = []
         self.idempotent: dict[str, tuple[str, Answer]] = {}
@@ -284,6 +295,7 @@ class GatewayStandIn(StandIn):
             self.reset_faults()
             self.sessions.clear()
             self.cards.clear()
+            self.cards.update(demo_cards())
             self.payments.clear()
             self.movements.clear()
             self.idempotent.clear()
