@@ -381,3 +381,31 @@ def test_requests_are_limited_to_eight_weeks(gates: None, gw: GatewayStandIn) ->
     with pytest.raises(ValidationError) as err:
         open_dispute(old, "charged the wrong fare", actor=rider.user)
     assert codes_of(err.value) == ["metro.dispute_too_old"]
+
+
+def test_the_settle_and_reconcile_commands_say_what_they_did(gates: None, gw: GatewayStandIn) -> None:
+    from click.testing import CliRunner
+
+    from seoul.cli import main
+
+    rider, token = builders.signed_up("010-4000-0016", mode="postpaid")
+    register(rider)
+    yesterday = timezone.localdate(timezone.now(), SEOUL) - timedelta(days=1)
+    boarded = datetime.combine(yesterday, datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=9)
+    ride(token, "y", boarded)
+    # Charged when the rider left the gates yesterday (a settlement takes what was posted by midnight).
+    LedgerTransaction.objects.filter(rider=rider).update(posted_at=boarded + timedelta(hours=1))
+    owed = charged(rider)
+    with on_commit():  # the command runs in autocommit; here the test's transaction holds it
+        settled = CliRunner().invoke(main, ["metro", "settle", "--json"])
+    assert settled.exit_code == 0, settled.output
+    out = json.loads(settled.output)
+    assert (out["day"], out["settlements"], out["won"]) == (yesterday.isoformat(), 1, owed)
+    today = timezone.localdate(timezone.now(), SEOUL).isoformat()
+    clean = CliRunner().invoke(main, ["metro", "reconcile", "--day", today, "--json"])
+    assert clean.exit_code == 0 and json.loads(clean.output)["matched"] == 1, clean.output
+    gw.set_knobs({"report_drop": [Payment.objects.get(rider=rider).gateway_id]})
+    differs = CliRunner().invoke(main, ["metro", "reconcile", "--day", today, "--json"])
+    assert differs.exit_code == 1 and json.loads(differs.output)["differences"][0]["kind"] == "missing_at_gateway"
+    bad = CliRunner().invoke(main, ["metro", "settle", "--day", "2026-13-01"])
+    assert bad.exit_code == 2 and "--day" in bad.output
