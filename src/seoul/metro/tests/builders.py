@@ -174,3 +174,20 @@ def register_card(
     assert answer.status == 303 and location.startswith(return_url)
     session = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["session"][0]
     return money.finish_card_registration(rider, session, actor=rider.user)
+
+
+def tagless_ready(rider: Any) -> Any:
+    """Let tagless gates charge a rider made without signing up: location consent and a postpaid
+    card on file (the card row only; tests that move money register one at the gateway)."""
+    from django.utils import timezone
+
+    from seoul.metro.models import Consent, PaymentCard
+
+    now = timezone.now()
+    Consent.objects.create(rider=rider, kind=Consent.Kind.LOCATION, version="test", given_at=now)
+    PaymentCard.objects.create(
+        rider=rider, token="bk_test", brand="VISA", last4="4242", expires="2039-12", registered_at=now
+    )
+    rider.payment_mode = "postpaid"
+    rider.save(update_fields=["payment_mode"])
+    return rider

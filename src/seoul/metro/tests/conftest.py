@@ -19,8 +19,9 @@ def gates(reference: None) -> None:
 
 @pytest.fixture
 def rider(gates: None) -> Rider:
-    """An adult rider account ``phone-1`` with no person attached."""
-    rider: Rider = builders.rider("phone-1")
+    """An adult rider account ``phone-1`` with no person attached, that tagless gates may charge
+    (location consent, a postpaid card on file)."""
+    rider: Rider = builders.tagless_ready(builders.rider("phone-1"))
     return rider
 
 
