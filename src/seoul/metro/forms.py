@@ -15,8 +15,8 @@ from seoul.metro.engine import data
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.models import Dispute, Rider
-from seoul.metro.schemas import FARE_DATES
 from seoul.metro.reports import MAX_DAYS, ReportFilters
+from seoul.metro.schemas import FARE_DATES
 from seoul.metro.selectors import DisputeFilters
 
 

@@ -90,7 +90,7 @@ def _known_tap(prefix: str = "") -> tuple[Case, Case]:
     lacked_entry = (
         Q(**{f"{prefix}status": Journey.Status.NO_ENTRY})
         | Q(**{f"{prefix}entry__source": GateEvent.Source.RIDER})
-        | Q(**{f"{prefix}entry__received_at__gt": F(f"{prefix}exit__received_at") + SAME_BATCH})
+        | Q(**{f"{prefix}entry__received_at__gt": _plus(f"{prefix}exit__received_at", SAME_BATCH)})
     )
     return tuple(  # type: ignore[return-value]
         Case(
@@ -102,6 +102,10 @@ def _known_tap(prefix: str = "") -> tuple[Case, Case]:
     )
 
 
+def _plus(field: str, delta: timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(F(field) + delta, output_field=DateTimeField())
+
+
 def _incomplete_rows(f: ReportFilters) -> list[dict[str, Any]]:
     """Journeys that started in the period and were incomplete at some time, grouped by the
     station where the gates saw them, what was missing and how it ended:
@@ -110,13 +114,15 @@ def _incomplete_rows(f: ReportFilters) -> list[dict[str, Any]]:
       end (``completed_with`` in the breakdown) or the maximum fare;
     - ``correction``: completed by the rider (the missing tap has source ``rider``);
     - ``late_tap``: completed by a gate's tap received after the journey had been incomplete: an
-      exit received more than 5 hours after the entry, or an entry received after the exit.
+      exit received in a later batch than the entry and more than 5 hours after the entry, or an
+      entry received in a later batch than the exit (a batch: taps received within a second).
 
     Derived from the events (as the journeys are), so a rebuild gives the same counts."""
-    late_exit = Q(exit__received_at__gt=ExpressionWrapper(F("entry__at") + MAX_JOURNEY, output_field=DateTimeField()))
-    late_entry = Q(
-        entry__received_at__gt=ExpressionWrapper(F("exit__received_at") + SAME_BATCH, output_field=DateTimeField())
+    # the exit came in a later batch than the entry, and after the entry had counted as having no exit
+    late_exit = Q(exit__received_at__gt=_plus("entry__at", MAX_JOURNEY)) & Q(
+        exit__received_at__gt=_plus("entry__received_at", SAME_BATCH)
     )
+    late_entry = Q(entry__received_at__gt=_plus("exit__received_at", SAME_BATCH))
     by_rider = Q(entry__source=GateEvent.Source.RIDER) | Q(exit__source=GateEvent.Source.RIDER)
     incomplete = Q(status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY])
     completed = Q(status=Journey.Status.COMPLETE) & (by_rider | late_exit | late_entry)
