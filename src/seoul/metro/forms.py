@@ -161,7 +161,9 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         names = data.line_names((get_language() or "ko").startswith("en"))
-        self.fields["line"].choices = [("", _("All lines")), *sorted(names.items(), key=lambda kv: _line_order(kv[0]))]
+        field = self.fields["line"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("All lines")), *sorted(names.items(), key=lambda kv: _line_order(kv[0]))]
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}

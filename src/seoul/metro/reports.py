@@ -102,7 +102,7 @@ def _known_tap(prefix: str = "") -> tuple[Case, Case]:
     )
 
 
-def _plus(field: str, delta: timedelta) -> ExpressionWrapper:
+def _plus(field: str, delta: timedelta) -> Any:
     return ExpressionWrapper(F(field) + delta, output_field=DateTimeField())
 
 
@@ -127,51 +127,41 @@ def _incomplete_rows(f: ReportFilters) -> list[dict[str, Any]]:
     incomplete = Q(status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY])
     completed = Q(status=Journey.Status.COMPLETE) & (by_rider | late_exit | late_entry)
     line, station = _known_tap()
-    rows = (
-        Journey.objects.filter(_in("started_at", f), incomplete | completed, superseded=False)
-        .annotate(
-            k_line=line,
-            k_station=station,
-            outcome=Case(
-                When(incomplete & Q(breakdown__has_key="completed_with"), then=Value("pattern")),
-                When(incomplete, then=Value("maximum")),
-                When(by_rider, then=Value("correction")),
-                default=Value("late_tap"),
-                output_field=CharField(),
-            ),
-            missing=Case(
-                When(status=Journey.Status.NO_ENTRY, then=Value("entry")),
-                When(status=Journey.Status.NO_EXIT, then=Value("exit")),
-                When(entry__source=GateEvent.Source.RIDER, then=Value("entry")),
-                When(late_entry & ~Q(exit__source=GateEvent.Source.RIDER), then=Value("entry")),
-                default=Value("exit"),
-                output_field=CharField(),
-            ),
-        )
-        .values("k_line", "k_station", "outcome", "missing")
-        .annotate(n=Count("id"), won=Sum("charge"))
-        .order_by()
+    rows = Journey.objects.filter(_in("started_at", f), incomplete | completed, superseded=False).annotate(
+        k_line=line,
+        k_station=station,
+        outcome=Case(
+            When(incomplete & Q(breakdown__has_key="completed_with"), then=Value("pattern")),
+            When(incomplete, then=Value("maximum")),
+            When(by_rider, then=Value("correction")),
+            default=Value("late_tap"),
+            output_field=CharField(),
+        ),
+        missing=Case(
+            When(status=Journey.Status.NO_ENTRY, then=Value("entry")),
+            When(status=Journey.Status.NO_EXIT, then=Value("exit")),
+            When(entry__source=GateEvent.Source.RIDER, then=Value("entry")),
+            When(late_entry & ~Q(exit__source=GateEvent.Source.RIDER), then=Value("entry")),
+            default=Value("exit"),
+            output_field=CharField(),
+        ),
     )
     if f.line:
         rows = rows.filter(k_line=f.line)
-    return list(rows)
+    return list(
+        rows.values("k_line", "k_station", "outcome", "missing").annotate(n=Count("id"), won=Sum("charge")).order_by()
+    )
 
 
 def _dispute_refund_rows(f: ReportFilters) -> list[dict[str, Any]]:
     """Disputes decided with a refund in the period, per station of the journey."""
-    rows = (
-        Dispute.objects.filter(_in("resolved_at", f), status=Dispute.Status.REFUNDED, refund__gt=0)
-        .annotate(
-            k_line=Coalesce(F("journey__entry__gate__line"), F("journey__exit__gate__line")),
-            k_station=Coalesce(F("journey__entry__gate__station"), F("journey__exit__gate__station")),
-        )
-        .values("k_line", "k_station")
-        .annotate(n=Count("id"), won=Sum("refund"))
-        .order_by()
+    rows = Dispute.objects.filter(_in("resolved_at", f), status=Dispute.Status.REFUNDED, refund__gt=0).annotate(
+        k_line=Coalesce(F("journey__entry__gate__line"), F("journey__exit__gate__line")),
+        k_station=Coalesce(F("journey__entry__gate__station"), F("journey__exit__gate__station")),
     )
     if f.line:
         rows = rows.filter(k_line=f.line)
-    return list(rows)
+    return list(rows.values("k_line", "k_station").annotate(n=Count("id"), won=Sum("refund")).order_by())
 
 
 def _automatic_refund_rows(f: ReportFilters) -> list[dict[str, Any]]:
@@ -208,13 +198,12 @@ def _automatic_refund_rows(f: ReportFilters) -> list[dict[str, Any]]:
             )
         )
         .filter(back__gt=0)
-        .values("k_line", "k_station")
-        .annotate(n=Count("journey_key", distinct=True), won=Sum("back"))
-        .order_by()
     )
     if f.line:
         rows = rows.filter(k_line=f.line)
-    return list(rows)
+    return list(
+        rows.values("k_line", "k_station").annotate(n=Count("journey_key", distinct=True), won=Sum("back")).order_by()
+    )
 
 
 def _pass_refunds(f: ReportFilters) -> dict[str, int]:
@@ -387,6 +376,8 @@ def reconciliations(f: ReportFilters) -> list[dict[str, Any]]:
     }
     by_run: dict[int, list[dict[str, Any]]] = {}
     for d in diffs:
+        gateway_id: str
+        purpose: str
         if d.reference.startswith("refund:"):
             gateway_id, purpose = d.reference.removeprefix("refund:"), Payment.Purpose.PAYOUT
         else:

@@ -245,7 +245,7 @@ def _check_operator_staff(request: AuthedRequest) -> None:
     user = request.user
     if user.is_platform_admin:
         return
-    if user.institution_id is None or user.institution.code != OPERATOR_INSTITUTION:
+    if user.institution is None or user.institution.code != OPERATOR_INSTITUTION:
         raise MetroError.NOT_OPERATOR_STAFF.denied()
 
 

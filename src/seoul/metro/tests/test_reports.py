@@ -48,7 +48,8 @@ def taps(*items: dict[str, Any], now: datetime | None = None) -> None:
 def station_row(found: dict[str, Any], station: str) -> dict[str, Any]:
     rows = [r for r in found["incomplete"]["by_station"] if r["station"] == station]
     assert len(rows) == 1, found["incomplete"]["by_station"]
-    return rows[0]
+    row: dict[str, Any] = rows[0]
+    return row
 
 
 @pytest.fixture
