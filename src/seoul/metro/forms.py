@@ -160,6 +160,8 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not self.is_bound:  # the default period, shown in the fields
+            self.initial = {"start": today() - timedelta(days=6), "end": today(), **self.initial}
         names = data.line_names((get_language() or "ko").startswith("en"))
         field = self.fields["line"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above

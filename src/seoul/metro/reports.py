@@ -447,7 +447,7 @@ def incomplete_chart(by_line: list[dict[str, Any]]) -> dict[str, Any]:
                 "type": "nominal",
                 "title": None,
                 "sort": [labels[o] for o in OUTCOMES],
-                "legend": {"orient": "bottom", "columns": 2, "labelLimit": 160},
+                "legend": {"orient": "bottom", "columns": 1, "labelLimit": 320},
             },
             "order": {"field": "order", "type": "quantitative"},
         },

@@ -54,8 +54,12 @@ def station_row(found: dict[str, Any], station: str) -> dict[str, Any]:
 
 @pytest.fixture
 def incomplete(gates: None) -> dict[str, Any]:
+    return make_incomplete()
+
+
+def make_incomplete() -> dict[str, Any]:
     """One journey of each kind, all started in the last day (real clock: a tap's arrival time is
-    the wall clock's), and what the actions left on them."""
+    the wall clock's), and what the actions left on them (the browser test uses it too)."""
     now = timezone.now()
     for account in ("max", "late", "lone", "plain"):
         builders.rider(account)
@@ -147,7 +151,9 @@ def test_dispute_and_pass_refunds(incomplete: dict[str, Any]) -> None:
     assert found["pass_refunds"] == {"n": 1, "won": RiderPass.objects.get(pk=bought.pk).refund}
 
 
-def test_money_per_day_deny_list_and_reconciliation_without_rider_keys(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
+def make_money(gw: GatewayStandIn) -> dict[str, Any]:  # noqa: F811
+    """Two postpaid riders settled today (one card declines: the deny list), a top-up, and two
+    reconciliations of today, the later one finding the top-up reported at another amount."""
     today = seoul_today()
     start = datetime.combine(today, datetime.min.time(), tzinfo=SEOUL)
     tomorrow = start + timedelta(days=1, hours=1)
@@ -168,21 +174,35 @@ def test_money_per_day_deny_list_and_reconciliation_without_rider_keys(gates: No
     with on_commit():
         money.settle_day(today, now=tomorrow)
     settled = {p.rider_id: p for p in Payment.objects.filter(purpose=Payment.Purpose.SETTLEMENT)}
-    assert settled[payer.pk].status == "captured" and settled[decliner.pk].status == "declined"
     top_up.refresh_from_db()
     gw.set_knobs({"report_alter": {top_up.gateway_id: 2_500}, "report_drop": [settled[payer.pk].gateway_id]})
     money.reconcile_gateway(today)
     gw.set_knobs({"report_alter": {top_up.gateway_id: 2_500}, "report_drop": []})
     latest = money.reconcile_gateway(today)  # the later run of the day is the one shown
+    return {
+        "riders": (payer, decliner, topper),
+        "settled": (settled[payer.pk], settled[decliner.pk]),
+        "top_up": top_up,
+        "latest": latest,
+    }
+
+
+def test_money_per_day_deny_list_and_reconciliation_without_rider_keys(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
+    today = seoul_today()
+    made = make_money(gw)
+    payer, decliner, topper = made["riders"]
+    paid, declined = made["settled"]
+    top_up, latest = made["top_up"], made["latest"]
+    assert paid.status == "captured" and declined.status == "declined"
 
     filters = ReportFilters(start=today - timedelta(days=1), end=today)
     found = report(filters)
     day = {r["day"]: r for r in found["settlement"]}
     assert day[today - timedelta(days=1)]["asked"] == 0
     t = day[today]
-    assert (t["asked"], t["asked_won"]) == (2, settled[payer.pk].amount + settled[decliner.pk].amount)
-    assert (t["captured"], t["captured_won"]) == (1, settled[payer.pk].amount)
-    assert (t["declined"], t["declined_won"], t["pending"]) == (1, settled[decliner.pk].amount, 0)
+    assert (t["asked"], t["asked_won"]) == (2, paid.amount + declined.amount)
+    assert (t["captured"], t["captured_won"]) == (1, paid.amount)
+    assert (t["declined"], t["declined_won"], t["pending"]) == (1, declined.amount, 0)
     assert (t["top_ups"], t["top_ups_won"]) == (1, 3_000)
     # the listing is dated when the gateway's decline came back (now)
     deny = found["deny_list"]
