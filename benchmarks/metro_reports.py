@@ -105,8 +105,8 @@ def fill(per_day: int, days: int, now: datetime) -> dict[str, int]:
                 GateEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list("event_id", "pk")
             )
             for i, _rider, at, _status, is_late in trips:
-                GateEvent.objects.filter(pk=ids[f"b{i}i"]).update(received_at=at) if is_late else None
-                if is_late:
+                if is_late:  # the entry arrived as it happened, the exit 6 hours later
+                    GateEvent.objects.filter(pk=ids[f"b{i}i"]).update(received_at=at)
                     GateEvent.objects.filter(pk=ids[f"b{i}o"]).update(received_at=at + timedelta(hours=6))
             Journey.objects.bulk_create(
                 [

@@ -330,8 +330,15 @@ def report(start_text: str | None, end_text: str | None, line: str, as_json: boo
     reconciliation of each day. Totals only; no rider is named."""
     from seoul.metro import reports
 
-    end = date.fromisoformat(end_text) if end_text else timezone.localdate(timezone.now(), data.tariffs_timezone())
-    start = date.fromisoformat(start_text) if start_text else end - timedelta(days=6)
+    def day(option: str, text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            fail(f"{option}: '{text}' is not a date (YYYY-MM-DD)")
+            raise
+
+    end = day("--to", end_text) if end_text else timezone.localdate(timezone.now(), data.tariffs_timezone())
+    start = day("--from", start_text) if start_text else end - timedelta(days=6)
     if end < start or (end - start).days + 1 > reports.MAX_DAYS:
         fail(f"--from/--to: a period of 1 to {reports.MAX_DAYS} days, the end not before the start")
     if line and line not in data.line_names():

@@ -283,8 +283,8 @@ def _per_day(qs: QuerySet[Any], field: str, f: ReportFilters, *group: str) -> li
 
 
 def settlement(f: ReportFilters) -> list[dict[str, Any]]:
-    """Per Seoul-local day: the postpaid settlements of that day (asked, captured, declined,
-    pending — by the day they cover), and the top-ups, debt payments and payouts to cards that
+    """Per Seoul-local day: the postpaid settlements of that day (asked, captured, declined or
+    refused by the gateway, pending — by the day they cover), and the top-ups, debt payments and payouts to cards that
     the gateway completed (by the day they were asked)."""
     days = {d: _money_day(d) for d in f.days}
     for r in (
@@ -296,7 +296,8 @@ def settlement(f: ReportFilters) -> list[dict[str, Any]]:
         row = days[r["day"]]
         row["asked"] += r["n"]
         row["asked_won"] += r["won"] or 0
-        status = {Payment.Status.FAILED: "pending"}.get(r["status"], r["status"])
+        # a payment the gateway refused outright (failed) will not be captured either
+        status = {Payment.Status.FAILED: "declined"}.get(r["status"], r["status"])
         if status in ("captured", "declined", "pending"):
             row[status] += r["n"]
             row[f"{status}_won"] += r["won"] or 0

@@ -292,4 +292,6 @@ def test_cli_json(incomplete: dict[str, Any]) -> None:
     assert out["incomplete"]["totals"]["incomplete"] == 5
     assert {r["station"] for r in out["incomplete"]["by_station"]} == {"사당", "서울역", "강남", "시청", "역삼"}
     bad = CliRunner().invoke(main, ["metro", "report", "--from", str(today), "--to", str(today - timedelta(days=1))])
-    assert bad.exit_code != 0
+    assert bad.exit_code == 2 and "--from/--to" in bad.output
+    not_a_date = CliRunner().invoke(main, ["metro", "report", "--from", "yesterday"])
+    assert not_a_date.exit_code == 2 and "--from" in not_a_date.output
