@@ -9,8 +9,9 @@ database must be empty or a test database). Bulk-inserts DAYS days of journeys w
 and exit events as ``benchmarks/metro_operations.py`` does (rows as stored, not priced), 2 % of
 them without an exit (charged the maximum fare) and 1 % completed by an exit received 6 hours
 late, with a negative charge posting for each of those. Times, as medians of ``--runs``:
-``reports.incomplete_and_refunds`` (the station table), ``reports.report`` (the whole page's
-reads) and ``selectors.revenue`` counted live. Prints a table and one JSON line. Data stays in
+``reports.incomplete_and_refunds`` (the station table) counted live, ``reports.report`` (the
+whole page's reads), ``selectors.revenue`` counted live, ``actions.roll_up_revenue`` of every day
+(which now keeps the incomplete journeys too) and the station table again from the roll-ups. Prints a table and one JSON line. Data stays in
 DIR, never in the repository.
 """
 
@@ -61,7 +62,7 @@ from django.utils import timezone  # noqa: E402
 
 from seoul.core.engine.time import SEOUL  # noqa: E402
 from seoul.metro import reference as metro_reference  # noqa: E402
-from seoul.metro import reports, selectors  # noqa: E402
+from seoul.metro import actions, reports, selectors  # noqa: E402
 from seoul.metro.models import Gate, GateEvent, Journey, LedgerTransaction, Rider  # noqa: E402
 
 BATCH = 20_000
@@ -164,11 +165,16 @@ def main() -> None:
     inc_s, inc = timed(lambda: reports.incomplete_and_refunds(period), ARGS.runs)
     page_s, _ = timed(lambda: reports.report(period), ARGS.runs)
     rev_s, _ = timed(lambda: selectors.revenue(ARGS.days, today), ARGS.runs)
+    rollup_s, _ = timed(lambda: actions.roll_up_revenue(actor=None, days=period.days, now=now), 1)
+    rolled_s, rolled = timed(lambda: reports.incomplete_and_refunds(period), ARGS.runs)
+    assert rolled["by_station"] == inc["by_station"], "the roll-up changed the figures"
     assert inc["totals"]["incomplete"] == sizes["incomplete"] + sizes["late"], (inc["totals"], sizes)
     rows = [
         ("reports.incomplete_and_refunds", inc_s),
         ("reports.report (whole page)", page_s),
         ("selectors.revenue, live", rev_s),
+        ("actions.roll_up_revenue (all days)", rollup_s),
+        ("reports.incomplete_and_refunds, rolled", rolled_s),
     ]
     print(f"{connection.vendor}: {sizes['journeys']:,} journeys over {ARGS.days} days (filled in {fill_s:.0f} s)")
     print(f"{'read':36} {'median s':>9}")
@@ -184,6 +190,8 @@ def main() -> None:
                 "incomplete_and_refunds_s": round(inc_s, 4),
                 "report_s": round(page_s, 4),
                 "revenue_live_s": round(rev_s, 4),
+                "roll_up_s": round(rollup_s, 4),
+                "incomplete_and_refunds_rolled_s": round(rolled_s, 4),
             }
         )
     )

@@ -17,10 +17,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    DateTimeField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -37,24 +34,20 @@ from django.utils.translation import gettext as _
 
 from seoul.core.engine.time import SEOUL
 from seoul.metro.engine import data
-from seoul.metro.engine.journeys import MAX_JOURNEY
 from seoul.metro.models import (
     DenyListing,
     Dispute,
-    GateEvent,
+    IncompleteRollupRow,
     Journey,
     LedgerTransaction,
     Payment,
     Reconciliation,
     ReconciliationDifference,
+    RevenueRollup,
     day_start,
 )
 
 MAX_DAYS = 92  # a quarter: the longest period the page and the CLI read live (no roll-up yet)
-
-# A tap of the same batch is received within this of the other: only a tap received later than
-# this after the other was missing long enough for the journey to be charged as incomplete.
-SAME_BATCH = timedelta(seconds=1)
 
 OUTCOMES = ("pattern", "maximum", "late_tap", "correction")
 
@@ -84,73 +77,24 @@ def _in(field: str, f: ReportFilters) -> Q:
 # --- incomplete journeys and refunds per station --------------------------------------------
 
 
-def _known_tap(prefix: str = "") -> tuple[Case, Case]:
-    """(line, station) of the tap the gates did see of a journey that was incomplete: the
-    entry of one that lacked its exit, the exit of one that lacked its entry."""
-    lacked_entry = (
-        Q(**{f"{prefix}status": Journey.Status.NO_ENTRY})
-        | Q(**{f"{prefix}entry__source": GateEvent.Source.RIDER})
-        | Q(**{f"{prefix}entry__received_at__gt": _plus(f"{prefix}exit__received_at", SAME_BATCH)})
-    )
-    return tuple(  # type: ignore[return-value]
-        Case(
-            When(lacked_entry, then=F(f"{prefix}exit__gate__{col}")),
-            default=Coalesce(F(f"{prefix}entry__gate__{col}"), F(f"{prefix}exit__gate__{col}")),
-            output_field=CharField(),
-        )
-        for col in ("line", "station")
-    )
-
-
-def _plus(field: str, delta: timedelta) -> Any:
-    return ExpressionWrapper(F(field) + delta, output_field=DateTimeField())
-
-
 def _incomplete_rows(f: ReportFilters) -> list[dict[str, Any]]:
-    """Journeys that started in the period and were incomplete at some time, grouped by the
-    station where the gates saw them, what was missing and how it ended:
-
-    - ``pattern`` / ``maximum``: still incomplete, charged the fare to the rider's usual other
-      end (``completed_with`` in the breakdown) or the maximum fare;
-    - ``correction``: completed by the rider (the missing tap has source ``rider``);
-    - ``late_tap``: completed by a gate's tap received after the journey had been incomplete: an
-      exit received in a later batch than the entry and more than 5 hours after the entry, or an
-      entry received in a later batch than the exit (a batch: taps received within a second).
-
-    Derived from the events (as the journeys are), so a rebuild gives the same counts."""
-    # the exit came in a later batch than the entry, and after the entry had counted as having no exit
-    late_exit = Q(exit__received_at__gt=_plus("entry__at", MAX_JOURNEY)) & Q(
-        exit__received_at__gt=_plus("entry__received_at", SAME_BATCH)
-    )
-    late_entry = Q(entry__received_at__gt=_plus("exit__received_at", SAME_BATCH))
-    by_rider = Q(entry__source=GateEvent.Source.RIDER) | Q(exit__source=GateEvent.Source.RIDER)
-    incomplete = Q(status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY])
-    completed = Q(status=Journey.Status.COMPLETE) & (by_rider | late_exit | late_entry)
-    line, station = _known_tap()
-    rows = Journey.objects.filter(_in("started_at", f), incomplete | completed, superseded=False).annotate(
-        k_line=line,
-        k_station=station,
-        outcome=Case(
-            When(incomplete & Q(breakdown__has_key="completed_with"), then=Value("pattern")),
-            When(incomplete, then=Value("maximum")),
-            When(by_rider, then=Value("correction")),
-            default=Value("late_tap"),
-            output_field=CharField(),
-        ),
-        missing=Case(
-            When(status=Journey.Status.NO_ENTRY, then=Value("entry")),
-            When(status=Journey.Status.NO_EXIT, then=Value("exit")),
-            When(entry__source=GateEvent.Source.RIDER, then=Value("entry")),
-            When(late_entry & ~Q(exit__source=GateEvent.Source.RIDER), then=Value("entry")),
-            default=Value("exit"),
-            output_field=CharField(),
-        ),
-    )
+    """The incomplete journeys of the period per station, outcome and missing tap
+    (``JourneyQuerySet.incomplete_by_gate``): each day from its roll-up (``roll_up_revenue``
+    keeps them with the day's revenue) when it has one, else counted from the journeys."""
+    rolled = {r.day: r for r in RevenueRollup.objects.filter(day__gte=f.start, day__lte=f.end)}
+    rolled_rows = IncompleteRollupRow.objects.filter(rollup__in=rolled.values())
     if f.line:
-        rows = rows.filter(k_line=f.line)
-    return list(
-        rows.values("k_line", "k_station", "outcome", "missing").annotate(n=Count("id"), won=Sum("charge")).order_by()
-    )
+        rolled_rows = rolled_rows.filter(line=f.line)
+    rows: list[dict[str, Any]] = [
+        {"k_line": line, "k_station": station, "outcome": outcome, "missing": missing, "n": n, "won": won}
+        for line, station, outcome, missing, n, won in rolled_rows.values_list(
+            "line", "station", "outcome", "missing", "journeys", "won"
+        )
+    ]
+    live = [d for d in f.days if d not in rolled]
+    if live:
+        rows += Journey.objects.started_on(live).incomplete_by_gate(f.line)
+    return rows
 
 
 def _dispute_refund_rows(f: ReportFilters) -> list[dict[str, Any]]:

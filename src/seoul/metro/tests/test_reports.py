@@ -295,3 +295,26 @@ def test_cli_json(incomplete: dict[str, Any]) -> None:
     assert bad.exit_code == 2 and "--from/--to" in bad.output
     not_a_date = CliRunner().invoke(main, ["metro", "report", "--from", "yesterday"])
     assert not_a_date.exit_code == 2 and "--from" in not_a_date.output
+
+
+def test_rolled_up_days_give_the_live_incomplete_figures(incomplete: dict[str, Any]) -> None:
+    """The nightly roll-up keeps each day's incomplete journeys with its revenue; the report reads
+    it for rolled-up days and counts the others live, with the same figures."""
+    from seoul.metro.models import IncompleteRollupRow
+
+    f = period()
+    live = report(f)["incomplete"]
+    actions.roll_up_revenue(actor=None, days=f.days)
+    assert IncompleteRollupRow.objects.exists()
+    rolled = report(f)["incomplete"]
+    assert rolled["by_station"] == live["by_station"] and rolled["totals"] == live["totals"]
+    line_2 = ReportFilters(f.start, f.end, line="2")
+    assert report(line_2)["incomplete"]["totals"]["incomplete"] == 2
+    # a journey that goes incomplete after the roll-up shows once its day is rolled up again
+    builders.rider("later")
+    taps(builders.tap("later-in", YEOKSAM, "entry", timezone.now() - timedelta(hours=6), "later"))
+    day = Journey.objects.get(key="later-in").started_at.astimezone(SEOUL).date()
+    assert report(f)["incomplete"]["totals"]["incomplete"] == 5  # the roll-up is a snapshot
+    actions.roll_up_revenue(actor=None, days=[day])
+    assert report(f)["incomplete"]["totals"]["incomplete"] == 6
+    assert station_row(report(f), "역삼")["maximum"] == 1
