@@ -61,8 +61,8 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from seoul.core.engine.time import SEOUL  # noqa: E402
-from seoul.metro import reference as metro_reference  # noqa: E402
 from seoul.metro import actions, reports, selectors  # noqa: E402
+from seoul.metro import reference as metro_reference  # noqa: E402
 from seoul.metro.models import Gate, GateEvent, Journey, LedgerTransaction, Rider  # noqa: E402
 
 BATCH = 20_000
