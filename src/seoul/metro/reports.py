@@ -279,22 +279,12 @@ def deny_list(f: ReportFilters) -> dict[str, Any]:
     open_before = DenyListing.objects.filter(
         Q(cleared_at__isnull=True) | Q(cleared_at__gte=lo), listed_at__lt=lo
     ).count()
-    listed = {
-        r["d"]: r["n"]
-        for r in DenyListing.objects.filter(_in("listed_at", f))
-        .annotate(d=TruncDate("listed_at", tzinfo=SEOUL))
-        .values("d")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    cleared = {
-        r["d"]: r["n"]
-        for r in DenyListing.objects.filter(_in("cleared_at", f))
-        .annotate(d=TruncDate("cleared_at", tzinfo=SEOUL))
-        .values("d")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+
+    def per_day(field: str) -> dict[date, int]:
+        rows = DenyListing.objects.filter(_in(field, f)).annotate(d=TruncDate(field, tzinfo=SEOUL))
+        return dict(rows.values("d").annotate(n=Count("id")).order_by().values_list("d", "n"))
+
+    listed, cleared = per_day("listed_at"), per_day("cleared_at")
     rows, size = [], open_before
     for d in f.days:
         size += listed.get(d, 0) - cleared.get(d, 0)
