@@ -27,7 +27,7 @@ from seoul.metro.models import GateEvent, Journey, Payment, Rider, RiderPass
 from seoul.metro.reports import ReportFilters, report
 from seoul.metro.tests import builders
 from seoul.metro.tests.builders import CITY_HALL, GANGNAM, SADANG_4, SEOUL_STATION, YANGJAE_3, YEOKSAM
-from seoul.metro.tests.test_money import INSUFFICIENT, gw, on_commit, register  # noqa: F401 - gw is a fixture
+from seoul.metro.tests.test_money import INSUFFICIENT, on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -151,18 +151,18 @@ def test_dispute_and_pass_refunds(incomplete: dict[str, Any]) -> None:
     assert found["pass_refunds"] == {"n": 1, "won": RiderPass.objects.get(pk=bought.pk).refund}
 
 
-def make_money(gw: GatewayStandIn) -> dict[str, Any]:  # noqa: F811
+def make_money(gw: GatewayStandIn) -> dict[str, Any]:
     """Two postpaid riders settled today (one card declines: the deny list), a top-up, and two
     reconciliations of today, the later one finding the top-up reported at another amount."""
     today = seoul_today()
     start = datetime.combine(today, datetime.min.time(), tzinfo=SEOUL)
     tomorrow = start + timedelta(days=1, hours=1)
     payer, payer_token = builders.signed_up("010-5000-0003", mode="postpaid")
-    register(payer)
+    builders.register_card(payer)
     decliner, decliner_token = builders.signed_up("010-5000-0004", mode="postpaid")
-    register(decliner, INSUFFICIENT)
+    builders.register_card(decliner, INSUFFICIENT)
     topper, _ = builders.signed_up("010-5000-0005")
-    register(topper)
+    builders.register_card(topper)
     boarded = start + timedelta(hours=1)
     if boarded > timezone.now() - timedelta(minutes=30):
         pytest.skip("too early in the Seoul day for a journey that ended today")
@@ -187,7 +187,7 @@ def make_money(gw: GatewayStandIn) -> dict[str, Any]:  # noqa: F811
     }
 
 
-def test_money_per_day_deny_list_and_reconciliation_without_rider_keys(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
+def test_money_per_day_deny_list_and_reconciliation_without_rider_keys(gates: None, gw: GatewayStandIn) -> None:
     today = seoul_today()
     made = make_money(gw)
     payer, decliner, topper = made["riders"]
