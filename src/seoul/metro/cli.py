@@ -317,3 +317,49 @@ def fare_json(b: Breakdown) -> dict[str, object]:
         "rules": d["rules"],
         "breakdown": d,
     }
+
+
+@group.command()
+@click.option("--from", "start_text", metavar="YYYY-MM-DD", help="first day (default: 6 days before --to)")
+@click.option("--to", "end_text", metavar="YYYY-MM-DD", help="last day (default: today, Seoul time)")
+@click.option("--line", default="", metavar="LINE", help="only the stations of this line, e.g. 2")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def report(start_text: str | None, end_text: str | None, line: str, as_json: bool) -> None:
+    """The operator reports (docs/metro-riders.md "Operator reports"): incomplete journeys and
+    refunds per station and line, settlement per day, the deny list and the latest gateway
+    reconciliation of each day. Totals only; no rider is named."""
+    from seoul.metro import reports
+
+    def day(option: str, text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            fail(f"{option}: '{text}' is not a date (YYYY-MM-DD)")
+            raise
+
+    end = day("--to", end_text) if end_text else timezone.localdate(timezone.now(), data.tariffs_timezone())
+    start = day("--from", start_text) if start_text else end - timedelta(days=6)
+    if end < start or (end - start).days + 1 > reports.MAX_DAYS:
+        fail(f"--from/--to: a period of 1 to {reports.MAX_DAYS} days, the end not before the start")
+    if line and line not in data.line_names():
+        fail(f"--line: unknown line '{line}'")
+    found = reports.report(reports.ReportFilters(start=start, end=end, line=line))
+    if as_json:
+        click.echo(json.dumps(found, default=str, ensure_ascii=False))
+        return
+    inc = found["incomplete"]["totals"]
+    click.echo(
+        f"{start}..{end}{' line ' + line if line else ''}: {inc['incomplete']} incomplete journeys"
+        f" ({inc['pattern']} from the pattern, {inc['maximum']} maximum fare, {inc['late_tap']} later tap,"
+        f" {inc['correction']} corrected by the rider); refunds: {inc['dispute_refunds']} disputes"
+        f" {inc['dispute_won']:,} won, {inc['automatic_refunds']} automatic {inc['automatic_won']:,} won"
+    )
+    for r in found["settlement"]:
+        click.echo(
+            f"  {r['day']}: settlements {r['asked']} asked {r['asked_won']:,} won, {r['captured']} captured,"
+            f" {r['declined']} declined, {r['pending']} pending; top-ups {r['top_ups_won']:,} won;"
+            f" payouts {r['payouts_won']:,} won"
+        )
+    click.echo(f"  deny list: {found['deny_list']['open_now']} open now")
+    for run in found["reconciliations"]:
+        click.echo(f"  reconciled {run['day']}: {run['matched']} matched, {len(run['differences'])} differences")

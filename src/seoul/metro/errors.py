@@ -20,6 +20,14 @@ class MetroError(ErrorCode):
             "Fare disputes are handled by Seoul Metro (서울교통공사) staff; your account belongs to another institution."
         ),
     )
+    NOT_OPERATOR_STAFF = (
+        "metro.not_operator_staff",
+        _("Operator reports are for Seoul Metro (서울교통공사) staff; your account belongs to another institution."),
+    )
+    REPORT_PERIOD = (
+        "metro.report_period",
+        _("Choose a period of at most %(days)s days whose end is not before its start."),
+    )
     NOT_YOUR_JOURNEY = "metro.not_your_journey", _("You can only dispute your own journeys.")
     NOT_YOUR_PASS = "metro.not_your_pass", _("You can only buy a pass for your own rider account.")
     NO_RIDER = "metro.no_rider", _("This account has no metro rider profile.")

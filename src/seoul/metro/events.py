@@ -31,6 +31,7 @@ class MetroEvent(models.TextChoices):
     DENY_CLEARED = "metro.deny.cleared", _("Account taken off the deny list")
     SETTLEMENT_RUN = "metro.settlement.run", _("Daily settlement run")
     RECONCILED = "metro.gateway.reconciled", _("Gateway report reconciled")
+    REPORT_EXPORTED = "metro.report.exported", _("Operator report exported")
 
 
 class MetroPurpose(Purpose):

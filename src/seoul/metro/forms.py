@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -10,11 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
-from seoul.core.validation import DateRange
+from seoul.core.validation import DateRange, today
 from seoul.metro.engine import data
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.models import Dispute, Rider
+from seoul.metro.reports import MAX_DAYS, ReportFilters
 from seoul.metro.schemas import FARE_DATES
 from seoul.metro.selectors import DisputeFilters
 
@@ -244,3 +245,53 @@ class CorrectionForm(forms.Form):
     def clean_at(self) -> datetime:
         at: datetime = self.cleaned_data["at"]
         return at if at.tzinfo else at.replace(tzinfo=SEOUL)
+
+
+# Reports read from the day the platform's ledger could first hold money to today.
+REPORT_DATES = DateRange(date(2024, 1, 1), today)
+
+
+class ReportFilterForm(forms.Form):
+    """The operator reports' period (Seoul-local days, at most ``MAX_DAYS``) and line (GET;
+    an empty form shows the last 7 days, every line)."""
+
+    start = BoundedDateField(label=_("From"), required=False, dates=REPORT_DATES)
+    end = BoundedDateField(label=_("To"), required=False, dates=REPORT_DATES)
+    line = forms.ChoiceField(label=_("Line"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # the default period, shown in the fields
+            self.initial = {"start": today() - timedelta(days=6), "end": today(), **self.initial}
+        names = data.line_names((get_language() or "ko").startswith("en"))
+        field = self.fields["line"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("All lines")), *sorted(names.items(), key=lambda kv: _line_order(kv[0]))]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", MetroError.REPORT_PERIOD.error(days=MAX_DAYS))
+            elif (end - start).days + 1 > MAX_DAYS:
+                self.add_error("start", MetroError.REPORT_PERIOD.error(days=MAX_DAYS))
+        return cleaned
+
+    def filters(self) -> ReportFilters:
+        """What to show: the valid filters (an invalid one falls back to its default)."""
+        end = today()
+        d: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()
+            d = getattr(self, "cleaned_data", {})
+            if self.errors:  # a wrong period shows the default one, with the error
+                d = {"line": d.get("line", "")}
+        end = d.get("end") or (d["start"] + timedelta(days=6) if d.get("start") else end)
+        end = min(end, today())
+        start = d.get("start") or end - timedelta(days=6)
+        return ReportFilters(start=start, end=max(start, end), line=d.get("line") or "")
+
+
+def _line_order(code: str) -> tuple[int, str]:
+    return (0, code.zfill(3)) if code.isdigit() else (1, code)

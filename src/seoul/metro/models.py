@@ -9,17 +9,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField
 from seoul.core.engine.time import SEOUL
 from seoul.core.roles import Role, Service
+from seoul.metro.engine.journeys import MAX_JOURNEY
 
 # The institution that runs the metro service: its staff handle fare disputes (refunds come out
 # of its revenue, and a dispute shows the rider's journeys). docs/metro-journeys.md "Who may do what".
 OPERATOR_INSTITUTION = "SEOUL_METRO"
+
+
+# Taps received within this of each other came in one batch: only a tap received later than this
+# after the other was missing long enough for its journey to be charged as incomplete.
+SAME_BATCH = timedelta(seconds=1)
 
 
 def handles_disputes(user: Any) -> bool:
@@ -210,6 +216,67 @@ class JourneyQuerySet(models.QuerySet["Journey"]):
             .order_by()
         )
 
+    def incomplete_by_gate(self, line: str = "") -> list[dict[str, Any]]:
+        """Journeys that were incomplete at some time, per station where the gates saw the rider
+        (``k_line``, ``k_station``: the entry of one that lacked its exit, the exit of one that
+        lacked its entry), what was missing (``missing``: exit | entry) and how it ended
+        (``outcome``), with ``n`` and the charges ``won`` (docs/metro-riders.md "Operator reports"):
+
+        - ``pattern`` / ``maximum``: still incomplete, charged the fare to the rider's usual other
+          end (``completed_with`` in the breakdown) or the maximum fare;
+        - ``correction``: completed by the rider (the missing tap has source ``rider``);
+        - ``late_tap``: completed by a gate's tap received after the journey had been incomplete:
+          an exit received in a later batch than the entry and more than 5 hours after the entry,
+          or an entry received in a later batch than the exit (a batch: taps within a second).
+
+        Read from the events (as the journeys are), so a rebuild gives the same counts."""
+
+        def plus(field: str, delta: timedelta) -> Any:
+            return ExpressionWrapper(F(field) + delta, output_field=models.DateTimeField())
+
+        late_exit = Q(exit__received_at__gt=plus("entry__at", MAX_JOURNEY)) & Q(
+            exit__received_at__gt=plus("entry__received_at", SAME_BATCH)
+        )
+        late_entry = Q(entry__received_at__gt=plus("exit__received_at", SAME_BATCH))
+        by_rider = Q(entry__source=GateEvent.Source.RIDER) | Q(exit__source=GateEvent.Source.RIDER)
+        incomplete = Q(status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY])
+        completed = Q(status=Journey.Status.COMPLETE) & (by_rider | late_exit | late_entry)
+        lacked_entry = Q(status=Journey.Status.NO_ENTRY) | Q(entry__source=GateEvent.Source.RIDER) | late_entry
+        known = {
+            col: Case(
+                When(lacked_entry, then=F(f"exit__gate__{col}")),
+                default=Coalesce(F(f"entry__gate__{col}"), F(f"exit__gate__{col}")),
+                output_field=models.CharField(),
+            )
+            for col in ("line", "station")
+        }
+        rows = self.filter(incomplete | completed, superseded=False).annotate(
+            k_line=known["line"],
+            k_station=known["station"],
+            outcome=Case(
+                When(incomplete & Q(breakdown__has_key="completed_with"), then=Value("pattern")),
+                When(incomplete, then=Value("maximum")),
+                When(by_rider, then=Value("correction")),
+                default=Value("late_tap"),
+                output_field=models.CharField(),
+            ),
+            missing=Case(
+                When(status=Journey.Status.NO_ENTRY, then=Value("entry")),
+                When(status=Journey.Status.NO_EXIT, then=Value("exit")),
+                When(entry__source=GateEvent.Source.RIDER, then=Value("entry")),
+                When(late_entry & ~Q(exit__source=GateEvent.Source.RIDER), then=Value("entry")),
+                default=Value("exit"),
+                output_field=models.CharField(),
+            ),
+        )
+        if line:
+            rows = rows.filter(k_line=line)
+        return list(
+            rows.values("k_line", "k_station", "outcome", "missing")
+            .annotate(n=Count("id"), won=Sum("charge"))
+            .order_by()
+        )
+
 
 class Journey(models.Model):
     """A journey derived from gate events; rebuilt whenever the rider's events change."""
@@ -395,6 +462,30 @@ class RevenueRollupRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rollup.day} {self.line} {self.station}"
+
+
+class IncompleteRollupRow(models.Model):
+    """A day's incomplete journeys at one station of one line, by what was missing and how they
+    ended (``JourneyQuerySet.incomplete_by_gate``), summed with the day's revenue
+    (``actions.roll_up_revenue``) for the operator reports. No personal data."""
+
+    rollup = models.ForeignKey(RevenueRollup, on_delete=models.CASCADE, related_name="incomplete")
+    line = models.CharField(max_length=10)
+    station = models.CharField(max_length=60)
+    missing = models.CharField(max_length=5)
+    outcome = models.CharField(max_length=10)
+    journeys = models.PositiveIntegerField()
+    won = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollup", "line", "station", "missing", "outcome"], name="one_incomplete_row_per_gate"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rollup.day} {self.line} {self.station} {self.outcome}"
 
 
 class GateHourRollup(models.Model):

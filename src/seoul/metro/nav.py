@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
-from seoul.metro.models import handles_disputes
+from seoul.metro.models import OPERATOR_INSTITUTION, handles_disputes
 
 
 def items(user: Any) -> list[tuple[Any, str]]:
@@ -22,6 +22,9 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("Fare disputes"), reverse("metro:disputes")))
     if user.has_role(Service.METRO, Role.VIEWER):
         out.append((_("Metro operations"), reverse("metro:operations")))
+        institution = user.institution
+        if user.is_platform_admin or (institution is not None and institution.code == OPERATOR_INSTITUTION):
+            out.append((_("Metro operator reports"), reverse("metro:reports")))
     return out
 
 

@@ -47,4 +47,5 @@ urlpatterns = [
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("operations/", views.operations, name="operations"),
+    path("reports/", views.reports, name="reports"),
 ]

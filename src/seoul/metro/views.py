@@ -27,7 +27,15 @@ from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
-from seoul.metro.models import Dispute, Journey, LedgerEntry, LedgerTransaction, Rider, handles_disputes
+from seoul.metro.models import (
+    OPERATOR_INSTITUTION,
+    Dispute,
+    Journey,
+    LedgerEntry,
+    LedgerTransaction,
+    Rider,
+    handles_disputes,
+)
 
 
 @functools.cache
@@ -251,4 +259,146 @@ def operations(request: AuthedRequest) -> HttpResponse:
             "gates": selectors.gate_health(24, now),
             "chart": selectors.revenue_chart(revenue["by_day"]),
         },
+    )
+
+
+# --- operator reports (docs/metro-riders.md "Operator reports") ------------------------------
+
+
+def _check_operator_staff(request: AuthedRequest) -> None:
+    """The reports show Seoul Metro's money: staff of 서울교통공사 holding a metro role of viewer
+    or above, and platform admins; a metro role held in another institution is refused (403,
+    audited as authz.denied by the refusal middleware)."""
+    user = request.user
+    if user.is_platform_admin:
+        return
+    if user.institution is None or user.institution.code != OPERATOR_INSTITUTION:
+        raise MetroError.NOT_OPERATOR_STAFF.denied()
+
+
+def _report_exports(found: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Each table of the reports page as (header, rows) for its CSV, in the page's language."""
+    from seoul.metro.reports import outcome_labels
+
+    labels = outcome_labels()
+    incomplete_head = [
+        _("No exit"),
+        _("No entry"),
+        labels["pattern"],
+        labels["maximum"],
+        _("Maximum fares charged (won)"),
+        labels["late_tap"],
+        labels["correction"],
+        _("Dispute refunds"),
+        _("Dispute refunds (won)"),
+        _("Automatic refunds"),
+        _("Automatic refunds (won)"),
+    ]
+
+    def incomplete_cells(r: dict[str, Any]) -> list[Any]:
+        keys = ["no_exit", "no_entry", "pattern", "maximum", "maximum_won", "late_tap", "correction"]
+        keys += ["dispute_refunds", "dispute_won", "automatic_refunds", "automatic_won"]
+        return [r[k] for k in keys]
+
+    lang = get_language() or "ko"
+    inc = found["incomplete"]
+    money_keys = ["asked", "captured", "declined", "pending", "top_ups", "debts", "payouts"]
+    money_head = [
+        _("Settlements asked"),
+        _("Captured"),
+        _("Declined"),
+        _("Pending"),
+        _("Top-ups"),
+        _("Debt payments"),
+        _("Refunds to cards"),
+    ]
+    return {
+        "incomplete-stations": (
+            [_("Line"), _("Station"), *incomplete_head],
+            [[r["line_name"], data.station_name(r["station"], lang), *incomplete_cells(r)] for r in inc["by_station"]],
+        ),
+        "incomplete-lines": (
+            [_("Line"), *incomplete_head],
+            [[r["line_name"], *incomplete_cells(r)] for r in inc["by_line"]],
+        ),
+        "settlement": (
+            [_("Day"), *[h for head in money_head for h in (head, f"{head} ({_('won')})")]],
+            [
+                [r["day"].isoformat(), *[v for k in money_keys for v in (r[k], r[f"{k}_won"])]]
+                for r in found["settlement"]
+            ],
+        ),
+        "deny-list": (
+            [_("Day"), _("Listed"), _("Cleared"), _("Open at the end of the day")],
+            [[r["day"].isoformat(), r["listed"], r["cleared"], r["open"]] for r in found["deny_list"]["by_day"]],
+        ),
+        "reconciliation": (
+            [_("Day"), _("Difference"), _("Movement"), _("Gateway id"), _("Ledger (won)"), _("Gateway (won)")],
+            [
+                [
+                    run["day"].isoformat(),
+                    d["kind_label"],
+                    d["purpose_label"],
+                    d["gateway_id"],
+                    d["ledger"],
+                    d["gateway"],
+                ]
+                for run in found["reconciliations"]
+                for d in run["differences"]
+            ],
+        ),
+    }
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def reports(request: AuthedRequest) -> HttpResponse:
+    """Incomplete journeys and refunds per station and line, settlement totals, the deny list
+    and the gateway reconciliation over a period: aggregates, no rider named. ``?export=<table>``
+    gives one table as CSV; the reconciliation's (gateway ids of movements) is audited."""
+    from seoul.core.exports import csv_response
+    from seoul.metro import reports as metro_reports
+    from seoul.metro.forms import ReportFilterForm
+
+    _check_operator_staff(request)
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters()
+    found = metro_reports.report(filters)
+    table = request.GET.get("export")
+    if table:
+        exports = _report_exports(found)
+        if table not in exports:
+            raise Http404(table)
+        header, rows = exports[table]
+        if table == "reconciliation":
+            audit.record(
+                MetroEvent.REPORT_EXPORTED,
+                request=request,
+                target_type="metro.report",
+                target_id=table,
+                new={
+                    "table": table,
+                    "start": filters.start.isoformat(),
+                    "end": filters.end.isoformat(),
+                    "rows": len(rows),
+                },
+                service="metro",
+            )
+        line = f"-line{filters.line}" if filters.line else ""
+        return csv_response(f"seoul-metro-{table}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}{line}", header, rows)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(
+        request,
+        "metro/reports.html",
+        {
+            "form": form,
+            "filters": filters,
+            "report": found,
+            "labels": metro_reports.outcome_labels(),
+            "chart": metro_reports.incomplete_chart(found["incomplete"]["by_line"]),
+            "query": query.urlencode(),
+            "differences": [d for run in found["reconciliations"] for d in run["differences"]],
+        },
+        status=form_status(form),
     )

@@ -197,7 +197,7 @@ def ingest_windows(
             at=started_at + offset,
             event_id=WINDOW_PREFIX + window_id,
         )
-        refusal = (decision.reason or "refused") if not decision.charged else None
+        refusal: str | None = (decision.reason or "refused") if not decision.charged else None
         if refusal is None and decision.direction == "in":
             # May this account be charged at all (consent, deny list, a way to pay)? An exit is
             # always recorded: it completes a journey the gates already let in.
