@@ -24,7 +24,7 @@ from seoul.metro.adapters.standins import GatewayStandIn
 from seoul.metro.engine.fares import RULES
 from seoul.metro.models import Journey, Payment, Rider
 from seoul.metro.tests import builders
-from seoul.metro.tests.test_money import INSUFFICIENT, OK, gw, on_commit  # noqa: F401 - gw is a fixture
+from seoul.metro.tests.test_money import INSUFFICIENT, OK, on_commit
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def signed_in(number: str, mode: str) -> tuple[Client, Rider, str]:
     return client, rider, token
 
 
-def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
+def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewayStandIn) -> None:
     client, rider, _token = signed_in("010-3100-0004", "prepaid")
     r = register_card(client, OK)
     assert r.status_code == 302 and r["Location"].startswith("/metro/me/account/")
@@ -130,7 +130,7 @@ def test_a_card_top_up_submitted_twice_is_one_payment(gates: None, gw: GatewaySt
     assert r.status_code == 400 and "error-summary" in r.content.decode()
 
 
-def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: GatewayStandIn) -> None:  # noqa: F811
+def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: GatewayStandIn) -> None:
     client, rider, token = signed_in("010-3100-0005", "postpaid")
     register_card(client, INSUFFICIENT)
     boarded = timezone.now() - timedelta(hours=2)
