@@ -54,6 +54,17 @@ class User(AbstractUser):
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]  # keeps its verbose names; the stubs lack it
+        constraints = [
+            # A citizen signs in with their mobile number, so one number is one citizen account
+            # (staff accounts may share an office number).
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=models.Q(kind="citizen") & ~models.Q(phone_index=""),
+                name="one_citizen_per_phone",
+            )
+        ]
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_index = blind_index(self.phone, purpose="user.phone") if self.phone else ""
         super().save(*args, **kwargs)

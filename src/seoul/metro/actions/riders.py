@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +118,11 @@ def sign_up(
         if User.objects.filter(kind=User.Kind.CITIZEN, phone_index=blind_index(number, purpose="user.phone")).exists():
             raise MetroError.PHONE_TAKEN.error("phone")
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # another sign-up with this number committed in between
+            raise MetroError.PHONE_TAKEN.error("phone") from None
         rider = Rider.objects.create(
             account=secrets.token_urlsafe(18), user=user, birth_date=birth_date, payment_mode=payment_mode
         )

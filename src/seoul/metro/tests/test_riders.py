@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seoul.core.errors import Refused, codes_of
-from seoul.core.models import AuditEvent
+from seoul.core.models import AuditEvent, User
 from seoul.metro.actions import riders
 from seoul.metro.engine.riders import age_on, category_on
 from seoul.metro.models import Consent, Device, Entitlement, Rider
@@ -108,6 +109,20 @@ def test_one_account_per_number(gates: None) -> None:
         builders.signed_up("01030000002")
     assert codes_of(err.value) == ["metro.phone_taken"]
     assert Rider.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_keeps_one_citizen_per_number_even_past_the_check() -> None:
+    """Two sign-ups racing past the application's check: the second insert is refused by the
+    database (a citizen signs in with the number, so it must name one account); staff may share."""
+    User.objects.create(username="c1", kind=User.Kind.CITIZEN, phone="010-3000-0009")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="c2", kind=User.Kind.CITIZEN, phone="01030000009")
+    User.objects.create(username="s1", kind=User.Kind.STAFF, phone="010-3000-0009")
+    User.objects.create(username="s2", kind=User.Kind.STAFF, phone="010-3000-0009")
+    User.objects.create(username="c3", kind=User.Kind.CITIZEN)
+    User.objects.create(username="c4", kind=User.Kind.CITIZEN)  # no number: no constraint
+    assert User.objects.filter(kind=User.Kind.CITIZEN).count() == 3
 
 
 @pytest.mark.django_db
