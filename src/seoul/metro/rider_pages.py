@@ -12,6 +12,7 @@ Tagless tokens are shown once, right after they were issued, from the session, a
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import date, timedelta
 from typing import Any
@@ -23,8 +24,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
@@ -440,17 +442,18 @@ def receipt_page(
         "correction": correction or (CorrectionForm() if incomplete else None),
         "missing": "exit" if journey.status == Journey.Status.NO_EXIT else "entry",
         "form": failed,
-        "stations_datalist": _stations_datalist(),
+        "stations_datalist": stations_datalist(get_language() or "ko"),
     }
     return render(request, "metro/receipt.html", context, status=form_status(failed) if failed else 200)
 
 
-def _stations_datalist() -> str:
-    from django.utils.translation import get_language
-
-    from seoul.metro.views import _stations_datalist as datalist  # views imports this module
-
-    return datalist(get_language() or "ko")
+@functools.cache
+def stations_datalist(lang: str) -> str:
+    """The calculator's station suggestions in a page language, the same for everyone: rendered
+    once per process and language (the network is reference data shipped with the code, so a new
+    network is a new process)."""
+    names = ((data.station_name(name, lang),) for name in data.network().names)
+    return format_html('<datalist id="stations">{}</datalist>', format_html_join("", '<option value="{}">', names))
 
 
 @signed_in

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
@@ -9,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,15 +34,6 @@ from seoul.metro.models import (
     Rider,
     handles_disputes,
 )
-
-
-@functools.cache
-def _stations_datalist(lang: str) -> str:
-    """The calculator's station suggestions in a page language, the same for everyone: rendered
-    once per process and language (the network is reference data shipped with the code, so a new
-    network is a new process)."""
-    names = ((data.station_name(name, lang),) for name in data.network().names)
-    return format_html('<datalist id="stations">{}</datalist>', format_html_join("", '<option value="{}">', names))
 
 
 def _empty_calculator_key(request: HttpRequest) -> tuple[()] | None:
@@ -78,7 +67,7 @@ def fare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "metro/fare.html",
-        {"form": form, "result": result, "stations_datalist": _stations_datalist(get_language() or "ko")},
+        {"form": form, "result": result, "stations_datalist": rider_pages.stations_datalist(get_language() or "ko")},
         status=400 if form.errors else 200,
     )
 
