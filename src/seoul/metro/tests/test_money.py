@@ -164,7 +164,7 @@ def test_postpaid_journeys_are_settled_in_one_capture_a_day(gates: None, gw: Gat
     register(rider)
     now = timezone.now()
     today = timezone.localdate(now, SEOUL)
-    morning = datetime.combine(today, datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=1)
+    morning = now - timedelta(hours=2)  # in the past at any hour; what is settled is what was posted today
     ride(token, "a", morning)
     ride(token, "b", morning + timedelta(minutes=40), builders.GANGNAM, builders.SEOUL_STATION)
     owed = charged(rider)
@@ -187,7 +187,7 @@ def test_a_declined_settlement_denies_tagless_until_the_debt_is_paid(gates: None
     assert rider.user is not None
     register(rider, INSUFFICIENT)
     today = timezone.localdate(timezone.now(), SEOUL)
-    ride(token, "a", datetime.combine(today, datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=1))
+    ride(token, "a", timezone.now() - timedelta(hours=2))  # posted today, whatever the hour
     owed = charged(rider)
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=1)
     with on_commit():
@@ -288,7 +288,7 @@ def test_a_postpaid_credit_goes_back_to_the_card(gates: None, gw: GatewayStandIn
     rider, token = builders.signed_up("010-4000-0012", mode="postpaid")
     register(rider)
     today = timezone.localdate(timezone.now(), SEOUL)
-    ride(token, "a", datetime.combine(today, datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=1))
+    ride(token, "a", timezone.now() - timedelta(hours=2))  # posted today, whatever the hour
     owed = charged(rider)
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=1)
     with on_commit():

@@ -177,7 +177,8 @@ def test_receipts_statements_and_phones_are_the_riders_own(gates: None) -> None:
 
 def test_an_incomplete_journey_is_corrected_from_its_receipt(gates: None) -> None:
     client, rider, token = signed_in("010-3100-0008", "prepaid")
-    boarded = timezone.now() - timedelta(days=1)
+    # Yesterday at 10:00 Seoul time: at whatever hour the suite runs, no early-bird discount.
+    boarded = (timezone.now() - timedelta(days=1)).astimezone(builders.SEOUL).replace(hour=10, minute=0)
     builders.ingest([builders.tap("c1-in", builders.SEOUL_STATION, "entry", boarded, token)])
     builders.ingest([builders.tap("c2-in", builders.SEOUL_STATION, "entry", boarded + timedelta(hours=6), token)])
     journey = Journey.objects.filter(rider=rider, status="incomplete_no_exit").order_by("started_at").first()
