@@ -65,6 +65,12 @@ def run(host: str, port: int, workers: int, no_migrate: bool) -> None:
     _setup()
     if not no_migrate:
         _call("migrate", interactive=False, verbosity=0)
+    # The payment gateway's stand-in keeps cards and payments in memory: the worker processes
+    # share one on a fixed port, and its webhooks come back to this server (docs/metro-payments.md).
+    if not os.environ.get("SEOUL_METRO_GATEWAY_URL"):
+        os.environ.setdefault("SEOUL_METRO_GATEWAY_STANDIN_PORT", "8026")
+        webhook = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/api/v1/metro/gateway/webhook"  # noqa: S104
+        os.environ.setdefault("SEOUL_METRO_GATEWAY_WEBHOOK_URL", webhook)
     click.echo(f"Serving the platform at http://{host}:{port}/ (Ctrl+C stops it)")
     args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers)]
     args += ["--access-logfile", "-", "seoul.wsgi:application"]

@@ -167,6 +167,22 @@ CONTENT_SECURITY_POLICY = {
 # 1 s (docs/metro-tagless.md). "0" lets a pilot without sensors charge on the detector alone.
 SEOUL_METRO_TAGLESS_REQUIRE_SENSOR = os.environ.get("SEOUL_METRO_TAGLESS_REQUIRE_SENSOR", "1") == "1"
 
+# Outside services (ADR 14; each also read from the environment of the same name when unset
+# here). SMS: SEOUL_SMS_SENDER / _URL / _OUTBOX (older SEOUL_TRACING_SMS_* names still work).
+# Metro payment gateway and entitlement verification (docs/metro-payments.md): no URL starts a
+# loopback stand-in; a fixed stand-in port lets every worker process of `seoul run` share one.
+SEOUL_METRO_GATEWAY_URL = os.environ.get("SEOUL_METRO_GATEWAY_URL", "")
+SEOUL_METRO_GATEWAY_STANDIN_PORT = int(os.environ.get("SEOUL_METRO_GATEWAY_STANDIN_PORT", "0"))
+SEOUL_METRO_GATEWAY_WEBHOOK_URL = os.environ.get("SEOUL_METRO_GATEWAY_WEBHOOK_URL", "")
+SEOUL_METRO_GATEWAY_TIMEOUT = float(os.environ.get("SEOUL_METRO_GATEWAY_TIMEOUT", "5"))
+SEOUL_METRO_GATEWAY_ATTEMPTS = int(os.environ.get("SEOUL_METRO_GATEWAY_ATTEMPTS", "3"))
+SEOUL_METRO_ENTITLEMENTS_URL = os.environ.get("SEOUL_METRO_ENTITLEMENTS_URL", "")
+SEOUL_METRO_ENTITLEMENTS_STANDIN_PORT = int(os.environ.get("SEOUL_METRO_ENTITLEMENTS_STANDIN_PORT", "0"))
+SEOUL_METRO_ENTITLEMENTS_TIMEOUT = float(os.environ.get("SEOUL_METRO_ENTITLEMENTS_TIMEOUT", "5"))
+# The gateway's API key and webhook secret and the verification service's API key come from the
+# environment (SEOUL_METRO_GATEWAY_API_KEY, SEOUL_METRO_GATEWAY_SECRET,
+# SEOUL_METRO_ENTITLEMENTS_API_KEY); unset, each is derived from SECRET_KEY for its purpose.
+
 # Requests larger than this are refused with 413 before any view reads them.
 SEOUL_MAX_BODY_BYTES = int(os.environ.get("SEOUL_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SEOUL_MAX_BODY_BYTES

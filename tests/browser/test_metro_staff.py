@@ -112,7 +112,7 @@ def test_approver_refunds_a_disputed_charge(
     assert list(refunds.values_list("amount", flat=True)) == [-1550]
     resolved = AuditEvent.objects.filter(event="metro.dispute.resolved", actor=metro_approver)
     assert resolved.count() == 1
-    assert resolved.get().new == {"status": "refunded", "refund": 1550, "dispute": dispute.pk}
+    assert resolved.get().new == {"status": "refunded", "refund": 1550, "dispute": dispute.pk, "automatic": False}
     assert Dispute.objects.filter(status="open").count() == 0
 
     # --- the rider sees the refund and a zero balance

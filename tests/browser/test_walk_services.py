@@ -576,6 +576,15 @@ def walk_metro_staff(walk: Walk, services: Services) -> None:
     page = sign_in(walk, ctx, services, "metro.ops")
     walk.see(page, "metro-operations", 200)
     walk.see(page, "metro-operations-month", walk.go(page, "/metro/operations/?days=31"))
+    walk.see(page, "metro-reports", walk.go(page, "/metro/reports/"))
+    walk.see(page, "metro-reports-line", walk.go(page, "/metro/reports/?line=2"))
+    walk.see(
+        page,
+        "metro-reports-error",
+        walk.go(page, "/metro/reports/?start=2026-01-10&end=2026-01-01"),
+        expect=400,
+        errors=True,
+    )
     walk.see(page, "core-account-metro-viewer", walk.go(page, "/accounts/me/"))
     ctx.close()
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
 
-from seoul.core.crypto import EncryptedTextField
+from seoul.core.crypto import EncryptedTextField, blind_index
+from seoul.core.engine.phone import digits, is_mobile
 from seoul.core.models import Institution, ServiceRole, User
 
 _INSTITUTION = "seoul_inst_"
@@ -39,6 +40,22 @@ def _user_with_roles_sql() -> str:
 
 
 class UserWithRolesBackend(ModelBackend):
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        """A citizen may sign in with the mobile number they verified instead of a user name."""
+        if username and is_mobile(username):
+            found = (
+                User._default_manager.filter(
+                    kind=User.Kind.CITIZEN, phone_index=blind_index(digits(username), purpose="user.phone")
+                )
+                .values_list("username", flat=True)
+                .first()
+            )
+            if found is not None:
+                username = found
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def get_user(self, user_id: Any) -> User | None:
         try:
             rows = list(User._default_manager.raw(_user_with_roles_sql(), [int(user_id)]))

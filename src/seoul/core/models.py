@@ -54,6 +54,17 @@ class User(AbstractUser):
     phone = EncryptedTextField(blank=True, default="")
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined,misc]  # keeps its verbose names; the stubs lack it
+        constraints = [
+            # A citizen signs in with their mobile number, so one number is one citizen account
+            # (staff accounts may share an office number).
+            models.UniqueConstraint(
+                fields=["phone_index"],
+                condition=models.Q(kind="citizen") & ~models.Q(phone_index=""),
+                name="one_citizen_per_phone",
+            )
+        ]
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.phone_index = blind_index(self.phone, purpose="user.phone") if self.phone else ""
         super().save(*args, **kwargs)
@@ -170,3 +181,35 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class PhoneChallenge(models.Model):
+    """A one-time code texted to a mobile number to prove that the person holds it (signing up,
+    changing the number). Only a keyed hash of the code is kept; the number is encrypted and
+    found through its blind index. A challenge proves one thing once: ``used_at`` is set by
+    the action it proved (``core.phone.consume``)."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent")
+
+    purpose = models.CharField(max_length=32)
+    phone = EncryptedTextField()
+    phone_index = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=8, choices=Delivery.choices, default=Delivery.PENDING)
+    message_id = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} challenge {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_index = blind_index(self.phone, purpose="user.phone")
+        super().save(*args, **kwargs)

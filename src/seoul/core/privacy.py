@@ -26,7 +26,7 @@ ENCRYPTED_KINDS: dict[str, Promise] = {
     "phone": _("mobile phone numbers"),
     "email": _("e-mail addresses"),
     "brn": _("business registration numbers"),
-    "payment_card": _("payment card numbers"),
+    "token": _("tokens the payment gateway gives for registered cards (never the card number)"),
     "recipient": _("where notifications are sent (phone number or e-mail address)"),
 }
 

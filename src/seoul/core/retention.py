@@ -101,6 +101,15 @@ def _purge_failed(cutoff: datetime) -> dict[str, int]:
     return {"attempts": attempts.delete()[0], "failures": failures.delete()[0]}
 
 
+PHONE_CHALLENGE_DAYS = 1  # a code lives 5 minutes; the day left serves the hourly sending limit
+
+
+def _phone_challenges(cutoff: datetime) -> Any:
+    from seoul.core.models import PhoneChallenge
+
+    return PhoneChallenge.objects.filter(created_at__lt=cutoff)
+
+
 POLICIES = [
     Policy(
         name="sign_in_log",
@@ -125,5 +134,13 @@ POLICIES = [
         days=0,
         count=lambda cutoff: int(_expired_sessions(cutoff).count()),
         purge=lambda cutoff: {"sessions": _expired_sessions(cutoff).delete()[0]},
+    ),
+    Policy(
+        name="phone_challenges",
+        description=gettext_lazy("codes texted to prove a mobile number: the number (encrypted) and when"),
+        purpose=gettext_lazy("to check the code and limit how many codes go to one number in an hour"),
+        days=PHONE_CHALLENGE_DAYS,
+        count=lambda cutoff: int(_phone_challenges(cutoff).count()),
+        purge=lambda cutoff: {"phone_challenges": _phone_challenges(cutoff).delete()[0]},
     ),
 ]

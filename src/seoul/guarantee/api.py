@@ -8,9 +8,10 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.security import APIKeyHeader
 
+from seoul.core.adapters import signing
 from seoul.core.schemas import errors
 from seoul.guarantee import actions, selectors
-from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters import clients
 from seoul.guarantee.schemas import BankEvent, ProductOut, WebhookOut
 
 router = Router(tags=["guarantee"])

@@ -80,8 +80,8 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
     """Send what did not go out: SMS and e-mail messages that failed or were left half-sent, and
     guarantee certificates the bank has not confirmed. Each goes out once, however often this
     runs (the gateway and the bank get the same idempotency key)."""
+    from seoul.core.adapters.config import setting
     from seoul.guarantee import actions
-    from seoul.guarantee.adapters.clients import setting
 
     url = callback_url or setting("SEOUL_GUARANTEE_CALLBACK_URL")
     if not url:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.security import django_auth
+from ninja.security import APIKeyHeader, django_auth
 from pydantic import AfterValidator
 
 from seoul.core import audit
@@ -18,6 +18,8 @@ from seoul.core.http import ApiRequest
 from seoul.core.roles import Role, Service
 from seoul.core.schemas import errors
 from seoul.metro import actions, selectors
+from seoul.metro.actions import money
+from seoul.metro.adapters import gateway
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
@@ -57,6 +59,7 @@ class FareOut(Schema):
     distance_km: float
     base: int
     distance_surcharge: int
+    rules: list[str] = Field(description="the fare rules that applied, e.g. early_bird, same_station")
     breakdown: dict[str, Any]
 
 
@@ -84,7 +87,12 @@ def fare(request: HttpRequest, q: Query[FareQuery]) -> FareOut:
         raise _error("at" if "in force" in str(exc) else "destination", str(exc)) from exc
     d = b.as_dict()
     return FareOut(
-        fare=b.fare, distance_km=b.distance_km, base=b.base, distance_surcharge=b.distance_surcharge, breakdown=d
+        fare=b.fare,
+        distance_km=b.distance_km,
+        base=b.base,
+        distance_surcharge=b.distance_surcharge,
+        rules=list(b.rules),
+        breakdown=d,
     )
 
 
@@ -207,3 +215,56 @@ def my_passes(request: ApiRequest) -> MyPassesOut:
             for p in selectors.rider_passes(rider.pk)
         ]
     )
+
+
+# --- the payment gateway's webhooks ------------------------------------------------------------
+
+
+class GatewaySignature(APIKeyHeader):
+    """The payment gateway signs each webhook over the raw body (``X-Gateway-Signature:
+    t=<unix seconds>,v1=<64 hex digits>``, five minutes' tolerance); anything else is a 401."""
+
+    param_name = "X-Gateway-Signature"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return "gateway" if key and gateway.verify_webhook(request.body, key) is not None else None
+
+
+class GatewayPaymentIn(Schema):
+    id: str = Field(max_length=100)
+    status: str = Field("", max_length=40)
+    amount: int = Field(0, ge=0, le=10_000_000)
+    reference: str = Field("", max_length=255)
+    decline_code: str = Field("", max_length=40)
+    refund_id: str = Field("", max_length=100)
+    refund_amount: int = Field(0, ge=0, le=10_000_000)
+
+
+class GatewayEventIn(Schema):
+    """One event of the payment gateway (docs/metro-payments.md "Webhooks"); unknown types are
+    kept and ignored."""
+
+    event_id: str = Field(min_length=1, max_length=100)
+    type: str = Field(min_length=1, max_length=40)
+    data: GatewayPaymentIn
+
+
+class GatewayWebhookOut(Schema):
+    outcome: str = Field(description="accepted, duplicate, ignored type, unknown payment")
+
+
+@router.post(
+    "/gateway/webhook",
+    auth=GatewaySignature(),
+    url_name="metro_gateway_webhook",
+    response={200: GatewayWebhookOut, **errors(401, 409, 422)},
+    summary="Payment gateway webhook: a payment captured or declined, a refund made",
+    description="Signed by the gateway over the raw body. A repeated event id answers `duplicate` and "
+    "changes nothing; the same id with another body is 409. Money is posted once per payment whether "
+    "the webhook or the gateway's direct answer comes first.",
+)
+def gateway_webhook(request: HttpRequest, event: GatewayEventIn) -> Any:
+    result = money.receive_webhook(request.body, request.headers.get("X-Gateway-Signature"))
+    if not result.accepted:
+        raise HttpError(409 if result.reason == "conflict" else 401, result.reason)
+    return {"outcome": "duplicate" if result.duplicate else (result.reason or "accepted")}

@@ -10,12 +10,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from seoul.metro import actions
 from seoul.metro.engine import batch, data
 from seoul.metro.engine import simulate as simulation
-from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment
+from seoul.metro.engine.fares import Breakdown, Category, FareError, Payment, SubwayTrip, price_subway
 from seoul.metro.engine.network import UnknownStation
 
 
@@ -46,7 +47,14 @@ def group() -> None:
 @click.option(
     "--line", "lines", multiple=True, metavar="LINE", help="a separately charged line the journey used, e.g. SBD"
 )
-@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+@click.option(
+    "--exit-at",
+    "exit_text",
+    default=None,
+    metavar="ISO-DATETIME",
+    help="exit time: more than 5 hours after boarding adds one base fare (rule over_five_hours)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object (its `rules` lists the rules that applied)")
 def fare(
     origin: str,
     destination: str,
@@ -54,12 +62,28 @@ def fare(
     payment: str,
     at_text: str | None,
     lines: tuple[str, ...],
+    exit_text: str | None,
     as_json: bool,
 ) -> None:
     """The fare of a subway journey from ORIGIN to DESTINATION (station names as in stations.csv)."""
     try:
         at = parse_at(at_text)
-        b = data.subway_fare(origin, destination, category=category, payment=payment, at=at, lines=frozenset(lines))
+        exit_at = parse_at(exit_text) if exit_text else None
+        if exit_at is not None and exit_at < at:
+            raise ValueError("the exit time is before the boarding time")
+        tariffs = data.tariffs()
+        overstay = exit_at is not None and exit_at - at > tariffs.overstay_limit
+        if exit_at is not None and exit_at - at > tariffs.overstay_pairs_up_to:
+            raise ValueError("an exit more than 10 hours after boarding is not the same journey")
+        b = price_subway(
+            data.network(),
+            tariffs,
+            SubwayTrip(origin, destination, frozenset(lines)),
+            category=category,
+            payment=payment,
+            at=at,
+            overstay=overstay,
+        )
     except (UnknownStation, FareError, ValueError) as exc:
         fail(str(exc))
         return
@@ -69,6 +93,8 @@ def fare(
     click.echo(
         f"{origin} → {destination}: {b.fare:,}원  ({b.distance_km} km, tariff {b.tariff_version}, {category}, {payment})"
     )
+    if b.rules:
+        click.echo("  rules: " + ", ".join(b.rules))
     click.echo(
         f"  base {b.base:,} − early bird {b.early_bird_discount:,} + distance {b.distance_steps} steps {b.distance_surcharge:,}"
         f" + surcharges {sum(b.separate_surcharges.values()):,} + cash {b.cash_extra:,}"
@@ -194,6 +220,84 @@ def roll_up(days: int, with_today: bool, hours: int, as_json: bool) -> None:
     )
 
 
+def _day(text: str | None) -> date:
+    """A Seoul-local day from YYYY-MM-DD; yesterday when none is given."""
+    if not text:
+        return timezone.localdate(timezone.now(), data.tariffs_timezone()) - timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--day: '{text}' is not a date (YYYY-MM-DD)")
+        raise
+
+
+@group.command()
+@click.option("--day", "day_text", metavar="YYYY-MM-DD", help="the day to settle (default: yesterday, Seoul time)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def settle(day_text: str | None, as_json: bool) -> None:
+    """Capture what each postpaid rider owes for a day, once per rider and day (daily, after
+    midnight); a declined capture puts the rider on the deny list. Then ask again for payments
+    left pending by a timeout."""
+    from seoul.metro.actions import money
+
+    day = _day(day_text)
+    try:
+        run = money.settle_day(day, actor=None)
+    except ValidationError as exc:
+        fail("; ".join(exc.messages))
+        return
+    retried = money.retry_pending()
+    result = {
+        "day": day.isoformat(),
+        "settlements": len(run.asked),
+        "won": sum(p.amount for p in run.asked),
+        "nothing_owed": run.nothing_owed,
+        "no_card": run.no_card,
+        "retried": retried,
+        "deny_list": money.open_listings(),
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(
+        f"{day}: {result['settlements']} settlements for {result['won']:,} won; {run.nothing_owed} owed nothing;"
+        f" {run.no_card} without a card; {retried} pending payments asked again; {result['deny_list']} on the deny list"
+    )
+
+
+@group.command()
+@click.option("--day", "day_text", metavar="YYYY-MM-DD", help="the day to reconcile (default: yesterday)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def reconcile(day_text: str | None, as_json: bool) -> None:
+    """Compare a day's card payments and refunds in the ledger with the payment gateway's report;
+    exits 1 when they differ, listing each difference."""
+    from seoul.metro.actions import money
+
+    day = _day(day_text)
+    run = money.reconcile_gateway(day, actor=None)
+    differences = [
+        {"kind": d.kind, "reference": d.reference, "ledger": d.ledger_amount, "gateway": d.gateway_amount}
+        for d in run.differences.all()
+    ]
+    result = {
+        "day": day.isoformat(),
+        "matched": run.matched,
+        "ledger_total": run.ledger_total,
+        "gateway_total": run.gateway_total,
+        "differences": differences,
+    }
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(
+            f"{day}: {run.matched} movements match; ledger {run.ledger_total:,} won, gateway {run.gateway_total:,} won"
+        )
+        for d in differences:
+            click.echo(f"  {d['kind']}: {d['reference']} ledger={d['ledger']} gateway={d['gateway']}")
+    if differences:
+        sys.exit(1)
+
+
 def parse_at(text: str | None) -> datetime:
     if not text:
         return timezone.now()
@@ -210,5 +314,52 @@ def fare_json(b: Breakdown) -> dict[str, object]:
         "distance_km": d["distance_km"],
         "base": d["base"],
         "distance_surcharge": d["distance_surcharge"],
+        "rules": d["rules"],
         "breakdown": d,
     }
+
+
+@group.command()
+@click.option("--from", "start_text", metavar="YYYY-MM-DD", help="first day (default: 6 days before --to)")
+@click.option("--to", "end_text", metavar="YYYY-MM-DD", help="last day (default: today, Seoul time)")
+@click.option("--line", default="", metavar="LINE", help="only the stations of this line, e.g. 2")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def report(start_text: str | None, end_text: str | None, line: str, as_json: bool) -> None:
+    """The operator reports (docs/metro-riders.md "Operator reports"): incomplete journeys and
+    refunds per station and line, settlement per day, the deny list and the latest gateway
+    reconciliation of each day. Totals only; no rider is named."""
+    from seoul.metro import reports
+
+    def day(option: str, text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            fail(f"{option}: '{text}' is not a date (YYYY-MM-DD)")
+            raise
+
+    end = day("--to", end_text) if end_text else timezone.localdate(timezone.now(), data.tariffs_timezone())
+    start = day("--from", start_text) if start_text else end - timedelta(days=6)
+    if end < start or (end - start).days + 1 > reports.MAX_DAYS:
+        fail(f"--from/--to: a period of 1 to {reports.MAX_DAYS} days, the end not before the start")
+    if line and line not in data.line_names():
+        fail(f"--line: unknown line '{line}'")
+    found = reports.report(reports.ReportFilters(start=start, end=end, line=line))
+    if as_json:
+        click.echo(json.dumps(found, default=str, ensure_ascii=False))
+        return
+    inc = found["incomplete"]["totals"]
+    click.echo(
+        f"{start}..{end}{' line ' + line if line else ''}: {inc['incomplete']} incomplete journeys"
+        f" ({inc['pattern']} from the pattern, {inc['maximum']} maximum fare, {inc['late_tap']} later tap,"
+        f" {inc['correction']} corrected by the rider); refunds: {inc['dispute_refunds']} disputes"
+        f" {inc['dispute_won']:,} won, {inc['automatic_refunds']} automatic {inc['automatic_won']:,} won"
+    )
+    for r in found["settlement"]:
+        click.echo(
+            f"  {r['day']}: settlements {r['asked']} asked {r['asked_won']:,} won, {r['captured']} captured,"
+            f" {r['declined']} declined, {r['pending']} pending; top-ups {r['top_ups_won']:,} won;"
+            f" payouts {r['payouts_won']:,} won"
+        )
+    click.echo(f"  deny list: {found['deny_list']['open_now']} open now")
+    for run in found["reconciliations"]:
+        click.echo(f"  reconciled {run['day']}: {run['matched']} matched, {len(run['differences'])} differences")

@@ -4,8 +4,11 @@ passages and one open dispute by the demo citizen."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
-from datetime import datetime, timedelta
+import secrets
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -16,6 +19,48 @@ from seoul.metro import actions
 from seoul.metro.models import Gate, GateEvent, Journey, Rider
 
 BUSY = ["강남", "잠실", "서울역", "홍대입구", "신림", "구로디지털단지", "사당", "고속터미널", "시청", "왕십리"]
+
+
+DEMO_RIDER_PHONE = "010-6500-0099"  # fictional (docs/metro-payments.md "Demo people" use 010-6500-00xx)
+
+
+def signed_up_rider() -> dict[str, str] | None:
+    """A rider who signed up on the web (mobile number, password, consents, a phone's tagless
+    token) with a postpaid card, printed with the demo accounts: the rider's pages have
+    something to show. Its card is the stand-in's demo card (``standins.DEMO_CARD_TOKEN``),
+    which every stand-in knows. None when it exists already (its password is then in the demo
+    accounts file)."""
+    from seoul.core import demo as core_demo
+    from seoul.core.crypto import blind_index
+    from seoul.core.engine.phone import digits
+    from seoul.metro.actions.riders import LOCATION_VERSION, TERMS_VERSION, _new_device
+    from seoul.metro.adapters.standins import DEMO_CARD_TOKEN
+    from seoul.metro.models import Consent, PaymentCard
+
+    number = digits(DEMO_RIDER_PHONE)
+    if User.objects.filter(phone_index=blind_index(number, purpose="user.phone")).exists():
+        return None
+    path = core_demo.accounts_file()
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    password = known.get("rider") or secrets.token_urlsafe(12)
+    now = timezone.now()
+    user = User(username="rider", kind=User.Kind.CITIZEN, display_name="rider", phone=number)
+    user.set_password(password)
+    user.save()
+    rider = Rider.objects.create(
+        account=secrets.token_urlsafe(18), user=user, birth_date=date(1991, 4, 2), payment_mode="postpaid"
+    )
+    Consent.objects.create(rider=rider, kind=Consent.Kind.TERMS, version=TERMS_VERSION, given_at=now)
+    Consent.objects.create(rider=rider, kind=Consent.Kind.LOCATION, version=LOCATION_VERSION, given_at=now)
+    _new_device(rider, "Galaxy (demo)", now)
+    PaymentCard.objects.create(
+        rider=rider, token=DEMO_CARD_TOKEN, brand="VISA", last4="4242", expires="2039-12", registered_at=now
+    )
+    known["rider"] = password
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(known, fh, indent=2)
+    return {"username": DEMO_RIDER_PHONE, "password": password, "account": rider.account}
 
 
 def load(riders: int = 150, days: int = 7) -> dict[str, int]:
@@ -69,8 +114,39 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
             actions.open_dispute(
                 journey, "개찰구를 한 번 지났는데 요금이 두 번 나간 것 같습니다. (demo)", actor=citizen
             )
+    web_rider = signed_up_rider()
+    if web_rider is not None:
+        _rider_journeys(web_rider["account"], busy, now, rng)
     actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], actor=None, now=now)
     return {"riders": len(accounts), "journeys": Journey.objects.count()}
+
+
+def _rider_journeys(account: str, gates: list[Gate], now: datetime, rng: random.Random) -> None:
+    """A few days of commuting for the demo rider, one of them without an exit (to correct)."""
+    items: list[dict[str, Any]] = []
+    home, work = gates[0], gates[1]
+    for back in range(3, 0, -1):
+        day = now.astimezone(SEOUL).replace(hour=8, minute=rng.randrange(5, 25), second=0, microsecond=0)
+        morning = day - timedelta(days=back)
+        items.append(_event(f"demo-web-{back}-1", home, account, "entry", morning))
+        items.append(_event(f"demo-web-{back}-2", work, account, "exit", morning + timedelta(minutes=31)))
+        evening = morning + timedelta(hours=10)
+        items.append(_event(f"demo-web-{back}-3", work, account, "entry", evening))
+        if back != 1:
+            items.append(_event(f"demo-web-{back}-4", home, account, "exit", evening + timedelta(minutes=34)))
+    actions.ingest_events(items, actor=None, now=now)
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """The signed-up demo rider, printed with the demo accounts (``seoul demo-data``)."""
+    from seoul.core import demo as core_demo
+
+    path = core_demo.accounts_file()
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    if "rider" not in known:
+        return []
+    role = "A rider who signed up on the web: postpaid, card VISA ····4242, tagless on (signs in with the number)"
+    return [{"username": DEMO_RIDER_PHONE, "password": known["rider"], "role": role}]
 
 
 def _event(event_id: str, gate: Gate, account: str, kind: str, at: datetime) -> dict[str, Any]:

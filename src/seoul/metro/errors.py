@@ -20,6 +20,14 @@ class MetroError(ErrorCode):
             "Fare disputes are handled by Seoul Metro (서울교통공사) staff; your account belongs to another institution."
         ),
     )
+    NOT_OPERATOR_STAFF = (
+        "metro.not_operator_staff",
+        _("Operator reports are for Seoul Metro (서울교통공사) staff; your account belongs to another institution."),
+    )
+    REPORT_PERIOD = (
+        "metro.report_period",
+        _("Choose a period of at most %(days)s days whose end is not before its start."),
+    )
     NOT_YOUR_JOURNEY = "metro.not_your_journey", _("You can only dispute your own journeys.")
     NOT_YOUR_PASS = "metro.not_your_pass", _("You can only buy a pass for your own rider account.")
     NO_RIDER = "metro.no_rider", _("This account has no metro rider profile.")
@@ -37,12 +45,60 @@ class MetroError(ErrorCode):
     # disputes
     DISPUTE_REASON_SHORT = "metro.dispute_reason_short", _("Describe what went wrong in at least 5 characters.")
     DISPUTE_ALREADY_OPEN = "metro.dispute_already_open", _("This journey already has an open dispute.")
+    DISPUTE_TOO_OLD = "metro.dispute_too_old", _("Charges can be disputed within 8 weeks of the journey.")
+    DISPUTE_TOO_MANY = (
+        "metro.dispute_too_many",
+        _("At most %(limit)d requests in 30 days; call the customer centre for more."),
+    )
     NOTHING_TO_DISPUTE = "metro.nothing_to_dispute", _("Nothing is left to refund on this journey.")
     DISPUTE_RESOLVED = "metro.dispute_resolved", _("This dispute is already resolved.")
     REFUND_RANGE = "metro.refund_range", _("The refund must be between 0 and %(room)s.")
     RESOLUTION_SHORT = "metro.resolution_short", _("Explain the decision to the rider in at least 5 characters.")
     # passes
-    PASS_MONTH = "metro.pass_month", _("Choose this month or the next.")
+    PASS_MONTH = "metro.pass_month", _("Choose a first day from today to 4 days from now.")
+    PASS_VARIANT = "metro.pass_variant", _("Choose one of the Climate Card types.")
+    PASS_YOUNG_ADULT = (
+        "metro.pass_young_adult",
+        _("The young adults' price needs a verified age in the band; choose the standard card."),
+    )
+    PASS_OVERLAP = "metro.pass_overlap", _("You already hold a Climate Card for some of these days.")
+    PASS_NONE = "metro.pass_none", _("You have no Climate Card in use to renew.")
+    PASS_RENEW_EARLY = "metro.pass_renew_early", _("A Climate Card can be renewed from 5 days before it ends.")
+    PASS_ENDED = "metro.pass_ended", _("This Climate Card has ended; it can no longer be refunded.")
+    # corrections of incomplete journeys by the rider
+    CORRECTION_NOT_INCOMPLETE = "metro.correction_not_incomplete", _("Only an incomplete journey can be completed.")
+    CORRECTION_TOO_OLD = "metro.correction_too_old", _("Journeys can be completed within 8 weeks.")
+    CORRECTION_DONE = "metro.correction_done", _("This journey was already completed once.")
+    CORRECTION_STATION = "metro.correction_station", _("Choose a station that can be reached from this journey.")
+    CORRECTION_TIME = (
+        "metro.correction_time",
+        _("Give a time within 5 hours of the recorded tap, before your next one and not in the future."),
+    )
+    # rider accounts (actions/riders.py)
+    TERMS_REQUIRED = "metro.terms_required", _("Agree to the terms of service to sign up.")
+    BIRTH_DATE_RANGE = "metro.birth_date_range", _("Enter your date of birth (after 1900, not in the future).")
+    TOO_YOUNG = (
+        "metro.too_young",
+        _("Under %(age)d a parent or guardian has to agree; please sign up at a station's customer centre."),
+    )
+    PAYMENT_MODE = "metro.payment_mode", _("Choose prepaid balance or postpaid card.")
+    PHONE_TAKEN = "metro.phone_taken", _("This mobile number already has an account: sign in with it instead.")
+    NOT_YOUR_ACCOUNT = "metro.not_your_account", _("You can only change your own rider account.")
+    TOO_MANY_DEVICES = "metro.too_many_devices", _("At most %(limit)d phones per account: replace one instead.")
+    NO_SUCH_DEVICE = "metro.no_such_device", _("That phone is not one of your live phones.")
+    DEVICE_REASON = "metro.device_reason", _("Say whether the phone was lost or replaced.")
+    # money (actions/money.py)
+    GATEWAY_UNAVAILABLE = (
+        "metro.gateway_unavailable",
+        _("The card company's service is not answering. Nothing was charged; try again in a few minutes."),
+    )
+    NO_SUCH_CARD_SESSION = "metro.no_such_card_session", _("This card registration was not started from your account.")
+    CARD_DECLINED = "metro.card_declined", _("The card company declined this card. Try another card.")
+    NO_CARD = "metro.no_card", _("Register a payment card first.")
+    NOT_PREPAID = "metro.not_prepaid", _("Top-ups are for prepaid accounts; postpaid journeys are paid daily.")
+    TOP_UP_AMOUNT = "metro.top_up_amount", _("Top up in steps of %(step)s won.")
+    TOP_UP_LIMIT = "metro.top_up_limit", _("A balance may hold at most %(limit)s won.")
+    NOTHING_OWED = "metro.nothing_owed", _("Your account owes nothing.")
     # fare lookups
     UNKNOWN_STATION = "metro.unknown_station", _("Unknown station. Did you mean: %(names)s?")
     NO_SURCHARGE_TABLE = (

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
@@ -9,11 +9,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.engine.time import SEOUL
-from seoul.core.forms import BoundedDateTimeField, MultilineTextField, TextField
+from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
+from seoul.core.validation import DateRange, today
 from seoul.metro.engine import data
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.models import Dispute, Rider
+from seoul.metro.reports import MAX_DAYS, ReportFilters
 from seoul.metro.schemas import FARE_DATES
 from seoul.metro.selectors import DisputeFilters
 
@@ -142,3 +144,154 @@ class DisputeFilterForm(forms.Form):
             station=d.get("station"),
             sort=d.get("sort") or "oldest",
         )
+
+
+# --- rider sign-up and account (docs/metro-riders.md) -------------------------------------------
+
+
+class PhoneForm(forms.Form):
+    phone = TextField(
+        label=_("What is your mobile number?"),
+        max_length=20,
+        help_text=_("We text a 6-digit code to it. Your number is how you sign in; we never show it to gate staff."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "class": "width-20"}),
+    )
+
+
+class CodeForm(forms.Form):
+    code = TextField(
+        label=_("Enter the code we texted you"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "width-10", "spellcheck": "false"}
+        ),
+    )
+
+
+class DetailsForm(forms.Form):
+    password = TextField(
+        label=_("Choose a password"),
+        strip=False,
+        max_length=128,
+        help_text=_("At least 10 characters; not a common password. You sign in with your mobile number and it."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    birth_date = BoundedDateField(
+        dates=DateRange(date(1900, 1, 1)),
+        label=_("Date of birth"),
+        help_text=_("For your fare: children (6–12) and youths (13–18) pay less. You must be 14 or older to sign up."),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    payment_mode = forms.ChoiceField(
+        label=_("How do you want to pay?"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("prepaid", _("Prepaid: top up a balance from your card; each journey is taken from it at once.")),
+            ("postpaid", _("Postpaid: your card is charged once a day for the previous day's journeys.")),
+        ],
+        initial="postpaid",
+    )
+    accept_terms = forms.BooleanField(
+        label=_("I agree to the terms of service of Seoul Metro tagless payment"),
+        required=False,
+    )
+    location_consent = forms.BooleanField(
+        label=_("I agree that Seoul Metro uses my phone's location at stations for tagless gates (optional)"),
+        required=False,
+        help_text=_(
+            "Gates near you read your phone's signal so you can walk through without tapping. Only the "
+            "stations and times of your passages are kept. Without it you tap a card at the gate. You can "
+            "withdraw it at any time on 'My account'."
+        ),
+    )
+
+    def clean_accept_terms(self) -> bool:
+        if not self.cleaned_data.get("accept_terms"):
+            raise MetroError.TERMS_REQUIRED.error()
+        return True
+
+
+class TopUpForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Amount to add (won)"),
+        min_value=1_000,
+        max_value=500_000,
+        help_text=_("In steps of 1,000 won; a balance holds at most 500,000 won."),
+        widget=forms.NumberInput(attrs={"step": 1000, "class": "width-10", "inputmode": "numeric"}),
+    )
+    nonce = TextField(widget=forms.HiddenInput, max_length=40)
+
+
+class ReplaceDeviceForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("What happened to this phone?"),
+        widget=forms.RadioSelect,
+        choices=[("lost", _("It was lost or stolen")), ("replaced", _("I have a new phone"))],
+    )
+    label = TextField(label=_("Name of the new phone"), required=False, max_length=60)
+
+
+class CorrectionForm(forms.Form):
+    station = TextField(
+        label=_("Station"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "stations", "autocomplete": "off"}),
+    )
+    at = BoundedDateTimeField(label=_("About what time?"), dates=DateRange(date(2020, 1, 1)))
+
+    def clean_station(self) -> str:
+        return _station(self.cleaned_data["station"])
+
+    def clean_at(self) -> datetime:
+        at: datetime = self.cleaned_data["at"]
+        return at if at.tzinfo else at.replace(tzinfo=SEOUL)
+
+
+# Reports read from the day the platform's ledger could first hold money to today.
+REPORT_DATES = DateRange(date(2024, 1, 1), today)
+
+
+class ReportFilterForm(forms.Form):
+    """The operator reports' period (Seoul-local days, at most ``MAX_DAYS``) and line (GET;
+    an empty form shows the last 7 days, every line)."""
+
+    start = BoundedDateField(label=_("From"), required=False, dates=REPORT_DATES)
+    end = BoundedDateField(label=_("To"), required=False, dates=REPORT_DATES)
+    line = forms.ChoiceField(label=_("Line"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # the default period, shown in the fields
+            self.initial = {"start": today() - timedelta(days=6), "end": today(), **self.initial}
+        names = data.line_names((get_language() or "ko").startswith("en"))
+        field = self.fields["line"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("All lines")), *sorted(names.items(), key=lambda kv: _line_order(kv[0]))]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", MetroError.REPORT_PERIOD.error(days=MAX_DAYS))
+            elif (end - start).days + 1 > MAX_DAYS:
+                self.add_error("start", MetroError.REPORT_PERIOD.error(days=MAX_DAYS))
+        return cleaned
+
+    def filters(self) -> ReportFilters:
+        """What to show: the valid filters (an invalid one falls back to its default)."""
+        end = today()
+        d: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()
+            d = getattr(self, "cleaned_data", {})
+            if self.errors:  # a wrong period shows the default one, with the error
+                d = {"line": d.get("line", "")}
+        end = d.get("end") or (d["start"] + timedelta(days=6) if d.get("start") else end)
+        end = min(end, today())
+        start = d.get("start") or end - timedelta(days=6)
+        return ReportFilters(start=start, end=max(start, end), line=d.get("line") or "")
+
+
+def _line_order(code: str) -> tuple[int, str]:
+    return (0, code.zfill(3)) if code.isdigit() else (1, code)

@@ -9,17 +9,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Case, Count, ExpressionWrapper, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField
 from seoul.core.engine.time import SEOUL
 from seoul.core.roles import Role, Service
+from seoul.metro.engine.journeys import MAX_JOURNEY
 
 # The institution that runs the metro service: its staff handle fare disputes (refunds come out
 # of its revenue, and a dispute shows the rider's journeys). docs/metro-journeys.md "Who may do what".
 OPERATOR_INSTITUTION = "SEOUL_METRO"
+
+
+# Taps received within this of each other came in one batch: only a tap received later than this
+# after the other was missing long enough for its journey to be charged as incomplete.
+SAME_BATCH = timedelta(seconds=1)
 
 
 def handles_disputes(user: Any) -> bool:
@@ -65,23 +71,38 @@ class Rider(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="rider"
     )
+
+    class PaymentMode(models.TextChoices):
+        PREPAID = "prepaid", _("Prepaid balance")
+        POSTPAID = "postpaid", _("Postpaid card (settled daily)")
+
     category = models.CharField(max_length=10, choices=Category.choices, default=Category.ADULT)
-    # Card number of a linked payment card, encrypted at rest (personal data).
-    payment_card = EncryptedTextField(blank=True, default="")
+    # Personal data, given at sign-up: the fare category follows from it (docs/metro-riders.md).
+    birth_date = models.DateField(null=True, blank=True)
+    payment_mode = models.CharField(max_length=8, choices=PaymentMode.choices, default=PaymentMode.PREPAID)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.account
 
+    def ledger_account(self) -> str:
+        return f"rider:{self.account}"
+
 
 class RiderPass(models.Model):
-    """A monthly product (기후동행카드) that covers the rider's eligible journeys of a month."""
+    """A 30-day 기후동행카드 covering the rider's eligible journeys from 04:00 of its first day
+    to 04:00 after ``ends_on`` (docs/metro-journeys.md "기후동행카드"). ``month`` keeps its name for
+    the pages and API that read it; it holds the first day."""
 
     rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="passes")
     product = models.CharField(max_length=30, default="climate_card")
-    month = models.DateField(help_text="first day of the month covered")
+    variant = models.CharField(max_length=20, default="standard", help_text="a variant of tariffs.json")
+    month = models.DateField(help_text="first day covered (before 30-day passes: the first day of the month)")
+    ends_on = models.DateField(null=True, help_text="last day covered")
     price = models.PositiveIntegerField()
     bought_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True, help_text="no journey after this is covered")
+    refund = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rider", "product", "month"], name="one_pass_per_month")]
@@ -100,6 +121,7 @@ class GateEvent(models.Model):
     class Source(models.TextChoices):
         TAGLESS = "tagless", _("Tagless")
         CARD = "card", _("Card tap")
+        RIDER = "rider", _("Given by the rider")
 
     event_id = models.CharField(max_length=64, unique=True)
     gate = models.ForeignKey(Gate, on_delete=models.PROTECT, related_name="events")
@@ -194,6 +216,67 @@ class JourneyQuerySet(models.QuerySet["Journey"]):
             .order_by()
         )
 
+    def incomplete_by_gate(self, line: str = "") -> list[dict[str, Any]]:
+        """Journeys that were incomplete at some time, per station where the gates saw the rider
+        (``k_line``, ``k_station``: the entry of one that lacked its exit, the exit of one that
+        lacked its entry), what was missing (``missing``: exit | entry) and how it ended
+        (``outcome``), with ``n`` and the charges ``won`` (docs/metro-riders.md "Operator reports"):
+
+        - ``pattern`` / ``maximum``: still incomplete, charged the fare to the rider's usual other
+          end (``completed_with`` in the breakdown) or the maximum fare;
+        - ``correction``: completed by the rider (the missing tap has source ``rider``);
+        - ``late_tap``: completed by a gate's tap received after the journey had been incomplete:
+          an exit received in a later batch than the entry and more than 5 hours after the entry,
+          or an entry received in a later batch than the exit (a batch: taps within a second).
+
+        Read from the events (as the journeys are), so a rebuild gives the same counts."""
+
+        def plus(field: str, delta: timedelta) -> Any:
+            return ExpressionWrapper(F(field) + delta, output_field=models.DateTimeField())
+
+        late_exit = Q(exit__received_at__gt=plus("entry__at", MAX_JOURNEY)) & Q(
+            exit__received_at__gt=plus("entry__received_at", SAME_BATCH)
+        )
+        late_entry = Q(entry__received_at__gt=plus("exit__received_at", SAME_BATCH))
+        by_rider = Q(entry__source=GateEvent.Source.RIDER) | Q(exit__source=GateEvent.Source.RIDER)
+        incomplete = Q(status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY])
+        completed = Q(status=Journey.Status.COMPLETE) & (by_rider | late_exit | late_entry)
+        lacked_entry = Q(status=Journey.Status.NO_ENTRY) | Q(entry__source=GateEvent.Source.RIDER) | late_entry
+        known = {
+            col: Case(
+                When(lacked_entry, then=F(f"exit__gate__{col}")),
+                default=Coalesce(F(f"entry__gate__{col}"), F(f"exit__gate__{col}")),
+                output_field=models.CharField(),
+            )
+            for col in ("line", "station")
+        }
+        rows = self.filter(incomplete | completed, superseded=False).annotate(
+            k_line=known["line"],
+            k_station=known["station"],
+            outcome=Case(
+                When(incomplete & Q(breakdown__has_key="completed_with"), then=Value("pattern")),
+                When(incomplete, then=Value("maximum")),
+                When(by_rider, then=Value("correction")),
+                default=Value("late_tap"),
+                output_field=models.CharField(),
+            ),
+            missing=Case(
+                When(status=Journey.Status.NO_ENTRY, then=Value("entry")),
+                When(status=Journey.Status.NO_EXIT, then=Value("exit")),
+                When(entry__source=GateEvent.Source.RIDER, then=Value("entry")),
+                When(late_entry & ~Q(exit__source=GateEvent.Source.RIDER), then=Value("entry")),
+                default=Value("exit"),
+                output_field=models.CharField(),
+            ),
+        )
+        if line:
+            rows = rows.filter(k_line=line)
+        return list(
+            rows.values("k_line", "k_station", "outcome", "missing")
+            .annotate(n=Count("id"), won=Sum("charge"))
+            .order_by()
+        )
+
 
 class Journey(models.Model):
     """A journey derived from gate events; rebuilt whenever the rider's events change."""
@@ -240,6 +323,8 @@ class LedgerTransaction(models.Model):
         CHARGE = "charge", _("Journey charge")
         REFUND = "refund", _("Refund")
         PASS = "pass", _("Pass purchase")
+        PAYMENT = "payment", _("Payment from card")
+        PAYOUT = "payout", _("Refund to card")
 
     key = models.CharField(max_length=100, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -292,6 +377,7 @@ class Dispute(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    automatic = models.BooleanField(default=False, help_text="decided by the platform from the ledger, not by staff")
 
     objects = DisputeQuerySet.as_manager()
 
@@ -303,6 +389,19 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute {self.pk} on {self.journey}"
+
+    @property
+    def resolution_text(self) -> str:
+        """The decision as the reader reads it: staff's own words, or the rule that decided it."""
+        if self.automatic:
+            return str(AUTOMATIC_DECISIONS.get(self.resolution, self.resolution))
+        return self.resolution
+
+
+# Decisions the platform takes itself (actions/disputes.py), by the code kept as the resolution.
+AUTOMATIC_DECISIONS = {
+    "double_read": _("Refunded automatically: the records show one passage read twice."),
+}
 
 
 class TaglessWindow(models.Model):
@@ -365,6 +464,30 @@ class RevenueRollupRow(models.Model):
         return f"{self.rollup.day} {self.line} {self.station}"
 
 
+class IncompleteRollupRow(models.Model):
+    """A day's incomplete journeys at one station of one line, by what was missing and how they
+    ended (``JourneyQuerySet.incomplete_by_gate``), summed with the day's revenue
+    (``actions.roll_up_revenue``) for the operator reports. No personal data."""
+
+    rollup = models.ForeignKey(RevenueRollup, on_delete=models.CASCADE, related_name="incomplete")
+    line = models.CharField(max_length=10)
+    station = models.CharField(max_length=60)
+    missing = models.CharField(max_length=5)
+    outcome = models.CharField(max_length=10)
+    journeys = models.PositiveIntegerField()
+    won = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollup", "line", "station", "missing", "outcome"], name="one_incomplete_row_per_gate"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rollup.day} {self.line} {self.station} {self.outcome}"
+
+
 class GateHourRollup(models.Model):
     """One closed hour of gate activity as counted at ``computed_at``
     (``actions.roll_up_gate_hours``), so that gate health does not re-count a day of events per
@@ -404,3 +527,250 @@ def activity_by_gate(q: Q) -> tuple[dict[int, int], dict[int, int]]:
         return dict(rows.values_list("gate", "n"))
 
     return count(GateEvent), count(FlaggedPassage)
+
+
+# --- rider accounts and money (docs/metro-riders.md) ------------------------------------------
+
+
+class Consent(models.Model):
+    """A consent the rider gave, kept with its version; withdrawing sets ``withdrawn_at`` (a new
+    consent is a new row, so the history stays)."""
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", _("Terms of service")
+        LOCATION = "location", _("Location data for tagless gates")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.CharField(max_length=20)
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["given_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rider", "kind"], condition=Q(withdrawn_at__isnull=True), name="one_live_consent_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.kind} {self.version}"
+
+
+class Device(models.Model):
+    """A phone of the rider, with the tagless token it presents at gates. Only a SHA-256 hash of
+    the token is kept (the phone holds the token); a revoked device stays for the history."""
+
+    class Revoked(models.TextChoices):
+        LOST = "lost", _("Reported lost")
+        REPLACED = "replaced", _("Replaced by a new phone")
+        CONSENT = "consent", _("Location consent withdrawn")
+        CLOSED = "closed", _("Account closed")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="devices")
+    label = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=10)
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=10, choices=Revoked.choices, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.prefix}…)"
+
+
+class Entitlement(models.Model):
+    """Free travel verified by the public-data service (65+, disability, national merit), until
+    ``valid_until``; re-verified after it."""
+
+    class Kind(models.TextChoices):
+        SENIOR = "senior", _("65 and over")
+        DISABLED = "disabled", _("Person with a disability")
+        MERIT = "merit", _("National merit")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="entitlements")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    valid_until = models.DateField()
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rider", "kind"], name="one_entitlement_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.kind} until {self.valid_until}"
+
+
+class PaymentCard(models.Model):
+    """A card registered at the payment gateway: the platform keeps the gateway's token (encrypted)
+    and what a person recognises the card by, never the card number."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="cards")
+    token = EncryptedTextField()
+    brand = models.CharField(max_length=30)
+    last4 = models.CharField(max_length=4)
+    expires = models.CharField(max_length=7, help_text="YYYY-MM")
+    registered_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-registered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rider"], condition=Q(removed_at__isnull=True), name="one_card_per_rider")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ····{self.last4}"
+
+
+class CardSession(models.Model):
+    """A card registration under way at the gateway's hosted page (the browser comes back with
+    the session id, which must be one this rider started)."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="card_sessions")
+    session_id = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class Payment(models.Model):
+    """Money asked of the rider's card through the gateway (a top-up, a daily settlement, paying a
+    debt) or returned to it (a payout). ``key`` is the idempotency key sent to the gateway: a
+    retry, a double click or a replayed request is the same payment. Captured money is posted to
+    the ledger once, under ``pay:<key>``."""
+
+    class Purpose(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        SETTLEMENT = "settlement", _("Daily settlement")
+        DEBT = "debt", _("Payment of an unpaid balance")
+        PAYOUT = "payout", _("Refund to card")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the card company")
+        CAPTURED = "captured", _("Paid")
+        DECLINED = "declined", _("Declined")
+        REFUNDED = "refunded", _("Refunded to card")
+        FAILED = "failed", _("Not sent")
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="payments")
+    card = models.ForeignKey(PaymentCard, on_delete=models.PROTECT, related_name="payments")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    amount = models.PositiveIntegerField()
+    key = models.CharField(max_length=100, unique=True)
+    gateway_id = models.CharField(max_length=100, blank=True, db_index=True)
+    refund_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="payouts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decline_code = models.CharField(max_length=40, blank=True)
+    day = models.DateField(null=True, blank=True, help_text="the Seoul-local day a settlement covers")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rider", "day"], condition=Q(purpose="settlement"), name="one_settlement_per_rider_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class DenyListing(models.Model):
+    """The rider's account refused at tagless gates after a declined settlement, until the
+    unpaid balance is paid (``cleared_at``)."""
+
+    rider = models.ForeignKey(Rider, on_delete=models.PROTECT, related_name="deny_listings")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    listed_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-listed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["rider"], condition=Q(cleared_at__isnull=True), name="one_open_listing")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rider} denied since {self.listed_at:%Y-%m-%d}"
+
+
+class GatewayWebhook(models.Model):
+    """A webhook the gateway sent, accepted once by its event id (a second delivery is a duplicate)."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=40)
+    payment_key = models.CharField(max_length=100, blank=True)
+    content_hash = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
+class Reconciliation(models.Model):
+    """One comparison of a day's money movements in the ledger with the gateway's report."""
+
+    day = models.DateField()
+    ran_at = models.DateTimeField()
+    ledger_total = models.BigIntegerField()
+    gateway_total = models.BigIntegerField()
+    matched = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-day", "-ran_at"]
+
+    def __str__(self) -> str:
+        return f"reconciliation of {self.day}"
+
+
+class ReconciliationDifference(models.Model):
+    class Kind(models.TextChoices):
+        MISSING_IN_LEDGER = "missing_in_ledger", _("At the gateway, not in the ledger")
+        MISSING_AT_GATEWAY = "missing_at_gateway", _("In the ledger, not at the gateway")
+        AMOUNT = "amount", _("Different amounts")
+
+    run = models.ForeignKey(Reconciliation, on_delete=models.CASCADE, related_name="differences")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    reference = models.CharField(max_length=100)
+    ledger_amount = models.BigIntegerField(null=True)
+    gateway_amount = models.BigIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"
+
+
+class Notification(models.Model):
+    """A message to the rider (shown in the app and, when asked, texted), once per ``key``.
+    What it says is kept as a kind and parameters and worded in the reader's language."""
+
+    class Kind(models.TextChoices):
+        LARGE_CHARGE = "large_charge", _("A large charge")
+        INCOMPLETE = "incomplete", _("A journey without an exit or entry")
+        REFUND = "refund", _("A refund")
+        DECLINED = "declined", _("A card payment was declined")
+        DENIED = "denied", _("Tagless gates stopped for your account")
+        CLEARED = "cleared", _("Tagless gates open again")
+        TOP_UP = "top_up", _("A top-up")
+
+    rider = models.ForeignKey(Rider, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    key = models.CharField(max_length=120, unique=True)
+    params = models.JSONField(default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    texted = models.CharField(max_length=8, blank=True, help_text="sent | failed | '' (not texted)")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.key

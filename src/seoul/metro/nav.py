@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
-from seoul.metro.models import handles_disputes
+from seoul.metro.models import OPERATOR_INSTITUTION, handles_disputes
 
 
 def items(user: Any) -> list[tuple[Any, str]]:
@@ -17,10 +17,14 @@ def items(user: Any) -> list[tuple[Any, str]]:
     # rider profiles belong to citizens' app accounts: staff pages skip the query
     if user.kind == "citizen" and hasattr(user, "rider"):
         out.append((_("My journeys"), reverse("metro:my_journeys")))
+        out.append((_("My metro account"), reverse("metro:account")))
     if handles_disputes(user):  # approvers of 서울교통공사 (not every holder of the role)
         out.append((_("Fare disputes"), reverse("metro:disputes")))
     if user.has_role(Service.METRO, Role.VIEWER):
         out.append((_("Metro operations"), reverse("metro:operations")))
+        institution = user.institution
+        if user.is_platform_admin or (institution is not None and institution.code == OPERATOR_INSTITUTION):
+            out.append((_("Metro operator reports"), reverse("metro:reports")))
     return out
 
 

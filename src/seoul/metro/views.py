@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import functools
 from datetime import date
 from typing import Any
 
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,23 +18,22 @@ from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
-from seoul.metro import actions, selectors
+from seoul.metro import actions, rider_pages, selectors
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
-from seoul.metro.models import Dispute, Journey, Rider, handles_disputes
-
-
-@functools.cache
-def _stations_datalist(lang: str) -> str:
-    """The calculator's station suggestions in a page language, the same for everyone: rendered
-    once per process and language (the network is reference data shipped with the code, so a new
-    network is a new process)."""
-    names = ((data.station_name(name, lang),) for name in data.network().names)
-    return format_html('<datalist id="stations">{}</datalist>', format_html_join("", '<option value="{}">', names))
+from seoul.metro.models import (
+    OPERATOR_INSTITUTION,
+    Dispute,
+    Journey,
+    LedgerEntry,
+    LedgerTransaction,
+    Rider,
+    handles_disputes,
+)
 
 
 def _empty_calculator_key(request: HttpRequest) -> tuple[()] | None:
@@ -69,7 +67,7 @@ def fare(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "metro/fare.html",
-        {"form": form, "result": result, "stations_datalist": _stations_datalist(get_language() or "ko")},
+        {"form": form, "result": result, "stations_datalist": rider_pages.stations_datalist(get_language() or "ko")},
         status=400 if form.errors else 200,
     )
 
@@ -88,22 +86,30 @@ def _dispute_form(journey: Journey, data: Any = None) -> DisputeForm:
     return DisputeForm(data, auto_id=f"dispute-{journey.pk}-%s")
 
 
+def _charged_so_far(rider: Rider) -> int:
+    """What the rider's journeys, passes and refunds came to (the ledger without the payments that
+    paid for them: a prepaid rider's top-ups are on "My account")."""
+    entries = LedgerEntry.objects.filter(account=rider.ledger_account()).exclude(
+        transaction__kind__in=[LedgerTransaction.Kind.PAYMENT, LedgerTransaction.Kind.PAYOUT]
+    )
+    return int(entries.aggregate(s=Sum("amount"))["s"] or 0)
+
+
 def _journeys_page(
     request: AuthedRequest, rider: Rider, failed: DisputeForm | None = None, key: str = ""
 ) -> HttpResponse:
     """The rider's journeys page; the dispute view re-renders it with a failed form."""
-    owned = set(rider.passes.values_list("month", flat=True))
     journeys = list(selectors.rider_journeys(rider.pk)[:200])
     for j in journeys:
         j.dispute_form = failed if failed is not None and j.key == key else _dispute_form(j)  # type: ignore[attr-defined]
     context = {
         "rider": rider,
         "journeys": journeys,
-        "balance": selectors.rider_balance(rider.account),
+        "balance": _charged_so_far(rider),
         "form": failed,
         "failed": key,
-        "pass_price": data.tariffs().raw["products"]["climate_card"]["price"],
-        "pass_months": [(m, m in owned) for m in actions.pass_months()],
+        **rider_pages.pass_context(rider),
+        "months": rider_pages.statement_months(rider),
     }
     return render(request, "metro/my_journeys.html", context, status=form_status(failed) if failed else 200)
 
@@ -123,14 +129,19 @@ def dispute(request: AuthedRequest, key: str) -> HttpResponse:
     rider = _own_rider(request)
     journey = get_object_or_404(Journey.objects.filter(rider=rider), key=key)
     form = _dispute_form(journey, request.POST)
+    back = request.POST.get("back") == "receipt"
     done = form_action(
         request,
         form,
         lambda d: actions.open_dispute(journey, d["reason"], actor=request.user),
-        then=reverse("metro:my_journeys"),
+        then=reverse("metro:receipt", args=[journey.key]) if back else reverse("metro:my_journeys"),
         success=_("Your dispute was sent. Staff will review it."),
     )
-    return done or _journeys_page(request, rider, failed=form, key=key)
+    if done:
+        return done
+    if back:
+        return rider_pages.receipt_page(request, rider, journey, dispute_form=form)
+    return _journeys_page(request, rider, failed=form, key=key)
 
 
 def _month(value: str | None) -> date:
@@ -143,17 +154,22 @@ def _month(value: str | None) -> date:
 @signed_in
 @require_POST
 def buy_pass(request: AuthedRequest) -> HttpResponse:
-    """Buy the 기후동행카드 for this month or the next (Seoul time)."""
+    """Buy a 30-day 기후동행카드 from a first day the rider chooses (today or one of the next days)."""
     rider = _own_rider(request)
 
     def buy() -> Any:
-        return actions.buy_pass(rider, _month(request.POST.get("month")), actor=request.user)
+        first = request.POST.get("first_day") or request.POST.get("month")
+        variant = request.POST.get("variant") or "standard"
+        return actions.buy_pass(rider, _month(first), actor=request.user, variant=variant)
 
     return button_action(
         request,
         buy,
-        then=reverse("metro:my_journeys"),
-        success=lambda bought: _("Your Climate Card for %(month)s is active.") % {"month": f"{bought.month:%Y-%m}"},
+        then=reverse("metro:my_journeys") + "#pass-h",
+        success=lambda bought: (
+            _("Your Climate Card is bought: %(first)s to %(last)s.")
+            % {"first": f"{bought.month:%Y-%m-%d}", "last": f"{bought.ends_on:%Y-%m-%d}"}
+        ),
     )
 
 
@@ -232,4 +248,146 @@ def operations(request: AuthedRequest) -> HttpResponse:
             "gates": selectors.gate_health(24, now),
             "chart": selectors.revenue_chart(revenue["by_day"]),
         },
+    )
+
+
+# --- operator reports (docs/metro-riders.md "Operator reports") ------------------------------
+
+
+def _check_operator_staff(request: AuthedRequest) -> None:
+    """The reports show Seoul Metro's money: staff of 서울교통공사 holding a metro role of viewer
+    or above, and platform admins; a metro role held in another institution is refused (403,
+    audited as authz.denied by the refusal middleware)."""
+    user = request.user
+    if user.is_platform_admin:
+        return
+    if user.institution is None or user.institution.code != OPERATOR_INSTITUTION:
+        raise MetroError.NOT_OPERATOR_STAFF.denied()
+
+
+def _report_exports(found: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """Each table of the reports page as (header, rows) for its CSV, in the page's language."""
+    from seoul.metro.reports import outcome_labels
+
+    labels = outcome_labels()
+    incomplete_head = [
+        _("No exit"),
+        _("No entry"),
+        labels["pattern"],
+        labels["maximum"],
+        _("Maximum fares charged (won)"),
+        labels["late_tap"],
+        labels["correction"],
+        _("Dispute refunds"),
+        _("Dispute refunds (won)"),
+        _("Automatic refunds"),
+        _("Automatic refunds (won)"),
+    ]
+
+    def incomplete_cells(r: dict[str, Any]) -> list[Any]:
+        keys = ["no_exit", "no_entry", "pattern", "maximum", "maximum_won", "late_tap", "correction"]
+        keys += ["dispute_refunds", "dispute_won", "automatic_refunds", "automatic_won"]
+        return [r[k] for k in keys]
+
+    lang = get_language() or "ko"
+    inc = found["incomplete"]
+    money_keys = ["asked", "captured", "declined", "pending", "top_ups", "debts", "payouts"]
+    money_head = [
+        _("Settlements asked"),
+        _("Captured"),
+        _("Declined"),
+        _("Pending"),
+        _("Top-ups"),
+        _("Debt payments"),
+        _("Refunds to cards"),
+    ]
+    return {
+        "incomplete-stations": (
+            [_("Line"), _("Station"), *incomplete_head],
+            [[r["line_name"], data.station_name(r["station"], lang), *incomplete_cells(r)] for r in inc["by_station"]],
+        ),
+        "incomplete-lines": (
+            [_("Line"), *incomplete_head],
+            [[r["line_name"], *incomplete_cells(r)] for r in inc["by_line"]],
+        ),
+        "settlement": (
+            [_("Day"), *[h for head in money_head for h in (head, f"{head} ({_('won')})")]],
+            [
+                [r["day"].isoformat(), *[v for k in money_keys for v in (r[k], r[f"{k}_won"])]]
+                for r in found["settlement"]
+            ],
+        ),
+        "deny-list": (
+            [_("Day"), _("Listed"), _("Cleared"), _("Open at the end of the day")],
+            [[r["day"].isoformat(), r["listed"], r["cleared"], r["open"]] for r in found["deny_list"]["by_day"]],
+        ),
+        "reconciliation": (
+            [_("Day"), _("Difference"), _("Movement"), _("Gateway id"), _("Ledger (won)"), _("Gateway (won)")],
+            [
+                [
+                    run["day"].isoformat(),
+                    d["kind_label"],
+                    d["purpose_label"],
+                    d["gateway_id"],
+                    d["ledger"],
+                    d["gateway"],
+                ]
+                for run in found["reconciliations"]
+                for d in run["differences"]
+            ],
+        ),
+    }
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def reports(request: AuthedRequest) -> HttpResponse:
+    """Incomplete journeys and refunds per station and line, settlement totals, the deny list
+    and the gateway reconciliation over a period: aggregates, no rider named. ``?export=<table>``
+    gives one table as CSV; the reconciliation's (gateway ids of movements) is audited."""
+    from seoul.core.exports import csv_response
+    from seoul.metro import reports as metro_reports
+    from seoul.metro.forms import ReportFilterForm
+
+    _check_operator_staff(request)
+    form = ReportFilterForm(request.GET or None)
+    filters = form.filters()
+    found = metro_reports.report(filters)
+    table = request.GET.get("export")
+    if table:
+        exports = _report_exports(found)
+        if table not in exports:
+            raise Http404(table)
+        header, rows = exports[table]
+        if table == "reconciliation":
+            audit.record(
+                MetroEvent.REPORT_EXPORTED,
+                request=request,
+                target_type="metro.report",
+                target_id=table,
+                new={
+                    "table": table,
+                    "start": filters.start.isoformat(),
+                    "end": filters.end.isoformat(),
+                    "rows": len(rows),
+                },
+                service="metro",
+            )
+        line = f"-line{filters.line}" if filters.line else ""
+        return csv_response(f"seoul-metro-{table}-{filters.start:%Y%m%d}-{filters.end:%Y%m%d}{line}", header, rows)
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(
+        request,
+        "metro/reports.html",
+        {
+            "form": form,
+            "filters": filters,
+            "report": found,
+            "labels": metro_reports.outcome_labels(),
+            "chart": metro_reports.incomplete_chart(found["incomplete"]["by_line"]),
+            "query": query.urlencode(),
+            "differences": [d for run in found["reconciliations"] for d in run["differences"]],
+        },
+        status=form_status(form),
     )

@@ -17,10 +17,10 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from seoul.core import audit
+from seoul.core.adapters.http import AdapterError
 from seoul.core.models import User
 from seoul.guarantee.actions._base import move, own
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import Actor, Event, State
 from seoul.guarantee.errors import GuaranteeError

@@ -15,9 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from seoul.core import audit
+from seoul.core.adapters import signing
 from seoul.guarantee.actions._base import move
 from seoul.guarantee.actions.notifications import notify
-from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine.states import Actor, Event, State
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent

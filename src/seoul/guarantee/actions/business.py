@@ -25,11 +25,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from seoul.core.adapters.http import AdapterError
 from seoul.core.crypto import blind_index
 from seoul.core.models import AuditEvent, User
 from seoul.guarantee.actions._base import day, own, recheck_documents, record
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.states import EDITABLE, OPEN
 from seoul.guarantee.errors import GuaranteeError

@@ -15,12 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from seoul.core.adapters.http import AdapterError
 from seoul.core.engine import text as text_rules
 from seoul.core.models import User
 from seoul.guarantee.actions._base import day, own, recheck_documents, record
 from seoul.guarantee.actions.business import document_error
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.states import EDITABLE
 from seoul.guarantee.errors import GuaranteeError

@@ -21,9 +21,9 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from seoul.core.adapters.http import AdapterError
 from seoul.guarantee.actions._base import record
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.events import GuaranteeEvent
 from seoul.guarantee.models import Application, Notification
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from seoul.core import audit
+from seoul.core.adapters.http import AdapterError
 from seoul.core.crypto import blind_index
 from seoul.core.engine.phone import digits, is_mobile
 from seoul.core.models import User
 from seoul.core.validation import check_text
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.http import AdapterError
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
 from seoul.guarantee.models import Identity
@@ -71,6 +71,16 @@ def complete_simple_auth(result: clients.AuthResult, provider: str, *, actor: Us
         return _complete(subject_index, ci_index, name, result.phone, provider, actor)
 
 
+def _unclaimed(phone: str, user: User | None) -> str:
+    """``phone`` unless another citizen account already holds it (then ""). A number names one
+    citizen account, which signs in with it; a verified number does not take that account
+    over -- the citizen signs in to it and links this identity there instead."""
+    others = User.objects.filter(kind=User.Kind.CITIZEN, phone_index=blind_index(phone, purpose="user.phone"))
+    if user is not None:
+        others = others.exclude(pk=user.pk)
+    return "" if not phone or others.exists() else phone
+
+
 def _complete(subject_index: str, ci_index: str, name: str, phone: str, provider: str, actor: User | None) -> User:
     with transaction.atomic():
         identity = Identity.objects.select_related("user").filter(subject_index=subject_index).first()
@@ -88,7 +98,10 @@ def _complete(subject_index: str, ci_index: str, name: str, phone: str, provider
                 user, linked = actor, True
             else:
                 user = User.objects.create_user(
-                    username=f"sa-{subject_index[:12]}", kind=User.Kind.CITIZEN, display_name=name, phone=phone
+                    username=f"sa-{subject_index[:12]}",
+                    kind=User.Kind.CITIZEN,
+                    display_name=name,
+                    phone=_unclaimed(phone, None),
                 )
                 user.set_unusable_password()
                 user.save()
@@ -99,7 +112,7 @@ def _complete(subject_index: str, ci_index: str, name: str, phone: str, provider
             identity.ci_index, identity.name = ci_index, name
             identity.save(update_fields=["ci_index", "name"])
         user = identity.user
-        if phone and user.phone != phone:
+        if phone and user.phone != phone and _unclaimed(phone, user):
             user.phone = phone
             user.save()
         audit.record(

@@ -7,46 +7,34 @@ loopback (``standins.py``), so development and tests never leave the machine.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.adapters.config import derived_secret, setting
+from seoul.core.adapters.http import AdapterError, call
+from seoul.core.adapters.standin import StandIn
 from seoul.guarantee.adapters import standins
-from seoul.guarantee.adapters.http import AdapterError, call
 
 log = logging.getLogger("seoul.guarantee.adapters")
 
 _lock = threading.Lock()
-_standins: dict[str, standins.StandIn] = {}
-
-
-def setting(name: str, default: Any = None) -> Any:
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, default)
-    return value
+_standins: dict[str, StandIn] = {}
 
 
 def bank_secret() -> str:
-    configured = setting("SEOUL_GUARANTEE_BANK_SECRET")
-    if configured:
-        return str(configured)
-    return hmac.new(settings.SECRET_KEY.encode(), b"guarantee-bank-webhook", hashlib.sha256).hexdigest()
+    return derived_secret("SEOUL_GUARANTEE_BANK_SECRET", b"guarantee-bank-webhook")
 
 
 def standin(kind: str) -> Any:
     """The running local stand-in of ``kind`` (auth, documents, bank), started on first use."""
     with _lock:
         if kind not in _standins:
-            made: standins.StandIn
+            made: StandIn
             if kind == "auth":
                 made = standins.AuthStandIn()
             elif kind == "documents":

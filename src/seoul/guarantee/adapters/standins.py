@@ -20,8 +20,9 @@ stand-in names a business's representative.
   (``certificate.accepted`` then ``loan.executed``, or ``certificate.rejected``). In
   ``timeout`` mode it answers the request too late and then sends every webhook twice.
 
-Each is a ``ThreadingHTTPServer`` on an ephemeral port in a daemon thread. The service talks
-to them through ``clients.py`` like it would talk to the real endpoints.
+Each is a :class:`seoul.core.adapters.standin.StandIn`: a ``ThreadingHTTPServer`` on an
+ephemeral loopback port in a daemon thread, with the common fault knobs. The service talks to
+them through ``clients.py`` like it would talk to the real endpoints.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from seoul.guarantee.adapters import signing
+from seoul.core.adapters import signing
+from seoul.core.adapters.standin import StandIn
 from seoul.guarantee.engine import brn as brn_rules
 
 CI_SALT = b"standin-connecting-information"
@@ -53,70 +54,6 @@ def person_ci(name: str, phone: str) -> str:
     digits = "".join(c for c in phone if c.isdigit())
     key = f"{' '.join(name.split())}|{digits}".encode()
     return base64.b64encode(hmac.new(CI_SALT, key, hashlib.sha512).digest()).decode()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def _body(self) -> dict[str, Any]:
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            data = {}
-        return data if isinstance(data, dict) else {}
-
-    def _answer(self, method: str) -> None:
-        body = self._body() if method == "POST" else {}
-        try:
-            status, payload = self.server.owner.handle(method, self.path, dict(self.headers.items()), body)
-        except Exception as exc:  # a stand-in bug must show as a 500, not hang the client
-            status, payload = 500, {"error": "internal", "message": str(exc)}
-        raw = json.dumps(payload, ensure_ascii=False).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-            pass
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    owner: StandIn
-
-
-class StandIn:
-    def __init__(self) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name=type(self).__name__)
-        self._thread.start()
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
-        raise NotImplementedError
 
 
 # --- simple authentication ---------------------------------------------------------------

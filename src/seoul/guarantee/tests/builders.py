@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+from seoul.core.adapters import signing
 from seoul.core.models import User
 from seoul.guarantee import actions
-from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import Profile
 from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application, Certificate

@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
+from seoul.core.adapters import signing
 from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.guarantee import actions
-from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application, Certificate, Loan, Notification, WebhookEvent
 from seoul.guarantee.tests.builders import (
@@ -507,6 +508,20 @@ def test_simple_auth_sign_in_makes_one_account_per_person() -> None:
     assert user.pk == again.pk == other_provider.pk and user.phone == "01022223333"
     assert not user.has_usable_password()
     assert set(user.guarantee_identities.values_list("name", flat=True)) == {"김서울"}
+
+
+def test_a_number_another_citizen_account_holds_is_not_taken_over_by_simple_auth() -> None:
+    """A metro rider signed up with this number (and signs in with it); the same person's first
+    simple-auth sign-in makes its own account without the number instead of failing or moving it."""
+    rider = User.objects.create_user(username="rider-x", kind=User.Kind.CITIZEN, phone="010-2222-4444")
+    user = identify(None, ("김서울", "010-2222-4444"))
+    assert user.pk != rider.pk and user.phone == ""
+    again = identify(None, ("김서울", "010-2222-4444"))  # later sign-ins do not move it either
+    assert again.pk == user.pk and again.phone == ""
+    rider.refresh_from_db()
+    assert rider.phone == "010-2222-4444"
+    linked = identify(rider, ("박한강", "010-2222-4444"))  # signed in to that account: linked there
+    assert linked.pk == rider.pk
 
 
 def test_resend_pending_reuses_the_key_and_a_loan_after_a_rejection_is_refused(

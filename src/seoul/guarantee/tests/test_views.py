@@ -12,10 +12,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
+from seoul.core.adapters import signing
 from seoul.core.models import AuditEvent, User
 from seoul.core.testing import ReasonClient, state_reason
 from seoul.guarantee import actions
-from seoul.guarantee.adapters import clients, signing
+from seoul.guarantee.adapters import clients
 from seoul.guarantee.models import Application, Loan
 from seoul.guarantee.tests.builders import (
     GOOD_BRN,

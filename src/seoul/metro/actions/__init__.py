@@ -4,7 +4,8 @@
 - ``tagless``: tagless beacon windows, decided by the detector into gate events or flagged passages;
 - ``journeys``: journeys rebuilt from a rider's events and the ledger reconciled (``ledger``: postings);
 - ``disputes``: fare disputes opened by riders and resolved by Seoul Metro staff;
-- ``passes``: monthly passes;
+- ``passes``: 30-day passes (기후동행카드): buy, renew, refund;
+- ``corrections``: a rider completes one of their own incomplete journeys;
 - ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups).
 
 Each action takes the acting person as the keyword-only ``actor`` and checks their permission
@@ -12,11 +13,12 @@ and scope itself (``access``); ``actor=None`` is the platform's own work (schedu
 The public names are importable from here: ``from seoul.metro import actions; actions.ingest_events(...)``.
 """
 
+from seoul.metro.actions.corrections import correct_journey
 from seoul.metro.actions.disputes import open_dispute, resolve_dispute
 from seoul.metro.actions.ingest import IngestResult, ingest_events
 from seoul.metro.actions.jobs import close_open_entries, roll_up_gate_hours, roll_up_revenue
 from seoul.metro.actions.journeys import maximum_fare, rebuild_rider
-from seoul.metro.actions.passes import buy_pass, pass_months
+from seoul.metro.actions.passes import buy_pass, pass_months, pass_starts, refund_pass, renew_pass
 from seoul.metro.actions.tagless import WindowResult, ingest_windows
 from seoul.metro.schemas import MAX_BATCH, MAX_READINGS, MAX_WINDOWS
 
@@ -28,12 +30,16 @@ __all__ = [
     "WindowResult",
     "buy_pass",
     "close_open_entries",
+    "correct_journey",
     "ingest_events",
     "ingest_windows",
     "maximum_fare",
     "open_dispute",
     "pass_months",
+    "pass_starts",
     "rebuild_rider",
+    "refund_pass",
+    "renew_pass",
     "resolve_dispute",
     "roll_up_gate_hours",
     "roll_up_revenue",

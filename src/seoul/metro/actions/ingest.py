@@ -24,6 +24,7 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.journeys import rebuild_rider
+from seoul.metro.actions.riders import riders_presenting
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import BusRide, FlaggedPassage, Gate, GateEvent, Rider
@@ -104,9 +105,7 @@ def ingest_events(
     result = IngestResult()
     valid = [c.item for c in checked if c.item is not None]
     gates = {g.code: g for g in Gate.objects.filter(code__in={i.gate for i in valid if not isinstance(i, BusRideIn)})}
-    riders = {
-        r.account: r for r in Rider.objects.filter(account__in={i.rider for i in valid if not isinstance(i, FlaggedIn)})
-    }
+    riders = riders_presenting(i.rider for i in valid if not isinstance(i, FlaggedIn))
     ids = [i.event_id for i in valid]
     known: dict[str, str] = {}
     for model in (GateEvent, BusRide, FlaggedPassage):

@@ -26,6 +26,7 @@ from seoul.metro.models import (
     GateEvent,
     GateHourCount,
     GateHourRollup,
+    IncompleteRollupRow,
     Journey,
     RevenueRollup,
     RevenueRollupRow,
@@ -66,7 +67,9 @@ def close_open_entries(
 def roll_up_revenue(days: Sequence[date], *, actor: User | None, now: datetime | None = None) -> dict[str, int]:
     """Sum each day's charged journeys per line and entry station into ``RevenueRollup``
     (replacing an earlier roll-up of that day), so the operations page reads a few hundred rows
-    per day instead of the day's journeys. Later days than today are refused.
+    per day instead of the day's journeys; and the day's incomplete journeys per station
+    (``IncompleteRollupRow``) for the operator reports, whose live count joins every journey
+    of the period to its events. Later days than today are refused.
 
     A roll-up is a snapshot: a change to its day (a journey closing, a late event) shows when
     the day is rolled up again. Jobs re-roll today and yesterday every 10 minutes and the last
@@ -88,6 +91,19 @@ def roll_up_revenue(days: Sequence[date], *, actor: User | None, now: datetime |
                     rollup=rollup, line=t["line"], station=t["station"], journeys=t["journeys"], won=t["won"] or 0
                 )
                 for t in totals
+            )
+            # the operator reports' incomplete journeys of the day, snapshotted with its revenue
+            IncompleteRollupRow.objects.bulk_create(
+                IncompleteRollupRow(
+                    rollup=rollup,
+                    line=r["k_line"] or "",
+                    station=r["k_station"] or "",
+                    missing=r["missing"],
+                    outcome=r["outcome"],
+                    journeys=r["n"],
+                    won=r["won"] or 0,
+                )
+                for r in Journey.objects.started_on([day]).incomplete_by_gate()
             )
         rows += len(totals)
     log.info("revenue rolled up for %d days (%d rows)", len(wanted), rows)

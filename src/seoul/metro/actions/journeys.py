@@ -24,14 +24,30 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ledger import post
+from seoul.metro.actions.notify import large_charge_threshold, notify
+from seoul.metro.actions.riders import category_of
 from seoul.metro.engine import data
 from seoul.metro.engine.fares import FareError, Leg, SubwayTrip, price_journey, price_subway
-from seoul.metro.engine.journeys import MAX_JOURNEY, JourneyDraft, Status, Tap, apply_caps, build_journeys, chain_legs
+from seoul.metro.engine.journeys import (
+    PAIR_LIMIT,
+    JourneyDraft,
+    PassPeriod,
+    Pattern,
+    Priced,
+    Status,
+    Tap,
+    apply_caps,
+    build_journeys,
+    chain_legs,
+    pass_covers,
+    pass_in_force,
+    usual_other_end,
+)
 from seoul.metro.engine.journeys import BusRide as BusRide_
-from seoul.metro.engine.ledger import RIDER, reconcile
+from seoul.metro.engine.ledger import RIDER, Posting, reconcile
 from seoul.metro.engine.network import UNREACHABLE
 from seoul.metro.events import MetroEvent
-from seoul.metro.models import BusRide, GateEvent, Journey, LedgerTransaction, Rider
+from seoul.metro.models import BusRide, GateEvent, Journey, LedgerTransaction, Notification, Rider
 from seoul.metro.schemas import FUTURE_TOLERANCE
 
 log = logging.getLogger("seoul.metro")
@@ -48,14 +64,59 @@ def maximum_fare(station: str, category: str, on: date) -> tuple[int, str]:
     return price_subway(net, tariffs, SubwayTrip(station, farthest), category=category, at=at).fare, farthest
 
 
-def _price_incomplete(draft: JourneyDraft, rider: Rider) -> tuple[int, dict[str, Any]] | None:
-    """Incomplete journeys pay the maximum fare; journeys in progress are not charged yet."""
+def _price_incomplete(
+    draft: JourneyDraft, rider: Rider, history: list[JourneyDraft]
+) -> tuple[int, dict[str, Any]] | None:
+    """Incomplete journeys pay the fare to (from) the rider's usual other end when their own
+    pattern is clear (``usual_other_end``), else the maximum fare; journeys in progress are not
+    charged yet."""
     if draft.status == Status.IN_PROGRESS:
         return None
     tap = draft.entry or draft.exit
     assert tap is not None  # noqa: S101
-    fare, farthest = maximum_fare(tap.station, rider.category, tap.at.astimezone(SEOUL).date())
-    return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare}
+    usual = usual_other_end(draft, history, Pattern.from_raw(data.tariffs().raw))
+    if usual is not None:
+        station, n, of = usual
+        trip = SubwayTrip(tap.station, station) if draft.entry else SubwayTrip(station, tap.station)
+        b = price_subway(data.network(), data.tariffs(), trip, category=_category(rider, tap.at), at=tap.at)
+        return b.fare, {
+            **b.as_dict(),
+            "policy": str(draft.status),
+            "completed_with": station,
+            "pattern": {"support": n, "of": of},
+            "rules": [*b.rules, "completed_from_pattern"],
+        }
+    fare, farthest = maximum_fare(tap.station, _category(rider, tap.at), tap.at.astimezone(SEOUL).date())
+    return fare, {"policy": str(draft.status), "maximum_fare_to": farthest, "fare": fare, "rules": ["maximum_fare"]}
+
+
+def _notify_postings(rider: Rider, postings: list[Posting], posted: dict[str, int], charged: dict[str, Priced]) -> None:
+    """Tell the rider about a first charge above the threshold, a journey charged the maximum
+    fare for want of an exit or entry, and any charge that went down (a refund); each once."""
+    threshold = large_charge_threshold()
+    for posting in postings:
+        priced = charged.get(posting.journey)
+        if posting.amount < 0:
+            notify(rider, Notification.Kind.REFUND, f"refund:{posting.key}", {"amount": -posting.amount})
+            continue
+        if priced is None or posted.get(posting.journey, 0):
+            continue
+        tap = priced.draft.entry or priced.draft.exit
+        station = tap.station if tap is not None else ""
+        if "maximum_fare" in priced.breakdown.get("rules", []):  # type: ignore[operator]
+            notify(rider, Notification.Kind.INCOMPLETE, f"incomplete:{posting.journey}", {"station": station})
+        elif posting.amount > threshold:
+            notify(
+                rider,
+                Notification.Kind.LARGE_CHARGE,
+                f"large:{posting.journey}",
+                {"amount": posting.amount, "station": station},
+            )
+
+
+def _category(rider: Rider, at: datetime) -> str:
+    """The rider's fare category on the Seoul-local day of ``at`` (actions/riders.py)."""
+    return category_of(rider, at.astimezone(SEOUL).date())
 
 
 def _units(drafts: list[JourneyDraft], rides: list[BusRide_]) -> list[tuple[JourneyDraft, list[Leg] | None]]:
@@ -81,10 +142,13 @@ def _units(drafts: list[JourneyDraft], rides: list[BusRide_]) -> list[tuple[Jour
 
 def _price_chain(chain: list[Leg], rider: Rider) -> tuple[int, dict[str, Any]]:
     net, tariffs = data.network(), data.tariffs()
-    if len(chain) == 1 and chain[0].subway is not None:  # a plain subway journey (card or free)
-        b = price_subway(net, tariffs, chain[0].subway, category=rider.category, at=chain[0].board_at)
+    leg = chain[0]
+    if len(chain) == 1 and leg.subway is not None:  # a plain subway journey (card or free)
+        b = price_subway(
+            net, tariffs, leg.subway, category=_category(rider, leg.board_at), at=leg.board_at, overstay=leg.overstay
+        )
         return b.fare, b.as_dict()
-    priced = price_journey(data.network(), data.tariffs(), chain, category=rider.category)
+    priced = price_journey(data.network(), data.tariffs(), chain, category=_category(rider, leg.board_at))
     breakdown = priced.breakdown.as_dict()
     breakdown["legs"] = [
         {
@@ -101,6 +165,14 @@ def _price_chain(chain: list[Leg], rider: Rider) -> tuple[int, dict[str, Any]]:
     return priced.total, breakdown
 
 
+def _taps_of(draft: JourneyDraft, chain: list[Leg] | None, drafts: list[JourneyDraft]) -> list[Tap | None]:
+    """The gate taps behind a charged unit (a chain's subway journeys, or the draft itself)."""
+    if chain is None:
+        return [draft.entry, draft.exit]
+    refs = {leg.ref for leg in chain if leg.mode == "subway"}
+    return [t for d in drafts if d.key in refs for t in (d.entry, d.exit)]
+
+
 def _rides_as(actor: User, rider_id: int) -> bool:
     return Rider.objects.filter(pk=rider_id, user=actor).exists()
 
@@ -113,10 +185,11 @@ def _local_day(at: datetime) -> tuple[int, int, int]:
 # --- the bounded rebuild (docs/metro-journeys.md "Bounded rebuild") ---------------------------
 
 
-# Journeys and transfer chains never span a quiet gap this long in a rider's events: a journey
-# lasts at most 5 hours (and its exit may be up to 5 minutes ahead of the clock that judges
-# "5 hours have passed"); a transfer waits at most 60 minutes; a bus ride lasts at most 5 hours.
-QUIET = MAX_JOURNEY + FUTURE_TOLERANCE + timedelta(minutes=1)
+# Journeys and transfer chains never span a quiet gap this long in a rider's events: an exit
+# pairs with an entry at most 10 hours earlier (PAIR_LIMIT, over 5 hours with one more base
+# fare), and may be up to 5 minutes ahead of the clock that judges "5 hours have passed"; a
+# transfer waits at most 60 minutes; a bus ride lasts at most 5 hours.
+QUIET = PAIR_LIMIT + FUTURE_TOLERANCE + timedelta(minutes=1)
 
 
 def _cut_before(rider: Rider, t: datetime) -> datetime | None:
@@ -201,9 +274,44 @@ def _rebuild_window(
     if open_entry and not Journey.objects.filter(entry_id=last[0], superseded=False).exists():  # type: ignore[index]
         lo, hi = min(lo, last[2]), max(hi, last[2])  # type: ignore[index]
     start, stop = _cut_before(rider, lo), _cut_after(rider, hi)
+    if stop is not None:
+        # Complete journeys in the window are the pattern of incomplete ones up to 8 weeks later
+        # (usual_other_end): those are priced again too.
+        later = (
+            Journey.objects.filter(
+                rider=rider,
+                superseded=False,
+                status__in=[Journey.Status.NO_EXIT, Journey.Status.NO_ENTRY],
+                started_at__gte=stop,
+                started_at__lt=stop + Pattern.from_raw(data.tariffs().raw).lookback,
+            )
+            .order_by("-started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        if later is not None:
+            stop = _cut_after(rider, later)
     if capped and stop is not None:
         stop = _cut_after(rider, next_month(stop))
     return start, stop
+
+
+def _history_before(rider: Rider, start: datetime | None, now: datetime) -> list[JourneyDraft]:
+    """The rider's journeys of the pattern lookback before a rebuild window that starts at
+    ``start`` (a quiet cut), built from their events as a full rebuild would."""
+    if start is None:
+        return []
+    begin = _cut_before(rider, start - Pattern.from_raw(data.tariffs().raw).lookback)
+    q = Q(at__lt=start) & (Q(at__gte=begin) if begin is not None else Q())
+    taps = [
+        Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at, _source(e))
+        for e in GateEvent.objects.filter(q, rider=rider).select_related("gate")
+    ]
+    return build_journeys(taps, now)
+
+
+def _source(event: GateEvent) -> str:
+    return "rider" if event.source == GateEvent.Source.RIDER else ""
 
 
 def _spent_before(rider: Rider, start: datetime) -> tuple[dict[tuple[int, int, int], int], dict[tuple[int, int], int]]:
@@ -259,31 +367,45 @@ def rebuild_rider(
         span, bus_span, journey_span = (_between(f, start, stop) for f in ("at", "board_at", "started_at"))
         events = list(GateEvent.objects.filter(span, rider=rider).select_related("gate"))
         by_id = {e.event_id: e for e in events}
-        taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at) for e in events]
+        taps = [Tap(e.event_id, e.kind, e.gate.station, e.gate.line, e.at, _source(e)) for e in events]
         drafts = build_journeys(taps, now)
+        incomplete = any(d.status in (Status.NO_EXIT, Status.NO_ENTRY) for d in drafts)
+        history = (_history_before(rider, start, now) + drafts) if incomplete else []
         rides = [
             BusRide_(b.event_id, b.mode, b.route, b.board_at, b.alight_at, b.metres)
             for b in BusRide.objects.filter(bus_span, rider=rider)
         ]
         priced = []
+        legs_of: dict[str, list[Leg]] = {}
         for draft, chain in _units(drafts, rides):
             try:
-                p = _price_incomplete(draft, rider) if chain is None else _price_chain(chain, rider)
+                p = _price_incomplete(draft, rider, history) if chain is None else _price_chain(chain, rider)
             except FareError as exc:
                 log.warning("journey %s of rider %s cannot be priced: %s", draft.key, rider.account, exc)
                 p = (0, {"error": str(exc)})
             if p is not None:
-                priced.append((draft, p[0], p[1]))
+                fare, breakdown = p
+                if any(t is not None and t.source == "rider" for t in _taps_of(draft, chain, drafts)):
+                    breakdown = {**breakdown, "rules": [*breakdown.get("rules", []), "rider_correction"]}
+                priced.append((draft, fare, breakdown))
+                legs_of[draft.key] = chain or []
         fare_of = {draft.key: fare for draft, fare, _ in priced}
-        pass_months = {(m.year, m.month) for m in rider.passes.values_list("month", flat=True)}
+        passes = [
+            PassPeriod(first, last or first, ended)
+            for first, last, ended in rider.passes.values_list("month", "ends_on", "refunded_at")
+        ]
+        raw = data.tariffs().raw
         covered = []
         for draft, fare, breakdown in priced:
-            d = _local_day(draft.started_at)
-            uses_separate = bool(breakdown.get("separate_surcharges"))
-            if (d[0], d[1]) in pass_months and not uses_separate and draft.status == Status.COMPLETE:
-                covered.append((draft, 0, {**breakdown, "covered_by": "climate_card", "fare_without_pass": fare}))
-            else:
+            if draft.status != Status.COMPLETE or not pass_in_force(passes, draft.started_at):
                 covered.append((draft, fare, breakdown))
+            elif pass_covers(raw, legs_of[draft.key]) and not breakdown.get("separate_surcharges"):
+                rules = [*breakdown.get("rules", []), "pass_covered"]
+                extra = {"covered_by": "climate_card", "fare_without_pass": fare, "rules": rules}
+                covered.append((draft, 0, {**breakdown, **extra}))
+            else:
+                rules = [*breakdown.get("rules", []), "outside_pass_coverage"]
+                covered.append((draft, fare, {**breakdown, "rules": rules}))
         spent_day, spent_month = _spent_before(rider, start) if start is not None else ({}, {})
         charged = apply_caps(
             covered,
@@ -297,6 +419,9 @@ def rebuild_rider(
         seen_keys = set()
         for c in charged:
             draft = c.draft
+            if "cap_reduction" in c.breakdown:
+                capped = list(c.breakdown.get("rules", []))  # type: ignore[call-overload]
+                c = Priced(c.draft, c.fare, c.charge, {**c.breakdown, "rules": [*capped, "fare_cap"]})
             seen_keys.add(draft.key)
             Journey.objects.update_or_create(
                 key=draft.key,
@@ -335,6 +460,7 @@ def rebuild_rider(
                 journey_key=posting.journey,
                 memo="journey charge" if posting.amount > 0 else "journey charge corrected",
             )
+        _notify_postings(rider, postings, posted, {c.draft.key: c for c in charged})
         if postings:
             audit.record(
                 MetroEvent.JOURNEYS_CHARGED,

@@ -25,6 +25,7 @@ from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ingest import IngestResult, ingest_events
+from seoul.metro.actions.riders import riders_presenting, tagless_refusal
 from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, SensorPassage, detect
 from seoul.metro.engine.tagless.sensors import pick
 from seoul.metro.errors import MetroError
@@ -154,7 +155,7 @@ def ingest_windows(
     claimed: dict[tuple[str, int, datetime], int] = {}
     valid = [c.item for c in checked if c.item is not None]
     gates = {g.code: g for g in Gate.objects.filter(code__in={i.gate for i in valid})}
-    riders = {r.account: r for r in Rider.objects.filter(account__in={i.rider for i in valid})}
+    riders = riders_presenting(i.rider for i in valid)
     known = dict(
         TaglessWindow.objects.filter(window_id__in=[i.window_id for i in valid]).values_list(
             "window_id", "content_hash"
@@ -228,8 +229,13 @@ def ingest_windows(
             at=started_at + offset,
             event_id=WINDOW_PREFIX + window_id,
         )
-        refusal: str | None = decision.reason or "refused"
-        if decision.charged:
+        refusal: str | None = (decision.reason or "refused") if not decision.charged else None
+        if refusal is None and decision.direction == "in":
+            # May this account be charged at all (consent, deny list, a way to pay)? An exit is
+            # always recorded: it completes a journey the gates already let in.
+            blocked = tagless_refusal(rider, record.at)
+            refusal = f"account: {blocked}" if blocked else None
+        if refusal is None:
             refusal, settled = _confirm(sensed, decision, record.at, started_at, window.t0, gate, rider, claimed)
             if refusal is None:
                 record.lane = settled

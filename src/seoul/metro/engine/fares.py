@@ -16,6 +16,10 @@ Rules and decisions (documented in docs/metro-fares.md):
 - Early bird: 20 % off the base fare of the first mode when boarded before 06:30 (card).
 - Free riders (65+, disabilities, national merit) ride the subway free; bus legs they pay as
   adults. Percentages are rounded down to 10 won.
+- Seoul's own rules (docs/metro-journeys.md "Rules", tariffs.json): a free re-entry at the same
+  station and line within 10 / 15 minutes continues the journey like a transfer (``is_re_entry``);
+  a journey over 5 hours inside the paid area pays one more base fare (``overstay``); entry and
+  exit at the same station pay the base fare. Every breakdown lists the ``rules`` that applied.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +79,19 @@ class SurchargeTable:
 
 
 @dataclass(frozen=True)
+class ReEntryVersion:
+    """One version of the free re-entry rule (재승차): its limit and the stations it applies at."""
+
+    effective_from: date
+    limit: timedelta
+    whole_lines: frozenset[str]
+    stations: dict[str, frozenset[str]]  # line -> stations of its named sections
+
+    def applies(self, line: str, station: str) -> bool:
+        return line in self.whole_lines or station in self.stations.get(line, frozenset())
+
+
+@dataclass(frozen=True)
 class Tariffs:
     subway_periods: tuple[tuple[date, str, dict[str, int]], ...]
     bus_periods: tuple[tuple[date, dict[str, dict[str, int]]], ...]
@@ -90,7 +108,18 @@ class Tariffs:
     night_until: time
     max_transfers: int
     surcharges: tuple[SurchargeTable, ...]
+    re_entry: tuple[ReEntryVersion, ...] = ()
+    overstay_limit: timedelta = timedelta(hours=5)
+    overstay_pairs_up_to: timedelta = timedelta(hours=10)
     raw: dict[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def re_entry_limit(self, at: datetime, line: str, station: str) -> timedelta | None:
+        """The re-entry limit in force at ``at`` (Seoul date) at ``station`` of ``line``; None:
+        no free re-entry there then."""
+        found = [v for v in self.re_entry if v.effective_from <= _local(at).date()]
+        if not found or not found[-1].applies(line, station):
+            return None
+        return found[-1].limit
 
     @property
     def first_day(self) -> date:
@@ -136,7 +165,21 @@ def load_tariffs(path: Path) -> Tariffs:
         disc = {"adult": 0, "youth": s["youth_discount_percent"], "child": s["child_discount_percent"]}
         zones = tuple(Zone(z["code"], frozenset(z["stations"]), z["card"], z.get("card_alone")) for z in s["zones"])
         tables.append(SurchargeTable(s["line"], date.fromisoformat(s["effective_from"]), zones, disc))
+    versions = []
+    for v in sorted(raw.get("re_entry", {}).get("versions", []), key=lambda v: v["effective_from"]):
+        whole = frozenset(seg["line"] for seg in v["segments"] if seg.get("all"))
+        named: dict[str, frozenset[str]] = {}
+        for seg in v["segments"]:
+            if not seg.get("all"):
+                named[seg["line"]] = named.get(seg["line"], frozenset()) | frozenset(seg["stations"])
+        versions.append(
+            ReEntryVersion(date.fromisoformat(v["effective_from"]), timedelta(minutes=v["minutes"]), whole, named)
+        )
+    over = raw.get("over_five_hours", {})
     return Tariffs(
+        re_entry=tuple(versions),
+        overstay_limit=timedelta(minutes=over.get("limit_minutes", 300)),
+        overstay_pairs_up_to=timedelta(minutes=over.get("pairs_up_to_minutes", 600)),
         subway_periods=tuple(
             (date.fromisoformat(p["effective_from"]), p["version"], p["card"])
             for p in sorted(raw["subway_base"], key=lambda p: p["effective_from"])
@@ -180,9 +223,13 @@ class Breakdown:
     free_reason: str = ""
     path: tuple[str, ...] = ()
     lines_used: tuple[str, ...] = ()
+    over_five_hours_surcharge: int = 0
+    rules: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "rules": list(self.rules),
+            "over_five_hours_surcharge": self.over_five_hours_surcharge,
             "tariff_version": self.tariff_version,
             "category": self.category,
             "payment": self.payment,
@@ -198,6 +245,25 @@ class Breakdown:
             "path": list(self.path),
             "lines_used": list(self.lines_used),
         }
+
+
+# What each rule code in a breakdown's ``rules`` means (docs/metro-journeys.md "Rules").
+RULES: dict[str, str] = {
+    "transfer": "Integrated transfer: one journey over several boardings, one base fare.",
+    "re_entry": "Free re-entry: left and entered again at the same station and line within the limit.",
+    "over_five_hours": "More than 5 hours inside the paid area: one extra base fare.",
+    "same_station": "Entered and left at the same station: the base fare is charged.",
+    "early_bird": "Early-bird discount: 20 % off the base fare before 06:30.",
+    "free_rider": "Free rider: the subway is free for this rider category.",
+    "separate_surcharge": "A separately charged line (신분당선) adds its section surcharge.",
+    "cash_single_ticket": "Single-journey ticket: the adult card fare plus 100 won.",
+    "maximum_fare": "Incomplete journey: the maximum fare from (to) the known station.",
+    "completed_from_pattern": "Incomplete journey completed from the rider's usual journey.",
+    "rider_correction": "The missing tap was given by the rider.",
+    "pass_covered": "Covered by the Climate Card (기후동행카드).",
+    "outside_pass_coverage": "Not covered by the Climate Card: outside Seoul or a separately charged line.",
+    "fare_cap": "A daily or monthly cap reduced the charge.",
+}
 
 
 def _local(at: datetime) -> datetime:
@@ -263,8 +329,30 @@ def price_subway(
     category: str = "adult",
     payment: str = "card",
     at: datetime,
+    overstay: bool = False,
 ) -> Breakdown:
-    """The fare of one subway journey boarded at ``at``."""
+    """The fare of one subway journey boarded at ``at``; ``overstay``: its exit came more than
+    5 hours after the entry (one more base fare of the rider's category, card only)."""
+    b = _price_subway(net, tariffs, trip, category=category, payment=payment, at=at)
+    rules = list(b.rules)
+    if net.resolve(trip.origin) == net.resolve(trip.destination):
+        rules.append("same_station")
+    extra = 0
+    if overstay:
+        rules.append("over_five_hours")
+        extra = b.base  # the base fare of the rider's category and payment (0 for free riders)
+    return replace(b, rules=tuple(rules), over_five_hours_surcharge=extra, fare=b.fare + extra)
+
+
+def _price_subway(
+    net: Network,
+    tariffs: Tariffs,
+    trip: SubwayTrip,
+    *,
+    category: str,
+    payment: str,
+    at: datetime,
+) -> Breakdown:
     local = _local(at)
     version, card = tariffs.subway_period(local.date())
     if payment not in (Payment.CARD, Payment.CASH):
@@ -275,7 +363,21 @@ def price_subway(
     lines = tuple(sorted(trip.lines_used | {net.only_on_separately_charged(s) or "" for s in ends} - {""}))
     if category in tariffs.free_categories:
         return Breakdown(
-            version, category, payment, km, 0, 0, 0, 0, {}, 0, 0, free_reason=category, path=path, lines_used=lines
+            version,
+            category,
+            payment,
+            km,
+            0,
+            0,
+            0,
+            0,
+            {},
+            0,
+            0,
+            free_reason=category,
+            path=path,
+            lines_used=lines,
+            rules=("free_rider",),
         )
     if category not in PAID_CATEGORIES:
         raise FareError(f"unknown rider category '{category}'")
@@ -301,14 +403,16 @@ def price_subway(
             base + dist + sum(sur.values()) + extra,
             path=path,
             lines_used=lines,
+            rules=("cash_single_ticket",) + (("separate_surcharge",) if sur else ()),
         )
     base = card[category]
     early = early_bird(tariffs, base, local)
     dist = steps * tariffs.step[category]
     sur = {code: _discounted(tariffs, code, amount, category) for code, amount in zones.items()}
     fare = base - early + dist + sum(sur.values())
+    rules = (("early_bird",) if early else ()) + (("separate_surcharge",) if sur else ())
     return Breakdown(
-        version, category, payment, km, base, early, steps, dist, sur, 0, fare, path=path, lines_used=lines
+        version, category, payment, km, base, early, steps, dist, sur, 0, fare, path=path, lines_used=lines, rules=rules
     )
 
 
@@ -337,6 +441,9 @@ class Leg:
     bus_route: str = ""
     bus_metres: int = 0
     ref: str = ""  # the event or journey this leg comes from (identity for chaining)
+    entry_line: str = ""  # subway: the line of the entry and exit gates (for re-entry)
+    exit_line: str = ""
+    overstay: bool = False  # subway: exit more than 5 hours after the entry
 
 
 @dataclass(frozen=True)
@@ -363,11 +470,28 @@ def transfer_window(tariffs: Tariffs, alighted: datetime) -> timedelta:
     return tariffs.night_window if night else tariffs.window
 
 
+def is_re_entry(tariffs: Tariffs, prev: Leg, leg: Leg) -> bool:
+    """``leg`` (subway) enters where ``prev`` (subway) left: same station, same line, within the
+    re-entry limit in force at the re-entry at that station (재승차; tariffs.json ``re_entry``)."""
+    if prev.mode != "subway" or leg.mode != "subway" or prev.subway is None or leg.subway is None:
+        return False
+    if prev.subway.destination != leg.subway.origin or not prev.exit_line or prev.exit_line != leg.entry_line:
+        return False
+    limit = tariffs.re_entry_limit(leg.board_at, leg.entry_line, leg.subway.origin)
+    return limit is not None and timedelta(0) <= leg.board_at - prev.alight_at <= limit
+
+
+def re_entries(legs: Sequence[Leg]) -> int:
+    """How many of a journey's boardings are re-entries (two subway legs in a row)."""
+    return sum(1 for a, b in pairwise(legs) if a.mode == "subway" and b.mode == "subway")
+
+
 def split_journeys(tariffs: Tariffs, legs: Sequence[Leg]) -> list[list[Leg]]:
     """Group legs (in boarding order) into journeys: a leg continues the journey when it is
     boarded within the transfer window after the previous leg's alighting, the journey has
-    fewer than ``max_transfers`` transfers, it is not a re-boarding of the same bus route and
-    not a subway re-entry after a subway exit (which starts a new journey)."""
+    fewer than ``max_transfers`` transfers and it is not a re-boarding of the same bus route.
+    A subway entry after a subway exit starts a new journey unless it is the journey's first
+    free re-entry (:func:`is_re_entry`), which counts as one transfer."""
     journeys: list[list[Leg]] = []
     for leg in sorted(legs, key=lambda x: (x.board_at, x.ref)):
         if journeys:
@@ -376,11 +500,12 @@ def split_journeys(tariffs: Tariffs, legs: Sequence[Leg]) -> list[list[Leg]]:
             gap = leg.board_at - prev.alight_at
             same_route = leg.mode != "subway" and leg.mode == prev.mode and leg.bus_route == prev.bus_route
             subway_reentry = leg.mode == "subway" and prev.mode == "subway"
+            allowed_reentry = subway_reentry and re_entries(cur) == 0 and is_re_entry(tariffs, prev, leg)
             if (
                 timedelta(0) <= gap <= transfer_window(tariffs, prev.alight_at)
                 and len(cur) <= tariffs.max_transfers
                 and not same_route
-                and not subway_reentry
+                and (not subway_reentry or allowed_reentry)
             ):
                 cur.append(leg)
                 continue
@@ -404,7 +529,7 @@ def price_journey(net: Network, tariffs: Tariffs, legs: Sequence[Leg], *, catego
     if paying not in PAID_CATEGORIES:
         raise FareError(f"unknown rider category '{category}'")
     charges: list[LegCharge] = []
-    paid = max_base = metres = early = 0
+    paid = max_base = metres = early = overstay = 0
     zones: dict[str, int] = {}
     path: tuple[str, ...] = ()
     for leg in legs:
@@ -417,6 +542,8 @@ def price_journey(net: Network, tariffs: Tariffs, legs: Sequence[Leg], *, catego
             m, p, z = fare_distance(net, tariffs, leg.subway, _local(leg.board_at).date())
             path += p
             base = subway_card[paying]
+            if leg.overstay:  # more than 5 hours inside: one more base fare (tariffs.json over_five_hours)
+                overstay += base
             leg_zones = {code: _discounted(tariffs, code, amount, paying) for code, amount in z.items()}
         else:
             base = tariffs.bus_base(first_local.date(), leg.mode, paying)
@@ -426,12 +553,35 @@ def price_journey(net: Network, tariffs: Tariffs, legs: Sequence[Leg], *, catego
         max_base = max(max_base, base)
         metres += m
         zones.update(leg_zones)
-        so_far = max_base - early + tariffs.distance_steps(metres) * tariffs.step[paying] + sum(zones.values())
+        so_far = (
+            max_base - early + tariffs.distance_steps(metres) * tariffs.step[paying] + sum(zones.values()) + overstay
+        )
         charge = max(0, so_far - paid)
-        alone = base - leg_early + tariffs.distance_steps(m) * tariffs.step[paying] + sum(leg_zones.values())
+        alone = (
+            base
+            - leg_early
+            + tariffs.distance_steps(m) * tariffs.step[paying]
+            + sum(leg_zones.values())
+            + (base if leg.overstay and leg.mode == "subway" else 0)
+        )
         charges.append(LegCharge(leg, charge, so_far, max(0, alone - charge)))
         paid += charge
     steps = tariffs.distance_steps(metres)
+    rules: list[str] = []
+    if len(legs) - re_entries(legs) > 1:
+        rules.append("transfer")
+    if re_entries(legs):
+        rules.append("re_entry")
+    if any(leg.overstay for leg in legs if leg.mode == "subway"):
+        rules.append("over_five_hours")
+    if any(leg.subway is not None and leg.subway.origin == leg.subway.destination for leg in legs):
+        rules.append("same_station")
+    if early:
+        rules.append("early_bird")
+    if free:
+        rules.append("free_rider")
+    if zones:
+        rules.append("separate_surcharge")
     breakdown = Breakdown(
         tariff_version=version,
         category=category,
@@ -446,5 +596,7 @@ def price_journey(net: Network, tariffs: Tariffs, legs: Sequence[Leg], *, catego
         fare=paid,
         free_reason=category if free and not max_base else "",
         path=path,
+        over_five_hours_surcharge=overstay,
+        rules=tuple(rules),
     )
     return JourneyPrice(tuple(charges), breakdown)

@@ -26,6 +26,16 @@ def station(name: str | None) -> str:
 
 
 @register.filter
+def stop(name: str | None) -> str:
+    """A station as a place one gets on or off, as Korean riders read it: 사당역, 서울역 (a name that
+    already ends in 역 is not given a second one); in English the name alone."""
+    words = station(name)
+    if name and _lang().startswith("ko") and not words.endswith("역"):
+        return words + "역"
+    return words
+
+
+@register.filter
 def line(code: str) -> str:
     """A line code in words: ``2`` → 2호선 / Line 2."""
     return data.line_name(str(code), _lang())

@@ -125,3 +125,69 @@ def recent_boarding() -> datetime:
     if at.time() < EARLY_BIRD_BEFORE:
         at = datetime.combine(at.date() - timedelta(days=1), time(21, 0), tzinfo=SEOUL)
     return at
+
+
+def signed_up(number: str = "010-3000-0001", *, birth: Any = None, mode: str = "prepaid", location: bool = True) -> Any:
+    """A rider who signed up through the real path (texted code, consents, first phone's token);
+    returns ``(rider, token)``. Needs the SMS outbox of the test settings."""
+    import re
+    from datetime import date
+
+    from django.test import TestCase
+
+    from seoul.core.adapters import sms
+    from seoul.metro.actions import riders
+
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the text goes out once the challenge commits
+        challenge = riders.start_phone_check(number)
+    texts = [m["text"] for m in sms.read_outbox() if m["to"] == "".join(c for c in number if c.isdigit())]
+    code = re.findall(r"\d{6}", texts[-1])[-1]
+    riders.confirm_phone_check(challenge, code)
+    return riders.sign_up(
+        challenge_id=challenge,
+        password=PASSWORD,
+        birth_date=birth or date(1990, 5, 17),
+        accept_terms=True,
+        location_consent=location,
+        payment_mode=mode,
+    )
+
+
+def register_card(
+    rider: Any, number: str = "4242 4242 4242 4242", return_url: str = "http://testserver/metro/me/card/done"
+) -> Any:
+    """The rider's browser on the gateway's hosted page, then back to the platform."""
+    import http.client
+    import urllib.parse
+
+    from seoul.metro.actions import money
+
+    assert rider.user is not None
+    url = money.start_card_registration(rider, return_url, actor=rider.user)
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    body = urllib.parse.urlencode({"number": number, "expiry": "12/39", "holder": "KIM SEOUL", "action": "register"})
+    conn.request("POST", parts.path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+    answer = conn.getresponse()
+    location = answer.getheader("Location") or ""
+    conn.close()
+    assert answer.status == 303 and location.startswith(return_url)
+    session = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["session"][0]
+    return money.finish_card_registration(rider, session, actor=rider.user)
+
+
+def tagless_ready(rider: Any) -> Any:
+    """Let tagless gates charge a rider made without signing up: location consent and a postpaid
+    card on file (the card row only; tests that move money register one at the gateway)."""
+    from django.utils import timezone
+
+    from seoul.metro.models import Consent, PaymentCard
+
+    now = timezone.now()
+    Consent.objects.create(rider=rider, kind=Consent.Kind.LOCATION, version="test", given_at=now)
+    PaymentCard.objects.create(
+        rider=rider, token="bk_test", brand="VISA", last4="4242", expires="2039-12", registered_at=now
+    )
+    rider.payment_mode = "postpaid"
+    rider.save(update_fields=["payment_mode"])
+    return rider

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from seoul.metro.models import Rider
@@ -16,6 +19,22 @@ def gates(reference: None) -> None:
 
 @pytest.fixture
 def rider(gates: None) -> Rider:
-    """An adult rider account ``phone-1`` with no person attached."""
-    rider: Rider = builders.rider("phone-1")
+    """An adult rider account ``phone-1`` with no person attached, that tagless gates may charge
+    (location consent, a postpaid card on file)."""
+    rider: Rider = builders.tagless_ready(builders.rider("phone-1"))
     return rider
+
+
+@pytest.fixture
+def gw(settings: Any) -> Iterator[Any]:
+    """The payment gateway's loopback stand-in, reset, with one quick try per call and webhooks
+    recorded for the test to deliver."""
+    from seoul.metro.adapters import gateway
+
+    settings.SEOUL_METRO_GATEWAY_ATTEMPTS = 1
+    settings.SEOUL_METRO_GATEWAY_TIMEOUT = 0.5
+    service = gateway.standin()
+    service.reset()
+    service.callback_url = ""  # events are recorded; the tests deliver them
+    yield service
+    service.reset()

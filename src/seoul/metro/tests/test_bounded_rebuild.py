@@ -157,9 +157,16 @@ def test_the_window_leaves_older_history_out(gates: None) -> None:
     assert start == START
     # With caps the window runs on to the end of the month of its last event.
     actions.ingest_events(
-        actor=None, items=[tap(4, "G-1-151", "exit", 0, 30), tap(5, "G-1-150", "entry", 2, 0)], now=NOW
+        actor=None,
+        items=[tap(4, "G-1-151", "exit", 0, 30), tap(5, "G-1-150", "entry", 2, 0), tap(6, "G-1-151", "exit", 2, 9)],
+        now=NOW,
     )
     _, stop = journeys._rebuild_window(rider, (START, START), capped=False)
     assert stop == START + timedelta(days=2)
     _, stop = journeys._rebuild_window(rider, (START, START), capped=True)
     assert stop is None  # runs to the end of December, and nothing comes after 1 December
+    # An incomplete journey within 8 weeks after the window is priced from the rider's pattern,
+    # which the window's journeys are part of: the window runs on over it.
+    actions.ingest_events(actor=None, items=[tap(7, "G-1-150", "entry", 5, 0)], now=NOW + timedelta(days=4))
+    _, stop = journeys._rebuild_window(rider, (START, START), capped=False)
+    assert stop is None

@@ -48,7 +48,7 @@ def test_journeys_are_completed_subway_journeys_in_the_period(riders: tuple[Ride
         ev(1, SEOUL_STATION, "entry", 0),
         ev(2, CITY_HALL, "exit", 12),
         ev(3, CITY_HALL, "entry", 60),  # no exit: left out
-        ev(4, SEOUL_STATION, "exit", 60 + 301),  # no entry (more than 5 hours later): left out
+        ev(4, SEOUL_STATION, "exit", 60 + 601),  # no entry (more than 10 hours later: no pair): left out
         ev(5, CITY_HALL, "entry", 24 * 60 - 30, rider="phone-2"),
         ev(6, SEOUL_STATION, "exit", 24 * 60 - 20, rider="phone-2"),
         bus(7, 400),  # bus rides are not subway journeys

@@ -25,7 +25,7 @@ def test_pairs_and_incomplete_policy() -> None:
         tap(3, "exit", 60),  # exit with no entry
         tap(4, "entry", 100),
         tap(5, "entry", 120),  # leaves e4 without an exit
-        tap(6, "exit", 120 + 5 * 60 + 1),  # 5 h 1 min after e5: too late to close it
+        tap(6, "exit", 120 + 10 * 60 + 1),  # 10 h 1 min after e5: too late to close it
     ]
     drafts = build_journeys(taps, NOW)
     assert [(d.key, d.status) for d in drafts] == [
@@ -35,6 +35,20 @@ def test_pairs_and_incomplete_policy() -> None:
         ("e5", Status.NO_EXIT),
         ("e6", Status.NO_ENTRY),
     ]
+
+
+def test_an_exit_over_five_hours_after_the_entry_completes_it_over_the_limit() -> None:
+    """Over 5 hours inside the paid area is one journey (one more base fare), not two
+    incomplete ones; up to 10 hours (tariffs.json over_five_hours)."""
+    for minutes, status, over in [
+        (300, Status.COMPLETE, False),
+        (301, Status.COMPLETE, True),
+        (600, Status.COMPLETE, True),
+    ]:
+        drafts = build_journeys([tap(1, "entry", 0), tap(2, "exit", minutes)], NOW)
+        assert [(d.status, d.over_limit) for d in drafts] == [(status, over)], minutes
+    drafts = build_journeys([tap(1, "entry", 0), tap(2, "exit", 601)], NOW)
+    assert [d.status for d in drafts] == [Status.NO_EXIT, Status.NO_ENTRY]
 
 
 def test_exactly_five_hours_still_closes() -> None:

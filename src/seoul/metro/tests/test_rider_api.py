@@ -37,7 +37,7 @@ def people(reference: None, make_user: Callable[..., User]) -> tuple[User, User,
         ],
         now=NOW,
     )
-    actions.buy_pass(a, actor=alice, month=date(2026, 12, 1), now=NOW)
+    actions.buy_pass(a, actor=alice, month=date(2026, 11, 25), now=NOW)  # a 30-day pass from today
     return alice, bob, nobody
 
 
@@ -64,7 +64,7 @@ def test_a_rider_sees_only_their_own_journeys(people: tuple[User, User, User]) -
 
 def test_a_rider_sees_their_passes(people: tuple[User, User, User]) -> None:
     alice, bob, _ = people
-    assert client_for(alice).get("/api/v1/metro/me/passes").json()["passes"][0]["month"] == "2026-12"
+    assert client_for(alice).get("/api/v1/metro/me/passes").json()["passes"][0]["month"] == "2026-11"
     assert client_for(bob).get("/api/v1/metro/me/passes").json() == {"passes": []}
 
 

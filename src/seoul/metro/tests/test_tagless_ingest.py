@@ -21,6 +21,7 @@ from seoul.core.models import AuditEvent, User
 from seoul.metro import actions
 from seoul.metro.engine.tagless import GateArray, SimParams, SimulatedEvent, detect, simulate
 from seoul.metro.models import FlaggedPassage, GateEvent, Journey, LedgerEntry, LedgerTransaction, Rider, TaglessWindow
+from seoul.metro.tests import builders
 from seoul.metro.tests.test_ingest import CITY_HALL, NOW, SEOUL_STATION, T0
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,7 @@ def test_the_charge_does_not_wait_for_the_lane_the_sensor_settles_it(rider: Ride
     assert (r.charged, r.refused) == (1, 0)
     assert GateEvent.objects.get().lane == elsewhere
     # With both, the detector's lane wins over the unexpected one even when that one is closer in time.
-    Rider.objects.create(account="phone-2")
+    builders.tagless_ready(Rider.objects.create(account="phone-2"))
     both = [
         {"lane": elsewhere, "at": (at + timedelta(minutes=5)).isoformat()},
         {"lane": lane, "at": (at + timedelta(minutes=5, seconds=0.6)).isoformat()},
@@ -203,7 +204,7 @@ def test_a_pilot_without_sensors_charges_on_the_detector_alone(rider: Rider) -> 
 
 
 def test_one_lane_passage_confirms_one_phone(rider: Rider) -> None:
-    Rider.objects.create(account="phone-2")
+    builders.tagless_ready(Rider.objects.create(account="phone-2"))
     entry = charged("in")
     lane, at = crossing(entry)
     one = [{"lane": lane, "at": at.isoformat()}]
@@ -213,7 +214,7 @@ def test_one_lane_passage_confirms_one_phone(rider: Rider) -> None:
     )
     assert [o["outcome"] for o in r.outcomes] == ["charged", "refused"]
     assert r.outcomes[1]["reason"] == "one lane passage, two phones"
-    Rider.objects.create(account="phone-3")
+    builders.tagless_ready(Rider.objects.create(account="phone-3"))
     later = actions.ingest_windows(actor=None, items=[item(entry, "w-3", rider="phone-3", passages=one)], now=NOW)
     assert later.outcomes[0]["reason"] == "one lane passage, two phones"
     assert list(GateEvent.objects.values_list("rider__account", flat=True)) == ["phone-1"]
@@ -352,7 +353,9 @@ def _deliver_and_check(events: list[SimulatedEvent]) -> int:
     and every recorded passage is the true lane (settled by its own sensor passage) and
     direction. Returns the passages recorded."""
     for i in range(len(events)):
-        Rider.objects.get_or_create(account=f"sim-{i}")
+        sim, created = Rider.objects.get_or_create(account=f"sim-{i}")
+        if created:
+            builders.tagless_ready(sim)
     windows = [item(e, f"sim-w-{i}", rider=f"sim-{i}", at=T0) for i, e in enumerate(events)]
     r = actions.ingest_windows(actor=None, items=windows, now=NOW)
     assert r.rejected == []
@@ -386,3 +389,18 @@ def test_no_bystander_on_random_scenes(gates: None, seed: int) -> None:
     with transaction.atomic():
         _deliver_and_check(list(simulate(12, seed=seed, mix=MIX, params=CHARGEABLE)))
         transaction.set_rollback(True)
+
+
+def test_tagless_refuses_an_account_it_may_not_charge_and_still_records_exits(rider: Rider) -> None:
+    """Consent withdrawn or a deny listing: the entry is refused (the gate asks for a tap) with
+    the account's reason; an exit is recorded, as it completes a journey already let in."""
+    from seoul.metro.models import Consent
+
+    Consent.objects.filter(rider=rider).update(withdrawn_at=NOW)
+    entry = item(charged("in"), "w-in", at=T0)
+    exit_ = item(charged("out"), "w-out", at=T0 + timedelta(minutes=20))
+    result = actions.ingest_windows([entry, exit_], actor=None, now=NOW)
+    outcomes = {o["window_id"]: (o["outcome"], o["reason"]) for o in result.outcomes}
+    assert outcomes[entry["window_id"]] == ("refused", "account: no_location_consent")
+    assert outcomes[exit_["window_id"]][0] == "charged"
+    assert list(GateEvent.objects.values_list("kind", flat=True)) == ["exit"]

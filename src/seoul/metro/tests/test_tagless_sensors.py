@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from seoul.metro.engine.tagless import Decision, SensorPassage, confirm
 
 
@@ -22,10 +24,14 @@ def test_a_crossing_without_a_passage_near_it_is_refused() -> None:
     assert not d.charged and d.reason == "no_passage"
 
 
-def test_one_passage_confirms_one_phone_first_come_first_served() -> None:
+def test_one_passage_confirms_one_phone_the_strongest_evidence_first() -> None:
     first, second = confirm([crossing(10.0), crossing(10.2)], [SensorPassage(1, 10.1)])
-    assert first.charged and first.lane_id == 1
+    assert first.charged and first.lane_id == 1  # equal margins: arrival order
     assert not second.charged and second.reason == "no_passage"
+    weak = replace(crossing(10.0), margin=31.0)
+    late_but_strong = replace(crossing(10.2), margin=90.0)
+    a, b = confirm([weak, late_but_strong], [SensorPassage(1, 10.1)])
+    assert b.charged and not a.charged  # the bystander-like weak crossing does not take it
 
 
 def test_the_sensor_direction_must_agree_when_it_reports_one() -> None:

@@ -24,11 +24,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core import audit
+from seoul.core.adapters import sms
 from seoul.core.engine.time import SEOUL, local_midnight
 from seoul.core.errors import codes_of
 from seoul.core.models import User
 from seoul.core.validation import check_text
-from seoul.tracing import sms
 from seoul.tracing.actions._checks import contact_for
 from seoul.tracing.actions.follow_up import add_follow_up
 from seoul.tracing.errors import TracingError

@@ -21,6 +21,8 @@ class Command(BaseCommand):
                 continue
             counts = module.load()
             self.stdout.write(f"{label}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            # An app may add accounts of its own (people who signed up in it), printed with the rest.
+            accounts += getattr(module, "demo_accounts", list)()
         if not options["quiet_accounts"]:
             print_accounts(self.stdout.write, accounts)
 

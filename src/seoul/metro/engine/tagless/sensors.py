@@ -5,8 +5,9 @@ when. A person standing in the next lane, at the fence or just inside can look t
 radio, but the lanes' passage sensors (the beams every gate lane already has) only see someone
 who walks through. So a crossing is charged only when a passage of the array's sensors within
 ``tolerance`` seconds of it, in the same direction when the sensor reports one, is still free:
-one sensor passage confirms one phone, first come first served (the order the windows arrive
-in), and the confirmed passage's lane is the lane recorded. The same rule runs in
+one sensor passage confirms one phone, the strongest radio evidence first (the windows of a
+settling period -- a few seconds -- decided together), and the confirmed passage's lane is the
+lane recorded. The same rule runs in
 ``seoul.metro.actions.tagless`` (against passages already matched in the database as well).
 
 Pure: stdlib only.
@@ -55,22 +56,29 @@ def pick(decision: Decision, passages: Sequence[SensorPassage], free: Sequence[b
     return chosen
 
 
+def priority(decisions: Sequence[Decision]) -> list[int]:
+    """The order in which crossings claim passages: the strongest radio evidence first (ties in
+    arrival order), so a passer's own passage is not taken by a bystander who merely looks alike."""
+    return sorted(range(len(decisions)), key=lambda i: -decisions[i].margin)
+
+
 def confirm(decisions: Sequence[Decision], passages: Sequence[SensorPassage], tolerance: float = 1.0) -> list[Decision]:
-    """The decisions of one gate array's windows (in arrival order) with every radio crossing
-    either confirmed by a free sensor passage (its lane recorded) or refused as ``no_passage``."""
+    """The decisions of one gate array's windows with every radio crossing either confirmed by a
+    free sensor passage (its lane recorded) or refused as ``no_passage``; crossings claim in
+    :func:`priority` order."""
     free = [True] * len(passages)
-    out: list[Decision] = []
-    for d in decisions:
+    out: list[Decision] = list(decisions)
+    for w in priority(decisions):
+        d = decisions[w]
         if not d.charged:
-            out.append(d)
             continue
         i = pick(d, passages, free, tolerance)
         if i is None:
-            out.append(replace(d, charged=False, reason="no_passage"))
+            out[w] = replace(d, charged=False, reason="no_passage")
             continue
         free[i] = False
-        out.append(replace(d, lane_id=passages[i].lane))
+        out[w] = replace(d, lane_id=passages[i].lane)
     return out
 
 
-__all__ = ["SensorPassage", "confirm", "lane_order", "pick"]
+__all__ = ["SensorPassage", "confirm", "lane_order", "pick", "priority"]

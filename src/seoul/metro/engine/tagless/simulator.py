@@ -219,16 +219,20 @@ def sensor_passages(batch: SimBatch) -> dict[int, list[SensorPassage]]:
     return out
 
 
-def confirm_batch(decisions: list[Decision], batch: SimBatch, tolerance: float = 1.0) -> list[Decision]:
-    """``sensors.confirm`` per scene: the windows of a scene in order against its sensor passages."""
+def confirm_batch(decisions: list[Decision], batch: SimBatch, tolerance: float = 1.0, seed: int = 0) -> list[Decision]:
+    """``sensors.confirm`` per scene: the windows of a scene, in a random arrival order (only
+    the margins decide who claims a passage first, never the order), against its passages."""
     sensed = sensor_passages(batch)
     scenes = batch.truth.scene
     by_scene: dict[int, list[int]] = {}
     for i in range(len(decisions)):
         by_scene.setdefault(int(scenes[i]) if len(scenes) else i, []).append(i)
+    rng = np.random.default_rng(seed)
     out = list(decisions)
     for scene, idx in by_scene.items():
-        for i, d in zip(idx, confirm([decisions[i] for i in idx], sensed.get(scene, []), tolerance), strict=True):
+        arrival = [idx[k] for k in rng.permutation(len(idx))]
+        confirmed = confirm([decisions[i] for i in arrival], sensed.get(scene, []), tolerance)
+        for i, d in zip(arrival, confirmed, strict=True):
             out[i] = d
     return out
 

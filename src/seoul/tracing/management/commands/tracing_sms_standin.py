@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from seoul.tracing.sms import outbox_path, standin_server
+from seoul.core.adapters.sms import outbox_path, standin_server
 
 
 class Command(BaseCommand):

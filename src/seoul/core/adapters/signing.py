@@ -1,6 +1,8 @@
-"""Signatures of bank webhooks: ``X-Bank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``
-over ``"<t>.<raw body>"`` with the shared secret, as payment providers do. A signature older
-than ``TOLERANCE`` seconds is refused (replay).
+"""Signatures of webhooks: ``<Header>: t=<unix seconds>,v1=<hex HMAC-SHA256>`` over
+``"<t>.<raw body>"`` with the shared secret, as payment providers do. Each service names its
+own header (the partner bank ``X-Bank-Signature``, the payment gateway
+``X-Gateway-Signature``); the format is the same. A signature older (or newer) than
+``tolerance`` seconds is refused (replay).
 
 Whatever arrives in the header is untrusted text: anything that is not exactly
 ``t=<digits>,v1=<64 hex digits>`` in ASCII is simply not a valid signature (never an error),
@@ -23,7 +25,9 @@ def sign(secret: str, body: bytes, now: float | None = None) -> str:
     return f"t={t},v1={mac}"
 
 
-def verify(secret: str, body: bytes, header: str | bytes | None, now: float | None = None) -> bool:
+def verify(
+    secret: str, body: bytes, header: str | bytes | None, now: float | None = None, *, tolerance: float = TOLERANCE
+) -> bool:
     """Whether ``header`` is a fresh signature of ``body`` with ``secret``; False for anything
     malformed (non-ASCII, other separators, a missing or extra part)."""
     if isinstance(header, bytes):
@@ -34,7 +38,12 @@ def verify(secret: str, body: bytes, header: str | bytes | None, now: float | No
     if found is None:
         return False
     t = int(found.group(1))
-    if abs((now if now is not None else time.time()) - t) > TOLERANCE:
+    if abs((now if now is not None else time.time()) - t) > tolerance:
         return False
     expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest().encode("ascii")
     return hmac.compare_digest(expected, found.group(2).encode("ascii"))
+
+
+def signed_headers(secret: str, body: bytes, header: str, now: float | None = None) -> dict[str, str]:
+    """The headers of one webhook delivery: JSON, and ``header`` carrying the signature."""
+    return {"Content-Type": "application/json", header: sign(secret, body, now)}
