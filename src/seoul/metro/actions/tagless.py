@@ -27,7 +27,7 @@ from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ingest import IngestResult, ingest_events
 from seoul.metro.actions.riders import riders_presenting, tagless_refusal
 from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, SensorPassage, detect
-from seoul.metro.engine.tagless.sensors import pick
+from seoul.metro.engine.tagless.sensors import pick, priority
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import Gate, GateEvent, Rider, TaglessWindow
@@ -129,6 +129,20 @@ def _confirm(
     return None, near[chosen].lane
 
 
+@dataclass
+class _Detected:
+    """A checked window and the detector's decision, waiting for its turn to claim a passage."""
+
+    index: int
+    record: TaglessWindow
+    decision: Decision
+    rider: Rider
+    gate: Gate
+    sensed: list[SensorPassage] | None
+    started_at: datetime
+    t0: float
+
+
 def ingest_windows(
     items: Sequence[WindowItem | Mapping[str, Any]], *, actor: User | None, now: datetime | None = None
 ) -> WindowResult:
@@ -166,6 +180,7 @@ def ingest_windows(
     # (window index, TaglessWindow to store, derived gate-event item or None when merged)
     decided: list[tuple[int, TaglessWindow, dict[str, Any] | None]] = []
     passages: list[tuple[int, str, datetime, str]] = []  # (rider id, kind, at, event id) charged in this batch
+    detected: list[_Detected] = []
 
     for index, check in enumerate(checked):
         item = check.item
@@ -229,6 +244,19 @@ def ingest_windows(
             at=started_at + offset,
             event_id=WINDOW_PREFIX + window_id,
         )
+        detected.append(_Detected(index, record, decision, rider, gate, sensed, started_at, window.t0))
+
+    # Crossings claim sensor passages strongest radio evidence first (engine.tagless.sensors):
+    # a bystander who merely looks like a crossing never takes a passer's passage because their
+    # window came first in the batch.
+    for k in priority([d.decision for d in detected]):
+        index, record, decision, rider, gate = (
+            detected[k].index,
+            detected[k].record,
+            detected[k].decision,
+            detected[k].rider,
+            detected[k].gate,
+        )
         refusal: str | None = (decision.reason or "refused") if not decision.charged else None
         if refusal is None and decision.direction == "in":
             # May this account be charged at all (consent, deny list, a way to pay)? An exit is
@@ -236,7 +264,8 @@ def ingest_windows(
             blocked = tagless_refusal(rider, record.at)
             refusal = f"account: {blocked}" if blocked else None
         if refusal is None:
-            refusal, settled = _confirm(sensed, decision, record.at, started_at, window.t0, gate, rider, claimed)
+            d = detected[k]
+            refusal, settled = _confirm(d.sensed, decision, record.at, d.started_at, d.t0, gate, rider, claimed)
             if refusal is None:
                 record.lane = settled
         if refusal is not None:
@@ -251,7 +280,7 @@ def ingest_windows(
         earlier = GateEvent.objects.filter(
             rider=rider, kind=kind, at__gte=record.at - SAME_PASSAGE, at__lte=record.at + SAME_PASSAGE
         ).first()
-        same = [e for r, k, a, e in passages if r == rider.pk and k == kind and abs(a - record.at) <= SAME_PASSAGE]
+        same = [e for r, k2, a, e in passages if r == rider.pk and k2 == kind and abs(a - record.at) <= SAME_PASSAGE]
         if earlier is not None or same:
             record.outcome = TaglessWindow.Outcome.MERGED
             record.event_id = earlier.event_id if earlier is not None else same[0]
@@ -260,6 +289,7 @@ def ingest_windows(
         passages.append((rider.pk, kind, record.at, record.event_id))
         item_out = {"event_id": record.event_id, "gate": gate.code, "rider": rider.account, "kind": kind}
         decided.append((index, record, {**item_out, "source": "tagless", "lane": record.lane}))
+    decided.sort(key=lambda entry: entry[0])  # events in the order their windows came
 
     derived = [(index, record, ev) for index, record, ev in decided if ev is not None]
     with transaction.atomic():
