@@ -3,13 +3,16 @@
     .venv/bin/python benchmarks/tagless.py --passages 1000000 --seed 20261202 --workers 2
     .venv/bin/python benchmarks/tagless.py --passages 20000 --seed 7 --scenario-mix clean=1,crowd=1 --uwb-share 1
 
-The charge answers "did this phone cross the gate line, which way, when" (the lane is a separate
-answer that never decides a charge). Tables: per scenario, per carry (hand/pocket/bag), per phone
-(BLE only/UWB) and per scenario and phone; "charged" is the share of true passages charged
-correctly without a tap, "false" counts charges that are not a true passage in that direction at
-that time (bystander charges are the false charges of people who did not pass at all), and the
-lane columns say how often a charged passage's lane was resolved, wrongly resolved, or left open
-with the true lane among the candidates for the lane sensors to settle.
+A charge needs the radio's crossing ("did this phone cross the gate line, which way, when",
+with the detector's margin) confirmed by a free passage of the array's lane sensors within 1 s
+(``engine/tagless/sensors.py``; the windows of a scene arrive in a random order, the strongest
+radio evidence claims first). Tables: per scenario, per carry (hand/pocket/bag), per phone (BLE
+only/UWB) and per scenario and phone; "charged" is the share of true passages charged correctly
+without a tap, "false" counts charges that are not a true passage in that direction at that time
+(bystander charges are the false charges of people who did not pass at all), and the lane
+columns say how often the confirming passage's lane was the person's own lane ("lane ok"), another
+lane ("lane bad": in a crowd, the passage of the person beside them), and how often the true lane
+was among the radio's candidates.
 
 Generation and decisions run in chunks (vectorised over the windows of a chunk) across
 ``--workers`` processes; decisions are identical to calling ``detect`` on each window. Latency is

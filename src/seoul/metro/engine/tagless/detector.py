@@ -1,4 +1,6 @@
-"""Turn one phone's beacon readings into two answers: *may this account be charged* and *which lane*.
+"""The radio's answers for one phone's beacon readings: *did it cross the gate line* and *which lane*.
+
+A charge needs more than this: a lane-sensor passage must confirm the crossing (``sensors.py``).
 
 The rule (docs/metro-tagless.md explains it in full):
 
@@ -6,22 +8,22 @@ The rule (docs/metro-tagless.md explains it in full):
 2. Every bin is scored against every cell of a floor grid around the gate array (``y`` from the
    concourse to the paid area, ``x`` across the array and beyond it) with a log-distance
    path-loss model; the phone's unknown common attenuation (pocket, bag, device) is profiled
-   out per bin. Cabinets are walls and a fence closes the gate line beyond the array, so the
-   only way across ``y = 0`` is through a lane.
-3. **Side question (charges).** Max-product (Viterbi) passes over the grid, walking speed
+   out per bin, and whether each beacon was heard at all is scored too (censoring). Cabinets are
+   walls and a fence closes the gate line beyond the array, so the only way across ``y = 0`` is
+   through a lane.
+3. **Side question.** Max-product (Viterbi) passes over the grid, walking speed
    bounded, score four classes of walk:
    ``IN`` (starts at least ``deep_y`` metres on the unpaid side and ends as deep in the paid
    area), ``OUT`` (the reverse), and two that never cross: ``STAY_UNPAID`` (never beyond the
-   lanes' paid end) and ``STAY_PAID`` (never beyond their unpaid end). A window is charged when
-   ``IN`` or ``OUT`` beats every other class by ``min_margin`` nats (``min_margin_ble_only`` for a
-   phone without UWB ranges) and the raw readings agree: the loudest unpaid-side beacon beats the
-   loudest paid-side one before the crossing and the reverse after it (for ``OUT`` the other way
-   round). Which lane was used plays no part.
+   lanes' paid end) and ``STAY_PAID`` (never beyond their unpaid end). The radio says crossing
+   (``Decision.charged``) when ``IN`` or ``OUT`` beats every other class by ``min_margin`` nats
+   (``min_margin_ble_only`` for a phone without UWB ranges). Which lane was used plays no part.
 4. **Lane question (never decides a charge).** Along the winning track, the bins near the gate
    line are scored at each lane's centre column; the lane is *resolved* when the best lane beats
    every other lane by ``min_lane_margin`` nats (and, with UWB, the phone was close to both
    anchors of that lane around the crossing). Otherwise the lane is left open, with the lanes the
-   evidence does not rule out as candidates, for the lane passage sensors to settle.
+   evidence does not rule out as candidates; both only order the search for the confirming
+   lane-sensor passage, whose lane is recorded.
 
 Pure: stdlib and NumPy only. ``detect`` decides one window; ``detect_batch`` decides many at once
 with the same arithmetic (vectorised over windows), which is what the benchmark uses.
@@ -29,6 +31,7 @@ with the same arithmetic (vectorised over windows), which is what the benchmark 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,8 +65,6 @@ class DetectorConfig:
     y_extent: float = 16.0
     """The grid runs from ``-y_extent`` to ``+y_extent``; its end rows stand for "that far or further"."""
     x_margin: float = 2.7
-    x_fine: float = 99.0
-    """Columns are half a lane pitch apart up to this far beyond the end cabinets, 1 m beyond."""
     """Grid columns (``pitch / 2`` apart) modelled beyond each end cabinet."""
     deep_y: float = 5.0
     """``IN``/``OUT`` tracks start and end at least this far from the gate line (people waiting or
@@ -81,15 +82,17 @@ class DetectorConfig:
     """Body shadow templates: besides the plain model, every cell is also scored with the beacons
     beyond the phone along +y (or -y) this many dB weaker -- the owner's body between the phone
     and the beacons ahead of or behind them (a bag behind, a phone held in front)."""
-    shadow_model: str = "halfplane"
-    shadow_body_m: float = 0.28
-    shadow_radius_m: float = 0.2
     shadow_cost: float = 1.0
-    census_cap: float = 3.0
-    sensitivity_dbm: float = -95.0
-    detect_p: float = 0.7
-    adv_interval: float = 0.1
     """Nats a shadow template costs against the plain model."""
+    census_cap: float = 3.0
+    """Censoring term: nats at most that one beacon's being heard (or not) in a bin can cost a
+    cell (0 turns the term off)."""
+    sensitivity_dbm: float = -95.0
+    """The phone's assumed sensitivity for the censoring term."""
+    detect_p: float = 0.7
+    """Assumed chance that an advertisement above the sensitivity is received."""
+    adv_interval: float = 0.1
+    """Beacons' advertising interval, seconds (a bin holds ``dt / adv_interval`` advertisements)."""
     sigma_rssi_db: float = 9.0
     offset_prior_db: float = -5.0
     offset_prior_sd_db: float = 8.0
@@ -104,11 +107,12 @@ class DetectorConfig:
     move_cost_x: tuple[float, float] = (0.3, 1.0)
     """Nats charged for moving one / two columns (half a lane pitch each) in a bin."""
     min_margin: float = 30.0
-    """Nats the crossing must beat every other class by, for a phone with UWB ranges. Calibrated
-    on seeds 103, 104 and 105 (23,000 events, every scenario equally often; not the benchmark
-    seed): the largest margin of a UWB phone that did not pass was 23.3 (docs/metro-tagless.md)."""
+    """Nats the crossing must beat every other class by, for a phone with UWB ranges, before a
+    lane-sensor passage may confirm it (``sensors.confirm``). Calibrated on seeds 103-106, not the
+    benchmark's: bystanders in the next lane whose crossing matched an evader's passage had at
+    most 11 nats; passers lose 0.2 % between 0 and 30 (docs/metro-tagless.md "Calibration")."""
     min_margin_ble_only: float = 30.0
-    """The same for a phone with BLE only (largest bystander margin on those seeds: 31.5)."""
+    """The same for a phone with BLE only."""
     side_db: float = -100.0
     """Raw check (``_side_contrast``), in dB; -100 turns it off, which is the default: on the
     calibration seeds it refused far more true passages (phones held in front shadow the zone
@@ -162,12 +166,8 @@ class Grid:
 def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
     step = gates.pitch / 2
     last = 2 * (gates.lanes - 1)  # lane k's centre is column index 2k (x = k * pitch)
-    extra = round(min(config.x_margin, config.x_fine) / step)
-    j_fine = np.arange(-1 - extra, last + 2 + extra)
-    # Beyond ``x_fine`` past the end cabinets the columns are 1 m apart, out to ``x_margin``
-    # (people walk along the fence well beyond the array; the edge columns stand for "further").
-    outer = np.arange(1.0, max(config.x_margin - config.x_fine, 0.0) + 1e-9, 1.0) / step
-    j = np.concatenate([j_fine[0] - outer[::-1], j_fine, j_fine[-1] + outer])
+    extra = round(config.x_margin / step)
+    j = np.arange(-1 - extra, last + 2 + extra)
     half_rows = np.concatenate(
         [
             np.arange(config.row_step, config.fine_y + 1e-9, config.row_step),
@@ -195,33 +195,21 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
     # Body shadow templates: the beacons on one side of a half-plane through the phone (ahead of
     # or behind its owner walking through the gates) are ``shadow_db`` weaker. (Templates for
     # walking along x were tried and changed nothing on the calibration seeds.)
-    if config.shadow_model == "disc":
-        shadows = []
-        for ux, uy in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
-            body = cells + config.shadow_body_m * np.array([ux, uy])
-            vx = bxyz[None, :, 0] - cells[:, None, 0]
-            vy = bxyz[None, :, 1] - cells[:, None, 1]
-            wx = (body[:, 0] - cells[:, 0])[:, None]
-            wy = (body[:, 1] - cells[:, 1])[:, None]
-            vv = np.maximum(vx * vx + vy * vy, 1e-9)
-            f = np.clip((wx * vx + wy * vy) / vv, 0.0, 1.0)
-            shadows.append((wx - f * vx) ** 2 + (wy - f * vy) ** 2 < config.shadow_radius_m**2)
-    else:
-        gap_y = bxyz[None, :, 1] - cells[:, None, 1]
-        shadows = [gap_y > 0.3, gap_y < -0.3]
+    gap_y = bxyz[None, :, 1] - cells[:, None, 1]
+    shadows = [gap_y > 0.3, gap_y < -0.3]
     expected = np.stack([plain, *(plain - config.shadow_db * sh for sh in shadows)]).transpose(0, 2, 1)
     # Whether a beacon is heard in a bin at all is evidence too (censoring at the phone's
     # sensitivity): a near beacon unheard for a whole bin is unlikely, a far one heard is unlikely.
-    from math import erf, sqrt
-
+    # P(one advertisement heard) = detect_p * P(RSSI >= sensitivity), RSSI ~ N(expected + prior
+    # offset, sigma); a bin is "heard" when any of its advertisements is.
     z = (expected + config.offset_prior_db - config.sensitivity_dbm) / config.sigma_rssi_db
-    q = 0.5 * (1 + np.vectorize(erf)(z / sqrt(2)))
+    q = 0.5 * (1 + np.vectorize(math.erf)(z / math.sqrt(2)))
     per_ad = np.clip(config.detect_p * q, 1e-6, 1 - 1e-6)
     ads = config.dt / config.adv_interval
-    missed = np.maximum(ads * np.log1p(-per_ad), -config.census_cap) if config.census_cap > 0 else 0 * q
-    heard = (
-        np.maximum(np.log1p(-np.exp(ads * np.log1p(-per_ad))), -config.census_cap) if config.census_cap > 0 else 0 * q
-    )
+    log_missed = ads * np.log1p(-per_ad)
+    cap = config.census_cap if config.census_cap > 0 else 0.0
+    missed = np.maximum(log_missed, -cap)
+    heard = np.maximum(np.log1p(-np.exp(log_missed)), -cap)
     axyz = gates.anchor_xyz
     ranges = np.sqrt(
         (cells[:, None, 0] - axyz[None, :, 0]) ** 2
@@ -248,7 +236,7 @@ def build_grid(gates: GateArray, config: DetectorConfig) -> Grid:
         x=x,
         y=y,
         blocked=blocked,
-        lane_cols=np.arange(gates.lanes) * 2 + (1 + extra + len(outer)),
+        lane_cols=np.arange(gates.lanes) * 2 + (1 + extra),
         zone_rows=in_zone,
         late_weight=np.asarray(
             ~((np.abs(gy) >= y.max() - 1e-9) | (gx <= x.min() + 1e-9) | (gx >= x.max() - 1e-9)), dtype=np.float32

@@ -286,17 +286,17 @@ class ReadingBatch:
 
 @dataclass(frozen=True)
 class Decision:
-    """Two answers for one window: *may this account be charged* and *which lane was it*.
+    """The answers for one window: *did this phone cross* and *which lane was it*.
 
-    ``charged``: the phone went from one side of the gate line to the other (``direction`` "in":
-    unpaid -> paid), with ``margin`` nats of evidence over every explanation that does not
-    cross (staying on either side, or crossing the other way); otherwise ``reason`` says why not.
-    ``confidence`` is the model's posterior for the crossing (over-confident: bins are treated as
-    independent). The lane never decides the charge: ``lane_id`` is the lane when the gate
-    beacons (and UWB) resolve it with ``lane_margin`` nats to spare, else None; ``lane_candidates``
-    are the lanes the evidence does not rule out (best first), for settling the lane with the lane
-    passage sensors. For refusals the fields describe the best crossing hypothesis, for
-    diagnostics only.
+    ``charged``: from the detector, the radio evidence says the phone went from one side of the
+    gate line to the other (``direction`` "in": unpaid -> paid), with ``margin`` nats over every
+    explanation that does not cross; after ``sensors.confirm``, it is the charge itself (a free
+    lane-sensor passage confirmed the crossing, ``lane_id`` is that passage's lane) or a refusal
+    ``no_passage``. Otherwise ``reason`` says why not. ``confidence`` is the model's posterior for
+    the crossing (over-confident: bins are treated as independent). From the detector,
+    ``lane_id`` is the lane when UWB and the gate beacons resolve it with ``lane_margin`` nats to
+    spare, else None; ``lane_candidates`` are the lanes the evidence does not rule out (best
+    first). For refusals the fields describe the best crossing hypothesis, for diagnostics only.
     """
 
     charged: bool
