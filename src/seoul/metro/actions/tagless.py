@@ -158,7 +158,8 @@ def ingest_windows(
     detector's side-crossing decision (did the phone go from one side of the gate line to the
     other), never its lane; it is confirmed by a free passage of the array's lane sensors within
     1 s (``_confirm``), whose lane is recorded, unless ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is
-    off and the controller sent no sensor data.
+    off and the controller sent no sensor data. Every window of the batch is detected first;
+    crossings then claim passages strongest radio margin first, whatever order they came in.
     """
     check_role(actor, Role.OPERATOR)
     now = now or timezone.now()
