@@ -6,6 +6,7 @@ settlement is declined, the deny list stops tagless, and paying the debt clears 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import urllib.request
@@ -153,6 +154,58 @@ def passage(event_id: str, gate: str, kind: str, at: datetime, phone_token: str)
     }
 
 
+@functools.cache
+def _passing_phone(direction: str) -> Any:
+    """A simulated phone (in the hand, with UWB) walking through a lane in ``direction`` whose
+    readings the detector takes for a crossing -- the first such one of a fixed sample."""
+    from seoul.metro.engine.tagless import GateArray, SimParams, detect, simulate
+
+    gates = GateArray(lanes=6)
+    params = SimParams(uwb_share=1.0, carry_mix=(1.0, 0.0, 0.0))
+    for event in simulate(40, seed=12, mix={"clean": 1.0}, params=params):
+        decision = detect(event.window, gates)
+        if decision.charged and decision.direction == direction == event.truth.direction:
+            return event, decision
+    raise AssertionError(f"no simulated {direction} crossing in the sample")
+
+
+def tagless_window(window_id: str, gate: str, direction: str, at: datetime, phone_token: str) -> dict[str, Any]:
+    """What a gate controller posts for a phone walking through at ``at``: its beacon readings
+    (placed so that the crossing falls at ``at``) and the lane sensor's passage."""
+    from seoul.core.engine.time import SEOUL
+
+    event, decision = _passing_phone(direction)
+    w = event.window
+    started_at = at - timedelta(seconds=decision.crossed_at - w.t0)
+    return {
+        "window_id": window_id,
+        "gate": gate,
+        "rider": phone_token,
+        "started_at": started_at.astimezone(SEOUL).isoformat(),
+        "t0": w.t0,
+        "t": w.t.tolist(),
+        "beacon": w.beacon.tolist(),
+        "rssi": w.rssi.tolist(),
+        "uwb_t": w.uwb_t.tolist(),
+        "uwb_anchor": w.uwb_anchor.tolist(),
+        "uwb_range": w.uwb_range.tolist(),
+        "passages": [{"lane": event.truth.lane, "at": at.astimezone(SEOUL).isoformat(), "direction": direction}],
+    }
+
+
+def post_windows(base: str, token: str, windows: list[dict[str, Any]]) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 - the live test server
+        f"{base}/api/v1/metro/tagless-windows",
+        data=json.dumps({"windows": windows}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+        out: dict[str, Any] = json.loads(answer.read())
+    assert not out["rejected"], out
+    return out
+
+
 def settle_today() -> None:
     """The daily settlement of today, as the job runs it just after midnight."""
     from django.utils import timezone
@@ -183,19 +236,20 @@ def test_a_new_rider_signs_up_rides_tagless_and_is_settled(
     assert page.locator("[data-testid=tagless-on]").count() == 1
     assert_accessible(axe(page), "my account")
 
-    # --- two journeys through tagless gates
+    # --- two journeys through tagless gates: simulated readings and lane sensors, through the gate API
     now = timezone.now()
     first, second = now - timedelta(hours=3), now - timedelta(hours=2)
-    post_gate_events(
+    out = post_windows(
         base,
         gate_controller,
         [
-            passage("t1-in", SEOUL_STATION_1, "entry", first, token),
-            passage("t1-out", CITY_HALL_1, "exit", first + timedelta(minutes=9), token),
-            passage("t2-in", GANGNAM_2, "entry", second, token),
-            passage("t2-out", YEOKSAM_2, "exit", second + timedelta(minutes=4), token),
+            tagless_window("t1-in", SEOUL_STATION_1, "in", first, token),
+            tagless_window("t1-out", CITY_HALL_1, "out", first + timedelta(minutes=9), token),
+            tagless_window("t2-in", GANGNAM_2, "in", second, token),
+            tagless_window("t2-out", YEOKSAM_2, "out", second + timedelta(minutes=4), token),
         ],
     )
+    assert out["charged"] == 4, out["outcomes"]
     journeys = list(Journey.objects.filter(rider=rider, superseded=False).order_by("started_at"))
     assert [j.charge for j in journeys] == [1550, 1550]
 
