@@ -128,17 +128,22 @@ def register_card(page: Any, base: str, number: str, axe: Any) -> None:
     assert number.replace(" ", "")[-4:] in page.inner_text("[data-testid=card]")
 
 
-def post_gate_events(base: str, token: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+def post_api(base: str, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST ``body`` to the live server's API as a gate controller; nothing may be rejected."""
     request = urllib.request.Request(  # noqa: S310 - the live test server
-        f"{base}/api/v1/metro/gate-events",
-        data=json.dumps({"events": events}).encode(),
+        f"{base}/api/v1/metro/{path}",
+        data=json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
         out: dict[str, Any] = json.loads(answer.read())
     assert not out["rejected"], out
     return out
+
+
+def post_gate_events(base: str, token: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    return post_api(base, token, "gate-events", {"events": events})
 
 
 def passage(event_id: str, gate: str, kind: str, at: datetime, phone_token: str) -> dict[str, Any]:
@@ -177,33 +182,16 @@ def tagless_window(window_id: str, gate: str, direction: str, at: datetime, phon
     event, decision = _passing_phone(direction)
     w = event.window
     started_at = at - timedelta(seconds=decision.crossed_at - w.t0)
-    return {
-        "window_id": window_id,
-        "gate": gate,
-        "rider": phone_token,
-        "started_at": started_at.astimezone(SEOUL).isoformat(),
-        "t0": w.t0,
-        "t": w.t.tolist(),
-        "beacon": w.beacon.tolist(),
-        "rssi": w.rssi.tolist(),
-        "uwb_t": w.uwb_t.tolist(),
-        "uwb_anchor": w.uwb_anchor.tolist(),
-        "uwb_range": w.uwb_range.tolist(),
-        "passages": [{"lane": event.truth.lane, "at": at.astimezone(SEOUL).isoformat(), "direction": direction}],
-    }
+    from seoul.metro.tests.builders import window_item
+
+    passages = [{"lane": event.truth.lane, "at": at.astimezone(SEOUL).isoformat(), "direction": direction}]
+    return window_item(
+        w, window_id, gate=gate, rider=phone_token, started_at=started_at.astimezone(SEOUL), passages=passages
+    )
 
 
 def post_windows(base: str, token: str, windows: list[dict[str, Any]]) -> dict[str, Any]:
-    request = urllib.request.Request(  # noqa: S310 - the live test server
-        f"{base}/api/v1/metro/tagless-windows",
-        data=json.dumps({"windows": windows}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
-        out: dict[str, Any] = json.loads(answer.read())
-    assert not out["rejected"], out
-    return out
+    return post_api(base, token, "tagless-windows", {"windows": windows})
 
 
 def settle_today() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import Institution, ServiceRole, User
+from seoul.metro.engine.tagless import ReadingWindow
 
 # Gate arrays of the shipped network (reference.gate_code(line, station_code)).
 SEOUL_STATION = "G-1-150"  # 서울역, line 1
@@ -191,3 +192,23 @@ def tagless_ready(rider: Any) -> Any:
     rider.payment_mode = "postpaid"
     rider.save(update_fields=["payment_mode"])
     return rider
+
+
+def window_item(
+    window: ReadingWindow, window_id: str, *, gate: str, rider: str, started_at: datetime, **extra: Any
+) -> dict[str, Any]:
+    """What a gate controller posts to the tagless-windows API for one phone's window (plus
+    ``extra`` fields such as ``passages``)."""
+    return extra | {
+        "window_id": window_id,
+        "gate": gate,
+        "rider": rider,
+        "started_at": started_at.isoformat(),
+        "t0": window.t0,
+        "t": window.t.tolist(),
+        "beacon": window.beacon.tolist(),
+        "rssi": window.rssi.tolist(),
+        "uwb_t": window.uwb_t.tolist(),
+        "uwb_anchor": window.uwb_anchor.tolist(),
+        "uwb_range": window.uwb_range.tolist(),
+    }

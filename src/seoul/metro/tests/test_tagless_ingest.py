@@ -59,21 +59,8 @@ def item(
     passages: list[dict[str, Any]] | None = None,
     sensors: bool = True,
 ) -> dict[str, Any]:
-    w = event.window
     extra = {"passages": sensed(event, at) if passages is None else passages} if sensors else {}
-    return extra | {
-        "window_id": window_id,
-        "gate": gate,
-        "rider": rider,
-        "started_at": at.isoformat(),
-        "t0": w.t0,
-        "t": w.t.tolist(),
-        "beacon": w.beacon.tolist(),
-        "rssi": w.rssi.tolist(),
-        "uwb_t": w.uwb_t.tolist(),
-        "uwb_anchor": w.uwb_anchor.tolist(),
-        "uwb_range": w.uwb_range.tolist(),
-    }
+    return builders.window_item(event.window, window_id, gate=gate, rider=rider, started_at=at, **extra)
 
 
 @lru_cache(maxsize=1)

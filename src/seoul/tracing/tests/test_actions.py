@@ -135,7 +135,10 @@ def test_exposure_outside_the_infectious_window_is_refused(world: World) -> None
 
 def test_infectious_window_edges(world: World) -> None:
     onset = world.today - timedelta(days=3)
-    case = world.make_case(onset=onset, isolated_at=local_midnight(world.today) + timedelta(hours=9))
+    # Isolated yesterday at 09:00: in the past at whatever hour the suite runs.
+    case = world.make_case(
+        onset=onset, isolated_at=local_midnight(world.today - timedelta(days=1)) + timedelta(hours=9)
+    )
     window = case.window()
     assert window.start == datetime.combine(onset - timedelta(days=2), datetime.min.time(), tzinfo=SEOUL)
     assert window.end == case.isolated_at
