@@ -60,8 +60,8 @@ BoolArray = npt.NDArray[np.bool_]
 class SimParams:
     window: float = 20.0
     crossing_at: tuple[float, float] = (8.0, 12.0)
-    """Where in the window a passer's crossing falls: the segmenter keeps about 4.5 s of readings
-    on each side of the gate beacons' peak (docs/metro-tagless.md "Windows")."""
+    """Where in the window a passer's crossing falls: the segmenter keeps about 8 s of readings on
+    each side of the gate beacons' peak (docs/metro-tagless.md "Windows")."""
     adv_interval: float = 0.1
     adv_delay_max: float = 0.01
     path_loss_n: tuple[float, float] = (2.0, 3.5)
@@ -90,6 +90,8 @@ class SimParams:
     uwb_rx_prob: float = 0.9
     speed: tuple[float, float] = (0.8, 1.7)
     far: float = 16.0
+    """Passers come from and walk on to this far from the gate line (the street stairs and the
+    platform stairs); they stand there when the window is longer than their walk."""
     sensor_miss: float = 0.001
     """Share of true passages the lane sensors miss (an assumption: no operator publishes it)."""
     sensor_jitter_s: float = 0.05
@@ -98,8 +100,6 @@ class SimParams:
     """In ``neighbour`` scenes, the share of passers without a tagless phone (a fare evader, or a
     phone the gates cannot hear): their passage reaches the lane sensors and nobody claims it,
     the worst case for the bystander standing in the next lane."""
-    """Passers come from and walk on to this far from the gate line (the street stairs and the
-    platform stairs); they stand there when the window is longer than their walk."""
     chunk: int = 2000
     """Windows generated per vectorised chunk."""
 
