@@ -113,11 +113,6 @@ class DetectorConfig:
     most 11 nats; passers lose 0.2 % between 0 and 30 (docs/metro-tagless.md "Calibration")."""
     min_margin_ble_only: float = 30.0
     """The same for a phone with BLE only."""
-    side_db: float = -100.0
-    """Raw check (``_side_contrast``), in dB; -100 turns it off, which is the default: on the
-    calibration seeds it refused far more true passages (phones held in front shadow the zone
-    row they have just passed) than bystanders."""
-    side_span_s: tuple[float, float] = (1.5, 4.5)
     min_lane_margin: float = 8.0
     """Nats the resolved lane must beat every other lane by; phones with UWB also need the bracket."""
     min_lane_margin_ble_only: float = float("inf")
@@ -396,38 +391,6 @@ def _side_tracks(ll: F32, grid: Grid, config: DetectorConfig) -> _Side:
     return _Side(score=score, track=track, track_col=track_col)
 
 
-def _side_contrast(binned: _Binned, gates: GateArray, d: IntArr, tc_bin: FloatArray, cfg: DetectorConfig) -> FloatArray:
-    """Raw check of the two sides, per window: before the crossing the loudest beacon of the
-    entry side's zone row against the loudest beacon at the *exit* end of the lanes, after it the
-    exit side's zone row against the lanes' entry end (mean dB over the bins ``side_span_s`` from
-    the crossing). Returns the smaller of the two contrasts: large only when the phone was truly
-    out in the zone on both sides (someone who stays near the gate line on one side always has
-    the lanes' near-end beacons louder than the far zone row)."""
-    low = np.float32(-200.0)
-    r = np.where(binned.mask > 0, binned.rssi, low)
-
-    def loudest(idx: IntArr) -> F32:
-        return np.asarray(r[:, :, idx].max(-1), dtype=np.float32)
-
-    concourse, paid_area = loudest(gates.zone_beacons("concourse")), loudest(gates.zone_beacons("paid_area"))
-    unpaid_end, paid_end = loudest(gates.end_beacons("unpaid")), loudest(gates.end_beacons("paid"))
-    inward = (d == 0)[:, None]
-    before_zone, before_far = np.where(inward, concourse, paid_area), np.where(inward, paid_end, unpaid_end)
-    after_zone, after_far = np.where(inward, paid_area, concourse), np.where(inward, unpaid_end, paid_end)
-    rel = (np.arange(cfg.bins)[None, :] - tc_bin[:, None]) * cfg.dt
-    lo, hi = cfg.side_span_s
-
-    def contrast(zone: F32, far: F32, sel: BoolArr) -> FloatArray:
-        ok = sel & (zone > low)
-        diff = np.clip(zone - np.maximum(far, zone - 40), -40, 40)  # an unheard far end counts as 40 dB below
-        mean = (diff * ok).sum(1) / np.maximum(ok.sum(1), 1)
-        return np.asarray(np.where(ok.sum(1) >= 2, mean, -99.0), dtype=np.float64)
-
-    before = contrast(before_zone, before_far, (rel <= -lo) & (rel >= -hi))
-    after = contrast(after_zone, after_far, (rel >= lo) & (rel <= hi))
-    return np.minimum(before, after)
-
-
 def _refine_crossing(binned: _Binned, gates: GateArray, tc_bin: FloatArray, cfg: DetectorConfig) -> FloatArray:
     """Crossing time (in bins) from the gate beacons: the power-weighted mean time of the lanes'
     unpaid-end beacons and that of their paid-end beacons, within 2 s of the track's crossing; the
@@ -504,8 +467,6 @@ class _Analysis:
     d: IntArr  # 0 in, 1 out: the better crossing class
     tc_bin: FloatArray
     crossed_at: FloatArray
-    contrast: FloatArray
-    side_ok: BoolArr
     has_uwb: BoolArr
     informative: BoolArr
     lane_scores: npt.NDArray[np.float64]  # (N, K)
@@ -534,8 +495,6 @@ def _analyse(batch: ReadingBatch, gates: GateArray, cfg: DetectorConfig) -> _Ana
     track_tc = (at_line * bins_idx).sum(1) / np.maximum(at_line.sum(1), 1)
     tc_bin = _refine_crossing(binned, gates, track_tc, cfg)
     crossed_at = batch.t0 + (tc_bin + 0.5) * cfg.dt
-    contrast = _side_contrast(binned, gates, d, tc_bin, cfg)
-    side_ok = contrast >= cfg.side_db
     # Lane: the track's bins near the gate line, scored at each lane's centre column.
     near = np.abs(ty) <= cfg.lane_band_m + 1e-9  # (N, T)
     at_row = np.take_along_axis(ll, track[:, :, None, None], axis=2)[:, :, 0, :]  # (N, T, X)
@@ -555,8 +514,6 @@ def _analyse(batch: ReadingBatch, gates: GateArray, cfg: DetectorConfig) -> _Ana
         d=d,
         tc_bin=tc_bin,
         crossed_at=crossed_at,
-        contrast=contrast,
-        side_ok=side_ok,
         has_uwb=has_uwb,
         informative=informative,
         lane_scores=lane_scores,
@@ -587,8 +544,6 @@ def _decide(batch: ReadingBatch, gates: GateArray, cfg: DetectorConfig) -> list[
             reason = "no_crossing"
         elif a.margin[w] < need:
             reason = "inconsistent_direction" if a.second[w] < STAY_UNPAID else "low_confidence"
-        elif not a.side_ok[w]:
-            reason = "inconsistent_direction"
         lane, lane_margin, candidates = _lane(a, w, cfg)
         decisions.append(
             Decision(
@@ -610,7 +565,7 @@ def explain_batch(
     batch: ReadingBatch, gates: GateArray, config: DetectorConfig | None = None
 ) -> list[dict[str, object]]:
     """Diagnostics for every window in ``batch`` (JSON-serialisable): the class scores, the margin,
-    the raw side check, the lane scores and the UWB ranges near the crossing.
+    the lane scores and the UWB ranges near the crossing.
 
     Not used for deciding; the benchmark's ``--dump-false-charges`` writes these records.
     """
@@ -628,7 +583,6 @@ def explain_batch(
                     "best": CLASS_LABELS[int(a.best[w])],
                     "runner_up": CLASS_LABELS[int(a.second[w])],
                     "margin": round(float(a.margin[w]), 3),
-                    "side_ok": bool(a.side_ok[w]),
                     "direction": DIRECTIONS[int(a.d[w])],
                     "crossed_at": float(a.crossed_at[w]),
                     "lane": lane,
