@@ -194,6 +194,16 @@ def post_windows(base: str, token: str, windows: list[dict[str, Any]]) -> dict[s
     return post_api(base, token, "tagless-windows", {"windows": windows})
 
 
+def daytime_yesterday(hour: int) -> datetime:
+    """A boarding time at ``hour`` o'clock yesterday (Seoul): no early-bird discount, whatever
+    hour the suite runs."""
+    from django.utils import timezone
+
+    from seoul.core.engine.time import SEOUL
+
+    return (timezone.now() - timedelta(days=1)).astimezone(SEOUL).replace(hour=hour, minute=0, second=0)
+
+
 def settle_today() -> None:
     """The daily settlement of today, as the job runs it just after midnight."""
     from django.utils import timezone
@@ -225,8 +235,7 @@ def test_a_new_rider_signs_up_rides_tagless_and_is_settled(
     assert_accessible(axe(page), "my account")
 
     # --- two journeys through tagless gates: simulated readings and lane sensors, through the gate API
-    now = timezone.now()
-    first, second = now - timedelta(hours=3), now - timedelta(hours=2)
+    first, second = daytime_yesterday(10), daytime_yesterday(11)
     out = post_windows(
         base,
         gate_controller,
@@ -291,7 +300,7 @@ def test_a_declined_settlement_stops_tagless_until_the_rider_pays(
     token = sign_up(page, base, "010-4200-0002", axe)
     rider = Rider.objects.get(payment_mode="postpaid", user__isnull=False)
     register_card(page, base, POOR_CARD, axe)
-    boarded = timezone.now() - timedelta(hours=2)
+    boarded = daytime_yesterday(10)
     post_gate_events(
         base,
         gate_controller,
