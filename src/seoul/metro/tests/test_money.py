@@ -145,7 +145,9 @@ def test_tagless_needs_the_base_fare_in_a_prepaid_balance_and_allows_one_negativ
     rider, token = builders.signed_up("010-4000-0006")
     assert rider.user is not None
     register(rider)
-    at = timezone.now() - timedelta(hours=3)
+    # Boarded yesterday at 10:00 Seoul time: never inside the early-bird hours, whenever this runs.
+    yesterday = timezone.localdate(timezone.now(), SEOUL) - timedelta(days=1)
+    at = datetime.combine(yesterday, datetime.min.time(), tzinfo=SEOUL) + timedelta(hours=10)
     assert riders.tagless_refusal(rider, at) == riders.Refusal.LOW_BALANCE
     with on_commit():
         money.top_up(rider, 2_000, "t1", actor=rider.user)
