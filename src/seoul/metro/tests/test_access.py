@@ -32,7 +32,7 @@ def dispute(gates: None) -> Dispute:
     """kim's dispute of a 서울역 → 시청 journey."""
     kim = builders.person("kim")
     builders.rider("phone-1", user=kim)
-    journey = builders.journey("k1", "phone-1", SEOUL_STATION, CITY_HALL, timezone.now() - timedelta(hours=2))
+    journey = builders.journey("k1", "phone-1", SEOUL_STATION, CITY_HALL, builders.recent_boarding())
     d: Dispute = actions.open_dispute(journey, "게이트를 한 번 지났는데 두 번 청구되었습니다.", actor=kim)
     return d
 

@@ -155,7 +155,7 @@ def test_a_declined_settlement_shows_the_banner_until_paid(gates: None, gw: Gate
 def test_receipts_statements_and_phones_are_the_riders_own(gates: None) -> None:
     client, rider, token = signed_in("010-3100-0006", "prepaid")
     other, _other_token = builders.signed_up("010-3100-0007")
-    boarded = timezone.now() - timedelta(hours=3)
+    boarded = builders.recent_boarding()  # never early-bird, so the adult fare is the full 1,550
     builders.ingest(builders.journey_events("r1", token, builders.SEOUL_STATION, builders.CITY_HALL, boarded))
     builders.ingest(builders.journey_events("r2", _other_token, builders.CITY_HALL, builders.SEOUL_STATION, boarded))
     mine = Journey.objects.get(rider=rider)
