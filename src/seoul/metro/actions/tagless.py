@@ -27,7 +27,7 @@ from seoul.metro.actions.access import check_role
 from seoul.metro.actions.ingest import IngestResult, ingest_events
 from seoul.metro.actions.riders import riders_presenting, tagless_refusal
 from seoul.metro.engine.tagless import Decision, DetectorConfig, GateArray, ReadingWindow, SensorPassage, detect
-from seoul.metro.engine.tagless.sensors import pick, priority
+from seoul.metro.engine.tagless.sensors import lane_order, pick, priority
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
 from seoul.metro.models import Gate, GateEvent, Rider, TaglessWindow
@@ -86,20 +86,21 @@ def _confirm(
     gate: Gate,
     rider: Rider,
     claimed: dict[tuple[str, int, datetime], int],
-) -> tuple[str | None, int | None]:
+) -> tuple[str | None, int | None, datetime]:
     """Confirm a crossing the detector charges with *a* passage the array's lane sensors saw
-    within 1 s of it (in the same direction when the sensor reports one), not yet matched to
-    another phone -- the rule of ``engine.tagless.sensors`` (its ranking: the detector's
-    resolved lane, then its candidates, then any lane, nearest in time first), here also against
-    passages matched by earlier batches. Returns (why not, or None; the lane to record: the
-    matched passage's). One sensor passage confirms one phone: a second phone on it (tailgating,
-    or a bystander whose readings look alike) is refused. Without sensor data the crossing
-    stands alone only when ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off (a pilot), with the
-    detector's lane if resolved."""
+    within 1 s of it (in the same direction when the sensor reports one), in a lane the
+    detector does not rule out, not yet matched to another phone -- the rule of
+    ``engine.tagless.sensors`` (the detector's resolved lane, then its candidates, nearest in
+    time first), here also against passages matched by earlier batches. Returns (why not, or
+    None; the lane and the time to record: the matched passage's). One sensor passage confirms
+    one phone: a second phone on it (tailgating, or a bystander whose readings look alike) is
+    refused. Without sensor data the crossing stands alone only when
+    ``SEOUL_METRO_TAGLESS_REQUIRE_SENSOR`` is off (a pilot), with the detector's lane if
+    resolved and its time."""
     if sensed is None:
         if settings.SEOUL_METRO_TAGLESS_REQUIRE_SENSOR:
-            return "no passage sensor data from the gate", None
-        return None, decision.lane_id
+            return "no passage sensor data from the gate", None, at
+        return None, decision.lane_id, at
 
     def when(p: SensorPassage) -> datetime:
         return started_at + timedelta(seconds=p.at - window_t0)
@@ -121,12 +122,14 @@ def _confirm(
     tolerance = SENSOR_MATCH.total_seconds()
     near = [p for p in sensed if abs(p.at - (decision.crossed_at or 0.0)) <= tolerance]
     if not near:
-        return f"no sensor passage within {tolerance:g} s", None
+        return f"no sensor passage within {tolerance:g} s", None, at
     chosen = pick(decision, near, [free(p) for p in near], tolerance)
     if chosen is None:
-        return "one lane passage, two phones", None
+        allowed = lane_order(decision)
+        ruled_out = bool(allowed) and all(p.lane not in allowed for p in near)
+        return ("passage in a lane the radio rules out" if ruled_out else "one lane passage, two phones"), None, at
     claimed[(gate.code, near[chosen].lane, when(near[chosen]))] = rider.pk
-    return None, near[chosen].lane
+    return None, near[chosen].lane, when(near[chosen])
 
 
 @dataclass
@@ -266,9 +269,11 @@ def ingest_windows(
             refusal = f"account: {blocked}" if blocked else None
         if refusal is None:
             d = detected[k]
-            refusal, settled = _confirm(d.sensed, decision, record.at, d.started_at, d.t0, gate, rider, claimed)
+            refusal, settled, passed_at = _confirm(
+                d.sensed, decision, record.at, d.started_at, d.t0, gate, rider, claimed
+            )
             if refusal is None:
-                record.lane = settled
+                record.lane, record.at = settled, passed_at
         if refusal is not None:
             record.outcome = TaglessWindow.Outcome.REFUSED
             record.reason = refusal

@@ -24,14 +24,15 @@ from seoul.metro.engine.tagless import (
     detect_batch,
     simulate,
 )
+from seoul.metro.engine.tagless.detector import explain_batch
 from seoul.metro.engine.tagless.metrics import Metrics
 from seoul.metro.engine.tagless.model import Decision
 from seoul.metro.engine.tagless.simulator import BYSTANDER_SCENARIOS, SimBatch, confirm_batch, simulate_batches
 
 GATES = GateArray()
 CALM = SimParams(sigma_db=(4.0, 5.0), carry_mix=(1.0, 0.0, 0.0), uwb_share=1.0, uwb_sigma_m=(0.1, 0.15))
-# Every threshold at zero: the best class alone decides.
-NO_THRESHOLDS = replace(DetectorConfig(), min_margin=0.0, min_margin_ble_only=0.0)
+# Every threshold at zero and any lane's passage may confirm: the best class alone decides.
+NO_THRESHOLDS = replace(DetectorConfig(), min_margin=0.0, min_margin_ble_only=0.0, lane_keeps_margin=False)
 
 
 def straight_passage(
@@ -173,11 +174,34 @@ def test_without_the_lane_sensors_some_bystanders_would_be_charged() -> None:
     assert {d.reason for d, r in zip(final, radio, strict=True) if r.charged} == {"no_passage"}
 
 
+def test_a_lane_is_a_candidate_only_where_the_crossing_keeps_the_margin() -> None:
+    """Lane k may confirm a crossing only when the side margin less lane k's shortfall against
+    the best lane still reaches the margin; strong crossings leave several lanes open, and
+    some lanes are ruled out."""
+    cfg = DetectorConfig()
+    checked = ruled_out = 0
+    for batch in simulate_batches(160, seed=9, mix={"clean": 1.0, "pocket": 1.0, "crowd": 1.0}):
+        decisions = detect_batch(batch.readings, GATES, cfg)
+        for d, info in zip(decisions, explain_batch(batch.readings, GATES, cfg), strict=True):
+            if not d.charged:
+                continue
+            need = cfg.min_margin if info["has_uwb"] else cfg.min_margin_ble_only
+            scores = info["lane_scores"]
+            assert isinstance(scores, list)
+            kept = [d.margin - (max(scores) - score) for score in scores]
+            assert {k for k, v in enumerate(kept) if v >= need + 0.05} <= set(d.lane_candidates)
+            assert set(d.lane_candidates) <= {k for k, v in enumerate(kept) if v >= need - 0.05}
+            assert d.lane_candidates[0] == int(np.argmax(scores))
+            checked += 1
+            ruled_out += len(d.lane_candidates) < GATES.lanes
+    assert checked >= 100 and ruled_out >= 10
+
+
 def test_the_margin_keeps_the_bystander_off_an_evaders_passage() -> None:
     """In the next lane someone walks through without a tagless phone (a fare evader): their
-    passage is free for any phone that claims it. With every threshold at zero the bystander
-    standing there would sometimes claim it; with the margin none does, and the passers with a
-    phone are still charged."""
+    passage is free for any phone that claims it. With every threshold at zero and any lane
+    allowed the bystander standing there would sometimes claim it; with the margin kept in the
+    passage's lane none does."""
     params = SimParams(uwb_share=0.3, neighbour_evader_share=1.0)
     batch = next(simulate_batches(600, seed=104, mix={"neighbour": 1.0}, params=params))
     assert not batch.truth.passed.any()  # every window is a bystander's: the passers carry no phone

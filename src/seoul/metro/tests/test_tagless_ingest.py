@@ -94,10 +94,10 @@ def test_charged_windows_become_a_journey_charged_once(rider: Rider) -> None:
         "tw:w-1": ("entry", "tagless", SEOUL_STATION),
         "tw:w-2": ("exit", "tagless", CITY_HALL),
     }
-    decision = detect(entry.window, GATES)
-    assert events["tw:w-1"].lane == entry.truth.lane  # the lane of the sensor passage that confirmed it
-    assert decision.crossed_at is not None
-    assert events["tw:w-1"].at == T0 + timedelta(seconds=decision.crossed_at - entry.window.t0)
+    # The lane and time of the sensor passage that confirmed it (``sensed``: the true passage).
+    assert entry.truth.crossed_at is not None
+    assert events["tw:w-1"].lane == entry.truth.lane
+    assert events["tw:w-1"].at == T0 + timedelta(seconds=entry.truth.crossed_at - entry.window.t0)
     journey = Journey.objects.get()
     assert (journey.status, journey.charge) == ("complete", 1550)
     # A replay is a no-op: no event, no posting, counted as duplicates.
@@ -154,30 +154,35 @@ def test_a_crossing_is_charged_only_with_a_sensor_passage_in_the_array(rider: Ri
     assert (r.charged, r.refused) == (1, 0)
 
 
-def test_the_charge_does_not_wait_for_the_lane_the_sensor_settles_it(rider: Rider) -> None:
-    """A crossing is charged on the side-crossing evidence; the lane recorded is the lane whose
-    sensor saw the passage, preferring the detector's own lane and candidates."""
-    entry = charged("in")
+def test_the_sensor_settles_the_lane_among_those_the_radio_does_not_rule_out(rider: Rider) -> None:
+    """A crossing is charged on the side-crossing evidence; the lane and time recorded are those
+    of the sensor passage that confirmed it, in one of the detector's candidate lanes. A passage
+    only in a lane the radio rules out (a bystander beside someone walking through) confirms
+    nothing."""
+    entry = first(
+        lambda e: (
+            (d := detect(e.window, GATES)).charged and d.direction == "in" and len(d.lane_candidates) < GATES.lanes
+        )
+    )
     lane, at = crossing(entry)
     decision = detect(entry.window, GATES)
     elsewhere = next(k for k in range(GATES.lanes) if k not in decision.lane_candidates and k != decision.lane_id)
-    # Only a passage in a lane the detector did not expect: still charged, that lane recorded.
     r = actions.ingest_windows(
         actor=None, items=[item(entry, "w-1", passages=[{"lane": elsewhere, "at": at.isoformat()}])], now=NOW
     )
-    assert (r.charged, r.refused) == (1, 0)
-    assert GateEvent.objects.get().lane == elsewhere
-    # With both, the detector's lane wins over the unexpected one even when that one is closer in time.
-    builders.tagless_ready(Rider.objects.create(account="phone-2"))
+    assert (r.charged, r.refused) == (0, 1)
+    assert r.outcomes[0]["reason"] == "passage in a lane the radio rules out"
+    # With both, the detector's lane confirms, even though the other passage is closer in time.
     both = [
         {"lane": elsewhere, "at": (at + timedelta(minutes=5)).isoformat()},
         {"lane": lane, "at": (at + timedelta(minutes=5, seconds=0.6)).isoformat()},
     ]
     r = actions.ingest_windows(
-        actor=None, items=[item(entry, "w-2", rider="phone-2", at=T0 + timedelta(minutes=5), passages=both)], now=NOW
+        actor=None, items=[item(entry, "w-2", at=T0 + timedelta(minutes=5), passages=both)], now=NOW
     )
     assert r.charged == 1
-    assert GateEvent.objects.get(rider__account="phone-2").lane == lane
+    event = GateEvent.objects.get()
+    assert (event.lane, event.at) == (lane, at + timedelta(minutes=5, seconds=0.6))
 
 
 @override_settings(SEOUL_METRO_TAGLESS_REQUIRE_SENSOR=False)

@@ -48,7 +48,20 @@ def test_the_detectors_lanes_come_first_then_the_nearest_time() -> None:
     [d] = confirm([crossing(10.0, lane=3, candidates=(3, 5))], passages)
     assert d.lane_id == 3
     [d] = confirm([crossing(10.0)], passages)
-    assert d.lane_id == 0  # no lane evidence: the nearest in time
+    assert d.lane_id == 0  # no lane evidence at all: the nearest in time
+
+
+def test_a_passage_in_a_lane_the_radio_rules_out_does_not_confirm() -> None:
+    # The bystander in lane 2 looks like a crossing; the only passage is an evader's in lane 1.
+    [d] = confirm([crossing(10.0, "out", candidates=(2,))], [SensorPassage(1, 10.2, "out")])
+    assert not d.charged and d.reason == "no_passage"
+    [d] = confirm([crossing(10.0, "out", candidates=(2, 1))], [SensorPassage(1, 10.2, "out")])
+    assert d.charged and d.lane_id == 1
+
+
+def test_the_charge_takes_the_passages_time() -> None:
+    [d] = confirm([crossing(10.0, candidates=(4,))], [SensorPassage(4, 10.7)])
+    assert d.charged and d.crossed_at == 10.7
 
 
 def test_refused_decisions_pass_through_unchanged() -> None:

@@ -18,12 +18,15 @@ The rule (docs/metro-tagless.md explains it in full):
    lanes' paid end) and ``STAY_PAID`` (never beyond their unpaid end). The radio says crossing
    (``Decision.charged``) when ``IN`` or ``OUT`` beats every other class by ``min_margin`` nats
    (``min_margin_ble_only`` for a phone without UWB ranges). Which lane was used plays no part.
-4. **Lane question (never decides a charge).** Along the winning track, the bins near the gate
-   line are scored at each lane's centre column; the lane is *resolved* when the best lane beats
-   every other lane by ``min_lane_margin`` nats (and, with UWB, the phone was close to both
-   anchors of that lane around the crossing). Otherwise the lane is left open, with the lanes the
-   evidence does not rule out as candidates; both only order the search for the confirming
-   lane-sensor passage, whose lane is recorded.
+4. **Lane question.** Along the winning track, the bins near the gate line are scored at each
+   lane's centre column. The lane is *resolved* when the best lane beats every other lane by
+   ``min_lane_margin`` nats (and, with UWB, the phone was close to both anchors of that lane
+   around the crossing). Whether resolved or not, the *candidates* are the lanes in which the
+   crossing would still beat every non-crossing explanation by the margin: the side margin
+   less the lane's shortfall against the best lane. The radio cannot pick among them (BLE alone
+   does not tell 0.9 m lanes apart), but only a lane-sensor passage in a candidate lane may
+   confirm the crossing: the question the sensors put is "did this phone make *that* passage",
+   and a bystander standing in the next lane is heard in their own lane for seconds.
 
 Pure: stdlib and NumPy only. ``detect`` decides one window; ``detect_batch`` decides many at once
 with the same arithmetic (vectorised over windows), which is what the benchmark uses.
@@ -119,8 +122,11 @@ class DetectorConfig:
     """BLE alone does not resolve 0.9 m lanes safely (on the calibration seeds a margin of 30 nats
     still named a wrong lane in 11 of 599 cases), so a BLE-only phone's lane is always left to
     the lane sensors."""
-    candidate_margin: float = 6.0
-    """Lanes within this many nats of the best one are candidates when the lane is not resolved."""
+    lane_keeps_margin: bool = True
+    """The candidate lanes are those in which the crossing still beats every non-crossing
+    explanation by the margin: lane ``k`` is a candidate when ``margin - (best lane score - lane
+    k score) >= min_margin`` (``min_margin_ble_only`` without UWB). Only a sensor passage in a
+    candidate lane may confirm. False: every lane is a candidate (the calibration's setting)."""
     lane_band_m: float = 1.25
     """Bins of the track within this distance of the gate line are used for the lane."""
     bracket_range_m: float = 0.80
@@ -521,6 +527,10 @@ def _analyse(batch: ReadingBatch, gates: GateArray, cfg: DetectorConfig) -> _Ana
     )
 
 
+def _need(a: _Analysis, w: int, cfg: DetectorConfig) -> float:
+    return cfg.min_margin if a.has_uwb[w] else cfg.min_margin_ble_only
+
+
 def _lane(a: _Analysis, w: int, cfg: DetectorConfig) -> tuple[int | None, float, tuple[int, ...]]:
     scores = a.lane_scores[w]
     order = np.argsort(-scores, kind="stable")
@@ -528,7 +538,8 @@ def _lane(a: _Analysis, w: int, cfg: DetectorConfig) -> tuple[int | None, float,
     lane_margin = float(scores[best] - scores[order[1]]) if len(order) > 1 else float("inf")
     need = cfg.min_lane_margin if a.has_uwb[w] else cfg.min_lane_margin_ble_only
     resolved = lane_margin >= need and bool(a.bracketed[w, best])
-    candidates = tuple(int(k) for k in order if scores[k] >= scores[best] - cfg.candidate_margin)
+    slack = max(float(a.margin[w]) - _need(a, w, cfg), 0.0) if cfg.lane_keeps_margin else math.inf
+    candidates = tuple(int(k) for k in order if scores[best] - scores[k] <= slack)
     return (best if resolved else None), (lane_margin if len(order) > 1 else 0.0), candidates
 
 
@@ -537,7 +548,7 @@ def _decide(batch: ReadingBatch, gates: GateArray, cfg: DetectorConfig) -> list[
     decisions: list[Decision] = []
     for w in range(batch.size):
         reason: RefusalReason | None = None
-        need = cfg.min_margin if a.has_uwb[w] else cfg.min_margin_ble_only
+        need = _need(a, w, cfg)
         if not a.informative[w]:
             reason = "insufficient_data"
         elif a.best[w] >= STAY_UNPAID:

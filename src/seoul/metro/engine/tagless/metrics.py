@@ -11,9 +11,10 @@ Definitions (per simulated phone window = one person with a phone near the gates
   another time. Every false charge bills someone for a passage that is not theirs: target zero.
 * **missed (fallback)**: the person truly passed and was not charged; the gate falls back to a
   card tap or staff.
-* **lane**: among charged true passages, *resolved* when the detector names a lane, *wrong* when
-  that lane is not the true one, and *in candidates* when the true lane is among the lanes left
-  open for the passage sensors (``Decision.lane_candidates``).
+* **lane**: among charged true passages, *resolved* when the decision names a lane (after the
+  sensors' confirmation: the confirming passage's lane), *wrong* when that lane is not the true
+  one, and *in candidates* when the true lane is among the lanes the radio did not rule out
+  (``Decision.lane_candidates``; only these may confirm).
 """
 
 from __future__ import annotations
@@ -120,10 +121,7 @@ class Metrics:
         direction = np.array([{"in": 0, "out": 1}.get(d.direction or "", -2) for d in decisions])
         crossed = np.array([d.crossed_at if d.crossed_at is not None else np.nan for d in decisions])
         in_candidates = np.array(
-            [
-                t >= 0 and (int(t) in d.lane_candidates or d.lane_id == t)
-                for d, t in zip(decisions, truth.lane, strict=True)
-            ],
+            [t >= 0 and int(t) in d.lane_candidates for d, t in zip(decisions, truth.lane, strict=True)],
             dtype=bool,
         )
         correct = (

@@ -291,12 +291,12 @@ class Decision:
     ``charged``: from the detector, the radio evidence says the phone went from one side of the
     gate line to the other (``direction`` "in": unpaid -> paid), with ``margin`` nats over every
     explanation that does not cross; after ``sensors.confirm``, it is the charge itself (a free
-    lane-sensor passage confirmed the crossing, ``lane_id`` is that passage's lane) or a refusal
-    ``no_passage``. Otherwise ``reason`` says why not. ``confidence`` is the model's posterior for
+    lane-sensor passage in one of ``lane_candidates`` confirmed the crossing, ``lane_id`` and
+    ``crossed_at`` are that passage's) or a refusal ``no_passage``. Otherwise ``reason`` says why not. ``confidence`` is the model's posterior for
     the crossing (over-confident: bins are treated as independent). From the detector,
     ``lane_id`` is the lane when UWB and the gate beacons resolve it with ``lane_margin`` nats to
     spare, else None; ``lane_candidates`` are the lanes the evidence does not rule out (best
-    first). For refusals the fields describe the best crossing hypothesis, for diagnostics only.
+    first): only a passage in one of them may confirm the crossing. For refusals the fields describe the best crossing hypothesis, for diagnostics only.
     """
 
     charged: bool

@@ -100,6 +100,8 @@ class SimParams:
     """In ``neighbour`` scenes, the share of passers without a tagless phone (a fare evader, or a
     phone the gates cannot hear): their passage reaches the lane sensors and nobody claims it,
     the worst case for the bystander standing in the next lane."""
+    neighbour_stand_s: tuple[float, float] = (1.5, 6.0)
+    """How long the ``neighbour`` bystander stands in the next lane, seconds."""
     chunk: int = 2000
     """Windows generated per vectorised chunk."""
 
@@ -460,7 +462,8 @@ def _scene(rng: np.random.Generator, scenario: str, s: int, gates: GateArray, p:
 def _neighbour(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams) -> _Scene:
     """A passer in lane ``k`` and a bystander who walks into lane ``k +- 1`` (from either side),
     stops somewhere between the lane's entry and just past the gate line (0.7 m before it to
-    0.5 m beyond it) for 1.5-6 s around the passer's crossing, and backs out the way they came."""
+    0.5 m beyond it) for ``neighbour_stand_s`` (1.5-6 s) around the passer's crossing, and backs
+    out the way they came."""
     k = gates.lanes
     lane = rng.integers(0, k, s)
     step = np.where(rng.random(s) < 0.5, -1, 1)
@@ -481,7 +484,7 @@ def _neighbour(rng: np.random.Generator, s: int, gates: GateArray, p: SimParams)
     wp[:, 2] = np.c_[xk + _u(rng, (-0.08, 0.08), (s,)), side * stop]
     wp[:, 3] = wp[:, 2] + rng.normal(0, 0.05, (s, 2))
     wp[:, 4] = np.c_[xk + _u(rng, (-2.5, 2.5), (s,)), -side * 6.0]
-    stand = _u(rng, (1.5, 6.0), (s,))
+    stand = _u(rng, p.neighbour_stand_s, (s,))
     arrive = tc - _u(rng, (0.0, 1.0), (s,)) * stand
     tau = np.empty((s, 5))
     tau[:, 2] = arrive
