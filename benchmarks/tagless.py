@@ -157,12 +157,38 @@ def main() -> None:
         "--scenario-mix", type=parse_mix, default=dict(DEFAULT_MIX), help="e.g. clean=3,crowd=2,linger=1"
     )
     parser.add_argument("--uwb-share", type=float, default=SimParams().uwb_share, help="share of phones with UWB")
+    parser.add_argument(
+        "--evader-share",
+        type=float,
+        default=SimParams().neighbour_evader_share,
+        help="share of neighbour scenes whose passer has no tagless phone (1: every bystander in the next lane "
+        "has a free passage beside them -- the calibration of the margin and the dwell limit)",
+    )
+    parser.add_argument(
+        "--neighbour-stand",
+        type=lambda text: tuple(float(v) for v in text.split("-")),
+        default=SimParams().neighbour_stand_s,
+        help="seconds the neighbour bystander stands in the next lane, e.g. 0.3-1.5",
+    )
     parser.add_argument("--lanes", type=int, default=6)
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=DetectorConfig().window,
+        help="seconds of readings per window (the crossing still falls 8-12 s in; a longer window hears more of "
+        "where the phone went afterwards)",
+    )
     parser.add_argument(
         "--min-margin", type=float, default=DetectorConfig().min_margin, help="nats, crossing margin, UWB phones"
     )
     parser.add_argument(
         "--min-margin-ble", type=float, default=DetectorConfig().min_margin_ble_only, help="nats, BLE-only"
+    )
+    parser.add_argument(
+        "--any-lane",
+        action="store_true",
+        help="let a passage in any lane confirm (the calibration's setting; by default only a lane in which the "
+        "crossing keeps the margin)",
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--chunk", type=int, default=SimParams().chunk, help="windows per chunk")
@@ -188,8 +214,21 @@ def main() -> None:
     args = parser.parse_args()
 
     gates = GateArray(lanes=args.lanes)
-    params = replace(SimParams(), uwb_share=args.uwb_share, chunk=args.chunk)
-    config = replace(DetectorConfig(), min_margin=args.min_margin, min_margin_ble_only=args.min_margin_ble)
+    params = replace(
+        SimParams(),
+        uwb_share=args.uwb_share,
+        chunk=args.chunk,
+        neighbour_evader_share=args.evader_share,
+        neighbour_stand_s=args.neighbour_stand,
+        window=args.window,
+    )
+    config = replace(
+        DetectorConfig(),
+        window=args.window,
+        min_margin=args.min_margin,
+        min_margin_ble_only=args.min_margin_ble,
+        lane_keeps_margin=not args.any_lane,
+    )
     jobs = plan(args.passages, args.seed, args.scenario_mix, params)
     # Time single calls on the first windows of every chunk, in proportion to its size (all scenarios).
     per_job_latency = [-(-args.latency_sample * job.windows // max(args.passages, 1)) for job in jobs]
@@ -221,6 +260,9 @@ def main() -> None:
             "passages": args.passages,
             "scenario_mix": args.scenario_mix,
             "uwb_share": args.uwb_share,
+            "evader_share": args.evader_share,
+            "neighbour_stand_s": list(args.neighbour_stand),
+            "window_s": args.window,
             "lanes": args.lanes,
             "chunk_size": args.chunk,
         }
@@ -235,9 +277,13 @@ def main() -> None:
             "seed": args.seed,
             "scenario_mix": args.scenario_mix,
             "uwb_share": args.uwb_share,
+            "evader_share": args.evader_share,
+            "neighbour_stand_s": list(args.neighbour_stand),
+            "window_s": args.window,
             "lanes": args.lanes,
             "min_margin": args.min_margin,
             "min_margin_ble_only": args.min_margin_ble,
+            "lane_keeps_margin": not args.any_lane,
             "wall_seconds": round(wall, 1),
             "simulate_cpu_seconds": round(sim_s, 1),
             "detect_cpu_seconds": round(det_s, 1),
