@@ -45,11 +45,25 @@ def district(index: int) -> District:
     return all_districts()[index]
 
 
-def by_name(name: str) -> District:
-    """The district named ``name`` (Korean or romanised, case-insensitive, with or without '-gu')."""
-    wanted = name.strip().lower()
+@cache
+def spellings() -> dict[str, int]:
+    """Every way a file may name a district, lower-cased, to its index: the Korean name with or
+    without '구' (구로구, 구로), the romanised name with or without '-gu' (guro-gu, guro), and
+    the 5-digit administrative code (11530). Movement files from outside providers use these,
+    not the index."""
+    out: dict[str, int] = {}
     for d in all_districts():
         en = d.name_en.lower()
-        if wanted in (d.name_ko, en, en.removesuffix("-gu"), d.name_ko.removesuffix("구")):
-            return d
-    raise KeyError(name)
+        for key in (d.name_ko, d.name_ko.removesuffix("구"), en, en.removesuffix("-gu"), d.code):
+            if out.setdefault(key, d.index) != d.index:
+                raise ValueError(f"{DATA}: {key!r} names two districts")
+    return out
+
+
+def by_name(name: str) -> District:
+    """The district named ``name`` (Korean or romanised, case-insensitive, with or without '-gu'),
+    or given by its 5-digit code."""
+    try:
+        return all_districts()[spellings()[name.strip().lower()]]
+    except KeyError:
+        raise KeyError(name) from None

@@ -7,7 +7,9 @@ Input: CSV (UTF-8, header row) or Parquet files with the columns
 
 ``start``/``end`` are ISO-8601 instants with a UTC offset (``2020-03-05T08:12:00+09:00``);
 ``source`` is one of ``store.SOURCES``; ``setting`` one of ``store.SETTINGS`` (default indoor);
-``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1); empty fields are
+``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1); ``district`` as
+providers write it -- a name (구로구, 구로, Guro-gu), the 5-digit administrative code (11530) or
+the platform's own number 0–24 (``core.engine.districts``); empty fields are
 missing values. A row is refused, with its file, line (CSV: the physical line of the file where
 the record starts, header = line 1, so a record with a quoted line break counts its lines;
 Parquet: the row, first = 1) and reason, when it cannot be split into the header's columns,
@@ -38,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seoul.core.engine.districts import spellings
 from seoul.tracing.engine import store, trains
 
 REQUIRED = ("person_id", "place_id", "start", "end", "source")
@@ -292,6 +295,9 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
                    {text("car")} AS car_txt, {text("certainty")} AS certainty_txt
             FROM {src}"""
         )
+        con.execute("CREATE TEMP TABLE district_keys (key VARCHAR PRIMARY KEY, idx TINYINT)")
+        keys = {**spellings(), **{str(i): i for i in set(spellings().values())}}
+        con.executemany("INSERT INTO district_keys VALUES (?, ?)", sorted(keys.items()))
         offset = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
         con.execute(
             f"""CREATE TEMP TABLE checked AS
@@ -312,12 +318,12 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
                 WHEN setting IS NOT NULL AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
                 WHEN car_txt IS NOT NULL AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
                 WHEN certainty_txt IS NOT NULL AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1)) THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'
-                WHEN district_txt IS NOT NULL AND (district IS NULL OR district NOT BETWEEN 0 AND 24) THEN 'district: ' || district_txt || ' is not a district number 0-24'
+                WHEN district_txt IS NOT NULL AND district IS NULL THEN 'district: ' || district_txt || ' is not a Seoul district (a name such as 구로구 or Guro-gu, a 5-digit code such as 11530, or a number 0-24)'
                 ELSE NULL END AS error
             FROM (
                 SELECT *, try_cast(start_txt AS TIMESTAMPTZ) AS s, try_cast(end_txt AS TIMESTAMPTZ) AS e,
                        try_cast(car_txt AS INTEGER) AS car, try_cast(certainty_txt AS DOUBLE) AS certainty,
-                       try_cast(district_txt AS INTEGER) AS district
+                       (SELECT idx FROM district_keys WHERE key = lower(district_txt)) AS district
                 FROM raw
             )"""
         )

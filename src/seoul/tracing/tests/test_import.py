@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from seoul.core.engine import districts
 from seoul.tracing.engine import ingest, store
 
 HEADER = "person_id,place_id,start,end,source,setting,car\n"
@@ -47,6 +48,28 @@ def test_each_bad_row_is_named_and_good_rows_are_kept(tmp_path: Path) -> None:
     assert all(e.file == str(f) for e in result.errors)
     assert "has no UTC offset" in result.errors[0].reason
     assert _rows(tmp_path / "store") == 2
+
+
+def test_districts_are_read_as_providers_write_them(tmp_path: Path) -> None:
+    """A building's access log names its district (구로구, Guro-gu) or gives the 5-digit code
+    (11530); the platform's own number 0-24 still works; anything else is refused by line."""
+    f = tmp_path / "access.csv"
+    spelled = ["구로구", "11530", "Mapo-gu", "13", "성남시", "99999", "guro"]
+    f.write_text(
+        "person_id,place_id,start,end,source,district\n"
+        + "".join(
+            f"P{i},bldg-{i},2020-03-09T08:55:00+09:00,2020-03-09T18:10:00+09:00,venue,{d}\n"
+            for i, d in enumerate(spelled)
+        )
+    )
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert result.accepted == 5
+    assert [(e.line, e.reason.split(":")[0]) for e in result.errors] == [(6, "district"), (7, "district")]
+    assert "성남시 is not a Seoul district" in result.errors[0].reason
+    places = pq.read_table(tmp_path / "store" / "places.parquet").to_pydict()
+    district = dict(zip(places["place_id"], places["district"], strict=True))
+    guro, mapo = districts.by_name("구로구").index, districts.by_name("마포구").index
+    assert district == {"bldg-0": guro, "bldg-1": guro, "bldg-2": mapo, "bldg-3": 13, "bldg-6": guro}
 
 
 def test_importing_the_same_file_twice_does_not_duplicate(tmp_path: Path) -> None:
