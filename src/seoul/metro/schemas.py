@@ -43,7 +43,7 @@ from seoul.metro.engine.tagless import DetectorConfig, GateArray
 
 MAX_BATCH = 5000
 MAX_WINDOWS = 100
-MAX_READINGS = 12_000  # a 20 s window of a 6-lane array hears up to ~10,800 advertisements
+MAX_READINGS = 18_000  # a 30 s window of a 6-lane array hears up to ~16,200 advertisements
 MAX_SENSOR_PASSAGES = 50
 MAX_LANE = 99
 # Gate beacons (4 a lane) and the zone rows of the largest array (engine.tagless.GateArray).

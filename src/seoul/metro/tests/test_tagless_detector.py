@@ -159,8 +159,9 @@ def test_people_who_do_not_pass_are_refused(scenario: str) -> None:
         "inconsistent_direction",
         "no_passage",
     }
-    # The radio alone already refuses nearly all of them.
-    assert sum(not radio[i].charged for i in bystanders) >= 0.9 * len(bystanders)
+    # The radio alone already refuses most of them (people walking round the end of the array
+    # and standing by the fence are the hardest: 106 of 120 here), the sensors the rest.
+    assert sum(not radio[i].charged for i in bystanders) >= 0.85 * len(bystanders)
 
 
 def test_without_the_lane_sensors_some_bystanders_would_be_charged() -> None:
@@ -201,13 +202,15 @@ def test_the_margin_keeps_the_bystander_off_an_evaders_passage() -> None:
     """In the next lane someone walks through without a tagless phone (a fare evader): their
     passage is free for any phone that claims it. With every threshold at zero and any lane
     allowed the bystander standing there would sometimes claim it; with the margin kept in the
-    passage's lane none does."""
-    params = SimParams(uwb_share=0.3, neighbour_evader_share=1.0)
+    passage's lane none does. Windows of 20 s, as before 2026-12-03: with today's 30 s the
+    bystander's walk back is heard and even the loose rule charges about 1 in 10,000 of them
+    (docs/metro-tagless.md "Calibration"), too few for 600 windows to show."""
+    params = SimParams(uwb_share=0.3, neighbour_evader_share=1.0, window=20.0)
     batch = next(simulate_batches(600, seed=104, mix={"neighbour": 1.0}, params=params))
     assert not batch.truth.passed.any()  # every window is a bystander's: the passers carry no phone
     assert batch.passages is not None and len(batch.passages.at) >= 500
-    _, loose = radio_and_sensors(batch, NO_THRESHOLDS)
-    _, final = radio_and_sensors(batch)
+    _, loose = radio_and_sensors(batch, replace(NO_THRESHOLDS, window=20.0))
+    _, final = radio_and_sensors(batch, replace(DetectorConfig(), window=20.0))
     assert sum(d.charged for d in loose) >= 1
     assert not any(d.charged for d in final)
 

@@ -59,7 +59,7 @@ DIRECTIONS: tuple[Direction, Direction] = ("in", "out")
 class DetectorConfig:
     dt: float = 0.5
     """Bin width, seconds. Tracks move at most two rows of 0.5 m a bin: at most 2 m/s along."""
-    window: float = 20.0
+    window: float = 30.0
     """Seconds of readings considered from ``t0``; later readings are ignored."""
     row_step: float = 0.5
     """Row spacing up to ``fine_y`` from the gate line; 1 m up to ``mid_y``, 2 m beyond."""

@@ -58,7 +58,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class SimParams:
-    window: float = 20.0
+    window: float = 30.0
     crossing_at: tuple[float, float] = (8.0, 12.0)
     """Where in the window a passer's crossing falls: the segmenter keeps about 8 s of readings on
     each side of the gate beacons' peak (docs/metro-tagless.md "Windows")."""
