@@ -10,4 +10,5 @@ KINDS = {
         "not_attempted": "neutral",
     },
     "candidate.status": {"pending": "neutral", "confirmed": "success", "dismissed": "danger"},
+    "labresult.result": {"positive": "alert", "negative": "success", "inconclusive": "warning"},
 }

@@ -78,6 +78,25 @@ class TracingError(ErrorCode):
     )
     ALREADY_REVIEWED = "tracing.already_reviewed", _("This registration has already been reviewed.")
 
+    # --- lab results and release from isolation ---------------------------------------------
+    RESULT_BEFORE_SPECIMEN = (
+        "tracing.result_before_specimen",
+        _("The result cannot be reported before the specimen was taken."),
+    )
+    AFEBRILE_BEFORE_ONSET = (
+        "tracing.afebrile_before_onset",
+        _("The fever cannot have ended before the symptoms began."),
+    )
+    NOT_ISOLATED = "tracing.not_isolated", _("Only a case in isolation can be released.")
+    RELEASE_NOT_DUE = (
+        "tracing.release_not_due",
+        _("This case may leave isolation on %(date)s at the earliest."),
+    )
+    RELEASE_WAITING = (
+        "tracing.release_waiting",
+        _("This case cannot be released yet: %(missing)s."),
+    )
+
     # --- timeline, exposures and contacts ---------------------------------------------------------
     END_BEFORE_START = "tracing.end_before_start", _("The end is before the start.")
     ENTRY_TOO_LONG = "tracing.entry_too_long", _("One entry covers at most 2 days: split longer stays.")

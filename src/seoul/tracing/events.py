@@ -11,6 +11,8 @@ class TracingEvent(models.TextChoices):
     TRACER_PROFILE_SET = "tracing.tracer.profile_set", _("Tracer district set")
     CASE_REGISTERED = "tracing.case.registered", _("Case registered")
     CASE_UPDATED = "tracing.case.updated", _("Case updated")
+    CASE_RELEASED = "tracing.case.released", _("Case released from isolation")
+    LAB_RESULT_RECORDED = "tracing.lab_result.recorded", _("Laboratory result recorded")
     DUPLICATE_REGISTERED = (
         "tracing.case.duplicate_registered",
         _("Case registered again by someone outside its team (kept for review)"),

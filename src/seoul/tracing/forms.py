@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core import districts
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
-from seoul.tracing.models import Exposure, FollowUp, Setting, Source
+from seoul.tracing.models import Exposure, FollowUp, LabResult, Setting, Source
 
 
 class DistrictField(forms.TypedChoiceField):
@@ -158,6 +158,27 @@ class OutbreakForm(forms.Form):
 
 class IsolationForm(forms.Form):
     isolated_at = BoundedDateTimeField(label=_("Isolated at"))
+
+
+class LabResultForm(forms.Form):
+    test = forms.ChoiceField(label=_("Test"), choices=LabResult.Test.choices, initial=LabResult.Test.PCR)
+    specimen = forms.ChoiceField(
+        label=_("Specimen"), choices=LabResult.Specimen.choices, initial=LabResult.Specimen.NASOPHARYNGEAL
+    )
+    lab = TextField(label=_("Laboratory"), max_length=100)
+    result = forms.ChoiceField(label=_("Result"), choices=LabResult.Result.choices, widget=forms.RadioSelect)
+    collected_at = BoundedDateTimeField(label=_("Specimen taken at"))
+    resulted_at = BoundedDateTimeField(label=_("Result reported at"))
+
+
+class FeverEndForm(forms.Form):
+    afebrile_since = BoundedDateTimeField(
+        label=_("Without fever since"),
+        required=False,
+        help_text=_(
+            "No fever without antipyretics and symptoms improving since then. Leave empty if the fever came back."
+        ),
+    )
 
 
 class TracerProfileForm(forms.Form):

@@ -216,6 +216,13 @@ class Case(models.Model):
     test_on = models.DateField(null=True, blank=True, help_text="date of the positive test")
     isolated_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVESTIGATING)
+    afebrile_since = models.DateTimeField(
+        null=True, blank=True, help_text="no fever without antipyretics and symptoms improving, since (release rules)"
+    )
+    released_on = models.DateField(null=True, blank=True)
+    release_rule = models.CharField(
+        max_length=64, blank=True, default="", help_text="criteria version and rule the release met (engine/release.py)"
+    )
     from_contact = models.OneToOneField(
         "Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="became_case"
     )
@@ -254,6 +261,52 @@ class Case(models.Model):
         return infectious_window(
             self.onset_on, self.test_on, self.isolated_at, days_before=self.outbreak.infectious_days_before
         )
+
+
+class LabResult(models.Model):
+    """One laboratory test of a case: the specimen, the test, the laboratory, the result and when
+    the specimen was taken and the result came. Negative PCRs count towards release by the test
+    criteria (``engine/release.py``); results are kept, never overwritten."""
+
+    class Test(models.TextChoices):
+        PCR = "pcr", _("PCR")
+        RAT = "rat", _("Rapid antigen test")
+        ANTIBODY = "antibody", _("Antibody test")
+
+    class Specimen(models.TextChoices):
+        NASOPHARYNGEAL = "nasopharyngeal", _("Nasopharyngeal swab")
+        OROPHARYNGEAL = "oropharyngeal", _("Throat swab")
+        SALIVA = "saliva", _("Saliva")
+        SPUTUM = "sputum", _("Sputum")
+        BLOOD = "blood", _("Blood")
+
+    class Result(models.TextChoices):
+        POSITIVE = "positive", _("Positive")
+        NEGATIVE = "negative", _("Negative")
+        INCONCLUSIVE = "inconclusive", _("Inconclusive")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="lab_results")
+    test = models.CharField(max_length=16, choices=Test.choices)
+    specimen = models.CharField(max_length=16, choices=Specimen.choices)
+    lab = models.CharField(max_length=100, help_text="the laboratory that ran the test")
+    result = models.CharField(max_length=16, choices=Result.choices)
+    collected_at = models.DateTimeField(help_text="when the specimen was taken")
+    resulted_at = models.DateTimeField(help_text="when the result was reported")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resulted_at__gte=models.F("collected_at")), name="tracing_lab_result_after_specimen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"L-{self.pk}"
 
 
 class Contact(models.Model):

@@ -43,6 +43,7 @@ from seoul.tracing.models import (
     DuplicateRegistration,
     Exposure,
     FollowUp,
+    LabResult,
     Outbreak,
     Person,
     SelfReportCode,
@@ -116,6 +117,7 @@ def _records_purge(cutoff: datetime) -> dict[str, int]:
         "assignments": Assignment.objects.filter(Q(case__in=cases) | Q(contact__in=contacts)).delete()[0],
         "candidates": Candidate.objects.filter(case__in=cases).delete()[0],
         "timeline_entries": TimelineEntry.objects.filter(case__in=cases).delete()[0],
+        "lab_results": LabResult.objects.filter(case__in=cases).delete()[0],
         "exposures": Exposure.objects.filter(outbreak__in=outbreaks).delete()[0],
         "duplicate_registrations": DuplicateRegistration.objects.filter(case__in=cases).delete()[0],
     }

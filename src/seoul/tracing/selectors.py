@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from seoul.core import badges, districts
 from seoul.core.crypto import blind_index
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
+from seoul.tracing.engine.release import Release
 from seoul.tracing.models import (
     Assignment,
     Candidate,
@@ -28,6 +29,7 @@ from seoul.tracing.models import (
     TimelineEntry,
     TracerProfile,
 )
+from seoul.tracing.release import release_of
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -52,6 +54,15 @@ class Worklist:
     flagged: list[Contact]
     done: set[int]  # contacts with a follow-up entry today
     pending_candidates: dict[int, int] = field(default_factory=dict)
+    release: dict[int, Release] = field(default_factory=dict)
+    """The earliest release of each isolated case (``seoul.tracing.release``)."""
+    today: date | None = None
+
+    @property
+    def due_release(self) -> list[Case]:
+        """Isolated cases the criteria of the period let go today or earlier, longest due first."""
+        due = [c for c in self.cases if self.today and (r := self.release.get(c.pk)) and r.due(self.today)]
+        return sorted(due, key=lambda c: (self.release[c.pk].on, c.pk))
 
     @property
     def done_today(self) -> int:
@@ -74,6 +85,8 @@ class Worklist:
             flagged=[c for c in self.flagged if c.outbreak_id == outbreak_id],
             done=self.done & {c.pk for c in contacts},
             pending_candidates={c.pk: n for c in cases if (n := self.pending_candidates.get(c.pk))},
+            release={c.pk: r for c in cases if (r := self.release.get(c.pk))},
+            today=self.today,
         )
 
 
@@ -118,6 +131,8 @@ def worklist(user: User, today: date) -> Worklist:
     mine_contacts.sort(key=lambda c: (c.last_exposure_on, c.pk), reverse=True)
     monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = {c.pk for c in monitored if c.pk in seen}
+    isolated = [c for c in cases if c.status == Case.Status.ISOLATED]
+    prefetch_related_objects(isolated, "lab_results")
     return Worklist(
         cases=cases,
         contacts=[c for c in mine_contacts if c.status == Contact.Status.MONITORING],
@@ -125,6 +140,8 @@ def worklist(user: User, today: date) -> Worklist:
         flagged=[c for c in mine_contacts if c.symptoms_flagged_at is not None],
         done=seen_today,
         pending_candidates=counts,
+        release={c.pk: release_of(c, today) for c in isolated},
+        today=today,
     )
 
 

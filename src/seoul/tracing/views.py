@@ -40,10 +40,12 @@ from seoul.tracing.forms import (
     CaseForm,
     ContactForm,
     ConvertForm,
+    FeverEndForm,
     FlagForm,
     FollowUpForm,
     InvestigatorForm,
     IsolationForm,
+    LabResultForm,
     OutbreakForm,
     ReassignForm,
     ReviewForm,
@@ -60,6 +62,7 @@ from seoul.tracing.models import (
     SelfReportCode,
     movement_dir,
 )
+from seoul.tracing.release import basis_words, release_of, rule_words, waiting_words
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -296,9 +299,28 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "timeline_form": bound.get("timeline") or TimelineForm(prefix="timeline"),
         "contact_form": bound.get("contact") or ContactForm(prefix="contact", initial={"district": case.district}),
         "isolation_form": bound.get("isolation") or IsolationForm(prefix="isolation"),
+        "lab_results": case.lab_results.all(),
+        "lab_form": bound.get("lab") or LabResultForm(prefix="lab"),
+        "fever_form": bound.get("fever")
+        or FeverEndForm(prefix="fever", initial={"afebrile_since": case.afebrile_since}),
+        **_release_context(case),
         "discovery_ready": bool(case.person.presence_id),
     }
     return render(request, "tracing/case.html", context, status=status)
+
+
+def _release_context(case: Case) -> dict[str, Any]:
+    today = timezone.localdate()
+    if case.status == Case.Status.RELEASED:
+        version, _sep, key = case.release_rule.partition(" ")
+        return {"release_basis": basis_words(version, key)}
+    due = release_of(case, today)
+    return {
+        "release": due,
+        "release_due": due.due(today),
+        "release_rule_words": rule_words(due.basis) if due.basis else "",
+        "release_waiting": waiting_words(due),
+    }
 
 
 @require_role(Service.TRACING, Role.VIEWER)
@@ -320,6 +342,48 @@ def isolate(request: AuthedRequest, pk: int) -> HttpResponse:
         then=_case_url(case),
     )
     return done or _case_page(request, case, status=form_status(form), isolation=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def add_lab_result(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = LabResultForm(request.POST, prefix="lab")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.record_lab_result(case, actions.LabInput(**d), actor=request.user),
+        success=_("Laboratory result recorded."),
+        then=_case_url(case, "#lab-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), lab=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def record_fever_end(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = FeverEndForm(request.POST, prefix="fever")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.record_fever_end(case, d["afebrile_since"], actor=request.user),
+        success=_("End of fever recorded."),
+        then=_case_url(case, "#release-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), fever=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def release(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    return button_action(
+        request,
+        lambda: actions.release(case, actor=request.user),
+        success=_("Released from isolation."),
+        then=_case_url(case, "#release-h"),
+    )
 
 
 @require_role(Service.TRACING, Role.OPERATOR)

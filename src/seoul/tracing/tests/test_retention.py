@@ -10,7 +10,17 @@ from seoul.core import retention
 from seoul.core.engine.time import local_midnight
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions
-from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, Person, SelfReportCode, TimelineEntry
+from seoul.tracing.models import (
+    Candidate,
+    Case,
+    Contact,
+    FollowUp,
+    LabResult,
+    Outbreak,
+    Person,
+    SelfReportCode,
+    TimelineEntry,
+)
 from seoul.tracing.retention import RECORD_DAYS, TIMELINE_DAYS
 from seoul.tracing.tests import builders
 from seoul.tracing.tests.builders import FakeCandidate
@@ -32,6 +42,10 @@ def test_tracing_personal_data_is_destroyed_after_its_periods(world: World, tmp_
         actor=None,
     )
     builders.candidates(case, FakeCandidate("p-1", 0.3))
+    taken = world.now - timedelta(hours=3)
+    actions.record_lab_result(
+        case, actions.LabInput("pcr", "saliva", "보건소", "positive", taken, taken + timedelta(hours=1)), actor=None
+    )
     contact = world.make_contact(case)
     actions.record_follow_up(contact, world.today, "seen_well", actor=None)
     with override_settings(SEOUL_TRACING_SMS_OUTBOX=tmp_path / "o.jsonl"):
@@ -63,6 +77,7 @@ def test_tracing_personal_data_is_destroyed_after_its_periods(world: World, tmp_
     report = _report(local_midnight(last) + timedelta(days=RECORD_DAYS + 1, hours=1))
     assert report["records"]["cases"] == 2 and report["records"]["contacts"] == 1
     assert report["records"]["follow_ups"] == 1 and report["records"]["persons"] == 2
+    assert report["records"]["lab_results"] == 1 and not LabResult.objects.exists()
     assert list(Case.objects.all()) == [later_case]
     assert not Contact.objects.exists() and not FollowUp.objects.exists() and not SelfReportCode.objects.exists()
     assert list(Person.objects.all()) == [later_case.person]

@@ -1,0 +1,120 @@
+"""Lab results and release from isolation: a case's laboratory tests, the day its fever ended,
+and its release by the criteria of the period (``seoul.tracing.release``; docs/tracing-release.md).
+
+The earliest release day is always computed from what is on record, never typed: the tracer
+records results and the end of the fever, the page shows the day and the rule, and a release
+before that day is refused with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from seoul.core import audit
+from seoul.core.engine.time import SEOUL
+from seoul.core.models import User
+from seoul.core.validation import check_text
+from seoul.tracing.actions._checks import case_for
+from seoul.tracing.actions.cases import _check_moment
+from seoul.tracing.errors import TracingError
+from seoul.tracing.events import TracingEvent
+from seoul.tracing.models import Case, LabResult
+from seoul.tracing.release import release_of, waiting_words
+
+
+@dataclass(frozen=True)
+class LabInput:
+    test: str
+    specimen: str
+    lab: str
+    result: str
+    collected_at: datetime
+    resulted_at: datetime
+
+
+def record_lab_result(case: Case, data: LabInput, *, actor: User | None) -> LabResult:
+    """Keep one laboratory result of ``case``."""
+    for field, value, choices in (
+        ("test", data.test, LabResult.Test),
+        ("specimen", data.specimen, LabResult.Specimen),
+        ("result", data.result, LabResult.Result),
+    ):
+        if value not in choices.values:
+            raise TracingError.CHOICE.error(field)
+    lab = check_text(data.lab, "lab", max_length=100)
+    _check_moment(data.collected_at, "collected_at")
+    _check_moment(data.resulted_at, "resulted_at")
+    if data.resulted_at < data.collected_at:
+        raise TracingError.RESULT_BEFORE_SPECIMEN.error("resulted_at")
+    with transaction.atomic():
+        case = case_for(actor, case)
+        result = LabResult.objects.create(
+            case=case,
+            test=data.test,
+            specimen=data.specimen,
+            lab=lab,
+            result=data.result,
+            collected_at=data.collected_at,
+            resulted_at=data.resulted_at,
+            recorded_by=actor,
+        )
+        audit.record(
+            TracingEvent.LAB_RESULT_RECORDED,
+            actor=actor,
+            target=case,
+            new={"lab_result": result.pk, "test": data.test, "result": data.result},
+        )
+    return result
+
+
+def record_fever_end(case: Case, since: datetime | None, *, actor: User | None) -> Case:
+    """Record since when the case has had no fever without antipyretics and improving symptoms
+    (``None``: the fever came back, or the earlier entry was wrong)."""
+    if since is not None:
+        _check_moment(since, "afebrile_since")
+    with transaction.atomic():
+        case = case_for(actor, case)
+        if since is not None and case.onset_on is not None and since.astimezone(SEOUL).date() < case.onset_on:
+            raise TracingError.AFEBRILE_BEFORE_ONSET.error("afebrile_since")
+        old = case.afebrile_since
+        case.afebrile_since = since
+        case.save(update_fields=["afebrile_since"])
+        audit.record(
+            TracingEvent.CASE_UPDATED,
+            actor=actor,
+            target=case,
+            old={"afebrile_since": old.isoformat() if old else None},
+            new={"afebrile_since": since.isoformat() if since else None},
+        )
+    return case
+
+
+def release(case: Case, *, actor: User | None, today: date | None = None) -> Case:
+    """Release ``case`` from isolation ``today`` (Seoul), if the criteria of the period allow it."""
+    today = today or timezone.localdate(timezone.now(), SEOUL)
+    with transaction.atomic():
+        case = case_for(actor, case)
+        if case.status != Case.Status.ISOLATED:
+            raise TracingError.NOT_ISOLATED.error()
+        due = release_of(case, today)
+        if due.on is None:
+            raise TracingError.RELEASE_WAITING.error(missing=waiting_words(due))
+        if due.on > today:
+            raise TracingError.RELEASE_NOT_DUE.error(date=date_format(due.on, "Y-m-d"))
+        case.status = Case.Status.RELEASED
+        case.released_on = today
+        case.release_rule = f"{due.version} {due.rule}"
+        case.save(update_fields=["status", "released_on", "release_rule"])
+        audit.record(
+            TracingEvent.CASE_RELEASED,
+            actor=actor,
+            target=case,
+            old={"status": Case.Status.ISOLATED},
+            new={"status": case.status, "released_on": str(today), "rule": case.release_rule},
+        )
+    return case
