@@ -178,7 +178,9 @@ TYPED = {
     "tracing.Exposure": ["place"],
     "tracing.TimelineEntry": ["place", "note"],
     "tracing.FollowUp": ["symptoms"],
+    "tracing.LabResult": ["lab"],
     "tracing.Assignment": ["reason"],
+    "tracing.Contact": ["close_reason"],
     "tracing.Candidate": ["places", "reason"],
     "tracing.DuplicateRegistration": ["note"],
     "guarantee.Identity": ["name"],
@@ -337,6 +339,7 @@ def _tracing(users: dict[str, Any], today: Any) -> dict[str, Any]:
         "outbreak": outbreak.pk,
         "case": index.pk,
         "unisolated_case": unisolated.pk,
+        "due_case": Case.objects.get(status=Case.Status.ISOLATED, confirmed_on=today - timedelta(days=9)).pk,
         "contact": texted.pk,
         "flagged_contact": flagged.pk,
         "timeline_entry": index.timeline.order_by("start").first().pk,
@@ -602,7 +605,7 @@ def walk_tracer(walk: Walk, services: Services) -> tuple[str, str]:
     case = f"/tracing/cases/{ids['case']}/"
     status = walk.reason(page, "tracing-case", walk.go(page, case), "investigation", bad_first=True)
     walk.see(page, "tracing-case", status)
-    for form in ("timeline", "contact"):
+    for form in ("timeline", "contact", "lab"):
         walk.go(page, case)
         walk.see(page, f"tracing-case-{form}-error", walk.send(page, f"#{form}-form"), expect=400, errors=True)
     walk.go(page, case)
@@ -615,6 +618,10 @@ def walk_tracer(walk: Walk, services: Services) -> tuple[str, str]:
     other = f"/tracing/cases/{ids['unisolated_case']}/"
     status = walk.reason(page, "tracing-case-second", walk.go(page, other), "investigation")
     walk.see(page, "tracing-case-isolation-error", walk.send(page, "#isolation-form"), expect=400, errors=True)
+    due = f"/tracing/cases/{ids['due_case']}/"
+    status = walk.reason(page, "tracing-case-due", walk.go(page, due), "investigation")
+    walk.see(page, "tracing-case-due", status)
+    walk.see(page, "tracing-case-released", walk.send(page, "#release-form"))
 
     contact = f"/tracing/contacts/{ids['contact']}/"  # a contact of the case: its reason carries over
     walk.see(page, "tracing-contact", walk.go(page, contact))

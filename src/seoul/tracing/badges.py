@@ -2,7 +2,7 @@
 
 KINDS = {
     "case.status": {"investigating": "info", "isolated": "neutral", "released": "success"},
-    "contact.status": {"monitoring": "info", "became_case": "alert"},
+    "contact.status": {"monitoring": "info", "became_case": "alert", "completed": "success", "lost": "warning"},
     "followup.status": {
         "seen_well": "success",
         "seen_symptoms": "alert",

@@ -237,6 +237,25 @@ def pull_metro(since_text: str, until_text: str, username: str, reason: str, as_
         )
 
 
+@group.command(name="close-monitoring")
+@click.option(
+    "--today", "today_text", default=None, metavar="YYYY-MM-DD", help="the day it runs (default: today, Seoul)"
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def close_monitoring(today_text: str | None, as_json: bool) -> None:
+    """Close as completed every contact whose monitoring period ended before today."""
+    from django.utils import timezone
+
+    from seoul.tracing import actions
+
+    today = _date(today_text, "--today") if today_text else timezone.localdate(timezone.now(), SEOUL)
+    closed = actions.complete_finished_monitoring(today)
+    if as_json:
+        click.echo(json.dumps({"today": today.isoformat(), "completed": closed}))
+    else:
+        click.echo(f"{closed:,} contacts' monitoring completed on {today}")
+
+
 def _date(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)

@@ -175,6 +175,33 @@ def load() -> dict[str, int]:
         ),
         actor=None,
     )
+    # Laboratory results: the index case's positive PCR; and a case isolated ten days ago,
+    # due for release today by the criteria in force (seven days from the specimen).
+    actions.record_lab_result(
+        index,
+        actions.LabInput("pcr", "nasopharyngeal", "서울특별시 보건환경연구원", "positive", at(4, 10), at(3, 9)),
+        actor=None,
+    )
+    recovering = actions.register_case(
+        outbreak,
+        actions.CaseInput(
+            name="송하윤",
+            phone="010-2000-0010",
+            district=mapo,
+            confirmed_on=today - timedelta(days=9),
+            onset_on=today - timedelta(days=11),
+            test_on=today - timedelta(days=10),
+            isolated_at=at(9, 17),
+        ),
+        actor=None,
+    ).case
+    assert recovering is not None  # noqa: S101
+    actions.record_lab_result(
+        recovering,
+        actions.LabInput("pcr", "nasopharyngeal", "마포구 보건소 선별진료소", "positive", at(10, 14), at(9, 11)),
+        actor=None,
+    )
+    actions.record_fever_end(recovering, at(5, 8), actor=None)
     # Today: a missed morning call to one contact, then symptoms when the tracer got through
     # (both entries kept); another contact was reached.
     earlier = max(local_midnight(today), timezone.now() - timedelta(hours=2))

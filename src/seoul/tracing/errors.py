@@ -114,6 +114,11 @@ class TracingError(ErrorCode):
 
     # --- follow-up ------------------------------------------------------------------------
     NOT_MONITORING = "tracing.not_monitoring", _("This contact is no longer under monitoring.")
+    MONITORING_NOT_OVER = (
+        "tracing.monitoring_not_over",
+        _("The monitoring period runs until %(end)s: it can be completed the day after."),
+    )
+    REASON_NEEDED = "tracing.reason_needed", _("Say why the contact was lost to follow-up.")
     OUTSIDE_MONITORING = (
         "tracing.outside_monitoring",
         _("This day is outside the monitoring period (%(start)s to %(end)s)."),

@@ -24,6 +24,7 @@ class TracingEvent(models.TextChoices):
     CONTACT_ADDED = "tracing.contact.added", _("Contact added")
     CONTACT_VIEWED = "tracing.contact.viewed", _("Contact viewed (personal data)")
     CONTACT_CONVERTED = "tracing.contact.converted", _("Contact converted to a case")
+    CONTACT_CLOSED = "tracing.contact.closed", _("Contact's monitoring closed")
     CONTACT_SYMPTOMS_FLAGGED = "tracing.contact.symptoms_flagged", _("Contact reported symptoms")
     CONTACT_FLAG_CLEARED = "tracing.contact.flag_cleared", _("Symptom flag reviewed")
     EXPOSURE_RECORDED = "tracing.exposure.recorded", _("Exposure recorded")

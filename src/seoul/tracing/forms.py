@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core import districts
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
-from seoul.tracing.models import Exposure, FollowUp, LabResult, Setting, Source
+from seoul.tracing.models import Contact, Exposure, FollowUp, LabResult, Setting, Source
 
 
 class DistrictField(forms.TypedChoiceField):
@@ -158,6 +158,20 @@ class OutbreakForm(forms.Form):
 
 class IsolationForm(forms.Form):
     isolated_at = BoundedDateTimeField(label=_("Isolated at"))
+
+
+class CloseContactForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Close the monitoring as"),
+        choices=[(s.value, s.label) for s in (Contact.Status.COMPLETED, Contact.Status.LOST)],
+        widget=forms.RadioSelect,
+    )
+    reason = TextField(
+        label=_("Reason"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed when lost to follow-up: what was tried (calls, texts, a visit)."),
+    )
 
 
 class LabResultForm(forms.Form):

@@ -316,6 +316,8 @@ class Contact(models.Model):
     class Status(models.TextChoices):
         MONITORING = "monitoring", _("Under monitoring")
         BECAME_CASE = "became_case", _("Became a case")
+        COMPLETED = "completed", _("Monitoring completed")
+        LOST = "lost", _("Lost to follow-up")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="contacts")
     outbreak = models.ForeignKey(Outbreak, on_delete=models.PROTECT, related_name="contacts")
@@ -327,6 +329,8 @@ class Contact(models.Model):
     symptoms_flagged_at = models.DateTimeField(
         null=True, blank=True, help_text="symptoms reported and not yet reviewed by the tracer"
     )
+    closed_on = models.DateField(null=True, blank=True, help_text="the day monitoring ended (any closing status)")
+    close_reason = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ContactQuerySet.as_manager()

@@ -8,8 +8,8 @@ from datetime import date
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from seoul.core.engine.time import SEOUL
 from seoul.tracing.engine.release import CaseFacts, PcrResult, Release, Rule, Version, earliest_release, find_rule
@@ -78,4 +78,5 @@ def basis_words(version_id: str, key: str) -> str:
     if found is None:
         return f"{version_id} {key}".strip()
     version, rule = found
-    return f"{rule_words(rule)} ({version.title})"
+    title = version.title if (get_language() or "ko").startswith("ko") else version.title_en
+    return f"{rule_words(rule)} ({title})"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("contacts/<int:pk>/follow-up/", views.record_follow_up, name="follow_up"),
     path("contacts/<int:pk>/convert/", views.convert, name="convert"),
+    path("contacts/<int:pk>/close/", views.close_contact, name="close_contact"),
     path("contacts/<int:pk>/text/", views.send_text, name="send_text"),
     path("contacts/<int:pk>/flag/", views.clear_flag, name="clear_flag"),
     path("search/", views.search, name="search"),

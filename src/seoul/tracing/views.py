@@ -38,6 +38,7 @@ from seoul.tracing.events import TracingEvent, TracingPurpose
 from seoul.tracing.forms import (
     CandidateForm,
     CaseForm,
+    CloseContactForm,
     ContactForm,
     ConvertForm,
     FeverEndForm,
@@ -515,6 +516,7 @@ def _contact_page(request: AuthedRequest, contact: Contact, *, status: int = 200
         "follow_up_form": bound.get("follow_up") or FollowUpForm(prefix="follow_up", initial={"day": today}),
         "convert_form": bound.get("convert") or ConvertForm(prefix="convert"),
         "flag_form": bound.get("flag") or FlagForm(prefix="flag"),
+        "close_form": bound.get("close") or CloseContactForm(prefix="close"),
         "codes": contact.self_report_codes.all()[:5],
     }
     return render(request, "tracing/contact.html", context, status=status)
@@ -539,6 +541,21 @@ def record_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
         then=_contact_url(contact, "#follow-ups-h"),
     )
     return done or _contact_page(request, contact, status=form_status(form), follow_up=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def close_contact(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = _visible_contact(request, pk)
+    form = CloseContactForm(request.POST, prefix="close")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.close_contact(contact, d["status"], reason=d["reason"], actor=request.user),
+        success=_("Monitoring closed."),
+        then=_contact_url(contact),
+    )
+    return done or _contact_page(request, contact, status=form_status(form), close=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)

@@ -12,6 +12,7 @@ transaction commits.
     release      record_lab_result, record_fever_end, release
     timeline     add_timeline_entry, change_timeline_entry
     contacts     add_contact, record_exposure
+    closing      close_contact, complete_finished_monitoring
     follow_up    record_follow_up, clear_symptom_flag
     discovery    run_discovery, store_candidates, search_store, confirm_candidate, dismiss_candidate
     self_report  send_self_report_code, send_daily_texts, self_report_code, submit_self_report
@@ -27,6 +28,7 @@ from seoul.tracing.actions.cases import (
     register_case,
     review_duplicate,
 )
+from seoul.tracing.actions.closing import close_contact, complete_finished_monitoring
 from seoul.tracing.actions.contacts import ExposureInput, add_contact, record_exposure
 from seoul.tracing.actions.discovery import (
     CandidateLike,
@@ -71,7 +73,9 @@ __all__ = [
     "add_timeline_entry",
     "change_timeline_entry",
     "clear_symptom_flag",
+    "close_contact",
     "code_hash",
+    "complete_finished_monitoring",
     "confirm_candidate",
     "convert_to_case",
     "dismiss_candidate",

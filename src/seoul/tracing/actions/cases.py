@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core import audit
+from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.core.validation import PANDEMIC_ERA, check_text
@@ -185,7 +186,8 @@ def convert_to_case(
             from_contact=contact,
         )
         contact.status = Contact.Status.BECAME_CASE
-        contact.save(update_fields=["status"])
+        contact.closed_on = timezone.localdate(timezone.now(), SEOUL)
+        contact.save(update_fields=["status", "closed_on"])
         audit.record(
             TracingEvent.CONTACT_CONVERTED,
             actor=actor,

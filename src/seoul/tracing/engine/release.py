@@ -54,6 +54,7 @@ class Version:
     id: str
     effective_from: date
     title: str
+    title_en: str
     source: str
     symptomatic: tuple[Rule, ...]
     asymptomatic: tuple[Rule, ...]
@@ -140,10 +141,10 @@ def parse_criteria(text: str) -> tuple[Version, ...]:
             if not isinstance(rules, list) or not rules:
                 raise CriteriaError(f"{where}.{group}: at least one rule is needed")
             groups[group] = tuple(_rule(r, f"{where}.{group}[{j}]") for j, r in enumerate(rules))
-        for name in ("id", "title", "source"):
+        for name in ("id", "title", "title_en", "source"):
             if not isinstance(raw.get(name), str) or not raw[name].strip():
                 raise CriteriaError(f"{where}.{name}: missing")
-        versions.append(Version(raw["id"], start, raw["title"], raw["source"], **groups))
+        versions.append(Version(raw["id"], start, raw["title"], raw["title_en"], raw["source"], **groups))
     if not versions:
         raise CriteriaError("no [[version]] tables")
     starts = [v.effective_from for v in versions]

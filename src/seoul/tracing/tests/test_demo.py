@@ -18,12 +18,13 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     settings.SEOUL_TRACING_DATA_DIR = tmp_path / "tracing"
     core_demo.load()
     counts = demo.load()
-    assert counts == {"cases": 4, "contacts": 6}
+    assert counts == {"cases": 5, "contacts": 6}
     assert demo.load() == counts  # a second run adds nothing
     users = {u.username: u for u in User.objects.filter(username__startswith="tracer.")}
     today = timezone.localdate()
     work = selectors.worklist(users["tracer.mapo"], today)
     assert work.cases and work.contacts and work.flagged
+    assert len(work.due_release) == 1  # isolated ten days ago: seven days from the specimen have passed
     assert Candidate.objects.filter(status="pending").count() == 3
     supervisor = User.objects.get(username="tracing.supervisor")
     assert selectors.indicators(supervisor, today, timezone.now()).backlog
@@ -31,9 +32,9 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     assert {"tracer.mapo", "tracer.mapo2"} <= {p.user.username for p in selectors.tracers_for(supervisor)}
     assert not selectors.worklist(users["tracer.mapo2"], today).cases
     investigator = User.objects.get(username="epi.investigator")
-    assert Case.objects.visible_to(investigator).count() == 4
+    assert Case.objects.visible_to(investigator).count() == 5
     graph = selectors.chains(investigator, Case.objects.first().outbreak)  # type: ignore[union-attr]
-    assert graph["clusters"] == 3 and len(graph["edges"]) == 1
+    assert graph["clusters"] == 4 and len(graph["edges"]) == 1
     assert Contact.objects.filter(status="became_case").count() == 1
 
 

@@ -103,21 +103,29 @@ def test_from_february_2022_everyone_is_free_seven_days_after_the_specimen() -> 
     ("text", "message"),
     [
         ("", "no [[version]]"),
-        ("[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\nsource='s'\nsymptomatic=[]", "symptomatic: at least one"),
         (
-            "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\nsource='s'\n"
+            "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\nsymptomatic=[]",
+            "symptomatic: at least one",
+        ),
+        (
+            "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
             "symptomatic=[{kind='days', anchor='isolation', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]",
             "symptomatic[0].anchor: 'isolation'",
         ),
         (
-            "[[version]]\nid='a'\nfrom=2020-02-01\ntitle='t'\nsource='s'\n"
+            "[[version]]\nid='a'\nfrom=2020-02-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
             "symptomatic=[{kind='days', anchor='onset', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]\n"
-            "[[version]]\nid='b'\nfrom=2020-01-01\ntitle='t'\nsource='s'\n"
+            "[[version]]\nid='b'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
             "symptomatic=[{kind='days', anchor='onset', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]",
             "in order",
         ),
         (
             "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\nsource='s'\n"
+            "symptomatic=[{kind='days', anchor='onset', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]",
+            "title_en: missing",
+        ),
+        (
+            "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
             "symptomatic=[{kind='tests', anchor='onset', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]",
             "negatives: a test rule needs",
         ),
