@@ -53,6 +53,8 @@ class IndicatorsOut(Schema):
     followed_up_today: RatioOut
     cases_from_contact_list: RatioOut
     traced_within_24h: RatioOut
+    followed_full_period: RatioOut = Field(description="contacts closed in 7 days: monitoring completed")
+    lost_to_follow_up: RatioOut = Field(description="contacts closed in 7 days: lost to follow-up")
     backlog: list[BacklogOut]
 
 
@@ -74,6 +76,8 @@ def indicators(request: ApiRequest) -> IndicatorsOut:
         followed_up_today=_ratio(ind.followed_up_today),
         cases_from_contact_list=_ratio(ind.cases_from_contact_list),
         traced_within_24h=_ratio(ind.traced_within_24h),
+        followed_full_period=_ratio(ind.followed_full_period),
+        lost_to_follow_up=_ratio(ind.lost_to_follow_up),
         backlog=[
             BacklogOut(
                 tracer=r["tracer"].username,

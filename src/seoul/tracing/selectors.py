@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -213,6 +213,8 @@ class Indicators:
     followed_up_today: Ratio
     cases_from_contact_list: Ratio
     traced_within_24h: Ratio
+    followed_full_period: Ratio
+    lost_to_follow_up: Ratio
     backlog: list[dict[str, Any]]
 
 
@@ -226,6 +228,9 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
     - contacts traced within 24 hours: contacts listed in the last ``days`` days who were
       first reached within 24 hours of their source case's registration / those contacts,
       counting only contacts whose 24 hours are over or who were reached;
+    - contacts followed for the full period, and lost to follow-up: among contacts whose
+      monitoring was closed in the last ``days`` days as completed or lost (those who became
+      cases left monitoring for another reason), the share completed and the share lost;
     - backlog per tracer: open cases, contacts under monitoring, follow-ups due today not yet
       recorded, symptom reports to review.
     """
@@ -251,11 +256,20 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
         if c.traced_at is not None or now >= deadline:
             due += 1
             traced += c.traced_at is not None and c.traced_at <= deadline
+    closed = dict(
+        contacts.filter(closed_on__gte=since, status__in=[Contact.Status.COMPLETED, Contact.Status.LOST])
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    ended = sum(closed.values())
     return Indicators(
         followed_up_today=Ratio(reached, len(monitored)),
         cases_from_contact_list=Ratio(on_list.count(), new_cases.count()),
         traced_within_24h=Ratio(traced, due),
         backlog=backlog(user, today),
+        followed_full_period=Ratio(closed.get(Contact.Status.COMPLETED, 0), ended),
+        lost_to_follow_up=Ratio(closed.get(Contact.Status.LOST, 0), ended),
     )
 
 

@@ -75,3 +75,17 @@ def test_the_contact_page_closes_a_contact_lost_to_follow_up(world: World) -> No
     assert (contact.status, contact.close_reason) == (Contact.Status.LOST, reason)
     page = c.get(f"/tracing/contacts/{contact.pk}/").content.decode()
     assert 'data-testid="closed-on"' in page and reason in page and 'id="close-form"' not in page
+
+
+def test_the_supervisor_sees_who_was_followed_for_the_full_period_and_who_was_lost(world: World) -> None:
+    case = world.make_case()
+    done, lost, open_ = (world.make_contact(case, on=world.today - timedelta(days=1)) for _ in range(3))
+    day_after = done.quarantine_end + timedelta(days=1)
+    actions.close_contact(done, "completed", actor=None, today=day_after)
+    actions.close_contact(lost, "lost", reason="번호 결번, 주소 불명", actor=None, today=day_after - timedelta(days=1))
+    ind = selectors.indicators(world.supervisor_mapo, day_after, world.now)
+    assert (ind.followed_full_period.numerator, ind.followed_full_period.denominator) == (1, 2)
+    assert (ind.lost_to_follow_up.numerator, ind.lost_to_follow_up.denominator) == (1, 2)
+    assert open_.status == Contact.Status.MONITORING  # not counted until closed
+    body = client_for(world.supervisor_mapo).get("/api/v1/tracing/indicators").json()
+    assert body["lost_to_follow_up"] == {"numerator": 1, "denominator": 2, "share": 0.5}
