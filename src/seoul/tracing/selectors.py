@@ -96,7 +96,8 @@ def worklist(user: User, today: date) -> Worklist:
     who reported symptoms. One query over the tracer's open assignments, each with its case or
     contact, the case's candidates still to decide and whether the contact has an entry today
     (the page is opened all day long: building one query costs less than three); narrowing to
-    an outbreak is :meth:`Worklist.of`."""
+    an outbreak is :meth:`Worklist.of`. A second query reads the isolated cases' laboratory
+    results for their earliest release day (``seoul.tracing.release``)."""
     # The two per-row figures as fixed SQL with bound parameters: the ORM's own subqueries give
     # the same plan but took longer to build than the query takes to run (docs/performance.md).
     pending = RawSQL(  # fixed SQL, values bound
