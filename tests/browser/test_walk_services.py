@@ -605,7 +605,7 @@ def walk_tracer(walk: Walk, services: Services) -> tuple[str, str]:
     case = f"/tracing/cases/{ids['case']}/"
     status = walk.reason(page, "tracing-case", walk.go(page, case), "investigation", bad_first=True)
     walk.see(page, "tracing-case", status)
-    for form in ("timeline", "contact", "lab"):
+    for form in ("timeline", "contact", "lab", "outcome"):
         walk.go(page, case)
         walk.see(page, f"tracing-case-{form}-error", walk.send(page, f"#{form}-form"), expect=400, errors=True)
     walk.go(page, case)

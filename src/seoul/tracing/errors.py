@@ -88,6 +88,12 @@ class TracingError(ErrorCode):
         _("The fever cannot have ended before the symptoms began."),
     )
     NOT_ISOLATED = "tracing.not_isolated", _("Only a case in isolation can be released.")
+    CASE_DIED = "tracing.case_died", _("This case died: there is no release from isolation to record.")
+    OUTCOME_RECORDED = "tracing.outcome_recorded", _("This case's outcome is already recorded.")
+    OUTCOME_BEFORE_CONFIRMATION = (
+        "tracing.outcome_before_confirmation",
+        _("The outcome cannot come before the confirmation date."),
+    )
     RELEASE_NOT_DUE = (
         "tracing.release_not_due",
         _("This case may leave isolation on %(date)s at the earliest."),

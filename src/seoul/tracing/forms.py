@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core import districts
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
-from seoul.tracing.models import Contact, Exposure, FollowUp, LabResult, Setting, Source
+from seoul.tracing.models import Case, Contact, Exposure, FollowUp, LabResult, Setting, Source
 
 
 class DistrictField(forms.TypedChoiceField):
@@ -183,6 +183,11 @@ class LabResultForm(forms.Form):
     result = forms.ChoiceField(label=_("Result"), choices=LabResult.Result.choices, widget=forms.RadioSelect)
     collected_at = BoundedDateTimeField(label=_("Specimen taken at"))
     resulted_at = BoundedDateTimeField(label=_("Result reported at"))
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Case.Outcome.choices, widget=forms.RadioSelect)
+    outcome_on = BoundedDateField(label=_("Date of the outcome"))
 
 
 class FeverEndForm(forms.Form):

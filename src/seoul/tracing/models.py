@@ -206,6 +206,10 @@ class Case(models.Model):
         ISOLATED = "isolated", _("Isolated")
         RELEASED = "released", _("Released from isolation")
 
+    class Outcome(models.TextChoices):
+        RECOVERED = "recovered", _("Recovered")
+        DIED = "died", _("Died")
+
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     outbreak = models.ForeignKey(Outbreak, on_delete=models.PROTECT, related_name="cases")
     district = models.PositiveSmallIntegerField(
@@ -220,6 +224,8 @@ class Case(models.Model):
         null=True, blank=True, help_text="no fever without antipyretics and symptoms improving, since (release rules)"
     )
     released_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    outcome_on = models.DateField(null=True, blank=True)
     release_rule = models.CharField(
         max_length=64, blank=True, default="", help_text="criteria version and rule the release met (engine/release.py)"
     )

@@ -132,7 +132,7 @@ def worklist(user: User, today: date) -> Worklist:
     mine_contacts.sort(key=lambda c: (c.last_exposure_on, c.pk), reverse=True)
     monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = {c.pk for c in monitored if c.pk in seen}
-    isolated = [c for c in cases if c.status == Case.Status.ISOLATED]
+    isolated = [c for c in cases if c.status == Case.Status.ISOLATED and c.outcome != Case.Outcome.DIED]
     prefetch_related_objects(isolated, "lab_results")
     return Worklist(
         cases=cases,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<int:pk>/lab-results/", views.add_lab_result, name="add_lab_result"),
     path("cases/<int:pk>/fever/", views.record_fever_end, name="record_fever_end"),
     path("cases/<int:pk>/release/", views.release, name="release"),
+    path("cases/<int:pk>/outcome/", views.record_outcome, name="record_outcome"),
     path("cases/<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("cases/<int:pk>/discover/", views.discover, name="discover"),
     path("timeline/<int:pk>/", views.edit_timeline, name="edit_timeline"),

@@ -48,6 +48,7 @@ from seoul.tracing.forms import (
     IsolationForm,
     LabResultForm,
     OutbreakForm,
+    OutcomeForm,
     ReassignForm,
     ReviewForm,
     SelfReportForm,
@@ -304,6 +305,7 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "lab_form": bound.get("lab") or LabResultForm(prefix="lab"),
         "fever_form": bound.get("fever")
         or FeverEndForm(prefix="fever", initial={"afebrile_since": case.afebrile_since}),
+        "outcome_form": bound.get("outcome") or OutcomeForm(prefix="outcome"),
         **_release_context(case),
         "discovery_ready": bool(case.person.presence_id),
     }
@@ -312,7 +314,7 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
 
 def _release_context(case: Case) -> dict[str, Any]:
     today = timezone.localdate()
-    if case.status == Case.Status.RELEASED:
+    if case.status == Case.Status.RELEASED or case.outcome == Case.Outcome.DIED:
         version, _sep, key = case.release_rule.partition(" ")
         return {"release_basis": basis_words(version, key)}
     due = release_of(case, today)
@@ -373,6 +375,21 @@ def record_fever_end(request: AuthedRequest, pk: int) -> HttpResponse:
         then=_case_url(case, "#release-h"),
     )
     return done or _case_page(request, case, status=form_status(form), fever=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def record_outcome(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = OutcomeForm(request.POST, prefix="outcome")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.record_outcome(case, d["outcome"], d["outcome_on"], actor=request.user),
+        success=_("Outcome recorded."),
+        then=_case_url(case, "#release-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), outcome=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)

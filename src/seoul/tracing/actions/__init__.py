@@ -9,7 +9,7 @@ transaction commits.
     outbreaks    open_outbreak, add_investigator, remove_investigator
     assignment   set_tracer_profile, pick_tracer, reassign
     cases        register_case, isolate, convert_to_case, review_duplicate
-    release      record_lab_result, record_fever_end, release
+    release      record_lab_result, record_fever_end, release, record_outcome
     timeline     add_timeline_entry, change_timeline_entry
     contacts     add_contact, record_exposure
     closing      close_contact, complete_finished_monitoring
@@ -41,7 +41,7 @@ from seoul.tracing.actions.discovery import (
 from seoul.tracing.actions.follow_up import clear_symptom_flag, record_follow_up
 from seoul.tracing.actions.movement import import_metro_journeys
 from seoul.tracing.actions.outbreaks import add_investigator, open_outbreak, remove_investigator
-from seoul.tracing.actions.release import LabInput, record_fever_end, record_lab_result, release
+from seoul.tracing.actions.release import LabInput, record_fever_end, record_lab_result, record_outcome, release
 from seoul.tracing.actions.self_report import (
     RESEND_AFTER,
     SELF_REPORT_LOCK,
@@ -88,6 +88,7 @@ __all__ = [
     "record_fever_end",
     "record_follow_up",
     "record_lab_result",
+    "record_outcome",
     "register_case",
     "release",
     "remove_investigator",

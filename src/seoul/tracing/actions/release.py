@@ -1,5 +1,5 @@
-"""Lab results and release from isolation: a case's laboratory tests, the day its fever ended,
-and its release by the criteria of the period (``seoul.tracing.release``; docs/tracing-release.md).
+"""Lab results, release from isolation and outcome: a case's laboratory tests, the day its
+fever ended, its release by the criteria of the period, how it ended (recovered, died) (``seoul.tracing.release``; docs/tracing-release.md).
 
 The earliest release day is always computed from what is on record, never typed: the tracer
 records results and the end of the fever, the page shows the day and the rule, and a release
@@ -18,8 +18,8 @@ from django.utils.formats import date_format
 from seoul.core import audit
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
-from seoul.core.validation import check_text
-from seoul.tracing.actions._checks import case_for
+from seoul.core.validation import PANDEMIC_ERA, check_text
+from seoul.tracing.actions._checks import case_for, choice
 from seoul.tracing.actions.cases import _check_moment
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
@@ -99,6 +99,8 @@ def release(case: Case, *, actor: User | None, today: date | None = None) -> Cas
     today = today or timezone.localdate(timezone.now(), SEOUL)
     with transaction.atomic():
         case = case_for(actor, case)
+        if case.outcome == Case.Outcome.DIED:
+            raise TracingError.CASE_DIED.error()
         if case.status != Case.Status.ISOLATED:
             raise TracingError.NOT_ISOLATED.error()
         due = release_of(case, today)
@@ -116,5 +118,27 @@ def release(case: Case, *, actor: User | None, today: date | None = None) -> Cas
             target=case,
             old={"status": Case.Status.ISOLATED},
             new={"status": case.status, "released_on": str(today), "rule": case.release_rule},
+        )
+    return case
+
+
+def record_outcome(case: Case, outcome: str, on: date, *, actor: User | None) -> Case:
+    """Record how the case ended (recovered, died) and on which day; recorded once (audited)."""
+    choice(outcome, Case.Outcome.values, "outcome")
+    PANDEMIC_ERA.check(on, "outcome_on")
+    with transaction.atomic():
+        case = case_for(actor, case)
+        if case.outcome:
+            raise TracingError.OUTCOME_RECORDED.error("outcome")
+        if on < case.confirmed_on:
+            raise TracingError.OUTCOME_BEFORE_CONFIRMATION.error("outcome_on")
+        case.outcome, case.outcome_on = outcome, on
+        case.save(update_fields=["outcome", "outcome_on"])
+        audit.record(
+            TracingEvent.CASE_UPDATED,
+            actor=actor,
+            target=case,
+            old={"outcome": ""},
+            new={"outcome": outcome, "on": str(on)},
         )
     return case

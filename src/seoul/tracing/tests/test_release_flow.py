@@ -139,3 +139,31 @@ def test_the_case_page_and_worklist_show_the_release_day_and_release_when_due(wo
         assert escape(basis_words("2022-02-09", "days:specimen+7")) in page
     assert due.district != GANGNAM
     assert client_for(world.tracer_gangnam).post(f"/tracing/cases/{recent.pk}/release/").status_code == 404
+
+
+def test_an_outcome_is_recorded_once_and_a_case_that_died_is_not_released(world: World) -> None:
+    case = world.make_case(onset=world.today - timedelta(days=12), confirmed_on=world.today - timedelta(days=10))
+    tracer = tracer_of(case)
+    actions.isolate(case, case.window().start + timedelta(days=3), actor=tracer)
+    with pytest.raises(ValidationError) as early:
+        actions.record_outcome(case, "died", case.confirmed_on - timedelta(days=1), actor=tracer)
+    assert codes_of(early.value) == ["tracing.outcome_before_confirmation"]
+    c = client_for(tracer)
+    bad = c.post(f"/tracing/cases/{case.pk}/outcome/", {"outcome-outcome": "gone", "outcome-outcome_on": ""})
+    assert bad.status_code == 400 and 'id="id_outcome-outcome_error"' in bad.content.decode()
+    assert 'data-testid="release-count">1<' in c.get("/tracing/").content.decode()
+    done = c.post(
+        f"/tracing/cases/{case.pk}/outcome/", {"outcome-outcome": "died", "outcome-outcome_on": str(world.today)}
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert (case.outcome, case.outcome_on) == ("died", world.today)
+    with pytest.raises(ValidationError) as again:
+        actions.record_outcome(case, "recovered", world.today, actor=tracer)
+    assert codes_of(again.value) == ["tracing.outcome_recorded"]
+    with pytest.raises(ValidationError) as no_release:
+        actions.release(case, actor=tracer)
+    assert codes_of(no_release.value) == ["tracing.case_died"]
+    assert 'data-testid="release-count">0<' in c.get("/tracing/").content.decode()
+    page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
+    assert 'data-testid="outcome"' in page and 'id="release-form"' not in page and 'id="outcome-form"' not in page
