@@ -91,10 +91,14 @@ class Release:
 
     on: date | None
     version: str = ""
-    rule: str = ""
     waiting: tuple[str, ...] = field(default=())
     basis: Rule | None = None
-    """The rule met (``rule`` is its key)."""
+    """The rule met."""
+
+    @property
+    def rule(self) -> str:
+        """The key of the rule met ("" when none is met yet)."""
+        return self.basis.key if self.basis else ""
 
     def due(self, today: date) -> bool:
         return self.on is not None and self.on <= today
@@ -234,4 +238,4 @@ def earliest_release(facts: CaseFacts, versions: Sequence[Version], tz: tzinfo, 
     if best is None:
         return Release(on=None, waiting=tuple(missing))
     at, version, rule = best
-    return Release(on=at.astimezone(tz).date(), version=version.id, rule=rule.key, basis=rule)
+    return Release(on=at.astimezone(tz).date(), version=version.id, basis=rule)
