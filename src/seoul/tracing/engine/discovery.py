@@ -19,6 +19,7 @@ A candidate is only a suggestion: nothing becomes a contact without a tracer's d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -157,48 +158,79 @@ def discover(
     data_dir: Path, person_id: str, window: Window, *, limit: int | None = None, threads: int | None = None
 ) -> list[Candidate]:
     """Candidates for ``person_id``, best score first (ties: longer overlap, then id)."""
+    return discover_cluster(data_dir, [(person_id, window)], limit=limit, threads=threads)[0]
+
+
+def discover_cluster(
+    data_dir: Path,
+    cases: Sequence[tuple[str, Window]],
+    *,
+    limit: int | None = None,
+    threads: int | None = None,
+) -> list[list[Candidate]]:
+    """The candidates of each case of a cluster (``(person_id, window)`` each), in one pass over
+    the days the windows touch: each case's list as :func:`discover` gives it, in the order of
+    ``cases``. A case of the cluster co-present with another is a candidate of it (a link)."""
     people = data_dir / "people.parquet"
     if not people.is_file():
         raise DiscoveryError(f"{data_dir} holds no movement data (no people.parquet)", "no_data")
+    if not cases:
+        return []
     con = store.connect(threads)
     try:
-        return _discover(con, data_dir, person_id, window, limit)
+        return _discover(con, data_dir, cases, limit)
     finally:
         con.close()
 
 
-def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: int | None) -> list[Candidate]:
+def _discover(
+    con: Any, data_dir: Path, cases: Sequence[tuple[str, Window]], limit: int | None
+) -> list[list[Candidate]]:
     q = store.quote
-    row = con.execute(
-        f"SELECT pid FROM read_parquet({q(data_dir / 'people.parquet')}) WHERE person_id = ?", [person_id]
-    ).fetchone()
-    if row is None:
-        raise DiscoveryError(f"no person {person_id!r} in the movement data", "unknown_person")
-    pid = int(row[0])
-    ws, we = _us(window.start), _us(window.end)
-    files = store.window_files(data_dir, window.start, window.end)
+    wanted = sorted({person for person, _ in cases})
+    known = dict(
+        con.execute(
+            f"SELECT person_id, pid FROM read_parquet({q(data_dir / 'people.parquet')}) "
+            f"WHERE person_id IN ({', '.join('?' for _ in wanted)})",
+            wanted,
+        ).fetchall()
+    )
+    for person, _ in cases:
+        if person not in known:
+            raise DiscoveryError(f"no person {person!r} in the movement data", "unknown_person")
+    con.execute("CREATE TEMP TABLE cases (cid INTEGER, pid INTEGER, ws BIGINT, we BIGINT)")
+    con.executemany(
+        "INSERT INTO cases VALUES (?, ?, ?, ?)",
+        [(cid, int(known[person]), _us(w.start), _us(w.end)) for cid, (person, w) in enumerate(cases)],
+    )
+    out: list[list[Candidate]] = [[] for _ in cases]
+    files = store.window_files(data_dir, min(w.start for _, w in cases), max(w.end for _, w in cases))
     if not files:
-        return []
+        return out
     src = f"read_parquet([{', '.join(q(f) for f in files)}])"
+    pids = ", ".join(str(int(known[p])) for p in wanted)
     con.execute(
         f"""CREATE TEMP TABLE case_raw AS
-        SELECT plc, greatest(epoch_us(start_at), {ws}) AS s, least(epoch_us(end_at), {we}) AS e, car, certainty AS cert
-        FROM {src} WHERE pid = {pid} AND epoch_us(end_at) > {ws} AND epoch_us(start_at) < {we}"""
+        SELECT c.cid, r.plc, greatest(epoch_us(r.start_at), c.ws) AS s, least(epoch_us(r.end_at), c.we) AS e,
+               r.car, r.certainty AS cert
+        FROM (SELECT * FROM {src} WHERE pid IN ({pids})) r
+        JOIN cases c ON r.pid = c.pid AND epoch_us(r.end_at) > c.ws AND epoch_us(r.start_at) < c.we"""
     )
-    # the case's own overlapping records at one place count once
-    con.execute(f"CREATE TEMP TABLE case_p AS {_islands('case_raw', 'plc')}")
+    # each case's own overlapping records at one place count once
+    con.execute(f"CREATE TEMP TABLE case_p AS {_islands('case_raw', 'cid, plc')}")
     places = [int(r[0]) for r in con.execute("SELECT DISTINCT plc FROM case_p ORDER BY 1").fetchall()]
     if not places:
-        return []
+        return out
     lo, hi = con.execute("SELECT min(s), max(e) FROM case_p").fetchone()
     place_list = ", ".join(str(p) for p in places)
     con.execute(
         f"""CREATE TEMP TABLE o AS
-        SELECT q.pid, q.plc, greatest(epoch_us(q.start_at), c.s) AS s, least(epoch_us(q.end_at), c.e) AS e,
+        SELECT c.cid, q.pid, q.plc, greatest(epoch_us(q.start_at), c.s) AS s, least(epoch_us(q.end_at), c.e) AS e,
                q.car, c.car AS case_car, q.certainty * c.cert AS cert, q.source::VARCHAR AS source
-        FROM (SELECT * FROM {src} WHERE plc IN ({place_list}) AND pid <> {pid}
+        FROM (SELECT * FROM {src} WHERE plc IN ({place_list})
               AND epoch_us(start_at) < {hi} AND epoch_us(end_at) > {lo}) q
-        JOIN case_p c ON q.plc = c.plc AND epoch_us(q.start_at) < c.e AND epoch_us(q.end_at) > c.s"""
+        JOIN case_p c ON q.plc = c.plc AND epoch_us(q.start_at) < c.e AND epoch_us(q.end_at) > c.s
+        JOIN cases k ON k.cid = c.cid AND q.pid <> k.pid"""
     )
     # a candidate's overlapping records at one place (two check-ins, a payment during a visit) count once
     con.execute(
@@ -212,25 +244,27 @@ def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: i
                  * CASE WHEN m.car IS NULL OR m.case_car IS NULL THEN 1.0
                         WHEN m.car = m.case_car THEN {SAME_CAR} ELSE {OTHER_CAR} END
                  * m.cert AS w
-        FROM ({_islands("o", "pid, plc", extra="any_value(case_car) AS case_car, string_agg(DISTINCT source, '+' ORDER BY source) AS source")}) m
+        FROM ({_islands("o", "cid, pid, plc", extra="any_value(case_car) AS case_car, string_agg(DISTINCT source, '+' ORDER BY source) AS source")}) m
         LEFT JOIN (SELECT * FROM read_parquet({q(data_dir / "places.parquet")}) WHERE plc IN ({place_list})) pl
           ON pl.plc = m.plc"""
     )
     rows = con.execute(
         f"""WITH agg AS (
-            SELECT pid, round(sum(w), 3) AS score, sum(e - s) / 60e6 AS minutes, min(s) AS first, count(*) AS n,
+            SELECT cid, pid, round(sum(w), 3) AS score, sum(e - s) / 60e6 AS minutes, min(s) AS first, count(*) AS n,
                    list(DISTINCT name ORDER BY name) AS places,
                    list(struct_pack(place_id, name, setting, source, s, e, car, same_car, w) ORDER BY w DESC, s)[1:{REASONS_SHOWN}] AS top
-            FROM ep GROUP BY pid
+            FROM ep GROUP BY cid, pid
+        ), ranked AS (
+            SELECT p.person_id, agg.*,
+                   row_number() OVER (PARTITION BY agg.cid ORDER BY agg.score DESC, agg.minutes DESC, p.person_id) AS rank
+            FROM agg JOIN (SELECT pid, person_id FROM read_parquet({q(data_dir / "people.parquet")})
+                           WHERE pid IN (SELECT pid FROM agg)) p USING (pid)
         )
-        SELECT p.person_id, agg.* EXCLUDE (pid)
-        FROM agg JOIN (SELECT pid, person_id FROM read_parquet({q(data_dir / "people.parquet")})
-                       WHERE pid IN (SELECT pid FROM agg)) p USING (pid)
-        ORDER BY score DESC, minutes DESC, p.person_id
-        {f"LIMIT {int(limit)}" if limit else ""}"""
+        SELECT cid, person_id, score, minutes, first, n, places, top FROM ranked
+        {f"WHERE rank <= {int(limit)}" if limit else ""}
+        ORDER BY cid, rank"""
     ).fetchall()
-    out = []
-    for person, score, minutes, first, n, place_names, top in rows:
+    for cid, person, score, minutes, first, n, place_names, top in rows:
         episodes = [
             Episode(
                 t["place_id"],
@@ -245,8 +279,34 @@ def _discover(con: Any, data_dir: Path, person_id: str, window: Window, limit: i
             )
             for t in top
         ]
-        out.append(Candidate(person, float(score), float(minutes), _at(first), int(n), list(place_names), episodes))
+        out[cid].append(
+            Candidate(person, float(score), float(minutes), _at(first), int(n), list(place_names), episodes)
+        )
     return out
+
+
+@dataclass(frozen=True)
+class UnionEntry:
+    """A person found near one or more cases of a cluster."""
+
+    person_id: str
+    cases: tuple[str, ...]
+    best_score: float
+    total_score: float
+
+
+def union(cases: Sequence[str], found: Sequence[Sequence[Candidate]]) -> list[UnionEntry]:
+    """Everyone found near any case of the cluster, once: the cases they were near (those near
+    several first -- the overlaps), then the best score."""
+    near: dict[str, list[tuple[str, float]]] = {}
+    for case, candidates in zip(cases, found, strict=True):
+        for c in candidates:
+            near.setdefault(c.person_id, []).append((case, c.score))
+    entries = [
+        UnionEntry(person, tuple(case for case, _ in hits), max(s for _, s in hits), round(sum(s for _, s in hits), 3))
+        for person, hits in near.items()
+    ]
+    return sorted(entries, key=lambda e: (-len(e.cases), -e.best_score, e.person_id))
 
 
 def _islands(table: str, keys: str, *, extra: str = "") -> str:

@@ -6,7 +6,8 @@ Input: CSV (UTF-8, header row) or Parquet files with the columns
     setting, place_name, district, car, certainty    optional
 
 ``start``/``end`` are ISO-8601 instants with a UTC offset (``2020-03-05T08:12:00+09:00``);
-``source`` is one of ``store.SOURCES``; ``setting`` one of ``store.SETTINGS`` (default indoor);
+``source`` is one of ``store.SOURCES`` (venue, metro, card, entry_card -- a building's access
+log --, other); ``setting`` one of ``store.SETTINGS`` (default indoor);
 ``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1); ``district`` as
 providers write it -- a name (구로구, 구로, Guro-gu), the 5-digit administrative code (11530) or
 the platform's own number 0–24 (``core.engine.districts``); empty fields are

@@ -34,7 +34,9 @@ from seoul.core.engine.time import SEOUL
 SEOUL_OFFSET_S = 9 * 3600  # no daylight saving time since 1988
 ROW_GROUP = 131_072
 MAX_DURATION = timedelta(hours=24)
-SOURCES = ("venue", "metro", "card", "other")
+SOURCES = ("venue", "metro", "card", "entry_card", "other")
+"""Where a presence record comes from: a venue's visitor log, a metro ride, a card payment, a
+building's entry-card (출입카드) access log, anything else."""
 SETTINGS = ("indoor", "transit", "outdoor")
 # place kinds: the top byte of a place code (``plc``)
 VENUE, MERCHANT, TRAIN, OTHER = 1, 2, 3, 4

@@ -72,6 +72,29 @@ def test_districts_are_read_as_providers_write_them(tmp_path: Path) -> None:
     assert district == {"bldg-0": guro, "bldg-1": guro, "bldg-2": mapo, "bldg-3": 13, "bldg-6": guro}
 
 
+def test_a_buildings_entry_card_log_is_a_source_discovery_explains(tmp_path: Path) -> None:
+    """Entry-card (출입카드) records of an office tower: whoever shared the floor with the case
+    is found, and the reason names the building's entry cards as the source."""
+    from datetime import datetime
+
+    from seoul.core.engine.time import SEOUL
+    from seoul.tracing.engine import discovery
+
+    f = tmp_path / "tower.csv"
+    f.write_text(
+        "person_id,place_id,start,end,source,place_name,district\n"
+        "CASE,tower-11f,2020-03-09T08:55:00+09:00,2020-03-09T18:10:00+09:00,entry_card,콜센터 11층,구로구\n"
+        "P1,tower-11f,2020-03-09T09:02:00+09:00,2020-03-09T18:30:00+09:00,entry_card,콜센터 11층,구로구\n"
+        "P2,tower-11f,2020-03-09T19:00:00+09:00,2020-03-09T22:00:00+09:00,entry_card,콜센터 11층,구로구\n"
+    )
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert result.accepted == 3 and not result.errors
+    window = discovery.Window(datetime(2020, 3, 9, tzinfo=SEOUL), datetime(2020, 3, 10, tzinfo=SEOUL))
+    found = discovery.discover(tmp_path / "store", "CASE", window)
+    assert [c.person_id for c in found] == ["P1"]  # P2 came after the case left
+    assert found[0].episodes[0].source == "entry_card" and "entry_card" in found[0].reasons[0]
+
+
 def test_importing_the_same_file_twice_does_not_duplicate(tmp_path: Path) -> None:
     f = tmp_path / "in.csv"
     f.write_text(HEADER + GOOD)
