@@ -167,6 +167,10 @@ CONTENT_SECURITY_POLICY = {
 # 1 s (docs/metro-tagless.md). "0" lets a pilot without sensors charge on the detector alone.
 SEOUL_METRO_TAGLESS_REQUIRE_SENSOR = os.environ.get("SEOUL_METRO_TAGLESS_REQUIRE_SENSOR", "1") == "1"
 
+# The platform's public address, for links in texts sent by scheduled jobs (no request to take
+# it from): the tracing self-report link of `seoul tracing daily-texts`.
+SEOUL_PUBLIC_URL = os.environ.get("SEOUL_PUBLIC_URL", "http://127.0.0.1:8000/")
+
 # Outside services (ADR 14; each also read from the environment of the same name when unset
 # here). SMS: SEOUL_SMS_SENDER / _URL / _OUTBOX (older SEOUL_TRACING_SMS_* names still work).
 # Metro payment gateway and entitlement verification (docs/metro-payments.md): no URL starts a

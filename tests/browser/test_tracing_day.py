@@ -229,6 +229,9 @@ def test_a_tracers_day(
     assert _stat(boss, "from-list-n") == "1 / 2"
     boss.goto(f"{live_server.url}/tracing/outbreaks/{outbreak.pk}/chains/")
     assert f"{case.reference} → " in boss.inner_text("#chain-links")
-    boss.locator("div.chart svg").first.wait_for(state="attached", timeout=10_000)
-    assert boss.locator("div.chart").get_attribute("data-chart-state") == "ready"
+    boss.locator("div.chart[data-chart=chart-chains] svg").first.wait_for(state="attached", timeout=10_000)
+    assert boss.locator("div.chart[data-chart=chart-chains]").get_attribute("data-chart-state") == "ready"
+    boss.locator("div.chart[data-chart=chart-districts] svg").first.wait_for(state="attached", timeout=10_000)
+    assert boss.locator("div.chart[data-chart=chart-districts]").get_attribute("data-chart-state") == "ready"
+    assert boss.locator(f"#district-table tr[data-district='{MAPO}']").count() == 1  # the map's figures as a table
     assert not problems, f"errors or CSP violations on the supervisor's pages: {problems}"

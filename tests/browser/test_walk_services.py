@@ -51,6 +51,9 @@ WALK = ARTIFACTS / "walk"
 
 # What a reason form is answered with, per service (the form's radio id suffix).
 REASON_DETAIL = "점검 2026-1202 화면 확인"
+# The line list the tracer imports: its Korean headers and values are the file's, shown as they are.
+LINE_LIST_HEADER = ["관련확진자", "성명", "연락처", "거주지", "최종접촉일", "접촉장소"]
+LINE_LIST_TYPED = (*LINE_LIST_HEADER, "성남시", "어제", "김목록", "망원동 카페", "line-list.csv")
 APPLICANT = ("김시민", "010-2020-0415")  # the demo citizen, as simple authentication knows them
 
 # --- the one-language check -------------------------------------------------------------------
@@ -127,6 +130,7 @@ KO_PAGE_LATIN = {
     "PNG",
     "JPEG",
     "CSV",
+    "XLSX",
     "API",
 }
 KO_PAGE_LATIN_WORDS = {w for entry in KO_PAGE_LATIN for w in entry.split()}
@@ -183,6 +187,10 @@ TYPED = {
     "tracing.Contact": ["close_reason"],
     "tracing.Candidate": ["places", "reason"],
     "tracing.DuplicateRegistration": ["note"],
+    "tracing.ClassificationChange": ["basis"],
+    "tracing.LineListImport": ["filename"],
+    "tracing.MassText": ["notice"],
+    "tracing.Transfer": ["reason", "note"],
     "guarantee.Identity": ["name"],
     "guarantee.Application": ["business_name", "email"],
     "guarantee.Document": ["data"],
@@ -344,6 +352,8 @@ def _tracing(users: dict[str, Any], today: Any) -> dict[str, Any]:
         "flagged_contact": flagged.pk,
         "timeline_entry": index.timeline.order_by("start").first().pk,
         "candidate": index.candidates.filter(status="pending").order_by("pk").first().pk,
+        "suspected_case": Case.objects.get(classification="suspected").pk,
+        "exposure_day": today - timedelta(days=4),
     }
 
 
@@ -537,8 +547,11 @@ def walk_anonymous(walk: Walk, services: Services) -> None:
 
 
 def walk_self_report(walk: Walk, link: str, code: str) -> None:
-    """The contact opens the texted link on their phone: a wrong code, then the right one."""
+    """The contact opens the texted link on their phone: a wrong code, then the right one. The
+    page opens in the language the person reads (Korean here); on the English walk the person
+    has chosen English in the language menu (its cookie)."""
     ctx = walk.context("contact (texted link)")
+    ctx.add_cookies([{"name": "django_language", "value": walk.lang, "url": walk.base}])
     page = ctx.new_page()
     walk.see(page, "tracing-self-report", int(page.goto(link).status))
     page.fill("#id_code", "000000" if code != "000000" else "111111")
@@ -548,6 +561,8 @@ def walk_self_report(walk: Walk, link: str, code: str) -> None:
     page.locator("input[name=feeling][value=well] + label").click()
     walk.see(page, "tracing-self-report-done", walk.send(page, "main form"))
     walk.see(page, "tracing-self-report-used", int(page.goto(link).status), expect=410)
+    walk.see(page, "tracing-mass-text-stop", walk.go(page, "/tracing/stop/0123456789abcdef0123456789abcdef/"))
+    walk.see(page, "tracing-mass-text-stop-unknown", walk.send(page, "#stop-form"))
     ctx.close()
 
 
@@ -640,6 +655,26 @@ def walk_tracer(walk: Walk, services: Services) -> tuple[str, str]:
     walk.see(page, "tracing-search-results", walk.send(page, "main form.filters"))
     walk.see(page, "tracing-outbreaks-tracer", walk.go(page, "/tracing/outbreaks/"))
     walk.see(page, "tracing-chains", walk.go(page, f"/tracing/outbreaks/{ids['outbreak']}/chains/"))
+
+    # a line list: the upload form (sent empty), the column mapping, the report of refused rows
+    walk.see(page, "tracing-import", walk.go(page, "/tracing/imports/"))
+    walk.see(page, "tracing-import-error", walk.send(page, "#import-form"), expect=400, errors=True)
+    sheet = WALK / "line-list.csv"
+    exposed = f"{ids['exposure_day']:%Y-%m-%d}"
+    sheet.write_text(
+        ",".join(LINE_LIST_HEADER)
+        + f"\nC-{ids['case']},김목록,010-3900-0001,마포구,{exposed},망원동 카페"
+        + f"\nC-{ids['case']},,010-3900-0002,성남시,어제,망원동 카페\n",
+        encoding="utf-8",
+    )
+    page.select_option("#id_kind", "contacts")
+    page.set_input_files("#id_file", str(sheet))
+    walk.see(page, "tracing-import-map", walk.send(page, "#import-form"))
+    walk.see(page, "tracing-import-report", walk.send(page, "#mapping-form"))
+    suspected = f"/tracing/cases/{ids['suspected_case']}/"
+    status = walk.reason(page, "tracing-case-suspected", walk.go(page, suspected), "investigation")
+    walk.see(page, "tracing-case-suspected", status)
+    walk.see(page, "tracing-case-classify-error", walk.send(page, "#classify-form"), expect=400, errors=True)
     walk.see(page, "core-account-tracer", walk.go(page, "/accounts/me/"))
     ctx.close()
 
@@ -659,7 +694,18 @@ def walk_supervisor(walk: Walk, services: Services) -> None:
     duplicate = "form[action^='/tracing/duplicates/']"
     walk.see(page, "tracing-supervisor-review-error", walk.send(page, duplicate), expect=400, errors=True)
     walk.see(page, "tracing-supervisor-filtered", walk.go(page, "/tracing/supervisor/?due=1&kind=contact"))
+    walk.see(page, "tracing-exports", walk.go(page, "/tracing/exports/"))
+    status = walk.reason(page, "tracing-people", walk.go(page, "/tracing/people/duplicates/"), "supervision")
+    walk.see(page, "tracing-people", status)
     walk.see(page, "tracing-outbreaks-supervisor", walk.go(page, "/tracing/outbreaks/"))
+    rules = f"#rules-form-{ids['outbreak']}"
+    page.locator(rules).evaluate("form => { form.closest('details').open = true; }")
+    page.fill(f"#id_rules-{ids['outbreak']}-fever_at_c", "45")
+    walk.see(page, "tracing-outbreaks-rules-error", walk.send(page, rules), expect=400, errors=True)
+    case = f"/tracing/cases/{ids['case']}/"
+    status = walk.reason(page, "tracing-case-supervisor", walk.go(page, case), "supervision")
+    walk.see(page, "tracing-case-supervisor", status)
+    walk.see(page, "tracing-case-long-tail-error", walk.send(page, "#long-tail-form"), expect=400, errors=True)
     walk.see(page, "tracing-new-outbreak", walk.go(page, "/tracing/outbreaks/new/"))
     walk.see(page, "tracing-new-outbreak-error", walk.send(page, "main form.form"), expect=400, errors=True)
     walk.see(page, "tracing-chains-supervisor", walk.go(page, f"/tracing/outbreaks/{ids['outbreak']}/chains/"))
@@ -800,7 +846,7 @@ def test_every_service_page_is_accessible_in_one_language_and_fits(
     settings.VAR_DIR = tmp_path  # the demo's passwords file
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-ins
     services = build_services()
-    typed = typed_values(REASON_DETAIL, *APPLICANT)  # and what the walk types
+    typed = typed_values(REASON_DETAIL, *APPLICANT, *LINE_LIST_TYPED)  # and what the walk types
     walk = Walk(browser, axe, live_server.url, lang, width, typed)
 
     walk_anonymous(walk, services)

@@ -43,20 +43,30 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[A
 
 
 def xlsx_response(filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    return xlsx_sheets_response(filename, [(sheet, header, rows)])
+
+
+def xlsx_sheets_response(
+    filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+) -> HttpResponse:
+    """One workbook, a sheet per (title, header, rows): each with its header frozen and its
+    columns sized to their contents."""
     wb = Workbook()
-    ws = wb.active
-    if ws is None:  # a new workbook always has one sheet
+    first = wb.active
+    if first is None:  # a new workbook always has one sheet
         raise RuntimeError("openpyxl workbook without a sheet")
-    ws.title = sheet[:31]
-    ws.append([_safe_cell(h) for h in header])
-    widths = [len(str(h)) for h in header]
-    for row in rows:
-        values = [_safe_cell(v) for v in row]
-        ws.append(values)
-        widths = [max(w, len(str(v)) if v is not None else 0) for w, v in zip(widths, values, strict=False)]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w + 2))
-    ws.freeze_panes = "A2"
+    for n, (title, header, rows) in enumerate(sheets):
+        ws = first if n == 0 else wb.create_sheet()
+        ws.title = title[:31]
+        ws.append([_safe_cell(h) for h in header])
+        widths = [len(str(h)) for h in header]
+        for row in rows:
+            values = [_safe_cell(v) for v in row]
+            ws.append(values)
+            widths = [max(w, len(str(v)) if v is not None else 0) for w, v in zip(widths, values, strict=False)]
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(60, max(8, w + 2))
+        ws.freeze_panes = "A2"
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)

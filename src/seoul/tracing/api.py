@@ -55,6 +55,10 @@ class IndicatorsOut(Schema):
     traced_within_24h: RatioOut
     followed_full_period: RatioOut = Field(description="contacts closed in 7 days: monitoring completed")
     lost_to_follow_up: RatioOut = Field(description="contacts closed in 7 days: lost to follow-up")
+    first_call_hours: float | None = Field(
+        default=None, description="median hours from a case's registration to its contacts' first reach (7 days)"
+    )
+    first_call_contacts: int = Field(default=0, description="contacts the median is over")
     backlog: list[BacklogOut]
 
 
@@ -78,6 +82,8 @@ def indicators(request: ApiRequest) -> IndicatorsOut:
         traced_within_24h=_ratio(ind.traced_within_24h),
         followed_full_period=_ratio(ind.followed_full_period),
         lost_to_follow_up=_ratio(ind.lost_to_follow_up),
+        first_call_hours=ind.first_call_hours,
+        first_call_contacts=ind.first_call_n,
         backlog=[
             BacklogOut(
                 tracer=r["tracer"].username,

@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import click
 from rich.progress import Progress
@@ -75,21 +75,37 @@ def simulate_cmd(people: int, days: int, seed: int, out: Path, start_text: str, 
 
 @group.command()
 @click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), required=True)
-@click.option("--case", "person_id", required=True, help="the case's person id in the movement data")
-@click.option("--onset", "onset_text", default=None, metavar="YYYY-MM-DD", help="symptom onset (or test) date")
 @click.option(
-    "--isolated-at", "isolated_text", default=None, metavar="ISO-DATETIME", help="default: 3 days after onset"
+    "--case",
+    "person_ids",
+    required=True,
+    multiple=True,
+    help="the case's person id in the movement data; repeat for a cluster (one pass over the data)",
+)
+@click.option(
+    "--onset",
+    "onset_texts",
+    multiple=True,
+    metavar="YYYY-MM-DD",
+    help="symptom onset (or test) date; one per --case, in the same order",
+)
+@click.option(
+    "--isolated-at",
+    "isolated_texts",
+    multiple=True,
+    metavar="ISO-DATETIME",
+    help="default: 3 days after onset; if given, one per --case",
 )
 @click.option("--days-before", type=click.IntRange(min=0, max=14), default=2, show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="print at most this many candidates")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="print at most this many candidates per case")
 @click.option("--actor", "username", default=None, help="the supervisor asking (needed for the platform's store)")
 @click.option("--reason", default=None, help="why (needed for the platform's store; audited)")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def discover(
     data_dir: Path,
-    person_id: str,
-    onset_text: str | None,
-    isolated_text: str | None,
+    person_ids: tuple[str, ...],
+    onset_texts: tuple[str, ...],
+    isolated_texts: tuple[str, ...],
     days_before: int,
     limit: int | None,
     username: str | None,
@@ -98,47 +114,82 @@ def discover(
 ) -> None:
     """Everyone co-present with the case inside its infectious window, best score first.
 
-    Without --onset the window is all the data in DIR. When DIR is the platform's own movement
-    store, the search discloses residents' co-presence: it needs --actor (a tracing supervisor)
-    and --reason, and is audited."""
+    Without --onset the window is all the data in DIR. With --case repeated (and --onset, if
+    given, once per case in the same order) the cases of a cluster are searched in one pass and
+    the JSON holds one entry per case plus the union (everyone once, those near several cases
+    first). When DIR is the platform's own movement store, the search discloses residents'
+    co-presence: it needs --actor (a tracing supervisor) and --reason, and is audited."""
     live = data_dir.resolve() == movement_dir().resolve()
     if live and not (username and reason):
         fail("--data is the platform's movement store: give --actor (tracing:approver) and --reason; it is audited")
+    if onset_texts and len(onset_texts) != len(person_ids):
+        fail(f"--onset: give one per --case ({len(person_ids)}), in the same order; got {len(onset_texts)}")
+    if isolated_texts and len(isolated_texts) != len(person_ids):
+        fail(f"--isolated-at: give one per --case ({len(person_ids)}), in the same order; got {len(isolated_texts)}")
     try:
-        if onset_text:
-            window = discovery.infectious_window(
-                _date(onset_text, "--onset"),
-                None,
-                _datetime(isolated_text) if isolated_text else None,
-                days_before=days_before,
-            )
-        else:
-            window = _whole(data_dir)
+        windows = []
+        for i in range(len(person_ids)):
+            if onset_texts:
+                isolated = _datetime(isolated_texts[i]) if isolated_texts else None
+                onset = _date(onset_texts[i], "--onset")
+                windows.append(discovery.infectious_window(onset, None, isolated, days_before=days_before))
+            else:
+                windows.append(_whole(data_dir))
         began = time.perf_counter()
-        if live:
-            found = _search_store(str(username), person_id, window, str(reason), limit)
+        if live:  # each search audited on its own
+            found = [
+                _search_store(str(username), p, w, str(reason), limit) for p, w in zip(person_ids, windows, strict=True)
+            ]
         else:
-            found = discovery.discover(data_dir, person_id, window, limit=limit)
+            found = discovery.discover_cluster(data_dir, list(zip(person_ids, windows, strict=True)), limit=limit)
         seconds = time.perf_counter() - began
     except discovery.DiscoveryError as exc:
         fail(str(exc))
-    if as_json:
-        doc = {
-            "case": person_id,
+    entries = [
+        {
+            "case": person,
             "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
+            "candidates": [c.as_json() for c in candidates],
+        }
+        for person, window, candidates in zip(person_ids, windows, found, strict=True)
+    ]
+    if as_json:
+        if len(person_ids) == 1:
+            click.echo(json.dumps({**entries[0], "seconds": round(seconds, 3)}, ensure_ascii=False))
+            return
+        merged = discovery.union(person_ids, found)
+        doc = {
             "seconds": round(seconds, 3),
-            "candidates": [c.as_json() for c in found],
+            "cases": entries,
+            "union": [
+                {
+                    "person_id": u.person_id,
+                    "cases": list(u.cases),
+                    "best_score": u.best_score,
+                    "total_score": u.total_score,
+                }
+                for u in merged
+            ],
+            "overlaps": sum(1 for u in merged if len(u.cases) > 1),
         }
         click.echo(json.dumps(doc, ensure_ascii=False))
         return
-    click.echo(f"case {person_id}, window {window.start:%Y-%m-%d %H:%M} – {window.end:%Y-%m-%d %H:%M} (Seoul)")
-    click.echo(f"{len(found)} candidates in {seconds:.2f} s")
-    for rank, c in enumerate(found, 1):
-        click.echo(
-            f"{rank:4d}. {c.person_id}  score {c.score:.1f}  {c.overlap_minutes:.0f} min, {c.episodes_count} episode(s)"
-        )
-        for reason in c.reasons:
-            click.echo(f"        {reason}")
+    for person, window, candidates in zip(person_ids, windows, found, strict=True):
+        click.echo(f"case {person}, window {window.start:%Y-%m-%d %H:%M} – {window.end:%Y-%m-%d %H:%M} (Seoul)")
+        click.echo(f"{len(candidates)} candidates")
+        for rank, c in enumerate(candidates, 1):
+            click.echo(
+                f"{rank:4d}. {c.person_id}  score {c.score:.1f}  {c.overlap_minutes:.0f} min, {c.episodes_count} episode(s)"
+            )
+            for line in c.reasons:
+                click.echo(f"        {line}")
+    if len(person_ids) > 1:
+        merged = discovery.union(person_ids, found)
+        overlaps = [u for u in merged if len(u.cases) > 1]
+        click.echo(f"union: {len(merged)} people, {len(overlaps)} near more than one case")
+        for u in overlaps:
+            click.echo(f"  {u.person_id}  near {', '.join(u.cases)}  best score {u.best_score:.1f}")
+    click.echo(f"in {seconds:.2f} s")
 
 
 def _search_store(
@@ -208,6 +259,79 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
         sys.exit(1)
 
 
+@group.command(name="import-linelist")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--kind", type=click.Choice(["cases", "contacts", "follow_ups"]), required=True, help="what the file lists"
+)
+@click.option("--actor", "username", required=True, help="who imports (their scope and role apply to every row)")
+@click.option("--outbreak", "outbreak_id", type=int, default=None, help="for cases: the outbreak's number")
+@click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="the column holding a field (repeatable); fields not given are found by their header",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def import_linelist(
+    path: Path, kind: str, username: str, outbreak_id: int | None, pairs: tuple[str, ...], as_json: bool
+) -> None:
+    """Import a line list of cases, contacts or follow-ups from CSV or XLSX, streamed.
+
+    Each refused row is printed with its line, field and reason; the good rows are kept. Exit
+    status 1 when any row was refused, 2 when the file or the mapping cannot be used."""
+    from django.core.exceptions import ValidationError
+
+    from seoul.tracing import actions
+    from seoul.tracing.engine import linelist
+    from seoul.tracing.models import Outbreak
+
+    actor = _actor(username)
+    outbreak = Outbreak.objects.filter(pk=outbreak_id).first() if outbreak_id else None
+    if outbreak_id and outbreak is None:
+        fail(f"--outbreak: no outbreak {outbreak_id}")
+    try:
+        headers, _rows = linelist.read_rows(path)
+    except linelist.LineListError as exc:
+        fail(actions.file_words(exc))
+    mapping = linelist.suggest_mapping(cast("linelist.Kind", kind), headers)
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep:
+            fail(f"--map {pair!r}: write FIELD=COLUMN")
+        mapping[field.strip()] = column.strip()
+    with Progress(disable=as_json, transient=True) as bar:
+        task = bar.add_task("importing", total=None)
+        try:
+            done = actions.import_line_list(
+                path,
+                cast("linelist.Kind", kind),
+                mapping,
+                actor=actor,
+                outbreak=outbreak,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+        except ValidationError as exc:
+            fail(_message(exc))
+    if as_json:
+        doc = {
+            "import": done.pk,
+            "rows": done.rows,
+            "imported": done.imported,
+            "referred": done.referred,
+            "refused": done.refused,
+            "mapping": mapping,
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False))
+    else:
+        for r in done.refused:
+            click.echo(f"{path.name}:{r['line']}: {r['field']}: {r['reason']}", err=True)
+        click.echo(f"{done.imported:,} of {done.rows:,} rows imported, {len(done.refused):,} refused ({done})")
+    if done.refused:
+        sys.exit(1)
+
+
 @group.command(name="pull-metro")
 @click.option(
     "--since", "since_text", required=True, metavar="ISO-DATETIME", help="first journey entry (no zone: Seoul)"
@@ -243,17 +367,71 @@ def pull_metro(since_text: str, until_text: str, username: str, reason: str, as_
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def close_monitoring(today_text: str | None, as_json: bool) -> None:
-    """Close as completed every contact whose monitoring period ended before today."""
+    """Close as completed every contact whose monitoring period ended before today, and as lost
+    to follow-up every contact silent for their outbreak's lost_after_days."""
     from django.utils import timezone
 
     from seoul.tracing import actions
 
     today = _date(today_text, "--today") if today_text else timezone.localdate(timezone.now(), SEOUL)
     closed = actions.complete_finished_monitoring(today)
+    lost = actions.close_silent_contacts(today)
     if as_json:
-        click.echo(json.dumps({"today": today.isoformat(), "completed": closed}))
+        click.echo(json.dumps({"today": today.isoformat(), "completed": closed, "lost": lost}))
     else:
-        click.echo(f"{closed:,} contacts' monitoring completed on {today}")
+        click.echo(f"{closed:,} contacts' monitoring completed, {lost:,} closed as lost to follow-up on {today}")
+
+
+@group.command(name="daily-texts")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="the platform's public address for the link (default: the SEOUL_PUBLIC_URL setting)",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def daily_texts(base_url: str | None, as_json: bool) -> None:
+    """Text today's self-report link and code to every contact under monitoring who has not
+    reported today (safe to run twice: nobody gets a second code the same day)."""
+    from django.conf import settings
+
+    from seoul.tracing import actions
+
+    result = actions.send_daily_texts(base_url or settings.SEOUL_PUBLIC_URL)
+    # texted: codes recorded and handed to the gateway once committed; sent: accepted by it
+    doc = {"texted": len(result.codes), "sent": result.sent, "not_sent": result.not_sent, "skipped": result.skipped}
+    if as_json:
+        click.echo(json.dumps(doc))
+    else:
+        click.echo(
+            f"{result.sent:,} self-report texts sent, {result.not_sent:,} not delivered, {result.skipped:,} not due"
+        )
+    if result.not_sent:
+        sys.exit(1)
+
+
+@group.command(name="send-mass-texts")
+@click.option("--rate", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="messages per second")
+@click.option(
+    "--batch", type=click.IntRange(min=1), default=500, show_default=True, help="messages per committed batch"
+)
+@click.option("--base-url", default=None, metavar="URL", help="for the opt-out link (default: SEOUL_PUBLIC_URL)")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def send_mass_texts(rate: float, batch: int, base_url: str | None, as_json: bool) -> None:
+    """Send the long-tail texts supervisors planned, in batches under the rate limit (safe to
+    run twice: each text goes once)."""
+    from django.conf import settings
+
+    from seoul.tracing import actions
+
+    report = actions.send_pending_mass_texts(base_url or settings.SEOUL_PUBLIC_URL, rate=rate, batch=batch)
+    doc = {"sent": report.sent, "failed": report.failed, "batches": report.batches}
+    if as_json:
+        click.echo(json.dumps(doc))
+    else:
+        click.echo(
+            f"{report.sent:,} long-tail texts sent, {report.failed:,} not delivered, in {report.batches} batches"
+        )
 
 
 def _date(text: str, option: str) -> date:

@@ -206,7 +206,24 @@ def load() -> dict[str, int]:
     # (both entries kept); another contact was reached.
     earlier = max(local_midnight(today), timezone.now() - timedelta(hours=2))
     actions.record_follow_up(contacts[0], today, "missed", actor=None, now=earlier)
-    actions.record_follow_up(contacts[0], today, "seen_symptoms", "발열 37.9도, 인후통", actor=None)
+    actions.record_follow_up(
+        contacts[0], today, "seen_symptoms", symptom_list=["sore_throat"], temperature=37.9, actor=None
+    )
+    # Someone of the index case's household has a fever and a cough: a suspected case, isolated
+    # while the test is run (a positive PCR recorded on the case page confirms it).
+    actions.register_case(
+        outbreak,
+        actions.CaseInput(
+            name="강민호",
+            phone="010-2000-0011",
+            district=mapo,
+            classification="suspected",
+            basis="발열 38.1℃·기침, 확진자 김민준과 같은 집에 사는 가족",
+            onset_on=today - timedelta(days=1),
+            isolated_at=at(1, 20),
+        ),
+        actor=None,
+    )
     actions.store_candidates(
         index,
         [

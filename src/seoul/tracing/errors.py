@@ -62,6 +62,26 @@ class TracingError(ErrorCode):
         _("Give the symptom onset date, or the test date if there were no symptoms."),
     )
     AFTER_CONFIRMATION = "tracing.after_confirmation", _("This date cannot be after the confirmation date.")
+    SAME_CLASSIFICATION = (
+        "tracing.same_classification",
+        _("The case is already classified so: choose another classification."),
+    )
+    CONFIRMED_ON_NEEDED = "tracing.confirmed_on_needed", _("A confirmed case needs its confirmation date.")
+    CONFIRMED_ON_ONLY_CONFIRMED = (
+        "tracing.confirmed_on_only_confirmed",
+        _("Only a confirmed case has a confirmation date: leave it empty, or classify the case as confirmed."),
+    )
+    REGISTER_AS = (
+        "tracing.register_as",
+        _("A case is registered as suspected, probable or confirmed."),
+    )
+    NOT_CONFIRMED = (
+        "tracing.not_confirmed",
+        _(
+            "Only a confirmed case is released by the criteria. A suspected or probable case leaves "
+            "isolation when it is classified as not a case."
+        ),
+    )
     ALREADY_A_CASE = (
         "tracing.already_a_case",
         _("This person is already case %(ref)s of this outbreak."),
@@ -130,7 +150,54 @@ class TracingError(ErrorCode):
         _("This day is outside the monitoring period (%(start)s to %(end)s)."),
     )
     FUTURE_DAY = "tracing.future_day", _("A follow-up cannot be recorded for a future day.")
-    SYMPTOMS_NEEDED = "tracing.symptoms_needed", _("Describe the symptoms.")
+    THRESHOLD = "tracing.threshold", _("Enter a score above 0: candidates below it get the text.")
+    NOTICE_IDENTIFIES = (
+        "tracing.notice_identifies",
+        _(
+            "The notice repeats the case's name, phone, reference or a place of its timeline. "
+            "Use only the words of a public notice."
+        ),
+    )
+    PERSON_NOT_IN_SCOPE = (
+        "tracing.person_not_in_scope",
+        _("You do not see a case or contact of both persons."),
+    )
+    PAIR_DECIDED = "tracing.pair_decided", _("These two records have already been reviewed.")
+    SAME_PERSON = "tracing.same_person", _("Choose two different person records.")
+    MERGE_TWO_CASES = (
+        "tracing.merge_two_cases",
+        _("Both are cases of the same outbreak: review the two cases first (one must be removed or moved)."),
+    )
+    MERGE_TWO_CONTACTS = (
+        "tracing.merge_two_contacts",
+        _("Both are contacts of the same case: close one of the two contacts first."),
+    )
+    MERGE_TWO_IDS = (
+        "tracing.merge_two_ids",
+        _("The two records carry different movement-data ids: they may be different people."),
+    )
+    SAME_DISTRICT = "tracing.same_district", _("The record is already in this district: choose another.")
+    TRANSFER_PENDING = (
+        "tracing.transfer_pending",
+        _("A transfer of this record is already waiting for the receiving district."),
+    )
+    TRANSFER_NOT_YOURS = (
+        "tracing.transfer_not_yours",
+        _("Only the supervisor of the receiving district or a tracing administrator decides this transfer."),
+    )
+    TRANSFER_DECIDED = "tracing.transfer_decided", _("This transfer has already been decided.")
+    LINE_LIST = "tracing.line_list", _("This file cannot be imported: %(reason)s")
+    LINE_LIST_MAPPING = "tracing.line_list_mapping", _("Column for “%(name)s”: %(reason)s.")
+    SYMPTOMS_NEEDED = "tracing.symptoms_needed", _("Tick the symptoms, or describe them in words.")
+    WELL_WITH_SYMPTOMS = (
+        "tracing.well_with_symptoms",
+        _("Symptoms or a fever were recorded: choose “Seen, with symptoms”."),
+    )
+    NOT_REACHED_NO_REPORT = (
+        "tracing.not_reached_no_report",
+        _("Symptoms and temperature are recorded only when the person was reached."),
+    )
+    TEMPERATURE = "tracing.temperature", _("Enter a body temperature between %(low)s and %(high)s °C.")
     NO_SYMPTOM_REPORT = "tracing.no_symptom_report", _("There is no symptom report to review.")
     ALREADY_CONVERTED = "tracing.already_converted", _("This contact has already become a case.")
 

@@ -26,6 +26,7 @@ from seoul.core.engine.districts import District, district
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import ServiceRole
 from seoul.core.roles import Role, Service
+from seoul.tracing.engine.monitoring import SYMPTOMS, AlertRules
 
 if TYPE_CHECKING:
     from seoul.tracing.engine.discovery import Window
@@ -60,6 +61,32 @@ STAFF_ROLES = {
     Role.APPROVER: _("Supervisor"),
     Role.ADMIN: _("Tracing administrator"),
 }
+
+
+SYMPTOM_LABELS = {
+    "fever": _("Fever"),
+    "chills": _("Chills"),
+    "cough": _("Cough"),
+    "shortness_of_breath": _("Shortness of breath"),
+    "sore_throat": _("Sore throat"),
+    "loss_of_taste_or_smell": _("Loss of taste or smell"),
+    "muscle_aches": _("Muscle aches"),
+    "headache": _("Headache"),
+    "fatigue": _("Tiredness"),
+    "runny_nose": _("Runny nose"),
+    "diarrhoea": _("Diarrhoea"),
+    "other": _("Other symptoms"),
+}
+SYMPTOM_CHOICES = [(code, SYMPTOM_LABELS[code]) for code in SYMPTOMS]
+"""The symptom list of the daily report (``engine/monitoring.py``), labelled in the page's language."""
+
+
+class Language(models.TextChoices):
+    """The language a person reads: their texts and self-report page are in it. Each name is
+    written in its own language, as a language menu is."""
+
+    KOREAN = "ko", "한국어"
+    ENGLISH = "en", "English"
 
 
 class Source(models.TextChoices):
@@ -111,6 +138,9 @@ class Outbreak(models.Model):
     )
     investigators = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="tracing_outbreaks")
     opened_on = models.DateField(default=timezone.localdate)
+    alert_rules = models.JSONField(
+        default=dict, blank=True, help_text="what flags a daily report (engine/monitoring.py AlertRules); {}: KDCA's"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OutbreakQuerySet.as_manager()
@@ -137,6 +167,30 @@ class Outbreak(models.Model):
     def district_obj(self) -> District:
         return district(self.district)
 
+    @property
+    def rules(self) -> AlertRules:
+        return AlertRules.from_mapping(self.alert_rules)
+
+    def rules_text(self) -> str:
+        """The alert rules in a sentence of the page's language."""
+        rules = self.rules
+        flagged = ", ".join(str(label) for code, label in SYMPTOM_CHOICES if code in rules.symptoms) or "—"
+        text = gettext(
+            "Alert on a temperature of %(fever)s °C or more and on: %(symptoms)s%(other)s. "
+            "Call list after %(escalate)s days without a report; %(lost)s."
+        )
+        if rules.lost_after_days:
+            lost = gettext("lost to follow-up after %(days)s days") % {"days": rules.lost_after_days}
+        else:
+            lost = gettext("never closed as lost automatically")
+        return text % {
+            "fever": f"{rules.fever_at_c:.1f}",
+            "symptoms": flagged,
+            "other": gettext(", other symptoms in words") if rules.other_flags else "",
+            "escalate": rules.escalate_after_days,
+            "lost": lost,
+        }
+
 
 class Person(models.Model):
     """Someone a case or contact record is about. Name and phone are encrypted at rest; the
@@ -148,6 +202,7 @@ class Person(models.Model):
     phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     district = models.PositiveSmallIntegerField(validators=district_field_validators)
     presence_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.KOREAN)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -198,8 +253,16 @@ class ContactQuerySet(ScopedQuerySet["Contact"]):
 
 
 class Case(models.Model):
-    """A confirmed case: infectious from ``infectious_days_before`` days before symptom onset
-    (or the test date when there were no symptoms) until isolation."""
+    """A case -- suspected, probable, confirmed or found not to be one (``classification``, with
+    its history in :class:`ClassificationChange`): infectious from ``infectious_days_before``
+    days before symptom onset (or the test date when there were no symptoms) until isolation.
+    ``confirmed_on`` is set exactly while the case is confirmed."""
+
+    class Classification(models.TextChoices):
+        SUSPECTED = "suspected", _("Suspected")
+        PROBABLE = "probable", _("Probable")
+        CONFIRMED = "confirmed", _("Confirmed")
+        NOT_A_CASE = "not_a_case", _("Not a case")
 
     class Status(models.TextChoices):
         INVESTIGATING = "investigating", _("Under investigation")
@@ -215,7 +278,8 @@ class Case(models.Model):
     district = models.PositiveSmallIntegerField(
         validators=district_field_validators, help_text="district responsible (the person's, when registered)"
     )
-    confirmed_on = models.DateField()
+    classification = models.CharField(max_length=12, choices=Classification.choices, default=Classification.CONFIRMED)
+    confirmed_on = models.DateField(null=True, blank=True, help_text="set while the case is confirmed")
     onset_on = models.DateField(null=True, blank=True, help_text="symptom onset; empty when asymptomatic")
     test_on = models.DateField(null=True, blank=True, help_text="date of the positive test")
     isolated_at = models.DateTimeField(null=True, blank=True)
@@ -243,10 +307,27 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(onset_on__isnull=False) | Q(test_on__isnull=False), name="tracing_case_onset_or_test"
             ),
+            models.CheckConstraint(
+                condition=(Q(classification="confirmed") & Q(confirmed_on__isnull=False))
+                | (~Q(classification="confirmed") & Q(confirmed_on__isnull=True)),
+                name="tracing_case_confirmed_on_iff_confirmed",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"C-{self.pk}"
+
+    NOT_A_CASE_RULE = "not_a_case"
+    """``release_rule`` of a case whose isolation ended because it was found not to be one."""
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.classification == self.Classification.CONFIRMED
+
+    @property
+    def known_on(self) -> date:
+        """The confirmation date of a confirmed case, else the day it was registered."""
+        return self.confirmed_on or timezone.localdate(self.created_at, SEOUL)
 
     @property
     def reference(self) -> str:
@@ -267,6 +348,31 @@ class Case(models.Model):
         return infectious_window(
             self.onset_on, self.test_on, self.isolated_at, days_before=self.outbreak.infectious_days_before
         )
+
+
+class ClassificationChange(models.Model):
+    """One classification of a case, kept for its history: the class, the day it applies from,
+    and its basis -- a laboratory result (``lab_result``) or the words of the person who
+    classified (symptoms and link, a negative test, a review); empty for the class a case was
+    registered or converted from a contact with."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="classifications")
+    classification = models.CharField(max_length=12, choices=Case.Classification.choices)
+    on = models.DateField(help_text="the day the classification applies from")
+    basis = models.CharField(max_length=300, blank=True, default="")
+    lab_result = models.ForeignKey(
+        "LabResult", null=True, blank=True, on_delete=models.PROTECT, related_name="classifications"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.classification} {self.on}"
 
 
 class LabResult(models.Model):
@@ -335,6 +441,11 @@ class Contact(models.Model):
     symptoms_flagged_at = models.DateTimeField(
         null=True, blank=True, help_text="symptoms reported and not yet reviewed by the tracer"
     )
+    continuous_exposure = models.BooleanField(
+        default=False,
+        help_text="exposed for as long as the case is isolated (a household): monitoring ends the outbreak's "
+        "days after the case's isolation ends",
+    )
     closed_on = models.DateField(null=True, blank=True, help_text="the day monitoring ended (any closing status)")
     close_reason = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
@@ -364,11 +475,38 @@ class Contact(models.Model):
 
     @property
     def quarantine_end(self) -> date:
-        """Last day of quarantine: the last exposure day plus the monitoring period."""
+        """Last day of quarantine: the last exposure day plus the monitoring period. For a
+        continuous exposure the last exposure moves to the day the case's isolation ends
+        (``actions.release``); until then this is the earliest the quarantine can end."""
         return self.last_exposure_on + timedelta(days=self.outbreak.monitoring_days)
 
+    @property
+    def waits_for_case(self) -> bool:
+        """A continuous exposure whose case is still isolated: the quarantine end is not known."""
+        return self.continuous_exposure and self.source_case.status != Case.Status.RELEASED
+
     def monitored_on(self, day: date) -> bool:
-        return self.status == self.Status.MONITORING and self.quarantine_start < day <= self.quarantine_end
+        return (
+            self.status == self.Status.MONITORING
+            and self.quarantine_start < day
+            and (day <= self.quarantine_end or self.waits_for_case)
+        )
+
+    SILENT_PREFIX = "silent:"
+    """``close_reason`` of a contact the nightly job closed as lost: ``silent:<days>:<last report or ->``."""
+
+    @property
+    def close_reason_text(self) -> str:
+        """Why monitoring ended, in the page's language (a tracer's own words as typed)."""
+        if not self.close_reason.startswith(self.SILENT_PREFIX):
+            return self.close_reason
+        _prefix, days, last = self.close_reason.split(":", 2)
+        if last == "-":
+            return gettext("No report for %(days)s days; never reached (closed automatically).") % {"days": days}
+        return gettext("No report for %(days)s days; last report %(last)s (closed automatically).") % {
+            "days": days,
+            "last": last,
+        }
 
 
 class Exposure(models.Model):
@@ -472,7 +610,10 @@ class FollowUp(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="follow_ups")
     day = models.DateField()
     status = models.CharField(max_length=16, choices=Status.choices)
-    symptoms = models.CharField(max_length=500, blank=True)
+    symptom_list = models.JSONField(default=list, blank=True, help_text="symptom codes (engine/monitoring.py)")
+    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True, help_text="°C")
+    symptoms = models.CharField(max_length=500, blank=True, help_text="other symptoms, in words")
+    alerts = models.JSONField(default=list, blank=True, help_text="what the outbreak's alert rules flagged")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.TRACER)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -487,6 +628,18 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} {self.day} {self.status}"
+
+    def symptom_labels(self) -> list[str]:
+        """The reported symptoms in the page's language, the temperature with a fever."""
+        labels = []
+        for code in self.symptom_list:
+            label = str(SYMPTOM_LABELS.get(code, code))
+            if code == "fever" and self.temperature is not None:
+                label = f"{label} {self.temperature} °C"
+            labels.append(label)
+        if self.symptoms:
+            labels.append(self.symptoms)
+        return labels
 
 
 class TracerProfileQuerySet(models.QuerySet["TracerProfile"]):
@@ -608,7 +761,13 @@ class Candidate(models.Model):
 
 
 EPISODE_SETTINGS = {"indoor": _("indoors"), "transit": _("in transit"), "outdoor": _("outdoors")}
-EPISODE_SOURCES = {"venue": _("venue entry log"), "metro": _("metro"), "card": _("card payment"), "other": _("other")}
+EPISODE_SOURCES = {
+    "venue": _("venue entry log"),
+    "metro": _("metro"),
+    "card": _("card payment"),
+    "entry_card": _("building entry card"),
+    "other": _("other"),
+}
 
 
 def describe_episode(episode: dict[str, Any]) -> str:
@@ -688,3 +847,189 @@ class DuplicateRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"D-{self.pk} ({self.case})"
+
+
+class LineListImport(models.Model):
+    """One line list imported from a file (``actions/linelist.py``): what, from which file
+    (its name and SHA-256), with which column mapping, by whom, and the outcome -- rows read,
+    imported, referred to another team, and every refused row's line, field and reason. No
+    personal data: the reasons never repeat a name or a phone number."""
+
+    class Kind(models.TextChoices):
+        CASES = "cases", _("Cases")
+        CONTACTS = "contacts", _("Contacts")
+        FOLLOW_UPS = "follow_ups", _("Follow-ups")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filename = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict, help_text="field -> column header")
+    outbreak = models.ForeignKey(Outbreak, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    referred = models.PositiveIntegerField(default=0)
+    refused = models.JSONField(default=list, help_text="[{line, field, reason}]")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"I-{self.pk}"
+
+
+class MassText(models.Model):
+    """The long tail of a case's discovery texted at once (``actions/long_tail.py``): the
+    threshold a supervisor chose (candidates at or above it went to the tracers), the public
+    notice's words the text may repeat, and the counts."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="mass_texts")
+    threshold = models.FloatField()
+    notice = models.CharField(max_length=80, blank=True, default="", help_text="what public notices already said")
+    candidates = models.PositiveIntegerField(default=0, help_text="everyone discovery found")
+    recipients = models.PositiveIntegerField(default=0, help_text="below the threshold and not opted out")
+    opted_out = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"M-{self.pk}"
+
+
+class MassTextRecipient(models.Model):
+    """One pseudonymous id a mass text goes to (relayed by the carrier; no phone number here)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not delivered")
+        OPTED_OUT = "opted_out", _("Opted out")
+
+    mass_text = models.ForeignKey(MassText, on_delete=models.CASCADE, related_name="recipient_rows")
+    presence_id = models.CharField(max_length=64)
+    score = models.FloatField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message_id = models.CharField(max_length=100, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["mass_text", "status"], name="tracing_masstext_status"),
+            models.Index(fields=["presence_id"], name="tracing_masstext_presence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mass_text} {self.status}"
+
+
+class MassTextOptOut(models.Model):
+    """Someone who asked for no more mass texts: a keyed hash of their pseudonymous id."""
+
+    index = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"opt-out {self.pk}"
+
+
+class Transfer(models.Model):
+    """A case or contact handed from one district to another (the person moved, or is cared
+    for elsewhere): asked by someone who works on it, accepted or refused by the receiving
+    district's supervisor. Until accepted the record stays where it is."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the receiving district")
+        ACCEPTED = "accepted", _("Accepted")
+        REFUSED = "refused", _("Refused")
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="transfers")
+    from_district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    to_district = models.PositiveSmallIntegerField(validators=district_field_validators)
+    reason = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(case__isnull=False) & Q(contact__isnull=True))
+                | (Q(case__isnull=True) & Q(contact__isnull=False)),
+                name="tracing_transfer_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="pending", case__isnull=False),
+                name="tracing_one_pending_case_transfer",
+            ),
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(status="pending", contact__isnull=False),
+                name="tracing_one_pending_contact_transfer",
+            ),
+            models.CheckConstraint(condition=~Q(from_district=models.F("to_district")), name="tracing_transfer_moves"),
+        ]
+
+    def __str__(self) -> str:
+        return f"T-{self.pk}"
+
+    @property
+    def record(self) -> Case | Contact:
+        target = self.case or self.contact
+        assert target is not None  # noqa: S101 - the constraint holds one
+        return target
+
+    @property
+    def from_district_obj(self) -> District:
+        return district(self.from_district)
+
+    @property
+    def to_district_obj(self) -> District:
+        return district(self.to_district)
+
+
+class PersonDecision(models.Model):
+    """A supervisor's review of two person records that looked like one person: merged (the
+    second's records moved to the first, the second deleted) or different (not proposed
+    again). The pair is kept as its references (P-3:P-9), never names."""
+
+    class Decision(models.TextChoices):
+        MERGED = "merged", _("Merged into one person")
+        DIFFERENT = "different", _("Different people")
+
+    pair = models.CharField(max_length=40, unique=True, help_text="lower:higher person id")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    note = models.CharField(max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.pair} {self.decision}"
+
+    @staticmethod
+    def key(a: int, b: int) -> str:
+        return f"{min(a, b)}:{max(a, b)}"

@@ -43,7 +43,7 @@ def release_of(case: Case, today: date | None = None) -> Release:
         if r.test == LabResult.Test.PCR
     ]
     facts = CaseFacts(
-        confirmed_on=case.confirmed_on,
+        confirmed_on=case.known_on,
         onset_on=case.onset_on,
         specimen_on=case.test_on,
         afebrile_since=case.afebrile_since,

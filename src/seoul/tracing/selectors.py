@@ -4,19 +4,23 @@ from ``visible_to(user)``: nobody reads past their assignment, district or outbr
 
 from __future__ import annotations
 
-from collections import defaultdict
+import statistics
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from seoul.core import badges, districts
 from seoul.core.crypto import blind_index
+from seoul.core.engine.districts import shapes
 from seoul.core.models import ServiceRole, User
 from seoul.core.roles import Role, Service
+from seoul.tracing.engine.monitoring import silent_days
 from seoul.tracing.engine.release import Release
 from seoul.tracing.models import (
     Assignment,
@@ -25,6 +29,7 @@ from seoul.tracing.models import (
     Contact,
     DuplicateRegistration,
     FollowUp,
+    LineListImport,
     Outbreak,
     TimelineEntry,
     TracerProfile,
@@ -42,7 +47,9 @@ def contacts_for(user: User) -> QuerySet[Contact]:
 
 def _monitored_on(qs: QuerySet[Contact], day: date) -> list[Contact]:
     """Contacts under monitoring on ``day`` (the quarantine end depends on the outbreak)."""
-    candidates = qs.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=day).select_related("outbreak")
+    candidates = qs.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=day).select_related(
+        "outbreak", "source_case"
+    )
     return [c for c in candidates if c.monitored_on(day)]
 
 
@@ -57,6 +64,14 @@ class Worklist:
     release: dict[int, Release] = field(default_factory=dict)
     """The earliest release of each isolated case (``seoul.tracing.release``)."""
     today: date | None = None
+    silent: dict[int, int] = field(default_factory=dict)
+    """Full days without a report, of each contact under monitoring who has gone silent for at
+    least the outbreak's ``escalate_after_days`` (``engine/monitoring.py``)."""
+
+    @property
+    def to_call(self) -> list[Contact]:
+        """The call list: contacts silent for the outbreak's escalation days, longest first."""
+        return sorted((c for c in self.contacts if c.pk in self.silent), key=lambda c: (-self.silent[c.pk], c.pk))
 
     @property
     def due_release(self) -> list[Case]:
@@ -87,6 +102,7 @@ class Worklist:
             pending_candidates={c.pk: n for c in cases if (n := self.pending_candidates.get(c.pk))},
             release={c.pk: r for c in cases if (r := self.release.get(c.pk))},
             today=self.today,
+            silent={c.pk: n for c in contacts if (n := self.silent.get(c.pk))},
         )
 
 
@@ -108,16 +124,23 @@ def worklist(user: User, today: date) -> Worklist:
         "EXISTS (SELECT 1 FROM tracing_followup f WHERE f.contact_id = tracing_assignment.contact_id AND f.day = %s)",
         (today,),
     )
+    last_report = RawSQL(  # fixed SQL, values bound
+        "SELECT MAX(f.day) FROM tracing_followup f WHERE f.contact_id = tracing_assignment.contact_id "
+        "AND f.status IN (%s, %s)",
+        tuple(FollowUp.REACHED),
+        output_field=DateField(),
+    )
     assignments = (
         Assignment.objects.filter(tracer=user, ended_at=None)
         .select_related("case__outbreak", "contact__outbreak", "contact__source_case")
-        .annotate(pending=pending, seen_today=entry_today)
+        .annotate(pending=pending, seen_today=entry_today, last_report=last_report)
         .order_by()
     )
     cases: list[Case] = []
     mine_contacts: list[Contact] = []
     seen: set[int] = set()
     counts: dict[int, int] = {}
+    silent: dict[int, int] = {}
     for a in assignments:
         if a.case is not None and a.case.status != Case.Status.RELEASED:
             cases.append(a.case)
@@ -127,12 +150,18 @@ def worklist(user: User, today: date) -> Worklist:
             mine_contacts.append(a.contact)
             if a.seen_today:
                 seen.add(a.contact.pk)
+            if a.contact.status == Contact.Status.MONITORING:
+                days = silent_days(a.contact.quarantine_start, a.last_report, today)
+                if days >= a.contact.outbreak.rules.escalate_after_days:
+                    silent[a.contact.pk] = days
     # the models' own orderings: newest confirmation, latest exposure first
-    cases.sort(key=lambda c: (c.confirmed_on, c.pk), reverse=True)
+    cases.sort(key=lambda c: (c.known_on, c.pk), reverse=True)
     mine_contacts.sort(key=lambda c: (c.last_exposure_on, c.pk), reverse=True)
     monitored = [c for c in mine_contacts if c.monitored_on(today)]
     seen_today = {c.pk for c in monitored if c.pk in seen}
-    isolated = [c for c in cases if c.status == Case.Status.ISOLATED and c.outcome != Case.Outcome.DIED]
+    isolated = [
+        c for c in cases if c.is_confirmed and c.status == Case.Status.ISOLATED and c.outcome != Case.Outcome.DIED
+    ]
     prefetch_related_objects(isolated, "lab_results")
     return Worklist(
         cases=cases,
@@ -143,6 +172,7 @@ def worklist(user: User, today: date) -> Worklist:
         pending_candidates=counts,
         release={c.pk: release_of(c, today) for c in isolated},
         today=today,
+        silent=silent,
     )
 
 
@@ -217,6 +247,10 @@ class Indicators:
     followed_full_period: Ratio
     lost_to_follow_up: Ratio
     backlog: list[dict[str, Any]]
+    first_call_hours: float | None = None
+    """Median hours from a case's registration to the first reach of each of its contacts
+    (contacts listed in the period and reached)."""
+    first_call_n: int = 0
 
 
 def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indicators:
@@ -229,6 +263,9 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
     - contacts traced within 24 hours: contacts listed in the last ``days`` days who were
       first reached within 24 hours of their source case's registration / those contacts,
       counting only contacts whose 24 hours are over or who were reached;
+    - median time from confirmation to first contact call: hours from the registration of the
+      source case (when the platform learnt of the confirmation) to the first follow-up that
+      reached the contact, over contacts listed in the last ``days`` days and reached;
     - contacts followed for the full period, and lost to follow-up: among contacts whose
       monitoring was closed in the last ``days`` days as completed or lost (those who became
       cases left monitoring for another reason), the share completed and the share lost;
@@ -252,11 +289,14 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
 
     recent = contacts.filter(created_at__date__gte=since).select_related("source_case")
     traced = due = 0
+    delays: list[float] = []
     for c in recent:
         deadline = c.source_case.created_at + timedelta(hours=24)
         if c.traced_at is not None or now >= deadline:
             due += 1
             traced += c.traced_at is not None and c.traced_at <= deadline
+        if c.traced_at is not None:
+            delays.append(max(0.0, (c.traced_at - c.source_case.created_at).total_seconds() / 3600))
     closed = dict(
         contacts.filter(closed_on__gte=since, status__in=[Contact.Status.COMPLETED, Contact.Status.LOST])
         .values_list("status")
@@ -271,6 +311,8 @@ def indicators(user: User, today: date, now: datetime, *, days: int = 7) -> Indi
         backlog=backlog(user, today),
         followed_full_period=Ratio(closed.get(Contact.Status.COMPLETED, 0), ended),
         lost_to_follow_up=Ratio(closed.get(Contact.Status.LOST, 0), ended),
+        first_call_hours=round(statistics.median(delays), 1) if delays else None,
+        first_call_n=len(delays),
     )
 
 
@@ -390,7 +432,7 @@ def chains(user: User, outbreak: Outbreak) -> dict[str, Any]:
             pk, depth = parent[pk], depth + 1
         generation[c.pk] = depth
     clusters: dict[int, list[int]] = defaultdict(list)
-    for pk in sorted(by_id, key=lambda p: (by_id[p].confirmed_on, p)):
+    for pk in sorted(by_id, key=lambda p: (by_id[p].known_on, p)):
         clusters[root[pk]].append(pk)
     ordered = sorted(clusters.values(), key=lambda members: (-len(members), members[0]))
     y: dict[int, float] = {}
@@ -410,7 +452,7 @@ def chains(user: User, outbreak: Outbreak) -> dict[str, Any]:
             "x": generation[pk],
             "y": y[pk],
             "cluster": cluster_name[pk],
-            "confirmed": by_id[pk].confirmed_on.isoformat(),
+            "confirmed": _iso(by_id[pk].confirmed_on),
             "status": str(by_id[pk].get_status_display()),
             "kind": badges.kind_of(by_id[pk], "status"),  # the status badge's meaning
         }
@@ -489,3 +531,67 @@ def tracing_staff() -> QuerySet[User]:
     """Staff holding a contact-tracing role, with their profile (if any)."""
     holders = ServiceRole.objects.filter(service=Service.TRACING).values("user_id")
     return User.objects.filter(pk__in=holders, is_active=True).select_related("tracer_profile").order_by("username")
+
+
+def line_list_imports(user: User) -> QuerySet[LineListImport]:
+    """The line-list imports ``user`` made (all of them for tracing administrators)."""
+    if user.has_role(Service.TRACING, Role.ADMIN):
+        return LineListImport.objects.all()
+    return LineListImport.objects.filter(imported_by=user)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def district_map_spec(counts: dict[int, int], title: str, measure: str) -> dict[str, Any]:
+    """A Vega-Lite map of Seoul's 25 districts (boundaries shipped with the platform, no tiles)
+    shaded by ``counts`` (district index → number), named in the page's language."""
+    english = (get_language() or "ko").startswith("en")
+    features = []
+    for feature in shapes()["features"]:
+        props = feature["properties"]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {
+                    "district": props["name_en"] if english else props["name_ko"],
+                    "count": counts.get(props["index"], 0),
+                },
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": title,
+        "width": "container",
+        "height": 360,
+        "data": {"values": {"type": "FeatureCollection", "features": features}, "format": {"property": "features"}},
+        "projection": {"type": "mercator"},
+        "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 1, "tooltip": True},
+        "encoding": {
+            "color": {
+                "field": "properties.count",
+                "type": "quantitative",
+                "title": measure,
+                "scale": {"scheme": "blues", "domainMin": 0},
+                "legend": {"orient": "bottom", "format": "d", "tickMinStep": 1},
+            },
+            "tooltip": [
+                {"field": "properties.district", "type": "nominal", "title": _("District")},
+                {"field": "properties.count", "type": "quantitative", "title": measure},
+            ],
+        },
+    }
+
+
+def districts_of_outbreak(user: User, outbreak: Outbreak) -> list[tuple[int, str, int, int]]:
+    """Per district (index, name in the page's language): the outbreak's cases and contacts
+    ``user`` sees, districts with none left out, most cases first."""
+    cases = Counter(Case.objects.visible_to(user).filter(outbreak=outbreak).values_list("district", flat=True))
+    contacts = Counter(Contact.objects.visible_to(user).filter(outbreak=outbreak).values_list("district", flat=True))
+    rows = [
+        (i, districts.label(districts.district(i)), cases.get(i, 0), contacts.get(i, 0))
+        for i in sorted(set(cases) | set(contacts))
+    ]
+    return sorted(rows, key=lambda r: (-r[2], -r[3], r[1]))

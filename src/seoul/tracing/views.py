@@ -11,14 +11,15 @@ sharing a page carry a prefix so that every id on the page is unique.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,16 +29,20 @@ from seoul.core.access import public, require_role
 from seoul.core.districts import district as district_of
 from seoul.core.districts import label as district_label
 from seoul.core.engine.phone import format_phone
-from seoul.core.exports import csv_response
+from seoul.core.exports import csv_response, xlsx_sheets_response
 from seoul.core.flow import apply_errors, button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import Reason, carry_reason, need_reason
 from seoul.core.roles import Role, Service
-from seoul.tracing import actions, selectors
+from seoul.tracing import actions, exports, selectors, uploads
+from seoul.tracing.engine import linelist
 from seoul.tracing.events import TracingEvent, TracingPurpose
 from seoul.tracing.forms import (
+    FIELD_LABELS,
+    AlertRulesForm,
     CandidateForm,
     CaseForm,
+    ClassifyForm,
     CloseContactForm,
     ContactForm,
     ConvertForm,
@@ -47,13 +52,19 @@ from seoul.tracing.forms import (
     InvestigatorForm,
     IsolationForm,
     LabResultForm,
+    LineListMappingForm,
+    LineListUploadForm,
+    LongTailForm,
     OutbreakForm,
     OutcomeForm,
+    PersonPairForm,
     ReassignForm,
     ReviewForm,
     SelfReportForm,
     TimelineForm,
     TracerProfileForm,
+    TransferDecisionForm,
+    TransferForm,
 )
 from seoul.tracing.models import (
     EPISODE_SETTINGS,
@@ -61,6 +72,11 @@ from seoul.tracing.models import (
     Candidate,
     Case,
     Contact,
+    Exposure,
+    FollowUp,
+    LabResult,
+    LineListImport,
+    Person,
     SelfReportCode,
     movement_dir,
 )
@@ -217,28 +233,6 @@ def new_outbreak(request: AuthedRequest) -> HttpResponse:
     )
 
 
-@require_role(Service.TRACING, Role.OPERATOR)
-@require_POST
-def send_daily_texts(request: AuthedRequest) -> HttpResponse:
-    def said(result: actions.DailyTexts) -> str:
-        counts = {"sent": result.sent, "failed": result.not_sent, "skipped": result.skipped}
-        if result.not_sent:
-            return (
-                _(
-                    "Self-report texts sent: %(sent)d. Not delivered: %(failed)d (send again in a moment). Not needed: %(skipped)d."
-                )
-                % counts
-            )
-        return _("Self-report texts sent: %(sent)d (not needed: %(skipped)d).") % counts
-
-    return button_action(
-        request,
-        lambda: actions.send_daily_texts(request.build_absolute_uri("/"), actor=request.user),
-        success=said,
-        then=reverse("tracing:worklist"),
-    )
-
-
 # --- case page -----------------------------------------------------------------------------
 
 
@@ -306,6 +300,13 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "fever_form": bound.get("fever")
         or FeverEndForm(prefix="fever", initial={"afebrile_since": case.afebrile_since}),
         "outcome_form": bound.get("outcome") or OutcomeForm(prefix="outcome"),
+        "classifications": case.classifications.select_related("lab_result", "recorded_by"),
+        "classify_form": bound.get("classify") or ClassifyForm(prefix="classify"),
+        "transfer_form": bound.get("transfer") or TransferForm(prefix="transfer"),
+        "transfers": case.transfers.select_related("requested_by", "decided_by"),
+        "can_long_tail": user.has_role(Service.TRACING, Role.APPROVER) and bool(case.person.presence_id),
+        "long_tail_form": bound.get("long_tail") or LongTailForm(prefix="long_tail"),
+        "mass_texts": [(m, actions.tested_later(m)) for m in case.mass_texts.all()],
         **_release_context(case),
         "discovery_ready": bool(case.person.presence_id),
     }
@@ -314,9 +315,13 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
 
 def _release_context(case: Case) -> dict[str, Any]:
     today = timezone.localdate()
+    if case.release_rule == Case.NOT_A_CASE_RULE:
+        return {"release_basis": _("classified as not a case")}
     if case.status == Case.Status.RELEASED or case.outcome == Case.Outcome.DIED:
         version, _sep, key = case.release_rule.partition(" ")
         return {"release_basis": basis_words(version, key)}
+    if not case.is_confirmed:
+        return {}
     due = release_of(case, today)
     return {
         "release": due,
@@ -352,14 +357,36 @@ def isolate(request: AuthedRequest, pk: int) -> HttpResponse:
 def add_lab_result(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
     form = LabResultForm(request.POST, prefix="lab")
+    was_confirmed = case.is_confirmed
+
+    def said(result: LabResult) -> str:
+        if not was_confirmed and result.classifications.exists():
+            return _("Laboratory result recorded. It confirms the case: classified as confirmed.")
+        return _("Laboratory result recorded.")
+
     done = form_action(
         request,
         form,
         lambda d: actions.record_lab_result(case, actions.LabInput(**d), actor=request.user),
-        success=_("Laboratory result recorded."),
+        success=said,
         then=_case_url(case, "#lab-h"),
     )
     return done or _case_page(request, case, status=form_status(form), lab=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def classify(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = ClassifyForm(request.POST, prefix="classify")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.classify(case, d["classification"], d["on"], d["basis"], actor=request.user),
+        success=lambda change: _("Classified as %(class)s.") % {"class": change.get_classification_display()},
+        then=_case_url(case, "#classification-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), classify=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
@@ -463,7 +490,13 @@ def add_contact(request: AuthedRequest, pk: int) -> HttpResponse:
             certainty=d["certainty"],
         )
         return actions.add_contact(
-            case, name=d["name"], phone=d["phone"], district=d["district"], exposure=exposure, actor=request.user
+            case,
+            name=d["name"],
+            phone=d["phone"],
+            district=d["district"],
+            language=d["language"],
+            exposure=exposure,
+            actor=request.user,
         )
 
     done = form_action(request, form, add, success=_("Contact added."), then=_case_url(case, "#contacts-h"))
@@ -483,6 +516,43 @@ def discover(request: AuthedRequest, pk: int) -> HttpResponse:
         ),
         then=_case_url(case, "#candidates-h"),
     )
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def long_tail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A supervisor splits the case's discovery at a score: above to the tracers, below one
+    text each, sent by the scheduled job (``seoul tracing send-mass-texts``)."""
+    case = _visible_case(request, pk)
+    form = LongTailForm(request.POST, prefix="long_tail")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.split_long_tail(case, d["threshold"], notice=d["notice"], actor=request.user),
+        success=lambda split: (
+            _(
+                "%(tracers)d candidates for the tracers; %(texts)d texts planned (%(opted)d opted out), sent within minutes."
+            )
+            % {
+                "tracers": split.to_tracers["new"] + split.to_tracers["refreshed"],
+                "texts": split.mass_text.recipients,
+                "opted": split.mass_text.opted_out,
+            }
+        ),
+        then=_case_url(case, "#long-tail-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), long_tail=form)
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def mass_text_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The opt-out link of a mass text: a page that asks, then a button (a link scanner that
+    fetches the page opts nobody out)."""
+    if request.method == "POST":
+        found = actions.opt_out(token)
+        return render(request, "tracing/mass_text_stop.html", {"done": found, "unknown": not found})
+    return render(request, "tracing/mass_text_stop.html", {"ask": True})
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
@@ -526,7 +596,8 @@ def _contact_page(request: AuthedRequest, contact: Contact, *, status: int = 200
         "contact": contact,
         "today": today,
         "follow_ups": selectors.follow_up_history(contact),
-        "exposures": contact.source_case.exposures.filter(exposed=contact.person),
+        # every exposure of the person in the outbreak: a second case's restarts the monitoring
+        "exposures": Exposure.objects.filter(exposed=contact.person, outbreak=contact.outbreak).select_related("case"),
         "assignment": contact.assignments.filter(ended_at=None).select_related("tracer").first(),
         "became_case": selectors.cases_for(user).filter(from_contact=contact).first(),
         "can_write": user.has_role(Service.TRACING, Role.OPERATOR) and contact.status == Contact.Status.MONITORING,
@@ -535,6 +606,8 @@ def _contact_page(request: AuthedRequest, contact: Contact, *, status: int = 200
         "flag_form": bound.get("flag") or FlagForm(prefix="flag"),
         "close_form": bound.get("close") or CloseContactForm(prefix="close"),
         "codes": contact.self_report_codes.all()[:5],
+        "transfer_form": bound.get("transfer") or TransferForm(prefix="transfer"),
+        "transfers": contact.transfers.select_related("requested_by", "decided_by"),
     }
     return render(request, "tracing/contact.html", context, status=status)
 
@@ -553,7 +626,15 @@ def record_follow_up(request: AuthedRequest, pk: int) -> HttpResponse:
     done = form_action(
         request,
         form,
-        lambda d: actions.record_follow_up(contact, d["day"], d["status"], d["symptoms"], actor=request.user),
+        lambda d: actions.record_follow_up(
+            contact,
+            d["day"],
+            d["status"],
+            d["symptoms"],
+            symptom_list=d["symptom_list"],
+            temperature=d["temperature"],
+            actor=request.user,
+        ),
         success=_("Follow-up recorded."),
         then=_contact_url(contact, "#follow-ups-h"),
     )
@@ -748,6 +829,10 @@ def _supervisor_page(request: AuthedRequest, *, status: int = 200, **bound: form
             ],
             "profile": getattr(user, "tracer_profile", None),
             "outbreaks": selectors.outbreaks_for(user),
+            "transfers": [
+                (t, bound.get(f"transfer-{t.pk}") or TransferDecisionForm(prefix=f"transfer-{t.pk}"))
+                for t in actions.incoming(user)
+            ],
         },
         status=status,
     )
@@ -824,7 +909,11 @@ def _outbreaks_page(request: AuthedRequest, *, status: int = 200, **bound: forms
         investigators = list(o.investigators.order_by("username"))
         add_form: forms.Form | None = None
         remove_form: forms.Form | None = None
+        rules_form: forms.Form | None = None
         if o.pk in managed:
+            rules_form = bound.get(f"rules-{o.pk}") or AlertRulesForm(
+                prefix=f"rules-{o.pk}", initial=o.rules.to_mapping()
+            )
             present = {u.pk for u in investigators}
             add_form = bound.get(f"outbreak-{o.pk}") or InvestigatorForm(
                 prefix=f"outbreak-{o.pk}", staff=[(pk, label) for pk, label in staff if pk not in present], label=_ADD
@@ -839,6 +928,7 @@ def _outbreaks_page(request: AuthedRequest, *, status: int = 200, **bound: forms
                 "investigators": investigators,
                 "add_form": add_form,
                 "remove_form": remove_form,
+                "rules_form": rules_form,
             }
         )
     return render(
@@ -885,6 +975,21 @@ def add_investigator(request: AuthedRequest, pk: int) -> HttpResponse:
         then=reverse("tracing:outbreaks") + f"#ob-{outbreak.pk}",
     )
     return done or _outbreaks_page(request, status=form_status(form), **{f"outbreak-{pk}": form})
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def set_alert_rules(request: AuthedRequest, pk: int) -> HttpResponse:
+    outbreak = get_object_or_404(selectors.managed_outbreaks(request.user), pk=pk)
+    form = AlertRulesForm(request.POST, prefix=f"rules-{pk}")
+    done = form_action(
+        request,
+        form,
+        lambda _d: actions.set_alert_rules(outbreak, form.rules(), actor=request.user),
+        success=_("Alert rules of %(outbreak)s saved.") % {"outbreak": outbreak.label},
+        then=reverse("tracing:outbreaks") + f"#ob-{outbreak.pk}",
+    )
+    return done or _outbreaks_page(request, status=form_status(form), **{f"rules-{pk}": form})
 
 
 @require_role(Service.TRACING, Role.APPROVER)
@@ -958,10 +1063,21 @@ def chains(request: AuthedRequest, pk: int) -> HttpResponse:
     outbreak = get_object_or_404(selectors.outbreaks_for(request.user), pk=pk)
     graph = selectors.chains(request.user, outbreak)
     title = _("Transmission chains of %(name)s") % {"name": outbreak.label}
+    by_district = selectors.districts_of_outbreak(request.user, outbreak)
+    map_title = _("Cases of %(name)s by district of residence") % {"name": outbreak.label}
+    district_map = selectors.district_map_spec({i: n for i, _name, n, _c in by_district}, map_title, _("Cases"))
     return render(
         request,
         "tracing/chains.html",
-        {"outbreak": outbreak, "graph": graph, "chart": selectors.chain_spec(graph, title), "title": title},
+        {
+            "outbreak": outbreak,
+            "graph": graph,
+            "chart": selectors.chain_spec(graph, title),
+            "title": title,
+            "by_district": by_district,
+            "district_map": district_map,
+            "map_title": map_title,
+        },
     )
 
 
@@ -976,11 +1092,15 @@ def self_report(request: HttpRequest, invite: str) -> HttpResponse:
         row = actions.self_report_code(invite)
     except actions.SelfReportRefused as exc:
         return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # the language the person reads, until they choose another in the language menu
+        translation.activate(row.contact.person.language)
+        request.LANGUAGE_CODE = row.contact.person.language
     form = SelfReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            actions.submit_self_report(invite, d["code"], symptoms=d["symptoms"] if d["feeling"] == "symptoms" else "")
+            entry = actions.submit_self_report(invite, d["code"], **form.report())
         except actions.SelfReportRefused as exc:
             if exc.kind not in ("wrong_code", "locked"):
                 return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
@@ -988,10 +1108,280 @@ def self_report(request: HttpRequest, invite: str) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            return render(request, "tracing/self_report.html", {"done": True, "symptoms": d["feeling"] == "symptoms"})
+            unwell = entry.status == FollowUp.Status.SEEN_SYMPTOMS
+            return render(request, "tracing/self_report.html", {"done": True, "symptoms": unwell})
     return render(
         request,
         "tracing/self_report.html",
         {"form": form, "day": row.day, "end": row.contact.quarantine_end},
         status=form_status(form),
     )
+
+
+# --- line lists in ---------------------------------------------------------------------------
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: AuthedRequest) -> HttpResponse:
+    """Step 1 of a line-list import: the file and what it lists. The file is kept for the
+    mapping step only (``uploads.py``)."""
+    outbreaks = {o.pk: o for o in selectors.outbreaks_for(request.user)}
+    form = LineListUploadForm(
+        request.POST or None, request.FILES or None, outbreaks=[(pk, o.label) for pk, o in outbreaks.items()]
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        staged = uploads.stage(d["file"], user_id=request.user.pk, kind=d["kind"], outbreak_id=d["outbreak"])
+        try:
+            linelist.read_rows(staged.path)
+        except linelist.LineListError as exc:
+            staged.discard()
+            form.add_error("file", actions.file_words(exc))
+        else:
+            return redirect("tracing:import_map", token=staged.token)
+    imports = selectors.line_list_imports(request.user)[:10]
+    return render(request, "tracing/import_upload.html", {"form": form, "imports": imports}, status=form_status(form))
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def import_map(request: AuthedRequest, token: str) -> HttpResponse:
+    """Step 2: which column holds each field (suggested from the headers), then the import."""
+    staged = uploads.staged(token, request.user.pk)
+    if staged is None:
+        raise Http404
+    headers, _rows = linelist.read_rows(staged.path)
+    kind = cast("linelist.Kind", staged.kind)
+    form = LineListMappingForm(
+        request.POST or None, kind=kind, headers=headers, suggested=linelist.suggest_mapping(kind, headers)
+    )
+    outbreak = (
+        selectors.outbreaks_for(request.user).filter(pk=staged.outbreak_id).first() if staged.outbreak_id else None
+    )
+
+    def run(_d: dict[str, Any]) -> LineListImport:
+        done = actions.import_line_list(
+            staged.path,
+            kind,
+            form.mapping(),
+            actor=request.user,
+            outbreak=outbreak,
+            filename=staged.filename,
+        )
+        staged.discard()
+        return done
+
+    done = form_action(
+        request,
+        form,
+        run,
+        success=lambda i: (
+            _("%(imported)d of %(rows)d rows imported; %(refused)d refused.")
+            % {"imported": i.imported, "rows": i.rows, "refused": len(i.refused)}
+        ),
+        then=lambda i: reverse("tracing:import_report", args=[i.pk]),
+    )
+    if done:
+        return done
+    context = {
+        "form": form,
+        "kind": LineListImport.Kind(kind).label,
+        "filename": staged.filename,
+        "columns": len([h for h in headers if h]),
+    }
+    return render(request, "tracing/import_map.html", context, status=form_status(form))
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_GET
+def import_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    done = get_object_or_404(selectors.line_list_imports(request.user), pk=pk)
+    refused = [(r["line"], FIELD_LABELS.get(r["field"], r["field"]), r["reason"]) for r in done.refused]
+    return render(request, "tracing/import_report.html", {"report": done, "refused": refused})
+
+
+# --- line lists out ---------------------------------------------------------------------------
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_GET
+def exports_page(request: AuthedRequest) -> HttpResponse:
+    """The line lists a supervisor may download (what they see), each with its data dictionary."""
+    outbreaks = list(selectors.outbreaks_for(request.user))
+    chosen = _choice(request, "outbreak", {str(o.pk): o for o in outbreaks})
+    tables = [(kind, title) for kind, (title, _columns) in exports.TABLES.items()]
+    return render(
+        request,
+        "tracing/exports.html",
+        {"tables": tables, "outbreaks": outbreaks, "outbreak_filter": chosen},
+    )
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_GET
+def export_table(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse:
+    """One line list as CSV or XLSX (the XLSX with its data dictionary as a second sheet): a
+    reason first, audited with the table, the outbreak and the row count."""
+    if kind not in exports.TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404
+    outbreak = None
+    if request.GET.get("outbreak"):
+        outbreak = selectors.outbreaks_for(request.user).filter(pk=_int(request.GET["outbreak"])).first()
+        if outbreak is None:
+            raise Http404
+    title, _columns = exports.TABLES[kind]
+    reason = need_reason(request, f"tracing.export.{kind}", purposes=TracingPurpose, title=str(title))
+    items = list(exports.records(kind, request.user, outbreak))
+    audit.record(
+        audit.CoreEvent.PERSONAL_DATA_EXPORTED,
+        request=request,
+        reason=str(reason),
+        target_type=f"tracing.{kind}",
+        new={"rows": len(items), "what": kind, "format": fmt, "outbreak": outbreak.pk if outbreak else None},
+        service="tracing",
+    )
+    name = f"{kind}-{exports.stamp()}"
+    if fmt == "csv":
+        return csv_response(name, exports.header(kind), exports.rows(kind, items))
+    dict_head, dict_rows = exports.dictionary(kind)
+    return xlsx_sheets_response(
+        name,
+        [(kind, exports.header(kind), exports.rows(kind, items)), (str(_("data dictionary")), dict_head, dict_rows)],
+    )
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_GET
+def export_dictionary(request: AuthedRequest, kind: str) -> HttpResponse:
+    """A line list's data dictionary as CSV (no personal data: no reason asked)."""
+    if kind not in exports.TABLES:
+        raise Http404
+    head, rows = exports.dictionary(kind)
+    return csv_response(f"{kind}-dictionary", head, rows)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise Http404 from None
+
+
+# --- district transfers ------------------------------------------------------------------------
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def transfer_case(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = TransferForm(request.POST, prefix="transfer")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.request_transfer(case, d["to_district"], d["reason"], actor=request.user),
+        success=lambda t: (
+            _("Transfer to %(district)s asked; the record stays here until that district accepts.")
+            % {"district": district_label(t.to_district_obj)}
+        ),
+        then=_case_url(case, "#transfer-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), transfer=form)
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def transfer_contact(request: AuthedRequest, pk: int) -> HttpResponse:
+    contact = _visible_contact(request, pk)
+    form = TransferForm(request.POST, prefix="transfer")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.request_transfer(contact, d["to_district"], d["reason"], actor=request.user),
+        success=lambda t: (
+            _("Transfer to %(district)s asked; the record stays here until that district accepts.")
+            % {"district": district_label(t.to_district_obj)}
+        ),
+        then=_contact_url(contact, "#transfer-h"),
+    )
+    return done or _contact_page(request, contact, status=form_status(form), transfer=form)
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def decide_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
+    transfer = next((t for t in actions.incoming(request.user) if t.pk == pk), None)
+    if transfer is None:
+        raise Http404
+    form = TransferDecisionForm(request.POST, prefix=f"transfer-{pk}")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.decide_transfer(transfer, d["decision"] == "accept", d["note"], actor=request.user),
+        success=lambda t: (
+            _("%(ref)s is now your district's.") % {"ref": t.record.reference}
+            if t.status == "accepted"
+            else _("Transfer refused; the record stays with its district.")
+        ),
+        then=reverse("tracing:supervisor") + "#transfers-h",
+    )
+    return done or _supervisor_page(request, status=form_status(form), **{f"transfer-{pk}": form})
+
+
+# --- duplicate persons -----------------------------------------------------------------------------
+
+
+def _pair_row(pair: actions.people.Pair) -> dict[str, Any]:
+    def records(person: Person) -> list[str]:
+        return [c.reference for c in person.cases.all()] + [c.reference for c in person.contacts.all()]
+
+    return {"pair": pair, "first": records(pair.first), "second": records(pair.second)}
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_GET
+def duplicate_people(request: AuthedRequest) -> HttpResponse:
+    """Person records that may be one person, for the supervisor's review: names and phones
+    shown behind a stated reason, the viewing audited."""
+    reason = need_reason(request, "tracing.people", purposes=TracingPurpose, title=_("Possibly the same person"))
+    pairs = actions.possible_duplicates(request.user)
+    audit.record(
+        TracingEvent.PEOPLE_REVIEWED,
+        request=request,
+        reason=str(reason),
+        new={"pairs": [f"{p.first}:{p.second}" for p in pairs]},
+        service="tracing",
+    )
+    return _people_page(request, pairs)
+
+
+def _people_page(
+    request: AuthedRequest, pairs: list[actions.people.Pair], *, status: int = 200, **bound: forms.Form
+) -> HttpResponse:
+    rows = []
+    for pair in pairs:
+        key = f"pair-{pair.first.pk}-{pair.second.pk}"
+        rows.append({**_pair_row(pair), "key": key, "form": bound.get(key) or PersonPairForm(prefix=key)})
+    return render(request, "tracing/people.html", {"rows": rows}, status=status)
+
+
+@require_role(Service.TRACING, Role.APPROVER)
+@require_POST
+def decide_people(request: AuthedRequest, first: int, second: int) -> HttpResponse:
+    pairs = actions.possible_duplicates(request.user)
+    pair = next((p for p in pairs if (p.first.pk, p.second.pk) == (first, second)), None)
+    if pair is None:
+        raise Http404
+    key = f"pair-{first}-{second}"
+    form = PersonPairForm(request.POST, prefix=key)
+
+    def decide(d: dict[str, Any]) -> str:
+        if d["decision"] == "different":
+            actions.mark_different(pair.first, pair.second, d["note"], actor=request.user)
+            return str(_("Marked as different people."))
+        keep, drop = (pair.first, pair.second) if d["decision"] == "keep_first" else (pair.second, pair.first)
+        actions.merge_persons(keep, drop, d["note"], actor=request.user)
+        return str(_("Merged: %(drop)s's records are now %(keep)s's.") % {"drop": drop, "keep": keep})
+
+    done = form_action(request, form, decide, success=lambda said: said, then=reverse("tracing:duplicate_people"))
+    return done or _people_page(request, pairs, status=form_status(form), **{key: form})

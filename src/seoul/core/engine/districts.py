@@ -8,9 +8,11 @@ the administrative code order, and a new district would be appended.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).resolve().parent.parent / "reference" / "districts.csv"
 COUNT = 25
@@ -67,3 +69,22 @@ def by_name(name: str) -> District:
         return all_districts()[spellings()[name.strip().lower()]]
     except KeyError:
         raise KeyError(name) from None
+
+
+SHAPES = DATA.parent / "seoul_districts_2013_simple.geojson"
+
+
+@cache
+def shapes() -> dict[str, Any]:
+    """The 25 districts' boundaries as a GeoJSON FeatureCollection (sources in
+    ``core/reference/SOURCES.md``), each feature's properties carrying the platform's
+    ``index`` and ``name_ko``/``name_en`` (joined by the Korean name: the file's ``code`` is
+    Statistics Korea's census code, not the administrative one)."""
+    data = json.loads(SHAPES.read_text(encoding="utf-8"))
+    by_name = {d.name_ko: d for d in all_districts()}
+    for feature in data["features"]:
+        d = by_name[feature["properties"]["name"]]
+        feature["properties"] = {"index": d.index, "name_ko": d.name_ko, "name_en": d.name_en}
+    if sorted(f["properties"]["index"] for f in data["features"]) != list(range(len(by_name))):
+        raise ValueError(f"{SHAPES}: not one shape per district")
+    return dict(data)

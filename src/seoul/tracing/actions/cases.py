@@ -26,7 +26,7 @@ from seoul.tracing.actions._people import find_or_add_person
 from seoul.tracing.actions.assignment import assign
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
-from seoul.tracing.models import Case, Contact, DuplicateRegistration, Outbreak
+from seoul.tracing.models import Case, ClassificationChange, Contact, DuplicateRegistration, Outbreak
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,15 @@ class CaseInput:
     name: str
     phone: str
     district: int
-    confirmed_on: date
+    confirmed_on: date | None = None
     onset_on: date | None = None
     test_on: date | None = None
     presence_id: str = ""
     isolated_at: datetime | None = None
+    language: str = ""
+    classification: str = Case.Classification.CONFIRMED
+    basis: str = ""
+    """Why a suspected or probable case is one (symptoms, link), in words."""
 
 
 @dataclass(frozen=True)
@@ -50,15 +54,34 @@ class Registration:
     duplicate: DuplicateRegistration | None = None
 
 
-def _check_dates(confirmed_on: date, onset_on: date | None, test_on: date | None) -> None:
-    PANDEMIC_ERA.check(confirmed_on, "confirmed_on")
+def _check_dates(confirmed_on: date | None, onset_on: date | None, test_on: date | None) -> None:
+    """Dates in the pandemic era, onset or test given, neither after the confirmation (or, for
+    a case not confirmed, after today)."""
+    if confirmed_on is not None:
+        PANDEMIC_ERA.check(confirmed_on, "confirmed_on")
     if onset_on is None and test_on is None:
         raise TracingError.ONSET_OR_TEST.error("onset_on")
+    latest = confirmed_on or timezone.localdate(timezone.now(), SEOUL)
     for field, value in (("onset_on", onset_on), ("test_on", test_on)):
         if value is not None:
             PANDEMIC_ERA.check(value, field)
-            if value > confirmed_on:
+            if value > latest:
+                if confirmed_on is None:
+                    raise TracingError.IN_FUTURE.error(field)
                 raise TracingError.AFTER_CONFIRMATION.error(field)
+
+
+def _check_class(data: CaseInput) -> None:
+    if data.classification not in (
+        Case.Classification.SUSPECTED,
+        Case.Classification.PROBABLE,
+        Case.Classification.CONFIRMED,
+    ):
+        raise TracingError.REGISTER_AS.error("classification")
+    if data.classification == Case.Classification.CONFIRMED and data.confirmed_on is None:
+        raise TracingError.CONFIRMED_ON_NEEDED.error("confirmed_on")
+    if data.classification != Case.Classification.CONFIRMED and data.confirmed_on is not None:
+        raise TracingError.CONFIRMED_ON_ONLY_CONFIRMED.error("confirmed_on")
 
 
 def _check_moment(at: datetime, field: str) -> datetime:
@@ -85,22 +108,26 @@ def _refer(case: Case, details: dict[str, object], *, actor: User) -> DuplicateR
 def register_case(
     outbreak: Outbreak, data: CaseInput, *, actor: User | None, tracer: User | None = None
 ) -> Registration:
-    """A confirmed case: its person (found again by phone and name or movement-data id, else
-    new), the case and its assignment to a tracer of the person's district."""
+    """A case -- confirmed (with its confirmation date), or suspected or probable (with the
+    basis in words): its person (found again by phone and name or movement-data id, else new),
+    the case, its first classification and its assignment to a tracer of the person's district."""
     need_role(actor, Role.OPERATOR)
     outbreak_seen(actor, outbreak)
+    _check_class(data)
     _check_dates(data.confirmed_on, data.onset_on, data.test_on)
+    basis = check_text(data.basis, "basis", min_length=0, max_length=300)
     if data.isolated_at is not None:
         _check_moment(data.isolated_at, "isolated_at")
     with transaction.atomic():
-        person = find_or_add_person(data.name, data.phone, data.district, data.presence_id)
+        person = find_or_add_person(data.name, data.phone, data.district, data.presence_id, data.language)
         existing = Case.objects.filter(person=person, outbreak=outbreak).first()
         if existing is not None:
             if actor is None or Case.objects.visible_to(actor).filter(pk=existing.pk).exists():
                 raise TracingError.ALREADY_A_CASE.error("name", ref=existing.reference)
             details = {
                 "district": data.district,
-                "confirmed_on": str(data.confirmed_on),
+                "classification": data.classification,
+                "confirmed_on": str(data.confirmed_on) if data.confirmed_on else None,
                 "onset_on": str(data.onset_on) if data.onset_on else None,
                 "test_on": str(data.test_on) if data.test_on else None,
                 "presence_id": data.presence_id,
@@ -110,17 +137,30 @@ def register_case(
             person=person,
             outbreak=outbreak,
             district=person.district,
+            classification=data.classification,
             confirmed_on=data.confirmed_on,
             onset_on=data.onset_on,
             test_on=data.test_on,
             isolated_at=data.isolated_at,
             status=Case.Status.ISOLATED if data.isolated_at else Case.Status.INVESTIGATING,
         )
+        ClassificationChange.objects.create(
+            case=case,
+            classification=data.classification,
+            on=data.confirmed_on or timezone.localdate(timezone.now(), SEOUL),
+            basis=basis,
+            recorded_by=actor,
+        )
         audit.record(
             TracingEvent.CASE_REGISTERED,
             actor=actor,
             target=case,
-            new={"outbreak": outbreak.pk, "district": case.district, "confirmed_on": str(data.confirmed_on)},
+            new={
+                "outbreak": outbreak.pk,
+                "district": case.district,
+                "classification": data.classification,
+                "confirmed_on": str(data.confirmed_on) if data.confirmed_on else None,
+            },
         )
         assign(actor=actor, case=case, tracer=tracer, reason="new case")
     return Registration(case)
@@ -184,6 +224,9 @@ def convert_to_case(
             onset_on=onset_on,
             test_on=test_on,
             from_contact=contact,
+        )
+        ClassificationChange.objects.create(
+            case=case, classification=Case.Classification.CONFIRMED, on=confirmed_on, recorded_by=actor
         )
         contact.status = Contact.Status.BECAME_CASE
         contact.closed_on = timezone.localdate(timezone.now(), SEOUL)

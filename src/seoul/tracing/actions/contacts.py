@@ -75,14 +75,38 @@ def record_exposure_row(case: Case, exposed: Person, data: ExposureInput, *, act
     return exposure
 
 
-def contact_of(case: Case, person: Person, last_exposure_on: date, *, actor: User | None) -> Contact:
-    """The person's contact record for this case: created (and assigned), or its last
-    exposure moved later; inside the caller's transaction."""
-    contact = Contact.objects.filter(person=person, source_case=case).first()
+def contact_of(
+    case: Case, person: Person, last_exposure_on: date, *, actor: User | None, continuous: bool = False
+) -> Contact:
+    """The person's contact record for this case, or the monitoring the person is already under
+    in this outbreak (one monitoring per person, as SORMAS keeps it: a second case's exposure
+    does not start a second follow-up), with its last exposure moved later so that monitoring
+    restarts from the latest exposure; else a new contact, assigned. ``continuous``: the
+    exposure goes on while the case is isolated (a household): the monitoring ends only the
+    outbreak's days after the case's isolation does (``release``). Inside the caller's
+    transaction."""
+    contact = Contact.objects.select_for_update().filter(person=person, source_case=case).first()
+    if contact is None:
+        contact = (
+            Contact.objects.select_for_update()
+            .filter(person=person, outbreak=case.outbreak, status=Contact.Status.MONITORING)
+            .first()
+        )
     if contact is not None:
+        if continuous and not contact.continuous_exposure:
+            contact.continuous_exposure = True
+            contact.save(update_fields=["continuous_exposure"])
         if last_exposure_on > contact.last_exposure_on:
+            old = contact.last_exposure_on
             contact.last_exposure_on = last_exposure_on
             contact.save(update_fields=["last_exposure_on"])
+            audit.record(
+                TracingEvent.CONTACT_RESTARTED,
+                actor=actor,
+                target=contact,
+                old={"last_exposure_on": str(old)},
+                new={"last_exposure_on": str(last_exposure_on), "case": case.pk},
+            )
         return contact
     contact = Contact.objects.create(
         person=person,
@@ -90,12 +114,18 @@ def contact_of(case: Case, person: Person, last_exposure_on: date, *, actor: Use
         source_case=case,
         district=person.district,
         last_exposure_on=last_exposure_on,
+        continuous_exposure=continuous,
     )
     audit.record(
         TracingEvent.CONTACT_ADDED,
         actor=actor,
         target=contact,
-        new={"case": case.pk, "last_exposure_on": str(last_exposure_on), "district": contact.district},
+        new={
+            "case": case.pk,
+            "last_exposure_on": str(last_exposure_on),
+            "district": contact.district,
+            **({"continuous": True} if continuous else {}),
+        },
     )
     assign(actor=actor, contact=contact, reason="new contact")
     return contact
@@ -110,14 +140,15 @@ def add_contact(
     district: int,
     exposure: ExposureInput,
     presence_id: str = "",
+    language: str = "",
 ) -> Contact:
     """A contact named in the case's interview, with the exposure that makes them one."""
     with transaction.atomic():
         case = case_for(actor, case)
         exposure = checked_exposure(case, exposure)
-        person = find_or_add_person(name, phone, district, presence_id)
+        person = find_or_add_person(name, phone, district, presence_id, language)
         record_exposure_row(case, person, exposure, actor=actor)
-        return contact_of(case, person, exposure.on, actor=actor)
+        return contact_of(case, person, exposure.on, actor=actor, continuous=exposure.setting == Setting.HOUSEHOLD)
 
 
 def record_exposure(case: Case, exposed: Person, data: ExposureInput, *, actor: User | None) -> Exposure:
@@ -132,5 +163,5 @@ def record_exposure(case: Case, exposed: Person, data: ExposureInput, *, actor: 
             raise TracingError.CONTACT_NOT_IN_SCOPE.denied()
         data = checked_exposure(case, data)
         exposure = record_exposure_row(case, exposed, data, actor=actor)
-        contact_of(case, exposed, data.on, actor=actor)
+        contact_of(case, exposed, data.on, actor=actor, continuous=data.setting == Setting.HOUSEHOLD)
     return exposure

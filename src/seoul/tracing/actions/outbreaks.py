@@ -1,4 +1,4 @@
-"""Outbreaks: opening one, and who investigates it.
+"""Outbreaks: opening one, who investigates it, and its alert rules.
 
 Who may manage an outbreak (``Outbreak.objects.manageable_by``): tracing administrators, and
 the supervisor of the outbreak's district. Only they change its investigators, and never
@@ -16,6 +16,7 @@ from seoul.core.roles import Role, Service
 from seoul.core.validation import check_text
 from seoul.tracing.actions._checks import district as check_district
 from seoul.tracing.actions._checks import need_role, outbreak_managed
+from seoul.tracing.engine.monitoring import AlertRules
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.models import Outbreak, TracerProfile
@@ -89,3 +90,19 @@ def remove_investigator(outbreak: Outbreak, user: User, *, actor: User | None) -
             raise TracingError.NOT_INVESTIGATOR.error("user")
         outbreak.investigators.remove(user)
         audit.record(TracingEvent.INVESTIGATOR_REMOVED, actor=actor, target=outbreak, old={"user": user.username})
+
+
+def set_alert_rules(outbreak: Outbreak, rules: AlertRules, *, actor: User | None) -> Outbreak:
+    """Change what flags ``outbreak``'s daily reports and when silence escalates (a supervisor
+    of the outbreak's district, or a tracing administrator). Reports already recorded keep the
+    alerts they raised; the next ones are assessed by these rules."""
+    with transaction.atomic():
+        outbreak = outbreak_managed(actor, outbreak)
+        old = outbreak.rules.to_mapping()
+        new = rules.to_mapping()
+        if old == new:
+            return outbreak
+        outbreak.alert_rules = new
+        outbreak.save(update_fields=["alert_rules"])
+        audit.record(TracingEvent.ALERT_RULES_SET, actor=actor, target=outbreak, old=old, new=new)
+    return outbreak

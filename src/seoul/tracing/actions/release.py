@@ -21,9 +21,11 @@ from seoul.core.models import User
 from seoul.core.validation import PANDEMIC_ERA, check_text
 from seoul.tracing.actions._checks import case_for, choice
 from seoul.tracing.actions.cases import _check_moment
+from seoul.tracing.actions.classification import apply_classification
+from seoul.tracing.engine.classification import confirms
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
-from seoul.tracing.models import Case, LabResult
+from seoul.tracing.models import Case, Contact, LabResult
 from seoul.tracing.release import release_of, waiting_words
 
 
@@ -38,7 +40,9 @@ class LabInput:
 
 
 def record_lab_result(case: Case, data: LabInput, *, actor: User | None) -> LabResult:
-    """Keep one laboratory result of ``case``."""
+    """Keep one laboratory result of ``case``. A result that confirms by the rule of its day
+    (``engine/classification.confirms``) confirms a case not yet confirmed, from the day the
+    result was reported."""
     for field, value, choices in (
         ("test", data.test, LabResult.Test),
         ("specimen", data.specimen, LabResult.Specimen),
@@ -69,6 +73,15 @@ def record_lab_result(case: Case, data: LabInput, *, actor: User | None) -> LabR
             target=case,
             new={"lab_result": result.pk, "test": data.test, "result": data.result},
         )
+        collected_on = data.collected_at.astimezone(SEOUL).date()
+        if not case.is_confirmed and confirms(data.test, data.result, collected_on):
+            apply_classification(
+                case,
+                Case.Classification.CONFIRMED,
+                data.resulted_at.astimezone(SEOUL).date(),
+                lab_result=result,
+                actor=actor,
+            )
     return result
 
 
@@ -101,6 +114,8 @@ def release(case: Case, *, actor: User | None, today: date | None = None) -> Cas
         case = case_for(actor, case)
         if case.outcome == Case.Outcome.DIED:
             raise TracingError.CASE_DIED.error()
+        if not case.is_confirmed:
+            raise TracingError.NOT_CONFIRMED.error()
         if case.status != Case.Status.ISOLATED:
             raise TracingError.NOT_ISOLATED.error()
         due = release_of(case, today)
@@ -119,7 +134,30 @@ def release(case: Case, *, actor: User | None, today: date | None = None) -> Cas
             old={"status": Case.Status.ISOLATED},
             new={"status": case.status, "released_on": str(today), "rule": case.release_rule},
         )
+        end_continuous_exposure(case, today, actor=actor)
     return case
+
+
+def end_continuous_exposure(case: Case, day: date, *, actor: User | None) -> int:
+    """The case's isolation ended on ``day``: its household contacts' exposure ended then, and
+    their monitoring runs the outbreak's days from it. Returns how many were moved."""
+    moved = 0
+    household = Contact.objects.select_for_update().filter(
+        source_case=case, continuous_exposure=True, status=Contact.Status.MONITORING, last_exposure_on__lt=day
+    )
+    for contact in household:
+        old = contact.last_exposure_on
+        contact.last_exposure_on = day
+        contact.save(update_fields=["last_exposure_on"])
+        audit.record(
+            TracingEvent.CONTACT_RESTARTED,
+            actor=actor,
+            target=contact,
+            old={"last_exposure_on": str(old)},
+            new={"last_exposure_on": str(day), "case": case.pk, "case_released": True},
+        )
+        moved += 1
+    return moved
 
 
 def record_outcome(case: Case, outcome: str, on: date, *, actor: User | None) -> Case:
@@ -130,7 +168,7 @@ def record_outcome(case: Case, outcome: str, on: date, *, actor: User | None) ->
         case = case_for(actor, case)
         if case.outcome:
             raise TracingError.OUTCOME_RECORDED.error("outcome")
-        if on < case.confirmed_on:
+        if on < case.known_on:
             raise TracingError.OUTCOME_BEFORE_CONFIRMATION.error("outcome_on")
         case.outcome, case.outcome_on = outcome, on
         case.save(update_fields=["outcome", "outcome_on"])

@@ -15,22 +15,25 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from seoul.core import audit
 from seoul.core.adapters import sms
 from seoul.core.engine.time import SEOUL, local_midnight
 from seoul.core.errors import codes_of
 from seoul.core.models import User
-from seoul.core.validation import check_text
 from seoul.tracing.actions._checks import contact_for
 from seoul.tracing.actions.follow_up import add_follow_up
+from seoul.tracing.engine.monitoring import RulesError, assess
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.models import Contact, FollowUp, SelfReportCode
@@ -120,11 +123,7 @@ def send_self_report_code(
             created_at=now,
             expires_at=local_midnight(today + timedelta(days=1)),
         )
-        link = f"{base_url.rstrip('/')}/tracing/r/{invite}/"
-        text = (
-            f"[서울시 역학조사] 오늘의 건강 상태를 알려 주세요: {link} 인증번호 {code} "
-            f"(오늘 자정까지, 1회). 격리 종료일 {contact.quarantine_end:%Y-%m-%d}."
-        )
+        text = daily_text(contact, f"{base_url.rstrip('/')}/tracing/r/{invite}/", code)
         phone = contact.person.phone
         transaction.on_commit(lambda: _deliver(row.pk, phone, text, actor=actor), robust=True)
     row.refresh_from_db()
@@ -147,24 +146,35 @@ class DailyTexts:
         return sum(1 for c in self.codes if c.delivery == Delivery.SENT)
 
 
-def send_daily_texts(base_url: str, *, actor: User, now: datetime | None = None) -> DailyTexts:
-    """Today's self-report text to each of ``actor``'s contacts under monitoring who has no
-    follow-up yet today and no unused code from today (so a second click sends nothing). Each
-    contact's code is recorded and texted on its own: one refused text does not stop the others."""
+def daily_text(contact: Contact, link: str, code: str) -> str:
+    """The self-report text, in the language the person reads. It names no case, place or
+    disease detail: a shared phone shows it to others."""
+    with translation.override(contact.person.language):
+        return gettext(
+            "[Seoul contact tracing] Tell us how you are today: %(link)s code %(code)s "
+            "(until midnight, once). Quarantine ends %(end)s."
+        ) % {"link": link, "code": code, "end": f"{contact.quarantine_end:%Y-%m-%d}"}
+
+
+def send_daily_texts(base_url: str, *, now: datetime | None = None) -> DailyTexts:
+    """The scheduled job (``seoul tracing daily-texts``, 09:00): today's self-report text to
+    every contact under monitoring who has a phone, no follow-up yet today and no unused code
+    from today (so a second run sends nothing). Each contact's code is recorded and texted on
+    its own, by the system: one refused text does not stop the others."""
     now = now or timezone.now()
     today = now.astimezone(SEOUL).date()
-    mine = Contact.objects.filter(
-        assignments__tracer=actor, assignments__ended_at=None, status=Contact.Status.MONITORING
-    ).select_related("outbreak", "person")
+    due = Contact.objects.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=today).select_related(
+        "outbreak", "person", "source_case"
+    )
     result = DailyTexts()
-    for contact in mine:
+    for contact in list(due.order_by("pk")):
         pending = contact.self_report_codes.filter(day=today, used_at=None, expires_at__gt=now).exists()
         done = FollowUp.objects.filter(contact=contact, day=today).exists()
         if not contact.monitored_on(today) or pending or done or not contact.person.phone:
             result.skipped += 1
             continue
         try:
-            result.codes.append(send_self_report_code(contact, base_url, actor=actor, now=now))
+            result.codes.append(send_self_report_code(contact, base_url, actor=None, now=now))
         except ValidationError as exc:
             if TracingError.TEXT_NOT_SENT.value not in codes_of(exc):
                 raise
@@ -192,7 +202,9 @@ class SelfReportRefused(Exception):
 def self_report_code(invite: str, *, now: datetime | None = None) -> SelfReportCode:
     """The code row a link names, if it can still be used (else :class:`SelfReportRefused`)."""
     now = now or timezone.now()
-    row = SelfReportCode.objects.select_related("contact__outbreak").filter(invite=invite[:32]).first()
+    row = (
+        SelfReportCode.objects.select_related("contact__outbreak", "contact__person").filter(invite=invite[:32]).first()
+    )
     if row is None or row.expires_at <= now or row.delivery == Delivery.FAILED:
         raise SelfReportRefused("expired")
     if row.used_at is not None:
@@ -202,12 +214,21 @@ def self_report_code(invite: str, *, now: datetime | None = None) -> SelfReportC
     return row
 
 
-def submit_self_report(invite: str, code: str, *, symptoms: str = "", now: datetime | None = None) -> FollowUp:
+def submit_self_report(
+    invite: str,
+    code: str,
+    *,
+    symptoms: str = "",
+    symptom_list: Sequence[str] = (),
+    temperature: float | Decimal | None = None,
+    now: datetime | None = None,
+) -> FollowUp:
     """The contact's own report for today, made with the texted code: a follow-up entry of the
-    day (the tracer's earlier entries stay). Symptoms flag the contact on their tracer's
-    worklist. Wrong codes count; five lock the link for 15 minutes."""
+    day (the tracer's earlier entries stay), "with symptoms" when any symptom, a fever by the
+    outbreak's threshold or other symptoms in words were reported. What the outbreak's alert
+    rules name flags the contact on their tracer's worklist. Wrong codes count; five lock the
+    link for 15 minutes."""
     now = now or timezone.now()
-    symptoms = check_text(symptoms, "symptoms", max_length=500, min_length=0)
     with transaction.atomic():
         row = self_report_code(invite, now=now)
         row = SelfReportCode.objects.select_for_update().get(pk=row.pk)
@@ -236,8 +257,24 @@ def submit_self_report(invite: str, code: str, *, symptoms: str = "", now: datet
         )
         if contact.status != Contact.Status.MONITORING:
             raise SelfReportRefused("expired")
-        status = FollowUp.Status.SEEN_SYMPTOMS if symptoms else FollowUp.Status.SEEN_WELL
-        follow_up = add_follow_up(contact, row.day, status, symptoms, FollowUp.Channel.SELF_REPORT, actor=None, now=now)
+        try:
+            unwell = assess(
+                contact.outbreak.rules, symptom_list, None if temperature is None else float(temperature), symptoms
+            ).has_symptoms
+        except RulesError:
+            unwell = True  # add_follow_up refuses it with the field and the reason
+        status = FollowUp.Status.SEEN_SYMPTOMS if unwell else FollowUp.Status.SEEN_WELL
+        follow_up = add_follow_up(
+            contact,
+            row.day,
+            status,
+            symptoms,
+            FollowUp.Channel.SELF_REPORT,
+            actor=None,
+            now=now,
+            symptom_list=symptom_list,
+            temperature=temperature,
+        )
         row.used_at = now
         row.save(update_fields=["used_at"])
         audit.record(

@@ -58,11 +58,12 @@ def case_input(
     n = next(_numbers)
     if "test_on" not in kwargs:
         kwargs["onset_on"] = onset or today() - timedelta(days=1)
+    confirmed = kwargs.get("classification", Case.Classification.CONFIRMED) == Case.Classification.CONFIRMED
     return actions.CaseInput(
         name=name or f"환자{n}",
         phone=phone or f"010-5555-{n:04d}",
         district=district,
-        confirmed_on=confirmed_on or today(),
+        confirmed_on=(confirmed_on or today()) if confirmed else confirmed_on,
         **kwargs,
     )
 
@@ -81,7 +82,9 @@ def exposure(on: date | None = None, **kwargs: Any) -> actions.ExposureInput:
     return actions.ExposureInput(on=on or today() - timedelta(days=1), **kwargs)
 
 
-def contact(of_case: Case, *, district: int = MAPO, on: date | None = None, name: str = "", phone: str = "") -> Contact:
+def contact(
+    of_case: Case, *, district: int = MAPO, on: date | None = None, name: str = "", phone: str = "", language: str = ""
+) -> Contact:
     """A contact named in the case's interview, exposed on ``on`` (yesterday by default)."""
     n = next(_numbers)
     return actions.add_contact(
@@ -89,6 +92,7 @@ def contact(of_case: Case, *, district: int = MAPO, on: date | None = None, name
         name=name or f"접촉자{n}",
         phone=phone or f"010-7777-{n:04d}",
         district=district,
+        language=language,
         exposure=exposure(on),
         actor=None,
     )

@@ -37,8 +37,10 @@ class World:
     def make_case(self, district: int = MAPO, presence_id: str = "", onset: date | None = None, **kw: Any) -> Case:
         return builders.case(self.outbreak, district=district, presence_id=presence_id, onset=onset, **kw)
 
-    def make_contact(self, case: Case, district: int = MAPO, on: date | None = None, name: str = "") -> Contact:
-        return builders.contact(case, district=district, on=on, name=name)
+    def make_contact(
+        self, case: Case, district: int = MAPO, on: date | None = None, name: str = "", language: str = ""
+    ) -> Contact:
+        return builders.contact(case, district=district, on=on, name=name, language=language)
 
 
 @pytest.fixture

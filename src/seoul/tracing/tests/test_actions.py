@@ -290,7 +290,7 @@ def test_same_phone_is_the_same_person(world: World) -> None:
     a = actions.add_contact(case, name="박지민", phone="010-9999-0000", district=MAPO, exposure=exposure, actor=None)
     other = world.make_case()
     b = actions.add_contact(other, name="박지민", phone="010 9999 0000", district=MAPO, exposure=exposure, actor=None)
-    assert a.person_id == b.person_id and a.pk != b.pk
+    assert a.person_id == b.person_id and a.pk == b.pk  # one monitoring per person in an outbreak (SORMAS)
     # A family sharing one phone: same number, another name, another person.
     child = actions.add_contact(
         other, name="박서아", phone="010-9999-0000", district=MAPO, exposure=exposure, actor=None
@@ -321,7 +321,8 @@ def test_candidates_need_a_tracer_decision(world: World) -> None:
     assert not Contact.objects.filter(source_case=case).exists(), "nothing becomes a contact by itself"
     first, second = Candidate.objects.filter(case=case).order_by("-score")
     contact = actions.confirm_candidate(first, reason="동선 일치 확인", actor=world.tracer_mapo)
-    assert contact.person_id == known.person_id and contact.source_case == case
+    # the person is already followed in this outbreak: the same monitoring, not a second one
+    assert contact.person_id == known.person_id and contact.pk == known.pk
     exposure = Exposure.objects.get(case=case, exposed=known.person)
     assert (exposure.found_by, exposure.duration_minutes, exposure.place) == ("data", 45, "venue:mapo-0012")
     with pytest.raises(ValidationError, match="name") as refused:

@@ -44,6 +44,52 @@ def test_discover_json_lists_the_planted_contacts(city: Path) -> None:
     assert isinstance(first["score"], float) and first["reasons"]
 
 
+def test_a_cluster_in_one_pass_gives_each_case_what_a_single_run_gives_and_the_union(city: Path) -> None:
+    cases = json.loads((city / "planted.json").read_text())["cases"]
+    assert len(cases) >= 3
+    args = ["tracing", "discover", "--data", str(city), "--json"]
+    for case in cases:
+        args += ["--case", case["person_id"]]
+    for case in cases:
+        args += ["--onset", case["onset"]]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert [e["case"] for e in doc["cases"]] == [c["person_id"] for c in cases]
+    for entry, case in zip(doc["cases"], cases, strict=True):
+        single = CliRunner().invoke(
+            main,
+            [
+                "tracing",
+                "discover",
+                "--data",
+                str(city),
+                "--case",
+                case["person_id"],
+                "--onset",
+                case["onset"],
+                "--json",
+            ],
+        )
+        alone = json.loads(single.output)
+        assert entry["window"] == alone["window"]
+        assert [(c["person_id"], c["score"]) for c in entry["candidates"]] == [
+            (c["person_id"], c["score"]) for c in alone["candidates"]
+        ]
+    near: dict[str, set[str]] = {}
+    for entry in doc["cases"]:
+        for c in entry["candidates"]:
+            near.setdefault(c["person_id"], set()).add(entry["case"])
+    assert {u["person_id"]: set(u["cases"]) for u in doc["union"]} == near
+    assert doc["overlaps"] == sum(1 for hits in near.values() if len(hits) > 1)
+    counts = [len(u["cases"]) for u in doc["union"]]
+    assert counts == sorted(counts, reverse=True)  # those near several cases first
+    uneven = CliRunner().invoke(
+        main, ["tracing", "discover", "--data", str(city), "--case", "P1", "--case", "P2", "--onset", "2020-03-04"]
+    )
+    assert uneven.exit_code == 2 and "one per --case" in uneven.output
+
+
 def test_discover_refuses_unknown_case_and_bad_dates(city: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["tracing", "discover", "--data", str(city), "--case", "P99999999"])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from click.testing import CliRunner
 from django.core.exceptions import ValidationError
 
 from seoul.cli import main
+from seoul.core.engine.time import SEOUL
 from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent
 from seoul.tracing import actions, selectors
@@ -54,9 +55,13 @@ def test_the_nightly_job_completes_only_the_periods_that_ended(world: World) -> 
     running = world.make_contact(case, on=world.today)
     day_after = ended.quarantine_end + timedelta(days=1)
     assert running.quarantine_end >= day_after  # still running that day
+    the_day_before = day_after - timedelta(days=1)  # and it reported the day before: not silent
+    actions.record_follow_up(
+        running, the_day_before, "seen_well", actor=None, now=datetime.combine(the_day_before, time(20), SEOUL)
+    )
     out = CliRunner().invoke(main, ["tracing", "close-monitoring", "--today", day_after.isoformat(), "--json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output) == {"today": day_after.isoformat(), "completed": 1}
+    assert json.loads(out.output) == {"today": day_after.isoformat(), "completed": 1, "lost": 0}
     assert Contact.objects.get(pk=ended.pk).status == Contact.Status.COMPLETED
     assert Contact.objects.get(pk=running.pk).status == Contact.Status.MONITORING
     again = CliRunner().invoke(main, ["tracing", "close-monitoring", "--today", day_after.isoformat(), "--json"])

@@ -18,7 +18,7 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     settings.SEOUL_TRACING_DATA_DIR = tmp_path / "tracing"
     core_demo.load()
     counts = demo.load()
-    assert counts == {"cases": 5, "contacts": 6}
+    assert counts == {"cases": 6, "contacts": 6}
     assert demo.load() == counts  # a second run adds nothing
     users = {u.username: u for u in User.objects.filter(username__startswith="tracer.")}
     today = timezone.localdate()
@@ -32,10 +32,13 @@ def test_demo_gives_each_role_something_to_see(reference: None, settings, tmp_pa
     assert {"tracer.mapo", "tracer.mapo2"} <= {p.user.username for p in selectors.tracers_for(supervisor)}
     assert not selectors.worklist(users["tracer.mapo2"], today).cases
     investigator = User.objects.get(username="epi.investigator")
-    assert Case.objects.visible_to(investigator).count() == 5
+    assert Case.objects.visible_to(investigator).count() == 6
     graph = selectors.chains(investigator, Case.objects.first().outbreak)  # type: ignore[union-attr]
-    assert graph["clusters"] == 4 and len(graph["edges"]) == 1
+    assert graph["clusters"] == 5 and len(graph["edges"]) == 1
     assert Contact.objects.filter(status="became_case").count() == 1
+    # one suspected case, the others confirmed, each with its first classification on record
+    assert sorted(Case.objects.values_list("classification", flat=True)) == ["confirmed"] * 5 + ["suspected"]
+    assert all(c.classifications.count() == 1 for c in Case.objects.all())
 
 
 def test_demo_movement_case_finds_its_planted_contacts(reference: None, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

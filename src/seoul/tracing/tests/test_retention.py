@@ -65,7 +65,7 @@ def test_tracing_personal_data_is_destroyed_after_its_periods(world: World, tmp_
     assert not any(report["timelines"].values())
     assert report["self_report_codes"] == {"self_report_codes": 1}  # 30 days after expiry
     report = _report(midnight + timedelta(days=TIMELINE_DAYS + 1, hours=1))
-    assert report["timelines"] == {"timeline_entries": 1, "candidates": 1}
+    assert report["timelines"] == {"timeline_entries": 1, "candidates": 1, "mass_text_recipients": 0}
     assert not any(report["records"].values())
     assert not TimelineEntry.objects.exists() and not Candidate.objects.exists()
     assert Case.objects.count() == 3

@@ -181,13 +181,13 @@ def test_daily_texts_go_once_to_contacts_still_due(world: World, committed: Capt
     actions.reassign(second.assignments.get(ended_at=None), tracer, "한 사람이 모두 담당", actor=world.supervisor_mapo)
     actions.record_follow_up(second, world.today, "seen_well", actor=tracer)
     with committed(execute=True):
-        result = actions.send_daily_texts("http://testserver", actor=tracer)
+        result = actions.send_daily_texts("http://testserver")  # the scheduled job: every contact due
     for row in result.codes:
         row.refresh_from_db()
     assert (result.sent, result.skipped, result.not_sent) == (1, 1, 0)
     assert [m["to"] for m in sms.read_outbox()] == [first.person.phone]
     with committed(execute=True):
-        again = actions.send_daily_texts("http://testserver", actor=tracer)
+        again = actions.send_daily_texts("http://testserver")
     assert (len(again.codes), again.skipped) == (0, 2)
 
 
