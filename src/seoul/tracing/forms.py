@@ -46,10 +46,22 @@ class TimelineForm(forms.Form):
     )
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in itself, marked with its ``lang`` (so a screen reader says
+    "English" in English on a Korean page)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["lang"] = option["value"]
+        return option
+
+
 class LanguageField(forms.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             label=_("Language for texts"),
+            widget=LanguageSelect,
             choices=Language.choices,
             initial=Language.KOREAN,
             required=False,
@@ -461,7 +473,7 @@ class LongTailForm(forms.Form):
         label=_("Words of the public notice (optional)"),
         required=False,
         max_length=80,
-        help_text=_("Only what a public notice already said, e.g. “이태원 소재 클럽 방문자 (4.24~5.6)”."),
+        help_text=_("Only what a public notice already said, e.g. “visitors of clubs in Itaewon, 24 April–6 May”."),
     )
 
 
