@@ -467,6 +467,7 @@ class LongTailForm(forms.Form):
     threshold = forms.FloatField(
         label=_("Score threshold"),
         min_value=0.01,
+        max_value=1_000_000,
         help_text=_("Candidates scoring this or more go to the tracers; everyone below gets the text."),
     )
     notice = TextField(

@@ -218,6 +218,6 @@ POLICIES = [
         1,
         lambda cutoff: len(older_than(cutoff)) // 2,
         _uploads_purge,
-        purpose=_("to map a line list's columns before importing it"),
+        purpose=_("to map the columns of a line list before importing it"),
     ),
 ]
