@@ -29,7 +29,15 @@ PUBLIC_API = {
 # django-ninja's own pages: the OpenAPI document and its docs page describe public routes.
 PUBLIC_NINJA_VIEWS = {"openapi-json", "openapi-view", "api-root"}
 
-SAMPLE_ARGS = {"code": "V1-CONTACT-TRACERS", "milestone_id": "1", "fmt": "csv", "pk": "1", "key": "ev-1", "first": "1", "second": "2"}
+SAMPLE_ARGS = {
+    "code": "V1-CONTACT-TRACERS",
+    "milestone_id": "1",
+    "fmt": "csv",
+    "pk": "1",
+    "key": "ev-1",
+    "first": "1",
+    "second": "2",
+}
 
 
 def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, URLPattern, str]]:
