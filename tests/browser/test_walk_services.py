@@ -341,6 +341,20 @@ def _tracing(users: dict[str, Any], today: Any) -> dict[str, Any]:
         for c in Contact.objects.filter(source_case=index, status=Contact.Status.MONITORING)
         if c.person.name == "이서연"
     )
+    # a Gangnam case asked over to Mapo (the Mapo supervisor decides), and a person typed twice
+    gangnam_case = next(c for c in Case.objects.select_related("person") if c.person.name == "한예린")
+    actions.request_transfer(gangnam_case, mapo, "마포구 본가로 이사", actor=None)
+    second = Case.objects.exclude(from_contact=None).get()
+    actions.add_contact(
+        second,
+        actor=None,
+        name="이서연",
+        phone="010-2000-0098",
+        district=mapo,
+        exposure=actions.ExposureInput(
+            on=today - timedelta(days=2), place="홍대입구 카페", setting="other", duration_minutes=30
+        ),
+    )
     unisolated = Case.objects.filter(isolated_at=None, assignments__tracer=users["tracer.mapo"]).first()
     assert unisolated is not None
     return {
@@ -697,6 +711,9 @@ def walk_supervisor(walk: Walk, services: Services) -> None:
     walk.see(page, "tracing-exports", walk.go(page, "/tracing/exports/"))
     status = walk.reason(page, "tracing-people", walk.go(page, "/tracing/people/duplicates/"), "supervision")
     walk.see(page, "tracing-people", status)
+    walk.see(page, "tracing-people-error", walk.send(page, "main section.card form"), expect=400, errors=True)
+    walk.go(page, "/tracing/supervisor/")
+    walk.see(page, "tracing-supervisor-transfer-error", walk.send(page, "form.transfer-form"), expect=400, errors=True)
     walk.see(page, "tracing-outbreaks-supervisor", walk.go(page, "/tracing/outbreaks/"))
     rules = f"#rules-form-{ids['outbreak']}"
     page.locator(rules).evaluate("form => { form.closest('details').open = true; }")

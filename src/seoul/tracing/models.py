@@ -218,6 +218,14 @@ class Person(models.Model):
         return district(self.district)
 
 
+def one_target(name: str) -> models.CheckConstraint:
+    """A row about exactly one case or one contact (assignments, transfers)."""
+    return models.CheckConstraint(
+        condition=(Q(case__isnull=False) & Q(contact__isnull=True)) | (Q(case__isnull=True) & Q(contact__isnull=False)),
+        name=name,
+    )
+
+
 class ScopedQuerySet(models.QuerySet[_M]):
     """Who sees what (least privilege):
 
@@ -694,11 +702,7 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["-assigned_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(case__isnull=False) & Q(contact__isnull=True))
-                | (Q(case__isnull=True) & Q(contact__isnull=False)),
-                name="tracing_assignment_one_target",
-            ),
+            one_target("tracing_assignment_one_target"),
             models.UniqueConstraint(
                 fields=["case"], condition=Q(ended_at__isnull=True, case__isnull=False), name="tracing_one_case_tracer"
             ),
@@ -919,6 +923,9 @@ class MassTextRecipient(models.Model):
 
     mass_text = models.ForeignKey(MassText, on_delete=models.CASCADE, related_name="recipient_rows")
     presence_id = models.CharField(max_length=64)
+    stop_token = models.CharField(
+        max_length=32, db_index=True, help_text="the opt-out link's keyed hash of the id (actions/long_tail.py)"
+    )
     score = models.FloatField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     message_id = models.CharField(max_length=100, blank=True, default="")
@@ -971,11 +978,7 @@ class Transfer(models.Model):
     class Meta:
         ordering = ["requested_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(case__isnull=False) & Q(contact__isnull=True))
-                | (Q(case__isnull=True) & Q(contact__isnull=False)),
-                name="tracing_transfer_one_target",
-            ),
+            one_target("tracing_transfer_one_target"),
             models.UniqueConstraint(
                 fields=["case"],
                 condition=Q(status="pending", case__isnull=False),

@@ -78,6 +78,7 @@ from seoul.tracing.models import (
     LineListImport,
     Person,
     SelfReportCode,
+    Transfer,
     movement_dir,
 )
 from seoul.tracing.release import basis_words, release_of, rule_words, waiting_words
@@ -1225,11 +1226,11 @@ def export_table(request: AuthedRequest, kind: str, fmt: str) -> HttpResponse:
     reason first, audited with the table, the outbreak and the row count."""
     if kind not in exports.TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
-    outbreak = None
-    if request.GET.get("outbreak"):
-        outbreak = selectors.outbreaks_for(request.user).filter(pk=_int(request.GET["outbreak"])).first()
-        if outbreak is None:
-            raise Http404
+    allowed = {str(o.pk): o for o in selectors.outbreaks_for(request.user)}
+    chosen = _choice(request, "outbreak", allowed)
+    if request.GET.get("outbreak") and not chosen:
+        raise Http404  # not an outbreak the reader takes part in
+    outbreak = allowed[chosen] if chosen else None
     title, _columns = exports.TABLES[kind]
     reason = need_reason(request, f"tracing.export.{kind}", purposes=TracingPurpose, title=str(title))
     items = list(exports.records(kind, request.user, outbreak))
@@ -1261,14 +1262,13 @@ def export_dictionary(request: AuthedRequest, kind: str) -> HttpResponse:
     return csv_response(f"{kind}-dictionary", head, rows)
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise Http404 from None
-
-
 # --- district transfers ------------------------------------------------------------------------
+
+
+def _transfer_asked(transfer: Transfer) -> str:
+    return _("Transfer to %(district)s asked; the record stays here until that district accepts.") % {
+        "district": district_label(transfer.to_district_obj)
+    }
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
@@ -1280,10 +1280,7 @@ def transfer_case(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda d: actions.request_transfer(case, d["to_district"], d["reason"], actor=request.user),
-        success=lambda t: (
-            _("Transfer to %(district)s asked; the record stays here until that district accepts.")
-            % {"district": district_label(t.to_district_obj)}
-        ),
+        success=_transfer_asked,
         then=_case_url(case, "#transfer-h"),
     )
     return done or _case_page(request, case, status=form_status(form), transfer=form)
@@ -1298,10 +1295,7 @@ def transfer_contact(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda d: actions.request_transfer(contact, d["to_district"], d["reason"], actor=request.user),
-        success=lambda t: (
-            _("Transfer to %(district)s asked; the record stays here until that district accepts.")
-            % {"district": district_label(t.to_district_obj)}
-        ),
+        success=_transfer_asked,
         then=_contact_url(contact, "#transfer-h"),
     )
     return done or _contact_page(request, contact, status=form_status(form), transfer=form)

@@ -138,6 +138,7 @@ def split_long_tail(
                 MassTextRecipient(
                     mass_text=planned,
                     presence_id=f.person_id[:64],
+                    stop_token=opt_out_token(f.person_id[:64]),
                     score=float(f.score),
                     status=MassTextRecipient.Status.OPTED_OUT if opted_out else MassTextRecipient.Status.PENDING,
                 )
@@ -223,7 +224,7 @@ def send_mass_text(
             if not claimed:
                 continue
             row = MassTextRecipient.objects.get(pk=pk)
-            text = message_text(planned.notice, link_base + opt_out_token(row.presence_id) + "/")
+            text = message_text(planned.notice, link_base + row.stop_token + "/")
             limit.wait()
             try:
                 message_id = sms.sender().send(f"pid:{row.presence_id}", text)
@@ -266,30 +267,27 @@ def send_pending_mass_texts(base_url: str, *, rate: float = DEFAULT_RATE, batch:
 
 
 def opt_out(token: str) -> bool:
-    """The person behind a mass text asked for no more: their id (found by the token among the
-    ids ever texted) goes on the opt-out list as a keyed hash, and texts still pending to them
-    are withdrawn. False when the token names nobody."""
-    token = token[:32]
-    texted = set(MassTextRecipient.objects.values_list("presence_id", flat=True).distinct())
-    for presence_id in sorted(texted):
-        if not hmac.compare_digest(opt_out_token(presence_id), token):
-            continue
-        with transaction.atomic():
-            MassTextOptOut.objects.get_or_create(index=_opt_out_index(presence_id))
-            pending = MassTextRecipient.objects.filter(presence_id=presence_id, status=MassTextRecipient.Status.PENDING)
-            per_text = dict(pending.values_list("mass_text").annotate(n=Count("pk")).order_by())
-            pending.update(status=MassTextRecipient.Status.OPTED_OUT)
-            for planned_id, n in per_text.items():
-                MassText.objects.filter(pk=planned_id).update(
-                    opted_out=F("opted_out") + n, recipients=Greatest(F("recipients") - n, Value(0))
-                )
-            audit.record(
-                TracingEvent.MASS_TEXT_OPTED_OUT,
-                actor_label="mass-text recipient",
-                new={"withdrawn": sum(per_text.values())},
+    """The person behind a mass text asked for no more: their id (found by the token their text
+    carried) goes on the opt-out list as a keyed hash, and texts still pending to them are
+    withdrawn. False when the token names nobody."""
+    presence_id = MassTextRecipient.objects.filter(stop_token=token[:32]).values_list("presence_id", flat=True).first()
+    if presence_id is None:
+        return False
+    with transaction.atomic():
+        MassTextOptOut.objects.get_or_create(index=_opt_out_index(presence_id))
+        pending = MassTextRecipient.objects.filter(presence_id=presence_id, status=MassTextRecipient.Status.PENDING)
+        per_text = dict(pending.values_list("mass_text").annotate(n=Count("pk")).order_by())
+        pending.update(status=MassTextRecipient.Status.OPTED_OUT)
+        for planned_id, n in per_text.items():
+            MassText.objects.filter(pk=planned_id).update(
+                opted_out=F("opted_out") + n, recipients=Greatest(F("recipients") - n, Value(0))
             )
-        return True
-    return False
+        audit.record(
+            TracingEvent.MASS_TEXT_OPTED_OUT,
+            actor_label="mass-text recipient",
+            new={"withdrawn": sum(per_text.values())},
+        )
+    return True
 
 
 def tested_later(planned: MassText) -> int:

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from seoul.core import audit
@@ -32,13 +32,13 @@ def _name_key(name: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
 
 
-def people_seen_by(user: User | None) -> list[Person]:
+def people_seen_by(user: User | None) -> QuerySet[Person]:
     """Persons with a case or contact the user sees (everyone for the system)."""
     if user is None:
-        return list(Person.objects.all())
+        return Person.objects.order_by("pk")
     cases = Case.objects.visible_to(user).values("person_id")
     contacts = Contact.objects.visible_to(user).values("person_id")
-    return list(Person.objects.filter(Q(pk__in=cases) | Q(pk__in=contacts)).order_by("pk"))
+    return Person.objects.filter(Q(pk__in=cases) | Q(pk__in=contacts)).order_by("pk")
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,8 @@ def possible_duplicates(user: User | None) -> list[Pair]:
 
 def _both_seen(actor: User | None, a: Person, b: Person) -> None:
     need_role(actor, Role.APPROVER)
-    if actor is not None:
-        seen = {p.pk for p in people_seen_by(actor)}
-        if a.pk not in seen or b.pk not in seen:
-            raise TracingError.PERSON_NOT_IN_SCOPE.denied()
+    if actor is not None and people_seen_by(actor).filter(pk__in=[a.pk, b.pk]).count() != 2:
+        raise TracingError.PERSON_NOT_IN_SCOPE.denied()
 
 
 def merge_persons(keep: Person, drop: Person, note: str, *, actor: User | None) -> Person:

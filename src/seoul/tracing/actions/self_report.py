@@ -163,14 +163,14 @@ def send_daily_texts(base_url: str, *, now: datetime | None = None) -> DailyText
     its own, by the system: one refused text does not stop the others."""
     now = now or timezone.now()
     today = now.astimezone(SEOUL).date()
-    due = Contact.objects.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=today).select_related(
-        "outbreak", "person", "source_case"
-    )
+    due = Contact.objects.filter(status=Contact.Status.MONITORING, last_exposure_on__lt=today)
+    # who already has a code on its way, or an entry today: one query each, not two per contact
+    coded = SelfReportCode.objects.filter(contact__in=due, day=today, used_at=None, expires_at__gt=now)
+    entered = FollowUp.objects.filter(contact__in=due, day=today)
+    not_due = set(coded.values_list("contact_id", flat=True)) | set(entered.values_list("contact_id", flat=True))
     result = DailyTexts()
-    for contact in list(due.order_by("pk")):
-        pending = contact.self_report_codes.filter(day=today, used_at=None, expires_at__gt=now).exists()
-        done = FollowUp.objects.filter(contact=contact, day=today).exists()
-        if not contact.monitored_on(today) or pending or done or not contact.person.phone:
+    for contact in due.select_related("outbreak", "person", "source_case").order_by("pk"):
+        if not contact.monitored_on(today) or contact.pk in not_due or not contact.person.phone:
             result.skipped += 1
             continue
         try:

@@ -121,7 +121,13 @@ def test_the_long_tail_is_texted_counted_rate_limited_and_anonymous(world: World
     # someone texted about an earlier case already asked for no more
     earlier = world.make_case()
     stale = MassText.objects.create(case=earlier, threshold=1.0)
-    MassTextRecipient.objects.create(mass_text=stale, presence_id=low[0].person_id, score=0.1, status="sent")
+    MassTextRecipient.objects.create(
+        mass_text=stale,
+        presence_id=low[0].person_id,
+        stop_token=opt_out_token(low[0].person_id),
+        score=0.1,
+        status="sent",
+    )
     assert actions.opt_out(opt_out_token(low[0].person_id))
     assert MassTextOptOut.objects.count() == 1
 
@@ -188,7 +194,9 @@ def test_a_notice_that_names_the_case_or_an_unannounced_place_is_refused(world: 
 
 def test_the_opt_out_page_asks_before_it_acts(world: World) -> None:
     planned = MassText.objects.create(case=world.make_case(), threshold=1.0)
-    MassTextRecipient.objects.create(mass_text=planned, presence_id="P00000042", score=0.2)
+    MassTextRecipient.objects.create(
+        mass_text=planned, presence_id="P00000042", stop_token=opt_out_token("P00000042"), score=0.2
+    )
     c = Client()
     url = f"/tracing/stop/{opt_out_token('P00000042')}/"
     assert 'id="stop-form"' in c.get(url).content.decode() and not MassTextOptOut.objects.exists()
