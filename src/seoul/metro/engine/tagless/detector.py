@@ -28,8 +28,9 @@ The rule (docs/metro-tagless.md explains it in full):
    confirm the crossing: the question the sensors put is "did this phone make *that* passage",
    and a bystander standing in the next lane is heard in their own lane for seconds.
 
-Pure: stdlib and NumPy only. ``detect`` decides one window; ``detect_batch`` decides many at once
-with the same arithmetic (vectorised over windows), which is what the benchmark uses.
+Pure: stdlib, NumPy and the compiled track passes (``_tracks.py``, Numba). ``detect`` decides one
+window; ``detect_batch`` decides many at once with the same arithmetic (vectorised over windows),
+which is what the benchmark uses.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from ._tracks import backtrack, forward
 from .model import Decision, Direction, FloatArray, GateArray, ReadingBatch, ReadingWindow, RefusalReason
 
 F32 = npt.NDArray[np.float32]
@@ -344,56 +346,36 @@ class _Side:
 
 
 def _side_tracks(ll: F32, grid: Grid, config: DetectorConfig) -> _Side:
-    """Constrained max-product passes over the floor grid, one channel per class, with back-pointers.
+    """Constrained max-product passes over the floor grid, one channel per class, with back-pointers
+    (compiled in ``_tracks.py``).
 
     Walls and the fence are impassable (their cells score NEG, and the fence is three rows deep
     while a track moves at most two rows a bin); sideways a track moves at most two columns a bin,
     one inside the cabinet zone (so it cannot hop over a cabinet)."""
     n, bins, rows, cols = ll.shape
-    cy = {1: np.float32(config.move_cost_y[0]), 2: np.float32(config.move_cost_y[1])}
-    cx = {1: np.float32(config.move_cost_x[0]), 2: np.float32(config.move_cost_x[1])}
-    zone = np.where(grid.zone_rows, NEG, np.float32(0))[None, None, :, None]  # no 2-column moves there
-    allowed = np.where(grid.allowed, np.float32(0), NEG)[None, :, :, None]  # (1, 4, R, 1)
+    zone = np.where(grid.zone_rows, NEG, np.float32(0)).astype(np.float32)  # no 2-column moves there
+    allowed = np.where(grid.allowed, np.float32(0), NEG).astype(np.float32)  # (4, R)
     start = np.where(grid.start, np.float32(0), NEG)[None]
-    alpha = ll[:, 0, None] + start + allowed  # (N, 4, R, X)
+    alpha = np.ascontiguousarray(ll[:, 0, None] + start + allowed[None, :, :, None])  # (N, 4, R, X)
     back_x = np.zeros((bins, n, 2, rows, cols), dtype=np.int8)
     back_y = np.zeros((bins, n, 2, rows, cols), dtype=np.int8)
-    pad_x = np.full((n, 4, rows, cols + 4), NEG, dtype=np.float32)
-    pad_y = np.full((n, 4, rows + 4, cols), NEG, dtype=np.float32)
-    better = np.empty((n, 4, rows, cols), dtype=bool)
-    for t in range(1, bins):
-        pad_x[..., 2 : cols + 2] = alpha
-        vx = alpha  # reused in place: alpha is rebuilt below
-        bx = back_x[t]
-        for d in (-1, 1, -2, 2):
-            cand = pad_x[..., 2 + d : cols + 2 + d] - cx[abs(d)]  # from column c + d
-            if abs(d) == 2:
-                cand += zone
-            np.greater(cand, vx, out=better)
-            np.copyto(vx, cand, where=better)
-            np.copyto(bx, np.int8(d), where=better[:, :2])
-        pad_y[:, :, 2 : rows + 2] = vx
-        by = back_y[t]
-        for d in (-1, 1, -2, 2):
-            cand = pad_y[:, :, 2 + d : rows + 2 + d] - cy[abs(d)]  # from row r + d
-            np.greater(cand, vx, out=better)
-            np.copyto(vx, cand, where=better)
-            np.copyto(by, np.int8(d), where=better[:, :2])
-        vx += ll[:, t, None]
-        vx += allowed
-        alpha = vx
+    forward(
+        np.ascontiguousarray(ll),
+        alpha,
+        allowed,
+        zone,
+        np.array(config.move_cost_x, dtype=np.float32),
+        np.array(config.move_cost_y, dtype=np.float32),
+        NEG,
+        back_x,
+        back_y,
+    )
     final = np.where(grid.end[None], alpha, NEG)
     score = final.reshape(n, 4, -1).max(axis=2).astype(np.float64)
     flat = final[:, :2].reshape(n, 2, -1).argmax(axis=2)
-    r, c = flat // cols, flat % cols  # (N, 2)
     track = np.empty((n, 2, bins), dtype=np.int64)
     track_col = np.empty((n, 2, bins), dtype=np.int64)
-    track[:, :, bins - 1], track_col[:, :, bins - 1] = r, c
-    ni, ci = np.arange(n)[:, None], np.arange(2)[None, :]
-    for t in range(bins - 1, 0, -1):
-        r = r + back_y[t][ni, ci, r, c]  # the row the step came from (after the column step)
-        c = c + back_x[t][ni, ci, r, c]
-        track[:, :, t - 1], track_col[:, :, t - 1] = r, c
+    backtrack(back_x, back_y, flat // cols, flat % cols, track, track_col)
     return _Side(score=score, track=track, track_col=track_col)
 
 
