@@ -107,15 +107,17 @@ def load() -> dict[str, int]:
         actor=None,
     ).case
     assert index is not None  # noqa: S101 - a new outbreak has no case yet
-    for start, hours, place, setting in [
-        (at(6, 8, 30), 9, "상암동 사무실 (회사)", "workplace"),
-        (at(6, 19, 40), 2, "망원동 코인노래방", "nightlife"),
-        (at(5, 7, 50), 1, "지하철 6호선 망원→디지털미디어시티", "transit"),
-        (at(4, 12, 10), 1, "합정역 인근 식당", "other"),
+    for start, hours, place, where, setting in [
+        (at(6, 8, 30), 9, "상암동 사무실 (회사)", mapo, "workplace"),
+        (at(6, 19, 40), 2, "망원동 코인노래방", mapo, "nightlife"),
+        (at(5, 7, 50), 1, "지하철 6호선 망원→디지털미디어시티", mapo, "transit"),
+        (at(4, 12, 10), 1, "합정역 인근 식당", mapo, "other"),
     ]:
         actions.add_timeline_entry(
             index,
-            actions.TimelineInput(start=start, end=start + timedelta(hours=hours), place=place, setting=setting),
+            actions.TimelineInput(
+                start=start, end=start + timedelta(hours=hours), place=place, setting=setting, district=where
+            ),
             actor=None,
         )
     people: list[tuple[str, str, int, int, str, str, int, str]] = [

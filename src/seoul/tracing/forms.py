@@ -5,10 +5,12 @@ characters), dates within ``PANDEMIC_ERA``. Forms that share a page take a prefi
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core import districts
@@ -31,14 +33,27 @@ from seoul.tracing.models import (
 
 
 class DistrictField(forms.TypedChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(coerce=int, choices=districts.choices, **kwargs)
+    """One of Seoul's 25 districts. An optional one starts at ``blank`` (None), never at a
+    district nobody chose."""
+
+    def __init__(self, *, blank: str | Promise | None = None, **kwargs: Any) -> None:
+        if blank is None:
+            choices: Any = districts.choices
+        else:
+            choices = partial(_districts_or_blank, blank)
+            kwargs |= {"required": False, "empty_value": None}
+        super().__init__(coerce=int, choices=choices, **kwargs)
+
+
+def _districts_or_blank(blank: str | Promise) -> list[tuple[int | str, str]]:
+    return [("", str(blank)), *districts.choices()]
 
 
 class TimelineForm(forms.Form):
     start = BoundedDateTimeField(label=_("From"))
     end = BoundedDateTimeField(label=_("Until"))
     place = TextField(label=_("Place"), max_length=200)
+    district = DistrictField(label=_("District of the place"), blank=_("Outside Seoul or not known"))
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices)
     found_by = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.INTERVIEW)
     note = MultilineTextField(
@@ -196,7 +211,7 @@ class CandidateForm(forms.Form):
     )
     name = TextField(label=_("Name"), max_length=100, required=False)
     phone = TextField(label=_("Mobile phone"), max_length=30, required=False)
-    district = DistrictField(label=_("District of residence"), required=False, empty_value=None)
+    district = DistrictField(label=_("District of residence"), blank=_("Not known yet"))
     setting = forms.ChoiceField(label=_("Setting"), choices=Setting.choices, initial=Setting.OTHER)
     proximity = forms.ChoiceField(label=_("Proximity"), choices=Exposure.Proximity.choices, initial="unknown")
 

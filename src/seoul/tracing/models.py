@@ -571,6 +571,12 @@ class TimelineEntry(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     place = models.CharField(max_length=200)
+    district = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=district_field_validators,
+        help_text="the place's district; empty outside Seoul",
+    )
     setting = models.CharField(max_length=16, choices=Setting.choices)
     found_by = models.CharField(max_length=16, choices=Source.choices, default=Source.INTERVIEW)
     note = models.TextField(blank=True, max_length=2000)
@@ -585,6 +591,10 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} {self.start:%Y-%m-%d %H:%M} {self.place}"
+
+    @property
+    def district_obj(self) -> District | None:
+        return None if self.district is None else district(self.district)
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):

@@ -11,6 +11,7 @@ sharing a page carry a prefix so that every id on the page is unique.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, cast
 
 from django import forms
@@ -271,6 +272,7 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
     audit.record(TracingEvent.CASE_VIEWED, request=request, target=case, reason=str(reason), service="tracing")
     user = request.user
     window = case.window()
+    timeline = list(case.timeline.all())
     candidates, filters = _candidates(request, case)
     # contacts the reader may not open (another tracer's, another district's): no name or link
     visible = set(selectors.contacts_for(user).filter(source_case=case).values_list("pk", "person_id"))
@@ -283,7 +285,12 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "case": case,
         "window_start": window.start,
         "window_end": window.end,
-        "timeline": case.timeline.all(),
+        "timeline": timeline,
+        "place_map": selectors.district_map_spec(
+            Counter(e.district for e in timeline if e.district is not None),
+            _("Places of %(case)s by district") % {"case": case.reference},
+            _("Places"),
+        ),
         "exposures": case.exposures.select_related("exposed"),
         "contacts": case.contacts.select_related("person", "outbreak"),
         "visible_contact_ids": {pk for pk, _ in visible},
@@ -456,6 +463,7 @@ def edit_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
         "start": timezone.localtime(entry.start),
         "end": timezone.localtime(entry.end),
         "place": entry.place,
+        "district": entry.district,
         "setting": entry.setting,
         "found_by": entry.found_by,
         "note": entry.note,

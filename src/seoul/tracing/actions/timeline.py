@@ -12,7 +12,7 @@ from seoul.core import audit
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.core.validation import PANDEMIC_ERA, check_text
-from seoul.tracing.actions._checks import case_for, choice
+from seoul.tracing.actions._checks import case_for, choice, district
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
 from seoul.tracing.models import Case, Setting, Source, TimelineEntry
@@ -26,6 +26,8 @@ class TimelineInput:
     setting: str
     found_by: str = Source.INTERVIEW
     note: str = ""
+    district: int | None = None
+    """The place's district (0-24); None when it is outside Seoul or not known."""
 
 
 def _checked(case: Case, data: TimelineInput) -> TimelineInput:
@@ -54,6 +56,7 @@ def _checked(case: Case, data: TimelineInput) -> TimelineInput:
         setting=data.setting,
         found_by=data.found_by,
         note=check_text(data.note, "note", max_length=2000, min_length=0, multiline=True),
+        district=None if data.district is None else district(data.district),
     )
 
 
@@ -64,6 +67,7 @@ def _values(entry: TimelineEntry) -> dict[str, str]:
         "place": entry.place,
         "setting": entry.setting,
         "found_by": entry.found_by,
+        "district": "" if entry.district is None else str(entry.district),
     }
 
 
@@ -76,6 +80,7 @@ def add_timeline_entry(case: Case, data: TimelineInput, *, actor: User | None) -
             start=data.start,
             end=data.end,
             place=data.place,
+            district=data.district,
             setting=data.setting,
             found_by=data.found_by,
             note=data.note,
@@ -93,7 +98,7 @@ def change_timeline_entry(entry: TimelineEntry, data: TimelineInput, *, actor: U
         data = _checked(case, data)
         old = _values(entry)
         entry.start, entry.end, entry.setting, entry.found_by = data.start, data.end, data.setting, data.found_by
-        entry.place, entry.note = data.place, data.note
+        entry.place, entry.note, entry.district = data.place, data.note, data.district
         entry.save()
         audit.record(TracingEvent.TIMELINE_CHANGED, actor=actor, target=case, old=old, new=_values(entry))
     return entry

@@ -194,6 +194,37 @@ def test_timeline_change_is_audited_with_old_values(world: World) -> None:
         )
 
 
+def test_a_timeline_place_keeps_its_district_and_a_wrong_one_is_refused(world: World) -> None:
+    case = world.make_case()
+    start = local_midnight(world.today - timedelta(days=1)) + timedelta(hours=12)
+    entry = actions.add_timeline_entry(
+        case,
+        actions.TimelineInput(
+            start=start, end=start + timedelta(hours=1), place="식당", setting="other", district=MAPO
+        ),
+        actor=world.tracer_mapo,
+    )
+    assert entry.district == MAPO and entry.district_obj is not None and entry.district_obj.index == MAPO
+    actions.change_timeline_entry(
+        entry,
+        actions.TimelineInput(start=start, end=start + timedelta(hours=1), place="식당", setting="other"),
+        actor=world.tracer_mapo,
+    )
+    entry.refresh_from_db()
+    assert entry.district is None and entry.district_obj is None  # outside Seoul, or not known
+    event = AuditEvent.objects.get(event="tracing.timeline.changed")
+    assert (event.old["district"], event.new["district"]) == (str(MAPO), "")
+    for wrong in (25, -1):
+        with pytest.raises(ValidationError) as refused:
+            actions.add_timeline_entry(
+                case,
+                actions.TimelineInput(start=start, end=start, place="x", setting="other", district=wrong),
+                actor=None,
+            )
+        assert _code(refused) == ["tracing.district"] and "district" in refused.value.message_dict
+    assert case.timeline.count() == 1
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("place", "노래방\x00"), ("place", "A\u202eB"), ("note", "메모\x07"), ("place", "두 줄\n장소")],

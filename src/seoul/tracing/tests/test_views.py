@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from seoul.tracing import actions, sms
 from seoul.tracing.models import Candidate, Case, Contact, FollowUp, Outbreak, TimelineEntry
 from seoul.tracing.tests import builders
 from seoul.tracing.tests.builders import Episode, EpisodeCandidate, FakeCandidate, client_for, tracer_of
-from seoul.tracing.tests.conftest import GANGNAM, World
+from seoul.tracing.tests.conftest import GANGNAM, MAPO, World
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,33 @@ def test_timeline_entry_through_the_form(world: World) -> None:
     assert edit.status_code == 302
     entry.refresh_from_db()
     assert entry.place == "망원동 PC방"
+
+
+def test_the_case_page_maps_the_timeline_places_by_district(world: World) -> None:
+    case = world.make_case()
+    c = client_for(world.tracer_mapo)
+    start = case.window().start + timedelta(hours=30)
+    for place, where in (
+        ("망원동 노래방", str(MAPO)),
+        ("합정 식당", str(MAPO)),
+        ("역삼 사무실", str(GANGNAM)),
+        ("부산 출장", ""),
+    ):
+        data = {"start": start.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M"), "place": place, "district": where}
+        data |= {"end": data["start"], "setting": "other", "found_by": "interview"}
+        response = c.post(f"/tracing/cases/{case.pk}/timeline/", {f"timeline-{k}": v for k, v in data.items()})
+        assert response.status_code == 302, response.content.decode()[:500]
+    assert TimelineEntry.objects.get(case=case, place="부산 출장").district is None
+    page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
+    spec = json.loads(re.search(r'<script id="chart-places" type="application/json">(.*?)</script>', page, re.S)[1])
+    counts = {f["properties"]["district"]: f["properties"]["count"] for f in spec["data"]["values"]["features"]}
+    assert len(counts) == 25 and counts["마포구"] == 2 and counts["강남구"] == 1 and sum(counts.values()) == 3
+    table = page.split('id="timeline-table"')[1].split("</table>")[0]
+    assert "<td>마포구</td>" in table and "<td>—</td>" in table  # the trip outside Seoul has no district
+    bad = c.post(
+        f"/tracing/cases/{case.pk}/timeline/", {f"timeline-{k}": v for k, v in {**data, "district": "99"}.items()}
+    )
+    assert bad.status_code == 400 and 'href="#id_timeline-district"' in bad.content.decode()
 
 
 def test_candidate_confirmation_through_the_page(world: World) -> None:
