@@ -18,7 +18,8 @@ Generation and decisions run in chunks (vectorised over the windows of a chunk) 
 ``--workers`` processes; decisions are identical to calling ``detect`` on each window. Latency is
 measured separately, with ``time.perf_counter`` around single ``detect`` calls on the first
 ``--latency-sample`` windows (spread over the chunks, so while the other workers run), and
-reported as p50/p99; each worker loads the compiled track passes once before its first chunk. Prints a table and one JSON line.
+reported as p50/p99; each worker loads the compiled track passes once before its first chunk.
+Prints a table and one JSON line.
 
 Diagnostics (the table and JSON line are unchanged)::
 
