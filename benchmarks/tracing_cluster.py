@@ -1,13 +1,15 @@
 """Outbreak-level discovery: a 10-case cluster in one pass against ten single runs, on the
 10-million-person city (issue #13).
 
-    .venv/bin/python benchmarks/tracing_cluster.py [--people 10000000] [--days 14] [--cases 10] [--runs 3] [--reuse]
+    .venv/bin/python benchmarks/tracing_cluster.py [--people 10000000] [--days 14] [--cases 10] [--runs 3] [--reuse] [--limit K]
 
 1. Simulates the city with ``--cases`` planted cases into DIR/cluster-city (``--reuse`` keeps a
    city already there).
 2. Runs, ``--runs`` times and alternating the order: ``discover_cluster`` over all the cases in
    one pass, and ``discover`` once per case; wall and CPU seconds of each.
 3. Checks the one pass gives every case exactly the candidates its single run gives.
+
+``--limit K`` keeps each case's K best candidates, as a tracer's list does (default: all).
 
 Prints a table and one JSON line.
 """
@@ -63,10 +65,11 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/seoul-bench/tracing"))  # noqa: S108 - bulky data, not secrets
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--limit", type=int, default=None, help="each case's best K candidates (default: all)")
     args = ap.parse_args()
 
     city = args.dir / "cluster-city"
-    figures: dict[str, object] = {"people": args.people, "days": args.days, "cases": args.cases}
+    figures: dict[str, object] = {"people": args.people, "days": args.days, "cases": args.cases, "limit": args.limit}
     if not (args.reuse and (city / "planted.json").exists()):
         shutil.rmtree(city, ignore_errors=True)
         summary = simulate.simulate(
@@ -84,11 +87,11 @@ def main() -> None:
         order = ("cluster", "singles") if run % 2 == 0 else ("singles", "cluster")
         for kind in order:
             if kind == "cluster":
-                found, wall, cpu = timed(lambda: discovery.discover_cluster(city, cluster))
+                found, wall, cpu = timed(lambda: discovery.discover_cluster(city, cluster, limit=args.limit))
                 one_pass.append((wall, cpu))
                 together = found
             else:
-                found, wall, cpu = timed(lambda: [discovery.discover(city, p, w) for p, w in cluster])
+                found, wall, cpu = timed(lambda: [discovery.discover(city, p, w, limit=args.limit) for p, w in cluster])
                 singles.append((wall, cpu))
                 reference = found
     assert reference is not None

@@ -235,7 +235,8 @@ def _message(exc: Exception) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
-    """Load presence records from a CSV or Parquet file, or a directory of them.
+    """Load presence records from a CSV or Parquet file, or a directory of them: intervals, or a
+    building's entry-card tap log (person_id, place_id, time, direction), paired into intervals.
 
     Bad rows are reported with file, line and reason; good rows are kept. Exit status 1 when
     any row was refused, 2 when nothing could be read."""
@@ -247,6 +248,7 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
         doc = {
             "files": result.files,
             "accepted": result.accepted,
+            "intervals": result.intervals,
             "refused": len(result.errors),
             "errors": [{"file": e.file, "line": e.line, "reason": e.reason} for e in result.errors],
         }
@@ -254,7 +256,10 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
     else:
         for error in result.errors:
             click.echo(str(error), err=True)
-        click.echo(f"{result.accepted:,} rows imported from {result.files} file(s), {len(result.errors):,} refused")
+        click.echo(
+            f"{result.accepted:,} rows imported from {result.files} file(s) as {result.intervals:,} presence "
+            f"intervals, {len(result.errors):,} refused"
+        )
     if result.errors:
         sys.exit(1)
 

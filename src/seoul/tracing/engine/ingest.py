@@ -1,18 +1,25 @@
 """Loading presence records into the store, with a clear reason for every row refused.
 
-Input: CSV (UTF-8, header row) or Parquet files with the columns
+Input: CSV (UTF-8, header row) or Parquet files of presence intervals, with the columns
 
     person_id, place_id, start, end, source          required
     setting, place_name, district, car, certainty    optional
+
+or a building's raw entry-card log, one row per tap, which is paired into intervals
+(:func:`_check_taps`):
+
+    person_id, place_id, time, direction             required
+    setting, place_name, district, source            optional
 
 ``start``/``end`` are ISO-8601 instants with a UTC offset (``2020-03-05T08:12:00+09:00``);
 ``source`` is one of ``store.SOURCES`` (venue, metro, card, entry_card -- a building's access
 log --, other); ``setting`` one of ``store.SETTINGS`` (default indoor);
 ``car`` 1–20 (a train car, when known); ``certainty`` in (0, 1] (default 1); ``district`` as
 providers write it -- a name (구로구, 구로, Guro-gu), the 5-digit administrative code (11530) or
-the platform's own number 0–24 (``core.engine.districts``); empty fields are
-missing values. A row is refused, with its file, line (CSV: the physical line of the file where
-the record starts, header = line 1, so a record with a quoted line break counts its lines;
+the platform's own number 0–24 (``core.engine.districts``); ``time`` an instant like
+``start``; ``direction`` in or out (also entry/exit, 입/출, 입실/퇴실); empty fields are missing
+values. A row is refused, with its file, line (CSV: the physical line of the file where the
+record starts, header = line 1, so a record with a quoted line break counts its lines;
 Parquet: the row, first = 1) and reason, when it cannot be split into the header's columns,
 a required value is missing, a time has no offset or does not parse, the end is not after
 the start, the interval is longer than 24 hours, or a value is out of its domain; each
@@ -32,6 +39,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +53,6 @@ from seoul.core.engine.districts import spellings
 from seoul.tracing.engine import store, trains
 
 REQUIRED = ("person_id", "place_id", "start", "end", "source")
-OPTIONAL = ("setting", "place_name", "district", "car", "certainty")
 MAX_ID = 64
 MAX_HOURS = int(store.MAX_DURATION.total_seconds() // 3600)
 
@@ -71,6 +78,8 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     new_people: int = 0
     new_places: int = 0
+    intervals: int = 0
+    """Presence intervals stored (an entry-card tap log pairs its taps into intervals)."""
 
 
 def input_files(path: Path) -> list[Path]:
@@ -278,64 +287,201 @@ def _import_file(file: Path, root: Path, result: ImportResult) -> None:
             raise ImportError_(
                 f"{file}: cannot be read as {file.suffix[1:].upper()}: {str(exc).splitlines()[0]}"
             ) from exc
-        missing = [c for c in REQUIRED if c not in columns]
+        taps = "start" not in columns and all(c in columns for c in TAP_REQUIRED)
+        missing = [c for c in (TAP_REQUIRED if taps else REQUIRED) if c not in columns]
         if missing:
             shown = ", ".join(c for c in columns if c != LINE)
-            raise ImportError_(f"{file}: missing column(s) {', '.join(missing)}; found {shown}")
+            raise ImportError_(
+                f"{file}: missing column(s) {', '.join(missing)}; found {shown} "
+                f"(intervals need {', '.join(REQUIRED)}; an entry-card tap log {', '.join(TAP_REQUIRED)})"
+            )
 
         def text(column: str) -> str:
             # empty fields are missing values, whatever the file type
             return f"""nullif(trim(CAST("{column}" AS VARCHAR)), '')""" if column in columns else "NULL"
 
-        con.execute(
-            f"""CREATE TEMP TABLE raw AS
-            SELECT {LINE} AS n, {text("person_id")} AS person_id, {text("place_id")} AS place_id,
-                   {text("start")} AS start_txt, {text("end")} AS end_txt,
-                   lower({text("source")}) AS source, lower({text("setting")}) AS setting,
-                   {text("place_name")} AS place_name, {text("district")} AS district_txt,
-                   {text("car")} AS car_txt, {text("certainty")} AS certainty_txt
-            FROM {src}"""
-        )
         con.execute("CREATE TEMP TABLE district_keys (key VARCHAR PRIMARY KEY, idx TINYINT)")
         keys = {**spellings(), **{str(i): i for i in set(spellings().values())}}
         con.executemany("INSERT INTO district_keys VALUES (?, ?)", sorted(keys.items()))
-        offset = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
-        con.execute(
-            f"""CREATE TEMP TABLE checked AS
-            SELECT *, NULL::BIGINT AS known_plc, NULL::VARCHAR AS kind, CASE
-                WHEN person_id IS NULL THEN 'person_id: missing'
-                WHEN length(person_id) > {MAX_ID} THEN 'person_id: longer than {MAX_ID} characters'
-                WHEN place_id IS NULL THEN 'place_id: missing'
-                WHEN length(place_id) > {MAX_ID} THEN 'place_id: longer than {MAX_ID} characters'
-                WHEN start_txt IS NULL THEN 'start: missing'
-                WHEN NOT regexp_matches(start_txt, {offset}) THEN 'start: ' || start_txt || ' has no UTC offset (e.g. +09:00)'
-                WHEN s IS NULL THEN 'start: ' || start_txt || ' is not an ISO-8601 date and time'
-                WHEN end_txt IS NULL THEN 'end: missing'
-                WHEN NOT regexp_matches(end_txt, {offset}) THEN 'end: ' || end_txt || ' has no UTC offset (e.g. +09:00)'
-                WHEN e IS NULL THEN 'end: ' || end_txt || ' is not an ISO-8601 date and time'
-                WHEN e <= s THEN 'end: not after start'
-                WHEN e - s > INTERVAL {MAX_HOURS} HOURS THEN 'end: the interval is longer than {MAX_HOURS} hours'
-                WHEN source IS NULL OR source NOT IN {tuple(store.SOURCES)} THEN 'source: ' || coalesce(source, 'missing') || ' is not one of {", ".join(store.SOURCES)}'
-                WHEN setting IS NOT NULL AND setting NOT IN {tuple(store.SETTINGS)} THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
-                WHEN car_txt IS NOT NULL AND (car IS NULL OR car NOT BETWEEN 1 AND 20) THEN 'car: ' || car_txt || ' is not a car number 1-20'
-                WHEN certainty_txt IS NOT NULL AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1)) THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'
-                WHEN district_txt IS NOT NULL AND district IS NULL THEN 'district: ' || district_txt || ' is not a Seoul district (a name such as 구로구 or Guro-gu, a 5-digit code such as 11530, or a number 0-24)'
-                ELSE NULL END AS error
-            FROM (
-                SELECT *, try_cast(start_txt AS TIMESTAMPTZ) AS s, try_cast(end_txt AS TIMESTAMPTZ) AS e,
-                       try_cast(car_txt AS INTEGER) AS car, try_cast(certainty_txt AS DOUBLE) AS certainty,
-                       (SELECT idx FROM district_keys WHERE key = lower(district_txt)) AS district
-                FROM raw
-            )"""
-        )
-        for n, reason in con.execute("SELECT n, error FROM checked WHERE error IS NOT NULL ORDER BY n").fetchall():
-            result.errors.append(RowError(str(file), int(n), reason))
-        good = int(con.execute("SELECT count(*) FROM checked WHERE error IS NULL").fetchone()[0])  # type: ignore[index]
-        if good:
+        refused = _check_taps(con, src, text) if taps else _check_intervals(con, src, text)
+        result.errors.extend(RowError(str(file), n, reason) for n, reason in refused)
+        intervals = _count(con, "checked WHERE error IS NULL")
+        if intervals:
             _store(con, root, _digest(file), result)
-        result.accepted += int(good)
+        result.intervals += intervals
+        result.accepted += _count(con, "taps") if taps else intervals
     finally:
         con.close()
+
+
+def _count(con: Any, rows: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0])
+
+
+OFFSET = "'(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'"
+"""A UTC offset at the end of an ISO-8601 instant (SQL pattern)."""
+DISTRICT_ERROR = (
+    "' is not a Seoul district (a name such as 구로구 or Guro-gu, a 5-digit code such as 11530, or a number 0-24)'"
+)
+
+
+def _checks(*branches: str) -> str:
+    """A CASE naming each row's first problem: identifiers first, then ``branches`` (the
+    format's own), then setting and district."""
+    return f"""CASE
+        WHEN person_id IS NULL THEN 'person_id: missing'
+        WHEN length(person_id) > {MAX_ID} THEN 'person_id: longer than {MAX_ID} characters'
+        WHEN place_id IS NULL THEN 'place_id: missing'
+        WHEN length(place_id) > {MAX_ID} THEN 'place_id: longer than {MAX_ID} characters'
+        {" ".join(branches)}
+        WHEN setting IS NOT NULL AND setting NOT IN {tuple(store.SETTINGS)}
+            THEN 'setting: ' || setting || ' is not one of {", ".join(store.SETTINGS)}'
+        WHEN district_txt IS NOT NULL AND district IS NULL THEN 'district: ' || district_txt || {DISTRICT_ERROR}
+        ELSE NULL END"""
+
+
+def _instant(name: str, parsed: str) -> str:
+    """The CASE branches refusing a missing, offset-less or unreadable instant."""
+    raw = f"{name}_txt"
+    return f"""
+        WHEN {raw} IS NULL THEN '{name}: missing'
+        WHEN NOT regexp_matches({raw}, {OFFSET}) THEN '{name}: ' || {raw} || ' has no UTC offset (e.g. +09:00)'
+        WHEN {parsed} IS NULL THEN '{name}: ' || {raw} || ' is not an ISO-8601 date and time'"""
+
+
+def _refused(con: Any, table: str) -> list[tuple[int, str]]:
+    return [
+        (int(n), str(r))
+        for n, r in con.execute(f"SELECT n, error FROM {table} WHERE error IS NOT NULL ORDER BY n").fetchall()
+    ]
+
+
+def _check_intervals(con: Any, src: str, text: Any) -> list[tuple[int, str]]:
+    """Presence intervals as sent: table ``checked`` (every row, ``error`` NULL when good);
+    returns the refused rows' lines and reasons."""
+    own = f"""{_instant("start", "s")} {_instant("end", "e")}
+        WHEN e <= s THEN 'end: not after start'
+        WHEN e - s > INTERVAL {MAX_HOURS} HOURS THEN 'end: the interval is longer than {MAX_HOURS} hours'
+        WHEN source IS NULL OR source NOT IN {tuple(store.SOURCES)}
+            THEN 'source: ' || coalesce(source, 'missing') || ' is not one of {", ".join(store.SOURCES)}'
+        WHEN car_txt IS NOT NULL AND (car IS NULL OR car NOT BETWEEN 1 AND 20)
+            THEN 'car: ' || car_txt || ' is not a car number 1-20'
+        WHEN certainty_txt IS NOT NULL AND (certainty IS NULL OR NOT (certainty > 0 AND certainty <= 1))
+            THEN 'certainty: ' || certainty_txt || ' is not in (0, 1]'"""
+    con.execute(
+        f"""CREATE TEMP TABLE checked AS
+        SELECT *, NULL::BIGINT AS known_plc, NULL::VARCHAR AS kind, {_checks(own)} AS error
+        FROM (
+            SELECT *, try_cast(start_txt AS TIMESTAMPTZ) AS s, try_cast(end_txt AS TIMESTAMPTZ) AS e,
+                   try_cast(car_txt AS INTEGER) AS car, try_cast(certainty_txt AS DOUBLE) AS certainty,
+                   (SELECT idx FROM district_keys WHERE key = lower(district_txt)) AS district
+            FROM (
+                SELECT {LINE} AS n, {text("person_id")} AS person_id, {text("place_id")} AS place_id,
+                       {text("start")} AS start_txt, {text("end")} AS end_txt,
+                       lower({text("source")}) AS source, lower({text("setting")}) AS setting,
+                       {text("place_name")} AS place_name, {text("district")} AS district_txt,
+                       {text("car")} AS car_txt, {text("certainty")} AS certainty_txt
+                FROM {src}
+            )
+        )"""
+    )
+    return _refused(con, "checked")
+
+
+TAP_REQUIRED = ("person_id", "place_id", "time", "direction")
+TAP_DIRECTIONS = {
+    "in": ("in", "entry", "enter", "입", "입실", "입장"),
+    "out": ("out", "exit", "leave", "출", "퇴실", "퇴장"),
+}
+"""How access-control exports name a tap's direction (compared in lower case), by what it means."""
+TAP_REPEAT = timedelta(minutes=2)
+"""Taps of one card in one direction at one place this close together are one tap (a card held
+to the reader twice): the first entry counts, and the last exit."""
+TAP_STAY = timedelta(hours=8)
+"""The stay assumed around a tap without its pair (an entry never followed by an exit, an exit
+with no entry before it): a working day, cut short by the holder's previous or next tap there."""
+TAP_GUESS_CERTAINTY = 0.6
+"""The certainty of an interval inferred from a single tap (as for card payments: a guess)."""
+
+
+def _check_taps(con: Any, src: str, text: Any) -> list[tuple[int, str]]:
+    """A building's raw entry-card log -- one row per tap: ``person_id`` (the card holder),
+    ``place_id`` (the building or floor the reader guards), ``time``, ``direction`` (in or
+    out) -- paired into presence intervals per holder and place, in table ``checked``:
+
+    - an entry followed by an exit within 24 hours is one interval, certainty 1;
+    - an entry with no exit after it (the next tap there is another entry, or there is none,
+      or it is over 24 hours later) lasts ``TAP_STAY`` or until that next tap, certainty 0.6;
+    - an exit with no entry before it (tailgating, a door without a reader on the way in)
+      began ``TAP_STAY`` earlier or at the holder's previous tap there, certainty 0.6;
+    - taps repeated in one direction within ``TAP_REPEAT`` count once.
+
+    Taps pair within one file (a building sends whole days). Table ``taps`` keeps the good
+    taps; the refused ones are returned with their line and reason."""
+    words = [(word, meaning) for meaning, spelled in TAP_DIRECTIONS.items() for word in spelled]
+    con.execute("CREATE TEMP TABLE tap_words (word VARCHAR PRIMARY KEY, direction VARCHAR)")
+    con.executemany("INSERT INTO tap_words VALUES (?, ?)", words)
+    own = f"""{_instant("time", "t")}
+        WHEN direction_txt IS NULL THEN 'direction: missing'
+        WHEN direction IS NULL
+            THEN 'direction: ' || direction_txt || ' is not in or out ({", ".join(w for w, _ in words)})'
+        WHEN source IS NOT NULL AND source <> 'entry_card'
+            THEN 'source: ' || source || ' is not entry_card (a tap log is a building''s entry-card log)'"""
+    con.execute(
+        f"""CREATE TEMP TABLE tap_rows AS
+        SELECT *, {_checks(own)} AS error
+        FROM (
+            SELECT *, try_cast(time_txt AS TIMESTAMPTZ) AS t,
+                   (SELECT direction FROM tap_words WHERE word = lower(direction_txt)) AS direction,
+                   (SELECT idx FROM district_keys WHERE key = lower(district_txt)) AS district
+            FROM (
+                SELECT {LINE} AS n, {text("person_id")} AS person_id, {text("place_id")} AS place_id,
+                       {text("time")} AS time_txt, {text("direction")} AS direction_txt,
+                       lower({text("source")}) AS source, lower({text("setting")}) AS setting,
+                       {text("place_name")} AS place_name, {text("district")} AS district_txt
+                FROM {src}
+            )
+        )"""
+    )
+    refused = _refused(con, "tap_rows")
+    repeat, stay, day = (
+        f"INTERVAL {int(d.total_seconds())} SECONDS" for d in (TAP_REPEAT, TAP_STAY, store.MAX_DURATION)
+    )
+    # in before out at the same instant; the file's order breaks the remaining ties
+    neighbours = """lag(direction) OVER w AS prev_dir, lag(t) OVER w AS prev_t,
+        lead(direction) OVER w AS next_dir, lead(t) OVER w AS next_t"""
+    window = "WINDOW w AS (PARTITION BY person_id, place_id ORDER BY t, direction = 'out', n)"
+    con.execute(
+        "CREATE TEMP TABLE taps AS SELECT n, person_id, place_id, t, direction, place_name, district, setting "
+        "FROM tap_rows WHERE error IS NULL"
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE checked AS
+        WITH kept AS (  -- one tap of each repeated run: the first entry, the last exit
+            SELECT n, person_id, place_id, t, direction, place_name, district, setting
+            FROM (SELECT *, {neighbours} FROM taps {window})
+            WHERE NOT coalesce(direction = 'in' AND prev_dir = 'in' AND t - prev_t <= {repeat}, false)
+              AND NOT coalesce(direction = 'out' AND next_dir = 'out' AND next_t - t <= {repeat}, false)
+        ),
+        linked AS (SELECT *, {neighbours} FROM kept {window}),
+        spans AS (
+            SELECT n, person_id, place_id, place_name, district, setting, t AS s,
+                   CASE WHEN next_dir = 'out' AND next_t - t <= {day} THEN next_t
+                        ELSE least(t + {stay}, coalesce(next_t, t + {stay})) END AS e,
+                   CASE WHEN next_dir = 'out' AND next_t - t <= {day} THEN 1.0
+                        ELSE {TAP_GUESS_CERTAINTY} END AS certainty
+            FROM linked WHERE direction = 'in'
+            UNION ALL  -- exits without their entry
+            SELECT n, person_id, place_id, place_name, district, setting,
+                   greatest(t - {stay}, coalesce(prev_t, t - {stay})) AS s, t AS e, {TAP_GUESS_CERTAINTY} AS certainty
+            FROM linked WHERE direction = 'out' AND NOT coalesce(prev_dir = 'in' AND t - prev_t <= {day}, false)
+        )
+        SELECT n, person_id, place_id, s, e, 'entry_card' AS source, setting, place_name, district,
+               NULL::INTEGER AS car, certainty, NULL::BIGINT AS known_plc, NULL::VARCHAR AS kind,
+               NULL::VARCHAR AS error
+        FROM spans WHERE e > s"""
+    )
+    return refused
 
 
 def _store(con: Any, root: Path, tag: str, result: ImportResult) -> None:
@@ -506,7 +652,7 @@ def import_journeys(geo: trains.Geometry, journeys: pa.Table, root: Path, *, tag
             )
             if rides.num_rows:
                 _store(con, root, tag, result)
-            result.accepted = rides.num_rows
+            result.accepted = result.intervals = rides.num_rows
         finally:
             con.close()
     return result

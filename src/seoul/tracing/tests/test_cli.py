@@ -117,8 +117,22 @@ def test_import_reports_bad_rows_and_exits_1(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["accepted"] == 1
     assert doc["errors"] == [{"file": str(f), "line": 3, "reason": "end: yesterday has no UTC offset (e.g. +09:00)"}]
+    assert doc["intervals"] == 1
     missing = CliRunner().invoke(main, ["tracing", "import", str(tmp_path / "nothing.csv")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_import_pairs_an_entry_card_tap_log_and_says_how_many_intervals(tmp_path: Path) -> None:
+    f = tmp_path / "gate.csv"
+    f.write_text(
+        "person_id,place_id,time,direction\n"
+        "A,tower,2020-03-09T08:55:00+09:00,in\n"
+        "A,tower,2020-03-09T18:10:00+09:00,out\n"
+        "B,tower,2020-03-09T09:00:00+09:00,in\n"
+    )
+    result = CliRunner().invoke(main, ["tracing", "import", str(f), "--data", str(tmp_path / "store")])
+    assert result.exit_code == 0
+    assert "3 rows imported from 1 file(s) as 2 presence intervals, 0 refused" in result.output
 
 
 def test_discover_in_the_platform_store_needs_a_supervisor_and_a_reason_and_is_audited(

@@ -271,3 +271,87 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path: Path) -> Non
     f.write_bytes((HEADER + GOOD + "B,caf\xe9,x,y,venue,,\n").encode("latin-1"))
     with pytest.raises(ingest.ImportError_, match="line 3 is not UTF-8"):
         ingest.import_presence(f, tmp_path / "store")
+
+
+def _intervals(root: Path) -> dict[str, list[tuple[str, str, float]]]:
+    """Each person's stored intervals as Seoul clock times and certainty, in order."""
+    from seoul.core.engine.time import SEOUL
+
+    people = pq.read_table(root / "people.parquet").to_pydict()
+    name = dict(zip(people["pid"], people["person_id"], strict=True))
+    rows = pq.read_table(root / "presence").to_pylist()
+    found: dict[str, list[tuple[str, str, float]]] = {}
+    for r in sorted(rows, key=lambda r: (r["pid"], r["start_at"])):
+        span = tuple(f"{t.astimezone(SEOUL):%d %H:%M}" for t in (r["start_at"], r["end_at"]))
+        found.setdefault(name[r["pid"]], []).append((*span, round(r["certainty"], 2)))
+        assert r["source"] == "entry_card"
+    return found
+
+
+def test_a_raw_entry_card_log_is_paired_into_intervals(tmp_path: Path) -> None:
+    """A building's access-control export, one row per tap: an entry and the exit after it
+    make one interval; an entry never followed by an exit and an exit with no entry before
+    it are kept as guessed intervals (a working day, cut at the holder's neighbouring tap),
+    with a lower certainty; a card held to the reader twice counts once; bad taps are refused
+    by line while the others are paired."""
+    f = tmp_path / "gate.csv"
+    day = "2020-03-09T{}:00+09:00"
+    rows = [
+        ("A", "08:55", "in"),  # 2
+        ("A", "08:56", "IN"),  # 3: tapped twice
+        ("A", "12:00", "out"),  # 4
+        ("A", "13:00", "입실"),  # 5
+        ("A", "18:10", "퇴실"),  # 6
+        ("B", "09:00", "entry"),  # 7: never taps out
+        ("C", "17:30", "exit"),  # 8: tailgated in
+        ("D", "07:00", "in"),  # 9
+        ("D", "10:00", "in"),  # 10: 3 h later, the first entry's stay ends here
+        ("D", "11:00", "out"),  # 11
+        ("E", "09:00", "sideways"),  # 12: refused
+        ("F", "09:00", ""),  # 13: refused
+    ]
+    f.write_text(
+        "person_id,place_id,time,direction,place_name,district\n"
+        + "".join(f"{p},tower-11f,{day.format(t)},{d},콜센터 11층,11530\n" for p, t, d in rows)
+        + "G,tower-11f,2020-03-09T09:00:00,in,콜센터 11층,11530\n"  # 14: no offset
+    )
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert [(e.line, e.reason) for e in result.errors] == [
+        (12, "direction: sideways is not in or out (in, entry, enter, 입, 입실, 입장, out, exit, leave, 출, 퇴실, 퇴장)"),
+        (13, "direction: missing"),
+        (14, "time: 2020-03-09T09:00:00 has no UTC offset (e.g. +09:00)"),
+    ]
+    assert result.accepted == 10 and result.intervals == 6
+    assert _intervals(tmp_path / "store") == {
+        "A": [("09 08:55", "09 12:00", 1.0), ("09 13:00", "09 18:10", 1.0)],
+        "B": [("09 09:00", "09 17:00", 0.6)],
+        "C": [("09 09:30", "09 17:30", 0.6)],
+        "D": [("09 07:00", "09 10:00", 0.6), ("09 10:00", "09 11:00", 1.0)],
+    }
+    places = pq.read_table(tmp_path / "store" / "places.parquet").to_pylist()
+    assert [(p["name"], p["district"]) for p in places] == [("콜센터 11층", districts.by_name("구로구").index)]
+
+
+def test_entry_card_taps_pair_per_holder_and_place_not_across_them(tmp_path: Path) -> None:
+    """An entry at one floor and an exit at another are two guesses, not one stay; an exit
+    more than 24 hours after the entry does not close it; a tap log with another source is
+    refused; a file with neither format's columns names both."""
+    f = tmp_path / "gate.csv"
+    f.write_text(
+        "person_id,place_id,time,direction,source\n"
+        "A,floor-3,2020-03-09T09:00:00+09:00,in,\n"
+        "A,floor-5,2020-03-09T10:00:00+09:00,out,entry_card\n"
+        "B,floor-3,2020-03-09T09:00:00+09:00,in,\n"
+        "B,floor-3,2020-03-10T10:00:00+09:00,out,\n"
+        "C,floor-3,2020-03-09T09:00:00+09:00,in,venue\n"
+    )
+    result = ingest.import_presence(f, tmp_path / "store")
+    assert [(e.line, e.reason.split(":")[0]) for e in result.errors] == [(6, "source")]
+    assert _intervals(tmp_path / "store") == {
+        "A": [("09 02:00", "09 10:00", 0.6), ("09 09:00", "09 17:00", 0.6)],
+        "B": [("09 09:00", "09 17:00", 0.6), ("10 02:00", "10 10:00", 0.6)],
+    }
+    neither = tmp_path / "neither.csv"
+    neither.write_text("person_id,place_id,when\nA,floor-3,2020-03-09T09:00:00+09:00\n")
+    with pytest.raises(ingest.ImportError_, match="an entry-card tap log person_id, place_id, time, direction"):
+        ingest.import_presence(neither, tmp_path / "store")
