@@ -317,7 +317,10 @@ def test_a_raw_entry_card_log_is_paired_into_intervals(tmp_path: Path) -> None:
     )
     result = ingest.import_presence(f, tmp_path / "store")
     assert [(e.line, e.reason) for e in result.errors] == [
-        (12, "direction: sideways is not in or out (in, entry, enter, 입, 입실, 입장, out, exit, leave, 출, 퇴실, 퇴장)"),
+        (
+            12,
+            "direction: sideways is not in or out (in, entry, enter, 입, 입실, 입장, out, exit, leave, 출, 퇴실, 퇴장)",
+        ),
         (13, "direction: missing"),
         (14, "time: 2020-03-09T09:00:00 has no UTC offset (e.g. +09:00)"),
     ]
