@@ -365,6 +365,22 @@ class FeverEndForm(forms.Form):
     )
 
 
+class VaccinationForm(forms.Form):
+    """Whether the case's vaccination was complete, for the release rules that depend on it."""
+
+    CHOICES = [("", _("Not known")), ("yes", _("Vaccination complete")), ("no", _("Vaccination not complete"))]
+    vaccination_complete = forms.TypedChoiceField(
+        label=_("Vaccination"),
+        choices=CHOICES,
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        help_text=_(
+            "Complete: the second dose 14 to 90 days before, or a third dose (the definition of January 2022)."
+        ),
+    )
+
+
 class TracerProfileForm(forms.Form):
     user = forms.TypedChoiceField(label=_("Staff member"), coerce=int)
     district = DistrictField(label=_("District"))

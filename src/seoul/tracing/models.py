@@ -295,6 +295,11 @@ class Case(models.Model):
     afebrile_since = models.DateTimeField(
         null=True, blank=True, help_text="no fever without antipyretics and symptoms improving, since (release rules)"
     )
+    vaccination_complete = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="vaccination complete by the definition of the time (release rules from 2022-01-26); empty: not known",
+    )
     released_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     outcome_on = models.DateField(null=True, blank=True)

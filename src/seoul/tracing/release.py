@@ -4,6 +4,7 @@ platform, a case's earliest release day from what is on record, and the words fo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ WAITING_WORDS = {
     "afebrile": gettext_lazy("the end of the fever (no fever without antipyretics, symptoms improving)"),
     "tests": gettext_lazy("negative PCR results taken far enough apart"),
     "onset": gettext_lazy("the symptom onset date"),
+    "vaccination": gettext_lazy("whether the vaccination was complete"),
 }
 ANCHOR_WORDS = {
     "onset": gettext_lazy("symptom onset"),
@@ -36,20 +38,35 @@ def criteria() -> tuple[Version, ...]:
 
 def release_of(case: Case, today: date | None = None) -> Release:
     """The earliest day ``case`` may leave isolation by what is on record: its PCR results
-    (``lab_results`` may be prefetched), onset, test and confirmation days, the end of its fever."""
+    (``lab_results`` may be prefetched), onset, test and confirmation days, the end of its
+    fever, its vaccination."""
+    return earliest_release(_facts(case), criteria(), SEOUL, today or timezone.localdate(timezone.now(), SEOUL))
+
+
+def asks_vaccination(case: Case, today: date | None = None) -> bool:
+    """Whether the case's vaccination would change its earliest release (a case isolated over
+    2022-01-26 to 02-08): then its page asks for it."""
+    facts, today = _facts(case), today or timezone.localdate(timezone.now(), SEOUL)
+    vaccinated, other = (
+        earliest_release(replace(facts, vaccinated=v), criteria(), SEOUL, today) for v in (True, False)
+    )
+    return vaccinated.on != other.on
+
+
+def _facts(case: Case) -> CaseFacts:
     pcrs = [
         PcrResult(r.collected_at, r.resulted_at, r.result == LabResult.Result.NEGATIVE)
         for r in case.lab_results.all()
         if r.test == LabResult.Test.PCR
     ]
-    facts = CaseFacts(
+    return CaseFacts(
         confirmed_on=case.known_on,
         onset_on=case.onset_on,
         specimen_on=case.test_on,
         afebrile_since=case.afebrile_since,
         pcrs=pcrs,
+        vaccinated=case.vaccination_complete,
     )
-    return earliest_release(facts, criteria(), SEOUL, today or timezone.localdate(timezone.now(), SEOUL))
 
 
 def waiting_words(release: Release) -> str:
@@ -63,6 +80,8 @@ def rule_words(rule: Rule) -> str:
         words = _("%(days)s days after %(anchor)s") % {"days": rule.days, "anchor": anchor}
         if rule.afebrile_hours:
             words += _(" and %(hours)s hours without fever") % {"hours": rule.afebrile_hours}
+        if rule.vaccinated:
+            words += _(", vaccination complete")
         return words
     return _("%(n)s negative PCR results taken at least %(hours)s hours apart, from %(days)s days after %(anchor)s") % {
         "n": rule.negatives,

@@ -66,6 +66,7 @@ from seoul.tracing.forms import (
     TracerProfileForm,
     TransferDecisionForm,
     TransferForm,
+    VaccinationForm,
 )
 from seoul.tracing.models import (
     EPISODE_SETTINGS,
@@ -82,7 +83,7 @@ from seoul.tracing.models import (
     Transfer,
     movement_dir,
 )
-from seoul.tracing.release import basis_words, release_of, rule_words, waiting_words
+from seoul.tracing.release import asks_vaccination, basis_words, release_of, rule_words, waiting_words
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -307,6 +308,8 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "lab_form": bound.get("lab") or LabResultForm(prefix="lab"),
         "fever_form": bound.get("fever")
         or FeverEndForm(prefix="fever", initial={"afebrile_since": case.afebrile_since}),
+        "vaccination_form": bound.get("vaccination")
+        or VaccinationForm(prefix="vaccination", initial={"vaccination_complete": _yes_no(case.vaccination_complete)}),
         "outcome_form": bound.get("outcome") or OutcomeForm(prefix="outcome"),
         "classifications": case.classifications.select_related("lab_result", "recorded_by"),
         "classify_form": bound.get("classify") or ClassifyForm(prefix="classify"),
@@ -336,6 +339,7 @@ def _release_context(case: Case) -> dict[str, Any]:
         "release_due": due.due(today),
         "release_rule_words": rule_words(due.basis) if due.basis else "",
         "release_waiting": waiting_words(due),
+        "asks_vaccination": asks_vaccination(case, today),
     }
 
 
@@ -395,6 +399,25 @@ def classify(request: AuthedRequest, pk: int) -> HttpResponse:
         then=_case_url(case, "#classification-h"),
     )
     return done or _case_page(request, case, status=form_status(form), classify=form)
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def record_vaccination(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = VaccinationForm(request.POST, prefix="vaccination")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.record_vaccination(case, d["vaccination_complete"], actor=request.user),
+        success=_("Vaccination recorded."),
+        then=_case_url(case, "#release-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), vaccination=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)

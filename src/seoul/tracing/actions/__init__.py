@@ -10,7 +10,7 @@ transaction commits.
     assignment   set_tracer_profile, pick_tracer, reassign
     cases        register_case, isolate, convert_to_case, review_duplicate
     classification  classify (and a confirming lab result, through record_lab_result)
-    release      record_lab_result, record_fever_end, release, record_outcome
+    release      record_lab_result, record_fever_end, record_vaccination, release, record_outcome
     timeline     add_timeline_entry, change_timeline_entry
     contacts     add_contact, record_exposure
     closing      close_contact, complete_finished_monitoring, close_silent_contacts
@@ -57,7 +57,14 @@ from seoul.tracing.actions.long_tail import (
 from seoul.tracing.actions.movement import import_metro_journeys
 from seoul.tracing.actions.outbreaks import add_investigator, open_outbreak, remove_investigator, set_alert_rules
 from seoul.tracing.actions.people import mark_different, merge_persons, possible_duplicates
-from seoul.tracing.actions.release import LabInput, record_fever_end, record_lab_result, record_outcome, release
+from seoul.tracing.actions.release import (
+    LabInput,
+    record_fever_end,
+    record_lab_result,
+    record_outcome,
+    record_vaccination,
+    release,
+)
 from seoul.tracing.actions.self_report import (
     RESEND_AFTER,
     SELF_REPORT_LOCK,
@@ -119,6 +126,7 @@ __all__ = [
     "record_follow_up",
     "record_lab_result",
     "record_outcome",
+    "record_vaccination",
     "register_case",
     "release",
     "remove_investigator",

@@ -107,6 +107,24 @@ def record_fever_end(case: Case, since: datetime | None, *, actor: User | None) 
     return case
 
 
+def record_vaccination(case: Case, complete: bool | None, *, actor: User | None) -> Case:
+    """Record whether the case's vaccination was complete by the definition of the time (the
+    release rules of 2022-01-26 shorten isolation for them); ``None``: not known."""
+    with transaction.atomic():
+        case = case_for(actor, case)
+        old = case.vaccination_complete
+        case.vaccination_complete = complete
+        case.save(update_fields=["vaccination_complete"])
+        audit.record(
+            TracingEvent.CASE_UPDATED,
+            actor=actor,
+            target=case,
+            old={"vaccination_complete": old},
+            new={"vaccination_complete": complete},
+        )
+    return case
+
+
 def release(case: Case, *, actor: User | None, today: date | None = None) -> Case:
     """Release ``case`` from isolation ``today`` (Seoul), if the criteria of the period allow it."""
     today = today or timezone.localdate(timezone.now(), SEOUL)

@@ -2,7 +2,8 @@
 criteria of its period (docs/tracing-release.md).
 
 Korea changed the criteria several times (tests only; tests after 7 days; from 2020-06-25 a
-symptom-based alternative; from 2022-02-09 seven days from the specimen for everyone). They are
+symptom-based alternative; from 2022-01-26 seven days for a case whose vaccination was
+complete; from 2022-02-09 seven days from the specimen for everyone). They are
 data (``reference/release_criteria.toml``), one :class:`Version` per period, read by
 :func:`load_criteria`. A version applies to release decisions taken while it is in force, so a
 case isolated under one version is released under a later, more lenient one from the day that
@@ -39,14 +40,17 @@ class Rule:
     """``days`` rules of symptomatic cases: fever-free without antipyretics and improving for this long."""
     negatives: int = 0
     apart_hours: int = 0
+    vaccinated: bool = False
+    """Only for a case whose vaccination was complete (from 2022-01-26: shorter isolation)."""
 
     @property
     def key(self) -> str:
         """A short stable name, recorded with a release (e.g. ``days:onset+10/72h``)."""
+        vaccinated = "/vaccinated" if self.vaccinated else ""
         if self.kind == "days":
             fever = f"/{self.afebrile_hours}h" if self.afebrile_hours else ""
-            return f"days:{self.anchor}+{self.days}{fever}"
-        return f"tests:{self.negatives}x{self.apart_hours}h>{self.anchor}+{self.days}"
+            return f"days:{self.anchor}+{self.days}{fever}{vaccinated}"
+        return f"tests:{self.negatives}x{self.apart_hours}h>{self.anchor}+{self.days}{vaccinated}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,9 @@ class CaseFacts:
     """Since when the case has had no fever without antipyretics and improving symptoms; None:
     not yet, or not known."""
     pcrs: Sequence[PcrResult] = ()
+    vaccinated: bool | None = None
+    """Whether the case's vaccination was complete by the definition of the time; None: not
+    known (rules for the vaccinated do not apply)."""
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,13 @@ def _rule(raw: Any, where: str) -> Rule:
         raise CriteriaError(f"{where}.days: missing")
     if kind == "tests" and numbers["negatives"] < 1:
         raise CriteriaError(f"{where}.negatives: a test rule needs at least one negative")
-    unknown = set(raw) - {"kind", "anchor", *numbers}
+    vaccinated = raw.get("vaccinated", False)
+    if not isinstance(vaccinated, bool):
+        raise CriteriaError(f"{where}.vaccinated: {vaccinated!r} is not true or false")
+    unknown = set(raw) - {"kind", "anchor", "vaccinated", *numbers}
     if unknown:
         raise CriteriaError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    return Rule(kind=kind, anchor=anchor, **numbers)
+    return Rule(kind=kind, anchor=anchor, vaccinated=vaccinated, **numbers)
 
 
 def parse_criteria(text: str) -> tuple[Version, ...]:
@@ -181,6 +191,8 @@ def _anchor_day(facts: CaseFacts, anchor: Anchor) -> date | None:
 
 def _earliest(rule: Rule, facts: CaseFacts, symptomatic: bool, tz: tzinfo) -> tuple[datetime | None, str]:
     """When ``rule`` is first met (None, and what is missing, when it is not met yet)."""
+    if rule.vaccinated and not facts.vaccinated:
+        return None, "" if facts.vaccinated is False else "vaccination"
     start = _anchor_day(facts, rule.anchor)
     if start is None:
         return None, rule.anchor
@@ -227,7 +239,7 @@ def earliest_release(facts: CaseFacts, versions: Sequence[Version], tz: tzinfo, 
         for rule in version.symptomatic if symptomatic else version.asymptomatic:
             met, why = _earliest(rule, facts, symptomatic, tz)
             if met is None:
-                if why not in missing and (ends is None or ends.date() > today):
+                if why and why not in missing and (ends is None or ends.date() > today):
                     missing.append(why)
                 continue
             at = max(met, starts)

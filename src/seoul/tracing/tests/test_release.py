@@ -36,8 +36,8 @@ def release(facts: CaseFacts, today: str = "2026-12-01", versions: Sequence[Vers
     return earliest_release(facts, versions, SEOUL, date.fromisoformat(today))
 
 
-def test_the_shipped_criteria_are_korea_s_four_periods_in_order() -> None:
-    assert [v.id for v in CRITERIA] == ["2020-01-20", "2020-05-11", "2020-06-25", "2022-02-09"]
+def test_the_shipped_criteria_are_korea_s_five_periods_in_order() -> None:
+    assert [v.id for v in CRITERIA] == ["2020-01-20", "2020-05-11", "2020-06-25", "2022-01-26", "2022-02-09"]
     assert all(v.source.strip() and v.symptomatic and v.asymptomatic for v in CRITERIA)
 
 
@@ -99,6 +99,33 @@ def test_from_february_2022_everyone_is_free_seven_days_after_the_specimen() -> 
     assert r.due(date(2022, 3, 8)) and not r.due(date(2022, 3, 7))
 
 
+def test_in_late_january_2022_a_vaccinated_case_is_free_after_seven_days_the_others_after_ten() -> None:
+    onset = CaseFacts(confirmed_on=date(2022, 1, 28), onset_on=date(2022, 1, 27), afebrile_since=at("2022-01-30", 8))
+    vaccinated = release(replace(onset, vaccinated=True), "2022-02-08")
+    assert (vaccinated.on, vaccinated.version, vaccinated.rule) == (
+        date(2022, 2, 3),
+        "2022-01-26",
+        "days:onset+7/vaccinated",
+    )
+    for status in (False, None):  # not complete, or not known: the longer isolation
+        other = release(replace(onset, vaccinated=status), "2022-02-08")
+        assert (other.on, other.version, other.rule) == (date(2022, 2, 6), "2022-01-26", "days:onset+10/72h")
+    no_symptoms = CaseFacts(confirmed_on=date(2022, 1, 27), vaccinated=True)
+    assert release(no_symptoms, "2022-02-08").on == date(2022, 2, 3)  # 7 days after confirmation
+    # before 2022-01-26 the vaccination made no difference
+    before = CaseFacts(confirmed_on=date(2021, 12, 1), vaccinated=True)
+    assert (release(before, "2021-12-20").on, release(before, "2021-12-20").rule) == (
+        date(2021, 12, 11),
+        "days:confirmed+10",
+    )
+
+
+def test_what_is_missing_names_the_vaccination_only_when_it_is_not_known() -> None:
+    febrile = CaseFacts(confirmed_on=date(2022, 1, 28), onset_on=date(2022, 1, 27))
+    assert release(febrile, "2022-01-30").waiting == ("vaccination", "afebrile")
+    assert release(replace(febrile, vaccinated=False), "2022-01-30").waiting == ("afebrile",)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -128,6 +155,12 @@ def test_from_february_2022_everyone_is_free_seven_days_after_the_specimen() -> 
             "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
             "symptomatic=[{kind='tests', anchor='onset', days=7}]\nasymptomatic=[{kind='days', anchor='onset', days=7}]",
             "negatives: a test rule needs",
+        ),
+        (
+            "[[version]]\nid='a'\nfrom=2020-01-01\ntitle='t'\ntitle_en='t'\nsource='s'\n"
+            "symptomatic=[{kind='days', anchor='onset', days=7, vaccinated='yes'}]\n"
+            "asymptomatic=[{kind='days', anchor='onset', days=7}]",
+            "symptomatic[0].vaccinated: 'yes' is not true or false",
         ),
     ],
 )

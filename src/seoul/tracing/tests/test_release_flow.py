@@ -167,3 +167,43 @@ def test_an_outcome_is_recorded_once_and_a_case_that_died_is_not_released(world:
     assert 'data-testid="release-count">0<' in c.get("/tracing/").content.decode()
     page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
     assert 'data-testid="outcome"' in page and 'id="release-form"' not in page and 'id="outcome-form"' not in page
+
+
+def test_a_january_2022_case_s_vaccination_is_asked_recorded_and_shortens_its_isolation(world: World) -> None:
+    """Isolated over the Omicron response stage (2022-01-26 to 02-08), a case's page asks
+    whether its vaccination was complete; recording it (audited) moves the earliest release
+    from 10 to 7 days after onset. A case of 2020 is not asked. Bad values are refused on the
+    field; another district's tracer cannot record it."""
+    case = world.make_case(onset=date(2022, 1, 27), confirmed_on=date(2022, 1, 28))
+    tracer = tracer_of(case)
+    actions.isolate(case, at("2022-01-28", 15), actor=tracer)
+    actions.record_fever_end(case, at("2022-01-30", 8), actor=tracer)
+    c = client_for(tracer)
+    with translation.override("en"):
+        page = c.get(f"/tracing/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'data-testid="vaccination">' in page and 'id="vaccination-form"' in page
+    assert "Earliest release: 2022-02-06" in page  # not known: 10 days after onset, fever gone 72 h
+    bad = c.post(f"/tracing/cases/{case.pk}/vaccination/", {"vaccination-vaccination_complete": "maybe"})
+    assert bad.status_code == 400 and 'id="id_vaccination-vaccination_complete_error"' in bad.content.decode()
+    case.refresh_from_db()
+    assert case.vaccination_complete is None
+    done = c.post(f"/tracing/cases/{case.pk}/vaccination/", {"vaccination-vaccination_complete": "yes"})
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.vaccination_complete is True
+    event = AuditEvent.objects.filter(event="tracing.case.updated", target_id=str(case.pk)).latest("id")
+    assert (event.old, event.new) == ({"vaccination_complete": None}, {"vaccination_complete": True})
+    with translation.override("en"):
+        page = c.get(f"/tracing/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Earliest release: 2022-02-03" in page and "7 days after symptom onset, vaccination complete" in page
+    assert client_for(world.tracer_gangnam).post(
+        f"/tracing/cases/{case.pk}/vaccination/", {"vaccination-vaccination_complete": "no"}
+    ).status_code in (403, 404)
+    case.refresh_from_db()
+    assert case.vaccination_complete is True
+    released = actions.release(case, actor=tracer, today=date(2022, 2, 3))
+    assert released.release_rule == "2022-01-26 days:onset+7/vaccinated"
+    old = world.make_case(onset=date(2020, 7, 1), confirmed_on=date(2020, 7, 2))
+    actions.record_fever_end(old, at("2020-07-05", 10), actor=tracer_of(old))
+    page = client_for(tracer_of(old)).get(f"/tracing/cases/{old.pk}/").content.decode()
+    assert 'id="vaccination-form"' not in page and 'data-testid="vaccination"' not in page
