@@ -62,12 +62,13 @@ messages-check: install
 	cd src/seoul && ../../$(BIN)/django-admin makemessages -l ko --no-location --no-obsolete --settings=seoul.settings -v 0
 	sed -i '/^"POT-Creation-Date:/d' src/seoul/locale/ko/LC_MESSAGES/django.po
 
-# Debian packages the suite needs: Chromium (Playwright drives it), Korean fonts for
-# screenshots, GNU gettext (message extraction). Installed once.
+# Debian packages the suite needs: Chromium (Playwright drives it), Korean fonts and a
+# Simplified Chinese one (a contact's self-report page may be in Chinese) for screenshots,
+# GNU gettext (message extraction). Installed once.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; then \
-	  echo "installing chromium, fonts-nanum and gettext from Debian's packages"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum gettext >/dev/null); \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  echo "installing chromium, fonts-nanum, fonts-wqy-microhei and gettext from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum fonts-wqy-microhei gettext >/dev/null); \
 	fi
 
 # Maintainers: refresh the hashed lock after changing pyproject.toml.

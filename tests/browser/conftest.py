@@ -67,7 +67,7 @@ def _static_files_as_in_production() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium fonts-nanum)")
+        pytest.skip(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium fonts-nanum fonts-wqy-microhei)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -83,10 +83,14 @@ SYMPTOM_CHOICES = [(code, SYMPTOM_LABELS[code]) for code in SYMPTOMS]
 
 class Language(models.TextChoices):
     """The language a person reads: their texts and self-report page are in it. Each name is
-    written in its own language, as a language menu is."""
+    written in its own language, as a language menu is. Staff pages are in Korean and English;
+    Chinese and Vietnamese, read by many of Seoul's foreign residents, serve only what the
+    person reads (``locale/zh_Hans``, ``locale/vi``: the daily text and the self-report page)."""
 
     KOREAN = "ko", "한국어"
     ENGLISH = "en", "English"
+    CHINESE = "zh-hans", "中文(简体)"
+    VIETNAMESE = "vi", "Tiếng Việt"
 
 
 class Source(models.TextChoices):

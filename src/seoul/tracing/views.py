@@ -1116,6 +1116,14 @@ def chains(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- self-report (no account) --------------------------------------------------------------
 
 
+def _speak(request: HttpRequest, language: str) -> None:
+    """Speak the person's language (their texts are in it), until they choose another in the
+    language menu."""
+    if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def self_report(request: HttpRequest, invite: str) -> HttpResponse:
@@ -1123,11 +1131,9 @@ def self_report(request: HttpRequest, invite: str) -> HttpResponse:
     try:
         row = actions.self_report_code(invite)
     except actions.SelfReportRefused as exc:
+        _speak(request, exc.language)
         return render(request, "tracing/self_report.html", {"refused": exc.error.message()}, status=410)
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        # the language the person reads, until they choose another in the language menu
-        translation.activate(row.contact.person.language)
-        request.LANGUAGE_CODE = row.contact.person.language
+    _speak(request, row.contact.person.language)
     form = SelfReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

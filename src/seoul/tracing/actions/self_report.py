@@ -183,8 +183,9 @@ def send_daily_texts(base_url: str, *, now: datetime | None = None) -> DailyText
 
 
 class SelfReportRefused(Exception):
-    """Why a self-report was not accepted: ``kind`` (expired, used, locked, wrong_code) and the
-    ``error`` whose words the contact reads."""
+    """Why a self-report was not accepted: ``kind`` (expired, used, locked, wrong_code), the
+    ``error`` whose words the contact reads and the ``language`` they read ("" when the link
+    names nobody)."""
 
     ERRORS = {
         "expired": TracingError.LINK_EXPIRED,
@@ -193,10 +194,11 @@ class SelfReportRefused(Exception):
         "wrong_code": TracingError.WRONG_CODE,
     }
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, language: str = ""):
         super().__init__(kind)
         self.kind = kind
         self.error = self.ERRORS[kind]
+        self.language = language
 
 
 def self_report_code(invite: str, *, now: datetime | None = None) -> SelfReportCode:
@@ -205,12 +207,15 @@ def self_report_code(invite: str, *, now: datetime | None = None) -> SelfReportC
     row = (
         SelfReportCode.objects.select_related("contact__outbreak", "contact__person").filter(invite=invite[:32]).first()
     )
-    if row is None or row.expires_at <= now or row.delivery == Delivery.FAILED:
+    if row is None:
         raise SelfReportRefused("expired")
+    language = row.contact.person.language
+    if row.expires_at <= now or row.delivery == Delivery.FAILED:
+        raise SelfReportRefused("expired", language)
     if row.used_at is not None:
-        raise SelfReportRefused("used")
+        raise SelfReportRefused("used", language)
     if row.locked_until is not None and row.locked_until > now:
-        raise SelfReportRefused("locked")
+        raise SelfReportRefused("locked", language)
     return row
 
 

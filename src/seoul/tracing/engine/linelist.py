@@ -66,7 +66,7 @@ class Field:
 _NAME = Field("name", "text", True, ("name", "성명", "이름", "환자명", "접촉자명", "성함"))
 _PHONE = Field("phone", "phone", False, ("phone", "mobile", "전화", "전화번호", "연락처", "휴대전화", "휴대폰"))
 _DISTRICT = Field("district", "district", True, ("district", "거주지", "거주구", "주소지", "자치구", "관할구", "구"))
-_LANGUAGE = Field("language", "choice", False, ("language", "언어", "사용언어"), ("ko", "en"))
+_LANGUAGE = Field("language", "choice", False, ("language", "언어", "사용언어"), ("ko", "en", "zh-hans", "vi"))
 _CASE = Field(
     "case", "case", True, ("case", "source case", "확진자", "확진자번호", "지표환자", "관련확진자", "사례번호")
 )

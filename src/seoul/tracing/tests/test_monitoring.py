@@ -335,6 +335,76 @@ def test_the_self_report_page_speaks_the_persons_language_and_takes_a_temperatur
     assert Contact.objects.get(pk=contact.pk).symptoms_flagged_at is not None
 
 
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _visible(page: str) -> str:
+    """The words a reader sees: the page without its language menu (which names 한국어 in
+    Korean on every page), scripts, styles and tags."""
+    page = re.sub(r'<form[^>]*class="lang-switch".*?</form>', "", page, flags=re.S)
+    page = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+@pytest.mark.parametrize(
+    ("language", "texted", "heading"),
+    [
+        ("zh-hans", "[首尔市流调]", "每日健康报告"),
+        ("vi", "[Truy vết Seoul]", "Báo cáo sức khỏe hằng ngày"),
+    ],
+)
+def test_a_person_who_reads_chinese_or_vietnamese_gets_every_word_of_the_text_and_page_in_it(
+    world: World, committed: Capture, language: str, texted: str, heading: str
+) -> None:
+    """The text, and the self-report page in each of its states (the form, its errors, a wrong
+    code, the lock, done with and without symptoms, a used link), in the person's language:
+    a word missing from that catalogue would fall back to Korean, so no Hangul may show
+    outside the language menu. Staff pages stay in Korean and English."""
+    contacts = [
+        world.make_contact(world.make_case(), on=world.today - timedelta(days=1), language=language) for _ in range(3)
+    ]
+    with override_settings(SEOUL_PUBLIC_URL="http://testserver/"), committed(execute=True):
+        CliRunner().invoke(main, ["tracing", "daily-texts", "--json"])
+    texts = {m["to"]: m["text"] for m in sms.read_outbox()}
+    links = []
+    for contact in contacts:
+        text = texts[contact.person.phone]
+        assert text.startswith(texted) and not HANGUL.search(text), text
+        match = re.search(r"/tracing/r/(?P<invite>[\w-]+)/\D+(?P<code>\d{6})", text)
+        assert match, text
+        links.append((f"/tracing/r/{match['invite']}/", match["code"]))
+    c = Client()
+    (url, code), (url2, code2), (url3, _) = links
+    pages = [c.get(url)]
+    pages.append(c.post(url, {"code": ""}))
+    pages.append(c.post(url, {"code": "12", "feeling": "symptoms", "temperature": "abc"}))
+    pages.append(c.post(url, {"code": "000000", "feeling": "well", "temperature": "45"}))
+    pages.append(c.post(url, {"code": code, "feeling": "symptoms", "symptom_list": ["cough"], "temperature": "37.0"}))
+    pages.append(c.get(url))  # used
+    pages.append(c.post(url2, {"code": code2, "feeling": "well"}))
+    pages.extend(c.post(url3, {"code": "999999", "feeling": "well"}) for _ in range(actions.SELF_REPORT_MAX_FAILURES))
+    pages.append(c.get(url3))  # locked
+    assert [p.status_code for p in pages[:7]] == [200, 400, 400, 400, 200, 410, 200]
+    assert pages[-1].status_code == 410
+    for page in pages:
+        html = page.content.decode()
+        assert f'<html lang="{language}"' in html
+        words = _visible(html)
+        assert not HANGUL.search(words), HANGUL.findall(words)[:20]
+    assert heading in pages[0].content.decode()
+    assert FollowUp.objects.filter(contact__in=contacts).count() == 2
+
+
+def test_a_line_list_takes_every_language_a_person_may_read() -> None:
+    from seoul.tracing.engine.linelist import FIELDS
+    from seoul.tracing.models import Language
+
+    for fields in FIELDS.values():
+        for spec in fields:
+            if spec.name == "language":
+                assert set(spec.choices) == set(Language.values)
+
+
 # --- one monitoring per person; households ------------------------------------------------------
 
 
