@@ -67,7 +67,9 @@ def _static_files_as_in_production() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium fonts-nanum fonts-wqy-microhei)")
+        pytest.skip(
+            f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium fonts-nanum fonts-wqy-microhei)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
