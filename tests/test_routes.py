@@ -37,6 +37,7 @@ SAMPLE_ARGS = {
     "key": "ev-1",
     "first": "1",
     "second": "2",
+    "episode": "0",
 }
 
 

@@ -212,6 +212,11 @@ class TracingError(ErrorCode):
     BAD_WINDOW = "tracing.bad_window", _("The infectious window is empty: check the onset and isolation times.")
     DISCOVERY_FAILED = "tracing.discovery_failed", _("The movement data could not be searched.")
     ALREADY_DECIDED = "tracing.already_decided", _("This candidate has already been decided.")
+    NO_SUCH_EPISODE = "tracing.no_such_episode", _("This record is not one of the candidate's.")
+    ALREADY_ON_TIMELINE = (
+        "tracing.already_on_timeline",
+        _("This place and time are already on the case's timeline."),
+    )
     PERSON_DETAILS_NEEDED = (
         "tracing.person_details_needed",
         _("This person is not on record yet: give their name, mobile phone and district."),

@@ -782,6 +782,14 @@ class Candidate(models.Model):
         """Why the person was listed, one line per episode, in the active language."""
         return [describe_episode(r) if isinstance(r, dict) else str(r) for r in self.reasons]
 
+    def reason_rows(self) -> list[tuple[int, str, bool]]:
+        """Each reason line with its position and whether it is a movement-data record (whose
+        place can go on the case's timeline), not a text an API client sent."""
+        return [
+            (i, line, isinstance(r, dict))
+            for i, (r, line) in enumerate(zip(self.reasons, self.reason_lines(), strict=True))
+        ]
+
 
 EPISODE_SETTINGS = {"indoor": _("indoors"), "transit": _("in transit"), "outdoor": _("outdoors")}
 EPISODE_SOURCES = {

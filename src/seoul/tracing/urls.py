@@ -29,6 +29,11 @@ urlpatterns = [
     path("cases/<int:pk>/contacts/", views.add_contact, name="add_contact"),
     path("cases/<int:pk>/discover/", views.discover, name="discover"),
     path("timeline/<int:pk>/", views.edit_timeline, name="edit_timeline"),
+    path(
+        "candidates/<int:pk>/records/<int:episode>/timeline/",
+        views.timeline_from_candidate,
+        name="timeline_from_candidate",
+    ),
     path("candidates/<int:pk>/", views.decide_candidate, name="decide_candidate"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path("contacts/<int:pk>/follow-up/", views.record_follow_up, name="follow_up"),

@@ -478,6 +478,19 @@ def add_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def timeline_from_candidate(request: AuthedRequest, pk: int, episode: int) -> HttpResponse:
+    """A place of a candidate's movement-data record onto the case's timeline (a button)."""
+    candidate = get_object_or_404(selectors.candidates_for(request.user), pk=pk)
+    return button_action(
+        request,
+        lambda: actions.add_timeline_from_candidate(candidate, episode, actor=request.user),
+        success=_("Added to the timeline from the movement data."),
+        then=_case_url(candidate.case_id, "#timeline-h"),
+    )
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
 @require_http_methods(["GET", "POST"])
 def edit_timeline(request: AuthedRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.timeline_entries_for(request.user), pk=pk)

@@ -11,7 +11,7 @@ transaction commits.
     cases        register_case, isolate, convert_to_case, review_duplicate
     classification  classify (and a confirming lab result, through record_lab_result)
     release      record_lab_result, record_fever_end, record_vaccination, release, record_outcome
-    timeline     add_timeline_entry, change_timeline_entry
+    timeline     add_timeline_entry, add_timeline_from_candidate, change_timeline_entry
     contacts     add_contact, record_exposure
     closing      close_contact, complete_finished_monitoring, close_silent_contacts
     follow_up    record_follow_up, clear_symptom_flag
@@ -78,7 +78,12 @@ from seoul.tracing.actions.self_report import (
     send_self_report_code,
     submit_self_report,
 )
-from seoul.tracing.actions.timeline import TimelineInput, add_timeline_entry, change_timeline_entry
+from seoul.tracing.actions.timeline import (
+    TimelineInput,
+    add_timeline_entry,
+    add_timeline_from_candidate,
+    change_timeline_entry,
+)
 from seoul.tracing.actions.transfers import decide_transfer, incoming, request_transfer
 
 __all__ = [
@@ -97,6 +102,7 @@ __all__ = [
     "add_contact",
     "add_investigator",
     "add_timeline_entry",
+    "add_timeline_from_candidate",
     "change_timeline_entry",
     "classify",
     "clear_symptom_flag",

@@ -15,7 +15,7 @@ from seoul.core.validation import PANDEMIC_ERA, check_text
 from seoul.tracing.actions._checks import case_for, choice, district
 from seoul.tracing.errors import TracingError
 from seoul.tracing.events import TracingEvent
-from seoul.tracing.models import Case, Setting, Source, TimelineEntry
+from seoul.tracing.models import Candidate, Case, Setting, Source, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,37 @@ def add_timeline_entry(case: Case, data: TimelineInput, *, actor: User | None) -
         )
         audit.record(TracingEvent.TIMELINE_ADDED, actor=actor, target=case, new=_values(entry))
     return entry
+
+
+def add_timeline_from_candidate(candidate: Candidate, episode: int, *, actor: User | None) -> TimelineEntry:
+    """Put a place from a candidate's movement-data record (its ``episode``-th, as stored by
+    discovery) on the case's timeline, with the district the movement data gives. The case was
+    there at least while the two overlapped, so the entry spans the overlap; the tracer may
+    widen it from the interview. Refused when that place and time are already on the timeline."""
+    with transaction.atomic():
+        case = case_for(actor, candidate.case)
+        candidate = Candidate.objects.get(pk=candidate.pk, case=case)
+        records = candidate.reasons
+        if not 0 <= episode < len(records) or not isinstance(records[episode], dict):
+            raise TracingError.NO_SUCH_EPISODE.error("episode")
+        record = records[episode]
+        start, end = datetime.fromisoformat(record["start"]), datetime.fromisoformat(record["end"])
+        place = str(record.get("place") or "—")[:200]
+        if case.timeline.filter(place=place, start__lte=start, end__gte=end).exists():
+            raise TracingError.ALREADY_ON_TIMELINE.error("episode")
+        metro = record.get("setting") == "transit" or "metro" in str(record.get("source", ""))
+        return add_timeline_entry(
+            case,
+            TimelineInput(
+                start=start,
+                end=end,
+                place=place,
+                setting=Setting.TRANSIT if metro else Setting.OTHER,
+                found_by=Source.DATA,
+                district=record.get("district"),
+            ),
+            actor=actor,
+        )
 
 
 def change_timeline_entry(entry: TimelineEntry, data: TimelineInput, *, actor: User | None) -> TimelineEntry:

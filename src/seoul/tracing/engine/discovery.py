@@ -89,6 +89,8 @@ class Episode:
     car: int | None
     same_car: bool | None
     weight: float
+    district: int | None = None
+    """The place's district (0-24) as the movement data gives it; None when it does not."""
 
     @property
     def minutes(self) -> float:
@@ -106,6 +108,7 @@ class Episode:
             "car": self.car,
             "same_car": self.same_car,
             "minutes": round(self.minutes, 1),
+            "district": self.district,
         }
 
     def reason(self) -> str:
@@ -236,7 +239,7 @@ def _discover(
     con.execute(
         f"""CREATE TEMP TABLE ep AS
         SELECT m.*, coalesce(pl.setting, 'indoor') AS setting, coalesce(pl.name, m.plc::VARCHAR) AS name,
-               coalesce(pl.place_id, m.plc::VARCHAR) AS place_id,
+               coalesce(pl.place_id, m.plc::VARCHAR) AS place_id, pl.district::INTEGER AS district,
                CASE WHEN m.car IS NULL OR m.case_car IS NULL THEN NULL ELSE m.car = m.case_car END AS same_car,
                (m.e - m.s) / 60e6
                  * CASE coalesce(pl.setting, 'indoor') WHEN 'indoor' THEN {SETTING_WEIGHT["indoor"]}
@@ -252,7 +255,7 @@ def _discover(
         f"""WITH agg AS (
             SELECT cid, pid, round(sum(w), 3) AS score, sum(e - s) / 60e6 AS minutes, min(s) AS first, count(*) AS n,
                    list(DISTINCT name ORDER BY name) AS places,
-                   list(struct_pack(place_id, name, setting, source, s, e, car, same_car, w) ORDER BY w DESC, s)[1:{REASONS_SHOWN}] AS top
+                   list(struct_pack(place_id, name, setting, source, s, e, car, same_car, w, district) ORDER BY w DESC, s)[1:{REASONS_SHOWN}] AS top
             FROM ep GROUP BY cid, pid
         ), ranked AS (
             SELECT p.person_id, agg.*,
@@ -276,6 +279,7 @@ def _discover(
                 t["car"],
                 t["same_car"],
                 round(float(t["w"]), 3),
+                t["district"],
             )
             for t in top
         ]

@@ -77,3 +77,55 @@ def test_an_id_missing_from_the_movement_data_is_refused_in_the_readers_language
     assert "이동 데이터에" in exc.value.message_dict["presence_id"][0]  # Korean, the platform's default
     assert "P99999999" not in exc.value.message_dict["presence_id"][0]
     assert not Candidate.objects.filter(case=case).exists()
+
+
+def test_a_place_from_a_candidate_s_record_goes_on_the_timeline_with_the_district_the_data_gives(
+    world: World, tmp_path: Path
+) -> None:
+    """A building's tap log names its district by code (11530 = 구로구); discovery finds who
+    shared the floor; the tracer puts that floor on the case's timeline from the candidate's
+    record with one button: the entry spans the overlap, comes from movement data and is in
+    구로구. The same place and time twice, a record that is not there, or another district's
+    tracer are refused."""
+    from django.test import override_settings
+
+    from seoul.core.engine import districts
+    from seoul.tracing.engine import ingest
+    from seoul.tracing.models import TimelineEntry
+    from seoul.tracing.tests.builders import client_for
+
+    case = world.make_case(onset=date(2020, 3, 10), confirmed_on=date(2020, 3, 11), presence_id="CASE-1")
+    day = case.window().start.astimezone(SEOUL).date() + timedelta(days=1)
+    taps = tmp_path / "tower.csv"
+    taps.write_text(
+        "person_id,place_id,time,direction,place_name,district\n"
+        f"CASE-1,tower-11f,{day}T09:00:00+09:00,in,콜센터 11층,11530\n"
+        f"CASE-1,tower-11f,{day}T18:00:00+09:00,out,콜센터 11층,11530\n"
+        f"P-7,tower-11f,{day}T13:00:00+09:00,in,콜센터 11층,11530\n"
+        f"P-7,tower-11f,{day}T20:00:00+09:00,out,콜센터 11층,11530\n"
+    )
+    store = tmp_path / "store"
+    assert not ingest.import_presence(taps, store).errors
+    tracer = case.assignments.get(ended_at=None).tracer
+    actions.run_discovery(case, store, actor=tracer)
+    candidate = Candidate.objects.get(case=case, presence_id="P-7")
+    assert candidate.reasons[0]["district"] == districts.by_name("구로구").index
+    c = client_for(tracer, language="en")
+    with override_settings(SEOUL_TRACING_DATA_DIR=store):
+        page = c.get(f"/tracing/cases/{case.pk}/").content.decode()
+    url = f"/tracing/candidates/{candidate.pk}/records/0/timeline/"
+    assert f'action="{url}"' in page
+    assert c.post(url).status_code == 302
+    entry = TimelineEntry.objects.get(case=case)
+    assert (entry.place, entry.district, entry.found_by, entry.setting) == (
+        "콜센터 11층",
+        districts.by_name("구로구").index,
+        "data",
+        "other",
+    )
+    assert (f"{entry.start.astimezone(SEOUL):%H:%M}", f"{entry.end.astimezone(SEOUL):%H:%M}") == ("13:00", "18:00")
+    again = c.post(url, follow=True).content.decode()
+    assert "already on the case" in again and TimelineEntry.objects.filter(case=case).count() == 1
+    missing = c.post(f"/tracing/candidates/{candidate.pk}/records/5/timeline/", follow=True).content.decode()
+    assert "not one of the candidate" in missing and TimelineEntry.objects.filter(case=case).count() == 1
+    assert client_for(world.tracer_gangnam).post(url).status_code == 404
