@@ -47,6 +47,7 @@ class DemoEpisode:
     start: datetime
     minutes: float
     same_car: bool | None = None
+    district: int | None = None
 
     def record(self) -> dict[str, object]:
         return {
@@ -58,6 +59,7 @@ class DemoEpisode:
             "car": None,
             "same_car": self.same_car,
             "minutes": self.minutes,
+            "district": self.district,
         }
 
 
@@ -70,11 +72,22 @@ class DemoCandidate:
     places: list[str]
     setting: str
     source: str
+    district: int | None = None
+    """The place's district as the movement data gives it (a train has none)."""
     reasons: list[str] = field(default_factory=list)
 
     @property
     def episodes(self) -> list[DemoEpisode]:
-        return [DemoEpisode(self.places[0], self.setting, self.source, self.first_contact, self.overlap_minutes)]
+        return [
+            DemoEpisode(
+                self.places[0],
+                self.setting,
+                self.source,
+                self.first_contact,
+                self.overlap_minutes,
+                district=self.district,
+            )
+        ]
 
 
 def load() -> dict[str, int]:
@@ -229,9 +242,9 @@ def load() -> dict[str, int]:
     actions.store_candidates(
         index,
         [
-            DemoCandidate("demo-p-004211", 184.0, 115, at(6, 19, 45), ["망원동 코인노래방"], "indoor", "venue"),
+            DemoCandidate("demo-p-004211", 184.0, 115, at(6, 19, 45), ["망원동 코인노래방"], "indoor", "venue", mapo),
             DemoCandidate("demo-p-001093", 52.5, 35, at(5, 7, 52), ["6호선 망원→디지털미디어시티"], "transit", "metro"),
-            DemoCandidate("demo-p-007730", 9.0, 15, at(4, 12, 20), ["합정역 인근 식당"], "indoor", "card"),
+            DemoCandidate("demo-p-007730", 9.0, 15, at(4, 12, 20), ["합정역 인근 식당"], "indoor", "card", mapo),
         ],
         actor=None,
     )
