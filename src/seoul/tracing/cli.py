@@ -241,7 +241,13 @@ def import_cmd(path: Path, data_dir: Path | None, as_json: bool) -> None:
     Bad rows are reported with file, line and reason; good rows are kept. Exit status 1 when
     any row was refused, 2 when nothing could be read."""
     try:
-        result = ingest.import_presence(path, data_dir or movement_dir())
+        with Progress(disable=as_json, transient=True) as bar:
+            task = bar.add_task("reading", total=None)
+            result = ingest.import_presence(
+                path,
+                data_dir or movement_dir(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except ingest.ImportError_ as exc:
         fail(str(exc))
     if as_json:

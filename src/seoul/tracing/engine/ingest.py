@@ -36,7 +36,7 @@ import csv
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -106,12 +106,24 @@ def _locked(root: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def import_presence(path: Path, root: Path) -> ImportResult:
+Progress = Callable[[int, int], None]
+"""Told the bytes read so far and the bytes to read, as a large import goes on."""
+
+
+def import_presence(path: Path, root: Path, *, progress: Progress | None = None) -> ImportResult:
     result = ImportResult()
     files = input_files(path)
+    total, done = sum(f.stat().st_size for f in files), 0
     with _locked(root):
         for file in files:
-            _import_file(file, root, result)
+
+            def read(n: int, before: int = done) -> None:
+                if progress is not None:
+                    progress(before + n, total)
+
+            _import_file(file, root, result, read)
+            done += file.stat().st_size
+            read(0, done)
             result.files += 1
     result.errors.sort(key=lambda e: (e.file, e.line))
     return result
@@ -130,7 +142,7 @@ LINE = "__line"  # the internal column carrying each record's line (CSV) or row 
 NEWLINE, QUOTE = 0x0A, 0x22
 
 
-def read_csv(file: Path) -> tuple[pa.Table, list[RowError]]:
+def read_csv(file: Path, progress: Callable[[int], None] | None = None) -> tuple[pa.Table, list[RowError]]:
     """The records of a CSV file as a table of strings, each with the physical line it starts
     on (header = line 1), and the records that cannot be split into the header's columns, each
     reported once at its first line.
@@ -140,6 +152,7 @@ def read_csv(file: Path) -> tuple[pa.Table, list[RowError]]:
     from the number of records before it. Blank lines are skipped. The file is read in blocks
     of whole lines: a block without any quote is split by Arrow in one pass (one record per
     line), a block with quotes by Python's ``csv`` reader. A file that is not UTF-8 is refused.
+    ``progress`` is told the bytes read after each block.
     """
     reader = _CsvReader(file)
     try:
@@ -150,6 +163,8 @@ def read_csv(file: Path) -> tuple[pa.Table, list[RowError]]:
         reader.header(fh)
         carry = b""
         while chunk := fh.read(CSV_BLOCK):
+            if progress is not None:
+                progress(fh.tell())
             data = carry + chunk
             cut = data.rfind(b"\n") + 1
             carry = reader.block(data[:cut], last=False) + data[cut:] if cut else data
@@ -271,11 +286,11 @@ class _CsvReader:
         return pa.Table.from_batches(self.batches, schema=self.schema)
 
 
-def _import_file(file: Path, root: Path, result: ImportResult) -> None:
+def _import_file(file: Path, root: Path, result: ImportResult, progress: Callable[[int], None]) -> None:
     con = store.connect(threads=1)
     try:
         if file.suffix.lower() == ".csv":
-            table, malformed = read_csv(file)
+            table, malformed = read_csv(file, progress)
             result.errors.extend(malformed)
             con.register("csv_records", table)
             src = "csv_records"

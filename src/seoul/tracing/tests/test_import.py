@@ -358,3 +358,21 @@ def test_entry_card_taps_pair_per_holder_and_place_not_across_them(tmp_path: Pat
     neither.write_text("person_id,place_id,when\nA,floor-3,2020-03-09T09:00:00+09:00\n")
     with pytest.raises(ingest.ImportError_, match="an entry-card tap log person_id, place_id, time, direction"):
         ingest.import_presence(neither, tmp_path / "store")
+
+
+def test_a_large_import_reports_its_progress_as_it_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file is read in blocks; the caller (the CLI's progress bar) is told the bytes
+    read after each block and, at the end of each file, that file is done."""
+    monkeypatch.setattr(ingest, "CSV_BLOCK", 256)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, rows in (("a.csv", 40), ("b.csv", 10)):
+        (folder / name).write_text(HEADER + "".join(GOOD.replace("A,", f"{name[0]}{i},") for i in range(rows)))
+    total = sum(f.stat().st_size for f in folder.iterdir())
+    seen: list[tuple[int, int]] = []
+    result = ingest.import_presence(folder, tmp_path / "store", progress=lambda done, of: seen.append((done, of)))
+    assert result.accepted == 50 and not result.errors
+    assert {of for _, of in seen} == {total}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and done[-1] == total and len(done) > 10
+    assert (folder / "a.csv").stat().st_size in done  # the first file's end is reported
