@@ -149,7 +149,7 @@ def test_a_tracers_day(
     row.locator(f"#id_{prefix}-phone").fill(CONTACT_PHONE)
     row.locator(f"#id_{prefix}-district").select_option(str(MAPO))
     with page.expect_navigation():
-        row.locator("button[type=submit]").click()
+        row.locator("form.candidate-form button[type=submit]").click()
     contact = Contact.objects.get(source_case=case)
     assert contact.person.presence_id == best_true
     contacts_table = page.inner_text("#contacts-table")

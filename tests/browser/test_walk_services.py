@@ -638,8 +638,16 @@ def walk_tracer(walk: Walk, services: Services) -> tuple[str, str]:
         walk.go(page, case)
         walk.see(page, f"tracing-case-{form}-error", walk.send(page, f"#{form}-form"), expect=400, errors=True)
     walk.go(page, case)
-    candidate = f"#candidate-{ids['candidate']} form"
-    walk.see(page, "tracing-case-candidate-error", walk.send(page, candidate), expect=400, errors=True)
+    candidate = f"#candidate-{ids['candidate']}"
+    walk.see(
+        page,
+        "tracing-case-candidate-error",
+        walk.send(page, f"{candidate} form.candidate-form"),
+        expect=400,
+        errors=True,
+    )
+    walk.go(page, case)  # the demo's first record is on the timeline already: refused, and said so
+    walk.see(page, "tracing-case-record-refused", walk.send(page, f"{candidate} form.timeline-from-record"))
     entry = f"/tracing/timeline/{ids['timeline_entry']}/"
     walk.see(page, "tracing-timeline-edit", walk.go(page, entry))
     page.fill("#id_place", "")
