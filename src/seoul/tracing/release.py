@@ -43,14 +43,15 @@ def release_of(case: Case, today: date | None = None) -> Release:
     return earliest_release(_facts(case), criteria(), SEOUL, today or timezone.localdate(timezone.now(), SEOUL))
 
 
-def asks_vaccination(case: Case, today: date | None = None) -> bool:
-    """Whether the case's vaccination would change its earliest release (a case isolated over
-    2022-01-26 to 02-08): then its page asks for it."""
-    facts, today = _facts(case), today or timezone.localdate(timezone.now(), SEOUL)
+def release_asking_vaccination(case: Case, today: date) -> tuple[Release, bool]:
+    """The case's earliest release (as :func:`release_of`) and whether its vaccination would
+    change it (a case isolated over 2022-01-26 to 02-08): then its page asks for it. The
+    case's records are read once."""
+    facts = _facts(case)
     vaccinated, other = (
         earliest_release(replace(facts, vaccinated=v), criteria(), SEOUL, today) for v in (True, False)
     )
-    return vaccinated.on != other.on
+    return earliest_release(facts, criteria(), SEOUL, today), vaccinated.on != other.on
 
 
 def _facts(case: Case) -> CaseFacts:

@@ -83,7 +83,7 @@ from seoul.tracing.models import (
     Transfer,
     movement_dir,
 )
-from seoul.tracing.release import asks_vaccination, basis_words, release_of, rule_words, waiting_words
+from seoul.tracing.release import basis_words, release_asking_vaccination, rule_words, waiting_words
 
 # --- shared pieces -------------------------------------------------------------------------
 
@@ -333,13 +333,13 @@ def _release_context(case: Case) -> dict[str, Any]:
         return {"release_basis": basis_words(version, key)}
     if not case.is_confirmed:
         return {}
-    due = release_of(case, today)
+    due, asks_vaccination = release_asking_vaccination(case, today)
     return {
         "release": due,
         "release_due": due.due(today),
         "release_rule_words": rule_words(due.basis) if due.basis else "",
         "release_waiting": waiting_words(due),
-        "asks_vaccination": asks_vaccination(case, today),
+        "asks_vaccination": asks_vaccination,
     }
 
 
