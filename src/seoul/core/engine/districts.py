@@ -88,3 +88,33 @@ def shapes() -> dict[str, Any]:
     if sorted(f["properties"]["index"] for f in data["features"]) != list(range(len(by_name))):
         raise ValueError(f"{SHAPES}: not one shape per district")
     return dict(data)
+
+
+def _ring_centroid(ring: list[list[float]]) -> tuple[float, float, float]:
+    """Signed area and centroid (lon, lat) of one closed ring, by the shoelace formula."""
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    area /= 2
+    return area, cx / (6 * area), cy / (6 * area)
+
+
+@cache
+def centroids() -> dict[int, tuple[float, float]]:
+    """Each district's area centroid as (lat, lon), from the shipped boundaries (outer rings,
+    weighted by area). A point for a district when nothing finer is known."""
+    out: dict[int, tuple[float, float]] = {}
+    for feature in shapes()["features"]:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+        total = sx = sy = 0.0
+        for polygon in polygons:
+            area, x, y = _ring_centroid([list(p) for p in polygon[0]])
+            total += area
+            sx += x * area
+            sy += y * area
+        out[feature["properties"]["index"]] = (sy / total, sx / total)
+    return out
