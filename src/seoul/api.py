@@ -25,6 +25,7 @@ from seoul.core.access import record_refusal
 from seoul.core.flow import refusal_message
 from seoul.core.schemas import ErrorOut
 from seoul.guarantee.api import router as guarantee_router
+from seoul.hospitals.api import router as hospitals_router
 from seoul.metro.api import router as metro_router
 from seoul.plan.api import router as plan_router
 from seoul.tracing.api import router as tracing_router
@@ -125,3 +126,4 @@ api.add_router("/plan/", plan_router)
 api.add_router("/metro/", metro_router)
 api.add_router("/tracing/", tracing_router)
 api.add_router("/guarantee/", guarantee_router)
+api.add_router("/hospitals/", hospitals_router)

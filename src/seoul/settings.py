@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "seoul.metro",
     "seoul.tracing",
     "seoul.guarantee",
+    "seoul.hospitals",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("metro/", include("seoul.metro.urls")),
     path("tracing/", include("seoul.tracing.urls")),
     path("guarantee/", include("seoul.guarantee.urls")),
+    path("hospitals/", include("seoul.hospitals.urls")),
     path("", include("seoul.core.urls")),
 ]
 

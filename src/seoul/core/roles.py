@@ -36,6 +36,7 @@ class Service(models.TextChoices):
     METRO = "metro", _("Metro fares and gates")
     TRACING = "tracing", _("Contact tracing")
     GUARANTEE = "guarantee", _("Untact credit guarantee")
+    HOSPITALS = "hospitals", _("City hospital network")
 
 
 @dataclass(frozen=True)

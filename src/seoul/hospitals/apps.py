@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class HospitalsConfig(AppConfig):
+    name = "seoul.hospitals"
+    label = "hospitals"
+    verbose_name = "City hospital network"
+
+    def ready(self) -> None:
+        from seoul.core.audit import register_events
+        from seoul.hospitals.events import HospitalsEvent
+
+        register_events(HospitalsEvent)

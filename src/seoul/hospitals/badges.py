@@ -1,0 +1,5 @@
+"""What the network's statuses mean, for the status badges (``core/badges.py``)."""
+
+KINDS = {
+    "capacityreport.status": {"accepted": "success", "superseded": "neutral", "refused": "danger"},
+}

@@ -1,0 +1,44 @@
+"""What the hospital network refuses, with the words a person reads (``core.errors``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.errors import ErrorCode
+
+
+class HospitalsError(ErrorCode):
+    NOT_YOUR_HOSPITAL = "hospitals.not_your_hospital", _("You do not report for this hospital.")
+    NOT_YOUR_REGION = "hospitals.not_your_region", _("This is outside the regions you coordinate.")
+    # faults of a report (engine/report.py Fault), on the field they concern
+    NEGATIVE = "hospitals.negative", _("Cannot be negative.")
+    NOT_A_NUMBER = "hospitals.not_a_number", _("Must be a number.")
+    OCCUPIED_OVER_TOTAL = "hospitals.occupied_over_total", _("More beds occupied than there are beds (%(limit)s).")
+    STAFFED_OVER_TOTAL = "hospitals.staffed_over_total", _("More staffed beds than there are beds (%(limit)s).")
+    AVAILABLE_OVER_FREE = (
+        "hospitals.available_over_free",
+        _("More beds available than are free: at most %(limit)s (beds minus occupied)."),
+    )
+    AVAILABLE_OVER_STAFFED = (
+        "hospitals.available_over_staffed",
+        _("A bed without staff is not available: at most %(limit)s (staffed beds minus occupied)."),
+    )
+    OVER_LICENSED = (
+        "hospitals.over_licensed",
+        _("The beds of the four tiers add up to more than the hospital's %(limit)s licensed beds."),
+    )
+    FORECAST_LENGTH = (
+        "hospitals.forecast_length",
+        _("Give the expected available beds for each of the next %(limit)s days."),
+    )
+    FORECAST_OVER_BEDS = (
+        "hospitals.forecast_over_beds",
+        _("More beds expected to be available than the hospital reports (%(limit)s)."),
+    )
+    NO_BEDS = "hospitals.no_beds", _("Report at least one kind of bed.")
+    DAY_OUT_OF_RANGE = "hospitals.day_out_of_range", _("A report is for today or an earlier day of the pandemic.")
+
+
+def describe(fault: str, limit: float | None) -> str:
+    """The words for one refused field of a report (``engine.report.Fault`` and its bound)."""
+    return HospitalsError(f"hospitals.{fault}").message(limit="" if limit is None else f"{limit:g}")

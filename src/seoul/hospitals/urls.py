@@ -1,0 +1,15 @@
+from django.urls import path
+
+from seoul.hospitals import views
+
+app_name = "hospitals"
+
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("board/", views.board, name="board"),
+    path("board/<str:region>/", views.board, name="region_board"),
+    path("report/", views.report_home, name="report_home"),
+    path("report/upload/", views.upload, name="upload"),
+    path("report/template.csv", views.template_csv, name="template_csv"),
+    path("report/<str:code>/", views.report, name="report"),
+]
