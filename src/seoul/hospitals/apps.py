@@ -8,6 +8,8 @@ class HospitalsConfig(AppConfig):
 
     def ready(self) -> None:
         from seoul.core.audit import register_events
-        from seoul.hospitals.events import HospitalsEvent
+        from seoul.core.personal_data import register_purposes
+        from seoul.hospitals.events import HospitalsEvent, HospitalsPurpose
 
         register_events(HospitalsEvent)
+        register_purposes(HospitalsPurpose)

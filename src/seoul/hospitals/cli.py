@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from seoul.core.engine.districts import by_name, centroids
-from seoul.hospitals import selectors
+from seoul.hospitals import selectors, state
 from seoul.hospitals.engine import simulate
 from seoul.hospitals.engine.placement import Method
 
@@ -40,7 +40,7 @@ def simulate_cmd(path: Path, as_json: bool) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         fail(f"{path}: not a JSON file ({exc})")
     points = centroids()
-    regions = selectors.region_codes()
+    regions = state.region_codes()
     try:
         scenario = simulate.parse(
             data,

@@ -16,11 +16,14 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 
+from seoul.core.engine.districts import by_name
 from seoul.core.models import User
 from seoul.core.validation import today
-from seoul.hospitals.actions import submit_report
-from seoul.hospitals.engine.report import BedKind, Beds, DailyReport, Profession, Staff, Stock, Supply
-from seoul.hospitals.models import CapacityReport, Hospital, Post, Region
+from seoul.hospitals.actions import NewPatient, offer, register_patient, request_resource, submit_report
+from seoul.hospitals.actions.sharing import Need as ResourceNeed
+from seoul.hospitals.engine.network import Need
+from seoul.hospitals.engine.report import BedKind, Beds, DailyReport, Profession, Staff, Stock, Supply, Tier
+from seoul.hospitals.models import CapacityReport, Hospital, Patient, Post, Region, ResourceRequest
 
 DAYS = 90
 PEAK_DAYS_AGO = 14
@@ -104,8 +107,20 @@ def load() -> dict[str, int]:
                 hospital=Hospital.objects.filter(code=hospital).first() if hospital else None,
                 region=Region.objects.filter(code=region).first() if region else None,
             )
-    if CapacityReport.objects.exists():
-        return {"reports": CapacityReport.objects.count()}
+    if not CapacityReport.objects.exists():
+        _reports()
+    if not Patient.objects.exists():
+        _patients()
+    if not ResourceRequest.objects.exists():
+        _sharing()
+    return {
+        "reports": CapacityReport.objects.count(),
+        "patients": Patient.objects.count(),
+        "resource requests": ResourceRequest.objects.count(),
+    }
+
+
+def _reports() -> None:
     admin = User.objects.get(username="admin")
     rng = random.Random(2020_12_15)  # noqa: S311 - demo figures, not secrets
     hospitals = {h.code: h for h in Hospital.objects.filter(code__in=BEDS)}
@@ -123,4 +138,52 @@ def load() -> dict[str, int]:
     wrong[BedKind.CRITICAL] = Beds(critical.total, critical.total + 3, critical.staffed, 0)
     with contextlib.suppress(ValidationError):
         submit_report(smc, replace(bad, beds=wrong), channel=CapacityReport.Channel.DEMO, actor=admin)
-    return {"reports": CapacityReport.objects.count()}
+
+
+# Waiting patients (fictional names): (name, district, tier, needs)
+PATIENTS = [
+    ("김민준", "노원구", Tier.CRITICAL, ()),
+    ("이서연", "중랑구", Tier.SEVERE, ()),
+    ("박지호", "강북구", Tier.MODERATE, ()),
+    ("최수아", "도봉구", Tier.MODERATE, (Need.DIALYSIS,)),
+    ("정예준", "성북구", Tier.SEVERE, ()),
+    ("강하은", "관악구", Tier.CRITICAL, ()),
+    ("조도윤", "강서구", Tier.MODERATE, ()),
+    ("윤서윤", "송파구", Tier.SEVERE, (Need.PREGNANCY,)),
+    ("장시우", "마포구", Tier.MODERATE, ()),
+    ("임지유", "은평구", Tier.MILD, (Need.CHILD,)),
+    ("한유준", "동대문구", Tier.MODERATE, ()),
+    ("오채원", "광진구", Tier.SEVERE, (Need.PSYCHIATRIC,)),
+]
+
+
+def _patients() -> None:
+    team = User.objects.get(username="patients.city")
+    for i, (name, where, tier, needs) in enumerate(PATIENTS):
+        register_patient(
+            NewPatient(
+                name=name,
+                district=by_name(where).index,
+                tier=tier,
+                needs=frozenset(needs),
+                phone=f"010-5550-{1000 + i:04d}",
+                birth_year=1950 + 5 * i,
+            ),
+            actor=team,
+        )
+
+
+def _sharing() -> None:
+    brm = User.objects.get(username="bed.boramae")
+    smc = User.objects.get(username="bed.smc")
+    wanted = request_resource(
+        Hospital.objects.get(code="BRM"),
+        ResourceNeed(ResourceRequest.Kind.STAFF, "중환자실 간호사", 4, today(), today() + timedelta(days=14)),
+        actor=brm,
+    )
+    offer(wanted, Hospital.objects.get(code="SMC"), 2, note="2 ICU nurses for two weeks", actor=smc)
+    request_resource(
+        Hospital.objects.get(code="SMC"),
+        ResourceNeed(ResourceRequest.Kind.EQUIPMENT, "인공호흡기", 2, today(), today() + timedelta(days=30)),
+        actor=smc,
+    )

@@ -36,6 +36,20 @@ class HospitalsError(ErrorCode):
         _("More beds expected to be available than the hospital reports (%(limit)s)."),
     )
     NO_BEDS = "hospitals.no_beds", _("Report at least one kind of bed.")
+    NOT_IN_SCOPE = "hospitals.not_in_scope", _("This patient is not in your scope.")
+    NOT_WAITING = "hospitals.not_waiting", _("This patient is no longer waiting for a bed.")
+    NOT_OFFERED_TO_YOU = "hospitals.not_offered_to_you", _("This bed was not offered to your hospital.")
+    NOT_ADMITTED_HERE = "hospitals.not_admitted_here", _("This patient is not admitted at your hospital.")
+    PROPOSAL_CLOSED = "hospitals.proposal_closed", _("This proposal has already been decided or replaced.")
+    NO_BED_THERE = (
+        "hospitals.no_bed_there",
+        _("%(hospital)s has no free staffed bed of this tier or above for the patient's needs."),
+    )
+    TIER_TOO_LOW = "hospitals.tier_too_low", _("A patient is never put in a bed below their tier.")
+    OWN_HOSPITAL = "hospitals.own_hospital", _("A hospital cannot lend to itself.")
+    REQUEST_CLOSED = "hospitals.request_closed", _("This request is no longer open.")
+    LOAN_NOT_OPEN = "hospitals.loan_not_open", _("This loan is not waiting for that step.")
+    END_BEFORE_START = "hospitals.end_before_start", _("The end is before the start.")
     DAY_OUT_OF_RANGE = "hospitals.day_out_of_range", _("A report is for today or an earlier day of the pandemic.")
 
 

@@ -9,11 +9,12 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from seoul.core.forms import BoundedDateField
-from seoul.core.validation import today
+from seoul.core.engine.phone import format_phone, is_mobile
+from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
+from seoul.core.validation import PLANNING_HORIZON, today
 from seoul.hospitals.engine import tabular
 from seoul.hospitals.engine.report import BED_KINDS, FORECAST_DAYS, Profession, Supply
-from seoul.hospitals.labels import BED_LABELS, KIND_LABELS, KIND_SHORT, PROFESSION_LABELS, SUPPLY_LABELS
+from seoul.hospitals.labels import BED_LABELS, KIND_LABELS, KIND_SHORT, NEED_LABELS, PROFESSION_LABELS, SUPPLY_LABELS
 
 
 def _fill(template: Any, **params: Any) -> str:
@@ -87,3 +88,102 @@ class ReportUploadForm(forms.Form):
         label=_("CSV file"),
         help_text=_("One row per hospital and day; the first row names the columns. Up to 2 MB."),
     )
+
+
+# ---- patients and proposals --------------------------------------------------------------
+
+TIER_HELP = _(
+    "Korea's four-level triage: mild (community treatment centre), moderate, severe, critical (ICU with "
+    "invasive ventilation or ECMO)."
+)
+
+
+class PatientForm(forms.Form):
+    name = TextField(label=_("Name"), max_length=100)
+    phone = TextField(label=_("Mobile phone"), max_length=30, required=False)
+    birth_year = forms.IntegerField(label=_("Year of birth"), min_value=1900, max_value=2100, required=False)
+    district = forms.TypedChoiceField(label=_("District where the patient is"), coerce=int, choices=())
+    tier = forms.ChoiceField(label=_("Severity"), choices=(), widget=forms.RadioSelect, help_text=TIER_HELP)
+    needs = forms.MultipleChoiceField(
+        label=_("Special needs"),
+        choices=[(n.value, label) for n, label in NEED_LABELS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    note = MultilineTextField(label=_("Note for the coordinator"), max_length=1000, required=False)
+
+    def __init__(
+        self, *args: Any, districts: list[tuple[int, str]], tiers: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("Choose a district")), *districts]  # type: ignore[attr-defined]
+        self.fields["tier"].choices = tiers  # type: ignore[attr-defined]
+
+    def clean_phone(self) -> str:
+        value = str(self.cleaned_data.get("phone") or "")
+        if value and not is_mobile(value):
+            raise forms.ValidationError(_("Enter a mobile number such as 010-1234-5678."))
+        return format_phone(value) if value else ""
+
+
+class DecisionForm(forms.Form):
+    """One choice per line of a proposal: as proposed, another hospital, or not now."""
+
+    ACCEPT = "accept"
+    SKIP = "skip"
+
+    def __init__(self, *args: Any, lines: list[Any], hospitals: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            choices: list[tuple[str, Any]]
+            if line.kind == "move":
+                choices = [(self.ACCEPT, _("Move as proposed")), (self.SKIP, _("Not now"))]
+            elif line.kind == "place":
+                choices = [(self.ACCEPT, _("As proposed")), *hospitals, (self.SKIP, _("Not now"))]
+            else:
+                choices = [(self.SKIP, _("Keeps waiting")), *hospitals]
+            self.fields[f"line_{line.pk}"] = forms.ChoiceField(
+                label=line.patient.reference, choices=choices, initial=choices[0][0]
+            )
+
+    def decisions(self) -> dict[int, str | None]:
+        out: dict[int, str | None] = {}
+        for line in self.lines:
+            value = self.cleaned_data.get(f"line_{line.pk}")
+            out[line.pk] = None if value == self.SKIP else value
+        return out
+
+    def rows(self) -> list[tuple[Any, forms.BoundField]]:
+        return [(line, self[f"line_{line.pk}"]) for line in self.lines]
+
+
+class ReasonTextForm(forms.Form):
+    reason = TextField(label=_("Reason"), max_length=500)
+
+
+# ---- sharing -----------------------------------------------------------------------------
+
+
+class ResourceRequestForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What is needed"), choices=(), widget=forms.RadioSelect)
+    item = TextField(
+        label=_("Which"),
+        max_length=40,
+        help_text=_(
+            "A profession (e.g. nurses), a supply (e.g. KF94 respirators) or a piece of equipment (e.g. ventilator)."
+        ),
+    )
+    quantity = forms.IntegerField(label=_("How many"), min_value=1, max_value=10_000)
+    start = BoundedDateField(label=_("From"), dates=PLANNING_HORIZON, required=False)
+    end = BoundedDateField(label=_("Until"), dates=PLANNING_HORIZON, required=False)
+    note = MultilineTextField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+
+
+class OfferForm(forms.Form):
+    quantity = forms.IntegerField(label=_("How many you can lend"), min_value=1, max_value=10_000)
+    note = MultilineTextField(label=_("Note"), max_length=500, required=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import BedKind, Profession, Supply
 
 KIND_LABELS = {
@@ -39,4 +40,10 @@ SUPPLY_LABELS = {
     Supply.GLOVES: _("Gloves"),
     Supply.OXYGEN: _("Medical oxygen"),
     Supply.REMDESIVIR: _("Remdesivir"),
+}
+NEED_LABELS = {
+    Need.DIALYSIS: _("Dialysis"),
+    Need.PREGNANCY: _("Pregnancy"),
+    Need.CHILD: _("Child"),
+    Need.PSYCHIATRIC: _("Psychiatric care"),
 }

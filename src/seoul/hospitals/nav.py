@@ -15,15 +15,22 @@ def items(user: Any) -> list[tuple[Any, str]]:
         return out
     if user.has_role(Service.HOSPITALS, Role.VIEWER):
         out.append((_("Control-tower board"), reverse("hospitals:board")))
+    if user.has_role(Service.HOSPITALS, Role.APPROVER):
+        out.append((_("Patients waiting for a bed"), reverse("hospitals:patients")))
     if user.has_role(Service.HOSPITALS, Role.OPERATOR):
         out.append((_("Daily bed report"), reverse("hospitals:report_home")))
+        out.append((_("Incoming patients"), reverse("hospitals:incoming")))
+        out.append((_("Sharing staff and supplies"), reverse("hospitals:sharing")))
+    if user.has_role(Service.HOSPITALS, Role.VIEWER):
+        out.append((_("Hospital performance"), reverse("hospitals:performance")))
     return out
 
 
 def worklist(user: Any) -> tuple[int, str] | None:
-    """Coordinators work from the board; a hospital's bed manager from its daily report."""
+    """Coordinators work from the waiting list; a hospital's bed manager from its daily report;
+    the innovation centre reads the board."""
     if user.has_role(Service.HOSPITALS, Role.APPROVER):
-        return WORK, reverse("hospitals:board")
+        return WORK, reverse("hospitals:patients")
     if user.has_role(Service.HOSPITALS, Role.OPERATOR):
         return WORK, reverse("hospitals:report_home")
     if user.has_role(Service.HOSPITALS, Role.VIEWER):

@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from seoul.core.engine.districts import centroids, shapes
-from seoul.hospitals.engine.network import Need, Site
+from seoul.core.engine.districts import shapes
+from seoul.core.roles import Role, Service
+from seoul.hospitals.engine.placement import WaitReason
 from seoul.hospitals.engine.report import (
     BED_KINDS,
+    TIERS,
     BedKind,
     Beds,
     DailyReport,
@@ -29,48 +32,37 @@ from seoul.hospitals.engine.report import (
 )
 from seoul.hospitals.engine.simulate import SimHospital
 from seoul.hospitals.labels import KIND_SHORT, SUPPLY_LABELS
-from seoul.hospitals.models import BedCount, CapacityReport, DistrictRegion, Hospital, Region
+from seoul.hospitals.models import (
+    BedCount,
+    CapacityReport,
+    DistrictRegion,
+    Hospital,
+    Loan,
+    Patient,
+    Proposal,
+    ProposalLine,
+    Region,
+    ResourceRequest,
+    Transfer,
+    coordinated_regions,
+    reporting_hospitals,
+)
+from seoul.hospitals.state import (
+    free_beds,
+    hospitals_in,
+    latest_reports,
+    position,
+    region_codes,
+    region_of_district,
+    site,
+    trusted_hospitals,
+)
 
 TREND_DAYS = 60
 
 
 def regions() -> QuerySet[Region]:
     return Region.objects.select_related("control_tower")
-
-
-def region_of_district() -> dict[int, Region]:
-    return {dr.district: dr.region for dr in DistrictRegion.objects.select_related("region")}
-
-
-def hospitals_in(region: Region | None) -> QuerySet[Hospital]:
-    """Active hospitals with inpatient beds (not, say, a dental outpatient hospital), of
-    ``region`` (by their district) when one is given."""
-    qs = Hospital.objects.filter(active=True).exclude(licensed_beds=0)
-    if region is not None:
-        qs = qs.filter(district__in=DistrictRegion.objects.filter(region=region).values("district"))
-    return qs.order_by("kind", "code")
-
-
-def position(h: Hospital) -> tuple[float, float, bool]:
-    """(lat, lon, exact): the hospital's coordinates, or its district's centre (not exact)."""
-    if h.lat is not None and h.lon is not None:
-        return h.lat, h.lon, h.coord_quality != Hospital.CoordQuality.NONE
-    lat, lon = centroids()[h.district]
-    return lat, lon, False
-
-
-def latest_reports(hospital_ids: list[int]) -> dict[int, CapacityReport]:
-    """Each hospital's newest accepted report, with its bed counts."""
-    newest = (
-        CapacityReport.objects.filter(status=CapacityReport.Status.ACCEPTED, hospital_id__in=hospital_ids)
-        .values("hospital_id")
-        .annotate(last=Max("day"))
-    )
-    rule = Q(pk__in=[])
-    for row in newest:
-        rule |= Q(hospital_id=row["hospital_id"], day=row["last"])
-    reports = CapacityReport.objects.filter(rule, status=CapacityReport.Status.ACCEPTED).prefetch_related("beds")
-    return {r.hospital_id: r for r in reports}
 
 
 @dataclass
@@ -323,16 +315,6 @@ def map_spec(rows: list[HospitalRow], title: str) -> dict[str, Any]:
 # ---- the network as the placement engine sees it ------------------------------------------
 
 
-def region_codes() -> dict[int, str]:
-    """District index → code of its sub-region."""
-    return {dr.district: dr.region.code for dr in DistrictRegion.objects.select_related("region")}
-
-
-def site(h: Hospital, regions_by_district: dict[int, str]) -> Site:
-    lat, lon, _exact = position(h)
-    return Site(h.code, lat, lon, regions_by_district.get(h.district, ""), frozenset(Need(n) for n in h.capabilities))
-
-
 def network() -> dict[str, SimHospital]:
     """Every active hospital with its newest accepted report: staffed beds and occupied beds
     per tier (a hospital that never reported is left out)."""
@@ -374,3 +356,208 @@ def accepted_report(code: str, day: date) -> CapacityReport | None:
         .prefetch_related("beds")
         .first()
     )
+
+
+# ---- patients, proposals, offers ------------------------------------------------------------
+
+
+def waiting_patients(user: Any, *, region: Region | None = None, tier: str = "") -> QuerySet[Patient]:
+    """Patients ``user`` may see who wait for a bed or for a hospital's answer, longest first."""
+    qs = Patient.objects.visible_to(user).filter(status__in=[Patient.Status.WAITING, Patient.Status.OFFERED])
+    if region is not None:
+        qs = qs.filter(district__in=DistrictRegion.objects.filter(region=region).values("district"))
+    if tier:
+        qs = qs.filter(tier=tier)
+    return qs.select_related("hospital").order_by("requested_at")
+
+
+def patient(user: Any, reference: str) -> Patient:
+    """The patient ``reference`` if ``user`` may see them (Http404 otherwise: the page does not
+    say whether such a patient exists)."""
+    found = (
+        Patient.objects.visible_to(user).select_related("hospital", "requested_by").filter(reference=reference).first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def proposal(user: Any, pk: int) -> Proposal:
+    regions = coordinated_regions(user)
+    qs = Proposal.objects.select_related("region", "created_by")
+    if regions is not None:
+        qs = qs.filter(region__in=regions)
+    found = qs.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def proposal_lines(p: Proposal) -> list[ProposalLine]:
+    return list(
+        p.lines.select_related("patient", "patient__hospital", "hospital", "decided_hospital").order_by("kind", "pk")
+    )
+
+
+def line_reasons(line: ProposalLine) -> list[str]:
+    """Why the solver proposed what it did for this line, in plain words."""
+    tier = Tier(line.patient.tier)
+    out: list[str] = []
+    if line.kind == ProposalLine.Kind.WAIT:
+        if line.wait_reason == WaitReason.NO_CAPABLE_HOSPITAL:
+            out.append(_("No hospital in the network offers this patient's special needs."))
+        else:
+            out.append(_("No free staffed bed of this tier or above in any hospital that can treat the patient."))
+        return out
+    bed = Tier(line.bed)
+    words = {"bed": str(KIND_SHORT[BedKind(bed.value)]), "tier": str(KIND_SHORT[BedKind(tier.value)])}
+    if line.kind == ProposalLine.Kind.MOVE:
+        held = Tier(line.patient.bed) if line.patient.bed else bed
+        out.append(
+            _("Steps down to a %(bed)s bed to free a %(held)s bed for a more severe patient who is waiting.")
+            % {**words, "held": str(KIND_SHORT[BedKind(held.value)])}
+        )
+        return out
+    if line.km < 1:
+        out.append(_("In or next to the patient's district."))
+    else:
+        out.append(
+            _("About %(minutes)d minutes by road (%(km).1f km).") % {"minutes": round(line.minutes), "km": line.km}
+        )
+    if line.cross_region:
+        out.append(_("No free bed in the patient's own sub-region: another region's hospital."))
+    if bed.rank > tier.rank:
+        out.append(_("No free %(tier)s bed within reach: a %(bed)s bed for now.") % words)
+    if not line.cross_region and bed.rank == tier.rank:
+        out.append(_("A %(bed)s bed in the patient's own sub-region.") % words)
+    return out
+
+
+def offers_for(user: Any) -> dict[str, Any]:
+    """What waits for a hospital's answer: bed offers and transfers to its hospitals, and its
+    admitted patients."""
+    mine = reporting_hospitals(user)
+    return {
+        "offers": Patient.objects.filter(hospital__in=mine, status=Patient.Status.OFFERED).select_related("hospital"),
+        "transfers": Transfer.objects.filter(to_hospital__in=mine, status=Transfer.Status.OFFERED).select_related(
+            "patient", "from_hospital", "to_hospital"
+        ),
+        "admitted": Patient.objects.filter(hospital__in=mine, status=Patient.Status.ADMITTED).select_related(
+            "hospital"
+        ),
+    }
+
+
+def left_out(p: Proposal) -> list[Hospital]:
+    return list(Hospital.objects.filter(code__in=p.left_out))
+
+
+def bed_choices(now: datetime) -> list[tuple[str, str]]:
+    """Hospitals a coordinator may choose instead of the proposal, with their free beds (not
+    those whose report is stale)."""
+    hospitals, _stale = trusted_hospitals(now)
+    free = free_beds(hospitals)
+    out = []
+    for h in hospitals:
+        beds = ", ".join(f"{KIND_SHORT[BedKind(t.value)]} {free.get((h.code, t), 0)}" for t in TIERS)
+        out.append((h.code, f"{h.name} ({beds})"))
+    return out
+
+
+# ---- sharing ---------------------------------------------------------------------------------
+
+
+def sharing(user: Any) -> dict[str, Any]:
+    mine = list(reporting_hospitals(user))
+    regions = coordinated_regions(user)
+    to_decide = Loan.objects.none()
+    if user.has_role(Service.HOSPITALS, Role.APPROVER):
+        to_decide = Loan.objects.filter(status=Loan.Status.OFFERED).select_related("request__hospital", "lender")
+        if regions is not None:
+            districts = DistrictRegion.objects.filter(region__in=regions).values("district")
+            to_decide = to_decide.filter(request__hospital__district__in=districts)
+    return {
+        "open": ResourceRequest.objects.filter(status=ResourceRequest.Status.OPEN).select_related("hospital"),
+        "mine": mine,
+        "to_decide": to_decide,
+        "on_loan": Loan.objects.filter(status=Loan.Status.ON_LOAN)
+        .filter(Q(lender__in=mine) | Q(request__hospital__in=mine))
+        .select_related("request__hospital", "lender"),
+    }
+
+
+def ledger(hospital: Hospital) -> dict[str, Any]:
+    """Every loan a hospital gave or received, newest first."""
+    loans = Loan.objects.exclude(status=Loan.Status.OFFERED).select_related("request__hospital", "lender")
+    return {
+        "lent": loans.filter(lender=hospital),
+        "borrowed": loans.filter(request__hospital=hospital),
+    }
+
+
+# ---- performance (the innovation centre) -----------------------------------------------------
+
+
+@dataclass
+class MonthFigures:
+    hospital: Hospital
+    occupancy: float | None = None  # mean of the daily occupied/beds, the four tiers
+    admitted: int = 0
+    mean_stay_days: float | None = None
+    mean_hours_to_bed: float | None = None
+    transfers_in: int = 0
+    transfers_out: int = 0
+    loans_lent: int = 0
+    loans_borrowed: int = 0
+
+
+def performance(month: date) -> list[MonthFigures]:
+    """Per hospital for the calendar month of ``month``: occupancy from the reports, patients
+    admitted through the network, their length of stay and time from request to bed,
+    transfers and loans."""
+    first = month.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    hospitals = list(hospitals_in(None))
+    rows = {h.pk: MonthFigures(h) for h in hospitals}
+    occupancy = (
+        BedCount.objects.filter(
+            report__status=CapacityReport.Status.ACCEPTED, report__day__gte=first, report__day__lt=after
+        )
+        .exclude(kind=BedKind.ISOLATION)
+        .values("report__hospital_id")
+        .annotate(occupied=Sum("occupied"), total=Sum("total"))
+    )
+    for o in occupancy:
+        if o["report__hospital_id"] in rows and o["total"]:
+            rows[o["report__hospital_id"]].occupancy = round(100 * o["occupied"] / o["total"], 1)
+    admitted = Patient.objects.filter(admitted_at__date__gte=first, admitted_at__date__lt=after, hospital__in=hospitals)
+    stays: dict[int, list[float]] = defaultdict(list)
+    waits: dict[int, list[float]] = defaultdict(list)
+    for p in admitted.only("hospital_id", "requested_at", "admitted_at", "closed_at", "status"):
+        row = rows[int(p.hospital_id or 0)]
+        row.admitted += 1
+        if p.admitted_at:
+            waits[row.hospital.pk].append((p.admitted_at - p.requested_at).total_seconds() / 3600)
+            if p.status == Patient.Status.DISCHARGED and p.closed_at:
+                stays[row.hospital.pk].append((p.closed_at - p.admitted_at).total_seconds() / 86400)
+    for pk, values in waits.items():
+        rows[pk].mean_hours_to_bed = round(sum(values) / len(values), 1)
+    for pk, values in stays.items():
+        rows[pk].mean_stay_days = round(sum(values) / len(values), 1)
+    moved = Transfer.objects.filter(
+        status=Transfer.Status.DONE, answered_at__date__gte=first, answered_at__date__lt=after
+    )
+    for t in moved:
+        if t.to_hospital_id in rows:
+            rows[t.to_hospital_id].transfers_in += 1
+        if t.from_hospital_id in rows:
+            rows[t.from_hospital_id].transfers_out += 1
+    loans = Loan.objects.filter(decided_at__date__gte=first, decided_at__date__lt=after).exclude(
+        status__in=[Loan.Status.OFFERED, Loan.Status.DECLINED]
+    )
+    for loan in loans.select_related("request"):
+        if loan.lender_id in rows:
+            rows[loan.lender_id].loans_lent += 1
+        if loan.request.hospital_id in rows:
+            rows[loan.request.hospital_id].loans_borrowed += 1
+    return list(rows.values())

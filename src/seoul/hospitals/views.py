@@ -3,27 +3,52 @@ and per sub-region), and a hospital's daily report (web form and CSV upload)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from seoul.core.access import public, require_role
-from seoul.core.exports import csv_response
-from seoul.core.flow import apply_errors, form_status
+from seoul.core import audit, districts
+from seoul.core.access import public, record_refusal, require_role
+from seoul.core.exports import csv_response, xlsx_response
+from seoul.core.flow import apply_errors, button_action, form_action, form_status, refusal_message
 from seoul.core.http import AuthedRequest
+from seoul.core.models import AuditEvent
+from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
-from seoul.core.validation import today
-from seoul.hospitals import actions, selectors
+from seoul.core.validation import PANDEMIC_ERA, today
+from seoul.hospitals import actions, selectors, state
 from seoul.hospitals.engine import tabular
-from seoul.hospitals.engine.report import BED_KINDS, Freshness, freshness
-from seoul.hospitals.forms import DailyReportForm, ReportUploadForm
-from seoul.hospitals.models import CapacityReport, Region, reporting_hospitals
+from seoul.hospitals.engine.network import Need
+from seoul.hospitals.engine.report import BED_KINDS, Freshness, Tier, freshness
+from seoul.hospitals.events import HospitalsEvent, HospitalsPurpose
+from seoul.hospitals.forms import (
+    DailyReportForm,
+    DecisionForm,
+    OfferForm,
+    PatientForm,
+    ReasonTextForm,
+    ReportUploadForm,
+    ResourceRequestForm,
+)
+from seoul.hospitals.models import (
+    TIER_CHOICES,
+    CapacityReport,
+    Hospital,
+    Loan,
+    Proposal,
+    Region,
+    ResourceRequest,
+    coordinated_regions,
+    reporting_hospitals,
+)
 
 MAX_UPLOAD = 2 * 1024 * 1024
 
@@ -91,7 +116,7 @@ def report_home(request: AuthedRequest) -> HttpResponse:
     if len(mine) == 1:
         return redirect("hospitals:report", code=mine[0].code)
     now = timezone.now()
-    reports = selectors.latest_reports([h.pk for h in mine])
+    reports = state.latest_reports([h.pk for h in mine])
     rows = [(h, reports.get(h.pk)) for h in mine]
     return render(
         request,
@@ -122,7 +147,7 @@ def _initial_from(report: CapacityReport | None) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def report(request: AuthedRequest, code: str) -> HttpResponse:
     hospital = get_object_or_404(reporting_hospitals(request.user), code=code)
-    last = selectors.latest_reports([hospital.pk]).get(hospital.pk)
+    last = state.latest_reports([hospital.pk]).get(hospital.pk)
     form = DailyReportForm(request.POST or None, initial=_initial_from(last))
     if request.method == "POST" and form.is_valid():
         data, errors = tabular.from_row(form.row(), hospital=hospital.code)
@@ -193,3 +218,323 @@ def template_csv(request: AuthedRequest) -> HttpResponse:
         [h.code, today().isoformat()] + [""] * (len(tabular.COLUMNS) - 2) for h in reporting_hospitals(request.user)
     ]
     return csv_response("daily-capacity-template.csv", tabular.COLUMNS, rows)
+
+
+# ---- patients and placement ------------------------------------------------------------------
+
+
+def _tier_choices() -> list[tuple[str, Any]]:
+    return [(value, label) for value, label in TIER_CHOICES]
+
+
+@require_role(Service.HOSPITALS, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def patients(request: AuthedRequest) -> HttpResponse:
+    """The waiting list of the coordinator's regions, and the button that asks the solver."""
+    regions = coordinated_regions(request.user)
+    choices = list(selectors.regions()) if regions is None else list(regions)
+    region_code = request.GET.get("region", "")
+    region = next((r for r in choices if r.code == region_code), None)
+    if request.method == "POST":
+        chosen = next((r for r in choices if r.code == request.POST.get("region", "")), None)
+        if regions is not None and chosen is None and len(choices) == 1:
+            chosen = choices[0]
+        return _propose(request, chosen)
+    tier = request.GET.get("tier", "") if request.GET.get("tier", "") in dict(TIER_CHOICES) else ""
+    rows = selectors.waiting_patients(request.user, region=region, tier=tier)
+    now = timezone.now()
+    return render(
+        request,
+        "hospitals/patients.html",
+        {
+            "rows": [(p, (now - p.requested_at).total_seconds() / 3600) for p in rows],
+            "regions": choices,
+            "region": region,
+            "all_regions": regions is None,
+            "tier": tier,
+            "tiers": _tier_choices(),
+        },
+    )
+
+
+def _propose(request: AuthedRequest, region: Region | None) -> HttpResponse:
+    try:
+        made = actions.propose(region=region, actor=request.user)
+    except PermissionDenied as exc:
+        record_refusal(request, exc)
+        messages.error(request, refusal_message(exc))
+        return redirect("hospitals:patients")
+    return redirect("hospitals:proposal", pk=made.pk)
+
+
+@require_role(Service.HOSPITALS, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def new_patient(request: AuthedRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, districts=districts.choices(), tiers=_tier_choices())
+
+    def register(d: dict[str, Any]) -> Any:
+        data = actions.NewPatient(
+            name=d["name"],
+            district=d["district"],
+            tier=Tier(d["tier"]),
+            needs=frozenset(Need(n) for n in d["needs"]),
+            phone=d["phone"],
+            birth_year=d["birth_year"],
+            note=d["note"] or "",
+        )
+        return actions.register_patient(data, actor=request.user)
+
+    done = form_action(
+        request,
+        form,
+        register,
+        success=lambda p: _("Patient %(ref)s is on the waiting list.") % {"ref": p.reference},
+        then=lambda p: reverse("hospitals:patients"),
+    )
+    if done:
+        return done
+    return render(request, "hospitals/new_patient.html", {"form": form}, status=form_status(form))
+
+
+@require_role(Service.HOSPITALS, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def patient(request: AuthedRequest, reference: str) -> HttpResponse:
+    """One patient's request and placement, with their name and phone: personal data, so the
+    reader states why first and the view is audited with that reason."""
+    found = selectors.patient(request.user, reference)
+    reason = need_reason(
+        request,
+        found,
+        purposes=HospitalsPurpose,
+        title=_("Patient %(ref)s") % {"ref": found.reference},
+        back=reverse("hospitals:patient", args=[found.reference]),
+    )
+    form = ReasonTextForm(request.POST or None)
+    if request.user.has_role(Service.HOSPITALS, Role.APPROVER):
+        done = form_action(
+            request,
+            form,
+            lambda d: actions.cancel(found, reason=d["reason"], actor=request.user),
+            success=_("The bed request was withdrawn."),
+            then=reverse("hospitals:patients"),
+        )
+        if done:
+            return done
+    audit.record(
+        HospitalsEvent.PATIENT_VIEWED,
+        request=request,
+        target=found,
+        target_label=found.reference,
+        reason=str(reason),
+        service="hospitals",
+    )
+    history = AuditEvent.objects.filter(target_type="hospitals.patient", target_id=str(found.pk)).order_by("at")
+    return render(
+        request,
+        "hospitals/patient.html",
+        {
+            "patient": found,
+            "form": form,
+            "history": history,
+            "can_cancel": request.user.has_role(Service.HOSPITALS, Role.APPROVER),
+        },
+        status=form_status(form),
+    )
+
+
+@require_role(Service.HOSPITALS, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def proposal(request: AuthedRequest, pk: int) -> HttpResponse:
+    found = selectors.proposal(request.user, pk)
+    lines = selectors.proposal_lines(found)
+    form = DecisionForm(request.POST or None, lines=lines, hospitals=selectors.bed_choices(timezone.now()))
+    if found.status == Proposal.Status.OPEN:
+        done = form_action(
+            request,
+            form,
+            lambda d: actions.decide(found, form.decisions(), actor=request.user),
+            success=_("Decided. The receiving hospitals see their offers now."),
+            then=reverse("hospitals:patients"),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "hospitals/proposal.html",
+        {
+            "proposal": found,
+            "form": form,
+            "rows": [(line, field, selectors.line_reasons(line)) for line, field in form.rows()],
+        },
+        status=form_status(form),
+    )
+
+
+@require_role(Service.HOSPITALS, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def incoming(request: AuthedRequest) -> HttpResponse:
+    """A hospital's answers: bed offers and transfers to accept or decline, patients to discharge."""
+    if request.method == "POST":
+        what, ref, answer = request.POST.get("what", ""), request.POST.get("ref", ""), request.POST.get("answer", "")
+        then = reverse("hospitals:incoming")
+        if what == "transfer":
+            transfer = get_object_or_404(
+                selectors.offers_for(request.user)["transfers"], pk=ref if ref.isdigit() else 0
+            )
+            return button_action(
+                request,
+                lambda: actions.answer_transfer(transfer, accept=answer == "accept", actor=request.user),
+                then=then,
+                success=_("Answer recorded."),
+            )
+        found = selectors.patient(request.user, ref)
+        if what == "discharge":
+            return button_action(
+                request,
+                lambda: actions.discharge(found, actor=request.user),
+                then=then,
+                success=_("Discharge recorded."),
+            )
+        return button_action(
+            request,
+            lambda: actions.answer_offer(
+                found, accept=answer == "accept", reason=request.POST.get("reason", ""), actor=request.user
+            ),
+            then=then,
+            success=_("Answer recorded."),
+        )
+    return render(request, "hospitals/incoming.html", selectors.offers_for(request.user))
+
+
+# ---- sharing --------------------------------------------------------------------------------
+
+
+@require_role(Service.HOSPITALS, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def sharing(request: AuthedRequest) -> HttpResponse:
+    data = selectors.sharing(request.user)
+    mine = data["mine"]
+    form = ResourceRequestForm(request.POST or None, kinds=list(ResourceRequest.Kind.choices))
+    if request.method == "POST":
+        action = request.POST.get("do", "")
+        then = reverse("hospitals:sharing")
+        if action == "request" and mine:
+            hospital = next((h for h in mine if h.code == request.POST.get("hospital")), mine[0])
+            done = form_action(
+                request,
+                form,
+                lambda d: actions.request_resource(
+                    hospital,
+                    actions.sharing.Need(d["kind"], d["item"], d["quantity"], d["start"], d["end"], d["note"] or ""),
+                    actor=request.user,
+                ),
+                success=_("Request sent to the network."),
+                then=then,
+            )
+            if done:
+                return done
+        elif action == "offer" and mine:
+            wanted = get_object_or_404(ResourceRequest, pk=_int(request.POST.get("request")))
+            lender = next((h for h in mine if h.code == request.POST.get("hospital")), mine[0])
+            offer = OfferForm(request.POST)
+            if offer.is_valid():
+                return button_action(
+                    request,
+                    lambda: actions.offer(
+                        wanted,
+                        lender,
+                        offer.cleaned_data["quantity"],
+                        note=offer.cleaned_data["note"] or "",
+                        actor=request.user,
+                    ),
+                    then=then,
+                    success=_("Offer sent; the control tower decides."),
+                )
+            messages.error(request, _("Give how many you can lend (1 to 10,000)."))
+            return redirect(then)
+        elif action in ("approve", "decline"):
+            loan = get_object_or_404(Loan, pk=_int(request.POST.get("loan")))
+            return button_action(
+                request,
+                lambda: actions.decide_loan(loan, approve=action == "approve", actor=request.user),
+                then=then,
+                success=_("Decision recorded."),
+            )
+        elif action in ("returned", "consumed"):
+            loan = get_object_or_404(Loan, pk=_int(request.POST.get("loan")))
+            return button_action(
+                request,
+                lambda: actions.close_loan(loan, consumed=action == "consumed", actor=request.user),
+                then=then,
+                success=_("The loan is closed."),
+            )
+    return render(
+        request, "hospitals/sharing.html", {**data, "form": form, "offer_form": OfferForm()}, status=form_status(form)
+    )
+
+
+def _int(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
+
+
+@require_role(Service.HOSPITALS, Role.VIEWER)
+@require_GET
+def ledger(request: AuthedRequest, code: str) -> HttpResponse:
+    hospital = get_object_or_404(Hospital, code=code)
+    return render(request, "hospitals/ledger.html", {"hospital": hospital, **selectors.ledger(hospital)})
+
+
+# ---- performance ----------------------------------------------------------------------------
+
+PERFORMANCE_HEADER = [
+    "hospital",
+    "month",
+    "occupancy_percent",
+    "admitted_through_network",
+    "mean_stay_days",
+    "mean_hours_request_to_bed",
+    "transfers_in",
+    "transfers_out",
+    "loans_lent",
+    "loans_borrowed",
+]
+
+
+@require_role(Service.HOSPITALS, Role.VIEWER)
+@require_GET
+def performance(request: AuthedRequest) -> HttpResponse:
+    try:
+        month = date.fromisoformat(request.GET.get("month", "") + "-01")
+    except ValueError:
+        month = today().replace(day=1)
+    if not PANDEMIC_ERA.contains(month):
+        month = today().replace(day=1)
+    rows = selectors.performance(month)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        table = [
+            [
+                r.hospital.code,
+                f"{month:%Y-%m}",
+                r.occupancy,
+                r.admitted,
+                r.mean_stay_days,
+                r.mean_hours_to_bed,
+                r.transfers_in,
+                r.transfers_out,
+                r.loans_lent,
+                r.loans_borrowed,
+            ]
+            for r in rows
+        ]
+        audit.record(
+            HospitalsEvent.EXPORTED,
+            request=request,
+            new={"month": f"{month:%Y-%m}", "format": fmt},
+            service="hospitals",
+        )
+        name = f"hospital-performance-{month:%Y-%m}"
+        if fmt == "csv":
+            return csv_response(f"{name}.csv", PERFORMANCE_HEADER, table)
+        return xlsx_response(f"{name}.xlsx", f"{month:%Y-%m}", PERFORMANCE_HEADER, table)
+    return render(request, "hospitals/performance.html", {"rows": rows, "month": month})

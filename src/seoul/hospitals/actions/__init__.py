@@ -1,5 +1,33 @@
 """Every write of the hospital network, by use-case family (re-exported here)."""
 
+from seoul.hospitals.actions.patients import (
+    NewPatient,
+    answer_offer,
+    answer_transfer,
+    cancel,
+    decide,
+    discharge,
+    handover_from_tracing,
+    propose,
+    register_patient,
+)
 from seoul.hospitals.actions.reports import submit_report, upload_reports
+from seoul.hospitals.actions.sharing import close_loan, decide_loan, offer, request_resource
 
-__all__ = ["submit_report", "upload_reports"]
+__all__ = [
+    "NewPatient",
+    "answer_offer",
+    "answer_transfer",
+    "cancel",
+    "close_loan",
+    "decide",
+    "decide_loan",
+    "discharge",
+    "handover_from_tracing",
+    "offer",
+    "propose",
+    "register_patient",
+    "request_resource",
+    "submit_report",
+    "upload_reports",
+]
