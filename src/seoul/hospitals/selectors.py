@@ -405,7 +405,7 @@ def line_reasons(line: ProposalLine) -> list[str]:
     out: list[str] = []
     if line.kind == ProposalLine.Kind.WAIT:
         if line.wait_reason == WaitReason.NO_CAPABLE_HOSPITAL:
-            out.append(_("No hospital in the network offers this patient's special needs."))
+            out.append(_("No hospital with a current report offers this patient's special needs."))
         else:
             out.append(_("No free staffed bed of this tier or above in any hospital that can treat the patient."))
         return out

@@ -27,6 +27,7 @@ from seoul.hospitals.engine.report import (
     check,
     freshness,
 )
+from seoul.hospitals.engine.tabular import COLUMNS
 
 DAY = date(2020, 12, 1)
 
@@ -79,7 +80,9 @@ def test_staffed_over_total() -> None:
 
 def test_available_beyond_the_free_beds() -> None:
     # 10 beds, 8 occupied: at most 2 free
-    problems = check(one_kind(Beds(total=10, occupied=8, staffed=10, available=3), BedKind.MODERATE), licensed_beds=None)
+    problems = check(
+        one_kind(Beds(total=10, occupied=8, staffed=10, available=3), BedKind.MODERATE), licensed_beds=None
+    )
     assert problems == [Problem("moderate.available", Fault.AVAILABLE_OVER_FREE, 2)]
 
 
@@ -175,7 +178,11 @@ def test_forecast_above_the_tier_beds() -> None:
     report = DailyReport(
         hospital="H-01",
         day=DAY,
-        beds={BedKind.CRITICAL: Beds(5, 0, 5, 5), BedKind.SEVERE: Beds(3, 0, 3, 3), BedKind.ISOLATION: Beds(20, 0, 20, 20)},
+        beds={
+            BedKind.CRITICAL: Beds(5, 0, 5, 5),
+            BedKind.SEVERE: Beds(3, 0, 3, 3),
+            BedKind.ISOLATION: Beds(20, 0, 20, 20),
+        },
         forecast=(8, 9, 8, 0, 20, 8, 8),
     )
     assert check(report, licensed_beds=None) == [
@@ -187,6 +194,25 @@ def test_forecast_above_the_tier_beds() -> None:
 def test_negative_forecast_day() -> None:
     report = one_kind(Beds(5, 0, 5, 5), forecast=(1, 1, -1, 1, 1, 1, 1))
     assert check(report, licensed_beds=None) == [Problem("forecast.3", Fault.NEGATIVE, 0)]
+
+
+def test_every_field_of_a_problem_names_a_column_of_the_flat_form() -> None:
+    # every count negative: 5 kinds × 4 + 3 day counts + 5 professions × 2 + 5 supplies × 2 + 7 forecast days
+    report = DailyReport(
+        hospital="H-01",
+        day=DAY,
+        beds={kind: Beds(-1, -1, -1, -1) for kind in BedKind},
+        admissions=-1,
+        discharges=-1,
+        deaths=-1,
+        staff={p: Staff(-1, -1) for p in Profession},
+        supplies={s: Stock(-1, -1.0) for s in Supply},
+        forecast=(-1,) * FORECAST_DAYS,
+    )
+    problems = check(report, licensed_beds=None)
+    assert len(problems) == 20 + 3 + 10 + 10 + 7
+    assert {p.fault for p in problems} == {Fault.NEGATIVE}
+    assert sorted(p.field.replace(".", "_") for p in problems) == sorted(set(COLUMNS) - {"hospital", "day"})
 
 
 def test_available_by_tier_reads_the_available_column_and_zero_for_missing_kinds() -> None:

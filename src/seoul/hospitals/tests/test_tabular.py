@@ -193,6 +193,13 @@ def test_unreadable_days_of_supply_is_reported_once(text: str, reason: str) -> N
     )
 
 
+def test_unreadable_stock_is_reported_once() -> None:
+    assert from_row(row(supply_oxygen_on_hand="abc", supply_oxygen_days="3")) == (
+        None,
+        [("supply_oxygen_on_hand", "'abc' is not a whole number")],
+    )
+
+
 def test_a_supply_with_both_cells() -> None:
     report, errors = from_row(row(supply_oxygen_on_hand="40", supply_oxygen_days="3650"))
     assert errors == []
@@ -225,7 +232,9 @@ def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column() -> None:
 
 
 def test_header_names_are_trimmed() -> None:
-    rows = list(read_csv(" hospital , day ,mild_total,mild_occupied,mild_staffed,mild_available\nH1,2020-12-01,4,0,4,4\n"))
+    rows = list(
+        read_csv(" hospital , day ,mild_total,mild_occupied,mild_staffed,mild_available\nH1,2020-12-01,4,0,4,4\n")
+    )
     assert rows == [(2, DailyReport("H1", date(2020, 12, 1), {BedKind.MILD: Beds(4, 0, 4, 4)}), [])]
 
 
