@@ -13,6 +13,7 @@ from seoul.core.models import User
 from seoul.hospitals.actions import NewPatient, handover_from_tracing
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import Tier
+from seoul.hospitals.models import Patient
 
 TIERS = tuple(t.value for t in Tier)
 NEEDS = tuple(n.value for n in Need)
@@ -22,7 +23,23 @@ NEEDS = tuple(n.value for n in Need)
 class BedRequest:
     reference: str  # the hospitals service's reference of the request (H-YYYYMMDD-XXXXXX)
     status: str  # waiting, offered, admitted, discharged, cancelled
+    status_label: str  # the status in the page's language
     hospital: str  # the hospital's name once a bed is offered, else ""
+
+
+def _answer(patient: Patient) -> BedRequest:
+    return BedRequest(
+        patient.reference,
+        patient.status,
+        str(patient.get_status_display()),
+        patient.hospital.name if patient.hospital else "",
+    )
+
+
+def bed_request(reference: str) -> BedRequest | None:
+    """Where a request handed over earlier stands (None if there is no such request)."""
+    patient = Patient.objects.select_related("hospital").filter(reference=reference).first()
+    return _answer(patient) if patient else None
 
 
 def request_bed(
@@ -49,4 +66,4 @@ def request_bed(
         case_reference=case_reference,
         actor=actor,
     )
-    return BedRequest(patient.reference, patient.status, patient.hospital.name if patient.hospital else "")
+    return _answer(patient)

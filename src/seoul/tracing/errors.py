@@ -108,6 +108,10 @@ class TracingError(ErrorCode):
         _("The fever cannot have ended before the symptoms began."),
     )
     NOT_ISOLATED = "tracing.not_isolated", _("Only a case in isolation can be released.")
+    NOT_FOR_HOSPITAL = (
+        "tracing.not_for_hospital",
+        _("A hospital bed is requested for a confirmed case still in isolation."),
+    )
     CASE_DIED = "tracing.case_died", _("This case died: there is no release from isolation to record.")
     OUTCOME_RECORDED = "tracing.outcome_recorded", _("This case's outcome is already recorded.")
     OUTCOME_BEFORE_CONFIRMATION = (

@@ -545,3 +545,29 @@ class PersonPairForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = TextField(label=_("What you checked"), min_length=5, max_length=300)
+
+
+class HospitalBedForm(forms.Form):
+    """The case needs hospital care: at which severity, with which special needs."""
+
+    tier = forms.ChoiceField(
+        label=_("Severity"),
+        choices=[
+            ("mild", _("Mild: a community treatment centre")),
+            ("moderate", _("Moderate")),
+            ("severe", _("Severe")),
+            ("critical", _("Critical: intensive care with a ventilator or ECMO")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    needs = forms.MultipleChoiceField(
+        label=_("Special needs"),
+        choices=[
+            ("dialysis", _("Dialysis")),
+            ("pregnancy", _("Pregnancy")),
+            ("child", _("Child")),
+            ("psychiatric", _("Psychiatric care")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )

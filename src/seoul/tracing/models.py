@@ -305,6 +305,9 @@ class Case(models.Model):
         help_text="vaccination complete by the definition of the time (release rules from 2022-01-26); empty: not known",
     )
     released_on = models.DateField(null=True, blank=True)
+    hospital_request = models.CharField(
+        max_length=20, blank=True, default="", help_text="the hospitals service's reference of the bed request"
+    )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
     outcome_on = models.DateField(null=True, blank=True)
     release_rule = models.CharField(

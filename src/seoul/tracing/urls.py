@@ -24,6 +24,7 @@ urlpatterns = [
     path("stop/<str:token>/", views.mass_text_stop, name="mass_text_stop"),
     path("cases/<int:pk>/fever/", views.record_fever_end, name="record_fever_end"),
     path("cases/<int:pk>/vaccination/", views.record_vaccination, name="record_vaccination"),
+    path("cases/<int:pk>/hospital-bed/", views.request_hospital_bed, name="request_hospital_bed"),
     path("cases/<int:pk>/release/", views.release, name="release"),
     path("cases/<int:pk>/outcome/", views.record_outcome, name="record_outcome"),
     path("cases/<int:pk>/contacts/", views.add_contact, name="add_contact"),

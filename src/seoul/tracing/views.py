@@ -35,6 +35,7 @@ from seoul.core.flow import apply_errors, button_action, form_action, form_statu
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import Reason, carry_reason, need_reason
 from seoul.core.roles import Role, Service
+from seoul.hospitals.interfaces import bed_request
 from seoul.tracing import actions, exports, selectors, uploads
 from seoul.tracing.engine import linelist
 from seoul.tracing.events import TracingEvent, TracingPurpose
@@ -50,6 +51,7 @@ from seoul.tracing.forms import (
     FeverEndForm,
     FlagForm,
     FollowUpForm,
+    HospitalBedForm,
     InvestigatorForm,
     IsolationForm,
     LabResultForm,
@@ -311,6 +313,8 @@ def _case_page(request: AuthedRequest, case: Case, *, status: int = 200, **bound
         "vaccination_form": bound.get("vaccination")
         or VaccinationForm(prefix="vaccination", initial={"vaccination_complete": _yes_no(case.vaccination_complete)}),
         "outcome_form": bound.get("outcome") or OutcomeForm(prefix="outcome"),
+        "hospital_form": bound.get("hospital") or HospitalBedForm(prefix="hospital"),
+        "hospital_request": bed_request(case.hospital_request) if case.hospital_request else None,
         "classifications": case.classifications.select_related("lab_result", "recorded_by"),
         "classify_form": bound.get("classify") or ClassifyForm(prefix="classify"),
         "transfer_form": bound.get("transfer") or TransferForm(prefix="transfer"),
@@ -403,6 +407,21 @@ def classify(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else "yes" if value else "no"
+
+
+@require_role(Service.TRACING, Role.OPERATOR)
+@require_POST
+def request_hospital_bed(request: AuthedRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = HospitalBedForm(request.POST, prefix="hospital")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.request_hospital_bed(case, d["tier"], tuple(d["needs"]), actor=request.user),
+        success=_("The hospital network's patient-management team has the request."),
+        then=_case_url(case, "#hospital-h"),
+    )
+    return done or _case_page(request, case, status=form_status(form), hospital=form)
 
 
 @require_role(Service.TRACING, Role.OPERATOR)

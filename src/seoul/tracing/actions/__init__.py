@@ -11,6 +11,7 @@ transaction commits.
     cases        register_case, isolate, convert_to_case, review_duplicate
     classification  classify (and a confirming lab result, through record_lab_result)
     release      record_lab_result, record_fever_end, record_vaccination, release, record_outcome
+    hospital     request_hospital_bed (through hospitals.interfaces)
     timeline     add_timeline_entry, add_timeline_from_candidate, change_timeline_entry
     contacts     add_contact, record_exposure
     closing      close_contact, complete_finished_monitoring, close_silent_contacts
@@ -45,6 +46,7 @@ from seoul.tracing.actions.discovery import (
     store_candidates,
 )
 from seoul.tracing.actions.follow_up import clear_symptom_flag, record_follow_up
+from seoul.tracing.actions.hospital import request_hospital_bed
 from seoul.tracing.actions.linelist import file_words, import_line_list, row_words
 from seoul.tracing.actions.long_tail import (
     RateLimit,
@@ -136,6 +138,7 @@ __all__ = [
     "register_case",
     "release",
     "remove_investigator",
+    "request_hospital_bed",
     "request_transfer",
     "review_duplicate",
     "row_words",
