@@ -79,7 +79,7 @@ class DailyReportForm(forms.Form):
             elif name == "day":
                 out[name] = value.isoformat()
             else:
-                out[name] = f"{value:g}" if isinstance(value, float) else str(value)
+                out[name] = tabular.number_text(value) if isinstance(value, float) else str(value)
         return out
 
 

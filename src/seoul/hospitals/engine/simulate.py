@@ -137,7 +137,8 @@ def parse(
             if not isinstance(h, Mapping):
                 problems.append((where, "must be an object"))
                 continue
-            code = str(h.get("id", "")).strip()
+            raw_id = h.get("id")
+            code = raw_id.strip() if isinstance(raw_id, str) else ""
             if not code:
                 problems.append((f"{where}.id", "is required"))
                 continue

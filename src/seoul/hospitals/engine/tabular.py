@@ -148,10 +148,16 @@ def to_row(report: DailyReport) -> dict[str, str]:
     for p, s in report.staff.items():
         row[f"staff_{p}_on_duty"], row[f"staff_{p}_short"] = str(s.on_duty), str(s.short)
     for k, stock in report.supplies.items():
-        row[f"supply_{k}_on_hand"], row[f"supply_{k}_days"] = str(stock.on_hand), f"{stock.days_of_supply:g}"
+        row[f"supply_{k}_on_hand"], row[f"supply_{k}_days"] = str(stock.on_hand), number_text(stock.days_of_supply)
     for i, value in enumerate(report.forecast, start=1):
         row[f"forecast_{i}"] = str(value)
     return row
+
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as exactly ``value`` ("12" for 12.0)."""
+    text = repr(float(value))
+    return text.removesuffix(".0")
 
 
 class HeaderError(ValueError):

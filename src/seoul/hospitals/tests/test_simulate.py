@@ -225,11 +225,6 @@ def test_a_hospital_needs_an_id() -> None:
     assert problems(valid(hospitals=[{"id": "  ", "lat": 37.5, "lon": 127.0}])) == [("hospitals[0].id", "is required")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='an "id": null is read as str(None) = "None": the hospital is kept under the code "None" instead '
-    'of "hospitals[0].id: is required"',
-)
 def test_a_null_id_is_no_id() -> None:
     assert problems(valid(hospitals=[{"id": None, "lat": 37.5, "lon": 127.0, "beds": {"severe": 1}}])) == [
         ("hospitals[0].id", "is required")
