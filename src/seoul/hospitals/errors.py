@@ -50,6 +50,15 @@ class HospitalsError(ErrorCode):
     REQUEST_CLOSED = "hospitals.request_closed", _("This request is no longer open.")
     LOAN_NOT_OPEN = "hospitals.loan_not_open", _("This loan is not waiting for that step.")
     END_BEFORE_START = "hospitals.end_before_start", _("The end is before the start.")
+    ADMINS_ONLY = "hospitals.admins_only", _("Only the hospital network's administrators keep the register.")
+    PARTNERS_ONLY = (
+        "hospitals.partners_only",
+        _(
+            "Register partner hospitals and community treatment centres here; city hospitals come from the reference data."
+        ),
+    )
+    CODE_TAKEN = "hospitals.code_taken", _("Another hospital already has this code.")
+    BOTH_COORDINATES = "hospitals.both_coordinates", _("Give both latitude and longitude, or neither.")
     DAY_OUT_OF_RANGE = "hospitals.day_out_of_range", _("A report is for today or an earlier day of the pandemic.")
 
 

@@ -187,3 +187,33 @@ class ResourceRequestForm(forms.Form):
 class OfferForm(forms.Form):
     quantity = forms.IntegerField(label=_("How many you can lend"), min_value=1, max_value=10_000)
     note = MultilineTextField(label=_("Note"), max_length=500, required=False)
+
+
+# ---- the register ----------------------------------------------------------------------------
+
+
+class HospitalForm(forms.Form):
+    code = TextField(
+        label=_("Code"), max_length=16, help_text=_("Short and unique, e.g. P-KUMC for a partner hospital.")
+    )
+    name_ko = TextField(label=_("Name in Korean"), max_length=100)
+    name_en = TextField(label=_("Name in English"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=(), widget=forms.RadioSelect)
+    district = forms.TypedChoiceField(label=_("District"), coerce=int, choices=())
+    address = TextField(label=_("Address"), max_length=200, required=False)
+    lat = forms.FloatField(label=_("Latitude"), min_value=37.0, max_value=38.0, required=False)
+    lon = forms.FloatField(label=_("Longitude"), min_value=126.5, max_value=127.5, required=False)
+    licensed_beds = forms.IntegerField(label=_("Licensed beds"), min_value=0, max_value=10_000, required=False)
+    capabilities = forms.MultipleChoiceField(
+        label=_("Special needs it can meet"),
+        choices=[(n.value, label) for n, label in NEED_LABELS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, districts: list[tuple[int, str]], kinds: list[tuple[str, Any]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [("", _("Choose a district")), *districts]  # type: ignore[attr-defined]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]

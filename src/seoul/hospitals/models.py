@@ -93,6 +93,10 @@ class DistrictRegion(models.Model):
     def district_obj(self) -> District:
         return district(self.district)
 
+    @property
+    def district_label(self) -> str:
+        return districts.label(self.district_obj)
+
 
 class Hospital(Named):
     class Kind(models.TextChoices):

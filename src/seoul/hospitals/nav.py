@@ -23,6 +23,8 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("Sharing staff and supplies"), reverse("hospitals:sharing")))
     if user.has_role(Service.HOSPITALS, Role.VIEWER):
         out.append((_("Hospital performance"), reverse("hospitals:performance")))
+    if user.has_role(Service.HOSPITALS, Role.ADMIN):
+        out.append((_("Hospital register"), reverse("hospitals:register")))
     return out
 
 

@@ -61,6 +61,10 @@ from seoul.hospitals.state import (
 TREND_DAYS = 60
 
 
+def district_regions() -> QuerySet[DistrictRegion]:
+    return DistrictRegion.objects.select_related("region", "updated_by").order_by("district")
+
+
 def regions() -> QuerySet[Region]:
     return Region.objects.select_related("control_tower")
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/ledger/<str:code>/", views.ledger, name="ledger"),
     path("performance/", views.performance, name="performance"),
+    path("register/", views.register, name="register"),
 ]

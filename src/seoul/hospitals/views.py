@@ -32,6 +32,7 @@ from seoul.hospitals.events import HospitalsEvent, HospitalsPurpose
 from seoul.hospitals.forms import (
     DailyReportForm,
     DecisionForm,
+    HospitalForm,
     OfferForm,
     PatientForm,
     ReasonTextForm,
@@ -538,3 +539,61 @@ def performance(request: AuthedRequest) -> HttpResponse:
             return csv_response(f"{name}.csv", PERFORMANCE_HEADER, table)
         return xlsx_response(f"{name}.xlsx", f"{month:%Y-%m}", PERFORMANCE_HEADER, table)
     return render(request, "hospitals/performance.html", {"rows": rows, "month": month})
+
+
+# ---- the register ----------------------------------------------------------------------------
+
+
+@require_role(Service.HOSPITALS, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def register(request: AuthedRequest) -> HttpResponse:
+    """Partner hospitals and community treatment centres, and district → sub-region."""
+    kinds = [(k.value, k.label) for k in (Hospital.Kind.PARTNER, Hospital.Kind.TREATMENT_CENTRE)]
+    form = HospitalForm(request.POST or None, districts=districts.choices(), kinds=kinds)
+    if request.method == "POST" and request.POST.get("do") == "district":
+        region = get_object_or_404(Region, code=request.POST.get("region", ""))
+        index = _int(request.POST.get("district"))
+        return button_action(
+            request,
+            lambda: actions.move_district(
+                index, region, verified=request.POST.get("verified") == "yes", actor=request.user
+            ),
+            then=reverse("hospitals:register"),
+            success=_("The district's sub-region is saved."),
+        )
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.register_hospital(
+            actions.NewHospital(
+                code=d["code"],
+                name_ko=d["name_ko"],
+                name_en=d["name_en"],
+                kind=d["kind"],
+                district=d["district"],
+                address=d["address"] or "",
+                lat=d["lat"],
+                lon=d["lon"],
+                licensed_beds=d["licensed_beds"],
+                capabilities=frozenset(Need(n) for n in d["capabilities"]),
+            ),
+            actor=request.user,
+        ),
+        success=lambda h: (
+            _("%(name)s is registered; give its bed managers a post to let them report.") % {"name": h.name}
+        ),
+        then=reverse("hospitals:register"),
+    )
+    if done:
+        return done
+    return render(
+        request,
+        "hospitals/register.html",
+        {
+            "form": form,
+            "hospitals": Hospital.objects.order_by("kind", "code"),
+            "district_regions": selectors.district_regions(),
+            "regions": selectors.regions(),
+        },
+        status=form_status(form),
+    )

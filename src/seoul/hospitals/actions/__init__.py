@@ -11,10 +11,12 @@ from seoul.hospitals.actions.patients import (
     propose,
     register_patient,
 )
+from seoul.hospitals.actions.register import NewHospital, move_district, register_hospital
 from seoul.hospitals.actions.reports import submit_report, upload_reports
 from seoul.hospitals.actions.sharing import close_loan, decide_loan, offer, request_resource
 
 __all__ = [
+    "NewHospital",
     "NewPatient",
     "answer_offer",
     "answer_transfer",
@@ -24,8 +26,10 @@ __all__ = [
     "decide_loan",
     "discharge",
     "handover_from_tracing",
+    "move_district",
     "offer",
     "propose",
+    "register_hospital",
     "register_patient",
     "request_resource",
     "submit_report",
