@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -119,11 +119,22 @@ class HospitalRow:
 
 
 @dataclass
+class Waiting:
+    """Patients waiting for a bed (counts only): per tier, how many and the longest wait."""
+
+    tier: str
+    label: str
+    count: int
+    longest_hours: float | None
+
+
+@dataclass
 class Board:
     region: Region | None
     rows: list[HospitalRow]
     totals: dict[str, Figures]
     now: datetime
+    waiting: list[Waiting] = field(default_factory=list)
 
     @property
     def alerts(self) -> list[HospitalRow]:
@@ -152,7 +163,23 @@ def board(*, region: Region | None, now: datetime) -> Board:
             row.lowest_supply = min(supplies, key=lambda kv: kv[1]) if supplies else None
             row.staff_short = sum(int(v.get("short", 0)) for v in (r.staff or {}).values())
         rows.append(row)
-    return Board(region, rows, dict(totals), now)
+    return Board(region, rows, dict(totals), now, waiting_counts(region, now))
+
+
+def waiting_counts(region: Region | None, now: datetime) -> list[Waiting]:
+    """How many patients wait for a bed (or for a hospital's answer) per tier, and the
+    longest wait, in ``region`` (by where they are) or the whole city. No one is named."""
+    qs = Patient.objects.filter(status__in=[Patient.Status.WAITING, Patient.Status.OFFERED])
+    if region is not None:
+        qs = qs.filter(district__in=DistrictRegion.objects.filter(region=region).values("district"))
+    oldest = dict(qs.values("tier").annotate(first=Min("requested_at"), n=Count("pk")).values_list("tier", "first"))
+    counts = dict(qs.values("tier").annotate(n=Count("pk")).values_list("tier", "n"))
+    out = []
+    for tier in reversed(TIERS):
+        first = oldest.get(tier.value)
+        hours = (now - first).total_seconds() / 3600 if first else None
+        out.append(Waiting(tier.value, kind_label(tier.value), counts.get(tier.value, 0), hours))
+    return out
 
 
 def trend(hospital_ids: list[int], *, until: date, days: int = TREND_DAYS) -> list[dict[str, Any]]:

@@ -96,6 +96,7 @@ def board(request: AuthedRequest, region: str | None = None) -> HttpResponse:
             "trend_title": title,
             "trend_rows": _trend_table(points),
             "map": selectors.map_spec(data.rows, _("Hospitals on Seoul's districts")),
+            "perms_patients": request.user.has_role(Service.HOSPITALS, Role.APPROVER),
             "Freshness": Freshness,
         },
     )

@@ -245,3 +245,17 @@ def test_step_down_transfer_frees_a_critical_bed(network: Network) -> None:
     actions.answer_transfer(transfer, accept=True, actor=network.bed_seonam)
     first.refresh_from_db()
     assert (first.hospital.code, first.bed) == ("SN", "severe")
+
+
+def test_the_board_counts_who_waits_without_naming_them(network: Network) -> None:
+    patient(network.city, "노원구", Tier.SEVERE, name="김서울")
+    patient(network.city, "관악구", Tier.SEVERE)
+    patient(network.city, "노원구", Tier.CRITICAL)
+    client = Client()
+    client.force_login(network.viewer)
+    whole = client.get("/hospitals/board/")
+    counts = {w.tier: w.count for w in whole.context["board"].waiting}
+    assert counts == {"critical": 1, "severe": 2, "moderate": 0, "mild": 0}
+    assert "김서울" not in whole.content.decode()
+    northeast = client.get("/hospitals/board/NE/")
+    assert {w.tier: w.count for w in northeast.context["board"].waiting}["severe"] == 1
