@@ -1,7 +1,7 @@
 """The network a patient is placed in: hospitals as sites with a region and capabilities, and
 the travel model between a patient and a hospital.
 
-Travel (docs/hospitals-placement.md): road distance is taken as the great-circle distance times
+Travel (docs/hospitals.md): road distance is taken as the great-circle distance times
 a circuity factor of 1.3, driven at 30 km/h (an ambulance in Seoul's traffic), plus nothing for
 loading and handover, which is the same for every choice. Both numbers are planning assumptions,
 not measurements, and are the only place they are written down.

@@ -1,14 +1,15 @@
 """Placing waiting patients in beds: a min-cost flow on OR-Tools, and the nearest-capable-bed
 rule that is both the baseline it is measured against and its fallback.
 
-The flow (docs/hospitals-placement.md, ADR 19) sends each waiting patient either to a bed
-(hospital × tier) or to "waits". Costs are ordered so that the solver, in this order,
+The flow (ADR 19) sends each waiting patient either to a bed (hospital × tier) or to "waits".
+Costs are ordered so that the solver, in this order,
 (1) leaves as few patients waiting as it can, the most severe and longest-waiting placed first;
-(2) keeps patients in their own medical sub-region — another region's bed only when their own
-    has none, as the capital-area joint team did;
-(3) lets an inpatient who was put in a bed above their tier step down to a bed of their own tier
-    (in the same or another hospital) only when that frees a bed for a waiting patient;
-(4) avoids putting a patient in a bed above their tier;
+(2) avoids a bed above the patient's tier (kept for someone sicker, even if a bed of the tier
+    is in another sub-region);
+(3) keeps patients in their own medical sub-region — another region's bed only when their own
+    has none of their tier, as the capital-area joint team did;
+(4) lets an inpatient who was put in a bed above their tier step down to a bed of their own tier
+    (in the same or another hospital) only when that serves (1)–(3);
 (5) drives the fewest minutes.
 A patient is only ever put in a bed of their tier or a higher one, at a hospital offering every
 special need they have, and never beyond a bed manager's immediately available (staffed) beds.
@@ -30,9 +31,9 @@ from seoul.hospitals.engine.report import TIERS, Tier
 # Cost units are driving minutes (capped below 1,000); each rule outweighs all below it together.
 WAIT = 100_000_000  # × (tier rank + 1): a critical patient waiting costs most
 WAITED_DAY = 1_000_000  # per day already waited (up to 99), so earlier patients of a tier go first
-CROSS_REGION = 100_000
+UP_TIER = 200_000  # per tier above the patient's own: a scarcer bed taken
+CROSS_REGION = 50_000
 MOVE = 10_000
-UP_TIER = 1_000  # per tier above the patient's own
 MAX_MINUTES = 999
 DEFAULT_TIME_LIMIT = 2.0  # seconds
 
@@ -134,7 +135,7 @@ def place(
     """The solver's proposal; the nearest rule's, saying why, if the solver cannot answer in
     ``time_limit`` seconds or fails. The flow itself runs in OR-Tools' C++ and cannot be
     interrupted, so the limit is checked once the network is built (the part that grows with
-    the number of patients); docs/hospitals-placement.md gives measured times."""
+    the number of patients); docs/performance.md gives measured times."""
     start = clock()
     try:
         return _optimise(waiting, sites, free, inpatients, start, time_limit, clock)

@@ -175,14 +175,20 @@ def test_another_region_only_when_the_own_region_has_no_bed() -> None:
     assert (given.hospital, given.bed, given.cross_region) == ("other", SEVERE, True)
 
 
-def test_own_region_above_tier_bed_before_another_region_s_bed_of_the_tier() -> None:
+def test_another_region_s_bed_of_the_tier_before_an_own_region_bed_above_it() -> None:
+    """A bed above the patient's tier is a scarcer bed taken from someone sicker: the own
+    region counts as full for the patient's tier when only higher beds are free there."""
     sites = [site("other", 0.005, region="B"), site("own", 0.05, region="A")]
     free = {("other", SEVERE): 1, ("own", CRITICAL): 1}
     (given,) = optimise([patient("p", SEVERE, region="A")], sites, free).assignments
+    assert (given.hospital, given.bed, given.cross_region, given.above_tier) == ("other", SEVERE, True, 0)
+
+
+def test_with_only_beds_above_the_tier_the_own_region_comes_first() -> None:
+    sites = [site("other", 0.005, region="B"), site("own", 0.05, region="A")]
+    free = {("other", CRITICAL): 1, ("own", CRITICAL): 1}
+    (given,) = optimise([patient("p", SEVERE, region="A")], sites, free).assignments
     assert (given.hospital, given.bed, given.cross_region, given.above_tier) == ("own", CRITICAL, False, 1)
-
-
-# ---- rules (4) and (5): no above-tier bed, then fewest minutes ------------------------------
 
 
 def test_the_lowest_adequate_tier_at_a_hospital() -> None:
@@ -275,13 +281,13 @@ def test_no_move_when_the_waiting_patient_fits_a_free_bed() -> None:
     assert where(proposal) == {"s": ("H", SEVERE)}
 
 
-def test_no_move_to_avoid_a_bed_above_tier() -> None:
-    # moving q (cost of a move) to let m take the severe bed instead of the critical one is not worth it
+def test_a_step_down_move_keeps_a_critical_bed_free() -> None:
+    # q (moderate, in a severe bed) steps down so that m takes the severe bed, not the critical one
     inpatient = Inpatient("q", MODERATE, "H", SEVERE)
     free = {("H", MODERATE): 1, ("H", CRITICAL): 1}
     proposal = optimise([patient("m", SEVERE)], [site("H")], free, inpatients=[inpatient])
-    assert proposal.moves == ()
-    assert where(proposal) == {"m": ("H", CRITICAL)}
+    assert proposal.moves == (Move("q", MODERATE, "H", SEVERE, "H", MODERATE, 0.0),)
+    assert where(proposal) == {"m": ("H", SEVERE)}
 
 
 def test_no_step_down_below_the_inpatient_s_own_tier() -> None:
