@@ -44,6 +44,6 @@ SUPPLY_LABELS = {
 NEED_LABELS = {
     Need.DIALYSIS: _("Dialysis"),
     Need.PREGNANCY: _("Pregnancy"),
-    Need.CHILD: _("Child"),
+    Need.CHILD: _("Paediatric care"),
     Need.PSYCHIATRIC: _("Psychiatric care"),
 }

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core import districts
@@ -189,7 +189,7 @@ class CapacityReport(models.Model):
     correction of an accepted report supersedes it (both kept)."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("report", "Accepted")
         SUPERSEDED = "superseded", _("Corrected later")
         REFUSED = "refused", _("Refused")
 
@@ -426,7 +426,7 @@ class ResourceRequest(models.Model):
         EQUIPMENT = "equipment", _("Equipment")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Waiting for offers")
         COVERED = "covered", _("Covered")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -456,7 +456,7 @@ def line_reasons(line: ProposalLine) -> list[str]:
             _("About %(minutes)d minutes by road (%(km).1f km).") % {"minutes": round(line.minutes), "km": line.km}
         )
     if line.cross_region:
-        out.append(_("No free bed in the patient's own sub-region: another region's hospital."))
+        out.append(_("No free bed of this tier in the patient's own sub-region: a hospital in another sub-region."))
     if bed.rank > tier.rank:
         out.append(_("No free %(tier)s bed within reach: a %(bed)s bed for now.") % words)
     if not line.cross_region and bed.rank == tier.rank:

@@ -110,7 +110,7 @@ class TracingError(ErrorCode):
     NOT_ISOLATED = "tracing.not_isolated", _("Only a case in isolation can be released.")
     NOT_FOR_HOSPITAL = (
         "tracing.not_for_hospital",
-        _("A hospital bed is requested for a confirmed case still in isolation."),
+        _("A hospital bed can be requested only for a confirmed case still in isolation."),
     )
     CASE_DIED = "tracing.case_died", _("This case died: there is no release from isolation to record.")
     OUTCOME_RECORDED = "tracing.outcome_recorded", _("This case's outcome is already recorded.")

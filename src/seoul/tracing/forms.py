@@ -565,7 +565,7 @@ class HospitalBedForm(forms.Form):
         choices=[
             ("dialysis", _("Dialysis")),
             ("pregnancy", _("Pregnancy")),
-            ("child", _("Child")),
+            ("child", _("Paediatric care")),
             ("psychiatric", _("Psychiatric care")),
         ],
         widget=forms.CheckboxSelectMultiple,

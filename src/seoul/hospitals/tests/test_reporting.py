@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import translation
 
 from seoul.core import actions as core_actions
 from seoul.core.models import AuditEvent
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 def test_refused_report_is_kept_and_the_last_good_one_stays(network: Network) -> None:
     good = reported(network.smc, network.today, network.bed_smc, critical=(10, 8, 10, 2))
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         reported(network.smc, network.today, network.bed_smc, critical=(10, 12, 10, 0))
     assert refused.value.message_dict == {"critical_occupied": ["More beds occupied than there are beds (10)."]}
     newest = state.latest_reports([network.smc.pk])[network.smc.pk]
@@ -70,7 +71,7 @@ def test_web_form_refuses_a_contradiction_on_the_field(network: Network) -> None
     url = f"/hospitals/report/{network.smc.code}/"
     day = network.today.isoformat()
     bad = _form(day, critical_total=10, critical_occupied=4, critical_staffed=6, critical_available=5)
-    page = client.post(url, bad)
+    page = client.post(url, bad, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 400
     text = page.content.decode()
     assert "A bed without staff is not available: at most 2 (staffed beds minus occupied)." in text
@@ -98,7 +99,7 @@ def test_csv_upload_keeps_the_good_rows(network: Network) -> None:
     client.force_login(network.bed_smc)
     upload = io.BytesIO(out.getvalue().encode())
     upload.name = "reports.csv"
-    page = client.post("/hospitals/report/upload/", {"file": upload})
+    page = client.post("/hospitals/report/upload/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     text = page.content.decode()
     assert "1 of 4 rows accepted" in text
@@ -114,7 +115,7 @@ def test_csv_with_an_unknown_column_is_refused_whole(network: Network) -> None:
     client.force_login(network.bed_smc)
     upload = io.BytesIO(b"hospital,day,beds_total\nSMC,2020-12-01,3\n")
     upload.name = "x.csv"
-    page = client.post("/hospitals/report/upload/", {"file": upload})
+    page = client.post("/hospitals/report/upload/", {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 400
     assert "Column beds_total: unknown column" in page.content.decode()
     assert not CapacityReport.objects.exists()
