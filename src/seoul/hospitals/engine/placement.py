@@ -257,6 +257,7 @@ def _optimise(
     site_region = np.array([s.region for s in sites], dtype=object)
     treats = _treats(sites, [p.needs for p in waiting] + [q.needs for q in inpatients])
 
+    km = np.zeros((n_p, n_sites))
     if n_p:
         p_lat = np.array([p.lat for p in waiting])
         p_lon = np.array([p.lon for p in waiting])
@@ -315,7 +316,7 @@ def _optimise(
         site = sites[site_index]
         if a_tail < n_p:
             p = waiting[a_tail]
-            dist = float(road_km(p.lat, p.lon, site.lat, site.lon))
+            dist = float(km[a_tail, site_index])
             assignments.append(
                 Assignment(p.id, p.tier, site.code, bed, dist, float(minutes(dist)), site.region != p.region)
             )

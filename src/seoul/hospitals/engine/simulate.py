@@ -75,6 +75,7 @@ def parse(
     problems: list[tuple[str, str]] = []
     if not isinstance(data, Mapping):
         raise ScenarioError([("$", "a scenario is a JSON object")])
+    problems += _unknown("", data, SCENARIO_FIELDS)
 
     def integer(where: str, value: Any, low: int, high: int) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -137,10 +138,16 @@ def parse(
             if not isinstance(h, Mapping):
                 problems.append((where, "must be an object"))
                 continue
+            problems += _unknown(f"{where}.", h, HOSPITAL_FIELDS)
             raw_id = h.get("id")
             code = raw_id.strip() if isinstance(raw_id, str) else ""
             if not code:
-                problems.append((f"{where}.id", "is required"))
+                problems.append(
+                    (
+                        f"{where}.id",
+                        "is required" if raw_id in (None, "") or isinstance(raw_id, str) else "must be text",
+                    )
+                )
                 continue
             if code in seen:
                 problems.append((f"{where}.id", f"{code} is listed twice"))
@@ -164,7 +171,8 @@ def parse(
         if not isinstance(a, Mapping):
             problems.append((where, "must be an object"))
             continue
-        day = integer(f"{where}.day", a.get("day"), 0, (days or MAX_DAYS) - 1)
+        problems += _unknown(f"{where}.", a, ARRIVAL_FIELDS)
+        day = integer(f"{where}.day", a.get("day"), 0, days - 1) if days else None
         district = district_of(f"{where}.district", a.get("district"))
         severity = tier_of(f"{where}.tier", a.get("tier"))
         count = integer(f"{where}.count", a.get("count"), 0, MAX_COUNT)
@@ -173,6 +181,18 @@ def parse(
     if problems or start is None or days is None:
         raise ScenarioError(problems)
     return Scenario(start, days, tuple(hospitals), tuple(arrivals), stay)
+
+
+# "name", "description" and "generator" say what a file is for; they are read by people only
+NOTES = frozenset({"name", "description", "generator"})
+SCENARIO_FIELDS = frozenset({"start", "days", "hospitals", "arrivals", "length_of_stay_days"}) | NOTES
+HOSPITAL_FIELDS = frozenset({"id", "beds", "occupied", "lat", "lon", "district"}) | NOTES
+ARRIVAL_FIELDS = frozenset({"day", "district", "tier", "count"})
+
+
+def _unknown(prefix: str, data: Mapping[str, Any], known: frozenset[str]) -> list[tuple[str, str]]:
+    """A misspelt field would otherwise be ignored in silence (and its default used)."""
+    return [(f"{prefix}{key}", "is not a field of the scenario format") for key in data if key not in known]
 
 
 def _site(

@@ -324,12 +324,11 @@ def test_every_problem_is_reported_at_once_in_field_order() -> None:
         "hospitals": [{"id": "H1", "lat": 37.5, "lon": 127.0, "beds": {"severe": 1}, "occupied": {"severe": 2}}],
         "arrivals": [{"day": 400, "district": "Atlantis", "tier": "grave", "count": "3"}],
     }
-    # with "days" unreadable an arrival's day is checked against the longest scenario, 366 days
+    # with "days" unreadable an arrival's day cannot be checked (it is not checked against a guess)
     assert problems(data) == [
         ("start", "must be a date like 2020-12-01"),
         ("days", "must be between 1 and 366"),
         ("hospitals[0].occupied.severe", "2 occupied but only 1 beds"),
-        ("arrivals[0].day", "must be between 0 and 365"),
         ("arrivals[0].district", "'Atlantis' is not one of Seoul's 25 districts"),
         ("arrivals[0].tier", TIER_MESSAGE),
         ("arrivals[0].count", "must be a whole number"),
@@ -511,3 +510,17 @@ def test_another_region_and_its_distance(method: Method) -> None:
     assert (out.placed, out.cross_region) == (1, 1)
     assert out.travel_km == pytest.approx(14.4554, abs=1e-4)
     assert out.as_json()["travel_km"] == 14.5
+
+
+def test_a_misspelt_field_is_named_not_ignored() -> None:
+    data = valid()
+    data["lenght_of_stay_days"] = {"severe": 3}
+    data["arrivals"][0]["cuont"] = 2
+    assert problems(data) == [
+        ("lenght_of_stay_days", "is not a field of the scenario format"),
+        ("arrivals[0].cuont", "is not a field of the scenario format"),
+    ]
+
+
+def test_a_numeric_id_is_said_to_need_text() -> None:
+    assert problems(valid(hospitals=[{"id": 7, "lat": 37.5, "lon": 127.0}])) == [("hospitals[0].id", "must be text")]
