@@ -61,8 +61,8 @@ def summary(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     city = selectors.board(region=None, now=now)
     per_region = [(r, selectors.board(region=r, now=now)) for r in selectors.regions()]
-    reported = [row for row in city.rows if row.report is not None]
-    as_of = max((row.report.day for row in reported if row.report), default=None)
+    reported = [row for row in city.rows if row.freshness is not Freshness.STALE]
+    as_of = max((row.report.day for row in city.rows if row.report), default=None)
     return render(
         request,
         "hospitals/summary.html",
