@@ -321,6 +321,7 @@ def map_spec(rows: list[HospitalRow], title: str) -> dict[str, Any]:
                         "type": "quantitative",
                         "title": _("Available beds"),
                         "scale": {"range": [40, 600]},
+                        "legend": {"symbolType": "circle", "orient": "bottom"},
                     },
                     "fill": {
                         "field": "report",
