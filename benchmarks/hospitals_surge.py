@@ -60,6 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _hospitals import ROOT, district_points, district_regions, english_name, populations
 
 from seoul.core.engine.districts import by_name
+from seoul.hospitals.demo_beds import BEDS
 from seoul.hospitals.engine import placement, simulate
 from seoul.hospitals.engine.placement import Method
 from seoul.hospitals.engine.report import TIERS, Tier
@@ -68,20 +69,7 @@ GOAL_S = 60.0
 START = "2020-12-01"
 DAYS = 60
 STAY = {Tier.MILD: 10, Tier.MODERATE: 12, Tier.SEVERE: 14, Tier.CRITICAL: 21}
-# The demo allocation of beds per hospital (seoul.hospitals.demo.BEDS, not the hospitals' real
-# allocations): (critical, severe, moderate, mild, isolation).
-DEMO_BEDS: dict[str, tuple[int, int, int, int, int]] = {
-    "SMC": (12, 36, 180, 0, 24),
-    "SMC-GN": (0, 6, 54, 0, 6),
-    "BRM": (18, 48, 90, 0, 30),
-    "DB": (0, 4, 81, 0, 4),
-    "SN": (6, 20, 120, 0, 12),
-    "BB": (0, 4, 40, 0, 2),
-    "SB": (4, 16, 120, 40, 10),
-    "EP": (0, 2, 11, 0, 11),
-    "CH": (2, 6, 20, 0, 4),
-    "RC": (4, 12, 60, 0, 8),
-}
+DEMO_BEDS = BEDS  # the demo's beds per tier (seoul.hospitals.demo_beds), not the real allocations
 TREATMENT_CENTRES = {"CTC-NE": ("노원구", 150), "CTC-SE": ("송파구", 150)}  # hypothetical
 OCCUPIED = {Tier.CRITICAL: 0.85, Tier.SEVERE: 0.75, Tier.MODERATE: 0.65, Tier.MILD: 0.5}
 CURVE = (200.0, 23, 500.0, 150.0)  # cases on day 0, peak day, cases at the peak, cases on the last day

@@ -21,25 +21,13 @@ from seoul.core.models import User
 from seoul.core.validation import today
 from seoul.hospitals.actions import NewPatient, offer, register_patient, request_resource, submit_report
 from seoul.hospitals.actions.sharing import Need as ResourceNeed
+from seoul.hospitals.demo_beds import BEDS
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import BedKind, Beds, DailyReport, Profession, Staff, Stock, Supply, Tier
 from seoul.hospitals.models import CapacityReport, Hospital, Patient, Post, Region, ResourceRequest
 
 DAYS = 90
 PEAK_DAYS_AGO = 14
-# (critical, severe, moderate, mild, isolation) beds per hospital in the demo
-BEDS: dict[str, tuple[int, int, int, int, int]] = {
-    "SMC": (12, 36, 180, 0, 24),
-    "SMC-GN": (0, 6, 54, 0, 6),
-    "BRM": (18, 48, 90, 0, 30),
-    "DB": (0, 4, 81, 0, 4),
-    "SN": (6, 20, 120, 0, 12),
-    "BB": (0, 4, 40, 0, 2),
-    "SB": (4, 16, 120, 40, 10),
-    "EP": (0, 2, 11, 0, 11),
-    "CH": (2, 6, 20, 0, 4),
-    "RC": (4, 12, 60, 0, 8),
-}
 LATE_TODAY = "SN"
 STOPPED = "BB"
 POSTS = {

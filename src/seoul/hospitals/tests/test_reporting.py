@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,6 +127,15 @@ def token(network: Network) -> str:
     return core_actions.issue_token(None, network.bed_smc, "his")
 
 
+def _post_fhir(body: dict[str, Any], token: str) -> Any:
+    return Client().post(
+        "/api/v1/hospitals/fhir/MeasureReport",
+        json.dumps(body),
+        content_type="application/fhir+json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
 def test_fhir_round_trip_of_a_day(network: Network, token: str) -> None:
     sent = report("SMC", network.today, critical=(12, 9, 12, 3), isolation=(20, 5, 20, 15))
     body = fhir.to_measure_report(sent)
@@ -151,12 +161,7 @@ def test_fhir_round_trip_of_a_day(network: Network, token: str) -> None:
 def test_fhir_refuses_an_invalid_resource_with_the_path(network: Network, token: str) -> None:
     body = fhir.to_measure_report(report("SMC", network.today, critical=(12, 9, 12, 3)))
     body["group"][0]["population"][0]["count"] = "twelve"
-    answer = Client().post(
-        "/api/v1/hospitals/fhir/MeasureReport",
-        json.dumps(body),
-        content_type="application/fhir+json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    answer = _post_fhir(body, token)
     assert answer.status_code == 422
     outcome = answer.json()
     assert outcome["resourceType"] == "OperationOutcome"
@@ -166,12 +171,7 @@ def test_fhir_refuses_an_invalid_resource_with_the_path(network: Network, token:
 
 def test_fhir_refuses_an_impossible_report_and_keeps_it(network: Network, token: str) -> None:
     body = fhir.to_measure_report(report("SMC", network.today, critical=(12, 13, 12, 0)))
-    answer = Client().post(
-        "/api/v1/hospitals/fhir/MeasureReport",
-        json.dumps(body),
-        content_type="application/fhir+json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    answer = _post_fhir(body, token)
     assert answer.status_code == 422
     issue = answer.json()["issue"][0]
     assert issue["code"] == "business-rule"
@@ -181,12 +181,7 @@ def test_fhir_refuses_an_impossible_report_and_keeps_it(network: Network, token:
 
 def test_fhir_for_another_hospital_is_forbidden(network: Network, token: str) -> None:
     body = fhir.to_measure_report(report("SN", network.today, severe=(8, 1, 8, 7)))
-    answer = Client().post(
-        "/api/v1/hospitals/fhir/MeasureReport",
-        json.dumps(body),
-        content_type="application/fhir+json",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-    )
+    answer = _post_fhir(body, token)
     assert answer.status_code == 403
     assert not CapacityReport.objects.exists()
 
