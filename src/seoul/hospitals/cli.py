@@ -1,4 +1,4 @@
-"""``seoul hospitals ...``: the surge simulation."""
+"""``seoul hospitals ...``: staff posts and the surge simulation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from seoul.core.engine.districts import by_name, centroids
-from seoul.hospitals import selectors, state
+from seoul.hospitals import actions, selectors, state
 from seoul.hospitals.engine import simulate
 from seoul.hospitals.engine.placement import Method
 
@@ -23,6 +23,32 @@ def fail(message: str) -> NoReturn:
 @click.group(name="hospitals")
 def group() -> None:
     """City hospital network: surge simulation."""
+
+
+@group.command(name="post")
+@click.argument("username")
+@click.option("--hospital", "hospital_code", metavar="CODE", help="a hospital's code (bed managers, supply officers)")
+@click.option("--region", "region_code", metavar="CODE", help="a sub-region's code: NE, NW, SW, SE (control towers)")
+@click.option("--city", is_flag=True, help="the city's patient-management team (every region)")
+def post_cmd(username: str, hospital_code: str | None, region_code: str | None, city: bool) -> None:
+    """Post a staff member at a hospital, at a region's control tower, or to the city's team
+    (the role itself comes from `seoul core grant-role USERNAME hospitals:ROLE`)."""
+    from seoul.core.models import User
+    from seoul.hospitals.models import Hospital, Region
+
+    if sum(bool(x) for x in (hospital_code, region_code, city)) != 1:
+        fail("give exactly one of --hospital, --region, --city")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        fail(f"username: no account '{username}'")
+    hospital = Hospital.objects.filter(code=hospital_code).first() if hospital_code else None
+    region = Region.objects.filter(code=region_code).first() if region_code else None
+    if hospital_code and hospital is None:
+        fail(f"--hospital: no hospital '{hospital_code}'")
+    if region_code and region is None:
+        fail(f"--region: no region '{region_code}'")
+    actions.assign_post(user, hospital=hospital, region=region, actor=None)
+    click.echo(f"{username}: {hospital_code or region_code or 'city'}")
 
 
 @group.command(name="simulate")

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from seoul.core.engine.districts import by_name
 from seoul.core.models import User
 from seoul.core.validation import today
-from seoul.hospitals.actions import NewPatient, offer, register_patient, request_resource, submit_report
+from seoul.hospitals.actions import NewPatient, assign_post, offer, register_patient, request_resource, submit_report
 from seoul.hospitals.actions.sharing import Need as ResourceNeed
 from seoul.hospitals.demo_beds import BEDS
 from seoul.hospitals.engine.network import Need
@@ -90,10 +90,11 @@ def load() -> dict[str, int]:
     for username, (hospital, region) in POSTS.items():
         user = User.objects.filter(username=username).first()
         if user is not None and not Post.objects.filter(user=user).exists():
-            Post.objects.create(
-                user=user,
+            assign_post(
+                user,
                 hospital=Hospital.objects.filter(code=hospital).first() if hospital else None,
                 region=Region.objects.filter(code=region).first() if region else None,
+                actor=None,
             )
     if not CapacityReport.objects.exists():
         _reports()

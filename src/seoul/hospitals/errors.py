@@ -59,6 +59,7 @@ class HospitalsError(ErrorCode):
     )
     CODE_TAKEN = "hospitals.code_taken", _("Another hospital already has this code.")
     BOTH_COORDINATES = "hospitals.both_coordinates", _("Give both latitude and longitude, or neither.")
+    ONE_PLACE = "hospitals.one_place", _("A post is at a hospital or at a region's control tower, not both.")
     DAY_OUT_OF_RANGE = "hospitals.day_out_of_range", _("A report is for today or an earlier day of the pandemic.")
 
 

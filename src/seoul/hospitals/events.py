@@ -11,6 +11,7 @@ class HospitalsEvent(models.TextChoices):
     REPORTS_UPLOADED = "hospitals.reports.uploaded", _("Daily capacity reports uploaded as CSV")
     DISTRICT_REGION_CHANGED = "hospitals.district_region.changed", _("District moved to another sub-region")
     HOSPITAL_REGISTERED = "hospitals.hospital.registered", _("Partner hospital registered")
+    POST_ASSIGNED = "hospitals.post.assigned", _("Staff member posted at a hospital or a control tower")
     EXPORTED = "hospitals.exported", _("Hospital network figures exported")
     PATIENT_REGISTERED = "hospitals.patient.registered", _("Patient registered as needing a bed")
     PATIENT_HANDED_OVER = "hospitals.patient.handed_over", _("Patient handed over from contact tracing")

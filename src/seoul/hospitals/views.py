@@ -581,7 +581,8 @@ def register(request: AuthedRequest) -> HttpResponse:
             actor=request.user,
         ),
         success=lambda h: (
-            _("%(name)s is registered; give its bed managers a post to let them report.") % {"name": h.name}
+            _("%(name)s is registered. Its bed managers report once they are posted there (seoul hospitals post).")
+            % {"name": h.name}
         ),
         then=reverse("hospitals:register"),
     )

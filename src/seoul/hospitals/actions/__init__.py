@@ -11,7 +11,7 @@ from seoul.hospitals.actions.patients import (
     propose,
     register_patient,
 )
-from seoul.hospitals.actions.register import NewHospital, move_district, register_hospital
+from seoul.hospitals.actions.register import NewHospital, assign_post, move_district, register_hospital
 from seoul.hospitals.actions.reports import submit_report, upload_reports
 from seoul.hospitals.actions.sharing import close_loan, decide_loan, offer, request_resource
 
@@ -20,6 +20,7 @@ __all__ = [
     "NewPatient",
     "answer_offer",
     "answer_transfer",
+    "assign_post",
     "cancel",
     "close_loan",
     "decide",

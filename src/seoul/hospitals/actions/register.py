@@ -15,7 +15,7 @@ from seoul.core.validation import check_text
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.errors import HospitalsError
 from seoul.hospitals.events import HospitalsEvent
-from seoul.hospitals.models import DistrictRegion, Hospital, Region
+from seoul.hospitals.models import DistrictRegion, Hospital, Post, Region
 
 
 def _admin(actor: User) -> None:
@@ -91,3 +91,28 @@ def move_district(district: int, region: Region, *, verified: bool, actor: User)
             actor=actor,
         )
     return row
+
+
+def assign_post(user: User, *, hospital: Hospital | None, region: Region | None, actor: User | None) -> Post:
+    """Post ``user`` at a hospital, at a region's control tower, or (neither) to the city's
+    patient-management team. ``actor=None`` is the system (the command line of an operator of
+    the platform); otherwise a hospitals administrator."""
+    if actor is not None:
+        _admin(actor)
+    if hospital is not None and region is not None:
+        raise HospitalsError.ONE_PLACE.error("region")
+    with transaction.atomic():
+        post, created = Post.objects.get_or_create(
+            user=user, hospital=hospital, region=region, defaults={"active": True}
+        )
+        if not created and not post.active:
+            post.active = True
+            post.save(update_fields=["active"])
+        audit.record(
+            HospitalsEvent.POST_ASSIGNED,
+            target=post,
+            target_label=user.get_username(),
+            new={"hospital": hospital.code if hospital else None, "region": region.code if region else None},
+            actor=actor,
+        )
+    return post

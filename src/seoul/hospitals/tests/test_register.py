@@ -64,3 +64,20 @@ def test_a_district_moves_and_a_reload_keeps_the_edit(network: Network, admin: U
     assert Hospital.objects.filter(code="SMC").count() == 1
     with pytest.raises(PermissionDenied):
         actions.move_district(dongjak, southeast, verified=False, actor=network.tower_ne)
+
+
+def test_a_post_is_given_from_the_command_line(network: Network) -> None:
+    from click.testing import CliRunner
+
+    from seoul.hospitals.cli import group
+    from seoul.hospitals.models import Post
+
+    runner = CliRunner()
+    done = runner.invoke(group, ["post", network.viewer.username, "--hospital", "SN"])
+    assert done.exit_code == 0, done.output
+    assert Post.objects.filter(user=network.viewer, hospital__code="SN").exists()
+    assert AuditEvent.objects.filter(event="hospitals.post.assigned").count() == 1
+    both = runner.invoke(group, ["post", network.viewer.username, "--hospital", "SN", "--city"])
+    assert both.exit_code == 2 and "exactly one" in both.output
+    unknown = runner.invoke(group, ["post", network.viewer.username, "--region", "XX"])
+    assert unknown.exit_code == 2 and "no region 'XX'" in unknown.output
