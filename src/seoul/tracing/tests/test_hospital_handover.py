@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from seoul.core.models import AuditEvent
-from seoul.hospitals.models import Patient
+from seoul.hospitals.interfaces import bed_request
 from seoul.tracing.tests.builders import client_for, tracer_of
 from seoul.tracing.tests.conftest import World
 
@@ -24,27 +24,24 @@ def test_a_case_is_handed_over_to_the_hospital_network(world: World) -> None:
         page = c.get(f"/tracing/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="hospital-form"' in page
     bad = c.post(f"/tracing/cases/{case.pk}/hospital-bed/", {"hospital-tier": "grave"})
-    assert bad.status_code == 400 and not Patient.objects.exists()
-    done = c.post(f"/tracing/cases/{case.pk}/hospital-bed/", {"hospital-tier": "severe", "hospital-needs": ["dialysis"]})
+    assert bad.status_code == 400 and not AuditEvent.objects.filter(event="hospitals.patient.handed_over").exists()
+    done = c.post(
+        f"/tracing/cases/{case.pk}/hospital-bed/", {"hospital-tier": "severe", "hospital-needs": ["dialysis"]}
+    )
     assert done.status_code == 302
     case.refresh_from_db()
-    patient = Patient.objects.get()
-    assert case.hospital_request == patient.reference
-    assert (patient.source, patient.source_reference, patient.tier, patient.needs) == (
-        "tracing",
-        case.reference,
-        "severe",
-        ["dialysis"],
-    )
-    assert patient.name == case.person.name and patient.district == case.district
+    request = bed_request(case.hospital_request)
+    assert request is not None and request.status == "waiting"
     event = AuditEvent.objects.filter(event="tracing.case.updated", target_id=str(case.pk)).latest("id")
-    assert event.new == {"hospital_request": patient.reference, "tier": "severe"}
-    assert AuditEvent.objects.filter(event="hospitals.patient.handed_over", target_id=str(patient.pk)).exists()
+    assert event.new == {"hospital_request": request.reference, "tier": "severe"}
+    handed = AuditEvent.objects.get(event="hospitals.patient.handed_over")
+    assert handed.new == {"tier": "severe", "district": case.district, "case": case.reference}
+    assert handed.target_label == request.reference
     with translation.override("en"):
         page = c.get(f"/tracing/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"Bed request {patient.reference}: Waiting for a bed" in page and 'id="hospital-form"' not in page
+    assert f"Bed request {request.reference}: Waiting for a bed" in page and 'id="hospital-form"' not in page
     # another district's tracer cannot hand this case over
     assert client_for(world.tracer_gangnam).post(
         f"/tracing/cases/{case.pk}/hospital-bed/", {"hospital-tier": "mild"}
     ).status_code in (403, 404)
-    assert Patient.objects.count() == 1
+    assert AuditEvent.objects.filter(event="hospitals.patient.handed_over").count() == 1
