@@ -471,7 +471,11 @@ def sharing(request: AuthedRequest) -> HttpResponse:
                 success=_("The loan is closed."),
             )
     return render(
-        request, "hospitals/sharing.html", {**data, "form": form, "offer_form": OfferForm()}, status=form_status(form)
+        request,
+        "hospitals/sharing.html",
+        # a person posted at one hospital is not offered to lend to its own requests
+        {**data, "form": form, "own_only": [mine[0].pk] if len(mine) == 1 else []},
+        status=form_status(form),
     )
 
 
