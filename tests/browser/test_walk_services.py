@@ -1,11 +1,12 @@
-"""A walk through every page of the metro, tracing, guarantee and core services, as each person
-who uses them meets it: in Korean and in English, at a phone's width (390 px) and a desktop's
+"""A walk through every page of the metro, tracing, guarantee, hospitals and core services, as each
+person who uses them meets it: in Korean and in English, at a phone's width (390 px) and a desktop's
 (1366 px).
 
 The data is what ``seoul demo-data`` makes (each app's ``demo.py``, through the real actions),
 plus what the demo leaves out so that every template shows: decided fare disputes, a case
-registered again by another team, a contact's symptom report, and guarantee applications
-part-way through the journey. Everyone signs in through the real forms (password or simple
+registered again by another team, a contact's symptom report, guarantee applications
+part-way through the journey, and bed offers, an open placement proposal and an approved loan
+between hospitals. Everyone signs in through the real forms (password or simple
 authentication), states reasons through the reason form, and sends bad forms to see their
 error summaries.
 
@@ -198,6 +199,10 @@ TYPED = {
     "plan.Milestone": ["title"],
     "plan.Kpi": ["name", "unit"],
     "plan.ProgressReport": ["note"],
+    "hospitals.Hospital": ["code"],  # the register's short code (SMC, P-KUMC), an id
+    "hospitals.Patient": ["name", "phone", "note"],
+    "hospitals.ResourceRequest": ["item", "note"],
+    "hospitals.Loan": ["note"],
 }
 
 
@@ -208,6 +213,8 @@ NAMED = {
     "tracing.Outbreak": "name",
     "plan.Vision": "name_ko",
     "plan.Project": "name_ko",
+    "hospitals.Hospital": "name_ko",
+    "hospitals.Region": "name_ko",
 }
 
 
@@ -275,10 +282,12 @@ def build_services() -> Services:
 
     staff("metro.ops", "SEOUL_METRO", "metro", "viewer")
     staff("tracing.admin", "SPHF", "tracing", "admin")
+    staff("hospitals.admin", "CITY_HALL", "hospitals", "admin")
     services = Services(passwords)
     services.ids.update(_metro(users))
     services.ids.update(_tracing(users, timezone.localdate()))
     services.ids.update(_guarantee(users))
+    services.ids.update(_hospitals(users))
     from seoul.plan.models import Project
 
     services.ids["project"] = (
@@ -406,6 +415,45 @@ def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
         "file": referred.last().reference,
         "file_second": Application.objects.get(applicant__username="demo.shop1").reference,
         "business_brn": brn.formatted(brn.make("211812345")),
+    }
+
+
+def _hospitals(users: dict[str, Any]) -> dict[str, Any]:
+    """Bed offers the city team sent from a first proposal (two to Seoul Medical Center, which
+    has admitted one), an open proposal for everyone still waiting with a line the coordinator
+    may not give to a hospital without a bed, and a loan of a ventilator the team approved (on both
+    ledgers), next to the demo's offer of nurses still to decide."""
+    from django.utils import timezone
+
+    from seoul.hospitals import actions
+    from seoul.hospitals.actions.patients import _lowest_free
+    from seoul.hospitals.models import Hospital, ProposalLine, ResourceRequest
+    from seoul.hospitals.state import trusted_hospitals
+
+    team = users["patients.city"]
+    first = actions.propose(region=None, actor=team)
+    to_smc = list(first.lines.filter(kind=ProposalLine.Kind.PLACE, hospital__code="SMC").order_by("pk")[:2])
+    assert len(to_smc) == 2, [(line.kind, line.hospital_id) for line in first.lines.all()]
+    actions.decide(first, {line.pk: "accept" for line in to_smc}, actor=team)
+    admitted, offered = (line.patient for line in to_smc)
+    actions.answer_offer(admitted, accept=True, actor=users["bed.smc"])
+    second = actions.propose(region=None, actor=team)
+    hospitals, _stale = trusted_hospitals(timezone.now())
+    no_bed = next(  # a hospital the decision refuses for that patient, by the action's own rule
+        (line, h)
+        for line in second.lines.select_related("patient").order_by("pk")
+        for h in hospitals
+        if _lowest_free(h, line.patient) is None
+    )
+    ventilators = ResourceRequest.objects.get(hospital__code="SMC", status=ResourceRequest.Status.OPEN)
+    loan = actions.offer(ventilators, Hospital.objects.get(code="BRM"), 1, actor=users["bed.boramae"])
+    actions.decide_loan(loan, approve=True, actor=team)
+    return {
+        "hospitals_proposal": second.pk,
+        "hospitals_line": no_bed[0].pk,
+        "hospitals_no_bed": no_bed[1].code,
+        "hospitals_waiting": no_bed[0].patient.reference,
+        "hospitals_offered": offered.reference,
     }
 
 
@@ -548,6 +596,7 @@ def walk_anonymous(walk: Walk, services: Services) -> None:
     walk.see(page, "guarantee-sign-in", walk.go(page, "/guarantee/sign-in/"))
     walk.see(page, "guarantee-sign-in-error", walk.send(page, "main form"), expect=400, errors=True)
     walk.see(page, "plan-public", walk.go(page, "/plan/"))
+    walk.see(page, "hospitals-summary", walk.go(page, "/hospitals/"))
     # a wrong password, then too many: the account is locked
     walk.go(page, "/accounts/login/")
     for attempt in range(5):
@@ -844,6 +893,97 @@ def walk_plan(walk: Walk, services: Services) -> None:
         ctx.close()
 
 
+def walk_bed_manager(walk: Walk, services: Services) -> None:
+    """Seoul Medical Center's bed manager: the daily report (a contradiction refused), a CSV of four
+    rows (one good, one contradictory, one with a typo, one for another hospital), the patients
+    offered and admitted, a patient's page, sharing and the hospital's ledger."""
+    from seoul.core.validation import today
+    from seoul.hospitals.engine import tabular
+    from seoul.hospitals.engine.report import BedKind, Beds, DailyReport
+
+    ids = services.ids
+    ctx = walk.context("hospital bed manager")
+    page = sign_in(walk, ctx, services, "bed.smc")
+    walk.see(page, "hospitals-report", 200)  # one hospital: its form is where they land
+    assert page.url.endswith("/hospitals/report/SMC/"), page.url
+    page.fill("#id_critical_occupied", str(int(page.input_value("#id_critical_total")) + 3))
+    walk.see(page, "hospitals-report-error", walk.send(page, "#report-form"), expect=400, errors=True)
+    walk.see(page, "hospitals-upload", walk.go(page, "/hospitals/report/upload/"))
+    walk.see(page, "hospitals-upload-error", walk.send(page, "#upload-form"), expect=400, errors=True)
+    day = today() - timedelta(days=100)  # before the demo's reports: nothing on the board changes
+    rows = [
+        tabular.to_row(DailyReport("SMC", day, {BedKind.SEVERE: Beds(36, 20, 36, 16)})),
+        tabular.to_row(DailyReport("SMC", day, {BedKind.CRITICAL: Beds(12, 15, 12, 0)})),
+        {
+            **tabular.to_row(DailyReport("SMC", day, {BedKind.MODERATE: Beds(180, 90, 180, 90)})),
+            "moderate_total": "18O",
+        },
+        tabular.to_row(DailyReport("SN", day, {BedKind.SEVERE: Beds(20, 10, 20, 10)})),
+    ]
+    sheet = WALK / "hospital-reports.csv"
+    lines = [",".join(tabular.COLUMNS)] + [",".join(row[c] for c in tabular.COLUMNS) for row in rows]
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.set_input_files("#id_file", str(sheet))
+    walk.see(page, "hospitals-upload-result", walk.send(page, "#upload-form"))
+    walk.see(page, "hospitals-incoming", walk.go(page, "/hospitals/incoming/"))
+    offered = f"/hospitals/patients/{ids['hospitals_offered']}/"
+    status = walk.reason(page, "hospitals-patient-admission", walk.go(page, offered), "admission")
+    walk.see(page, "hospitals-patient-admission", status)
+    walk.see(page, "hospitals-sharing", walk.go(page, "/hospitals/sharing/"))
+    walk.see(page, "hospitals-sharing-error", walk.send(page, "#request-form"), expect=400, errors=True)
+    walk.see(page, "hospitals-ledger", walk.go(page, "/hospitals/sharing/ledger/SMC/"))
+    walk.see(page, "core-account-bed-manager", walk.go(page, "/accounts/me/"))
+    ctx.close()
+
+
+def walk_coordinators(walk: Walk, services: Services) -> None:
+    """The city's patient-management team (every sub-region) and the north-east control tower."""
+    ids = services.ids
+    ctx = walk.context("hospitals patient-management team")
+    page = sign_in(walk, ctx, services, "patients.city")
+    walk.see(page, "hospitals-patients", 200)  # the team lands on the waiting list
+    walk.see(page, "hospitals-patients-filtered", walk.go(page, "/hospitals/patients/?region=NE&tier=severe"))
+    walk.see(page, "hospitals-proposal", walk.go(page, f"/hospitals/proposals/{ids['hospitals_proposal']}/"))
+    page.select_option(f"#id_line_{ids['hospitals_line']}", ids["hospitals_no_bed"])
+    walk.see(page, "hospitals-proposal-error", walk.send(page, "#proposal-form"), expect=400, errors=True)
+    waiting = f"/hospitals/patients/{ids['hospitals_waiting']}/"
+    status = walk.reason(page, "hospitals-patient", walk.go(page, waiting), "placement", bad_first=True)
+    walk.see(page, "hospitals-patient", status)
+    walk.see(page, "hospitals-patient-cancel-error", walk.send(page, "#cancel-form"), expect=400, errors=True)
+    walk.see(page, "hospitals-new-patient", walk.go(page, "/hospitals/patients/new/"))
+    walk.see(page, "hospitals-new-patient-error", walk.send(page, "#patient-form"), expect=400, errors=True)
+    walk.see(page, "hospitals-sharing-team", walk.go(page, "/hospitals/sharing/"))
+    walk.see(page, "core-account-hospitals-team", walk.go(page, "/accounts/me/"))
+    ctx.close()
+
+    ctx = walk.context("hospitals control tower")
+    page = sign_in(walk, ctx, services, "tower.northeast")
+    walk.see(page, "hospitals-patients-tower", 200)
+    walk.see(page, "hospitals-board-tower", walk.go(page, "/hospitals/board/NE/"))
+    ctx.close()
+
+
+def walk_hospitals_viewer(walk: Walk, services: Services) -> None:
+    """The operations innovation centre reads the boards, the figures and a ledger."""
+    ctx = walk.context("hospitals innovation centre")
+    page = sign_in(walk, ctx, services, "hospitals.viewer")
+    walk.see(page, "hospitals-board", 200)  # the viewer lands on the whole city's board
+    walk.see(page, "hospitals-board-region", walk.go(page, "/hospitals/board/SW/"))
+    walk.see(page, "hospitals-performance", walk.go(page, "/hospitals/performance/"))
+    walk.see(page, "hospitals-ledger-viewer", walk.go(page, "/hospitals/sharing/ledger/BRM/"))
+    walk.see(page, "core-account-hospitals-viewer", walk.go(page, "/accounts/me/"))
+    ctx.close()
+
+
+def walk_hospitals_admin(walk: Walk, services: Services) -> None:
+    ctx = walk.context("hospitals administrator")
+    page = sign_in(walk, ctx, services, "hospitals.admin")
+    walk.see(page, "hospitals-register", walk.go(page, "/hospitals/register/"))
+    walk.see(page, "hospitals-register-error", walk.send(page, "#hospital-form"), expect=400, errors=True)
+    walk.see(page, "hospitals-report-home", walk.go(page, "/hospitals/report/"))
+    ctx.close()
+
+
 def walk_auditor(walk: Walk, services: Services) -> None:
     ctx = walk.context("auditor")
     page = sign_in(walk, ctx, services, "auditor")
@@ -885,6 +1025,10 @@ def test_every_service_page_is_accessible_in_one_language_and_fits(
     walk_applicant(walk, services)
     walk_examiners(walk, services)
     walk_plan(walk, services)
+    walk_bed_manager(walk, services)
+    walk_coordinators(walk, services)
+    walk_hospitals_viewer(walk, services)
+    walk_hospitals_admin(walk, services)
     walk_auditor(walk, services)
 
     (WALK / f"services-{lang}-{width}.json").write_text(json.dumps(dict(sorted(walk.walked.items())), indent=1))

@@ -14,7 +14,18 @@ from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.validation import PLANNING_HORIZON, today
 from seoul.hospitals.engine import tabular
 from seoul.hospitals.engine.report import BED_KINDS, FORECAST_DAYS, Profession, Supply
-from seoul.hospitals.labels import BED_LABELS, KIND_LABELS, KIND_SHORT, NEED_LABELS, PROFESSION_LABELS, SUPPLY_LABELS
+from seoul.hospitals.labels import (
+    BED_LABELS,
+    FORECAST_LABEL,
+    KIND_LABELS,
+    KIND_SHORT,
+    MOVEMENT_LABELS,
+    NEED_LABELS,
+    PROFESSION_LABELS,
+    STAFF_FIELD_LABELS,
+    SUPPLY_FIELD_LABELS,
+    SUPPLY_LABELS,
+)
 
 
 def _fill(template: Any, **params: Any) -> str:
@@ -38,25 +49,25 @@ class DailyReportForm(forms.Form):
         for kind in BED_KINDS:
             for f in tabular.BED_FIELDS:
                 self.fields[f"{kind}_{f}"] = _count(format_lazy(BED_LABELS[f], kind=KIND_SHORT[kind]))
-        for name, label in (
-            ("admissions", _("Admissions today")),
-            ("discharges", _("Discharges today")),
-            ("deaths", _("Deaths today")),
-        ):
+        for name, label in MOVEMENT_LABELS.items():
             self.fields[name] = _count(label)
         for p in Profession:
-            self.fields[f"staff_{p}_on_duty"] = _count(format_lazy(_("%(who)s: on duty"), who=PROFESSION_LABELS[p]))
-            self.fields[f"staff_{p}_short"] = _count(format_lazy(_("%(who)s: short"), who=PROFESSION_LABELS[p]))
+            self.fields[f"staff_{p}_on_duty"] = _count(
+                format_lazy(STAFF_FIELD_LABELS["on_duty"], who=PROFESSION_LABELS[p])
+            )
+            self.fields[f"staff_{p}_short"] = _count(format_lazy(STAFF_FIELD_LABELS["short"], who=PROFESSION_LABELS[p]))
         for s in Supply:
-            self.fields[f"supply_{s}_on_hand"] = _count(format_lazy(_("%(what)s: on hand"), what=SUPPLY_LABELS[s]))
+            self.fields[f"supply_{s}_on_hand"] = _count(
+                format_lazy(SUPPLY_FIELD_LABELS["on_hand"], what=SUPPLY_LABELS[s])
+            )
             self.fields[f"supply_{s}_days"] = forms.FloatField(
-                label=format_lazy(_("%(what)s: days of supply"), what=SUPPLY_LABELS[s]),
+                label=format_lazy(SUPPLY_FIELD_LABELS["days"], what=SUPPLY_LABELS[s]),
                 min_value=0,
                 max_value=tabular.MAX_DAYS_OF_SUPPLY,
                 required=False,
             )
         for i in range(1, FORECAST_DAYS + 1):
-            self.fields[f"forecast_{i}"] = _count(format_lazy(_("Available beds on day +%(n)s"), n=i))
+            self.fields[f"forecast_{i}"] = _count(format_lazy(FORECAST_LABEL, n=i))
 
     def bed_groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
         return [(KIND_LABELS[k], [self[f"{k}_{f}"] for f in tabular.BED_FIELDS]) for k in BED_KINDS]

@@ -26,7 +26,7 @@ from seoul.core.roles import Role, Service
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import BedKind, Tier
 from seoul.hospitals.errors import describe
-from seoul.hospitals.labels import NEED_LABELS
+from seoul.hospitals.labels import NEED_LABELS, field_label
 
 district_validators = [MinValueValidator(0), MaxValueValidator(24)]
 
@@ -167,9 +167,10 @@ def reporting_hospitals(user: Any) -> models.QuerySet[Hospital]:
     """Hospitals ``user`` may report for: those of their posts (every one for administrators)."""
     if user is None or not user.is_authenticated or not user.has_role(Service.HOSPITALS, Role.OPERATOR):
         return Hospital.objects.none()
+    with_beds = Hospital.objects.filter(active=True).exclude(licensed_beds=0)  # not, say, a dental outpatient hospital
     if user.has_role(Service.HOSPITALS, Role.ADMIN):
-        return Hospital.objects.filter(active=True)
-    return Hospital.objects.filter(active=True, posts__user=user, posts__active=True).distinct()
+        return with_beds
+    return with_beds.filter(posts__user=user, posts__active=True).distinct()
 
 
 def coordinated_regions(user: Any) -> models.QuerySet[Region] | None:
@@ -231,7 +232,7 @@ class CapacityReport(models.Model):
     @property
     def refusal_reasons(self) -> list[tuple[str, str]]:
         """(field, words) for each reason a refused report was refused."""
-        return [(p["field"], describe(p["fault"], p.get("limit"))) for p in self.problems or []]
+        return [(field_label(p["field"]), describe(p["fault"], p.get("limit"))) for p in self.problems or []]
 
 
 class BedCount(models.Model):

@@ -146,7 +146,9 @@ class Board:
         return [(kind_label(k), self.totals.get(k, Figures())) for k in BED_KINDS]
 
 
-def board(*, region: Region | None, now: datetime) -> Board:
+def board(*, region: Region | None, now: datetime, current_only: bool = False) -> Board:
+    """The region's (or the city's) hospitals with their newest reports; ``current_only``
+    leaves stale reports out of the totals (the public summary counts only current figures)."""
     hospitals = list(hospitals_in(region))
     reports = latest_reports([h.pk for h in hospitals])
     by_district = region_of_district()
@@ -156,9 +158,11 @@ def board(*, region: Region | None, now: datetime) -> Board:
         r = reports.get(h.pk)
         row = HospitalRow(h, by_district.get(h.district), r, freshness(r.day if r else None, now))
         if r is not None:
+            counted = not (current_only and row.freshness is Freshness.STALE)
             for b in r.beds.all():
                 row.beds[b.kind] = Figures(b.total, b.occupied, b.staffed, b.available)
-                totals[b.kind].add(b)
+                if counted:
+                    totals[b.kind].add(b)
             supplies = [(k, float(v["days_of_supply"])) for k, v in (r.supplies or {}).items()]
             row.lowest_supply = min(supplies, key=lambda kv: kv[1]) if supplies else None
             row.staff_short = sum(int(v.get("short", 0)) for v in (r.staff or {}).values())
@@ -508,13 +512,20 @@ def sharing(user: Any) -> dict[str, Any]:
         if regions is not None:
             districts = DistrictRegion.objects.filter(region__in=regions).values("district")
             to_decide = to_decide.filter(request__hospital__district__in=districts)
+    on_loan = Loan.objects.filter(status=Loan.Status.ON_LOAN).select_related("request__hospital", "lender")
+    if not user.has_role(Service.HOSPITALS, Role.APPROVER) or regions is not None:
+        in_scope = Q(lender__in=mine) | Q(request__hospital__in=mine)
+        if regions is not None:
+            in_scope |= Q(
+                request__hospital__district__in=DistrictRegion.objects.filter(region__in=regions).values("district")
+            )
+        on_loan = on_loan.filter(in_scope)
     return {
         "open": ResourceRequest.objects.filter(status=ResourceRequest.Status.OPEN).select_related("hospital"),
         "mine": mine,
         "to_decide": to_decide,
-        "on_loan": Loan.objects.filter(status=Loan.Status.ON_LOAN)
-        .filter(Q(lender__in=mine) | Q(request__hospital__in=mine))
-        .select_related("request__hospital", "lender"),
+        "on_loan": on_loan,
+        "ledgers": list(hospitals_in(None)) if user.has_role(Service.HOSPITALS, Role.APPROVER) else mine,
     }
 
 

@@ -39,6 +39,7 @@ from seoul.hospitals.forms import (
     ReportUploadForm,
     ResourceRequestForm,
 )
+from seoul.hospitals.labels import reason_words
 from seoul.hospitals.models import (
     TIER_CHOICES,
     CapacityReport,
@@ -59,8 +60,8 @@ MAX_UPLOAD = 2 * 1024 * 1024
 def summary(request: HttpRequest) -> HttpResponse:
     """What the city publishes daily: beds by tier and region, no patient data."""
     now = timezone.now()
-    city = selectors.board(region=None, now=now)
-    per_region = [(r, selectors.board(region=r, now=now)) for r in selectors.regions()]
+    city = selectors.board(region=None, now=now, current_only=True)
+    per_region = [(r, selectors.board(region=r, now=now, current_only=True)) for r in selectors.regions()]
     reported = [row for row in city.rows if row.freshness is not Freshness.STALE]
     as_of = max((row.report.day for row in city.rows if row.report), default=None)
     return render(
@@ -154,7 +155,7 @@ def report(request: AuthedRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data, errors = tabular.from_row(form.row(), hospital=hospital.code)
         for field, reason in errors:
-            form.add_error(field if field in form.fields else None, reason)
+            form.add_error(field if field in form.fields else None, reason_words(reason))
         if data is not None and not errors:
             try:
                 actions.submit_report(hospital, data, channel=CapacityReport.Channel.WEB, actor=request.user)
@@ -366,6 +367,7 @@ def proposal(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "proposal": found,
             "form": form,
+            "left_out": selectors.left_out(found),
             "rows": [(line, field, selectors.line_reasons(line)) for line, field in form.rows()],
         },
         status=form_status(form),

@@ -20,6 +20,7 @@ from seoul.core.validation import PANDEMIC_ERA
 from seoul.hospitals.engine import report as engine
 from seoul.hospitals.errors import HospitalsError, describe
 from seoul.hospitals.events import HospitalsEvent
+from seoul.hospitals.labels import field_label, reason_words
 from seoul.hospitals.models import BedCount, CapacityReport, Hospital, reporting_hospitals
 
 
@@ -157,13 +158,19 @@ def upload_reports(
     out: list[UploadLine] = []
     for line, data, read_errors in rows:
         if data is None:
-            out.append(UploadLine(line, "", None, False, tuple(read_errors)))
+            out.append(
+                UploadLine(line, "", None, False, tuple((field_label(f), reason_words(r)) for f, r in read_errors))
+            )
             continue
         hospital = allowed.get(data.hospital)
         if hospital is None:
             out.append(
                 UploadLine(
-                    line, data.hospital, data.day, False, (("hospital", str(HospitalsError.NOT_YOUR_HOSPITAL.label)),)
+                    line,
+                    data.hospital,
+                    data.day,
+                    False,
+                    ((field_label("hospital"), str(HospitalsError.NOT_YOUR_HOSPITAL.label)),),
                 )
             )
             continue
@@ -176,11 +183,11 @@ def upload_reports(
                     data.hospital,
                     data.day,
                     False,
-                    tuple((f, m) for f, ms in exc.message_dict.items() for m in ms),
+                    tuple((field_label(f), m) for f, ms in exc.message_dict.items() for m in ms),
                 )
             )
             continue
-        errors = tuple((p.field, problem_error(p).messages[0]) for p in outcome.problems)
+        errors = tuple((field_label(p.field), problem_error(p).messages[0]) for p in outcome.problems)
         out.append(UploadLine(line, data.hospital, data.day, outcome.accepted, errors))
     audit.record(
         HospitalsEvent.REPORTS_UPLOADED,
