@@ -78,11 +78,6 @@ class Beds:
     staffed: int
     available: int
 
-    @property
-    def free_staffed(self) -> int:
-        """Beds a patient could be put in now: the reported available ones."""
-        return self.available
-
 
 @dataclass(frozen=True)
 class Staff:
@@ -184,11 +179,6 @@ def check(report: DailyReport, *, licensed_beds: int | None) -> list[Problem]:
             if non_negative(f"forecast.{i}", value) and value > tier_beds:
                 out.append(Problem(f"forecast.{i}", Fault.FORECAST_OVER_BEDS, tier_beds))
     return out
-
-
-def available_by_tier(report: DailyReport) -> dict[Tier, int]:
-    """Immediately available (free, staffed) beds per tier."""
-    return {t: report.beds[BedKind(t.value)].available if BedKind(t.value) in report.beds else 0 for t in TIERS}
 
 
 # ---- freshness -------------------------------------------------------------------------

@@ -22,8 +22,6 @@ from seoul.hospitals.engine.report import (
     Staff,
     Stock,
     Supply,
-    Tier,
-    available_by_tier,
     check,
     freshness,
 )
@@ -213,12 +211,6 @@ def test_every_field_of_a_problem_names_a_column_of_the_flat_form() -> None:
     assert len(problems) == 20 + 3 + 10 + 10 + 7
     assert {p.fault for p in problems} == {Fault.NEGATIVE}
     assert sorted(p.field.replace(".", "_") for p in problems) == sorted(set(COLUMNS) - {"hospital", "day"})
-
-
-def test_available_by_tier_reads_the_available_column_and_zero_for_missing_kinds() -> None:
-    report = one_kind(Beds(total=10, occupied=4, staffed=9, available=5), BedKind.SEVERE)
-    assert available_by_tier(report) == {Tier.MILD: 0, Tier.MODERATE: 0, Tier.SEVERE: 5, Tier.CRITICAL: 0}
-    assert available_by_tier(GOOD) == {Tier.MILD: 0, Tier.MODERATE: 15, Tier.SEVERE: 3, Tier.CRITICAL: 2}
 
 
 # ---- freshness ----------------------------------------------------------------------------
