@@ -308,7 +308,7 @@ class Patient(models.Model):
     offered_at = models.DateTimeField(null=True, blank=True)
     admitted_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    placed_by = models.CharField(max_length=10, blank=True)  # optimised / nearest / coordinator
+    placed_by = models.CharField(max_length=16, blank=True)  # optimised / nearest / coordinator
     erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = PatientQuerySet.as_manager()
