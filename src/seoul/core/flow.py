@@ -79,8 +79,11 @@ def form_action(
     return _finish(request, result, success, then)
 
 
-def button_action(request: HttpRequest, action: Callable[[], T], *, then: str, success: Success = None) -> HttpResponse:
-    """Run a form-less action (a button); refusals become error messages; redirects to ``then``."""
+def button_action(
+    request: HttpRequest, action: Callable[[], T], *, then: Then, success: Success = None, back: str | None = None
+) -> HttpResponse:
+    """Run a form-less action (a button); refusals become error messages; redirects to ``then``
+    (a URL, or a function of the result), or after a refusal to ``back`` (default: ``then``)."""
     try:
         result = action()
     except ValidationError as exc:
@@ -91,7 +94,7 @@ def button_action(request: HttpRequest, action: Callable[[], T], *, then: str, s
         messages.error(request, refusal_message(exc))
     else:
         return _finish(request, result, success, then)
-    return redirect(then)
+    return redirect(back or then)
 
 
 def form_status(form: forms.Form) -> int:

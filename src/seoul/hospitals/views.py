@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from seoul.core import audit, districts
-from seoul.core.access import public, record_refusal, require_role
+from seoul.core.access import public, require_role
 from seoul.core.exports import csv_response, xlsx_response
-from seoul.core.flow import apply_errors, button_action, form_action, form_status, refusal_message
+from seoul.core.flow import apply_errors, button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.models import AuditEvent
 from seoul.core.personal_data import need_reason
@@ -242,7 +242,12 @@ def patients(request: AuthedRequest) -> HttpResponse:
         chosen = next((r for r in choices if r.code == request.POST.get("region", "")), None)
         if regions is not None and chosen is None and len(choices) == 1:
             chosen = choices[0]
-        return _propose(request, chosen)
+        return button_action(
+            request,
+            lambda: actions.propose(region=chosen, actor=request.user),
+            then=lambda made: reverse("hospitals:proposal", args=[made.pk]),
+            back=reverse("hospitals:patients"),
+        )
     tier = request.GET.get("tier", "") if request.GET.get("tier", "") in dict(TIER_CHOICES) else ""
     rows = selectors.waiting_patients(request.user, region=region, tier=tier)
     now = timezone.now()
@@ -258,16 +263,6 @@ def patients(request: AuthedRequest) -> HttpResponse:
             "tiers": _tier_choices(),
         },
     )
-
-
-def _propose(request: AuthedRequest, region: Region | None) -> HttpResponse:
-    try:
-        made = actions.propose(region=region, actor=request.user)
-    except PermissionDenied as exc:
-        record_refusal(request, exc)
-        messages.error(request, refusal_message(exc))
-        return redirect("hospitals:patients")
-    return redirect("hospitals:proposal", pk=made.pk)
 
 
 @require_role(Service.HOSPITALS, Role.APPROVER)
