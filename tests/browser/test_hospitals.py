@@ -288,7 +288,7 @@ def test_the_city_team_places_the_waiting_patients_and_approves_a_staff_loan(
         assert cells.nth(3).locator("select").input_value() == "accept"
         assert cells.nth(3).locator("select option:checked").inner_text().strip() == "As proposed"
     # the moderate patient of the south-west goes to Seonam, in their own sub-region
-    assert "A Moderate bed in the patient's own sub-region." in _texts(
+    assert "A moderate bed in the patient's own sub-region." in _texts(
         page.locator(f"#proposal-table tbody tr:has(th a:text-is('{refs[2]}')) td li")
     )
     assert_accessible(axe(page), "the placement proposal (en, 1366 px)")

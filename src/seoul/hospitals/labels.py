@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import BedKind, Profession, Supply
@@ -23,6 +24,14 @@ KIND_SHORT = {
     BedKind.MODERATE: _("Moderate"),
     BedKind.MILD: _("Mild"),
     BedKind.ISOLATION: _("Isolation rooms"),
+}
+# the same tiers inside a sentence ("a severe bed"), where English does not capitalise them
+KIND_IN_SENTENCE = {
+    BedKind.CRITICAL: pgettext_lazy("bed tier inside a sentence", "critical"),
+    BedKind.SEVERE: pgettext_lazy("bed tier inside a sentence", "severe"),
+    BedKind.MODERATE: pgettext_lazy("bed tier inside a sentence", "moderate"),
+    BedKind.MILD: pgettext_lazy("bed tier inside a sentence", "mild"),
+    BedKind.ISOLATION: pgettext_lazy("bed tier inside a sentence", "isolation"),
 }
 BED_LABELS = {
     "total": _("%(kind)s: beds"),

@@ -31,7 +31,7 @@ from seoul.hospitals.engine.report import (
     freshness,
 )
 from seoul.hospitals.engine.simulate import SimHospital
-from seoul.hospitals.labels import KIND_SHORT, SUPPLY_LABELS
+from seoul.hospitals.labels import KIND_IN_SENTENCE, KIND_SHORT, SUPPLY_LABELS
 from seoul.hospitals.models import (
     BedCount,
     CapacityReport,
@@ -446,12 +446,12 @@ def line_reasons(line: ProposalLine) -> list[str]:
             out.append(_("No free staffed bed of this tier or above in any hospital that can treat the patient."))
         return out
     bed = Tier(line.bed)
-    words = {"bed": str(KIND_SHORT[BedKind(bed.value)]), "tier": str(KIND_SHORT[BedKind(tier.value)])}
+    words = {"bed": str(KIND_IN_SENTENCE[BedKind(bed.value)]), "tier": str(KIND_IN_SENTENCE[BedKind(tier.value)])}
     if line.kind == ProposalLine.Kind.MOVE:
         held = Tier(line.patient.bed) if line.patient.bed else bed
         out.append(
             _("Steps down to a %(bed)s bed to free a %(held)s bed for a more severe patient who is waiting.")
-            % {**words, "held": str(KIND_SHORT[BedKind(held.value)])}
+            % {**words, "held": str(KIND_IN_SENTENCE[BedKind(held.value)])}
         )
         return out
     if line.km < 1:

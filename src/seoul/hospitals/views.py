@@ -44,7 +44,6 @@ from seoul.hospitals.models import (
     TIER_CHOICES,
     CapacityReport,
     Hospital,
-    Loan,
     Proposal,
     Region,
     ResourceRequest,
@@ -433,7 +432,7 @@ def sharing(request: AuthedRequest) -> HttpResponse:
             if done:
                 return done
         elif action == "offer" and mine:
-            wanted = get_object_or_404(ResourceRequest, pk=_int(request.POST.get("request")))
+            wanted = get_object_or_404(data["open"], pk=_int(request.POST.get("request")))
             lender = next((h for h in mine if h.code == request.POST.get("hospital")), mine[0])
             offer = OfferForm(request.POST)
             if offer.is_valid():
@@ -452,7 +451,7 @@ def sharing(request: AuthedRequest) -> HttpResponse:
             messages.error(request, _("Give how many you can lend (1 to 10,000)."))
             return redirect(then)
         elif action in ("approve", "decline"):
-            loan = get_object_or_404(Loan, pk=_int(request.POST.get("loan")))
+            loan = get_object_or_404(data["to_decide"], pk=_int(request.POST.get("loan")))
             return button_action(
                 request,
                 lambda: actions.decide_loan(loan, approve=action == "approve", actor=request.user),
@@ -460,7 +459,7 @@ def sharing(request: AuthedRequest) -> HttpResponse:
                 success=_("Decision recorded."),
             )
         elif action in ("returned", "consumed"):
-            loan = get_object_or_404(Loan, pk=_int(request.POST.get("loan")))
+            loan = get_object_or_404(data["on_loan"], pk=_int(request.POST.get("loan")))
             return button_action(
                 request,
                 lambda: actions.close_loan(loan, consumed=action == "consumed", actor=request.user),

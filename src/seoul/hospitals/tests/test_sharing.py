@@ -89,3 +89,24 @@ def test_the_sharing_page_runs_the_steps(network: Network) -> None:
     assert tower.post("/hospitals/sharing/", {"do": "approve", "loan": loan.pk}).status_code == 302
     loan.refresh_from_db()
     assert loan.status == "on_loan" and loan.decided_by == network.tower_ne
+
+
+def test_the_sharing_page_finds_loans_only_through_the_readers_scope(network: Network) -> None:
+    """A control tower of another sub-region (or a hospital that is neither party) posting a
+    loan's number gets "not found", the same as for a loan that does not exist."""
+    wanted = actions.request_resource(network.seonam, Need("supply", "KF94", 100), actor=network.bed_seonam)
+    loan = actions.offer(wanted, network.smc, 50, actor=network.bed_smc)
+    tower = Client()
+    tower.force_login(network.tower_ne)  # Seonam is not in the north-east
+    assert tower.post("/hospitals/sharing/", {"do": "approve", "loan": loan.pk}).status_code == 404
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.OFFERED
+    actions.decide_loan(loan, approve=True, actor=network.city)
+    outsider = Client()
+    outsider.force_login(_boramae_manager(network))  # Boramae neither lent nor borrowed
+    assert outsider.post("/hospitals/sharing/", {"do": "returned", "loan": loan.pk}).status_code == 404
+    borrower = Client()
+    borrower.force_login(network.bed_seonam)
+    assert borrower.post("/hospitals/sharing/", {"do": "returned", "loan": loan.pk}).status_code == 302
+    loan.refresh_from_db()
+    assert loan.status == Loan.Status.RETURNED
