@@ -64,11 +64,13 @@ messages-check: install
 
 # Debian packages the suite needs: Chromium (Playwright drives it), Korean fonts and a
 # Simplified Chinese one (a contact's self-report page may be in Chinese) for screenshots,
-# GNU gettext (message extraction). Installed once.
+# GNU gettext (message extraction), and the records service's OCR: Tesseract with its Korean
+# model and Ghostscript (OCRmyPDF's PDF/A step). Installed once.
+DEBIAN_PACKAGES := chromium fonts-nanum fonts-wqy-microhei gettext tesseract-ocr tesseract-ocr-kor ghostscript
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
-	  echo "installing chromium, fonts-nanum, fonts-wqy-microhei and gettext from Debian's packages"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum fonts-wqy-microhei gettext >/dev/null); \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v xgettext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum || ! fc-list 2>/dev/null | grep -qi wenquanyi || ! command -v gs >/dev/null 2>&1 || ! tesseract --list-langs 2>/dev/null | grep -qx kor; then \
+	  echo "installing $(DEBIAN_PACKAGES) from Debian's packages"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBIAN_PACKAGES) >/dev/null); \
 	fi
 
 # Maintainers: refresh the hashed lock after changing pyproject.toml.
