@@ -1,0 +1,1 @@
+"""The records service's plain-Python parts (no Django): preflight, OCR, Korean search."""

@@ -1,0 +1,182 @@
+"""Korean text as the search index sees it.
+
+Two halves that must agree:
+
+- the index side (``bigrams``): text is normalised (NFKC, lower case), every whitespace
+  character is removed, and what is left is cut into runs of letters and digits (punctuation
+  ends a run). Each run becomes its overlapping character bigrams, then its last character on
+  its own. So every character starts exactly one token, words split by an OCR line break or a
+  lost space still give the right bigrams, and no phrase can reach across punctuation;
+- the query side (``query_terms``): each query word is cut to its stem with kiwipiepy, so
+  "보존기간을" searches for "보존기간" and "이관하는" for "이관". A term then matches where all
+  of its bigrams occur one after the other (``term_runs`` / ``run_bigrams``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from operator import add
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+
+class _Token(Protocol):
+    form: str
+    tag: str
+    start: int
+    len: int
+
+
+class _Kiwi(Protocol):
+    def tokenize(self, text: str) -> Sequence[_Token]: ...
+
+
+# Morphemes that carry the meaning of a query word. Everything else is dropped: particles
+# (J*), endings (E*), verb/adjective-making suffixes (XSV, XSA), copulas, bound nouns (수, 것,
+# 등), pronouns, determiners, adverbs, interjections and punctuation.
+_NOUNISH = frozenset({"NNG", "NNP", "NR", "XR", "SL", "SH", "SN", "XPN", "XSN"})
+_VERB_STEMS = frozenset({"VV", "VA"})
+_WEB = "W_"  # kiwipiepy's URL, e-mail, serial-number ... tags
+_COUNTED = frozenset({"SN", "NR"})  # a bound noun right after a number is its unit: 30년, 제20조
+# Nouns so general in a query that requiring them only loses records ("이관하는 경우").
+STOP_NOUNS = frozenset({"경우", "여부"})
+# Verbs that only link words in a phrase ("법에 따라", "보존을 위하여", "공개에 관한").
+STOP_VERBS = frozenset({"따르", "관하", "대하", "위하", "의하", "통하", "인하", "말하"})
+# A plural suffix is not part of what is searched for ("기록물들" -> "기록물").
+_DROP_SUFFIXES = frozenset({"들"})
+
+_WHITESPACE = re.compile(r"\s+")
+# Anything that is not a letter or digit ends a run; so do the middle dots Korean uses between
+# words ("생산ㆍ관리"), which Unicode counts as letters (U+318D, and U+119E after NFKC).
+_SEPARATORS = re.compile(r"[\W_\u318d\u119e\u00b7\u30fb\u2027\u2219]+")
+
+_kiwi: _Kiwi | None = None
+_kiwi_lock = threading.Lock()
+
+
+def _analyser() -> _Kiwi:
+    """The process's one Kiwi (loading its model takes a second or two)."""
+    global _kiwi
+    if _kiwi is None:
+        with _kiwi_lock:
+            if _kiwi is None:
+                from kiwipiepy import Kiwi
+
+                _kiwi = Kiwi()
+    return _kiwi
+
+
+def warm_up() -> None:
+    """Load the Kiwi model now instead of on the first query."""
+    _analyser().tokenize("기록물")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters, circled digits ...) and lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def runs(text: str) -> list[str]:
+    """The normalised text without whitespace, cut at punctuation into runs of letters/digits."""
+    compact = _WHITESPACE.sub("", normalise(text))
+    return [r for r in _SEPARATORS.split(compact) if r]
+
+
+def run_bigrams(run: str) -> list[str]:
+    """The overlapping two-character pieces of one run ("보존기간" -> 보존, 존기, 기간)."""
+    return list(map(add, run, run[1:]))
+
+
+def bigrams(text: str) -> list[str]:
+    """The index's tokens for a text: per run its bigrams, then its last character alone."""
+    tokens: list[str] = []
+    for run in runs(text):
+        tokens.extend(map(add, run, run[1:]))
+        tokens.append(run[-1])
+    return tokens
+
+
+def index_text(texts: Iterable[str]) -> str:
+    """The tokens of several texts, space-separated, for a field with the whitespace tokenizer.
+
+    The position of a token is its place in this string, so phrase queries on bigrams work."""
+    return " ".join(" ".join(bigrams(t)) for t in texts if t)
+
+
+def term_runs(term: str) -> list[str]:
+    """The runs a query term must match, each as a whole (usually just one)."""
+    return runs(term)
+
+
+def _verb_stem(text: str, tok: _Token) -> str:
+    """The part of a verb or adjective stem that stays the same in the query's surface form:
+    만들어 -> 만들, but 관한 (관하 + ㄴ fused) -> 관. Empty for helpers such as 하, 있, 따르."""
+    if tok.form in STOP_VERBS:
+        return ""
+    surface = text[tok.start : tok.start + tok.len]
+    stem = ""
+    for a, b in zip(tok.form, surface, strict=False):
+        if a != b:
+            break
+        stem += a
+    return stem if len(stem) >= 2 else ""
+
+
+def query_terms(query: str) -> list[str]:
+    """The search terms in a query: each word cut to its stem, in order, without repeats.
+
+    Within a word, adjacent nouns, roots, prefixes, noun suffixes, foreign words and numbers
+    stay together as one term ("영구기록물관리기관으로" -> "영구기록물관리기관"), with a number's
+    unit ("30년"); a verb made from a noun keeps the noun ("이관하는" -> "이관"); other verb
+    stems are kept when two syllables or more survive in the query ("만들어" -> "만들"), except
+    linking verbs (STOP_VERBS). Terms are normalised like the index."""
+    text = normalise(query)
+    if not text.strip():
+        return []
+    terms: list[str] = []
+    group: list[_Token] = []
+
+    def close() -> None:
+        while group and (group[-1].tag == "XPN" or group[-1].form in _DROP_SUFFIXES):
+            group.pop()  # a prefix with nothing after it, or a plural suffix
+        if group:
+            term = text[group[0].start : group[-1].start + group[-1].len]
+            if term not in STOP_NOUNS and term not in terms and runs(term):
+                terms.append(term)
+        group.clear()
+
+    def add_term(term: str) -> None:
+        if term and term not in terms:
+            terms.append(term)
+
+    for tok in _analyser().tokenize(text):
+        tag = tok.tag.split("-")[0]
+        adjacent = bool(group) and tok.start == group[-1].start + group[-1].len
+        counted = tag == "NNB" and adjacent and group[-1].tag in _COUNTED
+        if tag in _NOUNISH or tag.startswith(_WEB) or counted:
+            if not adjacent:
+                close()
+            group.append(tok)
+        else:
+            close()
+            if tag in _VERB_STEMS:
+                add_term(_verb_stem(text, tok))
+    close()
+    return terms
+
+
+def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+    """A regular expression finding any of the terms in raw text, with whitespace allowed
+    between any two characters (an OCR line break can fall inside a word) and any punctuation
+    between a term's runs. Case is ignored. Longest terms first."""
+    alternatives = {
+        r"(?:[\W_\u318d\u00b7]*)".join(r"\s*".join(re.escape(ch) for ch in run) for run in term_runs(t)) for t in terms
+    }
+    alternatives.discard("")
+    if not alternatives:
+        return None
+    return re.compile("|".join(sorted(alternatives, key=len, reverse=True)), re.IGNORECASE)

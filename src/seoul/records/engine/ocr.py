@@ -1,0 +1,647 @@
+"""Reads a checked scan with OCRmyPDF and Tesseract: a PDF/A archive copy and the text of each page.
+
+How it runs
+    OCRmyPDF runs as a child process (``python -m ocrmypdf``), not through its Python API. It
+    runs its own pool of workers, which does not mix well with a web server's or a task runner's
+    threads and processes; a child process also keeps a crash or a runaway page out of the caller,
+    can be killed as a whole (with its Tesseract processes) when it overruns, and gets
+    ``OMP_THREAD_LIMIT=1`` in its own environment. That setting matters: OCRmyPDF lets Tesseract
+    use several OpenMP threads when a file has fewer pages than ``--jobs``, and on two cores that
+    is several times slower than one thread per page with pages in parallel.
+
+    Options: ``-l kor --tesseract-pagesegmode 6`` (one block of text: Tesseract's automatic
+    layout analysis splits and reorders the lines of these pages), ``--output-type pdfa``
+    (PDF/A-2b), ``--optimize 0`` (page images are kept as they were scanned), ``--rasterizer
+    ghostscript`` and ``--sidecar``. Ghostscript hands Tesseract a scan's pixels as they are
+    stored, so the text comes out as bare Tesseract reads the image file (CER 2.41 % on the
+    shared scan200 pages), where pypdfium2, OCRmyPDF's default, resamples them (2.93 %); pages
+    with vector text, where pypdfium2 renders better, are not OCR'd (see below).
+    Images are first wrapped in a PDF with img2pdf at their stated resolution; an image that
+    states none is taken to be an A4 page. So OCRmyPDF always gets a PDF, and a multi-page TIFF
+    can be split into pages like any PDF.
+
+    A PDF where some page has text already (a born-digital page) is run with ``--mode skip``:
+    such pages are not OCR'd and their own text is used. Ghostscript 10.0 to 10.02.0 corrupts
+    such files, and OCRmyPDF refuses the combination, so these runs make PDF/A with pikepdf
+    only (``--pdfa-backend internal``). When OCRmyPDF cannot make a PDF/A (exit code 10) the
+    file is run again with ``--output-type pdf`` and the result says ``pdfa=False``.
+
+    The text of a page is OCRmyPDF's sidecar text, never text read back from the PDF's text
+    layer, which loses the spaces between Korean words.
+
+When something fails
+    If the whole-file run fails, the file is split into single pages and each page is run on
+    its own (``jobs`` at a time). A page that fails again is kept in the archive as it was, with
+    no text, and is reported with ``ok=False`` and a reason; the other pages keep their text.
+    See :func:`assemble` for whether that rebuilt archive is still PDF/A.
+
+Pages without text
+    A page where OCR found nothing (a blank page, a photograph) is not a failure: it has
+    ``ok=True``, empty text and the reason :data:`NO_TEXT`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+import pikepdf.pdfa
+import pypdfium2
+from PIL import Image, ImageSequence
+
+from seoul.records.engine.preflight import Checked, Kind
+
+log = logging.getLogger(__name__)
+
+PSM = 6  # Tesseract page segmentation: a single uniform block of text
+PAGE_TIMEOUT_S = 180.0  # Tesseract gives up on one page after this long
+NO_TEXT = "no text found on this page"
+OWN_TEXT = "the page already had text, which is used as it is (not OCR'd)"
+TESSERACT_SKIPPED = "[skipped page]"  # OCRmyPDF's sidecar text for a page Tesseract gave up on
+_NOT_OCRED = re.compile(r"\[OCR skipped on page\(s\) (\d+)(?:-(\d+))?\]")  # sidecar, pages not OCR'd
+_PROGRESS = "@@seoul-ocr-progress"
+A4_INCHES = (8.27, 11.69)
+
+# OCRmyPDF exit codes that mean the set-up is wrong, which running page by page cannot mend.
+SETUP_ERRORS = {1: "bad arguments", 3: "a program it needs is missing", 8: "the PDF is encrypted", 9: "bad settings"}
+ALREADY_HAS_TEXT = 6
+NOT_PDFA = 10
+_MEANING = {
+    2: "the input could not be read",
+    4: "the output did not pass the PDF check",
+    6: "a page has text already",
+    7: "a helper program failed",
+    10: "the conversion to PDF/A failed",
+    15: "an unexpected error",
+}
+
+# Loaded into OCRmyPDF with --plugin: reports each page's progress as a line on stderr.
+_PLUGIN = f'''"""Written by seoul.records.engine.ocr: page progress on stderr."""
+import sys
+
+from ocrmypdf import hookimpl
+
+
+class Progress:
+    def __init__(self, *, total=None, desc=None, unit=None, disable=False, **kwargs):
+        self.total, self.desc, self.unit, self.done = total, desc, unit, 0.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1, *, completed=None):
+        self.done = completed if completed is not None else self.done + n
+        if self.desc == "OCR" and self.unit == "page":
+            print("{_PROGRESS}", self.done, self.total, file=sys.stderr, flush=True)
+
+
+@hookimpl
+def get_progressbar_class():
+    return Progress
+'''
+
+
+class OcrError(Exception):
+    """Nothing could be read: OCRmyPDF is not set up right, or the file cannot be split into pages."""
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The text of one page (numbered from 1). ``ok`` is False when OCR failed on the page;
+    ``reason`` then says why. A page read without error but with no text has ``ok=True`` and
+    the reason :data:`NO_TEXT`."""
+
+    number: int
+    text: str
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    """The archive copy (a PDF with every page of the source), each page's text, whether the
+    archive is PDF/A, the wall-clock seconds taken, which engine read it, and whether the
+    page-by-page fallback was needed."""
+
+    archive: Path
+    pages: list[PageText]
+    pdfa: bool
+    seconds: float
+    engine: str
+    per_page: bool = False
+
+    @property
+    def failed(self) -> list[PageText]:
+        return [p for p in self.pages if not p.ok]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one OCRmyPDF process did: its exit code (negative if it was killed by a signal),
+    whether we killed it for overrunning, the last lines it wrote to stderr, and the output type
+    it was asked for ("pdfa" or "pdf")."""
+
+    returncode: int
+    timed_out: bool
+    log: list[str]
+    output_type: str = "pdfa"
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+    def why(self, timeout: float) -> str:
+        """What went wrong, in a few words."""
+        if self.timed_out:
+            return f"it took longer than {timeout:.0f} s"
+        meaning = SETUP_ERRORS.get(self.returncode) or _MEANING.get(self.returncode)
+        if meaning is None:
+            meaning = f"it stopped with code {self.returncode}"
+        errors = [line.strip() for line in self.log if line.startswith(("ERROR", "[Errno")) or "Error" in line]
+        return f"{meaning}: {errors[-1][:160]}" if errors else meaning
+
+
+@cache
+def tesseract_version() -> str:
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [shutil.which("tesseract") or "tesseract", "--version"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    words = (out.stdout or out.stderr).split()
+    return words[1] if len(words) > 1 and words[0] == "tesseract" else "?"
+
+
+def engine_name(language: str = "kor") -> str:
+    """Like "OCRmyPDF 17.13.0 / Tesseract 5.3.0 kor psm 6"."""
+    try:
+        ocrmypdf_version = version("ocrmypdf")
+    except PackageNotFoundError:
+        ocrmypdf_version = "?"
+    return f"OCRmyPDF {ocrmypdf_version} / Tesseract {tesseract_version()} {language} psm {PSM}"
+
+
+class _Progress:
+    """Calls ``progress(done, total)`` once per page as pages finish: done counts 1, 2, ...,
+    total and never goes back, even when the fallback starts the pages again."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.total, self.progress, self.done = total, progress, 0
+
+    def reached(self, done: int) -> None:
+        while self.done < min(done, self.total):
+            self.done += 1
+            if self.progress is not None:
+                self.progress(self.done, self.total)
+
+
+def ocr(
+    source: Path,
+    checked: Checked,
+    workdir: Path,
+    *,
+    language: str = "kor",
+    jobs: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+    page_timeout: float = PAGE_TIMEOUT_S,
+) -> OcrResult:
+    """Read ``source`` (already passed by preflight as ``checked``) into ``workdir``.
+
+    ``jobs`` pages are read at a time, each by one single-threaded Tesseract. The archive is
+    ``workdir/archive.pdf``; the caller owns ``workdir`` and removes it when done. Raises
+    :class:`OcrError` only when nothing could be read at all; a page that fails is reported in
+    the result instead.
+    """
+    started = time.perf_counter()
+    workdir.mkdir(parents=True, exist_ok=True)
+    total = checked.pages
+    counter = _Progress(total, progress)
+    document = source if checked.kind is Kind.PDF else image_to_pdf(source, checked, workdir / "input.pdf")
+    archive, sidecar = workdir / "archive.pdf", workdir / "sidecar.txt"
+    timeout = 120 + math.ceil(total / max(1, jobs)) * (page_timeout + 60)
+    run = read_pdf(
+        document,
+        archive,
+        sidecar,
+        workdir=workdir,
+        language=language,
+        jobs=jobs,
+        page_timeout=page_timeout,
+        timeout=timeout,
+        on_page=counter.reached,
+    )
+    if run.returncode in SETUP_ERRORS:
+        raise OcrError(f"OCRmyPDF could not start: {run.why(timeout)}")
+    pages = _whole_file_pages(run, document, archive, sidecar, total, page_timeout)
+    if pages is not None:
+        counter.reached(total)
+        with pikepdf.open(archive) as pdf:  # OCRmyPDF exits 0 only when it approved its PDF/A; check the claim
+            pdfa = run.output_type == "pdfa" and pdf.open_metadata().pdfa_status.upper().startswith("2")
+        return OcrResult(archive, pages, pdfa, time.perf_counter() - started, engine_name(language))
+
+    log.warning("OCR of the whole file failed (%s); reading it page by page", run.why(timeout))
+    pages, parts = page_by_page(
+        document,
+        workdir / "pages",
+        language=language,
+        jobs=jobs,
+        page_timeout=page_timeout,
+        on_page=counter.reached,
+    )
+    pdfa = assemble(parts, archive)
+    counter.reached(total)
+    return OcrResult(archive, pages, pdfa, time.perf_counter() - started, engine_name(language), per_page=True)
+
+
+def _whole_file_pages(
+    run: Run, document: Path, archive: Path, sidecar: Path, total: int, page_timeout: float
+) -> list[PageText] | None:
+    """The pages of a whole-file run, or None if the run failed or its output is incomplete."""
+    if not run.ok or not archive.exists() or not sidecar.exists():
+        return None
+    try:
+        texts = split_sidecar(sidecar.read_text(encoding="utf-8"), total)
+        with pikepdf.open(archive) as pdf:
+            if len(pdf.pages) != total:
+                return None
+    except (ValueError, pikepdf.PdfError) as exc:
+        log.warning("OCRmyPDF's output does not match the input: %s", exc)
+        return None
+    return [page_text(n, text, document, page_timeout) for n, text in enumerate(texts, start=1)]
+
+
+def split_sidecar(text: str, pages: int) -> list[str | None]:
+    """Split OCRmyPDF's sidecar into the text of each page.
+
+    Pages are separated by a form feed. OCRmyPDF writes one marker, "[OCR skipped on page(s)
+    2-4]", for a run of pages it did not OCR (here: pages that had text already); those pages
+    come back as None. A page Tesseract gave up on reads "[skipped page]". Raises ValueError
+    when the sidecar does not hold ``pages`` pages.
+    """
+    found: list[str | None] = []
+    for section in text.split("\f"):
+        marker = _NOT_OCRED.fullmatch(section.strip())
+        if marker is None:
+            found.append(section)
+            continue
+        first, last = int(marker[1]), int(marker[2] or marker[1])
+        if first != len(found) + 1 or last < first:
+            raise ValueError(f"the sidecar skips pages {first}-{last} after page {len(found)}")
+        found.extend([None] * (last - first + 1))
+    if len(found) != pages:
+        raise ValueError(f"the sidecar has {len(found)} pages, the file {pages}")
+    return found
+
+
+def page_text(
+    number: int, text: str | None, document: Path, page_timeout: float, *, index: int | None = None
+) -> PageText:
+    """Page ``number``'s result from its sidecar section; None means the page was not OCR'd
+    because it had text, which is then read from page ``index`` (default ``number``) of
+    ``document``."""
+    if text is None:
+        own = own_text(document, index or number)
+        return PageText(number, own, True, OWN_TEXT if own else NO_TEXT)
+    text = text.strip()
+    if text == TESSERACT_SKIPPED:
+        return PageText(
+            number,
+            "",
+            False,
+            f"Tesseract gave up on this page (it took longer than {page_timeout:.0f} s, or the image "
+            "is too large); the page is kept as scanned, without text",
+        )
+    return PageText(number, text, True, "" if text else NO_TEXT)
+
+
+def own_text(document: Path, number: int) -> str:
+    """The text a page of a PDF already carries (a born-digital page, not an OCR layer)."""
+    pdf = pypdfium2.PdfDocument(document)
+    try:
+        textpage = pdf[number - 1].get_textpage()
+        return str(textpage.get_text_bounded()).replace("\r\n", "\n").strip()
+    finally:
+        pdf.close()
+
+
+def image_to_pdf(source: Path, checked: Checked, target: Path) -> Path:
+    """Wrap an image (every frame of a TIFF) in a PDF, one page per frame, without re-encoding.
+
+    The page size comes from the resolution the image states; an image that states none (or an
+    implausible one, below 70 dpi) is taken to be an A4 page. Images img2pdf cannot embed as
+    they are (with an alpha channel, for instance) are flattened onto white and stored as PNG.
+    """
+    dpi = checked.dpi if checked.dpi and min(checked.dpi) >= 70 else _a4_dpi(source)
+    layout = img2pdf.get_fixed_dpi_layout_fun(dpi)
+    try:
+        target.write_bytes(img2pdf.convert(str(source), layout_fun=layout))
+    except Exception as exc:  # img2pdf raises its own and Pillow's errors for what it cannot embed
+        log.info("img2pdf cannot embed %s as it is (%s); flattening it", source.name, exc)
+        frames = _flattened(source, target.parent / "flattened")
+        target.write_bytes(img2pdf.convert([str(f) for f in frames], layout_fun=layout))
+    return target
+
+
+def _a4_dpi(source: Path) -> tuple[float, float]:
+    with Image.open(source) as image:
+        short, long = sorted(image.size)
+    dpi = max(72.0, min(1200.0, round(max(short / A4_INCHES[0], long / A4_INCHES[1]))))
+    return dpi, dpi
+
+
+def _flattened(source: Path, folder: Path) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    frames: list[Path] = []
+    with Image.open(source) as image:
+        for n, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            rgba = frame.convert("RGBA")
+            page = Image.new("RGB", rgba.size, "white")
+            page.paste(rgba, mask=rgba.getchannel("A"))
+            path = folder / f"{n:04d}.png"
+            page.save(path)
+            frames.append(path)
+    return frames
+
+
+def has_text(document: Path) -> bool:
+    """Whether any page of the PDF carries text (born-digital text, or an earlier OCR layer)."""
+    pdf = pypdfium2.PdfDocument(document)
+    try:
+        for page in pdf:
+            textpage = page.get_textpage()
+            try:
+                if textpage.count_chars() > 0:
+                    return True
+            finally:
+                textpage.close()
+                page.close()
+        return False
+    finally:
+        pdf.close()
+
+
+def read_pdf(
+    document: Path,
+    output: Path,
+    sidecar: Path,
+    *,
+    workdir: Path,
+    language: str,
+    jobs: int,
+    page_timeout: float,
+    timeout: float,
+    on_page: Callable[[int], None] | None = None,
+) -> Run:
+    """OCR a PDF with OCRmyPDF, in skip mode if it has text, and again as a plain PDF if
+    OCRmyPDF cannot make it PDF/A. Returns the last run."""
+    try:
+        mode = "skip" if has_text(document) else "default"
+    except pypdfium2.PdfiumError:
+        mode = "default"  # let OCRmyPDF say what is wrong with it
+    output_type = "pdfa"
+    while True:
+        run = run_ocrmypdf(
+            document,
+            output,
+            sidecar,
+            workdir=workdir,
+            language=language,
+            jobs=jobs,
+            page_timeout=page_timeout,
+            timeout=timeout,
+            mode=mode,
+            output_type=output_type,
+            on_page=on_page,
+        )
+        if run.returncode == ALREADY_HAS_TEXT and mode == "default":
+            mode = "skip"
+        elif run.returncode == NOT_PDFA and output_type == "pdfa":
+            output_type = "pdf"
+        else:
+            return run
+
+
+def run_ocrmypdf(
+    document: Path,
+    output: Path,
+    sidecar: Path,
+    *,
+    workdir: Path,
+    language: str,
+    jobs: int,
+    page_timeout: float,
+    timeout: float,
+    mode: str = "default",
+    output_type: str = "pdfa",
+    on_page: Callable[[int], None] | None = None,
+) -> Run:
+    """Run ``python -m ocrmypdf`` on a PDF and wait for it (killing it after ``timeout`` s).
+
+    Its temporary files go to ``workdir/tmp``; ``on_page(done)`` is called as pages finish.
+    """
+    plugin = workdir / "seoul_ocr_progress.py"
+    if not plugin.exists():
+        plugin.write_text(_PLUGIN, encoding="utf-8")
+    tmp = workdir / "tmp"
+    tmp.mkdir(exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "ocrmypdf",
+        "--language",
+        language,
+        "--tesseract-pagesegmode",
+        str(PSM),
+        "--output-type",
+        output_type,
+        *(["--pdfa-backend", "internal"] if mode == "skip" else []),
+        "--optimize",
+        "0",
+        "--rasterizer",
+        "ghostscript",
+        "--mode",
+        mode,
+        "--jobs",
+        str(max(1, jobs)),
+        "--tesseract-timeout",
+        f"{page_timeout:g}",
+        "--sidecar",
+        str(sidecar.resolve()),
+        "--plugin",
+        str(plugin.resolve()),
+        str(document.resolve()),
+        str(output.resolve()),
+    ]
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1", "TMPDIR": str(tmp.resolve())}
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments, no shell
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=env,
+        start_new_session=True,  # its own process group, so a kill reaches its Tesseracts too
+    )
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    tail: deque[str] = deque(maxlen=40)
+    try:
+        for line in process.stderr or ():
+            if line.startswith(_PROGRESS):
+                if on_page is not None:
+                    with contextlib.suppress(ValueError, IndexError):
+                        on_page(int(float(line.split()[1])))
+            else:
+                tail.append(line.rstrip())
+        returncode = process.wait()
+    except BaseException:
+        kill()
+        process.wait()
+        raise
+    finally:
+        timer.cancel()
+    return Run(returncode, killed.is_set(), list(tail), output_type)
+
+
+def page_by_page(
+    document: Path,
+    folder: Path,
+    *,
+    language: str,
+    jobs: int,
+    page_timeout: float,
+    on_page: Callable[[int], None] | None = None,
+) -> tuple[list[PageText], list[Path]]:
+    """Split ``document`` into one PDF per page and OCR each on its own, ``jobs`` at a time.
+
+    Returns each page's result and the PDF to put in the archive for it: the OCR'd page, or the
+    original page, copied untouched, when OCR failed on it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        singles = split_pages(document, folder)
+    except pikepdf.PdfError as exc:
+        raise OcrError(f"the file cannot be split into pages: {exc}") from exc
+    done: dict[int, tuple[PageText, Path]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="ocr-page") as pool:
+        futures: dict[Future[tuple[PageText, Path]], tuple[int, Path]] = {
+            pool.submit(ocr_page, n, single, language=language, page_timeout=page_timeout): (n, single)
+            for n, single in enumerate(singles, start=1)
+        }
+        for future in as_completed(futures):
+            number, single = futures[future]
+            try:
+                done[number] = future.result()
+            except Exception as exc:
+                log.exception("OCR of page %d failed", number)
+                reason = f"OCR failed on this page ({exc}); the page is kept as scanned, without text"
+                done[number] = (PageText(number, "", False, reason), single)
+            if on_page is not None:
+                on_page(len(done))
+    ordered = [done[n] for n in sorted(done)]
+    return [page for page, _ in ordered], [part for _, part in ordered]
+
+
+def split_pages(document: Path, folder: Path) -> list[Path]:
+    """One PDF per page of ``document`` in ``folder`` (0001.pdf, 0002.pdf, ...)."""
+    singles: list[Path] = []
+    with pikepdf.open(document) as pdf:
+        for n, page in enumerate(pdf.pages, start=1):
+            with pikepdf.new() as single:
+                single.pages.append(page)
+                path = folder / f"{n:04d}.pdf"
+                single.save(path)
+                singles.append(path)
+    return singles
+
+
+def ocr_page(number: int, single: Path, *, language: str, page_timeout: float) -> tuple[PageText, Path]:
+    """OCR one single-page PDF with one Tesseract; on failure the page itself is returned."""
+    output = single.with_suffix(".ocr.pdf")
+    sidecar = single.with_suffix(".txt")
+    workdir = single.parent / f"{number:04d}"
+    workdir.mkdir(exist_ok=True)
+    timeout = 120 + page_timeout + 60
+    run = read_pdf(
+        single,
+        output,
+        sidecar,
+        workdir=workdir,
+        language=language,
+        jobs=1,
+        page_timeout=page_timeout,
+        timeout=timeout,
+    )
+    if run.ok and output.exists() and sidecar.exists():
+        [text] = split_sidecar(sidecar.read_text(encoding="utf-8"), 1)
+        return page_text(number, text, single, page_timeout, index=1), output
+    reason = f"OCR failed on this page ({run.why(timeout)}); the page is kept as scanned, without text"
+    return PageText(number, "", False, reason), single
+
+
+def assemble(parts: list[Path], archive: Path) -> bool:
+    """Join single-page PDFs into ``archive``; True if it was saved as PDF/A-2b.
+
+    The pages OCRmyPDF read are PDF/A already; a failed page is the original page, untouched,
+    which may or may not be. The joined file is declared PDF/A-2b only when qpdf's check (as
+    OCRmyPDF runs on its own output) finds no problem, every stream decoding, and pikepdf's
+    PDF/A validator approves the bytes written; otherwise it is saved as a plain PDF, with no
+    PDF/A claim, and this returns False.
+    """
+    with contextlib.ExitStack() as stack:
+        joined = _joined(parts, stack)
+        problems = joined.check_pdf_syntax()  # a stream that cannot be decoded is only a "WARNING" here
+        if not problems:
+            try:
+                pikepdf.pdfa.save(joined, archive, "2b")
+                return True
+            except pikepdf.pdfa.PdfaError as exc:
+                log.warning("the rebuilt archive is not PDF/A: %s", exc)
+        else:
+            log.warning("the rebuilt archive has damaged streams, so it is not PDF/A: %s", problems[:3])
+    with contextlib.ExitStack() as stack:  # again from the parts: the attempt above changed the metadata
+        _joined(parts, stack).save(archive)
+    return False
+
+
+def _joined(parts: list[Path], stack: contextlib.ExitStack) -> pikepdf.Pdf:
+    joined = stack.enter_context(pikepdf.new())
+    for part in parts:
+        source = stack.enter_context(pikepdf.open(part))  # open until saved: pages copy lazily
+        joined.pages.extend(source.pages)
+    return joined

@@ -1,0 +1,309 @@
+"""OCR: accuracy on the shared Korean scan set, the PDF/A archive, a page that fails without losing
+the others, blank and born-digital pages, and the small parts (sidecar, progress, CER).
+
+OCR takes about 2 s a page, so only a few representative pages are read here; the CER over all 24
+images is the benchmark's job (benchmarks/records_ocr.py).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+import pypdfium2
+import pytest
+from PIL import Image, ImageDraw
+
+from seoul.records.engine import ocr as engine
+from seoul.records.engine.ocr import NO_TEXT, OWN_TEXT, OcrResult, PageText, Run, image_to_pdf, ocr, split_sidecar
+from seoul.records.engine.preflight import Checked, Kind, preflight
+from seoul.records.engine.quality import cer
+
+DATA = Path(os.environ.get("SEOUL_DOCUMENTS_DATA", "/work/shared/data/documents"))
+NANUM = Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf")
+MAX_CER = 0.03
+
+needs_data = pytest.mark.skipif(
+    not (DATA / "manifest.json").exists(),
+    reason=f"the shared Korean scan test set is not at {DATA} (see its SOURCE.md; or set SEOUL_DOCUMENTS_DATA)",
+)
+needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
+
+
+def truth(name: str) -> str:
+    return (DATA / "ground_truth" / f"{name}.gt.txt").read_text(encoding="utf-8")
+
+
+def claims_pdfa(path: Path) -> str:
+    with pikepdf.open(path) as pdf:
+        return pdf.open_metadata().pdfa_status  # e.g. "2B", or "" without a claim
+
+
+def chars_per_page(path: Path) -> list[int]:
+    pdf = pypdfium2.PdfDocument(path)
+    try:
+        return [page.get_textpage().count_chars() for page in pdf]
+    finally:
+        pdf.close()
+
+
+def gray_page(size: tuple[int, int], *, lines: bool) -> Image.Image:
+    image = Image.new("L", size, 255)
+    if lines:
+        draw = ImageDraw.Draw(image)
+        for y in range(150, size[1] - 150, 80):
+            draw.rectangle((120, y, size[0] - 120, y + 25), fill=20)
+    return image
+
+
+# --- the small parts ---------------------------------------------------------------------------
+
+
+def test_cer_counts_edits_per_character_of_the_truth() -> None:
+    assert cer("가나다라마바사아자차", "가나다라마바사아자카") == pytest.approx(1 / 10)  # one substitution
+    assert cer("공공기록물", "공공기록") == pytest.approx(1 / 4)  # one insertion
+    assert cer("기록", "기록물관리") == pytest.approx(3 / 5)  # three deletions
+    assert cer(" 보존 \n\n 기간\t", "보존 기간") == 0.0  # whitespace runs are one space
+    assert cer("\u1100\u1161\u11a8", "각") == 0.0  # jamo typed apart are the syllable (NFC)
+    assert cer("", "") == 0.0
+    assert cer("x", "") == 1.0
+
+
+def test_the_sidecar_is_split_into_pages() -> None:
+    assert split_sidecar("하나\n\f둘\f", 3) == ["하나\n", "둘", ""]
+    assert split_sidecar("a\f[OCR skipped on page(s) 2-3]\fd", 4) == ["a", None, None, "d"]
+    assert split_sidecar("[OCR skipped on page(s) 1]\fb", 2) == [None, "b"]
+    with pytest.raises(ValueError, match="2 pages"):
+        split_sidecar("a\fb", 3)
+    with pytest.raises(ValueError, match="skips pages 5-5 after page 1"):
+        split_sidecar("a\f[OCR skipped on page(s) 5]", 2)
+
+
+def test_a_page_tesseract_gave_up_on_fails_and_an_empty_one_has_no_text(tmp_path: Path) -> None:
+    gave_up = engine.page_text(4, "[skipped page]", tmp_path / "unused.pdf", 90)
+    assert (gave_up.number, gave_up.ok, gave_up.text) == (4, False, "")
+    assert "90 s" in gave_up.reason
+    assert engine.page_text(1, " \n\n", tmp_path / "unused.pdf", 90) == PageText(1, "", True, NO_TEXT)
+    assert engine.page_text(2, "\n가나다\n", tmp_path / "unused.pdf", 90) == PageText(2, "가나다", True, "")
+
+
+def test_a_page_that_was_not_ocred_brings_its_own_text(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    typed = FPDF()
+    typed.add_page()
+    typed.set_font("helvetica", size=12)
+    typed.cell(text="Minutes of the records committee")
+    typed.add_page()  # nothing on it
+    single = tmp_path / "typed.pdf"
+    typed.output(str(single))
+    # page 7 of a document, split off as page 1 of its own file
+    assert engine.page_text(7, None, single, 90, index=1) == PageText(
+        7, "Minutes of the records committee", True, OWN_TEXT
+    )
+    assert engine.page_text(2, None, single, 90) == PageText(2, "", True, NO_TEXT)
+
+
+def test_progress_counts_each_page_once_and_never_goes_back() -> None:
+    calls: list[tuple[int, int]] = []
+    counter = engine._Progress(3, lambda done, total: calls.append((done, total)))
+    counter.reached(2)
+    counter.reached(1)  # the fallback starting again
+    counter.reached(5)
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_images_are_wrapped_one_page_per_frame_at_their_size(tmp_path: Path) -> None:
+    tiff = tmp_path / "fax.tif"
+    first, second = gray_page((1654, 2339), lines=True), gray_page((1654, 2339), lines=False)
+    first.save(tiff, format="TIFF", save_all=True, append_images=[second], dpi=(200, 200))
+    pdf = image_to_pdf(tiff, preflight(tiff), tmp_path / "fax.pdf")
+    with pikepdf.open(pdf) as doc:
+        assert [[round(float(x)) for x in p.mediabox] for p in doc.pages] == [[0, 0, 595, 842]] * 2
+
+    no_dpi = tmp_path / "phone.png"  # states no resolution: taken to be an A4 page
+    gray_page((2481, 3508), lines=True).convert("RGBA").save(no_dpi)  # with an alpha channel, too
+    checked = preflight(no_dpi)
+    assert checked.dpi is None
+    with pikepdf.open(image_to_pdf(no_dpi, checked, tmp_path / "phone.pdf")) as doc:
+        [page] = doc.pages
+        assert [round(float(x)) for x in page.mediabox] == [0, 0, 595, 842]
+
+
+def test_a_page_whose_reader_raises_loses_only_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fallback's bookkeeping, without OCR: the whole-file run fails, then the reader of
+    page 2 raises; pages 1 and 3 keep their text, and the archive keeps all three pages."""
+    pages = []
+    for n in range(3):
+        buffer = io.BytesIO()
+        gray_page((827, 1169), lines=n != 1).save(buffer, format="PNG", dpi=(100, 100))
+        pages.append(buffer.getvalue())
+    source = tmp_path / "three.pdf"
+    source.write_bytes(img2pdf.convert(pages))
+
+    monkeypatch.setattr(engine, "read_pdf", lambda *args, **kwargs: Run(15, False, ["ERROR: whole file"]))
+
+    def read_page(number: int, single: Path, *, language: str, page_timeout: float) -> tuple[PageText, Path]:
+        if number == 2:
+            raise RuntimeError("the reader of page 2 broke")
+        return PageText(number, f"쪽 {number}", True), single
+
+    monkeypatch.setattr(engine, "ocr_page", read_page)
+    calls: list[tuple[int, int]] = []
+    result = ocr(source, preflight(source), tmp_path / "work", progress=lambda d, t: calls.append((d, t)))
+    assert result.per_page
+    assert [(p.number, p.ok, p.text) for p in result.pages] == [(1, True, "쪽 1"), (2, False, ""), (3, True, "쪽 3")]
+    assert "the reader of page 2 broke" in result.pages[1].reason
+    assert result.failed == [result.pages[1]]
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    with pikepdf.open(result.archive) as archive, pikepdf.open(source) as original:
+        assert len(archive.pages) == 3
+        for kept, was in zip(archive.pages, original.pages, strict=True):
+            [(_, image)] = kept.get_images().items()
+            [(_, before)] = was.get_images().items()
+            assert image.read_raw_bytes() == before.read_raw_bytes()
+    assert result.pdfa == bool(claims_pdfa(result.archive))
+
+
+# --- real OCR on the shared test set ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def image_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[OcrResult, Checked, list[tuple[int, int]]]:
+    if not (DATA / "manifest.json").exists() or shutil.which("tesseract") is None:
+        pytest.skip(f"needs Tesseract and the shared test set at {DATA}")
+    source = DATA / "scanned_no_text_layer_200dpi.pdf"
+    checked = preflight(source)
+    calls: list[tuple[int, int]] = []
+    work = tmp_path_factory.mktemp("image-only")
+    result = ocr(source, checked, work, progress=lambda done, total: calls.append((done, total)))
+    return result, checked, calls
+
+
+@needs_data
+@needs_tesseract
+def test_an_image_only_pdf_is_read_within_3_percent_cer(
+    image_only: tuple[OcrResult, Checked, list[tuple[int, int]]],
+) -> None:
+    result, checked, calls = image_only
+    assert (checked.kind, checked.pages) == (Kind.PDF, 3)
+    assert [(p.number, p.ok) for p in result.pages] == [(1, True), (2, True), (3, True)]
+    errors = [cer(p.text, truth(f"myeongjo_p{p.number}")) for p in result.pages]
+    assert sum(errors) / 3 <= MAX_CER, errors
+    assert not result.per_page
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert result.engine.startswith("OCRmyPDF 17.") and result.engine.endswith("kor psm 6")
+
+
+@needs_data
+@needs_tesseract
+def test_the_archive_is_a_pdf_a_with_every_page(image_only: tuple[OcrResult, Checked, list[tuple[int, int]]]) -> None:
+    result, _, _ = image_only
+    assert result.archive.read_bytes()[:5] == b"%PDF-"
+    with pikepdf.open(result.archive) as pdf:
+        assert len(pdf.pages) == 3
+        assert pdf.open_metadata()["pdfaid:part"] == "2"
+    assert result.pdfa
+    assert all(n > 100 for n in chars_per_page(result.archive))  # each page has a text layer
+
+
+@needs_data
+@needs_tesseract
+def test_a_300_dpi_scan_jpeg_is_read_within_3_percent_cer(tmp_path: Path) -> None:
+    source = tmp_path / "scan.jpeg"
+    shutil.copy(DATA / "images" / "myeongjo_p1_scan300.jpg", source)
+    checked = preflight(source)
+    assert checked.kind is Kind.JPEG
+    result = ocr(source, checked, tmp_path / "work")
+    [page] = result.pages
+    assert page.ok
+    assert cer(page.text, truth("myeongjo_p1")) <= MAX_CER
+    assert result.pdfa
+    with pikepdf.open(result.archive) as pdf:  # an A4 page: the JPEG's 300 dpi was used
+        assert [round(float(x)) for x in pdf.pages[0].mediabox] == [0, 0, 595, 842]
+
+
+@needs_data
+@needs_tesseract
+def test_a_page_that_cannot_be_read_does_not_lose_the_others(tmp_path: Path) -> None:
+    """Page 2's image stream is not valid Flate data: OCRmyPDF rejects the whole file, so each
+    page is read on its own; page 2 is kept as it was, pages 1 and 3 keep their text."""
+    middle = io.BytesIO()
+    gray_page((1240, 1754), lines=True).save(middle, format="PNG")
+    made = tmp_path / "made.pdf"
+    made.write_bytes(
+        img2pdf.convert(
+            [
+                str(DATA / "images" / "myeongjo_p1_scan150.jpg"),
+                middle.getvalue(),
+                str(DATA / "images/gothic_p1_scan150.jpg"),
+            ],
+            layout_fun=img2pdf.get_fixed_dpi_layout_fun((150, 150)),
+        )
+    )
+    source = tmp_path / "one-bad-page.pdf"
+    with pikepdf.open(made) as pdf:
+        [(_, image)] = pdf.pages[1].get_images().items()
+        image.write(b"this is not deflate data " * 40, filter=pikepdf.Name.FlateDecode)
+        pdf.save(source)
+        broken = image.read_raw_bytes()
+
+    calls: list[tuple[int, int]] = []
+    result = ocr(source, preflight(source), tmp_path / "work", progress=lambda d, t: calls.append((d, t)))
+    assert result.per_page
+    assert [p.ok for p in result.pages] == [True, False, True]
+    assert result.pages[1].text == "" and "kept as scanned" in result.pages[1].reason
+    assert cer(result.pages[0].text, truth("myeongjo_p1")) <= MAX_CER
+    assert cer(result.pages[2].text, truth("gothic_p1")) <= MAX_CER
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    with pikepdf.open(result.archive) as pdf:
+        assert len(pdf.pages) == 3
+        [(_, kept)] = pdf.pages[1].get_images().items()
+        assert kept.read_raw_bytes() == broken  # the failed page, untouched
+    assert [n > 100 for n in chars_per_page(result.archive)] == [True, False, True]
+    # its damaged stream would make a PDF/A claim false: saved as a plain PDF, and said so
+    assert not result.pdfa
+    assert claims_pdfa(result.archive) == ""
+
+
+@needs_tesseract
+def test_a_blank_page_is_read_and_has_no_text(tmp_path: Path) -> None:
+    source = tmp_path / "blank.png"
+    gray_page((1654, 2339), lines=False).save(source, dpi=(200, 200))
+    result = ocr(source, preflight(source), tmp_path / "work")
+    assert result.pages == [PageText(1, "", True, NO_TEXT)]
+    assert result.pdfa
+
+
+@needs_data
+@needs_tesseract
+def test_a_born_digital_page_keeps_its_own_text(tmp_path: Path) -> None:
+    """Page 1 is a scan and is OCR'd; page 2 already has text, which is used and not OCR'd."""
+    if not NANUM.exists():
+        pytest.skip(f"{NANUM} is missing (Debian's fonts-nanum)")
+    from fpdf import FPDF
+
+    sentence = "공공기관은 기록물을 생산하거나 접수한 때에는 등록번호를 부여한다."
+    typed = FPDF(format="A4")
+    typed.add_font("nanum", fname=str(NANUM))
+    typed.add_page()
+    typed.set_font("nanum", size=12)
+    typed.cell(text=sentence)
+    scan = img2pdf.convert(str(DATA / "images" / "gothic_p2_scan150.jpg"))
+    source = tmp_path / "mixed.pdf"
+    with pikepdf.open(io.BytesIO(scan)) as first, pikepdf.open(io.BytesIO(bytes(typed.output()))) as second:
+        first.pages.extend(second.pages)
+        first.save(source)
+
+    result = ocr(source, preflight(source), tmp_path / "work")
+    scanned, digital = result.pages
+    assert scanned.ok and scanned.reason == ""
+    assert cer(scanned.text, truth("gothic_p2")) <= MAX_CER
+    assert (digital.ok, digital.reason, digital.text) == (True, OWN_TEXT, sentence)
+    assert result.pdfa == bool(claims_pdfa(result.archive))
+    with pikepdf.open(result.archive) as pdf:
+        assert len(pdf.pages) == 2
