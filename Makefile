@@ -13,7 +13,7 @@ PORT ?= 8000
 
 .PHONY: run test install assets static messages messages-check lint system-deps lock clean
 
-run: install assets static messages
+run: install assets static system-deps messages
 	$(BIN)/seoul manage migrate --no-input -v 0
 	$(BIN)/seoul load-reference
 	$(BIN)/seoul demo-data

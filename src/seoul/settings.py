@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "seoul.tracing",
     "seoul.guarantee",
     "seoul.hospitals",
+    "seoul.records",
 ]
 
 MIDDLEWARE = [
@@ -188,9 +190,26 @@ SEOUL_METRO_ENTITLEMENTS_TIMEOUT = float(os.environ.get("SEOUL_METRO_ENTITLEMENT
 # environment (SEOUL_METRO_GATEWAY_API_KEY, SEOUL_METRO_GATEWAY_SECRET,
 # SEOUL_METRO_ENTITLEMENTS_API_KEY); unset, each is derived from SECRET_KEY for its purpose.
 
+# Electronic Document Center (records): where files are kept ("local": a folder under var/, or
+# "s3": S3-compatible object storage at SEOUL_RECORDS_S3_ENDPOINT, bucket SEOUL_RECORDS_S3_BUCKET;
+# keys from SEOUL_RECORDS_S3_ACCESS_KEY / SEOUL_RECORDS_S3_SECRET_KEY), the search index folder,
+# and how many pages are read at once (one Tesseract thread each).
+SEOUL_RECORDS_STORAGE = os.environ.get("SEOUL_RECORDS_STORAGE", "local")
+SEOUL_RECORDS_DIR = Path(os.environ.get("SEOUL_RECORDS_DIR", str(VAR_DIR / "records")))
+SEOUL_RECORDS_S3_ENDPOINT = os.environ.get("SEOUL_RECORDS_S3_ENDPOINT", "")
+SEOUL_RECORDS_S3_BUCKET = os.environ.get("SEOUL_RECORDS_S3_BUCKET", "seoul-records")
+SEOUL_RECORDS_S3_REGION = os.environ.get("SEOUL_RECORDS_S3_REGION", "ap-northeast-2")
+SEOUL_RECORDS_OCR_JOBS = int(os.environ.get("SEOUL_RECORDS_OCR_JOBS", str(min(2, os.cpu_count() or 1))))
+# Records are read right after an upload commits, in a thread of the web process ("thread"), or
+# only by `seoul records consume` ("command"); tests use "inline" (in the request).
+SEOUL_RECORDS_PROCESSING = os.environ.get("SEOUL_RECORDS_PROCESSING", "thread")
+SEOUL_RECORDS_MAX_UPLOAD_BYTES = int(os.environ.get("SEOUL_RECORDS_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
+
 # Requests larger than this are refused with 413 before any view reads them.
 SEOUL_MAX_BODY_BYTES = int(os.environ.get("SEOUL_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SEOUL_MAX_BODY_BYTES
+# Pages that take files larger than that (path prefix -> limit in bytes).
+SEOUL_LARGER_BODIES = {"/records/": SEOUL_RECORDS_MAX_UPLOAD_BYTES}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 LANGUAGE_CODE = "ko"
@@ -228,6 +247,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("tracing/", include("seoul.tracing.urls")),
     path("guarantee/", include("seoul.guarantee.urls")),
     path("hospitals/", include("seoul.hospitals.urls")),
+    path("records/", include("seoul.records.urls")),
     path("", include("seoul.core.urls")),
 ]
 

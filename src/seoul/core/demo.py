@@ -154,6 +154,27 @@ ACCOUNTS = [
         "City hospital operations innovation centre: reads the boards",
     ),
     (
+        "records.clerk",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.RECORDS: Role.OPERATOR},
+        "Records clerk of the General Affairs Division: scans, then registers them",
+    ),
+    (
+        "records.officer",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.RECORDS: Role.APPROVER},
+        "Records officer (기록물관리 담당): every record, retention, disclosure and corrections",
+    ),
+    (
+        "records.reader",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.RECORDS: Role.VIEWER},
+        "Staff member of the Digital Policy Division: searches and reads records",
+    ),
+    (
         "citizen",
         User.Kind.CITIZEN,
         None,

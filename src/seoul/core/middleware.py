@@ -46,6 +46,9 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.SEOUL_MAX_BODY_BYTES
+        for prefix, larger in getattr(settings, "SEOUL_LARGER_BODIES", {}).items():
+            if request.path.startswith(prefix):
+                limit = larger
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -37,6 +37,7 @@ class Service(models.TextChoices):
     TRACING = "tracing", _("Contact tracing")
     GUARANTEE = "guarantee", _("Untact credit guarantee")
     HOSPITALS = "hospitals", _("City hospital network")
+    RECORDS = "records", _("Electronic Document Center")
 
 
 @dataclass(frozen=True)

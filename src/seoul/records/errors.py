@@ -1,0 +1,26 @@
+"""What the Electronic Document Center refuses, with the words a person reads (``core.errors``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from seoul.core.errors import ErrorCode
+
+
+class RecordsError(ErrorCode):
+    NOT_YOUR_DEPARTMENT = "records.not_your_department", _("You do not register records for this department.")
+    OFFICERS_ONLY = "records.officers_only", _("Only a records officer may do this.")
+    NOT_READY = "records.not_ready", _("This document is not ready to be registered.")
+    ALREADY_REGISTERED = "records.already_registered", _("This record is already registered.")
+    NOT_REGISTERED = "records.not_registered", _("This record is not registered.")
+    EXEMPTION_NEEDED = (
+        "records.exemption_needed",
+        _("A partly open or closed record names the exemption (정보공개법 §9①, 1 to 8) it relies on."),
+    )
+    OPEN_WITHOUT_EXEMPTION = "records.open_without_exemption", _("An open record has no exemption.")
+    COMPLETED_BEFORE_PRODUCED = (
+        "records.completed_before_produced",
+        _("The work cannot be completed before the record was produced."),
+    )
+    NOTHING_CHANGED = "records.nothing_changed", _("Nothing was changed.")
+    FILE_REFUSED = "records.file_refused", _("%(name)s: %(reason)s")

@@ -1,0 +1,18 @@
+"""What the audit log records of the Electronic Document Center (kept as long as the records)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordsEvent(models.TextChoices):
+    RECEIVED = "records.received", _("Document received for the archive")
+    REFUSED = "records.refused", _("Document refused at receipt")
+    READ = "records.read", _("Document read by OCR and stored")
+    REGISTERED = "records.registered", _("Record registered")
+    CORRECTED = "records.corrected", _("Registration data corrected")
+    VIEWED = "records.viewed", _("Record opened")
+    DOWNLOADED = "records.downloaded", _("Record file downloaded")
+    SEARCHED = "records.searched", _("Records searched")
+    CHECKSUM_MISMATCH = "records.checksum_mismatch", _("Stored file does not match its checksum")
+    SANITY_CHECKED = "records.sanity_checked", _("Checksums of every stored file verified")
+    INDEX_REBUILT = "records.index_rebuilt", _("Search index rebuilt from the database")

@@ -1,0 +1,105 @@
+"""Forms of the Electronic Document Center."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
+from seoul.core.validation import check_text
+from seoul.records.engine.rules import EXEMPTIONS
+from seoul.records.models import DISCLOSURE_CHOICES, RETENTION_CHOICES, DocumentType
+
+EXEMPTION_CHOICES = [
+    (1, _("1. Secret or closed under another law")),
+    (2, _("2. National security, defence, unification or diplomacy")),
+    (3, _("3. People's lives, bodies or property, or public safety")),
+    (4, _("4. Trials, crime prevention and investigation, or corrections")),
+    (5, _("5. Audits, supervision, contracts, decisions in progress or research")),
+    (6, _("6. Personal information of a named person")),
+    (7, _("7. Business secrets of a company")),
+    (8, _("8. Speculation or unfair advantage to a particular person")),
+]
+assert [n for n, _label in EXEMPTION_CHOICES] == list(EXEMPTIONS)  # noqa: S101 (the law's eight, in order)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """One or more files from a single file input."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        items = data if isinstance(data, list | tuple) else [data]
+        return [single(item, initial) for item in items if item] or [single(None, initial)]
+
+
+class UploadForm(forms.Form):
+    department = forms.ChoiceField(label=_("Processing department"), choices=())
+    scans = FilesField(
+        label=_("Scanned files"),
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.tif,.tiff"}),
+        help_text=_("PDF, JPEG, PNG or TIFF; several at once. Each file becomes one record."),
+    )
+    device = TextField(label=_("Scanner"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = departments  # type: ignore[attr-defined]
+        if len(departments) == 1:
+            self.fields["department"].initial = departments[0][0]
+
+
+class RegistrationForm(forms.Form):
+    title = TextField(label=_("Title"), max_length=200)
+    produced_on = BoundedDateField(label=_("Date produced"))
+    doc_type = forms.ModelChoiceField(
+        label=_("Type of record"), queryset=DocumentType.objects.all(), required=False, empty_label=_("Not chosen")
+    )
+    completed_year = forms.IntegerField(
+        label=_("Year the work was completed"),
+        min_value=1900,
+        max_value=2100,
+        help_text=_("The retention period counts from 1 January of the following year."),
+    )
+    retention = forms.ChoiceField(label=_("Retention period"), choices=RETENTION_CHOICES)
+    disclosure = forms.ChoiceField(label=_("Disclosure"), choices=DISCLOSURE_CHOICES, widget=forms.RadioSelect)
+    exemptions = forms.TypedMultipleChoiceField(
+        label=_("Grounds for not disclosing (Official Information Disclosure Act, Article 9(1))"),
+        choices=EXEMPTION_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Required when the record is partly open or closed."),
+    )
+
+
+class CorrectionForm(RegistrationForm):
+    reason = MultilineTextField(label=_("Reason for the correction"), max_length=500)
+
+    def clean_reason(self) -> str:
+        return check_text(self.cleaned_data.get("reason"), "reason", max_length=500, min_length=5, multiline=True)
+
+
+class SearchForm(forms.Form):
+    q = TextField(label=_("Search words"), max_length=200)
+    department = forms.ChoiceField(label=pgettext_lazy("records", "Department"), choices=(), required=False)
+    doc_type = forms.ChoiceField(label=_("Type of record"), choices=(), required=False)
+    year_from = forms.IntegerField(label=_("From year"), min_value=1900, max_value=2100, required=False)
+    year_to = forms.IntegerField(label=_("To year"), min_value=1900, max_value=2100, required=False)
+    retention = forms.ChoiceField(
+        label=_("Retention period"), choices=[("", _("Any")), *RETENTION_CHOICES], required=False
+    )
+    disclosure = forms.ChoiceField(label=_("Disclosure"), choices=[("", _("Any")), *DISCLOSURE_CHOICES], required=False)
+
+    def __init__(
+        self, *args: Any, departments: list[tuple[str, str]], kinds: list[tuple[str, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("Any")), *departments]  # type: ignore[attr-defined]
+        self.fields["doc_type"].choices = [("", _("Any")), *kinds]  # type: ignore[attr-defined]

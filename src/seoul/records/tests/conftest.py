@@ -1,0 +1,45 @@
+"""A small archive: the reference departments and types, a clerk of the general-affairs
+division, a records officer, a reader of another division, and someone with no role here.
+Files, spool and index live in the test's own folder; scans are read in the request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from seoul.core.models import User
+from seoul.records import index, reference, storage
+from seoul.records.models import Department, Post
+
+
+@dataclass
+class Archive:
+    general: Department
+    digital: Department
+    clerk: User
+    officer: User
+    reader: User
+    outsider: User
+    folder: Path
+
+
+@pytest.fixture
+def archive(make_user: Callable[..., User], tmp_path: Path) -> Iterator[Archive]:
+    with override_settings(SEOUL_RECORDS_DIR=tmp_path / "records", SEOUL_RECORDS_PROCESSING="inline"):
+        storage.storage.cache_clear()
+        index._open.clear()
+        reference.load()
+        general, digital = (Department.objects.get(code=c) for c in ("6110101", "6110201"))
+        clerk = make_user(institution="CITY_HALL", roles={"records": "operator"}, username="clerk.general")
+        officer = make_user(institution="CITY_HALL", roles={"records": "approver"}, username="records.officer")
+        reader = make_user(institution="CITY_HALL", roles={"records": "viewer"}, username="reader.digital")
+        outsider = make_user(roles={"plan": "operator"}, username="plan.person")
+        Post.objects.create(user=clerk, department=general)
+        Post.objects.create(user=reader, department=digital)
+        yield Archive(general, digital, clerk, officer, reader, outsider, tmp_path)
+        storage.storage.cache_clear()
+        index._open.clear()

@@ -1,0 +1,205 @@
+"""Pages of the Electronic Document Center: the department's worklist with the scan upload, a
+record (read text, registration, corrections, pipeline history) and the Korean search."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from seoul.core import audit
+from seoul.core.access import require_role
+from seoul.core.flow import form_action, form_status
+from seoul.core.http import AuthedRequest
+from seoul.core.roles import Role, Service
+from seoul.records import actions, selectors
+from seoul.records.engine.rules import Disclosure, Retention
+from seoul.records.engine.search import Filters
+from seoul.records.events import RecordsEvent
+from seoul.records.forms import CorrectionForm, RegistrationForm, SearchForm, UploadForm
+from seoul.records.models import Batch, Department, DocumentType, Record, departments_of
+
+PAGE_SIZE = 20
+
+
+@require_role(Service.RECORDS, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def home(request: AuthedRequest) -> HttpResponse:
+    """The department's worklist: what is being read, what waits to be registered, what was
+    refused and why; and the upload of new scans."""
+    choices = selectors.department_choices(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, departments=choices)
+    if request.method == "POST" and form.is_valid():
+        department = get_object_or_404(departments_of(request.user), code=form.cleaned_data["department"])
+        with tempfile.TemporaryDirectory(prefix="upload-") as spool:
+            files: list[tuple[str, Path]] = []
+            for n, upload in enumerate(form.cleaned_data["scans"]):
+                path = Path(spool) / str(n)
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                files.append((upload.name or f"file-{n + 1}", path))
+            received = actions.receive(files, source=Batch.Source.UPLOAD, department=department, actor=request.user)
+            actions.start_after_commit()
+        messages.success(
+            request,
+            _("%(n)d file(s) received; they are being read. You can leave this page.") % {"n": len(received.records)},
+        )
+        return redirect(f"{reverse('records:home')}?batch={received.batch.pk}")
+    batch = None
+    if request.GET.get("batch", "").isdigit():
+        batch = Batch.objects.filter(pk=int(request.GET["batch"]), department__in=departments_of(request.user)).first()
+    context: dict[str, Any] = {"form": form, "batch": batch, **selectors.worklist(request.user)}
+    if request.headers.get("HX-Request") and batch is not None:
+        return render(request, "records/_progress.html", context)
+    return render(request, "records/home.html", context, status=form_status(form))
+
+
+def _initial(record: Record) -> dict[str, Any]:
+    kind = record.doc_type or record.suggested_type
+    produced = record.produced_on or timezone.localdate()
+    return {
+        "title": record.title,
+        "produced_on": produced,
+        "doc_type": kind.pk if kind else None,
+        "completed_year": record.completed_year or produced.year,
+        "retention": record.retention or (kind.retention if kind else Retention.YEARS_10.value),
+        "disclosure": record.disclosure or Disclosure.OPEN.value,
+        "exemptions": record.exemptions,
+    }
+
+
+@require_role(Service.RECORDS, Role.VIEWER)
+@require_http_methods(["GET", "POST"])
+def record(request: AuthedRequest, pk: int) -> HttpResponse:
+    found = selectors.record(request.user, pk)
+    can_register = (
+        found.status == Record.Status.READY
+        and request.user.has_role(Service.RECORDS, Role.OPERATOR)
+        and found.department_id is not None
+        and departments_of(request.user).filter(pk=found.department_id).exists()
+    )
+    can_correct = found.status == Record.Status.REGISTERED and request.user.has_role(Service.RECORDS, Role.APPROVER)
+    form: RegistrationForm | None = None
+    if can_register:
+        form = RegistrationForm(request.POST or None, initial=_initial(found))
+    elif can_correct:
+        form = CorrectionForm(request.POST or None, initial=_initial(found))
+    if request.method == "POST":
+        if form is None:
+            messages.error(request, _("This record cannot be changed here."))
+            return redirect("records:record", pk=found.pk)
+        then = reverse("records:record", args=[found.pk])
+        if isinstance(form, CorrectionForm):
+            done = form_action(
+                request,
+                form,
+                lambda d: actions.correct(
+                    found,
+                    {
+                        "title": d["title"],
+                        "produced_on": d["produced_on"],
+                        "doc_type": d["doc_type"],
+                        "completed_year": d["completed_year"],
+                        "retention": d["retention"],
+                        "disclosure": d["disclosure"],
+                        "exemptions": d["exemptions"],
+                    },
+                    reason=d["reason"],
+                    actor=request.user,
+                ),
+                success=_("The correction is recorded with its reason."),
+                then=then,
+            )
+        else:
+            done = form_action(
+                request,
+                form,
+                lambda d: actions.register(
+                    found,
+                    actions.Registration(
+                        title=d["title"],
+                        produced_on=d["produced_on"],
+                        department=found.department,  # type: ignore[arg-type]
+                        completed_year=d["completed_year"],
+                        retention=Retention(d["retention"]),
+                        disclosure=Disclosure(d["disclosure"]),
+                        exemptions=tuple(d["exemptions"]),
+                        doc_type=d["doc_type"],
+                    ),
+                    actor=request.user,
+                ),
+                success=lambda r: _("Registered as %(number)s.") % {"number": r.registration_number},
+                then=then,
+            )
+        if done:
+            return done
+    else:
+        audit.record(RecordsEvent.VIEWED, target=found, actor=request.user)
+    return render(
+        request,
+        "records/record.html",
+        {"record": found, "form": form, "can_register": can_register, "can_correct": can_correct},
+        status=form_status(form) if form is not None else 200,
+    )
+
+
+def _filters(data: dict[str, Any]) -> Filters:
+    return Filters(
+        department=data.get("department") or "",
+        doc_type=data.get("doc_type") or "",
+        year_from=data.get("year_from"),
+        year_to=data.get("year_to"),
+        retention=data.get("retention") or "",
+        disclosure=data.get("disclosure") or "",
+    )
+
+
+@require_role(Service.RECORDS, Role.VIEWER)
+@require_GET
+def search(request: AuthedRequest) -> HttpResponse:
+    """Korean full-text search over the records the reader may see, with filters."""
+    form = SearchForm(
+        request.GET or None,
+        departments=[(d.code, f"{d.name} ({d.code})") for d in Department.objects.order_by("code")],
+        kinds=[(k.code, k.name) for k in DocumentType.objects.order_by("code")],
+    )
+    results = None
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page = max(1, min(page, 500))
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        results = selectors.search(
+            request.user,
+            form.cleaned_data["q"],
+            filters=_filters(form.cleaned_data),
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
+        )
+        audit.record(
+            RecordsEvent.SEARCHED,
+            new={"query": form.cleaned_data["q"], "results": results.total},
+            actor=request.user,
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "records/search.html",
+        {
+            "form": form,
+            "results": results,
+            "page": page,
+            "first": (page - 1) * PAGE_SIZE + 1,
+            "pages": (results.total + PAGE_SIZE - 1) // PAGE_SIZE if results else 0,
+            "query": query.urlencode(),
+        },
+        status=form_status(form) if form.is_bound else 200,
+    )
