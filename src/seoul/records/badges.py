@@ -11,4 +11,5 @@ KINDS = {
     },
     "record.disclosure": {"open": "success", "partial": "warning", "closed": "danger"},
     "step.outcome": {"done": "success", "partial": "warning", "failed": "danger"},
+    "disposalreview.status": {"open": "alert", "decided": "info", "done": "success"},
 }

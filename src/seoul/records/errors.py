@@ -24,3 +24,16 @@ class RecordsError(ErrorCode):
     )
     NOTHING_CHANGED = "records.nothing_changed", _("Nothing was changed.")
     FILE_REFUSED = "records.file_refused", _("%(name)s: %(reason)s")
+    REVIEW_CLOSED = "records.review_closed", _("This review has already been carried out.")
+    NOTHING_DUE = "records.nothing_due", _("No registered record's retention has ended; there is nothing to review.")
+    COMMITTEE_FIRST = (
+        "records.committee_first",
+        _("Record the committee's meeting and minutes before its decisions."),
+    )
+    UNDECIDED = "records.undecided", _("The committee has not decided every record yet (%(n)s left).")
+    REASON_NEEDED = "records.reason_needed", _("Give the committee's reason for keeping or re-classifying.")
+    LONGER_PERIOD = (
+        "records.longer_period",
+        _("Keeping longer needs a period that ends later than the current one."),
+    )
+    PERIOD_NEEDED = "records.period_needed", _("Choose the new retention period.")

@@ -16,3 +16,7 @@ class RecordsEvent(models.TextChoices):
     CHECKSUM_MISMATCH = "records.checksum_mismatch", _("Stored file does not match its checksum")
     SANITY_CHECKED = "records.sanity_checked", _("Checksums of every stored file verified")
     INDEX_REBUILT = "records.index_rebuilt", _("Search index rebuilt from the database")
+    DISPOSAL_OPENED = "records.disposal.opened", _("Disposal review opened")
+    DISPOSAL_DECIDED = "records.disposal.decided", _("Review committee's decision recorded")
+    DISPOSAL_DONE = "records.disposal.done", _("Disposal review carried out")
+    DESTROYED = "records.destroyed", _("Record destroyed (files and text removed, registration data kept)")

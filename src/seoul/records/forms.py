@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.validation import check_text
+from seoul.records.actions.registration import ARCHIVE_ERA
 from seoul.records.engine.rules import EXEMPTIONS
 from seoul.records.models import DISCLOSURE_CHOICES, RETENTION_CHOICES, DocumentType
 
@@ -57,7 +58,7 @@ class UploadForm(forms.Form):
 
 class RegistrationForm(forms.Form):
     title = TextField(label=_("Title"), max_length=200)
-    produced_on = BoundedDateField(label=_("Date produced"))
+    produced_on = BoundedDateField(label=_("Date produced"), dates=ARCHIVE_ERA)
     doc_type = forms.ModelChoiceField(
         label=_("Type of record"), queryset=DocumentType.objects.all(), required=False, empty_label=_("Not chosen")
     )
@@ -103,3 +104,30 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].choices = [("", _("Any")), *departments]  # type: ignore[attr-defined]
         self.fields["doc_type"].choices = [("", _("Any")), *kinds]  # type: ignore[attr-defined]
+
+
+class MeetingForm(forms.Form):
+    meeting_on = BoundedDateField(label=_("Date of the committee's meeting"))
+    minutes = TextField(label=_("Reference of the minutes"), max_length=100)
+    members = TextField(label=_("Committee members present"), max_length=300)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("The committee's decision"),
+        choices=[
+            ("destroy", _("Destroy")),
+            ("keep", _("Keep longer")),
+            ("reclassify", _("Re-classify")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    new_retention = forms.ChoiceField(
+        label=_("New retention period"), choices=[("", _("Not chosen")), *RETENTION_CHOICES], required=False
+    )
+    reason = MultilineTextField(
+        label=_("The committee's reason"),
+        max_length=300,
+        required=False,
+        help_text=_("Required for keeping longer or re-classifying."),
+    )

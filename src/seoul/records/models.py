@@ -335,3 +335,57 @@ class Correction(models.Model):
     @property
     def field_label(self) -> str:
         return str(labels.FIELDS.get(self.field, self.field))
+
+
+class DisposalReview(models.Model):
+    """The yearly review of records whose retention has ended: the records
+    officer lists them and gives an opinion; the review committee decides each one; only then is
+    anything destroyed, kept longer or re-classified."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the committee")
+        DECIDED = "decided", _("Decided by the committee")
+        DONE = "done", _("Carried out")
+
+    year = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    meeting_on = models.DateField(null=True, blank=True, help_text="the committee's meeting")
+    minutes = models.CharField(max_length=100, blank=True, help_text="reference of the committee's minutes")
+    members = models.CharField(max_length=300, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-opened_at"]
+
+    def __str__(self) -> str:
+        return f"disposal review {self.year}"
+
+
+class DisposalItem(models.Model):
+    """One record in a review: the committee's decision and, once carried out, the destruction
+    record (the registration data stays on the record)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Not decided")
+        DESTROY = "destroy", _("Destroy")
+        KEEP = "keep", _("Keep longer")
+        RECLASSIFY = "reclassify", _("Re-classify")
+
+    review = models.ForeignKey(DisposalReview, on_delete=models.PROTECT, related_name="items")
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="disposals")
+    retention_ended = models.DateField()
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
+    new_retention = models.CharField(max_length=16, choices=RETENTION_CHOICES, blank=True)
+    reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    carried_out_at = models.DateTimeField(null=True, blank=True)
+    files_removed = models.JSONField(default=list, blank=True, help_text="keys and checksums of the files destroyed")
+
+    class Meta:
+        ordering = ["review", "record"]
+        constraints = [models.UniqueConstraint(fields=["review", "record"], name="records_disposal_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.review}: {self.record}"

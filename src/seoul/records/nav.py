@@ -17,6 +17,8 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("Scan and register records"), reverse("records:home")))
     if user.has_role(Service.RECORDS, Role.VIEWER):
         out.append((_("Search records"), reverse("records:search")))
+    if user.has_role(Service.RECORDS, Role.APPROVER):
+        out.append((_("Disposal review"), reverse("records:disposal")))
     return out
 
 

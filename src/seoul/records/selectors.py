@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from seoul.records import index
 from seoul.records.engine.search import Filters, snippet
-from seoul.records.models import Department, Page, Record, StoredFile, audiences_of, departments_of
+from seoul.records.models import Department, DisposalItem, Page, Record, StoredFile, audiences_of, departments_of
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,11 @@ def record(user: Any, pk: int) -> Record:
         .select_related("department", "doc_type", "suggested_type", "registered_by", "batch")
         .prefetch_related(
             Prefetch("page_texts", queryset=Page.objects.order_by("number")),
-            Prefetch("files", queryset=StoredFile.objects.order_by("role")),
+            Prefetch("files", queryset=StoredFile.objects.filter(destroyed_at__isnull=True).order_by("role")),
+            Prefetch(
+                "disposals",
+                queryset=DisposalItem.objects.filter(carried_out_at__isnull=False).select_related("review"),
+            ),
             "steps",
             "corrections__by",
         ),

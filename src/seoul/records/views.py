@@ -17,15 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from seoul.core import audit
 from seoul.core.access import require_role
-from seoul.core.flow import form_action, form_status
+from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.roles import Role, Service
 from seoul.records import actions, selectors
 from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.engine.search import Filters
 from seoul.records.events import RecordsEvent
-from seoul.records.forms import CorrectionForm, RegistrationForm, SearchForm, UploadForm
-from seoul.records.models import Batch, Department, DocumentType, Record, departments_of
+from seoul.records.forms import CorrectionForm, DecisionForm, MeetingForm, RegistrationForm, SearchForm, UploadForm
+from seoul.records.models import Batch, Department, DisposalReview, DocumentType, Record, departments_of
 
 PAGE_SIZE = 20
 
@@ -202,4 +202,93 @@ def search(request: AuthedRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
         status=form_status(form) if form.is_bound else 200,
+    )
+
+
+# ---- disposal review ------------------------------------------------------------------------
+
+
+@require_role(Service.RECORDS, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def disposal(request: AuthedRequest) -> HttpResponse:
+    """The yearly reviews, and what is due for the next one."""
+    if request.method == "POST":
+        return button_action(
+            request,
+            lambda: actions.open_review(actor=request.user),
+            then=lambda review: reverse("records:review", args=[review.pk]),
+            back=reverse("records:disposal"),
+            success=_("The review is open: record the committee's meeting, then its decisions."),
+        )
+    return render(
+        request,
+        "records/disposal.html",
+        {"reviews": DisposalReview.objects.all()[:50], "due": actions.disposal.due(timezone.localdate())},
+    )
+
+
+@require_role(Service.RECORDS, Role.APPROVER)
+@require_http_methods(["GET", "POST"])
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
+    found = get_object_or_404(DisposalReview, pk=pk)
+    then = reverse("records:review", args=[found.pk])
+    meeting = MeetingForm(
+        request.POST if request.POST.get("do") == "meeting" else None,
+        initial={"meeting_on": found.meeting_on, "minutes": found.minutes, "members": found.members},
+    )
+    decision: DecisionForm | None = None
+    item_id = request.POST.get("item", "")
+    if request.method == "POST":
+        action = request.POST.get("do", "")
+        if action == "meeting":
+            done = form_action(
+                request,
+                meeting,
+                lambda d: actions.record_meeting(
+                    found, meeting_on=d["meeting_on"], minutes=d["minutes"], members=d["members"], actor=request.user
+                ),
+                then=then,
+                success=_("The committee's meeting is recorded."),
+            )
+            if done:
+                return done
+        elif action == "decide":
+            item = get_object_or_404(found.items, pk=int(item_id) if item_id.isdigit() else 0)
+            decision = DecisionForm(request.POST, prefix=f"item{item.pk}")
+            done = form_action(
+                request,
+                decision,
+                lambda d: actions.decide(
+                    item, d["decision"], reason=d["reason"] or "", new_retention=d["new_retention"], actor=request.user
+                ),
+                then=f"{then}#item-{item.pk}",
+                success=_("Decision recorded."),
+            )
+            if done:
+                return done
+        elif action == "carry_out":
+            return button_action(
+                request, lambda: actions.carry_out(found, actor=request.user), then=then, success=_("Carried out.")
+            )
+    items = []
+    for item in found.items.select_related("record__department", "record__doc_type"):
+        form = (
+            decision
+            if decision is not None and str(item.pk) == item_id
+            else DecisionForm(
+                prefix=f"item{item.pk}",
+                initial={
+                    "decision": item.decision if item.decision != "pending" else None,
+                    "reason": item.reason,
+                    "new_retention": item.new_retention,
+                },
+            )
+        )
+        items.append((item, form))
+    bound = [f for f in (meeting, decision) if f is not None and f.is_bound]
+    return render(
+        request,
+        "records/review.html",
+        {"review": found, "meeting": meeting, "items": items},
+        status=400 if any(f.errors for f in bound) else 200,
     )

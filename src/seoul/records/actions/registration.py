@@ -19,7 +19,7 @@ from django.utils import timezone
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
-from seoul.core.validation import check_text
+from seoul.core.validation import DateRange, check_text
 from seoul.records import index
 from seoul.records.actions.steps import record_step
 from seoul.records.engine import rules
@@ -27,6 +27,9 @@ from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.errors import RecordsError
 from seoul.records.events import RecordsEvent
 from seoul.records.models import Correction, Department, DocumentType, Record, Step, departments_of
+
+# Paper in the archive goes back decades: a record may have been produced any day since 1900.
+ARCHIVE_ERA = DateRange(date(1900, 1, 1))
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def register(record: Record, data: Registration, *, actor: User | None) -> Recor
     if actor is not None and not departments_of(actor).filter(pk=data.department.pk).exists():
         raise RecordsError.NOT_YOUR_DEPARTMENT.denied()
     title = check_text(data.title, "title", max_length=200)
+    ARCHIVE_ERA.check(data.produced_on, "produced_on")
     _check_classification(data.disclosure, data.exemptions)
     if data.completed_year < data.produced_on.year:
         raise RecordsError.COMPLETED_BEFORE_PRODUCED.error("completed_year")
@@ -143,6 +147,8 @@ def correct(record: Record, changes: dict[str, Any], *, reason: str, actor: User
             changes["title"] = check_text(changes["title"], "title", max_length=200)
         if "exemptions" in changes:
             changes["exemptions"] = sorted(set(changes["exemptions"]))
+        if changes.get("produced_on") is not None:
+            ARCHIVE_ERA.check(changes["produced_on"], "produced_on")
         disclosure = Disclosure(changes.get("disclosure", locked.disclosure))
         _check_classification(disclosure, tuple(changes.get("exemptions", locked.exemptions)))
         produced: date | None = changes.get("produced_on", locked.produced_on)
