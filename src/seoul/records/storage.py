@@ -84,7 +84,17 @@ class S3Storage:
     """An S3-compatible bucket (boto3). Timeouts and retries are boto3's, set short: a slow
     store fails the step, which is recorded and can be run again."""
 
-    def __init__(self, endpoint: str, bucket: str, *, region: str, access_key: str, secret_key: str) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        bucket: str,
+        *,
+        region: str,
+        access_key: str,
+        secret_key: str,
+        timeout: float = 30,
+        attempts: int = 3,
+    ) -> None:
         import boto3
         from botocore.config import Config
 
@@ -95,7 +105,11 @@ class S3Storage:
             region_name=region,
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
-            config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}),
+            config=Config(
+                connect_timeout=min(5, timeout),
+                read_timeout=timeout,
+                retries={"max_attempts": attempts, "mode": "standard"},
+            ),
         )
 
     def _call(self, what: str, key: str, fn: Any, **kwargs: Any) -> Any:
