@@ -203,6 +203,13 @@ SEOUL_RECORDS_OCR_JOBS = int(os.environ.get("SEOUL_RECORDS_OCR_JOBS", str(min(2,
 # Records are read right after an upload commits, in a thread of the web process ("thread"), or
 # only by `seoul records consume` ("command"); tests use "inline" (in the request).
 SEOUL_RECORDS_PROCESSING = os.environ.get("SEOUL_RECORDS_PROCESSING", "thread")
+# The timestamp authority (RFC 3161) for the archive copies' signatures: empty means the loopback
+# stand-in; SEOUL_RECORDS_TSA_CA_FILE is the real authority's CA certificate (PEM).
+SEOUL_RECORDS_TSA_URL = os.environ.get("SEOUL_RECORDS_TSA_URL", "")
+SEOUL_RECORDS_TSA_CA_FILE = os.environ.get("SEOUL_RECORDS_TSA_CA_FILE", "")
+SEOUL_RECORDS_TSA_TIMEOUT = float(os.environ.get("SEOUL_RECORDS_TSA_TIMEOUT", "10"))
+SEOUL_RECORDS_TSA_STANDIN_PORT = int(os.environ.get("SEOUL_RECORDS_TSA_STANDIN_PORT", "0"))
+SEOUL_RECORDS_SIGNER_NAME = os.environ.get("SEOUL_RECORDS_SIGNER_NAME", "Seoul Electronic Document Center")
 SEOUL_RECORDS_MAX_UPLOAD_BYTES = int(os.environ.get("SEOUL_RECORDS_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
 
 # Requests larger than this are refused with 413 before any view reads them.

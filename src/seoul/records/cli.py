@@ -155,6 +155,17 @@ def consume_cmd() -> None:
     click.echo(f"{actions.process_pending()} document(s) read")
 
 
+@group.command(name="sign")
+def sign_cmd() -> None:
+    """Sign and timestamp the archive copies left unsigned (the authority was unreachable)."""
+    from seoul.records.actions.signatures import sign_pending
+
+    signed, failed = sign_pending()
+    click.echo(f"{signed} archive copy(ies) signed, {failed} still unsigned")
+    if failed:
+        sys.exit(1)
+
+
 @group.command(name="reindex")
 def reindex_cmd() -> None:
     """Rebuild the search index from the database."""

@@ -15,6 +15,7 @@ class RecordsEvent(models.TextChoices):
     SEARCHED = "records.searched", _("Records searched")
     CHECKSUM_MISMATCH = "records.checksum_mismatch", _("Stored file does not match its checksum")
     SANITY_CHECKED = "records.sanity_checked", _("Checksums of every stored file verified")
+    SIGNED = "records.signed", _("Archive copy signed and timestamped later")
     INDEX_REBUILT = "records.index_rebuilt", _("Search index rebuilt from the database")
     DISPOSAL_OPENED = "records.disposal.opened", _("Disposal review opened")
     DISPOSAL_DECIDED = "records.disposal.decided", _("Review committee's decision recorded")

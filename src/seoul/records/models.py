@@ -8,7 +8,7 @@ records and every record of the departments they are posted to.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -249,6 +249,9 @@ class StoredFile(models.Model):
     stored_at = models.DateTimeField()
     verified_at = models.DateTimeField(null=True, blank=True)
     mismatch_at = models.DateTimeField(null=True, blank=True)
+    signature = models.JSONField(
+        default=dict, blank=True, help_text="the archive copy's PAdES signature: signed_at, timestamp, tsa, signer"
+    )
     destroyed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -256,6 +259,12 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+    @property
+    def timestamped_at(self) -> datetime | None:
+        """The timestamp authority's time on the archive copy's signature."""
+        stamp = self.signature.get("timestamp") if isinstance(self.signature, dict) else None
+        return datetime.fromisoformat(stamp) if stamp else None
 
 
 class Page(models.Model):
@@ -286,6 +295,7 @@ class Step(models.Model):
         RECEIVE = "receive", pgettext_lazy("records", "Received")
         PREFLIGHT = "preflight", _("Checked")
         OCR = "ocr", _("Read (OCR)")
+        SIGN = "sign", _("Signed and timestamped")
         ARCHIVE = "archive", _("Archive copy stored")
         METADATA = "metadata", _("Description suggested")
         REGISTER = "register", _("Registered")

@@ -35,6 +35,7 @@ from seoul.records import storage as stores
 from seoul.records.actions.steps import record_step
 from seoul.records.engine import ocr as ocr_engine
 from seoul.records.engine import preflight as checks
+from seoul.records.engine import signing
 from seoul.records.events import RecordsEvent
 from seoul.records.models import Batch, Department, Page, Record, Step, StoredFile
 
@@ -182,8 +183,9 @@ def process(record_id: int, *, jobs: int | None = None) -> Record | None:
             started,
             detail="; ".join(f"p.{p.number}: {p.reason}" for p in failed) or f"{result.seconds:.1f} s, {result.engine}",
         )
+        archive, signature = sign_archive(record, result.archive, Path(work))
         started = timezone.now()
-        _store(record, spooled, MEDIA_TYPES[checked.kind.value], result.archive)
+        _store(record, spooled, MEDIA_TYPES[checked.kind.value], archive, signature)
     with transaction.atomic():
         Page.objects.filter(record=record).delete()
         Page.objects.bulk_create(
@@ -207,7 +209,41 @@ def process(record_id: int, *, jobs: int | None = None) -> Record | None:
     return record
 
 
-def _store(record: Record, original: Path, media_type: str, archive: Path) -> None:
+def sign_archive(record: Record, archive: Path, work: Path) -> tuple[Path, dict[str, str]]:
+    """The archive copy signed (PAdES) with the platform's key and timestamped by the timestamp
+    authority (RFC 3161). The authority is outside the city's network: if it fails, the copy is
+    kept unsigned, the step says why, and ``seoul records sign`` signs it later."""
+    from seoul.records.adapters import tsa
+
+    started = timezone.now()
+    target = work / "signed.pdf"
+    try:
+        signed = signing.sign_pdf(
+            archive,
+            target,
+            tsa.platform_identity(),
+            tsa_url=tsa.tsa_url(),
+            reason="Seoul Electronic Document Center: archive copy",
+            location="Seoul",
+            timeout=tsa.tsa_timeout(),
+        )
+    except signing.SigningError as exc:
+        log.warning("records: archive copy of %s left unsigned: %s", record.source_name, exc.reason)
+        record_step(record, Step.Name.SIGN, Step.Outcome.FAILED, started, detail=exc.reason)
+        return archive, {}
+    facts = {
+        "signed_at": signed.signed_at.isoformat(),
+        "timestamp": signed.timestamp.isoformat() if signed.timestamp else "",
+        "tsa": signed.tsa_name,
+        "signer": signed.signer_fingerprint,
+    }
+    record_step(record, Step.Name.SIGN, Step.Outcome.DONE, started, detail=signed.tsa_name)
+    return target, facts
+
+
+def _store(
+    record: Record, original: Path, media_type: str, archive: Path, signature: dict[str, str] | None = None
+) -> None:
     """Both files into the store, each with its checksum; rows written only after the bytes are."""
     store = stores.storage()
     year = timezone.localdate().year
@@ -223,7 +259,14 @@ def _store(record: Record, original: Path, media_type: str, archive: Path) -> No
         StoredFile.objects.update_or_create(
             record=record,
             role=role,
-            defaults={"key": key, "media_type": kind, "size": size, "sha256": sha256, "stored_at": timezone.now()},
+            defaults={
+                "key": key,
+                "media_type": kind,
+                "size": size,
+                "sha256": sha256,
+                "stored_at": timezone.now(),
+                "signature": (signature or {}) if role == StoredFile.Role.ARCHIVE else {},
+            },
         )
 
 

@@ -13,7 +13,9 @@ from django.test import Client
 
 from seoul.core.models import AuditEvent
 from seoul.records import actions, storage
+from seoul.records.adapters import tsa
 from seoul.records.cli import group as records_cli
+from seoul.records.engine import signing
 from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.models import Correction, Record, Step, StoredFile
 from seoul.records.tests.builders import page_image, pdf_of
@@ -34,13 +36,18 @@ def test_a_scan_is_read_archived_registered_and_found(archive: Archive) -> None:
     [record] = _received(archive, scan)
     read = actions.process(record.pk)
     assert read is not None and read.status == Record.Status.READY
-    assert [s.name for s in read.steps.all()] == ["receive", "preflight", "ocr", "archive", "metadata"]
+    assert [s.name for s in read.steps.all()] == ["receive", "preflight", "ocr", "sign", "archive", "metadata"]
     assert "보존기간" in "".join(read.page_texts.get().text.split())
     files = {f.role: f for f in StoredFile.objects.filter(record=read)}
     assert set(files) == {"original", "archive"}
     assert files["original"].sha256 == read.sha256  # the original is untouched
     with storage.storage().open(files["archive"].key) as stream:
-        assert stream.read(5) == b"%PDF-"
+        copy = archive.folder / "copy.pdf"
+        copy.write_bytes(stream.read())
+    # the archive copy carries the platform's PAdES signature with the authority's timestamp
+    checked = signing.verify_pdf(copy, tsa.trust_roots())
+    assert checked.valid and checked.timestamp_valid and checked.covers_whole_document, checked.reason
+    assert files["archive"].signature["tsa"] == checked.tsa_name and files["archive"].signature["timestamp"]
     assert read.title == "기록물 등록 및 보존기간 안내" or "보존기간" in read.title
     assert read.produced_on is not None
 
@@ -173,3 +180,29 @@ def test_the_command_line_contract(archive: Archive) -> None:
     assert {r["id"] for r in found["results"]} == {d["id"] for d in out["documents"]}
     scores = [r["score"] for r in found["results"]]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_an_unreachable_timestamp_authority_leaves_the_copy_unsigned_not_the_record_lost(archive: Archive) -> None:
+    [record] = _received(archive, page_image(archive.folder / "scan.png"))
+    tsa.standin().fail_next = 10  # busy for every attempt of this record
+    try:
+        read = actions.process(record.pk)
+    finally:
+        tsa.standin().fail_next = 0
+    assert read is not None and read.status == Record.Status.READY
+    sign = read.steps.get(name="sign")
+    assert sign.outcome == Step.Outcome.FAILED and "503" in sign.detail
+    stored = StoredFile.objects.get(record=read, role="archive")
+    assert stored.signature == {}
+    with storage.storage().open(stored.key) as stream:
+        copy = archive.folder / "copy.pdf"
+        copy.write_bytes(stream.read())
+    assert not signing.verify_pdf(copy, tsa.trust_roots()).valid
+    # once the authority answers again, `seoul records sign` signs the copy in the store
+    result = CliRunner().invoke(records_cli, ["sign"])
+    assert result.exit_code == 0, result.output
+    stored.refresh_from_db()
+    with storage.storage().open(stored.key) as stream:
+        copy.write_bytes(stream.read())
+    assert signing.verify_pdf(copy, tsa.trust_roots()).valid and stored.signature["timestamp"]
+    assert actions.check_files().problems == []  # the new checksum is the one on record
