@@ -147,6 +147,42 @@ def search_cmd(query: str, limit: int, as_json: bool) -> None:
         click.echo(f"{r.id}\t{r.score:.3f}\t{r.title}")
 
 
+@group.command(name="watch")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--department", "department_code", metavar="CODE", required=True, help="the scanner's department")
+@click.option("--every", default=5.0, show_default=True, type=click.FloatRange(0.5, 3600), help="seconds between looks")
+@click.option("--once", is_flag=True, help="take what is there now and stop")
+def watch_cmd(folder: Path, department_code: str, every: float, once: bool) -> None:
+    """Take scans from a scanner's folder: a file is taken once its size has stopped changing
+    (the scanner has finished writing it), moved into the spool and read; nothing is left
+    half-taken if the command stops."""
+    import time
+
+    from seoul.records import actions
+    from seoul.records.models import Department
+
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        fail(f"--department: no department '{department_code}'")
+    seen: dict[Path, int] = {}
+    while True:
+        ready: list[tuple[str, Path]] = []
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES):
+            size = path.stat().st_size
+            if once or seen.get(path) == size:
+                ready.append((path.name, path))
+                seen.pop(path, None)
+            else:
+                seen[path] = size
+        if ready:
+            received = actions.receive(ready, source="folder", department=department, actor=None, move=True)
+            click.echo(f"{len(received.records)} scan(s) taken from {folder}")
+            actions.process_pending()
+        if once:
+            return
+        time.sleep(every)
+
+
 @group.command(name="consume")
 def consume_cmd() -> None:
     """Read everything received and not yet read (a scanner folder's job, or after a restart)."""

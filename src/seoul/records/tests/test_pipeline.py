@@ -206,3 +206,17 @@ def test_an_unreachable_timestamp_authority_leaves_the_copy_unsigned_not_the_rec
         copy.write_bytes(stream.read())
     assert signing.verify_pdf(copy, tsa.trust_roots()).valid and stored.signature["timestamp"]
     assert actions.check_files().problems == []  # the new checksum is the one on record
+
+
+def test_a_scanner_folder_is_emptied_into_the_pipeline(archive: Archive) -> None:
+    folder = archive.folder / "scanner"
+    folder.mkdir()
+    page_image(folder / "scan-001.png")
+    (folder / "notes.txt").write_text("not a scan", encoding="utf-8")
+    result = CliRunner().invoke(records_cli, ["watch", str(folder), "--department", "6110101", "--once"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]  # the scan moved into the spool
+    record = Record.objects.get(source_name="scan-001.png")
+    assert (record.status, record.batch.source, record.department) == (Record.Status.READY, "folder", archive.general)
+    unknown = CliRunner().invoke(records_cli, ["watch", str(folder), "--department", "9999999", "--once"])
+    assert unknown.exit_code == 2 and "no department" in unknown.output
