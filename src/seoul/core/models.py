@@ -5,10 +5,28 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.roles import Role, Service, role_at_least
+
+
+class Named(models.Model):
+    """Reference data named in Korean and English; ``name`` is the one of the page's language."""
+
+    name_ko = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=150)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "ko").startswith("en") else self.name_ko
 
 
 class Institution(models.Model):

@@ -16,12 +16,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.core import districts
 from seoul.core.crypto import EncryptedTextField
 from seoul.core.engine.districts import District, district
+from seoul.core.models import Named
 from seoul.core.roles import Role, Service
 from seoul.hospitals.engine.network import Need
 from seoul.hospitals.engine.report import BedKind, Tier
@@ -43,21 +44,6 @@ BED_KIND_CHOICES = [
     (BedKind.MILD.value, _("Mild (community treatment centre)")),
     (BedKind.ISOLATION.value, _("Negative-pressure isolation rooms")),
 ]
-
-
-class Named(models.Model):
-    name_ko = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=150)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "ko").startswith("en") else self.name_ko
 
 
 class Region(Named):

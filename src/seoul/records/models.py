@@ -14,9 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from seoul.core.models import Named
 from seoul.core.roles import Role, Service
 from seoul.records import labels
 from seoul.records.engine import rules
@@ -36,21 +37,6 @@ DISCLOSURE_CHOICES = [
     (Disclosure.PARTIAL.value, _("Partly open")),
     (Disclosure.CLOSED.value, pgettext_lazy("records", "Closed")),
 ]
-
-
-class Named(models.Model):
-    name_ko = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=150)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "ko").startswith("en") else self.name_ko
 
 
 class Department(Named):
