@@ -8,6 +8,8 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from seoul.core.audit import register_events
-        from seoul.records.events import RecordsEvent
+        from seoul.core.personal_data import register_purposes
+        from seoul.records.events import RecordsEvent, RecordsPurpose
 
         register_events(RecordsEvent)
+        register_purposes(RecordsPurpose)

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.personal_data import Purpose
+
 
 class RecordsEvent(models.TextChoices):
     RECEIVED = "records.received", _("Document received for the archive")
@@ -21,3 +23,11 @@ class RecordsEvent(models.TextChoices):
     DISPOSAL_DECIDED = "records.disposal.decided", _("Review committee's decision recorded")
     DISPOSAL_DONE = "records.disposal.done", _("Disposal review carried out")
     DESTROYED = "records.destroyed", _("Record destroyed (files and text removed, registration data kept)")
+
+
+class RecordsPurpose(Purpose):
+    """Why staff open a record that holds personal information (exemption 6), asked first."""
+
+    WORK = "records.work", _("Handling this matter in my work")
+    DISCLOSURE = "records.disclosure", _("Answering a disclosure request")
+    MANAGEMENT = "records.management", _("Records management: review, disposal or audit")

@@ -19,15 +19,17 @@ from seoul.core import audit
 from seoul.core.access import require_role
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
+from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.records import actions, selectors
 from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.engine.search import Filters
-from seoul.records.events import RecordsEvent
+from seoul.records.events import RecordsEvent, RecordsPurpose
 from seoul.records.forms import CorrectionForm, DecisionForm, MeetingForm, RegistrationForm, SearchForm, UploadForm
 from seoul.records.models import Batch, Department, DisposalReview, DocumentType, Record, departments_of
 
 PAGE_SIZE = 20
+PERSONAL_INFORMATION = 6  # 정보공개법 §9① 제6호: the record holds personal information
 
 
 @require_role(Service.RECORDS, Role.OPERATOR)
@@ -143,7 +145,18 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
         if done:
             return done
     else:
-        audit.record(RecordsEvent.VIEWED, target=found, actor=request.user)
+        reason = ""
+        if PERSONAL_INFORMATION in (found.exemptions or []):
+            reason = str(
+                need_reason(
+                    request,
+                    found,
+                    purposes=RecordsPurpose,
+                    title=found.registration_number or found.source_name,
+                    back=reverse("records:record", args=[found.pk]),
+                )
+            )
+        audit.record(RecordsEvent.VIEWED, target=found, actor=request.user, reason=reason)
     return render(
         request,
         "records/record.html",

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from seoul.core.models import AuditEvent
+from seoul.core.testing import reason_ticket
 from seoul.records import actions, storage
 from seoul.records.adapters import tsa
 from seoul.records.cli import group as records_cli
@@ -68,6 +69,7 @@ def test_a_scan_is_read_archived_registered_and_found(archive: Archive) -> None:
     # a reader of another department finds an open record, with the particle on the query
     client = Client()
     client.force_login(archive.reader)
+    assert b'name="ticket"' not in client.get(f"/records/{registered.pk}/").content  # no personal information
     page = client.get("/records/search/", {"q": "보존기간을"})
     assert page.status_code == 200
     assert [f.id for f in page.context["results"].found] == [registered.pk]
@@ -220,3 +222,35 @@ def test_a_scanner_folder_is_emptied_into_the_pipeline(archive: Archive) -> None
     assert (record.status, record.batch.source, record.department) == (Record.Status.READY, "folder", archive.general)
     unknown = CliRunner().invoke(records_cli, ["watch", str(folder), "--department", "9999999", "--once"])
     assert unknown.exit_code == 2 and "no department" in unknown.output
+
+
+def test_a_record_with_personal_information_asks_why_before_it_opens(archive: Archive) -> None:
+    [received] = _received(archive, page_image(archive.folder / "p.png", ["개인정보 포함 민원 회신", "홍길동 귀하"]))
+    read = actions.process(received.pk)
+    assert read is not None and read.produced_on is not None
+    registered = actions.register(
+        read,
+        actions.Registration(
+            title="민원 회신",
+            produced_on=read.produced_on,
+            department=archive.general,
+            completed_year=read.produced_on.year,
+            retention=Retention.YEARS_3,
+            disclosure=Disclosure.PARTIAL,
+            exemptions=(6,),
+        ),
+        actor=archive.clerk,
+    )
+    officer = Client()
+    officer.force_login(archive.officer)
+    asked = officer.get(f"/records/{registered.pk}/")
+    assert b'name="ticket"' in asked.content and "홍길동" not in asked.content.decode()
+    assert not AuditEvent.objects.filter(event="records.viewed").exists()
+    stated = officer.post(
+        "/reason/",
+        {"ticket": reason_ticket(asked), "reason": "records.disclosure", "reason_detail": "정보공개 청구 2026-17"},
+    )
+    shown = officer.get(stated["Location"])
+    assert "홍길동" in "".join(shown.content.decode().split())
+    viewed = AuditEvent.objects.get(event="records.viewed", target_id=str(registered.pk))
+    assert viewed.reason == "records.disclosure: 정보공개 청구 2026-17" and viewed.actor == archive.officer
