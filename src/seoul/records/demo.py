@@ -20,7 +20,7 @@ POSTS = {"records.clerk": "6110101", "records.reader": "6110201"}
 # (articles to put on the page, department, type, retention, disclosure, exemptions, year produced)
 SCANS = [
     ((0, 1), "6110101", "regulation", Retention.PERMANENT, Disclosure.OPEN, (), 2024),
-    ((4, 5), "6110101", "report", Retention.YEARS_10, Disclosure.PARTIAL, (6,), 2025),
+    ((4, 5), "6110101", "report", Retention.YEARS_1, Disclosure.PARTIAL, (6,), 2023),  # due for disposal review
     ((6, 11), "6110201", "plan", Retention.YEARS_5, Disclosure.CLOSED, (5,), 2025),
     ((12, 13), "6110201", "regulation", Retention.YEARS_30, Disclosure.OPEN, (), 2026),
 ]
