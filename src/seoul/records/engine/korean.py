@@ -9,11 +9,13 @@ Two halves that must agree:
   lost space still give the right bigrams, and no phrase can reach across punctuation;
 - the query side (``query_terms``): each query word is cut to its stem with kiwipiepy, so
   "보존기간을" searches for "보존기간" and "이관하는" for "이관". A term then matches where all
-  of its bigrams occur one after the other (``term_runs`` / ``run_bigrams``).
+  of its bigrams occur one after the other (``term_runs`` / ``run_bigrams``); a long term also
+  where one syllable of it was misread (``free_syllables`` / ``neighbours``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -112,6 +114,45 @@ def term_runs(term: str) -> list[str]:
     return runs(term)
 
 
+# -- one misread syllable ------------------------------------------------------------------------
+#
+# OCR misreads a syllable now and then, and almost always as a syllable that differs from it in
+# one letter (jamo): 행청 for 행정, 보존포맺 for 보존포맷, 페기 for 폐기 (34 of the 36 misread
+# syllables in the shared test set's OCR output). So a run of TOLERANT_MIN Hangul syllables or
+# more also matches with one of its syllables replaced by such a neighbour, every other syllable
+# in its place. Shorter runs stay exact: two-syllable words are too many and too close to one
+# another (폐기/패기). A syllable at either end may only be the replaced one when it is inside a
+# longer morpheme: a one-syllable morpheme at an end leaves a word of its own, and that word with
+# a particle one letter away would match. Numbers and Latin letters never vary.
+
+TOLERANT_MIN = 4
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_SYLLABLE_BASE, _INITIALS, _MEDIALS, _FINALS = 0xAC00, 19, 21, 28
+
+
+@functools.lru_cache(maxsize=4096)
+def free_syllables(run: str) -> tuple[int, ...]:
+    """The places in a query run where a misread syllable is tolerated (none for short runs or
+    runs with anything but Hangul syllables)."""
+    if len(run) < TOLERANT_MIN or not _HANGUL_RUN.fullmatch(run):
+        return ()
+    alone = {tok.start for tok in _analyser().tokenize(run) if tok.len == 1}
+    ends = {0, len(run) - 1}
+    return tuple(i for i in range(len(run)) if not (i in ends and i in alone))
+
+
+@functools.lru_cache(maxsize=4096)
+def neighbours(syllable: str) -> str:
+    """The Hangul syllables that differ from ``syllable`` in at most one of its initial, medial
+    and final letters (itself included), in code point order."""
+    code = ord(syllable) - _SYLLABLE_BASE
+    initial, medial, final = code // (_MEDIALS * _FINALS), code // _FINALS % _MEDIALS, code % _FINALS
+    codes = {(i * _MEDIALS + medial) * _FINALS + final for i in range(_INITIALS)}
+    codes |= {(initial * _MEDIALS + m) * _FINALS + final for m in range(_MEDIALS)}
+    codes |= {(initial * _MEDIALS + medial) * _FINALS + f for f in range(_FINALS)}
+    return "".join(chr(_SYLLABLE_BASE + c) for c in sorted(codes))
+
+
 def _verb_stem(text: str, tok: _Token) -> str:
     """The part of a verb or adjective stem that stays the same in the query's surface form:
     만들어 -> 만들, but 관한 (관하 + ㄴ fused) -> 관. Empty for helpers such as 하, 있, 따르."""
@@ -169,14 +210,31 @@ def query_terms(query: str) -> list[str]:
     return terms
 
 
-def term_pattern(terms: Sequence[str]) -> re.Pattern[str] | None:
+def term_pattern(terms: Sequence[str], *, misread: bool = False) -> re.Pattern[str] | None:
     """A regular expression finding any of the terms in raw text, with whitespace allowed
     between any two characters (an OCR line break can fall inside a word) and any punctuation
-    between a term's runs. Case is ignored. Longest terms first."""
-    alternatives = {
-        r"(?:[\W_\u318d\u00b7]*)".join(r"\s*".join(re.escape(ch) for ch in run) for run in term_runs(t)) for t in terms
-    }
+    between a term's runs. With ``misread``, also where one syllable of a long run is misread,
+    as the index finds it (``free_syllables``, ``neighbours``). Case is ignored. Longest terms
+    first."""
+    alternatives: set[str] = set()
+    for term in terms:
+        parts = term_runs(term)
+        variants: list[list[int | None]] = [[None] * len(parts)]
+        if misread:
+            variants += [
+                [i if k == r else None for k in range(len(parts))]
+                for r, run in enumerate(parts)
+                for i in free_syllables(run)
+            ]
+        for free in variants:
+            alternatives.add(
+                r"(?:[\W_\u318d\u00b7]*)".join(_run_pattern(run, f) for run, f in zip(parts, free, strict=True))
+            )
     alternatives.discard("")
     if not alternatives:
         return None
     return re.compile("|".join(sorted(alternatives, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _run_pattern(run: str, free: int | None) -> str:
+    return r"\s*".join(f"[{neighbours(ch)}]" if i == free else re.escape(ch) for i, ch in enumerate(run))

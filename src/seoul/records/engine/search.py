@@ -27,6 +27,10 @@ DISCLOSURES = ("open", "partial", "closed")
 
 MAX_TERMS = 16  # a pasted paragraph searches for its first 16 terms only (bounded query time)
 TITLE_BOOST = 2.0  # a term found in the title counts this much more (ranking only)
+TOLERANT_BOOST = 0.3  # a term found only with a misread syllable counts this much (ranking only)
+MAX_MISREAD = 16  # misread forms of one term searched for at most (bounded query time)
+MISREAD_SHARE = 0.01  # a misread form's rarest new bigram is in at most this share of the records
+MISREAD_DOCS = 3  # ... or in at most this many records (small collections)
 WRITER_HEAP = 64_000_000  # bytes, for add/delete
 REBUILD_HEAP = 400_000_000  # bytes, shared by the rebuild's indexing threads
 REBUILD_THREADS = 1
@@ -205,8 +209,11 @@ class RecordIndex:
     def count(self) -> int:
         return int(self._index.searcher().num_docs)
 
-    def _term_query(self, fieldname: str, term: str) -> Query | None:
-        """All of a term's runs, each as consecutive bigrams in the field; None if it has none."""
+    def _term_query(self, fieldname: str, term: str, *, tolerant: bool = True) -> Query | None:
+        """All of a term's runs, each as consecutive bigrams in the field; None if it has none.
+
+        With ``tolerant``, a long run also matches with one syllable misread (``_misread``),
+        scored TOLERANT_BOOST times a phrase's score and below the exact form."""
         clauses = []
         for run in korean.term_runs(term):
             if len(run) == 1:
@@ -216,13 +223,48 @@ class RecordIndex:
             elif len(run) == 2:
                 clauses.append(Query.term_query(self.schema, fieldname, run))
             else:
-                words: list[str | tuple[int, str]] = list(korean.run_bigrams(run))
-                clauses.append(Query.phrase_query(self.schema, fieldname, words))
+                exact = self._phrase(fieldname, run)
+                misread = self._misread(fieldname, run) if tolerant else []
+                if not misread:
+                    clauses.append(exact)
+                    continue
+                tolerated = Query.boost_query(Query.disjunction_max_query(misread), TOLERANT_BOOST)
+                clauses.append(Query.boolean_query([(Occur.Should, exact), (Occur.Should, tolerated)]))
         if not clauses:
             return None
         if len(clauses) == 1:
             return clauses[0]
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _phrase(self, fieldname: str, run: str) -> Query:
+        words: list[str | tuple[int, str]] = list(korean.run_bigrams(run))
+        return Query.phrase_query(self.schema, fieldname, words)
+
+    def _misread(self, fieldname: str, run: str) -> list[Query]:
+        """Phrases for the run with one syllable misread as one of its ``korean.neighbours``
+        (where ``korean.free_syllables`` allows), only for the forms the index can hold as a
+        misreading: every bigram that holds the new syllable occurs in some record, and the
+        rarest of them in no more than MISREAD_SHARE of the records (at least MISREAD_DOCS).
+        A misreading is an accident of a few scans; a bigram found all over the collection is
+        text, and the form is then most likely another word (보존기관 for 보존기간), which would
+        be a wrong match, and a slow one (its phrase runs over common bigrams). The rarest
+        forms first, at most MAX_MISREAD: a phrase costs about as much as its rarest bigram."""
+        searcher = self._index.searcher()
+        most = max(MISREAD_DOCS, int(searcher.num_docs * MISREAD_SHARE))
+        found: list[tuple[int, str]] = []
+        for i in korean.free_syllables(run):
+            others = korean.neighbours(run[i]).replace(run[i], "")
+            if i > 0:  # the bigrams run[i-1] + other in the index, from one walk of the dictionary
+                left = searcher.terms_with_prefix(fieldname, run[i - 1])
+                held = [(t[1], n) for t, n in left if len(t) == 2 and t[1] in others and n > 0]
+            else:
+                held = [(o, searcher.doc_freq(fieldname, o + run[1])) for o in others]
+            for other, n in held:
+                if i > 0 and i + 1 < len(run) and n:
+                    n = min(n, searcher.doc_freq(fieldname, other + run[i + 1]))
+                if 0 < n <= most:
+                    found.append((n, run[:i] + other + run[i + 1 :]))
+        return [self._phrase(fieldname, variant) for _, variant in sorted(found)[:MAX_MISREAD]]
 
     def _filter_clauses(self, audiences: Collection[str] | None, filters: Filters) -> list[Query]:
         """Restrictions that must hold but do not change the score."""
@@ -253,7 +295,7 @@ class RecordIndex:
                 continue
             terms.append(term)
             clauses.append((Occur.Must, q))
-            in_title = self._term_query("title", term)
+            in_title = self._term_query("title", term, tolerant=False)
             if in_title is not None:
                 clauses.append((Occur.Should, Query.boost_query(in_title, TITLE_BOOST)))
         if not terms:
@@ -298,10 +340,14 @@ def _escape(ch: str) -> str:
 def snippet(text: str, terms: Sequence[str], *, width: int = 90) -> list[tuple[str, bool]]:
     """About ``width`` characters of the text around the first place a term occurs, as pieces
     (text, highlighted?). A term matches even when the text has whitespace or a line break
-    inside it. Whitespace runs become single spaces; "…" marks a cut. Without a match: the
+    inside it. Whitespace runs become single spaces; "…" marks a cut. Where no term occurs as
+    written, a term with one misread syllable, as the search finds it. Without a match: the
     beginning of the text."""
     pattern = korean.term_pattern(terms)
     first = pattern.search(text) if pattern is not None else None
+    if first is None and pattern is not None:
+        pattern = korean.term_pattern(terms, misread=True)
+        first = pattern.search(text) if pattern is not None else None
     if first is None or pattern is None:
         head = _squash(text[: width + 1])
         return [(head[:width] + "…", False)] if len(head) > width else ([(head, False)] if head else [])

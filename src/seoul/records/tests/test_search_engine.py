@@ -291,6 +291,79 @@ def test_title_matches_rank_first() -> None:
     assert [h.id for h in index.search("이관", audiences=None).hits] == [2, 1]
 
 
+# -- one misread syllable ------------------------------------------------------------------------
+
+
+def test_a_long_term_finds_a_text_with_one_misread_syllable() -> None:
+    index = RecordIndex(None)
+    index.add(
+        [
+            record(1, "기록물에 대하여 행청전자서명을 포함하는 방법"),  # 정 read as 청 (one letter)
+            record(2, "행정전자서명을 포함하는 방법"),
+            record(3, "보존포맺으로 변환하여 관리한다"),  # the last syllable misread
+            record(4, "폐기 대상"),
+        ]
+    )
+    assert ids(index, "행정전자서명") == {1, 2}
+    assert [h.id for h in index.search("행정전자서명을", audiences=None).hits] == [2, 1]  # exact first
+    assert ids(index, "보존포맷으로") == {3}
+    assert ids(index, "행정전자서명 폐기") == set()  # still every term must match
+
+
+def test_two_misread_syllables_are_not_found() -> None:
+    index = RecordIndex(None)
+    index.add([record(1, "행청전자셔명을 포함하는 방법"), record(2, "보존가관")])
+    assert ids(index, "행정전자서명") == set()
+    assert ids(index, "보존기간") == set()
+
+
+def test_short_terms_stay_exact() -> None:
+    index = RecordIndex(None)
+    index.add([record(1, "원본은 페기하고"), record(2, "헤시값을 생성한다"), record(3, "폐기 대상")])
+    assert ids(index, "폐기") == {3}  # two syllables: 페기 is not 폐기
+    assert ids(index, "해시값") == set()  # three syllables: exact too
+    assert korean.free_syllables("해시값") == ()
+
+
+def test_a_misreading_is_one_letter_of_one_syllable() -> None:
+    assert "청" in korean.neighbours("정")  # initial
+    assert "맺" in korean.neighbours("맷")  # final
+    assert "페" in korean.neighbours("폐")  # medial
+    assert "정" in korean.neighbours("정")
+    assert len(korean.neighbours("정")) == 19 + 21 + 28 - 2
+    assert "록" not in korean.neighbours("간")
+    index = RecordIndex(None)
+    index.add([record(1, "보존기록물의 목록정보")])  # other words, not misreadings
+    assert ids(index, "보존기간") == set()
+    assert ids(index, "등록정보") == set()
+
+
+def test_what_may_be_misread() -> None:
+    assert korean.free_syllables("보존포맷") == (0, 1, 2, 3)
+    # 철 is a word of its own: 기록물 + a syllable one letter from it would be 기록물 + particle
+    assert korean.free_syllables("기록물철") == (0, 1, 2)
+    assert korean.free_syllables("2026년도") == ()  # numbers never vary
+    index = RecordIndex(None)
+    index.add([record(1, "기록물첼"), record(2, "기록물철"), record(3, "기룩물철")])
+    assert ids(index, "기록물철") == {2, 3}
+
+
+def test_a_form_common_in_the_collection_is_a_word_not_a_misreading() -> None:
+    index = RecordIndex(None)
+    index.add([record(1, "등록정부 문서")] + [record(10 + i, "정부 문서") for i in range(4)])
+    assert ids(index, "등록정보") == set()  # 정부 is in 5 records: more than a misreading would be
+    rare = RecordIndex(None)
+    rare.add([record(1, "등록정부 문서"), record(2, "정부 문서")])
+    assert ids(rare, "등록정보") == {1}
+
+
+def test_the_snippet_highlights_a_misread_term() -> None:
+    text = "기록물에 대하여 행청전자서명을 포함하는 방법"
+    assert [p for p, h in snippet(text, ["행정전자서명"]) if h] == ["행청전자서명"]
+    both = "보존포맺으로 바꾸고 보존포맷으로 관리"
+    assert [p for p, h in snippet(both, ["보존포맷"]) if h] == ["보존포맷"]  # the exact one when there is one
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
