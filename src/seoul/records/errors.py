@@ -15,7 +15,10 @@ class RecordsError(ErrorCode):
     NOT_REGISTERED = "records.not_registered", _("This record is not registered.")
     EXEMPTION_NEEDED = (
         "records.exemption_needed",
-        _("A partly open or closed record names the exemption (정보공개법 §9①, 1 to 8) it relies on."),
+        _(
+            "A partly open or closed record names the exemption it relies on "
+            "(Official Information Disclosure Act, Article 9(1), items 1 to 8)."
+        ),
     )
     OPEN_WITHOUT_EXEMPTION = "records.open_without_exemption", _("An open record has no exemption.")
     COMPLETED_BEFORE_PRODUCED = (

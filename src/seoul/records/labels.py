@@ -4,6 +4,7 @@ a person reads these instead."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -46,12 +47,31 @@ def page_reason(reason: str) -> str:
     return str(_("This page could not be read.")) if reason else ""
 
 
-def step_detail(step: str, detail: str) -> str:
-    """Preflight writes "<kind>, <pages>", metadata "type: <code>"; the rest is read as written."""
+_OCR_DONE = re.compile(r"^(?P<seconds>[0-9.]+) s, (?P<engine>.+)$")
+_PAGE_FAILED = re.compile(r"p\.(?P<n>[0-9]+): (?P<reason>[^;]*)")
+
+
+def step_detail(step: str, detail: str, outcome: str = "done") -> str:
+    """The pipeline's detail in the reader's words: a refusal's code, preflight's "<kind>,
+    <pages>", OCR's "<seconds> s, <engine>" or its failed pages, metadata's "type: <code>"."""
+    if detail in REFUSALS:
+        return str(REFUSALS[detail])
+    if step == "sign" and outcome == "failed":
+        return str(_("The timestamp authority did not answer; the copy is kept and will be signed later."))
+    if step == "ocr":
+        done = _OCR_DONE.match(detail)
+        if done:
+            return str(_("%(seconds)s s, %(engine)s") % done.groupdict())
+        failed = [
+            str(_("page %(n)s: %(reason)s") % {"n": m["n"], "reason": page_reason(m["reason"])})
+            for m in _PAGE_FAILED.finditer(detail)
+        ]
+        if failed:
+            return "; ".join(failed)
     if step == "preflight" and ", " in detail:
-        kind, pages = detail.split(", ", 1)
-        if pages.isdigit():
-            n = int(pages)
+        kind, count = detail.split(", ", 1)
+        if count.isdigit():
+            n = int(count)
             return f"{kind.upper()} · " + ngettext("%(n)s page", "%(n)s pages", n) % {"n": n}
     if step == "metadata" and detail.startswith("type: "):
         from seoul.records.models import DocumentType
@@ -61,3 +81,21 @@ def step_detail(step: str, detail: str) -> str:
             return str(_("No type suggested."))
         return str(_("Suggested type: %(kind)s.") % {"kind": suggested.name})
     return detail
+
+
+def field_value(field: str, value: Any) -> str:
+    """A corrected field's stored value (a code) as a person reads it."""
+    from seoul.records.models import DISCLOSURE_CHOICES, RETENTION_CHOICES, DocumentType
+
+    if value in (None, "", []):
+        return "–"
+    if field == "retention":
+        return str(dict(RETENTION_CHOICES).get(value, value))
+    if field == "disclosure":
+        return str(dict(DISCLOSURE_CHOICES).get(value, value))
+    if field == "exemptions":
+        return ", ".join(str(n) for n in value)
+    if field == "doc_type":
+        kind = DocumentType.objects.filter(code=value).first()
+        return kind.name if kind else str(value)
+    return str(value)

@@ -308,7 +308,7 @@ class Step(models.Model):
     @property
     def detail_text(self) -> str:
         """The detail in the reader's words where the pipeline wrote a code."""
-        return labels.step_detail(self.name, self.detail)
+        return labels.step_detail(self.name, self.detail, self.outcome)
 
 
 class Correction(models.Model):
@@ -331,6 +331,14 @@ class Correction(models.Model):
     @property
     def field_label(self) -> str:
         return str(labels.FIELDS.get(self.field, self.field))
+
+    @property
+    def old_text(self) -> str:
+        return labels.field_value(self.field, self.old)
+
+    @property
+    def new_text(self) -> str:
+        return labels.field_value(self.field, self.new)
 
 
 class DisposalReview(models.Model):

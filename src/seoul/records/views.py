@@ -66,7 +66,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 def _initial(record: Record) -> dict[str, Any]:
-    kind = record.doc_type or record.suggested_type
+    kind = record.doc_type or (record.suggested_type if record.status == Record.Status.READY else None)
     produced = record.produced_on or timezone.localdate()
     return {
         "title": record.title,

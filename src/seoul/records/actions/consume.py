@@ -110,7 +110,7 @@ def _refuse(record: Record, name: str, started: datetime, code: str, reason: str
         record.refusal_code = code
         record.refusal_reason = reason
         record.save(update_fields=["status", "refusal_code", "refusal_reason"])
-        record_step(record, name, Step.Outcome.FAILED, started, detail=reason)
+        record_step(record, name, Step.Outcome.FAILED, started, detail=code)
         audit.record(RecordsEvent.REFUSED, target=record, new={"code": code, "reason": reason})
     log.warning("records: %s refused at %s: %s", record.source_name, name, reason)
     (spool_dir() / str(record.pk)).unlink(missing_ok=True)
