@@ -38,10 +38,12 @@ import json
 import re
 import warnings
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -49,6 +51,7 @@ from tests.browser.a11y import blocking, describe_violations
 from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS  # noqa: F401 - CHROMIUM_ARGS for readers
 
 WALK = ARTIFACTS / "walk"
+T = TypeVar("T")
 
 # What a reason form is answered with, per service (the form's radio id suffix).
 REASON_DETAIL = "점검 2026-1202 화면 확인"
@@ -132,7 +135,11 @@ KO_PAGE_LATIN = {
     "JPEG",
     "CSV",
     "XLSX",
+    "TIFF",
+    "KB",  # file sizes (Django's filesizeformat)
+    "MB",
     "API",
+    "dpi",  # a scan's resolution
 }
 KO_PAGE_LATIN_WORDS = {w for entry in KO_PAGE_LATIN for w in entry.split()}
 
@@ -203,6 +210,10 @@ TYPED = {
     "hospitals.Patient": ["name", "phone", "note"],
     "hospitals.ResourceRequest": ["item", "note"],
     "hospitals.Loan": ["note"],
+    "records.Record": ["title", "source_name", "device", "operator", "ocr_engine"],
+    "records.Page": ["text"],
+    "records.Correction": ["reason"],
+    "records.StoredFile": ["signature"],  # the timestamp authority's name, as its certificate says
 }
 
 
@@ -215,6 +226,8 @@ NAMED = {
     "plan.Project": "name_ko",
     "hospitals.Hospital": "name_ko",
     "hospitals.Region": "name_ko",
+    "records.Department": "name_ko",
+    "records.DocumentType": "name_ko",
 }
 
 
@@ -247,6 +260,22 @@ def typed_values(*extra: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
+def outside_the_event_loop(work: Callable[[], T]) -> T:
+    """``work()`` in a thread of its own. Playwright's sync API keeps an asyncio loop running in
+    the test's thread, where pyHanko (which signs the records' archive copies) cannot call
+    ``asyncio.run``; the platform itself reads scans in a request or a worker thread."""
+    from django.db import connection
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 @dataclass
 class Services:
     passwords: dict[str, str]
@@ -264,8 +293,12 @@ def build_services() -> Services:
     for _label, module in app_modules("reference"):
         module.load()
     passwords = {a["username"]: a["password"] for a in core_demo.load()}
-    for _label, module in app_modules("demo"):
-        if module is not core_demo:
+    for label, module in app_modules("demo"):
+        if module is core_demo:
+            continue
+        if label == "records":  # reads and signs scans: outside Playwright's event loop
+            outside_the_event_loop(module.load)
+        else:
             module.load()
     users = {u.username: u for u in User.objects.all()}
 
@@ -288,6 +321,7 @@ def build_services() -> Services:
     services.ids.update(_tracing(users, timezone.localdate()))
     services.ids.update(_guarantee(users))
     services.ids.update(_hospitals(users))
+    services.ids.update(_records(users))
     from seoul.plan.models import Project
 
     services.ids["project"] = (
@@ -454,6 +488,40 @@ def _hospitals(users: dict[str, Any]) -> dict[str, Any]:
         "hospitals_no_bed": no_bed[1].code,
         "hospitals_waiting": no_bed[0].patient.reference,
         "hospitals_offered": offered.reference,
+    }
+
+
+def _records(users: dict[str, Any]) -> dict[str, Any]:
+    """An empty file the clerk sent (refused, with its reason) and a records officer's correction
+    of a retention period (kept in the record's history), next to the demo's registered scans
+    (one partly open for personal information: opened with a reason) and the one that waits to
+    be registered."""
+    import tempfile
+
+    from seoul.records import actions
+    from seoul.records.models import Department, Record
+
+    with tempfile.TemporaryDirectory(prefix="walk-records-") as folder:
+        empty = Path(folder) / "scan-empty.pdf"
+        empty.write_bytes(b"")
+        [refused] = actions.receive(
+            [(empty.name, empty)],
+            source="upload",
+            department=Department.objects.get(code="6110101"),
+            actor=users["records.clerk"],
+        ).records
+    actions.process(refused.pk)  # refused before any reading: no OCR
+    registered = Record.objects.filter(status=Record.Status.REGISTERED)
+    corrected = registered.get(department__code="6110201", disclosure="closed")
+    actions.correct(
+        corrected, {"retention": "10"}, reason="기록관리기준표에 따라 10년으로 정정", actor=users["records.officer"]
+    )
+    return {
+        "records_ready": Record.objects.get(status=Record.Status.READY).pk,
+        "records_refused": refused.pk,
+        "records_partial": registered.get(department__code="6110101", disclosure="partial").pk,
+        "records_corrected": corrected.pk,
+        "records_open": registered.get(department__code="6110101", disclosure="open").pk,
     }
 
 
@@ -984,6 +1052,54 @@ def walk_hospitals_admin(walk: Walk, services: Services) -> None:
     ctx.close()
 
 
+def walk_records(walk: Walk, services: Services) -> None:
+    """The general-affairs clerk: the worklist (the demo's scan waiting, an empty file refused), an
+    upload without a file, the waiting scan's registration form (partly open without an
+    exemption: refused), a registered record holding personal information (the reason first),
+    the refused file; the digital-policy reader: the search, results for a Korean query with a
+    particle, filtered, none, a bad query, another division's open record; the records officer: a
+    corrected record with the correction form (refused without a reason)."""
+    ids = services.ids
+    ctx = walk.context("records clerk")
+    page = sign_in(walk, ctx, services, "records.clerk")
+    walk.see(page, "records-worklist", 200)  # a clerk lands on the department's worklist
+    assert page.url.endswith("/records/"), page.url
+    walk.see(page, "records-worklist-error", walk.send(page, "#upload-form"), expect=400, errors=True)
+    walk.see(page, "records-ready", walk.go(page, f"/records/{ids['records_ready']}/"))
+    partly_open = page.locator("input[name=disclosure][value=partial]").get_attribute("id")
+    page.locator(f"label[for='{partly_open}']").click()
+    walk.see(page, "records-ready-error", walk.send(page, "#registration-form"), expect=400, errors=True)
+    partial = f"/records/{ids['records_partial']}/"  # exemption 6: personal information, opened with a reason
+    status = walk.reason(page, "records-registered", walk.go(page, partial), "work", bad_first=True)
+    walk.see(page, "records-registered", status)
+    walk.see(page, "records-refused", walk.go(page, f"/records/{ids['records_refused']}/"))
+    walk.see(page, "core-account-records-clerk", walk.go(page, "/accounts/me/"))
+    ctx.close()
+
+    ctx = walk.context("records reader")
+    page = sign_in(walk, ctx, services, "records.reader")
+    walk.see(page, "records-search", 200)  # readers start at the search
+    assert page.url.endswith("/records/search/"), page.url
+    walk.see(page, "records-search-results", walk.go(page, "/records/search/?q=기록물을"))
+    assert page.locator("#results ol.results > li").count() == 2, page.inner_text("main")
+    query = "/records/search/?q=공개&disclosure=closed&year_from=2024&year_to=2026"
+    walk.see(page, "records-search-filtered", walk.go(page, query))
+    walk.see(page, "records-search-none", walk.go(page, "/records/search/?q=지하철"))
+    status = walk.go(page, "/records/search/?q=&year_from=1800")
+    walk.see(page, "records-search-error", status, expect=400, errors=True)
+    walk.see(page, "records-record-reader", walk.go(page, f"/records/{ids['records_open']}/"))
+    ctx.close()
+
+    ctx = walk.context("records officer")
+    page = sign_in(walk, ctx, services, "records.officer")
+    walk.see(page, "records-worklist-officer", 200)
+    walk.see(page, "records-correction", walk.go(page, f"/records/{ids['records_corrected']}/"))
+    page.select_option("#id_retention", "permanent")
+    status = walk.send(page, "#registration-form")  # no reason given
+    walk.see(page, "records-correction-error", status, expect=400, errors=True)
+    ctx.close()
+
+
 def walk_auditor(walk: Walk, services: Services) -> None:
     ctx = walk.context("auditor")
     page = sign_in(walk, ctx, services, "auditor")
@@ -1008,8 +1124,14 @@ def test_every_service_page_is_accessible_in_one_language_and_fits(
     lang: str,
     width: int,
 ) -> None:
+    from seoul.records import index as records_index
+    from seoul.records import storage as records_storage
+
     settings.VAR_DIR = tmp_path  # the demo's passwords file
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-ins
+    settings.SEOUL_RECORDS_DIR = tmp_path / "records"  # the records demo's files and search index
+    records_storage.storage.cache_clear()
+    records_index._open.clear()
     services = build_services()
     typed = typed_values(REASON_DETAIL, *APPLICANT, *LINE_LIST_TYPED)  # and what the walk types
     walk = Walk(browser, axe, live_server.url, lang, width, typed)
@@ -1029,7 +1151,10 @@ def test_every_service_page_is_accessible_in_one_language_and_fits(
     walk_coordinators(walk, services)
     walk_hospitals_viewer(walk, services)
     walk_hospitals_admin(walk, services)
+    walk_records(walk, services)
     walk_auditor(walk, services)
+    records_storage.storage.cache_clear()
+    records_index._open.clear()
 
     (WALK / f"services-{lang}-{width}.json").write_text(json.dumps(dict(sorted(walk.walked.items())), indent=1))
     assert not walk.problems, f"{len(walk.problems)} page(s) with problems:\n" + "\n".join(walk.problems)

@@ -1,0 +1,519 @@
+"""The Electronic Document Center in the browser (issue 15).
+
+- A department's records clerk uploads a scan on the worklist, waits until it has been read,
+  opens it (the title is suggested from the text), classifies it partly open without naming an
+  exemption (refused: the error summary takes the focus and links to the exemptions), names
+  exemption 6 and registers it; the record now holds personal information, so it opens after the
+  reason is stated: the number ``EDC-6110101-<year><serial>``, the retention with the day it is
+  kept until, the disclosure badge. Korean on a phone, English on a desktop.
+- Two scans uploaded together, registered open and closed: a reader of another department finds
+  the open one with a Korean query that carries a particle (``보존기간을``), the term highlighted,
+  and not the closed one (the count says one, and its page is not found); the records officer
+  finds both.
+- The records officer corrects the retention with a reason; the history shows the old and new
+  value and why.
+
+Each test makes its people through the models and its scans with ``records.tests.builders``;
+the files, spool, signing identity and search index live in the test's own folder. Scans are
+read inside the upload request (``SEOUL_RECORDS_PROCESSING="inline"``): the background reader
+("thread") writes through its own connection to the shared in-memory test database and meets
+"database table is locked" while the live server reads. A scan read outside the browser is read
+in a thread of its own (``outside_the_event_loop``): pyHanko signs with ``asyncio.run``, which
+Playwright's running loop forbids in the test's thread. Expected words come from the catalogue
+(``gettext`` in the page's language). Five scans are read in all (a few seconds each here).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.a11y import assert_accessible
+from tests.browser.test_walk_services import WIDEST, outside_the_event_loop
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+READING_MS = 120_000  # an upload is read (OCR) inside its request: a few seconds a page here
+NUMBER = re.compile(r"^EDC-6110101-\d{4}\d{6}$")
+# A second document of the clerk's division: other words (not refused as the same file), and
+# the same term, so that the records officer's search finds both.
+CONTRACT_LINES = [
+    "용역 계약 심사 결과 보고",
+    "계약 기록물의 보존기간 연장 요청에 대한",
+    "심사 결과를 다음과 같이 보고합니다.",
+    "2026년 2월 10일 행정국 총무과",
+]
+
+
+@dataclass
+class Archive:
+    general: Any  # 총무과 6110101, the clerk's division
+    digital: Any  # 6110201, the reader's division
+    clerk: Any
+    officer: Any
+    reader: Any
+    folder: Path
+
+
+def _person(username: str, password: str, role: str, department: Any = None) -> Any:
+    from seoul.core.models import Institution, ServiceRole, User
+    from seoul.records.models import Post
+
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        kind=User.Kind.STAFF,
+        institution=Institution.objects.get(code="CITY_HALL"),
+    )
+    ServiceRole.objects.create(user=user, service="records", role=role)
+    if department is not None:
+        Post.objects.create(user=user, department=department)
+    user.test_password = password
+    return user
+
+
+@pytest.fixture
+def archive(reference_data: None, settings: Any, tmp_path: Path) -> Iterator[Archive]:
+    """The records reference data, a clerk of 6110101, a records officer and a reader of
+    6110201; files and index under ``tmp_path``; scans read in the upload's request."""
+    from seoul.records import index, reference, storage
+    from seoul.records.models import Department
+
+    settings.SEOUL_RECORDS_DIR = tmp_path / "records"
+    settings.SEOUL_RECORDS_PROCESSING = "inline"
+    storage.storage.cache_clear()
+    index._open.clear()
+    reference.load()
+    general, digital = (Department.objects.get(code=c) for c in ("6110101", "6110201"))
+    yield Archive(
+        general=general,
+        digital=digital,
+        clerk=_person("clerk.general", "Deoksugung-wall-8-stones", "operator", general),
+        officer=_person("records.officer", "Gwanghwamun-gate-5-arches", "approver"),
+        reader=_person("reader.digital", "Cheonggye-stream-6-bridges", "viewer", digital),
+        folder=tmp_path,
+    )
+    storage.storage.cache_clear()
+    index._open.clear()
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _fits(page: Any, width: int, where: str) -> None:
+    """Nothing is wider than the screen (no sideways scrolling)."""
+    scroll = page.evaluate("() => document.documentElement.scrollWidth")
+    if scroll > width:
+        raise AssertionError(f"{where}: {scroll - width} px wider than the screen: {page.evaluate(WIDEST, width)}")
+
+
+def _watch(page: Any) -> list[str]:
+    """Script errors and Content-Security-Policy refusals on the page, collected as they happen."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return problems
+
+
+def _send(page: Any, button: str, *, timeout: int = 15_000) -> int:
+    with page.expect_navigation(timeout=timeout) as nav:
+        page.click(button)
+    return int(nav.value.status)
+
+
+def _texts(locator: Any) -> list[str]:
+    return [t.strip() for t in locator.all_inner_texts()]
+
+
+def _check(page: Any, name: str, value: str) -> None:
+    """Tick a radio button or checkbox by its label, as a person does."""
+    option = page.locator(f"input[name={name}][value='{value}']")
+    page.locator(f"label[for='{option.get_attribute('id')}']").click()
+    assert option.is_checked(), (name, value)
+
+
+def _english(page: Any) -> None:
+    url = page.url
+    with page.expect_navigation():
+        page.click("header form.lang-switch button[name=language][value=en]")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.url == url
+
+
+def _upload(page: Any, base: str, scans: list[Path], *, words: dict[str, str]) -> dict[str, str]:
+    """Upload ``scans`` on the worklist and wait until each waits to be registered; returns each
+    file's link (its record's page) from the "ready to register" table."""
+    from seoul.records.models import Batch
+
+    assert page.url.startswith(f"{base}/records/"), page.url
+    page.set_input_files("#id_scans", [str(s) for s in scans])
+    assert _send(page, "#upload-form button[type=submit]", timeout=READING_MS * len(scans)) == 200
+    batch = Batch.objects.latest("pk")
+    assert page.url == f"{base}/records/?batch={batch.pk}", page.url
+    assert _texts(page.locator("main .messages .message-success")) == [words["received"] % {"n": len(scans)}]
+    # the progress: refreshed every two seconds until the batch is read (at once when read inline)
+    page.wait_for_function(
+        "(finished) => document.querySelector('#progress-h')?.textContent.trim() === finished",
+        arg=words["finished"],
+        timeout=READING_MS,
+    )
+    pages = len(scans)  # one page each
+    assert page.inner_text("#batch-progress [role=status]").strip() == words["progress"] % {
+        "done": pages,
+        "total": pages,
+        "files": len(scans),
+    }
+    # the ready table is not part of the refreshed progress: look again until every file is there
+    names = [s.name for s in scans]
+    deadline = time.monotonic() + READING_MS / 1000
+    while True:
+        rows = page.locator("#ready-table tbody tr")
+        files = {rows.nth(i).locator("td").first.inner_text().strip(): rows.nth(i) for i in range(rows.count())}
+        if all(n in files for n in names) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(1000)
+        page.reload()
+    assert all(n in files for n in names), f"not ready: {sorted(set(names) - set(files))}: {page.inner_text('main')}"
+    assert page.locator("#reading-list").count() == 0, "nothing is still being read"
+    return {n: files[n].locator("th a").get_attribute("href") for n in names}
+
+
+def _words(lang: str) -> dict[str, str]:
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override(lang):
+        return {
+            "received": gettext("%(n)d file(s) received; they are being read. You can leave this page."),
+            "finished": gettext("Reading finished"),
+            "progress": gettext("%(done)s of %(total)s pages read (%(files)s files)."),
+            "register_h": gettext("Register this record"),
+            "correct_h": gettext("Correct the registration data"),
+            "exemptions": gettext("Grounds for not disclosing (Official Information Disclosure Act, Article 9(1))"),
+            "exemption_needed": gettext(
+                "A partly open or closed record names the exemption it relies on "
+                "(Official Information Disclosure Act, Article 9(1), items 1 to 8)."
+            ),
+            "registered_as": gettext("Registered as %(number)s."),
+            "10 years": gettext("10 years"),
+            "30 years": gettext("30 years"),
+            "kept until": gettext("kept until %(day)s"),
+            "partial": gettext("Partly open"),
+            "open": pgettext("records", "Open"),
+            "closed": pgettext("records", "Closed"),
+            "article": gettext("(Article 9(1), item %(items)s)"),
+            "reason": gettext("Reason for the correction"),
+            "corrected": gettext("The correction is recorded with its reason."),
+            "correction": gettext("Correction"),
+            "retention": gettext("Retention period"),
+            "problem": gettext("There is a problem"),
+            "no results": gettext("No records found"),
+        }
+
+
+def _found(lang: str, n: int) -> str:
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override(lang):
+        return ngettext("%(n)s record found", "%(n)s records found", n) % {"n": n}
+
+
+def _register(page: Any, *, retention: str, disclosure: str, exemptions: tuple[str, ...] = ()) -> int:
+    page.select_option("#id_retention", retention)
+    _check(page, "disclosure", disclosure)
+    for n in exemptions:
+        _check(page, "exemptions", n)
+    return _send(page, "#registration-form button[type=submit]")
+
+
+def _search(page: Any, words: str) -> int:
+    page.fill("#id_q", words)
+    return _send(page, "#search-form button[type=submit]")
+
+
+# --- 1. a clerk registers a scan ------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("lang", "width"), [("ko", 390), ("en", 1366)])
+def test_a_scan_is_registered_with_number_retention_and_disclosure(
+    live_server: Any, archive: Archive, new_context: Any, sign_in: Any, axe: Any, lang: str, width: int
+) -> None:
+    from seoul.records.models import Record
+    from seoul.records.tests.builders import page_image
+
+    base = live_server.url
+    words = _words(lang)
+    scan = page_image(archive.folder / "scan.png")
+    page = new_context(**(PHONE if width == 390 else DESKTOP)).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.clerk)
+    assert page.url == f"{base}/records/", page.url  # a clerk lands on the department's worklist
+    if lang == "en":
+        _english(page)
+    where = f"({lang}, {width} px)"
+    assert_accessible(axe(page), f"the empty worklist {where}")
+
+    links = _upload(page, base, [scan], words=words)
+    record = Record.objects.get(source_name="scan.png")
+    assert record.status == Record.Status.READY
+    assert links["scan.png"] == f"/records/{record.pk}/"
+    assert_accessible(axe(page), f"the worklist with a scan read {where}")
+    _fits(page, width, f"the worklist with a scan read {where}")
+
+    # --- the record: the suggested description, to check
+    with page.expect_navigation():
+        page.click(f"#ready-table a[href='/records/{record.pk}/']")
+    assert page.inner_text("#form-h").strip() == words["register_h"]
+    title = page.input_value("#id_title")
+    assert title and title == record.title and "보존기간" in title.replace(" ", ""), title
+    assert page.inner_text("main h1").strip() == title
+    assert page.input_value("#id_produced_on") == record.produced_on.isoformat()
+    assert "보존기간" in page.inner_text(".page-text pre.ocr-text").replace(" ", "")
+    assert_accessible(axe(page), f"a record ready to register {where}")
+    _fits(page, width, f"a record ready to register {where}")
+
+    # --- partly open without naming an exemption: refused, on the exemptions
+    assert _register(page, retention="10", disclosure="partial") == 400
+    assert page.url == f"{base}/records/{record.pk}/"
+    summary = page.locator("main .error-summary[role=alert]")
+    assert summary.count() == 1 and summary.is_visible()
+    assert page.inner_text("main .error-summary h2").strip() == words["problem"]
+    assert summary.bounding_box()["y"] < page.locator("#registration-form").bounding_box()["y"]
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    first_exemption = page.locator("input[name=exemptions]").first.get_attribute("id")
+    links_in_summary = summary.locator("li a")
+    assert [a.get_attribute("href") for a in links_in_summary.all()] == [f"#{first_exemption}"], summary.inner_text()
+    assert summary.locator("li").count() == 1, "one refusal"
+    said = links_in_summary.first.inner_text()
+    assert words["exemptions"] in said and words["exemption_needed"] in said, said
+    assert words["exemption_needed"] in page.inner_text("#id_exemptions_error")
+    # what was chosen is kept; nothing is registered
+    assert page.input_value("#id_retention") == "10"
+    assert page.locator("input[name=disclosure][value=partial]").is_checked()
+    record.refresh_from_db()
+    assert record.status == Record.Status.READY and record.registration_number is None
+    assert_accessible(axe(page), f"the registration refused on its exemptions {where}")
+    _fits(page, width, f"the registration refused on its exemptions {where}")
+    links_in_summary.first.click()
+    assert page.evaluate("document.activeElement.id") == first_exemption
+
+    # --- exemption 6 (personal information): registered; from now on the record opens after the
+    # reader says why, the clerk who registered it too
+    _check(page, "exemptions", "6")
+    assert _send(page, "#registration-form button[type=submit]") == 200
+    assert page.url == f"{base}/records/{record.pk}/"
+    record.refresh_from_db()
+    assert record.status == Record.Status.REGISTERED
+    assert (record.retention, record.disclosure, record.exemptions) == ("10", "partial", [6])
+    number = record.registration_number
+    assert NUMBER.match(number), number
+    said = _texts(page.locator("main .messages .message-success"))
+    assert page.locator("main form[action='/reason/']").count() == 1, page.inner_text("main")
+    assert page.inner_text("main h1").strip() == number
+    assert_accessible(axe(page), f"the reason asked before a record with personal information opens {where}")
+    _fits(page, width, f"the reason asked before a record with personal information opens {where}")
+    page.locator("label[for=reason-work]").click()
+    page.fill("#id_reason_detail", "등록한 기록물 확인")
+    assert _send(page, "main form[action='/reason/'] button[type=submit]") == 200
+    assert page.url == f"{base}/records/{record.pk}/"
+    said += _texts(page.locator("main .messages .message-success"))
+    assert said == [words["registered_as"] % {"number": number}], said  # said once, on one of the two pages
+    assert page.inner_text("#registration-number").strip() == number
+    assert page.locator("main .error-summary").count() == 0
+    retention = page.inner_text("#retention").strip()
+    assert record.retention_ends is not None and record.retention_ends.isoformat().endswith("-12-31")
+    assert retention.startswith(words["10 years"]), retention
+    assert words["kept until"] % {"day": record.retention_ends.isoformat()} in retention, retention
+    assert page.inner_text("#disclosure .status-badge").strip() == words["partial"]
+    assert words["article"] % {"items": "6"} in page.inner_text("#disclosure")
+    assert page.locator("#registration-form").count() == 0, "a clerk does not correct a registered record"
+    assert_accessible(axe(page), f"a registered record {where}")
+    _fits(page, width, f"a registered record {where}")
+
+    # --- back on the worklist: registered, nothing waits
+    page.goto(f"{base}/records/")
+    row = page.locator("#registered-table tbody tr").first
+    assert row.locator("th").inner_text().strip() == number
+    assert page.locator(f"#ready-table a[href='/records/{record.pk}/']").count() == 0
+    assert not problems, f"script errors or CSP refusals: {problems}"
+
+
+# --- 2. found by a Korean query with a particle, within the reader's scope -----------------------
+
+
+@pytest.mark.browser
+def test_found_by_a_korean_query_with_a_particle_only_where_the_reader_may_read(
+    live_server: Any, archive: Archive, new_context: Any, sign_in: Any, axe: Any
+) -> None:
+    from seoul.records.models import Record
+    from seoul.records.tests.builders import page_image
+
+    base = live_server.url
+    ko, en = _words("ko"), _words("en")
+    notice = page_image(archive.folder / "notice.png")
+    contract = page_image(archive.folder / "contract.png", CONTRACT_LINES)
+
+    # --- the clerk sends both scans at once and registers one open, one closed (exemption 5)
+    page = new_context(**DESKTOP).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.clerk)
+    links = _upload(page, base, [notice, contract], words=ko)
+    assert_accessible(axe(page), "the worklist with two scans read (ko, 1366 px)")
+    page.goto(base + links["notice.png"])
+    assert _register(page, retention="10", disclosure="open") == 200
+    page.goto(base + links["contract.png"])
+    assert _register(page, retention="5", disclosure="closed", exemptions=("5",)) == 200
+    assert page.inner_text("#disclosure .status-badge").strip() == ko["closed"]
+    opened = Record.objects.get(source_name="notice.png")
+    closed = Record.objects.get(source_name="contract.png")
+    assert (opened.status, opened.disclosure) == ("registered", "open")
+    assert (closed.status, closed.disclosure, closed.exemptions) == ("registered", "closed", [5])
+    assert closed.title != opened.title and closed.sha256 != opened.sha256
+    assert [r.registration_number[-6:] for r in (opened, closed)] == ["000001", "000002"]
+    assert not problems, f"script errors or CSP refusals: {problems}"
+
+    # --- a reader of the digital policy division, on a phone in Korean
+    page = new_context(**PHONE).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.reader)
+    assert page.url == f"{base}/records/search/", page.url  # readers start at the search
+    assert_accessible(axe(page), "the search page (ko, 390 px)")
+    assert _search(page, "보존기간을") == 200
+    assert page.url.startswith(f"{base}/records/search/?"), page.url
+    assert page.input_value("#id_q") == "보존기간을"
+    assert page.inner_text("#results-h").strip() == _found("ko", 1)
+    results = page.locator("#results ol.results > li")
+    assert results.count() == 1
+    assert _texts(results.locator("h3 a")) == [opened.title]
+    assert opened.registration_number in results.first.inner_text()
+    assert page.inner_text("#results .status-badge").strip() == ko["open"]
+    marks = [m.replace(" ", "").replace("\n", "") for m in _texts(results.first.locator(".snippet mark"))]
+    assert marks and all(m == "보존기간" for m in marks), marks
+    main = page.inner_text("main")
+    assert closed.title not in main and closed.registration_number not in main
+    assert_accessible(axe(page), "the search results (ko, 390 px)")
+    _fits(page, 390, "the search results (ko, 390 px)")
+    # the result opens; the closed record of another division is not found at all
+    with page.expect_navigation():
+        results.first.locator("h3 a").click()
+    assert page.url == f"{base}/records/{opened.pk}/"
+    assert page.inner_text("#registration-number").strip() == opened.registration_number
+    assert page.locator("#registration-form").count() == 0, "a reader changes nothing"
+    assert_accessible(axe(page), "an open record, as a reader of another division (ko, 390 px)")
+    _fits(page, 390, "an open record, as a reader of another division (ko, 390 px)")
+    assert page.goto(f"{base}/records/{closed.pk}/").status == 404
+    # the other document's own words find nothing for this reader
+    page.goto(f"{base}/records/search/")
+    assert _search(page, "심사 결과를") == 200
+    assert page.inner_text("#results-h").strip() == ko["no results"]
+    assert not problems, f"script errors or CSP refusals: {problems}"
+
+    # --- the records officer, on a desktop in English, finds both
+    page = new_context(**DESKTOP).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.officer)
+    page.goto(f"{base}/records/search/")
+    _english(page)
+    assert _search(page, "보존기간을") == 200
+    assert page.inner_text("#results-h").strip() == _found("en", 2)
+    titles = _texts(page.locator("#results ol.results > li h3 a"))
+    assert sorted(titles) == sorted([opened.title, closed.title]), titles
+    badges = _texts(page.locator("#results ol.results > li .status-badge"))
+    assert sorted(badges) == sorted([en["open"], en["closed"]]), badges
+    assert_accessible(axe(page), "the search results of the records officer (en, 1366 px)")
+    assert not problems, f"script errors or CSP refusals: {problems}"
+
+
+# --- 3. the records officer corrects the retention, with a reason ---------------------------------
+
+
+@pytest.mark.browser
+def test_a_records_officer_corrects_the_retention_with_a_reason_kept_in_the_history(
+    live_server: Any, archive: Archive, new_context: Any, sign_in: Any, axe: Any
+) -> None:
+    from seoul.records import actions
+    from seoul.records.engine.rules import Disclosure, Retention
+    from seoul.records.models import Correction, Record
+    from seoul.records.tests.builders import page_image
+
+    base = live_server.url
+    ko = _words("ko")
+    # a registered record of the clerk's division, read and registered through the actions
+    scan = page_image(archive.folder / "scan.png")
+    [received] = actions.receive(
+        [(scan.name, scan)], source="upload", department=archive.general, actor=archive.clerk
+    ).records
+    read = outside_the_event_loop(lambda: actions.process(received.pk))
+    assert read is not None and read.status == Record.Status.READY
+    assert read.steps.filter(name="sign", outcome="done").exists(), list(read.steps.values_list("name", "detail"))
+    record = actions.register(
+        read,
+        actions.Registration(
+            title="기록물 등록 및 보존기간 안내",
+            produced_on=read.produced_on,
+            department=archive.general,
+            completed_year=read.produced_on.year,
+            retention=Retention.YEARS_10,
+            disclosure=Disclosure.OPEN,
+        ),
+        actor=archive.clerk,
+    )
+    reason = "기록관리기준표의 보존기간 30년에 맞춤"
+
+    page = new_context(**PHONE).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.officer)
+    page.goto(f"{base}/records/{record.pk}/")
+    assert page.inner_text("#form-h").strip() == ko["correct_h"]
+    assert page.input_value("#id_retention") == "10"  # the form starts from the registered data
+    assert page.input_value("#id_title") == record.title
+    assert_accessible(axe(page), "a registered record with the correction form (ko, 390 px)")
+    _fits(page, 390, "a registered record with the correction form (ko, 390 px)")
+
+    # --- without a reason: refused on the reason
+    page.select_option("#id_retention", "30")
+    assert _send(page, "#registration-form button[type=submit]") == 400
+    summary = page.locator("main .error-summary[role=alert]")
+    assert summary.count() == 1
+    assert [a.get_attribute("href") for a in summary.locator("li a").all()] == ["#id_reason"], summary.inner_text()
+    assert ko["reason"] in summary.inner_text()
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert page.input_value("#id_retention") == "30"
+    assert not Correction.objects.exists()
+    assert_accessible(axe(page), "the correction refused without a reason (ko, 390 px)")
+
+    # --- with a reason: corrected, and the history says old → new and why
+    page.fill("#id_reason", reason)
+    assert _send(page, "#registration-form button[type=submit]") == 200
+    assert page.url == f"{base}/records/{record.pk}/"
+    assert _texts(page.locator("main .messages .message-success")) == [ko["corrected"]]
+    record.refresh_from_db()
+    assert record.retention == "30"
+    assert record.registration_number == page.inner_text("#registration-number").strip()  # the number stays
+    retention = page.inner_text("#retention").strip()
+    assert retention.startswith(ko["30 years"]), retention
+    assert ko["kept until"] % {"day": record.retention_ends.isoformat()} in retention, retention
+    [correction] = Correction.objects.all()
+    assert (correction.field, correction.old, correction.new, correction.reason, correction.by) == (
+        "retention",
+        "10",
+        "30",
+        reason,
+        archive.officer,
+    )
+    rows = page.locator("#steps-table tbody tr", has=page.locator(f"th:text-is('{ko['correction']}')"))
+    assert rows.count() == 1, page.inner_text("#steps-table")
+    cells = _texts(rows.first.locator("td"))
+    assert cells[0] == ko["retention"], cells
+    assert "10년 → 30년" in cells[2] and reason in cells[2] and archive.officer.username in cells[2], cells
+    assert_accessible(axe(page), "a record after its correction (ko, 390 px)")
+    _fits(page, 390, "a record after its correction (ko, 390 px)")
+    assert not problems, f"script errors or CSP refusals: {problems}"
