@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from seoul.records import index
 from seoul.records.engine.search import Filters, snippet
-from seoul.records.models import Department, DisposalItem, Page, Record, StoredFile, audiences_of, departments_of
+from seoul.records.models import DisposalItem, Page, Record, StoredFile, audiences_of, departments_of
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,5 @@ def worklist(user: Any) -> dict[str, Any]:
     }
 
 
-def department_choices(user: Any) -> list[tuple[str, str]]:
-    return [(d.code, f"{d.name} ({d.code})") for d in departments_of(user)]
-
-
-def all_departments() -> list[Department]:
-    return list(Department.objects.order_by("code"))
+def department_choices(departments: Any) -> list[tuple[str, str]]:
+    return [(d.code, f"{d.name} ({d.code})") for d in departments]

@@ -37,7 +37,7 @@ PERSONAL_INFORMATION = 6  # 정보공개법 §9① 제6호: the record holds per
 def home(request: AuthedRequest) -> HttpResponse:
     """The department's worklist: what is being read, what waits to be registered, what was
     refused and why; and the upload of new scans."""
-    choices = selectors.department_choices(request.user)
+    choices = selectors.department_choices(departments_of(request.user))
     form = UploadForm(request.POST or None, request.FILES or None, departments=choices)
     if request.method == "POST" and form.is_valid():
         department = get_object_or_404(departments_of(request.user), code=form.cleaned_data["department"])
@@ -182,7 +182,7 @@ def search(request: AuthedRequest) -> HttpResponse:
     """Korean full-text search over the records the reader may see, with filters."""
     form = SearchForm(
         request.GET or None,
-        departments=[(d.code, f"{d.name} ({d.code})") for d in Department.objects.order_by("code")],
+        departments=selectors.department_choices(Department.objects.order_by("code")),
         kinds=[(k.code, k.name) for k in DocumentType.objects.order_by("code")],
     )
     results = None
