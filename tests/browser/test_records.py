@@ -17,9 +17,7 @@ Each test makes its people through the models and its scans with ``records.tests
 the files, spool, signing identity and search index live in the test's own folder. Scans are
 read inside the upload request (``SEOUL_RECORDS_PROCESSING="inline"``): the background reader
 ("thread") writes through its own connection to the shared in-memory test database and meets
-"database table is locked" while the live server reads. A scan read outside the browser is read
-in a thread of its own (``outside_the_event_loop``): pyHanko signs with ``asyncio.run``, which
-Playwright's running loop forbids in the test's thread. Expected words come from the catalogue
+"database table is locked" while the live server reads. Expected words come from the catalogue
 (``gettext`` in the page's language). Five scans are read in all (a few seconds each here).
 """
 
@@ -35,7 +33,7 @@ from typing import Any
 import pytest
 
 from tests.browser.a11y import assert_accessible
-from tests.browser.test_walk_services import WIDEST, outside_the_event_loop
+from tests.browser.test_walk_services import WIDEST
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
@@ -451,7 +449,7 @@ def test_a_records_officer_corrects_the_retention_with_a_reason_kept_in_the_hist
     [received] = actions.receive(
         [(scan.name, scan)], source="upload", department=archive.general, actor=archive.clerk
     ).records
-    read = outside_the_event_loop(lambda: actions.process(received.pk))
+    read = actions.process(received.pk)
     assert read is not None and read.status == Record.Status.READY
     assert read.steps.filter(name="sign", outcome="done").exists(), list(read.steps.values_list("name", "detail"))
     record = actions.register(

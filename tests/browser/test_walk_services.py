@@ -38,12 +38,10 @@ import json
 import re
 import warnings
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -51,7 +49,6 @@ from tests.browser.a11y import blocking, describe_violations
 from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS  # noqa: F401 - CHROMIUM_ARGS for readers
 
 WALK = ARTIFACTS / "walk"
-T = TypeVar("T")
 
 # What a reason form is answered with, per service (the form's radio id suffix).
 REASON_DETAIL = "점검 2026-1202 화면 확인"
@@ -260,22 +257,6 @@ def typed_values(*extra: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
-def outside_the_event_loop(work: Callable[[], T]) -> T:
-    """``work()`` in a thread of its own. Playwright's sync API keeps an asyncio loop running in
-    the test's thread, where pyHanko (which signs the records' archive copies) cannot call
-    ``asyncio.run``; the platform itself reads scans in a request or a worker thread."""
-    from django.db import connection
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
-
-
 @dataclass
 class Services:
     passwords: dict[str, str]
@@ -293,13 +274,10 @@ def build_services() -> Services:
     for _label, module in app_modules("reference"):
         module.load()
     passwords = {a["username"]: a["password"] for a in core_demo.load()}
-    for label, module in app_modules("demo"):
+    for _label, module in app_modules("demo"):
         if module is core_demo:
             continue
-        if label == "records":  # reads and signs scans: outside Playwright's event loop
-            outside_the_event_loop(module.load)
-        else:
-            module.load()
+        module.load()
     users = {u.username: u for u in User.objects.all()}
 
     def staff(username: str, institution: str, service: str, role: str) -> None:

@@ -37,14 +37,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import aiohttp
 from cryptography import x509
@@ -65,6 +68,26 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 FIELD_NAME = "ArchiveSignature"
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _outside_a_running_loop(work: Callable[_P, _T]) -> Callable[_P, _T]:
+    """pyHanko's synchronous calls use ``asyncio.run``, which refuses to start inside a thread
+    whose event loop is running (an ASGI server's, or Playwright's in the browser tests). There
+    the call goes to a short-lived thread of its own; elsewhere it runs where it is."""
+
+    @functools.wraps(work)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop running here: the common case
+            return work(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyhanko") as pool:
+            return pool.submit(work, *args, **kwargs).result()
+
+    return run
 
 
 class SigningError(Exception):
@@ -379,6 +402,7 @@ def _signer(identity: Identity) -> signers.SimpleSigner:
     return signers.SimpleSigner(signing_cert=cert, signing_key=key, cert_registry=certificate_store(chain))
 
 
+@_outside_a_running_loop
 def sign_pdf(
     source: Path,
     target: Path,
@@ -508,6 +532,7 @@ def _problem(status: PdfSignatureStatus, last: bool) -> str:
     return ""
 
 
+@_outside_a_running_loop
 def verify_pdf(path: Path, trust_roots_pem: list[bytes]) -> Verification:
     """Check every signature of the PDF at ``path`` against ``trust_roots_pem`` (PEM data, each
     may hold several certificates: the platform CA and the TSA's CA). Never raises for a bad

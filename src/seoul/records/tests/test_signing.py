@@ -4,6 +4,7 @@ late or repeating authority, a PDF/A made by OCRmyPDF, and the platform's key ke
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import shutil
@@ -26,7 +27,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from seoul.records.adapters import tsa
 from seoul.records.engine.signing import (
     Identity,
+    Signed,
     SigningError,
+    Verification,
     make_platform_identity,
     sign_pdf,
     verify_pdf,
@@ -98,6 +101,23 @@ def test_a_signed_copy_verifies_with_its_timestamp_over_the_whole_file(
     assert verdict.signatures == 1
     with pikepdf.open(target) as opened:  # still a PDF another library reads
         assert len(opened.pages) == 1
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(
+    pdf: Path, tmp_path: Path, identity: Identity, authority: tsa.TsaStandIn, roots: list[bytes]
+) -> None:
+    """An ASGI server or Playwright's sync API keeps a loop running in the caller's thread, where
+    pyHanko's own ``asyncio.run`` would refuse to start."""
+    target = tmp_path / "signed.pdf"
+
+    async def inside() -> tuple[Signed, Verification]:
+        signed = sign_pdf(pdf, target, identity, tsa_url=authority.url, reason="Archive copy", location="Seoul")
+        return signed, verify_pdf(target, roots)
+
+    signed, verdict = asyncio.run(inside())
+    assert signed.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert verdict.valid, verdict.reason
+    assert verdict.timestamp == signed.timestamp
 
 
 def test_one_changed_byte_fails_verification(
