@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -114,7 +115,9 @@ def test_signing_and_verifying_work_inside_a_running_event_loop(
         signed = sign_pdf(pdf, target, identity, tsa_url=authority.url, reason="Archive copy", location="Seoul")
         return signed, verify_pdf(target, roots)
 
-    signed, verdict = asyncio.run(inside())
+    # in a thread of its own: this worker's own thread may already run Playwright's loop
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed, verdict = pool.submit(asyncio.run, inside()).result()
     assert signed.sha256 == hashlib.sha256(target.read_bytes()).hexdigest()
     assert verdict.valid, verdict.reason
     assert verdict.timestamp == signed.timestamp
