@@ -38,6 +38,8 @@ SAMPLE_ARGS = {
     "first": "1",
     "second": "2",
     "episode": "0",
+    "number": "1",
+    "link": "1",
 }
 
 

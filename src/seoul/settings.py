@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "seoul.core",
     "seoul.plan",
     "seoul.metro",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor (TOTP)
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -210,6 +214,18 @@ SEOUL_RECORDS_TSA_CA_FILE = os.environ.get("SEOUL_RECORDS_TSA_CA_FILE", "")
 SEOUL_RECORDS_TSA_TIMEOUT = float(os.environ.get("SEOUL_RECORDS_TSA_TIMEOUT", "10"))
 SEOUL_RECORDS_TSA_STANDIN_PORT = int(os.environ.get("SEOUL_RECORDS_TSA_STANDIN_PORT", "0"))
 SEOUL_RECORDS_SIGNER_NAME = os.environ.get("SEOUL_RECORDS_SIGNER_NAME", "Seoul Electronic Document Center")
+# Cloud standard model: outside these networks (the city's office networks, CIDR, comma-separated)
+# staff open records only after a second factor (TOTP); restricted classes are never downloaded.
+SEOUL_OFFICE_NETWORKS = [
+    n.strip()
+    for n in os.environ.get(
+        "SEOUL_OFFICE_NETWORKS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    ).split(",")
+    if n.strip()
+]
+OTP_TOTP_ISSUER = "Seoul Electronic Document Center"
+# A share link for another institution's staff works this many days at most.
+SEOUL_RECORDS_SHARE_MAX_DAYS = int(os.environ.get("SEOUL_RECORDS_SHARE_MAX_DAYS", "30"))
 SEOUL_RECORDS_MAX_UPLOAD_BYTES = int(os.environ.get("SEOUL_RECORDS_MAX_UPLOAD_BYTES", str(100 * 1024 * 1024)))
 
 # Requests larger than this are refused with 413 before any view reads them.

@@ -40,3 +40,19 @@ class RecordsError(ErrorCode):
         _("Keeping longer needs a period that ends later than the current one."),
     )
     PERIOD_NEEDED = "records.period_needed", _("Choose the new retention period.")
+    SHARE_OWN_INSTITUTION = (
+        "records.share_own_institution",
+        _("Your own institution's staff find the record here; a link is for another institution."),
+    )
+    SHARE_DAYS = "records.share_days", _("A link works from 1 to %(days)s days.")
+    SHARE_NOT_SHAREABLE = "records.share_not_shareable", _("Only a registered record with its files can be shared.")
+    SHARE_GONE = "records.share_gone", _("This link has expired or was withdrawn. Ask the sender for a new one.")
+    SHARE_NOT_FOR_YOU = (
+        "records.share_not_for_you",
+        _("This link was given to the staff of another institution; it does not open for your account."),
+    )
+    SHARE_ALREADY_REVOKED = "records.share_already_revoked", _("This link was already withdrawn.")
+    NO_DOWNLOAD = (
+        "records.no_download",
+        _("A partly open or closed record is only viewed as page images here; it is never downloaded."),
+    )

@@ -22,6 +22,14 @@ class RecordsEvent(models.TextChoices):
     DISPOSAL_OPENED = "records.disposal.opened", _("Disposal review opened")
     DISPOSAL_DECIDED = "records.disposal.decided", _("Review committee's decision recorded")
     DISPOSAL_DONE = "records.disposal.done", _("Disposal review carried out")
+    PAGE_VIEWED = "records.page_viewed", _("Record page image viewed (watermarked)")
+    SHARED = "records.shared", _("Share link made for another institution")
+    SHARE_REVOKED = "records.share_revoked", _("Share link withdrawn")
+    SHARE_VIEWED = "records.share_viewed", _("Record viewed through a share link")
+    SHARE_REFUSED = "records.share_refused", _("Share link refused (expired, withdrawn or not for this reader)")
+    SECOND_FACTOR_ENROLLED = "records.otp.enrolled", _("Authenticator app set up for outside the office")
+    SECOND_FACTOR_PASSED = "records.otp.passed", _("Second factor passed outside the office")
+    SECOND_FACTOR_FAILED = "records.otp.failed", _("Wrong second-factor code")
     DESTROYED = "records.destroyed", _("Record destroyed (files and text removed, registration data kept)")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -130,4 +131,34 @@ class DecisionForm(forms.Form):
         max_length=300,
         required=False,
         help_text=_("Required for keeping longer or re-classifying."),
+    )
+
+
+class ShareForm(forms.Form):
+    """A view-only link to a registered record for another institution's staff."""
+
+    institution = forms.ChoiceField(label=_("Institution"))
+    days = forms.IntegerField(label=_("Works for (days)"), min_value=1, initial=7)
+    reason = TextField(label=_("Why it is shared"), max_length=300, min_length=5)
+
+    def __init__(self, *args: Any, institutions: list[tuple[int, str]], longest: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "—"), *institutions]  # type: ignore[attr-defined]
+        days = self.fields["days"]
+        assert isinstance(days, forms.IntegerField)  # noqa: S101 (declared above)
+        days.max_value = longest
+        days.validators.append(MaxValueValidator(longest))
+        days.widget.attrs["max"] = longest
+        days.help_text = _("From 1 to %(n)s days; you can withdraw the link before then.") % {"n": longest}
+
+
+class CodeForm(forms.Form):
+    """The six digits an authenticator app shows now."""
+
+    code = forms.RegexField(
+        label=_("Code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
     )

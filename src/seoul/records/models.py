@@ -393,3 +393,30 @@ class DisposalItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review}: {self.record}"
+
+
+class ShareLink(models.Model):
+    """A time-limited, revocable, view-only link to one record for the staff of another
+    institution. Only the token's SHA-256 is kept; the link itself is shown once, to its maker."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="share_links")
+    institution = models.ForeignKey("core.Institution", on_delete=models.PROTECT, related_name="+")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.record} → {self.institution}"
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seoul.records import views
+from seoul.records import cloud, views
 
 app_name = "records"
 
@@ -8,6 +8,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("<int:pk>/", views.record, name="record"),
+    path("<int:pk>/pages/<int:number>.png", cloud.page, name="page"),
+    path("<int:pk>/download/", cloud.download, name="download"),
+    path("<int:pk>/share/", cloud.share, name="share"),
+    path("<int:pk>/share/<int:link>/withdraw/", cloud.revoke, name="revoke"),
+    path("shared/", cloud.shared_open, name="shared_open"),
+    path("shared/<int:link>/", cloud.shared, name="shared"),
+    path("shared/<int:link>/pages/<int:number>.png", cloud.shared_page, name="shared_page"),
+    path("second-factor/", cloud.second_factor, name="second_factor"),
     path("disposal/", views.disposal, name="disposal"),
     path("disposal/<int:pk>/", views.review, name="review"),
 ]

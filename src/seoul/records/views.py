@@ -22,6 +22,8 @@ from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.records import actions, selectors
+from seoul.records.actions.sharing import may_share
+from seoul.records.cloud import PERSONAL_INFORMATION, in_office, outside_needs_second_factor, share_form
 from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.engine.search import Filters
 from seoul.records.events import RecordsEvent, RecordsPurpose
@@ -29,10 +31,10 @@ from seoul.records.forms import CorrectionForm, DecisionForm, MeetingForm, Regis
 from seoul.records.models import Batch, Department, DisposalReview, DocumentType, Record, departments_of
 
 PAGE_SIZE = 20
-PERSONAL_INFORMATION = 6  # 정보공개법 §9① 제6호: the record holds personal information
 
 
 @require_role(Service.RECORDS, Role.OPERATOR)
+@outside_needs_second_factor
 @require_http_methods(["GET", "POST"])
 def home(request: AuthedRequest) -> HttpResponse:
     """The department's worklist: what is being read, what waits to be registered, what was
@@ -80,6 +82,7 @@ def _initial(record: Record) -> dict[str, Any]:
 
 
 @require_role(Service.RECORDS, Role.VIEWER)
+@outside_needs_second_factor
 @require_http_methods(["GET", "POST"])
 def record(request: AuthedRequest, pk: int) -> HttpResponse:
     found = selectors.record(request.user, pk)
@@ -157,10 +160,24 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
                 )
             )
         audit.record(RecordsEvent.VIEWED, target=found, actor=request.user, reason=reason)
+    restricted = found.disclosure != Disclosure.OPEN.value
+    sharing = found.status == Record.Status.REGISTERED and may_share(found, request.user)
     return render(
         request,
         "records/record.html",
-        {"record": found, "form": form, "can_register": can_register, "can_correct": can_correct},
+        {
+            "record": found,
+            "form": form,
+            "can_register": can_register,
+            "can_correct": can_correct,
+            "numbers": range(1, found.pages + 1) if found.files.all() else range(0),
+            # outside the office a restricted record is shown only as watermarked page images
+            "show_text": not restricted or in_office(request),
+            "can_download": found.status == Record.Status.REGISTERED and not restricted and bool(found.files.all()),
+            "share_form": share_form(request.user) if sharing else None,
+            "links": found.share_links.select_related("institution") if sharing else [],
+            "now": timezone.now(),
+        },
         status=form_status(form) if form is not None else 200,
     )
 
@@ -177,6 +194,7 @@ def _filters(data: dict[str, Any]) -> Filters:
 
 
 @require_role(Service.RECORDS, Role.VIEWER)
+@outside_needs_second_factor
 @require_GET
 def search(request: AuthedRequest) -> HttpResponse:
     """Korean full-text search over the records the reader may see, with filters."""
@@ -222,6 +240,7 @@ def search(request: AuthedRequest) -> HttpResponse:
 
 
 @require_role(Service.RECORDS, Role.APPROVER)
+@outside_needs_second_factor
 @require_http_methods(["GET", "POST"])
 def disposal(request: AuthedRequest) -> HttpResponse:
     """The yearly reviews, and what is due for the next one."""
@@ -241,6 +260,7 @@ def disposal(request: AuthedRequest) -> HttpResponse:
 
 
 @require_role(Service.RECORDS, Role.APPROVER)
+@outside_needs_second_factor
 @require_http_methods(["GET", "POST"])
 def review(request: AuthedRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(DisposalReview, pk=pk)
@@ -279,6 +299,9 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
             )
             if done:
                 return done
+            if not found.minutes:  # the decision cards are not shown yet: say it at the top
+                for error in decision.non_field_errors():
+                    messages.error(request, error)
         elif action == "carry_out":
             return button_action(
                 request, lambda: actions.carry_out(found, actor=request.user), then=then, success=_("Carried out.")

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
 from seoul.core.models import User
-from seoul.records import index, reference, storage
-from seoul.records.models import Department, Post
+from seoul.records import actions, index, reference, storage
+from seoul.records.engine.rules import Disclosure, Retention
+from seoul.records.models import Department, Post, Record
+from seoul.records.tests.builders import page_image
 
 
 @dataclass
@@ -43,3 +46,35 @@ def archive(make_user: Callable[..., User], tmp_path: Path) -> Iterator[Archive]
         yield Archive(general, digital, clerk, officer, reader, outsider, tmp_path)
         storage.storage.cache_clear()
         index._open.clear()
+
+
+def registered(
+    archive: Archive,
+    name: str,
+    lines: list[str],
+    *,
+    completed: int,
+    retention: Retention,
+    disclosure: Disclosure = Disclosure.OPEN,
+    exemptions: tuple[int, ...] = (),
+) -> Record:
+    """A page image of ``lines`` received, read and registered by the general-affairs clerk."""
+    path = page_image(archive.folder / name, lines)
+    [received] = actions.receive(
+        [(name, path)], source="upload", department=archive.general, actor=archive.clerk
+    ).records
+    read = actions.process(received.pk)
+    assert read is not None
+    return actions.register(
+        read,
+        actions.Registration(
+            title=lines[0],
+            produced_on=date(completed, 3, 1),
+            department=archive.general,
+            completed_year=completed,
+            retention=retention,
+            disclosure=disclosure,
+            exemptions=exemptions,
+        ),
+        actor=archive.clerk,
+    )

@@ -12,43 +12,22 @@ from django.test import Client
 
 from seoul.core.models import AuditEvent
 from seoul.records import actions, index, storage
-from seoul.records.engine.rules import Disclosure, Retention
+from seoul.records.engine.rules import Retention
+from seoul.records.errors import RecordsError
 from seoul.records.models import Correction, DisposalItem, DisposalReview, Page, Record, StoredFile
-from seoul.records.tests.builders import page_image
-from seoul.records.tests.conftest import Archive
+from seoul.records.tests.conftest import Archive, registered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _registered(archive: Archive, name: str, lines: list[str], *, completed: int, retention: Retention) -> Record:
-    path = page_image(archive.folder / name, lines)
-    [received] = actions.receive(
-        [(name, path)], source="upload", department=archive.general, actor=archive.clerk
-    ).records
-    read = actions.process(received.pk)
-    assert read is not None
-    return actions.register(
-        read,
-        actions.Registration(
-            title=lines[0],
-            produced_on=date(completed, 3, 1),
-            department=archive.general,
-            completed_year=completed,
-            retention=retention,
-            disclosure=Disclosure.OPEN,
-        ),
-        actor=archive.clerk,
-    )
-
-
 def test_a_review_destroys_one_record_and_keeps_another(archive: Archive) -> None:
-    old = _registered(
+    old = registered(
         archive, "old.png", ["회의록 폐기 대상", "보존기간 1년 회의록"], completed=2020, retention=Retention.YEARS_1
     )
-    kept = _registered(
+    kept = registered(
         archive, "kept.png", ["계약서 보존 연장", "보존기간 3년 계약서"], completed=2021, retention=Retention.YEARS_3
     )
-    young = _registered(
+    young = registered(
         archive, "young.png", ["올해 보고서", "보존기간 10년"], completed=2025, retention=Retention.YEARS_10
     )
     on = date(2026, 1, 15)
@@ -100,7 +79,7 @@ def test_a_review_destroys_one_record_and_keeps_another(archive: Archive) -> Non
 
 
 def test_the_review_page_walks_the_steps(archive: Archive) -> None:
-    old = _registered(archive, "old.png", ["회의록 폐기 대상"], completed=2020, retention=Retention.YEARS_1)
+    old = registered(archive, "old.png", ["회의록 폐기 대상"], completed=2020, retention=Retention.YEARS_1)
     officer = Client()
     officer.force_login(archive.officer)
     assert officer.get("/records/disposal/").context["due"][0][0].pk == old.pk
@@ -108,6 +87,9 @@ def test_the_review_page_walks_the_steps(archive: Archive) -> None:
     review = DisposalReview.objects.get()
     assert opened["Location"] == f"/records/disposal/{review.pk}/"
     item = review.items.get()
+    early = officer.post(opened["Location"], {"do": "decide", "item": item.pk, f"item{item.pk}-decision": "destroy"})
+    assert early.status_code == 400  # before the meeting: refused, and said at the top of the page
+    assert str(RecordsError.COMMITTEE_FIRST.message()) in [str(m) for m in early.context["messages"]]
     meeting = {"do": "meeting", "meeting_on": "2026-01-20", "minutes": "2026-기록-01", "members": "위원 5명"}
     assert officer.post(opened["Location"], meeting).status_code == 302
     bad = officer.post(opened["Location"], {"do": "decide", "item": item.pk, f"item{item.pk}-decision": "keep"})
