@@ -12,13 +12,21 @@
   finds both.
 - The records officer corrects the retention with a reason; the history shows the old and new
   value and why.
+- The yearly disposal review, in Korean: two records kept one year, completed in 2019, are due;
+  the officer opens the review; before the committee's meeting is recorded there is nothing to
+  decide, and before every record is decided there is no button to carry out (a carry-out sent
+  anyway is refused with the count still undecided, and nothing is destroyed); keeping longer
+  without a reason is refused on the reason; one record is destroyed, the other kept ten years.
+  The destroyed one's files leave the store, its text the page and the index (its words find
+  nothing), its registration data stays with the destruction on its page (in English too); the
+  kept one is still found, its files stay, and its history cites the committee.
 
 Each test makes its people through the models and its scans with ``records.tests.builders``;
 the files, spool, signing identity and search index live in the test's own folder. Scans are
 read inside the upload request (``SEOUL_RECORDS_PROCESSING="inline"``): the background reader
 ("thread") writes through its own connection to the shared in-memory test database and meets
 "database table is locked" while the live server reads. Expected words come from the catalogue
-(``gettext`` in the page's language). Five scans are read in all (a few seconds each here).
+(``gettext`` in the page's language). Seven scans are read in all (a few seconds each here).
 """
 
 from __future__ import annotations
@@ -514,4 +522,295 @@ def test_a_records_officer_corrects_the_retention_with_a_reason_kept_in_the_hist
     assert "10년 → 30년" in cells[2] and reason in cells[2] and archive.officer.username in cells[2], cells
     assert_accessible(axe(page), "a record after its correction (ko, 390 px)")
     _fits(page, 390, "a record after its correction (ko, 390 px)")
+    assert not problems, f"script errors or CSP refusals: {problems}"
+
+
+# --- 4. the yearly disposal review destroys one record and keeps another -----------------------------
+
+
+def _disposal_words(lang: str) -> dict[str, str]:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override(lang):
+        return {
+            "disposal": gettext("Disposal review"),
+            "review_h": gettext("Disposal review %(year)s"),
+            "opened": gettext("The review is open: record the committee's meeting, then its decisions."),
+            "waiting": gettext("Waiting for the committee"),
+            "decided": gettext("Decided by the committee"),
+            "done": gettext("Carried out"),
+            "not decided": gettext("Not decided"),
+            "destroy": gettext("Destroy"),
+            "keep": gettext("Keep longer"),
+            "meeting recorded": gettext("The committee's meeting is recorded."),
+            "decision recorded": gettext("Decision recorded."),
+            "undecided": gettext("The committee has not decided every record yet (%(n)s left)."),
+            "reason needed": gettext("Give the committee's reason for keeping or re-classifying."),
+            "reason": gettext("The committee's reason"),
+            "carried out": gettext("Carried out."),
+            "destroyed": gettext(
+                "This record was destroyed by the decision of the review committee. "
+                "Its registration data is kept; its files and text are not."
+            ),
+            "destroyed on": gettext("Destroyed on %(day)s (committee minutes %(minutes)s)."),
+            "no files": gettext("No files stored."),
+            "10 years": gettext("10 years"),
+            "kept until": gettext("kept until %(day)s"),
+            "correction": gettext("Correction"),
+        }
+
+
+def _counted(lang: str, singular: str, plural: str, n: int) -> str:
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    with translation.override(lang):
+        return ngettext(singular, plural, n) % {"n": n}
+
+
+def _post_anyway(page: Any, fields: dict[str, str]) -> int:
+    """POST ``fields`` to the page's own address with its CSRF token: a form the page does not
+    offer (an old tab, a crafted request)."""
+    with page.expect_navigation() as nav:
+        page.evaluate(
+            """(fields) => {
+                const form = document.createElement('form');
+                form.method = 'post';
+                form.action = location.pathname;
+                const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
+                for (const [name, value] of Object.entries({...fields, csrfmiddlewaretoken: token})) {
+                    const input = document.createElement('input');
+                    input.type = 'hidden';
+                    input.name = name;
+                    input.value = value;
+                    form.append(input);
+                }
+                document.body.append(form);
+                form.submit();
+            }""",
+            fields,
+        )
+    return int(nav.value.status)
+
+
+def _registered_long_ago(archive: Archive, name: str, lines: list[str]) -> Any:
+    """A record read and registered through the actions: kept one year, the work completed in
+    2019, so its retention ended on 2020-12-31."""
+    from datetime import date
+
+    from seoul.records import actions
+    from seoul.records.engine.rules import Disclosure, Retention
+    from seoul.records.models import Record
+    from seoul.records.tests.builders import page_image
+
+    scan = page_image(archive.folder / name, lines)
+    [received] = actions.receive(
+        [(scan.name, scan)], source="upload", department=archive.general, actor=archive.clerk
+    ).records
+    read = actions.process(received.pk)
+    assert read is not None and read.status == Record.Status.READY, read and read.status
+    return actions.register(
+        read,
+        actions.Registration(
+            title=lines[0],
+            produced_on=date(2019, 3, 2),
+            department=archive.general,
+            completed_year=2019,
+            retention=Retention.YEARS_1,
+            disclosure=Disclosure.OPEN,
+        ),
+        actor=archive.clerk,
+    )
+
+
+@pytest.mark.browser
+def test_a_disposal_review_destroys_one_record_and_keeps_another(
+    live_server: Any, archive: Archive, new_context: Any, sign_in: Any, axe: Any
+) -> None:
+    from django.utils import timezone
+
+    from seoul.core.models import AuditEvent
+    from seoul.records import index, storage
+    from seoul.records.models import Correction, DisposalItem, DisposalReview, Page, Record, StoredFile
+    from seoul.records.tests.builders import LINES
+
+    base = live_server.url
+    ko, en = _disposal_words("ko"), _disposal_words("en")
+    doomed = _registered_long_ago(archive, "minutes.png", LINES)  # its own words: 등록번호를
+    kept = _registered_long_ago(archive, "contract.png", CONTRACT_LINES)  # its own words: 심사 결과를
+    doomed_keys = list(StoredFile.objects.filter(record=doomed).values_list("key", flat=True))
+    kept_keys = list(StoredFile.objects.filter(record=kept).values_list("key", flat=True))
+    assert doomed_keys and kept_keys
+    assert all(storage.storage().exists(k) for k in doomed_keys + kept_keys)
+    minutes, members, reason = "2026-기록평가-01", "위원장 김서울 외 위원 4명", "감사 진행 중으로 보존 필요"
+    today = timezone.localdate()
+
+    def nothing_destroyed() -> None:
+        for r in (doomed, kept):
+            assert Record.objects.get(pk=r.pk).status == Record.Status.REGISTERED
+        assert not StoredFile.objects.filter(record__in=[doomed, kept], destroyed_at__isnull=False).exists()
+        assert all(storage.storage().exists(k) for k in doomed_keys + kept_keys)
+        assert Page.objects.filter(record=doomed).exists()
+        assert not AuditEvent.objects.filter(event="records.destroyed").exists()
+
+    page = new_context(**DESKTOP).new_page()
+    problems = _watch(page)
+    sign_in(page, archive.officer)
+    # --- before: the officer finds the record to be destroyed by its own words
+    page.goto(f"{base}/records/search/")
+    assert _search(page, "등록번호를") == 200
+    assert page.inner_text("#results-h").strip() == _found("ko", 1)
+    assert _texts(page.locator("#results ol.results > li h3 a")) == [doomed.title]
+
+    # --- the disposal page (from the menu) lists both as due
+    with page.expect_navigation():
+        page.click("#main-nav a[href='/records/disposal/']")
+    assert page.url == f"{base}/records/disposal/"
+    assert page.inner_text("main h1").strip() == ko["disposal"]
+    assert page.inner_text("#due-h").strip() == _counted(
+        "ko", "%(n)s record is due for review", "%(n)s records are due for review", 2
+    )
+    rows = page.locator("#due-table tbody tr")
+    assert _texts(rows.locator("th")) == [doomed.registration_number, kept.registration_number]
+    assert _texts(rows.locator("td:last-child")) == ["2020-12-31", "2020-12-31"]
+    assert_accessible(axe(page), "the disposal page with two records due (ko, 1366 px)")
+    assert _send(page, "section[aria-labelledby=due-h] form button[type=submit]") == 200
+    review = DisposalReview.objects.get()
+    url = f"{base}/records/disposal/{review.pk}/"
+    assert page.url == url
+    assert _texts(page.locator("main .messages .message-success")) == [ko["opened"]]
+    assert page.inner_text("main h1").strip() == ko["review_h"] % {"year": today.year}
+    assert page.inner_text("main h1 + p .status-badge").strip() == ko["waiting"]
+    items = {i.record_id: i for i in review.items.all()}
+    assert set(items) == {doomed.pk, kept.pk}
+    doomed_item, kept_item = f"#item-{items[doomed.pk].pk}", f"#item-{items[kept.pk].pk}"
+
+    # --- before the committee's meeting: nothing to decide, nothing to carry out
+    assert page.locator("main form input[name=do][value=decide]").count() == 0, page.inner_text("main")
+    assert page.locator("#carry-out").count() == 0
+    assert ko["not decided"] in page.inner_text(doomed_item)
+    assert_accessible(axe(page), "a disposal review waiting for the committee's meeting (ko, 1366 px)")
+    assert _post_anyway(page, {"do": "carry_out"}) == 200
+    assert page.url == url
+    assert _texts(page.locator("main .messages .message-error")) == [ko["undecided"] % {"n": 2}]
+    nothing_destroyed()
+
+    # --- the meeting
+    page.fill("#id_meeting_on", today.isoformat())
+    page.fill("#id_minutes", minutes)
+    page.fill("#id_members", members)
+    assert _send(page, "#meeting-form button[type=submit]") == 200
+    assert _texts(page.locator("main .messages .message-success")) == [ko["meeting recorded"]]
+    review.refresh_from_db()
+    assert (review.meeting_on, review.minutes, review.members) == (today, minutes, members)
+    assert page.locator("main form input[name=do][value=decide]").count() == 2
+    assert page.locator("#carry-out").count() == 0, "not before every record is decided"
+
+    # --- one destroyed: still no carry-out while the other waits
+    _check(page, f"item{items[doomed.pk].pk}-decision", "destroy")
+    assert _send(page, f"{doomed_item} form button[type=submit]") == 200
+    assert _texts(page.locator("main .messages .message-success")) == [ko["decision recorded"]]
+    assert page.url == f"{url}#item-{items[doomed.pk].pk}"
+    assert page.inner_text("main h1 + p .status-badge").strip() == ko["waiting"]
+    assert page.locator("#carry-out").count() == 0
+    assert _post_anyway(page, {"do": "carry_out"}) == 200
+    assert _texts(page.locator("main .messages .message-error")) == [ko["undecided"] % {"n": 1}]
+    nothing_destroyed()
+
+    # --- kept longer without the committee's reason: refused on the reason
+    _check(page, f"item{items[kept.pk].pk}-decision", "keep")
+    page.select_option(f"#id_item{items[kept.pk].pk}-new_retention", "10")
+    assert _send(page, f"{kept_item} form button[type=submit]") == 400
+    summary = page.locator(f"{kept_item} .error-summary[role=alert]")
+    assert summary.count() == 1 and page.locator("main .error-summary").count() == 1
+    assert [a.get_attribute("href") for a in summary.locator("li a").all()] == [
+        f"#id_item{items[kept.pk].pk}-reason"
+    ], summary.inner_text()
+    assert ko["reason"] in summary.inner_text() and ko["reason needed"] in summary.inner_text()
+    assert page.input_value(f"#id_item{items[kept.pk].pk}-new_retention") == "10"  # what was chosen stays
+    assert DisposalItem.objects.get(pk=items[kept.pk].pk).decision == "pending"
+    assert page.locator("#carry-out").count() == 0
+    assert_accessible(axe(page), "a decision refused without the committee's reason (ko, 1366 px)")
+    page.fill(f"#id_item{items[kept.pk].pk}-reason", reason)
+    assert _send(page, f"{kept_item} form button[type=submit]") == 200
+    assert _texts(page.locator("main .messages .message-success")) == [ko["decision recorded"]]
+    assert page.inner_text("main h1 + p .status-badge").strip() == ko["decided"]
+    assert page.locator("#carry-out button[type=submit]").is_visible()
+    assert_accessible(axe(page), "a disposal review decided by the committee (ko, 1366 px)")
+    _fits(page, 1366, "a disposal review decided by the committee (ko, 1366 px)")
+    nothing_destroyed()
+
+    # --- carried out
+    assert _send(page, "#carry-out button[type=submit]") == 200
+    assert page.url.split("#")[0] == url  # the form has no action: the last decision's #item stays
+    assert _texts(page.locator("main .messages .message-success")) == [ko["carried out"]]
+    assert page.inner_text("main h1 + p .status-badge").strip() == ko["done"]
+    assert page.locator("#carry-out").count() == 0 and page.locator("main form[method=post]").count() == 0
+    said = page.inner_text(doomed_item)
+    assert ko["destroy"] in said and ko["done"] in said, said
+    assert _counted("ko", "%(n)s file removed", "%(n)s files removed", len(doomed_keys)) in said, said
+    said = page.inner_text(kept_item)
+    assert ko["keep"] in said and reason in said and ko["10 years"] in said, said
+    assert minutes in page.inner_text("#meeting-h ~ dl")
+    assert_accessible(axe(page), "a disposal review carried out (ko, 1366 px)")
+
+    # --- in the database: the files, the text and the index entry gone; the registration kept
+    gone = Record.objects.get(pk=doomed.pk)
+    assert gone.status == Record.Status.DESTROYED
+    assert (gone.registration_number, gone.title, gone.retention) == (
+        doomed.registration_number,
+        doomed.title,
+        doomed.retention,
+    )
+    assert not Page.objects.filter(record=doomed).exists()
+    assert not any(storage.storage().exists(k) for k in doomed_keys)
+    assert not StoredFile.objects.filter(record=doomed, destroyed_at__isnull=True).exists()
+    item = DisposalItem.objects.get(pk=items[doomed.pk].pk)
+    assert sorted(f["key"] for f in item.files_removed) == sorted(doomed_keys) and item.carried_out_at
+    [event] = AuditEvent.objects.filter(event="records.destroyed")
+    assert (event.target_id, event.actor) == (str(doomed.pk), archive.officer)
+    assert minutes in event.new["committee"]
+    assert AuditEvent.objects.filter(event="records.disposal.done", target_id=str(review.pk)).exists()
+    assert doomed.pk not in {h.id for h in index.index().search("등록번호를", audiences=None).hits}
+    still = Record.objects.get(pk=kept.pk)
+    assert (still.status, still.retention) == (Record.Status.REGISTERED, "10")
+    assert all(storage.storage().exists(k) for k in kept_keys)
+    assert Page.objects.filter(record=kept).exists()
+    assert minutes in Correction.objects.get(record=kept, field="retention").reason
+
+    # --- in the browser: its words find nothing; the kept one is still found
+    page.goto(f"{base}/records/search/")
+    assert _search(page, "등록번호를") == 200
+    assert page.inner_text("#results-h").strip() == _words("ko")["no results"]
+    assert _search(page, "심사 결과를") == 200
+    assert page.inner_text("#results-h").strip() == _found("ko", 1)
+    assert _texts(page.locator("#results ol.results > li h3 a")) == [kept.title]
+
+    # --- the destroyed record's page: registration data and the destruction, no files, no text
+    page.goto(f"{base}/records/{doomed.pk}/")
+    assert page.inner_text("#registration-number").strip() == doomed.registration_number
+    destruction = page.inner_text("#destroyed")
+    day = item.carried_out_at.astimezone(timezone.get_current_timezone()).date().isoformat()
+    assert ko["destroyed"] in " ".join(destruction.split()), destruction
+    assert ko["destroyed on"] % {"day": day, "minutes": minutes} in destruction, destruction
+    assert _texts(page.locator("#files-table tbody td")) == [ko["no files"]]
+    assert page.locator(".page-text").count() == 0
+    assert_accessible(axe(page), "a destroyed record (ko, 1366 px)")
+    _english(page)
+    destruction = page.inner_text("#destroyed")
+    assert en["destroyed"] in " ".join(destruction.split()), destruction
+    assert en["destroyed on"] % {"day": day, "minutes": minutes} in destruction, destruction
+    assert _texts(page.locator("#files-table tbody td")) == [en["no files"]]
+    assert_accessible(axe(page), "a destroyed record (en, 1366 px)")
+
+    # --- the kept one: its files and text, ten years now, the committee cited in its history
+    page.goto(f"{base}/records/{kept.pk}/")
+    retention = page.inner_text("#retention").strip()
+    assert retention.startswith(en["10 years"]), retention
+    assert en["kept until"] % {"day": "2029-12-31"} in retention, retention
+    assert page.locator("#files-table tbody tr").count() == len(kept_keys)
+    assert page.locator(".page-text pre.ocr-text").count() == 1
+    rows = page.locator("#steps-table tbody tr", has=page.locator(f"th:text-is('{en['correction']}')"))
+    assert rows.count() == 1 and minutes in rows.first.inner_text() and reason in rows.first.inner_text()
     assert not problems, f"script errors or CSP refusals: {problems}"
