@@ -12,4 +12,11 @@ KINDS = {
     "record.disclosure": {"open": "success", "partial": "warning", "closed": "danger"},
     "step.outcome": {"done": "success", "partial": "warning", "failed": "danger"},
     "disposalreview.status": {"open": "alert", "decided": "info", "done": "success"},
+    "disclosurerequest.decision": {
+        "pending": "alert",
+        "full": "success",
+        "partial": "warning",
+        "refused": "danger",
+        "not_held": "neutral",
+    },
 }

@@ -42,6 +42,7 @@ from seoul.core.http import AuthedRequest
 from seoul.core.models import Institution, User
 from seoul.core.personal_data import stated
 from seoul.core.roles import Role, Service
+from seoul.core.templatetags.seoul import loc
 from seoul.records import selectors
 from seoul.records.actions import sharing
 from seoul.records.engine import viewer
@@ -221,7 +222,7 @@ def share_form(user: User, data: Any = None) -> ShareForm:
     institutions = Institution.objects.exclude(pk=user.institution_id or 0).order_by("name_ko")
     return ShareForm(
         data,
-        institutions=[(i.pk, i.name_ko) for i in institutions],
+        institutions=[(i.pk, loc(i, "name")) for i in institutions],
         longest=settings.SEOUL_RECORDS_SHARE_MAX_DAYS,
     )
 

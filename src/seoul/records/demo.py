@@ -1,7 +1,7 @@
 """Demo data of the Electronic Document Center: posts for the demo accounts, and a few scans made
 from statute text (``reference/statute_articles.txt``) read through the real pipeline (Tesseract
 through OCRmyPDF): registered records with each disclosure class, and one scan that waits for
-the clerk to register it."""
+the clerk to register it; a citizen's request for information waits for the general-affairs division."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 from seoul.core.models import User
 from seoul.records import actions
+from seoul.records.actions.requests import file_request
 from seoul.records.engine.rules import Disclosure, Retention
-from seoul.records.models import Department, DocumentType, Post, Record
+from seoul.records.models import Department, DisclosureRequest, DocumentType, Post, Record
 
 DATA = Path(__file__).parent / "reference"
 FONTS = Path("/usr/share/fonts/truetype/nanum")
@@ -102,4 +103,12 @@ def load() -> dict[str, int]:
             [(page.name, page)], source="command", department=Department.objects.get(code="6110101"), actor=None
         ).records
         actions.process(record.pk)
-    return {"records": Record.objects.count()}
+    citizen = User.objects.filter(username="citizen", kind=User.Kind.CITIZEN).first()
+    if citizen is not None and not DisclosureRequest.objects.exists():
+        file_request(
+            citizen,
+            Department.objects.get(code="6110101"),
+            content="총무과가 등록한 기록물 등록 및 보존기간 안내 문서의 사본을 청구합니다.",
+            purpose="업무 참고",
+        )
+    return {"records": Record.objects.count(), "requests": DisclosureRequest.objects.count()}

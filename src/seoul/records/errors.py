@@ -56,3 +56,15 @@ class RecordsError(ErrorCode):
         "records.no_download",
         _("A partly open or closed record is only viewed as page images here; it is never downloaded."),
     )
+    CITIZENS_ONLY = "records.citizens_only", _("Requests for information are made from a citizen's account.")
+    REQUEST_DECIDED = "records.request_decided", _("This request has already been decided.")
+    EXTENDED_ONCE = "records.extended_once", _("The decision period can be extended only once (Article 11(2)).")
+    EXTEND_BEFORE_DUE = "records.extend_before_due", _("The period can be extended only before it ends.")
+    RECORD_NEEDED = "records.record_needed", _("Give the registration number of the record that holds the information.")
+    RECORD_UNKNOWN = "records.record_unknown", _("No registered record with this number that you may see.")
+    DECISION_GROUND = "records.decision_ground", _("%(problem)s")
+    BAD_BOXES = "records.bad_boxes", _("Areas to remove, line %(line)s: %(reason)s")
+    NOTHING_REMOVED = (
+        "records.nothing_removed",
+        _("A partial disclosure removes something: mark areas or give words to remove."),
+    )

@@ -30,6 +30,11 @@ class RecordsEvent(models.TextChoices):
     SECOND_FACTOR_ENROLLED = "records.otp.enrolled", _("Authenticator app set up for outside the office")
     SECOND_FACTOR_PASSED = "records.otp.passed", _("Second factor passed outside the office")
     SECOND_FACTOR_FAILED = "records.otp.failed", _("Wrong second-factor code")
+    REQUEST_FILED = "records.request.filed", _("Request for information received")
+    REQUEST_VIEWED = "records.request.viewed", _("Request for information opened by staff")
+    REQUEST_EXTENDED = "records.request.extended", _("Decision period extended")
+    REQUEST_DECIDED = "records.request.decided", _("Decision on a request for information")
+    REQUEST_DELIVERED = "records.request.delivered", _("Disclosed file downloaded")
     DESTROYED = "records.destroyed", _("Record destroyed (files and text removed, registration data kept)")
 
 

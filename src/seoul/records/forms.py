@@ -162,3 +162,76 @@ class CodeForm(forms.Form):
         error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
     )
+
+
+class RequestForm(forms.Form):
+    """A citizen's request for information (정보공개 청구)."""
+
+    department = forms.ChoiceField(label=_("Department that holds the information"))
+    content = MultilineTextField(
+        label=_("Information you ask for"),
+        max_length=4000,
+        min_length=10,
+        help_text=_("Say as precisely as you can what you want: the subject, the period, the kind of document."),
+    )
+    purpose = TextField(label=_("What you will use it for (optional)"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", "—"), *departments]  # type: ignore[attr-defined]
+
+
+class ExtendForm(forms.Form):
+    reason = MultilineTextField(
+        label=_("Why the decision needs ten more days"),
+        max_length=1000,
+        min_length=5,
+        help_text=_("The requester is told this."),
+    )
+
+
+class RequestDecisionForm(forms.Form):
+    DECISIONS = [
+        ("full", _("Disclose in full")),
+        ("partial", _("Disclose in part (remove the exempt parts)")),
+        ("refused", _("Do not disclose")),
+        ("not_held", _("The information is not held")),
+    ]
+
+    decision = forms.ChoiceField(label=_("Decision"), choices=DECISIONS, widget=forms.RadioSelect)
+    registration_number = TextField(
+        label=_("Registration number of the record"),
+        max_length=32,
+        required=False,
+        help_text=_("The record that holds the information (not needed when it is not held)."),
+    )
+    exemptions = forms.TypedMultipleChoiceField(
+        label=_("Grounds for not disclosing (Official Information Disclosure Act, Article 9(1))"),
+        choices=EXEMPTION_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Required for a partial disclosure or a refusal."),
+    )
+    words = MultilineTextField(
+        label=_("Words to remove from the pages"),
+        max_length=2000,
+        required=False,
+        help_text=_("One per line, e.g. a person's name or phone number: every place they appear is painted out."),
+    )
+    boxes = MultilineTextField(
+        label=_("Areas to remove"),
+        max_length=4000,
+        required=False,
+        help_text=_(
+            "One per line: the page, then left, top, width and height in per cent of the page, e.g. 1: 10 20 30 5."
+        ),
+    )
+    explanation = MultilineTextField(
+        label=_("What the requester is told"),
+        max_length=2000,
+        min_length=5,
+        help_text=_(
+            "For a refusal, the reason and how to appeal (objection within 30 days, administrative appeal or suit)."
+        ),
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from seoul.core.models import Named
 from seoul.core.roles import Role, Service
 from seoul.records import labels
+from seoul.records.engine import requests as requests_rules
 from seoul.records.engine import rules
 from seoul.records.engine.rules import Disclosure, Retention
 
@@ -420,3 +421,53 @@ class ShareLink(models.Model):
 
     def usable(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+
+class DisclosureRequest(models.Model):
+    """A citizen's request for information (정보공개 청구) to a department: decided within the
+    legal period (extendable once), with its legal ground; what is disclosed is delivered as a
+    file, the exempt parts painted out of the page images (``engine/redaction``)."""
+
+    class Decision(models.TextChoices):
+        PENDING = requests_rules.Decision.PENDING.value, _("Not decided yet")
+        FULL = requests_rules.Decision.FULL.value, _("Disclosed in full")
+        PARTIAL = requests_rules.Decision.PARTIAL.value, _("Disclosed in part")
+        REFUSED = requests_rules.Decision.REFUSED.value, _("Not disclosed")
+        NOT_HELD = requests_rules.Decision.NOT_HELD.value, _("Information not held")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="disclosure_requests")
+    content = models.TextField(help_text="the information asked for, in the requester's words")
+    purpose = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+    due_on = models.DateField()
+    extended_at = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.TextField(blank=True)
+    record = models.ForeignKey(
+        Record, null=True, blank=True, on_delete=models.PROTECT, related_name="disclosure_requests"
+    )
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING, db_index=True)
+    exemptions = models.JSONField(default=list, blank=True, help_text="정보공개법 §9① numbers")
+    explanation = models.TextField(blank=True, help_text="what the requester is told, with the decision")
+    ground = models.CharField(max_length=300, blank=True, help_text="the legal ground of the decision")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    redactions = models.JSONField(default=dict, blank=True, help_text="page → boxes painted out; words painted out")
+    file_key = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"disclosure request {self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.decision == self.Decision.PENDING and timezone.localdate() > self.due_on

@@ -13,8 +13,11 @@ def items(user: Any) -> list[tuple[Any, str]]:
     if user is None or not user.is_authenticated:
         return []
     out: list[tuple[Any, str]] = []
+    if user.kind == "citizen":
+        out.append((_("Requests for information"), reverse("records:my_requests")))
     if user.has_role(Service.RECORDS, Role.OPERATOR):
         out.append((_("Scan and register records"), reverse("records:home")))
+        out.append((_("Requests for information to decide"), reverse("records:requests")))
     if user.has_role(Service.RECORDS, Role.VIEWER):
         out.append((_("Search records"), reverse("records:search")))
     if user.has_role(Service.RECORDS, Role.APPROVER):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seoul.records import cloud, views
+from seoul.records import cloud, disclosure, views
 
 app_name = "records"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("shared/<int:link>/", cloud.shared, name="shared"),
     path("shared/<int:link>/pages/<int:number>.png", cloud.shared_page, name="shared_page"),
     path("second-factor/", cloud.second_factor, name="second_factor"),
+    path("ask/", disclosure.mine, name="my_requests"),
+    path("ask/<int:pk>/", disclosure.my_request, name="my_request"),
+    path("ask/<int:pk>/file/", disclosure.my_file, name="my_file"),
+    path("requests/", disclosure.worklist, name="requests"),
+    path("requests/<int:pk>/", disclosure.handle, name="request"),
     path("disposal/", views.disposal, name="disposal"),
     path("disposal/<int:pk>/", views.review, name="review"),
 ]

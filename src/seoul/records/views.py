@@ -301,7 +301,7 @@ def review(request: AuthedRequest, pk: int) -> HttpResponse:
                 return done
             if not found.minutes:  # the decision cards are not shown yet: say it at the top
                 for error in decision.non_field_errors():
-                    messages.error(request, error)
+                    messages.error(request, str(error))
         elif action == "carry_out":
             return button_action(
                 request, lambda: actions.carry_out(found, actor=request.user), then=then, success=_("Carried out.")
