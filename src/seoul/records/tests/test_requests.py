@@ -18,6 +18,7 @@ from seoul.core.models import AuditEvent, User
 from seoul.records.actions import requests as actions
 from seoul.records.engine import requests as rules
 from seoul.records.engine.rules import Disclosure, Retention
+from seoul.records.errors import RecordsError
 from seoul.records.events import RecordsEvent
 from seoul.records.models import DisclosureRequest, Record
 from seoul.records.storage import storage
@@ -149,7 +150,7 @@ def test_the_period_is_extended_once_before_it_ends(archive: Archive, citizen: U
     assert longer.due_on == timezone.localdate(asked.received_at) + timedelta(days=20)
     with pytest.raises(ValidationError) as twice:
         actions.extend(longer, reason="한 번 더 연장", actor=archive.clerk)
-    assert twice.value.messages[0].startswith("The decision period can be extended only once")
+    assert twice.value.messages == [str(RecordsError.EXTENDED_ONCE.message())]
     late = actions.file_request(citizen, archive.general, content="2023년 총무과 회의록 전부")
     DisclosureRequest.objects.filter(pk=late.pk).update(due_on=timezone.localdate() - timedelta(days=1))
     late.refresh_from_db()
