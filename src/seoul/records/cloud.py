@@ -140,11 +140,11 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
             otp_login(request, device)
             return redirect(then)
         audit.record(RecordsEvent.SECOND_FACTOR_FAILED, target=user, actor=user)
-        allowed, _why = device.verify_is_allowed()
+        # django-otp doubles the wait after each wrong code (1 s, 2 s, 4 s...): say so once it matters
         form.add_error(
             "code",
             _("That code is not the one your app shows now.")
-            if allowed
+            if device.throttling_failure_count < 3
             else _("Too many wrong codes: wait a minute and try again."),
         )
     context: dict[str, Any] = {"form": form, "next": then, "enrolling": enrolling, "office": office}

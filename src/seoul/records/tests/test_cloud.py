@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageChops
@@ -177,10 +178,10 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
         wrong = later.post("/records/second-factor/", {"code": "12345"})
         assert wrong.status_code == 400
         assert _events(RecordsEvent.SECOND_FACTOR_FAILED) == 1  # at the set-up; a malformed code is not tried
-        assert (
-            later.post("/records/second-factor/", {"code": f"{(int(_code(device)) + 1) % 10**6:06d}"}).status_code
-            == 400
-        )
+        mistaken = later.post("/records/second-factor/", {"code": f"{(int(_code(device)) + 1) % 10**6:06d}"})
+        assert mistaken.status_code == 400
+        with translation.override("ko"):  # one wrong code is a wrong code, not yet "too many"
+            assert mistaken.context["form"].errors["code"] == [gettext("That code is not the one your app shows now.")]
         assert _events(RecordsEvent.SECOND_FACTOR_FAILED) == 2
         _a_second_later(device)
         passed = later.post("/records/second-factor/", {"code": _code(device), "next": target})
