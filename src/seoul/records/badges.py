@@ -13,7 +13,7 @@ KINDS = {
     "step.outcome": {"done": "success", "partial": "warning", "failed": "danger"},
     "disposalreview.status": {"open": "alert", "decided": "info", "done": "success"},
     "disclosurerequest.decision": {
-        "pending": "alert",
+        "pending": "neutral",
         "full": "success",
         "partial": "warning",
         "refused": "danger",

@@ -62,7 +62,14 @@ class RecordsError(ErrorCode):
     EXTEND_BEFORE_DUE = "records.extend_before_due", _("The period can be extended only before it ends.")
     RECORD_NEEDED = "records.record_needed", _("Give the registration number of the record that holds the information.")
     RECORD_UNKNOWN = "records.record_unknown", _("No registered record with this number that you may see.")
-    DECISION_GROUND = "records.decision_ground", _("%(problem)s")
+    DECISION_NEEDS_GROUND = (
+        "records.decision_needs_ground",
+        _("A partial disclosure or a refusal names the items of Article 9(1) it relies on."),
+    )
+    DECISION_WITHOUT_GROUND = (
+        "records.decision_without_ground",
+        _("A full disclosure or a not-held answer relies on no item of Article 9(1)."),
+    )
     BAD_BOXES = "records.bad_boxes", _("Areas to remove, line %(line)s: %(reason)s")
     NOTHING_REMOVED = (
         "records.nothing_removed",

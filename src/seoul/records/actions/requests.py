@@ -114,9 +114,13 @@ def decide(request: DisclosureRequest, data: Decision, *, actor: User) -> Disclo
     """Record the department's decision with its legal ground and, for a disclosure, make the
     file the requester downloads."""
     _handler(request, actor)
-    problem = rules.check_decision(data.decision, data.exemptions)
-    if problem is not None:
-        raise RecordsError.DECISION_GROUND.error("exemptions", problem=problem)
+    if rules.check_decision(data.decision, data.exemptions) is not None:
+        needs = data.decision in (rules.Decision.PARTIAL, rules.Decision.REFUSED) and not data.exemptions
+        if needs:
+            raise RecordsError.DECISION_NEEDS_GROUND.error("exemptions")
+        if any(n not in range(1, 9) for n in data.exemptions):
+            raise RecordsError.EXEMPTION_NEEDED.error("exemptions")
+        raise RecordsError.DECISION_WITHOUT_GROUND.error("exemptions")
     explanation = check_text(data.explanation, "explanation", max_length=2000, min_length=5, multiline=True)
     record: Record | None = None
     delivered: bytes | None = None

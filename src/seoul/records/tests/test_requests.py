@@ -94,7 +94,8 @@ def test_a_partial_disclosure_paints_the_name_out_and_the_citizen_downloads_it(
             "explanation": "x" * 6,
         },
     )
-    assert refused.status_code == 400  # no ground, nothing to remove
+    assert refused.status_code == 400  # no ground, nothing to remove: said on the field
+    assert refused.context["decide"].errors["exemptions"] == [str(RecordsError.DECISION_NEEDS_GROUND.message())]
     decided = clerk.post(
         f"/records/requests/{asked.pk}/",
         {
