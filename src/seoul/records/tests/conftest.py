@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from seoul.core.models import User
 from seoul.records import actions, index, reference, storage
@@ -78,3 +78,10 @@ def registered(
         ),
         actor=archive.clerk,
     )
+
+
+def client_of(user: User) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client

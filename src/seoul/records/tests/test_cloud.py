@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp.oath import totp
@@ -25,18 +25,12 @@ from seoul.records.events import RecordsEvent
 from seoul.records.models import Record, ShareLink
 from seoul.records.storage import storage
 from seoul.records.tests.builders import page_image, pdf_of
-from seoul.records.tests.conftest import Archive, registered
+from seoul.records.tests.conftest import Archive, client_of, registered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LINES = ["외부 열람 시험 문서", "보존기간 10년 보고서"]
 OUTSIDE = override_settings(SEOUL_OFFICE_NETWORKS=["10.0.0.0/8"])  # the test client's 127.0.0.1 is outside
-
-
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _events(code: str, record: Record | None = None) -> int:
@@ -85,7 +79,7 @@ def test_a_page_image_carries_the_watermark_in_its_pixels(tmp_path: Path) -> Non
 
 
 def test_a_restricted_record_is_viewed_as_images_and_never_downloaded(archive: Archive, partial: Record) -> None:
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     response = clerk.get(f"/records/{partial.pk}/pages/1.png")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert "no-store" in response["Cache-Control"]
@@ -100,12 +94,12 @@ def test_a_restricted_record_is_viewed_as_images_and_never_downloaded(archive: A
     assert 'id="download"' not in page and f"/records/{partial.pk}/pages/1.png" in page
 
     # another division's reader does not see a partly open record at all
-    assert _client(archive.reader).get(f"/records/{partial.pk}/pages/1.png").status_code == 404
+    assert client_of(archive.reader).get(f"/records/{partial.pk}/pages/1.png").status_code == 404
 
 
 def test_an_open_record_downloads_as_its_signed_archive_copy(archive: Archive) -> None:
     open_record = registered(archive, "open.png", LINES, completed=2025, retention=Retention.YEARS_10)
-    response = _client(archive.reader).get(f"/records/{open_record.pk}/download/")
+    response = client_of(archive.reader).get(f"/records/{open_record.pk}/download/")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     archive_file = open_record.files.get(role="archive")
@@ -125,7 +119,7 @@ def test_personal_information_pages_need_the_reason_stated_first(archive: Archiv
         disclosure=Disclosure.CLOSED,
         exemptions=(6,),
     )
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     assert clerk.get(f"/records/{personal.pk}/pages/1.png").status_code == 403
     assert _events(RecordsEvent.PAGE_VIEWED, personal) == 0
 
@@ -146,7 +140,7 @@ def _a_second_later(device: TOTPDevice) -> None:
 
 
 def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(archive: Archive, partial: Record) -> None:
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     with OUTSIDE:
         response = clerk.get(f"/records/{partial.pk}/")
         assert response.status_code == 302
@@ -171,7 +165,7 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
     # later, from outside, in a new session: the code opens the record
     device.last_t = -1  # a new time step (the code just used cannot be used twice)
     device.save()
-    later = _client(archive.clerk)
+    later = client_of(archive.clerk)
     with OUTSIDE:
         target = f"/records/{partial.pk}/"
         assert later.get(target).status_code == 302
@@ -195,7 +189,7 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
 
 
 def test_a_next_address_elsewhere_is_not_followed(archive: Archive) -> None:
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     clerk.get("/records/second-factor/")
     device = TOTPDevice.objects.get(user=archive.clerk)
     response = clerk.post("/records/second-factor/", {"code": _code(device), "next": "https://evil.example/"})
@@ -226,7 +220,7 @@ def _share(archive: Archive, record: Record, *, days: int = 7) -> str:
 def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
     archive: Archive, partial: Record, metro_staff: User
 ) -> None:
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     made = clerk.post(
         f"/records/{partial.pk}/share/",
         {"institution": metro_staff.institution_id, "days": 3, "reason": "지하철 역사 공사 협의"},
@@ -239,7 +233,7 @@ def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
     assert link.token_sha256 not in url and url.split("t=")[1] not in str(link.token_sha256)
     assert timedelta(days=3) - (link.expires_at - link.created_at) < timedelta(seconds=1)
 
-    metro = _client(metro_staff)
+    metro = client_of(metro_staff)
     opened = metro.get(url)
     assert opened.status_code == 302 and opened["Location"] == f"/records/shared/{link.pk}/"
     shown = metro.get(opened["Location"])
@@ -251,10 +245,10 @@ def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
     assert link.views == 3
     # metro staff cannot reach the record itself, nor the link's pages without having opened it
     assert metro.get(f"/records/{partial.pk}/").status_code in (302, 403)
-    assert _client(metro_staff).get(f"/records/shared/{link.pk}/").status_code == 410
+    assert client_of(metro_staff).get(f"/records/shared/{link.pk}/").status_code == 410
 
     # the clerk's own institution is not the one named
-    assert _client(archive.reader).get(url).status_code == 403
+    assert client_of(archive.reader).get(url).status_code == 403
     assert _events(RecordsEvent.SHARE_REFUSED, partial) == 2  # without the token, and for another institution
 
     withdrawn = clerk.post(f"/records/{partial.pk}/share/{link.pk}/withdraw/")
@@ -268,10 +262,10 @@ def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
 def test_an_expired_link_opens_nothing(archive: Archive, partial: Record, metro_staff: User) -> None:
     token = _share(archive, partial, days=1)
     ShareLink.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = _client(metro_staff).get(f"/records/shared/?t={token}")
+    response = client_of(metro_staff).get(f"/records/shared/?t={token}")
     assert response.status_code == 410
     assert _events(RecordsEvent.SHARE_VIEWED) == 0
-    assert _client(metro_staff).get("/records/shared/?t=not-a-token").status_code == 410
+    assert client_of(metro_staff).get("/records/shared/?t=not-a-token").status_code == 410
 
 
 def test_what_a_link_may_be(archive: Archive, partial: Record) -> None:

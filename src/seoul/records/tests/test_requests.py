@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pypdfium2 as pdfium
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.test import Client
 from django.utils import timezone
 
 from seoul.core import retention
@@ -22,7 +21,7 @@ from seoul.records.errors import RecordsError
 from seoul.records.events import RecordsEvent
 from seoul.records.models import DisclosureRequest, Record
 from seoul.records.storage import storage
-from seoul.records.tests.conftest import Archive, registered
+from seoul.records.tests.conftest import Archive, client_of, registered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,16 +60,10 @@ def report(archive: Archive) -> Record:
     )
 
 
-def _client(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_a_partial_disclosure_paints_the_name_out_and_the_citizen_downloads_it(
     archive: Archive, report: Record, citizen: User
 ) -> None:
-    kim = _client(citizen)
+    kim = client_of(citizen)
     filed = kim.post(
         "/records/ask/",
         {"department": archive.general.code, "content": "2025년 민원 처리 결과 보고서 사본", "purpose": "확인"},
@@ -80,11 +73,11 @@ def test_a_partial_disclosure_paints_the_name_out_and_the_citizen_downloads_it(
     assert asked.due_on == timezone.localdate() + timedelta(days=10)
 
     # the department's clerk opens it (personal data: the requester) and decides
-    clerk = _client(archive.clerk)
+    clerk = client_of(archive.clerk)
     first = clerk.get(f"/records/requests/{asked.pk}/")
     assert b'name="ticket"' in first.content and NAME not in first.content.decode()  # the reason is asked first
     assert not AuditEvent.objects.filter(event=RecordsEvent.REQUEST_VIEWED).exists()
-    assert _client(archive.reader).get(f"/records/requests/{asked.pk}/").status_code == 403  # not an operator
+    assert client_of(archive.reader).get(f"/records/requests/{asked.pk}/").status_code == 403  # not an operator
     refused = clerk.post(
         f"/records/requests/{asked.pk}/",
         {
@@ -139,8 +132,8 @@ def test_a_partial_disclosure_paints_the_name_out_and_the_citizen_downloads_it(
 
     # nobody else gets it
     stranger = User.objects.create_user(username="citizen.lee", password="x-Long-Password-1", kind="citizen")
-    assert _client(stranger).get(f"/records/ask/{asked.pk}/file/").status_code == 404
-    assert _client(archive.clerk).get(f"/records/ask/{asked.pk}/file/").status_code == 403
+    assert client_of(stranger).get(f"/records/ask/{asked.pk}/file/").status_code == 404
+    assert client_of(archive.clerk).get(f"/records/ask/{asked.pk}/file/").status_code == 403
 
 
 def test_the_period_is_extended_once_before_it_ends(archive: Archive, citizen: User) -> None:
@@ -211,6 +204,6 @@ def test_a_delivered_file_is_removed_a_year_after_the_decision(archive: Archive,
     retention.run(now=timezone.now() + timedelta(days=366))
     given.refresh_from_db()
     assert given.file_removed_at is not None and not storage().exists(given.file_key)
-    assert _client(citizen).get(f"/records/ask/{given.pk}/file/").status_code == 404
+    assert client_of(citizen).get(f"/records/ask/{given.pk}/file/").status_code == 404
     retention.run(now=timezone.now() + timedelta(days=5 * 365 + 1))
     assert not DisclosureRequest.objects.filter(pk=given.pk).exists()
