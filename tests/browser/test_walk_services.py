@@ -125,6 +125,9 @@ KO_PAGE_LATIN = {
     "HTTPS",
     "PASS",
     "WHO",
+    "Google Authenticator",  # authenticator apps named on the records' second-factor set-up
+    "Microsoft Authenticator",
+    "FreeOTP",
     # units and file types
     "km",
     "PDF",
@@ -476,6 +479,7 @@ def _records(users: dict[str, Any]) -> dict[str, Any]:
     be registered."""
     import tempfile
 
+    from seoul.core.models import Institution
     from seoul.records import actions
     from seoul.records.models import Department, Record
 
@@ -500,6 +504,7 @@ def _records(users: dict[str, Any]) -> dict[str, Any]:
         "records_partial": registered.get(department__code="6110101", disclosure="partial").pk,
         "records_corrected": corrected.pk,
         "records_open": registered.get(department__code="6110101", disclosure="open").pk,
+        "records_share_to": Institution.objects.get(code="SEOUL_METRO").pk,  # metro.staff's
     }
 
 
@@ -1030,15 +1035,57 @@ def walk_hospitals_admin(walk: Walk, services: Services) -> None:
     ctx.close()
 
 
+PAGE_IMAGE = re.compile(r"/records/(?:\d+|shared/\d+)/pages/\d+\.png$")
+
+
+def one_page_image_at_a_time(ctx: Any) -> None:
+    """The browser context's record page images are fetched one after the other. Each is audited
+    (and counted on its share link): two written at once by the live server meet "database table
+    is locked" at once in the tests' in-memory SQLite with its shared cache, where a database file
+    waits its turn. The fetch here blocks Playwright's thread, so the next waits."""
+    import urllib.error
+    import urllib.request
+
+    def fetch(route: Any) -> None:
+        cookies = "; ".join(f"{c['name']}={c['value']}" for c in ctx.cookies(route.request.url))
+        asked = urllib.request.Request(route.request.url, headers={"Cookie": cookies})  # noqa: S310 (the live server)
+        try:
+            with urllib.request.urlopen(asked, timeout=TIMEOUT_MS / 1000) as answer:  # noqa: S310
+                status, headers, body = answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as refused:
+            status, headers, body = refused.code, dict(refused.headers), refused.read()
+        route.fulfill(status=status, headers=headers, body=body)
+
+    ctx.route(PAGE_IMAGE, fetch)
+
+
+def page_images(walk: Walk, page: Any, name: str) -> None:
+    """Scroll each page image of a record into view (they load lazily) and wait for it: the
+    picture shows them, and an image that does not load is a problem of the page."""
+    images = page.locator("main .page-images img")
+    for i in range(images.count()):
+        images.nth(i).scroll_into_view_if_needed()
+        images.nth(i).evaluate("img => img.complete || new Promise(ok => { img.onload = img.onerror = ok; })")
+    widths = images.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    if not widths or not all(widths):
+        walk.problems.append(f"{name} ({walk.lang}, {walk.width} px): page images not shown: {widths}")
+    page.evaluate("() => window.scrollTo(0, 0)")
+
+
 def walk_records(walk: Walk, services: Services) -> None:
     """The general-affairs clerk: the worklist (the demo's scan waiting, an empty file refused), an
     upload without a file, the waiting scan's registration form (partly open without an
-    exemption: refused), a registered record holding personal information (the reason first),
-    the refused file; the digital-policy reader: the search, results for a Korean query with a
-    particle, filtered, none, a bad query, another division's open record; the records officer: a
-    corrected record with the correction form (refused without a reason)."""
+    exemption: refused), a registered record holding personal information (the reason first)
+    with its page images and the share form (sent empty: refused; then a link for Seoul Metro,
+    shown once), the authenticator set-up (in the office; a code missing), the refused file;
+    Seoul Metro's fare staff: the shared record's pages through the link, then, once the clerk
+    has withdrawn it (the links table), the link refused; the digital-policy reader: the search,
+    results for a Korean query with a particle, filtered, none, a bad query, another division's
+    open record; the records officer: a corrected record with the correction form (refused
+    without a reason)."""
     ids = services.ids
     ctx = walk.context("records clerk")
+    one_page_image_at_a_time(ctx)
     page = sign_in(walk, ctx, services, "records.clerk")
     walk.see(page, "records-worklist", 200)  # a clerk lands on the department's worklist
     assert page.url.endswith("/records/"), page.url
@@ -1049,12 +1096,38 @@ def walk_records(walk: Walk, services: Services) -> None:
     walk.see(page, "records-ready-error", walk.send(page, "#registration-form"), expect=400, errors=True)
     partial = f"/records/{ids['records_partial']}/"  # exemption 6: personal information, opened with a reason
     status = walk.reason(page, "records-registered", walk.go(page, partial), "work", bad_first=True)
+    page_images(walk, page, "records-registered")
     walk.see(page, "records-registered", status)
+    walk.see(page, "records-share-error", walk.send(page, "#share-form"))  # said in the messages
+    page.select_option("#id_institution", str(ids["records_share_to"]))
+    page.fill("#id_reason", REASON_DETAIL)
+    walk.see(page, "records-share-made", walk.send(page, "#share-form"))
+    made = re.search(r"https?://\S+/records/shared/\?t=[\w-]+", page.inner_text("main .messages"))
+    walk.see(page, "records-second-factor-setup", walk.go(page, "/records/second-factor/"))
+    status = walk.send(page, "#code-form")
+    walk.see(page, "records-second-factor-setup-error", status, expect=400, errors=True)
     walk.see(page, "records-refused", walk.go(page, f"/records/{ids['records_refused']}/"))
     walk.see(page, "core-account-records-clerk", walk.go(page, "/accounts/me/"))
+
+    if made is None:
+        walk.problems.append(f"records-share-made ({walk.lang}, {walk.width} px): no link in the message")
+    else:
+        shared = walk.context("records shared with metro staff")
+        one_page_image_at_a_time(shared)
+        metro = sign_in(walk, shared, services, "metro.staff")
+        status = int(metro.goto(made[0]).status)
+        page_images(walk, metro, "records-shared")
+        walk.see(metro, "records-shared", status)
+        walk.role = "records clerk"  # back to the clerk's window: the link withdrawn
+        walk.go(page, partial)
+        walk.see(page, "records-share-withdrawn", walk.send(page, "#links-table form"))
+        walk.role = "records shared with metro staff"
+        walk.see(metro, "records-shared-withdrawn", int(metro.reload().status), expect=410)
+        shared.close()
     ctx.close()
 
     ctx = walk.context("records reader")
+    one_page_image_at_a_time(ctx)
     page = sign_in(walk, ctx, services, "records.reader")
     walk.see(page, "records-search", 200)  # readers start at the search
     assert page.url.endswith("/records/search/"), page.url
@@ -1069,6 +1142,7 @@ def walk_records(walk: Walk, services: Services) -> None:
     ctx.close()
 
     ctx = walk.context("records officer")
+    one_page_image_at_a_time(ctx)
     page = sign_in(walk, ctx, services, "records.officer")
     walk.see(page, "records-worklist-officer", 200)
     walk.see(page, "records-correction", walk.go(page, f"/records/{ids['records_corrected']}/"))
