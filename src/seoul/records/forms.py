@@ -228,6 +228,7 @@ class RequestDecisionForm(forms.Form):
             "One per line: the page, then left, top, width and height in per cent of the page, e.g. 1: 10 20 30 5."
         ),
     )
+
     def clean(self) -> dict[str, Any]:
         """What each decision needs, said on the field: a record for everything but "not held",
         a ground (§9① items) for a partial disclosure or a refusal and none otherwise."""
