@@ -3,16 +3,18 @@ against bare Tesseract on the same pages, for throughput and character error rat
 
     .venv/bin/python benchmarks/records_ocr.py [--only clean300,scan300,scan200,scan150]
                                                [--jobs 2] [--feed document,all,image] [--data DIR]
+                                               [--repeat N]
 
 The pages are the shared test set (``/work/shared/data/documents``, see its SOURCE.md): 2 fonts x 3
 pages in four conditions, 24 images with ground truth. Each method reads every selected page once,
 ``--jobs`` pages at a time, every Tesseract with ``OMP_THREAD_LIMIT=1``:
 
 - bare Tesseract: ``tesseract IMAGE - -l kor --psm 6``, text to stdout; the floor for the pipeline.
-- page step: what OCRmyPDF does for each page before it builds the PDF - Ghostscript renders the
-  page of a PDF (img2pdf of the image) to PNG, then ``tesseract PNG - hocr txt``. The pipeline's
-  cost beyond bare Tesseract splits into this part (rendering and hOCR output) and the rest
-  (starting OCRmyPDF, the text layer, PDF/A, its checks).
+- page step: Tesseract as OCRmyPDF runs it on each page: on the scan as stored (our plugin hands
+  OCRmyPDF's page worker the image itself, not a rendering), writing a text-only PDF (the sandwich
+  renderer's text layer) and the text: ``tesseract IMAGE BASE -c textonly_pdf=1 pdf txt``. The
+  pipeline's cost beyond bare Tesseract splits into this part (Tesseract's text-layer output) and
+  the rest (starting OCRmyPDF, grafting the text layers, PDF/A, its checks).
 - ocr(), one document per condition: the condition's pages as one PDF made with img2pdf (a
   multi-page scan), ``ocr(..., jobs=--jobs)``, OCRmyPDF running pages in parallel.
 - the same with ``--output-type pdf``: OCRmyPDF as ocr() runs it, without PDF/A, to show what
@@ -24,7 +26,10 @@ pages in four conditions, 24 images with ground truth. Each method reads every s
 
 Throughput is pages per minute of wall-clock time; CPU is the user+system seconds of all child
 processes per page. The goal is the pipeline within 10 % of bare Tesseract's pages per minute.
-Prints a table and one JSON line.
+The machine may be shared: each run records the 1-minute load average before and after it, and
+``--repeat N`` runs every method N times, in turn, and keeps each method's fastest run. The CPU
+ratio (bare Tesseract's CPU seconds over ours) does not depend on the load; the wall-clock ratio
+comes near it only on a quiet machine. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -64,7 +69,6 @@ FEEDS = ("document", "all", "image")
 GOAL_RATIO = 0.9
 ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 TESSERACT = shutil.which("tesseract") or "tesseract"
-GS = shutil.which("gs") or "gs"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Measured:
     cpu: float = 0.0
     texts: dict[Path, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
 
 
 def load(data: Path, only: list[str]) -> list[Page]:
@@ -102,10 +107,12 @@ def children_cpu() -> float:
 
 def timed(name: str, run: Callable[[Measured], None]) -> Measured:
     measured = Measured(name)
+    load = os.getloadavg()[0]
     cpu, start = children_cpu(), time.perf_counter()
     run(measured)
     measured.seconds = time.perf_counter() - start
     measured.cpu = children_cpu() - cpu
+    measured.load = (load, os.getloadavg()[0])
     return measured
 
 
@@ -137,34 +144,12 @@ def pdf_of(pages: list[Page], path: Path) -> Path:
 
 
 def page_step(pages: list[Page], jobs: int, work: Path) -> Measured:
-    """Ghostscript render + Tesseract hOCR/txt, as OCRmyPDF's page workers run them."""
-    singles = {p.image: pdf_of([p], work / f"step-{p.image.stem}.pdf") for p in pages}
+    """Tesseract on each scan as stored, with the text-only PDF and text OCRmyPDF asks it for."""
 
     def one(page: Page) -> str:
-        png = work / f"step-{page.image.stem}.png"
-        subprocess.run(  # noqa: S603
-            [
-                GS,
-                "-q",
-                "-dSAFER",
-                "-dBATCH",
-                "-dNOPAUSE",
-                "-dInterpolateControl=-1",
-                "-sDEVICE=pnggray",
-                f"-r{page.dpi}",
-                "-dTextAlphaBits=4",
-                "-dGraphicsAlphaBits=4",
-                "-o",
-                str(png),
-                "-f",
-                str(singles[page.image]),
-            ],
-            env=ENV,
-            check=True,
-        )
         base = work / f"step-{page.image.stem}"
-        subprocess.run(  # noqa: S603
-            [TESSERACT, str(png), str(base), "-l", "kor", "--psm", "6", "hocr", "txt"],
+        subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [TESSERACT, str(page.image), str(base), "-l", "kor", "--psm", "6", "-c", "textonly_pdf=1", "pdf", "txt"],
             capture_output=True,
             env=ENV,
             check=True,
@@ -175,7 +160,7 @@ def page_step(pages: list[Page], jobs: int, work: Path) -> Measured:
         with ThreadPoolExecutor(jobs) as pool:
             m.texts = dict(zip([p.image for p in pages], pool.map(one, pages), strict=True))
 
-    return timed("page step (gs + hOCR)", run)
+    return timed("page step (text-only PDF)", run)
 
 
 def pipeline_documents(pages: list[Page], jobs: int, work: Path) -> Measured:
@@ -261,6 +246,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--feed", default=",".join(FEEDS), help="how our pipeline is fed: document, all, image")
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data/documents"))
+    ap.add_argument("--repeat", type=int, default=1, help="run every method N times in turn; keep the fastest")
     args = ap.parse_args()
     only = [c for c in args.only.split(",") if c]
     feeds = [f for f in args.feed.split(",") if f]
@@ -273,22 +259,33 @@ def main() -> None:
     pages = load(args.data, only)
     n = len(pages)
     print(f"{n} pages ({', '.join(only)}), {args.jobs} at a time, {os.cpu_count()} CPUs; {engine_name()}")
+    jobs = args.jobs
+    methods: list[Callable[[Path], Measured]] = [lambda w: bare(pages, jobs), lambda w: page_step(pages, jobs, w)]
+    if "document" in feeds:
+        methods += [lambda w: pipeline_documents(pages, jobs, w), lambda w: without_pdfa(pages, jobs, w)]
+    if "all" in feeds:
+        methods.append(lambda w: pipeline_all(pages, jobs, w))
+    if "image" in feeds:
+        methods.append(lambda w: pipeline_images(pages, jobs, w))
+    fastest: dict[int, Measured] = {}
     with tempfile.TemporaryDirectory(prefix="records-ocr-") as tmp:
-        work = Path(tmp)
-        runs = [bare(pages, args.jobs), page_step(pages, args.jobs, work)]
-        if "document" in feeds:
-            runs.append(pipeline_documents(pages, args.jobs, work))
-            runs.append(without_pdfa(pages, args.jobs, work))
-        if "all" in feeds:
-            runs.append(pipeline_all(pages, args.jobs, work))
-        if "image" in feeds:
-            runs.append(pipeline_images(pages, args.jobs, work))
-        archive_mb = sum(f.stat().st_size for f in work.rglob("archive.pdf")) / 1e6
+        for round_ in range(1, max(1, args.repeat) + 1):
+            work = Path(tmp) / f"round-{round_}"
+            work.mkdir()
+            for i, method in enumerate(methods):
+                measured = method(work)
+                if i not in fastest or measured.seconds < fastest[i].seconds:
+                    fastest[i] = measured
+        archive_mb = sum(f.stat().st_size for f in (Path(tmp) / "round-1").rglob("archive.pdf")) / 1e6
+    runs = [fastest[i] for i in range(len(methods))]
 
     base = runs[0]
-    print(f"\n{'':32}{'wall s':>8}{'pages/min':>11}{'CPU s/page':>12}{'vs bare':>9}")
+    print(f"\n{'':32}{'wall s':>8}{'pages/min':>11}{'CPU s/page':>12}{'vs bare':>9}{'CPU vs bare':>13}{'load':>12}")
     for r in runs:
-        print(f"{r.name:32}{r.seconds:8.1f}{n / r.seconds * 60:11.1f}{r.cpu / n:12.2f}{base.seconds / r.seconds:9.2f}")
+        print(
+            f"{r.name:32}{r.seconds:8.1f}{n / r.seconds * 60:11.1f}{r.cpu / n:12.2f}{base.seconds / r.seconds:9.2f}"
+            f"{base.cpu / r.cpu:13.2f}{r.load[0]:7.2f}>{r.load[1]:.2f}"
+        )
     print(f"\n{'mean CER':32}" + "".join(f"{c:>10}" for c in only) + f"{'all':>10}")
     cers: dict[str, dict[str, float]] = {}
     for r in runs:
@@ -307,9 +304,9 @@ def main() -> None:
     step = runs[1]
     if best is not None:
         print(
-            f"\nbeyond bare Tesseract, per page of {best.name}: page step (render + hOCR) "
+            f"\nbeyond bare Tesseract, per page of {best.name}: page step (Tesseract's text-only PDF) "
             f"{(step.seconds - base.seconds) / n:+.2f} s wall, {(step.cpu - base.cpu) / n:+.2f} s CPU; "
-            f"the rest (OCRmyPDF start, text layer, PDF/A, checks) "
+            f"the rest (OCRmyPDF start, grafting the text layers, PDF/A, checks) "
             f"{(best.seconds - step.seconds) / n:+.2f} s wall, {(best.cpu - step.cpu) / n:+.2f} s CPU"
         )
         plain = next((r for r in runs if r.name.startswith("same, --output-type pdf")), None)
@@ -321,7 +318,7 @@ def main() -> None:
             )
         print(
             f"goal: ours within 10 % of bare Tesseract's pages/min: {'met' if met else 'NOT met'} "
-            f"(best: {best.name}, {ratio:.2f} of bare)"
+            f"(best: {best.name}, {ratio:.2f} of bare; CPU {base.cpu / best.cpu:.2f} of bare's)"
         )
     print(
         json.dumps(
@@ -331,6 +328,7 @@ def main() -> None:
                 "conditions": only,
                 "pages": n,
                 "jobs": args.jobs,
+                "repeat": max(1, args.repeat),
                 "cpus": os.cpu_count(),
                 "runs": {
                     r.name: {
@@ -338,6 +336,8 @@ def main() -> None:
                         "pages_per_min": round(n / r.seconds * 60, 2),
                         "cpu_s_per_page": round(r.cpu / n, 3),
                         "ratio_to_bare": round(base.seconds / r.seconds, 3),
+                        "cpu_ratio_to_bare": round(base.cpu / r.cpu, 3),
+                        "load_1min": [round(v, 2) for v in r.load],
                         "cer": {c: round(v, 5) for c, v in cers[r.name].items()},
                         "notes": r.notes,
                     }

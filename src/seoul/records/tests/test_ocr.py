@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import img2pdf
@@ -167,6 +169,191 @@ def test_a_page_whose_reader_raises_loses_only_itself(tmp_path: Path, monkeypatc
             [(_, before)] = was.get_images().items()
             assert image.read_raw_bytes() == before.read_raw_bytes()
     assert result.pdfa == bool(claims_pdfa(result.archive))
+
+
+# --- a page's own scan goes to Tesseract, not a rendering of it ---------------------------------
+
+
+def jpeg_of(image: Image.Image, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80, dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def png_of(image: Image.Image, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def wrapped(tmp_path: Path, image: bytes, dpi: int, name: str = "scan.pdf") -> Path:
+    path = tmp_path / name
+    path.write_bytes(img2pdf.convert(image, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))))
+    return path
+
+
+def pixels(data: bytes) -> tuple[str, tuple[int, int], bytes, tuple[float, float]]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.format or "", image.size, image.tobytes(), tuple(round(d, 1) for d in image.info["dpi"])
+
+
+def test_a_scanned_jpeg_page_is_handed_over_as_stored(tmp_path: Path) -> None:
+    """The JPEG's own bytes, only its stated resolution set to what OCRmyPDF asked for."""
+    jpeg = jpeg_of(gray_page((620, 877), lines=True), 72)  # states 72 dpi; the page says 75
+    source = wrapped(tmp_path, jpeg, 75)
+    scan = engine.embedded_scan(source, 1, (75.0, 75.0))
+    assert scan is not None
+    assert scan[:13] == jpeg[:13] and scan[18:] == jpeg[18:]  # nothing but the density changed
+    assert pixels(scan) == ("JPEG", (620, 877), pixels(jpeg)[2], (75.0, 75.0))
+    assert pixels(engine.embedded_scan(source, 1, (75.0, 75.0), (150.0, 150.0)) or b"")[3] == (150.0, 150.0)
+
+    colour = jpeg_of(gray_page((620, 877), lines=True).convert("RGB"), 75)
+    assert (
+        pixels(engine.embedded_scan(wrapped(tmp_path, colour, 75, "rgb.pdf"), 1, (75.0, 75.0)) or b"")[:3]
+        == (pixels(colour)[:3])
+    )
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_scanned_png_page_is_handed_over_without_decoding_it(tmp_path: Path, mode: str) -> None:
+    """img2pdf stores a PNG's compressed rows as they are; they are put back in a PNG file."""
+    image = gray_page((620, 877), lines=True).convert(mode)
+    source = wrapped(tmp_path, png_of(image, 75), 75)
+    scan = engine.embedded_scan(source, 1, (75.0, 75.0))
+    assert scan is not None and scan.startswith(b"\x89PNG")
+    assert pixels(scan) == ("PNG", (620, 877), image.tobytes(), (75.0, 75.0))
+    with pikepdf.open(source) as pdf:
+        [(_, stored)] = pdf.pages[0].get_images().items()
+        assert stored.read_raw_bytes() in scan  # the same compressed bytes, not encoded again
+
+
+def test_a_page_that_is_not_just_its_scan_is_rendered(tmp_path: Path) -> None:
+    """None, so Ghostscript renders it, whenever rendering could differ from the stored image."""
+    jpeg = jpeg_of(gray_page((620, 877), lines=True), 75)
+    plain = wrapped(tmp_path, jpeg, 75)
+    assert engine.embedded_scan(plain, 1, (75.0, 75.0)) is not None
+    # rendering at another resolution resamples the image
+    assert engine.embedded_scan(plain, 1, (150.0, 150.0)) is None
+    assert engine.embedded_scan(plain, 1, (75.0, 76.0)) is None
+
+    def changed(name: str, change: Callable[[pikepdf.Pdf, pikepdf.Page], None]) -> Path:
+        with pikepdf.open(plain) as pdf:
+            change(pdf, pdf.pages[0])
+            pdf.save(tmp_path / name)
+        return tmp_path / name
+
+    def image_of(page: pikepdf.Page) -> pikepdf.Stream:
+        [(_, image)] = page.get_images().items()
+        return image
+
+    def draw(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        page.contents_add(pikepdf.Stream(pdf, b"0 0 0 rg 10 10 50 50 re f"), prepend=False)
+
+    def half(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        page.Contents = pdf.make_stream(page.Contents.read_bytes().replace(b" cm", b" cm 0.5 0 0 0.5 0 0 cm", 1))
+
+    def masked(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        image_of(page).SMask = pdf.make_stream(
+            b"\xff" * 16,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=4,
+            Height=4,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=8,
+        )
+
+    def inverted(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        image_of(page).Decode = pikepdf.Array([1, 0])
+
+    def no_jfif(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        image_of(page).write(b"\xff\xd8" + jpeg[20:], filter=pikepdf.Name.DCTDecode)  # APP0 (18 bytes) dropped
+
+    def cmyk(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        image_of(page).ColorSpace = pikepdf.Name.DeviceCMYK
+
+    def graphics_state(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:  # e.g. a blend mode
+        page.Resources.ExtGState = pikepdf.Dictionary(GS0=pikepdf.Dictionary(BM=pikepdf.Name.Multiply))
+        page.Contents = pdf.make_stream(b"/GS0 gs " + page.Contents.read_bytes())
+
+    def twice(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + b"\n" + page.Contents.read_bytes())
+
+    def inline_image(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:  # a stamp over the scan
+        stamp = b"\nq 20 0 0 20 10 10 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \x00 EI Q"
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + stamp)
+
+    for name, change in [
+        ("rotated.pdf", lambda pdf, page: setattr(page, "Rotate", 90)),
+        ("drawn-on.pdf", draw),
+        ("half-size.pdf", half),
+        ("masked.pdf", masked),
+        ("inverted.pdf", inverted),
+        ("no-jfif.pdf", no_jfif),
+        ("cmyk.pdf", cmyk),
+        ("graphics-state.pdf", graphics_state),
+        ("twice.pdf", twice),
+        ("inline-image.pdf", inline_image),
+    ]:
+        assert engine.embedded_scan(changed(name, change), 1, (75.0, 75.0)) is None, name
+
+    png = wrapped(tmp_path, png_of(gray_page((620, 877), lines=True), 75), 75, "png.pdf")
+    assert engine.embedded_scan(png, 1, (75.0, 75.0)) is not None
+    with pikepdf.open(png) as pdf:  # TIFF predictors: the compressed rows are no PNG data
+        image_of(pdf.pages[0]).DecodeParms.Predictor = 2
+        pdf.save(tmp_path / "tiff-predictor.pdf")
+    assert engine.embedded_scan(tmp_path / "tiff-predictor.pdf", 1, (75.0, 75.0)) is None
+
+    typed = tmp_path / "typed.pdf"  # a born-digital page: text, no image
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Minutes")
+    document.output(str(typed))
+    assert engine.embedded_scan(typed, 1, (75.0, 75.0)) is None
+
+
+@needs_data
+@needs_tesseract
+def test_ghostscript_renders_only_the_page_that_is_more_than_its_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 1 is a plain scan: Tesseract reads the JPEG itself and its text is bare Tesseract's.
+    Page 2 is larger than its scan, so OCRmyPDF has Ghostscript render it, as before."""
+    gs = shutil.which("gs")
+    assert gs is not None
+    calls = tmp_path / "gs-calls.txt"
+    shim = tmp_path / "bin" / "gs"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {gs} "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ['PATH']}")
+
+    first, second = DATA / "images" / "myeongjo_p1_scan150.jpg", DATA / "images" / "gothic_p1_scan150.jpg"
+    made = tmp_path / "made.pdf"
+    made.write_bytes(img2pdf.convert([str(first), str(second)]))
+    source = tmp_path / "two.pdf"
+    with pikepdf.open(made) as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[1].mediabox)
+        pdf.pages[1].mediabox = pikepdf.Array([x0, y0, x1 + 12, y1 + 12])  # a white margin beside the scan
+        pdf.save(source)
+
+    result = ocr(source, preflight(source), tmp_path / "work")
+    renders = [line for line in calls.read_text(encoding="utf-8").splitlines() if "-sDEVICE=png" in line]
+    assert len(renders) == 1 and "-dFirstPage=2 " in renders[0], renders
+    assert [p.ok for p in result.pages] == [True, True] and not result.per_page and result.pdfa
+    bare = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        [shutil.which("tesseract") or "tesseract", str(first), "-", "-l", "kor", "--psm", "6"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    ).stdout
+    assert result.pages[0].text == bare.strip()
+    assert cer(result.pages[1].text, truth("gothic_p1")) <= MAX_CER
+    assert [n > 100 for n in chars_per_page(result.archive)] == [True, True]  # each has a text layer
 
 
 # --- real OCR on the shared test set ----------------------------------------------------------
