@@ -291,10 +291,10 @@ def shared_open(request: AuthedRequest) -> HttpResponse:
 
 
 def _session_link(request: AuthedRequest, link: int, *, page: int | None) -> ShareLink:
-    row = get_object_or_404(ShareLink, pk=link)
-    if link not in request.session.get(SHARES_SESSION_KEY, []):  # not opened with its token here
-        sharing.refuse(row, request.user, "not_opened")
-        raise RecordsError.SHARE_GONE.denied()
+    row = ShareLink.objects.filter(pk=link).first()  # for the audit; the reader sees it only below
+    if row is None or link not in request.session.get(SHARES_SESSION_KEY, []):  # not opened here
+        sharing.refuse(row, request.user, "not_opened", number=link)
+        raise RecordsError.SHARE_GONE.denied()  # the same answer whether the number exists or not
     return sharing.reopened(row, request.user, page=page)
 
 

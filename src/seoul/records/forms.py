@@ -13,7 +13,6 @@ from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.validation import check_text
 from seoul.records.actions.registration import ARCHIVE_ERA
 from seoul.records.engine.rules import EXEMPTIONS
-from seoul.records.errors import RecordsError
 from seoul.records.models import DISCLOSURE_CHOICES, RETENTION_CHOICES, DocumentType
 
 EXEMPTION_CHOICES = [
@@ -228,19 +227,6 @@ class RequestDecisionForm(forms.Form):
             "One per line: the page, then left, top, width and height in per cent of the page, e.g. 1: 10 20 30 5."
         ),
     )
-
-    def clean(self) -> dict[str, Any]:
-        """What each decision needs, said on the field: a record for everything but "not held",
-        a ground (§9① items) for a partial disclosure or a refusal and none otherwise."""
-        data = super().clean() or {}
-        decision = data.get("decision")
-        if decision in ("full", "partial", "refused") and not data.get("registration_number"):
-            self.add_error("registration_number", RecordsError.RECORD_NEEDED.message())
-        if decision in ("partial", "refused") and not data.get("exemptions"):
-            self.add_error("exemptions", RecordsError.DECISION_NEEDS_GROUND.message())
-        if decision in ("full", "not_held") and data.get("exemptions"):
-            self.add_error("exemptions", RecordsError.DECISION_WITHOUT_GROUND.message())
-        return data
 
     explanation = MultilineTextField(
         label=_("What the requester is told"),

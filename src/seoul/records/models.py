@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -468,6 +469,4 @@ class DisclosureRequest(models.Model):
 
     @property
     def overdue(self) -> bool:
-        from django.utils import timezone
-
         return self.decision == self.Decision.PENDING and timezone.localdate() > self.due_on

@@ -25,6 +25,12 @@ from seoul.records.events import RecordsEvent
 from seoul.records.models import Department, DisclosureRequest, Record, StoredFile, departments_of
 from seoul.records.storage import storage
 
+GROUND_ERRORS = {
+    "unknown_item": RecordsError.EXEMPTION_NEEDED,
+    "needs_ground": RecordsError.DECISION_NEEDS_GROUND,
+    "no_ground": RecordsError.DECISION_WITHOUT_GROUND,
+}
+
 
 def file_request(requester: User, department: Department, *, content: str, purpose: str = "") -> DisclosureRequest:
     if requester.kind != User.Kind.CITIZEN:
@@ -114,13 +120,9 @@ def decide(request: DisclosureRequest, data: Decision, *, actor: User) -> Disclo
     """Record the department's decision with its legal ground and, for a disclosure, make the
     file the requester downloads."""
     _handler(request, actor)
-    if rules.check_decision(data.decision, data.exemptions) is not None:
-        needs = data.decision in (rules.Decision.PARTIAL, rules.Decision.REFUSED) and not data.exemptions
-        if needs:
-            raise RecordsError.DECISION_NEEDS_GROUND.error("exemptions")
-        if any(n not in range(1, 9) for n in data.exemptions):
-            raise RecordsError.EXEMPTION_NEEDED.error("exemptions")
-        raise RecordsError.DECISION_WITHOUT_GROUND.error("exemptions")
+    problem = rules.check_decision(data.decision, data.exemptions)
+    if problem is not None:
+        raise GROUND_ERRORS[problem].error("exemptions")
     explanation = check_text(data.explanation, "explanation", max_length=2000, min_length=5, multiline=True)
     record: Record | None = None
     delivered: bytes | None = None

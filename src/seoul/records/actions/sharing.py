@@ -88,12 +88,13 @@ def revoke(link: ShareLink, *, actor: User) -> ShareLink:
     return locked
 
 
-def refuse(link: ShareLink | None, user: User, why: str) -> None:
-    """Audit a refused view (``why``: unknown, expired, revoked, not_for_you, not_opened)."""
+def refuse(link: ShareLink | None, user: User, why: str, *, number: int | None = None) -> None:
+    """Audit a refused view (``why``: unknown, expired, revoked, not_for_you, not_opened);
+    ``number``: the link asked for when it was not loaded."""
     audit.record(
         RecordsEvent.SHARE_REFUSED,
         target=link.record if link else None,
-        new={"link": link.pk if link else None, "why": why},
+        new={"link": link.pk if link else number, "why": why},
         actor=user,
     )
 

@@ -52,11 +52,13 @@ def legal_ground(decision: Decision, exemptions: tuple[int, ...] = ()) -> str:
 
 
 def check_decision(decision: Decision, exemptions: tuple[int, ...]) -> str | None:
-    """Why a decision is inconsistent, or None."""
+    """What is wrong with a decision's exemptions, as a code, or None: ``unknown_item`` (not 1 to
+    8 of §9①), ``needs_ground`` (a partial disclosure or a refusal names its items),
+    ``no_ground`` (a full disclosure or a not-held answer names none)."""
     if any(n not in range(1, 9) for n in exemptions):
-        return "exemption numbers are 1 to 8 (정보공개법 제9조제1항)"
+        return "unknown_item"
     if decision in (Decision.PARTIAL, Decision.REFUSED) and not exemptions:
-        return "a partial or non-disclosure names the exemption it relies on"
+        return "needs_ground"
     if decision in (Decision.FULL, Decision.NOT_HELD) and exemptions:
-        return "a full disclosure or a not-held answer relies on no exemption"
+        return "no_ground"
     return None

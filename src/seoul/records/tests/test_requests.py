@@ -36,9 +36,9 @@ def test_the_decision_period_and_its_grounds() -> None:
         rules.Decision.PARTIAL, (6,)
     )
     assert "제9조제1항 제5호, 제6호" in rules.legal_ground(rules.Decision.REFUSED, (6, 5))
-    assert rules.check_decision(rules.Decision.REFUSED, ()) is not None
-    assert rules.check_decision(rules.Decision.FULL, (6,)) is not None
-    assert rules.check_decision(rules.Decision.PARTIAL, (9,)) is not None
+    assert rules.check_decision(rules.Decision.REFUSED, ()) == "needs_ground"
+    assert rules.check_decision(rules.Decision.FULL, (6,)) == "no_ground"
+    assert rules.check_decision(rules.Decision.PARTIAL, (9,)) == "unknown_item"
     assert rules.check_decision(rules.Decision.NOT_HELD, ()) is None
 
 
