@@ -17,6 +17,8 @@ special need they have, and never beyond a bed manager's immediately available (
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,10 @@ CROSS_REGION = 50_000
 MOVE = 10_000
 MAX_MINUTES = 999
 DEFAULT_TIME_LIMIT = 2.0  # seconds
+# A network with more arcs than this is solved in a child process that is stopped at the time
+# limit; below it, in this process (no fork). Measured (benchmarks/hospitals_placement.py):
+# 500 patients × 30 hospitals make 35,733 arcs (0.03 s in all); 2,000 × 100 make 496,671 (0.36 s).
+IN_PROCESS_ARCS = 200_000
 
 
 @dataclass(frozen=True)
@@ -133,9 +139,8 @@ def place(
     clock: Callable[[], float] = time.perf_counter,
 ) -> Proposal:
     """The solver's proposal; the nearest rule's, saying why, if the solver cannot answer in
-    ``time_limit`` seconds or fails. The flow itself runs in OR-Tools' C++ and cannot be
-    interrupted, so the limit is checked once the network is built (the part that grows with
-    the number of patients); docs/performance.md gives measured times."""
+    ``time_limit`` seconds or fails. OR-Tools' flow holds the GIL while it solves, so a large
+    network is solved in a forked child that is killed when the time is up (ADR 19)."""
     start = clock()
     try:
         return _optimise(waiting, sites, free, inpatients, start, time_limit, clock)
@@ -293,17 +298,15 @@ def _optimise(
 
     if clock() - start > time_limit:
         raise SolverFailed(f"building the network took longer than the {time_limit:g} s limit")
-    flow = min_cost_flow.SimpleMinCostFlow()
     tail, head = np.concatenate(tails), np.concatenate(heads)
-    arc_ids = flow.add_arcs_with_capacity_and_unit_cost(tail, head, np.concatenate(caps), np.concatenate(costs))
     supplies = np.zeros(sink + 1, dtype=np.int64)
     supplies[: n_p + n_q] = 1
     supplies[sink] = -(n_p + n_q)
-    flow.set_nodes_supplies(np.arange(sink + 1), supplies)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise SolverFailed(f"the flow solver answered {status!r}")
-    used = flow.flows(arc_ids) > 0
+    network = (tail, head, np.concatenate(caps), np.concatenate(costs), supplies)
+    if len(tail) <= IN_PROCESS_ARCS:
+        used = _solve(*network)
+    else:
+        used = _solve_in_child(network, time_limit - (clock() - start), time_limit)
 
     node_bed: dict[int, tuple[int, Tier]] = {int(bed_node[s, t]): (int(s), TIERS[t]) for s, t in beds}
     assignments: list[Assignment] = []
@@ -329,6 +332,57 @@ def _optimise(
                 moves.append(Move(q.id, q.tier, q.hospital, q.bed, site.code, bed, dist))
     waits = tuple(Wait(p.id, _wait_reason(p, sites)) for i, p in enumerate(waiting) if i not in placed)
     return Proposal(Method.OPTIMISED, tuple(assignments), tuple(moves), waits, clock() - start)
+
+
+def _solve(
+    tail: np.ndarray, head: np.ndarray, capacity: np.ndarray, cost: np.ndarray, supplies: np.ndarray
+) -> np.ndarray:
+    """Which arcs carry flow in the optimal solution."""
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arc_ids = flow.add_arcs_with_capacity_and_unit_cost(tail, head, capacity, cost)
+    flow.set_nodes_supplies(np.arange(len(supplies)), supplies)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise SolverFailed(f"the flow solver answered {status!r}")
+    used: np.ndarray = flow.flows(arc_ids) > 0
+    return used
+
+
+Network = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _solve_and_send(send: multiprocessing.connection.Connection, network: Network) -> None:
+    try:
+        send.send(("used", np.flatnonzero(_solve(*network))))
+    except SolverFailed as failure:
+        send.send(("failed", str(failure)))
+    finally:
+        send.close()
+
+
+def _solve_in_child(network: Network, seconds: float, limit: float) -> np.ndarray:
+    """``_solve`` in a forked process, killed if it has not answered within ``seconds``."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_solve_and_send, args=(send, network), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(max(seconds, 0.0)):
+            raise SolverFailed(f"the solver did not answer within the {limit:g} s limit")
+        kind, answer = receive.recv()
+    except EOFError:
+        raise SolverFailed("the solver's process ended without an answer") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if kind != "used":
+        raise SolverFailed(str(answer))
+    used = np.zeros(len(network[0]), dtype=bool)
+    used[answer] = True
+    return used
 
 
 def _treats(sites: Sequence[Site], needs: Iterable[frozenset[Need]]) -> dict[frozenset[Need], np.ndarray]:

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import os
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seoul.hospitals.engine import placement
 from seoul.hospitals.engine.network import Need, Site
 from seoul.hospitals.engine.placement import (
     WAIT,
@@ -385,6 +390,70 @@ def test_an_inpatient_outside_the_network_falls_back_saying_so() -> None:
     assert proposal.fallback is not None
     assert "ELSEWHERE" in proposal.fallback
     assert where(proposal) == {"c": ("H", CRITICAL)}
+
+
+def a_day_with_choices() -> tuple[list[Waiting], list[Site], dict[tuple[str, Tier], int], list[Inpatient]]:
+    sites = [site("near", 0.01), site("far", 0.05, region="B"), site("kids", 0.02, needs=[Need.CHILD])]
+    free = {("near", SEVERE): 1, ("near", MILD): 1, ("far", SEVERE): 2, ("kids", MODERATE): 1, ("far", CRITICAL): 1}
+    waiting = [
+        patient("a", SEVERE, waited=2),
+        patient("b", MILD),
+        patient("c", MODERATE, needs=[Need.CHILD]),
+        patient("d", SEVERE),
+        patient("e", CRITICAL),
+        patient("f", CRITICAL),
+    ]
+    return waiting, sites, free, [Inpatient("q", MILD, "far", SEVERE)]
+
+
+def test_a_large_network_is_solved_in_a_child_process_to_the_same_proposal(monkeypatch: pytest.MonkeyPatch) -> None:
+    waiting, sites, free, inpatients = a_day_with_choices()
+    here = optimise(waiting, sites, free, inpatients=inpatients)
+    monkeypatch.setattr(placement, "IN_PROCESS_ARCS", 0)
+    monkeypatch.setattr(placement, "_solve", refuse_in_this_process(os.getpid()))
+    in_child = optimise(waiting, sites, free, inpatients=inpatients)
+    assert (in_child.assignments, in_child.moves, in_child.waiting) == (here.assignments, here.moves, here.waiting)
+    assert multiprocessing.active_children() == []
+
+
+def refuse_in_this_process(pid: int) -> Callable[..., np.ndarray]:
+    solve = placement._solve
+
+    def only_elsewhere(*network: np.ndarray) -> np.ndarray:
+        if os.getpid() == pid:
+            raise AssertionError("solved in the caller's process")
+        return solve(*network)
+
+    return only_elsewhere
+
+
+def test_a_solver_that_does_not_answer_in_time_is_stopped_and_the_nearest_rule_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def stuck(*network: np.ndarray) -> np.ndarray:
+        time.sleep(120)  # as OR-Tools would, holding on past any limit
+        raise AssertionError("not stopped")
+
+    waiting, sites, free, inpatients = a_day_with_choices()
+    monkeypatch.setattr(placement, "IN_PROCESS_ARCS", 0)
+    monkeypatch.setattr(placement, "_solve", stuck)
+    proposal = place(waiting, sites, free, inpatients=inpatients, time_limit=0.5)
+    assert proposal.method is Method.NEAREST
+    assert proposal.fallback == "the solver did not answer within the 0.5 s limit"
+    assert proposal.assignments == nearest(waiting, sites, free).assignments
+    assert multiprocessing.active_children() == []  # the child was killed, not left solving
+
+
+def test_a_solver_process_that_dies_falls_back_saying_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    def dies(*network: np.ndarray) -> np.ndarray:
+        os._exit(3)
+
+    waiting, sites, free, _ = a_day_with_choices()
+    monkeypatch.setattr(placement, "IN_PROCESS_ARCS", 0)
+    monkeypatch.setattr(placement, "_solve", dies)
+    proposal = place(waiting, sites, free, clock=still)
+    assert proposal.method is Method.NEAREST
+    assert proposal.fallback == "the solver's process ended without an answer"
 
 
 def test_nobody_waiting_and_no_hospital() -> None:
