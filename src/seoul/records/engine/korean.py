@@ -10,7 +10,8 @@ Two halves that must agree:
 - the query side (``query_terms``): each query word is cut to its stem with kiwipiepy, so
   "보존기간을" searches for "보존기간" and "이관하는" for "이관". A term then matches where all
   of its bigrams occur one after the other (``term_runs`` / ``run_bigrams``); a long term also
-  where one syllable of it was misread (``free_syllables`` / ``neighbours``).
+  where one syllable of it was misread, a short one only where ㅖ was read ㅔ or back
+  (``misreadings``).
 """
 
 from __future__ import annotations
@@ -120,14 +121,18 @@ def term_runs(term: str) -> list[str]:
 # one letter (jamo): 행청 for 행정, 보존포맺 for 보존포맷, 페기 for 폐기 (34 of the 36 misread
 # syllables in the shared test set's OCR output). So a run of TOLERANT_MIN Hangul syllables or
 # more also matches with one of its syllables replaced by such a neighbour, every other syllable
-# in its place. Shorter runs stay exact: two-syllable words are too many and too close to one
-# another (폐기/패기). A syllable at either end may only be the replaced one when it is inside a
-# longer morpheme: a one-syllable morpheme at an end leaves a word of its own, and that word with
-# a particle one letter away would match. Numbers and Latin letters never vary.
+# in its place. Shorter runs are too many and too close to one another for that (폐기/패기), so
+# they allow one confusion only: the vowel ㅖ read as ㅔ or ㅔ as ㅖ (폐기/페기), the one the
+# shared set's OCR made in two-syllable words, and one Korean itself blurs (after a consonant
+# other than ㅇ, ㅖ may be pronounced [ㅔ]: 표준어 규정 표준발음법 제5항). A syllable at either
+# end of a long run may only be the replaced one when it is inside a longer morpheme: a
+# one-syllable morpheme at an end leaves a word of its own, and that word with a particle one
+# letter away would match. Numbers and Latin letters never vary.
 
 TOLERANT_MIN = 4
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
 _SYLLABLE_BASE, _INITIALS, _MEDIALS, _FINALS = 0xAC00, 19, 21, 28
+_E, _YE = 5, 7  # the medials ㅔ and ㅖ
 
 
 @functools.lru_cache(maxsize=4096)
@@ -151,6 +156,27 @@ def neighbours(syllable: str) -> str:
     codes |= {(initial * _MEDIALS + m) * _FINALS + final for m in range(_MEDIALS)}
     codes |= {(initial * _MEDIALS + medial) * _FINALS + f for f in range(_FINALS)}
     return "".join(chr(_SYLLABLE_BASE + c) for c in sorted(codes))
+
+
+def _ye_e(syllable: str) -> str:
+    """The syllable with ㅖ for ㅔ or ㅔ for ㅖ; empty if it has neither."""
+    code = ord(syllable) - _SYLLABLE_BASE
+    medial = code // _FINALS % _MEDIALS
+    if medial not in (_E, _YE):
+        return ""
+    return chr(ord(syllable) + (_YE - medial if medial == _E else _E - medial) * _FINALS)
+
+
+@functools.lru_cache(maxsize=4096)
+def misreadings(run: str) -> tuple[tuple[int, str], ...]:
+    """Where a query run may hold a misread syllable and what it may have been read as:
+    (place, the other syllables), for a long run every neighbour at its ``free_syllables``, for
+    a run of two or three Hangul syllables only ㅖ/ㅔ swapped."""
+    if len(run) >= TOLERANT_MIN:
+        return tuple((i, neighbours(run[i]).replace(run[i], "")) for i in free_syllables(run))
+    if len(run) < 2 or not _HANGUL_RUN.fullmatch(run):
+        return ()
+    return tuple((i, other) for i, ch in enumerate(run) if (other := _ye_e(ch)))
 
 
 def _verb_stem(text: str, tok: _Token) -> str:
@@ -213,22 +239,21 @@ def query_terms(query: str) -> list[str]:
 def term_pattern(terms: Sequence[str], *, misread: bool = False) -> re.Pattern[str] | None:
     """A regular expression finding any of the terms in raw text, with whitespace allowed
     between any two characters (an OCR line break can fall inside a word) and any punctuation
-    between a term's runs. With ``misread``, also where one syllable of a long run is misread,
-    as the index finds it (``free_syllables``, ``neighbours``). Case is ignored. Longest terms
-    first."""
+    between a term's runs. With ``misread``, also where one syllable of a run is misread, as
+    the index finds it (``misreadings``). Case is ignored. Longest terms first."""
     alternatives: set[str] = set()
     for term in terms:
         parts = term_runs(term)
-        variants: list[list[int | None]] = [[None] * len(parts)]
+        variants: list[list[tuple[int, str] | None]] = [[None] * len(parts)]
         if misread:
             variants += [
-                [i if k == r else None for k in range(len(parts))]
+                [place if k == r else None for k in range(len(parts))]
                 for r, run in enumerate(parts)
-                for i in free_syllables(run)
+                for place in misreadings(run)
             ]
-        for free in variants:
+        for misread_at in variants:
             alternatives.add(
-                r"(?:[\W_\u318d\u00b7]*)".join(_run_pattern(run, f) for run, f in zip(parts, free, strict=True))
+                r"(?:[\W_\u318d\u00b7]*)".join(_run_pattern(run, m) for run, m in zip(parts, misread_at, strict=True))
             )
     alternatives.discard("")
     if not alternatives:
@@ -236,5 +261,7 @@ def term_pattern(terms: Sequence[str], *, misread: bool = False) -> re.Pattern[s
     return re.compile("|".join(sorted(alternatives, key=len, reverse=True)), re.IGNORECASE)
 
 
-def _run_pattern(run: str, free: int | None) -> str:
-    return r"\s*".join(f"[{neighbours(ch)}]" if i == free else re.escape(ch) for i, ch in enumerate(run))
+def _run_pattern(run: str, misread_at: tuple[int, str] | None) -> str:
+    return r"\s*".join(
+        f"[{ch}{misread_at[1]}]" if misread_at and i == misread_at[0] else re.escape(ch) for i, ch in enumerate(run)
+    )

@@ -220,40 +220,40 @@ class RecordIndex:
                 # No bigram: any token that starts with the character (each character of the
                 # text starts exactly one token).
                 clauses.append(Query.regex_query(self.schema, fieldname, _escape(run) + ".?"))
-            elif len(run) == 2:
-                clauses.append(Query.term_query(self.schema, fieldname, run))
-            else:
-                exact = self._phrase(fieldname, run)
-                misread = self._misread(fieldname, run) if tolerant else []
-                if not misread:
-                    clauses.append(exact)
-                    continue
-                tolerated = Query.boost_query(Query.disjunction_max_query(misread), TOLERANT_BOOST)
-                clauses.append(Query.boolean_query([(Occur.Should, exact), (Occur.Should, tolerated)]))
+                continue
+            exact = self._run_query(fieldname, run)
+            misread = self._misread(fieldname, run) if tolerant else []
+            if not misread:
+                clauses.append(exact)
+                continue
+            tolerated = Query.boost_query(Query.disjunction_max_query(misread), TOLERANT_BOOST)
+            clauses.append(Query.boolean_query([(Occur.Should, exact), (Occur.Should, tolerated)]))
         if not clauses:
             return None
         if len(clauses) == 1:
             return clauses[0]
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
 
-    def _phrase(self, fieldname: str, run: str) -> Query:
+    def _run_query(self, fieldname: str, run: str) -> Query:
+        """The run's bigrams one after the other (a two-character run is one bigram)."""
+        if len(run) == 2:
+            return Query.term_query(self.schema, fieldname, run)
         words: list[str | tuple[int, str]] = list(korean.run_bigrams(run))
         return Query.phrase_query(self.schema, fieldname, words)
 
     def _misread(self, fieldname: str, run: str) -> list[Query]:
-        """Phrases for the run with one syllable misread as one of its ``korean.neighbours``
-        (where ``korean.free_syllables`` allows), only for the forms the index can hold as a
-        misreading: every bigram that holds the new syllable occurs in some record, and the
-        rarest of them in no more than MISREAD_SHARE of the records (at least MISREAD_DOCS).
-        A misreading is an accident of a few scans; a bigram found all over the collection is
-        text, and the form is then most likely another word (보존기관 for 보존기간), which would
-        be a wrong match, and a slow one (its phrase runs over common bigrams). The rarest
-        forms first, at most MAX_MISREAD: a phrase costs about as much as its rarest bigram."""
+        """Queries for the run with one syllable misread (``korean.misreadings``), only for the
+        forms the index can hold as a misreading: every bigram that holds the new syllable
+        occurs in some record, and the rarest of them in no more than MISREAD_SHARE of the
+        records (at least MISREAD_DOCS). A misreading is an accident of a few scans; a bigram
+        found all over the collection is text, and the form is then most likely another word
+        (보존기관 for 보존기간), which would be a wrong match, and a slow one (its phrase runs
+        over common bigrams). The rarest forms first, at most MAX_MISREAD: a phrase costs about
+        as much as its rarest bigram."""
         searcher = self._index.searcher()
         most = max(MISREAD_DOCS, int(searcher.num_docs * MISREAD_SHARE))
         found: list[tuple[int, str]] = []
-        for i in korean.free_syllables(run):
-            others = korean.neighbours(run[i]).replace(run[i], "")
+        for i, others in korean.misreadings(run):
             if i > 0:  # the bigrams run[i-1] + other in the index, from one walk of the dictionary
                 left = searcher.terms_with_prefix(fieldname, run[i - 1])
                 held = [(t[1], n) for t, n in left if len(t) == 2 and t[1] in others and n > 0]
@@ -264,7 +264,7 @@ class RecordIndex:
                     n = min(n, searcher.doc_freq(fieldname, other + run[i + 1]))
                 if 0 < n <= most:
                     found.append((n, run[:i] + other + run[i + 1 :]))
-        return [self._phrase(fieldname, variant) for _, variant in sorted(found)[:MAX_MISREAD]]
+        return [self._run_query(fieldname, variant) for _, variant in sorted(found)[:MAX_MISREAD]]
 
     def _filter_clauses(self, audiences: Collection[str] | None, filters: Filters) -> list[Query]:
         """Restrictions that must hold but do not change the score."""

@@ -317,12 +317,31 @@ def test_two_misread_syllables_are_not_found() -> None:
     assert ids(index, "보존기간") == set()
 
 
-def test_short_terms_stay_exact() -> None:
+def test_short_terms_tolerate_only_ye_read_as_e() -> None:
     index = RecordIndex(None)
-    index.add([record(1, "원본은 페기하고"), record(2, "헤시값을 생성한다"), record(3, "폐기 대상")])
-    assert ids(index, "폐기") == {3}  # two syllables: 페기 is not 폐기
-    assert ids(index, "해시값") == set()  # three syllables: exact too
-    assert korean.free_syllables("해시값") == ()
+    index.add(
+        [
+            record(1, "원본은 페기하고"),  # ㅖ read ㅔ
+            record(2, "헤시값을 생성한다"),  # ㅐ read ㅔ: another vowel
+            record(3, "폐기 대상"),
+            record(4, "패기 있는 직원"),  # ㅖ/ㅐ: a word of its own
+            record(5, "게시판에 올린 문서"),
+        ]
+    )
+    assert ids(index, "폐기") == {1, 3}
+    assert ids(index, "해시값") == set()  # three syllables: only ㅖ/ㅔ may vary
+    assert ids(index, "계시판") == {5}
+    assert korean.misreadings("해시값") == ()
+    assert korean.misreadings("폐기") == ((0, "페"),)
+    assert korean.misreadings("게시") == ((0, "계"),)
+    assert korean.misreadings("예") == ()  # one syllable: never
+
+
+def test_a_short_form_common_in_the_collection_is_a_word_not_a_misreading() -> None:
+    index = RecordIndex(None)
+    index.add([record(1, "계시 문서")] + [record(10 + i, "게시 문서") for i in range(4)])
+    assert ids(index, "계시") == {1}  # 게시 is in 4 of 5 records: a word, not a misreading
+    assert ids(index, "게시") == {10, 11, 12, 13} | {1}  # 계시 is in one: it may be a misreading
 
 
 def test_a_misreading_is_one_letter_of_one_syllable() -> None:
