@@ -157,10 +157,10 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
 
 
 def _watermark_lines(user: User) -> list[str]:
-    name = user.display_name or user.username
-    institution = user.institution.name_ko if user.institution else _("no institution")
+    name = f"{user.display_name} ({user.username})" if user.display_name else user.username
+    institution = loc(user.institution, "name") if user.institution else _("no institution")
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M %Z")
-    return [f"{name} ({user.username})", when, institution]
+    return [name, when, institution]
 
 
 def _archive(record: Record) -> StoredFile | None:

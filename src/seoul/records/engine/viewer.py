@@ -100,8 +100,19 @@ def watermark(image: Image.Image, lines: Sequence[str]) -> Image.Image:
     band_height = size * 2
     band = ImageDraw.Draw(marked)
     band.rectangle((0, height - band_height, width, height), fill=(30, 30, 30, 255))
-    band.text((size // 2, height - band_height + size // 2), text, font=font, fill=(255, 255, 255, 255))
+    band_font = _fitting(text, size, width - size)
+    band.text((size // 2, height - size), text, font=band_font, fill=(255, 255, 255, 255), anchor="lm")
     return marked.convert("RGB")
+
+
+def _fitting(text: str, size: int, room: float) -> Font:
+    """The font of at most ``size`` in which ``text`` is no wider than ``room`` pixels (the band's
+    line is shrunk rather than cut: every name on it must stay legible as a whole)."""
+    font = _font(size)
+    length = font.getlength(text)
+    if length <= room:
+        return font
+    return _font(max(6, math.floor(size * room / length)))
 
 
 def page_png(pdf: bytes, number: int, lines: Sequence[str], *, dpi: int = DPI) -> bytes:

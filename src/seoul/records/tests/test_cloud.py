@@ -124,6 +124,17 @@ def test_personal_information_pages_need_the_reason_stated_first(archive: Archiv
     assert _events(RecordsEvent.PAGE_VIEWED, personal) == 0
 
 
+def test_the_band_at_the_foot_shrinks_its_line_to_fit_a_narrow_page() -> None:
+    page = Image.new("RGB", (420, 600), "white")
+    lines = ["김민지 (records.reader.longname)", "2026-12-04 10:00 KST", "서울특별시 디지털정책관 데이터전략과"]
+    marked = viewer.watermark(page, lines)
+    band_top = 600 - 2 * max(14, round(420 / 32))
+    right_margin = marked.crop((420 - 6, band_top, 420, 600))
+    assert [colour for _, colour in right_margin.getcolors() or []] == [(30, 30, 30)]  # no letter runs off the edge
+    text_pixels = marked.crop((0, band_top, 420, 600)).convert("L").point(lambda v: 255 if v > 128 else 0)
+    assert text_pixels.getbbox() is not None  # and the line is there
+
+
 # ---- the second factor outside the office -----------------------------------------------------------
 
 
