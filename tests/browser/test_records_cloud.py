@@ -128,7 +128,7 @@ def _words(lang: str) -> dict[str, str]:
         return {
             "wrong code": gettext("That code is not the one your app shows now."),
             "problem": gettext("There is a problem"),
-            "link made": gettext("Link made. Send it to the institution now; it is shown only this once: %(url)s"),
+            "link made": gettext("Link made. Send it to the institution now: it is shown only this once."),
             "withdrawn message": gettext("The link is withdrawn: it no longer opens."),
             "in force": gettext("In force"),
             "withdrawn": gettext("Withdrawn"),
@@ -330,16 +330,15 @@ def test_a_share_link_shows_the_pages_to_another_institution_until_it_is_withdra
     assert desk.locator("#share-form").is_visible() and desk.locator("#links-table").count() == 0
     assert_accessible(axe(desk), "a registered record with its pages and the share form (ko, 1366 px)")
     _fits(desk, 1366, "a registered record with its pages and the share form (ko, 1366 px)")
-    desk.select_option("#id_institution", str(seoul_metro.pk))
-    desk.fill("#id_days", "3")
-    desk.fill("#id_reason", SHARE_REASON)
+    desk.select_option("#id_share-institution", str(seoul_metro.pk))
+    desk.fill("#id_share-days", "3")
+    desk.fill("#id_share-reason", SHARE_REASON)
     assert _send(desk, "#share-form button[type=submit]") == 200
     assert desk.url == f"{target}#share-h", desk.url
-    [said] = _texts(desk.locator("main .messages .message-success"))
-    found = re.search(r"(https?://\S+/records/shared/\?t=[\w-]+)", said)
-    assert found, said
-    url = found[1]
-    assert said == ko["link made"] % {"url": url}, said
+    made = desk.locator("#share-h ~ #share-made")
+    assert made.is_visible() and made.locator("p").inner_text().strip() == ko["link made"]
+    url = desk.input_value("#share-link")
+    assert re.fullmatch(r"https?://\S+/records/shared/\?t=[\w-]+", url), url
     link = ShareLink.objects.get(record=record)
     assert (link.institution, link.reason, link.views, link.revoked_at) == (seoul_metro, SHARE_REASON, 0, None)
     assert round((link.expires_at - link.created_at).total_seconds()) == 3 * 24 * 3600

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
-from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +36,7 @@ from seoul.core import audit
 from seoul.core.access import require_role, signed_in
 from seoul.core.audit import client_ip
 from seoul.core.errors import Refused
-from seoul.core.flow import button_action, form_action, form_status
+from seoul.core.flow import button_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.models import Institution, User
 from seoul.core.personal_data import stated
@@ -56,6 +55,7 @@ from seoul.records.storage import storage
 PERSONAL_INFORMATION = 6  # 정보공개법 §9① 제6호: the record holds personal information
 DEVICE_NAME = "records"
 SHARES_SESSION_KEY = "records_shares"
+SHARE_MADE_SESSION_KEY = "records_share_made"  # record id -> the new link, until shown once
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -75,6 +75,17 @@ def in_office(request: HttpRequest) -> bool:
     except ValueError:
         return False
     return any(address in network for network in _office_networks(tuple(settings.SEOUL_OFFICE_NETWORKS)))
+
+
+def may_enrol(request: AuthedRequest) -> bool:
+    """Whether to offer a staff member in the office to set up the authenticator app (they have
+    none yet, and it can be set up only from here)."""
+    user = request.user
+    return (
+        user.kind == User.Kind.STAFF
+        and in_office(request)
+        and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 def needs_second_factor(request: HttpRequest) -> bool:
@@ -145,7 +156,7 @@ def second_factor(request: AuthedRequest) -> HttpResponse:
             "code",
             _("That code is not the one your app shows now.")
             if device.throttling_failure_count < 3
-            else _("Too many wrong codes: wait a minute and try again."),
+            else _("Too many wrong codes: wait a few seconds and try again."),
         )
     context: dict[str, Any] = {"form": form, "next": then, "enrolling": enrolling, "office": office}
     if enrolling:
@@ -224,36 +235,8 @@ def share_form(user: User, data: Any = None) -> ShareForm:
         data,
         institutions=[(i.pk, loc(i, "name")) for i in institutions],
         longest=settings.SEOUL_RECORDS_SHARE_MAX_DAYS,
+        prefix="share",  # the record page may also hold the correction form, with its own reason
     )
-
-
-@require_role(Service.RECORDS, Role.OPERATOR)
-@outside_needs_second_factor
-@require_POST
-def share(request: AuthedRequest, pk: int) -> HttpResponse:
-    found = selectors.record(request.user, pk)
-    form = share_form(request.user, request.POST)
-    made: dict[str, str] = {}
-
-    def act(d: dict[str, Any]) -> ShareLink:
-        institution = get_object_or_404(Institution, pk=d["institution"])
-        link, token = sharing.share(found, institution, days=d["days"], reason=d["reason"], actor=request.user)
-        made["url"] = request.build_absolute_uri(f"{reverse('records:shared_open')}?t={token}")
-        return link
-
-    then = f"{reverse('records:record', args=[found.pk])}#share-h"
-    done = form_action(request, form, act, then=then)
-    if done:
-        messages.success(
-            request,
-            _("Link made. Send it to the institution now; it is shown only this once: %(url)s") % {"url": made["url"]},
-        )
-        return done
-    for field, errors in form.errors.items():
-        for error in errors:
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {error}" if label else str(error))
-    return redirect(then)
 
 
 @require_role(Service.RECORDS, Role.OPERATOR)

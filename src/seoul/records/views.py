@@ -13,32 +13,51 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.core import audit
 from seoul.core.access import require_role
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
+from seoul.core.models import Institution
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.records import actions, selectors
+from seoul.records.actions import sharing
 from seoul.records.actions.sharing import may_share
-from seoul.records.cloud import PERSONAL_INFORMATION, in_office, outside_needs_second_factor, share_form
+from seoul.records.cloud import (
+    PERSONAL_INFORMATION,
+    SHARE_MADE_SESSION_KEY,
+    in_office,
+    may_enrol,
+    outside_needs_second_factor,
+    share_form,
+)
 from seoul.records.engine.rules import Disclosure, Retention
 from seoul.records.engine.search import Filters
 from seoul.records.events import RecordsEvent, RecordsPurpose
-from seoul.records.forms import CorrectionForm, DecisionForm, MeetingForm, RegistrationForm, SearchForm, UploadForm
+from seoul.records.forms import (
+    CorrectionForm,
+    DecisionForm,
+    MeetingForm,
+    RegistrationForm,
+    SearchForm,
+    ShareForm,
+    UploadForm,
+)
 from seoul.records.models import Batch, Department, DisposalReview, DocumentType, Record, departments_of
 
 PAGE_SIZE = 20
 
 
-@require_role(Service.RECORDS, Role.OPERATOR)
+@require_role(Service.RECORDS, Role.VIEWER)
 @outside_needs_second_factor
 @require_http_methods(["GET", "POST"])
 def home(request: AuthedRequest) -> HttpResponse:
     """The department's worklist: what is being read, what waits to be registered, what was
-    refused and why; and the upload of new scans."""
+    refused and why; and the upload of new scans. Staff who only read are sent to the search."""
+    if not request.user.has_role(Service.RECORDS, Role.OPERATOR):
+        return redirect("records:search")
     choices = selectors.department_choices(departments_of(request.user))
     form = UploadForm(request.POST or None, request.FILES or None, departments=choices)
     if request.method == "POST" and form.is_valid():
@@ -61,7 +80,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     batch = None
     if request.GET.get("batch", "").isdigit():
         batch = Batch.objects.filter(pk=int(request.GET["batch"]), department__in=departments_of(request.user)).first()
-    context: dict[str, Any] = {"form": form, "batch": batch, **selectors.worklist(request.user)}
+    context: dict[str, Any] = {
+        "form": form,
+        "batch": batch,
+        "enrol_hint": may_enrol(request),
+        **selectors.worklist(request.user),
+    }
     if request.headers.get("HX-Request") and batch is not None:
         return render(request, "records/_progress.html", context)
     return render(request, "records/home.html", context, status=form_status(form))
@@ -148,20 +172,42 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
         if done:
             return done
     else:
-        reason = ""
-        if PERSONAL_INFORMATION in (found.exemptions or []):
-            reason = str(
-                need_reason(
-                    request,
-                    found,
-                    purposes=RecordsPurpose,
-                    title=found.registration_number or found.source_name,
-                    back=reverse("records:record", args=[found.pk]),
-                )
+        _viewed(request, found)
+    return _record_page(request, found, form=form, can_register=can_register, can_correct=can_correct)
+
+
+def _viewed(request: AuthedRequest, found: Record) -> None:
+    """Audit a view of the record, asking first for the reason where it holds personal data."""
+    reason = ""
+    if PERSONAL_INFORMATION in (found.exemptions or []):
+        reason = str(
+            need_reason(
+                request,
+                found,
+                purposes=RecordsPurpose,
+                title=found.registration_number or found.source_name,
+                back=reverse("records:record", args=[found.pk]),
             )
-        audit.record(RecordsEvent.VIEWED, target=found, actor=request.user, reason=reason)
+        )
+    audit.record(RecordsEvent.VIEWED, target=found, actor=request.user, reason=reason)
+
+
+def _record_page(
+    request: AuthedRequest,
+    found: Record,
+    *,
+    form: RegistrationForm | None = None,
+    can_register: bool = False,
+    can_correct: bool = False,
+    bound_share: ShareForm | None = None,
+) -> HttpResponse:
     restricted = found.disclosure != Disclosure.OPEN.value
     sharing = found.status == Record.Status.REGISTERED and may_share(found, request.user)
+    waiting = request.session.get(SHARE_MADE_SESSION_KEY, {})
+    made = waiting.pop(str(found.pk), None) if sharing else None
+    if made:  # the new link's address is shown this once, in the share section
+        request.session[SHARE_MADE_SESSION_KEY] = waiting
+    failing = form if form is not None and form.errors else bound_share
     return render(
         request,
         "records/record.html",
@@ -174,12 +220,35 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
             # outside the office a restricted record is shown only as watermarked page images
             "show_text": not restricted or in_office(request),
             "can_download": found.status == Record.Status.REGISTERED and not restricted and bool(found.files.all()),
-            "share_form": share_form(request.user) if sharing else None,
+            "share_form": (bound_share or share_form(request.user)) if sharing else None,
+            "share_made": made,
             "links": found.share_links.select_related("institution") if sharing else [],
             "now": timezone.now(),
         },
-        status=form_status(form) if form is not None else 200,
+        status=form_status(failing) if failing is not None else 200,
     )
+
+
+@require_role(Service.RECORDS, Role.OPERATOR)
+@outside_needs_second_factor
+@require_POST
+def share(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Make a share link; its address goes to the share section once, through the session."""
+    found = selectors.record(request.user, pk)
+    form = share_form(request.user, request.POST)
+
+    def act(d: dict[str, Any]) -> None:
+        institution = get_object_or_404(Institution, pk=d["institution"])
+        _link, token = sharing.share(found, institution, days=d["days"], reason=d["reason"], actor=request.user)
+        made = request.session.get(SHARE_MADE_SESSION_KEY, {})
+        made[str(found.pk)] = request.build_absolute_uri(f"{reverse('records:shared_open')}?t={token}")
+        request.session[SHARE_MADE_SESSION_KEY] = made
+
+    done = form_action(request, form, act, then=f"{reverse('records:record', args=[found.pk])}#share-h")
+    if done:
+        return done
+    _viewed(request, found)
+    return _record_page(request, found, bound_share=form)
 
 
 def _filters(data: dict[str, Any]) -> Filters:
@@ -231,6 +300,7 @@ def search(request: AuthedRequest) -> HttpResponse:
             "first": (page - 1) * PAGE_SIZE + 1,
             "pages": (results.total + PAGE_SIZE - 1) // PAGE_SIZE if results else 0,
             "query": query.urlencode(),
+            "enrol_hint": may_enrol(request),
         },
         status=form_status(form) if form.is_bound else 200,
     )

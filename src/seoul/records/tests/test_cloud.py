@@ -161,7 +161,10 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
         assert no_app.status_code == 403 and b'id="enrol-at-office"' in no_app.content
         assert not TOTPDevice.objects.filter(user=archive.clerk).exists()  # never set up from outside
 
-    # in the office: the app is set up with the key shown, confirmed by a code
+    # in the office: the records pages offer to set the app up, which shows the key
+    for where in ("/records/", "/records/search/"):
+        offered = clerk.get(where).content.decode()
+        assert 'id="enrol-hint"' in offered and 'href="/records/second-factor/"' in offered, where
     setup = clerk.get("/records/second-factor/")
     assert setup.status_code == 200 and b'id="otp-secret"' in setup.content and b"<svg" in setup.content
     device = TOTPDevice.objects.get(user=archive.clerk)
@@ -172,6 +175,7 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
     device.refresh_from_db()
     assert device.confirmed
     assert _events(RecordsEvent.SECOND_FACTOR_ENROLLED) == 1
+    assert 'id="enrol-hint"' not in clerk.get("/records/search/").content.decode()  # set up: no more offer
 
     # later, from outside, in a new session: the code opens the record
     device.last_t = -1  # a new time step (the code just used cannot be used twice)
@@ -197,6 +201,11 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
         assert "ocr-text" not in page.content.decode()
     assert "ocr-text" in later.get(target).content.decode()  # in the office it does
     assert _events(RecordsEvent.SECOND_FACTOR_PASSED) == 2
+
+
+def test_staff_who_only_read_are_sent_from_the_worklist_to_the_search(archive: Archive) -> None:
+    response = client_of(archive.reader).get("/records/")
+    assert response.status_code == 302 and response["Location"] == "/records/search/"
 
 
 def test_a_next_address_elsewhere_is_not_followed(archive: Archive) -> None:
@@ -234,12 +243,12 @@ def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
     clerk = client_of(archive.clerk)
     made = clerk.post(
         f"/records/{partial.pk}/share/",
-        {"institution": metro_staff.institution_id, "days": 3, "reason": "지하철 역사 공사 협의"},
+        {"share-institution": metro_staff.institution_id, "share-days": 3, "share-reason": "지하철 역사 공사 협의"},
         follow=True,
     )
-    text = made.content.decode()
-    assert "/records/shared/?t=" in text
-    url = text[text.index("/records/shared/?t=") :].split()[0].split("<")[0]
+    url = made.context["share_made"]
+    assert "/records/shared/?t=" in url and f'value="{url}"' in made.content.decode()
+    assert url not in clerk.get(f"/records/{partial.pk}/").content.decode()  # shown once only
     link = ShareLink.objects.get(record=partial)
     assert link.token_sha256 not in url and url.split("t=")[1] not in str(link.token_sha256)
     assert timedelta(days=3) - (link.expires_at - link.created_at) < timedelta(seconds=1)
@@ -268,6 +277,24 @@ def test_a_share_link_shows_the_pages_to_the_named_institution_until_withdrawn(
     assert metro.get(f"/records/shared/{link.pk}/pages/1.png").status_code == 410
     assert metro.get(url).status_code == 410
     assert _events(RecordsEvent.SHARE_REVOKED, partial) == 1
+
+
+def test_a_share_form_with_a_mistake_keeps_what_was_typed_and_says_where(
+    archive: Archive, partial: Record, metro_staff: User
+) -> None:
+    clerk = client_of(archive.clerk)
+    answer = clerk.post(
+        f"/records/{partial.pk}/share/",
+        {"share-institution": metro_staff.institution_id, "share-days": 40, "share-reason": ""},
+    )
+    assert answer.status_code == 400
+    form = answer.context["share_form"]
+    assert set(form.errors) == {"days", "reason"}
+    page = answer.content.decode()
+    assert 'id="id_share-reason"' in page and 'id="id_reason"' not in page  # no clash with other forms
+    assert 'name="share-days"' in page and 'value="40"' in page
+    assert f'<option value="{metro_staff.institution_id}" selected>' in page
+    assert not ShareLink.objects.exists()
 
 
 def test_an_expired_link_opens_nothing(archive: Archive, partial: Record, metro_staff: User) -> None:

@@ -8,6 +8,8 @@
  *    the list of problems first.
  *  - .menu-toggle: on narrow screens the main menu folds behind a button (aria-expanded);
  *    without this script the menu is simply always shown.
+ *  - button[data-copy]: shown only with this script; copies the value of the field it names to
+ *    the clipboard (or selects it where the clipboard is not allowed) and says so on the button.
  *
  * No inline handlers, no eval (CSP script-src 'self').
  */
@@ -130,6 +132,24 @@
     });
   }
 
+  function initCopy(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      function done() {
+        button.textContent = button.getAttribute("data-copied") || label;
+        window.setTimeout(function () { button.textContent = label; }, 3000);
+      }
+      field.focus();
+      field.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () {});
+      }
+    });
+  }
+
   function init(root) {
     Array.prototype.forEach.call((root || document).querySelectorAll("table.sortable"), initSortable);
   }
@@ -137,6 +157,7 @@
   function ready() {
     initMenu();
     init(document);
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), initCopy);
     focusErrorSummary(document);
     // htmx swaps in new content (e.g. the dashboard's project table): enhance it too.
     document.body.addEventListener("htmx:afterSettle", function (ev) { init(ev.target); });
