@@ -13,14 +13,17 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import img2pdf
 import pikepdf
+import pikepdf.pdfa
 import pypdfium2
 import pytest
 from PIL import Image, ImageDraw
 
 from seoul.records.engine import ocr as engine
+from seoul.records.engine import scanpage
 from seoul.records.engine.ocr import NO_TEXT, OWN_TEXT, OcrResult, PageText, Run, image_to_pdf, ocr, split_sidecar
 from seoul.records.engine.preflight import Checked, Kind, preflight
 from seoul.records.engine.quality import cer
@@ -201,15 +204,15 @@ def test_a_scanned_jpeg_page_is_handed_over_as_stored(tmp_path: Path) -> None:
     """The JPEG's own bytes, only its stated resolution set to what OCRmyPDF asked for."""
     jpeg = jpeg_of(gray_page((620, 877), lines=True), 72)  # states 72 dpi; the page says 75
     source = wrapped(tmp_path, jpeg, 75)
-    scan = engine.embedded_scan(source, 1, (75.0, 75.0))
+    scan = scanpage.embedded_scan(source, 1, (75.0, 75.0))
     assert scan is not None
     assert scan[:13] == jpeg[:13] and scan[18:] == jpeg[18:]  # nothing but the density changed
     assert pixels(scan) == ("JPEG", (620, 877), pixels(jpeg)[2], (75.0, 75.0))
-    assert pixels(engine.embedded_scan(source, 1, (75.0, 75.0), (150.0, 150.0)) or b"")[3] == (150.0, 150.0)
+    assert pixels(scanpage.embedded_scan(source, 1, (75.0, 75.0), (150.0, 150.0)) or b"")[3] == (150.0, 150.0)
 
     colour = jpeg_of(gray_page((620, 877), lines=True).convert("RGB"), 75)
     assert (
-        pixels(engine.embedded_scan(wrapped(tmp_path, colour, 75, "rgb.pdf"), 1, (75.0, 75.0)) or b"")[:3]
+        pixels(scanpage.embedded_scan(wrapped(tmp_path, colour, 75, "rgb.pdf"), 1, (75.0, 75.0)) or b"")[:3]
         == (pixels(colour)[:3])
     )
 
@@ -219,7 +222,7 @@ def test_a_scanned_png_page_is_handed_over_without_decoding_it(tmp_path: Path, m
     """img2pdf stores a PNG's compressed rows as they are; they are put back in a PNG file."""
     image = gray_page((620, 877), lines=True).convert(mode)
     source = wrapped(tmp_path, png_of(image, 75), 75)
-    scan = engine.embedded_scan(source, 1, (75.0, 75.0))
+    scan = scanpage.embedded_scan(source, 1, (75.0, 75.0))
     assert scan is not None and scan.startswith(b"\x89PNG")
     assert pixels(scan) == ("PNG", (620, 877), image.tobytes(), (75.0, 75.0))
     with pikepdf.open(source) as pdf:
@@ -231,10 +234,10 @@ def test_a_page_that_is_not_just_its_scan_is_rendered(tmp_path: Path) -> None:
     """None, so Ghostscript renders it, whenever rendering could differ from the stored image."""
     jpeg = jpeg_of(gray_page((620, 877), lines=True), 75)
     plain = wrapped(tmp_path, jpeg, 75)
-    assert engine.embedded_scan(plain, 1, (75.0, 75.0)) is not None
+    assert scanpage.embedded_scan(plain, 1, (75.0, 75.0)) is not None
     # rendering at another resolution resamples the image
-    assert engine.embedded_scan(plain, 1, (150.0, 150.0)) is None
-    assert engine.embedded_scan(plain, 1, (75.0, 76.0)) is None
+    assert scanpage.embedded_scan(plain, 1, (150.0, 150.0)) is None
+    assert scanpage.embedded_scan(plain, 1, (75.0, 76.0)) is None
 
     def changed(name: str, change: Callable[[pikepdf.Pdf, pikepdf.Page], None]) -> Path:
         with pikepdf.open(plain) as pdf:
@@ -295,14 +298,14 @@ def test_a_page_that_is_not_just_its_scan_is_rendered(tmp_path: Path) -> None:
         ("twice.pdf", twice),
         ("inline-image.pdf", inline_image),
     ]:
-        assert engine.embedded_scan(changed(name, change), 1, (75.0, 75.0)) is None, name
+        assert scanpage.embedded_scan(changed(name, change), 1, (75.0, 75.0)) is None, name
 
     png = wrapped(tmp_path, png_of(gray_page((620, 877), lines=True), 75), 75, "png.pdf")
-    assert engine.embedded_scan(png, 1, (75.0, 75.0)) is not None
+    assert scanpage.embedded_scan(png, 1, (75.0, 75.0)) is not None
     with pikepdf.open(png) as pdf:  # TIFF predictors: the compressed rows are no PNG data
         image_of(pdf.pages[0]).DecodeParms.Predictor = 2
         pdf.save(tmp_path / "tiff-predictor.pdf")
-    assert engine.embedded_scan(tmp_path / "tiff-predictor.pdf", 1, (75.0, 75.0)) is None
+    assert scanpage.embedded_scan(tmp_path / "tiff-predictor.pdf", 1, (75.0, 75.0)) is None
 
     typed = tmp_path / "typed.pdf"  # a born-digital page: text, no image
     from fpdf import FPDF
@@ -312,7 +315,7 @@ def test_a_page_that_is_not_just_its_scan_is_rendered(tmp_path: Path) -> None:
     document.set_font("helvetica", size=12)
     document.cell(text="Minutes")
     document.output(str(typed))
-    assert engine.embedded_scan(typed, 1, (75.0, 75.0)) is None
+    assert scanpage.embedded_scan(typed, 1, (75.0, 75.0)) is None
 
 
 @needs_data
@@ -464,6 +467,37 @@ def test_a_blank_page_is_read_and_has_no_text(tmp_path: Path) -> None:
     result = ocr(source, preflight(source), tmp_path / "work")
     assert result.pages == [PageText(1, "", True, NO_TEXT)]
     assert result.pdfa
+
+
+@needs_tesseract
+def test_a_scan_is_made_pdf_a_by_pikepdf_and_by_ocrmypdf_when_pikepdf_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "scan.png"
+    gray_page((827, 1169), lines=True).save(source, dpi=(100, 100))
+    checked = preflight(source)
+    runs: list[tuple[str, bool]] = []
+    real_run = engine.run_ocrmypdf
+
+    def counted(*args: object, **kwargs: Any) -> Run:
+        runs.append((kwargs["output_type"], kwargs.get("checked", True)))
+        return real_run(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "run_ocrmypdf", counted)
+    result = ocr(source, checked, tmp_path / "work")
+    assert runs == [("pdf", False)]  # one OCRmyPDF run, a plain PDF through stdout
+    assert result.pdfa and claims_pdfa(result.archive) == "2B"
+    assert pikepdf.pdfa.validate_written(result.archive, "2b").verdict == "pass"
+
+    def refuses(pdf: pikepdf.Pdf, *args: object, **kwargs: object) -> None:
+        pdf.save(tmp_path / "plain.pdf")  # as it is: no PDF/A declaration, so the validator fails it
+        raise pikepdf.pdfa.PdfaError(pikepdf.pdfa.validate_written(tmp_path / "plain.pdf", "2b"))
+
+    runs.clear()
+    monkeypatch.setattr(pikepdf.pdfa, "save", refuses)
+    again = ocr(source, checked, tmp_path / "again")
+    assert runs == [("pdf", False), ("pdfa", True)]  # OCRmyPDF makes the PDF/A itself
+    assert again.pdfa and claims_pdfa(again.archive) == "2B"
 
 
 @needs_data
