@@ -10,9 +10,11 @@ How it runs
     is several times slower than one thread per page with pages in parallel.
 
     Options: ``-l kor --tesseract-pagesegmode 6`` (one block of text: Tesseract's automatic
-    layout analysis splits and reorders the lines of these pages), ``--output-type pdfa``
-    (PDF/A-2b), ``--optimize 0`` (page images are kept as they were scanned), ``--rasterizer
-    ghostscript``, ``--pdf-renderer sandwich`` and ``--sidecar``.
+    layout analysis splits and reorders the lines of these pages), ``--optimize 0`` (page images
+    are kept as they were scanned), ``--rasterizer ghostscript``, ``--pdf-renderer sandwich`` and
+    ``--sidecar``. A scan (no page with text) is read with ``--output-type pdf`` into a plain
+    PDF written through stdout, and pikepdf saves that as PDF/A-2b, validating the bytes it
+    wrote (:func:`read_pdf`); should it refuse, OCRmyPDF runs again with ``--output-type pdfa``.
 
     Tesseract reads the scan itself where it can: a page that is nothing but one scanned image
     at its own resolution (what img2pdf and most scanners make) is handed to Tesseract as the
@@ -611,7 +613,12 @@ def run_ocrmypdf(
         raise
     finally:
         timer.cancel()
+        timer.join()
+        if process.stderr is not None:
+            process.stderr.close()
         stdout.close()
+    # closed here, not when the garbage collector gets to them: pikepdf's PDF/A validator (run
+    # next) records any warning raised while it parses, an unrelated ResourceWarning included
     return Run(returncode, killed.is_set(), list(tail), output_type)
 
 
