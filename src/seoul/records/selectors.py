@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch
 
 from seoul.records import index
+from seoul.records.engine.rules import Disclosure
 from seoul.records.engine.search import Filters, snippet
 from seoul.records.models import DisposalItem, Page, Record, StoredFile, audiences_of, departments_of
 
@@ -19,6 +20,7 @@ class Found:
     score: float
     record: Record | None = None
     snippet: tuple[tuple[str, bool], ...] = ()
+    text_hidden: bool = False  # a restricted record's text, not shown outside the office
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,19 @@ def _texts(ids: list[int]) -> dict[int, str]:
     return {i: "\n".join(parts) for i, parts in texts.items()}
 
 
-def search(user: Any, query: str, *, filters: Filters | None = None, limit: int = 10, offset: int = 0) -> Results:
+def search(
+    user: Any,
+    query: str,
+    *,
+    filters: Filters | None = None,
+    limit: int = 10,
+    offset: int = 0,
+    restricted_text: bool = True,
+) -> Results:
     """Records ``user`` may see that match ``query``: the audience is part of the index query, so
     the count and the snippets come only from visible records; the rows are fetched through
-    the reader's scope once more."""
+    the reader's scope once more. Without ``restricted_text`` (outside the office) a partly
+    open or closed record comes without a snippet: its text is shown only as page images."""
     audiences = audiences_of(user)
     if audiences is not None and not audiences:
         return Results(0, [], [])
@@ -52,9 +63,17 @@ def search(user: Any, query: str, *, filters: Filters | None = None, limit: int 
         .filter(pk__in=ids, status=Record.Status.REGISTERED)
         .select_related("department", "doc_type")
     }
-    texts = _texts(list(rows))
+    hidden = {pk for pk, r in rows.items() if not restricted_text and r.disclosure != Disclosure.OPEN.value}
+    texts = _texts([pk for pk in rows if pk not in hidden])
     found = [
-        Found(h.id, rows[h.id].title, h.score, rows[h.id], tuple(snippet(texts[h.id], hits.terms)))
+        Found(
+            h.id,
+            rows[h.id].title,
+            h.score,
+            rows[h.id],
+            () if h.id in hidden else tuple(snippet(texts[h.id], hits.terms)),
+            text_hidden=h.id in hidden,
+        )
         for h in hits.hits
         if h.id in rows
     ]

@@ -282,6 +282,7 @@ def search(request: AuthedRequest) -> HttpResponse:
             filters=_filters(form.cleaned_data),
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            restricted_text=in_office(request),
         )
         audit.record(
             RecordsEvent.SEARCHED,

@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_otp.oath import totp
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageChops
 
@@ -201,6 +202,30 @@ def test_outside_the_office_a_second_factor_is_needed_and_set_up_only_inside(arc
         assert "ocr-text" not in page.content.decode()
     assert "ocr-text" in later.get(target).content.decode()  # in the office it does
     assert _events(RecordsEvent.SECOND_FACTOR_PASSED) == 2
+
+
+def test_outside_the_office_a_restricted_record_is_found_without_its_text(archive: Archive, partial: Record) -> None:
+    open_record = registered(
+        archive, "open.png", ["열린 공개 문서", "보존기간 5년 목록"], completed=2025, retention=Retention.YEARS_5
+    )
+    clerk = client_of(archive.clerk)
+    device = TOTPDevice.objects.create(user=archive.clerk, name="phone", confirmed=True)
+    session = clerk.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # the second factor passed in this session
+    session.save()
+
+    def snippets() -> dict[int, tuple[bool, str]]:
+        page = clerk.get("/records/search/", {"q": "보존기간"})
+        assert page.status_code == 200
+        return {f.id: (f.text_hidden, "".join(piece for piece, _ in f.snippet)) for f in page.context["results"].found}
+
+    with OUTSIDE:
+        outside = snippets()
+    assert set(outside) == {partial.pk, open_record.pk}  # both are found, and counted
+    assert outside[partial.pk] == (True, "")
+    assert outside[open_record.pk][0] is False and "보존기간" in outside[open_record.pk][1]
+    inside = snippets()
+    assert inside[partial.pk][0] is False and "보존기간" in inside[partial.pk][1]
 
 
 def test_staff_who_only_read_are_sent_from_the_worklist_to_the_search(archive: Archive) -> None:
