@@ -110,18 +110,7 @@ def _initial(record: Record) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def record(request: AuthedRequest, pk: int) -> HttpResponse:
     found = selectors.record(request.user, pk)
-    can_register = (
-        found.status == Record.Status.READY
-        and request.user.has_role(Service.RECORDS, Role.OPERATOR)
-        and found.department_id is not None
-        and departments_of(request.user).filter(pk=found.department_id).exists()
-    )
-    can_correct = found.status == Record.Status.REGISTERED and request.user.has_role(Service.RECORDS, Role.APPROVER)
-    form: RegistrationForm | None = None
-    if can_register:
-        form = RegistrationForm(request.POST or None, initial=_initial(found))
-    elif can_correct:
-        form = CorrectionForm(request.POST or None, initial=_initial(found))
+    form = _registration_form(request, found, request.POST or None)
     if request.method == "POST":
         if form is None:
             messages.error(request, _("This record cannot be changed here."))
@@ -173,7 +162,23 @@ def record(request: AuthedRequest, pk: int) -> HttpResponse:
             return done
     else:
         _viewed(request, found)
-    return _record_page(request, found, form=form, can_register=can_register, can_correct=can_correct)
+    return _record_page(request, found, form=form)
+
+
+def _registration_form(request: AuthedRequest, found: Record, data: Any) -> RegistrationForm | None:
+    """The registration form for a record ready to register (its department's clerks), the
+    correction form for a registered one (records officers), else None."""
+    user = request.user
+    if (
+        found.status == Record.Status.READY
+        and user.has_role(Service.RECORDS, Role.OPERATOR)
+        and found.department_id is not None
+        and departments_of(user).filter(pk=found.department_id).exists()
+    ):
+        return RegistrationForm(data, initial=_initial(found))
+    if found.status == Record.Status.REGISTERED and user.has_role(Service.RECORDS, Role.APPROVER):
+        return CorrectionForm(data, initial=_initial(found))
+    return None
 
 
 def _viewed(request: AuthedRequest, found: Record) -> None:
@@ -196,9 +201,7 @@ def _record_page(
     request: AuthedRequest,
     found: Record,
     *,
-    form: RegistrationForm | None = None,
-    can_register: bool = False,
-    can_correct: bool = False,
+    form: RegistrationForm | None,
     bound_share: ShareForm | None = None,
 ) -> HttpResponse:
     restricted = found.disclosure != Disclosure.OPEN.value
@@ -214,8 +217,8 @@ def _record_page(
         {
             "record": found,
             "form": form,
-            "can_register": can_register,
-            "can_correct": can_correct,
+            "can_register": form is not None and not isinstance(form, CorrectionForm),
+            "can_correct": isinstance(form, CorrectionForm),
             "numbers": range(1, found.pages + 1) if found.files.all() else range(0),
             # outside the office a restricted record is shown only as watermarked page images
             "show_text": not restricted or in_office(request),
@@ -248,7 +251,7 @@ def share(request: AuthedRequest, pk: int) -> HttpResponse:
     if done:
         return done
     _viewed(request, found)
-    return _record_page(request, found, bound_share=form)
+    return _record_page(request, found, form=_registration_form(request, found, None), bound_share=form)
 
 
 def _filters(data: dict[str, Any]) -> Filters:

@@ -13,8 +13,8 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django_otp.oath import totp
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageChops
 
@@ -316,10 +316,15 @@ def test_a_share_form_with_a_mistake_keeps_what_was_typed_and_says_where(
     form = answer.context["share_form"]
     assert set(form.errors) == {"days", "reason"}
     page = answer.content.decode()
-    assert 'id="id_share-reason"' in page and 'id="id_reason"' not in page  # no clash with other forms
+    assert 'id="id_share-reason"' in page and 'id="id_reason"' not in page  # the clerk corrects nothing
     assert 'name="share-days"' in page and 'value="40"' in page
     assert f'<option value="{metro_staff.institution_id}" selected>' in page
     assert not ShareLink.objects.exists()
+    # a records officer's page holds the correction form too, each field with its own id
+    officer = client_of(archive.officer).post(f"/records/{partial.pk}/share/", {"share-reason": "짧"})
+    assert officer.status_code == 400
+    both = officer.content.decode()
+    assert 'id="id_reason"' in both and 'id="id_share-reason"' in both
 
 
 def test_an_expired_link_opens_nothing(archive: Archive, partial: Record, metro_staff: User) -> None:
