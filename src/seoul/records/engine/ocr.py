@@ -18,8 +18,8 @@ How it runs
 
     Tesseract reads the scan itself where it can: a page that is nothing but one scanned image
     at its own resolution (what img2pdf and most scanners make) is handed to Tesseract as the
-    image stored in the PDF, by our OCRmyPDF plugin (:func:`~seoul.records.engine.scanpage.embedded_scan`). The text is then
-    exactly bare Tesseract's on the image file, and no time goes into rendering the page,
+    image stored in the PDF, by our OCRmyPDF plugin (``scanpage.embedded_scan``). The text is
+    then exactly bare Tesseract's on the image file, and no time goes into rendering the page,
     encoding it as PNG and decoding that again (0.34 s of CPU a page on the shared pages). Any
     other page is rendered by Ghostscript, which hands Tesseract a scan's pixels as they are
     stored (CER 2.41 % on the shared scan200 pages), where pypdfium2, OCRmyPDF's default,
