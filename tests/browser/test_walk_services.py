@@ -1076,8 +1076,8 @@ def walk_records(walk: Walk, services: Services) -> None:
     """The general-affairs clerk: the worklist (the demo's scan waiting, an empty file refused), an
     upload without a file, the waiting scan's registration form (partly open without an
     exemption: refused), a registered record holding personal information (the reason first)
-    with its page images and the share form (sent empty: refused; then a link for Seoul Metro,
-    shown once), the authenticator set-up (in the office; a code missing), the refused file;
+    with its page images and the share form (sent empty: refused on its fields; then a link for
+    Seoul Metro, shown once in the share section), the authenticator set-up (in the office; a code missing), the refused file;
     Seoul Metro's fare staff: the shared record's pages through the link, then, once the clerk
     has withdrawn it (the links table), the link refused; the digital-policy reader: the search,
     results for a Korean query with a particle, filtered, none, a bad query, another division's
@@ -1098,11 +1098,13 @@ def walk_records(walk: Walk, services: Services) -> None:
     status = walk.reason(page, "records-registered", walk.go(page, partial), "work", bad_first=True)
     page_images(walk, page, "records-registered")
     walk.see(page, "records-registered", status)
-    walk.see(page, "records-share-error", walk.send(page, "#share-form"))  # said in the messages
-    page.select_option("#id_institution", str(ids["records_share_to"]))
-    page.fill("#id_reason", REASON_DETAIL)
+    status = walk.send(page, "#share-form")  # empty: refused on its fields, the page kept
+    walk.see(page, "records-share-error", status, expect=400, errors=True)
+    page.select_option("#id_share-institution", str(ids["records_share_to"]))
+    page.fill("#id_share-reason", REASON_DETAIL)
     walk.see(page, "records-share-made", walk.send(page, "#share-form"))
-    made = re.search(r"https?://\S+/records/shared/\?t=[\w-]+", page.inner_text("main .messages"))
+    link = page.locator("#share-link")
+    made = re.fullmatch(r"https?://\S+/records/shared/\?t=[\w-]+", link.input_value() if link.count() else "")
     walk.see(page, "records-second-factor-setup", walk.go(page, "/records/second-factor/"))
     status = walk.send(page, "#code-form")
     walk.see(page, "records-second-factor-setup-error", status, expect=400, errors=True)
@@ -1110,7 +1112,7 @@ def walk_records(walk: Walk, services: Services) -> None:
     walk.see(page, "core-account-records-clerk", walk.go(page, "/accounts/me/"))
 
     if made is None:
-        walk.problems.append(f"records-share-made ({walk.lang}, {walk.width} px): no link in the message")
+        walk.problems.append(f"records-share-made ({walk.lang}, {walk.width} px): no link in the share section")
     else:
         shared = walk.context("records shared with metro staff")
         one_page_image_at_a_time(shared)
