@@ -45,7 +45,6 @@ from seoul.core.templatetags.seoul import loc
 from seoul.records import selectors
 from seoul.records.actions import sharing
 from seoul.records.engine import viewer
-from seoul.records.engine.rules import Disclosure
 from seoul.records.errors import RecordsError
 from seoul.records.events import RecordsEvent
 from seoul.records.forms import CodeForm, ShareForm
@@ -219,7 +218,7 @@ def download(request: AuthedRequest, pk: int) -> HttpResponse | FileResponse:
     archive = _archive(found)
     if found.status != Record.Status.REGISTERED or archive is None:
         return HttpResponse(status=404)
-    if found.disclosure != Disclosure.OPEN.value:
+    if found.restricted:
         raise RecordsError.NO_DOWNLOAD.denied()
     audit.record(RecordsEvent.DOWNLOADED, target=found, new={"file": archive.key}, actor=request.user)
     name = f"{found.registration_number or found.pk}.pdf"

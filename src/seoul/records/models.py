@@ -212,6 +212,12 @@ class Record(models.Model):
         return rules.disclosure_label(Disclosure(self.disclosure), tuple(self.exemptions))
 
     @property
+    def restricted(self) -> bool:
+        """Partly open or closed: never downloaded, and outside the office shown only as page
+        images (ADR 23)."""
+        return self.disclosure != Disclosure.OPEN.value
+
+    @property
     def refusal_text(self) -> str:
         return labels.refusal(self.refusal_code, self.refusal_reason)
 

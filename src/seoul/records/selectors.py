@@ -8,7 +8,6 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch
 
 from seoul.records import index
-from seoul.records.engine.rules import Disclosure
 from seoul.records.engine.search import Filters, snippet
 from seoul.records.models import DisposalItem, Page, Record, StoredFile, audiences_of, departments_of
 
@@ -63,7 +62,7 @@ def search(
         .filter(pk__in=ids, status=Record.Status.REGISTERED)
         .select_related("department", "doc_type")
     }
-    hidden = {pk for pk, r in rows.items() if not restricted_text and r.disclosure != Disclosure.OPEN.value}
+    hidden = {pk for pk, r in rows.items() if not restricted_text and r.restricted}
     texts = _texts([pk for pk in rows if pk not in hidden])
     found = [
         Found(

@@ -204,7 +204,6 @@ def _record_page(
     form: RegistrationForm | None,
     bound_share: ShareForm | None = None,
 ) -> HttpResponse:
-    restricted = found.disclosure != Disclosure.OPEN.value
     sharing = found.status == Record.Status.REGISTERED and may_share(found, request.user)
     waiting = request.session.get(SHARE_MADE_SESSION_KEY, {})
     made = waiting.pop(str(found.pk), None) if sharing else None
@@ -221,8 +220,10 @@ def _record_page(
             "can_correct": isinstance(form, CorrectionForm),
             "numbers": range(1, found.pages + 1) if found.files.all() else range(0),
             # outside the office a restricted record is shown only as watermarked page images
-            "show_text": not restricted or in_office(request),
-            "can_download": found.status == Record.Status.REGISTERED and not restricted and bool(found.files.all()),
+            "show_text": not found.restricted or in_office(request),
+            "can_download": found.status == Record.Status.REGISTERED
+            and not found.restricted
+            and bool(found.files.all()),
             "share_form": (bound_share or share_form(request.user)) if sharing else None,
             "share_made": made,
             "links": found.share_links.select_related("institution") if sharing else [],

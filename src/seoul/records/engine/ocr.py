@@ -489,12 +489,13 @@ def read_pdf(
     if mode == "default":
         plain = workdir / "ocr.pdf"
         run = run_ocrmypdf(document, plain, sidecar, mode=mode, output_type="pdf", checked=False, **common)
-        if run.ok and _saved_as_pdfa(plain, output):
-            return replace(run, output_type="pdfa")
-        if not run.ok and run.returncode != ALREADY_HAS_TEXT:
-            return run
-        if run.returncode == ALREADY_HAS_TEXT:
+        if run.ok:
+            if _saved_as_pdfa(plain, output):
+                return replace(run, output_type="pdfa")
+        elif run.returncode == ALREADY_HAS_TEXT:
             mode = "skip"
+        else:
+            return run
     output_type = "pdfa"
     while True:
         run = run_ocrmypdf(document, output, sidecar, mode=mode, output_type=output_type, **common)
