@@ -1,13 +1,18 @@
 """Reads a checked scan with OCRmyPDF and Tesseract: a PDF/A archive copy and the text of each page.
 
 How it runs
-    OCRmyPDF runs as a child process (``python -m ocrmypdf``), not through its Python API. It
-    runs its own pool of workers, which does not mix well with a web server's or a task runner's
-    threads and processes; a child process also keeps a crash or a runaway page out of the caller,
-    can be killed as a whole (with its Tesseract processes) when it overruns, and gets
-    ``OMP_THREAD_LIMIT=1`` in its own environment. That setting matters: OCRmyPDF lets Tesseract
-    use several OpenMP threads when a file has fewer pages than ``--jobs``, and on two cores that
-    is several times slower than one thread per page with pages in parallel.
+    OCRmyPDF runs in a child process, with its command-line options, not through its Python API
+    in ours. It runs its own pool of workers, which does not mix well with a web server's or a
+    task runner's threads and processes; a child process also keeps a crash or a runaway page out
+    of the caller, can be killed as a whole (with its Tesseract processes) when it overruns, and
+    gets ``OMP_THREAD_LIMIT=1`` in its own environment. That setting matters: OCRmyPDF lets
+    Tesseract use several OpenMP threads when a file has fewer pages than ``--jobs``, and on two
+    cores that is several times slower than one thread per page with pages in parallel.
+
+    The child is forked from a warm worker (:mod:`ocrworker`), a process that has imported
+    OCRmyPDF once, so a run does not spend most of a second of CPU starting Python and importing
+    it (and its page workers start warm too); if no worker can be had, ``python -m ocrmypdf``
+    is started instead. Either way the run is the same command line, in its own process group.
 
     Options: ``-l kor --tesseract-pagesegmode 6`` (one block of text: Tesseract's automatic
     layout analysis splits and reorders the lines of these pages), ``--optimize 0`` (page images
@@ -64,6 +69,7 @@ import logging
 import math
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -85,6 +91,8 @@ import pikepdf.pdfa
 import pypdfium2
 from PIL import Image, ImageSequence
 
+from seoul.records.engine import ocrworker
+from seoul.records.engine.ocrworker import Started
 from seoul.records.engine.preflight import Checked, Kind
 
 log = logging.getLogger(__name__)
@@ -576,51 +584,73 @@ def run_ocrmypdf(
         str(output.resolve()) if checked else "-",
     ]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "TMPDIR": str(tmp.resolve())}
-    stdout = contextlib.ExitStack()
-    written = subprocess.DEVNULL if checked else stdout.enter_context(output.open("wb"))
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments, no shell
+    with contextlib.ExitStack() as stack:
+        written = stack.enter_context((output if not checked else Path(os.devnull)).open("wb"))
+        read_end, write_end = os.pipe()
+        errors = stack.enter_context(open(read_end, encoding="utf-8", errors="replace"))
+        try:
+            process = _start(stack, command, env, written.fileno(), write_end)
+        finally:
+            os.close(write_end)  # the child holds it now; our copy would keep the pipe open
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        tail: deque[str] = deque(maxlen=40)
+        try:
+            for line in errors:
+                if line.startswith(_PROGRESS):
+                    if on_page is not None:
+                        with contextlib.suppress(ValueError, IndexError):
+                            on_page(int(float(line.split()[1])))
+                else:
+                    tail.append(line.rstrip())
+            returncode = process.wait()
+        except BaseException:
+            kill()
+            process.wait()
+            raise
+        finally:
+            timer.cancel()
+            timer.join()
+    # the files are closed here, not when the garbage collector gets to them: pikepdf's PDF/A
+    # validator (run next) records any warning raised while it parses, a ResourceWarning included
+    return Run(returncode, killed.is_set(), list(tail), output_type)
+
+
+def _start(stack: contextlib.ExitStack, command: list[str], env: dict[str, str], stdout: int, stderr: int) -> Started:
+    """Start OCRmyPDF in a warm worker (:mod:`ocrworker`) or, failing that, as ``python -m ocrmypdf``.
+
+    Either way it runs in its own process group (so a kill reaches its Tesseracts too), with
+    ``stdout`` and ``stderr`` as its standard output and error."""
+    for _attempt in range(2 if ocrworker.ENABLED else 0):  # an idle worker may have died unseen: once more
+        worker = stack.enter_context(ocrworker.WORKERS.lend())
+        if worker is None:
+            break
+        try:
+            return worker.start(command[3:], env, stdout, stderr)
+        except ocrworker.WorkerGone as exc:
+            log.warning("an OCR worker process did not take the run (%s)", exc)
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments, no shell
         command,
         stdin=subprocess.DEVNULL,
-        stdout=written,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
+        stdout=stdout,
+        stderr=stderr,
         env=env,
-        start_new_session=True,  # its own process group, so a kill reaches its Tesseracts too
+        start_new_session=True,
     )
-    killed = threading.Event()
 
-    def kill() -> None:
-        killed.set()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
 
-    timer = threading.Timer(timeout, kill)
-    timer.start()
-    tail: deque[str] = deque(maxlen=40)
-    try:
-        for line in process.stderr or ():
-            if line.startswith(_PROGRESS):
-                if on_page is not None:
-                    with contextlib.suppress(ValueError, IndexError):
-                        on_page(int(float(line.split()[1])))
-            else:
-                tail.append(line.rstrip())
-        returncode = process.wait()
-    except BaseException:
-        kill()
-        process.wait()
-        raise
-    finally:
-        timer.cancel()
-        timer.join()
-        if process.stderr is not None:
-            process.stderr.close()
-        stdout.close()
-    # closed here, not when the garbage collector gets to them: pikepdf's PDF/A validator (run
-    # next) records any warning raised while it parses, an unrelated ResourceWarning included
-    return Run(returncode, killed.is_set(), list(tail), output_type)
+def cpu_seconds() -> float:
+    """CPU seconds of every OCRmyPDF run this process has waited for: its own child processes
+    and the runs in warm workers (children of the worker, not of this process)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime + ocrworker.WORKERS.cpu
 
 
 def page_by_page(
