@@ -309,7 +309,8 @@ def main() -> None:
     ):
         print_table(title, groups, t)
     print(
-        f"false charges {t.false_charges} ({total.false_charges_per_million:.2f} per million events); "
+        f"false charges {t.false_charges} ({total.false_charges_per_million:.2f} per million events; "
+        f"{t.swapped} of them passers confirmed by a neighbour's passage); "
         f"bystander charges {t.bystander_charges} in {t.events - t.passages} non-passing events "
         f"({result['false_charges_per_million_non_passing']} per million); "
         f"lane resolved {t.lane_resolved}, wrong {t.lane_wrong}, accuracy {total.lane_accuracy:.4%}; "

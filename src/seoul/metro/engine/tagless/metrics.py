@@ -9,6 +9,11 @@ Definitions (per simulated phone window = one person with a phone near the gates
 * **false charge**: charged and not correct -- the person did not pass (lingered, walked past,
   turned back, stood in the next lane, stayed on the paid side), or passed the other way or at
   another time. Every false charge bills someone for a passage that is not theirs: target zero.
+* **swapped**: a false charge of someone who did pass, in the charged direction, confirmed by
+  the passage of the person beside them (its time more than ``time_tolerance_s`` from their
+  own): their fare is right, the passage record is not, and often the other person falls back
+  to a tap. In a crowd of phones without UWB this happens (docs/metro-tagless.md); every other
+  false charge bills someone for a passage they did not make.
 * **missed (fallback)**: the person truly passed and was not charged; the gate falls back to a
   card tap or staff.
 * **lane**: among charged true passages, *resolved* when the decision names a lane (after the
@@ -43,6 +48,8 @@ class ScenarioCounts:
     missed: int = 0
     bystander_charges: int = 0
     """Charges of people who did not pass at all (a subset of the false charges)."""
+    swapped: int = 0
+    """Charges of passers, in their direction, with a neighbour's passage (a subset of the false charges)."""
     lane_resolved: int = 0
     lane_wrong: int = 0
     lane_in_candidates: int = 0
@@ -131,6 +138,7 @@ class Metrics:
             & (np.abs(crossed - np.nan_to_num(truth.crossed_at, nan=np.inf)) <= time_tolerance_s)
         )
         false = charged & ~correct
+        swapped = false & truth.passed & (direction == truth.direction)
         missed = truth.passed & ~charged
         resolved = correct & (lane >= 0)
         lane_ok = resolved & (lane == truth.lane)
@@ -144,6 +152,7 @@ class Metrics:
                 correct_lane=int((lane_ok & sel).sum()),
                 false_charges=int((false & sel).sum()),
                 bystander_charges=int((charged & ~truth.passed & sel).sum()),
+                swapped=int((swapped & sel).sum()),
                 missed=int((missed & sel).sum()),
                 lane_resolved=int((resolved & sel).sum()),
                 lane_wrong=int((resolved & ~lane_ok & sel).sum()),
@@ -199,6 +208,7 @@ class Metrics:
             "false_charges_by_phone": {s: c.false_charges for s, c in self.by_phone.items() if c.events},
             "non_passing_events": t.events - t.passages,
             "bystander_charges": t.bystander_charges,
+            "swapped": t.swapped,
             "false_charges_per_million_non_passing": round(
                 1e6 * t.bystander_charges / max(t.events - t.passages, 1), 3
             ),
