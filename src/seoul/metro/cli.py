@@ -363,3 +363,81 @@ def report(start_text: str | None, end_text: str | None, line: str, as_json: boo
     click.echo(f"  deny list: {found['deny_list']['open_now']} open now")
     for run in found["reconciliations"]:
         click.echo(f"  reconciled {run['day']}: {run['matched']} matched, {len(run['differences'])} differences")
+
+
+@group.group(name="maintenance")
+def maintenance() -> None:
+    """Smart train: failure signs in train and track sensor streams."""
+
+
+@maintenance.command(name="nab")
+@click.option(
+    "--data",
+    "root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data/nab"),
+    show_default=True,
+    help="the NAB corpus (data/, labels/, config/)",
+)
+@click.option(
+    "--score-results",
+    "results",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="score a detector's raw results in NAB's layout (DIR/<category>/<detector>_<file>.csv) instead",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def nab_cmd(root: Path, results: Path | None, as_json: bool) -> None:
+    """Score an anomaly detector on the Numenta Anomaly Benchmark, each profile at its best threshold
+    (and, for a detector on NAB's scoreboard, at its published threshold too)."""
+    from seoul.metro.engine.maintenance import nab  # only this command needs it
+
+    try:
+        corpus = nab.load_corpus(root)
+        if results is None:
+            fail(
+                "the platform's own detector is not built yet (issue 16); score a detector's results with --score-results"
+            )
+            return
+        scores = nab.read_results(results, corpus)
+    except nab.NabError as exc:
+        fail(str(exc))
+        return
+    detector = results.name
+    published = _published(root, detector)
+    best = {profile: nab.score_profile(corpus, scores, profile) for profile in nab.PROFILES}
+    at_published = {
+        profile: nab.score_profile(corpus, scores, profile, threshold).score
+        for profile, threshold in published.get("thresholds", {}).items()
+    }
+    out: dict[str, object] = {profile: round(b.score, 3) for profile, b in best.items()}
+    out |= {"detector": detector, "thresholds": {profile: b.threshold for profile, b in best.items()}}
+    if at_published:
+        out["at_published_thresholds"] = {profile: round(v, 3) for profile, v in at_published.items()}
+    if "scores" in published:
+        out["published"] = published["scores"]
+    if as_json:
+        click.echo(json.dumps(out, sort_keys=True))
+        return
+    click.echo(f"NAB v1.1, {len(corpus.files)} files, {corpus.windows} windows; detector {detector}")
+    for profile, b in best.items():
+        line = f"  {profile:20} {b.score:7.2f}  (best threshold {b.threshold:.6g}, {b.windows_found} windows found)"
+        if profile in at_published:
+            line += f"; at the published threshold {at_published[profile]:.2f}"
+        if profile in published.get("scores", {}):
+            line += f"; published {published['scores'][profile]:.2f}"
+        click.echo(line)
+
+
+def _published(root: Path, detector: str) -> dict[str, dict[str, float]]:
+    """NAB's scoreboard entries for ``detector``: its thresholds and normalised scores, if listed."""
+    found: dict[str, dict[str, float]] = {}
+    for key, path, field in (
+        ("thresholds", root / "config" / "thresholds.json", "threshold"),
+        ("scores", root / "results" / "final_results.json", None),
+    ):
+        if path.exists():
+            entry = json.loads(path.read_text(encoding="utf-8")).get(detector)
+            if entry:
+                found[key] = {p: float(v[field] if field else v) for p, v in entry.items()}
+    return found
