@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from seoul.metro.engine.maintenance import nab
-from seoul.metro.engine.maintenance.nab import OUTSIDE, PROBATION, CostMatrix, Corpus, DataFile
+from seoul.metro.engine.maintenance.nab import OUTSIDE, PROBATION, Corpus, CostMatrix, DataFile
 
 NAB = Path(os.environ.get("SEOUL_NAB_DATA", "/work/shared/data/nab"))
 needs_nab = pytest.mark.skipif(
@@ -117,7 +117,7 @@ def test_numenta_s_published_scores_are_reproduced_file_by_file() -> None:
 
 @needs_nab
 def test_the_command_scores_a_results_folder() -> None:
-    from seoul.metro.cli import group  # noqa: PLC0415 - needs Django set up, as the test runner does
+    from seoul.metro.cli import group  # Django is set up by the test runner by now
 
     done = CliRunner().invoke(
         group, ["maintenance", "nab", "--data", str(NAB), "--score-results", str(NAB / "results" / "numenta"), "--json"]
