@@ -388,22 +388,18 @@ def maintenance() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def nab_cmd(root: Path, results: Path | None, as_json: bool) -> None:
-    """Score an anomaly detector on the Numenta Anomaly Benchmark, each profile at its best threshold
-    (and, for a detector on NAB's scoreboard, at its published threshold too)."""
+    """Score the platform's anomaly detector (or, with --score-results, another's) on the Numenta
+    Anomaly Benchmark, each profile at its best threshold (and, for a detector on NAB's
+    scoreboard, at its published threshold too)."""
     from seoul.metro.engine.maintenance import nab  # only this command needs it
 
     try:
         corpus = nab.load_corpus(root)
-        if results is None:
-            fail(
-                "the platform's own detector is not built yet (issue 16); score a detector's results with --score-results"
-            )
-            return
-        scores = nab.read_results(results, corpus)
+        scores = nab.platform_detector(corpus) if results is None else nab.read_results(results, corpus)
     except nab.NabError as exc:
         fail(str(exc))
         return
-    detector = results.name
+    detector = "seoul" if results is None else results.name
     published = _published(root, detector)
     best = {profile: nab.score_profile(corpus, scores, profile) for profile in nab.PROFILES}
     at_published = {

@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from . import detector
+
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
@@ -288,6 +290,17 @@ def score_profile(
     )
 
 
+def platform_detector(corpus: Corpus) -> dict[str, F64]:
+    """The platform's detector (:mod:`detector`) run over every file as NAB runs a detector: it is
+    told the file's range (NAB's ``inputMin``/``inputMax``, standing for a sensor's configured
+    range) and rests a fifth of the probationary period after an alert."""
+    out: dict[str, F64] = {}
+    for f in corpus.files:
+        settings = detector.Settings(rest=int(probation_rows(len(f)) / 5))
+        out[f.name] = detector.score(f.values, float(f.values.min()), float(f.values.max()), settings)
+    return out
+
+
 def read_results(directory: Path, corpus: Corpus) -> dict[str, F64]:
     """A detector's raw results in NAB's layout: ``DIR/<category>/<detector>_<file>.csv`` with an
     ``anomaly_score`` column, one row per data row (``<detector>`` is the folder's name)."""
@@ -313,6 +326,7 @@ __all__ = [
     "NabError",
     "ProfileScore",
     "load_corpus",
+    "platform_detector",
     "read_results",
     "row_weights",
     "scaled_sigmoid",
