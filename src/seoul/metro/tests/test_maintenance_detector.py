@@ -65,8 +65,8 @@ def test_after_an_alert_the_detector_rests() -> None:
 
 
 def test_readings_outside_the_range_or_not_numbers_have_bands_of_their_own() -> None:
-    band = detector.bands(np.array([-1.0, 0.0, 9.99, 10.0, 11.0, np.nan]), 0.0, 10.0, 8)
-    assert band.tolist() == [-1, 0, 7, 7, 8, 8]
+    band = detector.bands(np.array([-1.0, 0.0, 9.99, 10.0, 11.0, np.nan, -np.inf, np.inf]), 0.0, 10.0, 8)
+    assert band.tolist() == [-1, 0, 7, 7, 8, 8, -1, 8]
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,8 @@ def bands(values: F64, low: float, high: float, levels: int) -> I64:
         span = 1.0
     with np.errstate(invalid="ignore"):
         raw = np.where(values == high, levels - 1, np.floor((values - low) / span * levels))  # the range includes high
-    return np.clip(np.where(np.isfinite(raw), raw, levels), -1, levels).astype(np.int64)
+    finite: F64 = np.nan_to_num(raw, nan=levels, posinf=levels, neginf=-1)
+    return np.clip(finite, -1, levels).astype(np.int64)
 
 
 def pattern_keys(band: I64, orders: int, history: I64) -> I64:
