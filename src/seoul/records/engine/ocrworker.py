@@ -12,7 +12,8 @@ the caller passed, ``os.nice(5)`` and OCRmyPDF's handling of standard output app
 child alone, and its exit code the command's. Page workers are forked from the child (the
 ``fork`` start method, where the command line uses a fork server), so they start warm too.
 
-Protocol (a ``SOCK_SEQPACKET`` Unix socket, its descriptor number the only argument): a request
+Protocol (a ``SOCK_SEQPACKET`` Unix socket; the arguments are its descriptor number and the
+seconds idle after which the process exits): a request
 is one JSON message ``{"argv": [...], "env": {...}, "cwd": "..."}`` carrying two descriptors,
 the run's standard output and standard error; the answers are ``{"pid": N}`` once the child
 is started and ``{"exit": CODE, "cpu": SECONDS}`` when it has ended (CODE as

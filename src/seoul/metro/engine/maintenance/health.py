@@ -75,8 +75,9 @@ class SensorHealth:
     def usual_interval(self) -> float | None:
         return float(np.median(self._intervals)) if self._intervals else None
 
-    def silence_limit(self) -> float | None:
-        usual = self.usual_interval()
+    def silence_limit(self, usual: float | None = None) -> float | None:
+        """The longest gap that is not a silence, for ``usual`` (default: the stream's) interval."""
+        usual = self.usual_interval() if usual is None else usual
         return None if usual is None else max(self.settings.silent_min_s, self.settings.silent_factor * usual)
 
     def silent_since(self, now: float) -> HealthAlert | None:
@@ -84,9 +85,7 @@ class SensorHealth:
         limit = self.silence_limit()
         if limit is None or now - self._last_time <= limit:
             return None
-        return HealthAlert(
-            "silent", now, self._last_time, f"no reading for {now - self._last_time:.0f} s (limit {limit:.0f} s)"
-        )
+        return _silence(now, self._last_time, limit)
 
     def observe(self, times: F64, values: F64) -> list[HealthAlert]:
         """Check a batch (times in seconds, increasing) and take it into the stream's normal."""
@@ -110,20 +109,14 @@ class SensorHealth:
         known = gaps[np.isfinite(gaps)]
         limit = self.silence_limit()
         if limit is None and len(known):
-            limit = max(s.silent_min_s, s.silent_factor * float(np.median(known)))
-        silent = np.isfinite(gaps) & (gaps > limit) if limit is not None else np.zeros(len(gaps), dtype=bool)
-        alerts = [
-            HealthAlert(
-                "silent", float(times[i]), float(previous[i]), f"no reading for {gaps[i]:.0f} s (limit {limit:.0f} s)"
-            )
-            for i in np.flatnonzero(silent)
-        ]
-        if limit is not None:
-            known = known[known <= limit]  # a silence does not become the usual interval
-        self._intervals.extend(known.tolist())
+            limit = self.silence_limit(float(np.median(known)))
+        self._last_time = float(times[-1])
+        if limit is None:
+            return []  # a stream's first reading: no interval to compare with yet
+        alerts = [_silence(float(times[i]), float(previous[i]), limit) for i in np.flatnonzero(gaps > limit)]
+        self._intervals.extend(known[known <= limit].tolist())  # a silence does not become the usual interval
         while len(self._intervals) > s.recent_intervals:
             self._intervals.popleft()
-        self._last_time = float(times[-1])
         return alerts
 
     def _still(self, times: F64, values: F64) -> list[HealthAlert]:
@@ -156,6 +149,10 @@ class SensorHealth:
         self._value, self._run, self._run_since = float(values[-1]), int(length[-1]), float(since[-1])
         self._alerted = bool(length[-1] > limit)
         return alerts
+
+
+def _silence(at: float, since: float, limit: float) -> HealthAlert:
+    return HealthAlert("silent", at, since, f"no reading for {at - since:.0f} s (limit {limit:.0f} s)")
 
 
 __all__ = ["HealthAlert", "HealthSettings", "SensorHealth"]

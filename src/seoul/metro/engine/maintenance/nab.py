@@ -95,7 +95,6 @@ class ProfileScore:
     score: float
     """Normalised: 0 for a detector that never detects, 100 for a perfect one."""
     windows_found: int
-    windows: int
     false_positives: int
     """Detections outside every window (rows, after the probationary period)."""
     per_file: Mapping[str, float]
@@ -237,15 +236,11 @@ def _sweep(rows: _Rows, cost: CostMatrix) -> tuple[F64, F64]:
         by_window = inside[np.argsort(window[inside], kind="stable")]  # grouped, still by score
         w = window[by_window]
         starts = np.r_[True, w[1:] != w[:-1]]
-        best = weight[by_window].copy()
-        group = np.cumsum(starts) - 1
-        floor = np.full(group[-1] + 1, -cost.fn)
-        # running maximum within each group: shift each group above the others, then accumulate
-        span = float(np.max(np.abs(best))) + cost.fn + 1.0
-        lifted = np.maximum(best, -cost.fn) + group * 4 * span
-        running = np.maximum.accumulate(lifted) - group * 4 * span
-        before = np.r_[floor[0], running[:-1]]
-        before[starts] = floor[group[starts]]
+        # running maximum within each window's rows: each group lifted above those before it
+        lift = (np.cumsum(starts) - 1) * 4 * (float(np.max(np.abs(weight))) + cost.fn + 1.0)
+        running = np.maximum.accumulate(np.maximum(weight[by_window], -cost.fn) + lift) - lift
+        before = np.r_[-cost.fn, running[:-1]]
+        before[starts] = -cost.fn
         gain[by_window] = running - before
     null = -cost.fn * rows.windows
     total = null + np.cumsum(gain)
@@ -263,18 +258,19 @@ def score_profile(
     rows = _rows(corpus, scores, cost)
     if threshold is None:
         thresholds, raws = _sweep(rows, cost)
-        best = int(np.argmax(raws))
-        threshold = float(thresholds[best])
+        threshold = float(thresholds[int(np.argmax(raws))])
     detected = rows.score >= threshold
     per_file = np.zeros(len(corpus.files))
     false_positive = detected & (rows.window < 0)
     np.add.at(per_file, rows.file[false_positive], rows.weight[false_positive])
-    found = 0
-    for k in np.unique(rows.window[rows.window >= 0]):  # each scored window: its best detection, or missed
-        mine = rows.window == k
-        hits = rows.weight[mine & detected]
-        found += len(hits) > 0
-        per_file[rows.file[mine][0]] += float(hits.max()) if len(hits) else -cost.fn
+    # each scored window: its best detection, or the missed cost
+    inside = rows.window >= 0
+    scored, first = np.unique(rows.window[inside], return_index=True)
+    best = np.full(corpus.windows, -np.inf)
+    hit = detected & inside
+    np.maximum.at(best, rows.window[hit], rows.weight[hit])
+    found = np.isfinite(best[scored])
+    np.add.at(per_file, rows.file[inside][first], np.where(found, best[scored], -cost.fn))
     raw = float(per_file.sum())
     null = -cost.fn * rows.windows
     perfect = cost.tp * corpus.windows
@@ -283,8 +279,7 @@ def score_profile(
         threshold=threshold,
         raw=raw,
         score=100.0 * (raw - null) / (perfect - null),
-        windows_found=found,
-        windows=corpus.windows,
+        windows_found=int(found.sum()),
         false_positives=int(false_positive.sum()),
         per_file={f.name: float(v) for f, v in zip(corpus.files, per_file, strict=True)},
     )
