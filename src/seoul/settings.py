@@ -194,6 +194,9 @@ SEOUL_METRO_ENTITLEMENTS_TIMEOUT = float(os.environ.get("SEOUL_METRO_ENTITLEMENT
 # environment (SEOUL_METRO_GATEWAY_API_KEY, SEOUL_METRO_GATEWAY_SECRET,
 # SEOUL_METRO_ENTITLEMENTS_API_KEY); unset, each is derived from SECRET_KEY for its purpose.
 
+# Smart-train sensor readings, as Parquet files by day (metro/storage.py).
+SEOUL_METRO_READINGS_DIR = Path(os.environ.get("SEOUL_METRO_READINGS_DIR", str(VAR_DIR / "metro-readings")))
+
 # Electronic Document Center (records): where files are kept ("local": a folder under var/, or
 # "s3": S3-compatible object storage at SEOUL_RECORDS_S3_ENDPOINT, bucket SEOUL_RECORDS_S3_BUCKET;
 # keys from SEOUL_RECORDS_S3_ACCESS_KEY / SEOUL_RECORDS_S3_SECRET_KEY), the search index folder,

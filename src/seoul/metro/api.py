@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.security import APIKeyHeader, django_auth
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
 from pydantic import AfterValidator
 
 from seoul.core import audit
@@ -25,11 +25,13 @@ from seoul.metro.engine.fares import Category, FareError, Payment
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent
-from seoul.metro.models import Rider
+from seoul.metro.models import Rider, SensorDevice
 from seoul.metro.schemas import (
     EventBatch,
     IngestOut,
     LineCode,
+    ReadingBatch,
+    ReadingsOut,
     Rejected,
     StationName,
     WindowBatch,
@@ -268,3 +270,40 @@ def gateway_webhook(request: HttpRequest, event: GatewayEventIn) -> Any:
     if not result.accepted:
         raise HttpError(409 if result.reason == "conflict" else 401, result.reason)
     return {"outcome": "duplicate" if result.duplicate else (result.reason or "accepted")}
+
+
+# --- smart train: sensor readings from on-board and trackside devices -------------------------
+
+
+class SensorDeviceToken(HttpBearer):
+    """``Authorization: Bearer sd_...``: the token issued to one sensor device (only its hash is
+    kept); a revoked device's token is a 401. The device may post only for its own sensors."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from seoul.core.actions import token_hash
+
+        return SensorDevice.objects.filter(token_hash=token_hash(token), revoked_at=None).first()
+
+
+@router.post(
+    "/sensor-readings",
+    response={200: ReadingsOut, **errors(401, 422)},
+    auth=SensorDeviceToken(),
+    summary="Train and track sensor readings from a sensor device",
+    description="Each reading is checked on its own (the sensor is this device's, the value finite and within "
+    "the sensor's physical range, the time within the last 7 days): the good ones are stored and scored by the "
+    "sensor's anomaly detector and health checks, and each bad one is reported once in `rejected` (index, "
+    "sensor, field, reason, code). Readings at or before the sensor's last accepted one count as `duplicates`. "
+    "Alerts open maintenance work orders (or add to the open one of the same sensor and kind). "
+    "422 only when the body is not a batch (not a list of 1 to 10,000 readings).",
+)
+def sensor_readings(request: HttpRequest, batch: ReadingBatch) -> ReadingsOut:
+    device = request.auth  # type: ignore[attr-defined]
+    result = actions.ingest_readings(batch.readings, device=device)
+    return ReadingsOut(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[Rejected(**r) for r in result.rejected],
+        alerts=result.alerts,
+        work_orders=result.orders,
+    )

@@ -109,3 +109,18 @@ class MetroError(ErrorCode):
     FUTURE_DAY = "metro.future_day", _("%(day)s is after today: nothing to roll up.")
     NOT_AN_HOUR = "metro.not_an_hour", _("%(hour)s is not the start of an hour with a time zone.")
     HOUR_NOT_ENDED = "metro.hour_not_ended", _("The hour from %(hour)s has not ended yet.")
+    # smart train: sensor batches (per item) and work orders
+    NOT_MAINTENANCE_STAFF = (
+        "metro.not_maintenance_staff",
+        _("Train maintenance is for Seoul Metro (서울교통공사) staff; your account belongs to another institution."),
+    )
+    UNKNOWN_SENSOR = "metro.unknown_sensor", _("Unknown sensor %(sensor)s for this device.")
+    READING_NOT_NUMBER = "metro.reading_not_number", _("The value must be a finite number.")
+    READING_RANGE = (
+        "metro.reading_range",
+        _("The value %(value)s is outside what this sensor can measure (%(low)s to %(high)s)."),
+    )
+    READING_TIME = "metro.reading_time", _("The time must be within the last %(days)d days and not in the future.")
+    READING_REPEATED = "metro.reading_repeated", _("Another reading of this sensor in the batch has the same time.")
+    ORDER_STEP = "metro.order_step", _("This work order is %(status)s: that step is not possible now.")
+    FINDING_NOTE = "metro.finding_note", _("Describe what the inspection found in at least 5 characters.")

@@ -774,3 +774,206 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# --- smart train: sensors, alerts and maintenance work orders (docs/metro-maintenance.md) ---------
+
+
+def maintains_trains(user: Any, *, role: str = Role.VIEWER) -> bool:
+    """Staff of the operating institution (서울교통공사) holding a metro role of at least ``role``,
+    and platform admins: the rolling stock and track are Seoul Metro's."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_platform_admin:
+        return True
+    if not user.has_role(Service.METRO, role) or user.institution_id is None:
+        return False
+    return bool(user.institution.code == OPERATOR_INSTITUTION)
+
+
+class Asset(models.Model):
+    """A thing that is maintained: a train set, one of its cars, a bogie of a car, or a section
+    of track. Sensors belong to the asset they measure; a history is kept per asset."""
+
+    class Kind(models.TextChoices):
+        TRAIN = "train", _("Train set")
+        CAR = "car", _("Car")
+        BOGIE = "bogie", _("Bogie")
+        TRACK = "track", _("Track section")
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    code = models.CharField(max_length=40, unique=True, help_text="the operator's own number, e.g. 2-51 or 2-51-3-B1")
+    line = models.CharField(max_length=4, help_text="line code as in the network, e.g. 2")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts")
+    false_alarms = models.PositiveIntegerField(
+        default=0, help_text="work orders closed as false alarms: each raises the alert threshold of its sensors"
+    )
+
+    class Meta:
+        ordering = ["line", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def lineage(self) -> list[Asset]:
+        """This asset and the ones it is part of, outermost first."""
+        chain: list[Asset] = []
+        node: Asset | None = self
+        while node is not None and len(chain) < 8:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+
+class SensorDevice(models.Model):
+    """An on-board or trackside unit that posts sensor readings with its own token. Only a
+    SHA-256 hash of the token is kept; a device may post only for the sensors assigned to it."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="devices")
+    name = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=10)
+    issued_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Sensor(models.Model):
+    """One measured quantity of an asset, with its physical range (the detector's bands span
+    it), its detector and health state between batches (``engine/maintenance/state.py``) and
+    when it was last heard from."""
+
+    class Kind(models.TextChoices):
+        BEARING_TEMPERATURE = "bearing_temperature", _("Bearing temperature")
+        VIBRATION = "vibration", _("Vibration")
+        MOTOR_CURRENT = "motor_current", _("Traction motor current")
+        COMPRESSOR_PRESSURE = "compressor_pressure", _("Compressor pressure")
+        DOOR_CYCLE = "door_cycle", _("Door cycle time")
+        TRACK_GEOMETRY = "track_geometry", _("Track geometry")
+
+    UNITS = {
+        Kind.BEARING_TEMPERATURE: "°C",
+        Kind.VIBRATION: "mm/s",
+        Kind.MOTOR_CURRENT: "A",
+        Kind.COMPRESSOR_PRESSURE: "kPa",
+        Kind.DOOR_CYCLE: "s",
+        Kind.TRACK_GEOMETRY: "mm",
+    }
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="sensors")
+    device = models.ForeignKey(SensorDevice, on_delete=models.PROTECT, related_name="sensors")
+    code = models.CharField(max_length=60, unique=True, help_text="what the device calls it in its batches")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    low = models.FloatField(help_text="the bottom of the sensor's physical range")
+    high = models.FloatField(help_text="the top of the sensor's physical range")
+    readings = models.PositiveBigIntegerField(default=0)
+    last_reading_at = models.DateTimeField(null=True, blank=True)
+    detector_state = models.BinaryField(default=b"")
+    health_state = models.BinaryField(default=b"")
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(high__gt=F("low")), name="sensor_range_not_empty")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def unit(self) -> str:
+        return self.UNITS.get(self.Kind(self.kind), "")
+
+
+class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
+    def visible_to(self, user: Any) -> WorkOrderQuerySet:
+        return self if maintains_trains(user) else self.none()
+
+
+class WorkOrder(models.Model):
+    """What an alert becomes: one order per sensor and kind of alert while it is not closed
+    (later alerts of the same kind are counted on it, not opened again), taken by staff from
+    acknowledged through inspection to a finding, and closed. Its evidence (the readings and
+    scores up to the first alert) stays with it after the readings leave the store."""
+
+    class Kind(models.TextChoices):
+        ANOMALY = "anomaly", _("Unusual readings")
+        STUCK = "stuck", _("Sensor stuck on one value")
+        SILENT = "silent", _("Sensor stopped sending")
+
+    class Severity(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INSPECTING = "inspecting", _("Being inspected")
+        CLOSED = "closed", _("Closed")
+
+    class Finding(models.TextChoices):
+        REAL_FAULT = "real_fault", _("Real fault")
+        FALSE_ALARM = "false_alarm", _("False alarm")
+        PLANNED = "planned", _("Planned work")
+
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="work_orders")
+    sensor = models.ForeignKey(Sensor, on_delete=models.PROTECT, related_name="work_orders")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    severity = models.CharField(max_length=6, choices=Severity.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField()
+    first_alert_at = models.DateTimeField()
+    last_alert_at = models.DateTimeField()
+    alerts = models.PositiveIntegerField(default=1)
+    due_at = models.DateTimeField(db_index=True)
+    score = models.FloatField()
+    evidence = models.JSONField(default=list, help_text="[[epoch seconds, value, score], ...] up to the first alert")
+    finding = models.CharField(max_length=11, choices=Finding.choices, blank=True)
+    note = models.TextField(blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "kind"], condition=~Q(status="closed"), name="one_open_order_per_sensor_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"work order {self.pk} ({self.kind} on {self.sensor_id})"
+
+
+class WorkOrderEvent(models.Model):
+    """The history of a work order: every step, by whom and when; never rewritten."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("Opened by an alert")
+        REPEATED = "repeated", _("Alerted again")
+        ESCALATED = "escalated", _("Severity raised")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INSPECTING = "inspecting", _("Inspection started")
+        CLOSED = "closed", _("Finding recorded and closed")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    action = models.CharField(max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} on work order {self.order_id}"

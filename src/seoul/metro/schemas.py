@@ -351,6 +351,7 @@ class Rejected(Schema):
     index: int = Field(description="position of the item in the batch, from 0")
     event_id: str = Field("", description="the item's event id as sent (gate events)")
     window_id: str = Field("", description="the item's window id as sent (tagless windows)")
+    sensor: str = Field("", description="the item's sensor as sent (sensor readings)")
     field: str = Field(description="the field that is wrong (kind, at, lane, ...)")
     reason: str = Field(description="why, in words")
     code: str = Field(description="a stable code: a pydantic error type or a metro.* code")
@@ -379,3 +380,79 @@ class WindowsOut(Schema):
     duplicates: int
     outcomes: list[WindowOutcome]
     rejected: list[Rejected]
+
+
+# --- smart-train sensor readings (actions/maintenance.py) --------------------------------------
+
+MAX_SENSOR_BATCH = 10_000
+READING_MAX_AGE = timedelta(days=7)
+
+
+def _recent(value: datetime, info: ValidationInfo) -> datetime:
+    now = _now(info)
+    if value < now - READING_MAX_AGE:
+        raise ValueError(f"more than {READING_MAX_AGE.days} days ago")
+    if value > now + FUTURE_TOLERANCE:
+        raise ValueError("more than 5 minutes in the future")
+    return value
+
+
+if TYPE_CHECKING:
+    SensorCode = str
+    ReadingTime = datetime
+else:
+    SensorCode = _Id(60, "the sensor's code, as configured for the sending device")
+    ReadingTime = Annotated[
+        AwareDatetime,
+        AfterValidator(_recent),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 with a time zone offset, within the last 7 days and at most 5 minutes "
+                "ahead of the receiving clock",
+            }
+        ),
+    ]
+
+
+class ReadingIn(Schema):
+    """One reading of one sensor."""
+
+    sensor: SensorCode
+    at: ReadingTime
+    value: float = Field(allow_inf_nan=False, description="in the sensor's unit, within its physical range")
+
+
+if TYPE_CHECKING:
+    ReadingItem = Checked[ReadingIn]
+else:
+    ReadingItem = Annotated[ReadingIn, WrapValidator(_checking(frozenset()))]
+
+
+class ReadingBatch(Schema):
+    readings: list[ReadingItem] = Field(
+        min_length=1,
+        max_length=MAX_SENSOR_BATCH,
+        description="each reading is checked on its own: a bad one is reported in `rejected` with its index "
+        "while the good ones are stored and scored",
+    )
+
+
+@lru_cache(maxsize=1)
+def _reading_adapter() -> TypeAdapter[Any]:
+    return TypeAdapter(ReadingItem)
+
+
+def check_reading(raw: Any, *, now: datetime | None = None) -> ReadingItem:
+    """One sensor reading as the API would check it (``now``: the receiving clock)."""
+    checked: ReadingItem = _reading_adapter().validate_python(raw, context={"now": now})
+    return checked
+
+
+class ReadingsOut(Schema):
+    accepted: int
+    duplicates: int = Field(description="readings at or before the sensor's last accepted one: already received")
+    rejected: list[Rejected]
+    alerts: int = Field(description="alerts the accepted readings raised (anomalies, stuck or silent sensors)")
+    work_orders: list[int] = Field(description="work orders opened or alerted again by this batch")

@@ -6,7 +6,8 @@
 - ``disputes``: fare disputes opened by riders and resolved by Seoul Metro staff;
 - ``passes``: 30-day passes (기후동행카드): buy, renew, refund;
 - ``corrections``: a rider completes one of their own incomplete journeys;
-- ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups).
+- ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups);
+- ``maintenance``: smart train: sensor batches scored into alerts and work orders, taken by staff to a finding.
 
 Each action takes the acting person as the keyword-only ``actor`` and checks their permission
 and scope itself (``access``); ``actor=None`` is the platform's own work (scheduled jobs, demo data).
@@ -18,6 +19,15 @@ from seoul.metro.actions.disputes import open_dispute, resolve_dispute
 from seoul.metro.actions.ingest import IngestResult, ingest_events
 from seoul.metro.actions.jobs import close_open_entries, roll_up_gate_hours, roll_up_revenue
 from seoul.metro.actions.journeys import maximum_fare, rebuild_rider
+from seoul.metro.actions.maintenance import (
+    ReadingsResult,
+    acknowledge,
+    close_order,
+    ingest_readings,
+    register_device,
+    start_inspection,
+    sweep_silent,
+)
 from seoul.metro.actions.passes import buy_pass, pass_months, pass_starts, refund_pass, renew_pass
 from seoul.metro.actions.tagless import WindowResult, ingest_windows
 from seoul.metro.schemas import MAX_BATCH, MAX_READINGS, MAX_WINDOWS
@@ -27,11 +37,15 @@ __all__ = [
     "MAX_READINGS",
     "MAX_WINDOWS",
     "IngestResult",
+    "ReadingsResult",
     "WindowResult",
+    "acknowledge",
     "buy_pass",
     "close_open_entries",
+    "close_order",
     "correct_journey",
     "ingest_events",
+    "ingest_readings",
     "ingest_windows",
     "maximum_fare",
     "open_dispute",
@@ -39,8 +53,11 @@ __all__ = [
     "pass_starts",
     "rebuild_rider",
     "refund_pass",
+    "register_device",
     "renew_pass",
     "resolve_dispute",
     "roll_up_gate_hours",
     "roll_up_revenue",
+    "start_inspection",
+    "sweep_silent",
 ]

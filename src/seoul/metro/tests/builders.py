@@ -212,3 +212,39 @@ def window_item(
         "uwb_anchor": window.uwb_anchor.tolist(),
         "uwb_range": window.uwb_range.tolist(),
     }
+
+
+def train(code: str = "2-51", *, line: str = "2") -> dict[str, Any]:
+    """A train set with one car, a bogie of it, an on-board sensor device (its token under
+    ``"token"``) and two sensors of the bogie: bearing temperature (-40 to 200 °C) and vibration
+    (0 to 100 mm/s)."""
+    from seoul.metro.actions import register_device
+    from seoul.metro.models import Asset, Sensor
+
+    train_set = Asset.objects.create(kind=Asset.Kind.TRAIN, code=code, line=line)
+    car = Asset.objects.create(kind=Asset.Kind.CAR, code=f"{code}-3", line=line, parent=train_set)
+    bogie = Asset.objects.create(kind=Asset.Kind.BOGIE, code=f"{code}-3-B1", line=line, parent=car)
+    device, token = register_device(train_set, f"TCMS {code}", actor=None)
+    temperature = Sensor.objects.create(
+        asset=bogie, device=device, code=f"{code}-3-B1-T", kind=Sensor.Kind.BEARING_TEMPERATURE, low=-40, high=200
+    )
+    vibration = Sensor.objects.create(
+        asset=bogie, device=device, code=f"{code}-3-B1-V", kind=Sensor.Kind.VIBRATION, low=0, high=100
+    )
+    return {
+        "train": train_set,
+        "car": car,
+        "bogie": bogie,
+        "device": device,
+        "token": token,
+        "temperature": temperature,
+        "vibration": vibration,
+    }
+
+
+def readings(sensor: str, start: datetime, values: Any, *, step: float = 1.0) -> list[dict[str, Any]]:
+    """Readings of ``sensor`` as a device sends them, one every ``step`` seconds from ``start``."""
+    return [
+        {"sensor": sensor, "at": (start + timedelta(seconds=i * step)).isoformat(), "value": float(v)}
+        for i, v in enumerate(values)
+    ]
