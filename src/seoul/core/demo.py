@@ -63,6 +63,13 @@ ACCOUNTS = [
         "Seoul Metro fare staff: resolves disputes, sees revenue and gate health",
     ),
     (
+        "metro.engineer",
+        User.Kind.STAFF,
+        "SEOUL_METRO",
+        {Service.METRO: Role.OPERATOR},
+        "Seoul Metro maintenance engineer: work orders from train and track sensors",
+    ),
+    (
         "tracer.mapo",
         User.Kind.STAFF,
         "SPHF",

@@ -8,4 +8,7 @@ KINDS = {
         "incomplete_no_entry": "warning",
     },
     "dispute.status": {"open": "neutral", "refunded": "success", "rejected": "danger"},
+    "workorder.status": {"open": "neutral", "acknowledged": "info", "inspecting": "info", "closed": "success"},
+    "workorder.severity": {"high": "alert", "medium": "warning", "low": "neutral"},
+    "workorder.finding": {"real_fault": "alert", "false_alarm": "neutral", "planned": "info"},
 }

@@ -118,6 +118,7 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
     if web_rider is not None:
         _rider_journeys(web_rider["account"], busy, now, rng)
     actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], actor=None, now=now)
+    load_maintenance()
     return {"riders": len(accounts), "journeys": Journey.objects.count()}
 
 
@@ -158,3 +159,69 @@ def _event(event_id: str, gate: Gate, account: str, kind: str, at: datetime) -> 
         "at": at.isoformat(),
         "source": "tagless",
     }
+
+
+def load_maintenance(hours: int = 3, step_s: int = 10) -> dict[str, int]:
+    """Two line-2 train sets and a track section with their sensors, ``hours`` of readings sent
+    through the real path (``actions.ingest_readings``) ending now: one axle bearing heats up at
+    the end (an anomaly), one door sensor sticks, and the track sensor fell silent half an hour
+    ago (found by the sweep). The device tokens are not kept: the demo has no devices."""
+    from seoul.metro.models import Asset, Sensor, WorkOrder
+
+    if Asset.objects.filter(code="2-51").exists():
+        return {"assets": Asset.objects.count(), "work_orders": WorkOrder.objects.count()}
+    import numpy as np
+
+    rng = np.random.default_rng(2026)
+    now = timezone.now().replace(microsecond=0)
+    n = hours * 3600 // step_s
+    times = [now - timedelta(seconds=step_s * (n - i)) for i in range(n)]
+    run = np.sin(np.arange(n) * step_s / 1800 * np.pi)  # trains warm up and cool down over an hour's round trip
+    sensors: list[tuple[Sensor, np.ndarray, int]] = []  # sensor, values, how many readings it sent
+    for code in ("2-51", "2-52"):
+        train = Asset.objects.create(kind=Asset.Kind.TRAIN, code=code, line="2")
+        device, _token = actions.register_device(train, f"TCMS {code}", actor=None)
+        for car_no in (1, 2):
+            car = Asset.objects.create(kind=Asset.Kind.CAR, code=f"{code}-{car_no}", line="2", parent=train)
+            motor = Sensor.objects.create(
+                asset=car, device=device, code=f"{code}-{car_no}-M", kind=Sensor.Kind.MOTOR_CURRENT, low=0, high=800
+            )
+            sensors.append((motor, 300 + 150 * run + rng.normal(0, 8, n), n))
+            door = Sensor.objects.create(
+                asset=car, device=device, code=f"{code}-{car_no}-D", kind=Sensor.Kind.DOOR_CYCLE, low=0, high=20
+            )
+            cycles = 3.2 + rng.normal(0, 0.15, n)
+            if code == "2-52" and car_no == 2:
+                cycles[-60:] = 3.4  # the door sensor stuck for the last ten minutes
+            sensors.append((door, cycles, n))
+            for bogie_no in (1, 2):
+                bogie = Asset.objects.create(
+                    kind=Asset.Kind.BOGIE, code=f"{code}-{car_no}-B{bogie_no}", line="2", parent=car
+                )
+                temperature = Sensor.objects.create(
+                    asset=bogie,
+                    device=device,
+                    code=f"{bogie.code}-T",
+                    kind=Sensor.Kind.BEARING_TEMPERATURE,
+                    low=-40,
+                    high=200,
+                )
+                warm = 42 + 6 * run + rng.normal(0, 0.4, n)
+                if code == "2-51" and car_no == 2 and bogie_no == 1:
+                    warm[-40:] += np.linspace(10, 75, 40)  # an axle bearing running hot
+                sensors.append((temperature, warm, n))
+    track = Asset.objects.create(kind=Asset.Kind.TRACK, code="2-T-222-221", line="2")
+    wayside, _token = actions.register_device(track, "Track geometry 강남-역삼", actor=None)
+    gauge = Sensor.objects.create(
+        asset=track, device=wayside, code="2-T-222-221-G", kind=Sensor.Kind.TRACK_GEOMETRY, low=-30, high=30
+    )
+    sensors.append((gauge, rng.normal(0, 1.2, n), n - 1800 // step_s))  # silent for the last half hour
+    for sensor, values, sent in sensors:
+        items = [
+            {"sensor": sensor.code, "at": times[i].isoformat(), "value": round(float(values[i]), 3)}
+            for i in range(sent)
+        ]
+        for lo in range(0, len(items), 500):  # as a device sends them: a batch every few minutes
+            actions.ingest_readings(items[lo : lo + 500], device=sensor.device, now=now)
+    actions.sweep_silent(now=now)
+    return {"assets": Asset.objects.count(), "work_orders": WorkOrder.objects.count()}

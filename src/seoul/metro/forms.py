@@ -14,10 +14,10 @@ from seoul.core.validation import DateRange, today
 from seoul.metro.engine import data
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
-from seoul.metro.models import Dispute, Rider
+from seoul.metro.models import Asset, Dispute, Rider, WorkOrder
 from seoul.metro.reports import MAX_DAYS, ReportFilters
 from seoul.metro.schemas import FARE_DATES
-from seoul.metro.selectors import DisputeFilters
+from seoul.metro.selectors import DisputeFilters, OrderFilters
 
 
 def _station(value: str) -> str:
@@ -295,3 +295,61 @@ class ReportFilterForm(forms.Form):
 
 def _line_order(code: str) -> tuple[int, str]:
     return (0, code.zfill(3)) if code.isdigit() else (1, code)
+
+
+# --- smart train maintenance (docs/metro-maintenance.md) ----------------------------------------
+
+
+class WorkOrderFilterForm(forms.Form):
+    """The maintenance worklist's filters and order (GET; an empty form shows the orders not yet
+    closed, the soonest due first)."""
+
+    STATUSES = [("active", _("Not closed")), *WorkOrder.Status.choices, ("", _("All"))]
+    SORTS = [
+        ("due", _("Soonest due first")),
+        ("severity", _("Most severe first")),
+        ("newest", _("Newest first")),
+        ("asset", _("Asset")),
+    ]
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUSES, initial="active")
+    severity = forms.ChoiceField(
+        label=_("Severity"), required=False, choices=[("", _("Any")), *WorkOrder.Severity.choices]
+    )
+    kind = forms.ChoiceField(label=_("Alert"), required=False, choices=[("", _("Any")), *WorkOrder.Kind.choices])
+    line = forms.ChoiceField(label=_("Line"), required=False, choices=[])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = data.line_names(english=(get_language() or "ko").startswith("en"))
+        lines = sorted(set(Asset.objects.values_list("line", flat=True)), key=lambda c: (len(c), c))
+        line_field: Any = self.fields["line"]
+        line_field.choices = [("", _("Any")), *((code, names.get(code, code)) for code in lines)]
+
+    def filters(self) -> OrderFilters:
+        """What to show: the valid filters (an invalid one is left out and shown as an error)."""
+        if not self.is_bound:
+            return OrderFilters()
+        self.is_valid()
+        d: dict[str, Any] = getattr(self, "cleaned_data", {})
+        return OrderFilters(
+            status=d.get("status", "active") if "status" in self.data else "active",
+            severity=d.get("severity") or "",
+            kind=d.get("kind") or "",
+            line=d.get("line") or "",
+            sort=d.get("sort") or "due",
+        )
+
+
+class FindingForm(forms.Form):
+    finding = forms.ChoiceField(
+        label=_("What did the inspection find?"), choices=WorkOrder.Finding.choices, widget=forms.RadioSelect
+    )
+    note = MultilineTextField(
+        label=_("What was found and done"),
+        min_length=5,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A false alarm makes this asset's sensors slower to alert; say what you checked."),
+    )

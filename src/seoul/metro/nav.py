@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.navigation import OVERVIEW, WORK
 from seoul.core.roles import Role, Service
-from seoul.metro.models import OPERATOR_INSTITUTION, handles_disputes
+from seoul.metro.models import OPERATOR_INSTITUTION, handles_disputes, maintains_trains
 
 
 def items(user: Any) -> list[tuple[Any, str]]:
@@ -25,13 +25,17 @@ def items(user: Any) -> list[tuple[Any, str]]:
         institution = user.institution
         if user.is_platform_admin or (institution is not None and institution.code == OPERATOR_INSTITUTION):
             out.append((_("Metro operator reports"), reverse("metro:reports")))
+            out.append((_("Train maintenance"), reverse("metro:maintenance")))
     return out
 
 
 def worklist(user: Any) -> tuple[int, str] | None:
-    """Approvers decide fare disputes; other metro staff read the operations page."""
+    """Approvers decide fare disputes; Seoul Metro's operators work the maintenance orders;
+    other metro staff read the operations page."""
     if user.has_role(Service.METRO, Role.APPROVER):
         return WORK, reverse("metro:disputes")
+    if maintains_trains(user, role=Role.OPERATOR):
+        return WORK, reverse("metro:maintenance")
     if user.has_role(Service.METRO, Role.VIEWER):
         return OVERVIEW, reverse("metro:operations")
     return None

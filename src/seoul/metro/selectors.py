@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from seoul.core.engine.time import SEOUL
+from seoul.metro import storage
 from seoul.metro.engine import data
 from seoul.metro.models import (
+    Asset,
     Dispute,
     Gate,
     GateHourCount,
@@ -23,6 +26,8 @@ from seoul.metro.models import (
     RevenueRollup,
     RevenueRollupRow,
     RiderPass,
+    Sensor,
+    WorkOrder,
     activity_by_gate,
 )
 
@@ -200,4 +205,144 @@ def revenue_chart(by_day: list[dict[str, Any]]) -> dict[str, Any]:
                 },
             },
         },
+    }
+
+
+# --- smart train: work orders and asset histories (docs/metro-maintenance.md) ------------------
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    """What the maintenance worklist shows: ``status`` ("active": not closed; "" for all),
+    ``severity``, ``kind``, ``line`` ("" for any), in the order ``sort`` (due, severity, newest, asset)."""
+
+    status: str = "active"
+    severity: str = ""
+    kind: str = ""
+    line: str = ""
+    sort: str = "due"
+
+
+ORDER_SORTS = {
+    "due": ("due_at", "pk"),
+    "severity": (
+        Case(When(severity="high", then=0), When(severity="medium", then=1), default=2),
+        "due_at",
+        "pk",
+    ),
+    "newest": ("-opened_at", "-pk"),
+    "asset": ("asset__code", "due_at", "pk"),
+}
+
+
+def work_orders(reader: Any, filters: OrderFilters) -> QuerySet[WorkOrder]:
+    """The work orders ``reader`` may see (``WorkOrder.objects.visible_to``), filtered and ordered."""
+    rows = WorkOrder.objects.visible_to(reader).select_related("asset", "sensor")
+    if filters.status == "active":
+        rows = rows.exclude(status=WorkOrder.Status.CLOSED)
+    elif filters.status:
+        rows = rows.filter(status=filters.status)
+    if filters.severity:
+        rows = rows.filter(severity=filters.severity)
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.line:
+        rows = rows.filter(asset__line=filters.line)
+    return rows.order_by(*ORDER_SORTS.get(filters.sort, ORDER_SORTS["due"]))
+
+
+SIGNAL_MARGIN = timedelta(minutes=10)
+SIGNAL_POINTS = 600
+
+
+def order_signal(order: WorkOrder) -> list[dict[str, Any]]:
+    """The sensor's readings around the order's alerts (from ten minutes before the first to ten
+    after the last, from the store), or its evidence once the store has let them go; at most
+    ``SIGNAL_POINTS`` (evenly thinned), each with its time in Seoul, value and score."""
+    rows = storage.window(order.sensor_id, order.first_alert_at - SIGNAL_MARGIN, order.last_alert_at + SIGNAL_MARGIN)
+    points = [(t, v, s) for t, v, s in rows] or [
+        (datetime.fromtimestamp(t, tz=SEOUL), v, s) for t, v, s in order.evidence
+    ]
+    if len(points) > SIGNAL_POINTS:
+        step = len(points) / SIGNAL_POINTS
+        points = [points[int(i * step)] for i in range(SIGNAL_POINTS)]
+    return [
+        {"at": t.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M:%S"), "value": round(v, 4), "score": round(s, 3)}
+        for t, v, s in points
+    ]
+
+
+def signal_chart(order: WorkOrder, points: list[dict[str, Any]], alert_at: float) -> dict[str, Any]:
+    """The Vega-Lite spec of a sensor's signal around an alert: the readings as a line, the
+    readings that scored at least ``alert_at`` as red points, the first alert as a rule."""
+    unit = order.sensor.unit
+    sensor = Sensor.Kind(order.sensor.kind).label
+    first = order.first_alert_at.astimezone(SEOUL).strftime("%Y-%m-%dT%H:%M:%S")
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _("%(sensor)s of %(asset)s around the alert") % {"sensor": sensor, "asset": order.asset.code},
+        "width": "container",
+        "height": 220,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": [dict(p, alert=p["score"] >= alert_at) for p in points]},
+        "layer": [
+            {
+                "mark": {"type": "line", "tooltip": True},
+                "encoding": {
+                    "x": {
+                        "field": "at",
+                        "type": "temporal",
+                        "title": None,
+                        "axis": {"format": "%H:%M", "labelOverlap": True, "tickCount": 5},
+                    },
+                    "y": {
+                        "field": "value",
+                        "type": "quantitative",
+                        "title": f"{sensor} ({unit})",
+                        "scale": {"zero": False},
+                    },
+                },
+            },
+            {
+                "transform": [{"filter": "datum.alert"}],
+                "mark": {"type": "point", "filled": True, "size": 60, "color": "#d63d4a", "tooltip": True},
+                "encoding": {"x": {"field": "at", "type": "temporal"}, "y": {"field": "value", "type": "quantitative"}},
+            },
+            {
+                "data": {"values": [{"at": first}]},
+                "mark": {"type": "rule", "color": "#d63d4a", "strokeDash": [4, 3]},
+                "encoding": {"x": {"field": "at", "type": "temporal"}},
+            },
+        ],
+    }
+
+
+def asset_tree(asset: Asset) -> list[int]:
+    """The ids of ``asset`` and every part of it (a train's cars and their bogies)."""
+    ids, frontier = [asset.pk], [asset.pk]
+    for _depth in range(4):
+        frontier = list(Asset.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        if not frontier:
+            break
+        ids += frontier
+    return ids
+
+
+def asset_history(asset: Asset, *, limit: int = 20) -> dict[str, Any]:
+    """An asset's page: what it is part of, its parts, the sensors on it and its parts, and the
+    work orders of the last ``limit`` alerts with the signal around each."""
+    tree = asset_tree(asset)
+    orders = list(
+        WorkOrder.objects.filter(asset_id__in=tree)
+        .select_related("asset", "sensor", "closed_by")
+        .order_by("-opened_at")[:limit]
+    )
+    return {
+        "lineage": asset.lineage(),
+        "parts": list(asset.parts.order_by("code")),
+        "sensors": list(Sensor.objects.filter(asset_id__in=tree).select_related("asset").order_by("code")),
+        "orders": orders,
+        "counts": dict(
+            WorkOrder.objects.filter(asset_id__in=tree).values_list("finding").annotate(n=Count("pk")).order_by()
+        ),
     }

@@ -48,4 +48,8 @@ urlpatterns = [
     path("disputes/<int:pk>/", views.dispute_detail, name="dispute_detail"),
     path("operations/", views.operations, name="operations"),
     path("reports/", views.reports, name="reports"),
+    path("maintenance/", views.maintenance, name="maintenance"),
+    path("maintenance/orders/<int:pk>/", views.work_order, name="work_order"),
+    path("maintenance/orders/<int:pk>/<slug:step>/", views.work_order_step, name="work_order_step"),
+    path("maintenance/assets/<str:code>/", views.asset, name="asset"),
 ]

@@ -24,15 +24,18 @@ from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
-from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, ResolveForm
+from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, FindingForm, ResolveForm, WorkOrderFilterForm
 from seoul.metro.models import (
     OPERATOR_INSTITUTION,
+    Asset,
     Dispute,
     Journey,
     LedgerEntry,
     LedgerTransaction,
     Rider,
+    WorkOrder,
     handles_disputes,
+    maintains_trains,
 )
 
 
@@ -391,3 +394,92 @@ def reports(request: AuthedRequest) -> HttpResponse:
         },
         status=form_status(form),
     )
+
+
+# --- smart train maintenance (docs/metro-maintenance.md) ----------------------------------------
+
+
+def _check_maintenance_staff(request: AuthedRequest) -> None:
+    """Trains and track are Seoul Metro's: its staff with a metro role, and platform admins."""
+    if not maintains_trains(request.user):
+        raise MetroError.NOT_MAINTENANCE_STAFF.denied()
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def maintenance(request: AuthedRequest) -> HttpResponse:
+    """The maintenance worklist: work orders from sensor alerts, filtered and sorted as asked."""
+    _check_maintenance_staff(request)
+    form = WorkOrderFilterForm(request.GET or None)
+    rows = selectors.work_orders(request.user, form.filters())[:500]
+    template = "metro/_work_order_table.html" if getattr(request, "htmx", False) else "metro/maintenance.html"
+    return render(request, template, {"orders": rows, "form": form, "now": timezone.now()}, status=form_status(form))
+
+
+def _order(request: AuthedRequest, pk: int) -> WorkOrder:
+    _check_maintenance_staff(request)
+    return get_object_or_404(WorkOrder.objects.visible_to(request.user).select_related("asset", "sensor"), pk=pk)
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_http_methods(["GET", "POST"])
+def work_order(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One work order: why it was opened (the signal around the alert), its history, and the
+    next step for staff who may act (operators): acknowledge, inspect, record the finding."""
+    order = _order(request, pk)
+    form = FindingForm(request.POST or None)
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.close_order(order, finding=d["finding"], note=d["note"], actor=request.user),
+        then=reverse("metro:work_order", args=[order.pk]),
+        success=_("Finding recorded; the work order is closed."),
+    )
+    if done:
+        return done
+    threshold = actions.maintenance.detector_settings(order.sensor).alert_at
+    points = selectors.order_signal(order)
+    return render(
+        request,
+        "metro/work_order.html",
+        {
+            "order": order,
+            "form": form,
+            "points": points,
+            "chart": selectors.signal_chart(order, points, threshold),
+            "events": list(order.events.select_related("actor")),
+            "may_act": maintains_trains(request.user, role=Role.OPERATOR),
+            "now": timezone.now(),
+        },
+        status=form_status(form),
+    )
+
+
+@require_role(Service.METRO, Role.OPERATOR)
+@require_POST
+def work_order_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
+    """The buttons of a work order: acknowledge it, or start the inspection."""
+    order = _order(request, pk)
+    steps = {
+        "acknowledge": (actions.acknowledge, _("Acknowledged: the order is yours to inspect.")),
+        "inspect": (actions.start_inspection, _("Inspection started.")),
+    }
+    if step not in steps:
+        raise Http404
+    run, success = steps[step]
+    back = reverse("metro:work_order", args=[order.pk])
+    return button_action(request, lambda: run(order, actor=request.user), then=back, success=success)
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def asset(request: AuthedRequest, code: str) -> HttpResponse:
+    """An asset's history: its parts and sensors, and every recent alert with its signal and finding."""
+    _check_maintenance_staff(request)
+    item = get_object_or_404(Asset, code=code)
+    history = selectors.asset_history(item)
+    charts = []
+    for order in history["orders"]:
+        threshold = actions.maintenance.detector_settings(order.sensor).alert_at
+        charts.append((order, selectors.signal_chart(order, selectors.order_signal(order), threshold)))
+    return render(request, "metro/asset.html", {"asset": item, "history": history, "charts": charts})

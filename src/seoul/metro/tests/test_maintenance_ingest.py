@@ -183,7 +183,7 @@ def test_readings_are_not_kept_when_the_batch_fails(fleet: dict[str, Any], monke
 def test_the_api_takes_a_device_token_and_reports_per_reading(fleet: dict[str, Any]) -> None:
     t = fleet["temperature"].code
     now = timezone.now().replace(microsecond=0)
-    items = builders.readings(t, now - timedelta(minutes=5), [40, 41]) + [{"sensor": t, "at": "yesterday", "value": 1}]
+    items = [*builders.readings(t, now - timedelta(minutes=5), [40, 41]), {"sensor": t, "at": "yesterday", "value": 1}]
     response = post(fleet["token"], items)
     assert response.status_code == 200, response.content
     body = response.json()
