@@ -370,6 +370,18 @@ def maintenance() -> None:
     """Smart train: failure signs in train and track sensor streams."""
 
 
+@maintenance.command(name="sweep")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def sweep_cmd(as_json: bool) -> None:
+    """Find sensors that have stopped sending (the scheduled job, every 5 minutes): each silence
+    opens a work order once (deploy/systemd/seoul-metro-sensor-sweep.timer)."""
+    orders = actions.sweep_silent(actor=None)
+    if as_json:
+        click.echo(json.dumps({"silent_work_orders": orders}))
+    else:
+        click.echo(f"{len(orders)} silent sensor(s): work orders {', '.join(map(str, orders)) or 'none'}")
+
+
 @maintenance.command(name="nab")
 @click.option(
     "--data",

@@ -7,20 +7,27 @@ personal movement data: its transactions keep only the journey key and amounts.
 Flagged passages carry no rider and are kept 90 days for gate maintenance. Tagless windows
 follow what they produced: a recorded passage (with its rider) lives as long as gate events,
 a refused window (no rider) as long as flagged passages.
+
+Train and track sensor readings (Parquet files by day, ``storage.py``) hold no personal data;
+they are kept ``SEOUL_METRO_READINGS_RETENTION_DAYS`` (default 730: two winters and summers to
+compare a bearing with itself), whole days at a time. Work orders keep their own evidence.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.engine.time import SEOUL
 from seoul.core.retention import Policy
+from seoul.metro import storage
 from seoul.metro.models import BusRide, Dispute, FlaggedPassage, GateEvent, Journey, TaglessWindow
 
 DAYS = int(getattr(settings, "SEOUL_METRO_MOVEMENT_RETENTION_DAYS", 400))
+READINGS_DAYS = int(getattr(settings, "SEOUL_METRO_READINGS_RETENTION_DAYS", 730))
 
 
 def _expired_journeys(cutoff: datetime) -> QuerySet[Journey]:
@@ -61,6 +68,20 @@ def _flag_purge(cutoff: datetime) -> dict[str, int]:
     return {"flagged_passages": FlaggedPassage.objects.filter(at__lt=cutoff).delete()[0], "tagless_windows": n_windows}
 
 
+def _expired_days(cutoff: datetime) -> list[date]:
+    """Days of readings wholly before ``cutoff`` (Seoul dates)."""
+    last = cutoff.astimezone(SEOUL).date()
+    return [d for d in storage.stored_days() if d < last]
+
+
+def _readings_count(cutoff: datetime) -> int:
+    return sum(storage.day_files(d) for d in _expired_days(cutoff))
+
+
+def _readings_purge(cutoff: datetime) -> dict[str, int]:
+    return {"sensor_reading_files": sum(storage.remove_day(d) for d in _expired_days(cutoff))}
+
+
 POLICIES = [
     Policy(
         "movement",
@@ -80,5 +101,13 @@ POLICIES = [
         _flag_count,
         _flag_purge,
         purpose=_("to find and repair gates that misread passages"),
+    ),
+    Policy(
+        "sensor_readings",
+        _("train and track sensor readings (no personal data)"),
+        READINGS_DAYS,
+        _readings_count,
+        _readings_purge,
+        purpose=_("to compare a part's signals over the seasons and to review the alerts raised on them"),
     ),
 ]

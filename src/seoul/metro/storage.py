@@ -125,11 +125,14 @@ def stored_days() -> list[date]:
     return sorted(out)
 
 
+def day_files(day: date) -> int:
+    folder = root() / day.isoformat()
+    return len(list(folder.glob("*.parquet"))) if folder.is_dir() else 0
+
+
 def remove_day(day: date) -> int:
     """Remove one day's files; how many there were."""
-    folder = root() / day.isoformat()
-    if not folder.is_dir():
-        return 0
-    count = len(list(folder.glob("*.parquet")))
-    shutil.rmtree(folder)
+    count = day_files(day)
+    if count or (root() / day.isoformat()).is_dir():
+        shutil.rmtree(root() / day.isoformat())
     return count

@@ -202,3 +202,30 @@ def test_a_device_posts_only_for_its_own_sensors_and_not_after_revocation(fleet:
     fleet["device"].revoked_at = now
     fleet["device"].save()
     assert post(fleet["token"], builders.readings(fleet["temperature"].code, now, [40])).status_code == 401
+
+
+def test_readings_days_past_their_period_are_removed_by_the_retention_job(fleet: dict[str, Any]) -> None:
+    from seoul.metro import retention
+
+    t = fleet["temperature"].code
+    actions.ingest_readings(builders.readings(t, NOW - timedelta(days=6), [40, 41]), device=fleet["device"], now=NOW)
+    actions.ingest_readings(builders.readings(t, NOW - timedelta(hours=1), [42]), device=fleet["device"], now=NOW)
+    assert len(storage.stored_days()) == 2
+    policy = next(p for p in retention.POLICIES if p.name == "sensor_readings")
+    cutoff = NOW - timedelta(days=3)
+    assert policy.count(cutoff) == 1
+    assert policy.purge(cutoff) == {"sensor_reading_files": 1}
+    assert storage.stored_days() == [(NOW - timedelta(hours=1)).astimezone(storage.SEOUL).date()]
+    assert [v for _, v, _ in storage.window(fleet["temperature"].pk, NOW - timedelta(days=7), NOW)] == [42.0]
+
+
+def test_the_sweep_command_reports_the_orders_it_opened(fleet: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from seoul.metro.cli import group
+
+    start = timezone.now() - timedelta(hours=1)
+    actions.ingest_readings(builders.readings(fleet["temperature"].code, start, normal(30)), device=fleet["device"])
+    out = CliRunner().invoke(group, ["maintenance", "sweep", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == {"silent_work_orders": [WorkOrder.objects.get(kind="silent").pk]}
