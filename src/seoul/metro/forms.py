@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Case, Count, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.core.crypto import EncryptedTextField
 from seoul.core.engine.time import SEOUL
@@ -913,7 +914,7 @@ class WorkOrder(models.Model):
         OPEN = "open", _("New")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         INSPECTING = "inspecting", _("Being inspected")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("maintenance", "Closed")
 
     class Finding(models.TextChoices):
         REAL_FAULT = "real_fault", _("Real fault")
