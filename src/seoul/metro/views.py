@@ -481,5 +481,6 @@ def asset(request: AuthedRequest, code: str) -> HttpResponse:
     charts = []
     for order in history["orders"]:
         threshold = actions.maintenance.detector_settings(order.sensor).alert_at
-        charts.append((order, selectors.signal_chart(order, selectors.order_signal(order), threshold)))
+        chart = selectors.signal_chart(order, selectors.order_signal(order), threshold)
+        charts.append((order, chart, f"chart-order-{order.pk}"))
     return render(request, "metro/asset.html", {"asset": item, "history": history, "charts": charts})

@@ -63,7 +63,7 @@ def test_an_engineer_takes_an_alert_to_a_closed_work_order(hot: dict[str, Any]) 
     assert list(order.events.values_list("action", flat=True)) == ["opened", "acknowledged", "inspecting", "closed"]
     assert order.pk not in {o.pk for o in WorkOrder.objects.exclude(status="closed")}  # off the default worklist
     history = c.get(f"/metro/maintenance/assets/{hot['train'].code}/")
-    assert "Axle box bearing worn" in history.text and f"chart-order-{order.pk}" in history.text
+    assert "Axle box bearing worn" in history.text and f'id="chart-order-{order.pk}"' in history.text
 
 
 def test_a_step_out_of_order_is_refused_with_a_message(hot: dict[str, Any]) -> None:
