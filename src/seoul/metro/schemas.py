@@ -23,6 +23,7 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import (
     AfterValidator,
+    BaseModel,
     AwareDatetime,
     Field,
     Strict,
@@ -416,8 +417,9 @@ else:
     ]
 
 
-class ReadingIn(Schema):
-    """One reading of one sensor."""
+class ReadingIn(BaseModel):
+    """One reading of one sensor (a plain pydantic model: ninja's Schema adds a root validator
+    for reading Django objects that costs more than the rest of the checks of a reading)."""
 
     sensor: SensorCode
     at: ReadingTime
