@@ -315,7 +315,9 @@ class WorkOrderFilterForm(forms.Form):
 
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUSES, initial="active")
     severity = forms.ChoiceField(
-        label=_("Severity"), required=False, choices=[("", _("Any")), *WorkOrder.Severity.choices]
+        label=pgettext_lazy("maintenance", "Severity"),
+        required=False,
+        choices=[("", _("Any")), *WorkOrder.Severity.choices],
     )
     kind = forms.ChoiceField(label=_("Alert"), required=False, choices=[("", _("Any")), *WorkOrder.Kind.choices])
     line = forms.ChoiceField(label=_("Line"), required=False, choices=[])
