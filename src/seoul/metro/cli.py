@@ -449,3 +449,64 @@ def _published(root: Path, detector: str) -> dict[str, dict[str, float]]:
             if entry:
                 found[key] = {p: float(v[field] if field else v) for p, v in entry.items()}
     return found
+
+
+@group.group(name="congestion")
+def congestion() -> None:
+    """Per-car congestion of the next trains at a platform (issue 16)."""
+
+
+@congestion.command(name="forecast")
+@click.option("--station", required=True, help="the platform's station (Korean or English name)")
+@click.option(
+    "--direction",
+    required=True,
+    help="where the train goes: a station ahead or the terminal (toward 성수, 성수 방면), 상행/하행, 내선/외선, up/down",
+)
+@click.option(
+    "--at", "at_text", default=None, metavar="ISO-DATETIME", help="when (default: now; no zone means Seoul time)"
+)
+@click.option("--line", default=None, metavar="LINE", help="the line (1-8), if the station is on more than one")
+@click.option("--trains", type=click.IntRange(1, 10), default=3, show_default=True, help="how many next trains")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def congestion_forecast(
+    station: str, direction: str, at_text: str | None, line: str | None, trains: int, as_json: bool
+) -> None:
+    """The next trains leaving a platform with the congestion of each car (100 % = 160 riders)
+    and its level (여유 ≤ 80 %, 보통 < 130 %, 주의 < 150 %, 혼잡), with an 80 % band. Until the
+    platform stores live measurements, they are simulated (seeded by the date)."""
+    from seoul.metro.engine.congestion import board  # only this command needs them
+    from seoul.metro.engine.congestion import forecast as congestion_forecast_engine
+
+    network = data.network()
+    try:
+        at = parse_at(at_text)
+    except ValueError:
+        fail(f"--at: '{at_text}' is not an ISO date and time")
+        return
+    try:
+        platform = board.find_platform(station, direction, line, network.resolve)
+    except board.PlatformError as exc:
+        fail(f"--{exc.field}: {exc}")
+        return
+    name, route, forward = platform.station, platform.route, platform.forward
+    try:
+        out = congestion_forecast_engine.simulated_platform(route, forward, name, at, trains)
+    except ValueError as exc:
+        fail(f"--at: {exc}")
+        return
+    out["station_en"] = network.name_en(name)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    click.echo(
+        f"{name} ({out['station_en']}) line {route.line} toward {out['toward']}, {out['at']}"
+        f" ({out['day_type']}; published {out['published_percent']} % for the {out['slot']} slot)"
+    )
+    click.echo(f"source: {out['source']} - {out['note']}")
+    if not out["trains"]:
+        click.echo("no more trains in this service day")
+    for t in out["trains"]:
+        cars = "  ".join(f"{c['car']}:{c['percent']:5.1f}% {c['level_ko']}" for c in t["cars"])
+        click.echo(f"  {t['leaves_at'][11:16]} (+{t['minutes_away']:.0f} min) train {t['percent']:5.1f}% {t['level']}")
+        click.echo(f"    {cars}")
