@@ -307,3 +307,104 @@ def sensor_readings(request: HttpRequest, batch: ReadingBatch) -> ReadingsOut:
         alerts=result.alerts,
         work_orders=result.orders,
     )
+
+
+# --- per-car congestion of the next trains (docs/metro-congestion.md) --------------------------
+
+
+class CongestionQuery(Schema):
+    station: StationName = Field(description="the platform's station: Korean or English, e.g. 군자 or Gunja")
+    direction: str = Field(
+        min_length=1,
+        max_length=40,
+        description="where the trains go: a station ahead or the end of the line (성수, toward 성수, 성수 방면), "
+        "상행/하행, 내선/외선, up/down/inner/outer",
+    )
+    line: LineCode | None = Field(None, description="the line (1-8), when the station has several")
+    at: Annotated[datetime, AfterValidator(fare_time)] | None = Field(
+        None, description="when (Seoul time when no offset); default now"
+    )
+    trains: int = Field(3, ge=1, le=6, description="how many next trains")
+
+
+class CarOut(Schema):
+    car: int = Field(description="car number from the front of the train in its direction of travel")
+    percent: float = Field(description="forecast congestion: 100 = 160 riders in the car")
+    level: str = Field(description="relaxed (≤ 80), normal (< 130), caution (< 150) or crowded")
+    low: float = Field(description="the 80 % band's lower edge")
+    high: float = Field(description="the 80 % band's upper edge")
+
+
+class TrainOut(Schema):
+    leaves_at: datetime
+    minutes_away: float
+    percent: float
+    level: str
+    cars: list[CarOut]
+
+
+class SummarySlotOut(Schema):
+    slot: str = Field(description="the half-hour's start, 05:30 … 24:00")
+    percent: float | None = Field(description="Seoul Metro's published mean congestion; null if none")
+
+
+class SummaryDirectionOut(Schema):
+    toward: str
+    slots: list[SummarySlotOut]
+
+
+class CongestionOut(Schema):
+    station: str
+    station_en: str
+    line: str
+    toward: str
+    at: datetime
+    day_type: str
+    source: str = Field(description="where the live loads come from: `simulated` until live feeds are connected")
+    published_percent: float | None = Field(description="the published mean for this half-hour (the seasonal baseline)")
+    trains: list[TrainOut]
+    summary: list[SummaryDirectionOut] = Field(description="the station's published day, per direction")
+
+
+@router.get(
+    "/congestion",
+    response={200: CongestionOut, **errors(422)},
+    auth=None,
+    summary="Per-car congestion of the next trains at a platform",
+    description="The next trains leaving the station in the direction asked, each car's forecast congestion "
+    "(100 % = 160 riders) with its level and an 80 % band, and the station's published profile for the day "
+    "(both directions). Counts only: no personal data. Until live load-weighing and gate feeds are connected, "
+    "the live loads are simulated (`source`).",
+)
+def congestion(request: HttpRequest, q: Query[CongestionQuery]) -> CongestionOut:
+    from seoul.metro.engine.congestion.board import PlatformError
+
+    at = q.at or timezone.now()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=data.tariffs_timezone())
+    try:
+        platform = selectors.find_platform(q.station, q.direction, q.line)
+        found = selectors.congestion_board(platform, at, q.trains)
+        summary = selectors.station_summary(platform, datetime.fromisoformat(found["service_day"]).date())
+    except PlatformError as exc:
+        raise _error(exc.field, f"{exc.field}: {exc}", suggestions=exc.suggestions) from exc
+    except ValueError as exc:
+        raise _error("at", f"at: {exc}") from exc
+    return CongestionOut(
+        station=platform.station,
+        station_en=data.network().name_en(platform.station),
+        line=platform.line,
+        toward=platform.toward,
+        at=at,
+        day_type=found["day_type"],
+        source=found["source"],
+        published_percent=found["published_percent"],
+        trains=[TrainOut(**t) for t in found["trains"]],
+        summary=[
+            SummaryDirectionOut(
+                toward=d["words"],
+                slots=[SummarySlotOut(slot=r["slot"], percent=r["values"][d["row"]]) for r in summary["rows"]],
+            )
+            for d in summary["directions"]
+        ],
+    )

@@ -5,9 +5,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from seoul.core.engine.time import SEOUL
 from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
@@ -356,3 +355,22 @@ class FindingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A false alarm makes this asset's sensors slower to alert; say what you checked."),
     )
+
+
+# --- per-car congestion (docs/metro-congestion.md) ----------------------------------------------
+
+
+class CongestionForm(forms.Form):
+    """A platform: the station, then where the train goes (offered as choices once the station
+    is known) and, at a transfer station, the line."""
+
+    station = TextField(
+        label=_("Station"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"list": "stations", "autocomplete": "off"}),
+    )
+    direction = TextField(label=_("Where the train goes"), max_length=40, required=False)
+    line = TextField(label=_("Line"), max_length=4, required=False)
+
+    def clean_station(self) -> str:
+        return _station(self.cleaned_data["station"])

@@ -11,7 +11,10 @@ from seoul.metro.models import OPERATOR_INSTITUTION, handles_disputes, maintains
 
 
 def items(user: Any) -> list[tuple[Any, str]]:
-    out: list[tuple[Any, str]] = [(_("Metro fares"), reverse("metro:fare"))]
+    out: list[tuple[Any, str]] = [
+        (_("Metro fares"), reverse("metro:fare")),
+        (_("Train congestion"), reverse("metro:congestion")),
+    ]
     if user is None or not user.is_authenticated:
         return out
     # rider profiles belong to citizens' app accounts: staff pages skip the query

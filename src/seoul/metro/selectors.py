@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from seoul.core.engine.time import SEOUL
 from seoul.metro import storage
 from seoul.metro.engine import data
+from seoul.metro.engine.congestion import baseline as congestion_baseline
+from seoul.metro.engine.congestion import board
+from seoul.metro.engine.congestion import forecast as congestion_forecast
+from seoul.metro.engine.congestion import levels as congestion_levels
 from seoul.metro.models import (
     Asset,
     Dispute,
@@ -346,3 +351,151 @@ def asset_history(asset: Asset, *, limit: int = 20) -> dict[str, Any]:
             WorkOrder.objects.filter(asset_id__in=tree).values_list("finding").annotate(n=Count("pk")).order_by()
         ),
     }
+
+
+# --- per-car congestion (docs/metro-congestion.md) ----------------------------------------------
+
+
+LEVEL_WORDS = {
+    "relaxed": pgettext_lazy("congestion", "Relaxed"),
+    "normal": pgettext_lazy("congestion", "Normal"),
+    "caution": pgettext_lazy("congestion", "Caution"),
+    "crowded": pgettext_lazy("congestion", "Crowded"),
+}
+
+
+def level_word(level: str) -> str:
+    """A congestion level in the page's language (여유 / 보통 / 주의 / 혼잡 on Korean pages)."""
+    return str(LEVEL_WORDS[level])
+
+
+def toward_words(platform: board.Platform, lang: str) -> str:
+    """Where the platform's trains go, as a rider reads it: 하남검단산 방면 / toward Hanam Geomdansan,
+    or the 2호선 loop's inner or outer circle."""
+    if platform.route.loop:
+        return _("Inner circle (clockwise)") if platform.forward else _("Outer circle (counter-clockwise)")
+    return _("toward %(station)s") % {"station": data.station_name(platform.toward, lang)}
+
+
+def find_platform(station: str, direction: str, line: str | None) -> board.Platform:
+    """The platform a rider means (``board.PlatformError`` names the field that is wrong)."""
+    return board.find_platform(station, direction, line or None, data.network().resolve)
+
+
+def congestion_board(platform: board.Platform, at: datetime, trains: int = 3) -> dict[str, Any]:
+    """The next ``trains`` trains leaving ``platform`` after ``at`` with each car's congestion,
+    level and 80 % band, in the page's language. Raises ValueError for a time the forecast has
+    no calendar for. Counts only: nothing here is about a person."""
+    lang = get_language() or "ko"
+    found = congestion_forecast.simulated_platform(platform.route, platform.forward, platform.station, at, trains)
+    for train in found["trains"]:
+        train["leaves"] = datetime.fromisoformat(train["leaves_at"])
+        train["level_word"] = level_word(train["level"])
+        for car in train["cars"]:
+            car["level_word"] = level_word(car["level"])
+            bar = round(min(car["percent"], 200.0) / 200 * 100, 1)  # of the bar's height: 200 % fills it
+            car["bar"], car["bar_top"] = bar, round(100 - bar, 1)
+    found["station_name"] = data.station_name(platform.station, lang)
+    found["line_name"] = data.line_name(platform.line, lang)
+    found["toward_words"] = toward_words(platform, lang)
+    found["published_level"] = None
+    if found["published_percent"] is not None:
+        found["published_level"] = level_word(congestion_levels.level(found["published_percent"]))
+    return found
+
+
+def station_summary(platform: board.Platform, day: date) -> dict[str, Any]:
+    """The published congestion of the station's two directions on ``day``'s day type, slot by
+    slot (None where nothing is published), and the busiest slot of each."""
+    kind = congestion_baseline.day_type(day)
+    profile = congestion_baseline.table().profile(platform.line, platform.station, kind)
+    lang = get_language() or "ko"
+    rows = []
+    for slot, label in enumerate(congestion_baseline.SLOT_LABELS):
+        values = [None if np.isnan(v) else round(float(v), 1) for v in profile[:, slot]]
+        if any(v is not None for v in values):
+            rows.append({"slot": label, "values": values})
+    directions = []
+    for forward in (True, False):
+        other = board.Platform(platform.station, platform.route, forward, platform.lines)
+        row = platform.route.row(forward)
+        series = [r["values"][row] for r in rows]
+        known = [(v, r["slot"]) for v, r in zip(series, rows, strict=True) if v is not None]
+        busiest = max(known) if known else None
+        directions.append({"words": toward_words(other, lang), "row": row, "busiest": busiest})
+    for r in rows:
+        r["cells"] = [r["values"][d["row"]] for d in directions]  # in the order of ``directions``
+    return {"day_type": kind, "rows": rows, "directions": directions}
+
+
+def summary_chart(summary: dict[str, Any], now_slot: str | None) -> dict[str, Any]:
+    """The Vega-Lite spec of a station's published day: one line per direction, the level
+    boundaries as faint rules, the current half-hour marked."""
+    values = [
+        {"slot": r["slot"], "direction": d["words"], "percent": r["values"][d["row"]]}
+        for r in summary["rows"]
+        for d in summary["directions"]
+        if r["values"][d["row"]] is not None
+    ]
+    layers: list[dict[str, Any]] = [
+        {
+            "mark": {"type": "line", "point": True, "tooltip": True},
+            "encoding": {
+                "x": {
+                    "field": "slot",
+                    "type": "ordinal",
+                    "sort": None,
+                    "title": None,
+                    "axis": {"labelAngle": 0, "labelOverlap": "greedy", "labelLimit": 40},
+                },
+                "y": {"field": "percent", "type": "quantitative", "title": "%"},
+                "color": {"field": "direction", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
+            },
+        },
+        {
+            "data": {"values": [{"y": b} for b in congestion_levels.BOUNDS]},
+            "mark": {"type": "rule", "color": "#8a949e", "strokeDash": [2, 3]},
+            "encoding": {"y": {"field": "y", "type": "quantitative"}},
+        },
+    ]
+    if now_slot is not None:
+        layers.append(
+            {
+                "data": {"values": [{"slot": now_slot}]},
+                "mark": {"type": "rule", "color": "#1e2124"},
+                "encoding": {"x": {"field": "slot", "type": "ordinal", "sort": None}},
+            }
+        )
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": _("Published congestion of this station through the day, by direction"),
+        "width": "container",
+        "height": 220,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "data": {"values": values},
+        "layer": layers,
+    }
+
+
+def platform_choices(station: str) -> list[dict[str, str]]:
+    """Every platform of ``station`` (its data name) with published congestion: per line and
+    direction, the words a rider reads and the ``line``/``direction`` that name it in a link."""
+    lang = get_language() or "ko"
+    out = []
+    for line in congestion_baseline.table().lines_of(station):
+        for route in congestion_baseline.table().routes_of(line, station)[:1]:
+            for forward in (True, False):
+                platform = board.Platform(station, route, forward)
+                names, _minutes = route.ordered(forward)
+                if not route.loop and names.index(station) == len(names) - 1:
+                    continue  # the end of the line: no train leaves that way
+                value = ("내선" if forward else "외선") if route.loop else platform.toward
+                out.append(
+                    {
+                        "line": line,
+                        "line_name": data.line_name(line, lang),
+                        "toward": toward_words(platform, lang),
+                        "direction": value,
+                    }
+                )
+    return out

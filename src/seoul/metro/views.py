@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,11 +21,20 @@ from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, rider_pages, selectors
 from seoul.metro.engine import data
+from seoul.metro.engine.congestion.board import PlatformError
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
 from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
-from seoul.metro.forms import DisputeFilterForm, DisputeForm, FareForm, FindingForm, ResolveForm, WorkOrderFilterForm
+from seoul.metro.forms import (
+    CongestionForm,
+    DisputeFilterForm,
+    DisputeForm,
+    FareForm,
+    FindingForm,
+    ResolveForm,
+    WorkOrderFilterForm,
+)
 from seoul.metro.models import (
     OPERATOR_INSTITUTION,
     Asset,
@@ -484,3 +494,76 @@ def asset(request: AuthedRequest, code: str) -> HttpResponse:
         chart = selectors.signal_chart(order, selectors.order_signal(order), threshold)
         charts.append((order, chart, f"chart-order-{order.pk}"))
     return render(request, "metro/asset.html", {"asset": item, "history": history, "charts": charts})
+
+
+# --- per-car congestion (docs/metro-congestion.md) ----------------------------------------------
+
+
+def _platform_error(form: CongestionForm, exc: PlatformError) -> None:
+    """The engine's refusal as the page's words, on the field it is about."""
+    lang = get_language() or "ko"
+    if exc.field == "station":
+        form.add_error("station", _("Seoul Metro publishes congestion for lines 1 to 8; this station has none."))
+    elif exc.field == "line":
+        lines = ", ".join(data.line_name(code, lang) for code in exc.suggestions)
+        form.add_error("line", _("This station is on %(lines)s: choose the line.") % {"lines": lines})
+    else:
+        form.add_error("direction", _("Choose where the train goes from the list below."))
+
+
+def _congestion_context(request: HttpRequest) -> tuple[CongestionForm, dict[str, Any]]:
+    """The form and, for a platform it names, the next trains, the station's published day and
+    the platforms to choose from."""
+    form = CongestionForm(request.GET or None)
+    found: dict[str, Any] = {"stations_datalist": rider_pages.stations_datalist(get_language() or "ko")}
+    if not request.GET or not form.is_valid():
+        return form, found
+    d = form.cleaned_data
+    found["choices"] = selectors.platform_choices(d["station"])
+    if not found["choices"]:
+        form.add_error("station", _("Seoul Metro publishes congestion for lines 1 to 8; this station has none."))
+        return form, found
+    if not d["direction"]:
+        return form, found
+    try:
+        platform = selectors.find_platform(d["station"], d["direction"], d["line"] or None)
+        board = selectors.congestion_board(platform, timezone.now())
+    except PlatformError as exc:
+        _platform_error(form, exc)
+        return form, found
+    except ValueError:
+        form.add_error(None, _("There is no forecast for today's date yet."))
+        return form, found
+    summary = selectors.station_summary(platform, date.fromisoformat(board["service_day"]))
+    found |= {
+        "platform": platform,
+        "board": board,
+        "summary": summary,
+        "chart": selectors.summary_chart(summary, board["slot"]),
+        "display_query": urlencode({"station": platform.station, "direction": d["direction"], "line": platform.line}),
+    }
+    return form, found
+
+
+@public
+@require_GET
+def congestion(request: HttpRequest) -> HttpResponse:
+    """For riders: how full each car of the next trains will be, and the station's usual day."""
+    form, found = _congestion_context(request)
+    return render(request, "metro/congestion.html", {"form": form, **found}, status=form_status(form))
+
+
+@public
+@require_GET
+def congestion_display(request: HttpRequest) -> HttpResponse:
+    """The platform display (a kiosk screen above the platform): one bar per car of the next
+    two trains, read from 5 m, refreshed every 20 seconds without reloading the page."""
+    form, found = _congestion_context(request)
+    if "board" in found:
+        found["board"]["trains"] = found["board"]["trains"][:2]
+    try:  # a screen may refresh more or less often (5 s to 2 min); 20 s by default
+        found["refresh"] = max(5, min(120, int(request.GET.get("refresh", "20"))))
+    except ValueError:
+        found["refresh"] = 20
+    template = "metro/_display_board.html" if getattr(request, "htmx", False) else "metro/congestion_display.html"
+    return render(request, template, {"form": form, **found}, status=form_status(form))

@@ -61,3 +61,16 @@ def test_the_next_trains_are_in_order_and_not_gone(days: list[simulator.SimDay])
     assert [f.train for f in found] == sorted(f.train for f in found)
     assert all(d.dep[f.train, k] > now for f in found)
     assert all(f.leaves_at >= now for f in found)
+
+
+def test_a_moment_in_another_zone_is_forecast_at_the_same_seoul_time() -> None:
+    from datetime import UTC, datetime
+
+    from seoul.core.engine.time import SEOUL
+    from seoul.metro.engine.congestion.baseline import route_for
+    from seoul.metro.engine.congestion.forecast import simulated_platform
+
+    route = route_for("5", "군자")
+    seoul = simulated_platform(route, True, "군자", datetime(2026, 3, 4, 8, 10, tzinfo=SEOUL), 1)
+    utc = simulated_platform(route, True, "군자", datetime(2026, 3, 3, 23, 10, tzinfo=UTC), 1)
+    assert utc["trains"] == seoul["trains"] and utc["slot"] == "08:00"

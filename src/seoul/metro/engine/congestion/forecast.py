@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from seoul.core.engine.time import SEOUL
+
 from .baseline import (
     FIRST_SLOT,
     SLOT_LABELS,
@@ -415,6 +417,8 @@ def simulated_platform(route: Route, forward: bool, station: str, at: datetime, 
     """The next ``trains`` trains leaving ``station`` after ``at`` with per-car congestion, where
     the live measurements come from the simulator (seeded by the date) until the platform
     stores real ones; the model is learned on simulated past days of the same day type."""
+    if at.tzinfo is not None:
+        at = at.astimezone(SEOUL)  # the service day and its half-hours are Seoul's, whatever zone was asked in
     day = service_day(at)
     kind = day_type(day)
     minute = minute_of_service(at)
