@@ -446,7 +446,10 @@ def summary_chart(summary: dict[str, Any], now_slot: str | None) -> dict[str, An
                     "type": "ordinal",
                     "sort": None,
                     "title": None,
-                    "axis": {"labelAngle": 0, "labelOverlap": "greedy", "labelLimit": 40},
+                    "axis": {
+                        "labelAngle": 0,
+                        "values": ["06:00", "09:00", "12:00", "15:00", "18:00", "21:00", "24:00"],
+                    },
                 },
                 "y": {"field": "percent", "type": "quantitative", "title": "%"},
                 "color": {"field": "direction", "type": "nominal", "title": None, "legend": {"orient": "bottom"}},
