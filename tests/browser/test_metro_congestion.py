@@ -28,8 +28,11 @@ def _watch_refresh(page: Any, base: str, axe: Any, where: str) -> None:
     assert board.count() == 1
     cars = page.locator("#display-board .train-cars li")
     assert cars.count() == 20, cars.all_inner_texts()  # two 10-car trains
-    bar = cars.first.locator("rect.bar")
-    assert float(bar.get_attribute("height") or "-1") >= 0
+    for i in range(cars.count()):  # each bar is as tall as its car is full (200 % fills it)
+        car = cars.nth(i)
+        pct = float(car.locator(".car-pct").inner_text().rstrip("%"))
+        height = float(car.locator("svg.bar-v rect.bar").get_attribute("height") or "nan")
+        assert abs(height - min(pct, 200) / 2) <= 0.6, (i, pct, height)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], where
     assert_accessible(axe(page), f"the platform display {where}")
     page.evaluate("document.getElementById('display-board').dataset.old = 'yes'")
