@@ -127,3 +127,15 @@ def test_the_command_scores_a_results_folder() -> None:
     assert out["detector"] == "numenta"
     assert abs(out["at_published_thresholds"]["standard"] - 70.10) < 0.5
     assert set(out) >= {"standard", "reward_low_FP_rate", "reward_low_FN_rate"}
+
+
+def test_lead_time_measures_the_first_detection_against_the_label() -> None:
+    corpus = one_file(1400, ((500, 600), (1000, 1100)))
+    stamps = corpus.files[0].timestamps
+    scores = np.zeros(1400)
+    scores[[530, 580, 60]] = 1.0  # the first window's first detection is 20 rows (minutes) before its label
+    labels = {"a/one.csv": (stamps[550], stamps[1050])}
+    lead = nab.lead_time(corpus, {"a/one.csv": scores}, 0.5, labels)
+    assert (lead.windows, lead.detected, lead.before_label) == (2, 1, 1)
+    assert lead.median_hours == pytest.approx(20 / 60)
+    assert lead.median_window_share == pytest.approx(20 / 101)

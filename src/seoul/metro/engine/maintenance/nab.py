@@ -34,8 +34,9 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -288,10 +289,11 @@ def score_profile(
 def platform_detector(corpus: Corpus) -> dict[str, F64]:
     """The platform's detector (:mod:`detector`) run over every file as NAB runs a detector: it is
     told the file's range (NAB's ``inputMin``/``inputMax``, standing for a sensor's configured
-    range) and rests a fifth of the probationary period after an alert."""
+    range) and its probationary period, as NAB tells its detectors (see
+    :func:`detector.for_probation`)."""
     out: dict[str, F64] = {}
     for f in corpus.files:
-        settings = detector.Settings(rest=int(probation_rows(len(f)) / 5))
+        settings = detector.for_probation(int(probation_rows(len(f))))
         out[f.name] = detector.score(f.values, float(f.values.min()), float(f.values.max()), settings)
     return out
 
@@ -327,3 +329,60 @@ __all__ = [
     "scaled_sigmoid",
     "score_profile",
 ]
+
+
+def load_labels(root: Path) -> dict[str, tuple[str, ...]]:
+    """The labelled anomaly moments of each file (``labels/combined_labels.json``): each window
+    is centred on one."""
+    path = root / "labels" / "combined_labels.json"
+    if not path.exists():
+        raise NabError(f"{path} is missing: not a NAB corpus")
+    found: dict[str, list[str]] = json.loads(path.read_text(encoding="utf-8"))
+    return {name: tuple(_stamp(t) for t in stamps) for name, stamps in found.items()}
+
+
+@dataclass(frozen=True)
+class Lead:
+    """How early the detections in windows came: the first detection of each detected window
+    against the labelled anomaly it surrounds (positive: before it)."""
+
+    windows: int
+    detected: int
+    before_label: int
+    median_hours: float
+    median_window_share: float
+    """Median of (label row - detection row) / window rows: 0.5 is the window's start."""
+
+
+def lead_time(corpus: Corpus, scores: Mapping[str, F64], threshold: float, labels: Mapping[str, Sequence[str]]) -> Lead:
+    """The lead of the first detection (score at least ``threshold``) in each window scored
+    after the probationary period."""
+    hours: list[float] = []
+    shares: list[float] = []
+    windows = 0
+    for f in corpus.files:
+        at = {t: i for i, t in enumerate(f.timestamps)}
+        marks = sorted(at[t] for t in labels.get(f.name, ()) if t in at)
+        probation = probation_rows(len(f.values))
+        hits = np.flatnonzero(np.asarray(scores[f.name]) >= threshold)
+        for start, end in f.windows:
+            if start < probation:
+                continue
+            windows += 1
+            inside = hits[(hits >= start) & (hits <= end)]
+            mark = next((m for m in marks if start <= m <= end), (start + end) // 2)
+            if len(inside) == 0:
+                continue
+            first = int(inside[0])
+            seconds = (
+                datetime.fromisoformat(f.timestamps[mark]) - datetime.fromisoformat(f.timestamps[first])
+            ).total_seconds()
+            hours.append(seconds / 3600)
+            shares.append((mark - first) / max(end - start + 1, 1))
+    return Lead(
+        windows=windows,
+        detected=len(hours),
+        before_label=sum(1 for h in hours if h > 0),
+        median_hours=float(np.median(hours)) if hours else float("nan"),
+        median_window_share=float(np.median(shares)) if shares else float("nan"),
+    )
