@@ -382,6 +382,58 @@ def sweep_cmd(as_json: bool) -> None:
         click.echo(f"{len(orders)} silent sensor(s): work orders {', '.join(map(str, orders)) or 'none'}")
 
 
+@maintenance.command(name="add-device")
+@click.option("--asset", "asset_code", required=True, help="the train set or track section the device is on")
+@click.option("--name", required=True, help="the device's name, as fleet files refer to it")
+def add_device_cmd(asset_code: str, name: str) -> None:
+    """Register a sensor device and print its token once (only its hash is kept)."""
+    from seoul.metro.models import Asset
+
+    asset = Asset.objects.filter(code=asset_code).first()
+    if asset is None:
+        fail(f"--asset: no asset {asset_code} (load the fleet file first)")
+        return
+    try:
+        device, token = actions.register_device(asset, name, actor=None)
+    except ValidationError as exc:
+        fail(f"--name: {'; '.join(exc.messages)}")
+        return
+    click.echo(f"device {device.name} on {asset.code}: token {token}")
+    click.echo("Give the token to the device now: it is not shown again.")
+
+
+@maintenance.command(name="load-fleet")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def load_fleet_cmd(path: Path, as_json: bool) -> None:
+    """Assets and sensors from a CSV file with the columns asset, kind, line, parent, sensor,
+    sensor_kind, device, low, high (a line without a sensor is an asset only). Each bad line is
+    reported with its number, field and reason; the good lines are kept. Exits 1 if any line
+    was refused."""
+    import csv
+
+    from seoul.metro.actions.maintenance import FLEET_COLUMNS, load_fleet
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("asset", "kind", "line") if c not in (reader.fieldnames or [])]
+        if missing:
+            fail(f"{path.name} line 1: missing column(s) {', '.join(missing)} (expected {', '.join(FLEET_COLUMNS)})")
+            return
+        result = load_fleet(reader, actor=None)
+    out = {"assets": result.assets, "sensors": result.sensors, "unchanged": result.unchanged, "errors": result.errors}
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        click.echo(
+            f"{result.assets} asset(s) and {result.sensors} sensor(s) added, {result.unchanged} line(s) unchanged"
+        )
+        for e in result.errors:
+            click.echo(f"  {path.name} line {e['line']}, {e['field']}: {e['reason']}", err=True)
+    if result.errors:
+        sys.exit(1)
+
+
 @maintenance.command(name="nab")
 @click.option(
     "--data",
@@ -420,6 +472,14 @@ def nab_cmd(root: Path, results: Path | None, as_json: bool) -> None:
     }
     out: dict[str, object] = {profile: round(b.score, 3) for profile, b in best.items()}
     out |= {"detector": detector, "thresholds": {profile: b.threshold for profile, b in best.items()}}
+    lead = nab.lead_time(corpus, scores, best["standard"].threshold, nab.load_labels(root))
+    out["lead"] = {
+        "windows": lead.windows,
+        "detected": lead.detected,
+        "before_label": lead.before_label,
+        "median_hours_before_label": round(lead.median_hours, 2),
+        "median_window_share_before_label": round(lead.median_window_share, 3),
+    }
     if at_published:
         out["at_published_thresholds"] = {profile: round(v, 3) for profile, v in at_published.items()}
     if "scores" in published:
@@ -435,6 +495,11 @@ def nab_cmd(root: Path, results: Path | None, as_json: bool) -> None:
         if profile in published.get("scores", {}):
             line += f"; published {published['scores'][profile]:.2f}"
         click.echo(line)
+    click.echo(
+        f"  lead (standard threshold): {lead.detected} of {lead.windows} windows after probation detected, "
+        f"{lead.before_label} before the labelled anomaly; median {lead.median_hours:.1f} h "
+        f"({lead.median_window_share:.0%} of the window) before it"
+    )
 
 
 def _published(root: Path, detector: str) -> dict[str, dict[str, float]]:

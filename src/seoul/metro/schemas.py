@@ -23,8 +23,8 @@ from django.utils import timezone
 from ninja import Schema
 from pydantic import (
     AfterValidator,
-    BaseModel,
     AwareDatetime,
+    BaseModel,
     Field,
     Strict,
     TypeAdapter,

@@ -406,23 +406,19 @@ def congestion_board(platform: board.Platform, at: datetime, trains: int = 3) ->
 
 def station_summary(platform: board.Platform, day: date) -> dict[str, Any]:
     """The published congestion of the station's two directions on ``day``'s day type, slot by
-    slot (None where nothing is published), and the busiest slot of each."""
+    slot (None where nothing is published)."""
     kind = congestion_baseline.day_type(day)
     profile = congestion_baseline.table().profile(platform.line, platform.station, kind)
     lang = get_language() or "ko"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for slot, label in enumerate(congestion_baseline.SLOT_LABELS):
         values = [None if np.isnan(v) else round(float(v), 1) for v in profile[:, slot]]
         if any(v is not None for v in values):
             rows.append({"slot": label, "values": values})
-    directions = []
+    directions: list[dict[str, Any]] = []
     for forward in (True, False):
         other = board.Platform(platform.station, platform.route, forward, platform.lines)
-        row = platform.route.row(forward)
-        series = [r["values"][row] for r in rows]
-        known = [(v, r["slot"]) for v, r in zip(series, rows, strict=True) if v is not None]
-        busiest = max(known) if known else None
-        directions.append({"words": toward_words(other, lang), "row": row, "busiest": busiest})
+        directions.append({"words": toward_words(other, lang), "row": platform.route.row(forward)})
     for r in rows:
         r["cells"] = [r["values"][d["row"]] for d in directions]  # in the order of ``directions``
     return {"day_type": kind, "rows": rows, "directions": directions}

@@ -19,7 +19,7 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,14 +60,11 @@ _COMFORT = {Sensor.Kind.DOOR_CYCLE, Sensor.Kind.COMPRESSOR_PRESSURE}
 
 
 def detector_settings(sensor: Sensor) -> detector.Settings:
-    """The platform's detector settings, with the threshold raised by the asset's false alarms."""
+    """The platform's detector settings (NAB's, for a probation of ``PROBATION`` readings), with
+    the pattern channel's threshold raised by the asset's false alarms; the other channels fire
+    only on something the stream never did, which a false alarm has taught them."""
     base = detector.Settings()
-    return detector.Settings(
-        levels=base.levels,
-        orders=base.orders,
-        alert_at=min(1.0, base.alert_at + THRESHOLD_STEP * sensor.asset.false_alarms),
-        rest=base.rest,
-    )
+    return replace(base, alert_at=min(1.0, base.alert_at + THRESHOLD_STEP * sensor.asset.false_alarms))
 
 
 def _watchers(sensor: Sensor) -> tuple[detector.Stream, SensorHealth]:
@@ -370,3 +367,87 @@ def register_device(
         asset=asset, name=name, token_hash=token_hash(secret), prefix=secret[3:11], issued_at=now or timezone.now()
     )
     return device, secret
+
+
+# --- the fleet's configuration (seoul metro maintenance load-fleet) ----------------------------
+
+FLEET_COLUMNS = ("asset", "kind", "line", "parent", "sensor", "sensor_kind", "device", "low", "high")
+
+
+@dataclass
+class FleetResult:
+    assets: int = 0
+    sensors: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _fleet_row(row: Mapping[str, str], *, now: datetime) -> tuple[int, int]:
+    """One line of a fleet file: the asset (created if new), and its sensor if the line names
+    one. Returns (assets created, sensors created); raises ValidationError naming the field."""
+    from django.core.exceptions import ValidationError
+
+    def need(name: str) -> str:
+        value = (row.get(name) or "").strip()
+        if not value:
+            raise ValidationError({name: "required"})
+        return check_text(value, name, max_length=60)
+
+    code, kind, line = need("asset"), need("kind"), need("line")
+    if kind not in Asset.Kind.values:
+        raise ValidationError({"kind": f"one of {', '.join(Asset.Kind.values)}"})
+    parent = None
+    if (row.get("parent") or "").strip():
+        parent = Asset.objects.filter(code=row["parent"].strip()).first()
+        if parent is None:
+            raise ValidationError({"parent": "no such asset (list a part after what it is part of)"})
+    asset, created = Asset.objects.get_or_create(code=code, defaults={"kind": kind, "line": line, "parent": parent})
+    if not created and (asset.kind, asset.line, asset.parent_id) != (kind, line, parent.pk if parent else None):
+        raise ValidationError({"asset": "exists with another kind, line or parent"})
+    if not (row.get("sensor") or "").strip():
+        return int(created), 0
+    sensor_code, sensor_kind, device_name = need("sensor"), need("sensor_kind"), need("device")
+    if sensor_kind not in Sensor.Kind.values:
+        raise ValidationError({"sensor_kind": f"one of {', '.join(Sensor.Kind.values)}"})
+    device = SensorDevice.objects.filter(name=device_name, revoked_at=None).first()
+    if device is None:
+        raise ValidationError({"device": "no such device (add it first: seoul metro maintenance add-device)"})
+    try:
+        low, high = float(need("low")), float(need("high"))
+    except ValueError:
+        raise ValidationError({"low": "low and high must be numbers"}) from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValidationError({"high": "the range needs low < high, both finite"})
+    existing = Sensor.objects.filter(code=sensor_code).first()
+    if existing is not None:
+        same = (existing.asset_id, existing.kind, existing.device_id, existing.low, existing.high)
+        if same != (asset.pk, sensor_kind, device.pk, low, high):
+            raise ValidationError({"sensor": "exists with another asset, kind, device or range"})
+        return int(created), 0
+    Sensor.objects.create(asset=asset, device=device, code=sensor_code, kind=sensor_kind, low=low, high=high)
+    return int(created), 1
+
+
+def load_fleet(rows: Iterable[Mapping[str, str]], *, actor: User | None, now: datetime | None = None) -> FleetResult:
+    """Assets and sensors from a fleet file's rows (``FLEET_COLUMNS``), each line on its own: a
+    bad line is reported (line number from 2, field, reason) and logged, the good ones are kept.
+    Loading the same file again changes nothing."""
+    from django.core.exceptions import ValidationError
+
+    _check_staff(actor, Role.ADMIN)
+    now = now or timezone.now()
+    result = FleetResult()
+    for number, row in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            with transaction.atomic():
+                assets, sensors = _fleet_row(row, now=now)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                result.errors.append({"line": number, "field": name, "reason": "; ".join(messages)})
+            continue
+        result.assets += assets
+        result.sensors += sensors
+        result.unchanged += int(not assets and not sensors)
+    if result.errors:
+        log.warning("fleet file: %d line(s) refused: %s", len({e["line"] for e in result.errors}), result.errors[:20])
+    return result

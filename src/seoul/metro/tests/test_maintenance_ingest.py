@@ -229,3 +229,54 @@ def test_the_sweep_command_reports_the_orders_it_opened(fleet: dict[str, Any]) -
     out = CliRunner().invoke(group, ["maintenance", "sweep", "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output) == {"silent_work_orders": [WorkOrder.objects.get(kind="silent").pk]}
+
+
+FLEET = """asset,kind,line,parent,sensor,sensor_kind,device,low,high
+2-60,train,2,,,,,,
+2-60-1,car,2,2-60,2-60-1-M,motor_current,TCMS 2-51,0,800
+2-60-1-B1,bogie,2,2-60-1,2-60-1-B1-T,bearing_temperature,TCMS 2-51,-40,200
+2-61-1,car,2,2-61,,,,,
+2-60-1-B2,bogie,2,2-60-1,2-60-1-B2-T,bearing_temperature,TCMS 2-51,200,-40
+2-60-1-B2,wheel,2,2-60-1,,,,,
+2-60-1-B1,bogie,2,2-60-1,2-60-1-B1-V,vibration,no such unit,0,100
+"""
+
+
+def test_a_fleet_file_keeps_its_good_lines_and_names_each_bad_one(fleet: dict[str, Any], tmp_path: Any) -> None:
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from seoul.metro.cli import group
+    from seoul.metro.models import Asset
+
+    path = tmp_path / "fleet.csv"
+    path.write_text(FLEET, encoding="utf-8")
+    out = CliRunner().invoke(group, ["maintenance", "load-fleet", str(path), "--json"])
+    assert out.exit_code == 1, out.output
+    body = json.loads(out.output)
+    assert [(e["line"], e["field"]) for e in body["errors"]] == [(5, "parent"), (6, "high"), (7, "kind"), (8, "device")]
+    assert (body["assets"], body["sensors"]) == (3, 2)  # 2-60, 2-60-1, 2-60-1-B1: a refused line leaves nothing
+    assert Sensor.objects.get(code="2-60-1-B1-T").asset.parent.code == "2-60-1"
+    again = CliRunner().invoke(group, ["maintenance", "load-fleet", str(path), "--json"])
+    assert json.loads(again.output)["assets"] == 0 and json.loads(again.output)["sensors"] == 0
+    assert Asset.objects.filter(code__startswith="2-60").count() == 3
+    rows = list(csv.DictReader(io.StringIO(FLEET)))
+    assert len(rows) == 7  # the file as read: the test's line numbers are these plus one
+
+
+def test_a_device_token_is_printed_once_and_only_its_hash_kept(fleet: dict[str, Any]) -> None:
+    from click.testing import CliRunner
+
+    from seoul.core.actions import token_hash
+    from seoul.metro.cli import group
+    from seoul.metro.models import SensorDevice
+
+    out = CliRunner().invoke(group, ["maintenance", "add-device", "--asset", "2-51", "--name", "TCMS 2-51 spare"])
+    assert out.exit_code == 0, out.output
+    token = out.output.split("token ")[1].split()[0]
+    device = SensorDevice.objects.get(name="TCMS 2-51 spare")
+    assert device.token_hash == token_hash(token) and token not in device.token_hash
+    missing = CliRunner().invoke(group, ["maintenance", "add-device", "--asset", "9-99", "--name", "x"])
+    assert missing.exit_code != 0 and "--asset" in missing.output
