@@ -3,9 +3,10 @@
 The readings of one sensor arrive in many HTTP batches, handled by whichever worker process
 takes them, so the state that makes a stream's scores independent of where its batches are cut
 (the patterns seen, the last bands, the rest after an alert, the still run and the usual
-interval) is stored with the sensor. It is written as an ``.npz`` archive of plain arrays, never
-with pickle (``allow_pickle=False`` on reading): a row of the database must not be able to run
-code. Settings are not stored: they come from the sensor's configuration on every batch.
+interval) is stored with the sensor. It is written as plain numeric arrays behind a small JSON
+header (``dump``), never with pickle: a row of the database must not be able to run code, and
+only plain number types are read back. (A first version wrote ``.npz`` archives; reading a small
+archive's headers cost more than scoring the batch, and ``load`` still reads them.) Settings are not stored: they come from the sensor's configuration on every batch.
 
 Each field of the dataclass is written by its value's type: a set of integers as a sorted
 ``int64`` array, a deque or an array as an array, a number or a flag as a 0-d array. A field
@@ -16,10 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import zlib
 from collections import deque
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 T = TypeVar("T")
 
@@ -52,8 +56,13 @@ def _fields(obj: Any) -> dict[str, Any]:
     return out
 
 
-def dump(obj: Any) -> bytes:
-    arrays: dict[str, Any] = {}
+MAGIC = b"SST1"
+_DTYPES = {"<i8", "<f8", "|u1", "|b1", "<u8", "<i4", "<f4"}
+"""Plain numeric types only: nothing in a stored state is an object."""
+
+
+def _arrays(obj: Any) -> dict[str, npt.NDArray[Any]]:
+    arrays: dict[str, npt.NDArray[Any]] = {}
     for name, value in _fields(obj).items():
         kind = _kind(value)
         if kind == "set":
@@ -61,37 +70,65 @@ def dump(obj: Any) -> bytes:
         elif kind == "deque":
             arrays[f"deque:{name}"] = np.array(list(value), dtype=np.float64)
         else:
-            arrays[f"{kind}:{name}"] = np.asarray(value)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    return buffer.getvalue()
+            arrays[f"{kind}:{name}"] = np.asarray(value)  # a number stays 0-d (ascontiguousarray would make it 1-d)
+    return arrays
+
+
+def dump(obj: Any) -> bytes:
+    """``SST1``, the length of a JSON header, the header (each array's key, dtype and shape), then
+    the arrays' bytes one after the other; compressed with zlib (level 1: the patterns seen
+    compress well, and the cost is a small part of a batch)."""
+    arrays = _arrays(obj)
+    header = json.dumps([[key, a.dtype.str, list(a.shape)] for key, a in arrays.items()]).encode()
+    body = b"".join(a.tobytes() for a in arrays.values())
+    return MAGIC + zlib.compress(len(header).to_bytes(4, "little") + header + body, 1)
+
+
+def _read(data: bytes) -> dict[str, npt.NDArray[Any]]:
+    raw = zlib.decompress(data[len(MAGIC) :])
+    size = int.from_bytes(raw[:4], "little")
+    header = json.loads(raw[4 : 4 + size])
+    out: dict[str, npt.NDArray[Any]] = {}
+    offset = 4 + size
+    for key, dtype_text, shape in header:
+        if dtype_text not in _DTYPES:
+            raise ValueError(f"stored state: {key} has type {dtype_text}, not a plain number type")
+        dtype = np.dtype(dtype_text)
+        count = int(np.prod(shape)) if shape else 1
+        out[key] = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(shape).copy()
+        offset += count * dtype.itemsize
+    return out
 
 
 def load(fresh: T, data: bytes) -> T:
-    """``fresh`` (a new object, built with the current settings) with the stored state put back."""
+    """``fresh`` (a new object, built with the current settings) with the stored state put back.
+    States written as ``.npz`` by the first version are read too (without pickle)."""
     if not data:
         return fresh
+    if data.startswith(MAGIC):
+        stored = _read(data)
+    else:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            stored = {key: archive[key] for key in archive.files}
     names = {f.name for f in dataclasses.fields(fresh)}  # type: ignore[arg-type]
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        for key in archive.files:
-            kind, _, name = key.partition(":")
-            if kind not in _KINDS or name not in names:
-                continue  # a field this version no longer has
-            value = archive[key]
-            restored: Any
-            if kind == "set":
-                restored = set(value.tolist())
-            elif kind == "deque":
-                restored = deque(value.tolist())
-            elif kind == "array":
-                restored = value
-            elif kind == "int":
-                restored = int(value)
-            elif kind == "float":
-                restored = float(value)
-            else:
-                restored = bool(value)
-            setattr(fresh, name, restored)
+    for key, value in stored.items():
+        kind, _, name = key.partition(":")
+        if kind not in _KINDS or name not in names:
+            continue  # a field this version no longer has
+        restored: Any
+        if kind == "set":
+            restored = set(value.tolist())
+        elif kind == "deque":
+            restored = deque(value.tolist())
+        elif kind == "array":
+            restored = value
+        elif kind == "int":
+            restored = int(value)
+        elif kind == "float":
+            restored = float(value)
+        else:
+            restored = bool(value)
+        setattr(fresh, name, restored)
     return fresh
 
 
