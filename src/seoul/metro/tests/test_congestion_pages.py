@@ -38,7 +38,15 @@ def test_the_api_gives_each_car_of_the_next_trains_and_the_stations_day() -> Non
     assert first["leaves_at"] <= second["leaves_at"] and first["leaves_at"] >= "2026-03-04T08:10"
     for car in first["cars"]:
         assert car["low"] <= car["percent"] <= car["high"]
-        expected = "relaxed" if car["percent"] <= 80 else "normal" if car["percent"] < 130 else "caution" if car["percent"] < 150 else "crowded"
+        expected = (
+            "relaxed"
+            if car["percent"] <= 80
+            else "normal"
+            if car["percent"] < 130
+            else "caution"
+            if car["percent"] < 150
+            else "crowded"
+        )
         assert car["level"] == expected
     assert [len(d["slots"]) for d in body["summary"]] == [len(body["summary"][0]["slots"])] * 2
     toward = next(d for d in body["summary"] if "하남검단산" in d["toward"])
@@ -78,7 +86,7 @@ def test_the_rider_page_offers_the_platforms_then_shows_the_cars(morning: dateti
     chosen = c.get("/metro/congestion/?" + links[0].replace("&amp;", "&"))
     assert chosen.status_code == 200
     assert chosen.text.count('class="train-cars"') == 3
-    assert chosen.text.count("<li class=\"lvl-") == 3 * 8
+    assert chosen.text.count('<li class="lvl-') == 3 * 8
     assert re.search(r"(여유|보통|주의|혼잡)", chosen.text)
     assert 'id="chart-day"' in chosen.text and "congestion/display/?" in chosen.text
 
