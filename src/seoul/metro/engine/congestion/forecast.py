@@ -413,6 +413,9 @@ def _platform_model(route: Route, forward: bool, day: date, station: int) -> Mod
     return calibrate(learn(sims[:-1]), sims[-1:], [station], every=15.0)
 
 
+SIMULATED_NOTE = "live measurements are simulated (seeded by the date) until the platform stores real ones"
+
+
 def simulated_platform(route: Route, forward: bool, station: str, at: datetime, trains: int = 3) -> dict[str, Any]:
     """The next ``trains`` trains leaving ``station`` after ``at`` with per-car congestion, where
     the live measurements come from the simulator (seeded by the date) until the platform
@@ -420,13 +423,32 @@ def simulated_platform(route: Route, forward: bool, station: str, at: datetime, 
     if at.tzinfo is not None:
         at = at.astimezone(SEOUL)  # the service day and its half-hours are Seoul's, whatever zone was asked in
     day = service_day(at)
-    kind = day_type(day)
     minute = minute_of_service(at)
     k = route.ordered(forward)[0].index(station)
     model = _platform_model(route, forward, day, k)
     found = forecast(model, observe(_simulated(route, forward, day), minute), k, trains)
+    return answer(route, forward, station, at, model, found, source="simulated", note=SIMULATED_NOTE)
+
+
+def answer(
+    route: Route,
+    forward: bool,
+    station: str,
+    at: datetime,
+    model: Model,
+    found: list[TrainForecast],
+    *,
+    source: str,
+    note: str,
+) -> dict[str, Any]:
+    """The answer's dict, the shape :func:`~.forecast.simulated_platform` gives (one shape for
+    the command, the API and the pages whatever the source)."""
+    day = service_day(at)
+    minute = minute_of_service(at)
+    k = route.ordered(forward)[0].index(station)
     start = datetime.combine(day, FIRST_SLOT, tzinfo=at.tzinfo)
-    published = seasonal(model, k, minute, shaped=False)[0] if 0 <= minute < SLOTS * SLOT_MINUTES else float("nan")
+    in_service = 0 <= minute < SLOTS * SLOT_MINUTES
+    published = seasonal(model, k, minute, shaped=False)[0] if in_service else float("nan")
     out_trains = []
     for f in found:
         cars = []
@@ -461,11 +483,11 @@ def simulated_platform(route: Route, forward: bool, station: str, at: datetime, 
         "row": route.row(forward),
         "at": at.isoformat(timespec="minutes"),
         "service_day": day.isoformat(),
-        "day_type": kind,
-        "slot": SLOT_LABELS[_slot(minute)] if 0 <= minute < SLOTS * SLOT_MINUTES else None,
+        "day_type": day_type(day),
+        "slot": SLOT_LABELS[_slot(minute)] if in_service else None,
         "published_percent": None if np.isnan(published) else round(float(published), 1),
-        "source": "simulated",
-        "note": "live measurements are simulated (seeded by the date) until the platform stores real ones",
+        "source": source,
+        "note": note,
         "band": "80 % interval",
         "trains": out_trains,
     }
