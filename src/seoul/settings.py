@@ -196,6 +196,8 @@ SEOUL_METRO_ENTITLEMENTS_TIMEOUT = float(os.environ.get("SEOUL_METRO_ENTITLEMENT
 
 # Smart-train sensor readings, as Parquet files by day (metro/storage.py).
 SEOUL_METRO_READINGS_DIR = Path(os.environ.get("SEOUL_METRO_READINGS_DIR", str(VAR_DIR / "metro-readings")))
+# Measured train departures with per-car loads, as Parquet files by service day (metro/storage.py).
+SEOUL_METRO_LOADS_DIR = Path(os.environ.get("SEOUL_METRO_LOADS_DIR", str(VAR_DIR / "metro-loads")))
 
 # Electronic Document Center (records): where files are kept ("local": a folder under var/, or
 # "s3": S3-compatible object storage at SEOUL_RECORDS_S3_ENDPOINT, bucket SEOUL_RECORDS_S3_BUCKET;

@@ -521,6 +521,30 @@ def congestion() -> None:
     """Per-car congestion of the next trains at a platform (issue 16)."""
 
 
+@congestion.command(name="pull")
+@click.option("--line", "lines", multiple=True, metavar="LINE", help="a line (1-8); default every line")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def congestion_pull(lines: tuple[str, ...], as_json: bool) -> None:
+    """Store the departures (weighed loads per car) since the last stored one, from the
+    departures feed (the scheduled job, every minute). Exits 1 if a line's feed failed."""
+    from seoul.metro.engine.congestion.baseline import CARS
+
+    unknown = [line for line in lines if line not in CARS]
+    if unknown:
+        fail(f"--line: {', '.join(unknown)}: lines with congestion figures are {', '.join(sorted(CARS))}")
+    result = actions.pull_departures(list(lines) or None, actor=None)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        for line, n in sorted(result.stored.items()):
+            skipped = len(result.skipped.get(line, []))
+            click.echo(f"line {line}: {n} departure(s) stored" + (f", {skipped} record(s) skipped" if skipped else ""))
+        for line, why in sorted(result.failed.items()):
+            click.echo(f"line {line}: the feed failed ({why})", err=True)
+    if result.failed:
+        sys.exit(1)
+
+
 @congestion.command(name="forecast")
 @click.option("--station", required=True, help="the platform's station (Korean or English name)")
 @click.option(

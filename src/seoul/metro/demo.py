@@ -119,6 +119,7 @@ def load(riders: int = 150, days: int = 7) -> dict[str, int]:
         _rider_journeys(web_rider["account"], busy, now, rng)
     actions.roll_up_revenue([start.date() + timedelta(days=d) for d in range(days - 1)], actor=None, now=now)
     load_maintenance()
+    load_measured_day()
     return {"riders": len(accounts), "journeys": Journey.objects.count()}
 
 
@@ -225,3 +226,19 @@ def load_maintenance(hours: int = 3, step_s: int = 10) -> dict[str, int]:
             actions.ingest_readings(items[lo : lo + 500], device=sensor.device, now=now)
     actions.sweep_silent(now=now)
     return {"assets": Asset.objects.count(), "work_orders": WorkOrder.objects.count()}
+
+
+def load_measured_day(lines: tuple[str, ...] = ("5",)) -> dict[str, int]:
+    """Yesterday's departures of ``lines`` from the departures feed (its loopback stand-in serves
+    the simulated day), so the open-data CSV of yesterday's measured congestion has something to
+    publish. Today's are not pulled: without the every-minute job they would go stale, and the
+    pages then forecast from the simulated day, saying so."""
+    from seoul.core.engine.time import SEOUL
+    from seoul.metro import storage
+    from seoul.metro.engine.congestion.baseline import service_day
+
+    yesterday = service_day(timezone.now().astimezone(SEOUL)) - timedelta(days=1)
+    if storage.read_departures(yesterday):
+        return {}
+    end = datetime.combine(yesterday, datetime.max.time(), tzinfo=SEOUL).replace(microsecond=0)
+    return actions.pull_departures(list(lines), actor=None, now=end).stored

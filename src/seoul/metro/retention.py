@@ -11,11 +11,13 @@ a refused window (no rider) as long as flagged passages.
 Train and track sensor readings (Parquet files by day, ``storage.py``) hold no personal data;
 they are kept ``SEOUL_METRO_READINGS_RETENTION_DAYS`` (default 730: two winters and summers to
 compare a bearing with itself), whole days at a time. Work orders keep their own evidence.
+Measured train departures (per-car loads; counts only) are kept as long, by service day.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -68,10 +70,10 @@ def _flag_purge(cutoff: datetime) -> dict[str, int]:
     return {"flagged_passages": FlaggedPassage.objects.filter(at__lt=cutoff).delete()[0], "tagless_windows": n_windows}
 
 
-def _expired_days(cutoff: datetime) -> list[date]:
-    """Days of readings wholly before ``cutoff`` (Seoul dates)."""
+def _expired_days(cutoff: datetime, base: Path | None = None) -> list[date]:
+    """Days stored under ``base`` (default: the sensor readings') wholly before ``cutoff``."""
     last = cutoff.astimezone(SEOUL).date()
-    return [d for d in storage.stored_days() if d < last]
+    return [d for d in storage.stored_days(base) if d < last]
 
 
 def _readings_count(cutoff: datetime) -> int:
@@ -80,6 +82,16 @@ def _readings_count(cutoff: datetime) -> int:
 
 def _readings_purge(cutoff: datetime) -> dict[str, int]:
     return {"sensor_reading_files": sum(storage.remove_day(d) for d in _expired_days(cutoff))}
+
+
+def _departures_count(cutoff: datetime) -> int:
+    base = storage.loads_root()
+    return sum(storage.day_files(d, base) for d in _expired_days(cutoff, base))
+
+
+def _departures_purge(cutoff: datetime) -> dict[str, int]:
+    base = storage.loads_root()
+    return {"departure_files": sum(storage.remove_day(d, base) for d in _expired_days(cutoff, base))}
 
 
 POLICIES = [
@@ -109,5 +121,13 @@ POLICIES = [
         _readings_count,
         _readings_purge,
         purpose=_("to compare a part's signals over the seasons and to review the alerts raised on them"),
+    ),
+    Policy(
+        "measured_departures",
+        _("measured train departures with each car's load (counts, no personal data)"),
+        READINGS_DAYS,
+        _departures_count,
+        _departures_purge,
+        purpose=_("to learn each station's usual day from measured loads and to publish a day's congestion"),
     ),
 ]

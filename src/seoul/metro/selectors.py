@@ -20,6 +20,8 @@ from seoul.metro.engine.congestion import baseline as congestion_baseline
 from seoul.metro.engine.congestion import board
 from seoul.metro.engine.congestion import forecast as congestion_forecast
 from seoul.metro.engine.congestion import levels as congestion_levels
+from seoul.metro.engine.congestion import live as congestion_live
+from seoul.metro.engine.congestion import opendata as congestion_opendata
 from seoul.metro.models import (
     Asset,
     Dispute,
@@ -382,12 +384,25 @@ def find_platform(station: str, direction: str, line: str | None) -> board.Platf
     return board.find_platform(station, direction, line or None, data.network().resolve)
 
 
+def platform_forecast(platform: board.Platform, at: datetime, trains: int = 3) -> dict[str, Any]:
+    """The engine's answer for a platform: from the departures measured today when the store has
+    any for its line (``source`` "measured"), else from the simulated day ("simulated")."""
+    at = at.astimezone(SEOUL)
+    day = congestion_baseline.service_day(at)
+    measured = storage.read_departures(day, platform.line)
+    if not measured:
+        return congestion_forecast.simulated_platform(platform.route, platform.forward, platform.station, at, trains)
+    minute = congestion_baseline.minute_of_service(at)
+    live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, None, minute)
+    return congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
+
+
 def congestion_board(platform: board.Platform, at: datetime, trains: int = 3) -> dict[str, Any]:
     """The next ``trains`` trains leaving ``platform`` after ``at`` with each car's congestion,
     level and 80 % band, in the page's language. Raises ValueError for a time the forecast has
     no calendar for. Counts only: nothing here is about a person."""
     lang = get_language() or "ko"
-    found = congestion_forecast.simulated_platform(platform.route, platform.forward, platform.station, at, trains)
+    found = platform_forecast(platform, at, trains)
     for train in found["trains"]:
         train["leaves"] = datetime.fromisoformat(train["leaves_at"])
         train["level_word"] = level_word(train["level"])
@@ -498,3 +513,23 @@ def platform_choices(station: str) -> list[dict[str, str]]:
                     }
                 )
     return out
+
+
+def measured_csv(day: date) -> str | None:
+    """The open-data CSV of a past service day's measured departures (None if none were
+    stored), written beside them the first time it is asked for."""
+    kept = storage.loads_root() / day.isoformat() / "open-data.csv"
+    if kept.exists():
+        return kept.read_text(encoding="utf-8")
+    departures = storage.read_departures(day)
+    if not departures:
+        return None
+    body = congestion_opendata.to_csv(congestion_opendata.daily_table(departures))
+    kept.write_text(body, encoding="utf-8")
+    return body
+
+
+def yesterday_with_measurements(now: datetime) -> date | None:
+    """The last ended service day, if its departures were stored (for the open-data link)."""
+    day = congestion_baseline.service_day(now.astimezone(SEOUL)) - timedelta(days=1)
+    return day if (storage.loads_root() / day.isoformat()).is_dir() else None

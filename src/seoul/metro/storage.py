@@ -1,4 +1,5 @@
-"""Smart-train sensor readings as Parquet files, one folder per day (Seoul date of the reading).
+"""What the metro keeps as Parquet files by day: smart-train sensor readings (one folder per Seoul
+date) and measured train departures with their per-car loads (one folder per service day).
 
 Each accepted batch of a device is one file per day it touches
 (``<dir>/<YYYY-MM-DD>/<device id>-<batch id>.parquet``: sensor id, time in UTC microseconds,
@@ -10,21 +11,24 @@ Days older than the retention period are removed whole (``metro/retention.py``).
 
 from __future__ import annotations
 
+import functools
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from django.conf import settings
 
 from seoul.core.engine.time import SEOUL
+from seoul.metro.engine.congestion.live import Departure
 
 SCHEMA = pa.schema(
     [
@@ -113,26 +117,129 @@ def window(sensor: int, start: datetime, end: datetime) -> list[tuple[datetime, 
     )
 
 
-def stored_days() -> list[date]:
+def stored_days(base: Path | None = None) -> list[date]:
+    """The days with a folder under ``base`` (default: the sensor readings')."""
+    folder = base or root()
     out: list[date] = []
-    if not root().is_dir():
+    if not folder.is_dir():
         return out
-    for folder in root().iterdir():
+    for child in folder.iterdir():
         try:
-            out.append(date.fromisoformat(folder.name))
+            out.append(date.fromisoformat(child.name))
         except ValueError:
             continue
     return sorted(out)
 
 
-def day_files(day: date) -> int:
-    folder = root() / day.isoformat()
+def day_files(day: date, base: Path | None = None) -> int:
+    folder = (base or root()) / day.isoformat()
     return len(list(folder.glob("*.parquet"))) if folder.is_dir() else 0
 
 
-def remove_day(day: date) -> int:
-    """Remove one day's files; how many there were."""
-    count = day_files(day)
-    if count or (root() / day.isoformat()).is_dir():
-        shutil.rmtree(root() / day.isoformat())
+def remove_day(day: date, base: Path | None = None) -> int:
+    """Remove one day's folder; how many Parquet files it held."""
+    folder = (base or root()) / day.isoformat()
+    count = day_files(day, base)
+    if folder.is_dir():
+        shutil.rmtree(folder)
     return count
+
+
+# --- measured train departures (per-car loads), for the congestion forecast and open data ------
+
+DEPARTURES = pa.schema(
+    [
+        ("train", pa.string()),
+        ("line", pa.string()),
+        ("station", pa.string()),
+        ("direction", pa.int8()),
+        ("destination", pa.string()),
+        ("departed_at", pa.timestamp("us", tz="UTC")),
+        ("loads_kg", pa.list_(pa.float64())),
+    ]
+)
+
+
+NIGHT = time(3, 0)
+"""No train runs between the last one after midnight and the first a little before 05:30:
+a departure before 03:00 belongs to the previous service day, one after it to that day."""
+
+
+def departure_day(departed_at: datetime) -> date:
+    local = departed_at.astimezone(SEOUL)
+    return local.date() - timedelta(days=1) if local.time() < NIGHT else local.date()
+
+
+def loads_root() -> Path:
+    return Path(settings.SEOUL_METRO_LOADS_DIR)
+
+
+def write_departures(line: str, departures: list[Departure]) -> list[Path]:
+    """One file per service day the departures belong to (``departure_day``)."""
+    by_day: dict[date, list[Departure]] = {}
+    for d in departures:
+        by_day.setdefault(departure_day(d.departed_at), []).append(d)
+    written = []
+    batch = uuid.uuid4().hex[:12]
+    for day, rows in sorted(by_day.items()):
+        folder = loads_root() / day.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        table = pa.table(
+            {
+                "train": [d.train for d in rows],
+                "line": [d.line for d in rows],
+                "station": [d.station for d in rows],
+                "direction": pa.array([d.direction for d in rows], type=pa.int8()),
+                "destination": [d.destination for d in rows],
+                "departed_at": pa.array([d.departed_at for d in rows], type=pa.timestamp("us", tz="UTC")),
+                "loads_kg": [list(d.loads_kg) for d in rows],
+            },
+            schema=DEPARTURES,
+        )
+        path = folder / f"{line}-{batch}.parquet"
+        pq.write_table(table, path, compression="zstd")
+        written.append(path)
+    return written
+
+
+def read_departures(day: date, line: str | None = None) -> list[Departure]:
+    """A service day's stored departures (of one line, or all), each once (a departure pulled
+    twice is one), in time order."""
+    folder = loads_root() / day.isoformat()
+    files = sorted(folder.glob("*.parquet") if line is None else folder.glob(f"{line}-*.parquet"))
+    if not files:
+        return []
+    return list(_read_departures(tuple((str(p), p.stat().st_size) for p in files)))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_departures(files: tuple[tuple[str, int], ...]) -> tuple[Departure, ...]:
+    """Kept per set of files (a pull adds a file, which makes a new key): every page and kiosk
+    asking within the minute reads the store once per process."""
+    table = ds.dataset([name for name, _size in files], schema=DEPARTURES, format="parquet").to_table()
+    seen: dict[tuple[str, str, int, datetime], Departure] = {}
+    for r in table.to_pylist():
+        key = (r["train"], r["station"], r["direction"], r["departed_at"])
+        seen.setdefault(
+            key,
+            Departure(
+                train=r["train"],
+                line=r["line"],
+                station=r["station"],
+                direction=r["direction"],
+                departed_at=r["departed_at"],
+                loads_kg=tuple(r["loads_kg"]),
+                destination=r["destination"],
+            ),
+        )
+    return tuple(sorted(seen.values(), key=lambda d: (d.departed_at, d.train, d.station)))
+
+
+def last_departure(day: date, line: str) -> datetime | None:
+    folder = loads_root() / day.isoformat()
+    files = sorted(folder.glob(f"{line}-*.parquet"))
+    if not files:
+        return None
+    table = ds.dataset([str(p) for p in files], schema=DEPARTURES, format="parquet").to_table(columns=["departed_at"])
+    found = pa.compute.max(table.column("departed_at")).as_py()
+    return found if isinstance(found, datetime) else None

@@ -50,6 +50,7 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("congestion/", views.congestion, name="congestion"),
     path("congestion/display/", views.congestion_display, name="congestion_display"),
+    path("congestion/measured/<str:day>.csv", views.congestion_csv, name="congestion_csv"),
     path("maintenance/", views.maintenance, name="maintenance"),
     path("maintenance/orders/<int:pk>/", views.work_order, name="work_order"),
     path("maintenance/orders/<int:pk>/<slug:step>/", views.work_order_step, name="work_order_step"),

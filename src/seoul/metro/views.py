@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit, pagecache
 from seoul.core.access import public, require_role, signed_in
+from seoul.core.engine.time import SEOUL
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.personal_data import need_reason
 from seoul.core.roles import Role, Service
 from seoul.metro import actions, rider_pages, selectors
 from seoul.metro.engine import data
+from seoul.metro.engine.congestion import baseline as congestion_baseline
 from seoul.metro.engine.congestion.board import PlatformError
 from seoul.metro.engine.fares import FareError
 from seoul.metro.engine.network import UnknownStation
@@ -515,7 +517,10 @@ def _congestion_context(request: HttpRequest) -> tuple[CongestionForm, dict[str,
     """The form and, for a platform it names, the next trains, the station's published day and
     the platforms to choose from."""
     form = CongestionForm(request.GET or None)
-    found: dict[str, Any] = {"stations_datalist": rider_pages.stations_datalist(get_language() or "ko")}
+    found: dict[str, Any] = {
+        "stations_datalist": rider_pages.stations_datalist(get_language() or "ko"),
+        "open_data_day": selectors.yesterday_with_measurements(timezone.now()),
+    }
     if not request.GET or not form.is_valid():
         return form, found
     d = form.cleaned_data
@@ -567,3 +572,23 @@ def congestion_display(request: HttpRequest) -> HttpResponse:
         found["refresh"] = 20
     template = "metro/_display_board.html" if getattr(request, "htmx", False) else "metro/congestion_display.html"
     return render(request, template, {"form": form, **found}, status=form_status(form))
+
+
+@public
+@require_GET
+def congestion_csv(request: HttpRequest, day: str) -> HttpResponse:
+    """Open data: a past service day's measured congestion per station, direction, half-hour and
+    car (counts only), as Seoul Metro publishes its own table. Written once per day and kept."""
+    try:
+        wanted = date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    today = congestion_baseline.service_day(timezone.now().astimezone(SEOUL))
+    if wanted >= today:
+        raise Http404(_("A day's measured congestion is published once the day's service has ended."))
+    body = selectors.measured_csv(wanted)
+    if body is None:
+        raise Http404(_("No measured congestion was stored for that day."))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="seoul-metro-congestion-{wanted.isoformat()}.csv"'
+    return response

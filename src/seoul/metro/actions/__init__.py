@@ -7,6 +7,7 @@
 - ``passes``: 30-day passes (기후동행카드): buy, renew, refund;
 - ``corrections``: a rider completes one of their own incomplete journeys;
 - ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups);
+- ``congestion``: measured train departures pulled from the departures feed into the store;
 - ``maintenance``: smart train: sensor batches scored into alerts and work orders, taken by staff to a finding.
 
 Each action takes the acting person as the keyword-only ``actor`` and checks their permission
@@ -14,6 +15,7 @@ and scope itself (``access``); ``actor=None`` is the platform's own work (schedu
 The public names are importable from here: ``from seoul.metro import actions; actions.ingest_events(...)``.
 """
 
+from seoul.metro.actions.congestion import PullResult, pull_departures
 from seoul.metro.actions.corrections import correct_journey
 from seoul.metro.actions.disputes import open_dispute, resolve_dispute
 from seoul.metro.actions.ingest import IngestResult, ingest_events
@@ -37,6 +39,7 @@ __all__ = [
     "MAX_READINGS",
     "MAX_WINDOWS",
     "IngestResult",
+    "PullResult",
     "ReadingsResult",
     "WindowResult",
     "acknowledge",
@@ -51,6 +54,7 @@ __all__ = [
     "open_dispute",
     "pass_months",
     "pass_starts",
+    "pull_departures",
     "rebuild_rider",
     "refund_pass",
     "register_device",

@@ -1,0 +1,70 @@
+"""Measured train departures pulled from Seoul Metro's departures feed (``adapters/loads.py``)
+into the platform's store, for the per-car forecast and the open-data file of a day's measured
+congestion (docs/metro-congestion.md).
+
+The scheduled job (``seoul metro congestion pull``, every minute) asks, per line, for what left
+since the last stored departure of the service day (from 05:00, so the first train is not
+missed), stores it, and reports what the feed refused. Asking again is harmless: a departure
+stored twice is read once. A line whose feed fails is reported and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from seoul.core.engine.time import SEOUL
+from seoul.core.models import User
+from seoul.core.roles import Role
+from seoul.metro import storage
+from seoul.metro.actions.access import check_role
+from seoul.metro.adapters import loads
+from seoul.metro.engine.congestion.baseline import CARS, service_day
+
+log = logging.getLogger("seoul.metro")
+
+DAY_START = time(5, 0)
+"""Where a service day's pull starts: the first trains leave just before 05:30."""
+
+
+@dataclass
+class PullResult:
+    stored: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stored": self.stored, "skipped": self.skipped, "failed": self.failed}
+
+
+def pull_departures(
+    lines: Iterable[str] | None = None, *, actor: User | None, now: datetime | None = None
+) -> PullResult:
+    """Store what left on ``lines`` (default: every line with published congestion) since the
+    last stored departure of the service day, up to ``now``."""
+    check_role(actor, Role.OPERATOR)
+    now = (now or timezone.now()).astimezone(SEOUL)
+    day = service_day(now)
+    result = PullResult()
+    for line in lines or sorted(CARS):
+        last = storage.last_departure(day, line)
+        since = last + timedelta(microseconds=1) if last else datetime.combine(day, DAY_START, tzinfo=SEOUL)
+        try:
+            pulled = loads.pull(line, since, now)
+        except loads.LoadsError as exc:
+            result.failed[line] = f"{exc.code}: {exc}"
+            log.warning("departures feed, line %s: %s", line, exc)
+            continue
+        storage.write_departures(line, pulled.departures)
+        result.stored[line] = len(pulled.departures)
+        if pulled.skipped:
+            result.skipped[line] = pulled.skipped
+            log.warning(
+                "departures feed, line %s: %d record(s) skipped: %s", line, len(pulled.skipped), pulled.skipped[:10]
+            )
+    return result
