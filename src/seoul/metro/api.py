@@ -360,7 +360,10 @@ class CongestionOut(Schema):
     toward: str
     at: datetime
     day_type: str
-    source: str = Field(description="where the live loads come from: `simulated` until live feeds are connected")
+    source: str = Field(
+        description="where the live loads come from: `measured` (today's departures from the departures feed) "
+        "or `simulated` (no departures stored for the line today)"
+    )
     published_percent: float | None = Field(description="the published mean for this half-hour (the seasonal baseline)")
     trains: list[TrainOut]
     summary: list[SummaryDirectionOut] = Field(description="the station's published day, per direction")
@@ -373,8 +376,8 @@ class CongestionOut(Schema):
     summary="Per-car congestion of the next trains at a platform",
     description="The next trains leaving the station in the direction asked, each car's forecast congestion "
     "(100 % = 160 riders) with its level and an 80 % band, and the station's published profile for the day "
-    "(both directions). Counts only: no personal data. Until live load-weighing and gate feeds are connected, "
-    "the live loads are simulated (`source`).",
+    "(both directions). Counts only: no personal data. The loads come from the departures measured today when "
+    "the platform has stored any for the line, else from a simulated day (`source`).",
 )
 def congestion(request: HttpRequest, q: Query[CongestionQuery]) -> CongestionOut:
     from seoul.metro.engine.congestion.board import PlatformError
