@@ -365,6 +365,9 @@ class CongestionOut(Schema):
         "or `simulated` (no departures stored for the line today)"
     )
     published_percent: float | None = Field(description="the published mean for this half-hour (the seasonal baseline)")
+    late_minutes: int | None = Field(
+        None, description="measured loads only: how late the last stored departure is, when over 10 minutes"
+    )
     trains: list[TrainOut]
     summary: list[SummaryDirectionOut] = Field(description="the station's published day, per direction")
 
@@ -402,6 +405,7 @@ def congestion(request: HttpRequest, q: Query[CongestionQuery]) -> CongestionOut
         day_type=found["day_type"],
         source=found["source"],
         published_percent=found["published_percent"],
+        late_minutes=found.get("late_minutes"),
         trains=[TrainOut(**t) for t in found["trains"]],
         summary=[
             SummaryDirectionOut(

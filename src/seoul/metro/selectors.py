@@ -394,7 +394,16 @@ def platform_forecast(platform: board.Platform, at: datetime, trains: int = 3) -
         return congestion_forecast.simulated_platform(platform.route, platform.forward, platform.station, at, trains)
     minute = congestion_baseline.minute_of_service(at)
     live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, None, minute)
-    return congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
+    found = congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
+    late = (at - max(d.departed_at for d in measured)).total_seconds() / 60
+    found["late_minutes"] = round(late) if late > STALE_MINUTES and found["trains"] else None
+    return found
+
+
+STALE_MINUTES = 10
+"""A line's last stored departure further back than this, while trains run, means the pull job
+or the feed has stopped: the pages say the measurements are late (a train leaves some station
+of a line every minute or two)."""
 
 
 def congestion_board(platform: board.Platform, at: datetime, trains: int = 3) -> dict[str, Any]:

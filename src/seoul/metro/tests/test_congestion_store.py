@@ -115,3 +115,11 @@ def test_the_pull_command_reports_per_line(feed: LoadsStandIn, monkeypatch: pyte
     assert out.exit_code == 0, out.output
     body = json.loads(out.output)
     assert body["failed"] == {} and body["stored"]["8"] > 0
+
+
+def test_measurements_that_stopped_coming_are_said_to_be_late(feed: LoadsStandIn) -> None:
+    actions.pull_departures(["5"], actor=None, now=AT)
+    on_time = selectors.platform_forecast(gunja(), AT + timedelta(minutes=3))
+    assert on_time["source"] == "measured" and on_time["late_minutes"] is None
+    late = selectors.platform_forecast(gunja(), AT + timedelta(minutes=25))
+    assert late["late_minutes"] is not None and 24 <= late["late_minutes"] <= 26
