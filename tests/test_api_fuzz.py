@@ -43,6 +43,7 @@ CHECKS = [
 BATCHES = {
     "/api/v1/metro/gate-events",
     "/api/v1/metro/tagless-windows",
+    "/api/v1/metro/sensor-readings",
     "/api/v1/tracing/cases/{case_id}/candidates",
 }
 

@@ -24,6 +24,7 @@ PUBLIC_API = {
     ("GET", "/api/v1/plan/projects"),
     ("GET", "/api/v1/plan/projects/{code}"),
     ("GET", "/api/v1/metro/fare"),  # fares are public information
+    ("GET", "/api/v1/metro/congestion"),  # how full the trains are: counts only, for every rider
     ("GET", "/api/v1/guarantee/products"),  # the products and their terms are public information
 }
 # django-ninja's own pages: the OpenAPI document and its docs page describe public routes.

@@ -120,7 +120,7 @@ POLICIES = [
         READINGS_DAYS,
         _readings_count,
         _readings_purge,
-        purpose=_("to compare a part's signals over the seasons and to review the alerts raised on them"),
+        purpose=_("to compare the signals of a part over the seasons and to review the alerts raised on them"),
     ),
     Policy(
         "measured_departures",
@@ -128,6 +128,6 @@ POLICIES = [
         READINGS_DAYS,
         _departures_count,
         _departures_purge,
-        purpose=_("to learn each station's usual day from measured loads and to publish a day's congestion"),
+        purpose=_("to learn the usual day of each station from measured loads and to publish the congestion of a day"),
     ),
 ]
