@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .baseline import DirectionError, Route, direction_words, parse_direction, table
+from .baseline import DirectionError, Route, parse_direction, table
 
 
 class PlatformError(ValueError):
@@ -37,24 +37,6 @@ class Platform:
     @property
     def toward(self) -> str:
         return self.route.terminal(self.forward)
-
-
-def stations() -> list[str]:
-    """Stations with published congestion, in the data's names."""
-    return sorted({name for (_line, name) in table().code_of})
-
-
-def directions(station: str, line: str) -> list[tuple[str, bool]]:
-    """The two ways trains leave ``station`` on ``line``: (the next station that way, forward)."""
-    out = []
-    for route in table().routes_of(line, station):
-        for forward in (True, False):
-            names, _ = route.ordered(forward)
-            i = names.index(station)
-            if i + 1 < len(names) or route.loop:
-                out.append((names[(i + 1) % len(names)], forward))
-        break  # the trunk's route; a branch's stations are offered by their own station
-    return out
 
 
 def find_platform(station: str, direction: str, line: str | None, resolve: Callable[[str], str]) -> Platform:
@@ -89,4 +71,4 @@ def find_platform(station: str, direction: str, line: str | None, resolve: Calla
     return Platform(name, route, forward, tuple(found_lines))
 
 
-__all__ = ["Platform", "PlatformError", "direction_words", "directions", "find_platform", "stations"]
+__all__ = ["Platform", "PlatformError", "find_platform"]
