@@ -792,6 +792,11 @@ def maintains_trains(user: Any, *, role: str = Role.VIEWER) -> bool:
     return bool(user.institution.code == OPERATOR_INSTITUTION)
 
 
+class AssetQuerySet(models.QuerySet["Asset"]):
+    def visible_to(self, user: Any) -> AssetQuerySet:
+        return self if maintains_trains(user) else self.none()
+
+
 class Asset(models.Model):
     """A thing that is maintained: a train set, one of its cars, a bogie of a car, or a section
     of track. Sensors belong to the asset they measure; a history is kept per asset."""
@@ -809,6 +814,8 @@ class Asset(models.Model):
     false_alarms = models.PositiveIntegerField(
         default=0, help_text="work orders closed as false alarms: each raises the alert threshold of its sensors"
     )
+
+    objects = AssetQuerySet.as_manager()
 
     class Meta:
         ordering = ["line", "code"]

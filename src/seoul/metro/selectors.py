@@ -341,7 +341,7 @@ def asset_history(asset: Asset, *, limit: int = 20) -> dict[str, Any]:
     tree = asset_tree(asset)
     orders = list(
         WorkOrder.objects.filter(asset_id__in=tree)
-        .select_related("asset", "sensor", "closed_by")
+        .select_related("asset", "sensor__asset", "closed_by")
         .order_by("-opened_at")[:limit]
     )
     return {
@@ -395,7 +395,7 @@ def platform_forecast(platform: board.Platform, at: datetime, trains: int = 3) -
     minute = congestion_baseline.minute_of_service(at)
     live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, None, minute)
     found = congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
-    late = (at - max(d.departed_at for d in measured)).total_seconds() / 60
+    late = (at - measured[-1].departed_at).total_seconds() / 60  # the store reads them in time order
     found["late_minutes"] = round(late) if late > STALE_MINUTES and found["trains"] else None
     return found
 
@@ -422,9 +422,6 @@ def congestion_board(platform: board.Platform, at: datetime, trains: int = 3) ->
     found["station_name"] = data.station_name(platform.station, lang)
     found["line_name"] = data.line_name(platform.line, lang)
     found["toward_words"] = toward_words(platform, lang)
-    found["published_level"] = None
-    if found["published_percent"] is not None:
-        found["published_level"] = level_word(congestion_levels.level(found["published_percent"]))
     return found
 
 

@@ -430,7 +430,7 @@ def maintenance(request: AuthedRequest) -> HttpResponse:
 
 def _order(request: AuthedRequest, pk: int) -> WorkOrder:
     _check_maintenance_staff(request)
-    return get_object_or_404(WorkOrder.objects.visible_to(request.user).select_related("asset", "sensor"), pk=pk)
+    return get_object_or_404(WorkOrder.objects.visible_to(request.user).select_related("asset", "sensor__asset"), pk=pk)
 
 
 @require_role(Service.METRO, Role.VIEWER)
@@ -488,7 +488,7 @@ def work_order_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
 def asset(request: AuthedRequest, code: str) -> HttpResponse:
     """An asset's history: its parts and sensors, and every recent alert with its signal and finding."""
     _check_maintenance_staff(request)
-    item = get_object_or_404(Asset, code=code)
+    item = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
     history = selectors.asset_history(item)
     charts = []
     for order in history["orders"]:
@@ -513,9 +513,11 @@ def _platform_error(form: CongestionForm, exc: PlatformError) -> None:
         form.add_error("direction", _("Choose where the train goes from the list below."))
 
 
-def _congestion_context(request: HttpRequest) -> tuple[CongestionForm, dict[str, Any]]:
-    """The form and, for a platform it names, the next trains, the station's published day and
-    the platforms to choose from."""
+def _congestion_context(
+    request: HttpRequest, *, trains: int = 3, summary: bool = True
+) -> tuple[CongestionForm, dict[str, Any]]:
+    """The form and, for a platform it names, the next ``trains`` trains, the platforms to choose
+    from and (with ``summary``) the station's published day."""
     form = CongestionForm(request.GET or None)
     found: dict[str, Any] = {
         "stations_datalist": rider_pages.stations_datalist(get_language() or "ko"),
@@ -532,21 +534,21 @@ def _congestion_context(request: HttpRequest) -> tuple[CongestionForm, dict[str,
         return form, found
     try:
         platform = selectors.find_platform(d["station"], d["direction"], d["line"] or None)
-        board = selectors.congestion_board(platform, timezone.now())
+        board = selectors.congestion_board(platform, timezone.now(), trains)
     except PlatformError as exc:
         _platform_error(form, exc)
         return form, found
     except ValueError:
         form.add_error(None, _("There is no forecast for today's date yet."))
         return form, found
-    summary = selectors.station_summary(platform, date.fromisoformat(board["service_day"]))
     found |= {
         "platform": platform,
         "board": board,
-        "summary": summary,
-        "chart": selectors.summary_chart(summary, board["slot"]),
         "display_query": urlencode({"station": platform.station, "direction": d["direction"], "line": platform.line}),
     }
+    if summary:
+        day = selectors.station_summary(platform, date.fromisoformat(board["service_day"]))
+        found |= {"summary": day, "chart": selectors.summary_chart(day, board["slot"])}
     return form, found
 
 
@@ -563,9 +565,7 @@ def congestion(request: HttpRequest) -> HttpResponse:
 def congestion_display(request: HttpRequest) -> HttpResponse:
     """The platform display (a kiosk screen above the platform): one bar per car of the next
     two trains, read from 5 m, refreshed every 20 seconds without reloading the page."""
-    form, found = _congestion_context(request)
-    if "board" in found:
-        found["board"]["trains"] = found["board"]["trains"][:2]
+    form, found = _congestion_context(request, trains=2, summary=False)
     try:  # a screen may refresh more or less often (5 s to 2 min); 20 s by default
         found["refresh"] = max(5, min(120, int(request.GET.get("refresh", "20"))))
     except ValueError:

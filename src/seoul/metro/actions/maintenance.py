@@ -67,12 +67,15 @@ def detector_settings(sensor: Sensor) -> detector.Settings:
     return replace(base, alert_at=min(1.0, base.alert_at + THRESHOLD_STEP * sensor.asset.false_alarms))
 
 
+def _health(sensor: Sensor) -> SensorHealth:
+    return state.load(SensorHealth(HealthSettings()), bytes(sensor.health_state))
+
+
 def _watchers(sensor: Sensor) -> tuple[detector.Stream, SensorHealth]:
     stream = state.load(
         detector.Stream(sensor.low, sensor.high, detector_settings(sensor)), bytes(sensor.detector_state)
     )
-    health = state.load(SensorHealth(HealthSettings()), bytes(sensor.health_state))
-    return stream, health
+    return stream, _health(sensor)
 
 
 def _severity(sensor: Sensor, kind: str) -> WorkOrder.Severity:
@@ -272,8 +275,7 @@ def sweep_silent(*, actor: User | None = None, now: datetime | None = None) -> l
     for pk in Sensor.objects.filter(last_reading_at__lt=quiet_since).values_list("pk", flat=True).order_by("pk"):
         with transaction.atomic():
             sensor = Sensor.objects.select_for_update().select_related("asset").get(pk=pk)
-            _, health = _watchers(sensor)
-            finding = watch.silence(health, now.timestamp())
+            finding = watch.silence(_health(sensor), now.timestamp())
             if finding is None:
                 continue
             if (

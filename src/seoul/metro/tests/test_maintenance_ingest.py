@@ -243,8 +243,6 @@ FLEET = """asset,kind,line,parent,sensor,sensor_kind,device,low,high
 
 
 def test_a_fleet_file_keeps_its_good_lines_and_names_each_bad_one(fleet: dict[str, Any], tmp_path: Any) -> None:
-    import csv
-    import io
 
     from click.testing import CliRunner
 
@@ -262,8 +260,6 @@ def test_a_fleet_file_keeps_its_good_lines_and_names_each_bad_one(fleet: dict[st
     again = CliRunner().invoke(group, ["maintenance", "load-fleet", str(path), "--json"])
     assert json.loads(again.output)["assets"] == 0 and json.loads(again.output)["sensors"] == 0
     assert Asset.objects.filter(code__startswith="2-60").count() == 3
-    rows = list(csv.DictReader(io.StringIO(FLEET)))
-    assert len(rows) == 7  # the file as read: the test's line numbers are these plus one
 
 
 def test_a_device_token_is_printed_once_and_only_its_hash_kept(fleet: dict[str, Any]) -> None:
