@@ -17,7 +17,12 @@ car shape learned on the fitting days ("baseline+cars"). Split: normal, the norm
 peaks (leaving 07:00-09:30 or 17:30-19:30), and disrupted (trains leaving the platform from the
 held train on, up to 30 minutes after it, where the hold was at or before the platform). ``--stress`` draws the days from a world the forecast's assumptions fit worse (a longer walk
 from the gates than the 2 minutes it assumes, noisier demand, more local surges, noisier
-weighing, a car pattern that changes from day to day). Prints a table and one JSON line.
+weighing, a car pattern that changes from day to day). ``--taps`` says which gate taps the
+forecast reads: ``direction`` (default) the simulated taps of riders for this direction, as if a
+gate knew where each rider goes; ``station`` what the platform's gates really give, the entries of
+a station in both directions summed and split back by the published profile
+(``engine/congestion/taps.py``), on the fitting days as on the scored ones; ``usual`` none: the
+learned usual taps (what the pages do when no gate reports). Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from seoul.metro.engine.congestion import baseline, forecast, levels, simulator  # noqa: E402 - after the path
+from seoul.metro.engine.congestion import baseline, forecast, levels, live, simulator, taps  # noqa: E402
 
 ANCHORS = ("장한평", "군자")
 STRESS = simulator.SimParams(
@@ -110,6 +115,50 @@ def disrupted(day: simulator.SimDay, train: int, k: int) -> bool:
     return bool(day.dep[train, k] - day.dep[d.train, k] <= DISRUPTED_MINUTES)
 
 
+def other_lines(
+    route: baseline.Route, days: list[date], seed: int, params: simulator.SimParams
+) -> list[list[simulator.SimDay]]:
+    """Per day, the simulated days (both directions) of every other line crossing the route,
+    whose riders enter through the same gates at the transfer stations."""
+    names = set(route.stations)
+    others = {
+        baseline.table().routes_of(line, station)[0]
+        for station in names
+        for line in baseline.table().lines_of(station)
+        if line != route.line
+    }
+    return [
+        [simulator.simulate_day(r, forward, d, seed * 1000 + i, params) for r in others for forward in (True, False)]
+        for i, d in enumerate(days)
+    ]
+
+
+def split_back(
+    route: baseline.Route,
+    forward: bool,
+    both: dict[bool, list[simulator.SimDay]],
+    crossing: list[list[simulator.SimDay]],
+    i: int,
+) -> simulator.SimDay:
+    """Day ``i`` of a direction with the taps the platform's gates would give: each station's
+    entries on every platform (both directions, and the crossing lines' at a transfer station)
+    summed, then split by the published profile."""
+    day = both[forward][i]
+    span = day.taps.shape[1]
+    entries: dict[str, np.ndarray] = {station: np.zeros(span, dtype=np.int64) for station in day.stations}
+    for sim in [both[True][i], both[False][i], *crossing[i]]:
+        for row, station in zip(sim.taps, sim.stations, strict=True):
+            if station in entries:
+                entries[station][: min(len(row), span)] += row[:span]
+    found = taps.split(entries, route, forward, day.day)
+    new = np.zeros_like(day.taps)
+    for k, station in enumerate(day.stations):
+        got = found.get(station)
+        if got is not None:
+            new[k, : min(len(got), new.shape[1])] = got[: new.shape[1]]
+    return replace(day, taps=new)
+
+
 def weekdays(start: date, n: int) -> list[date]:
     out: list[date] = []
     day = start
@@ -127,6 +176,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=5.0, help="minutes between forecasts")
     parser.add_argument("--start", default="2026-03-03", help="first simulated day (weekdays only are taken)")
     parser.add_argument("--stress", action="store_true", help="a world the forecast's assumptions fit worse (STRESS)")
+    parser.add_argument("--taps", choices=("direction", "station", "usual"), default="direction")
     args = parser.parse_args()
     params = STRESS if args.stress else simulator.SimParams()
     route = next(r for r in baseline.table().routes if r.name == "방화-하남검단산")
@@ -136,10 +186,18 @@ def main() -> None:
     anchors, line = Scores(), Scores()
     sim_seconds = 0.0
     disruptions = 0
-    for forward in (True, False):
+    t0 = time.perf_counter()
+    both = {
+        forward: [simulator.simulate_day(route, forward, d, args.seed * 1000 + i, params) for i, d in enumerate(days)]
+        for forward in (True, False)
+    }
+    sim_seconds += time.perf_counter() - t0
+    if args.taps == "station":
         t0 = time.perf_counter()
-        sims = [simulator.simulate_day(route, forward, d, args.seed * 1000 + i, params) for i, d in enumerate(days)]
+        crossing = other_lines(route, days, args.seed, params)
         sim_seconds += time.perf_counter() - t0
+        both = {forward: [split_back(route, forward, both, crossing, i) for i in range(len(days))] for forward in both}
+    for sims in both.values():
         names = sims[0].stations
         anchor_idx = [names.index(a) for a in ANCHORS]
         sampled = sorted(set(range(1, len(names), 6)) - set(anchor_idx))
@@ -148,20 +206,23 @@ def main() -> None:
         for day in sims[n_fit + n_cal :]:
             disruptions += day.disruption is not None
             for now in np.arange(30.0, float(day.dep[:, 0].max()), args.every):
-                live = forecast.observe(day, float(now))
+                live_view = forecast.observe(day, float(now))
+                if args.taps == "usual":
+                    usual = live.usual_taps(model, live_view.taps.shape[1])
+                    live_view = replace(live_view, taps=usual)
                 for k in anchor_idx:
-                    for f in forecast.forecast(model, live, k):
+                    for f in forecast.forecast(model, live_view, k):
                         anchors.add(day, model, k, f)
                 if int(now) % 15 == 0:
                     for k in sampled:
-                        for f in forecast.forecast(model, live, k):
+                        for f in forecast.forecast(model, live_view, k):
                             line.add(day, model, k, f)
     seconds = time.perf_counter() - started
     held = len(days) - n_fit - n_cal
     print(
         f"{'STRESS: ' if args.stress else ''}5호선 방화–하남검단산, {len(days)} simulated weekdays from {days[0]}: {n_fit} fit, {n_cal} band,"
         f" {held} held back x 2 directions ({disruptions} of {2 * held} with a held train);"
-        f" next 3 trains every {args.every:g} min; per car"
+        f" next 3 trains every {args.every:g} min; per car; taps: {args.taps}"
     )
     results = {"anchors (장한평, 군자)": anchors.table(), "line (every 6th station)": line.table()}
     header = f"  {'':26}{'period':>10}{'cars':>9}{'acc %':>8}{'MAE pt':>8}{'band %':>8}"
@@ -180,6 +241,7 @@ def main() -> None:
         "held_back_days": held,
         "seed": args.seed,
         "stress": args.stress,
+        "taps": args.taps,
         "disrupted_days": disruptions,
         "anchors": results["anchors (장한평, 군자)"],
         "line_sample": results["line (every 6th station)"],

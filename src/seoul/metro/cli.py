@@ -526,16 +526,19 @@ def congestion() -> None:
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def congestion_pull(lines: tuple[str, ...], as_json: bool) -> None:
     """Store the departures (weighed loads per car) since the last stored one, from the
-    departures feed (the scheduled job, every minute). Exits 1 if a line's feed failed."""
+    departures feed, and count the last half hour's gate entries per station and minute (the
+    scheduled job, every minute). Exits 1 if a line's feed failed."""
     from seoul.metro.engine.congestion.baseline import CARS
 
     unknown = [line for line in lines if line not in CARS]
     if unknown:
         fail(f"--line: {', '.join(unknown)}: lines with congestion figures are {', '.join(sorted(CARS))}")
     result = actions.pull_departures(list(lines) or None, actor=None)
+    entries = actions.count_entries(actor=None)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        click.echo(json.dumps({**result.as_dict(), "gate_entries": entries}, ensure_ascii=False))
     else:
+        click.echo(f"gate entries: {entries['entries']} in the last {entries['minutes']} minute(s) counted")
         for line, n in sorted(result.stored.items()):
             skipped = len(result.skipped.get(line, []))
             click.echo(f"line {line}: {n} departure(s) stored" + (f", {skipped} record(s) skipped" if skipped else ""))

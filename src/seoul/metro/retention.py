@@ -124,7 +124,9 @@ POLICIES = [
     ),
     Policy(
         "measured_departures",
-        _("measured train departures with each car's load (counts, no personal data)"),
+        _(
+            "measured train departures with each car's load, and gate entries per station and minute (counts, no personal data)"
+        ),
         READINGS_DAYS,
         _departures_count,
         _departures_purge,

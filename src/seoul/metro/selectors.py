@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from seoul.metro.engine.congestion import forecast as congestion_forecast
 from seoul.metro.engine.congestion import levels as congestion_levels
 from seoul.metro.engine.congestion import live as congestion_live
 from seoul.metro.engine.congestion import opendata as congestion_opendata
+from seoul.metro.engine.congestion import taps as congestion_taps
 from seoul.metro.models import (
     Asset,
     Dispute,
@@ -393,11 +395,24 @@ def platform_forecast(platform: board.Platform, at: datetime, trains: int = 3) -
     if not measured:
         return congestion_forecast.simulated_platform(platform.route, platform.forward, platform.station, at, trains)
     minute = congestion_baseline.minute_of_service(at)
-    live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, None, minute)
+    split = congestion_taps.split(gate_entries(day), platform.route, platform.forward, day)
+    live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, split, minute)
     found = congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
     late = (at - measured[-1].departed_at).total_seconds() / 60  # the store reads them in time order
     found["late_minutes"] = round(late) if late > STALE_MINUTES and found["trains"] else None
     return found
+
+
+def gate_entries(day: date) -> dict[str, Any]:
+    """Station → the platform's gate entries a minute of service (``seoul metro congestion pull``
+    counts them every minute); empty before the first count of the day."""
+    version = storage.entries_version(day)
+    return {} if version is None else _pooled_entries(version)
+
+
+@functools.lru_cache(maxsize=4)
+def _pooled_entries(version: tuple[str, int, int]) -> dict[str, Any]:
+    return congestion_taps.pooled(*storage.entry_columns(version))
 
 
 STALE_MINUTES = 10

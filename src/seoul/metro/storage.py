@@ -1,5 +1,6 @@
 """What the metro keeps as Parquet files by day: smart-train sensor readings (one folder per Seoul
-date) and measured train departures with their per-car loads (one folder per service day).
+date), measured train departures with their per-car loads and the gate entries per station and
+minute (one folder per service day).
 
 Each accepted batch of a device is one file per day it touches
 (``<dir>/<YYYY-MM-DD>/<device id>-<batch id>.parquet``: sensor id, time in UTC microseconds,
@@ -133,7 +134,7 @@ def stored_days(base: Path | None = None) -> list[date]:
 
 def day_files(day: date, base: Path | None = None) -> int:
     folder = (base or root()) / day.isoformat()
-    return len(list(folder.glob("*.parquet"))) if folder.is_dir() else 0
+    return len(list(folder.rglob("*.parquet"))) if folder.is_dir() else 0
 
 
 def remove_day(day: date, base: Path | None = None) -> int:
@@ -156,6 +157,7 @@ DEPARTURES = pa.schema(
         ("destination", pa.string()),
         ("departed_at", pa.timestamp("us", tz="UTC")),
         ("loads_kg", pa.list_(pa.float64())),
+        ("source", pa.string()),
     ]
 )
 
@@ -193,6 +195,7 @@ def write_departures(line: str, departures: list[Departure]) -> list[Path]:
                 "destination": [d.destination for d in rows],
                 "departed_at": pa.array([d.departed_at for d in rows], type=pa.timestamp("us", tz="UTC")),
                 "loads_kg": [list(d.loads_kg) for d in rows],
+                "source": [d.source for d in rows],
             },
             schema=DEPARTURES,
         )
@@ -230,6 +233,7 @@ def _read_departures(files: tuple[tuple[str, int], ...]) -> tuple[Departure, ...
                 departed_at=r["departed_at"],
                 loads_kg=tuple(r["loads_kg"]),
                 destination=r["destination"],
+                source=r["source"] or "weighing",  # files written before the column: weighing
             ),
         )
     return tuple(sorted(seen.values(), key=lambda d: (d.departed_at, d.train, d.station)))
@@ -243,3 +247,78 @@ def last_departure(day: date, line: str) -> datetime | None:
     table = ds.dataset([str(p) for p in files], schema=DEPARTURES, format="parquet").to_table(columns=["departed_at"])
     found = pa.compute.max(table.column("departed_at")).as_py()
     return found if isinstance(found, datetime) else None
+
+
+# --- gate entries per station and minute, for the forecast's taps ---------------------------------
+
+ENTRIES = pa.schema(
+    [
+        ("station", pa.string()),
+        ("line", pa.string()),
+        ("minute", pa.int16()),
+        ("entries", pa.int32()),
+    ]
+)
+EntryRow = tuple[str, str, int, int]
+"""(station, gate's line, minute of service from 05:30, entries)."""
+
+
+def _entries_path(day: date) -> Path:
+    return loads_root() / day.isoformat() / "entries" / "gate-entries.parquet"
+
+
+def write_entries(day: date, rows: list[EntryRow], start: int, end: int) -> Path:
+    """Replace the counts of minutes ``[start, end)`` of service day ``day`` with ``rows``
+    (recounted from the gate events, so an event that arrived late is counted when its minute is
+    counted again); the other minutes stay. Written to a new file that replaces the old one, so a
+    reader sees the old counts or the new, never half."""
+    path = _entries_path(day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept: list[EntryRow] = [r for r in read_entries(day) if not start <= r[2] < end]
+    merged = sorted([*kept, *(r for r in rows if start <= r[2] < end)], key=lambda r: (r[2], r[0], r[1]))
+    table = pa.table(
+        {
+            "station": [r[0] for r in merged],
+            "line": [r[1] for r in merged],
+            "minute": pa.array([r[2] for r in merged], type=pa.int16()),
+            "entries": pa.array([r[3] for r in merged], type=pa.int32()),
+        },
+        schema=ENTRIES,
+    )
+    partial = path.with_name(f".{uuid.uuid4().hex[:12]}.tmp")
+    pq.write_table(table, partial, compression="zstd")
+    partial.replace(path)
+    return path
+
+
+def entries_version(day: date) -> tuple[str, int, int] | None:
+    """What identifies the day's stored entries as they are now (path, mtime, size), or None."""
+    path = _entries_path(day)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def read_entries(day: date) -> list[EntryRow]:
+    """A service day's gate entries per station, gate line and minute of service."""
+    version = entries_version(day)
+    if version is None:
+        return []
+    columns = entry_columns(version)
+    return list(zip(*(c.tolist() for c in columns), strict=True))
+
+
+@functools.lru_cache(maxsize=8)
+def entry_columns(
+    version: tuple[str, int, int],
+) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.str_], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The stored entries of one version as columns: station, line, minute, entries."""
+    table = pq.read_table(version[0], schema=ENTRIES)
+    return (
+        np.asarray(table.column("station").to_numpy(zero_copy_only=False), dtype=np.str_),
+        np.asarray(table.column("line").to_numpy(zero_copy_only=False), dtype=np.str_),
+        table.column("minute").to_numpy().astype(np.int64),
+        table.column("entries").to_numpy().astype(np.int64),
+    )

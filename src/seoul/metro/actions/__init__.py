@@ -7,7 +7,8 @@
 - ``passes``: 30-day passes (기후동행카드): buy, renew, refund;
 - ``corrections``: a rider completes one of their own incomplete journeys;
 - ``jobs``: the scheduled jobs (open entries, revenue and gate-activity roll-ups);
-- ``congestion``: measured train departures pulled from the departures feed into the store;
+- ``congestion``: measured train departures pulled from the departures feed into the store, and
+  the gate entries counted per station and minute;
 - ``maintenance``: smart train: sensor batches scored into alerts and work orders, taken by staff to a finding.
 
 Each action takes the acting person as the keyword-only ``actor`` and checks their permission
@@ -15,7 +16,7 @@ and scope itself (``access``); ``actor=None`` is the platform's own work (schedu
 The public names are importable from here: ``from seoul.metro import actions; actions.ingest_events(...)``.
 """
 
-from seoul.metro.actions.congestion import PullResult, pull_departures
+from seoul.metro.actions.congestion import PullResult, count_entries, pull_departures
 from seoul.metro.actions.corrections import correct_journey
 from seoul.metro.actions.disputes import open_dispute, resolve_dispute
 from seoul.metro.actions.ingest import IngestResult, ingest_events
@@ -47,6 +48,7 @@ __all__ = [
     "close_open_entries",
     "close_order",
     "correct_journey",
+    "count_entries",
     "ingest_events",
     "ingest_readings",
     "ingest_windows",

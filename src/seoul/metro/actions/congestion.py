@@ -1,6 +1,7 @@
 """Measured train departures pulled from Seoul Metro's departures feed (``adapters/loads.py``)
 into the platform's store, for the per-car forecast and the open-data file of a day's measured
-congestion (docs/metro-congestion.md).
+congestion, and the platform's own gate entries counted per station and minute for the
+forecast's taps (docs/metro-congestion.md).
 
 The scheduled job (``seoul metro congestion pull``, every minute) asks, per line, for what left
 since the last stored departure of the service day (from 05:00, so the first train is not
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.db.models import Count
+from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
 from seoul.core.engine.time import SEOUL
@@ -24,7 +27,8 @@ from seoul.core.roles import Role
 from seoul.metro import storage
 from seoul.metro.actions.access import check_role
 from seoul.metro.adapters import loads
-from seoul.metro.engine.congestion.baseline import CARS, service_day
+from seoul.metro.engine.congestion.baseline import CARS, FIRST_SLOT, service_day
+from seoul.metro.models import GateEvent
 
 log = logging.getLogger("seoul.metro")
 
@@ -68,3 +72,34 @@ def pull_departures(
                 "departures feed, line %s: %d record(s) skipped: %s", line, len(pulled.skipped), pulled.skipped[:10]
             )
     return result
+
+
+RECOUNT = timedelta(minutes=30)
+"""Each count of the gate entries recounts the last half hour: a gate that was offline sends its
+buffered events late, and they are counted when their minute is counted again. Events arriving
+later than this are not counted (the forecast looks back an hour at most)."""
+
+
+def count_entries(*, actor: User | None, now: datetime | None = None) -> dict[str, Any]:
+    """Count the gate entries (card taps and tagless passages alike; only counts, no rider) per
+    station, gate line and minute of service over the last :data:`RECOUNT` of the service day up
+    to the last whole minute, and store them (``storage.write_entries``)."""
+    check_role(actor, Role.OPERATOR)
+    now = (now or timezone.now()).astimezone(SEOUL)
+    day = service_day(now)
+    opens = datetime.combine(day, FIRST_SLOT, tzinfo=SEOUL)
+    end = now.replace(second=0, microsecond=0)
+    start = max(end - RECOUNT, opens)
+    if end <= start:
+        return {"day": day.isoformat(), "minutes": 0, "entries": 0}
+    rows = (
+        GateEvent.objects.filter(kind=GateEvent.Kind.ENTRY, at__gte=start, at__lt=end)
+        .annotate(minute=TruncMinute("at", tzinfo=SEOUL))
+        .values_list("gate__station", "gate__line", "minute")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counted = [(station, line, int((minute - opens).total_seconds() // 60), n) for station, line, minute, n in rows]
+    first, last = int((start - opens).total_seconds() // 60), int((end - opens).total_seconds() // 60)
+    storage.write_entries(day, counted, first, last)
+    return {"day": day.isoformat(), "minutes": last - first, "entries": sum(r[3] for r in counted)}

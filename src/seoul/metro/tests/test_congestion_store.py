@@ -107,6 +107,7 @@ def test_departures_past_their_period_are_removed(feed: LoadsStandIn) -> None:
     assert storage.read_departures(baseline.service_day(AT), "5") == []
 
 
+@pytest.mark.django_db
 def test_the_pull_command_reports_per_line(feed: LoadsStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
     from seoul.metro.cli import group
 
@@ -115,6 +116,7 @@ def test_the_pull_command_reports_per_line(feed: LoadsStandIn, monkeypatch: pyte
     assert out.exit_code == 0, out.output
     body = json.loads(out.output)
     assert body["failed"] == {} and body["stored"]["8"] > 0
+    assert body["gate_entries"] == {"day": "2026-03-04", "minutes": 30, "entries": 0}
 
 
 def test_measurements_that_stopped_coming_are_said_to_be_late(feed: LoadsStandIn) -> None:
