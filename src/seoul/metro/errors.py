@@ -124,3 +124,8 @@ class MetroError(ErrorCode):
     READING_REPEATED = "metro.reading_repeated", _("Another reading of this sensor in the batch has the same time.")
     ORDER_STEP = "metro.order_step", _("This work order is %(status)s: that step is not possible now.")
     FINDING_NOTE = "metro.finding_note", _("Describe what the inspection found in at least 5 characters.")
+    SENSOR_DEVICE_REASON = (
+        "metro.sensor_device_reason",
+        _("Say why the device's token is stopped (lost, stolen, replaced) in at least 5 characters."),
+    )
+    SENSOR_DEVICE_REVOKED = "metro.sensor_device_revoked", _("This device's token is already stopped.")

@@ -32,6 +32,9 @@ class MetroEvent(models.TextChoices):
     SETTLEMENT_RUN = "metro.settlement.run", _("Daily settlement run")
     RECONCILED = "metro.gateway.reconciled", _("Gateway report reconciled")
     REPORT_EXPORTED = "metro.report.exported", _("Operator report exported")
+    SENSOR_DEVICE_REGISTERED = "metro.sensor_device.registered", _("Train sensor device registered")
+    SENSOR_DEVICE_REVOKED = "metro.sensor_device.revoked", _("Train sensor device's token revoked")
+    SENSOR_DEVICE_REISSUED = "metro.sensor_device.reissued", _("Train sensor device given a new token")
 
 
 class MetroPurpose(Purpose):

@@ -357,6 +357,23 @@ class FindingForm(forms.Form):
     )
 
 
+class SensorDeviceForm(forms.Form):
+    name = TextField(
+        label=_("Device name"),
+        max_length=60,
+        help_text=_("As the fleet file and the unit's label name it, e.g. 2-51-CAR1-UNIT"),
+    )
+
+
+class DeviceStopForm(forms.Form):
+    reason = TextField(
+        label=_("Why stop its token?"),
+        min_length=5,
+        max_length=200,
+        help_text=_("Lost, stolen or replaced: the reason is kept with the audit record."),
+    )
+
+
 # --- per-car congestion (docs/metro-congestion.md) ----------------------------------------------
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, Count, Q, QuerySet, Sum, When
+from django.db.models import Case, Count, Max, Q, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -36,6 +36,7 @@ from seoul.metro.models import (
     RevenueRollupRow,
     RiderPass,
     Sensor,
+    SensorDevice,
     WorkOrder,
     activity_by_gate,
 )
@@ -350,6 +351,12 @@ def asset_history(asset: Asset, *, limit: int = 20) -> dict[str, Any]:
         "lineage": asset.lineage(),
         "parts": list(asset.parts.order_by("code")),
         "sensors": list(Sensor.objects.filter(asset_id__in=tree).select_related("asset").order_by("code")),
+        "devices": list(
+            SensorDevice.objects.filter(asset_id__in=tree)
+            .select_related("asset")
+            .annotate(sensor_count=Count("sensors"), last_reading=Max("sensors__last_reading_at"))
+            .order_by("name")
+        ),
         "orders": orders,
         "counts": dict(
             WorkOrder.objects.filter(asset_id__in=tree).values_list("finding").annotate(n=Count("pk")).order_by()

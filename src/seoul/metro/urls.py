@@ -55,4 +55,7 @@ urlpatterns = [
     path("maintenance/orders/<int:pk>/", views.work_order, name="work_order"),
     path("maintenance/orders/<int:pk>/<slug:step>/", views.work_order_step, name="work_order_step"),
     path("maintenance/assets/<str:code>/", views.asset, name="asset"),
+    path("maintenance/assets/<str:code>/devices/", views.asset_device_add, name="asset_device_add"),
+    path("maintenance/devices/<int:pk>/token/", views.sensor_device_token, name="sensor_device_token"),
+    path("maintenance/devices/<int:pk>/<slug:step>/", views.sensor_device_step, name="sensor_device_step"),
 ]

@@ -30,11 +30,13 @@ from seoul.metro.errors import MetroError
 from seoul.metro.events import MetroEvent, MetroPurpose
 from seoul.metro.forms import (
     CongestionForm,
+    DeviceStopForm,
     DisputeFilterForm,
     DisputeForm,
     FareForm,
     FindingForm,
     ResolveForm,
+    SensorDeviceForm,
     WorkOrderFilterForm,
 )
 from seoul.metro.models import (
@@ -45,6 +47,7 @@ from seoul.metro.models import (
     LedgerEntry,
     LedgerTransaction,
     Rider,
+    SensorDevice,
     WorkOrder,
     handles_disputes,
     maintains_trains,
@@ -483,19 +486,118 @@ def work_order_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     return button_action(request, lambda: run(order, actor=request.user), then=back, success=success)
 
 
-@require_role(Service.METRO, Role.VIEWER)
-@require_GET
-def asset(request: AuthedRequest, code: str) -> HttpResponse:
-    """An asset's history: its parts and sensors, and every recent alert with its signal and finding."""
+def _asset(request: AuthedRequest, code: str) -> Asset:
     _check_maintenance_staff(request)
-    item = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
+    return get_object_or_404(Asset.objects.visible_to(request.user), code=code)
+
+
+def _asset_page(
+    request: AuthedRequest,
+    item: Asset,
+    *,
+    add_form: SensorDeviceForm | None = None,
+    stop_form: DeviceStopForm | None = None,
+    stopping: int | None = None,
+) -> HttpResponse:
     history = selectors.asset_history(item)
     charts = []
     for order in history["orders"]:
         threshold = actions.maintenance.detector_settings(order.sensor).alert_at
         chart = selectors.signal_chart(order, selectors.order_signal(order), threshold)
         charts.append((order, chart, f"chart-order-{order.pk}"))
-    return render(request, "metro/asset.html", {"asset": item, "history": history, "charts": charts})
+    failed = (add_form is not None and add_form.errors) or (stop_form is not None and stop_form.errors)
+    orphan = None  # a refused stop of a device whose row has no form any more (already stopped)
+    for device in history["devices"]:  # each row's own form, so its field ids are its own
+        device.stop_form = stop_form if stopping == device.pk else DeviceStopForm(prefix=f"device-{device.pk}")
+        if stopping == device.pk and device.revoked_at is not None:
+            orphan = stop_form
+    context = {
+        "asset": item,
+        "history": history,
+        "charts": charts,
+        "may_manage": maintains_trains(request.user, role=Role.ADMIN),
+        "add_form": add_form or SensorDeviceForm(),
+        "stopping": stopping,
+        "stop_refused": orphan,
+    }
+    return render(request, "metro/asset.html", context, status=400 if failed else 200)
+
+
+@require_role(Service.METRO, Role.VIEWER)
+@require_GET
+def asset(request: AuthedRequest, code: str) -> HttpResponse:
+    """An asset's history: its parts, sensors and sensor devices, and every recent alert with
+    its signal and finding. Admins register devices and stop or renew their tokens here."""
+    return _asset_page(request, _asset(request, code))
+
+
+DEVICE_TOKEN = "metro_sensor_device_token"  # noqa: S105 - a session key
+
+
+def _show_token(request: AuthedRequest, device: SensorDevice, token: str) -> str:
+    """Keep the new token for the one page that shows it (after the redirect, then gone)."""
+    request.session[DEVICE_TOKEN] = {"device": device.pk, "token": token}
+    return reverse("metro:sensor_device_token", args=[device.pk])
+
+
+@require_role(Service.METRO, Role.ADMIN)
+@require_POST
+def asset_device_add(request: AuthedRequest, code: str) -> HttpResponse:
+    """Register a sensor device on this asset; its token is shown once on the next page."""
+    item = _asset(request, code)
+    form = SensorDeviceForm(request.POST)
+
+    def register(d: dict[str, Any]) -> str:
+        device, token = actions.register_device(item, d["name"], actor=request.user)
+        return _show_token(request, device, token)
+
+    done = form_action(request, form, register, then=lambda target: str(target))
+    return done or _asset_page(request, item, add_form=form)
+
+
+def _device(request: AuthedRequest, pk: int) -> SensorDevice:
+    _check_maintenance_staff(request)
+    return get_object_or_404(
+        SensorDevice.objects.filter(asset__in=Asset.objects.visible_to(request.user)).select_related("asset"), pk=pk
+    )
+
+
+@require_role(Service.METRO, Role.ADMIN)
+@require_POST
+def sensor_device_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
+    """Stop a device's token (with the reason) or give it a new one (shown once)."""
+    device = _device(request, pk)
+    back = reverse("metro:asset", args=[device.asset.code])
+    if step == "reissue":
+        return button_action(
+            request,
+            lambda: _show_token(request, device, actions.reissue_device_token(device, actor=request.user)),
+            then=lambda target: str(target),
+            back=back,
+        )
+    if step != "stop":
+        raise Http404
+    form = DeviceStopForm(request.POST, prefix=f"device-{device.pk}")
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.revoke_device(device, reason=d["reason"], actor=request.user),
+        then=back + f"#device-{device.pk}",
+        success=_("The device's token is stopped: its readings are refused from now on."),
+    )
+    return done or _asset_page(request, device.asset, stop_form=form, stopping=device.pk)
+
+
+@require_role(Service.METRO, Role.ADMIN)
+@require_GET
+def sensor_device_token(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The token just issued to a sensor device, shown this once (never cached)."""
+    device = _device(request, pk)
+    shown = request.session.pop(DEVICE_TOKEN, None)
+    token = shown.get("token") if isinstance(shown, dict) and shown.get("device") == device.pk else None
+    response = render(request, "metro/sensor_device_token.html", {"device": device, "token": token})
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- per-car congestion (docs/metro-congestion.md) ----------------------------------------------

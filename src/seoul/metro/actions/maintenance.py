@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from seoul.core import audit
 from seoul.core.actions import token_hash
 from seoul.core.models import User
 from seoul.core.roles import Role
@@ -36,6 +37,7 @@ from seoul.metro import storage
 from seoul.metro.engine.maintenance import detector, state, watch
 from seoul.metro.engine.maintenance.health import HealthSettings, SensorHealth
 from seoul.metro.errors import MetroError
+from seoul.metro.events import MetroEvent
 from seoul.metro.models import Asset, Sensor, SensorDevice, WorkOrder, WorkOrderEvent, maintains_trains
 from seoul.metro.schemas import MAX_SENSOR_BATCH, ReadingItem, check_reading
 
@@ -358,17 +360,64 @@ def close_order(order: WorkOrder, *, finding: str, note: str, actor: User, now: 
     return locked
 
 
+def _new_token() -> tuple[str, str, str]:
+    """(secret, its hash, its prefix): the secret is shown once and never kept."""
+    secret = "sd_" + secrets.token_urlsafe(32)
+    return secret, token_hash(secret), secret[3:11]
+
+
 def register_device(
     asset: Asset, name: str, *, actor: User | None, now: datetime | None = None
 ) -> tuple[SensorDevice, str]:
     """A new sensor device for ``asset`` and its token (shown once; only its hash is kept)."""
     _check_staff(actor, Role.ADMIN)
     name = check_text(name, "name", max_length=60)
-    secret = "sd_" + secrets.token_urlsafe(32)
-    device = SensorDevice.objects.create(
-        asset=asset, name=name, token_hash=token_hash(secret), prefix=secret[3:11], issued_at=now or timezone.now()
-    )
+    secret, digest, prefix = _new_token()
+    with transaction.atomic():
+        device = SensorDevice.objects.create(
+            asset=asset, name=name, token_hash=digest, prefix=prefix, issued_at=now or timezone.now()
+        )
+        audit.record(MetroEvent.SENSOR_DEVICE_REGISTERED, target=device, actor=actor, new={"asset": asset.code})
     return device, secret
+
+
+def revoke_device(
+    device: SensorDevice, *, reason: str, actor: User | None, now: datetime | None = None
+) -> SensorDevice:
+    """Stop ``device``'s token at once (a unit lost, stolen or replaced): its posts get 401 from
+    now on; its sensors stay, and the silence sweep opens a work order if nothing else feeds them."""
+    _check_staff(actor, Role.ADMIN)
+    reason = check_text(reason, "reason", max_length=200).strip()
+    if len(reason) < 5:
+        raise MetroError.SENSOR_DEVICE_REASON.error("reason")
+    with transaction.atomic():
+        locked = SensorDevice.objects.select_for_update().get(pk=device.pk)
+        if locked.revoked_at is not None:
+            raise MetroError.SENSOR_DEVICE_REVOKED.error()
+        locked.revoked_at = now or timezone.now()
+        locked.save(update_fields=["revoked_at"])
+        audit.record(MetroEvent.SENSOR_DEVICE_REVOKED, target=locked, actor=actor, reason=reason)
+    log.info("sensor device %s revoked: %s", locked.pk, reason)
+    return locked
+
+
+def reissue_device_token(device: SensorDevice, *, actor: User | None, now: datetime | None = None) -> str:
+    """A new token for ``device`` (the old one stops at once; a revoked device is brought back):
+    the unit keeps its sensors and history. Returns the token, shown once."""
+    _check_staff(actor, Role.ADMIN)
+    secret, digest, prefix = _new_token()
+    with transaction.atomic():
+        locked = SensorDevice.objects.select_for_update().get(pk=device.pk)
+        old = {"prefix": locked.prefix, "revoked": locked.revoked_at is not None}
+        locked.token_hash, locked.prefix, locked.issued_at, locked.revoked_at = (
+            digest,
+            prefix,
+            now or timezone.now(),
+            None,
+        )
+        locked.save(update_fields=["token_hash", "prefix", "issued_at", "revoked_at"])
+        audit.record(MetroEvent.SENSOR_DEVICE_REISSUED, target=locked, actor=actor, old=old, new={"prefix": prefix})
+    return secret
 
 
 # --- the fleet's configuration (seoul metro maintenance load-fleet) ----------------------------

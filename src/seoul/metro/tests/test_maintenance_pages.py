@@ -138,3 +138,70 @@ def test_the_signal_chart_marks_the_alerting_readings(hot: dict[str, Any]) -> No
     flagged = [v for v in values if v["alert"]]
     assert flagged and all(v["value"] == 160.0 for v in flagged)
     assert spec["layer"][2]["data"]["values"][0]["at"] == flagged[0]["at"]  # the first alert's rule
+
+
+def test_an_admin_registers_a_device_stops_its_token_and_issues_a_new_one(hot: dict[str, Any]) -> None:
+    """The token is shown once after a redirect, never cached; a stopped token is refused by the
+    ingest API at once; a new token works and the old one does not; each step is audited."""
+    from seoul.core.models import AuditEvent
+    from seoul.metro.models import SensorDevice
+    from seoul.metro.tests.test_maintenance_ingest import post
+
+    admin = builders.staff("choi.admin", "admin")
+    c = client_of(admin, "en")
+    train = hot["train"].code
+    page = c.get(f"/metro/maintenance/assets/{train}/")
+    assert "Register a device on this asset" in page.text and hot["device"].prefix in page.text
+    empty = c.post(f"/metro/maintenance/assets/{train}/devices/", {"name": " "})
+    assert empty.status_code == 400 and 'id="id_name_error"' in empty.text
+    added = c.post(f"/metro/maintenance/assets/{train}/devices/", {"name": "TCMS spare"})
+    device = SensorDevice.objects.get(name="TCMS spare")
+    assert added.status_code == 302 and added["Location"] == f"/metro/maintenance/devices/{device.pk}/token/"
+    shown = c.get(added["Location"])
+    token = shown.context["token"]
+    assert token.startswith("sd_" + device.prefix) and token in shown.text
+    assert "no-store" in shown["Cache-Control"]
+    again = c.get(added["Location"])
+    assert again.context["token"] is None and token not in again.text  # shown once
+
+    old = hot["token"]
+    sensor = hot["temperature"].code
+    item = [{"sensor": sensor, "at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(), "value": 50.0}]
+    field = f"device-{hot['device'].pk}-reason"
+    short = c.post(f"/metro/maintenance/devices/{hot['device'].pk}/stop/", {field: "lost"})
+    assert short.status_code == 400 and f'id="id_{field}_error"' in short.text
+    stopped = c.post(f"/metro/maintenance/devices/{hot['device'].pk}/stop/", {field: "unit stolen at the depot"})
+    assert stopped.status_code == 302
+    assert post(old, item).status_code == 401
+    twice = c.post(f"/metro/maintenance/devices/{hot['device'].pk}/stop/", {field: "unit stolen at the depot"})
+    assert twice.status_code == 400 and "already stopped" in twice.text
+
+    renewed = c.post(f"/metro/maintenance/devices/{hot['device'].pk}/reissue/")
+    fresh = c.get(renewed["Location"]).context["token"]
+    assert fresh and fresh != old
+    accepted = post(fresh, item)
+    assert accepted.status_code == 200 and accepted.json()["accepted"] == 1
+    assert post(old, item).status_code == 401
+    events = list(
+        AuditEvent.objects.filter(event__startswith="metro.sensor_device", actor=admin)
+        .order_by("pk")
+        .values_list("event", "reason", "actor")
+    )
+    assert events == [
+        ("metro.sensor_device.registered", "", admin.pk),
+        ("metro.sensor_device.revoked", "unit stolen at the depot", admin.pk),
+        ("metro.sensor_device.reissued", "", admin.pk),
+    ]
+
+
+def test_only_admins_manage_devices(hot: dict[str, Any]) -> None:
+    engineer = builders.staff("kim.engineer", "operator")
+    c = client_of(engineer, "en")
+    page = c.get(f"/metro/maintenance/assets/{hot['train'].code}/")
+    assert page.status_code == 200 and hot["device"].name in page.text and "Issue a new token" not in page.text
+    assert c.post(f"/metro/maintenance/devices/{hot['device'].pk}/reissue/").status_code == 403
+    assert c.post(f"/metro/maintenance/assets/{hot['train'].code}/devices/", {"name": "x"}).status_code == 403
+    outsider_admin = builders.staff("lee.admin", "admin", institution="SMC")
+    assert client_of(outsider_admin).post(f"/metro/maintenance/devices/{hot['device'].pk}/reissue/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        actions.revoke_device(hot["device"], reason="not mine to stop", actor=engineer)
