@@ -198,6 +198,11 @@ SEOUL_METRO_ENTITLEMENTS_TIMEOUT = float(os.environ.get("SEOUL_METRO_ENTITLEMENT
 SEOUL_METRO_READINGS_DIR = Path(os.environ.get("SEOUL_METRO_READINGS_DIR", str(VAR_DIR / "metro-readings")))
 # Measured train departures with per-car loads, as Parquet files by service day (metro/storage.py).
 SEOUL_METRO_LOADS_DIR = Path(os.environ.get("SEOUL_METRO_LOADS_DIR", str(VAR_DIR / "metro-loads")))
+# Lines whose trains are counted at the doors (door sensors or CCTV) instead of weighed: their
+# per-car loads come from the door counts feed (docs/metro-congestion.md). "3,4"; empty: none.
+SEOUL_METRO_COUNTED_LINES = tuple(
+    line.strip() for line in os.environ.get("SEOUL_METRO_COUNTED_LINES", "").split(",") if line.strip()
+)
 
 # Electronic Document Center (records): where files are kept ("local": a folder under var/, or
 # "s3": S3-compatible object storage at SEOUL_RECORDS_S3_ENDPOINT, bucket SEOUL_RECORDS_S3_BUCKET;

@@ -404,7 +404,10 @@ def platform_forecast(platform: board.Platform, at: datetime, trains: int = 3) -
     minute = congestion_baseline.minute_of_service(at)
     split = congestion_taps.split(gate_entries(day), platform.route, platform.forward, day)
     live = congestion_live.live_from_departures(platform.route, platform.forward, day, measured, split, minute)
-    found = congestion_live.platform_from_live(platform.route, platform.forward, platform.station, at, live, trains)
+    sources = {d.source for d in measured}
+    found = congestion_live.platform_from_live(
+        platform.route, platform.forward, platform.station, at, live, trains, sources
+    )
     late = (at - measured[-1].departed_at).total_seconds() / 60  # the store reads them in time order
     found["late_minutes"] = round(late) if late > STALE_MINUTES and found["trains"] else None
     return found

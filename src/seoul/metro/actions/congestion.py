@@ -7,6 +7,12 @@ The scheduled job (``seoul metro congestion pull``, every minute) asks, per line
 since the last stored departure of the service day (from 05:00, so the first train is not
 missed), stores it, and reports what the feed refused. Asking again is harmless: a departure
 stored twice is read once. A line whose feed fails is reported and the others go on.
+
+A line in ``SEOUL_METRO_COUNTED_LINES`` has trains that count riders at the doors instead of
+weighing them: its stops come from the door counts feed (``adapters/doorcounts.py``), and each
+train's riders per car are carried on from its last stored stop of the day and accumulated
+(``engine/congestion/counts.py``), then stored like weighed departures with
+``source="door_counts"``.
 """
 
 from __future__ import annotations
@@ -14,20 +20,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
+from seoul.core.adapters.http import AdapterError
 from seoul.core.engine.time import SEOUL
 from seoul.core.models import User
 from seoul.core.roles import Role
 from seoul.metro import storage
 from seoul.metro.actions.access import check_role
-from seoul.metro.adapters import loads
+from seoul.metro.adapters import doorcounts, loads
+from seoul.metro.engine.congestion import counts
 from seoul.metro.engine.congestion.baseline import CARS, FIRST_SLOT, service_day
+from seoul.metro.engine.congestion.live import Departure
 from seoul.metro.models import GateEvent
 
 log = logging.getLogger("seoul.metro")
@@ -46,6 +56,15 @@ class PullResult:
         return {"stored": self.stored, "skipped": self.skipped, "failed": self.failed}
 
 
+def _counted(line: str, day: date, since: datetime, now: datetime) -> tuple[list[Departure], list[str]]:
+    """The stops of a counted line since ``since`` as departures with accumulated loads, carried on
+    from each train's last stored stop of the day; and the skipped records' reasons."""
+    pulled = doorcounts.pull(line, since, now)
+    stored = [d for d in storage.read_departures(day, line) if d.source == "door_counts"]
+    done = counts.accumulate(pulled.counts, counts.prior_from(stored))
+    return done.departures, [*pulled.skipped, *done.skipped]
+
+
 def pull_departures(
     lines: Iterable[str] | None = None, *, actor: User | None, now: datetime | None = None
 ) -> PullResult:
@@ -58,19 +77,22 @@ def pull_departures(
     for line in lines or sorted(CARS):
         last = storage.last_departure(day, line)
         since = last + timedelta(microseconds=1) if last else datetime.combine(day, DAY_START, tzinfo=SEOUL)
+        feed = "door counts feed" if line in settings.SEOUL_METRO_COUNTED_LINES else "departures feed"
         try:
-            pulled = loads.pull(line, since, now)
-        except loads.LoadsError as exc:
+            if line in settings.SEOUL_METRO_COUNTED_LINES:
+                found, skipped = _counted(line, day, since, now)
+            else:
+                pulled = loads.pull(line, since, now)
+                found, skipped = pulled.departures, pulled.skipped
+        except AdapterError as exc:
             result.failed[line] = f"{exc.code}: {exc}"
-            log.warning("departures feed, line %s: %s", line, exc)
+            log.warning("%s, line %s: %s", feed, line, exc)
             continue
-        storage.write_departures(line, pulled.departures)
-        result.stored[line] = len(pulled.departures)
-        if pulled.skipped:
-            result.skipped[line] = pulled.skipped
-            log.warning(
-                "departures feed, line %s: %d record(s) skipped: %s", line, len(pulled.skipped), pulled.skipped[:10]
-            )
+        storage.write_departures(line, found)
+        result.stored[line] = len(found)
+        if skipped:
+            result.skipped[line] = skipped
+            log.warning("%s, line %s: %d record(s) skipped: %s", feed, line, len(skipped), skipped[:10])
     return result
 
 

@@ -41,24 +41,22 @@ Configuration: ``SEOUL_METRO_LOADS_URL`` (else a loopback stand-in, on
 from __future__ import annotations
 
 import logging
-import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from seoul.core.adapters.config import derived_secret, setting
-from seoul.core.adapters.http import AdapterError, call, with_retries
+from seoul.core.adapters.http import AdapterError
 from seoul.core.adapters.standin import Running
 from seoul.metro.adapters.loads_standin import LoadsStandIn
-from seoul.metro.engine.congestion.baseline import CARS, table
+from seoul.metro.adapters.trainfeed import collect, pages, parse_stop
+from seoul.metro.engine.congestion.baseline import CARS
 from seoul.metro.engine.congestion.levels import percent_from_load_kg
 from seoul.metro.engine.congestion.live import Departure
 
 log = logging.getLogger("seoul.metro.adapters.loads")
 _running = Running()
-MAX_PAGES = 500
-MAX_TRAIN_ID = 32
 
 __all__ = ["Departure", "LoadsError", "Pulled", "departures", "endpoint", "parse_record", "pull", "standin"]
 
@@ -106,41 +104,8 @@ def endpoint() -> str:
 
 def parse_record(record: Any, line: str, since: datetime, until: datetime) -> Departure:
     """One record of the answer as a :class:`Departure`; ValueError naming what is wrong."""
-    if not isinstance(record, dict):
-        raise ValueError("not an object")
-    train = record.get("train")
-    if not isinstance(train, str) or not 0 < len(train.strip()) <= MAX_TRAIN_ID:
-        raise ValueError(f"train id missing or not 1-{MAX_TRAIN_ID} characters")
-    if record.get("line") != line:
-        raise ValueError(f"line {record.get('line')!r}, not the {line!r} asked for")
-    station = record.get("station")
-    if not isinstance(station, str) or not station.strip():
-        raise ValueError("station missing")
-    code = record.get("station_code")
-    if code is not None:
-        if not isinstance(code, int) or isinstance(code, bool):
-            raise ValueError(f"station_code {code!r} is not a number")
-        known = table().code_of.get((line, station))
-        if known is not None and known != code:
-            raise ValueError(f"station_code {code} is not {station}'s ({known})")
-    direction = record.get("direction")
-    if direction not in (0, 1) or isinstance(direction, bool):
-        raise ValueError(f"direction {direction!r} is not 0 (상선/내선) or 1 (하선/외선)")
-    destination = record.get("destination", "")
-    if destination is None:
-        destination = ""
-    if not isinstance(destination, str):
-        raise ValueError("destination is not a station name")
-    text = record.get("departed_at")
-    try:
-        departed = datetime.fromisoformat(text) if isinstance(text, str) else None
-    except ValueError:
-        departed = None
-    if departed is None or departed.tzinfo is None:
-        raise ValueError(f"departed_at {text!r} is not an ISO moment with its offset")
-    if not since <= departed < until:
-        raise ValueError(f"departed_at {text} is outside the window asked for")
-    loads = record.get("loads_kg")
+    fields, stop = parse_stop(record, line, since, until)
+    loads = fields.get("loads_kg")
     cars = CARS[line]
     if not isinstance(loads, list) or len(loads) != cars:
         raise ValueError(f"loads_kg is not a list of {cars} loads (line {line} has {cars} cars)")
@@ -151,14 +116,18 @@ def parse_record(record: Any, line: str, since: datetime, until: datetime) -> De
         percent_from_load_kg(float(kg))  # refuses negative, non-finite and impossible loads
         kgs.append(float(kg))
     return Departure(
-        train=train.strip(),
+        train=stop.train,
         line=line,
-        station=station.strip(),
-        direction=int(direction),
-        departed_at=departed,
+        station=stop.station,
+        direction=stop.direction,
+        departed_at=stop.departed_at,
         loads_kg=tuple(kgs),
-        destination=destination.strip(),
+        destination=stop.destination,
     )
+
+
+def _key(departure: Departure) -> tuple[str, str, int, datetime]:
+    return (departure.train, departure.station, departure.direction, departure.departed_at)
 
 
 def pull(line: str, since: datetime, until: datetime) -> Pulled:
@@ -168,54 +137,21 @@ def pull(line: str, since: datetime, until: datetime) -> Pulled:
         raise LoadsError("invalid_line", f"line must be one of {', '.join(CARS)}")
     if since.tzinfo is None or until.tzinfo is None:
         raise LoadsError("invalid_window", "since and until must be aware datetimes")
-    headers = {"Authorization": f"Bearer {api_key()}"}
-    timeout = float(setting("SEOUL_METRO_LOADS_TIMEOUT", 10))
-    attempts = int(setting("SEOUL_METRO_LOADS_ATTEMPTS", 3))
     limit = int(setting("SEOUL_METRO_LOADS_PAGE", 1000))
-    base = endpoint() + "/v1/departures?"
-    found: list[Departure] = []
-    seen: set[tuple[str, str, int, datetime]] = set()
-    skipped: list[str] = []
-    repeated = 0
-    cursor: str | None = None
-    pages = 0
-    while True:
-        pages += 1
-        if pages > MAX_PAGES:
-            raise LoadsError("invalid_answer", f"more than {MAX_PAGES} pages")
-        query = {"line": line, "since": since.isoformat(), "until": until.isoformat(), "limit": str(limit)}
-        if cursor is not None:
-            query["cursor"] = cursor
-        url = base + urllib.parse.urlencode(query)
-        try:
-            _status, data = with_retries(partial(call, "GET", url, headers=headers, timeout=timeout), attempts=attempts)
-        except AdapterError as exc:
-            raise LoadsError(exc.code, str(exc), status=exc.status) from None
-        records = data.get("departures")
-        nxt = data.get("next_cursor")
-        if not isinstance(records, list) or not (nxt is None or isinstance(nxt, str)):
-            raise LoadsError("invalid_answer", "the answer is not a page of departures")
-        for n, record in enumerate(records, start=1):
-            try:
-                departure = parse_record(record, line, since, until)
-            except ValueError as exc:
-                reason = f"record {n} of page {pages}: {exc}"
-                log.warning("departures feed, line %s: skipped %s", line, reason)
-                skipped.append(reason)
-                continue
-            key = (departure.train, departure.station, departure.direction, departure.departed_at)
-            if key in seen:
-                repeated += 1
-                continue
-            seen.add(key)
-            found.append(departure)
-        if nxt is None:
-            break
-        if nxt == cursor:
-            raise LoadsError("invalid_answer", f"the cursor {nxt!r} does not move on")
-        cursor = nxt
-    found.sort(key=lambda d: (d.departed_at, d.train, d.station))
-    return Pulled(found, skipped, repeated, pages)
+    read = pages(
+        endpoint() + LoadsStandIn.PATH,
+        {"line": line, "since": since.isoformat(), "until": until.isoformat(), "limit": str(limit)},
+        LoadsStandIn.RECORDS,
+        headers={"Authorization": f"Bearer {api_key()}"},
+        timeout=float(setting("SEOUL_METRO_LOADS_TIMEOUT", 10)),
+        attempts=int(setting("SEOUL_METRO_LOADS_ATTEMPTS", 3)),
+        error=LoadsError,
+    )
+    got = collect(
+        read, partial(parse_record, line=line, since=since, until=until), _key, f"departures feed, line {line}"
+    )
+    got.items.sort(key=lambda d: (d.departed_at, d.train, d.station))
+    return Pulled(got.items, got.skipped, got.repeated, got.pages)
 
 
 def departures(line: str, since: datetime, until: datetime) -> list[Departure]:

@@ -125,3 +125,49 @@ def test_measurements_that_stopped_coming_are_said_to_be_late(feed: LoadsStandIn
     assert on_time["source"] == "measured" and on_time["late_minutes"] is None
     late = selectors.platform_forecast(gunja(), AT + timedelta(minutes=25))
     assert late["late_minutes"] is not None and 24 <= late["late_minutes"] <= 26
+
+
+@pytest.fixture
+def counter() -> Iterator[Any]:
+    from seoul.metro.adapters import doorcounts
+
+    service = doorcounts.standin()
+    service.reset()
+    service.clock = AT.isoformat()
+    yield service
+    service.reset()
+
+
+def test_a_counted_line_is_stored_from_its_door_counts_carried_on_across_pulls(
+    feed: LoadsStandIn, counter: Any, settings: Any
+) -> None:
+    """Line 5 counted at the doors: each pull carries every train's riders on from its last
+    stored stop, so two pulls store what one pull from the morning would; the loads follow the
+    weighing of the same stops (both measure the simulated day: within a few points on average),
+    and the forecast reads them."""
+    day = baseline.service_day(AT)
+    settings.SEOUL_METRO_COUNTED_LINES = ("5",)
+    first = AT - timedelta(minutes=20)
+    counter.clock = first.isoformat()
+    actions.pull_departures(["5"], actor=None, now=first)
+    counter.clock = AT.isoformat()
+    result = actions.pull_departures(["5"], actor=None, now=AT)
+    assert result.failed == {} and result.stored["5"] > 0
+    two_pulls = storage.read_departures(day, "5")
+    assert {d.source for d in two_pulls} == {"door_counts"}
+    settings.SEOUL_METRO_LOADS_DIR = settings.SEOUL_METRO_LOADS_DIR.parent / "once"
+    actions.pull_departures(["5"], actor=None, now=AT)
+    one_pull = storage.read_departures(day, "5")
+    assert [(d.train, d.station, d.loads_kg) for d in two_pulls] == [(d.train, d.station, d.loads_kg) for d in one_pull]
+    weighed = {(d.train, d.station): d.loads_kg for d in loads.departures("5", first - timedelta(hours=4), AT)}
+    gaps = [
+        abs(a - b) / 65 / 160 * 100
+        for d in one_pull
+        for a, b in zip(d.loads_kg, weighed[(d.train, d.station)], strict=True)
+    ]
+    assert 0 < sum(gaps) / len(gaps) < 5
+    answer = selectors.platform_forecast(gunja(), AT)
+    assert answer["source"] == "measured" and "door counts" in answer["note"]
+    counter.lines = ("7",)  # the counters of line 5 stop answering: reported, nothing stored
+    failed = actions.pull_departures(["5"], actor=None, now=AT + timedelta(minutes=1))
+    assert failed.failed["5"].startswith("no_counters")

@@ -86,9 +86,10 @@ QUIET_HOUR = 30.0
 """Usual taps in the last hour below which a station's zero is believed."""
 
 MEASURED_NOTE = (
-    "departures and load-weighing are measured (train operations feed); the model is learned on "
+    "departures and {loads} are measured (train operations feed); the model is learned on "
     "simulated past days until measured days are stored"
 )
+LOAD_SOURCES = {"weighing": "load-weighing", "door_counts": "door counts accumulated along each trip"}
 
 
 @dataclass(frozen=True)
@@ -254,19 +255,27 @@ def not_reporting(model: Model, live: Live) -> npt.NDArray[np.bool_]:
 
 
 def platform_from_live(
-    route: Route, forward: bool, station: str, at: datetime, live: Live, trains: int = 3
+    route: Route,
+    forward: bool,
+    station: str,
+    at: datetime,
+    live: Live,
+    trains: int = 3,
+    sources: Iterable[str] = ("weighing",),
 ) -> dict[str, Any]:
     """The next ``trains`` trains leaving ``station`` after ``at`` with per-car congestion, from
     a measured :class:`Live` (:func:`live_from_departures` at ``at``); the same dict as
     :func:`~.forecast.simulated_platform` with ``"source": "measured"``. The model is the
     platform's (learned on simulated past days of the day type until measured days are
-    stored). A live view without a single tap gets the usual taps (module docstring)."""
+    stored). Stations whose gates report nothing plausible get the usual taps (module
+    docstring). ``sources``: where the departures' loads came from (``Departure.source``), for
+    the note."""
     if at.tzinfo is not None:
         at = at.astimezone(SEOUL)
     day = service_day(at)
     k = route.ordered(forward)[0].index(station)
     model = _platform_model(route, forward, day, k)
-    note = MEASURED_NOTE
+    note = MEASURED_NOTE.format(loads=" and ".join(LOAD_SOURCES[s] for s in sorted(sources)) or "load-weighing")
     missing = not_reporting(model, live)
     if missing.any():
         usual = usual_taps(model, live.taps.shape[1])
