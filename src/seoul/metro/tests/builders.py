@@ -21,6 +21,8 @@ SADANG_4 = "G-4-433"  # 사당, line 4
 YANGJAE_3 = "G-3-332"  # 양재, line 3
 GANGNAM_SBD = "G-SBD-D007"  # 강남, 신분당선
 
+CONGESTION_AT = datetime(2026, 3, 4, 8, 10, tzinfo=SEOUL)
+"""A Wednesday morning: the moment the congestion feeds' stand-ins are set to in tests."""
 ADULT_FARE = 1550  # adult card fare from 2025-06-28 (tariffs.json)
 EARLY_BIRD_BEFORE = time(6, 30)  # 조조할인: 20 % off the base fare when boarded before 06:30
 PASSWORD = "Bukhansan-trail-9-maples"

@@ -38,3 +38,30 @@ def gw(settings: Any) -> Iterator[Any]:
     service.callback_url = ""  # events are recorded; the tests deliver them
     yield service
     service.reset()
+
+
+@pytest.fixture
+def feed(settings: Any, tmp_path: Any) -> Iterator[Any]:
+    """The departures feed's loopback stand-in (load-weighing), reset, its clock at
+    ``builders.CONGESTION_AT``; the measured departures stored under the test's own folder."""
+    from seoul.metro.adapters import loads
+
+    settings.SEOUL_METRO_LOADS_DIR = tmp_path / "loads"
+    service = loads.standin()
+    service.reset()
+    service.clock = builders.CONGESTION_AT.isoformat()
+    yield service
+    service.reset()
+
+
+@pytest.fixture
+def counter() -> Iterator[Any]:
+    """The door counts feed's loopback stand-in, reset (every line counting), its clock at
+    ``builders.CONGESTION_AT``."""
+    from seoul.metro.adapters import doorcounts
+
+    service = doorcounts.standin()
+    service.reset()
+    service.clock = builders.CONGESTION_AT.isoformat()
+    yield service
+    service.reset()

@@ -7,7 +7,6 @@ late service, a line without counters, a wrong key, a cursor that does not move)
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -32,24 +31,6 @@ LOOP = next(r for r in baseline.table().routes if r.loop)
 OPENING = live.service_start(DAY) - timedelta(minutes=30)  # the first train may leave a little before 05:30
 NAMES, HOPS = TRUNK.ordered(True)
 ROW = TRUNK.row(True)
-
-
-@pytest.fixture
-def counter() -> Iterator[CountsStandIn]:
-    service = doorcounts.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
-
-
-@pytest.fixture
-def weighing() -> Iterator[LoadsStandIn]:
-    service = loads.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
 
 
 def _at(i: int, start: float = 60.0) -> datetime:
@@ -230,9 +211,7 @@ def test_the_counting_errors_are_small_seeded_and_reset_with_each_trip() -> None
 # --- the counts feed and its stand-in -------------------------------------------------------------
 
 
-def test_the_feed_answers_in_pages_with_the_departures_feeds_trains(
-    counter: CountsStandIn, weighing: LoadsStandIn
-) -> None:
+def test_the_feed_answers_in_pages_with_the_departures_feeds_trains(counter: CountsStandIn, feed: LoadsStandIn) -> None:
     since = AT - timedelta(minutes=20)
     pulled = doorcounts.pull("5", since, AT + timedelta(hours=1))  # the hour ahead has not happened
     got = pulled.counts
@@ -255,7 +234,7 @@ def test_the_feed_answers_in_pages_with_the_departures_feeds_trains(
 def test_the_day_accumulated_from_the_feed_follows_the_simulated_loads(counter: CountsStandIn) -> None:
     """The counts of the day up to now, pulled in two windows and accumulated with the prior,
     give the trunk's loads within the counting errors, and the live view reads them as it
-    reads the weighing."""
+    reads the feed."""
     middle = AT - timedelta(hours=1)
     one = counts.accumulate(doorcounts.pull("5", OPENING, middle).counts)
     two = counts.accumulate(doorcounts.pull("5", middle, AT + timedelta(seconds=1)).counts, one.carried)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -30,15 +29,6 @@ TRUNK = baseline.route_for("5", "장한평")  # 방화-하남검단산; 강동 i
 KG = CAPACITY * KG_PER_PASSENGER / 100  # kg a car at 1 %
 ROUNDING = 0.1 + 1e-9  # one step of the answer's 0.1 % rounding (and the float error of 57.6 - 57.5)
 OPENING = live.service_start(DAY) - timedelta(minutes=30)  # the first train may leave a little before 05:30
-
-
-@pytest.fixture
-def feed() -> Iterator[LoadsStandIn]:
-    service = loads.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
 
 
 def _simulated_count(since: datetime, until: datetime) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,16 +20,6 @@ from seoul.metro.adapters.loads_standin import LoadsStandIn
 from seoul.metro.engine.congestion import baseline, board
 
 AT = datetime(2026, 3, 4, 8, 10, tzinfo=SEOUL)  # a Wednesday morning
-
-
-@pytest.fixture
-def feed(settings: Any, tmp_path: Any) -> Iterator[LoadsStandIn]:
-    settings.SEOUL_METRO_LOADS_DIR = tmp_path / "loads"
-    service = loads.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
 
 
 def gunja(line: str = "5", direction: str = "하남검단산") -> board.Platform:
@@ -125,17 +114,6 @@ def test_measurements_that_stopped_coming_are_said_to_be_late(feed: LoadsStandIn
     assert on_time["source"] == "measured" and on_time["late_minutes"] is None
     late = selectors.platform_forecast(gunja(), AT + timedelta(minutes=25))
     assert late["late_minutes"] is not None and 24 <= late["late_minutes"] <= 26
-
-
-@pytest.fixture
-def counter() -> Iterator[Any]:
-    from seoul.metro.adapters import doorcounts
-
-    service = doorcounts.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
 
 
 def test_a_counted_line_is_stored_from_its_door_counts_carried_on_across_pulls(

@@ -5,9 +5,7 @@ usual taps (live.not_reporting)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import pytest
@@ -23,16 +21,6 @@ AT = datetime(2026, 3, 4, 8, 10, tzinfo=SEOUL)  # a Wednesday morning
 DAY = baseline.service_day(AT)
 TRUNK = next(r for r in baseline.table().routes if r.name == "방화-하남검단산")
 OPENING = datetime(2026, 3, 4, 5, 0, tzinfo=SEOUL)
-
-
-@pytest.fixture
-def feed(settings: Any, tmp_path: Any) -> Iterator[LoadsStandIn]:
-    settings.SEOUL_METRO_LOADS_DIR = tmp_path / "loads"
-    service = loads.standin()
-    service.reset()
-    service.clock = AT.isoformat()
-    yield service
-    service.reset()
 
 
 def test_each_platform_gets_its_share_and_no_entry_is_lost() -> None:
