@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "seoul.guarantee",
     "seoul.hospitals",
     "seoul.records",
+    "seoul.care",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1083 @@
+"""The S-돌봄 design checks of a daycare centre (issue 17), on a :class:`~.facility.Facility`.
+
+Each check returns a :class:`CheckResult`: an ``id``, an English and a Korean title, ``passed``,
+a one-line ``summary``, structured ``evidence`` (the numbers, the rooms, the paths or the cut it
+found, JSON-able) and the ``source`` of its rule. :func:`run_checks` runs them all,
+:func:`report` gives the JSON form, :func:`check_ids` lists them. Every figure below says where
+it comes from; where the platform had to choose (a flow, a threshold, an activity level), the
+choice is stated as the platform's own. ``docs/care-facility.md`` explains each check.
+
+The circulation checks work on the **room graph** (:func:`room_graph`): a directed graph whose
+nodes are the rooms and ``"outside"`` and whose edges are the doors, in both directions unless a
+door is one-way, each edge knowing which user classes may pass it. An edge's weight is the walking
+distance from the first room's centroid to the door and on to the second room's centroid, so the
+"route" of a flow is its shortest walk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from . import airborne, climate
+from .facility import (
+    AGE_GROUPS,
+    OUTSIDE,
+    TEACHER_RATIO,
+    USER_CLASSES,
+    Facility,
+    Occupancy,
+    Room,
+    ValidationErrors,
+    validate,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    title_ko: str
+    passed: bool
+    summary: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "title_ko": self.title_ko,
+            "passed": self.passed,
+            "summary": self.summary,
+            "evidence": _jsonable(dict(self.evidence)),
+            "source": self.source,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [_jsonable(v) for v in items]
+    if isinstance(value, float):
+        return round(value, 4) if math.isfinite(value) else None
+    if isinstance(value, np.floating):
+        return _jsonable(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _r(x: float, digits: int = 2) -> float:
+    return round(float(x), digits)
+
+
+# ---------------------------------------------------------------------------------------------
+# The room graph
+# ---------------------------------------------------------------------------------------------
+
+
+def room_graph(facility: Facility, users: Iterable[str] | None = None) -> Any:
+    """The directed room graph (a ``networkx.DiGraph``) with the doors that at least one of
+    ``users`` may pass (every door when ``None``). Edge data: ``weight`` (m, the walk from centroid
+    to door to centroid), ``doors`` (ids), ``users`` (the classes any of those doors allows)."""
+    wanted = None if users is None else frozenset(users)
+    graph = nx.DiGraph()
+    graph.add_node(OUTSIDE, use=OUTSIDE)
+    for room in facility.rooms:
+        graph.add_node(room.id, use=room.use)
+    for door in facility.doors:
+        if wanted is not None and not door.allows(wanted):
+            continue
+        point = facility.door_point(door)
+        for a, b in door.directions():
+            weight = _walk(facility, a, point) + _walk(facility, b, point)
+            if graph.has_edge(a, b):
+                data = graph[a][b]
+                data["doors"].append(door.id)
+                data["users"] = data["users"] | door.users
+                data["weight"] = min(data["weight"], weight)
+            else:
+                graph.add_edge(a, b, weight=weight, doors=[door.id], users=door.users)
+    return graph
+
+
+def _walk(facility: Facility, room_id: str, point: tuple[float, float]) -> float:
+    if room_id == OUTSIDE:
+        return 0.0
+    return math.dist(facility.room_point(room_id), point)
+
+
+def _shortest(graph: Any, source: str, target: str) -> list[str] | None:
+    try:
+        path = nx.shortest_path(graph, source, target, weight="weight")
+    except (nx.NetworkXNoPath, nx.NodeNotFound):
+        return None
+    return [str(node) for node in path]
+
+
+def _path_length(graph: Any, path: Sequence[str]) -> float:
+    return float(sum(graph[a][b]["weight"] for a, b in itertools.pairwise(path)))
+
+
+def _without(graph: Any, nodes: Iterable[str]) -> Any:
+    view = graph.copy()
+    view.remove_nodes_from([n for n in nodes if n in view])
+    return view
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Area per child
+# ---------------------------------------------------------------------------------------------
+
+#: 영유아보육법 시행규칙 [별표 1] 어린이집의 설치기준: the centre's area (놀이터 excluded) at least
+#: 4.29 m² per child, of which the 보육실 at least 2.64 m² per child (the figures of the issue).
+AREA_PER_CHILD_M2 = 4.29
+CLASSROOM_AREA_PER_CHILD_M2 = 2.64
+_AREA_SOURCE = (
+    "영유아보육법 시행규칙 [별표 1] 어린이집의 설치기준 (시설 면적): 보육실을 포함한 시설면적(놀이터 제외) 영유아 1명당 "
+    "4.29 m² 이상, 보육실 영유아 1명당 2.64 m² 이상"
+)
+
+
+def check_area_per_child(facility: Facility) -> CheckResult:
+    """Indoor area per enrolled child ≥ 4.29 m² and each classroom's area per child ≥ 2.64 m².
+
+    Areas are the room polygons' (inside faces when drawn so), the playground excluded; the
+    children are the classrooms' occupancy."""
+    children = facility.children_total
+    indoor = facility.indoor_area_m2
+    rooms: list[dict[str, Any]] = []
+    for room in facility.rooms_of("classroom"):
+        occ = facility.occupancy_by_room.get(room.id)
+        n = occ.children_total if occ else 0
+        per = room.area_m2 / n if n else math.inf
+        rooms.append(
+            {
+                "room": room.id,
+                "area_m2": _r(room.area_m2),
+                "children": n,
+                "area_per_child_m2": _r(per) if n else None,
+                "minimum_m2": CLASSROOM_AREA_PER_CHILD_M2,
+                "passed": per >= CLASSROOM_AREA_PER_CHILD_M2,
+            }
+        )
+    overall = indoor / children if children else math.inf
+    overall_ok = overall >= AREA_PER_CHILD_M2
+    failing = [r["room"] for r in rooms if not r["passed"]]
+    passed = overall_ok and not failing
+    if not children:
+        summary = "No children in the classrooms' occupancy: nothing to check."
+    elif passed:
+        summary = f"{overall:.2f} m² per child overall (≥ {AREA_PER_CHILD_M2}); every classroom ≥ {CLASSROOM_AREA_PER_CHILD_M2} m² per child."
+    else:
+        parts = []
+        if not overall_ok:
+            parts.append(f"{overall:.2f} m² per child overall, below {AREA_PER_CHILD_M2}")
+        if failing:
+            parts.append(f"below {CLASSROOM_AREA_PER_CHILD_M2} m² per child in " + ", ".join(failing))
+        summary = "; ".join(parts) + "."
+    return CheckResult(
+        id="area_per_child",
+        title="Area per child",
+        title_ko="영유아 1인당 면적",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "children": children,
+            "indoor_area_m2": _r(indoor),
+            "area_per_child_m2": _r(overall) if children else None,
+            "minimum_m2": AREA_PER_CHILD_M2,
+            "rooms_counted": [r.id for r in facility.rooms if not r.outdoor],
+            "classrooms": rooms,
+            "failing_rooms": failing,
+        },
+        source=_AREA_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Washbasin on the way in
+# ---------------------------------------------------------------------------------------------
+
+ENTRY_USERS = ("children", "parents")
+_WASHBASIN_SOURCE = (
+    "서울디자인재단 S-돌봄 감염예방 디자인 가이드라인 (issue 17): 세면대의 위치 — hands are washed on arrival, before "
+    "the child joins the class (등원 후 손 씻기). The graph test (a vertex cut) is the platform's own formulation."
+)
+
+
+def check_washbasin_on_entry(facility: Facility) -> CheckResult:
+    """Every way in for children and parents passes a washbasin before it reaches a classroom.
+
+    On the graph of the doors children or parents may pass, the rooms with a washbasin (other
+    than the classroom itself: a child washing hands there has already joined the group) must
+    form a vertex cut between ``outside`` and each classroom: with them removed, the classroom is
+    no longer reachable. When it still is, the evidence gives the offending route and a smallest
+    set of rooms where a washbasin would close every route (a minimum vertex cut)."""
+    graph = room_graph(facility, ENTRY_USERS)
+    basins = sorted(facility.washbasin_rooms)
+    results: list[dict[str, Any]] = []
+    for room in facility.rooms_of("classroom"):
+        route = _shortest(graph, OUTSIDE, room.id)
+        if route is None:
+            results.append(
+                {
+                    "room": room.id,
+                    "passed": False,
+                    "reason": "not reachable from outside by children or parents",
+                    "route": None,
+                }
+            )
+            continue
+        blocked = [b for b in basins if b != room.id]
+        offending = _shortest(_without(graph, blocked), OUTSIDE, room.id)
+        entry: dict[str, Any] = {
+            "room": room.id,
+            "passed": offending is None,
+            "route": route,
+            "washbasins_on_route": [n for n in route if n in blocked],
+        }
+        if offending is not None:
+            entry["offending_path"] = offending
+            if graph.has_edge(OUTSIDE, room.id):
+                entry["suggested_cut"] = []
+                entry["reason"] = (
+                    "a door leads from outside straight into the classroom: no room before it can hold the washbasin"
+                )
+            else:
+                entry["suggested_cut"] = _suggested_cut(graph, blocked, offending, room.id)
+                entry["reason"] = "a route from outside reaches the classroom without passing a washbasin"
+        results.append(entry)
+    failing = [r["room"] for r in results if not r["passed"]]
+    passed = not failing
+    if passed:
+        summary = "Every route in for children and parents passes a washbasin before any classroom."
+    else:
+        first = next(r for r in results if not r["passed"])
+        path = first.get("offending_path") or first.get("route") or []
+        summary = f"No washbasin on the way in to {', '.join(failing)} (e.g. {' → '.join(path)})."
+        cuts = {tuple(r.get("suggested_cut", [])) for r in results if not r["passed"] and r.get("suggested_cut")}
+        if cuts:
+            summary += " A washbasin in " + " or ".join(sorted(", ".join(c) for c in cuts)) + " would close the routes."
+    return CheckResult(
+        id="washbasin_on_entry",
+        title="Washbasin on every way in",
+        title_ko="입실 동선상 세면대",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "user_classes": list(ENTRY_USERS),
+            "washbasin_rooms": basins,
+            "entry_doors": sorted(
+                d.id
+                for d in facility.doors
+                if OUTSIDE in d.rooms and d.allows(ENTRY_USERS) and _enters(d.rooms, d.one_way)
+            ),
+            "classrooms": results,
+            "failing_rooms": failing,
+        },
+        source=_WASHBASIN_SOURCE,
+    )
+
+
+def _suggested_cut(graph: Any, blocked: Sequence[str], offending: Sequence[str], target: str) -> list[str]:
+    """Where washbasins would close every route to ``target``: the first room of the offending
+    route (from outside) that does it alone, so the suggestion is as near the door as possible;
+    otherwise a minimum vertex cut of the rooms without washbasins."""
+    for node in offending[1:-1]:
+        if _shortest(_without(graph, [*blocked, node]), OUTSIDE, target) is None:
+            return [node]
+    cut = nx.minimum_node_cut(_without(graph, blocked), OUTSIDE, target)
+    return sorted(str(n) for n in cut)
+
+
+def _enters(rooms: tuple[str, str], one_way: bool) -> bool:
+    return not one_way or rooms[0] == OUTSIDE
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Separated circulation
+# ---------------------------------------------------------------------------------------------
+
+#: Rooms a dirty flow starts from: wet rooms with soiled nappies and linen, and the laundry.
+WASTE_ORIGINS = ("toilet", "washroom", "laundry")
+#: Circulation that children and a dirty flow may share (time separation is not modelled).
+SHARED_CIRCULATION = ("corridor",)
+_SEPARATION_SOURCE = (
+    "서울디자인재단 S-돌봄 감염예방 디자인 가이드라인: 교직원과 이용자의 동선 분리, 청결·오염 동선 분리 (issue 17). "
+    "The flows, the shortest-walk routes and the pass rule are the platform's formulation (docs/care-facility.md)."
+)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A movement the plan must allow: ``user`` class from ``source`` to ``target``."""
+
+    user: str
+    source: str
+    target: str
+    purpose: str
+
+
+def flows(facility: Facility) -> list[Flow]:
+    """The flows assumed for the separation check:
+
+    * children: outside → each classroom (arrival); each classroom → its nearest toilet; each
+      classroom → each playroom and each playground;
+    * parents: outside → each entrance (hand-over), or → each classroom when there is no entrance;
+    * staff: outside → each staff office; each staff office → each classroom;
+    * goods: outside → each kitchen (food delivery);
+    * waste: each toilet and washroom → the nearest laundry (soiled linen); each toilet, washroom and
+      laundry → outside (disposal).
+
+    ``"nearest"`` targets are resolved per class graph in :func:`check_route_separation`; here
+    they are written ``"toilet:*"`` / ``"laundry:*"``."""
+    out: list[Flow] = []
+    classrooms = [r.id for r in facility.rooms_of("classroom")]
+    for c in classrooms:
+        out.append(Flow("children", OUTSIDE, c, "arrival"))
+        if facility.rooms_of("toilet"):
+            out.append(Flow("children", c, "toilet:*", "toilet"))
+        out.extend(Flow("children", c, p.id, "play") for p in facility.rooms_of("playroom"))
+        out.extend(Flow("children", c, p.id, "outdoor play") for p in facility.rooms_of("playground"))
+    entrances = [r.id for r in facility.rooms_of("entrance")]
+    for e in entrances or classrooms:
+        out.append(Flow("parents", OUTSIDE, e, "hand-over"))
+    for office in facility.rooms_of("staff_office"):
+        out.append(Flow("staff", OUTSIDE, office.id, "arrival"))
+        out.extend(Flow("staff", office.id, c, "to class") for c in classrooms)
+    out.extend(Flow("goods", OUTSIDE, k.id, "food delivery") for k in facility.rooms_of("kitchen"))
+    has_laundry = bool(facility.rooms_of("laundry"))
+    for origin in facility.rooms_of(*WASTE_ORIGINS):
+        if origin.use != "laundry" and has_laundry:
+            out.append(Flow("waste", origin.id, "laundry:*", "soiled linen"))
+        out.append(Flow("waste", origin.id, OUTSIDE, "disposal"))
+    return out
+
+
+def check_route_separation(facility: Facility) -> CheckResult:
+    """Clean and dirty routes do not meet, and dirty routes keep out of the children's rooms.
+
+    Each flow of :func:`flows` takes its shortest walk on the graph of the doors its class may
+    pass; a class's rooms are the union of its routes (``outside`` left out). Pass rule:
+
+    1. every flow has a route (a class that cannot reach where it must go is a plan error);
+    2. goods (clean) and waste (dirty) share no room;
+    3. children and parents share with waste only corridors and the rooms waste starts from
+       (toilets, washrooms, the laundry): no classroom, playroom, sick room, entrance, …
+
+    Staff vs users and goods vs users are reported (shared rooms, overlap ratio) but not
+    judged: staff must enter the classrooms, and a delivery through the entrance is a matter of
+    hours. The overlap ratio is |shared| / |union| of the two classes' rooms."""
+    graphs = {user: room_graph(facility, (user,)) for user in USER_CLASSES}
+    records: list[dict[str, Any]] = []
+    rooms_by_class: dict[str, set[str]] = {user: set() for user in USER_CLASSES}
+    unreachable: list[dict[str, str]] = []
+    for flow in flows(facility):
+        graph = graphs[flow.user]
+        target, path = _resolve(facility, graph, flow)
+        record: dict[str, Any] = {
+            "class": flow.user,
+            "purpose": flow.purpose,
+            "from": flow.source,
+            "to": target,
+            "path": path,
+        }
+        records.append(record)
+        if path is None:
+            unreachable.append({"class": flow.user, "from": flow.source, "to": target, "purpose": flow.purpose})
+            continue
+        rooms_by_class[flow.user].update(n for n in path if n != OUTSIDE)
+
+    origins = {r.id for r in facility.rooms_of(*WASTE_ORIGINS)}
+    corridors = {r.id for r in facility.rooms_of(*SHARED_CIRCULATION)}
+    users = rooms_by_class["children"] | rooms_by_class["parents"]
+    pairs = [
+        _pair("goods", rooms_by_class["goods"], "waste", rooms_by_class["waste"], allowed=set(), enforced=True),
+        _pair("children+parents", users, "waste", rooms_by_class["waste"], allowed=corridors | origins, enforced=True),
+        _pair("staff", rooms_by_class["staff"], "children+parents", users, allowed=None, enforced=False),
+        _pair("goods", rooms_by_class["goods"], "children+parents", users, allowed=None, enforced=False),
+    ]
+    violations = [p for p in pairs if p["enforced"] and p["violations"]]
+    passed = not unreachable and not violations
+    if passed:
+        summary = (
+            "Goods and waste routes share no room; waste meets children and parents only in corridors and wet rooms."
+        )
+    else:
+        parts = []
+        for p in violations:
+            parts.append(f"{p['a']} and {p['b']} routes share {', '.join(p['violations'])}")
+        for u in unreachable:
+            parts.append(f"no route for {u['class']} from {u['from']} to {u['to']}")
+        summary = "; ".join(parts) + "."
+    return CheckResult(
+        id="route_separation",
+        title="Separated circulation (staff, users, clean, dirty)",
+        title_ko="동선 분리 (교직원·이용자·청결·오염)",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "flows": records,
+            "rooms_by_class": {k: sorted(v) for k, v in rooms_by_class.items()},
+            "pairs": pairs,
+            "unreachable": unreachable,
+            "waste_origins": sorted(origins),
+            "shared_circulation_allowed": sorted(corridors),
+        },
+        source=_SEPARATION_SOURCE,
+    )
+
+
+def _resolve(facility: Facility, graph: Any, flow: Flow) -> tuple[str, list[str] | None]:
+    if not flow.target.endswith(":*"):
+        return flow.target, _shortest(graph, flow.source, flow.target)
+    use = flow.target[:-2]
+    best: tuple[float, str, list[str]] | None = None
+    for room in facility.rooms_of(use):
+        path = _shortest(graph, flow.source, room.id)
+        if path is not None:
+            length = _path_length(graph, path)
+            if best is None or length < best[0]:
+                best = (length, room.id, path)
+    return (flow.target, None) if best is None else (best[1], best[2])
+
+
+def _pair(
+    a: str, rooms_a: set[str], b: str, rooms_b: set[str], *, allowed: set[str] | None, enforced: bool
+) -> dict[str, Any]:
+    shared = rooms_a & rooms_b
+    union = rooms_a | rooms_b
+    return {
+        "a": a,
+        "b": b,
+        "shared": sorted(shared),
+        "overlap_ratio": _r(len(shared) / len(union), 3) if union else 0.0,
+        "enforced": enforced,
+        "allowed": sorted(allowed) if allowed is not None else None,
+        "violations": sorted(shared - allowed) if allowed is not None else [],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Sick room access
+# ---------------------------------------------------------------------------------------------
+
+_SICK_ROOM_SOURCE = (
+    "서울디자인재단 S-돌봄 감염예방 디자인 가이드라인 (issue 17): a separate room (양호실·격리실) for a child with "
+    "symptoms, who waits there apart from the other classes until a parent collects them. The graph formulation "
+    "(no other classroom on the way in or out) is the platform's own."
+)
+
+
+def check_sick_room_access(facility: Facility) -> CheckResult:
+    """A sick child can be taken from any classroom or playroom to the sick room, and from the
+    sick room out, without passing through another classroom (on the graph of the doors children
+    may pass)."""
+    graph = room_graph(facility, ("children",))
+    sick_rooms = [r.id for r in facility.rooms_of("sick_room")]
+    classrooms = {r.id for r in facility.rooms_of("classroom")}
+    if not sick_rooms:
+        return CheckResult(
+            id="sick_room_access",
+            title="Sick room reachable without crossing a classroom",
+            title_ko="양호·격리실 접근 동선",
+            passed=False,
+            summary="There is no sick room (양호실·격리실).",
+            evidence={"sick_rooms": [], "child_rooms": [], "exits": []},
+            source=_SICK_ROOM_SOURCE,
+        )
+    child_rooms: list[dict[str, Any]] = []
+    for room in facility.rooms_of("classroom", "playroom"):
+        restricted = _without(graph, classrooms - {room.id})
+        best: list[str] | None = None
+        for s in sick_rooms:
+            path = _shortest(restricted, room.id, s)
+            if path is not None and (best is None or _path_length(graph, path) < _path_length(graph, best)):
+                best = path
+        entry: dict[str, Any] = {"room": room.id, "passed": best is not None, "path": best}
+        if best is None:
+            crossing = next((p for s in sick_rooms if (p := _shortest(graph, room.id, s)) is not None), None)
+            entry["path_through_classrooms"] = crossing
+            entry["crosses"] = [n for n in (crossing or [])[1:-1] if n in classrooms]
+            entry["reason"] = (
+                f"only through classroom(s) {', '.join(entry['crosses'])}"
+                if crossing
+                else "sick room not reachable at all"
+            )
+        child_rooms.append(entry)
+    exits: list[dict[str, Any]] = []
+    without_classes = _without(graph, classrooms)
+    for s in sick_rooms:
+        path = _shortest(without_classes, s, OUTSIDE)
+        exit_entry: dict[str, Any] = {"sick_room": s, "passed": path is not None, "path": path}
+        if path is None:
+            crossing = _shortest(graph, s, OUTSIDE)
+            exit_entry["path_through_classrooms"] = crossing
+            exit_entry["crosses"] = [n for n in (crossing or []) if n in classrooms]
+        exits.append(exit_entry)
+    failing = [c["room"] for c in child_rooms if not c["passed"]]
+    exit_failing = [e["sick_room"] for e in exits if not e["passed"]]
+    passed = not failing and not exit_failing
+    if passed:
+        summary = (
+            "The sick room is reachable from every classroom and playroom, and leads out, without crossing a classroom."
+        )
+    else:
+        parts = []
+        if failing:
+            parts.append(
+                "sick room reachable only through another classroom (or not at all) from " + ", ".join(failing)
+            )
+        if exit_failing:
+            parts.append("no way out without crossing a classroom from " + ", ".join(exit_failing))
+        summary = "; ".join(parts) + "."
+    return CheckResult(
+        id="sick_room_access",
+        title="Sick room reachable without crossing a classroom",
+        title_ko="양호·격리실 접근 동선",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "sick_rooms": sick_rooms,
+            "child_rooms": child_rooms,
+            "exits": exits,
+            "failing_rooms": failing + exit_failing,
+        },
+        source=_SICK_ROOM_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Airflow direction
+# ---------------------------------------------------------------------------------------------
+
+#: Pressure classes of the room uses for the cascade (the sick room has its own rule).
+CLEAN_USES = ("classroom", "playroom")
+DIRTY_USES = ("toilet", "washroom", "laundry")
+#: Net flows within this band count as balanced: max(10 m³/h, 5 % of the larger of supply and
+#: exhaust) — the platform's allowance for balancing tolerance, not a rule.
+DEAD_BAND_M3H = 10.0
+DEAD_BAND_FRACTION = 0.05
+_PRESSURE_SOURCE = (
+    "서울디자인재단 S-돌봄 감염예방 디자인 가이드라인 (issue 17): ventilation; the principle that air moves from clean to "
+    "less clean zones and that an isolation room is kept at negative pressure: WHO, Natural Ventilation for Infection "
+    "Control in Health-Care Settings (2009); CDC/HICPAC, Guidelines for Environmental Infection Control in Health-Care "
+    "Facilities (2003). The sign-of-net-flow model is the platform's simplification."
+)
+
+
+def _pressure_sign(supply: float, exhaust: float) -> int:
+    net = supply - exhaust
+    band = max(DEAD_BAND_M3H, DEAD_BAND_FRACTION * max(supply, exhaust))
+    if net > band:
+        return 1
+    if net < -band:
+        return -1
+    return 0
+
+
+def _pressure_class(room: Room) -> str:
+    if room.use == "sick_room":
+        return "sick"
+    if room.use in CLEAN_USES:
+        return "clean"
+    if room.use in DIRTY_USES:
+        return "dirty"
+    return "neutral"
+
+
+def check_pressure_cascade(facility: Facility) -> CheckResult:
+    """Dirty rooms are at negative pressure, and below the clean rooms they open onto; the sick
+    room is at negative pressure, below every neighbour that is not a dirty room.
+
+    Simplification: a room's pressure is the sign of its net mechanical flow (supply − exhaust,
+    m³/h) with a dead band; air is taken to move through the doors from the higher sign to the
+    lower. Leakage, stack and wind effects, door opening and transfer grilles are not modelled,
+    and two rooms of the same sign are not ranked (a sick room and its own toilet, both
+    negative, are not judged against each other)."""
+    rooms: list[dict[str, Any]] = []
+    sign: dict[str, int] = {}
+    for room in facility.rooms:
+        if room.outdoor:
+            continue
+        vent = facility.ventilation_by_room.get(room.id)
+        supply = vent.supply_m3h if vent else 0.0
+        exhaust = vent.exhaust_m3h if vent else 0.0
+        sign[room.id] = _pressure_sign(supply, exhaust)
+        rooms.append(
+            {
+                "room": room.id,
+                "use": room.use,
+                "class": _pressure_class(room),
+                "supply_m3h": _r(supply, 1),
+                "exhaust_m3h": _r(exhaust, 1),
+                "net_m3h": _r(supply - exhaust, 1),
+                "pressure": "+-0"[0 if sign[room.id] > 0 else 1 if sign[room.id] < 0 else 2],
+            }
+        )
+    violations: list[dict[str, Any]] = []
+    neighbours: dict[str, set[str]] = {}
+    for door in facility.doors:
+        a, b = door.rooms
+        if OUTSIDE in (a, b):
+            continue
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    for room in facility.rooms:
+        if room.outdoor:
+            continue
+        kind = _pressure_class(room)
+        if kind == "dirty":
+            if sign[room.id] >= 0:
+                violations.append(
+                    {"room": room.id, "reason": "a dirty room must be at negative pressure (exhaust > supply)"}
+                )
+            for other_id in sorted(neighbours.get(room.id, ())):
+                other = facility.room(other_id)
+                if _pressure_class(other) == "clean" and not sign[room.id] < sign.get(other_id, 0):
+                    violations.append(
+                        {
+                            "room": room.id,
+                            "neighbour": other_id,
+                            "reason": f"air could flow from dirty '{room.id}' into clean '{other_id}'",
+                        }
+                    )
+        elif kind == "sick":
+            if sign[room.id] >= 0:
+                violations.append(
+                    {"room": room.id, "reason": "the sick room must be at negative pressure (exhaust > supply)"}
+                )
+            for other_id in sorted(neighbours.get(room.id, ())):
+                other = facility.room(other_id)
+                if other.outdoor or _pressure_class(other) == "dirty":
+                    continue
+                if not sign[room.id] < sign.get(other_id, 0):
+                    violations.append(
+                        {
+                            "room": room.id,
+                            "neighbour": other_id,
+                            "reason": f"the sick room is not below its neighbour '{other_id}' in pressure",
+                        }
+                    )
+    passed = not violations
+    if passed:
+        summary = "Dirty rooms and the sick room are at negative pressure relative to the clean rooms they open onto."
+    else:
+        summary = (
+            "; ".join(f"{v['room']}: {v['reason']}" if "neighbour" not in v else v["reason"] for v in violations[:4])
+            + ("; …" if len(violations) > 4 else "")
+            + "."
+        )
+    return CheckResult(
+        id="pressure_cascade",
+        title="Airflow from clean to less clean",
+        title_ko="청정→오염 방향 기류 (실간 압력)",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "rooms": rooms,
+            "violations": violations,
+            "dead_band": f"max({DEAD_BAND_M3H:g} m³/h, {DEAD_BAND_FRACTION:.0%} of the larger flow)",
+            "classes": {"clean": list(CLEAN_USES), "dirty": list(DIRTY_USES), "sick": ["sick_room"]},
+        },
+        source=_PRESSURE_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Ventilation rate
+# ---------------------------------------------------------------------------------------------
+
+#: 건축물의 설비기준 등에 관한 규칙 [별표 1의6] 기계환기설비를 설치해야 하는 다중이용시설 및 각 시설의 필요
+#: 환기량: 교육연구 및 복지시설 36 m³/인·h (the issue's figure) — 10 L/s per person, WHO's
+#: recommendation (WHO, Roadmap to improve and ensure good indoor ventilation in the context of
+#: COVID-19, 2021).
+VENTILATION_M3H_PER_PERSON = 36.0
+_VENTILATION_SOURCE = (
+    "건축물의 설비기준 등에 관한 규칙 제11조 및 [별표 1의6] 필요 환기량: 교육연구 및 복지시설 36 m³/인·h; "
+    "= 10 L/s·인, WHO Roadmap to improve and ensure good indoor ventilation in the context of COVID-19 (2021)"
+)
+
+
+def _occupied(facility: Facility) -> list[tuple[Room, Occupancy]]:
+    out = []
+    for room in facility.rooms:
+        occ = facility.occupancy_by_room.get(room.id)
+        if occ is not None and not room.outdoor and occ.persons > 0:
+            out.append((room, occ))
+    return out
+
+
+def check_ventilation_rate(facility: Facility) -> CheckResult:
+    """Mechanical outdoor-air supply ≥ 36 m³/h per person at each occupied room's design peak.
+
+    Windows are not counted: the rule sets the required rate of the *mechanical* ventilation
+    these facilities must have, and window airing depends on the weather, the season and the
+    staff (windows stay shut in winter and on fine-dust days). The supply is taken as outdoor
+    air (a heat-recovery ventilator's supply); air cleaners recirculate and are reported only."""
+    rooms: list[dict[str, Any]] = []
+    for room, occ in _occupied(facility):
+        vent = facility.ventilation_by_room.get(room.id)
+        supply = vent.supply_m3h if vent else 0.0
+        required = VENTILATION_M3H_PER_PERSON * occ.persons
+        rooms.append(
+            {
+                "room": room.id,
+                "persons": occ.persons,
+                "children": occ.children_total,
+                "adults": occ.adults,
+                "required_m3h": _r(required, 1),
+                "supply_m3h": _r(supply, 1),
+                "m3h_per_person": _r(supply / occ.persons, 1),
+                "air_cleaner_cadr_m3h": _r(facility.air_cleaning_m3h(room.id), 1),
+                "passed": supply + 1e-9 >= required,
+            }
+        )
+    failing = [r["room"] for r in rooms if not r["passed"]]
+    passed = not failing
+    if not rooms:
+        summary = "No occupied room: nothing to check."
+    elif passed:
+        summary = f"Every occupied room gets at least {VENTILATION_M3H_PER_PERSON:g} m³/h of outdoor air per person."
+    else:
+        worst = min((r for r in rooms if not r["passed"]), key=lambda r: r["m3h_per_person"])
+        summary = (
+            f"Below {VENTILATION_M3H_PER_PERSON:g} m³/h per person in {', '.join(failing)} "
+            f"(lowest {worst['room']}: {worst['m3h_per_person']} m³/h per person)."
+        )
+    return CheckResult(
+        id="ventilation_rate",
+        title="Mechanical ventilation per person",
+        title_ko="1인당 필요 환기량",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "rate_m3h_per_person": VENTILATION_M3H_PER_PERSON,
+            "windows_counted": False,
+            "rooms": rooms,
+            "failing_rooms": failing,
+        },
+        source=_VENTILATION_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Steady-state CO₂
+# ---------------------------------------------------------------------------------------------
+
+#: 실내공기질 관리법 시행규칙 [별표 2] 실내공기질 유지기준: 이산화탄소 1,000 ppm 이하 (어린이집 included).
+CO2_LIMIT_PPM = 1000.0
+#: Outdoor CO₂ (ppm): the global background of the 2020s (NOAA Global Monitoring Laboratory,
+#: Mauna Loa annual mean 421 ppm in 2023). Seoul's urban air is often a few tens of ppm higher.
+OUTDOOR_CO2_PPM = 420.0
+#: Room air temperature (K) at which the generation rates (given at 273.15 K) are expressed.
+ROOM_TEMPERATURE_K = 293.15
+#: Persily & de Jonge 2017 (A. Persily and L. de Jonge, "Carbon dioxide generation rates for
+#: building occupants", Indoor Air 27(5):868–879, https://doi.org/10.1111/ina.12383), Table 4:
+#: CO₂ generation, L/s per person at 273.15 K and 101.325 kPa, by age band and sex, at these
+#: metabolic rates (met). Transcribed from a secondary copy of the table (a public script citing
+#: PMC5666301 Table 4), not from the paper itself: see the uncertainties in docs/care-facility.md.
+MET_COLUMNS = (1.0, 1.2, 1.4, 1.6, 2.0, 3.0, 4.0)
+CO2_GENERATION_L_S: dict[tuple[str, str], tuple[float, ...]] = {
+    ("<1", "male"): (0.0009, 0.0011, 0.0013, 0.0014, 0.0018, 0.0027, 0.0036),
+    ("<1", "female"): (0.0008, 0.0010, 0.0012, 0.0014, 0.0017, 0.0025, 0.0034),
+    ("1 to <3", "male"): (0.0015, 0.0018, 0.0021, 0.0024, 0.0030, 0.0044, 0.0059),
+    ("1 to <3", "female"): (0.0014, 0.0017, 0.0020, 0.0022, 0.0028, 0.0042, 0.0056),
+    ("3 to <6", "male"): (0.0019, 0.0023, 0.0026, 0.0030, 0.0038, 0.0057, 0.0075),
+    ("3 to <6", "female"): (0.0017, 0.0021, 0.0024, 0.0028, 0.0035, 0.0052, 0.0070),
+    ("30 to <40", "male"): (0.0037, 0.0046, 0.0053, 0.0061, 0.0076, 0.0114, 0.0152),
+    ("30 to <40", "female"): (0.0029, 0.0035, 0.0041, 0.0047, 0.0059, 0.0088, 0.0118),
+}
+#: The table's age band for each class age group (a 만N세 class holds children of about N to N+1;
+#: 만1세 and 만2세 both fall in "1 to <3", 만3–5세 in "3 to <6").
+AGE_BAND = {"age0": "<1", "age1": "1 to <3", "age2": "1 to <3", "age3": "3 to <6", "age4": "3 to <6", "age5": "3 to <6"}
+#: Adults (teachers, staff, cooks) are taken as 30 to < 40 years old.
+ADULT_BAND = "30 to <40"
+#: Default activity (met) of children and adults by room use — the platform's choice, from the
+#: activity levels Persily & de Jonge list from the Compendium of Physical Activities (Ainsworth
+#: et al. 2011): children at mixed floor play 1.6, active play 2.0, resting 1.0; adults doing
+#: child care 2.0 ("child care" 2.0–3.0), office work 1.5, moderate kitchen work 3.3.
+DEFAULT_MET: dict[str, tuple[float, float]] = {
+    "classroom": (1.6, 2.0),
+    "playroom": (2.0, 2.0),
+    "sick_room": (1.0, 2.0),
+    "staff_office": (1.6, 1.5),
+    "kitchen": (1.6, 3.3),
+}
+#: Month of the informative window-airing figure: January, the coldest (KMA normals), when the
+#: buoyancy flow through an open window is largest but windows are least likely to be open.
+WINDOW_MONTH = 1
+_CO2_SOURCE = (
+    "실내공기질 관리법 시행규칙 [별표 2] 실내공기질 유지기준: 이산화탄소 1,000 ppm 이하 (어린이집); CO₂ generation: "
+    "Persily & de Jonge 2017, Indoor Air 27(5):868–879, Table 4; steady state C = C_out + G/Q (well-mixed room)"
+)
+
+
+def co2_generation_l_s(band: str, met: float) -> float:
+    """CO₂ generation (L/s per person at 273.15 K) of an age band at ``met``: the mean of the
+    male and female rows of Persily & de Jonge 2017 Table 4, interpolated linearly in met."""
+    if not MET_COLUMNS[0] <= met <= MET_COLUMNS[-1]:
+        raise ValueError(f"met must be between {MET_COLUMNS[0]} and {MET_COLUMNS[-1]}")
+    rows = [CO2_GENERATION_L_S[(band, sex)] for sex in ("male", "female")]
+    mean = [sum(values) / len(values) for values in zip(*rows, strict=True)]
+    return float(np.interp(met, MET_COLUMNS, mean))
+
+
+def co2_generation_m3h(occ: Occupancy, use: str) -> float:
+    """Total CO₂ generation (m³/h at the room temperature) of a room's design occupancy."""
+    child_met, adult_met = DEFAULT_MET.get(use, (1.6, 2.0))
+    child_met = occ.children_met if occ.children_met is not None else child_met
+    adult_met = occ.adults_met if occ.adults_met is not None else adult_met
+    litres = sum(n * co2_generation_l_s(AGE_BAND[age], child_met) for age, n in occ.children)
+    litres += occ.adults * co2_generation_l_s(ADULT_BAND, adult_met)
+    return litres * (ROOM_TEMPERATURE_K / 273.15) * 3.6
+
+
+def steady_state_co2_ppm(generation_m3h: float, outdoor_air_m3h: float) -> float:
+    """``C = C_out + G/Q`` (ppm) of a well-mixed room; infinite without outdoor air."""
+    if outdoor_air_m3h <= 0:
+        return math.inf
+    return OUTDOOR_CO2_PPM + generation_m3h / outdoor_air_m3h * 1e6
+
+
+def window_airing_m3h(
+    facility: Facility, room_id: str, presence: Sequence[tuple[float, float]], month: int = WINDOW_MONTH
+) -> float:
+    """Mean outdoor-air flow (m³/h) through all of a room's windows opened as described, over
+    ``presence`` in ``month``: the single-sided buoyancy flow of :mod:`.airborne` with Seoul's
+    outdoor temperatures (:mod:`.climate`) and a 20 °C room."""
+    room = facility.room(room_id)
+    windows = facility.windows_of(room_id)
+    volume = room.volume_m3
+    if not windows or volume is None:
+        return 0.0
+    outside = climate.outdoor_temperature(month)
+    schedule = tuple(presence)
+    model_room = airborne.Room(volume_m3=volume, inside_temp_k=ROOM_TEMPERATURE_K)
+    times = np.concatenate([np.linspace(s, e, max(int((e - s) * 10), 1) + 1)[1:] for s, e in schedule])
+    ach = np.zeros_like(times)
+    for w in windows:
+        means: airborne.SlidingWindow | airborne.HingedWindow
+        if w.kind == "sliding":
+            means = airborne.SlidingWindow(schedule, outside, w.height_m, w.opening_m, w.count)
+        else:
+            means = airborne.HingedWindow(schedule, outside, w.height_m, w.opening_m, w.width_m, w.count)
+        ach = ach + means.air_changes(model_room, times)
+    return float(np.mean(ach)) * volume
+
+
+def check_co2(facility: Facility) -> CheckResult:
+    """Steady-state CO₂ ≤ 1,000 ppm in each occupied room at its design peak.
+
+    ``C = C_out + G/Q``: ``C_out`` 420 ppm, ``G`` the occupants' CO₂ generation (Persily & de
+    Jonge 2017 by age and activity), ``Q`` the mechanical outdoor-air supply only — the design
+    condition with windows shut (as the ventilation check). Steady state is the level a room
+    tends to after a few hours of constant occupancy (time constant V/Q); it is the conservative
+    reading of a day of 07:30–19:30. The flow an open window would add in January is reported
+    for information, with the CO₂ it would give."""
+    rooms: list[dict[str, Any]] = []
+    for room, occ in _occupied(facility):
+        vent = facility.ventilation_by_room.get(room.id)
+        supply = vent.supply_m3h if vent else 0.0
+        generation = co2_generation_m3h(occ, room.use)
+        ppm = steady_state_co2_ppm(generation, supply)
+        child_met, adult_met = DEFAULT_MET.get(room.use, (1.6, 2.0))
+        entry: dict[str, Any] = {
+            "room": room.id,
+            "persons": occ.persons,
+            "children_met": occ.children_met if occ.children_met is not None else child_met,
+            "adults_met": occ.adults_met if occ.adults_met is not None else adult_met,
+            "generation_l_s": _r(generation / 3.6, 5),
+            "outdoor_air_m3h": _r(supply, 1),
+            "co2_ppm": _r(ppm, 0) if math.isfinite(ppm) else None,
+            "time_constant_h": _r((room.volume_m3 or 0.0) / supply, 2) if supply > 0 else None,
+            "passed": ppm <= CO2_LIMIT_PPM,
+        }
+        if not math.isfinite(ppm):
+            entry["reason"] = "no mechanical outdoor-air supply"
+        airing = window_airing_m3h(facility, room.id, occ.presence)
+        if airing > 0:
+            with_windows = steady_state_co2_ppm(generation, supply + airing)
+            entry["windows_open_january"] = {
+                "airflow_m3h": _r(airing, 0),
+                "co2_ppm": _r(with_windows, 0),
+                "counted": False,
+            }
+        rooms.append(entry)
+    failing = [r["room"] for r in rooms if not r["passed"]]
+    passed = not failing
+    if not rooms:
+        summary = "No occupied room: nothing to check."
+    elif passed:
+        highest = max(rooms, key=lambda r: r["co2_ppm"] or 0)
+        summary = f"Steady-state CO₂ at most {highest['co2_ppm']:.0f} ppm ({highest['room']}), within {CO2_LIMIT_PPM:.0f} ppm."
+    else:
+        summary = (
+            f"Steady-state CO₂ above {CO2_LIMIT_PPM:.0f} ppm in "
+            + ", ".join(
+                f"{r['room']} ({'no supply' if r['co2_ppm'] is None else format(r['co2_ppm'], '.0f') + ' ppm'})"
+                for r in rooms
+                if not r["passed"]
+            )
+            + "."
+        )
+    return CheckResult(
+        id="co2_steady_state",
+        title="Steady-state CO₂",
+        title_ko="정상상태 이산화탄소 농도",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "limit_ppm": CO2_LIMIT_PPM,
+            "outdoor_ppm": OUTDOOR_CO2_PPM,
+            "room_temperature_c": _r(ROOM_TEMPERATURE_K - 273.15, 1),
+            "windows_counted": False,
+            "rooms": rooms,
+            "failing_rooms": failing,
+        },
+        source=_CO2_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Teacher ratios
+# ---------------------------------------------------------------------------------------------
+
+_RATIO_SOURCE = (
+    "영유아보육법 시행규칙 [별표 2] 어린이집의 원장 및 직원 배치기준 (보육교사): 만1세 미만 1:3, 만1세 1:5, 만2세 1:7, "
+    "만3세 1:15, 만4세 이상 1:20; mixed-age class at the youngest group's ratio (보건복지부 「보육사업안내」)"
+)
+
+
+def check_teacher_ratio(facility: Facility) -> CheckResult:
+    """Each classroom has at least the teachers the legal ratio requires for its children.
+    A classroom whose teachers were not given gets the required number (and passes; the
+    evidence says they were computed)."""
+    rooms: list[dict[str, Any]] = []
+    for room in facility.rooms_of("classroom"):
+        occ = facility.occupancy_by_room.get(room.id)
+        if occ is None:
+            continue
+        required = occ.required_teachers
+        rooms.append(
+            {
+                "room": room.id,
+                "children": occ.children_by_age,
+                "teachers": occ.teachers,
+                "teachers_given": occ.teachers_given,
+                "required": required,
+                "ratio_used": (
+                    f"1:{TEACHER_RATIO[next(a for a in AGE_GROUPS if a in occ.children_by_age)]}"
+                    if occ.children
+                    else None
+                ),
+                "passed": occ.teachers >= required,
+            }
+        )
+    failing = [r["room"] for r in rooms if not r["passed"]]
+    passed = not failing
+    if passed:
+        computed = [r["room"] for r in rooms if not r["teachers_given"]]
+        summary = "Every classroom has the teachers the ratio requires."
+        if computed:
+            summary += " Computed (not given) for " + ", ".join(computed) + "."
+    else:
+        summary = (
+            "Fewer teachers than the ratio requires in "
+            + ", ".join(f"{r['room']} ({r['teachers']} < {r['required']})" for r in rooms if not r["passed"])
+            + "."
+        )
+    return CheckResult(
+        id="teacher_ratio",
+        title="Teacher-to-child ratio",
+        title_ko="보육교사 배치기준",
+        passed=passed,
+        summary=summary,
+        evidence={
+            "ratios": dict(TEACHER_RATIO),
+            "rooms": rooms,
+            "teachers_required": sum(r["required"] for r in rooms),
+            "teachers": sum(r["teachers"] for r in rooms),
+            "failing_rooms": failing,
+        },
+        source=_RATIO_SOURCE,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Running them
+# ---------------------------------------------------------------------------------------------
+
+CHECKS: tuple[tuple[str, Callable[[Facility], CheckResult]], ...] = (
+    ("area_per_child", check_area_per_child),
+    ("washbasin_on_entry", check_washbasin_on_entry),
+    ("route_separation", check_route_separation),
+    ("sick_room_access", check_sick_room_access),
+    ("pressure_cascade", check_pressure_cascade),
+    ("ventilation_rate", check_ventilation_rate),
+    ("co2_steady_state", check_co2),
+    ("teacher_ratio", check_teacher_ratio),
+)
+
+
+def check_ids() -> tuple[str, ...]:
+    return tuple(check_id for check_id, _ in CHECKS)
+
+
+def run_checks(facility: Facility, only: Iterable[str] | None = None) -> list[CheckResult]:
+    """Runs the checks (all, or those of ``only``) in :func:`check_ids` order. Raises
+    :class:`ValidationErrors` when the facility is not valid (:func:`~.facility.validate`), and
+    ``ValueError`` for an unknown check id."""
+    errors = validate(facility)
+    if errors:
+        raise ValidationErrors(errors)
+    wanted = set(check_ids()) if only is None else set(only)
+    unknown = wanted - set(check_ids())
+    if unknown:
+        raise ValueError("unknown check id(s): " + ", ".join(sorted(unknown)) + "; known: " + ", ".join(check_ids()))
+    return [check(facility) for check_id, check in CHECKS if check_id in wanted]
+
+
+def report(facility: Facility, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The JSON form: the facility's name, whether every check passed, and each result."""
+    results = run_checks(facility, only)
+    return {
+        "facility": facility.name,
+        "passed": all(r.passed for r in results),
+        "failed": [r.id for r in results if not r.passed],
+        "checks": [r.to_dict() for r in results],
+    }
+
+
+__all__ = [
+    "CHECKS",
+    "CO2_LIMIT_PPM",
+    "DEFAULT_MET",
+    "OUTDOOR_CO2_PPM",
+    "VENTILATION_M3H_PER_PERSON",
+    "CheckResult",
+    "Flow",
+    "check_ids",
+    "co2_generation_l_s",
+    "co2_generation_m3h",
+    "flows",
+    "report",
+    "room_graph",
+    "run_checks",
+    "steady_state_co2_ppm",
+    "window_airing_m3h",
+]
