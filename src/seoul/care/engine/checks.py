@@ -1,8 +1,9 @@
 """The S-돌봄 design checks of a daycare centre (issue 17), on a :class:`~.facility.Facility`.
 
 Each check returns a :class:`CheckResult`: an ``id``, an English and a Korean title, ``passed``,
-a one-line ``summary``, structured ``evidence`` (the numbers, the rooms, the paths or the cut it
-found, JSON-able) and the ``source`` of its rule. :func:`run_checks` runs them all,
+a short ``summary`` in English and ``summary_ko`` in Korean (for a reader: rooms by their names,
+:func:`room_name`, routes as names joined by " → "), structured ``evidence`` (the numbers, the
+rooms by id, the paths or the cut it found, JSON-able) and the ``source`` of its rule. :func:`run_checks` runs them all,
 :func:`report` gives the JSON form, :func:`check_ids` lists them. Every figure below says where
 it comes from; where the platform had to choose (a flow, a threshold, an activity level), the
 choice is stated as the platform's own. ``docs/care-facility.md`` explains each check.
@@ -31,6 +32,7 @@ from .facility import (
     OUTSIDE,
     TEACHER_RATIO,
     USER_CLASSES,
+    USES,
     Facility,
     Occupancy,
     Room,
@@ -52,6 +54,8 @@ class CheckResult:
     summary: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    #: The summary in Korean (rooms by their names, as :attr:`summary`).
+    summary_ko: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +64,7 @@ class CheckResult:
             "title_ko": self.title_ko,
             "passed": self.passed,
             "summary": self.summary,
+            "summary_ko": self.summary_ko,
             "evidence": _jsonable(dict(self.evidence)),
             "source": self.source,
         }
@@ -82,6 +87,96 @@ def _jsonable(value: Any) -> Any:
 
 def _r(x: float, digits: int = 2) -> float:
     return round(float(x), digits)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rooms by name (the texts a reader sees; ids stay in the evidence)
+# ---------------------------------------------------------------------------------------------
+
+#: How ``"outside"`` is named in the texts: English, Korean.
+OUTSIDE_NAME = ("outside", "바깥")
+#: The user classes as the texts name them (the pair of the separation check included).
+USER_CLASS_NAMES: dict[str, tuple[str, str]] = {
+    "children": ("children", "영유아"),
+    "parents": ("parents", "보호자"),
+    "staff": ("staff", "교직원"),
+    "goods": ("goods", "식자재·물품"),
+    "waste": ("waste", "오물·세탁물"),
+    "children+parents": ("children and parents", "영유아·보호자"),
+}
+
+
+def room_name(facility: Facility, room_id: str, ko: bool = False) -> str:
+    """The name a reader knows a room by (:attr:`~.facility.Room.name`); ``"outside"`` is
+    바깥/outside. An id the facility does not know is returned as it is."""
+    if room_id == OUTSIDE:
+        return OUTSIDE_NAME[1 if ko else 0]
+    room = facility.rooms_by_id.get(room_id)
+    return room.name if room is not None and room.name else room_id
+
+
+def room_names(facility: Facility, room_ids: Iterable[str], ko: bool = False) -> str:
+    """Rooms by name, joined by ", "."""
+    return ", ".join(room_name(facility, r, ko) for r in room_ids)
+
+
+def route_text(facility: Facility, path: Iterable[str], ko: bool = False) -> str:
+    """A route (room ids, ``"outside"`` included) as names joined by " → "."""
+    return " → ".join(room_name(facility, r, ko) for r in path)
+
+
+#: Digits as read in Korean (일, 이, 삼, …): whether the reading ends in a final consonant.
+_DIGIT_HAS_FINAL = {
+    "0": True,
+    "1": True,
+    "2": False,
+    "3": True,
+    "4": False,
+    "5": False,
+    "6": True,
+    "7": True,
+    "8": True,
+    "9": False,
+}
+
+
+def ko_particle(text: str, after_final: str, after_vowel: str) -> str:
+    """The Korean particle that follows ``text``: ``after_final`` (을, 이, 은, 과, 으로) when the
+    word read last ends in a final consonant, else ``after_vowel`` (를, 가, 는, 와, 로). A name
+    ending in a bracket, such as "해님반 (만0세)", is read to its end (…세 → 를). When the last
+    character is neither Hangul nor a digit, both are given: "을(를)"."""
+    for ch in reversed(text.strip()):
+        if ch in ")]」』’\"' ":
+            continue
+        if "가" <= ch <= "힣":
+            final = (ord(ch) - ord("가")) % 28
+            if after_final == "으로" and final == 8:  # ㄹ takes 로
+                return after_vowel
+            return after_final if final else after_vowel
+        if ch in _DIGIT_HAS_FINAL:
+            if after_final == "으로" and ch in "178":
+                return after_vowel
+            return after_final if _DIGIT_HAS_FINAL[ch] else after_vowel
+        break
+    return f"{after_final}({after_vowel})"
+
+
+def _target_name(facility: Facility, target: str, ko: bool) -> str:
+    """A flow's target: a room, or ``"toilet:*"`` (the nearest room of a use) when none was found."""
+    if target.endswith(":*"):
+        use = target[:-2]
+        return f"가장 가까운 {USES.get(use, use)}" if ko else f"the nearest {use.replace('_', ' ')}"
+    return room_name(facility, target, ko)
+
+
+def _class_name(user: str, ko: bool) -> str:
+    names = USER_CLASS_NAMES.get(user)
+    return names[1 if ko else 0] if names else user
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a full stop."""
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,21 +275,36 @@ def check_area_per_child(facility: Facility) -> CheckResult:
     passed = overall_ok and not failing
     if not children:
         summary = "No children in the classrooms' occupancy: nothing to check."
+        summary_ko = "보육실 재원 아동 수가 입력되지 않아 확인할 대상이 없습니다."
     elif passed:
-        summary = f"{overall:.2f} m² per child overall (≥ {AREA_PER_CHILD_M2}); every classroom ≥ {CLASSROOM_AREA_PER_CHILD_M2} m² per child."
+        summary = (
+            f"{overall:.2f} m² per child overall (at least {AREA_PER_CHILD_M2} required); every classroom has "
+            f"at least {CLASSROOM_AREA_PER_CHILD_M2} m² per child."
+        )
+        summary_ko = (
+            f"영유아 1인당 시설면적은 {overall:.2f} m²로 기준({AREA_PER_CHILD_M2} m² 이상)을 충족하며, 모든 보육실이 "
+            f"영유아 1인당 {CLASSROOM_AREA_PER_CHILD_M2} m² 이상입니다."
+        )
     else:
-        parts = []
+        parts, parts_ko = [], []
         if not overall_ok:
             parts.append(f"{overall:.2f} m² per child overall, below {AREA_PER_CHILD_M2}")
+            parts_ko.append(f"영유아 1인당 시설면적이 {overall:.2f} m²로 기준 {AREA_PER_CHILD_M2} m²에 미달합니다.")
         if failing:
-            parts.append(f"below {CLASSROOM_AREA_PER_CHILD_M2} m² per child in " + ", ".join(failing))
-        summary = "; ".join(parts) + "."
+            parts.append(f"below {CLASSROOM_AREA_PER_CHILD_M2} m² per child in " + room_names(facility, failing))
+            parts_ko.append(
+                f"{room_names(facility, failing, ko=True)}의 영유아 1인당 보육실 면적이 기준 "
+                f"{CLASSROOM_AREA_PER_CHILD_M2} m²에 미달합니다."
+            )
+        summary = _sentence("; ".join(parts))
+        summary_ko = " ".join(parts_ko)
     return CheckResult(
         id="area_per_child",
         title="Area per child",
         title_ko="영유아 1인당 면적",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "children": children,
             "indoor_area_m2": _r(indoor),
@@ -265,19 +375,52 @@ def check_washbasin_on_entry(facility: Facility) -> CheckResult:
     passed = not failing
     if passed:
         summary = "Every route in for children and parents passes a washbasin before any classroom."
+        summary_ko = "영유아와 보호자가 들어오는 모든 동선에서 보육실에 들어가기 전에 세면대를 거칩니다."
     else:
-        first = next(r for r in results if not r["passed"])
-        path = first.get("offending_path") or first.get("route") or []
-        summary = f"No washbasin on the way in to {', '.join(failing)} (e.g. {' → '.join(path)})."
-        cuts = {tuple(r.get("suggested_cut", [])) for r in results if not r["passed"] and r.get("suggested_cut")}
-        if cuts:
-            summary += " A washbasin in " + " or ".join(sorted(", ".join(c) for c in cuts)) + " would close the routes."
+        unreachable = [r["room"] for r in results if not r["passed"] and r["route"] is None]
+        open_ = [r for r in results if not r["passed"] and r["route"] is not None]
+        parts, parts_ko = [], []
+        if open_:
+            names = room_names(facility, [r["room"] for r in open_])
+            names_ko = room_names(facility, [r["room"] for r in open_], ko=True)
+            path = open_[0].get("offending_path") or open_[0]["route"]
+            parts.append(f"No washbasin on the way in to {names} (e.g. {route_text(facility, path)}).")
+            parts_ko.append(
+                f"{names_ko}에 들어가는 동선에 세면대가 없습니다 (예: {route_text(facility, path, ko=True)})."
+            )
+            direct = [r["room"] for r in open_ if graph.has_edge(OUTSIDE, r["room"])]
+            if direct:
+                parts.append(
+                    f"A door leads from outside straight into {room_names(facility, direct)}: no room before "
+                    "it can hold the washbasin."
+                )
+                parts_ko.append(
+                    f"{room_names(facility, direct, ko=True)}에는 바깥에서 바로 들어오는 문이 있어 그 앞에 세면대를 둘 "
+                    "곳이 없습니다."
+                )
+            cuts = sorted({tuple(r["suggested_cut"]) for r in open_ if r.get("suggested_cut")})
+            if cuts:
+                parts.append(
+                    "A washbasin in " + " or ".join(room_names(facility, c) for c in cuts) + " would close the routes."
+                )
+                parts_ko.append(
+                    " 또는 ".join(room_names(facility, c, ko=True) for c in cuts)
+                    + "에 세면대를 설치하면 모든 입실 동선에서 손을 씻고 들어가게 됩니다."
+                )
+        if unreachable:
+            parts.append(f"Children and parents cannot reach {room_names(facility, unreachable)} from outside.")
+            parts_ko.append(
+                f"영유아와 보호자가 바깥에서 {room_names(facility, unreachable, ko=True)}까지 갈 수 있는 동선이 없습니다."
+            )
+        summary = " ".join(parts)
+        summary_ko = " ".join(parts_ko)
     return CheckResult(
         id="washbasin_on_entry",
         title="Washbasin on every way in",
         title_ko="입실 동선상 세면대",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "user_classes": list(ENTRY_USERS),
             "washbasin_rooms": basins,
@@ -417,19 +560,35 @@ def check_route_separation(facility: Facility) -> CheckResult:
         summary = (
             "Goods and waste routes share no room; waste meets children and parents only in corridors and wet rooms."
         )
+        summary_ko = (
+            "식자재·물품 동선과 오물·세탁물 동선이 같은 실을 지나지 않으며, 오물·세탁물 동선이 영유아·보호자 동선과 "
+            "만나는 곳은 복도와 화장실·세면실·세탁실뿐입니다."
+        )
     else:
-        parts = []
+        parts, parts_ko = [], []
         for p in violations:
-            parts.append(f"{p['a']} and {p['b']} routes share {', '.join(p['violations'])}")
+            a, b = _class_name(p["a"], False), _class_name(p["b"], False)
+            a_ko, b_ko = _class_name(p["a"], True), _class_name(p["b"], True)
+            parts.append(f"routes for {a} and routes for {b} share {room_names(facility, p['violations'])}")
+            parts_ko.append(
+                f"{a_ko} 동선과 {b_ko} 동선이 {room_names(facility, p['violations'], ko=True)}에서 겹칩니다."
+            )
         for u in unreachable:
-            parts.append(f"no route for {u['class']} from {u['from']} to {u['to']}")
-        summary = "; ".join(parts) + "."
+            source, target = room_name(facility, u["from"]), _target_name(facility, u["to"], False)
+            parts.append(f"no route for {_class_name(u['class'], False)} from {source} to {target}")
+            parts_ko.append(
+                f"{room_name(facility, u['from'], ko=True)}에서 {_target_name(facility, u['to'], True)}까지 "
+                f"{_class_name(u['class'], True)} 동선이 없습니다."
+            )
+        summary = _sentence("; ".join(parts))
+        summary_ko = " ".join(parts_ko)
     return CheckResult(
         id="route_separation",
         title="Separated circulation (staff, users, clean, dirty)",
         title_ko="동선 분리 (교직원·이용자·청결·오염)",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "flows": records,
             "rooms_by_class": {k: sorted(v) for k, v in rooms_by_class.items()},
@@ -497,6 +656,7 @@ def check_sick_room_access(facility: Facility) -> CheckResult:
             title_ko="양호·격리실 접근 동선",
             passed=False,
             summary="There is no sick room (양호실·격리실).",
+            summary_ko="양호실·격리실이 없습니다. 증상이 있는 아이가 보호자를 기다릴 별도의 공간이 필요합니다.",
             evidence={"sick_rooms": [], "child_rooms": [], "exits": []},
             source=_SICK_ROOM_SOURCE,
         )
@@ -536,21 +696,38 @@ def check_sick_room_access(facility: Facility) -> CheckResult:
         summary = (
             "The sick room is reachable from every classroom and playroom, and leads out, without crossing a classroom."
         )
+        summary_ko = (
+            "모든 보육실과 유희실에서 다른 보육실을 거치지 않고 양호실·격리실로 갈 수 있고, 양호실·격리실에서 보육실을 "
+            "거치지 않고 바깥으로 나갈 수 있습니다."
+        )
     else:
-        parts = []
-        if failing:
+        through = [c["room"] for c in child_rooms if not c["passed"] and c["path_through_classrooms"]]
+        cut_off = [c["room"] for c in child_rooms if not c["passed"] and not c["path_through_classrooms"]]
+        parts, parts_ko = [], []
+        if through:
             parts.append(
-                "sick room reachable only through another classroom (or not at all) from " + ", ".join(failing)
+                "the sick room is reachable only through another classroom from " + room_names(facility, through)
             )
+            parts_ko.append(
+                f"{room_names(facility, through, ko=True)}에서는 다른 보육실을 지나야만 양호실·격리실에 갈 수 있습니다."
+            )
+        if cut_off:
+            parts.append("the sick room cannot be reached from " + room_names(facility, cut_off))
+            parts_ko.append(f"{room_names(facility, cut_off, ko=True)}에서는 양호실·격리실로 가는 동선이 없습니다.")
         if exit_failing:
-            parts.append("no way out without crossing a classroom from " + ", ".join(exit_failing))
-        summary = "; ".join(parts) + "."
+            parts.append("no way out without crossing a classroom from " + room_names(facility, exit_failing))
+            parts_ko.append(
+                f"{room_names(facility, exit_failing, ko=True)}에서 보육실을 거치지 않고는 바깥으로 나갈 수 없습니다."
+            )
+        summary = _sentence("; ".join(parts))
+        summary_ko = " ".join(parts_ko)
     return CheckResult(
         id="sick_room_access",
         title="Sick room reachable without crossing a classroom",
         title_ko="양호·격리실 접근 동선",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "sick_rooms": sick_rooms,
             "child_rooms": child_rooms,
@@ -598,6 +775,40 @@ def _pressure_class(room: Room) -> str:
     if room.use in DIRTY_USES:
         return "dirty"
     return "neutral"
+
+
+#: Violations the summary describes (the evidence lists them all).
+PRESSURE_SHOWN = 4
+
+
+def _pressure_text(facility: Facility, violation: Mapping[str, Any]) -> tuple[str, str]:
+    """A violation of the airflow check in English and Korean, rooms by name."""
+    room = facility.room(violation["room"])
+    name, name_ko = room_name(facility, room.id), room_name(facility, room.id, ko=True)
+    sick = _pressure_class(room) == "sick"
+    # "양호실·격리실인 …" unless the room's own name already says so
+    sick_ko = "" if "양호" in name_ko or "격리" in name_ko else "양호실·격리실인 "
+    other = violation.get("neighbour")
+    if other is None:
+        if sick:
+            return (
+                f"the sick room {name} is not at negative pressure (its exhaust must exceed its supply)",
+                f"{sick_ko}{name_ko}의 배기량이 급기량보다 많지 않아 음압이 유지되지 않습니다.",
+            )
+        return (
+            f"{name} is not at negative pressure (a dirty room's exhaust must exceed its supply)",
+            f"{name_ko}의 배기량이 급기량보다 많지 않아 음압이 유지되지 않습니다 (오염실은 음압이어야 합니다).",
+        )
+    other_name, other_ko = room_name(facility, other), room_name(facility, other, ko=True)
+    if sick:
+        return (
+            f"the sick room {name} is not at lower pressure than its neighbour {other_name}",
+            f"{sick_ko}{name_ko}의 압력이 옆의 {other_ko}보다 낮지 않습니다.",
+        )
+    return (
+        f"air could flow from {name} (a dirty room) into {other_name} (a clean room)",
+        f"오염실인 {name_ko}에서 청정실인 {other_ko} 쪽으로 공기가 흘러갈 수 있습니다.",
+    )
 
 
 def check_pressure_cascade(facility: Facility) -> CheckResult:
@@ -676,18 +887,21 @@ def check_pressure_cascade(facility: Facility) -> CheckResult:
     passed = not violations
     if passed:
         summary = "Dirty rooms and the sick room are at negative pressure relative to the clean rooms they open onto."
-    else:
-        summary = (
-            "; ".join(f"{v['room']}: {v['reason']}" if "neighbour" not in v else v["reason"] for v in violations[:4])
-            + ("; …" if len(violations) > 4 else "")
-            + "."
+        summary_ko = (
+            "오염실(화장실·세면실·세탁실)과 양호실·격리실이 음압으로 유지되어 공기가 청정실 쪽으로 흐르지 않습니다."
         )
+    else:
+        shown = [_pressure_text(facility, v) for v in violations[:PRESSURE_SHOWN]]
+        more = len(violations) - len(shown)
+        summary = _sentence("; ".join(en for en, _ in shown) + (f"; and {more} more" if more else ""))
+        summary_ko = " ".join(ko for _, ko in shown) + (f" 그 밖에 {more}건이 더 있습니다." if more else "")
     return CheckResult(
         id="pressure_cascade",
         title="Airflow from clean to less clean",
         title_ko="청정→오염 방향 기류 (실간 압력)",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "rooms": rooms,
             "violations": violations,
@@ -722,6 +936,9 @@ def _occupied(facility: Facility) -> list[tuple[Room, Occupancy]]:
     return out
 
 
+_NOBODY_KO = "사람이 머무는 실(재실 인원이 입력된 실)이 없어 확인할 대상이 없습니다."
+
+
 def check_ventilation_rate(facility: Facility) -> CheckResult:
     """Mechanical outdoor-air supply ≥ 36 m³/h per person at each occupied room's design peak.
 
@@ -749,15 +966,23 @@ def check_ventilation_rate(facility: Facility) -> CheckResult:
         )
     failing = [r["room"] for r in rooms if not r["passed"]]
     passed = not failing
+    rate = f"{VENTILATION_M3H_PER_PERSON:g} m³/h"
     if not rooms:
         summary = "No occupied room: nothing to check."
+        summary_ko = _NOBODY_KO
     elif passed:
-        summary = f"Every occupied room gets at least {VENTILATION_M3H_PER_PERSON:g} m³/h of outdoor air per person."
+        summary = f"Every occupied room gets at least {rate} of outdoor air per person."
+        summary_ko = f"사람이 머무는 모든 실에 기계환기로 1인당 {rate} 이상의 외기가 공급됩니다."
     else:
         worst = min((r for r in rooms if not r["passed"]), key=lambda r: r["m3h_per_person"])
-        summary = (
-            f"Below {VENTILATION_M3H_PER_PERSON:g} m³/h per person in {', '.join(failing)} "
-            f"(lowest {worst['room']}: {worst['m3h_per_person']} m³/h per person)."
+        worst_name, worst_ko = room_name(facility, worst["room"]), room_name(facility, worst["room"], ko=True)
+        lowest = f"{worst['m3h_per_person']} m³/h"
+        summary = f"Below {rate} of outdoor air per person in {room_names(facility, failing)} " + (
+            f"(lowest {worst_name}: {lowest} per person)." if len(failing) > 1 else f"({lowest} per person)."
+        )
+        summary_ko = (
+            f"{room_names(facility, failing, ko=True)}의 1인당 환기량(외기 공급량)이 기준 {rate}에 미달합니다 "
+            + (f"(가장 낮은 곳은 {worst_ko}, 1인당 {lowest})." if len(failing) > 1 else f"(1인당 {lowest}).")
         )
     return CheckResult(
         id="ventilation_rate",
@@ -765,6 +990,7 @@ def check_ventilation_rate(facility: Facility) -> CheckResult:
         title_ko="1인당 필요 환기량",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "rate_m3h_per_person": VENTILATION_M3H_PER_PERSON,
             "windows_counted": False,
@@ -920,18 +1146,35 @@ def check_co2(facility: Facility) -> CheckResult:
         rooms.append(entry)
     failing = [r["room"] for r in rooms if not r["passed"]]
     passed = not failing
+    limit = f"{CO2_LIMIT_PPM:.0f} ppm"
     if not rooms:
         summary = "No occupied room: nothing to check."
+        summary_ko = _NOBODY_KO
     elif passed:
         highest = max(rooms, key=lambda r: r["co2_ppm"] or 0)
-        summary = f"Steady-state CO₂ at most {highest['co2_ppm']:.0f} ppm ({highest['room']}), within {CO2_LIMIT_PPM:.0f} ppm."
+        name, name_ko = room_name(facility, highest["room"]), room_name(facility, highest["room"], ko=True)
+        summary = f"Steady-state CO₂ at most {highest['co2_ppm']:.0f} ppm ({name}), within {limit}."
+        summary_ko = (
+            f"정상상태 이산화탄소 농도는 {name_ko}에서 {highest['co2_ppm']:.0f} ppm으로 가장 높으며, 기준({limit} 이하)을 "
+            "충족합니다."
+        )
     else:
+        over = [r for r in rooms if not r["passed"]]
         summary = (
-            f"Steady-state CO₂ above {CO2_LIMIT_PPM:.0f} ppm in "
+            f"Steady-state CO₂ above {limit} in "
             + ", ".join(
-                f"{r['room']} ({'no supply' if r['co2_ppm'] is None else format(r['co2_ppm'], '.0f') + ' ppm'})"
-                for r in rooms
-                if not r["passed"]
+                f"{room_name(facility, r['room'])} "
+                f"({'no supply' if r['co2_ppm'] is None else format(r['co2_ppm'], '.0f') + ' ppm'})"
+                for r in over
+            )
+            + "."
+        )
+        summary_ko = (
+            f"정상상태 이산화탄소 농도가 기준({limit} 이하)을 넘는 실이 있습니다: "
+            + ", ".join(
+                f"{room_name(facility, r['room'], ko=True)} "
+                f"({'기계환기 급기 없음' if r['co2_ppm'] is None else format(r['co2_ppm'], '.0f') + ' ppm'})"
+                for r in over
             )
             + "."
         )
@@ -941,6 +1184,7 @@ def check_co2(facility: Facility) -> CheckResult:
         title_ko="정상상태 이산화탄소 농도",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "limit_ppm": CO2_LIMIT_PPM,
             "outdoor_ppm": OUTDOOR_CO2_PPM,
@@ -993,12 +1237,25 @@ def check_teacher_ratio(facility: Facility) -> CheckResult:
     if passed:
         computed = [r["room"] for r in rooms if not r["teachers_given"]]
         summary = "Every classroom has the teachers the ratio requires."
+        summary_ko = "모든 보육실에 보육교사 배치기준에 맞는 교사가 있습니다."
         if computed:
-            summary += " Computed (not given) for " + ", ".join(computed) + "."
+            summary += " Computed (not given) for " + room_names(facility, computed) + "."
+            summary_ko += (
+                f" {room_names(facility, computed, ko=True)}의 교사 수는 입력되지 않아 배치기준에 따라 산정했습니다."
+            )
     else:
+        short = [r for r in rooms if not r["passed"]]
         summary = (
             "Fewer teachers than the ratio requires in "
-            + ", ".join(f"{r['room']} ({r['teachers']} < {r['required']})" for r in rooms if not r["passed"])
+            + ", ".join(f"{room_name(facility, r['room'])} ({r['teachers']} < {r['required']})" for r in short)
+            + "."
+        )
+        summary_ko = (
+            "보육교사가 배치기준보다 적은 보육실이 있습니다: "
+            + ", ".join(
+                f"{room_name(facility, r['room'], ko=True)} (교사 {r['teachers']}명, 필요 {r['required']}명)"
+                for r in short
+            )
             + "."
         )
     return CheckResult(
@@ -1007,6 +1264,7 @@ def check_teacher_ratio(facility: Facility) -> CheckResult:
         title_ko="보육교사 배치기준",
         passed=passed,
         summary=summary,
+        summary_ko=summary_ko,
         evidence={
             "ratios": dict(TEACHER_RATIO),
             "rooms": rooms,
@@ -1068,6 +1326,8 @@ __all__ = [
     "CO2_LIMIT_PPM",
     "DEFAULT_MET",
     "OUTDOOR_CO2_PPM",
+    "OUTSIDE_NAME",
+    "USER_CLASS_NAMES",
     "VENTILATION_M3H_PER_PERSON",
     "CheckResult",
     "Flow",
@@ -1075,8 +1335,12 @@ __all__ = [
     "co2_generation_l_s",
     "co2_generation_m3h",
     "flows",
+    "ko_particle",
     "report",
     "room_graph",
+    "room_name",
+    "room_names",
+    "route_text",
     "run_checks",
     "steady_state_co2_ppm",
     "window_airing_m3h",

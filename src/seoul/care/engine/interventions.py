@@ -10,9 +10,9 @@ and after."
 * :func:`candidates` proposes only what is meaningful for the facility (see each ``_*``
   generator below for its rule). Every candidate is an :class:`Intervention`: an ``id``, one of
   the seven :data:`KINDS`, English and Korean titles, the room(s) it touches, its parameters,
-  why it is proposed, its cost from :class:`UnitCosts`, and a **pure function Facility →
-  Facility** (:meth:`Intervention.apply`) so the platform can save it as a new version of the
-  plan. The window airing schedule is the exception: the facility format has no airing
+  why it is proposed (``reason`` and ``reason_ko``, rooms by their names), its cost from
+  :class:`UnitCosts`, and a **pure function Facility → Facility** (:meth:`Intervention.apply`)
+  so the platform can save it as a new version of the plan. The window airing schedule is the exception: the facility format has no airing
   schedule, so it is an operating rule carried in the risk assumptions
   (:meth:`Intervention.assumptions_after`) and leaves the plan unchanged (``changes_facility``
   is false).
@@ -37,7 +37,18 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .checks import DEAD_BAND_FRACTION, DEAD_BAND_M3H, CheckResult, room_graph, run_checks
+from .checks import (
+    DEAD_BAND_FRACTION,
+    DEAD_BAND_M3H,
+    VENTILATION_M3H_PER_PERSON,
+    CheckResult,
+    ko_particle,
+    room_graph,
+    room_name,
+    room_names,
+    route_text,
+    run_checks,
+)
 from .facility import (
     OUTSIDE,
     AirCleaner,
@@ -114,7 +125,11 @@ class UnitCosts:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            f.name: {"value": getattr(self, f.name), "basis": COST_BASIS.get(f.name, "")}
+            f.name: {
+                "value": getattr(self, f.name),
+                "basis": COST_BASIS.get(f.name, ""),
+                "basis_ko": COST_BASIS_KO.get(f.name, ""),
+            }
             for f in dataclasses.fields(self)
         }
 
@@ -134,6 +149,22 @@ COST_BASIS: dict[str, str] = {
     "window_airing_won": "opening windows on a schedule: no equipment (heating energy is not priced)",
     "extra_teacher_won_per_month": "one more full-time 보육교사 a month, salary with the employer's social insurance (running)",
     "horizon_months": "months of running cost added to the capital cost when ranking (first-year cost)",
+}
+#: :data:`COST_BASIS` in Korean.
+COST_BASIS_KO: dict[str, str] = {
+    "air_cleaner_won": "CADR 약 300 m³/h(표준사용면적 약 40 m²급) 업무용 HEPA 공기청정기 1대 구입비",
+    "air_cleaner_cadr_m3h": "그 공기청정기 1대의 청정공기 공급률(CADR), m³/h",
+    "air_cleaner_filters_won_per_year": "공기청정기 1대의 연간 HEPA·프리필터 교체비 (운영비)",
+    "erv_won": "한 실에 설치하는 약 350 m³/h 천장형 전열교환기 1대, 기존 실에 덕트·디퓨저 포함 설치비",
+    "erv_m3h": "그 전열교환기 1대의 외기 급기량(배기량도 같음), m³/h",
+    "erv_running_won_per_month": "전열교환기 1대의 월 필터·팬 전기료 (운영비)",
+    "ventilation_rebalance_won": "실당: 배기량이 급기량보다 많아지도록 배기팬 교체 또는 댐퍼 조정과 풍량 조정(밸런싱)",
+    "washbasin_won": "기존 실에 유아용 높이 세면대 1개 설치 (급수·온수·배수 포함, 간단한 배관 공사)",
+    "exterior_door_won": "외부 출입문 신설: 기존 외벽 개구, 인방, 문틀·문짝, 마감",
+    "sick_room_move_won": "양호실·격리실 이전 (간단한 개보수): 두 실의 내부 설비 맞교환, 문 철물, 급배기 재조정",
+    "window_airing_won": "정해진 시간에 창문 열기: 장비 없음 (난방 에너지는 비용에 넣지 않음)",
+    "extra_teacher_won_per_month": "전일제 보육교사 1명 추가의 월 인건비 (사업주 부담 사회보험료 포함, 운영비)",
+    "horizon_months": "순위를 매길 때 설치비에 더하는 운영비 개월 수 (첫해 비용)",
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -164,6 +195,17 @@ class Intervention:
     transform: Callable[[Facility], Facility] = field(default=_same, repr=False, compare=False)
     airing: Mapping[str, Airing] = field(default_factory=dict)
     changes_facility: bool = True
+    #: :attr:`reason` and :attr:`cost_basis` in Korean (rooms by their names, as in English).
+    reason_ko: str = ""
+    cost_basis_ko: str = ""
+
+    @property
+    def kind_title(self) -> str:
+        return KINDS[self.kind][0] if self.kind in KINDS else self.kind
+
+    @property
+    def kind_title_ko(self) -> str:
+        return KINDS[self.kind][1] if self.kind in KINDS else self.kind
 
     def cost_won(self, horizon_months: int) -> float:
         """Capital cost plus ``horizon_months`` of running cost."""
@@ -181,19 +223,22 @@ class Intervention:
         return {
             "id": self.id,
             "kind": self.kind,
-            "kind_title": KINDS[self.kind][0] if self.kind in KINDS else self.kind,
-            "kind_title_ko": KINDS[self.kind][1] if self.kind in KINDS else self.kind,
+            "kind_title": self.kind_title,
+            "kind_title_ko": self.kind_title_ko,
             "title": self.title,
             "title_ko": self.title_ko,
             "rooms": list(self.rooms),
             "parameters": _jsonable(dict(self.parameters)),
             "reason": self.reason,
+            "reason_ko": self.reason_ko,
             "capital_won": round(self.capital_won),
             "running_won_per_month": round(self.running_won_per_month),
             "cost_won": round(self.cost_won(horizon_months)),
             "cost_basis": self.cost_basis,
+            "cost_basis_ko": self.cost_basis_ko,
             "changes_facility": self.changes_facility,
             "airing": {room: a.describe() for room, a in sorted(self.airing.items())},
+            "airing_ko": {room: a.describe_ko() for room, a in sorted(self.airing.items())},
         }
 
 
@@ -213,6 +258,33 @@ def _jsonable(value: Any) -> Any:
 
 def _won(x: float) -> str:
     return f"{x:,.0f} won"
+
+
+def _won_ko(x: float) -> str:
+    return f"{x:,.0f}원"
+
+
+#: How the failing check behind a candidate is named in its reason (English).
+_CHECK_NAMES = {
+    "washbasin_on_entry": "the washbasin check",
+    "route_separation": "the separation check",
+    "pressure_cascade": "the airflow-direction check",
+    "sick_room_access": "the sick-room check",
+}
+
+
+def _failed_check(check: CheckResult) -> tuple[str, str]:
+    """The reason of a candidate proposed because ``check`` fails, in English and Korean."""
+    name = _CHECK_NAMES.get(check.id, f"the {check.title.lower()} check")
+    return (
+        f"{name[:1].upper()}{name[1:]} fails: {check.summary}",
+        f"‘{check.title_ko}’ 기준을 충족하지 못합니다. {check.summary_ko}",
+    )
+
+
+def _clock(hours: float) -> str:
+    minutes = round(hours * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # ---- helpers on the plan ----------------------------------------------------------------------
@@ -301,10 +373,17 @@ def _washbasin(facility: Facility, checks: Mapping[str, CheckResult], costs: Uni
             for room_id in entry.get("suggested_cut", []) or []:
                 if room_id not in rooms:
                     rooms.append(room_id)
-    reason = "the washbasin check fails: " + check.summary if check is not None and not check.passed else ""
+    reason, reason_ko = _failed_check(check) if check is not None and not check.passed else ("", "")
     if not rooms:
         rooms = [r.id for r in facility.rooms_of("entrance") if r.id not in facility.washbasin_rooms]
-        reason = "the entrance has no washbasin: hands are washed on arrival, before joining the class"
+        reason = (
+            f"{room_names(facility, rooms)} {'has' if len(rooms) == 1 else 'have'} no washbasin: hands are washed "
+            "on arrival, before joining the class."
+        )
+        reason_ko = (
+            f"{room_names(facility, rooms, ko=True)}에 세면대가 없습니다. 등원한 아이는 반에 들어가기 전에 손을 씻어야 "
+            "합니다."
+        )
     if not rooms:
         return []
     ids = {b.id for b in facility.washbasins}
@@ -328,9 +407,11 @@ def _washbasin(facility: Facility, checks: Mapping[str, CheckResult], costs: Uni
             rooms=tuple(rooms),
             parameters={"rooms": rooms, "count_per_room": 1},
             reason=reason,
+            reason_ko=reason_ko,
             capital_won=costs.washbasin_won * len(rooms),
             running_won_per_month=0.0,
             cost_basis=f"{len(rooms)} × washbasin {_won(costs.washbasin_won)}",
+            cost_basis_ko=f"세면대 {len(rooms)}개 × {_won_ko(costs.washbasin_won)}",
             transform=transform,
         )
     ]
@@ -388,13 +469,22 @@ def _service_door(facility: Facility, checks: Mapping[str, CheckResult], costs: 
         return _derive(f, doors=(*doors, *added))
 
     rooms = tuple(d.rooms[0] for d in added)
-    names = ", ".join(facility.room(r).name for r in rooms)
+    names, names_ko = room_names(facility, rooms), room_names(facility, rooms, ko=True)
+    title, title_ko = f"Separate exterior door for {names}", f"{names_ko} 전용 외부 출입문 신설"
+    if strip:
+        entrances = [r.id for r in facility.rooms_of("entrance")]
+        off = room_names(facility, entrances) if entrances else "the entrance"
+        off_ko = room_names(facility, entrances, ko=True) if entrances else "현관"
+        what = " and ".join(u for u in ("goods", "waste") if u in strip)
+        title += f"; {what} off {off}"
+        title_ko += f", {off_ko}{ko_particle(off_ko, '은', '는')} 영유아·보호자·교직원 전용"
+    reason, reason_ko = _failed_check(check)
     return [
         Intervention(
             id="service_door:" + "+".join(rooms),
             kind="service_door",
-            title=f"Separate exterior door for {names}; goods and waste off the entrance",
-            title_ko=f"{names} 전용 외부 출입문 신설, 현관은 아동·보호자·교직원 전용",
+            title=title,
+            title_ko=title_ko,
             rooms=rooms,
             parameters={
                 "doors": [
@@ -402,10 +492,12 @@ def _service_door(facility: Facility, checks: Mapping[str, CheckResult], costs: 
                 ],
                 "removed_from_entrance_and_child_rooms": sorted(strip),
             },
-            reason="the separation check fails: " + check.summary,
+            reason=reason,
+            reason_ko=reason_ko,
             capital_won=costs.exterior_door_won * len(added),
             running_won_per_month=0.0,
             cost_basis=f"{len(added)} × exterior door {_won(costs.exterior_door_won)}",
+            cost_basis_ko=f"외부 출입문 {len(added)}개 × {_won_ko(costs.exterior_door_won)}",
             transform=transform,
         )
     ]
@@ -461,7 +553,8 @@ def _rebalance(facility: Facility, checks: Mapping[str, CheckResult], costs: Uni
         return _derive(f, ventilation=(*kept, *updated))
 
     rooms = tuple(changes)
-    names = ", ".join(facility.room(r).name for r in rooms)
+    names = room_names(facility, rooms)
+    reason, reason_ko = _failed_check(check)
     return [
         Intervention(
             id="ventilation_rebalance:" + "+".join(rooms),
@@ -475,10 +568,12 @@ def _rebalance(facility: Facility, checks: Mapping[str, CheckResult], costs: Uni
                     for room, (s, e) in changes.items()
                 }
             },
-            reason="the airflow-direction check fails: " + check.summary,
+            reason=reason,
+            reason_ko=reason_ko,
             capital_won=costs.ventilation_rebalance_won * len(rooms),
             running_won_per_month=0.0,
             cost_basis=f"{len(rooms)} × rebalancing {_won(costs.ventilation_rebalance_won)}",
+            cost_basis_ko=f"급배기 재조정 {len(rooms)}개 실 × {_won_ko(costs.ventilation_rebalance_won)}",
             transform=transform,
         )
     ]
@@ -494,6 +589,31 @@ def _flows(facility: Facility, room_id: str) -> dict[str, float]:
     return {"supply_m3h": supply, "exhaust_m3h": exhaust}
 
 
+def _below_rate(facility: Facility, room_id: str, entry: Mapping[str, Any] | None) -> tuple[str, str]:
+    """Why a room needs more outdoor air: the ventilation check's figure, in English and Korean."""
+    name, name_ko = room_name(facility, room_id), room_name(facility, room_id, ko=True)
+    rate = f"{VENTILATION_M3H_PER_PERSON:g} m³/h"
+    if entry is None:
+        return (
+            f"{name} gets less than {rate} of outdoor air per person.",
+            f"{name_ko}의 1인당 외기 공급량이 기준 {rate}에 미달합니다.",
+        )
+    got = f"{entry['m3h_per_person']:g} m³/h"
+    return (
+        f"{name} gets {got} of outdoor air per person, below the required {rate}.",
+        f"{name_ko}의 1인당 외기 공급량({got})이 기준 {rate}에 미달합니다.",
+    )
+
+
+def _most_exposed(facility: Facility, room_id: str) -> tuple[str, str]:
+    """Why the room of the highest risk proxy gets a unit, in English and Korean."""
+    name, name_ko = room_name(facility, room_id), room_name(facility, room_id, ko=True)
+    return (
+        f"{name} has the most occupants per unit of clean air: the highest airborne risk of the centre.",
+        f"{name_ko}의 재실 인원 대비 청정 공기량이 가장 적어, 원내에서 공기 감염 위험이 가장 높습니다.",
+    )
+
+
 def _erv(
     facility: Facility, checks: Mapping[str, CheckResult], costs: UnitCosts, assumptions: RiskAssumptions
 ) -> list[Intervention]:
@@ -505,19 +625,19 @@ def _erv(
     if check is not None and not check.passed:
         failing = set(check.evidence.get("failing_rooms", []))
     out: list[Intervention] = []
-    targets: list[tuple[str, int, str]] = []
+    targets: list[tuple[str, int, tuple[str, str]]] = []
     for room_id in _child_rooms(facility):
         if room_id in failing:
             entry = next(r for r in check.evidence["rooms"] if r["room"] == room_id) if check else None
             deficit = (entry["required_m3h"] - entry["supply_m3h"]) if entry else costs.erv_m3h
             units = max(1, math.ceil(deficit / costs.erv_m3h - 1e-9))
-            targets.append((room_id, units, "below 36 m³/h of outdoor air per person"))
+            targets.append((room_id, units, _below_rate(facility, room_id, entry)))
     rooms = _child_rooms(facility)
     if rooms:
         worst = max(rooms, key=lambda r: _risk_proxy(facility, r, assumptions))
         if worst not in {t[0] for t in targets}:
-            targets.append((worst, 1, "the room with the most occupants per unit of clean air (highest airborne risk)"))
-    for room_id, units, why in targets:
+            targets.append((worst, 1, _most_exposed(facility, worst)))
+    for room_id, units, (why, why_ko) in targets:
         extra = units * costs.erv_m3h
 
         def transform(f: Facility, room_id: str = room_id, extra: float = extra) -> Facility:
@@ -543,9 +663,13 @@ def _erv(
                     "was": _flows(facility, room_id),
                 },
                 reason=why,
+                reason_ko=why_ko,
                 capital_won=costs.erv_won * units,
                 running_won_per_month=costs.erv_running_won_per_month * units,
                 cost_basis=f"{units} × ERV {_won(costs.erv_won)} + {_won(costs.erv_running_won_per_month)} a month each",
+                cost_basis_ko=(
+                    f"전열교환기 {units}대 × {_won_ko(costs.erv_won)} + 대당 월 {_won_ko(costs.erv_running_won_per_month)}"
+                ),
                 transform=transform,
             )
         )
@@ -559,7 +683,7 @@ def _air_cleaner(facility: Facility, costs: UnitCosts, assumptions: RiskAssumpti
     """Air cleaners of ``costs.air_cleaner_cadr_m3h``: in each child room without one, or whose
     clean air (outdoor air + CADR + infiltration) is below 5 air changes an hour (enough units to
     reach it); otherwise one unit in the room with the highest risk proxy."""
-    targets: list[tuple[str, int, str]] = []
+    targets: list[tuple[str, int, tuple[str, str]]] = []
     rooms = _child_rooms(facility)
     for room_id in rooms:
         volume = facility.room(room_id).volume_m3 or 0.0
@@ -568,19 +692,23 @@ def _air_cleaner(facility: Facility, costs: UnitCosts, assumptions: RiskAssumpti
         has = facility.air_cleaning_m3h(room_id) > 0
         if not has or deficit > 0:
             units = max(1, math.ceil(max(deficit, 0.0) / costs.air_cleaner_cadr_m3h - 1e-9))
-            why = (
-                "no air cleaner"
-                if not has
-                else f"clean air {clean / volume:.1f} air changes/h, below {CLEAN_AIR_TARGET_ACH:g}"
-            )
-            targets.append((room_id, units, why))
+            name, name_ko = room_name(facility, room_id), room_name(facility, room_id, ko=True)
+            if not has:
+                reasons = (f"{name} has no air cleaner.", f"{name_ko}에 공기청정기가 없습니다.")
+            else:
+                ach, target = f"{clean / volume:.1f}", f"{CLEAN_AIR_TARGET_ACH:g}"
+                reasons = (
+                    f"The clean air of {name} is {ach} air changes an hour, below {target}.",
+                    f"{name_ko}의 청정 공기 환기횟수(시간당 {ach}회)가 기준 시간당 {target}회에 미달합니다.",
+                )
+            targets.append((room_id, units, reasons))
     if rooms:
         worst = max(rooms, key=lambda r: _risk_proxy(facility, r, assumptions))
         if worst not in {t[0] for t in targets}:
-            targets.append((worst, 1, "the room with the most occupants per unit of clean air (highest airborne risk)"))
+            targets.append((worst, 1, _most_exposed(facility, worst)))
     out = []
     ids = {a.id for a in facility.air_cleaners}
-    for room_id, units, why in targets:
+    for room_id, units, (why, why_ko) in targets:
         cleaner_id = _unique_id(ids, f"ac_{room_id}_added")
         cleaner = AirCleaner(room_id, costs.air_cleaner_cadr_m3h, units, cleaner_id)
 
@@ -598,9 +726,14 @@ def _air_cleaner(facility: Facility, costs: UnitCosts, assumptions: RiskAssumpti
                 rooms=(room_id,),
                 parameters={"units": units, "cadr_m3h": cadr, "was_cadr_m3h": facility.air_cleaning_m3h(room_id)},
                 reason=why,
+                reason_ko=why_ko,
                 capital_won=costs.air_cleaner_won * units,
                 running_won_per_month=costs.air_cleaner_filters_won_per_year * units / 12.0,
                 cost_basis=f"{units} × air cleaner {_won(costs.air_cleaner_won)} + filters {_won(costs.air_cleaner_filters_won_per_year)} a year each",
+                cost_basis_ko=(
+                    f"공기청정기 {units}대 × {_won_ko(costs.air_cleaner_won)} + 대당 연간 필터 "
+                    f"{_won_ko(costs.air_cleaner_filters_won_per_year)}"
+                ),
                 transform=transform,
             )
         )
@@ -633,18 +766,28 @@ def _window_airing(
     if not rooms:
         return []
     before = {assumptions.airing(r, month).describe() for r in rooms}
+    was_ko = " / ".join(sorted({assumptions.airing(r, month).describe_ko() for r in rooms}))
+    names, names_ko = room_names(facility, rooms), room_names(facility, rooms, ko=True)
     return [
         Intervention(
             id="windows:hourly",
             kind="window_airing",
-            title="Air every child room 10 minutes every hour",
-            title_ko="모든 보육·유희실 매시 10분 창문 환기",
+            title="Air every room where children stay 10 minutes every hour",
+            title_ko="영유아가 머무는 모든 실 매시 10분 창문 환기",
             rooms=tuple(rooms),
             parameters={"airing": AIRING_HOURLY.describe(), "was": sorted(before), "month": month},
-            reason="windows are assumed to be " + " / ".join(sorted(before)) + " this month",
+            reason=(
+                f"Window airing assumed this month in {names}: {' / '.join(sorted(before))}, less than "
+                f"{AIRING_HOURLY.describe()}."
+            ),
+            reason_ko=(
+                f"이번 달 {names_ko}의 창문 환기는 ‘{was_ko}’{ko_particle(was_ko, '으로', '로')} 가정되어 있어 "
+                f"{AIRING_HOURLY.describe_ko()} 환기보다 적습니다."
+            ),
             capital_won=costs.window_airing_won,
             running_won_per_month=0.0,
             cost_basis=f"no equipment ({_won(costs.window_airing_won)}); an operating rule, not a change of the plan",
+            cost_basis_ko=f"장비 없음 ({_won_ko(costs.window_airing_won)}): 도면을 바꾸지 않는 운영 규칙",
             airing=dict.fromkeys(rooms, AIRING_HOURLY),
             changes_facility=False,
         )
@@ -712,13 +855,19 @@ def _split_group(facility: Facility, costs: UnitCosts) -> list[Intervention]:
             kept = [o for o in f.occupancy if o.room not in (stay_occ.room, move_occ.room)]
             return _derive(f, occupancy=(*kept, stay_occ, move_occ))
 
-        suspended = (
-            f"; the playroom's shared sessions ({old_play.children_total} children, "
-            + ", ".join(f"{s:g}–{e:g} h" for s, e in old_play.presence)
-            + ") are suspended while it serves as a classroom"
-            if old_play is not None and old_play.children_total
-            else ""
-        )
+        per_person, limit = f"{room.area_m2 / occ.persons:.1f} m²", f"{CROWDED_M2_PER_PERSON:g} m²"
+        reason = f"{room.name} is crowded: {per_person} per occupant, below {limit}"
+        reason_ko = f"{room.name}의 1인당 면적이 {per_person}로 기준 {limit}보다 좁습니다."
+        if old_play is not None and old_play.children_total:
+            hours = ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in old_play.presence)
+            reason += (
+                f"; the shared sessions of {playroom.name} ({old_play.children_total} children, {hours}) are "
+                "suspended while it serves as a classroom"
+            )
+            reason_ko += (
+                f" 분반하는 동안 {playroom.name}의 공동 활동(영유아 {old_play.children_total}명, {hours})은 "
+                "운영하지 않습니다."
+            )
         out.append(
             Intervention(
                 id=f"split:{room.id}",
@@ -734,11 +883,12 @@ def _split_group(facility: Facility, costs: UnitCosts) -> list[Intervention]:
                     "extra_teachers": extra,
                     "m2_per_person_before": round(room.area_m2 / occ.persons, 2),
                 },
-                reason=f"crowded: {room.area_m2 / occ.persons:.1f} m² per occupant, below {CROWDED_M2_PER_PERSON:g}"
-                + suspended,
+                reason=reason + ".",
+                reason_ko=reason_ko,
                 capital_won=0.0,
                 running_won_per_month=costs.extra_teacher_won_per_month * extra,
                 cost_basis=f"{extra} extra teacher(s) × {_won(costs.extra_teacher_won_per_month)} a month",
+                cost_basis_ko=f"보육교사 {extra}명 추가 × 월 {_won_ko(costs.extra_teacher_won_per_month)}",
                 transform=transform,
             )
         )
@@ -824,20 +974,29 @@ def _move_sick_room(facility: Facility, checks: Mapping[str, CheckResult], costs
             + (costs.washbasin_won if added_basin else 0.0)
         )
         basis = [f"minor works {_won(costs.sick_room_move_won)}"]
+        basis_ko = [f"간단한 개보수 공사 {_won_ko(costs.sick_room_move_won)}"]
         if added_door:
             basis.append(f"exterior door {_won(costs.exterior_door_won)}")
+            basis_ko.append(f"외부 출입문 {_won_ko(costs.exterior_door_won)}")
         if added_basin:
             basis.append(f"washbasin {_won(costs.washbasin_won)}")
-        why = (
-            "the sick-room check fails: " + check.summary
-            if failing and check is not None
-            else f"the sick child is taken out through {', '.join(crossed)} ({' → '.join(path or [])}, {length:.0f} m)"
-        )
+            basis_ko.append(f"세면대 {_won_ko(costs.washbasin_won)}")
+        if failing and check is not None:
+            why, why_ko = _failed_check(check)
+        else:
+            through, through_ko = room_names(facility, crossed), room_names(facility, crossed, ko=True)
+            walk = f"{length:.0f} m"
+            why = f"The sick child is taken out through {through} ({route_text(facility, path or [])}, {walk})."
+            why_ko = (
+                f"아픈 아이가 바깥으로 나갈 때 {through_ko}{ko_particle(through_ko, '을', '를')} 지나갑니다 "
+                f"({route_text(facility, path or [], ko=True)}, {walk}). 아픈 아이는 현관이나 아이들이 지내는 실을 "
+                "거치지 않고 나갈 수 있어야 합니다."
+            )
         candidate = Intervention(
             id=f"move_sick_room:{target.id}",
             kind="move_sick_room",
-            title=f"Move the sick room to the place of {target.name}",
-            title_ko=f"양호·격리실을 {target.name} 자리로 이전",
+            title=f"Move the sick room ({sick.name}) to the place of {target.name}",
+            title_ko=f"{sick.name}{ko_particle(sick.name, '을', '를')} {target.name} 자리로 이전",
             rooms=(sick.id, target.id),
             parameters={
                 "swap_with": target.id,
@@ -847,9 +1006,11 @@ def _move_sick_room(facility: Facility, checks: Mapping[str, CheckResult], costs
                 "washbasin_added": added_basin,
             },
             reason=why,
+            reason_ko=why_ko,
             capital_won=capital,
             running_won_per_month=0.0,
             cost_basis=" + ".join(basis),
+            cost_basis_ko=" + ".join(basis_ko),
             transform=probe,
         )
         if best is None or new_length < best[0]:
@@ -957,6 +1118,13 @@ RANKING_RULE_KO = (
 #: Below this many cases averted a month (one case in about eight years) an effect counts as none.
 MIN_EFFECT_CASES_PER_MONTH = 0.01
 TIERS = {1: "fixes_check", 2: "reduces_cases", 3: "no_measurable_effect", 4: "breaks_check"}
+#: The tiers as a reader is told them: (English, Korean).
+TIER_TITLES = {
+    1: ("Fixes a failed check", "불합격 기준 해소"),
+    2: ("Reduces airborne infections", "공기 감염 감소"),
+    3: ("No measurable effect", "측정 가능한 효과 없음"),
+    4: ("Makes a check fail", "다른 기준을 불합격시킴"),
+}
 
 
 @dataclass(frozen=True)
@@ -968,8 +1136,10 @@ class RoomChange:
     def to_dict(self) -> dict[str, Any]:
         b = self.before.expected_cases_per_month if self.before else 0.0
         a = self.after.expected_cases_per_month if self.after else 0.0
+        named = self.after or self.before
         return {
             "room": self.room,
+            "name": named.name if named is not None else self.room,
             "expected_cases_per_month_before": round(b, 5),
             "expected_cases_per_month_after": round(a, 5),
             "averted_per_month": round(b - a, 5),
@@ -1022,6 +1192,8 @@ class CandidateResult:
             "rank": self.rank,
             "tier": self.tier,
             "tier_name": TIERS.get(self.tier, ""),
+            "tier_title": TIER_TITLES.get(self.tier, ("", ""))[0],
+            "tier_title_ko": TIER_TITLES.get(self.tier, ("", ""))[1],
             **self.intervention.to_dict(horizon_months),
             "valid": self.valid,
             "errors": [list(e) for e in self.errors],
@@ -1086,6 +1258,8 @@ class Evaluation:
                     "id": c.id,
                     "title": c.title,
                     "title_ko": c.title_ko,
+                    "summary_before": c.summary,
+                    "summary_before_ko": c.summary_ko,
                     "before": c.passed,
                     "after": r.checks_after.get(c.id, c.passed),
                 }
@@ -1113,7 +1287,14 @@ class Evaluation:
             "ranking_rule": RANKING_RULE,
             "ranking_rule_ko": RANKING_RULE_KO,
             "checks_before": [
-                {"id": c.id, "title": c.title, "title_ko": c.title_ko, "passed": c.passed, "summary": c.summary}
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "title_ko": c.title_ko,
+                    "passed": c.passed,
+                    "summary": c.summary,
+                    "summary_ko": c.summary_ko,
+                }
                 for c in self.checks_before
             ],
             "failed_before": self.failed_before,
@@ -1133,6 +1314,7 @@ def _room_row(room_id: str, before: RoomRisk | None, after: RoomRisk | None) -> 
             "children": r.children,
             "adults": r.adults,
             "airing": r.airing,
+            "airing_ko": r.airing_ko,
             "mean_air_changes_per_hour": round(r.mean_air_changes_per_hour, 3),
             "p_infection_percent": round(r.p_infection_percent, 4),
             "expected_cases_given_infectious": round(r.expected_cases_given_infectious, 5),
@@ -1141,7 +1323,14 @@ def _room_row(room_id: str, before: RoomRisk | None, after: RoomRisk | None) -> 
 
     b = before.expected_cases_per_month if before else 0.0
     a = after.expected_cases_per_month if after else 0.0
-    return {"room": room_id, "before": figures(before), "after": figures(after), "averted_per_month": round(b - a, 5)}
+    named = after or before
+    return {
+        "room": room_id,
+        "name": named.name if named is not None else room_id,
+        "before": figures(before),
+        "after": figures(after),
+        "averted_per_month": round(b - a, 5),
+    }
 
 
 def _sort_key(r: CandidateResult) -> tuple[Any, ...]:
@@ -1357,12 +1546,14 @@ def apply(
 __all__ = [
     "CLEAN_AIR_TARGET_ACH",
     "COST_BASIS",
+    "COST_BASIS_KO",
     "CROWDED_M2_PER_PERSON",
     "KINDS",
     "MIN_EFFECT_CASES_PER_MONTH",
     "RANKING_RULE",
     "RANKING_RULE_KO",
     "TIERS",
+    "TIER_TITLES",
     "CandidateResult",
     "Evaluation",
     "Intervention",

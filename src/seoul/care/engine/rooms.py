@@ -75,6 +75,9 @@ class Airing:
     * ``"periodic"``: closed except airings of ``minutes`` — every ``every_h`` hours from the
       centre's opening, or ``per_day`` airings spread evenly over the opening hours;
     * ``"closed"``: never opened.
+
+    ``label`` / ``label_ko`` name the schedule for a reader (English / Korean); without them
+    :meth:`describe` / :meth:`describe_ko` word it from the mode and the figures.
     """
 
     mode: str
@@ -82,6 +85,7 @@ class Airing:
     every_h: float | None = None
     per_day: int | None = None
     label: str = ""
+    label_ko: str = ""
 
     def __post_init__(self) -> None:
         if self.mode not in AIRING_MODES:
@@ -130,23 +134,42 @@ class Airing:
             return f"{self.minutes:g} min {every}"
         return self.mode
 
+    def describe_ko(self) -> str:
+        """The schedule in Korean (:attr:`label_ko`, or worded from the figures as :meth:`describe`)."""
+        if self.label_ko:
+            return self.label_ko
+        if self.mode == "periodic":
+            if self.every_h is not None:
+                every = "매시" if self.every_h == 1 else f"{self.every_h:g}시간마다"
+                return f"{every} {self.minutes:g}분"
+            return f"하루 {self.per_day}회, {self.minutes:g}분씩"
+        return "재실 중 창문 상시 개방" if self.mode == "open" else "창문 닫아 둠"
+
 
 #: 질병관리청 「슬기로운 환기 지침」 (2021, issued ahead of the winter): natural airing at least
 #: three times a day, ten minutes or more each, windows opposite each other where possible.
 AIRING_THREE_A_DAY = Airing(
-    "periodic", minutes=10.0, per_day=3, label="10 min, 3× a day (질병관리청 슬기로운 환기 지침 minimum)"
+    "periodic",
+    minutes=10.0,
+    per_day=3,
+    label="10 min, 3× a day (질병관리청 슬기로운 환기 지침 minimum)",
+    label_ko="하루 3회, 10분씩 (질병관리청 「슬기로운 환기 지침」 최소 기준)",
 )
 #: 중앙방역대책본부 / 질병관리청 summer advice with air conditioning (2020; 질병관리청 card of
 #: 2021-07-26 on korea.kr): air at least every two hours for ten minutes or more.
 AIRING_EVERY_2H = Airing(
-    "periodic", minutes=10.0, every_h=2.0, label="10 min every 2 h (질병관리청 advice with air conditioning)"
+    "periodic",
+    minutes=10.0,
+    every_h=2.0,
+    label="10 min every 2 h (질병관리청 advice with air conditioning)",
+    label_ko="2시간마다 10분 (질병관리청 냉방 중 환기 권고)",
 )
 #: Windows open whenever the room is occupied (the same guidance: where natural ventilation is
 #: possible, keep windows open).
-AIRING_OPEN = Airing("open", label="open while occupied")
+AIRING_OPEN = Airing("open", label="open while occupied", label_ko="재실 중 창문 상시 개방")
 #: The "open windows on a schedule" intervention: ten minutes every hour during opening hours
 #: (CAiMIRA's calculator offers the same periodic opening).
-AIRING_HOURLY = Airing("periodic", minutes=10.0, every_h=1.0, label="10 min every hour")
+AIRING_HOURLY = Airing("periodic", minutes=10.0, every_h=1.0, label="10 min every hour", label_ko="매시 10분")
 
 
 def default_airing() -> dict[int, Airing]:
@@ -178,6 +201,7 @@ class OccupantProfile:
     adult_activity: str
     expiration: Mapping[str, float]
     basis: str = ""
+    basis_ko: str = ""
 
 
 def default_profiles() -> dict[str, OccupantProfile]:
@@ -188,6 +212,7 @@ def default_profiles() -> dict[str, OccupantProfile]:
             "Light activity",
             {"Breathing": 5.0, "Speaking": 5.0},
             "CAiMIRA calculator preset 'primary-school' (Light activity; breathing 5 / speaking 5)",
+            "CAiMIRA 계산기의 'primary-school'(초등학교) 설정: 가벼운 활동, 호흡 5 : 말하기 5",
         ),
         "playroom": OccupantProfile(
             "Moderate activity",
@@ -195,12 +220,15 @@ def default_profiles() -> dict[str, OccupantProfile]:
             {"Breathing": 1.0, "Speaking": 1.0},
             "children at active play: CAiMIRA preset 'workshop' (Moderate activity; breathing 1 / speaking 1); "
             "supervising adults at Light activity",
+            "활발하게 노는 영유아: CAiMIRA의 'workshop'(작업장) 설정(보통 강도 활동, 호흡 1 : 말하기 1); "
+            "지도하는 성인은 가벼운 활동",
         ),
         "sick_room": OccupantProfile(
             "Seated",
             "Standing",
             {"Breathing": 1.0},
             "a resting child: CAiMIRA preset 'library' (Seated; breathing only); the attending adult Standing",
+            "쉬고 있는 아이: CAiMIRA의 'library'(도서관) 설정(앉아 있음, 호흡만); 돌보는 성인은 서 있음",
         ),
     }
 
@@ -212,6 +240,32 @@ MASK_MIN_AGE = "age2"
 MASK_NAMES = tuple(airborne.MASKS)
 ACTIVITY_NAMES = tuple(airborne.ACTIVITIES)
 VIRUS_NAMES = tuple(airborne.VIRUSES)
+
+#: The contract's activities, masks and the exposed groups as a reader is told them: name →
+#: (English, Korean).
+ACTIVITY_TITLES: dict[str, tuple[str, str]] = {
+    "Seated": ("seated", "앉아 있음"),
+    "Standing": ("standing", "서 있음"),
+    "Light activity": ("light activity", "가벼운 활동"),
+    "Moderate activity": ("moderate activity", "보통 강도 활동"),
+    "Heavy exercise": ("heavy exercise", "격한 운동"),
+}
+MASK_TITLES: dict[str, tuple[str, str]] = {
+    "none": ("no mask", "마스크 없음"),
+    "Type I": ("surgical mask (Type I)", "수술용(덴탈) 마스크 (Type I)"),
+    "FFP2": ("FFP2 respirator", "FFP2 마스크 (KF94급)"),
+    "Cloth": ("cloth mask", "면 마스크"),
+}
+GROUP_TITLES: dict[str, tuple[str, str]] = {
+    "children": ("children", "영유아"),
+    "children_masked": ("children wearing masks", "마스크를 쓴 영유아"),
+    "adults": ("adults (teachers and staff)", "성인 (보육교사·교직원)"),
+}
+
+
+def _title(titles: Mapping[str, tuple[str, str]], key: str, ko: bool) -> str:
+    names = titles.get(key)
+    return names[1 if ko else 0] if names else key
 
 
 @dataclass(frozen=True)
@@ -306,7 +360,9 @@ class RiskAssumptions:
     def to_dict(self) -> dict[str, Any]:
         return {
             "airing_by_month": {str(m): a.describe() for m, a in sorted(self.airing_by_month.items())},
+            "airing_by_month_ko": {str(m): a.describe_ko() for m, a in sorted(self.airing_by_month.items())},
             "room_airing": {r: a.describe() for r, a in sorted(self.room_airing.items())},
+            "room_airing_ko": {r: a.describe_ko() for r, a in sorted(self.room_airing.items())},
             "infiltration_ach": self.infiltration_ach,
             "inside_temp_k": self.inside_temp_k,
             "heating_months": sorted(self.heating_months),
@@ -318,12 +374,18 @@ class RiskAssumptions:
                     "adult_activity": p.adult_activity,
                     "expiration": dict(p.expiration),
                     "basis": p.basis,
+                    "basis_ko": p.basis_ko,
                 }
                 for use, p in sorted(self.profiles.items())
             },
             "child_mask": self.child_mask,
+            "child_mask_title": _title(MASK_TITLES, self.child_mask, False),
+            "child_mask_title_ko": _title(MASK_TITLES, self.child_mask, True),
             "child_mask_min_age": MASK_MIN_AGE,
+            "child_mask_min_age_ko": AGE_GROUPS.get(MASK_MIN_AGE, MASK_MIN_AGE),
             "adult_mask": self.adult_mask,
+            "adult_mask_title": _title(MASK_TITLES, self.adult_mask, False),
+            "adult_mask_title_ko": _title(MASK_TITLES, self.adult_mask, True),
             "daily_cases_per_100k": self.daily_cases_per_100k,
             "infectious_days": self.infectious_days,
             "ascertainment_bias": self.ascertainment_bias,
@@ -530,9 +592,15 @@ class GroupRisk:
     def to_dict(self) -> dict[str, Any]:
         return {
             "group": self.group,
+            "group_title": _title(GROUP_TITLES, self.group, False),
+            "group_title_ko": _title(GROUP_TITLES, self.group, True),
             "count": self.count,
             "activity": self.activity,
+            "activity_title": _title(ACTIVITY_TITLES, self.activity, False),
+            "activity_title_ko": _title(ACTIVITY_TITLES, self.activity, True),
             "mask": self.mask,
+            "mask_title": _title(MASK_TITLES, self.mask, False),
+            "mask_title_ko": _title(MASK_TITLES, self.mask, True),
             "p_infection_percent": _r(self.p_infection_percent, 4),
             "expected_cases": _r(self.expected_cases, 5),
         }
@@ -575,6 +643,8 @@ class RoomRisk:
     seed: int
     #: Per-sample expected cases given one infectious child (for paired differences).
     case_samples: airborne.FloatArray = field(repr=False, compare=False, hash=False)
+    #: :attr:`airing` in Korean.
+    airing_ko: str = ""
 
     @property
     def monthly_factor(self) -> float:
@@ -591,7 +661,9 @@ class RoomRisk:
             "adults": self.adults,
             "exposed": self.exposed,
             "infected_age": self.infected_age,
+            "infected_age_ko": AGE_GROUPS.get(self.infected_age, self.infected_age),
             "airing": self.airing,
+            "airing_ko": self.airing_ko,
             "groups": [g.to_dict() for g in self.groups],
             "p_infection_percent": _r(self.p_infection_percent, 4),
             "p_infection_percent_p05": _r(self.p_infection_percent_p05, 4),
@@ -677,6 +749,7 @@ def room_risk(
         exposed=exposed_total,
         infected_age=str(_infected_age(occ)),
         airing=a.airing(room.id, any_month).describe(),
+        airing_ko=a.airing(room.id, any_month).describe_ko(),
         groups=tuple(group_risks),
         p_infection_percent=float(cases.mean()) / exposed_total * 100.0,
         p_infection_percent_p05=p5 / exposed_total * 100.0,
@@ -743,13 +816,16 @@ def risk_report(
 
 
 __all__ = [
+    "ACTIVITY_TITLES",
     "AIRING_EVERY_2H",
     "AIRING_HOURLY",
     "AIRING_OPEN",
     "AIRING_THREE_A_DAY",
     "DEFAULT_SAMPLES",
     "DEFAULT_SEED",
+    "GROUP_TITLES",
     "MASK_MIN_AGE",
+    "MASK_TITLES",
     "Airing",
     "GroupRisk",
     "OccupantProfile",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from seoul.care.engine.checks import (
     CheckResult,
     check_ids,
     co2_generation_l_s,
+    ko_particle,
     report,
     room_graph,
     run_checks,
@@ -178,7 +180,7 @@ def test_the_good_centre_passes_every_check() -> None:
     assert [r.id for r in results] == list(ALL_CHECKS)
     assert [r.id for r in results if not r.passed] == []
     for r in results:
-        assert r.title and r.title_ko and r.source and r.summary
+        assert r.title and r.title_ko and r.source and r.summary and r.summary_ko
 
 
 def test_check_ids_and_report_are_json() -> None:
@@ -539,3 +541,167 @@ def test_results_are_frozen_and_serialisable() -> None:
         results[0].passed = True  # type: ignore[misc]
     for r in results:
         json.dumps(r.to_dict(), allow_nan=False)
+
+
+# ---- the texts a reader sees: both languages, rooms by name ---------------------------------------------
+
+HANGUL = re.compile("[가-힣]")
+
+
+def ids_in(text: str, room_ids: list[str]) -> list[str]:
+    """The room ids that appear in ``text`` as whole words (``class_0``, not ``class_05``)."""
+    return [i for i in room_ids if re.search(rf"(?<![A-Za-z0-9_]){re.escape(i)}(?![A-Za-z0-9_])", text)]
+
+
+def code_like(room_ids: list[str]) -> list[str]:
+    """The ids an English text could not contain as a word ("class_0", not "playroom")."""
+    return [i for i in room_ids if not i.isalpha()]
+
+
+def test_every_check_of_the_example_speaks_korean_and_names_rooms() -> None:
+    facility = parse_facility(example())
+    room_ids = [r.id for r in facility.rooms]
+    results = run_checks(facility)
+    for r in results:
+        assert r.summary_ko and HANGUL.search(r.summary_ko), r.id
+        assert ids_in(r.summary_ko, [*room_ids, OUTSIDE]) == [], (r.id, r.summary_ko)
+        assert ids_in(r.summary, code_like(room_ids)) == [], (r.id, r.summary)
+        assert r.to_dict()["summary_ko"] == r.summary_ko
+    out = report(facility)
+    assert all(c["summary_ko"] and c["summary"] for c in out["checks"])
+    by_id = {r.id: r for r in results}
+    classes = ["해님반 (만0세)", "달님반 (만1세)", "별님반 (만2세)", "꽃잎반 (만3세)", "나무반 (만4–5세)"]
+    washbasin = by_id["washbasin_on_entry"]
+    assert all(name in washbasin.summary_ko and name in washbasin.summary for name in classes)
+    assert "바깥 → 현관·인계공간 → 복도 → 해님반 (만0세)" in washbasin.summary_ko
+    assert "outside → 현관·인계공간 → 복도 → 해님반 (만0세)" in washbasin.summary
+    assert "현관·인계공간에 세면대를 설치하면" in washbasin.summary_ko
+    separation = by_id["route_separation"]
+    assert "식자재·물품 동선과 오물·세탁물 동선이 복도, 현관·인계공간에서 겹칩니다." in separation.summary_ko
+    assert "영유아·보호자 동선과 오물·세탁물 동선이 현관·인계공간에서 겹칩니다." in separation.summary_ko
+    assert "share 복도, 현관·인계공간" in separation.summary
+    pressure = by_id["pressure_cascade"]
+    assert pressure.summary_ko.startswith("세탁실의 배기량이 급기량보다 많지 않아 음압이")
+    assert pressure.summary.startswith("세탁실 is not at negative pressure")
+    co2 = by_id["co2_steady_state"]
+    highest = max(co2.evidence["rooms"], key=lambda x: x["co2_ppm"])
+    figure = f"{highest['co2_ppm']:.0f} ppm"
+    name = facility.room(highest["room"]).name
+    assert figure in co2.summary and figure in co2.summary_ko and name in co2.summary_ko and name in co2.summary
+    assert "이산화탄소 농도" in co2.summary_ko
+    assert "36 m³/h" in by_id["ventilation_rate"].summary_ko
+    assert "10.22 m²" in by_id["area_per_child"].summary_ko and "10.22 m²" in by_id["area_per_child"].summary
+
+
+NAMES = {
+    "entrance": "현관",
+    "corridor": "복도",
+    "class_a": "햇살반 (만3세)",
+    "class_b": "별빛반 (만2세)",
+    "toilet": "영유아 화장실",
+    "laundry": "세탁실",
+    "kitchen": "조리실",
+    "sick": "양호실",
+    "playground": "옥외 놀이터",
+}
+
+
+def named(data: dict[str, Any]) -> dict[str, Any]:
+    """The good centre with rooms named as a director would, so no text can hide an id behind a name."""
+    for item in data["rooms"]:
+        item["name"] = NAMES.get(item["id"], item["name"])
+    return data
+
+
+def texts(data: dict[str, Any], check_id: str) -> tuple[str, str]:
+    r = result(data, check_id)
+    assert not r.passed
+    room_ids = [x["id"] for x in data["rooms"]]
+    assert ids_in(r.summary, code_like(room_ids)) == [], r.summary
+    assert ids_in(r.summary_ko, [*room_ids, OUTSIDE]) == [], r.summary_ko
+    assert HANGUL.search(r.summary_ko)
+    return r.summary, r.summary_ko
+
+
+def test_failing_summaries_name_the_right_rooms_in_both_languages() -> None:
+    data = named(good_centre())
+    occupancy(data, "class_a")["children"] = {"age3": 12}
+    en, ko = texts(data, "area_per_child")
+    assert "햇살반 (만3세)" in en and "별빛반" not in en
+    assert ko == "햇살반 (만3세)의 영유아 1인당 보육실 면적이 기준 2.64 m²에 미달합니다."
+
+    data = named(good_centre())
+    data["washbasins"] = [b for b in data["washbasins"] if b["room"] != "entrance"]
+    en, ko = texts(data, "washbasin_on_entry")
+    assert "바깥 → 현관 → 복도 → 햇살반 (만3세)" in ko and "outside → 현관 → 복도 → 햇살반 (만3세)" in en
+    assert ko.startswith("햇살반 (만3세), 별빛반 (만2세)에 들어가는 동선에 세면대가 없습니다")
+    assert "현관에 세면대를 설치하면" in ko and "A washbasin in 현관 would close the routes." in en
+
+    data = named(good_centre())
+    door(data, "laundry_out")["users"] = ["staff"]
+    en, ko = texts(data, "route_separation")
+    assert "세탁실에서 바깥까지 오물·세탁물 동선이 없습니다." in ko and "영유아 화장실에서 바깥까지" in ko
+    assert "no route for waste from 세탁실 to outside" in en
+
+    data = named(good_centre())
+    sick = next(x for x in data["rooms"] if x["id"] == "sick")
+    sick["polygon"] = rect(12, 0, 15, 5)
+    door(data, "sick_door")["rooms"] = ["sick", "class_a"]
+    en, ko = texts(data, "sick_room_access")
+    assert "별빛반 (만2세)에서는 다른 보육실을 지나야만 양호실·격리실에 갈 수 있습니다." in ko
+    assert "양호실에서 보육실을 거치지 않고는 바깥으로 나갈 수 없습니다." in ko
+    assert "별빛반 (만2세)" in en and "from 양호실" in en
+
+    data = named(good_centre())
+    vent(data, "laundry").update({"supply_m3h": 200, "exhaust_m3h": 100})
+    vent(data, "sick").update({"supply_m3h": 150, "exhaust_m3h": 150})
+    en, ko = texts(data, "pressure_cascade")
+    assert "세탁실의 배기량이 급기량보다 많지 않아 음압이 유지되지 않습니다" in ko
+    assert "양호실의 배기량" in ko and "양호실·격리실인 양호실" not in ko  # the name already says it
+    assert "세탁실 is not at negative pressure" in en and "the sick room 양호실" in en
+
+    data = named(good_centre())
+    data["rooms"].append(
+        {
+            "id": "wc_b",
+            "name": "별빛반 화장실",
+            "use": "toilet",
+            "polygon": rect(12, 5, 14, 10),
+            "ceiling_height_m": 2.4,
+        }
+    )
+    data["doors"].append(
+        {"id": "wc_b_door", "rooms": ["class_b", "wc_b"], "width_m": 0.8, "users": ["children", "staff"]}
+    )
+    data["ventilation"].append({"room": "wc_b", "exhaust_m3h": 80})
+    vent(data, "class_b").update({"supply_m3h": 300, "exhaust_m3h": 400})
+    en, ko = texts(data, "pressure_cascade")
+    assert "오염실인 별빛반 화장실에서 청정실인 별빛반 (만2세) 쪽으로 공기가 흘러갈 수 있습니다." in ko
+    assert "Air could flow from 별빛반 화장실 (a dirty room) into 별빛반 (만2세) (a clean room)" in en
+
+    data = named(good_centre())
+    vent(data, "class_a")["supply_m3h"] = 300
+    en, ko = texts(data, "ventilation_rate")
+    assert ko == "햇살반 (만3세)의 1인당 환기량(외기 공급량)이 기준 36 m³/h에 미달합니다 (1인당 27.3 m³/h)."
+    assert en == "Below 36 m³/h of outdoor air per person in 햇살반 (만3세) (27.3 m³/h per person)."
+
+    vent(data, "class_a")["supply_m3h"] = 200
+    data["ventilation"] = [v for v in data["ventilation"] if v["room"] != "class_b"]
+    en, ko = texts(data, "co2_steady_state")
+    assert "햇살반 (만3세) (1111 ppm)" in ko and "별빛반 (만2세) (기계환기 급기 없음)" in ko
+    assert "햇살반 (만3세) (1111 ppm)" in en and "별빛반 (만2세) (no supply)" in en
+
+    data = named(good_centre())
+    occupancy(data, "class_b")["children"] = {"age2": 8}
+    en, ko = texts(data, "teacher_ratio")
+    assert ko == "보육교사가 배치기준보다 적은 보육실이 있습니다: 별빛반 (만2세) (교사 1명, 필요 2명)."
+    assert en == "Fewer teachers than the ratio requires in 별빛반 (만2세) (1 < 2)."
+
+
+def test_korean_particles_follow_the_last_syllable() -> None:
+    assert ko_particle("현관·인계공간", "을", "를") == "을"
+    assert ko_particle("복도", "을", "를") == "를"
+    assert ko_particle("해님반 (만0세)", "은", "는") == "는"  # read to its end: …세
+    assert ko_particle("세탁실", "으로", "로") == "로"  # ㄹ takes 로
+    assert ko_particle("교실 3", "이", "가") == "이"  # 삼
+    assert ko_particle("room A", "을", "를") == "을(를)"

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable
 
 import pytest
 
+from seoul.care.engine.checks import run_checks
 from seoul.care.engine.facility import (
     AirCleaner,
     Facility,
@@ -289,6 +291,85 @@ def test_the_evaluation_is_json(evaluation: Evaluation) -> None:
     ):
         assert key in first
     json.dumps(evaluation.side_by_side("windows:hourly"), allow_nan=False)
+
+
+# ---- the texts a reader sees ---------------------------------------------------------------------------
+
+HANGUL = re.compile("[가-힣]")
+
+
+def ids_in(text: str, room_ids: list[str]) -> list[str]:
+    return [i for i in room_ids if re.search(rf"(?<![A-Za-z0-9_]){re.escape(i)}(?![A-Za-z0-9_])", text)]
+
+
+def test_every_candidate_says_why_in_both_languages_with_room_names(centre: Facility) -> None:
+    room_ids = [r.id for r in centre.rooms]
+    code_like = [i for i in room_ids if not i.isalpha()]  # "playroom" may be an English word, "class_0" not
+    for item in candidates(centre):
+        korean = (item.title_ko, item.reason_ko, item.kind_title_ko, item.cost_basis_ko)
+        assert all(t and HANGUL.search(t) for t in korean), (item.id, korean)
+        for text in korean:
+            assert ids_in(text, [*room_ids, "outside"]) == [], (item.id, text)
+        for text in (item.title, item.reason, item.kind_title, item.cost_basis):
+            assert text and ids_in(text, code_like) == [], (item.id, text)
+        for room_id in item.rooms:  # every room it touches is named, in each language
+            name = centre.room(room_id).name
+            assert name in item.title_ko + item.reason_ko, (item.id, name)
+            assert name in item.title + item.reason, (item.id, name)
+        assert (item.kind_title, item.kind_title_ko) == KINDS[item.kind]
+        out = item.to_dict()
+        assert (out["reason_ko"], out["kind_title_ko"], out["cost_basis_ko"]) == (
+            item.reason_ko,
+            item.kind_title_ko,
+            item.cost_basis_ko,
+        )
+
+
+def test_the_reasons_of_the_example_name_the_right_rooms(centre: Facility) -> None:
+    by_id = {c.id: c for c in candidates(centre)}
+    checks = {c.id: c for c in run_checks(centre)}
+    basin = by_id["washbasin:entrance"]
+    assert checks["washbasin_on_entry"].summary_ko in basin.reason_ko
+    assert basin.reason_ko.startswith("‘입실 동선상 세면대’ 기준을 충족하지 못합니다.")
+    assert basin.title_ko == "현관·인계공간에 세면대 설치"
+    assert checks["washbasin_on_entry"].summary in basin.reason
+    door = by_id["service_door:kitchen+laundry"]
+    assert "식자재·물품 동선과 오물·세탁물 동선이 복도, 현관·인계공간에서 겹칩니다." in door.reason_ko
+    assert door.title_ko == "조리실, 세탁실 전용 외부 출입문 신설, 현관·인계공간은 영유아·보호자·교직원 전용"
+    rebalance = by_id["ventilation_rebalance:laundry"]
+    assert "세탁실의 배기량이 급기량보다 많지 않아" in rebalance.reason_ko and "세탁실" in rebalance.title_ko
+    for item_id in ("erv:playroom", "air_cleaner:playroom"):
+        assert by_id[item_id].reason_ko.startswith("유희실의 재실 인원 대비 청정 공기량이 가장 적어")
+        assert by_id[item_id].reason.startswith("유희실 has the most occupants")
+    windows = by_id["windows:hourly"]
+    assert "‘하루 3회, 10분씩" in windows.reason_ko and "매시 10분 환기보다 적습니다." in windows.reason_ko
+    assert windows.to_dict()["airing_ko"]["class_0"] == "매시 10분"
+    split = by_id["split:class_45"]
+    assert split.reason_ko.startswith("나무반 (만4–5세)의 1인당 면적이 2.6 m²로 기준 4 m²보다 좁습니다.")
+    assert "유희실의 공동 활동(영유아 25명, 10:00–11:30, 15:00–16:30)은 운영하지 않습니다." in split.reason_ko
+    assert "10:00–11:30, 15:00–16:30" in split.reason
+    move = by_id["move_sick_room:staff_office"]
+    assert "양호실·격리실 → 복도 → 현관·인계공간 → 바깥, 22 m" in move.reason_ko
+    assert "현관·인계공간을 지나갑니다" in move.reason_ko
+    assert "양호실·격리실 → 복도 → 현관·인계공간 → outside, 22 m" in move.reason
+    assert move.title_ko == "양호실·격리실을 교사실·원장실 자리로 이전"
+
+
+def test_the_evaluation_carries_the_korean_texts(evaluation: Evaluation) -> None:
+    out = json.loads(json.dumps(evaluation.to_dict(), ensure_ascii=False))
+    for entry, result in zip(out["ranking"], evaluation.results, strict=True):
+        assert entry["reason_ko"] == result.intervention.reason_ko and entry["reason_ko"]
+        assert entry["title_ko"] and entry["kind_title_ko"] and entry["tier_title_ko"]
+        assert all(HANGUL.search(room["name"]) for room in entry["rooms"])
+    for entry, check in zip(out["checks_before"], evaluation.checks_before, strict=True):
+        assert entry["summary_ko"] == check.summary_ko and HANGUL.search(entry["summary_ko"])
+    assert all(v["basis_ko"] for v in out["costs"].values())
+    assert all(HANGUL.search(r["airing_ko"]) for r in out["rooms_before"])
+    view = evaluation.side_by_side("windows:hourly")
+    assert view["intervention"]["reason_ko"] and all(c["summary_before_ko"] for c in view["checks"])
+    rows = {r["room"]: r for r in view["rooms"]}
+    assert rows["class_0"]["name"] == "해님반 (만0세)"
+    assert rows["class_0"]["after"]["airing_ko"] == "매시 10분"
 
 
 def test_apply_refuses_an_unknown_id(centre: Facility) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ from seoul.care.engine import risk
 from seoul.care.engine.facility import AirCleaner, Facility, Washbasin, load_facility
 from seoul.care.engine.facility import example_path as facility_example_path
 from seoul.care.engine.rooms import (
+    AIRING_EVERY_2H,
     AIRING_HOURLY,
     AIRING_OPEN,
+    AIRING_THREE_A_DAY,
     Airing,
     RiskAssumptions,
     default_airing,
@@ -233,3 +236,39 @@ def test_the_report_is_json(centre: Facility) -> None:
     )
     assert back["assumptions"]["prevalence"] == pytest.approx(0.007)
     assert all(math.isfinite(r["p_infection_percent"]) for r in back["rooms"])
+
+
+def test_airing_is_described_in_korean_too() -> None:
+    assert AIRING_THREE_A_DAY.describe_ko() == "하루 3회, 10분씩 (질병관리청 「슬기로운 환기 지침」 최소 기준)"
+    assert AIRING_EVERY_2H.describe_ko() == "2시간마다 10분 (질병관리청 냉방 중 환기 권고)"
+    assert AIRING_OPEN.describe_ko() == "재실 중 창문 상시 개방"
+    assert AIRING_HOURLY.describe_ko() == "매시 10분"
+    # Without a Korean label the schedule is worded from its figures, not from the English label.
+    assert Airing("periodic", minutes=15, every_h=3, label="my rule").describe_ko() == "3시간마다 15분"
+    assert Airing("periodic", minutes=5, per_day=4).describe_ko() == "하루 4회, 5분씩"
+    assert Airing("closed").describe_ko() == "창문 닫아 둠"
+    assert Airing("open").describe_ko() == "재실 중 창문 상시 개방"
+    assert all(a.describe_ko() for a in default_airing().values())
+
+
+def test_the_report_has_a_korean_twin_of_every_text(centre: Facility) -> None:
+    hangul = re.compile("[가-힣]")
+    hourly = RiskAssumptions(room_airing={"class_0": AIRING_HOURLY})
+    back = json.loads(json.dumps(risk_report(centre, month=1, samples=200, assumptions=hourly), ensure_ascii=False))
+    for r in back["rooms"]:
+        assert r["name"] == centre.room(r["room"]).name
+        assert hangul.search(r["airing_ko"]) and r["infected_age_ko"].startswith("만")
+        for g in r["groups"]:
+            assert hangul.search(g["group_title_ko"]) and hangul.search(g["activity_title_ko"])
+            assert hangul.search(g["mask_title_ko"])
+            assert g["group_title"] and g["activity_title"] and g["mask_title"]
+    rooms = {r["room"]: r for r in back["rooms"]}
+    assert rooms["class_0"]["airing_ko"] == "매시 10분"
+    assert rooms["class_1"]["airing_ko"] == AIRING_THREE_A_DAY.describe_ko()
+    assumptions = back["assumptions"]
+    assert set(assumptions["airing_by_month_ko"]) == set(assumptions["airing_by_month"])
+    assert assumptions["airing_by_month_ko"]["5"] == "재실 중 창문 상시 개방"
+    assert assumptions["room_airing_ko"] == {"class_0": "매시 10분"}
+    assert all(hangul.search(p["basis_ko"]) for p in assumptions["profiles"].values())
+    assert assumptions["adult_mask_title_ko"] == "수술용(덴탈) 마스크 (Type I)"
+    assert assumptions["child_mask_title_ko"] == "마스크 없음" and assumptions["child_mask_min_age_ko"] == "만2세"
