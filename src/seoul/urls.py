@@ -10,6 +10,7 @@ urlpatterns = [
     path("guarantee/", include("seoul.guarantee.urls")),
     path("hospitals/", include("seoul.hospitals.urls")),
     path("records/", include("seoul.records.urls")),
+    path("care/", include("seoul.care.urls")),
     path("", include("seoul.core.urls")),
 ]
 

@@ -182,6 +182,20 @@ ACCOUNTS = [
         "Staff member of the Digital Policy Division: searches and reads records",
     ),
     (
+        "care.designer",
+        User.Kind.STAFF,
+        "SDF",
+        {Service.CARE: Role.OPERATOR},
+        "Designer at the Seoul Design Foundation: adds care centres, uploads their models, applies changes",
+    ),
+    (
+        "care.policy",
+        User.Kind.STAFF,
+        "CITY_HALL",
+        {Service.CARE: Role.VIEWER},
+        "Care-policy staff member: compares the centres' checks and risks",
+    ),
+    (
         "citizen",
         User.Kind.CITIZEN,
         None,

@@ -7,11 +7,14 @@ characters, and dates and times within a sane range (``core.validation``).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 
+from seoul.core import districts
 from seoul.core.engine.time import SEOUL
 from seoul.core.validation import PANDEMIC_ERA, DateRange, TextValidator
 
@@ -76,3 +79,20 @@ class BoundedDateTimeField(forms.DateTimeField):
             day = value.astimezone(SEOUL).date() if value.tzinfo else value.date()
             if not self.dates.contains(day):
                 raise ValidationError(self.dates.error(), code="date_range")
+
+
+class DistrictField(forms.TypedChoiceField):
+    """One of Seoul's 25 districts. An optional one starts at ``blank`` (None), never at a
+    district nobody chose."""
+
+    def __init__(self, *, blank: str | Promise | None = None, **kwargs: Any) -> None:
+        if blank is None:
+            choices: Any = districts.choices
+        else:
+            choices = partial(_districts_or_blank, blank)
+            kwargs |= {"required": False, "empty_value": None}
+        super().__init__(coerce=int, choices=choices, **kwargs)
+
+
+def _districts_or_blank(blank: str | Promise) -> list[tuple[int | str, str]]:
+    return [("", str(blank)), *districts.choices()]

@@ -38,6 +38,7 @@ class Service(models.TextChoices):
     GUARANTEE = "guarantee", _("Untact credit guarantee")
     HOSPITALS = "hospitals", _("City hospital network")
     RECORDS = "records", _("Electronic Document Center")
+    CARE = "care", _("S-돌봄 infection-prevention design")
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,13 @@ characters), dates within ``PANDEMIC_ERA``. Forms that share a page take a prefi
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import partial
 from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from seoul.core import districts
-from seoul.core.forms import BoundedDateField, BoundedDateTimeField, MultilineTextField, TextField
+from seoul.core.forms import BoundedDateField, BoundedDateTimeField, DistrictField, MultilineTextField, TextField
 from seoul.tracing.engine.linelist import FIELDS as LINE_LIST_FIELDS
 from seoul.tracing.engine.linelist import Kind
 from seoul.tracing.engine.monitoring import TEMPERATURE_RANGE_C, AlertRules
@@ -30,23 +27,6 @@ from seoul.tracing.models import (
     Setting,
     Source,
 )
-
-
-class DistrictField(forms.TypedChoiceField):
-    """One of Seoul's 25 districts. An optional one starts at ``blank`` (None), never at a
-    district nobody chose."""
-
-    def __init__(self, *, blank: str | Promise | None = None, **kwargs: Any) -> None:
-        if blank is None:
-            choices: Any = districts.choices
-        else:
-            choices = partial(_districts_or_blank, blank)
-            kwargs |= {"required": False, "empty_value": None}
-        super().__init__(coerce=int, choices=choices, **kwargs)
-
-
-def _districts_or_blank(blank: str | Promise) -> list[tuple[int | str, str]]:
-    return [("", str(blank)), *districts.choices()]
 
 
 class TimelineForm(forms.Form):

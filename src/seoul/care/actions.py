@@ -1,0 +1,155 @@
+"""Writes of the care service: a facility with its first model, a new model, a design change
+applied as a new version (docs/care-facility.md). Each takes the acting person as ``actor=`` and
+checks the role itself; each is audited."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from seoul.care.engine import facility as engine_facility
+from seoul.care.engine import ifc, interventions
+from seoul.care.errors import CareError
+from seoul.care.events import CareEvent
+from seoul.care.models import Facility, FacilityVersion
+from seoul.core import audit
+from seoul.core.models import User
+from seoul.core.roles import Role, Service
+
+log = logging.getLogger("seoul.care")
+MAX_JSON_MB = 5
+MAX_IFC_MB = 100
+
+
+def _check_operator(actor: User | None) -> None:
+    if actor is not None and not actor.has_role(Service.CARE, Role.OPERATOR):
+        raise CareError.NEEDS_OPERATOR.denied()
+
+
+@dataclass(frozen=True)
+class Model:
+    """A validated facility model, ready to be stored as a version."""
+
+    document: dict[str, Any]
+    source: str
+    notes: list[str]
+
+
+def _invalid(errors: list[tuple[str, str]]) -> ValidationError:
+    log.warning("care: model refused: %s", errors[:20])
+    return ValidationError([CareError.MODEL_INVALID.error(where=where or "model", why=why) for where, why in errors])
+
+
+def read_model(name: str, content: bytes) -> Model:
+    """A model from an uploaded file: ``.json`` in the platform's format or ``.ifc``. Raises
+    ValidationError with every problem and where it is."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".json":
+        if len(content) > MAX_JSON_MB * 1024 * 1024:
+            raise CareError.FILE_TOO_LARGE.error(limit=MAX_JSON_MB)
+        try:
+            data = json.loads(content.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise CareError.NOT_JSON.error(line=1, column=exc.start + 1, why="not UTF-8") from None
+        except json.JSONDecodeError as exc:
+            raise CareError.NOT_JSON.error(line=exc.lineno, column=exc.colno, why=exc.msg) from None
+        try:
+            found = engine_facility.parse_facility(data)
+        except engine_facility.ValidationErrors as exc:
+            raise _invalid(exc.errors) from None
+        return Model(engine_facility.facility_to_dict(found), FacilityVersion.Source.JSON, [])
+    if suffix == ".ifc":
+        if len(content) > MAX_IFC_MB * 1024 * 1024:
+            raise CareError.FILE_TOO_LARGE.error(limit=MAX_IFC_MB)
+        with tempfile.NamedTemporaryFile(suffix=".ifc") as fh:
+            fh.write(content)
+            fh.flush()
+            try:
+                imported = ifc.import_ifc(fh.name)
+            except engine_facility.ValidationErrors as exc:
+                raise _invalid(exc.errors) from None
+            except (RuntimeError, OSError, ValueError) as exc:  # ifcopenshell's refusal of a file it cannot parse
+                raise _invalid([("file", f"not a readable IFC model ({exc})")]) from None
+        notes = [f"{issue.element}: {issue.message}" for issue in imported.issues]
+        return Model(engine_facility.facility_to_dict(imported.facility), FacilityVersion.Source.IFC, notes)
+    raise CareError.FILE_KIND.error()
+
+
+def example_model() -> Model:
+    document = json.loads(engine_facility.example_path().read_text(encoding="utf-8"))
+    return Model(document, FacilityVersion.Source.EXAMPLE, [])
+
+
+def add_facility(name: str, kind: str, district: int, model: Model, *, actor: User | None) -> Facility:
+    _check_operator(actor)
+    with transaction.atomic():
+        found = Facility.objects.create(name=name, kind=kind, district=district, created_by=actor)
+        FacilityVersion.objects.create(
+            facility=found,
+            number=1,
+            document=model.document,
+            source=model.source,
+            import_notes=model.notes,
+            made_by=actor,
+        )
+        audit.record(CareEvent.FACILITY_ADDED, target=found, actor=actor, new={"source": model.source})
+    return found
+
+
+def _next_number(facility: Facility) -> int:
+    last = FacilityVersion.objects.filter(facility=facility).aggregate(n=Max("number"))["n"]
+    return int(last or 0) + 1
+
+
+def add_version(facility: Facility, model: Model, *, note: str, actor: User | None) -> FacilityVersion:
+    _check_operator(actor)
+    with transaction.atomic():
+        Facility.objects.select_for_update().get(pk=facility.pk)
+        made = FacilityVersion.objects.create(
+            facility=facility,
+            number=_next_number(facility),
+            document=model.document,
+            source=model.source,
+            note=note,
+            import_notes=model.notes,
+            made_by=actor,
+        )
+        audit.record(CareEvent.VERSION_ADDED, target=facility, actor=actor, new={"version": made.number})
+    return made
+
+
+def apply_change(facility: Facility, *, number: int, change: str, actor: User | None) -> FacilityVersion:
+    """Apply the offered change ``change`` (an intervention id) to version ``number``, which must
+    still be the latest, as a new version."""
+    _check_operator(actor)
+    with transaction.atomic():
+        Facility.objects.select_for_update().get(pk=facility.pk)
+        latest = FacilityVersion.objects.filter(facility=facility).order_by("-number").first()
+        if latest is None or latest.number != number:
+            raise CareError.STALE_VERSION.error(number=latest.number if latest else 0)
+        plan = engine_facility.parse_facility(latest.document)
+        offered = {c.id: c for c in interventions.candidates(plan, interventions.UnitCosts())}
+        chosen = offered.get(change)
+        if chosen is None or not chosen.changes_facility:
+            raise CareError.UNKNOWN_CHANGE.error()
+        changed = interventions.apply(plan, change)
+        made = FacilityVersion.objects.create(
+            facility=facility,
+            number=latest.number + 1,
+            document=engine_facility.facility_to_dict(changed),
+            source=FacilityVersion.Source.CHANGE,
+            note=chosen.title,
+            made_by=actor,
+        )
+        audit.record(
+            CareEvent.CHANGE_APPLIED, target=facility, actor=actor, new={"version": made.number, "change": change}
+        )
+    return made

@@ -1,0 +1,11 @@
+"""What the audit log records of the care service: who put which model of a facility on the
+platform and which change made which version."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CareEvent(models.TextChoices):
+    FACILITY_ADDED = "care.facility.added", _("Care facility added with its first model")
+    VERSION_ADDED = "care.version.added", _("New model of a care facility uploaded")
+    CHANGE_APPLIED = "care.change.applied", _("Design change applied to a care facility's model")

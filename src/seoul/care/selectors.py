@@ -1,0 +1,42 @@
+"""Reads of the care service: the facilities a reader may see, a version's model, and its
+evaluation (checks, each room's risk, the ranked changes), kept per version and month because a
+version never changes (docs/care-interventions.md)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from seoul.care.engine import facility as engine_facility
+from seoul.care.engine import interventions
+from seoul.care.models import Facility, FacilityVersion
+
+MONTHS = range(1, 13)
+
+
+def facilities(user: Any) -> list[Facility]:
+    return list(Facility.objects.visible_to(user).prefetch_related("versions"))
+
+
+def version_of(facility: Facility, number: int | None = None) -> FacilityVersion | None:
+    """The facility's version ``number``, or its latest."""
+    versions = facility.versions.order_by("-number")
+    return versions.filter(number=number).first() if number else versions.first()
+
+
+def plan(version: FacilityVersion) -> engine_facility.Facility:
+    return engine_facility.parse_facility(version.document)
+
+
+@functools.lru_cache(maxsize=64)
+def _evaluation(version_pk: int, document: str, month: int) -> dict[str, Any]:
+    found = engine_facility.parse_facility(json.loads(document))
+    return interventions.evaluate(found, interventions.UnitCosts(), month=month).to_dict()
+
+
+def evaluation(version: FacilityVersion, month: int) -> dict[str, Any]:
+    """Checks before, each room's risk, the candidate changes ranked (about half a second for a
+    centre of 40; kept per version and month)."""
+    document = json.dumps(version.document, sort_keys=True, ensure_ascii=False)
+    return _evaluation(version.pk, document, month)

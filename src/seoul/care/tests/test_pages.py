@@ -1,0 +1,126 @@
+"""The care pages: a designer adds a centre from its model, reads its failed checks, applies the
+offered washbasin and sees the check pass and the ranking change; a reader compares centres but
+changes nothing; every model is kept as a version (seoul/care/views.py, actions.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from seoul.care.engine import facility as engine_facility
+from seoul.care.models import Facility, FacilityVersion
+from seoul.core.models import AuditEvent, User
+from seoul.core.roles import Role, Service
+
+pytestmark = pytest.mark.django_db
+WASHBASIN = "washbasin_on_entry"
+
+
+@pytest.fixture
+def designer(make_user: Callable[..., User]) -> User:
+    return make_user(institution="SDF", roles={Service.CARE: Role.OPERATOR})
+
+
+@pytest.fixture
+def reader(make_user: Callable[..., User]) -> User:
+    return make_user(institution="CITY_HALL", roles={Service.CARE: Role.VIEWER})
+
+
+def client_of(user: User, lang: str = "en") -> Client:
+    c = Client(headers={"accept-language": lang})
+    c.force_login(user)
+    return c
+
+
+def _example_file(change: Callable[[dict[str, Any]], None] | None = None, name: str = "centre.json") -> Any:
+    model = json.loads(engine_facility.example_path().read_text(encoding="utf-8"))
+    if change:
+        change(model)
+    return SimpleUploadedFile(name, json.dumps(model, ensure_ascii=False).encode(), "application/json")
+
+
+def _add(c: Client, **extra: Any) -> Any:
+    data = {"name": "해오름 어린이집", "kind": "daycare", "district": 13, **extra}
+    return c.post("/care/new/", data)
+
+
+def _change_id(page: Any, kind_prefix: str) -> str | None:
+    for row in page.context["result"]["ranking"]:
+        if row["id"].startswith(kind_prefix):
+            return str(row["id"])
+    return None
+
+
+def test_a_designer_fixes_the_washbasin_check_by_applying_the_offered_change(designer: User) -> None:
+    c = client_of(designer)
+    added = _add(c, model=_example_file())
+    item = Facility.objects.get()
+    assert added.status_code == 302 and added["Location"] == f"/care/{item.pk}/"
+    page = c.get(added["Location"])
+    assert page.status_code == 200
+    failed = page.context["result"]["failed_before"]
+    assert WASHBASIN in failed and 'id="check-washbasin_on_entry"' in page.text
+    change = _change_id(page, "washbasin")
+    assert change is not None
+    before = [r["id"] for r in page.context["result"]["ranking"]]
+    applied = c.post(f"/care/{item.pk}/apply/", {"version": 1, "change": change})
+    assert applied.status_code == 302
+    assert list(item.versions.values_list("number", "source")) == [(2, "change"), (1, "json")]
+    after = c.get(f"/care/{item.pk}/")
+    assert WASHBASIN not in after.context["result"]["failed_before"]
+    ranking = [r["id"] for r in after.context["result"]["ranking"]]
+    assert change not in ranking and ranking != before
+    old = c.get(f"/care/{item.pk}/?version=1")  # the earlier model is kept and still shows its failures
+    assert WASHBASIN in old.context["result"]["failed_before"] and "Apply" not in old.text.split('id="changes-h"')[1]
+    again = c.post(f"/care/{item.pk}/apply/", {"version": 1, "change": change})  # a stale page
+    assert again.status_code == 302 and item.versions.count() == 2
+    events = list(AuditEvent.objects.filter(event__startswith="care.").order_by("pk").values_list("event", flat=True))
+    assert events == ["care.facility.added", "care.change.applied"]
+
+
+def test_a_bad_model_is_refused_with_each_problem_and_where(designer: User) -> None:
+    def breaks(model: dict[str, Any]) -> None:
+        model["rooms"][0]["ceiling_height_m"] = 0.5
+        model["doors"][0]["rooms"] = ["entrance", "nowhere"]
+
+    refused = _add(client_of(designer), model=_example_file(breaks))
+    assert refused.status_code == 400
+    assert "rooms[0]" in refused.text and "doors[0]" in refused.text
+    assert not Facility.objects.exists()
+    wrong = _add(client_of(designer), model=SimpleUploadedFile("plan.dwg", b"x"))
+    assert wrong.status_code == 400 and ".ifc" in wrong.text
+    neither = _add(client_of(designer))
+    assert neither.status_code == 400 and 'id="id_model_error"' in neither.text
+
+
+def test_the_example_centre_and_a_new_upload_become_versions(designer: User) -> None:
+    c = client_of(designer, "ko")
+    _add(c, example="on")
+    item = Facility.objects.get()
+    assert item.versions.get().source == FacilityVersion.Source.EXAMPLE
+    upload = c.post(f"/care/{item.pk}/", {"model": _example_file(), "note": "도면 갱신"})
+    assert upload.status_code == 302
+    assert list(item.versions.values_list("number", "note")) == [(2, "도면 갱신"), (1, "")]
+    page = c.get(f"/care/{item.pk}/")
+    assert "입실 동선상 세면대" in page.text  # the Korean page names the checks in Korean
+    model = c.get(f"/care/{item.pk}/model/2.json")
+    assert model.status_code == 200 and json.loads(model.content)["rooms"]
+
+
+def test_a_reader_compares_centres_but_changes_nothing(designer: User, reader: User) -> None:
+    _add(client_of(designer), example="on")
+    item = Facility.objects.get()
+    c = client_of(reader)
+    listing = c.get("/care/")
+    assert listing.status_code == 200 and item.name in listing.text and "Add a facility" not in listing.text
+    page = c.get(f"/care/{item.pk}/")
+    assert page.status_code == 200 and "/apply/" not in page.text
+    assert c.post(f"/care/{item.pk}/apply/", {"version": 1, "change": "x"}).status_code == 403
+    assert c.get("/care/new/").status_code == 403
+    outsider = Client()
+    assert outsider.get(f"/care/{item.pk}/").status_code in (302, 403)

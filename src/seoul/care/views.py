@@ -1,0 +1,151 @@
+"""Pages of the care service: the facilities, a new facility from its model, and a facility's
+checks, room risks and ranked changes, with its versions (docs/care-facility.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from seoul.care import actions, selectors
+from seoul.care.forms import FacilityForm, MonthForm, VersionForm
+from seoul.care.models import Facility
+from seoul.core import districts
+from seoul.core.access import require_role
+from seoul.core.flow import button_action, form_action, form_status
+from seoul.core.http import AuthedRequest
+from seoul.core.roles import Role, Service
+
+
+def _facility(request: AuthedRequest, pk: int) -> Facility:
+    return get_object_or_404(Facility.objects.visible_to(request.user), pk=pk)
+
+
+def _read(upload: Any) -> actions.Model:
+    return actions.read_model(upload.name, upload.read())
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facilities(request: AuthedRequest) -> HttpResponse:
+    """Every facility with its latest model's failed checks and expected cases a month, to
+    compare centres (January: the season windows stay shut)."""
+    rows = []
+    for item in selectors.facilities(request.user):
+        version = selectors.version_of(item)
+        found = selectors.evaluation(version, 1) if version else None
+        rows.append(
+            {
+                "facility": item,
+                "district": districts.label(districts.district(item.district)),
+                "version": version,
+                "failed": len(found["failed_before"]) if found else None,
+                "cases": found["cases_per_month_before"] if found else None,
+            }
+        )
+    may_add = request.user.has_role(Service.CARE, Role.OPERATOR)
+    return render(request, "care/facilities.html", {"rows": rows, "may_add": may_add})
+
+
+@require_role(Service.CARE, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def facility_new(request: AuthedRequest) -> HttpResponse:
+    form = FacilityForm(request.POST or None, request.FILES or None)
+
+    def add(d: dict[str, Any]) -> Facility:
+        model = actions.example_model() if d["example"] else _read(d["model"])
+        return actions.add_facility(d["name"], d["kind"], d["district"], model, actor=request.user)
+
+    done = form_action(
+        request, form, add, then=lambda f: reverse("care:facility", args=[f.pk]), success=_("Facility added.")
+    )
+    return done or render(request, "care/facility_new.html", {"form": form}, status=form_status(form))
+
+
+def _names(plan: Any) -> dict[str, str]:
+    return {room.id: room.name for room in plan.rooms}
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_http_methods(["GET", "POST"])
+def facility(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A facility's model as it is now (or an earlier version): the design checks, each room's
+    risk and the changes ranked; operators apply a change or upload a new model."""
+    item = _facility(request, pk)
+    month_form = MonthForm(request.GET or None)
+    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
+    asked = request.GET.get("version")
+    version = selectors.version_of(item, int(asked) if asked and asked.isdigit() else None)
+    if version is None:
+        raise Http404
+    upload = VersionForm(request.POST or None, request.FILES or None)
+
+    def add(d: dict[str, Any]) -> Any:
+        return actions.add_version(item, _read(d["model"]), note=d["note"], actor=request.user)
+
+    done = form_action(
+        request, upload, add, then=reverse("care:facility", args=[item.pk]), success=_("New version saved.")
+    )
+    if done:
+        return done
+    latest = selectors.version_of(item)
+    found = selectors.evaluation(version, month)
+    korean = (get_language() or "ko").startswith("ko")
+    context = {
+        "facility": item,
+        "district": districts.label(districts.district(item.district)),
+        "version": version,
+        "latest": latest,
+        "versions": list(item.versions.select_related("made_by").order_by("-number")),
+        "month_form": month_form,
+        "month": month,
+        "result": found,
+        "korean": korean,
+        "names": _names(selectors.plan(version)),
+        "upload": upload,
+        "may_change": request.user.has_role(Service.CARE, Role.OPERATOR) and version == latest,
+    }
+    return render(request, "care/facility.html", context, status=form_status(upload))
+
+
+@require_role(Service.CARE, Role.OPERATOR)
+@require_POST
+def facility_apply(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Apply one offered change to the latest model: a new version."""
+    item = _facility(request, pk)
+    back = reverse("care:facility", args=[item.pk])
+    try:
+        number = int(request.POST.get("version", ""))
+    except ValueError:
+        return redirect(back)
+    change = request.POST.get("change", "")
+    return button_action(
+        request,
+        lambda: actions.apply_change(item, number=number, change=change, actor=request.user),
+        then=back,
+        success=_("Change applied: a new version of the model was saved."),
+    )
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facility_model(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
+    """A version's model as the JSON file the platform reads (to edit and upload again)."""
+    item = _facility(request, pk)
+    version = selectors.version_of(item, number)
+    if version is None:
+        raise Http404
+    response = HttpResponse(
+        json.dumps(version.document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="facility-{item.pk}-v{version.number}.json"'
+    return response
+
+
+__all__ = ["facilities", "facility", "facility_apply", "facility_model", "facility_new"]
