@@ -4,6 +4,7 @@ checks the role itself; each is audited."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tempfile
@@ -19,7 +20,7 @@ from seoul.care.engine import facility as engine_facility
 from seoul.care.engine import ifc, interventions
 from seoul.care.errors import CareError
 from seoul.care.events import CareEvent
-from seoul.care.models import Facility, FacilityVersion
+from seoul.care.models import Facility, FacilityVersion, UnitCostSet
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
@@ -136,11 +137,11 @@ def apply_change(facility: Facility, *, number: int, change: str, actor: User | 
         if latest is None or latest.number != number:
             raise CareError.STALE_VERSION.error(number=latest.number if latest else 0)
         plan = engine_facility.parse_facility(latest.document)
-        offered = {c.id: c for c in interventions.candidates(plan, interventions.UnitCosts())}
+        offered = {c.id: c for c in interventions.candidates(plan, UnitCostSet.current())}
         chosen = offered.get(change)
         if chosen is None or not chosen.changes_facility:
             raise CareError.UNKNOWN_CHANGE.error()
-        changed = interventions.apply(plan, change)
+        changed = interventions.apply(plan, change, UnitCostSet.current())
         made = FacilityVersion.objects.create(
             facility=facility,
             number=latest.number + 1,
@@ -151,5 +152,23 @@ def apply_change(facility: Facility, *, number: int, change: str, actor: User | 
         )
         audit.record(
             CareEvent.CHANGE_APPLIED, target=facility, actor=actor, new={"version": made.number, "change": change}
+        )
+    return made
+
+
+def set_costs(values: dict[str, float], *, note: str, actor: User | None) -> UnitCostSet:
+    """New unit costs (every field of ``UnitCosts``); the ranking of every facility follows."""
+    if actor is not None and not actor.has_role(Service.CARE, Role.ADMIN):
+        raise CareError.NEEDS_ADMIN.denied()
+    try:
+        costs = interventions.UnitCosts(**values)  # type: ignore[arg-type] # horizon_months is a whole number
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(str(exc)) from None
+    with transaction.atomic():
+        before = dataclasses.asdict(UnitCostSet.current())
+        made = UnitCostSet.objects.create(values=dataclasses.asdict(costs), note=note, set_by=actor)
+        changed = {k: v for k, v in made.values.items() if before.get(k) != v}
+        audit.record(
+            CareEvent.COSTS_CHANGED, target=made, actor=actor, old={k: before[k] for k in changed}, new=changed
         )
     return made

@@ -10,6 +10,7 @@ class CareError(ErrorCode):
         "care.needs_operator",
         _("Changing a facility's model needs the operator role of the care service."),
     )
+    NEEDS_ADMIN = "care.needs_admin", _("Setting the unit costs needs the administrator role of the care service.")
     MODEL_INVALID = "care.model_invalid", _("%(where)s: %(why)s")
     FILE_KIND = (
         "care.file_kind",

@@ -9,3 +9,4 @@ class CareEvent(models.TextChoices):
     FACILITY_ADDED = "care.facility.added", _("Care facility added with its first model")
     VERSION_ADDED = "care.version.added", _("New model of a care facility uploaded")
     CHANGE_APPLIED = "care.change.applied", _("Design change applied to a care facility's model")
+    COSTS_CHANGED = "care.costs.changed", _("Unit costs of the design changes set")

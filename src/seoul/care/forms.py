@@ -51,3 +51,51 @@ class MonthForm(forms.Form):
         choices=[(m, MONTHS[m]) for m in range(1, 13)],
         initial=1,
     )
+
+
+COST_LABELS = {
+    "air_cleaner_won": _("Air cleaner, one unit (won)"),
+    "air_cleaner_cadr_m3h": _("Air cleaner's clean-air rate (m³/h)"),
+    "air_cleaner_filters_won_per_year": _("Air cleaner filters a year (won)"),
+    "erv_won": _("Energy-recovery ventilator for one room, installed (won)"),
+    "erv_m3h": _("Ventilator's outdoor air (m³/h)"),
+    "erv_running_won_per_month": _("Ventilator running cost a month (won)"),
+    "ventilation_rebalance_won": _("Rebalancing a room's ventilation (won)"),
+    "washbasin_won": _("Washbasin, installed (won)"),
+    "exterior_door_won": _("New exterior door (won)"),
+    "sick_room_move_won": _("Moving the sick room (won)"),
+    "window_airing_won": _("Airing by the windows on a schedule (won)"),
+    "extra_teacher_won_per_month": _("One more teacher a month (won)"),
+    "horizon_months": _("Months of running cost counted in the ranking"),
+}
+
+
+class UnitCostsForm(forms.Form):
+    """Every unit cost of the ranking, with what it covers as the hint (in the page's language)."""
+
+    note = TextField(label=_("Why these costs (a quotation, a price survey…)"), max_length=200)
+
+    def __init__(self, *args: Any, current: Any, korean: bool, **kwargs: Any) -> None:
+        import dataclasses
+
+        from seoul.care.engine.interventions import COST_BASIS, COST_BASIS_KO
+
+        super().__init__(*args, **kwargs)
+        basis = COST_BASIS_KO if korean else COST_BASIS
+        for f in dataclasses.fields(current):
+            value = getattr(current, f.name)
+            whole = f.name == "horizon_months"
+            positive = f.name in ("air_cleaner_cadr_m3h", "erv_m3h")
+            field: forms.Field = (
+                forms.IntegerField(min_value=1 if whole else 0, max_value=120)
+                if whole
+                else forms.FloatField(min_value=1 if positive else 0, max_value=1e10)
+            )
+            field.label = COST_LABELS.get(f.name, f.name)
+            field.help_text = basis.get(f.name, "")
+            field.initial = value
+            self.fields[f.name] = field
+        self.order_fields([*(f.name for f in dataclasses.fields(current)), "note"])
+
+    def costs(self) -> dict[str, float]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note"}

@@ -8,6 +8,7 @@ model holds rooms, doors and head counts, never a child's or a teacher's name.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seoul.care.engine import interventions
 from seoul.core.engine.districts import COUNT as DISTRICTS
 from seoul.core.roles import Role, Service
 
@@ -73,3 +75,28 @@ class FacilityVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility} v{self.number}"
+
+
+class UnitCostSet(models.Model):
+    """The unit costs the ranking uses (``engine.interventions.UnitCosts``), as care
+    administrators set them; every change is a new row, so the history is kept."""
+
+    values = models.JSONField(help_text="field of UnitCosts → value")
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"unit costs of {self.set_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def current(cls) -> interventions.UnitCosts:
+        """The unit costs in force: the last set, or the platform's defaults."""
+        latest = cls.objects.order_by("-set_at", "-pk").first()
+        if latest is None:
+            return interventions.UnitCosts()
+        known = {f.name for f in dataclasses.fields(interventions.UnitCosts)}
+        return interventions.UnitCosts(**{k: v for k, v in latest.values.items() if k in known})

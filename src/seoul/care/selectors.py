@@ -4,13 +4,14 @@ version never changes (docs/care-interventions.md)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from typing import Any
 
 from seoul.care.engine import facility as engine_facility
 from seoul.care.engine import interventions
-from seoul.care.models import Facility, FacilityVersion
+from seoul.care.models import Facility, FacilityVersion, UnitCostSet
 
 MONTHS = range(1, 13)
 
@@ -30,13 +31,15 @@ def plan(version: FacilityVersion) -> engine_facility.Facility:
 
 
 @functools.lru_cache(maxsize=64)
-def _evaluation(version_pk: int, document: str, month: int) -> dict[str, Any]:
+def _evaluation(document: str, month: int, costs: str) -> dict[str, Any]:
     found = engine_facility.parse_facility(json.loads(document))
-    return interventions.evaluate(found, interventions.UnitCosts(), month=month).to_dict()
+    unit_costs = interventions.UnitCosts(**json.loads(costs))
+    return interventions.evaluate(found, unit_costs, month=month).to_dict()
 
 
 def evaluation(version: FacilityVersion, month: int) -> dict[str, Any]:
-    """Checks before, each room's risk, the candidate changes ranked (about half a second for a
-    centre of 40; kept per version and month)."""
+    """Checks before, each room's risk, the candidate changes ranked with the unit costs in force
+    (about half a second for a centre of 40; kept per model, month and costs)."""
     document = json.dumps(version.document, sort_keys=True, ensure_ascii=False)
-    return _evaluation(version.pk, document, month)
+    costs = json.dumps(dataclasses.asdict(UnitCostSet.current()), sort_keys=True)
+    return _evaluation(document, month, costs)

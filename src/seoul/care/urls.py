@@ -7,6 +7,7 @@ app_name = "care"
 urlpatterns = [
     path("", views.facilities, name="facilities"),
     path("new/", views.facility_new, name="facility_new"),
+    path("costs/", views.costs, name="costs"),
     path("<int:pk>/", views.facility, name="facility"),
     path("<int:pk>/apply/", views.facility_apply, name="facility_apply"),
     path("<int:pk>/model/<int:number>.json", views.facility_model, name="facility_model"),

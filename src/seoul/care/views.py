@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.care import actions, selectors
-from seoul.care.forms import FacilityForm, MonthForm, VersionForm
-from seoul.care.models import Facility
+from seoul.care.forms import COST_LABELS, FacilityForm, MonthForm, UnitCostsForm, VersionForm
+from seoul.care.models import Facility, UnitCostSet
 from seoul.core import districts
 from seoul.core.access import require_role
 from seoul.core.flow import button_action, form_action, form_status
@@ -148,4 +149,33 @@ def facility_model(request: AuthedRequest, pk: int, number: int) -> HttpResponse
     return response
 
 
-__all__ = ["facilities", "facility", "facility_apply", "facility_model", "facility_new"]
+@require_role(Service.CARE, Role.VIEWER)
+@require_http_methods(["GET", "POST"])
+def costs(request: AuthedRequest) -> HttpResponse:
+    """The unit costs every ranking uses, what each covers, and their history; care
+    administrators set new ones (kept as a new set, audited)."""
+    korean = (get_language() or "ko").startswith("ko")
+    current = UnitCostSet.current()
+    may_set = request.user.has_role(Service.CARE, Role.ADMIN)
+    form = UnitCostsForm(request.POST or None, current=current, korean=korean)
+    if request.method == "POST" and not may_set:
+        raise PermissionDenied
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.set_costs(form.costs(), note=d["note"], actor=request.user),
+        then=reverse("care:costs"),
+        success=_("Unit costs saved: every facility's ranking now uses them."),
+    )
+    if done:
+        return done
+    rows = [
+        (COST_LABELS.get(k, k), v["value"], v["basis_ko"] if korean else v["basis"])
+        for k, v in current.to_dict().items()
+    ]
+    history = UnitCostSet.objects.select_related("set_by")[:20]
+    context = {"form": form, "rows": rows, "history": history, "may_set": may_set}
+    return render(request, "care/costs.html", context, status=form_status(form))
+
+
+__all__ = ["costs", "facilities", "facility", "facility_apply", "facility_model", "facility_new"]

@@ -124,3 +124,28 @@ def test_a_reader_compares_centres_but_changes_nothing(designer: User, reader: U
     assert c.get("/care/new/").status_code == 403
     outsider = Client()
     assert outsider.get(f"/care/{item.pk}/").status_code in (302, 403)
+
+
+def test_an_administrator_sets_unit_costs_and_the_ranking_follows(
+    designer: User, reader: User, make_user: Callable[..., User]
+) -> None:
+    admin = make_user(institution="SDF", roles={Service.CARE: Role.ADMIN})
+    _add(client_of(designer), example="on")
+    item = Facility.objects.get()
+
+    def order() -> list[str]:
+        page = client_of(reader).get(f"/care/{item.pk}/")
+        return [r["id"].split(":")[0] for r in page.context["result"]["ranking"] if r["tier"] == 1]
+
+    assert order().index("washbasin") < order().index("service_door")
+    c = client_of(admin)
+    form = c.get("/care/costs/").context["form"]
+    values = {name: field.initial for name, field in form.fields.items() if name != "note"}
+    refused = c.post("/care/costs/", {**values, "washbasin_won": -5, "note": "견적"})
+    assert refused.status_code == 400 and 'id="id_washbasin_won_error"' in refused.text
+    saved = c.post("/care/costs/", {**values, "washbasin_won": 9_000_000, "note": "2026 견적"})
+    assert saved.status_code == 302
+    assert order().index("service_door") < order().index("washbasin")
+    assert client_of(reader).post("/care/costs/", {**values, "note": "x"}).status_code == 403
+    event = AuditEvent.objects.get(event="care.costs.changed")
+    assert (event.old, event.new) == ({"washbasin_won": 1_500_000.0}, {"washbasin_won": 9_000_000.0})
