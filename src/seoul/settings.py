@@ -282,6 +282,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},
+        # fpdf2 subsets the Korean font of every PDF report and logs each step at INFO; it also
+        # warns that it skips an SVG's <title> and <desc> (kept for screen readers on the page).
+        "fontTools": {"level": "WARNING"},
+        "fpdf.svg": {"level": "ERROR"},
     },
 }
 

@@ -10,11 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seoul.care import actions, selectors
+from seoul.care.engine import checks as engine_checks
+from seoul.care.engine import drawing
 from seoul.care.forms import COST_LABELS, FacilityForm, MonthForm, UnitCostsForm, VersionForm
 from seoul.care.models import Facility, UnitCostSet
 from seoul.core import districts
@@ -98,6 +101,14 @@ def facility(request: AuthedRequest, pk: int) -> HttpResponse:
     latest = selectors.version_of(item)
     found = selectors.evaluation(version, month)
     korean = (get_language() or "ko").startswith("ko")
+    plan = selectors.plan(version)
+    drawn = drawing.plan_svg(
+        plan,
+        risk={r["room"]: float(r["expected_cases_per_month"]) for r in found["rooms_before"]},
+        failed=[c for c in engine_checks.run_checks(plan) if not c.passed],
+        lang="ko" if korean else "en",
+        risk_label=_("expected infections a month"),
+    )
     context = {
         "facility": item,
         "district": districts.label(districts.district(item.district)),
@@ -108,7 +119,8 @@ def facility(request: AuthedRequest, pk: int) -> HttpResponse:
         "month": month,
         "result": found,
         "korean": korean,
-        "names": _names(selectors.plan(version)),
+        "names": _names(plan),
+        "plan_svg": mark_safe(drawn),  # noqa: S308 - drawing.plan_svg escapes every text it is given
         "upload": upload,
         "may_change": request.user.has_role(Service.CARE, Role.OPERATOR) and version == latest,
     }
@@ -132,6 +144,37 @@ def facility_apply(request: AuthedRequest, pk: int) -> HttpResponse:
         then=back,
         success=_("Change applied: a new version of the model was saved."),
     )
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facility_report(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The facility's report as a PDF in the page's language (the version and month asked)."""
+    from django.utils import timezone
+
+    from seoul.care import reports
+
+    item = _facility(request, pk)
+    month_form = MonthForm(request.GET or None)
+    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
+    asked = request.GET.get("version")
+    version = selectors.version_of(item, int(asked) if asked and asked.isdigit() else None)
+    if version is None:
+        raise Http404
+    pdf = reports.facility_pdf(
+        selectors.plan(version),
+        selectors.evaluation(version, month),
+        name=item.name,
+        kind=item.get_kind_display(),
+        district=districts.label(districts.district(item.district)),
+        version=version.number,
+        month=month,
+        lang=get_language() or "ko",
+        made_at=timezone.localtime(),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="care-{item.pk}-v{version.number}-m{month}.pdf"'
+    return response
 
 
 @require_role(Service.CARE, Role.VIEWER)
@@ -178,4 +221,4 @@ def costs(request: AuthedRequest) -> HttpResponse:
     return render(request, "care/costs.html", context, status=form_status(form))
 
 
-__all__ = ["costs", "facilities", "facility", "facility_apply", "facility_model", "facility_new"]
+__all__ = ["costs", "facilities", "facility", "facility_apply", "facility_model", "facility_new", "facility_report"]

@@ -149,3 +149,22 @@ def test_an_administrator_sets_unit_costs_and_the_ranking_follows(
     assert client_of(reader).post("/care/costs/", {**values, "note": "x"}).status_code == 403
     event = AuditEvent.objects.get(event="care.costs.changed")
     assert (event.old, event.new) == ({"washbasin_won": 1_500_000.0}, {"washbasin_won": 9_000_000.0})
+
+
+def test_the_plan_is_drawn_on_the_page_and_the_report_is_a_pdf_in_the_pages_language(designer: User) -> None:
+    _add(client_of(designer), example="on")
+    item = Facility.objects.get()
+    page = client_of(designer, "ko").get(f"/care/{item.pk}/")
+    svg = page.text.split('<figure class="plan">')[1].split("</figure>")[0]
+    assert svg.startswith("<svg") and svg.count('data-kind="route"') >= 5  # the washbasin check's routes
+    assert "<script" not in svg and "해님반 (만0세)" in svg
+    for lang, word in (("ko", "감염예방 설계 점검 보고서"), ("en", "Infection-prevention design report")):
+        pdf = client_of(designer, lang).get(f"/care/{item.pk}/report.pdf?version=1&month=7")
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 20_000
+        from pypdfium2 import PdfDocument
+
+        doc = PdfDocument(pdf.content)
+        text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+        assert word in text and "현관·인계공간" in text, text[:500]
+        assert len(doc) >= 2
