@@ -31,15 +31,34 @@ def plan(version: FacilityVersion) -> engine_facility.Facility:
 
 
 @functools.lru_cache(maxsize=64)
-def _evaluation(document: str, month: int, costs: str) -> dict[str, Any]:
+def _evaluated(document: str, month: int, costs: str) -> tuple[interventions.Evaluation, dict[str, Any]]:
     found = engine_facility.parse_facility(json.loads(document))
     unit_costs = interventions.UnitCosts(**json.loads(costs))
-    return interventions.evaluate(found, unit_costs, month=month).to_dict()
+    done = interventions.evaluate(found, unit_costs, month=month)
+    return done, done.to_dict()
+
+
+def _key(version: FacilityVersion, month: int) -> tuple[str, int, str]:
+    document = json.dumps(version.document, sort_keys=True, ensure_ascii=False)
+    return document, month, json.dumps(dataclasses.asdict(UnitCostSet.current()), sort_keys=True)
 
 
 def evaluation(version: FacilityVersion, month: int) -> dict[str, Any]:
     """Checks before, each room's risk, the candidate changes ranked with the unit costs in force
     (about half a second for a centre of 40; kept per model, month and costs)."""
-    document = json.dumps(version.document, sort_keys=True, ensure_ascii=False)
-    costs = json.dumps(dataclasses.asdict(UnitCostSet.current()), sort_keys=True)
-    return _evaluation(document, month, costs)
+    return _evaluated(*_key(version, month))[1]
+
+
+def side_by_side(version: FacilityVersion, month: int, change: str) -> dict[str, Any] | None:
+    """One offered change before and after: checks, each room's risk, totals, and the plan after
+    the change (None when the change is not offered for this model)."""
+    done = _evaluated(*_key(version, month))[0]
+    try:
+        compared = done.side_by_side(change)
+    except KeyError:
+        return None
+    before = engine_facility.parse_facility(version.document)
+    chosen = done.result(change).intervention
+    compared["plan_before"] = before
+    compared["plan_after"] = chosen.apply(before) if chosen.changes_facility else before
+    return compared

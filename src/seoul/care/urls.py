@@ -10,6 +10,7 @@ urlpatterns = [
     path("costs/", views.costs, name="costs"),
     path("<int:pk>/", views.facility, name="facility"),
     path("<int:pk>/apply/", views.facility_apply, name="facility_apply"),
+    path("<int:pk>/changes/<str:change>/", views.facility_change, name="facility_change"),
     path("<int:pk>/report.pdf", views.facility_report, name="facility_report"),
     path("<int:pk>/model/<int:number>.json", views.facility_model, name="facility_model"),
 ]

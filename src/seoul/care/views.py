@@ -127,6 +127,51 @@ def facility(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "care/facility.html", context, status=form_status(upload))
 
 
+def _drawn(plan: Any, rooms: dict[str, float], korean: bool, bins: Any) -> Any:
+    return mark_safe(  # noqa: S308 - drawing.plan_svg escapes every text it is given
+        drawing.plan_svg(
+            plan,
+            risk=rooms,
+            failed=[c for c in engine_checks.run_checks(plan) if not c.passed],
+            lang="ko" if korean else "en",
+            risk_label=_("expected infections a month"),
+            bins=bins,
+            width_px=640,
+        )
+    )
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facility_change(request: AuthedRequest, pk: int, change: str) -> HttpResponse:
+    """One offered change side by side: the plan, the checks and each room's risk before and
+    after (drawn on the same colour scale)."""
+    item = _facility(request, pk)
+    month_form = MonthForm(request.GET or None)
+    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
+    version = selectors.version_of(item)
+    if version is None:
+        raise Http404
+    compared = selectors.side_by_side(version, month, change)
+    if compared is None:
+        raise Http404
+    korean = (get_language() or "ko").startswith("ko")
+    before = {r["room"]: float(r["before"]["expected_cases_per_month"]) for r in compared["rooms"] if r["before"]}
+    after = {r["room"]: float(r["after"]["expected_cases_per_month"]) for r in compared["rooms"] if r["after"]}
+    bins = drawing.default_bins([*before.values(), *after.values()])
+    context = {
+        "facility": item,
+        "version": version,
+        "month": month,
+        "compared": compared,
+        "korean": korean,
+        "plan_before": _drawn(compared["plan_before"], before, korean, bins),
+        "plan_after": _drawn(compared["plan_after"], after, korean, bins),
+        "may_change": request.user.has_role(Service.CARE, Role.OPERATOR),
+    }
+    return render(request, "care/facility_change.html", context)
+
+
 @require_role(Service.CARE, Role.OPERATOR)
 @require_POST
 def facility_apply(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -221,4 +266,13 @@ def costs(request: AuthedRequest) -> HttpResponse:
     return render(request, "care/costs.html", context, status=form_status(form))
 
 
-__all__ = ["costs", "facilities", "facility", "facility_apply", "facility_model", "facility_new", "facility_report"]
+__all__ = [
+    "costs",
+    "facilities",
+    "facility",
+    "facility_apply",
+    "facility_change",
+    "facility_model",
+    "facility_new",
+    "facility_report",
+]

@@ -168,3 +168,23 @@ def test_the_plan_is_drawn_on_the_page_and_the_report_is_a_pdf_in_the_pages_lang
         text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
         assert word in text and "현관·인계공간" in text, text[:500]
         assert len(doc) >= 2
+
+
+def test_a_change_side_by_side_shows_the_plan_checks_and_rooms_before_and_after(designer: User) -> None:
+    c = client_of(designer, "ko")
+    _add(c, example="on")
+    item = Facility.objects.get()
+    page = c.get(f"/care/{item.pk}/")
+    door = _change_id(page, "service_door")
+    assert door is not None and f"/care/{item.pk}/changes/{door}/" in page.text
+    compared = c.get(f"/care/{item.pk}/changes/{door}/")
+    assert compared.status_code == 200
+    checks = {row["id"]: (row["before"], row["after"]) for row in compared.context["compared"]["checks"]}
+    assert checks["route_separation"] == (False, True) and checks["washbasin_on_entry"] == (False, False)
+    assert compared.text.count('<figure class="plan">') == 2
+    # the same colour scale on both plans: the first legend bin is the same text
+    assert compared.text.count("0.5 미만") == 2
+    assert c.get(f"/care/{item.pk}/changes/nothing:here/").status_code == 404
+    airing = _change_id(page, "airing")
+    if airing is not None:  # an operating rule: compared, but nothing to apply
+        assert "/apply/" not in c.get(f"/care/{item.pk}/changes/{airing}/").text
