@@ -99,3 +99,8 @@ class UnitCostsForm(forms.Form):
 
     def costs(self) -> dict[str, float]:
         return {k: v for k, v in self.cleaned_data.items() if k != "note"}
+
+
+class FacilityFilterForm(forms.Form):
+    district = DistrictField(label=_("District"), blank=_("Every district"))
+    failing = forms.BooleanField(label=_("Only centres failing a check"), required=False)

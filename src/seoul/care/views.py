@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from seoul.care import actions, selectors
 from seoul.care.engine import checks as engine_checks
 from seoul.care.engine import drawing
-from seoul.care.forms import COST_LABELS, FacilityForm, MonthForm, UnitCostsForm, VersionForm
+from seoul.care.forms import COST_LABELS, FacilityFilterForm, FacilityForm, MonthForm, UnitCostsForm, VersionForm
 from seoul.care.models import Facility, UnitCostSet
 from seoul.core import districts
 from seoul.core.access import require_role
@@ -39,9 +39,14 @@ def _read(upload: Any) -> actions.Model:
 @require_GET
 def facilities(request: AuthedRequest) -> HttpResponse:
     """Every facility with its latest model's failed checks and expected cases a month, to
-    compare centres (January: the season windows stay shut)."""
-    rows = []
+    compare centres (January: the season windows stay shut), by district and, if asked, only
+    those failing a check; with each district's totals."""
+    form = FacilityFilterForm(request.GET or None)
+    wanted = form.cleaned_data if form.is_valid() else {}
+    rows: list[dict[str, Any]] = []
     for item in selectors.facilities(request.user):
+        if wanted.get("district") is not None and item.district != wanted["district"]:
+            continue
         version = selectors.version_of(item)
         found = selectors.evaluation(version, 1) if version else None
         rows.append(
@@ -53,8 +58,17 @@ def facilities(request: AuthedRequest) -> HttpResponse:
                 "cases": found["cases_per_month_before"] if found else None,
             }
         )
+    if wanted.get("failing"):
+        rows = [r for r in rows if r["failed"]]
+    totals: dict[str, dict[str, float]] = {}
+    for r in rows:
+        t = totals.setdefault(r["district"], {"centres": 0, "failing": 0, "cases": 0.0})
+        t["centres"] += 1
+        t["failing"] += 1 if r["failed"] else 0
+        t["cases"] += r["cases"] or 0.0
     may_add = request.user.has_role(Service.CARE, Role.OPERATOR)
-    return render(request, "care/facilities.html", {"rows": rows, "may_add": may_add})
+    context = {"rows": rows, "may_add": may_add, "form": form, "totals": sorted(totals.items())}
+    return render(request, "care/facilities.html", context, status=form_status(form))
 
 
 @require_role(Service.CARE, Role.OPERATOR)

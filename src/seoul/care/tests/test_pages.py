@@ -188,3 +188,25 @@ def test_a_change_side_by_side_shows_the_plan_checks_and_rooms_before_and_after(
     airing = _change_id(page, "airing")
     if airing is not None:  # an operating rule: compared, but nothing to apply
         assert "/apply/" not in c.get(f"/care/{item.pk}/changes/{airing}/").text
+
+
+def test_the_overview_compares_centres_by_district(designer: User, reader: User) -> None:
+    c = client_of(designer)
+    _add(c, example="on")
+    _add(c, example="on", name="강남 어린이집", district=0)
+    fixed = Facility.objects.get(name="강남 어린이집")
+    page = c.get(f"/care/{fixed.pk}/")
+    for prefix in ("washbasin", "service_door", "ventilation_rebalance"):
+        change = _change_id(c.get(f"/care/{fixed.pk}/"), prefix)
+        number = fixed.versions.order_by("-number").first().number
+        assert c.post(f"/care/{fixed.pk}/apply/", {"version": number, "change": change}).status_code == 302
+    assert page.status_code == 200
+    listing = client_of(reader).get("/care/")
+    names = [r["facility"].name for r in listing.context["rows"]]
+    assert sorted(names) == ["강남 어린이집", "해오름 어린이집"]
+    assert len(listing.context["totals"]) == 2
+    failing = client_of(reader).get("/care/?failing=on")
+    assert [r["facility"].name for r in failing.context["rows"]] == ["해오름 어린이집"]
+    one = client_of(reader).get("/care/?district=0")
+    assert [r["facility"].name for r in one.context["rows"]] == ["강남 어린이집"]
+    assert one.context["rows"][0]["failed"] == 0
