@@ -600,8 +600,9 @@ def _window_air_changes(window: SlidingWindow | HingedWindow, cd: float, room: R
 
 
 @dataclass(frozen=True)
-class HEPAFilter:
-    """A portable air cleaner: its clean air delivery rate counts as a flow of clean air."""
+class _Flow:
+    """A flow of clean air (m³/h) while its schedule runs: in a well-mixed room it removes
+    virus as flow / volume air changes an hour, whatever brings it."""
 
     schedule: Schedule
     flow_m3h: float
@@ -614,17 +615,13 @@ class HEPAFilter:
 
 
 @dataclass(frozen=True)
-class MechanicalVentilation:
+class HEPAFilter(_Flow):
+    """A portable air cleaner: its clean air delivery rate counts as a flow of clean air."""
+
+
+@dataclass(frozen=True)
+class MechanicalVentilation(_Flow):
     """Mechanical supply of outdoor air (m³/h)."""
-
-    schedule: Schedule
-    flow_m3h: float
-
-    def breakpoints(self) -> set[float]:
-        return _schedule_times(self.schedule)
-
-    def air_changes(self, room: Room, t: FloatArray) -> FloatArray:
-        return np.asarray(np.where(active(self.schedule, t), self.flow_m3h / room.volume_m3, 0.0), dtype=np.float64)
 
 
 @dataclass(frozen=True)

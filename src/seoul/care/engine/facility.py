@@ -51,6 +51,8 @@ from shapely.geometry import Point, Polygon
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
+from seoul.care.engine import fields
+
 FORMAT = "seoul.care.facility/1"
 #: The reserved node for the outside of the building.
 OUTSIDE = "outside"
@@ -435,72 +437,7 @@ def shared_wall_length(a: Any, b: Any, tolerance: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-    def add(self, path: str, reason: str) -> None:
-        self.errors.append((path, reason))
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _object(
-    c: _Collector, value: Any, path: str, allowed: set[str], required: tuple[str, ...]
-) -> Mapping[str, Any] | None:
-    if not isinstance(value, Mapping):
-        c.add(path or "(top)", "must be an object")
-        return None
-    for key in sorted(set(value) - allowed, key=str):
-        c.add(_join(path, str(key)), "unknown field (allowed: " + ", ".join(sorted(allowed)) + ")")
-    for key in required:
-        if key not in value:
-            c.add(_join(path, key), "is required")
-    return value
-
-
-def _number(
-    c: _Collector,
-    value: Any,
-    path: str,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    unit: str = "",
-) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        c.add(path, "must be a number")
-        return None
-    x = float(value)
-    suffix = f" {unit}" if unit else ""
-    if low is not None and (x < low or (low_open and x == low)):
-        c.add(path, f"must be {'greater than' if low_open else 'at least'} {low:g}{suffix} (got {x:g})")
-        return None
-    if high is not None and x > high:
-        c.add(path, f"must be at most {high:g}{suffix} (got {x:g})")
-        return None
-    return x
-
-
-def _integer(c: _Collector, value: Any, path: str, *, low: int, high: int | None = None) -> int | None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or (isinstance(value, float) and not value.is_integer())
-    ):
-        c.add(path, "must be an integer")
-        return None
-    n = int(value)
-    if n < low or (high is not None and n > high):
-        c.add(path, f"must be between {low} and {high}" if high is not None else f"must be at least {low}")
-        return None
-    return n
-
-
-def _text(c: _Collector, value: Any, path: str, *, identifier: bool = False) -> str | None:
+def _text(c: fields.Errors, value: Any, path: str, *, identifier: bool = False) -> str | None:
     if not isinstance(value, str) or not value.strip():
         c.add(path, "must be a non-empty string")
         return None
@@ -510,24 +447,16 @@ def _text(c: _Collector, value: Any, path: str, *, identifier: bool = False) -> 
     return value
 
 
-def _choice(c: _Collector, value: Any, path: str, options: Iterable[str]) -> str | None:
-    options = tuple(options)
-    if not isinstance(value, str) or value not in options:
-        c.add(path, "must be one of " + ", ".join(repr(o) for o in options) + f" (got {value!r})")
-        return None
-    return value
-
-
-def _point(c: _Collector, value: Any, path: str) -> Point2 | None:
+def _point(c: fields.Errors, value: Any, path: str) -> Point2 | None:
     if not isinstance(value, list | tuple) or len(value) != 2:
         c.add(path, "must be a point [x, y] in metres")
         return None
-    x = _number(c, value[0], f"{path}[0]")
-    y = _number(c, value[1], f"{path}[1]")
+    x = fields.number(c, value[0], f"{path}[0]")
+    y = fields.number(c, value[1], f"{path}[1]")
     return None if x is None or y is None else (x, y)
 
 
-def _polygon(c: _Collector, value: Any, path: str) -> tuple[Point2, ...] | None:
+def _polygon(c: fields.Errors, value: Any, path: str) -> tuple[Point2, ...] | None:
     if not isinstance(value, list) or len(value) < 3:
         c.add(path, "must be a list of at least 3 vertices [x, y] in metres")
         return None
@@ -549,36 +478,7 @@ def _polygon(c: _Collector, value: Any, path: str) -> tuple[Point2, ...] | None:
     return tuple(points)
 
 
-def _intervals(c: _Collector, value: Any, path: str) -> tuple[Interval, ...] | None:
-    if not isinstance(value, list) or not value:
-        c.add(path, "must be a list of [start_hour, end_hour]")
-        return None
-    out: list[Interval] = []
-    ok = True
-    for i, item in enumerate(value):
-        where = f"{path}[{i}]"
-        if not isinstance(item, list | tuple) or len(item) != 2:
-            c.add(where, "must be [start_hour, end_hour]")
-            ok = False
-            continue
-        start = _number(c, item[0], f"{where}[0]", low=0.0, high=24.0)
-        end = _number(c, item[1], f"{where}[1]", low=0.0, high=24.0)
-        if start is None or end is None:
-            ok = False
-            continue
-        if end <= start:
-            c.add(where, "must end after it starts")
-            ok = False
-            continue
-        if out and start < out[-1][1]:
-            c.add(where, "must start at or after the end of the previous interval (sorted, not overlapping)")
-            ok = False
-            continue
-        out.append((start, end))
-    return tuple(out) if ok else None
-
-
-def _list(c: _Collector, top: Mapping[str, Any], key: str, *, required: bool = False) -> list[Any]:
+def _list(c: fields.Errors, top: Mapping[str, Any], key: str, *, required: bool = False) -> list[Any]:
     if key not in top:
         return []
     value = top[key]
@@ -613,9 +513,9 @@ _AIR_CLEANER_KEYS = {"id", "room", "cadr_m3h", "count"}
 _OCCUPANCY_KEYS = {"room", "children", "teachers", "other_adults", "presence", "children_met", "adults_met"}
 
 
-def _parse_room(c: _Collector, item: Any, path: str) -> tuple[str | None, Room | None]:
+def _parse_room(c: fields.Errors, item: Any, path: str) -> tuple[str | None, Room | None]:
     """Returns the room's id (when readable, even if the room is not) and the room."""
-    d = _object(c, item, path, _ROOM_KEYS, ("id", "name", "use", "polygon"))
+    d = fields.obj(c, item, path, _ROOM_KEYS, ("id", "name", "use", "polygon"))
     if d is None:
         return None, None
     before = len(c.errors)
@@ -624,14 +524,14 @@ def _parse_room(c: _Collector, item: Any, path: str) -> tuple[str | None, Room |
         c.add(f"{path}.id", f"'{OUTSIDE}' is reserved for the outside of the building")
         room_id = None
     name = _text(c, d["name"], f"{path}.name") if "name" in d else None
-    use = _choice(c, d["use"], f"{path}.use", USES) if "use" in d else None
+    use = fields.choice(c, d["use"], f"{path}.use", USES) if "use" in d else None
     polygon = _polygon(c, d["polygon"], f"{path}.polygon") if "polygon" in d else None
     height: float | None = None
     if use is not None and use in OUTDOOR_USES:
         if "ceiling_height_m" in d:
             c.add(f"{path}.ceiling_height_m", f"must be absent: a {use} is outdoors and has no ceiling")
     elif "ceiling_height_m" in d:
-        height = _number(c, d["ceiling_height_m"], f"{path}.ceiling_height_m", unit="m")
+        height = fields.number(c, d["ceiling_height_m"], f"{path}.ceiling_height_m", unit="m")
         if height is not None and not MIN_CEILING_M <= height <= MAX_CEILING_M:
             c.add(
                 f"{path}.ceiling_height_m",
@@ -649,7 +549,7 @@ def _parse_room(c: _Collector, item: Any, path: str) -> tuple[str | None, Room |
         elif not isinstance(raw, list) or not raw:
             c.add(f"{path}.age_groups", "must be a non-empty list of " + ", ".join(AGE_GROUPS))
         else:
-            parsed = [_choice(c, a, f"{path}.age_groups[{i}]", AGE_GROUPS) for i, a in enumerate(raw)]
+            parsed = [fields.choice(c, a, f"{path}.age_groups[{i}]", AGE_GROUPS) for i, a in enumerate(raw)]
             if len(set(raw)) != len(raw):
                 c.add(f"{path}.age_groups", "lists an age group twice")
             ages = tuple(a for a in AGE_GROUPS if a in parsed)
@@ -660,8 +560,8 @@ def _parse_room(c: _Collector, item: Any, path: str) -> tuple[str | None, Room |
     return room_id, Room(room_id, name, use, polygon, height, ages)
 
 
-def _parse_door(c: _Collector, item: Any, path: str) -> Door | None:
-    d = _object(c, item, path, _DOOR_KEYS, ("id", "rooms", "width_m", "users"))
+def _parse_door(c: fields.Errors, item: Any, path: str) -> Door | None:
+    d = fields.obj(c, item, path, _DOOR_KEYS, ("id", "rooms", "width_m", "users"))
     if d is None:
         return None
     before = len(c.errors)
@@ -679,8 +579,8 @@ def _parse_door(c: _Collector, item: Any, path: str) -> Door | None:
                     c.add(f"{path}.rooms", f"connects '{a}' to itself")
                 else:
                     pair = (a, b)
-    width = _number(c, d["width_m"], f"{path}.width_m", low=0.4, high=12.0, unit="m") if "width_m" in d else None
-    height = _number(c, d.get("height_m", 2.1), f"{path}.height_m", low=1.0, high=MAX_CEILING_M, unit="m")
+    width = fields.number(c, d["width_m"], f"{path}.width_m", low=0.4, high=12.0, unit="m") if "width_m" in d else None
+    height = fields.number(c, d.get("height_m", 2.1), f"{path}.height_m", low=1.0, high=MAX_CEILING_M, unit="m")
     one_way = d.get("one_way", False)
     if not isinstance(one_way, bool):
         c.add(f"{path}.one_way", "must be true or false")
@@ -691,33 +591,35 @@ def _parse_door(c: _Collector, item: Any, path: str) -> Door | None:
             c.add(f"{path}.users", "must be a non-empty list of " + ", ".join(USER_CLASSES))
         else:
             for i, u in enumerate(raw_users):
-                if _choice(c, u, f"{path}.users[{i}]", USER_CLASSES) is not None:
+                if fields.choice(c, u, f"{path}.users[{i}]", USER_CLASSES) is not None:
                     users.add(u)
     position = _point(c, d["position"], f"{path}.position") if "position" in d else None
-    kind = _choice(c, d.get("kind", "door"), f"{path}.kind", DOOR_KINDS)
+    kind = fields.choice(c, d.get("kind", "door"), f"{path}.kind", DOOR_KINDS)
     if len(c.errors) > before or door_id is None or pair is None or width is None or height is None or kind is None:
         return None
     return Door(door_id, pair, width, frozenset(users), height, bool(one_way), position, kind)
 
 
-def _parse_window(c: _Collector, item: Any, path: str, index: int) -> Window | None:
-    d = _object(c, item, path, _WINDOW_KEYS, ("room", "type", "width_m", "height_m", "opening_m"))
+def _parse_window(c: fields.Errors, item: Any, path: str, index: int) -> Window | None:
+    d = fields.obj(c, item, path, _WINDOW_KEYS, ("room", "type", "width_m", "height_m", "opening_m"))
     if d is None:
         return None
     before = len(c.errors)
     window_id = _text(c, d["id"], f"{path}.id", identifier=True) if "id" in d else f"window_{index + 1}"
     room = _text(c, d["room"], f"{path}.room") if "room" in d else None
-    kind = _choice(c, d["type"], f"{path}.type", WINDOW_KINDS) if "type" in d else None
-    width = _number(c, d["width_m"], f"{path}.width_m", low=0.1, high=20.0, unit="m") if "width_m" in d else None
+    kind = fields.choice(c, d["type"], f"{path}.type", WINDOW_KINDS) if "type" in d else None
+    width = fields.number(c, d["width_m"], f"{path}.width_m", low=0.1, high=20.0, unit="m") if "width_m" in d else None
     height = (
-        _number(c, d["height_m"], f"{path}.height_m", low=0.1, high=MAX_CEILING_M, unit="m")
+        fields.number(c, d["height_m"], f"{path}.height_m", low=0.1, high=MAX_CEILING_M, unit="m")
         if "height_m" in d
         else None
     )
     opening = (
-        _number(c, d["opening_m"], f"{path}.opening_m", low=0.0, low_open=True, unit="m") if "opening_m" in d else None
+        fields.number(c, d["opening_m"], f"{path}.opening_m", low=0.0, low_open=True, unit="m")
+        if "opening_m" in d
+        else None
     )
-    count = _integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
+    count = fields.integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
     if opening is not None and width is not None and height is not None:
         if kind == "sliding" and opening > width:
             c.add(f"{path}.opening_m", f"a sliding window cannot open more than its width ({width:g} m)")
@@ -737,55 +639,55 @@ def _parse_window(c: _Collector, item: Any, path: str, index: int) -> Window | N
     return Window(room, kind, width, height, opening, count, window_id)
 
 
-def _parse_washbasin(c: _Collector, item: Any, path: str, index: int) -> Washbasin | None:
-    d = _object(c, item, path, _WASHBASIN_KEYS, ("room",))
+def _parse_washbasin(c: fields.Errors, item: Any, path: str, index: int) -> Washbasin | None:
+    d = fields.obj(c, item, path, _WASHBASIN_KEYS, ("room",))
     if d is None:
         return None
     before = len(c.errors)
     basin_id = _text(c, d["id"], f"{path}.id", identifier=True) if "id" in d else f"washbasin_{index + 1}"
     room = _text(c, d["room"], f"{path}.room") if "room" in d else None
-    count = _integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
+    count = fields.integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
     position = _point(c, d["position"], f"{path}.position") if "position" in d else None
     if len(c.errors) > before or basin_id is None or room is None or count is None:
         return None
     return Washbasin(room, count, position, basin_id)
 
 
-def _parse_ventilation(c: _Collector, item: Any, path: str) -> Ventilation | None:
-    d = _object(c, item, path, _VENTILATION_KEYS, ("room",))
+def _parse_ventilation(c: fields.Errors, item: Any, path: str) -> Ventilation | None:
+    d = fields.obj(c, item, path, _VENTILATION_KEYS, ("room",))
     if d is None:
         return None
     before = len(c.errors)
     room = _text(c, d["room"], f"{path}.room") if "room" in d else None
     if "supply_m3h" not in d and "exhaust_m3h" not in d:
         c.add(path, "needs supply_m3h or exhaust_m3h (or both)")
-    supply = _number(c, d.get("supply_m3h", 0.0), f"{path}.supply_m3h", low=0.0, high=100_000.0, unit="m³/h")
-    exhaust = _number(c, d.get("exhaust_m3h", 0.0), f"{path}.exhaust_m3h", low=0.0, high=100_000.0, unit="m³/h")
+    supply = fields.number(c, d.get("supply_m3h", 0.0), f"{path}.supply_m3h", low=0.0, high=100_000.0, unit="m³/h")
+    exhaust = fields.number(c, d.get("exhaust_m3h", 0.0), f"{path}.exhaust_m3h", low=0.0, high=100_000.0, unit="m³/h")
     if len(c.errors) > before or room is None or supply is None or exhaust is None:
         return None
     return Ventilation(room, supply, exhaust)
 
 
-def _parse_air_cleaner(c: _Collector, item: Any, path: str, index: int) -> AirCleaner | None:
-    d = _object(c, item, path, _AIR_CLEANER_KEYS, ("room", "cadr_m3h"))
+def _parse_air_cleaner(c: fields.Errors, item: Any, path: str, index: int) -> AirCleaner | None:
+    d = fields.obj(c, item, path, _AIR_CLEANER_KEYS, ("room", "cadr_m3h"))
     if d is None:
         return None
     before = len(c.errors)
     cleaner_id = _text(c, d["id"], f"{path}.id", identifier=True) if "id" in d else f"air_cleaner_{index + 1}"
     room = _text(c, d["room"], f"{path}.room") if "room" in d else None
     cadr = (
-        _number(c, d["cadr_m3h"], f"{path}.cadr_m3h", low=0.0, low_open=True, high=20_000.0, unit="m³/h")
+        fields.number(c, d["cadr_m3h"], f"{path}.cadr_m3h", low=0.0, low_open=True, high=20_000.0, unit="m³/h")
         if "cadr_m3h" in d
         else None
     )
-    count = _integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
+    count = fields.integer(c, d.get("count", 1), f"{path}.count", low=1, high=100)
     if len(c.errors) > before or cleaner_id is None or room is None or cadr is None or count is None:
         return None
     return AirCleaner(room, cadr, count, cleaner_id)
 
 
-def _parse_occupancy(c: _Collector, item: Any, path: str) -> Occupancy | None:
-    d = _object(c, item, path, _OCCUPANCY_KEYS, ("room",))
+def _parse_occupancy(c: fields.Errors, item: Any, path: str) -> Occupancy | None:
+    d = fields.obj(c, item, path, _OCCUPANCY_KEYS, ("room",))
     if d is None:
         return None
     before = len(c.errors)
@@ -797,20 +699,20 @@ def _parse_occupancy(c: _Collector, item: Any, path: str) -> Occupancy | None:
             c.add(f"{path}.children", "must map age groups (" + ", ".join(AGE_GROUPS) + ") to numbers of children")
         else:
             for key, value in raw.items():
-                age = _choice(c, key, f"{path}.children.{key}", AGE_GROUPS)
-                n = _integer(c, value, f"{path}.children.{key}", low=0, high=500)
+                age = fields.choice(c, key, f"{path}.children.{key}", AGE_GROUPS)
+                n = fields.integer(c, value, f"{path}.children.{key}", low=0, high=500)
                 if age is not None and n is not None and n > 0:
                     children[age] = n
-    teachers = _integer(c, d["teachers"], f"{path}.teachers", low=0, high=200) if "teachers" in d else None
-    others = _integer(c, d.get("other_adults", 0), f"{path}.other_adults", low=0, high=500)
-    presence = _intervals(c, d["presence"], f"{path}.presence") if "presence" in d else DEFAULT_PRESENCE
+    teachers = fields.integer(c, d["teachers"], f"{path}.teachers", low=0, high=200) if "teachers" in d else None
+    others = fields.integer(c, d.get("other_adults", 0), f"{path}.other_adults", low=0, high=500)
+    presence = fields.intervals(c, d["presence"], f"{path}.presence") if "presence" in d else DEFAULT_PRESENCE
     children_met = (
-        _number(c, d["children_met"], f"{path}.children_met", low=MIN_MET, high=MAX_MET, unit="met")
+        fields.number(c, d["children_met"], f"{path}.children_met", low=MIN_MET, high=MAX_MET, unit="met")
         if "children_met" in d
         else None
     )
     adults_met = (
-        _number(c, d["adults_met"], f"{path}.adults_met", low=MIN_MET, high=MAX_MET, unit="met")
+        fields.number(c, d["adults_met"], f"{path}.adults_met", low=MIN_MET, high=MAX_MET, unit="met")
         if "adults_met" in d
         else None
     )
@@ -838,8 +740,8 @@ def parse_facility(data: Any) -> Facility:
     the :class:`Facility`; raises :class:`ValidationErrors` listing every problem, the
     structural ones (types, ranges, unknown fields) and the plan's (overlapping rooms, doors to
     nowhere or not on a shared wall, …) together."""
-    c = _Collector()
-    top = _object(c, data, "", _TOP_KEYS, ("name", "rooms"))
+    c = fields.Errors()
+    top = fields.obj(c, data, "", _TOP_KEYS, ("name", "rooms"))
     if top is None:
         raise ValidationErrors(c.errors)
     if "format" in top and top["format"] != FORMAT:
@@ -853,7 +755,7 @@ def parse_facility(data: Any) -> Facility:
     if not isinstance(notes, str):
         c.add("notes", "must be a string")
         notes = ""
-    tolerance = _number(
+    tolerance = fields.number(
         c,
         top.get("wall_tolerance_m", DEFAULT_WALL_TOLERANCE_M),
         "wall_tolerance_m",

@@ -49,13 +49,12 @@ Every problem is reported, each with the path of the field and the reason, in on
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import airborne, climate
+from . import airborne, climate, fields
 
 VIRUS_NAMES = tuple(airborne.VIRUSES)
 ACTIVITY_NAMES = tuple(airborne.ACTIVITIES)
@@ -95,108 +94,16 @@ class ParsedScenario:
     warnings: tuple[str, ...]
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, path: str, reason: str) -> None:
-        self.items.append((path, reason))
-
-
-def _number(
-    errors: _Errors,
-    value: Any,
-    path: str,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        errors.add(path, "must be a number")
-        return None
-    x = float(value)
-    if low is not None and (x < low or (low_open and x == low)):
-        errors.add(path, f"must be {'greater than' if low_open else 'at least'} {low:g}")
-        return None
-    if high is not None and x > high:
-        errors.add(path, f"must be at most {high:g}")
-        return None
-    return x
-
-
-def _integer(errors: _Errors, value: Any, path: str, *, low: int, high: int | None = None) -> int | None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or (isinstance(value, float) and not value.is_integer())
-    ):
-        errors.add(path, "must be an integer")
-        return None
-    n = int(value)
-    if n < low:
-        errors.add(path, f"must be at least {low}")
-        return None
-    if high is not None and n > high:
-        errors.add(path, f"must be at most {high}")
-        return None
-    return n
-
-
-def _choice(errors: _Errors, value: Any, path: str, options: tuple[str, ...]) -> str | None:
-    if not isinstance(value, str) or value not in options:
-        errors.add(path, "must be one of " + ", ".join(repr(o) for o in options))
-        return None
-    return value
-
-
-def _object(
-    errors: _Errors, value: Any, path: str, allowed: set[str], required: tuple[str, ...]
-) -> Mapping[str, Any] | None:
-    if not isinstance(value, Mapping):
-        errors.add(path, "must be an object")
-        return None
-    for key in sorted(set(value) - allowed, key=str):
-        errors.add(f"{path}.{key}" if path else str(key), "unknown field")
-    for key in required:
-        if key not in value:
-            errors.add(f"{path}.{key}" if path else key, "is required")
-    return value
-
-
-def _intervals(errors: _Errors, value: Any, path: str, *, allow_always: bool) -> airborne.Schedule | None:
+def _intervals(errors: fields.Errors, value: Any, path: str, *, allow_always: bool) -> airborne.Schedule | None:
     if allow_always and value == "always":
         return airborne.ALWAYS
-    expected = 'a list of [start_hour, end_hour] or "always"' if allow_always else "a list of [start_hour, end_hour]"
-    if not isinstance(value, list) or not value:
-        errors.add(path, f"must be {expected}")
-        return None
-    out: list[airborne.Interval] = []
-    ok = True
-    for i, item in enumerate(value):
-        where = f"{path}[{i}]"
-        if not isinstance(item, list | tuple) or len(item) != 2:
-            errors.add(where, "must be [start_hour, end_hour]")
-            ok = False
-            continue
-        start = _number(errors, item[0], f"{where}[0]", low=0.0, high=24.0)
-        end = _number(errors, item[1], f"{where}[1]", low=0.0, high=24.0)
-        if start is None or end is None:
-            ok = False
-            continue
-        if end <= start:
-            errors.add(where, "must end after it starts")
-            ok = False
-            continue
-        if out and start < out[-1][1]:
-            errors.add(where, "must start at or after the end of the previous interval (sorted, not overlapping)")
-            ok = False
-            continue
-        out.append((start, end))
-    return tuple(out) if ok else None
+    expected = 'a list of [start_hour, end_hour] or "always"' if allow_always else ""
+    return fields.intervals(errors, value, path, expected=expected)
 
 
-def _ventilation(errors: _Errors, value: Any, month: int | None, month_ok: bool) -> list[airborne.Ventilation] | None:
+def _ventilation(
+    errors: fields.Errors, value: Any, month: int | None, month_ok: bool
+) -> list[airborne.Ventilation] | None:
     if not isinstance(value, list):
         errors.add("ventilation", "must be a list")
         return None
@@ -209,7 +116,7 @@ def _ventilation(errors: _Errors, value: Any, month: int | None, month_ok: bool)
             errors.add(path, "must be an object")
             ok = False
             continue
-        kind = _choice(errors, item.get("type"), f"{path}.type", VENTILATION_TYPES)
+        kind = fields.choice(errors, item.get("type"), f"{path}.type", VENTILATION_TYPES)
         if kind is None:
             ok = False
             continue
@@ -225,7 +132,7 @@ def _ventilation(errors: _Errors, value: Any, month: int | None, month_ok: bool)
 
 
 def _ventilation_means(
-    errors: _Errors, item: Mapping[str, Any], path: str, kind: str, month: int | None
+    errors: fields.Errors, item: Mapping[str, Any], path: str, kind: str, month: int | None
 ) -> airborne.Ventilation | None:
     required = {
         "window_sliding": ("height_m", "opening_m"),
@@ -234,16 +141,20 @@ def _ventilation_means(
         "mechanical": ("flow_m3h",),
         "ach": ("ach",),
     }[kind]
-    before = len(errors.items)
-    _object(errors, item, path, _VENTILATION_KEYS[kind], required)
+    before = len(errors.errors)
+    fields.obj(errors, item, path, _VENTILATION_KEYS[kind], required)
     schedule = _intervals(errors, item.get("schedule", "always"), f"{path}.schedule", allow_always=True)
-    count = _integer(errors, item.get("count", 1), f"{path}.count", low=1) if "count" in _VENTILATION_KEYS[kind] else 1
+    count = (
+        fields.integer(errors, item.get("count", 1), f"{path}.count", low=1)
+        if "count" in _VENTILATION_KEYS[kind]
+        else 1
+    )
     values = {
-        key: _number(errors, item[key], f"{path}.{key}", low=0.0, low_open=key != "ach")
+        key: fields.number(errors, item[key], f"{path}.{key}", low=0.0, low_open=key != "ach")
         for key in required
         if key in item
     }
-    if len(errors.items) > before or schedule is None or count is None:
+    if len(errors.errors) > before or schedule is None or count is None:
         return None
     if kind in ("hepa", "mechanical"):
         flow = values["flow_m3h"]
@@ -269,7 +180,7 @@ def _ventilation_means(
     return airborne.HingedWindow(schedule, outside, height, opening, width, count)
 
 
-def _expiration(errors: _Errors, value: Any, path: str) -> airborne.Expiration | None:
+def _expiration(errors: fields.Errors, value: Any, path: str) -> airborne.Expiration | None:
     if isinstance(value, str):
         value = {value: 1.0} if value in EXPIRATION_NAMES else value
     if not isinstance(value, Mapping) or not value:
@@ -277,8 +188,8 @@ def _expiration(errors: _Errors, value: Any, path: str) -> airborne.Expiration |
         return None
     weights: dict[str, float] = {}
     for key, weight in value.items():
-        name = _choice(errors, key, f"{path}.{key}", EXPIRATION_NAMES)
-        w = _number(errors, weight, f"{path}.{key}", low=0.0)
+        name = fields.choice(errors, key, f"{path}.{key}", EXPIRATION_NAMES)
+        w = fields.number(errors, weight, f"{path}.{key}", low=0.0)
         if name is not None and w is not None:
             weights[name] = w
     if len(weights) != len(value):
@@ -292,35 +203,37 @@ def _expiration(errors: _Errors, value: Any, path: str) -> airborne.Expiration |
 def parse_scenario(data: Any) -> ParsedScenario:
     """Validates ``data`` (the decoded JSON) and builds the engine's model; raises
     :class:`ScenarioError` listing every problem."""
-    errors = _Errors()
-    top = _object(errors, data, "", _TOP_KEYS, ("room", "ventilation", "infected", "exposed"))
+    errors = fields.Errors()
+    top = fields.obj(errors, data, "", _TOP_KEYS, ("room", "ventilation", "infected", "exposed"))
     if top is None:
-        raise ScenarioError(errors.items)
+        raise ScenarioError(errors.errors)
     warnings: list[str] = []
 
     room: airborne.Room | None = None
-    room_data = _object(errors, top.get("room", {}), "room", _ROOM_KEYS, ("volume_m3",)) if "room" in top else None
+    room_data = fields.obj(errors, top.get("room", {}), "room", _ROOM_KEYS, ("volume_m3",)) if "room" in top else None
     if room_data is not None:
         volume = (
-            _number(errors, room_data.get("volume_m3"), "room.volume_m3", low=0.0, low_open=True)
+            fields.number(errors, room_data.get("volume_m3"), "room.volume_m3", low=0.0, low_open=True)
             if "volume_m3" in room_data
             else None
         )
-        inside = _number(errors, room_data.get("inside_temp_k", 293.0), "room.inside_temp_k", low=253.15, high=323.15)
-        humidity = _number(errors, room_data.get("humidity", 0.5), "room.humidity", low=0.0, high=1.0)
+        inside = fields.number(
+            errors, room_data.get("inside_temp_k", 293.0), "room.inside_temp_k", low=253.15, high=323.15
+        )
+        humidity = fields.number(errors, room_data.get("humidity", 0.5), "room.humidity", low=0.0, high=1.0)
         if volume is not None and inside is not None and humidity is not None:
             room = airborne.Room(volume, inside, humidity)
 
     if "location" in top:
-        location = _object(errors, top["location"], "location", {"lat", "lon"}, ("lat", "lon"))
+        location = fields.obj(errors, top["location"], "location", {"lat", "lon"}, ("lat", "lon"))
         if location is not None:
             lat = (
-                _number(errors, location.get("lat"), "location.lat", low=-90.0, high=90.0)
+                fields.number(errors, location.get("lat"), "location.lat", low=-90.0, high=90.0)
                 if "lat" in location
                 else None
             )
             lon = (
-                _number(errors, location.get("lon"), "location.lon", low=-180.0, high=180.0)
+                fields.number(errors, location.get("lon"), "location.lon", low=-180.0, high=180.0)
                 if "lon" in location
                 else None
             )
@@ -332,14 +245,14 @@ def parse_scenario(data: Any) -> ParsedScenario:
     month: int | None = None
     month_ok = True
     if "month" in top:
-        month = _integer(errors, top["month"], "month", low=1, high=12)
+        month = fields.integer(errors, top["month"], "month", low=1, high=12)
         month_ok = month is not None
 
     ventilation = _ventilation(errors, top["ventilation"], month, month_ok) if "ventilation" in top else None
 
     infected: airborne.InfectedPopulation | None = None
     infected_data = (
-        _object(
+        fields.obj(
             errors,
             top["infected"],
             "infected",
@@ -351,16 +264,18 @@ def parse_scenario(data: Any) -> ParsedScenario:
     )
     if infected_data is not None:
         d = infected_data
-        count = _integer(errors, d["count"], "infected.count", low=1) if "count" in d else None
-        virus = _choice(errors, d["virus"], "infected.virus", VIRUS_NAMES) if "virus" in d else None
-        activity = _choice(errors, d["activity"], "infected.activity", ACTIVITY_NAMES) if "activity" in d else None
+        count = fields.integer(errors, d["count"], "infected.count", low=1) if "count" in d else None
+        virus = fields.choice(errors, d["virus"], "infected.virus", VIRUS_NAMES) if "virus" in d else None
+        activity = (
+            fields.choice(errors, d["activity"], "infected.activity", ACTIVITY_NAMES) if "activity" in d else None
+        )
         expiration = _expiration(errors, d["expiration"], "infected.expiration") if "expiration" in d else None
-        mask = _choice(errors, d["mask"], "infected.mask", MASK_NAMES) if "mask" in d else None
+        mask = fields.choice(errors, d["mask"], "infected.mask", MASK_NAMES) if "mask" in d else None
         presence = (
             _intervals(errors, d["presence"], "infected.presence", allow_always=False) if "presence" in d else None
         )
         viral_load = (
-            _number(errors, d["viral_load"], "infected.viral_load", low=0.0, low_open=True)
+            fields.number(errors, d["viral_load"], "infected.viral_load", low=0.0, low_open=True)
             if "viral_load" in d
             else None
         )
@@ -385,15 +300,15 @@ def parse_scenario(data: Any) -> ParsedScenario:
 
     exposed: airborne.ExposedPopulation | None = None
     exposed_data = (
-        _object(errors, top["exposed"], "exposed", _EXPOSED_KEYS, ("count", "activity", "mask", "presence"))
+        fields.obj(errors, top["exposed"], "exposed", _EXPOSED_KEYS, ("count", "activity", "mask", "presence"))
         if "exposed" in top
         else None
     )
     if exposed_data is not None:
         d = exposed_data
-        count = _integer(errors, d["count"], "exposed.count", low=1) if "count" in d else None
-        activity = _choice(errors, d["activity"], "exposed.activity", ACTIVITY_NAMES) if "activity" in d else None
-        mask = _choice(errors, d["mask"], "exposed.mask", MASK_NAMES) if "mask" in d else None
+        count = fields.integer(errors, d["count"], "exposed.count", low=1) if "count" in d else None
+        activity = fields.choice(errors, d["activity"], "exposed.activity", ACTIVITY_NAMES) if "activity" in d else None
+        mask = fields.choice(errors, d["mask"], "exposed.mask", MASK_NAMES) if "mask" in d else None
         presence = (
             _intervals(errors, d["presence"], "exposed.presence", allow_always=False) if "presence" in d else None
         )
@@ -405,15 +320,15 @@ def parse_scenario(data: Any) -> ParsedScenario:
                 mask=airborne.MASKS[mask],
             )
 
-    samples = _integer(errors, top.get("samples", DEFAULT_SAMPLES), "samples", low=1, high=MAX_SAMPLES)
+    samples = fields.integer(errors, top.get("samples", DEFAULT_SAMPLES), "samples", low=1, high=MAX_SAMPLES)
     seed = (
-        _integer(errors, top["seed"], "seed", low=0, high=2**63 - 1)
+        fields.integer(errors, top["seed"], "seed", low=0, high=2**63 - 1)
         if "seed" in top and top["seed"] is not None
         else secrets.randbits(63)
     )
 
     if (
-        errors.items
+        errors.errors
         or room is None
         or ventilation is None
         or infected is None
@@ -421,7 +336,7 @@ def parse_scenario(data: Any) -> ParsedScenario:
         or samples is None
         or seed is None
     ):
-        raise ScenarioError(errors.items or [("", "invalid scenario")])
+        raise ScenarioError(errors.errors or [("", "invalid scenario")])
     model = airborne.ExposureModel(room=room, ventilation=tuple(ventilation), infected=infected, exposed=exposed)
     return ParsedScenario(model=model, samples=samples, seed=seed, month=month, warnings=tuple(warnings))
 

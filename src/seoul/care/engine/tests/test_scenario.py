@@ -164,7 +164,7 @@ def test_every_bad_field_is_reported() -> None:
         "seed",
     }
     reasons = dict(caught.value.errors)
-    assert reasons["room.humidity"] == "must be at most 1"
+    assert reasons["room.humidity"] == "must be at most 1 (got 50)"
     assert reasons["ventilation[2].schedule[0]"] == "must end after it starts"
     assert isinstance(caught.value, ValueError)
     assert "infected.virus" in str(caught.value)
@@ -180,7 +180,7 @@ def test_missing_top_level_parts_are_reported() -> None:
 def test_not_an_object(value: Any) -> None:
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(value)
-    assert caught.value.errors == [("", "must be an object")]
+    assert caught.value.errors == [("(top)", "must be an object")]
 
 
 def test_a_window_needs_the_month() -> None:
