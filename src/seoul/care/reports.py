@@ -6,6 +6,7 @@ NanumGothic font of the ``fonts-nanum`` package, which ``make`` installs)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ class _Report(FPDF):
 def facility_pdf(
     plan: engine_facility.Facility,
     result: dict[str, Any],
+    checks: Sequence[engine_checks.CheckResult],
     *,
     name: str,
     kind: str,
@@ -104,7 +106,7 @@ def facility_pdf(
     made_at: datetime,
 ) -> bytes:
     """The report of one version of a facility for one month (``result``: the evaluation the
-    page shows, ``selectors.evaluation``)."""
+    page shows, ``selectors.evaluation``; ``checks``: its design checks, ``selectors.checks``)."""
     if not FONT.exists():
         raise RuntimeError(f"{FONT} is missing: install the fonts-nanum package (make system-deps)")
     ko = lang.startswith("ko")
@@ -129,7 +131,7 @@ def facility_pdf(
         pdf.multi_cell(0, 6, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
 
     risk = {r["room"]: float(r["expected_cases_per_month"]) for r in result["rooms_before"]}
-    failed = [c for c in engine_checks.run_checks(plan) if not c.passed]
+    failed = [c for c in checks if not c.passed]
     svg = drawing.plan_svg(plan, risk=risk, failed=failed, lang="ko" if ko else "en", risk_label=w["risk_label"])
     _heading(pdf, w["plan"])
     pdf.image(io.BytesIO(svg.encode("utf-8")), w=pdf.epw)
@@ -179,7 +181,7 @@ def facility_pdf(
 
     _heading(pdf, w["sources"])
     pdf.set_font("nanum", size=8)
-    for c in engine_checks.run_checks(plan):
+    for c in checks:
         pdf.multi_cell(0, 4, f"• {c.title_ko if ko else c.title}: {c.source}", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 

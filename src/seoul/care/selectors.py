@@ -11,13 +11,16 @@ from typing import Any
 
 from seoul.care.engine import facility as engine_facility
 from seoul.care.engine import interventions
+from seoul.care.engine.checks import CheckResult
 from seoul.care.models import Facility, FacilityVersion, UnitCostSet
 
 MONTHS = range(1, 13)
 
 
-def facilities(user: Any) -> list[Facility]:
-    return list(Facility.objects.visible_to(user).prefetch_related("versions"))
+def facilities(user: Any) -> list[tuple[Facility, FacilityVersion | None]]:
+    """The facilities ``user`` may see, each with its latest version (one query for all)."""
+    found = Facility.objects.visible_to(user).prefetch_related("versions")
+    return [(f, max(f.versions.all(), key=lambda v: v.number, default=None)) for f in found]
 
 
 def version_of(facility: Facility, number: int | None = None) -> FacilityVersion | None:
@@ -41,6 +44,11 @@ def _evaluated(document: str, month: int, costs: str) -> tuple[interventions.Eva
 def _key(version: FacilityVersion, month: int) -> tuple[str, int, str]:
     document = json.dumps(version.document, sort_keys=True, ensure_ascii=False)
     return document, month, json.dumps(dataclasses.asdict(UnitCostSet.current()), sort_keys=True)
+
+
+def checks(version: FacilityVersion, month: int) -> tuple[CheckResult, ...]:
+    """The design checks of the version (from its kept evaluation: not run again)."""
+    return _evaluated(*_key(version, month))[0].checks_before
 
 
 def evaluation(version: FacilityVersion, month: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +19,7 @@ from seoul.care import actions, selectors
 from seoul.care.engine import checks as engine_checks
 from seoul.care.engine import drawing
 from seoul.care.forms import COST_LABELS, FacilityFilterForm, FacilityForm, MonthForm, UnitCostsForm, VersionForm
-from seoul.care.models import Facility, UnitCostSet
+from seoul.care.models import Facility, FacilityVersion, UnitCostSet
 from seoul.core import districts
 from seoul.core.access import require_role
 from seoul.core.flow import button_action, form_action, form_status
@@ -35,6 +35,39 @@ def _read(upload: Any) -> actions.Model:
     return actions.read_model(upload.name, upload.read())
 
 
+def _korean() -> bool:
+    return (get_language() or "ko").startswith("ko")
+
+
+def _month(request: AuthedRequest) -> tuple[MonthForm, int]:
+    form = MonthForm(request.GET or None)
+    return form, form.cleaned_data["month"] if form.is_valid() else 1
+
+
+def _asked_version(request: AuthedRequest, item: Facility) -> FacilityVersion:
+    """The version ``?version=N`` asks for, else the latest (404 if there is none)."""
+    asked = request.GET.get("version")
+    version = selectors.version_of(item, int(asked) if asked and asked.isdigit() else None)
+    if version is None:
+        raise Http404
+    return version
+
+
+def _drawn(plan: Any, risk: dict[str, float], failed: Any, *, bins: Any = None, width_px: int = 900) -> SafeString:
+    """The plan as inline SVG: rooms by expected infections a month, failed checks marked."""
+    return mark_safe(  # noqa: S308 - drawing.plan_svg escapes every text it is given
+        drawing.plan_svg(
+            plan,
+            risk=risk,
+            failed=[c for c in failed if not c.passed],
+            lang="ko" if _korean() else "en",
+            risk_label=_("expected infections a month"),
+            bins=bins,
+            width_px=width_px,
+        )
+    )
+
+
 @require_role(Service.CARE, Role.VIEWER)
 @require_GET
 def facilities(request: AuthedRequest) -> HttpResponse:
@@ -44,10 +77,9 @@ def facilities(request: AuthedRequest) -> HttpResponse:
     form = FacilityFilterForm(request.GET or None)
     wanted = form.cleaned_data if form.is_valid() else {}
     rows: list[dict[str, Any]] = []
-    for item in selectors.facilities(request.user):
+    for item, version in selectors.facilities(request.user):
         if wanted.get("district") is not None and item.district != wanted["district"]:
             continue
-        version = selectors.version_of(item)
         found = selectors.evaluation(version, 1) if version else None
         rows.append(
             {
@@ -86,22 +118,14 @@ def facility_new(request: AuthedRequest) -> HttpResponse:
     return done or render(request, "care/facility_new.html", {"form": form}, status=form_status(form))
 
 
-def _names(plan: Any) -> dict[str, str]:
-    return {room.id: room.name for room in plan.rooms}
-
-
 @require_role(Service.CARE, Role.VIEWER)
 @require_http_methods(["GET", "POST"])
 def facility(request: AuthedRequest, pk: int) -> HttpResponse:
     """A facility's model as it is now (or an earlier version): the design checks, each room's
     risk and the changes ranked; operators apply a change or upload a new model."""
     item = _facility(request, pk)
-    month_form = MonthForm(request.GET or None)
-    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
-    asked = request.GET.get("version")
-    version = selectors.version_of(item, int(asked) if asked and asked.isdigit() else None)
-    if version is None:
-        raise Http404
+    month_form, month = _month(request)
+    version = _asked_version(request, item)
     upload = VersionForm(request.POST or None, request.FILES or None)
 
     def add(d: dict[str, Any]) -> Any:
@@ -114,15 +138,7 @@ def facility(request: AuthedRequest, pk: int) -> HttpResponse:
         return done
     latest = selectors.version_of(item)
     found = selectors.evaluation(version, month)
-    korean = (get_language() or "ko").startswith("ko")
-    plan = selectors.plan(version)
-    drawn = drawing.plan_svg(
-        plan,
-        risk={r["room"]: float(r["expected_cases_per_month"]) for r in found["rooms_before"]},
-        failed=[c for c in engine_checks.run_checks(plan) if not c.passed],
-        lang="ko" if korean else "en",
-        risk_label=_("expected infections a month"),
-    )
+    risk = {r["room"]: float(r["expected_cases_per_month"]) for r in found["rooms_before"]}
     context = {
         "facility": item,
         "district": districts.label(districts.district(item.district)),
@@ -132,27 +148,12 @@ def facility(request: AuthedRequest, pk: int) -> HttpResponse:
         "month_form": month_form,
         "month": month,
         "result": found,
-        "korean": korean,
-        "names": _names(plan),
-        "plan_svg": mark_safe(drawn),  # noqa: S308 - drawing.plan_svg escapes every text it is given
+        "korean": _korean(),
+        "plan_svg": _drawn(selectors.plan(version), risk, selectors.checks(version, month)),
         "upload": upload,
         "may_change": request.user.has_role(Service.CARE, Role.OPERATOR) and version == latest,
     }
     return render(request, "care/facility.html", context, status=form_status(upload))
-
-
-def _drawn(plan: Any, rooms: dict[str, float], korean: bool, bins: Any) -> Any:
-    return mark_safe(  # noqa: S308 - drawing.plan_svg escapes every text it is given
-        drawing.plan_svg(
-            plan,
-            risk=rooms,
-            failed=[c for c in engine_checks.run_checks(plan) if not c.passed],
-            lang="ko" if korean else "en",
-            risk_label=_("expected infections a month"),
-            bins=bins,
-            width_px=640,
-        )
-    )
 
 
 @require_role(Service.CARE, Role.VIEWER)
@@ -161,15 +162,13 @@ def facility_change(request: AuthedRequest, pk: int, change: str) -> HttpRespons
     """One offered change side by side: the plan, the checks and each room's risk before and
     after (drawn on the same colour scale)."""
     item = _facility(request, pk)
-    month_form = MonthForm(request.GET or None)
-    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
+    _form, month = _month(request)
     version = selectors.version_of(item)
     if version is None:
         raise Http404
     compared = selectors.side_by_side(version, month, change)
     if compared is None:
         raise Http404
-    korean = (get_language() or "ko").startswith("ko")
     before = {r["room"]: float(r["before"]["expected_cases_per_month"]) for r in compared["rooms"] if r["before"]}
     after = {r["room"]: float(r["after"]["expected_cases_per_month"]) for r in compared["rooms"] if r["after"]}
     bins = drawing.default_bins([*before.values(), *after.values()])
@@ -178,9 +177,13 @@ def facility_change(request: AuthedRequest, pk: int, change: str) -> HttpRespons
         "version": version,
         "month": month,
         "compared": compared,
-        "korean": korean,
-        "plan_before": _drawn(compared["plan_before"], before, korean, bins),
-        "plan_after": _drawn(compared["plan_after"], after, korean, bins),
+        "korean": _korean(),
+        "plan_before": _drawn(
+            compared["plan_before"], before, selectors.checks(version, month), bins=bins, width_px=640
+        ),
+        "plan_after": _drawn(
+            compared["plan_after"], after, engine_checks.run_checks(compared["plan_after"]), bins=bins, width_px=640
+        ),
         "may_change": request.user.has_role(Service.CARE, Role.OPERATOR),
     }
     return render(request, "care/facility_change.html", context)
@@ -214,15 +217,12 @@ def facility_report(request: AuthedRequest, pk: int) -> HttpResponse:
     from seoul.care import reports
 
     item = _facility(request, pk)
-    month_form = MonthForm(request.GET or None)
-    month = month_form.cleaned_data["month"] if month_form.is_valid() else 1
-    asked = request.GET.get("version")
-    version = selectors.version_of(item, int(asked) if asked and asked.isdigit() else None)
-    if version is None:
-        raise Http404
+    _form, month = _month(request)
+    version = _asked_version(request, item)
     pdf = reports.facility_pdf(
         selectors.plan(version),
         selectors.evaluation(version, month),
+        selectors.checks(version, month),
         name=item.name,
         kind=item.get_kind_display(),
         district=districts.label(districts.district(item.district)),
@@ -256,7 +256,7 @@ def facility_model(request: AuthedRequest, pk: int, number: int) -> HttpResponse
 def costs(request: AuthedRequest) -> HttpResponse:
     """The unit costs every ranking uses, what each covers, and their history; care
     administrators set new ones (kept as a new set, audited)."""
-    korean = (get_language() or "ko").startswith("ko")
+    korean = _korean()
     current = UnitCostSet.current()
     may_set = request.user.has_role(Service.CARE, Role.ADMIN)
     form = UnitCostsForm(request.POST or None, current=current, korean=korean)
@@ -278,15 +278,3 @@ def costs(request: AuthedRequest) -> HttpResponse:
     history = UnitCostSet.objects.select_related("set_by")[:20]
     context = {"form": form, "rows": rows, "history": history, "may_set": may_set}
     return render(request, "care/costs.html", context, status=form_status(form))
-
-
-__all__ = [
-    "costs",
-    "facilities",
-    "facility",
-    "facility_apply",
-    "facility_change",
-    "facility_model",
-    "facility_new",
-    "facility_report",
-]
