@@ -243,6 +243,112 @@ class AirCleaner:
     id: str = ""
 
 
+AIRING_MODES = ("open", "periodic", "closed")
+
+
+@dataclass(frozen=True)
+class Airing:
+    """How a room's windows are used in a month.
+
+    * ``"open"``: open (at their ``opening_m``) whenever the room is occupied;
+    * ``"periodic"``: closed except airings of ``minutes`` — every ``every_h`` hours from the
+      centre's opening, or ``per_day`` airings spread evenly over the opening hours;
+    * ``"closed"``: never opened.
+
+    ``label`` / ``label_ko`` name the schedule for a reader (English / Korean); without them
+    :meth:`describe` / :meth:`describe_ko` word it from the mode and the figures.
+    """
+
+    mode: str
+    minutes: float = 0.0
+    every_h: float | None = None
+    per_day: int | None = None
+    label: str = ""
+    label_ko: str = ""
+
+    def __post_init__(self) -> None:
+        if self.mode not in AIRING_MODES:
+            raise ValueError(f"airing mode must be one of {', '.join(AIRING_MODES)} (got {self.mode!r})")
+        if self.mode == "periodic":
+            if (self.every_h is None) == (self.per_day is None):
+                raise ValueError("a periodic airing needs exactly one of every_h and per_day")
+            if not 0 < self.minutes <= 120:
+                raise ValueError("a periodic airing lasts between 0 and 120 minutes")
+            if self.every_h is not None and not self.minutes / 60.0 < self.every_h:
+                raise ValueError("an airing must be shorter than the interval between airings")
+            if self.per_day is not None and not 1 <= self.per_day <= 48:
+                raise ValueError("per_day must be between 1 and 48")
+
+    def schedule(self, presence: Sequence[tuple[float, float]], opening: tuple[float, float]) -> list[list[float]]:
+        """The windows' schedule (hours, the contract's intervals) for a room occupied during
+        ``presence`` in a centre open during ``opening``."""
+        if self.mode == "closed":
+            return []
+        if self.mode == "open":
+            return [[float(s), float(e)] for s, e in presence]
+        start, end = opening
+        length = self.minutes / 60.0
+        if self.every_h is not None:
+            starts = []
+            t = start
+            while t < end - 1e-9:
+                starts.append(t)
+                t += self.every_h
+        else:
+            n = int(self.per_day or 1)
+            span = end - start
+            starts = [start + (k + 0.5) * span / n - length / 2.0 for k in range(n)]
+        out: list[list[float]] = []
+        for s in starts:
+            a, b = max(s, start), min(s + length, end)
+            if b > a and (not out or a >= out[-1][1]):
+                out.append([round(a, 6), round(b, 6)])
+        return out
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.mode == "periodic":
+            if self.every_h is not None:
+                every = "every hour" if self.every_h == 1 else f"every {self.every_h:g} h"
+            else:
+                every = f"{self.per_day}× a day"
+            return f"{self.minutes:g} min {every}"
+        return self.mode
+
+    def describe_ko(self) -> str:
+        """The schedule in Korean (:attr:`label_ko`, or worded from the figures as :meth:`describe`)."""
+        if self.label_ko:
+            return self.label_ko
+        if self.mode == "periodic":
+            if self.every_h is not None:
+                every = "매시" if self.every_h == 1 else f"{self.every_h:g}시간마다"
+                return f"{every} {self.minutes:g}분"
+            return f"하루 {self.per_day}회, {self.minutes:g}분씩"
+        return "재실 중 창문 상시 개방" if self.mode == "open" else "창문 닫아 둠"
+
+    def open_share(self, opening: tuple[float, float]) -> float:
+        """The share of the opening hours the windows are open (1 for ``open``): how two airing
+        rules compare."""
+        span = opening[1] - opening[0]
+        if self.mode == "open":
+            return 1.0
+        if self.mode == "closed" or span <= 0:
+            return 0.0
+        return sum(b - a for a, b in self.schedule((opening,), opening)) / span
+
+
+@dataclass(frozen=True)
+class AiringRule:
+    """The facility's own rule for opening a room's windows in some months (an operating rule
+    the centre adopts, such as the hourly airing the ranked changes offer). Months without a
+    rule follow the platform's assumption (:func:`seoul.care.engine.rooms.default_airing`)."""
+
+    room: str
+    airing: Airing
+    months: tuple[int, ...] = tuple(range(1, 13))
+
+
 @dataclass(frozen=True)
 class Occupancy:
     """Who is in a room at its design peak, and when. ``teachers`` is the given count, or the
@@ -309,6 +415,7 @@ class Facility:
     ventilation: tuple[Ventilation, ...] = ()
     air_cleaners: tuple[AirCleaner, ...] = ()
     occupancy: tuple[Occupancy, ...] = ()
+    airing: tuple[AiringRule, ...] = ()
     wall_tolerance_m: float = DEFAULT_WALL_TOLERANCE_M
     address: str = ""
     notes: str = ""
@@ -337,6 +444,13 @@ class Facility:
     @cached_property
     def washbasin_rooms(self) -> frozenset[str]:
         return frozenset(w.room for w in self.washbasins if w.count > 0)
+
+    def airing_of(self, room_id: str, month: int) -> Airing | None:
+        """The facility's airing rule for a room in a month, if it has one."""
+        for rule in self.airing:
+            if rule.room == room_id and month in rule.months:
+                return rule.airing
+        return None
 
     def windows_of(self, room_id: str) -> list[Window]:
         return [w for w in self.windows if w.room == room_id]
@@ -503,6 +617,7 @@ _TOP_KEYS = {
     "ventilation",
     "air_cleaners",
     "occupancy",
+    "airing",
 }
 _ROOM_KEYS = {"id", "name", "use", "polygon", "ceiling_height_m", "age_groups"}
 _DOOR_KEYS = {"id", "rooms", "width_m", "height_m", "one_way", "users", "position", "kind"}
@@ -510,6 +625,7 @@ _WINDOW_KEYS = {"id", "room", "type", "width_m", "height_m", "opening_m", "count
 _WASHBASIN_KEYS = {"id", "room", "count", "position"}
 _VENTILATION_KEYS = {"room", "supply_m3h", "exhaust_m3h"}
 _AIR_CLEANER_KEYS = {"id", "room", "cadr_m3h", "count"}
+_AIRING_KEYS = {"room", "mode", "minutes", "every_h", "per_day", "months"}
 _OCCUPANCY_KEYS = {"room", "children", "teachers", "other_adults", "presence", "children_met", "adults_met"}
 
 
@@ -735,6 +851,44 @@ def _parse_occupancy(c: fields.Errors, item: Any, path: str) -> Occupancy | None
     )
 
 
+def _parse_airing(c: fields.Errors, item: Any, path: str) -> AiringRule | None:
+    d = fields.obj(c, item, path, _AIRING_KEYS, ("room", "mode"))
+    if d is None:
+        return None
+    before = len(c.errors)
+    room = _text(c, d["room"], f"{path}.room") if "room" in d else None
+    mode = fields.choice(c, d["mode"], f"{path}.mode", AIRING_MODES) if "mode" in d else None
+    minutes = fields.number(c, d.get("minutes", 0), f"{path}.minutes", low=0.0, high=120.0, unit="min")
+    every_h = (
+        fields.number(c, d["every_h"], f"{path}.every_h", low=0.0, low_open=True, high=24.0, unit="h")
+        if "every_h" in d
+        else None
+    )
+    per_day = fields.integer(c, d["per_day"], f"{path}.per_day", low=1, high=48) if "per_day" in d else None
+    months: list[int] = list(range(1, 13))
+    if "months" in d:
+        raw = d["months"]
+        if not isinstance(raw, list) or not raw:
+            c.add(f"{path}.months", "must be a non-empty list of months 1–12")
+        else:
+            parsed = [fields.integer(c, m, f"{path}.months[{i}]", low=1, high=12) for i, m in enumerate(raw)]
+            if len(set(raw)) != len(raw):
+                c.add(f"{path}.months", "lists a month twice")
+            months = sorted(m for m in parsed if m is not None)
+    if mode is not None and mode != "periodic":
+        for key in ("minutes", "every_h", "per_day"):
+            if key in d:
+                c.add(f"{path}.{key}", f"is only for a periodic airing (mode is {mode!r})")
+    if len(c.errors) > before or room is None or mode is None or minutes is None:
+        return None
+    try:
+        airing = Airing(mode, minutes=minutes, every_h=every_h, per_day=per_day)
+    except ValueError as exc:
+        c.add(path, str(exc))
+        return None
+    return AiringRule(room, airing, tuple(months))
+
+
 def parse_facility(data: Any) -> Facility:
     """Validates ``data`` (the decoded JSON of a ``seoul.care.facility/1`` document) and builds
     the :class:`Facility`; raises :class:`ValidationErrors` listing every problem, the
@@ -802,6 +956,11 @@ def parse_facility(data: Any) -> Facility:
         for i, item in enumerate(_list(c, top, "occupancy"))
         if (o := _parse_occupancy(c, item, f"occupancy[{i}]")) is not None
     ]
+    airing = [
+        (i, rule)
+        for i, item in enumerate(_list(c, top, "airing"))
+        if (rule := _parse_airing(c, item, f"airing[{i}]")) is not None
+    ]
     facility = Facility(
         name=name or "",
         rooms=tuple(r for _, r in rooms),
@@ -811,6 +970,7 @@ def parse_facility(data: Any) -> Facility:
         ventilation=tuple(v for _, v in ventilation),
         air_cleaners=tuple(a for _, a in cleaners),
         occupancy=tuple(o for _, o in occupancy),
+        airing=tuple(a for _, a in airing),
         wall_tolerance_m=tolerance if tolerance is not None else DEFAULT_WALL_TOLERANCE_M,
         address=address,
         notes=notes,
@@ -825,6 +985,7 @@ def parse_facility(data: Any) -> Facility:
             ventilation=ventilation,
             cleaners=cleaners,
             occupancy=occupancy,
+            airing=airing,
             known=known,
         )
     )
@@ -874,6 +1035,7 @@ def validate(facility: Facility) -> list[tuple[str, str]]:
             ventilation=list(enumerate(facility.ventilation)),
             cleaners=list(enumerate(facility.air_cleaners)),
             occupancy=list(enumerate(facility.occupancy)),
+            airing=list(enumerate(facility.airing)),
             known=[(i, r.id) for i, r in enumerate(facility.rooms)],
         )
     )
@@ -890,6 +1052,7 @@ def _plan_errors(
     ventilation: list[tuple[int, Ventilation]],
     cleaners: list[tuple[int, AirCleaner]],
     occupancy: list[tuple[int, Occupancy]],
+    airing: list[tuple[int, AiringRule]],
     known: list[tuple[int, str]],
 ) -> list[tuple[str, str]]:
     """Cross-references and geometry. ``known``: (index, id) of every room whose id could be
@@ -1118,6 +1281,23 @@ def _plan_errors(
                     f"classroom '{room_id}' has no occupancy entry (its children are needed for the area and ratio checks)",
                 )
             )
+    # Airing rules: a room with windows, at most one rule for a room in a month.
+    airing_seen: dict[tuple[str, int], int] = {}
+    for i, rule in airing:
+        path = f"airing[{i}]"
+        target = ref(f"{path}.room", rule.room)
+        if target is not None and not facility.windows_of(target.id):
+            errors.append((f"{path}.room", f"room '{target.id}' has no windows to open"))
+        for month in rule.months:
+            other = airing_seen.setdefault((rule.room, month), i)
+            if other != i:
+                errors.append(
+                    (
+                        f"{path}.months",
+                        f"room '{rule.room}' already has airing[{other}] in month {month}: one rule a month",
+                    )
+                )
+                break
     return errors
 
 
@@ -1214,6 +1394,22 @@ def facility_to_dict(facility: Facility) -> dict[str, Any]:
             o["adults_met"] = _num(occ.adults_met)
         occupancy.append(o)
     out["occupancy"] = occupancy
+    if facility.airing:
+        out["airing"] = [_airing_to_dict(rule) for rule in facility.airing]
+    return out
+
+
+def _airing_to_dict(rule: AiringRule) -> dict[str, Any]:
+    a = rule.airing
+    out: dict[str, Any] = {"room": rule.room, "mode": a.mode}
+    if a.mode == "periodic":
+        out["minutes"] = _num(a.minutes)
+        if a.every_h is not None:
+            out["every_h"] = _num(a.every_h)
+        if a.per_day is not None:
+            out["per_day"] = a.per_day
+    if tuple(rule.months) != tuple(range(1, 13)):
+        out["months"] = list(rule.months)
     return out
 
 
@@ -1229,6 +1425,7 @@ def example_path() -> Path:
 
 __all__ = [
     "AGE_GROUPS",
+    "AIRING_MODES",
     "DEFAULT_PRESENCE",
     "FORMAT",
     "OCCUPIABLE_USES",
@@ -1238,6 +1435,8 @@ __all__ = [
     "USER_CLASSES",
     "USES",
     "AirCleaner",
+    "Airing",
+    "AiringRule",
     "Door",
     "Facility",
     "Occupancy",

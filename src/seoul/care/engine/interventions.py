@@ -12,10 +12,8 @@ and after."
   the seven :data:`KINDS`, English and Korean titles, the room(s) it touches, its parameters,
   why it is proposed (``reason`` and ``reason_ko``, rooms by their names), its cost from
   :class:`UnitCosts`, and a **pure function Facility → Facility** (:meth:`Intervention.apply`)
-  so the platform can save it as a new version of the plan. The window airing schedule is the exception: the facility format has no airing
-  schedule, so it is an operating rule carried in the risk assumptions
-  (:meth:`Intervention.assumptions_after`) and leaves the plan unchanged (``changes_facility``
-  is false).
+  so the platform can save it as a new version of the plan — the window airing schedule too,
+  as the plan's own airing rule (``Facility.airing``).
 * :func:`evaluate` runs the eight checks and the rooms' airborne risks (:mod:`.rooms`) before,
   then for each candidate after — the checks again, and the risks of the rooms whose scenario
   changed, with the same random numbers per room — and ranks the candidates
@@ -52,6 +50,7 @@ from .checks import (
 from .facility import (
     OUTSIDE,
     AirCleaner,
+    AiringRule,
     Door,
     Facility,
     Occupancy,
@@ -65,10 +64,10 @@ from .rooms import (
     AIRING_HOURLY,
     DEFAULT_SAMPLES,
     DEFAULT_SEED,
-    Airing,
     RiskAssumptions,
     RoomRisk,
     modelled,
+    opening_hours,
     room_risk,
     room_scenarios,
     scenario_key,
@@ -178,9 +177,8 @@ def _same(facility: Facility) -> Facility:
 
 @dataclass(frozen=True)
 class Intervention:
-    """A candidate change. ``transform`` is a pure function Facility → Facility (the identity for
-    an operating rule); ``airing`` are per-room airing overrides it adds to the risk
-    assumptions (the window schedule)."""
+    """A candidate change. ``transform`` is a pure function Facility → Facility: the plan after
+    the change."""
 
     id: str
     kind: str
@@ -193,7 +191,6 @@ class Intervention:
     running_won_per_month: float
     cost_basis: str
     transform: Callable[[Facility], Facility] = field(default=_same, repr=False, compare=False)
-    airing: Mapping[str, Airing] = field(default_factory=dict)
     changes_facility: bool = True
     #: :attr:`reason` and :attr:`cost_basis` in Korean (rooms by their names, as in English).
     reason_ko: str = ""
@@ -214,11 +211,6 @@ class Intervention:
     def apply(self, facility: Facility) -> Facility:
         return self.transform(facility)
 
-    def assumptions_after(self, assumptions: RiskAssumptions) -> RiskAssumptions:
-        if not self.airing:
-            return assumptions
-        return dataclasses.replace(assumptions, room_airing={**assumptions.room_airing, **self.airing})
-
     def to_dict(self, horizon_months: int = 12) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -237,8 +229,6 @@ class Intervention:
             "cost_basis": self.cost_basis,
             "cost_basis_ko": self.cost_basis_ko,
             "changes_facility": self.changes_facility,
-            "airing": {room: a.describe() for room, a in sorted(self.airing.items())},
-            "airing_ko": {room: a.describe_ko() for room, a in sorted(self.airing.items())},
         }
 
 
@@ -746,28 +736,38 @@ def _air_cleaner(facility: Facility, costs: UnitCosts, assumptions: RiskAssumpti
 def _window_airing(
     facility: Facility, costs: UnitCosts, assumptions: RiskAssumptions, month: int
 ) -> list[Intervention]:
-    """Ten minutes of airing every hour in every child room with windows, when the month's
-    assumed use of the windows is less (closed or periodic airings less often)."""
-    rooms = []
-    for room_id in _child_rooms(facility):
-        if not facility.windows_of(room_id):
-            continue
-        current = assumptions.airing(room_id, month)
-        if current.mode == "open":
-            continue
-        if (
-            current.mode == "periodic"
-            and current.every_h is not None
-            and current.every_h <= 1.0
-            and current.minutes >= 10
-        ):
-            continue
-        rooms.append(room_id)
-    if not rooms:
+    """Ten minutes of airing every hour in every child room with windows whose windows are used
+    less this month (closed, or periodic airings less often). Applied, it becomes the facility's
+    own airing rule for those rooms in every month they are aired less than that (not in the
+    months they are assumed open while occupied)."""
+    opening = opening_hours(facility)
+    target = AIRING_HOURLY.open_share(opening)
+
+    def weaker(room_id: str, m: int) -> bool:
+        return assumptions.airing(room_id, m, facility).open_share(opening) < target - 1e-9
+
+    months = {
+        room_id: tuple(m for m in range(1, 13) if weaker(room_id, m))
+        for room_id in _child_rooms(facility)
+        if facility.windows_of(room_id) and weaker(room_id, month)
+    }
+    if not months:
         return []
-    before = {assumptions.airing(r, month).describe() for r in rooms}
-    was_ko = " / ".join(sorted({assumptions.airing(r, month).describe_ko() for r in rooms}))
+    rooms = list(months)
+    before = sorted({assumptions.airing(r, month, facility).describe() for r in rooms})
+    was_ko = " / ".join(sorted({assumptions.airing(r, month, facility).describe_ko() for r in rooms}))
     names, names_ko = room_names(facility, rooms), room_names(facility, rooms, ko=True)
+    every_month = sorted(set(itertools.chain.from_iterable(months.values())))
+
+    def transform(f: Facility) -> Facility:
+        kept = []
+        for rule in f.airing:
+            left = tuple(m for m in rule.months if m not in months.get(rule.room, ()))
+            if left:
+                kept.append(dataclasses.replace(rule, months=left))
+        added = [AiringRule(room_id, AIRING_HOURLY, ms) for room_id, ms in months.items()]
+        return _derive(f, airing=(*kept, *added))
+
     return [
         Intervention(
             id="windows:hourly",
@@ -775,23 +775,34 @@ def _window_airing(
             title="Air every room where children stay 10 minutes every hour",
             title_ko="영유아가 머무는 모든 실 매시 10분 창문 환기",
             rooms=tuple(rooms),
-            parameters={"airing": AIRING_HOURLY.describe(), "was": sorted(before), "month": month},
+            parameters={"airing": AIRING_HOURLY.describe(), "was": before, "months": every_month},
             reason=(
-                f"Window airing assumed this month in {names}: {' / '.join(sorted(before))}, less than "
-                f"{AIRING_HOURLY.describe()}."
+                f"Window airing this month in {names}: {' / '.join(before)}, less than {AIRING_HOURLY.describe()}; "
+                f"the rule applies in months {_months(every_month)}."
             ),
             reason_ko=(
-                f"이번 달 {names_ko}의 창문 환기는 ‘{was_ko}’{ko_particle(was_ko, '으로', '로')} 가정되어 있어 "
-                f"{AIRING_HOURLY.describe_ko()} 환기보다 적습니다."
+                f"이번 달 {names_ko}의 창문 환기는 ‘{was_ko}’{ko_particle(was_ko, '으로', '로')} "
+                f"{AIRING_HOURLY.describe_ko()} 환기보다 적습니다. 규칙은 {_months(every_month, ko=True)}에 적용합니다."
             ),
             capital_won=costs.window_airing_won,
             running_won_per_month=0.0,
-            cost_basis=f"no equipment ({_won(costs.window_airing_won)}); an operating rule, not a change of the plan",
-            cost_basis_ko=f"장비 없음 ({_won_ko(costs.window_airing_won)}): 도면을 바꾸지 않는 운영 규칙",
-            airing=dict.fromkeys(rooms, AIRING_HOURLY),
-            changes_facility=False,
+            cost_basis=f"no equipment ({_won(costs.window_airing_won)}); an operating rule kept with the plan",
+            cost_basis_ko=f"장비 없음 ({_won_ko(costs.window_airing_won)}): 도면과 함께 두는 운영 규칙",
+            transform=transform,
         )
     ]
+
+
+def _months(months: Sequence[int], *, ko: bool = False) -> str:
+    """Months as ranges: ``1–3, 11–12`` (``1–3월, 11–12월`` in Korean)."""
+    runs: list[list[int]] = []
+    for m in months:
+        if runs and m == runs[-1][-1] + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    suffix = "월" if ko else ""
+    return ", ".join(f"{r[0]}{suffix}" if len(r) == 1 else f"{r[0]}–{r[-1]}{suffix}" for r in runs)
 
 
 # ---- 6. split a group ------------------------------------------------------------------------------
@@ -1470,10 +1481,11 @@ def _evaluate_one(
             cost_won=cost,
             rooms=(),
         )
-    a2 = item.assumptions_after(assumptions)
     newly_passed = tuple(k for k, ok in checks_after.items() if ok and not passed_before.get(k, False))
     newly_failed = tuple(k for k, ok in checks_after.items() if not ok and passed_before.get(k, True))
-    scenarios_after = room_scenarios(after, month=month, virus=virus, samples=samples, seed=seed, assumptions=a2)
+    scenarios_after = room_scenarios(
+        after, month=month, virus=virus, samples=samples, seed=seed, assumptions=assumptions
+    )
     changes: list[RoomChange] = []
     variance = 0.0
     delta = 0.0
@@ -1485,7 +1497,7 @@ def _evaluate_one(
         else:
             key = scenario_key(groups)
             occ = after.occupancy_by_room[room_id]
-            airing = a2.airing(room_id, month).describe()
+            airing = assumptions.airing(room_id, month, after).describe()
             if (
                 before is not None
                 and key == keys_before.get(room_id)
@@ -1495,7 +1507,7 @@ def _evaluate_one(
                 continue  # unchanged room: exactly the same figures
             cache_key = (room_id, key, occ.children_total, airing)
             if cache_key not in cache:
-                cache[cache_key] = room_risk(after, room_id, groups, assumptions=a2, month=month)
+                cache[cache_key] = room_risk(after, room_id, groups, assumptions=assumptions, month=month)
             after_risk = cache[cache_key]
         changes.append(RoomChange(room_id, before, after_risk))
         b_month = before.case_samples * before.monthly_factor if before is not None else None

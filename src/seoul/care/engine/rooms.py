@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from . import airborne
-from .facility import AGE_GROUPS, Facility, Occupancy, Room
+from .facility import AGE_GROUPS, Airing, Facility, Occupancy, Room
 from .scenario import EXPIRATION_NAMES, parse_scenario
 
 #: Monte-Carlo samples per scenario by default. The example centre (7 rooms, 13 scenarios) runs
@@ -63,88 +63,6 @@ DEFAULT_SEED = 20_210_017
 # ---------------------------------------------------------------------------------------------
 # Window airing
 # ---------------------------------------------------------------------------------------------
-
-AIRING_MODES = ("open", "periodic", "closed")
-
-
-@dataclass(frozen=True)
-class Airing:
-    """How a room's windows are used in a month.
-
-    * ``"open"``: open (at their ``opening_m``) whenever the room is occupied;
-    * ``"periodic"``: closed except airings of ``minutes`` — every ``every_h`` hours from the
-      centre's opening, or ``per_day`` airings spread evenly over the opening hours;
-    * ``"closed"``: never opened.
-
-    ``label`` / ``label_ko`` name the schedule for a reader (English / Korean); without them
-    :meth:`describe` / :meth:`describe_ko` word it from the mode and the figures.
-    """
-
-    mode: str
-    minutes: float = 0.0
-    every_h: float | None = None
-    per_day: int | None = None
-    label: str = ""
-    label_ko: str = ""
-
-    def __post_init__(self) -> None:
-        if self.mode not in AIRING_MODES:
-            raise ValueError(f"airing mode must be one of {', '.join(AIRING_MODES)} (got {self.mode!r})")
-        if self.mode == "periodic":
-            if (self.every_h is None) == (self.per_day is None):
-                raise ValueError("a periodic airing needs exactly one of every_h and per_day")
-            if not 0 < self.minutes <= 120:
-                raise ValueError("a periodic airing lasts between 0 and 120 minutes")
-            if self.every_h is not None and not self.minutes / 60.0 < self.every_h:
-                raise ValueError("an airing must be shorter than the interval between airings")
-            if self.per_day is not None and not 1 <= self.per_day <= 48:
-                raise ValueError("per_day must be between 1 and 48")
-
-    def schedule(self, presence: Sequence[tuple[float, float]], opening: tuple[float, float]) -> list[list[float]]:
-        """The windows' schedule (hours, the contract's intervals) for a room occupied during
-        ``presence`` in a centre open during ``opening``."""
-        if self.mode == "closed":
-            return []
-        if self.mode == "open":
-            return [[float(s), float(e)] for s, e in presence]
-        start, end = opening
-        length = self.minutes / 60.0
-        if self.every_h is not None:
-            starts = []
-            t = start
-            while t < end - 1e-9:
-                starts.append(t)
-                t += self.every_h
-        else:
-            n = int(self.per_day or 1)
-            span = end - start
-            starts = [start + (k + 0.5) * span / n - length / 2.0 for k in range(n)]
-        out: list[list[float]] = []
-        for s in starts:
-            a, b = max(s, start), min(s + length, end)
-            if b > a and (not out or a >= out[-1][1]):
-                out.append([round(a, 6), round(b, 6)])
-        return out
-
-    def describe(self) -> str:
-        if self.label:
-            return self.label
-        if self.mode == "periodic":
-            every = f"every {self.every_h:g} h" if self.every_h is not None else f"{self.per_day}× a day"
-            return f"{self.minutes:g} min {every}"
-        return self.mode
-
-    def describe_ko(self) -> str:
-        """The schedule in Korean (:attr:`label_ko`, or worded from the figures as :meth:`describe`)."""
-        if self.label_ko:
-            return self.label_ko
-        if self.mode == "periodic":
-            if self.every_h is not None:
-                every = "매시" if self.every_h == 1 else f"{self.every_h:g}시간마다"
-                return f"{every} {self.minutes:g}분"
-            return f"하루 {self.per_day}회, {self.minutes:g}분씩"
-        return "재실 중 창문 상시 개방" if self.mode == "open" else "창문 닫아 둠"
-
 
 #: 질병관리청 「슬기로운 환기 지침」 (2021, issued ahead of the winter): natural airing at least
 #: three times a day, ten minutes or more each, windows opposite each other where possible.
@@ -169,12 +87,12 @@ AIRING_EVERY_2H = Airing(
 AIRING_OPEN = Airing("open", label="open while occupied", label_ko="재실 중 창문 상시 개방")
 #: The "open windows on a schedule" intervention: ten minutes every hour during opening hours
 #: (CAiMIRA's calculator offers the same periodic opening).
-AIRING_HOURLY = Airing("periodic", minutes=10.0, every_h=1.0, label="10 min every hour", label_ko="매시 10분")
+AIRING_HOURLY = Airing("periodic", minutes=10.0, every_h=1.0)
 
 
 def default_airing() -> dict[int, Airing]:
-    """The platform's assumption of how windows are used by month (the facility format has no
-    airing schedule): heating season November–March, three airings of 10 minutes a day;
+    """The platform's assumption of how windows are used by month where the facility gives no
+    airing rule of its own: heating season November–March, three airings of 10 minutes a day;
     July–August (air conditioning), 10 minutes every 2 hours; April–June and
     September–October, open while occupied."""
     out: dict[int, Airing] = {}
@@ -274,9 +192,9 @@ class RiskAssumptions:
 
     Defaults and their basis (also in ``docs/care-interventions.md``):
 
-    * ``airing_by_month``: :func:`default_airing` (질병관리청 guidance as the platform reads it);
-      ``room_airing`` overrides it for some rooms (an operating rule such as the hourly airing
-      intervention).
+    * ``airing_by_month``: :func:`default_airing` (질병관리청 guidance as the platform reads it),
+      for the months a room has no airing rule of the facility's own (``Facility.airing``);
+      ``room_airing`` overrides both for some rooms (to ask "what if").
     * ``infiltration_ach`` 0.25 h⁻¹ always: what CAiMIRA's calculator adds to every room
       (its data registry, ``ventilation.infiltration_ventilation``).
     * Mechanical ventilation and air cleaners run during the centre's opening hours (the span of
@@ -348,8 +266,13 @@ class RiskAssumptions:
         p = self.daily_cases_per_100k / 100_000.0 * self.infectious_days * self.ascertainment_bias
         return min(max(p, 0.0), 1.0)
 
-    def airing(self, room_id: str, month: int) -> Airing:
-        return self.room_airing.get(room_id, self.airing_by_month[month])
+    def airing(self, room_id: str, month: int, facility: Facility | None = None) -> Airing:
+        """How a room's windows are used in a month: an override of :attr:`room_airing`, else
+        the facility's own airing rule for the month, else :attr:`airing_by_month`."""
+        if room_id in self.room_airing:
+            return self.room_airing[room_id]
+        own = facility.airing_of(room_id, month) if facility is not None else None
+        return own if own is not None else self.airing_by_month[month]
 
     def humidity(self, month: int) -> float:
         return self.humidity_heating if month in self.heating_months else self.humidity_otherwise
@@ -444,7 +367,7 @@ def _ventilation(
     opening = opening_hours(facility)
     operating = [[float(opening[0]), float(opening[1])]]
     means: list[dict[str, Any]] = []
-    airing = assumptions.airing(room.id, month)
+    airing = assumptions.airing(room.id, month, facility)
     windows_schedule = airing.schedule(occ.presence, opening)
     if windows_schedule:
         for w in facility.windows_of(room.id):
@@ -748,8 +671,8 @@ def room_risk(
         adults=occ.adults,
         exposed=exposed_total,
         infected_age=str(_infected_age(occ)),
-        airing=a.airing(room.id, any_month).describe(),
-        airing_ko=a.airing(room.id, any_month).describe_ko(),
+        airing=a.airing(room.id, any_month, facility).describe(),
+        airing_ko=a.airing(room.id, any_month, facility).describe_ko(),
         groups=tuple(group_risks),
         p_infection_percent=float(cases.mean()) / exposed_total * 100.0,
         p_infection_percent_p05=p5 / exposed_total * 100.0,

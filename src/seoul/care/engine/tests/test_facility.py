@@ -330,3 +330,44 @@ def test_outdoor_playground_has_no_ceiling() -> None:
     index = index_of(data, "rooms", "playground")
     data["rooms"][index]["ceiling_height_m"] = 3.0
     assert f"rooms[{index}].ceiling_height_m" in paths(errors_of(data))
+
+
+def test_airing_rules_are_kept_with_the_plan_and_round_trip() -> None:
+    data = example()
+    data["airing"] = [
+        {"room": "class_0", "mode": "periodic", "minutes": 10, "every_h": 1, "months": [12, 1, 2]},
+        {"room": "class_1", "mode": "periodic", "minutes": 15, "per_day": 4},
+        {"room": "class_2", "mode": "closed", "months": [7]},
+    ]
+    facility = parse_facility(data)
+    assert facility.airing_of("class_0", 1) is not None
+    assert facility.airing_of("class_0", 1).describe() == "10 min every hour"  # type: ignore[union-attr]
+    assert facility.airing_of("class_0", 5) is None  # other months: the platform's assumption
+    assert facility.airing_of("class_1", 5).describe_ko() == "하루 4회, 15분씩"  # type: ignore[union-attr]
+    assert facility.airing_of("class_2", 7).mode == "closed"  # type: ignore[union-attr]
+    document = facility_to_dict(facility)
+    assert document["airing"][0]["months"] == [1, 2, 12]
+    assert "months" not in document["airing"][1]  # every month
+    assert parse_facility(json.loads(json.dumps(document))) == facility
+
+
+def test_bad_airing_rules_say_what_and_where() -> None:
+    data = example()
+    data["airing"] = [
+        {"room": "corridor", "mode": "periodic", "minutes": 10, "every_h": 1},  # no windows
+        {"room": "class_0", "mode": "periodic", "minutes": 10},  # neither every_h nor per_day
+        {"room": "class_1", "mode": "open", "minutes": 10},  # minutes only for periodic
+        {"room": "class_2", "mode": "ajar"},
+        {"room": "class_3", "mode": "open", "months": [1, 13]},
+        {"room": "class_45", "mode": "open", "months": [1, 2]},
+        {"room": "class_45", "mode": "closed", "months": [2, 3]},  # February twice
+        {"room": "attic", "mode": "open"},
+    ]
+    found = dict(errors_of(data))
+    assert "has no windows to open" in found["airing[0].room"]
+    assert "exactly one of every_h and per_day" in found["airing[1]"]
+    assert "only for a periodic airing" in found["airing[2].minutes"]
+    assert "must be one of" in found["airing[3].mode"]
+    assert "airing[4].months[1]" in found
+    assert "already has airing[5] in month 2" in found["airing[6].months"]
+    assert "unknown room 'attic'" in found["airing[7].room"]

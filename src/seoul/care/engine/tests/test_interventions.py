@@ -117,15 +117,21 @@ def test_the_service_door_mirrors_the_designers_fix(centre: Facility) -> None:
     assert door.capital_won == 2 * UnitCosts().exterior_door_won
 
 
-def test_window_airing_is_an_operating_rule_and_only_when_windows_are_not_open(centre: Facility) -> None:
+def test_window_airing_becomes_the_plans_rule_in_the_months_windows_are_not_open(centre: Facility) -> None:
     (windows,) = [c for c in candidates(centre, month=1) if c.kind == "window_airing"]
-    assert not windows.changes_facility
-    assert windows.apply(centre) is centre
-    assert apply(centre, "windows:hourly") == centre
-    after = windows.assumptions_after(RiskAssumptions())
-    assert after.airing("class_3", 1) == AIRING_HOURLY
+    after = apply(centre, "windows:hourly")
+    assert after.rooms == centre.rooms and after.doors == centre.doors
+    aired = {rule.room for rule in after.airing}
+    assert aired == set(windows.rooms) and "class_3" in aired
+    assumed = RiskAssumptions()
+    assert assumed.airing("class_3", 1, after) == AIRING_HOURLY
+    assert assumed.airing("class_3", 5, after) == assumed.airing("class_3", 5)  # open while occupied stays
+    (rule,) = [r for r in after.airing if r.room == "class_3"]
+    assert rule.months == (1, 2, 3, 7, 8, 11, 12)
+    assert parse_facility(facility_to_dict(after)) == after  # kept with the plan, a new version
     assert windows.cost_won(12) == 0
     assert not [c for c in candidates(centre, month=5) if c.kind == "window_airing"]  # open in May
+    assert not [c for c in candidates(after, month=1) if c.kind == "window_airing"]  # done
 
 
 def test_the_split_adds_the_teacher_the_ratio_requires(centre: Facility) -> None:
@@ -343,7 +349,8 @@ def test_the_reasons_of_the_example_name_the_right_rooms(centre: Facility) -> No
         assert by_id[item_id].reason.startswith("유희실 has the most occupants")
     windows = by_id["windows:hourly"]
     assert "‘하루 3회, 10분씩" in windows.reason_ko and "매시 10분 환기보다 적습니다." in windows.reason_ko
-    assert windows.to_dict()["airing_ko"]["class_0"] == "매시 10분"
+    assert "1–3월, 7–8월, 11–12월에 적용합니다" in windows.reason_ko
+    assert "months 1–3, 7–8, 11–12" in windows.reason
     split = by_id["split:class_45"]
     assert split.reason_ko.startswith("나무반 (만4–5세)의 1인당 면적이 2.6 m²로 기준 4 m²보다 좁습니다.")
     assert "유희실의 공동 활동(영유아 25명, 10:00–11:30, 15:00–16:30)은 운영하지 않습니다." in split.reason_ko
