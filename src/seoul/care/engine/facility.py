@@ -435,7 +435,18 @@ class Facility:
 
     @cached_property
     def occupancy_by_room(self) -> dict[str, Occupancy]:
-        return {occ.room: occ for occ in self.occupancy}
+        """Each room's design peak: its entry with the most persons (the first on a tie). A
+        classroom has one entry, its class; another room may have several, groups at different
+        times (:meth:`occupancy_of`)."""
+        out: dict[str, Occupancy] = {}
+        for occ in self.occupancy:
+            if occ.room not in out or occ.persons > out[occ.room].persons:
+                out[occ.room] = occ
+        return out
+
+    def occupancy_of(self, room_id: str) -> tuple[Occupancy, ...]:
+        """Every occupancy entry of a room, in the document's order (groups at different times)."""
+        return tuple(occ for occ in self.occupancy if occ.room == room_id)
 
     @cached_property
     def ventilation_by_room(self) -> dict[str, Ventilation]:
@@ -1240,19 +1251,31 @@ def _plan_errors(
         if target is not None and target.outdoor:
             errors.append((f"air_cleaners[{i}].room", f"'{target.id}' is outdoors"))
 
-    # Occupancy.
-    occ_seen: dict[str, int] = {}
+    # Occupancy: one entry for a classroom (its class); groups at different times elsewhere.
+    occ_seen: dict[str, list[tuple[int, Occupancy]]] = {}
     for i, occ in occupancy:
         path = f"occupancy[{i}]"
         target = ref(f"{path}.room", occ.room)
-        if occ.room in occ_seen:
+        earlier = occ_seen.setdefault(occ.room, [])
+        if earlier and target is not None and target.use == "classroom":
             errors.append(
                 (
                     f"{path}.room",
-                    f"room '{occ.room}' already has occupancy[{occ_seen[occ.room]}]: give one entry per room",
+                    f"classroom '{occ.room}' already has occupancy[{earlier[0][0]}]: a classroom has one entry, its class",
                 )
             )
-        occ_seen.setdefault(occ.room, i)
+        for j, other in earlier:
+            overlap = _overlap(occ.presence, other.presence)
+            if overlap is not None:
+                errors.append(
+                    (
+                        f"{path}.presence",
+                        f"overlaps occupancy[{j}] of room '{occ.room}' at {_hours(overlap)}: entries of one room are "
+                        "groups at different times (put people present together in one entry)",
+                    )
+                )
+                break
+        earlier.append((i, occ))
         if target is None:
             continue
         if target.use not in OCCUPIABLE_USES:
@@ -1289,16 +1312,41 @@ def _plan_errors(
         if target is not None and not facility.windows_of(target.id):
             errors.append((f"{path}.room", f"room '{target.id}' has no windows to open"))
         for month in rule.months:
-            other = airing_seen.setdefault((rule.room, month), i)
-            if other != i:
+            first = airing_seen.setdefault((rule.room, month), i)
+            if first != i:
                 errors.append(
                     (
                         f"{path}.months",
-                        f"room '{rule.room}' already has airing[{other}] in month {month}: one rule a month",
+                        f"room '{rule.room}' already has airing[{first}] in month {month}: one rule a month",
                     )
                 )
                 break
     return errors
+
+
+def _overlap(a: Sequence[Interval], b: Sequence[Interval]) -> Interval | None:
+    """The first stretch two sets of intervals share (touching ends do not overlap)."""
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if end > start:
+                return (start, end)
+    return None
+
+
+def _hours(interval: Interval) -> str:
+    return "–".join(f"{int(h):02d}:{round(h % 1 * 60):02d}" for h in interval)
+
+
+def subtract_intervals(base: Sequence[Interval], taken: Sequence[Interval]) -> tuple[Interval, ...]:
+    """``base`` without the hours of ``taken`` (both sorted lists of [start, end])."""
+    out: list[Interval] = []
+    for start, end in base:
+        pieces = [(start, end)]
+        for s, e in taken:
+            pieces = [p for a, b in pieces for p in ((a, min(b, s)), (max(a, e), b)) if p[1] - p[0] > 1e-9]
+        out.extend(pieces)
+    return tuple(sorted(out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1451,5 +1499,6 @@ __all__ = [
     "parse_facility",
     "required_teachers",
     "shared_wall_length",
+    "subtract_intervals",
     "validate",
 ]

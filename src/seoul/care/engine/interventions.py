@@ -58,6 +58,7 @@ from .facility import (
     Ventilation,
     Washbasin,
     required_teachers,
+    subtract_intervals,
     validate,
 )
 from .rooms import (
@@ -828,14 +829,16 @@ def _halves(children: tuple[tuple[str, int], ...]) -> tuple[tuple[tuple[str, int
 def _split_group(facility: Facility, costs: UnitCosts) -> list[Intervention]:
     """For each crowded classroom (under 4 m² per occupant) when there is a playroom that can hold
     half of it at 4 m² per occupant: half the class moves to the playroom for the class's hours,
-    each half with the teachers its ratio requires (an extra teacher when needed). The playroom
-    cannot hold its shared sessions at the same time: the facility format gives one occupancy per
-    room, so the playroom's own occupancy is replaced by the half class — its mixed-class
-    sessions are suspended while it serves as a classroom, and that is part of the effect."""
+    each half with the teachers its ratio requires (an extra teacher when needed). The playroom's
+    own sessions go on: the half class uses it outside them. When a session does not already
+    count the class's children the playroom is not free for the class (a crowded infant class
+    does not join the older children's sessions), and no split is offered."""
     playrooms = facility.rooms_of("playroom")
     if not playrooms:
         return []
     playroom = max(playrooms, key=lambda r: r.area_m2)
+    sessions_before = facility.occupancy_of(playroom.id)
+    taken = sorted(interval for occ in sessions_before for interval in occ.presence)
     out = []
     for room in facility.rooms_of("classroom"):
         occ = facility.occupancy_by_room.get(room.id)
@@ -850,35 +853,48 @@ def _split_group(facility: Facility, costs: UnitCosts) -> list[Intervention]:
         extra = max(0, t_stay + t_move - occ.teachers)
         t_stay = max(t_stay, occ.teachers - t_move)
         stay_occ = dataclasses.replace(occ, children=stay, teachers=t_stay, teachers_given=True)
+        own_hours = subtract_intervals(occ.presence, taken)
+        if not all(_counts(s, move) for s in sessions_before) or not own_hours:
+            continue
         move_occ = Occupancy(
             room=playroom.id,
             children=move,
             teachers=t_move,
             teachers_given=True,
             other_adults=0,
-            presence=occ.presence,
+            presence=own_hours,
             children_met=occ.children_met,
             adults_met=occ.adults_met,
         )
-        old_play = facility.occupancy_by_room.get(playroom.id)
 
-        def transform(f: Facility, stay_occ: Occupancy = stay_occ, move_occ: Occupancy = move_occ) -> Facility:
-            kept = [o for o in f.occupancy if o.room not in (stay_occ.room, move_occ.room)]
-            return _derive(f, occupancy=(*kept, stay_occ, move_occ))
+        def transform(
+            f: Facility,
+            stay_occ: Occupancy = stay_occ,
+            playroom_entries: tuple[Occupancy, ...] = (*sessions_before, move_occ),
+        ) -> Facility:
+            first = next((i for i, o in enumerate(f.occupancy) if o.room == playroom.id), None)
+            out_occ: list[Occupancy] = []
+            for i, o in enumerate(f.occupancy):
+                if o.room == stay_occ.room:
+                    out_occ.append(stay_occ)
+                elif o.room != playroom.id:
+                    out_occ.append(o)
+                elif i == first:
+                    out_occ.extend(playroom_entries)  # the playroom's entries where its first one was
+            if first is None:
+                out_occ.extend(playroom_entries)
+            return _derive(f, occupancy=tuple(out_occ))
 
         per_person, limit = f"{room.area_m2 / occ.persons:.1f} m²", f"{CROWDED_M2_PER_PERSON:g} m²"
         reason = f"{room.name} is crowded: {per_person} per occupant, below {limit}"
         reason_ko = f"{room.name}의 1인당 면적이 {per_person}로 기준 {limit}보다 좁습니다."
-        if old_play is not None and old_play.children_total:
-            hours = ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in old_play.presence)
+        if sessions_before:
+            hours = ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in taken)
             reason += (
-                f"; the shared sessions of {playroom.name} ({old_play.children_total} children, {hours}) are "
-                "suspended while it serves as a classroom"
+                f"; the half class uses {playroom.name} outside its shared sessions ({hours}), which it already "
+                "takes part in"
             )
-            reason_ko += (
-                f" 분반하는 동안 {playroom.name}의 공동 활동(영유아 {old_play.children_total}명, {hours})은 "
-                "운영하지 않습니다."
-            )
+            reason_ko += f" 나눈 반은 이미 참여하는 {playroom.name} 공동 활동({hours}) 외의 시간에 {playroom.name}{ko_particle(playroom.name, '을', '를')} 씁니다."
         out.append(
             Intervention(
                 id=f"split:{room.id}",
@@ -904,6 +920,12 @@ def _split_group(facility: Facility, costs: UnitCosts) -> list[Intervention]:
             )
         )
     return out
+
+
+def _counts(session: Occupancy, children: tuple[tuple[str, int], ...]) -> bool:
+    """Whether a session already counts these children (as many of each age group)."""
+    have = session.children_by_age
+    return all(have.get(age, 0) >= n for age, n in children)
 
 
 # ---- 7. move the sick room ----------------------------------------------------------------------

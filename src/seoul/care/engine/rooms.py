@@ -339,15 +339,29 @@ def opening_hours(facility: Facility) -> tuple[float, float]:
     return (min(s for s, _ in intervals), max(e for _, e in intervals))
 
 
+def sessions(facility: Facility, room: Room) -> tuple[Occupancy, ...]:
+    """The occupancy entries of a room whose airborne risk is modelled: in an indoor room, each
+    group with at least one child and one other person (the infectious child and someone
+    exposed). A room has several when groups use it at different times (a playroom's sessions)."""
+    if room.outdoor or room.volume_m3 is None:
+        return ()
+    return tuple(occ for occ in facility.occupancy_of(room.id) if occ.children_total >= 1 and occ.persons >= 2)
+
+
 def modelled(facility: Facility, room: Room) -> Occupancy | None:
-    """The occupancy of a room whose airborne risk is modelled: an indoor room where at least one
-    child stays with at least one other person (the infectious child and someone exposed)."""
-    occ = facility.occupancy_by_room.get(room.id)
-    if occ is None or room.outdoor or room.volume_m3 is None:
-        return None
-    if occ.children_total < 1 or occ.persons < 2:
-        return None
-    return occ
+    """The modelled group of a room with the most persons (``None``: the room is not modelled)."""
+    groups = sessions(facility, room)
+    return max(groups, key=lambda occ: occ.persons) if groups else None
+
+
+def _session_key(group: str, index: int) -> str:
+    """A scenario's key: the exposed group, and ``@n`` for the n-th session (from 2) of a room."""
+    return group if index == 0 else f"{group}@{index + 1}"
+
+
+def _session_of(key: str) -> tuple[str, int]:
+    group, _, n = key.partition("@")
+    return group, int(n) - 1 if n else 0
 
 
 def _infected_age(occ: Occupancy) -> str:
@@ -423,45 +437,48 @@ def scenarios_for_room(
     seed: int = DEFAULT_SEED,
     assumptions: RiskAssumptions | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The scenario dicts of one room, by exposed group (empty when the room is not modelled)."""
+    """The scenario dicts of one room by exposed group, and by session when groups use it at
+    different times (keys ``"children"``, ``"adults"``, … for the first, ``"children@2"`` for the
+    second); empty when the room is not modelled. A session's infectious child exposes that
+    session's occupants only (aerosol left over for a later session is not counted)."""
     a = assumptions if assumptions is not None else RiskAssumptions()
-    occ = modelled(facility, room)
-    if occ is None or room.volume_m3 is None:
+    if room.volume_m3 is None:
         return {}
     profile = a.profile(room.use)
-    infected_age = _infected_age(occ)
-    presence = [[float(s), float(e)] for s, e in occ.presence]
     child_mask_for = (lambda age: a.child_mask if _maskable(age) else "none") if a.child_mask != "none" else None
-    infected_mask = child_mask_for(infected_age) if child_mask_for else "none"
-    base: dict[str, Any] = {
-        "room": {
-            "volume_m3": round(room.volume_m3, 6),
-            "inside_temp_k": a.inside_temp_k,
-            "humidity": a.humidity(month),
-        },
-        "month": month,
-        "ventilation": _ventilation(facility, room, occ, month, a),
-        "infected": {
-            "count": 1,
-            "virus": virus,
-            "activity": profile.child_activity,
-            "expiration": dict(profile.expiration),
-            "mask": infected_mask,
-            "presence": presence,
-        },
-        "samples": samples,
-        "seed": room_seed(seed, room.id),
-    }
     out: dict[str, dict[str, Any]] = {}
-    for group, count, is_child in _exposed_groups(occ, infected_age, a):
-        scenario = json.loads(json.dumps(base))
-        scenario["exposed"] = {
-            "count": count,
-            "activity": profile.child_activity if is_child else profile.adult_activity,
-            "mask": (a.child_mask if group == "children_masked" else "none") if is_child else a.adult_mask,
-            "presence": presence,
+    for index, occ in enumerate(sessions(facility, room)):
+        infected_age = _infected_age(occ)
+        presence = [[float(s), float(e)] for s, e in occ.presence]
+        infected_mask = child_mask_for(infected_age) if child_mask_for else "none"
+        base: dict[str, Any] = {
+            "room": {
+                "volume_m3": round(room.volume_m3, 6),
+                "inside_temp_k": a.inside_temp_k,
+                "humidity": a.humidity(month),
+            },
+            "month": month,
+            "ventilation": _ventilation(facility, room, occ, month, a),
+            "infected": {
+                "count": 1,
+                "virus": virus,
+                "activity": profile.child_activity,
+                "expiration": dict(profile.expiration),
+                "mask": infected_mask,
+                "presence": presence,
+            },
+            "samples": samples,
+            "seed": room_seed(seed, room.id if index == 0 else _session_key(room.id, index)),
         }
-        out[group] = scenario
+        for group, count, is_child in _exposed_groups(occ, infected_age, a):
+            scenario = json.loads(json.dumps(base))
+            scenario["exposed"] = {
+                "count": count,
+                "activity": profile.child_activity if is_child else profile.adult_activity,
+                "mask": (a.child_mask if group == "children_masked" else "none") if is_child else a.adult_mask,
+                "presence": presence,
+            }
+            out[_session_key(group, index)] = scenario
     return out
 
 
@@ -511,10 +528,15 @@ class GroupRisk:
     mask: str
     p_infection_percent: float
     expected_cases: float
+    #: The session (1, 2, … in the occupancy's order) and its hours, when a room has several.
+    session: int = 1
+    presence: tuple[tuple[float, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "group": self.group,
+            "session": self.session,
+            "presence": [list(p) for p in self.presence],
             "group_title": _title(GROUP_TITLES, self.group, False),
             "group_title_ko": _title(GROUP_TITLES, self.group, True),
             "count": self.count,
@@ -568,6 +590,9 @@ class RoomRisk:
     case_samples: airborne.FloatArray = field(repr=False, compare=False, hash=False)
     #: :attr:`airing` in Korean.
     airing_ko: str = ""
+    #: Groups using the room at different times (1 for most rooms); ``children``, ``adults``,
+    #: ``exposed`` and ``infected_age`` are those of the largest.
+    sessions: int = 1
 
     @property
     def monthly_factor(self) -> float:
@@ -587,6 +612,7 @@ class RoomRisk:
             "infected_age_ko": AGE_GROUPS.get(self.infected_age, self.infected_age),
             "airing": self.airing,
             "airing_ko": self.airing_ko,
+            "sessions": self.sessions,
             "groups": [g.to_dict() for g in self.groups],
             "p_infection_percent": _r(self.p_infection_percent, 4),
             "p_infection_percent_p05": _r(self.p_infection_percent_p05, 4),
@@ -625,22 +651,28 @@ def room_risk(
     month: int | None = None,
 ) -> RoomRisk:
     """Runs one room's group scenarios (as :func:`room_scenarios` gives them) and combines them
-    sample by sample into the room's risk."""
+    sample by sample into the room's risk. With several sessions, each session's infectious
+    child is an event of its own (probability ``p_s`` from its children): the room's cases a
+    month are ``Σ p_s × cases_s × days``, and the figures "given an infectious child" are those
+    events' average weighted by ``p_s``."""
     a = assumptions if assumptions is not None else RiskAssumptions()
     room = facility.room(room_id)
-    occ = facility.occupancy_by_room[room_id]
     if not groups:
         raise ValueError(f"room {room_id!r} has no scenario (no child with someone else present)")
-    cases: airborne.FloatArray | None = None
+    entries = sessions(facility, room)
+    session_cases: dict[int, airborne.FloatArray] = {}
+    session_exposed: dict[int, int] = {}
     group_risks: list[GroupRisk] = []
     air_changes = 0.0
     samples = seed = 0
-    for group, scenario in groups.items():
+    for key, scenario in groups.items():
+        group, index = _session_of(key)
         parsed = parse_scenario(scenario)
         run = airborne.simulate(parsed.model, parsed.samples, parsed.seed)
         count = parsed.model.exposed.count
         contribution = run.probability * count
-        cases = contribution if cases is None else cases + contribution
+        session_cases[index] = session_cases[index] + contribution if index in session_cases else contribution
+        session_exposed[index] = session_exposed.get(index, 0) + count
         exposed = scenario["exposed"]
         group_risks.append(
             GroupRisk(
@@ -650,16 +682,33 @@ def room_risk(
                 mask=str(exposed["mask"]),
                 p_infection_percent=float(run.probability.mean()) * 100.0,
                 expected_cases=float(contribution.mean()),
+                session=index + 1,
+                presence=tuple((float(s), float(e)) for s, e in exposed["presence"]),
             )
         )
-        air_changes = run.mean_air_changes
-        samples, seed = parsed.samples, parsed.seed
-    if cases is None:  # pragma: no cover - groups is not empty
-        raise ValueError(f"room {room_id!r} has no exposed group")
-    exposed_total = sum(g.count for g in group_risks)
-    p_present = 1.0 - (1.0 - a.prevalence) ** occ.children_total
+        if index == 0:
+            air_changes = run.mean_air_changes
+            samples, seed = parsed.samples, parsed.seed
+    if len(entries) < len(session_cases):
+        raise ValueError(f"room {room_id!r} has scenarios for more sessions than its occupancy has")
+    p_by_session = {i: 1.0 - (1.0 - a.prevalence) ** entries[i].children_total for i in session_cases}
+    p_none = math.prod(1.0 - p for p in p_by_session.values())
+    p_present = 1.0 - p_none
+    weight = sum(p_by_session.values())
+    if p_present > 0 and weight > 0:
+        w_cases = {i: p / p_present for i, p in p_by_session.items()}
+        w_share = {i: p / weight for i, p in p_by_session.items()}
+    else:  # no prevalence: the sessions' plain average
+        w_cases = w_share = dict.fromkeys(session_cases, 1.0 / len(session_cases))
+    cases: airborne.FloatArray = np.zeros_like(next(iter(session_cases.values())))
+    share: airborne.FloatArray = np.zeros_like(cases)
+    for i, c in session_cases.items():
+        cases = cases + w_cases[i] * c
+        share = share + w_share[i] * c / session_exposed[i]
+    peak = max((entries[i] for i in session_cases), key=lambda occ: occ.persons)
     factor = p_present * a.attendance_days_per_month
     p5, p50, p95 = (float(v) for v in np.percentile(cases, (5.0, 50.0, 95.0)))
+    s5, s95 = (float(v) for v in np.percentile(share, (5.0, 95.0)))
     n = len(cases)
     any_month = month if month is not None else int(groups[next(iter(groups))].get("month", 1))
     return RoomRisk(
@@ -667,16 +716,16 @@ def room_risk(
         name=room.name,
         use=room.use,
         volume_m3=float(room.volume_m3 or 0.0),
-        children=occ.children_total,
-        adults=occ.adults,
-        exposed=exposed_total,
-        infected_age=str(_infected_age(occ)),
+        children=peak.children_total,
+        adults=peak.adults,
+        exposed=max(session_exposed.values()),
+        infected_age=str(_infected_age(peak)),
         airing=a.airing(room.id, any_month, facility).describe(),
         airing_ko=a.airing(room.id, any_month, facility).describe_ko(),
         groups=tuple(group_risks),
-        p_infection_percent=float(cases.mean()) / exposed_total * 100.0,
-        p_infection_percent_p05=p5 / exposed_total * 100.0,
-        p_infection_percent_p95=p95 / exposed_total * 100.0,
+        p_infection_percent=float(share.mean()) * 100.0,
+        p_infection_percent_p05=s5 * 100.0,
+        p_infection_percent_p95=s95 * 100.0,
         expected_cases_given_infectious=float(cases.mean()),
         expected_cases_given_infectious_p05=p5,
         expected_cases_given_infectious_p50=p50,
@@ -691,6 +740,7 @@ def room_risk(
         samples=samples,
         seed=seed,
         case_samples=cases,
+        sessions=len(session_cases),
     )
 
 
@@ -765,5 +815,6 @@ __all__ = [
     "room_seed",
     "scenario_key",
     "scenarios_for_room",
+    "sessions",
     "total_cases_per_month",
 ]

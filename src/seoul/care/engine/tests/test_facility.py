@@ -371,3 +371,22 @@ def test_bad_airing_rules_say_what_and_where() -> None:
     assert "airing[4].months[1]" in found
     assert "already has airing[5] in month 2" in found["airing[6].months"]
     assert "unknown room 'attic'" in found["airing[7].room"]
+
+
+def test_a_room_may_hold_groups_at_different_times_but_a_classroom_only_its_class() -> None:
+    data = example()
+    play = next(o for o in data["occupancy"] if o["room"] == "playroom")
+    play["children"], play["presence"] = {"age3": 10}, [[10, 11.5]]
+    data["occupancy"].append({"room": "playroom", "children": {"age4": 8, "age5": 7}, "presence": [[15, 16.5]]})
+    facility = parse_facility(data)
+    assert [o.children_total for o in facility.occupancy_of("playroom")] == [10, 15]
+    assert facility.occupancy_by_room["playroom"].children_total == 15  # the design peak
+    assert facility.children_total == 40  # enrolment still from the classrooms
+    assert parse_facility(facility_to_dict(facility)) == facility
+
+    data["occupancy"].append({"room": "playroom", "other_adults": 1, "presence": [[11, 12]]})
+    data["occupancy"].append({"room": "class_0", "children": {"age0": 1}, "presence": [[20, 21]]})
+    found = dict(errors_of(data))
+    overlap = f"occupancy[{len(data['occupancy']) - 2}].presence"
+    assert "overlaps occupancy[5] of room 'playroom' at 11:00–11:30" in found[overlap]
+    assert "a classroom has one entry, its class" in found[f"occupancy[{len(data['occupancy']) - 1}].room"]

@@ -43,7 +43,6 @@ EXPECTED = {
     "windows:hourly": "window_airing",
     "split:class_45": "split_group",
     "split:class_3": "split_group",
-    "split:class_2": "split_group",
     "move_sick_room:staff_office": "move_sick_room",
 }
 
@@ -137,13 +136,28 @@ def test_window_airing_becomes_the_plans_rule_in_the_months_windows_are_not_open
 def test_the_split_adds_the_teacher_the_ratio_requires(centre: Facility) -> None:
     split = next(c for c in candidates(centre) if c.id == "split:class_45")
     after = split.apply(centre)
-    stay, moved = after.occupancy_by_room["class_45"], after.occupancy_by_room["playroom"]
+    stay = after.occupancy_by_room["class_45"]
+    sessions, moved = after.occupancy_of("playroom")
+    assert sessions == centre.occupancy_of("playroom")[0]  # the shared sessions go on
     assert stay.children_total + moved.children_total == 15
     assert abs(stay.children_total - moved.children_total) == 1
     assert stay.teachers >= stay.required_teachers and moved.teachers >= moved.required_teachers
+    # The half class uses the playroom outside its sessions (which already count its children).
+    assert moved.presence == ((7.5, 10.0), (11.5, 15.0), (16.5, 19.5))
     assert split.parameters["extra_teachers"] == 1
     assert split.running_won_per_month == UnitCosts().extra_teacher_won_per_month
-    assert "suspended" in split.reason
+    assert parse_facility(facility_to_dict(after)) == after
+
+
+def test_no_split_into_a_playroom_busy_with_other_classes(centre: Facility) -> None:
+    # 별님반 (만2세) is crowded too, but the playroom's sessions are the 만3–5세 classes': not free.
+    assert centre.room("class_2").area_m2 / centre.occupancy_by_room["class_2"].persons < 4
+    assert "split:class_2" not in {c.id for c in candidates(centre)}
+    # Without the sessions the playroom is free all day, and the split is offered.
+    free = dataclasses.replace(centre, occupancy=tuple(o for o in centre.occupancy if o.room != "playroom"))
+    split = next(c for c in candidates(free) if c.id == "split:class_2")
+    (moved,) = split.apply(free).occupancy_of("playroom")
+    assert moved.presence == centre.occupancy_by_room["class_2"].presence
 
 
 def test_moving_the_sick_room_takes_the_sick_child_out_directly(centre: Facility) -> None:
@@ -353,7 +367,10 @@ def test_the_reasons_of_the_example_name_the_right_rooms(centre: Facility) -> No
     assert "months 1–3, 7–8, 11–12" in windows.reason
     split = by_id["split:class_45"]
     assert split.reason_ko.startswith("나무반 (만4–5세)의 1인당 면적이 2.6 m²로 기준 4 m²보다 좁습니다.")
-    assert "유희실의 공동 활동(영유아 25명, 10:00–11:30, 15:00–16:30)은 운영하지 않습니다." in split.reason_ko
+    assert (
+        "나눈 반은 이미 참여하는 유희실 공동 활동(10:00–11:30, 15:00–16:30) 외의 시간에 유희실을 씁니다."
+        in split.reason_ko
+    )
     assert "10:00–11:30, 15:00–16:30" in split.reason
     move = by_id["move_sick_room:staff_office"]
     assert "양호실·격리실 → 복도 → 현관·인계공간 → 바깥, 22 m" in move.reason_ko

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from seoul.care.engine import risk
-from seoul.care.engine.facility import AirCleaner, Facility, Washbasin, load_facility
+from seoul.care.engine.facility import AirCleaner, Facility, Occupancy, Washbasin, load_facility
 from seoul.care.engine.facility import example_path as facility_example_path
 from seoul.care.engine.rooms import (
     AIRING_EVERY_2H,
@@ -272,3 +272,41 @@ def test_the_report_has_a_korean_twin_of_every_text(centre: Facility) -> None:
     assert all(hangul.search(p["basis_ko"]) for p in assumptions["profiles"].values())
     assert assumptions["adult_mask_title_ko"] == "수술용(덴탈) 마스크 (Type I)"
     assert assumptions["child_mask_title_ko"] == "마스크 없음" and assumptions["child_mask_min_age_ko"] == "만2세"
+
+
+def _playroom_sessions(centre: Facility, keep: tuple[int, ...] = (0, 1)) -> Facility:
+    """The example with the playroom's shared sessions as two groups: 만3세 in the morning, 만4–5세
+    in the afternoon (``keep`` chooses which of them stay)."""
+    morning = Occupancy("playroom", (("age3", 10),), 1, True, presence=((10.0, 11.5),))
+    afternoon = Occupancy("playroom", (("age4", 8), ("age5", 7)), 1, True, presence=((15.0, 16.5),))
+    groups = tuple(g for i, g in enumerate((morning, afternoon)) if i in keep)
+    others = tuple(o for o in centre.occupancy if o.room != "playroom")
+    return dataclasses.replace(centre, occupancy=(*others, *groups))
+
+
+def test_groups_at_different_times_are_each_an_event_and_add_up(centre: Facility) -> None:
+    a = RiskAssumptions(prevalence_override=0.01, attendance_days_per_month=20)
+    both = _playroom_sessions(centre)
+    scenarios = room_scenarios(both, month=1, samples=20_000)["playroom"]
+    assert set(scenarios) == {"children", "adults", "children@2", "adults@2"}
+    assert scenarios["children"]["exposed"]["count"] == 9 and scenarios["children@2"]["exposed"]["count"] == 14
+    assert scenarios["children@2"]["infected"]["presence"] == [[15.0, 16.5]]
+    assert scenarios["children"]["seed"] != scenarios["children@2"]["seed"]
+
+    def playroom(facility: Facility) -> Any:
+        return next(r for r in room_risks(facility, month=1, samples=20_000, assumptions=a) if r.room == "playroom")
+
+    together = playroom(both)
+    morning, afternoon = playroom(_playroom_sessions(centre, (0,))), playroom(_playroom_sessions(centre, (1,)))
+    assert together.sessions == 2 and {g.session for g in together.groups} == {1, 2}
+    assert together.p_infectious_present == pytest.approx(1 - 0.99**25)
+    assert together.children == 15 and together.exposed == 15  # the larger group: 14 children, a teacher
+    # Independent events: the month's cases are the two groups' own cases added (Monte-Carlo noise:
+    # the afternoon's draws differ, its seed is the room's second).
+    assert together.expected_cases_per_month == pytest.approx(
+        morning.expected_cases_per_month + afternoon.expected_cases_per_month, rel=0.03
+    )
+    assert morning.expected_cases_per_month < together.expected_cases_per_month
+    assert together.expected_cases_per_month == pytest.approx(
+        together.p_infectious_present * together.expected_cases_given_infectious * 20
+    )
