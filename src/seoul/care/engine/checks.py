@@ -238,20 +238,28 @@ def _without(graph: Any, nodes: Iterable[str]) -> Any:
 # ---------------------------------------------------------------------------------------------
 
 #: 영유아보육법 시행규칙 [별표 1] 어린이집의 설치기준: the centre's area (놀이터 excluded) at least
-#: 4.29 m² per child, of which the 보육실 at least 2.64 m² per child (the figures of the issue).
+#: 4.29 m² per child, of which the 보육실 — 거실·포복실·유희실 included — at least 2.64 m² per child.
+#: Read in secondary sources (the annex itself was not at hand): the older text "보육실은 거실,
+#: 포복실 및 유희실을 포함하여 영유아 1인당 2.64제곱미터 이상", "보육실을 포함한 시설면적은 (놀이터
+#: 면적을 제외한다) 영유아 1인당 4.29㎡ 이상"; the current wording on law.go.kr should be re-read.
 AREA_PER_CHILD_M2 = 4.29
 CLASSROOM_AREA_PER_CHILD_M2 = 2.64
+#: Uses that count as 보육실 for the 2.64 m² rule (거실·포복실 are classrooms here).
+CARE_ROOM_USES = ("classroom", "playroom")
 _AREA_SOURCE = (
     "영유아보육법 시행규칙 [별표 1] 어린이집의 설치기준 (시설 면적): 보육실을 포함한 시설면적(놀이터 제외) 영유아 1명당 "
-    "4.29 m² 이상, 보육실 영유아 1명당 2.64 m² 이상"
+    "4.29 m² 이상, 보육실(거실·포복실·유희실 포함) 영유아 1명당 2.64 m² 이상"
 )
 
 
 def check_area_per_child(facility: Facility) -> CheckResult:
-    """Indoor area per enrolled child ≥ 4.29 m² and each classroom's area per child ≥ 2.64 m².
+    """Indoor area per enrolled child ≥ 4.29 m², and the 보육실 — classrooms and playrooms
+    together — ≥ 2.64 m² per enrolled child.
 
     Areas are the room polygons' (inside faces when drawn so), the playground excluded; the
-    children are the classrooms' occupancy."""
+    children are the classrooms' occupancy. Each classroom's own area per child is given too,
+    and one under 2.64 m² is named in the summary, but the rule is on the 보육실 together (a
+    shared playroom counts)."""
     children = facility.children_total
     indoor = facility.indoor_area_m2
     rooms: list[dict[str, Any]] = []
@@ -265,39 +273,54 @@ def check_area_per_child(facility: Facility) -> CheckResult:
                 "area_m2": _r(room.area_m2),
                 "children": n,
                 "area_per_child_m2": _r(per) if n else None,
-                "minimum_m2": CLASSROOM_AREA_PER_CHILD_M2,
-                "passed": per >= CLASSROOM_AREA_PER_CHILD_M2,
+                "under_minimum_alone": per < CLASSROOM_AREA_PER_CHILD_M2,
             }
         )
+    care_rooms = facility.rooms_of(*CARE_ROOM_USES)
+    care_area = sum(room.area_m2 for room in care_rooms)
     overall = indoor / children if children else math.inf
+    care = care_area / children if children else math.inf
     overall_ok = overall >= AREA_PER_CHILD_M2
-    failing = [r["room"] for r in rooms if not r["passed"]]
-    passed = overall_ok and not failing
+    care_ok = care >= CLASSROOM_AREA_PER_CHILD_M2
+    crowded = [r["room"] for r in rooms if r["under_minimum_alone"]]
+    failing = [] if care_ok else [room.id for room in care_rooms]
+    passed = overall_ok and care_ok
+    crowded_note = (
+        f" On its own, {room_names(facility, crowded)} has less than {CLASSROOM_AREA_PER_CHILD_M2} m² per child."
+        if crowded
+        else ""
+    )
+    crowded_note_ko = (
+        f" {room_names(facility, crowded, ko=True)}만 보면 영유아 1인당 {CLASSROOM_AREA_PER_CHILD_M2} m² 미만입니다."
+        if crowded
+        else ""
+    )
     if not children:
         summary = "No children in the classrooms' occupancy: nothing to check."
         summary_ko = "보육실 재원 아동 수가 입력되지 않아 확인할 대상이 없습니다."
     elif passed:
         summary = (
-            f"{overall:.2f} m² per child overall (at least {AREA_PER_CHILD_M2} required); every classroom has "
-            f"at least {CLASSROOM_AREA_PER_CHILD_M2} m² per child."
+            f"{overall:.2f} m² per child overall (at least {AREA_PER_CHILD_M2} required) and {care:.2f} m² of 보육실 "
+            f"(classrooms and playrooms) per child (at least {CLASSROOM_AREA_PER_CHILD_M2}).{crowded_note}"
         )
         summary_ko = (
-            f"영유아 1인당 시설면적은 {overall:.2f} m²로 기준({AREA_PER_CHILD_M2} m² 이상)을 충족하며, 모든 보육실이 "
-            f"영유아 1인당 {CLASSROOM_AREA_PER_CHILD_M2} m² 이상입니다."
+            f"영유아 1인당 시설면적은 {overall:.2f} m²로 기준({AREA_PER_CHILD_M2} m² 이상)을, 보육실(유희실 포함) 면적은 "
+            f"{care:.2f} m²로 기준({CLASSROOM_AREA_PER_CHILD_M2} m² 이상)을 충족합니다.{crowded_note_ko}"
         )
     else:
         parts, parts_ko = [], []
         if not overall_ok:
             parts.append(f"{overall:.2f} m² per child overall, below {AREA_PER_CHILD_M2}")
             parts_ko.append(f"영유아 1인당 시설면적이 {overall:.2f} m²로 기준 {AREA_PER_CHILD_M2} m²에 미달합니다.")
-        if failing:
-            parts.append(f"below {CLASSROOM_AREA_PER_CHILD_M2} m² per child in " + room_names(facility, failing))
-            parts_ko.append(
-                f"{room_names(facility, failing, ko=True)}의 영유아 1인당 보육실 면적이 기준 "
-                f"{CLASSROOM_AREA_PER_CHILD_M2} m²에 미달합니다."
+        if not care_ok:
+            parts.append(
+                f"{care:.2f} m² of 보육실 (classrooms and playrooms) per child, below {CLASSROOM_AREA_PER_CHILD_M2}"
             )
-        summary = _sentence("; ".join(parts))
-        summary_ko = " ".join(parts_ko)
+            parts_ko.append(
+                f"영유아 1인당 보육실(유희실 포함) 면적이 {care:.2f} m²로 기준 {CLASSROOM_AREA_PER_CHILD_M2} m²에 미달합니다."
+            )
+        summary = _sentence("; ".join(parts)) + crowded_note
+        summary_ko = " ".join(parts_ko) + crowded_note_ko
     return CheckResult(
         id="area_per_child",
         title="Area per child",
@@ -311,7 +334,12 @@ def check_area_per_child(facility: Facility) -> CheckResult:
             "area_per_child_m2": _r(overall) if children else None,
             "minimum_m2": AREA_PER_CHILD_M2,
             "rooms_counted": [r.id for r in facility.rooms if not r.outdoor],
+            "care_rooms": [r.id for r in care_rooms],
+            "care_area_m2": _r(care_area),
+            "care_area_per_child_m2": _r(care) if children else None,
+            "care_minimum_m2": CLASSROOM_AREA_PER_CHILD_M2,
             "classrooms": rooms,
+            "crowded_classrooms": crowded,
             "failing_rooms": failing,
         },
         source=_AREA_SOURCE,
@@ -916,13 +944,15 @@ def check_pressure_cascade(facility: Facility) -> CheckResult:
 # 6. Ventilation rate
 # ---------------------------------------------------------------------------------------------
 
-#: 건축물의 설비기준 등에 관한 규칙 [별표 1의6] 기계환기설비를 설치해야 하는 다중이용시설 및 각 시설의 필요
-#: 환기량: 교육연구 및 복지시설 36 m³/인·h (the issue's figure) — 10 L/s per person, WHO's
-#: recommendation (WHO, Roadmap to improve and ensure good indoor ventilation in the context of
-#: COVID-19, 2021).
+#: 건축물의 설비기준 등에 관한 규칙 제11조⑤ [별표 1의6] 기계환기설비를 설치해야 하는 다중이용시설 및 각
+#: 시설의 필요 환기량: 교육연구 및 복지시설 36 m³/인·h (the 2006 row, read in press reports; 어린이집
+#: are now 노유자시설, whose current row was not read) — 10 L/s per person, WHO's recommendation
+#: (WHO, Roadmap to improve and ensure good indoor ventilation in the context of COVID-19, 2021).
+#: Applied to every occupied room as a design standard (the legal duty is for new buildings above
+#: a floor area).
 VENTILATION_M3H_PER_PERSON = 36.0
 _VENTILATION_SOURCE = (
-    "건축물의 설비기준 등에 관한 규칙 제11조 및 [별표 1의6] 필요 환기량: 교육연구 및 복지시설 36 m³/인·h; "
+    "건축물의 설비기준 등에 관한 규칙 제11조⑤ 및 [별표 1의6] 필요 환기량: 교육연구 및 복지시설 36 m³/인·h (2006 기준); "
     "= 10 L/s·인, WHO Roadmap to improve and ensure good indoor ventilation in the context of COVID-19 (2021)"
 )
 
@@ -1007,6 +1037,9 @@ def check_ventilation_rate(facility: Facility) -> CheckResult:
 
 #: 실내공기질 관리법 시행규칙 [별표 2] 실내공기질 유지기준: 이산화탄소 1,000 ppm 이하 (어린이집 included).
 CO2_LIMIT_PPM = 1000.0
+#: 실내공기질 관리법 시행령 제2조①12: the Act covers "연면적 430제곱미터 이상인 어린이집" (version of
+#: 2025-10-01). A smaller centre is checked against the same limit as a design standard.
+AIR_QUALITY_ACT_MIN_AREA_M2 = 430.0
 #: Outdoor CO₂ (ppm): the global background of the 2020s (NOAA Global Monitoring Laboratory,
 #: Mauna Loa annual mean 421 ppm in 2023). Seoul's urban air is often a few tens of ppm higher.
 OUTDOOR_CO2_PPM = 420.0
@@ -1048,7 +1081,8 @@ DEFAULT_MET: dict[str, tuple[float, float]] = {
 #: buoyancy flow through an open window is largest but windows are least likely to be open.
 WINDOW_MONTH = 1
 _CO2_SOURCE = (
-    "실내공기질 관리법 시행규칙 [별표 2] 실내공기질 유지기준: 이산화탄소 1,000 ppm 이하 (어린이집); CO₂ generation: "
+    "실내공기질 관리법 시행규칙 [별표 2] 실내공기질 유지기준: 이산화탄소 1,000 ppm 이하 (어린이집; 연면적 430 m² 이상, "
+    "시행령 제2조①12); CO₂ generation: "
     "Persily & de Jonge 2017, Indoor Air 27(5):868–879, Table 4; steady state C = C_out + G/Q (well-mixed room)"
 )
 
@@ -1190,6 +1224,9 @@ def check_co2(facility: Facility) -> CheckResult:
             "outdoor_ppm": OUTDOOR_CO2_PPM,
             "room_temperature_c": _r(ROOM_TEMPERATURE_K - 273.15, 1),
             "windows_counted": False,
+            "indoor_area_m2": _r(facility.indoor_area_m2),
+            "act_floor_area_m2": AIR_QUALITY_ACT_MIN_AREA_M2,
+            "act_applies": facility.indoor_area_m2 >= AIR_QUALITY_ACT_MIN_AREA_M2,
             "rooms": rooms,
             "failing_rooms": failing,
         },

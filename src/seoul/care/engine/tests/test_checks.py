@@ -216,15 +216,35 @@ def test_room_graph_respects_one_way_doors_and_users() -> None:
 # ---- area ---------------------------------------------------------------------------------------
 
 
-def test_area_fails_for_a_crowded_classroom() -> None:
+def test_a_crowded_classroom_is_named_but_the_rule_is_on_the_care_rooms_together() -> None:
     data = good_centre()
-    occupancy(data, "class_a")["children"] = {"age3": 12}
+    occupancy(data, "class_a")["children"] = {"age3": 12}  # 30 m² / 12 = 2.5 on its own
+    r = result(data, "area_per_child")
+    assert r.passed  # (30 + 30) / 19 = 3.16 m² of 보육실 per child
+    assert r.evidence["care_area_per_child_m2"] == pytest.approx(60 / 19, abs=0.01)
+    assert r.evidence["crowded_classrooms"] == ["class_a"] and r.evidence["failing_rooms"] == []
+    room = next(c for c in r.evidence["classrooms"] if c["room"] == "class_a")
+    assert room["area_per_child_m2"] == pytest.approx(2.5) and room["under_minimum_alone"]
+    assert "On its own, class_a has less than 2.64 m² per child." in r.summary
+
+    occupancy(data, "class_a")["children"] = {"age3": 16}  # 60 / 23 = 2.61
     r = result(data, "area_per_child")
     assert not r.passed
-    assert r.evidence["failing_rooms"] == ["class_a"]
-    room = next(c for c in r.evidence["classrooms"] if c["room"] == "class_a")
-    assert room["area_per_child_m2"] == pytest.approx(2.5)
-    assert r.evidence["children"] == 19
+    assert r.evidence["failing_rooms"] == ["class_a", "class_b"]
+    assert r.evidence["children"] == 23
+    assert "2.61 m² of 보육실 (classrooms and playrooms) per child, below 2.64" in r.summary
+
+
+def test_a_playroom_counts_as_care_room() -> None:
+    data = good_centre()
+    occupancy(data, "class_a")["children"] = {"age3": 16}
+    data["rooms"].append(room("play", "playroom", rect(12, 0, 15, 5)))  # + 15 m²: 75 / 23 = 3.26
+    data["doors"].append(
+        {"id": "play_door", "rooms": ["class_a", "play"], "width_m": 1.0, "users": ["children", "staff"]}
+    )
+    r = result(data, "area_per_child")
+    assert r.passed and r.evidence["care_rooms"] == ["class_a", "class_b", "play"]
+    assert r.evidence["care_area_per_child_m2"] == pytest.approx(75 / 23, abs=0.01)
 
 
 def test_area_fails_overall_when_the_centre_is_too_small() -> None:
@@ -439,6 +459,18 @@ def test_co2_passes_and_fails_with_the_supply() -> None:
     assert class_a["co2_ppm"] > 1000
 
 
+def test_co2_says_whether_the_indoor_air_quality_act_covers_the_centre() -> None:
+    r = result(good_centre(), "co2_steady_state")
+    assert r.evidence["indoor_area_m2"] == pytest.approx(144.0)  # under 430 m²: a design standard
+    assert r.evidence["act_applies"] is False and r.evidence["act_floor_area_m2"] == 430
+    big = good_centre()
+    big["rooms"].append(room("hall", "playroom", rect(12, 0, 42, 10)))  # + 300 m²
+    big["doors"].append(
+        {"id": "hall_door", "rooms": ["class_a", "hall"], "width_m": 1.0, "users": ["children", "staff"]}
+    )
+    assert result(big, "co2_steady_state").evidence["act_applies"] is True
+
+
 # ---- teachers -----------------------------------------------------------------------------------------
 
 
@@ -625,10 +657,13 @@ def texts(data: dict[str, Any], check_id: str) -> tuple[str, str]:
 
 def test_failing_summaries_name_the_right_rooms_in_both_languages() -> None:
     data = named(good_centre())
-    occupancy(data, "class_a")["children"] = {"age3": 12}
+    occupancy(data, "class_a")["children"] = {"age3": 16}
     en, ko = texts(data, "area_per_child")
-    assert "햇살반 (만3세)" in en and "별빛반" not in en
-    assert ko == "햇살반 (만3세)의 영유아 1인당 보육실 면적이 기준 2.64 m²에 미달합니다."
+    assert "On its own, 햇살반 (만3세) has less than 2.64 m² per child." in en and "별빛반" not in en
+    assert ko == (
+        "영유아 1인당 보육실(유희실 포함) 면적이 2.61 m²로 기준 2.64 m²에 미달합니다. "
+        "햇살반 (만3세)만 보면 영유아 1인당 2.64 m² 미만입니다."
+    )
 
     data = named(good_centre())
     data["washbasins"] = [b for b in data["washbasins"] if b["room"] != "entrance"]

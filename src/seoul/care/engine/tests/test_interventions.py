@@ -362,7 +362,7 @@ def test_the_reasons_of_the_example_name_the_right_rooms(centre: Facility) -> No
         assert by_id[item_id].reason_ko.startswith("유희실의 재실 인원 대비 청정 공기량이 가장 적어")
         assert by_id[item_id].reason.startswith("유희실 has the most occupants")
     windows = by_id["windows:hourly"]
-    assert "‘하루 3회, 10분씩" in windows.reason_ko and "매시 10분 환기보다 적습니다." in windows.reason_ko
+    assert "‘2시간마다 10분" in windows.reason_ko and "매시 10분 환기보다 적습니다." in windows.reason_ko
     assert "1–3월, 7–8월, 11–12월에 적용합니다" in windows.reason_ko
     assert "months 1–3, 7–8, 11–12" in windows.reason
     split = by_id["split:class_45"]

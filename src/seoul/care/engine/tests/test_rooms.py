@@ -19,7 +19,6 @@ from seoul.care.engine.rooms import (
     AIRING_EVERY_2H,
     AIRING_HOURLY,
     AIRING_OPEN,
-    AIRING_THREE_A_DAY,
     Airing,
     RiskAssumptions,
     default_airing,
@@ -119,9 +118,11 @@ def test_every_scenario_is_valid_input_of_the_contract(centre: Facility) -> None
 
 def test_airing_follows_the_month_and_can_be_overridden(centre: Facility) -> None:
     january = by_type(room_scenarios(centre, month=1)["class_0"]["children"], "window_sliding")[0]["schedule"]
-    assert len(january) == 3
+    assert [s for s, _ in january] == [7.5, 9.5, 11.5, 13.5, 15.5, 17.5]
     assert all(e - s == pytest.approx(10 / 60, abs=1e-5) for s, e in january)
-    assert all(7.5 <= s < e <= 19.5 for s, e in january)
+    three = RiskAssumptions(room_airing={"class_0": Airing("periodic", minutes=10, per_day=3)})
+    spread = by_type(room_scenarios(centre, month=1, assumptions=three)["class_0"]["children"], "window_sliding")
+    assert [round((s + e) / 2, 3) for s, e in spread[0]["schedule"]] == [9.5, 13.5, 17.5]  # the 2021 minimum
     april = by_type(room_scenarios(centre, month=4)["playroom"]["children"], "window_sliding")[0]["schedule"]
     assert april == [[10, 11.5], [15, 16.5]]  # open while occupied
     july = by_type(room_scenarios(centre, month=7)["class_0"]["children"], "window_sliding")[0]["schedule"]
@@ -129,7 +130,7 @@ def test_airing_follows_the_month_and_can_be_overridden(centre: Facility) -> Non
     hourly = RiskAssumptions(room_airing={"class_0": AIRING_HOURLY})
     s = room_scenarios(centre, month=1, assumptions=hourly)
     assert len(by_type(s["class_0"]["children"], "window_sliding")[0]["schedule"]) == 12
-    assert len(by_type(s["class_1"]["children"], "window_sliding")[0]["schedule"]) == 3
+    assert len(by_type(s["class_1"]["children"], "window_sliding")[0]["schedule"]) == 6
     closed = RiskAssumptions(room_airing={"class_0": Airing("closed")})
     assert not by_type(room_scenarios(centre, month=1, assumptions=closed)["class_0"]["children"], "window_sliding")
 
@@ -138,7 +139,7 @@ def test_default_airing_covers_every_month() -> None:
     airing = default_airing()
     assert sorted(airing) == list(range(1, 13))
     assert airing[5] == AIRING_OPEN
-    assert airing[1].per_day == 3
+    assert airing[1] == airing[7] == AIRING_EVERY_2H
     with pytest.raises(ValueError, match="exactly one"):
         Airing("periodic", minutes=10)
     with pytest.raises(ValueError, match="shorter"):
@@ -239,8 +240,7 @@ def test_the_report_is_json(centre: Facility) -> None:
 
 
 def test_airing_is_described_in_korean_too() -> None:
-    assert AIRING_THREE_A_DAY.describe_ko() == "하루 3회, 10분씩 (질병관리청 「슬기로운 환기 지침」 최소 기준)"
-    assert AIRING_EVERY_2H.describe_ko() == "2시간마다 10분 (질병관리청 냉방 중 환기 권고)"
+    assert AIRING_EVERY_2H.describe_ko() == "2시간마다 10분 (질병관리청 「슬기로운 환기 수칙」, 2024)"
     assert AIRING_OPEN.describe_ko() == "재실 중 창문 상시 개방"
     assert AIRING_HOURLY.describe_ko() == "매시 10분"
     # Without a Korean label the schedule is worded from its figures, not from the English label.
@@ -264,7 +264,7 @@ def test_the_report_has_a_korean_twin_of_every_text(centre: Facility) -> None:
             assert g["group_title"] and g["activity_title"] and g["mask_title"]
     rooms = {r["room"]: r for r in back["rooms"]}
     assert rooms["class_0"]["airing_ko"] == "매시 10분"
-    assert rooms["class_1"]["airing_ko"] == AIRING_THREE_A_DAY.describe_ko()
+    assert rooms["class_1"]["airing_ko"] == AIRING_EVERY_2H.describe_ko()
     assumptions = back["assumptions"]
     assert set(assumptions["airing_by_month_ko"]) == set(assumptions["airing_by_month"])
     assert assumptions["airing_by_month_ko"]["5"] == "재실 중 창문 상시 개방"
