@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,9 @@ from seoul.care.engine import facility as engine_facility
 from seoul.care.engine import ifc, interventions
 from seoul.care.errors import CareError
 from seoul.care.events import CareEvent
-from seoul.care.models import Facility, FacilityVersion, UnitCostSet
+from seoul.care.models import DistrictOfficer, Facility, FacilityDirector, FacilityVersion, UnitCostSet, scope_of
 from seoul.core import audit
+from seoul.core.engine.districts import COUNT as DISTRICTS
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 
@@ -30,9 +32,14 @@ MAX_JSON_MB = 5
 MAX_IFC_MB = 100
 
 
-def _check_operator(actor: User | None) -> None:
-    if actor is not None and not actor.has_role(Service.CARE, Role.OPERATOR):
+def _check_operator(actor: User | None, facility: Facility | None = None) -> None:
+    """The operator role, and the facility within the actor's scope (``models.scope_of``)."""
+    if actor is None:
+        return
+    if not actor.has_role(Service.CARE, Role.OPERATOR):
         raise CareError.NEEDS_OPERATOR.denied()
+    if facility is not None and not Facility.objects.visible_to(actor).filter(pk=facility.pk).exists():
+        raise CareError.NOT_IN_SCOPE.denied()
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,11 @@ def example_model() -> Model:
 
 
 def add_facility(name: str, kind: str, district: int, model: Model, *, actor: User | None) -> Facility:
+    """A new facility with its first model, in a district the actor works on (any district for
+    city-wide staff; a district officer's own; never for a director, whose centres are given)."""
     _check_operator(actor)
+    if actor is not None and not scope_of(actor).covers_district(district):
+        raise CareError.DISTRICT_NOT_IN_SCOPE.error("district")
     with transaction.atomic():
         found = Facility.objects.create(name=name, kind=kind, district=district, created_by=actor)
         FacilityVersion.objects.create(
@@ -111,7 +122,7 @@ def _next_number(facility: Facility) -> int:
 
 
 def add_version(facility: Facility, model: Model, *, note: str, actor: User | None) -> FacilityVersion:
-    _check_operator(actor)
+    _check_operator(actor, facility)
     with transaction.atomic():
         Facility.objects.select_for_update().get(pk=facility.pk)
         made = FacilityVersion.objects.create(
@@ -130,7 +141,7 @@ def add_version(facility: Facility, model: Model, *, note: str, actor: User | No
 def apply_change(facility: Facility, *, number: int, change: str, actor: User | None) -> FacilityVersion:
     """Apply the offered change ``change`` (an intervention id) to version ``number``, which must
     still be the latest, as a new version."""
-    _check_operator(actor)
+    _check_operator(actor, facility)
     with transaction.atomic():
         Facility.objects.select_for_update().get(pk=facility.pk)
         latest = FacilityVersion.objects.filter(facility=facility).order_by("-number").first()
@@ -139,7 +150,7 @@ def apply_change(facility: Facility, *, number: int, change: str, actor: User | 
         plan = engine_facility.parse_facility(latest.document)
         offered = {c.id: c for c in interventions.candidates(plan, UnitCostSet.current())}
         chosen = offered.get(change)
-        if chosen is None or not chosen.changes_facility:
+        if chosen is None:
             raise CareError.UNKNOWN_CHANGE.error()
         changed = interventions.apply(plan, change, UnitCostSet.current())
         made = FacilityVersion.objects.create(
@@ -172,3 +183,63 @@ def set_costs(values: dict[str, float], *, note: str, actor: User | None) -> Uni
             CareEvent.COSTS_CHANGED, target=made, actor=actor, old={k: before[k] for k in changed}, new=changed
         )
     return made
+
+
+# ---- who sees which centre (models.scope_of) ------------------------------------------------
+
+
+def _check_scope_admin(actor: User | None) -> None:
+    if actor is not None and not actor.has_role(Service.CARE, Role.ADMIN):
+        raise CareError.NEEDS_SCOPE_ADMIN.denied()
+
+
+def set_districts(user: User, districts: Iterable[int], *, actor: User | None) -> list[int]:
+    """The districts ``user`` works on as a district childcare officer (all of them at once;
+    none ends it): they then see only those districts' facilities. Care administrators;
+    audited with the districts before and after."""
+    _check_scope_admin(actor)
+    wanted = sorted(set(districts))
+    if any(not 0 <= d < DISTRICTS for d in wanted):
+        raise ValueError(f"districts: {wanted} are not all in 0..{DISTRICTS - 1}")  # the form offers only districts
+    if wanted and not user.has_role(Service.CARE, Role.VIEWER):
+        raise CareError.NOT_A_READER.error("user")
+    with transaction.atomic():
+        rows = DistrictOfficer.objects.select_for_update().filter(user=user)
+        before = sorted(rows.values_list("district", flat=True))
+        if before == wanted:
+            return wanted
+        rows.exclude(district__in=wanted).delete()
+        DistrictOfficer.objects.bulk_create(
+            [DistrictOfficer(user=user, district=d, assigned_by=actor) for d in wanted if d not in before]
+        )
+        audit.record(
+            CareEvent.DISTRICTS_SET, target=user, actor=actor, old={"districts": before}, new={"districts": wanted}
+        )
+    user.__dict__.pop("_care_scope", None)
+    return wanted
+
+
+def set_director(user: User, facility: Facility, *, directs: bool, actor: User | None) -> bool:
+    """Make ``user`` a director of ``facility`` (they then see it, and only the centres they
+    direct) or end it. Care administrators; audited. Returns whether anything changed."""
+    _check_scope_admin(actor)
+    if directs and not user.has_role(Service.CARE, Role.VIEWER):
+        raise CareError.NOT_A_READER.error("user")
+    with transaction.atomic():
+        found = FacilityDirector.objects.select_for_update().filter(user=user, facility=facility)
+        was = found.exists()
+        if was == directs:
+            return False
+        if directs:
+            FacilityDirector.objects.create(user=user, facility=facility, assigned_by=actor)
+        else:
+            found.delete()
+        audit.record(
+            CareEvent.DIRECTOR_SET,
+            target=facility,
+            actor=actor,
+            old={"director": user.username if was else None},
+            new={"director": user.username if directs else None},
+        )
+    user.__dict__.pop("_care_scope", None)
+    return True

@@ -11,6 +11,19 @@ class CareError(ErrorCode):
         _("Changing a facility's model needs the operator role of the care service."),
     )
     NEEDS_ADMIN = "care.needs_admin", _("Setting the unit costs needs the administrator role of the care service.")
+    NEEDS_SCOPE_ADMIN = (
+        "care.needs_scope_admin",
+        _("Giving people districts or centres to see needs the administrator role of the care service."),
+    )
+    NOT_IN_SCOPE = "care.not_in_scope", _("This facility is not among the centres you work on.")
+    DISTRICT_NOT_IN_SCOPE = (
+        "care.district_not_in_scope",
+        _("You may add facilities only in the districts you work on."),
+    )
+    NOT_A_READER = (
+        "care.not_a_reader",
+        _("This person needs a role in the care service (a staff account) before they are given districts or centres."),
+    )
     MODEL_INVALID = "care.model_invalid", _("%(where)s: %(why)s")
     FILE_KIND = (
         "care.file_kind",

@@ -4,9 +4,12 @@ from typing import Any
 
 from django import forms
 from django.utils.dates import MONTHS
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from seoul.care import selectors
 from seoul.care.models import Facility
+from seoul.core import districts
 from seoul.core.forms import DistrictField, TextField
 
 MODEL_ACCEPT = ".json,.ifc"
@@ -101,6 +104,61 @@ class UnitCostsForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "note"}
 
 
+def _check_choices() -> list[tuple[str, Any]]:
+    """The design checks by their titles in the page's language."""
+    korean = (get_language() or "ko").startswith("ko")
+    titles = selectors.check_titles()
+    return [
+        ("", _("None (failed checks and infections)")),
+        *((k, ko if korean else en) for k, (en, ko) in titles.items()),
+    ]
+
+
 class FacilityFilterForm(forms.Form):
     district = DistrictField(label=_("District"), blank=_("Every district"))
     failing = forms.BooleanField(label=_("Only centres failing a check"), required=False)
+    check = forms.ChoiceField(
+        label=_("Compare one check"),
+        choices=_check_choices,
+        required=False,
+        help_text=_("Each centre's result and key figure for this check, worst first."),
+    )
+
+
+class DistrictOfficerForm(forms.Form):
+    """The districts a district childcare officer works on (all at once)."""
+
+    user = forms.TypedChoiceField(label=_("Staff member"), coerce=int)
+    districts = forms.TypedMultipleChoiceField(
+        label=_("Districts they work on"),
+        coerce=int,
+        choices=districts.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("They will see only these districts' centres. None: they are no longer a district officer."),
+    )
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs["prefix"] = "officer"
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", _("Choose a person")), *staff]  # type: ignore[attr-defined]
+
+
+class DirectorForm(forms.Form):
+    """A daycare director and a centre they direct (or no longer direct)."""
+
+    user = forms.TypedChoiceField(label=_("Staff member"), coerce=int)
+    facility = forms.TypedChoiceField(label=_("Centre"), coerce=int)
+    directs = forms.TypedChoiceField(
+        label=_("Director of this centre"),
+        choices=[("yes", _("Yes: they see this centre")), ("no", _("No longer"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+    )
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], centres: list[tuple[int, str]], **kwargs: Any) -> None:
+        kwargs["prefix"] = "director"
+        super().__init__(*args, **kwargs)
+        self.fields["user"].choices = [("", _("Choose a person")), *staff]  # type: ignore[attr-defined]
+        self.fields["facility"].choices = [("", _("Choose a centre")), *centres]  # type: ignore[attr-defined]

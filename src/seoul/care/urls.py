@@ -6,6 +6,8 @@ app_name = "care"
 
 urlpatterns = [
     path("", views.facilities, name="facilities"),
+    path("facilities.csv", views.facilities_csv, name="facilities_csv"),
+    path("readers/", views.readers, name="readers"),
     path("new/", views.facility_new, name="facility_new"),
     path("costs/", views.costs, name="costs"),
     path("<int:pk>/", views.facility, name="facility"),

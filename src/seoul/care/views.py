@@ -4,12 +4,14 @@ checks, room risks and ranked changes, with its versions (docs/care-facility.md)
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,10 +20,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from seoul.care import actions, selectors
 from seoul.care.engine import checks as engine_checks
 from seoul.care.engine import drawing
-from seoul.care.forms import COST_LABELS, FacilityFilterForm, FacilityForm, MonthForm, UnitCostsForm, VersionForm
-from seoul.care.models import Facility, FacilityVersion, UnitCostSet
-from seoul.core import districts
+from seoul.care.forms import (
+    COST_LABELS,
+    DirectorForm,
+    DistrictOfficerForm,
+    FacilityFilterForm,
+    FacilityForm,
+    MonthForm,
+    UnitCostsForm,
+    VersionForm,
+)
+from seoul.care.models import DistrictOfficer, Facility, FacilityDirector, FacilityVersion, UnitCostSet, scope_of
+from seoul.core import audit, districts
 from seoul.core.access import require_role
+from seoul.core.exports import csv_response
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.roles import Role, Service
@@ -68,39 +80,173 @@ def _drawn(plan: Any, risk: dict[str, float], failed: Any, *, bins: Any = None, 
     )
 
 
-@require_role(Service.CARE, Role.VIEWER)
-@require_GET
-def facilities(request: AuthedRequest) -> HttpResponse:
-    """Every facility with its latest model's failed checks and expected cases a month, to
-    compare centres (January: the season windows stay shut), by district and, if asked, only
-    those failing a check; with each district's totals."""
+def _figure_label(check: str) -> str:
+    """What a check's key figure (``selectors.FIGURES``) counts, in the page's language."""
+    labels = {
+        "area_per_child": _("Indoor area per child (m²)"),
+        "washbasin_on_entry": _("Classrooms reached without a washbasin"),
+        "route_separation": _("Rooms where routes that must stay apart meet, and routes missing"),
+        "sick_room_access": _("Rooms whose way to or from the sick room crosses a class"),
+        "pressure_cascade": _("Rooms with air flowing the wrong way"),
+        "ventilation_rate": _("Lowest outdoor air per person (m³/h)"),
+        "co2_steady_state": _("Highest steady-state CO₂ (ppm)"),
+        "teacher_ratio": _("Teachers short of the ratio"),
+    }
+    return labels.get(check, _("Key figure"))
+
+
+def _figure_text(figure: float | None, check: str) -> str:
+    if figure is None:
+        return _("no sick room") if check == "sick_room_access" else "—"
+    if math.isinf(figure):
+        return _("no outdoor-air supply")
+    if check in ("area_per_child",):
+        return f"{figure:,.2f}"
+    if check in ("ventilation_rate", "co2_steady_state"):
+        return f"{figure:,.0f}"
+    return f"{figure:g}"
+
+
+def _overview(request: AuthedRequest) -> dict[str, Any]:
+    """The facilities the reader sees, with their latest model's failed checks and expected
+    cases a month (January: the season windows stay shut), filtered by district and, if asked,
+    to those failing a check; with each district's totals; and, when a check is chosen, each
+    centre's result and key figure for it, worst first."""
     form = FacilityFilterForm(request.GET or None)
     wanted = form.cleaned_data if form.is_valid() else {}
+    check = wanted.get("check") or ""
+    korean = _korean()
+    titles = selectors.check_titles()
     rows: list[dict[str, Any]] = []
     for item, version in selectors.facilities(request.user):
         if wanted.get("district") is not None and item.district != wanted["district"]:
             continue
         found = selectors.evaluation(version, 1) if version else None
-        rows.append(
-            {
-                "facility": item,
-                "district": districts.label(districts.district(item.district)),
-                "version": version,
-                "failed": len(found["failed_before"]) if found else None,
-                "cases": found["cases_per_month_before"] if found else None,
-            }
-        )
+        row: dict[str, Any] = {
+            "facility": item,
+            "district": districts.label(districts.district(item.district)),
+            "version": version,
+            "failed": len(found["failed_before"]) if found else None,
+            "failed_titles": [titles[c][1 if korean else 0] for c in found["failed_before"]] if found else [],
+            "cases": found["cases_per_month_before"] if found else None,
+            "check": None,
+        }
+        if check and version is not None:
+            result = next((r for r in selectors.checks(version, 1) if r.id == check), None)
+            if result is not None:
+                figure = selectors.check_figure(result)
+                row["check"] = {
+                    "result": figure,
+                    "passed": figure.passed,
+                    "figure": figure.figure,
+                    "sort": figure.figure if figure.figure is not None and math.isfinite(figure.figure) else "",
+                    "text": _figure_text(figure.figure, check),
+                    "summary": (figure.summary_ko or figure.summary) if korean else figure.summary,
+                }
+        rows.append(row)
     if wanted.get("failing"):
         rows = [r for r in rows if r["failed"]]
+    if check:
+        rows.sort(key=lambda r: selectors.worst_first(check, r["check"]["result"] if r["check"] else None))
     totals: dict[str, dict[str, float]] = {}
     for r in rows:
         t = totals.setdefault(r["district"], {"centres": 0, "failing": 0, "cases": 0.0})
         t["centres"] += 1
         t["failing"] += 1 if r["failed"] else 0
         t["cases"] += r["cases"] or 0.0
-    may_add = request.user.has_role(Service.CARE, Role.OPERATOR)
-    context = {"rows": rows, "may_add": may_add, "form": form, "totals": sorted(totals.items())}
-    return render(request, "care/facilities.html", context, status=form_status(form))
+    return {
+        "form": form,
+        "rows": rows,
+        "totals": sorted(totals.items()),
+        "check": check,
+        "check_title": titles[check][1 if korean else 0] if check else "",
+        "figure_label": _figure_label(check) if check else "",
+    }
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facilities(request: AuthedRequest) -> HttpResponse:
+    """The centres the reader sees (their scope: ``models.scope_of``), to compare them: failed
+    checks and expected infections a month, by district, or one check across every centre."""
+    context = _overview(request)
+    context["may_add"] = request.user.has_role(Service.CARE, Role.OPERATOR) and not scope_of(request.user).empty
+    context["may_assign"] = request.user.has_role(Service.CARE, Role.ADMIN)
+    context["scope"] = _scope_words(request.user)
+    query = request.GET.urlencode()
+    context["csv_url"] = reverse("care:facilities_csv") + (f"?{query}" if query else "")
+    return render(request, "care/facilities.html", context, status=form_status(context["form"]))
+
+
+def _scope_words(user: Any) -> str:
+    """Which centres this reader sees, in a sentence."""
+    scope = scope_of(user)
+    if scope.city_wide:
+        return _("You see every centre in Seoul.")
+    parts = []
+    if scope.districts:
+        names = ", ".join(districts.label(districts.district(d)) for d in sorted(scope.districts))
+        parts.append(_("You see the centres of %(districts)s.") % {"districts": names})
+    if scope.facilities:
+        parts.append(_("You see the centres you direct."))
+    return " ".join(parts) or _("You have not been given any centres yet: ask a care administrator.")
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facilities_csv(request: AuthedRequest) -> HttpResponse:
+    """The overview as a CSV file (UTF-8 with BOM; the header in the page's language): the same
+    centres, filters and chosen check as the page. No personal data; the export is logged."""
+    found = _overview(request)
+    if found["form"].is_bound and found["form"].errors:
+        raise Http404
+    header = [
+        _("Facility"),
+        _("Kind of facility"),
+        _("District"),
+        _("Version"),
+        _("Checks failed"),
+        _("Failed checks"),
+        _("Expected infections a month (January)"),
+    ]
+    if found["check"]:
+        header += [
+            _("Check"),
+            _("Passed"),
+            found["figure_label"],
+            _("What the check found"),
+        ]
+    rows = []
+    for r in found["rows"]:
+        line: list[Any] = [
+            r["facility"].name,
+            r["facility"].get_kind_display(),
+            r["district"],
+            r["version"].number if r["version"] else "",
+            "" if r["failed"] is None else r["failed"],
+            "; ".join(r["failed_titles"]),
+            "" if r["cases"] is None else round(float(r["cases"]), 3),
+        ]
+        if found["check"]:
+            c = r["check"]
+            line += (
+                [
+                    found["check_title"],
+                    _("yes") if c["passed"] else _("no"),
+                    round(c["sort"], 2) if c["sort"] != "" else c["text"],
+                    c["summary"],
+                ]
+                if c
+                else [found["check_title"], "", "", ""]
+            )
+        rows.append(line)
+    audit.record(
+        audit.CoreEvent.DATA_EXPORTED,
+        request=request,
+        service=Service.CARE,
+        new={"export": "care.facilities", "rows": len(rows), "check": found["check"], "filters": request.GET.dict()},
+    )
+    return csv_response(f"care-facilities-{timezone.localdate():%Y%m%d}", header, rows)
 
 
 @require_role(Service.CARE, Role.OPERATOR)
@@ -212,8 +358,6 @@ def facility_apply(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def facility_report(request: AuthedRequest, pk: int) -> HttpResponse:
     """The facility's report as a PDF in the page's language (the version and month asked)."""
-    from django.utils import timezone
-
     from seoul.care import reports
 
     item = _facility(request, pk)
@@ -278,3 +422,61 @@ def costs(request: AuthedRequest) -> HttpResponse:
     history = UnitCostSet.objects.select_related("set_by")[:20]
     context = {"form": form, "rows": rows, "history": history, "may_set": may_set}
     return render(request, "care/costs.html", context, status=form_status(form))
+
+
+def _staff_label(user: Any) -> str:
+    if user.institution_id is None:
+        institution = _("no institution")
+    else:
+        institution = user.institution.name_ko if _korean() else user.institution.name_en
+    return f"{user} ({user.username}, {institution})"
+
+
+@require_role(Service.CARE, Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def readers(request: AuthedRequest) -> HttpResponse:
+    """Care administrators give district childcare officers their districts and daycare
+    directors their centres; everyone else with a care role sees every centre when they work
+    for the city or the Seoul Design Foundation (``models.scope_of``). Each change is audited."""
+    staff_users = list(selectors.care_staff())
+    staff = [(u.pk, _staff_label(u)) for u in staff_users]
+    by_pk = {u.pk: u for u in staff_users}
+    centres = list(Facility.objects.visible_to(request.user))
+    by_centre = {f.pk: f for f in centres}
+    which = request.POST.get("form") if request.method == "POST" else None
+    officer = DistrictOfficerForm(request.POST if which == "officer" else None, staff=staff)
+    director = DirectorForm(
+        request.POST if which == "director" else None,
+        staff=staff,
+        centres=[(f.pk, f"{f.name} ({districts.label(districts.district(f.district))})") for f in centres],
+    )
+    done = form_action(
+        request,
+        officer,
+        lambda d: actions.set_districts(by_pk[d["user"]], d["districts"], actor=request.user),
+        then=reverse("care:readers"),
+        success=_("Districts saved."),
+    ) or form_action(
+        request,
+        director,
+        lambda d: actions.set_director(
+            by_pk[d["user"]], by_centre[d["facility"]], directs=d["directs"], actor=request.user
+        ),
+        then=reverse("care:readers"),
+        success=_("Director saved."),
+    )
+    if done:
+        return done
+    officers: dict[Any, list[str]] = {}
+    for row in DistrictOfficer.objects.select_related("user"):
+        officers.setdefault(row.user, []).append(districts.label(districts.district(row.district)))
+    context = {
+        "officers": sorted(officers.items(), key=lambda kv: kv[0].username),
+        "directors": FacilityDirector.objects.select_related("user", "facility").order_by(
+            "facility__name", "user__username"
+        ),
+        "officer_form": officer,
+        "director_form": director,
+    }
+    bound = officer if which == "officer" else director
+    return render(request, "care/readers.html", context, status=form_status(bound))

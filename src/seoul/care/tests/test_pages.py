@@ -12,41 +12,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from seoul.care.engine import facility as engine_facility
 from seoul.care.models import Facility, FacilityVersion
+from seoul.care.tests.builders import add as _add
+from seoul.care.tests.builders import client_of
+from seoul.care.tests.builders import example_file as _example_file
 from seoul.core.models import AuditEvent, User
 from seoul.core.roles import Role, Service
 
 pytestmark = pytest.mark.django_db
 WASHBASIN = "washbasin_on_entry"
-
-
-@pytest.fixture
-def designer(make_user: Callable[..., User]) -> User:
-    return make_user(institution="SDF", roles={Service.CARE: Role.OPERATOR})
-
-
-@pytest.fixture
-def reader(make_user: Callable[..., User]) -> User:
-    return make_user(institution="CITY_HALL", roles={Service.CARE: Role.VIEWER})
-
-
-def client_of(user: User, lang: str = "en") -> Client:
-    c = Client(headers={"accept-language": lang})
-    c.force_login(user)
-    return c
-
-
-def _example_file(change: Callable[[dict[str, Any]], None] | None = None, name: str = "centre.json") -> Any:
-    model = json.loads(engine_facility.example_path().read_text(encoding="utf-8"))
-    if change:
-        change(model)
-    return SimpleUploadedFile(name, json.dumps(model, ensure_ascii=False).encode(), "application/json")
-
-
-def _add(c: Client, **extra: Any) -> Any:
-    data = {"name": "해오름 어린이집", "kind": "daycare", "district": 13, **extra}
-    return c.post("/care/new/", data)
 
 
 def _change_id(page: Any, kind_prefix: str) -> str | None:
@@ -185,9 +159,9 @@ def test_a_change_side_by_side_shows_the_plan_checks_and_rooms_before_and_after(
     # the same colour scale on both plans: the first legend bin is the same text
     assert compared.text.count("0.5 미만") == 2
     assert c.get(f"/care/{item.pk}/changes/nothing:here/").status_code == 404
-    airing = _change_id(page, "airing")
-    if airing is not None:  # an operating rule: compared, but nothing to apply
-        assert "/apply/" not in c.get(f"/care/{item.pk}/changes/{airing}/").text
+    airing = _change_id(page, "windows")
+    assert airing is not None  # the window airing is a rule kept with the plan: applied like any change
+    assert f"/care/{item.pk}/apply/" in c.get(f"/care/{item.pk}/changes/{airing}/").text
 
 
 def test_the_overview_compares_centres_by_district(designer: User, reader: User) -> None:
