@@ -43,6 +43,7 @@ WORDS = {
         "room": "실",
         "p": "감염 확률(%)",
         "cases": "월 예상 감염 수",
+        "airing": "이번 달 창문 환기",
         "total": "시설 전체 월 예상 감염 수: {cases}명 (설계안 비교용 추정치이며 예측이 아님)",
         "changes": "먼저 바꿀 점",
         "rank": "순위",
@@ -72,6 +73,7 @@ WORDS = {
         "room": "Room",
         "p": "Chance of infection (%)",
         "cases": "Expected infections a month",
+        "airing": "Window airing this month",
         "total": "Expected infections a month in the whole centre: {cases} (an estimate to compare designs, not a forecast)",
         "changes": "What to change first",
         "rank": "Rank",
@@ -152,10 +154,15 @@ def facility_pdf(
     total = f"{result['cases_per_month_before']:.1f}"
     pdf.multi_cell(0, 5, w["total"].format(cases=total), new_x="LMARGIN", new_y="NEXT")
     rows = [
-        [str(r.get("name") or r["room"]), f"{r['p_infection_percent']:.1f}", f"{r['expected_cases_per_month']:.2f}"]
+        [
+            str(r.get("name") or r["room"]),
+            f"{r['p_infection_percent']:.1f}",
+            f"{r['expected_cases_per_month']:.2f}",
+            (r.get("airing_ko") or r["airing"]) if ko else r["airing"],
+        ]
         for r in result["rooms_before"]
     ]
-    _table(pdf, [w["room"], w["p"], w["cases"]], rows, (90, 45, 45), right=(1, 2))
+    _table(pdf, [w["room"], w["p"], w["cases"], w["airing"]], rows, (50, 35, 30, 65), right=(1, 2))
 
     _heading(pdf, w["changes"])
     titles = {c["id"]: (c["title_ko"] if ko else c["title"]) for c in result["checks_before"]}

@@ -172,10 +172,6 @@ COST_BASIS_KO: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 
 
-def _same(facility: Facility) -> Facility:
-    return facility
-
-
 @dataclass(frozen=True)
 class Intervention:
     """A candidate change. ``transform`` is a pure function Facility → Facility: the plan after
@@ -191,8 +187,7 @@ class Intervention:
     capital_won: float
     running_won_per_month: float
     cost_basis: str
-    transform: Callable[[Facility], Facility] = field(default=_same, repr=False, compare=False)
-    changes_facility: bool = True
+    transform: Callable[[Facility], Facility] = field(repr=False, compare=False)
     #: :attr:`reason` and :attr:`cost_basis` in Korean (rooms by their names, as in English).
     reason_ko: str = ""
     cost_basis_ko: str = ""
@@ -229,7 +224,6 @@ class Intervention:
             "cost_won": round(self.cost_won(horizon_months)),
             "cost_basis": self.cost_basis,
             "cost_basis_ko": self.cost_basis_ko,
-            "changes_facility": self.changes_facility,
         }
 
 
@@ -1119,7 +1113,7 @@ def candidates(
     for item in found:
         if item.id in seen:
             continue
-        if check_valid and item.changes_facility and not _valid(item.apply(facility)):
+        if check_valid and not _valid(item.apply(facility)):
             continue
         seen.add(item.id)
         out.append(item)
@@ -1482,8 +1476,7 @@ def _evaluate_one(
     checks_after = dict(passed_before)
     try:
         after = item.apply(facility)
-        if item.changes_facility:
-            checks_after = {r.id: r.passed for r in run_checks(after)}  # validates first
+        checks_after = {r.id: r.passed for r in run_checks(after)}  # validates first
     except ValidationErrors as exc:
         errors = list(exc.errors)
     except (ValueError, KeyError) as exc:  # a transform that cannot apply to this facility
