@@ -26,6 +26,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
+from tests.browser.people import new_staff
+
 CHROMIUM = os.environ.get("SEOUL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -132,33 +134,13 @@ def reference_data(transactional_db: None) -> None:
 @pytest.fixture
 def operator(reference_data: None) -> Any:
     """Seoul Metro staff holding the plan operator role."""
-    from seoul.core.models import Institution, ServiceRole, User
-
-    user = User.objects.create_user(
-        username="metro.planner",
-        password=OPERATOR_PASSWORD,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code="SEOUL_METRO"),
-    )
-    ServiceRole.objects.create(user=user, service="plan", role="operator")
-    user.test_password = OPERATOR_PASSWORD
-    return user
+    return new_staff("metro.planner", OPERATOR_PASSWORD, "SEOUL_METRO", "plan", "operator")
 
 
 @pytest.fixture
 def auditor(reference_data: None) -> Any:
     """City Hall staff holding the core admin role (reads the whole audit log)."""
-    from seoul.core.models import Institution, ServiceRole, User
-
-    user = User.objects.create_user(
-        username="cityhall.auditor",
-        password=AUDITOR_PASSWORD,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code="CITY_HALL"),
-    )
-    ServiceRole.objects.create(user=user, service="core", role="admin")
-    user.test_password = AUDITOR_PASSWORD
-    return user
+    return new_staff("cityhall.auditor", AUDITOR_PASSWORD, "CITY_HALL", "core", "admin")
 
 
 def _sign_in(page: Any, base_url: str, username: str, password: str, next_path: str = "") -> None:

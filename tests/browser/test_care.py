@@ -10,23 +10,14 @@ from typing import Any
 import pytest
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.people import new_staff
 
 DESIGNER_PASSWORD = "Seoullo-7017-skygarden"
 
 
 @pytest.fixture
 def designer(reference_data: None) -> Any:
-    from seoul.core.models import Institution, ServiceRole, User
-
-    user = User.objects.create_user(
-        username="sdf.designer",
-        password=DESIGNER_PASSWORD,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code="SDF"),
-    )
-    ServiceRole.objects.create(user=user, service="care", role="operator")
-    user.test_password = DESIGNER_PASSWORD
-    return user
+    return new_staff("sdf.designer", DESIGNER_PASSWORD, "SDF", "care", "operator")
 
 
 def _ranking(page: Any) -> list[str]:

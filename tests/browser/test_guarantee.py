@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tests.browser.people import new_staff
+
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 EXAMINER_PASSWORD = "Seoulshinbo-desk-4-stamps"
 APPROVER_PASSWORD = "Seoulshinbo-chief-8-seals"
@@ -61,17 +63,7 @@ def register(docs: Any, **changes: Any) -> None:
 
 
 def staff(username: str, password: str, role: str) -> Any:
-    from seoul.core.models import Institution, ServiceRole, User
-
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code="SEOULSHINBO"),
-    )
-    ServiceRole.objects.create(user=user, service="guarantee", role=role)
-    user.test_password = password
-    return user
+    return new_staff(username, password, "SEOULSHINBO", "guarantee", role)
 
 
 def simple_sign_in(page: Any, base: str, name: str = "김서울", phone: str = "010-3333-4444") -> None:

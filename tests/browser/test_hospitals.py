@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.people import new_staff
 from tests.browser.test_walk_services import WIDEST
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -50,18 +51,10 @@ class Network:
 def _person(username: str, password: str, institution: str, role: str, **post: Any) -> Any:
     """Staff of the network with a role in ``hospitals`` and a post (a hospital, a region or,
     with neither, the city's patient-management team)."""
-    from seoul.core.models import Institution, ServiceRole, User
     from seoul.hospitals.models import Post
 
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code=institution),
-    )
-    ServiceRole.objects.create(user=user, service="hospitals", role=role)
+    user = new_staff(username, password, institution, "hospitals", role)
     Post.objects.create(user=user, **post)
-    user.test_password = password
     return user
 
 

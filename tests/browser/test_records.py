@@ -41,6 +41,7 @@ from typing import Any
 import pytest
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.people import new_staff
 from tests.browser.test_walk_services import WIDEST
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -68,19 +69,11 @@ class Archive:
 
 
 def _person(username: str, password: str, role: str, department: Any = None) -> Any:
-    from seoul.core.models import Institution, ServiceRole, User
     from seoul.records.models import Post
 
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code="CITY_HALL"),
-    )
-    ServiceRole.objects.create(user=user, service="records", role=role)
+    user = new_staff(username, password, "CITY_HALL", "records", role)
     if department is not None:
         Post.objects.create(user=user, department=department)
-    user.test_password = password
     return user
 
 

@@ -39,6 +39,7 @@ from typing import Any
 import pytest
 
 from tests.browser.a11y import assert_accessible
+from tests.browser.people import new_staff
 from tests.browser.test_records import DESKTOP, PHONE, _english, _fits, _send, _texts, _watch
 from tests.browser.test_walk_services import one_page_image_at_a_time
 
@@ -58,21 +59,11 @@ class Cloud:
 
 
 def _staff(username: str, password: str, institution: str, *, role: str = "", department: Any = None) -> Any:
-    from seoul.core.models import Institution, ServiceRole, User
     from seoul.records.models import Post
 
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        kind=User.Kind.STAFF,
-        institution=Institution.objects.get(code=institution),
-        display_name=username,
-    )
-    if role:
-        ServiceRole.objects.create(user=user, service="records", role=role)
+    user = new_staff(username, password, institution, "records", role, display_name=username)
     if department is not None:
         Post.objects.create(user=user, department=department)
-    user.test_password = password
     return user
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.people import new_staff
+
 TRACER_PASSWORD = "Mangwon-market-8-lanterns"
 SUPERVISOR_PASSWORD = "Hapjeong-bridge-4-ferries"
 REASON_DETAIL = "역학조사 2026-1125 마포"
@@ -28,15 +30,10 @@ MAPO = 13
 
 
 def _staff(username: str, password: str, role: str) -> Any:
-    from seoul.core.models import Institution, ServiceRole, User
     from seoul.tracing import actions
 
-    user = User.objects.create_user(
-        username=username, password=password, kind=User.Kind.STAFF, institution=Institution.objects.get(code="SPHF")
-    )
-    ServiceRole.objects.create(user=user, service="tracing", role=role)
+    user = new_staff(username, password, "SPHF", "tracing", role)
     actions.set_tracer_profile(user, MAPO, actor=None)
-    user.test_password = password
     return user
 
 

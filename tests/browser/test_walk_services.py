@@ -47,6 +47,7 @@ import pytest
 
 from tests.browser.a11y import blocking, describe_violations
 from tests.browser.conftest import ARTIFACTS, CHROMIUM_ARGS, TIMEOUT_MS  # noqa: F401 - CHROMIUM_ARGS for readers
+from tests.browser.people import new_staff
 
 WALK = ARTIFACTS / "walk"
 
@@ -271,7 +272,7 @@ def build_services() -> Services:
     from django.utils import timezone
 
     from seoul.core import demo as core_demo
-    from seoul.core.models import Institution, ServiceRole, User
+    from seoul.core.models import User
     from seoul.core.registry import app_modules
 
     for _label, module in app_modules("reference"):
@@ -284,14 +285,7 @@ def build_services() -> Services:
     users = {u.username: u for u in User.objects.all()}
 
     def staff(username: str, institution: str, service: str, role: str) -> None:
-        user = User.objects.create_user(
-            username=username,
-            password=username + "-Walk-2026",
-            kind=User.Kind.STAFF,
-            institution=Institution.objects.get(code=institution),
-            display_name=username,
-        )
-        ServiceRole.objects.create(user=user, service=service, role=role)
+        new_staff(username, username + "-Walk-2026", institution, service, role, display_name=username)
         passwords[username] = username + "-Walk-2026"
 
     staff("metro.ops", "SEOUL_METRO", "metro", "viewer")
