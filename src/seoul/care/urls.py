@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/apply/", views.facility_apply, name="facility_apply"),
     path("<int:pk>/changes/<str:change>/", views.facility_change, name="facility_change"),
     path("<int:pk>/report.pdf", views.facility_report, name="facility_report"),
+    path("<int:pk>/plan.svg", views.facility_plan, name="facility_plan"),
     path("<int:pk>/model/<int:number>.json", views.facility_model, name="facility_model"),
 ]

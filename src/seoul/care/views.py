@@ -65,19 +65,23 @@ def _asked_version(request: AuthedRequest, item: Facility) -> FacilityVersion:
     return version
 
 
-def _drawn(plan: Any, risk: dict[str, float], failed: Any, *, bins: Any = None, width_px: int = 900) -> SafeString:
-    """The plan as inline SVG: rooms by expected infections a month, failed checks marked."""
-    return mark_safe(  # noqa: S308 - drawing.plan_svg escapes every text it is given
-        drawing.plan_svg(
-            plan,
-            risk=risk,
-            failed=[c for c in failed if not c.passed],
-            lang="ko" if _korean() else "en",
-            risk_label=_("expected infections a month"),
-            bins=bins,
-            width_px=width_px,
-        )
+def _svg(plan: Any, risk: dict[str, float], failed: Any, *, bins: Any = None, width_px: int = 900) -> str:
+    """The plan as an SVG document: rooms by expected infections a month, failed checks marked
+    (drawing.plan_svg escapes every text it is given)."""
+    return drawing.plan_svg(
+        plan,
+        risk=risk,
+        failed=[c for c in failed if not c.passed],
+        lang="ko" if _korean() else "en",
+        risk_label=_("expected infections a month"),
+        bins=bins,
+        width_px=width_px,
     )
+
+
+def _drawn(plan: Any, risk: dict[str, float], failed: Any, *, bins: Any = None, width_px: int = 900) -> SafeString:
+    """The plan as inline SVG for a page."""
+    return mark_safe(_svg(plan, risk, failed, bins=bins, width_px=width_px))  # noqa: S308 - escaped by plan_svg
 
 
 def _figure_label(check: str) -> str:
@@ -393,6 +397,20 @@ def facility_model(request: AuthedRequest, pk: int, number: int) -> HttpResponse
     )
     response["Content-Disposition"] = f'attachment; filename="facility-{item.pk}-v{version.number}.json"'
     return response
+
+
+@require_role(Service.CARE, Role.VIEWER)
+@require_GET
+def facility_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The plan of a version and month as a large SVG image of its own, to open and zoom on a
+    phone where the page's drawing is small."""
+    item = _facility(request, pk)
+    _form, month = _month(request)
+    version = _asked_version(request, item)
+    found = selectors.evaluation(version, month)
+    risk = {r["room"]: float(r["expected_cases_per_month"]) for r in found["rooms_before"]}
+    svg = _svg(selectors.plan(version), risk, selectors.checks(version, month), width_px=1800)
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 @require_role(Service.CARE, Role.VIEWER)

@@ -132,6 +132,11 @@ def test_the_plan_is_drawn_on_the_page_and_the_report_is_a_pdf_in_the_pages_lang
     svg = page.text.split('<figure class="plan">')[1].split("</figure>")[0]
     assert svg.startswith("<svg") and svg.count('data-kind="route"') >= 5  # the washbasin check's routes
     assert "<script" not in svg and "해님반 (만0세)" in svg
+    assert f"/care/{item.pk}/plan.svg?version=1&amp;month=1" in page.text
+    big = client_of(designer, "en").get(f"/care/{item.pk}/plan.svg?version=1&month=7")
+    assert big.status_code == 200 and big["Content-Type"].startswith("image/svg+xml")
+    assert big.content.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"') and b'width="1800"' in big.content
+    assert b'lang="en"' in big.content and b'data-kind="route"' in big.content
     for lang, word in (("ko", "감염예방 설계 점검 보고서"), ("en", "Infection-prevention design report")):
         pdf = client_of(designer, lang).get(f"/care/{item.pk}/report.pdf?version=1&month=7")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from seoul.care import actions, demo
+from seoul.care import actions, demo, selectors
 from seoul.care.errors import CareError
 from seoul.care.events import CareEvent
 from seoul.care.models import DistrictOfficer, Facility, FacilityDirector, scope_of
@@ -47,6 +47,7 @@ def _pages(item: Facility) -> list[str]:
     return [
         f"/care/{item.pk}/",
         f"/care/{item.pk}/report.pdf",
+        f"/care/{item.pk}/plan.svg",
         f"/care/{item.pk}/model/1.json",
         f"/care/{item.pk}/changes/washbasin:entrance/",
     ]
@@ -171,12 +172,16 @@ def test_the_demo_has_a_mapo_officer_and_the_example_centres_director(
     settings.VAR_DIR = tmp_path
     core_demo.load()
     counts = demo.load()
-    assert counts == {"facilities": 1, "readers": 2}
+    assert counts == {"facilities": 2, "readers": 2}
     assert demo.load() == counts  # a second run adds nothing
     printed = {a["username"]: a for a in demo.demo_accounts()}
     assert set(printed) == {"care.mapo", "care.director"} and all(a["password"] for a in printed.values())
-    centre = Facility.objects.get()
+    centre = Facility.objects.get(name=demo.CENTRE)
     assert centre.district == MAPO
+    improved = Facility.objects.get(name=demo.IMPROVED[0])
+    assert improved.district != MAPO and improved.versions.count() == 1 + len(demo.IMPROVED_CHANGES)
+    latest = improved.versions.order_by("-number").first()
+    assert latest is not None and not selectors.evaluation(latest, 1)["failed_before"]  # the fixed centre passes
     officer, director = User.objects.get(username="care.mapo"), User.objects.get(username="care.director")
     assert scope_of(officer).districts == {MAPO} and scope_of(director).facilities == {centre.pk}
     assert client_of(director).get(f"/care/{centre.pk}/").status_code == 200
