@@ -1,5 +1,6 @@
-"""Demo data of the care service: the example centre (docs/care-facility.md), added by the demo
-designer so the list and the facility page have something to show, and two readers with a
+"""Demo data of the care service: the example centre (docs/care-facility.md) and an improved
+copy of it in another district, added by the demo designer so the list, the comparison and the
+facility page have something to show, and two readers with a
 narrower view than the city's (docs/care-interventions.md, "Who sees which centre"): the
 district childcare officer of 마포구 and the director of the example centre. Their passwords are
 kept with the other demo accounts' and printed with them."""
@@ -58,12 +59,36 @@ def _accounts() -> dict[str, User]:
     return users
 
 
-def load() -> dict[str, int]:
-    if not Facility.objects.exists():
-        designer = User.objects.filter(username="care.designer").first()
+#: A second centre, in another district, built from the same example with the changes that fix
+#: its three failed checks and the hourly airing applied on the platform (each a version), so
+#: the overview has a failing and a passing centre to compare and the district officer of 마포구
+#: has one they do not see.
+IMPROVED = ("햇살 국공립어린이집", "강남구")
+IMPROVED_CHANGES = (
+    "washbasin:entrance",
+    "service_door:kitchen+laundry",
+    "ventilation_rebalance:laundry",
+    "windows:hourly",
+)
+
+
+def _add_centres() -> None:
+    designer = User.objects.filter(username="care.designer").first()
+    if not Facility.objects.filter(name=CENTRE).exists():
         actions.add_facility(
             CENTRE, Facility.Kind.DAYCARE, by_name(DISTRICT).index, actions.example_model(), actor=designer
         )
+    name, district = IMPROVED
+    if not Facility.objects.filter(name=name).exists():
+        improved = actions.add_facility(
+            name, Facility.Kind.DAYCARE, by_name(district).index, actions.example_model(), actor=designer
+        )
+        for number, change in enumerate(IMPROVED_CHANGES, start=1):
+            actions.apply_change(improved, number=number, change=change, actor=designer)
+
+
+def load() -> dict[str, int]:
+    _add_centres()
     users = _accounts()
     actions.set_districts(users["care.mapo"], [by_name(DISTRICT).index], actor=None)
     centre = Facility.objects.filter(name=CENTRE).order_by("pk").first()
