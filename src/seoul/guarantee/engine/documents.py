@@ -191,7 +191,16 @@ def business_from(registration: dict[str, Any], today: date) -> Business | None:
         closed=registration.get("status") == "closed",
         industry=str(registration.get("industry", "")),
         prior_closure=registration.get("prior_closure") is True,
+        district=district_of(registration),
     )
+
+
+def district_of(registration: dict[str, Any]) -> str | None:
+    """The Seoul district (Korean name, e.g. "중구") of the registration's address, if it names one."""
+    parts = str(registration.get("address", "")).split()
+    if len(parts) < 2 or not parts[0].startswith("서울"):
+        return None
+    return parts[1] if parts[1].endswith("구") else None
 
 
 def facts_from(documents: list[dict[str, Any]], today: date) -> dict[str, Any]:
@@ -208,6 +217,7 @@ def facts_from(documents: list[dict[str, Any]], today: date) -> dict[str, Any]:
     out: dict[str, Any] = {
         "opened_on": _opened(reg, today),
         "in_seoul": str(reg.get("address", "")).startswith("서울"),
+        "district": district_of(reg),
         "closed": reg.get("status") == "closed",
         "industry": str(reg.get("industry", "")),
         "tax_arrears": national.get("arrears") is True or local.get("arrears") is True,

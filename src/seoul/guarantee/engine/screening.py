@@ -42,6 +42,8 @@ class Facts:
     existing_guarantee_balance: int = 0
     prior_closure: bool = False
     documents_fetched: bool = True
+    #: The district (Korean name) of the business site, from the registration's address.
+    district: str | None = None
 
 
 class Outcome(enum.StrEnum):
@@ -69,6 +71,12 @@ class Screening:
     guaranteed_amount: int
     score: Score | None
     refer_reasons: list[str] = field(default_factory=list)
+    #: The amount is inside the product's fast lane (no limit screening on sales).
+    fast_lane: bool = False
+    #: The fee is the additional rate (the business already has a guarantee of the foundation).
+    fee_additional: bool = False
+    #: The city pays the fee (the business is charged nothing).
+    fee_paid_by_city: bool = False
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -80,6 +88,9 @@ class Screening:
             "fee_rate": self.fee_rate,
             "fee": self.fee,
             "guaranteed_amount": self.guaranteed_amount,
+            "fast_lane": self.fast_lane,
+            "fee_additional": self.fee_additional,
+            "fee_paid_by_city": self.fee_paid_by_city,
             "score": None
             if self.score is None
             else {
@@ -142,10 +153,11 @@ class Business:
     closed: bool
     industry: str
     prior_closure: bool = False
+    district: str | None = None
 
 
 def business_of(facts: Facts) -> Business:
-    return Business(facts.opened_on, facts.in_seoul, facts.closed, facts.industry, facts.prior_closure)
+    return Business(facts.opened_on, facts.in_seoul, facts.closed, facts.industry, facts.prior_closure, facts.district)
 
 
 def business_reasons(business: Business, cat: Catalogue | None = None) -> list[str]:
@@ -162,9 +174,16 @@ def business_reasons(business: Business, cat: Catalogue | None = None) -> list[s
 
 
 def product_reasons(business: Business, product: Product, today: date) -> list[str]:
-    """Reason codes why this product in particular does not fit the business (its age, a
-    required earlier closure)."""
+    """Reason codes why this product in particular does not fit the business (the days the
+    product takes applications, its districts and industries, the business's age, a required
+    earlier closure)."""
     reasons = []
+    if not product.in_effect(today):
+        reasons.append("product_not_in_effect")
+    if product.districts and business.district not in product.districts:
+        reasons.append("site_outside_product_districts")
+    if business.industry in product.excluded_industries:
+        reasons.append("industry_excluded_by_product")
     months = months_between(business.opened_on, today)
     if months < product.min_months:
         reasons.append("too_few_months_in_business")
@@ -189,18 +208,38 @@ def standing_reasons(facts: Facts, cat: Catalogue | None = None) -> list[str]:
     return reasons
 
 
+def product_standing_reasons(facts: Facts, product: Product) -> list[str]:
+    """Reason codes from the documents why this product in particular cannot guarantee the
+    business (its own minimum credit score)."""
+    score, minimum = facts.credit_score, product.min_credit_score
+    return (
+        ["credit_score_below_product_minimum"] if score is not None and minimum is not None and score < minimum else []
+    )
+
+
 def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
     """Reason codes why the business cannot have this product (empty: eligible)."""
     cat = cat or catalogue()
     business = business_of(facts)
-    return business_reasons(business, cat) + product_reasons(business, product, today) + standing_reasons(facts, cat)
+    return (
+        business_reasons(business, cat)
+        + product_reasons(business, product, today)
+        + standing_reasons(facts, cat)
+        + product_standing_reasons(facts, product)
+    )
 
 
-def limit_of(facts: Facts, product: Product, cat: Catalogue | None = None) -> int:
-    """The most this business may borrow under this product, in won (rounded down to 10만 원)."""
+def in_fast_lane(amount: int | None, product: Product) -> bool:
+    """Whether a loan of ``amount`` skips the limit screening on sales (the product's fast lane)."""
+    return amount is not None and 0 < amount <= product.fast_lane_max
+
+
+def limit_of(facts: Facts, product: Product, cat: Catalogue | None = None, amount: int | None = None) -> int:
+    """The most this business may borrow under this product, in won (rounded down to 10만 원).
+    A loan of ``amount`` in the product's fast lane is not limited by the sales."""
     cat = cat or catalogue()
     limit = product.max_amount
-    if facts.sales_last_year is not None:
+    if facts.sales_last_year is not None and not in_fast_lane(amount, product):
         limit = min(limit, int(facts.sales_last_year * product.sales_fraction))
     limit = min(limit, cat.max_total_guarantee_balance - facts.existing_guarantee_balance)
     return max(0, limit // 100_000 * 100_000)
@@ -211,20 +250,34 @@ def guaranteed_of(amount: int, product: Product) -> int:
     return math.floor(amount * product.coverage)
 
 
-def fee_of(amount: int, product: Product) -> int:
-    """One year's guarantee fee on the guaranteed part, in whole won (rounded down)."""
-    return math.floor(amount * product.coverage * product.fee_rate)
+def fee_of(amount: int, product: Product, *, additional: bool = False) -> int:
+    """One year's guarantee fee on the guaranteed part, in whole won (rounded down): the
+    additional rate for a business that already has a guarantee, nothing when the city pays."""
+    return math.floor(amount * product.coverage * product.fee_rate_for(additional=additional))
 
 
-def screen(facts: Facts, product_code: str, amount: int, today: date, cat: Catalogue | None = None) -> Screening:
+def screen(
+    facts: Facts,
+    product_code: str,
+    amount: int,
+    today: date,
+    cat: Catalogue | None = None,
+    *,
+    pool_remaining: int | None = None,
+) -> Screening:
+    """The outcome of one application. ``pool_remaining``: what the product's budget pool can
+    still commit (None: no pool, or not known); a guarantee larger than that is refused."""
     cat = cat or catalogue()
     product = cat.products[product_code]
     reasons = eligibility(facts, product, today, cat)
-    limit = limit_of(facts, product, cat)
+    limit = limit_of(facts, product, cat, amount)
     if amount < product.min_amount:
         reasons.append("amount_below_minimum")
     if amount > limit:
         reasons.append("amount_above_limit")
+    if pool_remaining is not None and guaranteed_of(amount, product) > pool_remaining:
+        reasons.append("pool_used_up")
+    additional = facts.existing_guarantee_balance > 0
     sc = cat.scorecard
     score = score_of(facts, today, cat)
     refer: list[str] = []
@@ -247,11 +300,14 @@ def screen(facts: Facts, product_code: str, amount: int, today: date, cat: Catal
         reasons=reasons,
         limit=limit,
         coverage=product.coverage,
-        fee_rate=product.fee_rate,
-        fee=fee_of(amount, product),
+        fee_rate=product.fee_rate_for(additional=additional),
+        fee=fee_of(amount, product, additional=additional),
         guaranteed_amount=guaranteed_of(amount, product),
         score=score,
         refer_reasons=refer,
+        fast_lane=in_fast_lane(amount, product),
+        fee_additional=additional,
+        fee_paid_by_city=product.fee_paid_by_city,
     )
 
 
@@ -260,7 +316,7 @@ def with_amount(screening: dict[str, Any], product: Product, amount: int) -> dic
     examiner's lower approval); eligibility, score and limit are those of the screening."""
     return {
         **screening,
-        "fee": fee_of(amount, product),
+        "fee": fee_of(amount, product, additional=bool(screening.get("fee_additional"))),
         "guaranteed_amount": guaranteed_of(amount, product),
     }
 

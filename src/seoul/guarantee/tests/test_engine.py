@@ -129,9 +129,9 @@ def test_product_rules_on_months_and_prior_closure() -> None:
 
 def test_limit_follows_sales_and_existing_balance() -> None:
     small = good_facts(sales_last_year=40_000_000)
-    result = screen(small, "emergency_covid", 15_000_000, TODAY)
-    assert result.limit == 10_000_000
-    assert "amount_above_limit" in result.reasons
+    result = screen(small, "regular", 15_000_000, TODAY)
+    assert result.limit == 10_000_000  # a quarter of a year's sales
+    assert "amount_above_limit" in result.reasons and not result.fast_lane
     owing = good_facts(existing_guarantee_balance=95_000_000)
     assert screen(owing, "regular", 1_000_000, TODAY).limit == 5_000_000
 
