@@ -7,7 +7,8 @@ import json
 import click
 
 from seoul.guarantee.engine import brn as brn_rules
-from seoul.guarantee.engine.simulate import Params, compare
+from seoul.guarantee.engine import portfolio
+from seoul.guarantee.engine.simulate import PaidOut, Params, compare
 
 SHOWN = [
     ("applications", "applications"),
@@ -22,6 +23,28 @@ SHOWN = [
     ("examiner_utilisation_in_period", "examiner utilisation"),
 ]
 
+#: The portfolio table (``--years``): (figure, label, kind) — kind "won" is shown in million won.
+PORTFOLIO_SHOWN = [
+    ("loans_paid_out", "loans paid out", "count"),
+    ("loans_active", "loans active at the year's end", "count"),
+    ("outstanding", "outstanding, ₩m", "won"),
+    ("guarantee_balance", "guarantee balance, ₩m", "won"),
+    ("principal_repaid", "principal repaid, ₩m", "won"),
+    ("fees_collected", "fees collected, ₩m", "won"),
+    ("new_defaults", "new defaults", "count"),
+    ("defaulted_principal", "defaulted principal, ₩m", "won"),
+    ("subrogation", "subrogation paid, ₩m", "won"),
+    ("recoveries", "recovered, ₩m", "won"),
+    ("write_offs", "written off, ₩m", "won"),
+    ("claims_outstanding", "claims outstanding, ₩m", "won"),
+    ("cumulative_loss", "cumulative loss, ₩m", "won"),
+    ("default_rate", "default rate (of guarantees)", "rate"),
+    ("recovery_rate", "recovery rate (of claims)", "rate"),
+    ("pool_committed", "pool: guarantees committed, ₩m", "won"),
+    ("pool_used_by_losses", "pool: used by losses, ₩m", "won"),
+    ("pool_remaining", "pool: remaining, ₩m", "won"),
+]
+
 
 @click.group(name="guarantee")
 def group() -> None:
@@ -34,18 +57,94 @@ def group() -> None:
 @click.option("--days", type=click.IntRange(min=1, max=120), required=True)
 @click.option("--seed", type=int, default=2020, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
-def simulate(per_day: int, examiners: int, days: int, seed: int, as_json: bool) -> None:
-    """Replay a surge through the real screening rules and scorecard, with and without automation
-    (see docs/guarantee.md)."""
-    result = compare(Params(applications_per_day=per_day, examiners=examiners, days=days, seed=seed))
+@click.option(
+    "--years",
+    type=click.IntRange(min=1, max=30),
+    default=None,
+    help="also follow the loans paid out (with automation) for this many years after the surge",
+)
+@click.option(
+    "--pool",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="WON",
+    help=f"with --years: the city's budget pool in won  [default: {portfolio.DEFAULT_POOL:,}]",
+)
+@click.option(
+    "--default-scale",
+    type=click.FloatRange(min=0, max=10),
+    default=None,
+    help="with --years: multiply the published default rates (a stress; 0: no default)  [default: 1]",
+)
+def simulate(
+    per_day: int,
+    examiners: int,
+    days: int,
+    seed: int,
+    as_json: bool,
+    years: int | None,
+    pool: int | None,
+    default_scale: float | None,
+) -> None:
+    """Replay a surge through the real screening rules and scorecard, with and without automation;
+    with --years, follow the loans it paid out: repayments, defaults, subrogation, recoveries,
+    fees and the city's pool (see docs/guarantee.md)."""
+    if years is None and (pool is not None or default_scale is not None):
+        raise click.UsageError("--pool and --default-scale go with --years")
+    params = Params(applications_per_day=per_day, examiners=examiners, days=days, seed=seed)
+    loans: list[PaidOut] | None = None if years is None else []
+    result: dict[str, object] = {**compare(params, paid_out=loans)}
+    book = None
+    if years is not None and loans is not None:
+        assumptions = portfolio.Assumptions(default_scale=1.0 if default_scale is None else default_scale)
+        book = portfolio.follow(
+            loans,
+            years=years,
+            start=params.start,
+            seed=seed,
+            pool=portfolio.DEFAULT_POOL if pool is None else pool,
+            assumptions=assumptions,
+        )
+        result["portfolio"] = {"run": "with_automation", **book.as_json()}
     if as_json:
         click.echo(json.dumps(result))
         return
+    runs = {k: v for k, v in result.items() if isinstance(v, dict) and k != "portfolio"}
     click.echo(f"{per_day:,} applications a day for {days} days, {examiners} examiners, seed {seed}")
     click.echo(f"{'':32} {'with automation':>18} {'without':>18}")
     for key, label in SHOWN:
-        a, m = result["with_automation"][key], result["without_automation"][key]
+        a, m = runs["with_automation"][key], runs["without_automation"][key]
         click.echo(f"{label:32} {_fmt(a):>18} {_fmt(m):>18}")
+    if book is not None:
+        _portfolio_table(book)
+
+
+def _portfolio_table(book: portfolio.Portfolio) -> None:
+    n, paid = len(book.loans.amount), int(book.loans.paid_out.sum())
+    click.echo("")
+    click.echo(
+        f"The {n:,} loans paid out with automation ({paid / 1e6:,.0f} million won), followed {book.horizon_years} "
+        f"years from {book.start:%Y-%m}; pool {book.pool / 1e6:,.0f} million won, default rates × "
+        f"{book.assumptions.default_scale:g} (rates and sources: docs/guarantee.md)"
+    )
+    click.echo(f"{'':32}" + "".join(f" {f'year {y.year}':>14}" for y in book.years))
+    click.echo(f"{'':32}" + "".join(f" {y.first + '…':>14}" for y in book.years))
+    for key, label, kind in PORTFOLIO_SHOWN:
+        cells = [_cell(getattr(y, key), kind) for y in book.years]
+        click.echo(f"{label:32}" + "".join(f" {c:>14}" for c in cells))
+    exhausted = next((y.year for y in book.years if y.pool_remaining < 0), None)
+    if exhausted is not None:
+        click.echo(f"the pool is used up by losses in year {exhausted}")
+
+
+def _cell(value: object, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "won" and isinstance(value, int):
+        return f"{value / 1e6:,.1f}"
+    if kind == "rate" and isinstance(value, float):
+        return f"{value * 100:.2f} %"
+    return _fmt(value)
 
 
 def _fmt(value: object) -> str:

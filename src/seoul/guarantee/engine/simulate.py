@@ -18,6 +18,10 @@ Examiners are a multi-server FIFO queue working 09:00–18:00 on weekdays (8 pro
 of the 9). Arrivals stop after ``days`` days, the queue then runs dry, so every approved file
 of the surge gets its time to loan (no survivor bias); ``backlog_at_end`` counts files still
 waiting for (or in) examination at the end of the arrival period.
+
+``run(..., paid_out=[])`` also appends a :class:`PaidOut` record for every approved file (what
+``engine/portfolio.py`` follows after the surge); the returned figures are the same with or
+without it, and so are the random draws.
 """
 
 from __future__ import annotations
@@ -57,6 +61,21 @@ class Params:
     review_hours_manual: float = 1.5
     review_hours_automated: float = 0.75
     start: date = date(2020, 3, 2)  # a Monday in the 2020 surge
+
+
+@dataclass(frozen=True)
+class PaidOut:
+    """An approved file's loan as the bank paid it out: the product, the amount (the amount asked:
+    the model's examiners approve or refuse, they do not lower it), what the scorecard knew of the
+    business and when the money arrived (``hours`` from the start, a Monday 00:00)."""
+
+    product: str
+    amount: int
+    industry: str
+    credit_score: int | None
+    pd: float | None
+    hours: float
+    paid_out_on: date
 
 
 @dataclass(frozen=True)
@@ -139,7 +158,11 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(ordered[k], 1)
 
 
-def run(params: Params, *, automation: bool, cat: Catalogue | None = None) -> dict[str, object]:
+def run(
+    params: Params, *, automation: bool, cat: Catalogue | None = None, paid_out: list[PaidOut] | None = None
+) -> dict[str, object]:
+    """The surge's figures; with ``paid_out`` (a list), each approved file's loan is appended to it
+    in the order the files were decided."""
     cat = cat or catalogue()
     rng = random.Random(params.seed)  # noqa: S311 - simulation, not security
     delays = random.Random(params.seed + (1 if automation else 2))  # noqa: S311
@@ -152,6 +175,13 @@ def run(params: Params, *, automation: bool, cat: Catalogue | None = None) -> di
     outcomes = {"auto_approved": 0, "auto_rejected": 0, "referred": 0, "examined": 0}
     approved_total = 0
     seq = 0
+    files: dict[int, tuple[Applicant, float | None]] = {}  # examined files, by sequence, when recording
+
+    def record(a: Applicant, pd: float | None, at: float) -> None:
+        if paid_out is not None:
+            on = params.start + timedelta(days=int(at // DAY))
+            paid_out.append(PaidOut(a.product, a.amount, a.facts.industry, a.facts.credit_score, pd, at, on))
+
     for day in range(params.days):
         today = params.start + timedelta(days=day)
         for _ in range(params.applications_per_day):
@@ -164,7 +194,9 @@ def run(params: Params, *, automation: bool, cat: Catalogue | None = None) -> di
                 if result.outcome is Outcome.APPROVE:
                     outcomes["auto_approved"] += 1
                     approved_total += 1
-                    to_loan.append(ready + _after_approval(delays, automation) - arrival)
+                    paid = ready + _after_approval(delays, automation)
+                    to_loan.append(paid - arrival)
+                    record(a, result.score.pd if result.score else None, paid)
                     continue
                 if result.outcome is Outcome.REJECT:
                     outcomes["auto_rejected"] += 1
@@ -174,13 +206,15 @@ def run(params: Params, *, automation: bool, cat: Catalogue | None = None) -> di
             else:
                 ready = arrival + delays.uniform(24.0, 72.0)  # paper documents gathered
                 approve = result.outcome is not Outcome.REJECT and _examiner_approves(a, today, cat)
+            if approve and paid_out is not None:
+                files[seq] = (a, result.score.pd if result.score else None)
             jobs.append((ready, arrival, seq, approve))
     jobs.sort()
     servers = [0.0] * max(1, params.examiners)  # free-at, in working hours
     heapq.heapify(servers)
     backlog_at_end = 0
     busy = 0.0
-    for ready, arrival, _seq, approve in jobs:
+    for ready, arrival, job, approve in jobs:
         free = heapq.heappop(servers)
         start_w = max(free, clock.to_work(ready))
         finish_w = start_w + review
@@ -192,7 +226,10 @@ def run(params: Params, *, automation: bool, cat: Catalogue | None = None) -> di
             backlog_at_end += 1
         if approve:
             approved_total += 1
-            to_loan.append(finish + _after_approval(delays, automation) - arrival)
+            paid = finish + _after_approval(delays, automation)
+            to_loan.append(paid - arrival)
+            if job in files:
+                record(*files[job], paid)
     capacity = clock.to_work(end) * params.examiners
     return {
         "applications": seq,
@@ -226,5 +263,10 @@ def _after_approval(rng: random.Random, automation: bool) -> float:
     return rng.uniform(24.0, 72.0) + rng.uniform(24.0, 72.0)  # branch visit; bank processing
 
 
-def compare(params: Params) -> dict[str, dict[str, object]]:
-    return {"with_automation": run(params, automation=True), "without_automation": run(params, automation=False)}
+def compare(params: Params, *, paid_out: list[PaidOut] | None = None) -> dict[str, dict[str, object]]:
+    """Both runs; ``paid_out`` receives the loans of the run with automation (the approved files
+    are the same in both runs — the same rules decide them — only the days they are paid out differ)."""
+    return {
+        "with_automation": run(params, automation=True, paid_out=paid_out),
+        "without_automation": run(params, automation=False),
+    }
