@@ -1,8 +1,10 @@
 """Browser tests of the untact credit guarantee on a phone-sized screen.
 
 The applicant signs in through the simple-authentication stand-in, the documents come from the
-public-data stand-in and the bank stand-in answers by signed webhooks to the live server — all
-on loopback, through the same adapters the service uses in production.
+public-data stand-in, the guarantee fee is paid on the payment gateway stand-in's page (which
+sends the browser back and posts its signed webhook to the live server) and the bank stand-in
+answers by signed webhooks to the live server — all on loopback, through the same adapters the
+service uses in production.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from tests.browser.a11y import assert_accessible
 from tests.browser.people import new_staff
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -24,15 +27,24 @@ GOOD = "220-81-62517"
 
 @pytest.fixture
 def stand_ins(reference_data: None) -> Any:
+    from seoul.core.adapters.standin import post
     from seoul.guarantee.adapters import clients, standins
 
     docs = clients.standin("documents")
     bank = clients.standin("bank")
+    gateway = clients.standin("payments")
     docs.reset()
+    gateway.reset()
+    gateway.webhooks.deliver = post  # its webhooks go to the live server
+    # ... a second after the browser is sent back: the live server's in-memory SQLite refuses a
+    # second writer at the same moment ("table is locked") where PostgreSQL would wait for the
+    # row lock (both orders are tested with the database in test_payments.py)
+    gateway.webhook_delay = 1.0
     bank.sent.clear()
     bank.mode, bank.answer_after, bank.timeout_sleep, bank.deliver = "accept", 0.05, 1.0, standins._post
     yield docs, bank
     docs.reset()
+    gateway.reset()
     bank.mode = "accept"
 
 
@@ -123,8 +135,30 @@ def wait_for_state(page: Any, state: str, seconds: float = 10) -> None:
     raise AssertionError(f"state is {page.get_attribute('[data-testid=state]', 'data-state')}, not {state}")
 
 
-def test_phone_journey_from_application_to_loan(new_context: Any, live_server: Any, stand_ins: Any) -> None:
-    from seoul.guarantee.models import Application, Certificate, Loan
+def sign(page: Any, ref: str) -> None:
+    """From the status page of an approved file: read and sign the agreement; back on the
+    application page at the step that asks for the guarantee fee."""
+    page.click("main a.button")
+    tick(page, "#id_agree")
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**/apply/{ref}/#fee")
+    assert page.get_attribute("[data-testid=state]", "data-state") == "agreement_signed"
+    assert page.get_attribute("[data-testid=fee-status]", "data-status") == "pending"
+
+
+def pay(page: Any, ref: str, button: str = "pay") -> None:
+    """Press "pay" on the application page, then ``button`` on the payment gateway's page, and
+    come back to the application page."""
+    page.click("[data-testid=pay]")
+    page.wait_for_url("**/checkout/**")
+    page.click(f"main button[value={button}]")
+    page.wait_for_url(f"**/apply/{ref}/**")
+
+
+def test_phone_journey_from_application_to_loan(new_context: Any, live_server: Any, stand_ins: Any, axe: Any) -> None:
+    """A business signs, is declined once by the card company, pays the fee again and gets its
+    certificate and then its loan — in Korean on a phone."""
+    from seoul.guarantee.models import Application, Certificate, Loan, Payment, PaymentEvent
 
     docs, _bank = stand_ins
     register(docs)
@@ -136,17 +170,72 @@ def test_phone_journey_from_application_to_loan(new_context: Any, live_server: A
     assert page.inner_text("[data-testid=reference]") == ref
     assert page.get_attribute("[data-testid=state]", "data-state") == "approved"
     assert page.inner_text("[data-testid=fee]") == "50,000원"  # 0.5 % of 10,000,000 at 100 % coverage
-    page.click("main a.button")  # read and sign the agreement
-    tick(page, "#id_agree")
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"**/apply/{ref}/")
+    sign(page, ref)
+    assert page.inner_text("[data-testid=fee-due]") == "50,000원"
+    assert not Certificate.objects.filter(application__reference=ref).exists()  # not before the fee
+    assert_accessible(axe(page), "the fee to pay")
+    # the gateway's page is in Korean too, at phone width
+    page.click("[data-testid=pay]")
+    page.wait_for_url("**/checkout/**")
+    assert page.get_attribute("html", "lang") == "ko" and "50,000원" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(axe(page), "the payment gateway's page")
+    page.click("main button[value=decline]")  # the card company declines
+    page.wait_for_url(f"**/apply/{ref}/#fee")
+    assert page.locator("[data-testid=fee-declined]").count() == 1  # why, and "pay again"
+    assert page.get_attribute("[data-testid=fee-status]", "data-status") == "declined"
+    assert_accessible(axe(page), "a declined fee")
+    pay(page, ref)  # pay again: a new attempt
     wait_for_state(page, "loan_executed")
     assert "10,000,000원" in page.inner_text("[data-testid=loan]")
+    assert page.get_attribute("[data-testid=fee-status]", "data-status") == "paid"
     app = Application.objects.get(reference=ref)
     assert Certificate.objects.filter(application=app).count() == 1
     assert Loan.objects.filter(certificate__application=app).count() == 1
+    payment = Payment.objects.get(application=app)
+    assert (payment.status, payment.attempts) == ("paid", 2)
+    # the webhooks of both attempts came too: kept once each, one certificate all the same
+    deadline = time.monotonic() + 5
+    while PaymentEvent.objects.count() < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted(PaymentEvent.objects.values_list("outcome", flat=True)) == ["already_declined", "already_paid"]
     # no horizontal scrolling on the phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_business_pays_the_fee_in_english_and_gets_its_certificate(
+    new_context: Any, live_server: Any, stand_ins: Any, axe: Any
+) -> None:
+    from seoul.guarantee.adapters import clients
+    from seoul.guarantee.models import Certificate, PaymentEvent
+
+    docs, _bank = stand_ins
+    register(docs)
+    gateway = clients.standin("payments")
+    gateway.webhook_repeat, gateway.webhook_delay = 2, 1.0  # the gateway sends its webhook twice
+    ctx = new_context(locale="en-US", viewport={"width": 1366, "height": 900})
+    ctx.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page = ctx.new_page()
+    simple_sign_in(page, live_server.url)
+    ref = apply(page)
+    send(page)
+    assert page.inner_text("[data-testid=fee]") == "KRW 50,000" or "50,000" in page.inner_text("[data-testid=fee]")
+    sign(page, ref)
+    assert "Pay the guarantee fee" in page.inner_text("[data-testid=pay-fee]")
+    page.click("[data-testid=pay]")
+    page.wait_for_url("**/checkout/**")
+    assert page.get_attribute("html", "lang") == "en" and "KRW 50,000" in page.inner_text("main")
+    page.click("main button[value=pay]")
+    page.wait_for_url(f"**/apply/{ref}/")
+    assert page.get_attribute("[data-testid=fee-status]", "data-status") == "paid"
+    assert page.locator("[data-testid=certificate]").count() == 1
+    assert_accessible(axe(page), "the fee paid")
+    deadline = time.monotonic() + 5
+    while not PaymentEvent.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # let the repeated delivery land too
+    assert list(PaymentEvent.objects.values_list("outcome", flat=True)) == ["already_paid"]
+    assert Certificate.objects.filter(application__reference=ref).count() == 1
 
 
 def test_referred_file_through_an_examiner_and_a_second_approver(
@@ -265,10 +354,8 @@ def test_bank_that_times_out_then_answers_twice(new_context: Any, live_server: A
     send(page)
     bank.mode, bank.timeout_sleep = "timeout", 1.0
     with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.3):
-        page.click("main a.button")
-        tick(page, "#id_agree")
-        page.click("main form button[type=submit]")
-        page.wait_for_url(f"**/apply/{ref}/")
+        sign(page, ref)
+        pay(page, ref)  # paid: the certificate goes to the bank, which does not answer in time
         assert page.locator(".message-warning").count() == 1
         wait_for_state(page, "loan_executed")
     deadline = time.monotonic() + 5

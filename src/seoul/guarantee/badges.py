@@ -9,12 +9,19 @@ KINDS = {
         "more_info_requested": "warning",
         "approved": "success",
         "rejected": "danger",
-        "agreement_signed": "info",
+        "agreement_signed": "warning",  # the applicant has the fee to pay
         "certificate_issued": "info",
         "loan_executed": "success",
         "bank_declined": "danger",
         "withdrawn": "neutral",
     },
     "review.decision": {"approve": "success", "reject": "danger", "request_more": "warning"},
+    "payment.status": {
+        "pending": "neutral",
+        "paid": "success",
+        "declined": "danger",
+        "failed": "danger",
+        "waived": "success",
+    },
     "certificate.bank_status": {"pending": "neutral", "sent": "info", "accepted": "success", "rejected": "danger"},
 }

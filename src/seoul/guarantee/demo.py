@@ -4,12 +4,14 @@ a queue of referred files of other applicants (one waiting for its second approv
 
 Each demo applicant has signed in by simple authentication once (through the stand-in) and is
 the representative the document stand-in names for their businesses
-(``standins.demo_profiles``, which every process's stand-in knows)."""
+(``standins.demo_profiles``, which every process's stand-in knows). The paid-out file's fee was
+paid on the payment gateway stand-in's page."""
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 from django.utils import timezone
 
@@ -18,9 +20,10 @@ from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import DEMO_CITIZEN, DEMO_SHOPS
 from seoul.guarantee.engine import brn
-from seoul.guarantee.models import Application
+from seoul.guarantee.models import Application, Certificate
 
 CALLBACK = "http://127.0.0.1/api/v1/guarantee/bank/webhook"  # webhooks are fed back directly below
+RETURN = "http://127.0.0.1/guarantee/apply/demo/pay/return/"  # the demo comes back by itself
 
 
 def _signed_in(user: User, person: tuple[str, str]) -> User:
@@ -42,6 +45,18 @@ def _file(user: User, number: str, product: str, manwon: str) -> Application:
     ]:
         app = actions.save_answer(app, field, value, actor=user)
     return actions.submit(app, actor=user)
+
+
+def _sign_and_pay(app: Application, user: User) -> Certificate:
+    """``user`` signs and pays the fee on the payment stand-in's page, and comes back to the
+    platform with the gateway's signed result (the webhook has nowhere to go here)."""
+    payment = actions.sign_agreement(app, agreed=True, actor=user, callback_url=CALLBACK)
+    if not payment.settled:
+        checkout = actions.start_payment(app, actor=user, return_url=RETURN, webhook_url="")
+        back = clients.standin("payments").complete(urlsplit(checkout).path.rsplit("/", 1)[-1], "pay")
+        params = dict(parse_qsl(urlsplit(back).query))
+        actions.payment_returned(app, params, actor=user, callback_url=CALLBACK)
+    return Certificate.objects.get(application=app)
 
 
 def load() -> dict[str, int]:
@@ -71,7 +86,7 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
         citizen = _signed_in(citizen, DEMO_CITIZEN)
         paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
         if paid.state == "approved":
-            cert = actions.sign_agreement(paid, agreed=True, actor=citizen, callback_url=CALLBACK)
+            cert = _sign_and_pay(paid, citizen)
             # on a busy machine the stand-in may answer after the client's timeout: re-send with
             # the same idempotency key (the bank answers a repeat at once, processing it once)
             for _attempt in range(5):

@@ -121,6 +121,10 @@ class GuaranteeError(ErrorCode):
     # sending
     INCOMPLETE = "guarantee.incomplete", _("Some answers or documents are missing or must change: see the list.")
     CANNOT_WITHDRAW = "guarantee.cannot_withdraw", _("This application can no longer be withdrawn.")
+    POOL_USED_UP = (
+        "guarantee.pool_used_up",
+        _("The budget of this guarantee is used up: %(pool)s has %(remaining)s left, this guarantee needs %(needed)s."),
+    )
     # examiners
     COMMENT_REQUIRED = (
         "guarantee.comment_required",
@@ -141,6 +145,36 @@ class GuaranteeError(ErrorCode):
     AGREE_REQUIRED = "guarantee.agree_required", _("Tick the box to confirm you agree to the terms.")
     NO_CERTIFICATE = "guarantee.no_certificate", _("There is no guarantee certificate to send yet.")
     BAD_SIGNATURE = "guarantee.bad_signature", _("The webhook's signature is not valid.")
+    # the guarantee fee
+    NOTHING_TO_PAY = "guarantee.nothing_to_pay", _("There is no guarantee fee to pay for this application.")
+    ALREADY_PAID = "guarantee.already_paid", _("The guarantee fee has already been paid.")
+    FEE_NOT_PAID = (
+        "guarantee.fee_not_paid",
+        _("The guarantee certificate is issued once the guarantee fee is paid."),
+    )
+    UNKNOWN_PAYMENT = (
+        "guarantee.unknown_payment",
+        _("This payment is not one of the guarantee service's: nothing was changed."),
+    )
+    PAYMENTS_TIMEOUT = (
+        "guarantee.payments_timeout",
+        _("The payment service did not answer in time. Nothing was charged. Try again in a few minutes."),
+    )
+    PAYMENTS_UNAVAILABLE = (
+        "guarantee.payments_unavailable",
+        _("The payment service is not answering. Nothing was charged. Try again in a few minutes."),
+    )
+    PAYMENT_RESULT_UNREADABLE = (
+        "guarantee.payment_result_unreadable",
+        _(
+            "We could not read the payment service's answer. If you paid, the payment will show here "
+            "within a few minutes; you will not be charged twice."
+        ),
+    )
+    MALFORMED_PAYMENT_EVENT = (
+        "guarantee.malformed_payment_event",
+        _("The webhook is not a payment event this service understands."),
+    )
     MALFORMED_WEBHOOK = "guarantee.malformed_webhook", _("The webhook is not a bank event this service understands.")
     # simple authentication
     AUTH_REFUSED = (

@@ -64,6 +64,11 @@ REASON_LABELS = {
     "documents_uploaded": _("Documents were uploaded, not fetched."),
     "risk_above_threshold": _("Risk above the auto-approval threshold."),
     "amount_above_auto_limit": _("Amount above the auto-approval limit."),
+    "product_not_in_effect": _("This guarantee is not taking applications now."),
+    "site_outside_product_districts": _("This guarantee is only for businesses in some districts of Seoul."),
+    "industry_excluded_by_product": _("This guarantee does not cover the business's industry."),
+    "credit_score_below_product_minimum": _("The credit score is below this guarantee's minimum."),
+    "pool_used_up": _("The budget of this guarantee is used up: no new guarantees for now."),
 }
 
 # Problems of a document (engine/documents.py) in words.
@@ -103,6 +108,22 @@ STEP_LABELS = {
     "phone": _("Mobile number"),
     "email": _("E-mail"),
 }
+
+
+# Why the payment gateway did not take the guarantee fee, in words (its decline codes).
+DECLINE_REASONS = {
+    "card_declined": _("The card company declined the payment."),
+    "do_not_honor": _("The card company declined the payment."),
+    "insufficient_funds": _("There is not enough money or credit on the card."),
+    "card_expired": _("The card has expired."),
+    "limit_exceeded": _("The payment is above the card's limit."),
+    "card_company_unreachable": _("The payment service could not reach the card company."),
+}
+DECLINED_OTHERWISE = _("The payment was not completed.")
+
+
+def decline_words(code: str) -> Any:
+    return DECLINE_REASONS.get(code, DECLINED_OTHERWISE)
 
 
 def item_words(step: str, code: str, kind: str = "") -> str:

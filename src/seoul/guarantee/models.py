@@ -6,7 +6,9 @@ encrypted at rest and found by blind index. A business has at most one applicati
 progress once its representative has been confirmed (a database constraint, so two tabs or
 two accounts cannot make a second one). A certificate is unique per application and a loan
 unique per certificate (database constraints, so no retry or duplicate webhook can make a
-second one); bank webhooks are kept once by event id. Notifications are recorded as pending
+second one); bank webhooks are kept once by event id. The guarantee fee is paid (or waived)
+before the certificate is issued: one :class:`Payment` per application, its gateway webhooks
+kept once by event id too. Notifications are recorded as pending
 in the transaction that decides them and sent after it commits.
 """
 
@@ -24,6 +26,7 @@ from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
 from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine import documents as doc_rules
+from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import Business, Facts
 from seoul.guarantee.engine.states import OPEN, State
 
@@ -213,6 +216,60 @@ class Agreement(models.Model):
         return f"{self.application} agreement"
 
 
+class Payment(models.Model):
+    """The guarantee fee of an application's agreement, paid through the payment gateway before
+    the certificate is issued: one per application. A fee of 0 (a fee-free product) is
+    ``waived`` when the agreement is signed. A declined or failed payment may be tried again:
+    the same row starts a new attempt (``attempts`` + 1) with a new idempotency key, so the
+    gateway makes a new order; a repeat within one attempt reuses the key and the order."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not paid yet")
+        PAID = "paid", _("Paid")
+        DECLINED = "declined", _("Declined by the card company")
+        FAILED = "failed", _("Not completed: the card company could not be reached")
+        WAIVED = "waived", _("No fee to pay")
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="payment")
+    amount = models.PositiveBigIntegerField()  # whole won: the agreement's fee
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=1)  # the applicant's tries: a new one after a decline
+    idempotency_key = models.CharField(max_length=64, unique=True)  # of the current attempt (the order id too)
+    provider_reference = models.CharField(max_length=64, blank=True)  # the gateway's payment id
+    checkout_url = models.CharField(max_length=300, blank=True)
+    decline_code = models.CharField(max_length=40, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.application} fee"
+
+    @staticmethod
+    def key_for(reference: str, attempt: int) -> str:
+        """The idempotency key, and the gateway's order id, of an attempt."""
+        return f"fee-{reference}-{attempt}"
+
+    @property
+    def settled(self) -> bool:
+        """Paid or waived: the certificate may be issued."""
+        return self.status in (self.Status.PAID, self.Status.WAIVED)
+
+
+class PaymentEvent(models.Model):
+    """Every payment gateway webhook, kept once by the gateway's event id."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return self.event_id
+
+
 class Certificate(models.Model):
     """The electronic guarantee certificate: at most one per application."""
 
@@ -294,3 +351,41 @@ class Notification(models.Model):
     @property
     def key(self) -> str:
         return f"guarantee-notification-{self.pk}"
+
+
+class BudgetPool(models.Model):
+    """What a budget pool of the products file (``Catalogue.pools``) has committed: the sum of
+    the guarantees approved under its products and not released. The row is locked to commit,
+    so two approvals never together pass the pool's amount."""
+
+    code = models.CharField(max_length=40, unique=True)
+    committed = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.committed:,}"
+
+    @staticmethod
+    def remaining_for(product_code: str) -> int | None:
+        """What the product's pool can still commit (None: the product has no pool)."""
+        cat = catalogue()
+        product = cat.products.get(product_code)
+        if product is None or product.pool is None:
+            return None
+        pool = cat.pools[product.pool]
+        committed = BudgetPool.objects.filter(code=pool.code).values_list("committed", flat=True).first() or 0
+        return max(0, pool.amount - committed)
+
+
+class PoolCommitment(models.Model):
+    """One approved guarantee's share of its product's pool, released when the file is withdrawn
+    or the bank declines it."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="pool_commitment")
+    pool = models.ForeignKey(BudgetPool, on_delete=models.PROTECT, related_name="commitments")
+    amount = models.PositiveBigIntegerField()
+    committed_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.amount:,}"

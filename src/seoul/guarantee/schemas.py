@@ -54,3 +54,24 @@ class WebhookOut(Schema):
         description="what the event did: accepted, rejected, loan_recorded, duplicate, loan_already_recorded, "
         "unknown_certificate, refused_in_state_<state>, ignored"
     )
+
+
+class GatewayEvent(Schema):
+    """One event of the payment gateway about a guarantee fee payment: ``payment.paid``,
+    ``payment.declined`` or ``payment.failed`` (others are kept and ignored)."""
+
+    event_id: Text(max_length=64, min_length=1)  # type: ignore[valid-type]
+    type: Text(max_length=40, min_length=1)  # type: ignore[valid-type]
+    payment_id: Text(max_length=64, min_length=1)  # type: ignore[valid-type]
+    order_id: Text(max_length=64, min_length=1)  # type: ignore[valid-type]
+    status: Text(max_length=20) = ""  # type: ignore[valid-type]
+    amount: int = Field(ge=1, le=MAX_WON, description="won")
+    decline_code: Text(max_length=40) = ""  # type: ignore[valid-type]
+    paid_at: AwareDatetime | None = Field(default=None, description="when the payment was made (payment.paid)")
+
+
+class GatewayWebhookOut(Schema):
+    outcome: str = Field(
+        description="what the event did: paid, declined, failed, already_paid, duplicate, unknown_payment, "
+        "other_attempt, amount_mismatch, paid_after_withdrawal, ignored"
+    )

@@ -20,9 +20,9 @@ from seoul.core.models import User
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine.catalogue import Product, catalogue
-from seoul.guarantee.engine.screening import business_reasons, limit_of, product_reasons
+from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_reasons
 from seoul.guarantee.engine.states import OPEN, State
-from seoul.guarantee.models import Application, Document, Identity, Review
+from seoul.guarantee.models import Application, BudgetPool, Document, Identity, Review
 
 # Service-level target: a referred file is decided within two days of referral.
 SLA = timedelta(hours=48)
@@ -119,6 +119,11 @@ def product_choices(app: Application, today: date) -> list[ProductChoice]:
     out = []
     for product in catalogue().products.values():
         reasons = (business_reasons(business) + product_reasons(business, product, today)) if business else []
+        if not product.in_effect(today) and "product_not_in_effect" not in reasons:
+            reasons.append("product_not_in_effect")
+        left = BudgetPool.remaining_for(product.code)
+        if left is not None and left < guaranteed_of(product.min_amount, product):
+            reasons.append("pool_used_up")
         limit = limit_of(facts, product) if facts is not None and facts.sales_last_year is not None else None
         out.append(ProductChoice(product, limit, reasons))
     return out

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -52,10 +52,11 @@ from seoul.guarantee.labels import (
     MONEY_FIELDS,
     PROBLEM_LABELS,
     STEP_LABELS,
+    decline_words,
     item_words,
     reason_words,
 )
-from seoul.guarantee.models import Application
+from seoul.guarantee.models import Application, Certificate
 
 QUESTIONS = list(actions.QUESTIONS)
 # The journey, step by step: the business number, the business confirmed from its registration
@@ -457,6 +458,7 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
     )
     stage, programmes = selectors.programmes_of(app)
     certificate = getattr(app, "certificate", None)
+    payment = getattr(app, "payment", None)
     return render(
         request,
         "guarantee/status.html",
@@ -465,6 +467,9 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
             "submitted": request.GET.get("submitted") == "1",
             "can_withdraw": Event.WITHDRAW in allowed_events(app.state, Actor.APPLICANT),
             "certificate": certificate,
+            "payment": payment,
+            "to_pay": payment is not None and not payment.settled and app.state == State.AGREEMENT_SIGNED,
+            "declined_words": decline_words(payment.decline_code) if payment is not None else "",
             "loan": getattr(certificate, "loan", None) if certificate else None,
             "stage": stage,
             "programmes": programmes,
@@ -512,8 +517,13 @@ def agreement(request: AuthedRequest, reference: str) -> HttpResponse:
         return redirect("guarantee:status", reference=reference)
     form = AgreementForm(_posted(request))
 
-    def signed(cert: Any) -> str:
-        cert.refresh_from_db()  # sent to the bank when the signature was committed
+    def signed(payment: Any) -> str:
+        if not payment.settled:  # the certificate waits for the fee: the status page asks for it
+            messages.success(
+                request, _("Signed. Now pay the guarantee fee: the certificate is issued once it is paid.")
+            )
+            return reverse("guarantee:status", args=[reference]) + "#fee"
+        cert = Certificate.objects.get(application_id=payment.application_id)  # sent when the signature committed
         if cert.bank_status == "pending":
             messages.warning(request, _("Signed. The bank has not confirmed the certificate yet; we will keep trying."))
         else:
@@ -537,9 +547,79 @@ def agreement(request: AuthedRequest, reference: str) -> HttpResponse:
             "form": form,
             "terms": actions.terms_text(app),
             "translation": actions.terms_in_english(app) if english else "",
+            "fee_to_pay": 0
+            if (app.screening or {}).get("fee_paid_by_city")
+            else int((app.screening or {}).get("fee", 0)),
             "product": catalogue().products.get(app.product),
         },
         status=form_status(form),
+    )
+
+
+def _webhook_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("api:guarantee_payments_webhook"))
+
+
+@signed_in
+@require_GET
+def pay(request: AuthedRequest, reference: str) -> HttpResponse:
+    """Pay the guarantee fee: off to the payment gateway's checkout page (the applicant comes
+    back to :func:`payment_return`); a gateway that does not answer is said on the status page.
+
+    A GET, reached by a link, as metro's card page: the platform's CSP has ``form-action
+    'self'``, which blocks a form POST redirected to another origin. Repeating it is harmless:
+    the attempt's order is made once (its idempotency key), and a declined payment moves to its
+    next attempt once."""
+    app = selectors.own_application(request.user, reference)
+    status_url = reverse("guarantee:status", args=[reference]) + "#fee"
+    return button_action(
+        request,
+        lambda: actions.start_payment(
+            app,
+            actor=request.user,
+            return_url=request.build_absolute_uri(reverse("guarantee:payment_return", args=[reference])),
+            webhook_url=_webhook_url(request),
+        ),
+        then=lambda checkout_url: HttpResponseRedirect(str(checkout_url)),
+        back=status_url,
+    )
+
+
+@signed_in
+@require_GET
+def payment_return(request: AuthedRequest, reference: str) -> HttpResponse:
+    """Back from the payment gateway: the result it signed is applied (the webhook may have
+    been first; either way the fee is recorded once), and the status page says what happened."""
+    app = selectors.own_application(request.user, reference)
+
+    def said(payment: Any) -> str:
+        if payment.settled:
+            cert = Certificate.objects.filter(application_id=payment.application_id).first()  # sent on commit
+            if cert is not None and cert.bank_status == "pending":
+                messages.warning(
+                    request,
+                    _(
+                        "The guarantee fee was paid. The bank has not confirmed the certificate yet; we will keep trying."
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("The guarantee fee was paid. The guarantee certificate was sent to the bank.")
+                )
+            return reverse("guarantee:status", args=[reference])
+        if payment.status in ("declined", "failed"):
+            messages.error(
+                request,
+                _("The guarantee fee was not paid: %(why)s You were not charged; you can pay again.")
+                % {"why": decline_words(payment.decline_code)},
+            )
+        return reverse("guarantee:status", args=[reference]) + "#fee"
+
+    return button_action(
+        request,
+        lambda: actions.payment_returned(app, request.GET.dict(), actor=request.user, callback_url=_callback(request)),
+        then=said,
+        back=reverse("guarantee:status", args=[reference]) + "#fee",
     )
 
 

@@ -9,13 +9,15 @@ use-case family:
 * ``submission`` — the checklist, sending and screening, withdrawing;
 * ``review`` — examiners' decisions (maker-checker, approval for less);
 * ``agreement`` — the agreement, the certificate and sending it to the bank;
+* ``payments`` — the guarantee fee through the payment gateway (its order, the applicant's
+  return and its signed webhooks), which lets the certificate be issued;
 * ``bank`` — the bank's signed webhooks;
 * ``notifications`` — SMS and e-mail, sent after commit and retried.
 
 Each action takes the acting person as the keyword-only ``actor`` and re-checks what that
 person may do to the record it is handed (its own application; a file of its institution).
-Jobs that act for the foundation (re-sends) and the bank's webhooks (proven by signature) have
-no person. Every change of an application's state goes through ``_base.move``. Outside
+Jobs that act for the foundation (re-sends) and the bank's and the payment gateway's webhooks
+(proven by signature) have no person. Every change of an application's state goes through ``_base.move``. Outside
 services are called with no transaction open and no row locked.
 """
 
@@ -33,6 +35,7 @@ from seoul.guarantee.actions.bank import receive_webhook
 from seoul.guarantee.actions.business import confirm_business
 from seoul.guarantee.actions.documents import fetch_documents, upload_document
 from seoul.guarantee.actions.notifications import send_pending_notifications
+from seoul.guarantee.actions.payments import payment_returned, receive_payment_webhook, start_payment
 from seoul.guarantee.actions.review import review
 from seoul.guarantee.actions.sign_in import complete_simple_auth, finish_simple_auth, start_simple_auth
 from seoul.guarantee.actions.submission import checklist, submit, withdraw
@@ -45,6 +48,8 @@ __all__ = [
     "confirm_business",
     "fetch_documents",
     "finish_simple_auth",
+    "payment_returned",
+    "receive_payment_webhook",
     "receive_webhook",
     "resend_certificate",
     "resend_pending",
@@ -54,6 +59,7 @@ __all__ = [
     "send_pending_notifications",
     "sign_agreement",
     "start_application",
+    "start_payment",
     "start_simple_auth",
     "submit",
     "terms_in_english",

@@ -1,10 +1,13 @@
 """The agreement, the certificate and sending it to the bank.
 
-Signing issues the electronic guarantee certificate once (one per application, whatever is
-retried) and sends it to the bank after the signing transaction commits: the bank is never
-called with a transaction open or a row locked. A bank that does not answer leaves the
-certificate pending; the applicant's "send again" and ``seoul guarantee resend-pending`` send
-it with the same idempotency key, so the bank processes it once.
+Signing records the guarantee fee to pay (one :class:`Payment` per application). The
+electronic guarantee certificate is issued once the fee is settled — at once when the product
+charges none (``waived``), else when the payment gateway confirms the payment
+(``actions/payments.py``) — once per application, whatever is retried, and it is sent to the
+bank after the issuing transaction commits: the bank is never called with a transaction open or
+a row locked. A bank that does not answer leaves the certificate pending; the applicant's "send
+again" and ``seoul guarantee resend-pending`` send it with the same idempotency key, so the bank
+processes it once.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import Actor, Event, State
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.models import Agreement, Application, Certificate
+from seoul.guarantee.models import Agreement, Application, Certificate, Payment
 
 SIGNED = frozenset({State.AGREEMENT_SIGNED, State.CERTIFICATE_ISSUED, State.LOAN_EXECUTED, State.BANK_DECLINED})
 
@@ -60,38 +63,75 @@ def terms_in_english(app: Application) -> str:
     )
 
 
-def sign_agreement(app: Application, *, agreed: bool, actor: User, callback_url: str) -> Certificate:
+def sign_agreement(app: Application, *, agreed: bool, actor: User, callback_url: str) -> Payment:
     """Sign electronically (``agreed``: the applicant ticked that they agree to the terms) and
-    issue the certificate (once, whatever is retried); the certificate goes to the bank when
-    the signature is committed."""
+    record the guarantee fee (once, whatever is retried). A fee of 0 is waived and the
+    certificate issued at once, going to the bank when the signature is committed; otherwise
+    the payment is pending and the certificate waits for it (``payments.start_payment`` sends
+    the applicant to pay)."""
     if not agreed:
         raise GuaranteeError.AGREE_REQUIRED.error("agree")
     with transaction.atomic():
         app = own(actor, app, lock=True)
         if app.state == State.APPROVED:
             move(app, Event.SIGN_AGREEMENT, Actor.APPLICANT, person=actor)
-            Agreement.objects.create(
+            agreement = Agreement.objects.create(
                 application=app,
                 signed_by=actor,
                 signed_at=timezone.now(),
                 fee=int((app.screening or {}).get("fee", 0)),
                 terms_sha256=hashlib.sha256(terms_text(app).encode()).hexdigest(),
             )
+            _record_fee(app, agreement.fee, city_pays=bool((app.screening or {}).get("fee_paid_by_city")))
         elif app.state not in SIGNED:
             raise GuaranteeError.NOT_APPROVED.error()
-        cert = _issue_certificate(app)
-        if cert.bank_status == Certificate.BankStatus.PENDING:
-            transaction.on_commit(partial(send_certificate, cert, callback_url), robust=True)
-        return cert
+        payment = Payment.objects.filter(application=app).first()
+        if payment is None:  # signed before the fee was collected online: nothing to do here
+            raise GuaranteeError.WRONG_STATE.error()
+        if payment.settled and app.state in (State.AGREEMENT_SIGNED, State.CERTIFICATE_ISSUED):
+            issue_and_send(app, callback_url)
+        return payment
+
+
+def _record_fee(app: Application, fee: int, *, city_pays: bool) -> Payment:
+    """The fee of a just-signed agreement (the application locked): pending, or waived when the
+    product charges the business none (a fee of 0, or a "fee-free" product whose fee the city
+    pays)."""
+    payment = Payment.objects.create(
+        application=app,
+        amount=fee,
+        status=Payment.Status.WAIVED if fee == 0 or city_pays else Payment.Status.PENDING,
+        idempotency_key=Payment.key_for(app.reference, 1),
+    )
+    audit.record(
+        GuaranteeEvent.FEE_RECORDED,
+        target=payment,
+        target_label=app.reference,
+        new={"amount": fee, "status": payment.status},
+        service="guarantee",
+    )
+    return payment
+
+
+def issue_and_send(app: Application, callback_url: str) -> Certificate:
+    """Issue the certificate of a locked application whose fee is settled (once) and send it to
+    the bank after the transaction commits, unless the bank has it already."""
+    cert = _issue_certificate(app)
+    if cert.bank_status == Certificate.BankStatus.PENDING:
+        transaction.on_commit(partial(send_certificate, cert, callback_url), robust=True)
+    return cert
 
 
 def _issue_certificate(app: Application) -> Certificate:
-    """The application's certificate, issued now if it has none (the application locked)."""
+    """The application's certificate, issued now if it has none (the application locked, its
+    fee paid or waived)."""
     existing = Certificate.objects.filter(application=app).first()
     if existing is not None:
         return existing
     if app.state != State.AGREEMENT_SIGNED:
         raise GuaranteeError.NOT_APPROVED.error()
+    if not Payment.objects.filter(application=app, status__in=[Payment.Status.PAID, Payment.Status.WAIVED]).exists():
+        raise GuaranteeError.FEE_NOT_PAID.error()
     s = app.screening or {}
     cert = Certificate.objects.create(
         application=app,

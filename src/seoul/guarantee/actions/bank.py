@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from seoul.core import audit
 from seoul.core.adapters import signing
+from seoul.guarantee.actions import pools
 from seoul.guarantee.actions._base import move
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
@@ -74,6 +75,7 @@ def _apply(cert: Certificate, event: BankEvent) -> str:
         cert.save()
         if app.state == State.CERTIFICATE_ISSUED:
             move(app, Event.BANK_DECLINE, Actor.BANK, reason=event.reason)
+            pools.release(app)
         return "rejected"
     if event.type == "loan.executed":
         return _loan(cert, app, event)

@@ -52,6 +52,10 @@ MESSAGES = {
     "more_info": gettext_noop(
         "Seoul Credit Guarantee Foundation: application %(ref)s needs more information. See the request online."
     ),
+    "fee_received": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the guarantee fee of %(amount)s won for %(ref)s was received. "
+        "The guarantee certificate is being sent to the bank."
+    ),
     "paid_out": gettext_noop("Seoul Credit Guarantee Foundation: the loan for %(ref)s has been paid out by the bank."),
 }
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.core.validation import check_text
+from seoul.guarantee.actions import pools
 from seoul.guarantee.actions._base import examined, move, record, won
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.engine import screening as screening_rules
@@ -80,6 +81,8 @@ def review(app: Application, decision: str, comment: str, *, actor: User, amount
         Review.objects.create(application=app, examiner=actor, decision=decision, comment=comment, amount=lower)
         change = {"decision": decision, "state": new.value} | ({"approved_amount": lower} if lower else {})
         record(GuaranteeEvent.REVIEWED, app, new=change, reason=comment, actor=actor)
+        if new is State.APPROVED:
+            pools.commit(app)  # the approved amount, after a lower one was set
         if new is State.APPROVED and app.approved_amount is not None:
             notify(app, "approved_lower", amount=f"{app.approved_amount:,}", asked=f"{app.amount or 0:,}")
         elif new is State.APPROVED:

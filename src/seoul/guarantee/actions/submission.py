@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core.models import User
+from seoul.guarantee.actions import pools
 from seoul.guarantee.actions._base import move, own
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
@@ -22,7 +23,7 @@ from seoul.guarantee.engine.checklist import Item
 from seoul.guarantee.engine.screening import Outcome, screen
 from seoul.guarantee.engine.states import EDITABLE, Actor, Event, allowed_events
 from seoul.guarantee.errors import GuaranteeError
-from seoul.guarantee.models import Application
+from seoul.guarantee.models import Application, BudgetPool
 
 
 def checklist(app: Application, today: date | None = None) -> list[Item]:
@@ -54,13 +55,14 @@ def _screen(app: Application, today: date) -> None:
         move(app, Event.REFER, Actor.SYSTEM, reason="documents_uploaded")
         notify(app, "received")
         return
-    result = screen(facts, app.product, app.amount or 0, today)
+    result = screen(facts, app.product, app.amount or 0, today, pool_remaining=BudgetPool.remaining_for(app.product))
     stage, programmes = lifecycle.recommend(facts, today)
     app.screening = result.as_json()
     app.lifecycle = {"stage": stage, "programmes": [p["code"] for p in programmes]}
     app.save()
     if result.outcome is Outcome.APPROVE:
         move(app, Event.AUTO_APPROVE, Actor.SYSTEM, reason="within the auto-approval rules")
+        pools.commit(app)
         notify(app, "approved")
     elif result.outcome is Outcome.REJECT:
         move(app, Event.AUTO_REJECT, Actor.SYSTEM, reason=", ".join(result.reasons))
@@ -78,4 +80,5 @@ def withdraw(app: Application, *, actor: User) -> Application:
         if Event.WITHDRAW not in allowed_events(app.state, Actor.APPLICANT):
             raise GuaranteeError.CANNOT_WITHDRAW.error()
         move(app, Event.WITHDRAW, Actor.APPLICANT, person=actor)
+        pools.release(app)
         return app

@@ -10,13 +10,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core.adapters import signing
 from seoul.core.adapters.config import derived_secret, setting
-from seoul.core.adapters.http import AdapterError, call
+from seoul.core.adapters.http import AdapterError, call, with_retries
 from seoul.core.adapters.standin import StandIn
 from seoul.guarantee.adapters import standins
 
@@ -30,8 +33,14 @@ def bank_secret() -> str:
     return derived_secret("SEOUL_GUARANTEE_BANK_SECRET", b"guarantee-bank-webhook")
 
 
+def payments_secret() -> str:
+    """The secret the payment gateway signs its webhooks and its returns with."""
+    return derived_secret("SEOUL_GUARANTEE_PAYMENTS_SECRET", b"guarantee-payments-webhook")
+
+
 def standin(kind: str) -> Any:
-    """The running local stand-in of ``kind`` (auth, documents, bank), started on first use."""
+    """The running local stand-in of ``kind`` (auth, documents, bank, payments), started on
+    first use."""
     with _lock:
         if kind not in _standins:
             made: StandIn
@@ -39,6 +48,8 @@ def standin(kind: str) -> Any:
                 made = standins.AuthStandIn()
             elif kind == "documents":
                 made = standins.DocumentStandIn()
+            elif kind == "payments":
+                made = standins.PaymentStandIn(payments_secret())
             else:
                 made = standins.BankStandIn(bank_secret())
             _standins[kind] = made
@@ -138,6 +149,61 @@ def send_certificate(payload: dict[str, Any], idempotency_key: str) -> dict[str,
         timeout=float(setting("SEOUL_GUARANTEE_BANK_TIMEOUT", 5)),
     )
     return data
+
+
+# --- payment gateway (the guarantee fee) ----------------------------------------------------------
+
+PAYMENTS_SIGNATURE_HEADER = standins.GATEWAY_HEADER  # "X-Gateway-Signature"
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    payment_id: str  # the gateway's id of the payment
+    checkout_url: str  # where the applicant's browser pays
+    status: str  # ready | paid | declined | failed
+
+
+def create_payment(
+    *,
+    order_id: str,
+    amount: int,
+    order_name: str,
+    return_url: str,
+    webhook_url: str,
+    lang: str,
+    idempotency_key: str,
+) -> PaymentOrder:
+    """Make a payment order at the gateway and learn where the applicant pays it. The same key
+    may be sent again safely (after a time-out the gateway answers with the order it made), so a
+    time-out or a busy gateway is tried again at once (``SEOUL_GUARANTEE_PAYMENTS_ATTEMPTS``)."""
+    body = {
+        "order_id": order_id,
+        "amount": amount,
+        "order_name": order_name,
+        "return_url": return_url,
+        "webhook_url": webhook_url,
+        "lang": lang,
+    }
+    url = endpoint("payments") + "/v1/payments"
+    timeout = float(setting("SEOUL_GUARANTEE_PAYMENTS_TIMEOUT", 5))
+    _status, data = with_retries(
+        lambda: call("POST", url, body, headers={"Idempotency-Key": idempotency_key}, timeout=timeout),
+        attempts=int(setting("SEOUL_GUARANTEE_PAYMENTS_ATTEMPTS", 2)),
+        backoff=float(setting("SEOUL_GUARANTEE_PAYMENTS_BACKOFF", 0.2)),
+    )
+    checkout = str(data.get("checkout_url", ""))
+    if not data.get("payment_id") or urlsplit(checkout).scheme not in ("http", "https"):
+        raise AdapterError("invalid_answer", "the gateway's answer is not a payment order")
+    return PaymentOrder(str(data["payment_id"])[:64], checkout, str(data.get("status", "")))
+
+
+def verify_return(params: Mapping[str, str]) -> dict[str, str] | None:
+    """The result the gateway sent the browser back with, if its ``signature`` is the gateway's
+    fresh signature of it (five minutes); None for anything forged, stale or incomplete."""
+    fields = {name: str(params.get(name, "")) for name in standins.RETURN_FIELDS}
+    if not signing.verify(payments_secret(), standins.return_query(fields), params.get("signature")):
+        return None
+    return fields
 
 
 # --- notifications ------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ stand-in names a business's representative.
   ``Idempotency-Key`` and answers later by HMAC-signed webhooks to the ``callback_url``
   (``certificate.accepted`` then ``loan.executed``, or ``certificate.rejected``). In
   ``timeout`` mode it answers the request too late and then sends every webhook twice.
+* :class:`PaymentStandIn` — a card payment gateway (PG) for the guarantee fee: a payment order
+  made with an ``Idempotency-Key`` gives the URL of its checkout page, where the applicant pays
+  or declines (Korean or English); the gateway then sends the browser back to the platform's
+  ``return_url`` with the result signed, and posts the same result as a signed webhook
+  (``payment.paid``, ``payment.declined`` or ``payment.failed``) to the ``webhook_url``.
 
 Each is a :class:`seoul.core.adapters.standin.StandIn`: a ``ThreadingHTTPServer`` on an
 ephemeral loopback port in a daemon thread, with the common fault knobs. The service talks to
@@ -30,8 +35,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 import random
+import re
 import secrets
 import threading
 import time
@@ -40,9 +47,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from seoul.core.adapters import signing
-from seoul.core.adapters.standin import StandIn
+from seoul.core.adapters.standin import (
+    Answer,
+    Request,
+    StandIn,
+    Webhooks,
+    error,
+    html_answer,
+    json_answer,
+    redirect,
+)
 from seoul.guarantee.engine import brn as brn_rules
 
 CI_SALT = b"standin-connecting-information"
@@ -385,3 +402,337 @@ class BankStandIn(StandIn):
             self.sent.append(event)
             if url:
                 self.deliver(url, raw, headers)
+
+
+# --- payment gateway (the guarantee fee) ---------------------------------------------------------
+
+GATEWAY_HEADER = "X-Gateway-Signature"
+MAX_PAYMENT = 1_000_000_000  # won: far above any yearly guarantee fee
+RETURN_FIELDS = ("payment_id", "order_id", "status", "amount", "code")
+_ORDER_ID = re.compile(r"[A-Za-z0-9_-]{6,64}", re.ASCII)
+
+
+def return_query(params: dict[str, str]) -> bytes:
+    """The bytes the gateway signs when it sends the browser back: the result's fields
+    (:data:`RETURN_FIELDS`, each present, in this order) as a query string."""
+    return urlencode([(name, str(params.get(name, ""))) for name in RETURN_FIELDS]).encode()
+
+
+@dataclass
+class Order:
+    """One payment order of the gateway: made by the merchant's server, paid (or not) by the
+    customer on the checkout page."""
+
+    payment_id: str
+    order_id: str
+    amount: int
+    order_name: str
+    return_url: str
+    webhook_url: str
+    lang: str
+    status: str = "ready"  # ready | paid | declined | failed
+    decline_code: str = ""
+    paid_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "payment_id": self.payment_id,
+            "order_id": self.order_id,
+            "status": self.status,
+            "amount": self.amount,
+            "decline_code": self.decline_code,
+            "paid_at": self.paid_at or None,
+        }
+
+
+_PAGE_WORDS = {
+    "ko": {
+        "title": "보증료 결제",
+        "banner": "결제대행 테스트 서버",
+        "merchant": "가맹점",
+        "merchant_name": "서울신용보증재단",
+        "item": "상품",
+        "amount": "결제 금액",
+        "note": "테스트 결제입니다. 실제로 돈이 빠져나가지 않습니다.",
+        "pay": "결제하기",
+        "decline": "결제 거절 (테스트)",
+        "won": "{:,}원",
+        "gone": "이 결제는 이미 끝났습니다.",
+        "missing": "이 결제 링크는 없습니다.",
+        "back": "돌아가기",
+    },
+    "en": {
+        "title": "Pay the guarantee fee",
+        "banner": "Payment gateway stand-in",
+        "merchant": "Merchant",
+        "merchant_name": "Seoul Credit Guarantee Foundation",
+        "item": "For",
+        "amount": "Amount",
+        "note": "This is a test payment. No money leaves any account.",
+        "pay": "Pay",
+        "decline": "Decline the payment (test)",
+        "won": "KRW {:,}",
+        "gone": "This payment is already finished.",
+        "missing": "This payment link does not exist.",
+        "back": "Go back",
+    },
+}
+
+_PAGE_STYLE = """
+body{margin:0;font-family:"Pretendard","Noto Sans KR","Nanum Gothic",system-ui,sans-serif;color:#1e2124;
+background:#f4f5f6;line-height:1.5;font-size:17px}
+header{background:#fff;border-bottom:1px solid #cdd1d5;padding:12px 16px;font-weight:700}
+main{max-width:32rem;margin:24px auto;background:#fff;border:1px solid #cdd1d5;border-radius:8px;padding:20px 24px}
+h1{font-size:1.5rem;margin:0 0 12px} dl{margin:0} dt{font-weight:700} dd{margin:0 0 12px}
+.amount{font-size:1.4rem;font-weight:700}
+.actions{display:flex;gap:12px;flex-wrap:wrap;margin-top:24px}
+button{font-size:1.06rem;padding:10px 20px;border-radius:6px;border:1px solid #256ef4;cursor:pointer}
+.primary{background:#256ef4;color:#fff} .secondary{background:#fff;color:#256ef4}
+button:focus,a:focus{outline:3px solid #1c1c1c;outline-offset:2px}
+"""
+
+
+def _language(request: Request) -> str:
+    """``?lang=`` first, else the browser's Accept-Language; Korean unless English is asked."""
+    asked = request.query.get("lang", "")
+    if asked in _PAGE_WORDS:
+        return asked
+    accept = request.header("Accept-Language").lower()
+    first = accept.split(",")[0].strip() if accept else ""
+    return "en" if first.startswith("en") else "ko"
+
+
+def _checkout_page(lang: str, title: str, content: str) -> str:
+    words = _PAGE_WORDS[lang]
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)} · {words['banner']}</title><style>{_PAGE_STYLE}</style></head>"
+        f"<body><header>{words['banner']}</header><main>{content}</main></body></html>"
+    )
+
+
+class PaymentStandIn(StandIn):
+    """The payment gateway the guarantee fee is paid through.
+
+    ``POST /v1/payments`` (``Idempotency-Key`` required; ``order_id``, ``amount`` in won,
+    ``order_name``, ``return_url``, ``webhook_url``, ``lang``) → 201 with the ``payment_id`` and
+    the ``checkout_url``; a repeated key answers its first answer (another body with the same key
+    is a 422). ``GET /v1/payments/{id}`` → the payment as the gateway knows it.
+    ``GET /checkout/{id}`` is the checkout page; ``POST /checkout/{id}`` with ``action=pay`` or
+    ``decline`` settles it once, posts the webhook and sends the browser back to
+    ``return_url?payment_id=…&order_id=…&status=…&amount=…&code=…&signature=t=…,v1=…`` (the
+    signature over :func:`return_query`, with the webhook secret).
+
+    Knobs beyond the common ones (``fail_next``: 503s; ``late_next``/``late_by``: the order is
+    made but the answer comes after the caller gave up): ``decline_next``/``decline_code``
+    decline the next *n* payments whatever button is pressed; ``fail_payments_next`` makes the
+    next *n* end ``failed`` (the card company not reached); ``webhook_repeat`` (send each
+    webhook that many times), ``webhook_delay``, ``webhook_hold`` (keep webhooks back until
+    ``webhooks.flush``)."""
+
+    FAULTY = ("/v1/",)
+    KNOBS = {
+        **StandIn.KNOBS,
+        "decline_next": int,
+        "decline_code": str,
+        "fail_payments_next": int,
+        "webhook_repeat": int,
+        "webhook_delay": float,
+        "webhook_hold": bool,
+    }
+
+    def __init__(self, secret: str, **kwargs: Any) -> None:
+        self.secret = secret
+        self.webhooks = Webhooks(secret, GATEWAY_HEADER)
+        self.orders: dict[str, Order] = {}
+        self.by_key: dict[str, tuple[str, Answer]] = {}
+        self.requests: list[dict[str, Any]] = []  # every API request: method, path, key
+        super().__init__(**kwargs)
+
+    def reset_faults(self) -> None:
+        super().reset_faults()
+        with self.lock:
+            self.decline_next = 0
+            self.decline_code = "card_declined"
+            self.fail_payments_next = 0
+
+    def reset(self) -> None:
+        """Forget every order and webhook, every knob back to how it started."""
+        self.webhooks.reset()
+        with self.lock:
+            self.reset_faults()
+            self.orders.clear()
+            self.by_key.clear()
+            self.requests.clear()
+
+    # webhook knobs are the sender's
+    @property
+    def webhook_repeat(self) -> int:
+        return self.webhooks.repeat
+
+    @webhook_repeat.setter
+    def webhook_repeat(self, value: int) -> None:
+        self.webhooks.repeat = value
+
+    @property
+    def webhook_delay(self) -> float:
+        return self.webhooks.delay
+
+    @webhook_delay.setter
+    def webhook_delay(self, value: float) -> None:
+        self.webhooks.delay = value
+
+    @property
+    def webhook_hold(self) -> bool:
+        return self.webhooks.hold
+
+    @webhook_hold.setter
+    def webhook_hold(self, value: bool) -> None:
+        self.webhooks.hold = value
+
+    # --- the API -----------------------------------------------------------------------------
+
+    def respond(self, request: Request) -> Answer:
+        path = request.path
+        if path.startswith("/checkout/"):
+            return self.checkout(request, path.removeprefix("/checkout/"))
+        with self.lock:
+            self.requests.append({"method": request.method, "path": path, "key": request.header("Idempotency-Key")})
+        if request.method == "POST" and path == "/v1/payments":
+            return self.create(request)
+        if request.method == "GET" and path.startswith("/v1/payments/"):
+            with self.lock:
+                order = self.orders.get(path.removeprefix("/v1/payments/"))
+            return json_answer(200, order.public()) if order else error(404, "payment_not_found", "no such payment")
+        return error(404, "not_found", path)
+
+    def create(self, request: Request) -> Answer:
+        key = request.header("Idempotency-Key")
+        if not key or len(key) > 255:
+            return error(400, "idempotency_key_required", "an Idempotency-Key header (1–255 characters) is required")
+        body = request.json()
+        fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        with self.lock:
+            known = self.by_key.get(key)
+            if known is not None:
+                if known[0] != fingerprint:
+                    return error(422, "idempotency_key_reused", "this key was used for another payment")
+                return known[1]
+            answer = self._create(body)
+            if answer.status < 500:
+                self.by_key[key] = (fingerprint, answer)
+        return answer
+
+    def _create(self, body: dict[str, Any]) -> Answer:
+        order_id, amount, name = body.get("order_id"), body.get("amount"), body.get("order_name", "")
+        return_url, webhook_url, lang = body.get("return_url"), body.get("webhook_url", ""), body.get("lang", "ko")
+        if not isinstance(order_id, str) or not _ORDER_ID.fullmatch(order_id):
+            return error(400, "invalid_request", "order_id: 6–64 letters, digits, - or _")
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_PAYMENT:
+            return error(400, "invalid_amount", f"amount must be a whole number of won, 1 to {MAX_PAYMENT}")
+        if not isinstance(name, str) or len(name) > 100:
+            return error(400, "invalid_request", "order_name: at most 100 characters")
+        if not isinstance(return_url, str) or urlsplit(return_url).scheme not in ("http", "https"):
+            return error(400, "invalid_request", "return_url must be an http(s) URL")
+        if not isinstance(webhook_url, str) or (webhook_url and urlsplit(webhook_url).scheme not in ("http", "https")):
+            return error(400, "invalid_request", "webhook_url must be an http(s) URL")
+        if any(o.order_id == order_id for o in self.orders.values()):
+            return error(409, "duplicate_order_id", "an order with this id was made already")
+        order = Order(
+            "pay_" + secrets.token_hex(10),
+            order_id,
+            amount,
+            name,
+            return_url,
+            webhook_url,
+            lang if lang in _PAGE_WORDS else "ko",
+        )
+        self.orders[order.payment_id] = order
+        suffix = "?lang=en" if order.lang == "en" else ""
+        return json_answer(201, {**order.public(), "checkout_url": f"{self.url}/checkout/{order.payment_id}{suffix}"})
+
+    # --- the checkout page -------------------------------------------------------------------
+
+    def checkout(self, request: Request, payment_id: str) -> Answer:
+        with self.lock:
+            order = self.orders.get(payment_id)
+        lang = _language(request)
+        words = _PAGE_WORDS[lang]
+        if order is None:
+            return html_answer(404, _checkout_page(lang, words["missing"], f"<h1>{words['missing']}</h1>"))
+        if request.method == "POST":
+            action = request.form().get("action", "")
+            if action in ("pay", "decline"):
+                location = self.complete(payment_id, action)
+                if location:
+                    return redirect(location)
+        if order.status != "ready":
+            back = html.escape(self.return_location(order))
+            return html_answer(
+                410,
+                _checkout_page(
+                    lang, words["gone"], f'<h1>{words["gone"]}</h1><p><a href="{back}">{words["back"]}</a></p>'
+                ),
+            )
+        action = f"/checkout/{html.escape(order.payment_id)}?lang={lang}"
+        content = (
+            f"<h1>{words['title']}</h1>"
+            f"<dl><dt>{words['merchant']}</dt><dd>{words['merchant_name']}</dd>"
+            f"<dt>{words['item']}</dt><dd>{html.escape(order.order_name)}</dd>"
+            f'<dt>{words["amount"]}</dt><dd class="amount" data-testid="pg-amount">'
+            f"{words['won'].format(order.amount)}</dd></dl>"
+            f"<p>{words['note']}</p>"
+            f'<form method="post" action="{action}"><div class="actions">'
+            f'<button class="primary" type="submit" name="action" value="pay">{words["pay"]}</button>'
+            f'<button class="secondary" type="submit" name="action" value="decline">{words["decline"]}</button>'
+            "</div></form>"
+        )
+        return html_answer(200, _checkout_page(lang, words["title"], content))
+
+    def complete(self, payment_id: str, action: str) -> str:
+        """Settle a ready payment as the customer's button does (``pay`` or ``decline``): post
+        the webhook, and return where the browser is sent ("" for an unknown payment). A payment
+        already settled is not settled again; its return address is given again."""
+        with self.lock:
+            order = self.orders.get(payment_id)
+            if order is None:
+                return ""
+            if order.status == "ready":
+                if action == "decline":
+                    order.status, order.decline_code = "declined", "card_declined"
+                elif self.decline_next > 0:
+                    self.decline_next -= 1
+                    order.status, order.decline_code = "declined", self.decline_code
+                elif self.fail_payments_next > 0:
+                    self.fail_payments_next -= 1
+                    order.status, order.decline_code = "failed", "card_company_unreachable"
+                else:
+                    order.status = "paid"
+                    order.paid_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                self._emit(order)
+            return self.return_location(order)
+
+    def _emit(self, order: Order) -> None:
+        event = {
+            "event_id": "evt_" + hashlib.sha256(f"{order.payment_id}:{order.status}".encode()).hexdigest()[:20],
+            "type": f"payment.{order.status}",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **order.public(),
+        }
+        self.webhooks.url = order.webhook_url  # under the lock: the sender takes it when scheduling
+        self.webhooks.emit(event)
+
+    def return_location(self, order: Order) -> str:
+        params = {
+            "payment_id": order.payment_id,
+            "order_id": order.order_id,
+            "status": order.status,
+            "amount": str(order.amount),
+            "code": order.decline_code,
+        }
+        signed = return_query(params)
+        query = signed.decode() + "&" + urlencode({"signature": signing.sign(self.secret, signed)})
+        existing = dict(parse_qsl(urlsplit(order.return_url).query))
+        joiner = "&" if existing else "?"
+        return f"{order.return_url}{joiner}{query}"

@@ -16,10 +16,11 @@ from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import Profile
 from seoul.guarantee.engine import brn
-from seoul.guarantee.models import Application, Certificate
+from seoul.guarantee.models import Application, Certificate, Payment
 
 GOOD_BRN = brn.make("220816251")  # 220-81-62517
 CALLBACK = "http://testserver/api/v1/guarantee/bank/webhook"
+PAYMENTS_WEBHOOK = "http://testserver/api/v1/guarantee/payments/webhook"
 PERSON = ("김서울", "010-3333-4444")  # the representative of the businesses below, unless said otherwise
 STRANGER = ("이한강", "010-5555-6666")  # someone who represents none of them
 
@@ -92,11 +93,41 @@ def referred(user: User, docs_service: Any, *, amount_manwon: str = "4000", **kw
 
 
 def certificate(user: User, docs_service: Any, number: str = GOOD_BRN) -> Certificate:
-    """An approved file signed by its applicant: its certificate, not sent to the bank yet
-    (the test transaction never commits, so nothing is sent after commit)."""
+    """An approved file signed by its applicant, its fee paid: its certificate, not sent to the
+    bank yet (the test transaction never commits, so nothing is sent after commit)."""
     app = submitted(user, docs_service, number=number)
     assert app.state == "approved", app.screening
-    return actions.sign_agreement(app, agreed=True, actor=user, callback_url=CALLBACK)
+    return sign_and_pay(app, user)
+
+
+def sign_and_pay(app: Application, user: User) -> Certificate:
+    """``user`` signs the agreement of their approved ``app`` and the gateway reports the fee
+    paid (a signed ``payment.paid`` webhook): the certificate that issues."""
+    payment = actions.sign_agreement(app, agreed=True, actor=user, callback_url=CALLBACK)
+    if not payment.settled:
+        assert deliver_payment(payment_event(payment)) == "paid"
+    return Certificate.objects.get(application=app)
+
+
+def payment_event(payment: Payment, kind: str = "payment.paid", **changes: Any) -> dict[str, Any]:
+    """An event of the payment gateway about the current attempt of ``payment``."""
+    payment.refresh_from_db()
+    event = {
+        "event_id": f"evt_{payment.idempotency_key}_{kind}",
+        "type": kind,
+        "payment_id": payment.provider_reference or f"pay_{payment.pk}_{payment.attempts}",
+        "order_id": payment.idempotency_key,
+        "status": kind.removeprefix("payment."),
+        "amount": payment.amount,
+        "decline_code": "insufficient_funds" if kind == "payment.declined" else "",
+    }
+    return event | changes
+
+
+def deliver_payment(event: dict[str, Any], secret: str | None = None) -> str:
+    raw = json.dumps(event).encode()
+    signature = signing.sign(secret or clients.payments_secret(), raw)
+    return actions.receive_payment_webhook(raw, signature=signature, callback_url=CALLBACK)
 
 
 def signed_webhook(event: dict[str, Any]) -> tuple[bytes, str]:

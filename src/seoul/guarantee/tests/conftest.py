@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from seoul.core.adapters.standin import post as standin_post
 from seoul.core.models import User
 from seoul.guarantee.adapters import clients, standins
 from seoul.guarantee.tests.builders import identify
@@ -34,6 +35,25 @@ def bank() -> Iterator[Any]:
     yield service
     service.mode = "accept"
     service.deliver = standins._post
+
+
+@pytest.fixture
+def gateway() -> Iterator[Any]:
+    """The payment gateway stand-in, reset, with its webhooks captured in ``gateway.captured``
+    (url, body, headers) instead of posted (no server to post to)."""
+    service = clients.standin("payments")
+    service.reset()
+    captured: list[tuple[str, bytes, dict[str, str]]] = []
+
+    def capture(url: str, body: bytes, headers: dict[str, str]) -> int:
+        captured.append((url, body, headers))
+        return 200
+
+    service.webhooks.deliver = capture
+    service.captured = captured
+    yield service
+    service.reset()
+    service.webhooks.deliver = standin_post
 
 
 @pytest.fixture(autouse=True)

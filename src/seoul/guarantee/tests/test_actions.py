@@ -25,6 +25,7 @@ from seoul.guarantee.tests.builders import (
     identify,
     profile,
     referred,
+    sign_and_pay,
     submitted,
     wait_for,
 )
@@ -40,9 +41,11 @@ def test_auto_approved_file_reaches_a_loan_exactly_once(citizen: User, docs_serv
     app = submitted(citizen, docs_service)
     assert app.state == "approved", app.screening
     assert app.screening["fee"] == 50_000 and app.screening["coverage"] == 1.0
-    cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    payment = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
     again = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
-    assert again.pk == cert.pk  # a double click signs and issues once
+    assert again.pk == payment.pk and payment.status == "pending"  # a double click signs once
+    assert not Certificate.objects.filter(application=app).exists()  # the certificate waits for the fee
+    cert = sign_and_pay(app, citizen)
     assert actions.send_certificate(cert, CALLBACK) == "sent"
     wait_for(lambda: len(bank.captured) == 2)
     outcomes = [actions.receive_webhook(body, signature=h["X-Bank-Signature"]) for _u, body, h in bank.captured]
@@ -54,7 +57,8 @@ def test_auto_approved_file_reaches_a_loan_exactly_once(citizen: User, docs_serv
     assert app.state == "loan_executed"
     assert Loan.objects.filter(certificate__application=app).count() == 1
     assert Certificate.objects.filter(application=app).count() == 1
-    assert Notification.objects.filter(application=app, channel="sms").count() == 2  # approved, paid out
+    # approved, fee received, paid out
+    assert Notification.objects.filter(application=app, channel="sms").count() == 3
     states = list(
         AuditEvent.objects.filter(event="guarantee.transition", target_id=str(app.pk))
         .order_by("at", "id")
@@ -65,7 +69,7 @@ def test_auto_approved_file_reaches_a_loan_exactly_once(citizen: User, docs_serv
 
 def test_bank_that_times_out_then_answers_twice_records_one_loan(citizen: User, docs_service: Any, bank: Any) -> None:
     app = submitted(citizen, docs_service)
-    cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    cert = sign_and_pay(app, citizen)
     bank.mode, bank.timeout_sleep = "timeout", 0.6
     with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.2):
         assert actions.send_certificate(cert, CALLBACK) == "timeout"
@@ -90,7 +94,7 @@ def test_bank_that_times_out_then_answers_twice_records_one_loan(citizen: User, 
 
 def test_bank_rejection_declines_the_file(citizen: User, docs_service: Any, bank: Any) -> None:
     app = submitted(citizen, docs_service)
-    cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    cert = sign_and_pay(app, citizen)
     bank.mode = "reject"
     actions.send_certificate(cert, CALLBACK)
     wait_for(lambda: len(bank.captured) == 1)
@@ -528,7 +532,7 @@ def test_resend_pending_reuses_the_key_and_a_loan_after_a_rejection_is_refused(
     citizen: User, docs_service: Any, bank: Any
 ) -> None:
     app = submitted(citizen, docs_service)
-    cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    cert = sign_and_pay(app, citizen)
     bank.mode, bank.timeout_sleep = "timeout", 0.5
     with override_settings(SEOUL_GUARANTEE_BANK_TIMEOUT=0.1):
         assert actions.send_certificate(cert, CALLBACK) == "timeout"
@@ -570,11 +574,11 @@ def test_an_approval_for_less_than_asked_flows_to_the_certificate(
         25_000_000,
     )
     assert app.screening["guaranteed_amount"] == 21_250_000  # 85 % coverage of 25 M
-    assert app.screening["fee"] == 212_500 < asked_fee  # 1 % a year on the guaranteed part
+    assert app.screening["fee"] == 170_000 < asked_fee  # 0.8 % a year (a new guarantee, 2024) on the guaranteed part
     told = Notification.objects.filter(application=app).order_by("-pk").first()
     assert told is not None and "25,000,000" in told.body and "40,000,000" in told.body
     assert list(app.reviews.values_list("amount", flat=True)) == [30_000_000, 25_000_000]
-    cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    cert = sign_and_pay(app, citizen)
     assert (cert.amount, cert.guaranteed_amount) == (25_000_000, 21_250_000)
     assert "대출 25,000,000원" in actions.terms_text(app) and "보증금액 21,250,000원" in actions.terms_text(app)
     assert "loan of KRW 25,000,000" in actions.terms_in_english(app)

@@ -16,8 +16,18 @@ from seoul.core.models import AuditEvent, User
 from seoul.guarantee import actions
 from seoul.guarantee.actions import notifications
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.models import Notification
-from seoul.guarantee.tests.builders import CALLBACK, STRANGER, deliver, identify, referred, submitted
+from seoul.guarantee.models import Certificate, Notification
+from seoul.guarantee.tests.builders import (
+    CALLBACK,
+    PAYMENTS_WEBHOOK,
+    STRANGER,
+    deliver,
+    identify,
+    referred,
+    submitted,
+)
+
+RETURN = "http://testserver/guarantee/apply/x/pay/return/"
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +46,7 @@ def depth_at_each_call(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]
 
         return watched
 
-    for name in ("start_auth", "auth_status", "consent_token", "fetch_documents", "send_certificate"):
+    for name in ("start_auth", "auth_status", "consent_token", "fetch_documents", "create_payment", "send_certificate"):
         monkeypatch.setattr(clients, name, watch(name, getattr(clients, name)))
     gateway = clients.notifier()
     monkeypatch.setattr(gateway, "send", watch("notify", gateway.send))
@@ -47,19 +57,30 @@ def test_no_outside_call_is_made_inside_a_transaction(
     make_user: Callable[..., User],
     docs_service: Any,
     bank: Any,
+    gateway: Any,
     examiner: User,
     depth_at_each_call: list[tuple[str, int]],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     """Before: ``_notify`` sent the SMS inside the transaction that changed the state (and held
     the application's row lock while the gateway answered). Now every call — sign-in, the
-    document service, the SMS gateway, the bank — happens with no transaction of the action open."""
+    document service, the SMS gateway, the payment gateway, the bank — happens with no transaction of
+    the action open."""
     with django_capture_on_commit_callbacks(execute=True):
         citizen = identify(make_user(kind=User.Kind.CITIZEN, institution=None))
     with django_capture_on_commit_callbacks(execute=True):
         app = submitted(citizen, docs_service)  # approved: an SMS
     with django_capture_on_commit_callbacks(execute=True):
-        cert = actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)  # the bank
+        actions.sign_agreement(app, agreed=True, actor=citizen, callback_url=CALLBACK)
+    with django_capture_on_commit_callbacks(execute=True):  # the payment gateway
+        checkout = actions.start_payment(app, actor=citizen, return_url=RETURN, webhook_url=PAYMENTS_WEBHOOK)
+    gateway.complete(checkout.rsplit("/", 1)[-1], "pay")
+    assert gateway.webhooks.drain()
+    _url, body, headers = gateway.captured[0]
+    with django_capture_on_commit_callbacks(execute=True):  # paid: an SMS, and the certificate to the bank
+        outcome = actions.receive_payment_webhook(body, signature=headers["X-Gateway-Signature"], callback_url=CALLBACK)
+    assert outcome == "paid"
+    cert = Certificate.objects.get(application=app)
     with django_capture_on_commit_callbacks(execute=True):
         file = referred(identify(None, STRANGER), docs_service, number="1248100998", business={"person": STRANGER})
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,9 +88,11 @@ def test_no_outside_call_is_made_inside_a_transaction(
     with django_capture_on_commit_callbacks(execute=True):
         deliver({"event_id": "e-loan", "type": "loan.executed", "certificate_number": cert.number, "loan_id": "L1"})
     called = {name for name, _depth in depth_at_each_call}
-    assert {"start_auth", "auth_status", "consent_token", "fetch_documents", "send_certificate", "notify"} <= called
+    expected = {"start_auth", "auth_status", "consent_token", "fetch_documents", "create_payment", "send_certificate"}
+    assert expected | {"notify"} <= called
     assert [c for c in depth_at_each_call if c[1] != 0] == []
-    assert Notification.objects.filter(status="sent").count() == 4  # approved, received, not approved, paid out
+    # approved, fee received, received, not approved, paid out
+    assert Notification.objects.filter(status="sent").count() == 5
 
 
 def test_a_notification_is_sent_once_after_commit(

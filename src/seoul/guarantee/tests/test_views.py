@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -73,7 +74,12 @@ def answer_all(client: Client, ref: str, amount: str = "1000", product: str = "e
 
 
 def test_whole_journey_through_the_pages(
-    client: Client, reference: None, docs_service: Any, bank: Any, django_capture_on_commit_callbacks: Any
+    client: Client,
+    reference: None,
+    docs_service: Any,
+    bank: Any,
+    gateway: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     docs_service.register(profile())
     user = signed_in_by_simple_auth(client)
@@ -100,8 +106,24 @@ def test_whole_journey_through_the_pages(
     # double submit: the second click lands on the status page, nothing is screened twice
     assert post(client, f"{base}/check/")["Location"] == f"/guarantee/apply/{ref}/"
     assert AuditEvent.objects.filter(event="guarantee.transition", new__state="submitted").count() == 1
+    assert post(client, f"{base}/agreement/", {"agree": "on"})["Location"] == f"{base}/#fee"
+    page = client.get(f"{base}/").content.decode()
+    assert 'data-testid="pay-fee"' in page and "50,000" in page  # the fee to pay, before any certificate
+    checkout = client.get(f"{base}/pay/")["Location"]
+    assert checkout.startswith(gateway.url + "/checkout/")  # off to the payment gateway's page
+    back = urlsplit(gateway.complete(checkout.rsplit("/", 1)[-1], "pay"))
+    assert back.path == f"{base}/pay/return/"
     with django_capture_on_commit_callbacks(execute=True):  # the certificate goes to the bank on commit
-        post(client, f"{base}/agreement/", {"agree": "on"})
+        assert client.get(f"{back.path}?{back.query}")["Location"] == f"{base}/"
+    assert gateway.webhooks.drain()
+    ((_url, body, headers),) = gateway.captured
+    resp = client.post(  # the gateway's webhook after the browser came back: nothing more happens
+        "/api/v1/guarantee/payments/webhook",
+        body,
+        content_type="application/json",
+        HTTP_X_GATEWAY_SIGNATURE=headers["X-Gateway-Signature"],
+    )
+    assert resp.status_code == 200 and resp.json() == {"outcome": "already_paid"}
     wait_for(lambda: len(bank.captured) == 2)
     for url, body, headers in bank.captured:
         assert url == "http://testserver/api/v1/guarantee/bank/webhook"
