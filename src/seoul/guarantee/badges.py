@@ -24,4 +24,5 @@ KINDS = {
         "waived": "success",
     },
     "certificate.bank_status": {"pending": "neutral", "sent": "info", "accepted": "success", "rejected": "danger"},
+    "loan.status": {"active": "info", "arrears": "warning", "defaulted": "danger", "closed": "success"},
 }

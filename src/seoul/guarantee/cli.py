@@ -192,3 +192,32 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
         return
     for what, done in counts.items():
         click.echo(f"{what}: " + (", ".join(f"{v} {k}" for k, v in done.items()) or "nothing pending"))
+
+
+@group.command(name="remind-instalments")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def remind_instalments(as_json: bool) -> None:
+    """Remind applicants whose loan has an instalment due within three days (once per
+    instalment, however often this runs; daily from the timer)."""
+    from seoul.guarantee.actions import loans
+
+    done = loans.remind_instalments()
+    click.echo(json.dumps(done) if as_json else f"reminded: {done.get('reminded', 0)}")
+
+
+@group.command()
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def reconcile(as_json: bool) -> None:
+    """Compare every loan's book with the bank's statement; exit 1 when any figure differs."""
+    from seoul.guarantee.actions import loans
+
+    found = loans.reconcile()
+    if as_json:
+        rows = [{"loan_id": d.loan_id, "field": d.field, "ours": d.ours, "bank": d.bank} for d in found]
+        click.echo(json.dumps({"differences": rows}, ensure_ascii=False, default=str))
+    elif not found:
+        click.echo("the books agree with the bank's statements")
+    for d in [] if as_json else found:
+        click.echo(f"{d.loan_id} {d.field}: ours {d.ours}, bank {d.bank}")
+    if found:
+        raise SystemExit(1)

@@ -28,6 +28,7 @@ class GuaranteeEvent(models.TextChoices):
     FEE_WEBHOOK = "guarantee.fee.webhook", _("Payment service webhook received")
     FEE_RETURNED = "guarantee.fee.returned", _("Applicant back from the payment service")
     LOAN_RECORDED = "guarantee.loan.recorded", _("Loan execution recorded")
+    LOAN_EVENT = "guarantee.loan.event", _("Bank report on a loan's repayment applied (or refused)")
     POOL_COMMITTED = "guarantee.pool.committed", _("Guarantee committed to its budget pool")
     POOL_RELEASED = "guarantee.pool.released", _("Guarantee released from its budget pool")
     NOTIFIED = "guarantee.notified", _("Applicant notified")

@@ -15,17 +15,20 @@ in the transaction that decides them and sent after it commits.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
 from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine import documents as doc_rules
+from seoul.guarantee.engine import loanbook
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import Business, Facts
 from seoul.guarantee.engine.states import OPEN, State
@@ -297,16 +300,114 @@ class Certificate(models.Model):
 
 
 class Loan(models.Model):
-    """A loan the bank executed against a certificate: at most one per certificate."""
+    """A loan the bank executed against a certificate (at most one per certificate), and its life
+    as the bank reports it (``engine/loanbook.py``): the figures of its book after the last
+    event applied in sequence (``last_seq``; the payout is 1)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Being repaid")
+        ARREARS = "arrears", _("In arrears")
+        DEFAULTED = "defaulted", _("Defaulted")
+        CLOSED = "closed", _("Repaid in full")
 
     certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="loan")
     bank_loan_id = models.CharField(max_length=40, unique=True)
     amount = models.PositiveBigIntegerField()
     executed_at = models.DateTimeField()
     recorded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    principal_repaid = models.PositiveBigIntegerField(default=0)
+    interest_paid = models.PositiveBigIntegerField(default=0)
+    days_overdue = models.PositiveSmallIntegerField(default=0)
+    last_seq = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return self.bank_loan_id
+
+    @property
+    def outstanding(self) -> int:
+        return self.amount - self.principal_repaid
+
+    def terms(self) -> loanbook.Terms | None:
+        """The repayment terms of the loan's product (None: the product gives none). A rate on
+        the bank's reference rate is the bank's to state: the terms then carry no interest (the
+        schedule is the principal's) and the reminders say "and the interest"."""
+        product = catalogue().products.get(self.certificate.application.product)
+        if product is None or product.loan is None:
+            return None
+        return loanbook.Terms(
+            self.amount,
+            Decimal(str(product.loan.rate or 0)),
+            term_months=product.loan.term_months,
+            grace_months=product.loan.grace_months,
+            method=product.loan.method,
+        )
+
+    def schedule(self) -> list[loanbook.Instalment]:
+        """The instalments from the payout day (``engine/loanbook.schedule``)."""
+        terms = self.terms()
+        return loanbook.schedule(terms, timezone.localdate(self.executed_at)) if terms else []
+
+
+class LoanEvent(models.Model):
+    """One event the bank reported about a loan, kept whatever became of it: ``applied``,
+    ``parked`` (waiting for an earlier sequence number) or ``refused`` (with the reason)."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        PARKED = "parked", _("Waiting for an earlier event")
+        REFUSED = "refused", _("Refused")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=64, unique=True)
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    on = models.DateField()
+    principal = models.PositiveBigIntegerField(default=0)
+    interest = models.PositiveBigIntegerField(default=0)
+    days_overdue = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["loan", "seq", "received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.loan} #{self.seq} {self.kind}"
+
+
+class LedgerLine(models.Model):
+    """A line of the loan ledger's balanced entry for one applied event (``loanbook.ACCOUNTS``)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="ledger")
+    event_id = models.CharField(max_length=64)
+    seq = models.PositiveIntegerField()
+    on = models.DateField()
+    account = models.CharField(max_length=30)
+    debit = models.PositiveBigIntegerField(default=0)
+    credit = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["loan", "seq", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.loan} #{self.seq} {self.account} {self.debit}/{self.credit}"
+
+
+class InstalmentReminder(models.Model):
+    """A reminder sent before an instalment falls due: once per loan and instalment."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="reminders")
+    number = models.PositiveSmallIntegerField()
+    due = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["loan", "number"], name="guarantee_one_reminder_per_instalment")]
+
+    def __str__(self) -> str:
+        return f"{self.loan} #{self.number}"
 
 
 class WebhookEvent(models.Model):

@@ -40,6 +40,13 @@ class BankEvent(Schema):
     amount: int | None = Field(default=None, ge=1, le=MAX_WON, description="won lent (loan.executed)")
     executed_at: AwareDatetime | None = Field(default=None, description="when the loan was paid out (loan.executed)")
     reason: Text(max_length=200, multiline=True) = ""  # type: ignore[valid-type]
+    # The loan's life after the payout (loan.repaid, loan.prepaid, loan.arrears, loan.cured,
+    # loan.defaulted): numbered per loan from 2 (the payout is 1), applied in that order.
+    seq: int | None = Field(default=None, ge=1, le=100_000, description="the event's number in the loan's life")
+    on: date | None = Field(default=None, description="the day it happened")
+    principal: int = Field(default=0, ge=0, le=MAX_WON, description="principal repaid, won")
+    interest: int = Field(default=0, ge=0, le=MAX_WON, description="interest paid, won")
+    days_overdue: int = Field(default=0, ge=0, le=10_000, description="loan.arrears: days overdue")
 
     @field_validator("executed_at")
     @classmethod

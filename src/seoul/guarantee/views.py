@@ -459,6 +459,7 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
     stage, programmes = selectors.programmes_of(app)
     certificate = getattr(app, "certificate", None)
     payment = getattr(app, "payment", None)
+    loan = getattr(certificate, "loan", None) if certificate else None
     return render(
         request,
         "guarantee/status.html",
@@ -470,7 +471,10 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
             "payment": payment,
             "to_pay": payment is not None and not payment.settled and app.state == State.AGREEMENT_SIGNED,
             "declined_words": decline_words(payment.decline_code) if payment is not None else "",
-            "loan": getattr(certificate, "loan", None) if certificate else None,
+            "loan": loan,
+            "next_instalment": next((i for i in loan.schedule() if i.due >= timezone.localdate()), None)
+            if loan is not None and loan.status in ("active", "arrears")
+            else None,
             "stage": stage,
             "programmes": programmes,
             "decision": selectors.latest_decision(app),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from seoul.core import audit
 from seoul.core.adapters import signing
-from seoul.guarantee.actions import pools
+from seoul.guarantee.actions import loans, pools
 from seoul.guarantee.actions._base import move
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
@@ -79,6 +79,8 @@ def _apply(cert: Certificate, event: BankEvent) -> str:
         return "rejected"
     if event.type == "loan.executed":
         return _loan(cert, app, event)
+    if event.type in loans.KINDS:
+        return loans.apply_event(app, event)
     return "ignored"
 
 
@@ -96,6 +98,7 @@ def _loan(cert: Certificate, app: Application, event: BankEvent) -> str:
     if cert.bank_status != Certificate.BankStatus.ACCEPTED:
         cert.bank_status = Certificate.BankStatus.ACCEPTED
         cert.save()
+    loans.record_payout(loan, event.event_id)
     move(app, Event.EXECUTE_LOAN, Actor.BANK)
     audit.record(GuaranteeEvent.LOAN_RECORDED, target=loan, new={"amount": loan.amount}, service="guarantee")
     notify(app, "paid_out")

@@ -57,6 +57,19 @@ MESSAGES = {
         "The guarantee certificate is being sent to the bank."
     ),
     "paid_out": gettext_noop("Seoul Credit Guarantee Foundation: the loan for %(ref)s has been paid out by the bank."),
+    "instalment_due": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the loan for %(ref)s has an instalment due on %(due)s: "
+        "%(principal)s won of principal and the interest. Please keep the money in the repayment account."
+    ),
+    "arrears": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the bank reports the loan for %(ref)s %(days)s days overdue "
+        "(%(outstanding)s won outstanding). Please pay the bank, or call us to talk about your options."
+    ),
+    "defaulted": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the bank has declared the loan for %(ref)s in default. "
+        "The foundation will contact you about repaying what it pays the bank."
+    ),
+    "repaid": gettext_noop("Seoul Credit Guarantee Foundation: the loan for %(ref)s is repaid in full. Thank you."),
 }
 
 

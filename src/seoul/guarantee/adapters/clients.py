@@ -151,6 +151,18 @@ def send_certificate(payload: dict[str, Any], idempotency_key: str) -> dict[str,
     return data
 
 
+def loan_statement(loan_id: str) -> dict[str, Any]:
+    """The bank's statement of one loan: last_seq, status, disbursed, principal_repaid,
+    interest_paid, outstanding (won)."""
+    _status, data = call(
+        "GET",
+        endpoint("bank") + f"/v1/loans/{loan_id}/statement",
+        None,
+        timeout=float(setting("SEOUL_GUARANTEE_BANK_TIMEOUT", 5)),
+    )
+    return data
+
+
 # --- payment gateway (the guarantee fee) ----------------------------------------------------------
 
 PAYMENTS_SIGNATURE_HEADER = standins.GATEWAY_HEADER  # "X-Gateway-Signature"

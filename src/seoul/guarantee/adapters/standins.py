@@ -353,6 +353,10 @@ class BankStandIn(StandIn):
         self.sent: list[dict[str, Any]] = []
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
+        if method == "GET" and path.startswith("/v1/loans/") and path.endswith("/statement"):
+            loan_id = path.removeprefix("/v1/loans/").removesuffix("/statement")
+            found = self.statement(loan_id)
+            return (200, found) if found is not None else (404, {"error": "unknown_loan", "message": loan_id})
         if method != "POST" or path != "/v1/guarantee-certificates":
             return 404, {"error": "not_found", "message": path}
         key = headers.get("Idempotency-Key", "")
@@ -394,6 +398,54 @@ class BankStandIn(StandIn):
         for ev in events:
             ev["event_id"] = f"evt-{hashlib.sha256((key + ev['type']).encode()).hexdigest()[:16]}"
             self.send(str(body.get("callback_url", "")), ev, times=2 if mode == "timeout" else 1)
+
+    def report(self, url: str, loan: dict[str, Any], kind: str, *, times: int = 1, **fields: Any) -> dict[str, Any]:
+        """Report the next event of a loan's life (``kind``: repaid, prepaid, arrears, cured,
+        defaulted) with its sequence number, as the bank's system does; ``loan`` is the
+        ``loan.executed`` event it follows (from :attr:`sent`). ``times`` > 1 repeats it."""
+        with self.lock:
+            seq = 2 + len({e["event_id"] for e in self.sent if e.get("loan_id") == loan["loan_id"] and e.get("seq")})
+        event = {
+            "event_id": f"evt-{loan['loan_id']}-{seq}",
+            "type": f"loan.{kind}",
+            "certificate_number": loan["certificate_number"],
+            "loan_id": loan["loan_id"],
+            "seq": seq,
+            "on": time.strftime("%Y-%m-%d", time.gmtime()),
+            **fields,
+        }
+        self.send(url, event, times=times)
+        return event
+
+    def statement(self, loan_id: str) -> dict[str, Any] | None:
+        """The bank's statement of a loan: its figures after every event it reported (once each)."""
+        with self.lock:
+            events = {e["event_id"]: e for e in self.sent if e.get("loan_id") == loan_id}
+        payout = next((e for e in events.values() if e["type"] == "loan.executed"), None)
+        if payout is None:
+            return None
+        status, repaid, interest, last = "active", 0, 0, 1
+        for e in sorted((e for e in events.values() if e.get("seq")), key=lambda e: e["seq"]):
+            last = e["seq"]
+            kind = e["type"].removeprefix("loan.")
+            if kind in ("repaid", "prepaid"):
+                repaid += int(e.get("principal", 0))
+                interest += int(e.get("interest", 0))
+                status = "closed" if repaid >= int(payout["amount"]) else status
+            elif kind in ("arrears", "defaulted"):
+                status = kind
+            elif kind == "cured":
+                status = "active"
+        amount = int(payout["amount"])
+        return {
+            "loan_id": loan_id,
+            "last_seq": last,
+            "status": status,
+            "disbursed": amount,
+            "principal_repaid": repaid,
+            "interest_paid": interest,
+            "outstanding": amount - repaid,
+        }
 
     def send(self, url: str, event: dict[str, Any], times: int = 1) -> None:
         raw = json.dumps(event, ensure_ascii=False).encode()

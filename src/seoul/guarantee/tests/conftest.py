@@ -30,6 +30,7 @@ def bank() -> Iterator[Any]:
     service.mode, service.answer_after, service.timeout_sleep = "accept", 0.01, 1.0
     service.received.clear()
     service.by_key.clear()
+    service.sent.clear()
     service.deliver = lambda url, body, headers: captured.append((url, body, headers))
     service.captured = captured
     yield service
