@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "seoul.hospitals",
     "seoul.records",
     "seoul.care",
+    "seoul.business",
 ]
 
 MIDDLEWARE = [

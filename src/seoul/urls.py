@@ -11,6 +11,7 @@ urlpatterns = [
     path("hospitals/", include("seoul.hospitals.urls")),
     path("records/", include("seoul.records.urls")),
     path("care/", include("seoul.care.urls")),
+    path("business/", include("seoul.business.urls")),
     path("", include("seoul.core.urls")),
 ]
 

@@ -39,6 +39,7 @@ class Service(models.TextChoices):
     HOSPITALS = "hospitals", _("City hospital network")
     RECORDS = "records", _("Electronic Document Center")
     CARE = "care", _("S-돌봄 infection-prevention design")
+    BUSINESS = "business", _("Small-business life-cycle support")
 
 
 @dataclass(frozen=True)
