@@ -9,6 +9,7 @@ paid on the payment gateway stand-in's page."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -59,6 +60,20 @@ def _sign_and_pay(app: Application, user: User) -> Certificate:
     return Certificate.objects.get(application=app)
 
 
+def _first_interest(captured: list[tuple[str, bytes, dict[str, str]]], mine: bytes) -> None:
+    """The bank reports the demo loan's first month of interest (the loan is in its year of
+    grace), so the applicant's page shows the loan being repaid."""
+    payout = next((json.loads(body) for _u, body, _h in captured if mine in body and b'"loan.executed"' in body), None)
+    if payout is None:
+        return
+    start = len(captured)
+    clients.standin("bank").report(
+        CALLBACK, payout, "repaid", principal=0, interest=int(payout["amount"]) * 2 // 100 // 12
+    )
+    for _url, body, headers in captured[start:]:
+        actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+
+
 def load() -> dict[str, int]:
     if Application.objects.filter(applicant__username__startswith="demo.shop").exists():
         return {"applications": Application.objects.count()}
@@ -102,6 +117,7 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
             for _url, body, headers in list(captured):
                 if mine in body:
                     actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+            _first_interest(captured, mine)
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
         made += 2
     now = timezone.now()

@@ -18,5 +18,7 @@ def test_demo_data_goes_through_the_real_paths(make_user: Callable[..., User]) -
     states = sorted(Application.objects.values_list("state", flat=True))
     assert states == ["approved", "loan_executed", "referred", "referred", "referred"]
     assert Loan.objects.count() == 1
+    loan = Loan.objects.get()
+    assert (loan.last_seq, loan.principal_repaid, loan.interest_paid) == (2, 0, 15_000_000 * 2 // 100 // 12)
     assert Application.objects.get(applicant__username="demo.shop1").reviews.count() == 1
     assert demo.load() == {"applications": 5}  # a second run adds nothing
