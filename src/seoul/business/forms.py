@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.business.labels import CONSENT_TEXT
 from seoul.business.models import ProgrammeApplication
@@ -14,7 +15,7 @@ from seoul.core.validation import PANDEMIC_ERA
 class ProfileForm(forms.Form):
     """Which business, and the consent (one question: may we build the profile)."""
 
-    brn = forms.ChoiceField(label=_("Your business"), widget=forms.RadioSelect)
+    brn = forms.ChoiceField(label=pgettext_lazy("profile", "Your business"), widget=forms.RadioSelect)
     consent = forms.BooleanField(label=_("I agree"), required=False, help_text=CONSENT_TEXT)
 
     def __init__(self, *args: Any, businesses: list[tuple[str, str]], **kwargs: Any) -> None:
