@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from seoul.core import districts
 from seoul.core.engine.money import format_krw
 
 STAGES = {
@@ -108,13 +109,13 @@ def rule_asks(rule: Mapping[str, Any], industries: Mapping[str, str] | None = No
             return _("Industry: one of %(names)s") % {"names": _names(rule["in"], industries)}
         return _("Industry: not %(names)s") % {"names": _names(rule["not_in"], industries)}
     if name == "district":
-        return _("Site in: %(names)s") % {"names": ", ".join(rule["in"])}
+        return _("Site in: %(names)s") % {"names": ", ".join(district(n) for n in rule["in"])}
     if name == "prior_closure":
         return _("Closed a business before: %(answer)s") % {"answer": _yes(rule["is"])}
     if name == "closed":
         return _("Business closed now: %(answer)s") % {"answer": _yes(rule["is"])}
     if name == "good_standing":
-        return _("In good standing: no tax arrears and no guaranteed loan declined")
+        return _("In good standing: no tax arrears, no guaranteed loan declined or in arrears")
     if name == "guarantee_loan":
         return _("Has a guaranteed loan paid out: %(answer)s") % {"answer": _yes(rule["is"])}
     return str(name)
@@ -182,7 +183,10 @@ def criterion_rule(c: Mapping[str, Any]) -> str:
             "guide": guide,
         }
     if name == "district":
-        return _("%(points)s points for a site in %(names)s") % {"points": c["points"], "names": ", ".join(c["in"])}
+        return _("%(points)s points for a site in %(names)s") % {
+            "points": c["points"],
+            "names": ", ".join(district(n) for n in c["in"]),
+        }
     fmt = {"months": months, "sales": won, "sales_growth": percent}.get(str(name), lambda v: f"{v:g}")
     parts = [
         _("%(range)s: %(points)s points")
@@ -225,3 +229,13 @@ def industry_names() -> dict[str, str]:
 
     ko = _lang() == "ko"
     return {code: names[0] if ko else names[1] for code, names in catalogue().industries.items()}
+
+
+def district(name: str | None) -> str:
+    """A district kept by its Korean name, in the page's language ("—" when unknown)."""
+    if not name:
+        return "—"
+    try:
+        return districts.label(districts.by_name(name))
+    except KeyError:
+        return name

@@ -70,7 +70,7 @@ def _facts(profile_facts: dict[str, Any], industry: str) -> list[tuple[str, str]
         (_("Opened on"), f.opened_on.isoformat() if f.opened_on else "—"),
         (_("Time in business"), labels.months(f.months(today))),
         (_("Industry"), industry or f.industry),
-        (_("District"), f.district or "—"),
+        (_("District"), labels.district(f.district)),
         (_("Closed now"), _("yes") if f.closed else _("no")),
         (_("Closed a business before"), _("yes") if f.prior_closure else _("no")),
         (_("Sales by year"), sales),
@@ -270,6 +270,7 @@ def _score_rows(found: Programme, rows: list[Any]) -> list[dict[str, Any]]:
         {
             "application": a,
             "stage": labels.stage(a.stage),
+            "district": labels.district(a.district),
             "lines": [
                 {
                     "name": labels.criterion(c),

@@ -43,6 +43,8 @@ def test_a_citizen_builds_a_profile_and_sees_why_each_programme_fits_or_not(
     assert "Smart-store onboarding" in qualify and "Rent support" not in qualify
     others = page.text.split('id="others"')[1]
     assert "Sales change from the year before: under -10.0%" in others and "Your business: -4.2%" in others
+    facts = page.text.split('id="facts"')[1] if 'id="facts"' in page.text else page.text
+    assert "Jung-gu" in facts and "중구" not in facts  # the district in the page's language
 
 
 def test_a_citizen_applies_once_and_follows_the_application(citizen: User, records: Any, programmes: None) -> None:
