@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,23 +13,12 @@ import pytest
 from seoul.guarantee.engine import documents
 from seoul.guarantee.engine.catalogue import REFERENCE, Catalogue, CatalogueError, catalogue, parse
 from seoul.guarantee.engine.screening import Facts, screen, with_amount
-
-TODAY = date(2026, 11, 25)
+from seoul.guarantee.tests.test_engine import TODAY, good_facts
 
 
 def facts(**changes: object) -> Facts:
-    base = Facts(
-        opened_on=TODAY - timedelta(days=8 * 365),
-        in_seoul=True,
-        closed=False,
-        industry="manufacturing",
-        credit_score=880,
-        tax_arrears=False,
-        sales_last_year=200_000_000,
-        sales_year_before=190_000_000,
-        district="마포구",
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """The engine tests' strong business, its site in 마포구."""
+    return good_facts(**{"district": "마포구", **changes})
 
 
 def raw() -> tuple[dict[str, Any], dict[str, Any]]:
