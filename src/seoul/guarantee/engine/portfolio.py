@@ -45,8 +45,9 @@ Foundations, 신용보증재단중앙회, gave to members of the National Assemb
   (상법 제64조; 서울고등법원 2018. 4. 3. 선고 2017나2068180). A foundation that sues or obtains
   a payment order extends it to 10 years (민법 제165조), and some courts have held 10 years for
   publicly funded guarantee funds, so 5 years is the earliest write-off (a parameter).
-* **Loan terms** — 1 year of grace (interest only), then 4 years of equal principal (원금균등), 2 %
-  a year. *Assumption*: the terms of Seoul's 2020 emergency fund were not found; Seoul
+* **Loan terms** — each product's `loan` in the products file (term, grace, repayment; its fixed
+  rate), else 1 year of grace (interest only), then 4 years of equal principal (원금균등), 2 %
+  a year — also the rate of a loan on the bank's reference rate. *Assumption*: the terms of Seoul's 2020 emergency fund were not found; Seoul
   Credit Guarantee Foundation special guarantees of the time were 1 year grace + 4 years equal
   instalments (용산구 2021, Asia Economy 2021-05-10), 1 year grace + 4 or 5 years at a fixed
   1.4 % (중구 2020, Asia Economy 2020-07-11), five years in all (Seoul's 2021 "four-free" loans,
@@ -106,12 +107,28 @@ class Plan:
     annual_rate: Decimal = Decimal("0.02")
 
 
+def product_plans(cat: Catalogue, default: Plan) -> dict[str, Plan]:
+    """Each product's loan as the products file gives it (term, grace, method; its fixed rate,
+    else ``default``'s rate — a rate on the bank's reference is not known here)."""
+    return {
+        code: Plan(
+            term_months=p.loan.term_months,
+            grace_months=p.loan.grace_months,
+            method=p.loan.method,
+            annual_rate=Decimal(str(p.loan.rate)) if p.loan.rate is not None else default.annual_rate,
+        )
+        for code, p in cat.products.items()
+        if p.loan is not None
+    }
+
+
 @dataclass(frozen=True)
 class Assumptions:
     """Every rate of the model (the module docstring gives their sources). ``default_scale``
     multiplies the default rates (a stress: 0 means no default); ``industry_multipliers``
     (industry code → relative default rate, 1 if absent) is empty: no per-industry subrogation
-    figures were found. ``plans``: a product's loan terms (``default_plan`` for the others)."""
+    figures were found. ``plans``: a product's loan terms, over those of the products file
+    (:func:`product_plans`); ``default_plan`` for a product with neither."""
 
     annual_default_rates: Mapping[int, float] = field(default_factory=lambda: dict(ANNUAL_DEFAULT_RATES))
     bands: tuple[tuple[int, str], ...] = BANDS
@@ -346,7 +363,8 @@ def follow(
         raise ValueError("a loan was paid out before the start month")
 
     # The schedules: one per distinct (amount, plan), padded with zeros to the longest term.
-    plan_of = [a.plans.get(x.product, a.default_plan) for x in loans]
+    plans = {**product_plans(cat, a.default_plan), **a.plans}
+    plan_of = [plans.get(x.product, a.default_plan) for x in loans]
     keys: dict[tuple[int, Plan], int] = {}
     key_index = np.array([keys.setdefault((x.amount, p), len(keys)) for x, p in zip(loans, plan_of, strict=True)])
     longest = max((p.term_months for _, p in keys), default=1)

@@ -279,3 +279,14 @@ def test_simulate_years_options() -> None:
     assert runner.invoke(group, [*SURGE, "--years", "0"]).exit_code == 2
     calm = json.loads(runner.invoke(group, [*SURGE, "--json", "--years", "3", "--default-scale", "0"]).output)
     assert all(y["subrogation"] == 0 for y in calm["portfolio"]["by_year"])
+
+
+def test_the_loans_follow_their_products_terms_from_the_products_file() -> None:
+    from seoul.guarantee.engine.portfolio import Plan, product_plans
+
+    plans = product_plans(catalogue(), Plan(annual_rate=Decimal("0.03")))
+    regular = catalogue().products["regular"].loan
+    assert regular is not None
+    assert (plans["regular"].term_months, plans["regular"].grace_months) == (regular.term_months, regular.grace_months)
+    assert plans["regular"].annual_rate == Decimal("0.03")  # on the bank's reference: the default's rate
+    assert plans["rechallenge"].annual_rate == Decimal(str(catalogue().products["rechallenge"].loan.rate))  # type: ignore[union-attr]
