@@ -141,6 +141,10 @@ def apply_event(app: Application, event: BankEvent) -> str:
         loan=loan, event_id=event.event_id, days_overdue=event.days_overdue, status=status, reason="", **fields
     )
     applied = set(outcome.applied)
+    if outcome.dropped is not None:  # parked, and impossible once the events before it came
+        LoanEvent.objects.filter(loan=loan, seq=outcome.dropped, status=LoanEvent.Status.PARKED).update(
+            status=LoanEvent.Status.REFUSED, reason=outcome.reason[:200]
+        )
     if applied:
         LoanEvent.objects.filter(loan=loan, seq__in=applied, status=LoanEvent.Status.PARKED).update(
             status=LoanEvent.Status.APPLIED

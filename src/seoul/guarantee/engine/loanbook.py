@@ -176,11 +176,13 @@ class Entry:
 class Outcome:
     """What became of a delivered event: ``applied`` (with the parked events it let through),
     ``duplicate``, ``parked`` (waiting for an earlier sequence number) or ``refused`` (with the
-    reason; nothing changed)."""
+    reason; nothing changed). ``dropped``: a parked event that could not follow once the gap was
+    filled (refused, its reason in ``reason``)."""
 
     status: str
     reason: str = ""
     applied: tuple[int, ...] = ()
+    dropped: int | None = None
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ class LoanBook:
             waiting = self.parked.pop(self.last_seq + 1)
             problem = self._problem(waiting)
             if problem:  # it cannot follow what the earlier events turned out to be
-                return Outcome("applied", f"sequence {waiting.seq} refused: {problem}", tuple(applied))
+                return Outcome("applied", f"sequence {waiting.seq} refused: {problem}", tuple(applied), waiting.seq)
             applied.append(self._apply(waiting))
         return Outcome("applied", "", tuple(applied))
 

@@ -210,3 +210,11 @@ def test_reconcile_names_each_difference() -> None:
         ("outstanding", 10_000_000, 9_000_000),
         ("loan_id", False, True),
     }
+
+
+def test_a_parked_event_that_cannot_follow_is_dropped_and_named() -> None:
+    book = _book()
+    assert book.deliver(_event(2, "repaid", 30_000_000)).status == "parked"
+    outcome = book.deliver(_event(1, "disbursed", 10_000_000))  # less than the parked repayment
+    assert outcome.applied == (1,) and outcome.dropped == 2 and "more than the 10,000,000" in outcome.reason
+    assert not book.parked and book.outstanding == 10_000_000

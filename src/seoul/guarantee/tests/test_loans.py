@@ -129,3 +129,17 @@ def test_the_applicant_sees_the_loan_as_the_bank_reports_it(
     life = page.split('data-testid="loan-life"', 1)[1].split("</section>", 1)[0]
     assert "8,500,000" in life and "1,500,000" in life and "30,000" in life
     assert "12" in life and "next-instalment" in life
+
+
+def test_a_parked_report_that_cannot_follow_becomes_refused(citizen: User, docs_service: Any, bank: Any) -> None:
+    loan, payout = _paid_out(citizen, docs_service, bank)
+    start = len(bank.captured)
+    bank.report(CALLBACK, payout, "prepaid", principal=10_000_000)  # seq 2: repaid in full
+    bank.report(CALLBACK, payout, "repaid", principal=1_000)  # seq 3: impossible after that
+    third, second = bank.captured[start + 1], bank.captured[start]
+    assert actions.receive_webhook(third[1], signature=third[2]["X-Bank-Signature"]) == "parked"
+    assert actions.receive_webhook(second[1], signature=second[2]["X-Bank-Signature"]) == "applied"
+    dropped = LoanEvent.objects.get(loan=loan, seq=3)
+    assert dropped.status == "refused" and "closed" in dropped.reason
+    loan.refresh_from_db()
+    assert (loan.status, loan.outstanding, loan.last_seq) == ("closed", 0, 2)
