@@ -40,7 +40,10 @@ from seoul.guarantee.models import Application, Payment, PaymentEvent
 from seoul.guarantee.schemas import GatewayEvent
 
 # What the gateway's order is called on its checkout page, in the page's language.
-ORDER_NAMES = {"ko": "신용보증료 {ref}", "en": "Guarantee fee {ref}"}
+#: The order's name at the gateway: one text in both languages, so an attempt's order is the same
+#: whatever language the applicant's page is in (the gateway refuses a repeated key with another
+#: body); the checkout page takes the reader's language from the URL.
+ORDER_NAME = "신용보증료 / Guarantee fee {ref}"
 OUTCOMES = {"payment.paid": "paid", "payment.declined": "declined", "payment.failed": "failed"}
 RETRYABLE = (Payment.Status.DECLINED, Payment.Status.FAILED)
 GATEWAY = "payment gateway"  # who acts in a webhook: proven by its signature, no person
@@ -77,10 +80,9 @@ def start_payment(app: Application, *, actor: User, return_url: str, webhook_url
         order = clients.create_payment(
             order_id=payment.idempotency_key,
             amount=payment.amount,
-            order_name=ORDER_NAMES[lang].format(ref=app.reference),
+            order_name=ORDER_NAME.format(ref=app.reference),
             return_url=return_url,
             webhook_url=webhook_url,
-            lang=lang,
             idempotency_key=payment.idempotency_key,
         )
     except AdapterError as exc:
@@ -93,6 +95,8 @@ def start_payment(app: Application, *, actor: User, return_url: str, webhook_url
         provider_reference=order.payment_id, checkout_url=order.checkout_url, last_error="", updated_at=timezone.now()
     )
     _audit(GuaranteeEvent.FEE_ORDERED, payment, app.reference, result="ordered", attempt=payment.attempts)
+    if lang == "en":
+        return order.checkout_url + ("&" if "?" in order.checkout_url else "?") + "lang=en"
     return order.checkout_url
 
 

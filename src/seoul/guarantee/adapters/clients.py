@@ -182,7 +182,6 @@ def create_payment(
     order_name: str,
     return_url: str,
     webhook_url: str,
-    lang: str,
     idempotency_key: str,
 ) -> PaymentOrder:
     """Make a payment order at the gateway and learn where the applicant pays it. The same key
@@ -194,7 +193,6 @@ def create_payment(
         "order_name": order_name,
         "return_url": return_url,
         "webhook_url": webhook_url,
-        "lang": lang,
     }
     url = endpoint("payments") + "/v1/payments"
     timeout = float(setting("SEOUL_GUARANTEE_PAYMENTS_TIMEOUT", 5))

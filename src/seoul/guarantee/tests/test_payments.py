@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, override_settings
+from django.utils import translation
 
 from seoul.core.adapters import signing
 from seoul.core.adapters.http import AdapterError, call
@@ -339,3 +340,16 @@ def test_the_gateway_stand_in_pages_and_its_idempotency() -> None:
         assert result["status"] == "paid" and result["amount"] == "50000"
     finally:
         pg.stop()
+
+
+def test_paying_again_from_a_page_in_another_language_finds_the_same_order(
+    citizen: User, docs_service: Any, gateway: Any
+) -> None:
+    app = signed(citizen, docs_service)
+    with translation.override("ko"):
+        korean = actions.start_payment(app, actor=citizen, return_url=return_url(app), webhook_url=PAYMENTS_WEBHOOK)
+    with translation.override("en"):
+        english = actions.start_payment(app, actor=citizen, return_url=return_url(app), webhook_url=PAYMENTS_WEBHOOK)
+    assert urlsplit(english).path == urlsplit(korean).path  # one order for the attempt
+    assert "lang=en" in urlsplit(english).query and "lang=en" not in urlsplit(korean).query
+    assert Payment.objects.get(application=app).last_error == ""
