@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "seoul.records",
     "seoul.care",
     "seoul.business",
+    "seoul.fund",
+    "seoul.overseas",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,8 @@ urlpatterns = [
     path("records/", include("seoul.records.urls")),
     path("care/", include("seoul.care.urls")),
     path("business/", include("seoul.business.urls")),
+    path("fund/", include("seoul.fund.urls")),
+    path("overseas/", include("seoul.overseas.urls")),
     path("", include("seoul.core.urls")),
 ]
 

@@ -40,6 +40,8 @@ class Service(models.TextChoices):
     RECORDS = "records", _("Electronic Document Center")
     CARE = "care", _("S-돌봄 infection-prevention design")
     BUSINESS = "business", _("Small-business life-cycle support")
+    FUND = "fund", _("Start-up policy fund")
+    OVERSEAS = "overseas", _("Overseas online sales")
 
 
 @dataclass(frozen=True)
