@@ -22,11 +22,21 @@ account                   what its balance is
 ``interest_received``     interest the bank received (credit)
 ``guarantee_exposure``    the foundation's guarantee on the loan (memorandum, debit)
 ``guarantee_liability``   its counterpart (memorandum, credit)
+``recourse_claim``        what the business owes the foundation after subrogation (debit)
+``foundation_funds``      the foundation's money paid out less what it recovered (credit)
+``claim_written_off``     claims written off as lost (debit)
 ========================  =========================================================
 
 so ``loan_outstanding`` equals the bank statement's outstanding and ``guarantee_exposure`` the
-guarantee balance, which the property test checks after every delivery. The engine is plain
-Python (no Django).
+guarantee balance, which the property test checks after every delivery.
+
+**Default and subrogation (대위변제).** After the bank declares a default the foundation reviews
+it and pays the bank its guaranteed share — ``floor(coverage × outstanding)`` at default — and
+the bank confirms the receipt as the loan's next event (``subrogated``, its amount in
+``principal``); any other amount is refused. The bank's loan is reduced by what it received (the
+rest is the bank's own loss to collect), the guarantee is discharged (its balance is 0) and the
+amount becomes the foundation's claim on the business (구상채권, ``engine/claims.py``). The
+engine is plain Python (no Django).
 """
 
 from __future__ import annotations
@@ -39,13 +49,22 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 #: What the bank reports about a loan.
-KINDS = ("disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted")
-EventKind = Literal["disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted"]
+KINDS = ("disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated")
+EventKind = Literal["disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated"]
 #: Repayment methods: 원금균등분할 (the same principal each month), 원리금균등분할 (the same
 #: instalment each month), 만기일시 (all the principal at the end).
 METHODS = ("equal_principal", "annuity", "bullet")
 
-ACCOUNTS = ("loan_outstanding", "bank_funds", "interest_received", "guarantee_exposure", "guarantee_liability")
+ACCOUNTS = (
+    "loan_outstanding",
+    "bank_funds",
+    "interest_received",
+    "guarantee_exposure",
+    "guarantee_liability",
+    "recourse_claim",
+    "foundation_funds",
+    "claim_written_off",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,9 +215,10 @@ class Statement:
     principal_repaid: int
     interest_paid: int
     outstanding: int
+    subrogation_received: int = 0
 
 
-STATUSES = ("awaiting_disbursement", "active", "arrears", "defaulted", "closed")
+STATUSES = ("awaiting_disbursement", "active", "arrears", "defaulted", "subrogated", "closed")
 
 
 @dataclass
@@ -213,6 +233,7 @@ class LoanBook:
     disbursed: int = 0
     principal_repaid: int = 0
     interest_paid: int = 0
+    subrogated: int = 0
     days_overdue: int = 0
     last_seq: int = 0
     entries: list[Entry] = field(default_factory=list)
@@ -229,12 +250,13 @@ class LoanBook:
 
     @property
     def outstanding(self) -> int:
-        return self.disbursed - self.principal_repaid
+        return self.disbursed - self.principal_repaid - self.subrogated
 
     @property
     def guarantee_balance(self) -> int:
-        """The foundation's share of what is still owed (nothing once the loan is closed)."""
-        return _floor(self.coverage * self.outstanding)
+        """The foundation's share of what is still owed (nothing once the loan is closed or
+        the foundation has paid its share)."""
+        return 0 if self.status == "subrogated" else _floor(self.coverage * self.outstanding)
 
     def statement(self) -> Statement:
         return Statement(
@@ -245,6 +267,7 @@ class LoanBook:
             self.principal_repaid,
             self.interest_paid,
             self.outstanding,
+            self.subrogated,
         )
 
     def balances(self) -> dict[str, int]:
@@ -295,7 +318,13 @@ class LoanBook:
         shape = _shape(event)
         if shape:
             return shape
-        if self.status in ("closed", "defaulted"):
+        if event.kind == "subrogated":
+            if self.status != "defaulted":
+                return "the foundation pays its share only after a default"
+            if event.principal != self.guarantee_balance:
+                return f"the foundation's share is {self.guarantee_balance:,} won, not {event.principal:,} won"
+            return ""
+        if self.status in ("closed", "defaulted", "subrogated"):
             return f"the loan is {self.status}: no {event.kind} after that"
         if event.kind == "disbursed":
             if self.status != "awaiting_disbursement":
@@ -334,6 +363,14 @@ class LoanBook:
             self.status, self.days_overdue = "active", 0
         elif event.kind == "defaulted":
             self.status = "defaulted"
+        elif event.kind == "subrogated":
+            self.subrogated, self.status = event.principal, "subrogated"
+            lines += [
+                Line("bank_funds", debit=event.principal),
+                Line("loan_outstanding", credit=event.principal),
+                Line("recourse_claim", debit=event.principal),
+                Line("foundation_funds", credit=event.principal),
+            ]
         change = self.guarantee_balance - before
         if change > 0:
             lines += [Line("guarantee_exposure", debit=change), Line("guarantee_liability", credit=change)]
@@ -357,6 +394,8 @@ def _shape(event: LoanEvent) -> str:
         return "the disbursement is the loan's first event, with a positive amount"
     if event.kind in ("repaid", "prepaid") and event.principal + event.interest <= 0:
         return "a repayment pays something"
+    if event.kind == "subrogated" and (event.principal <= 0 or event.interest):
+        return "the foundation's payment is a positive amount of principal"
     if event.kind == "arrears" and event.days_overdue < 1:
         return "arrears are at least one day overdue"
     return ""
@@ -386,7 +425,15 @@ def reconcile(books: Mapping[str, LoanBook], statements: Iterable[Statement]) ->
             out.append(Difference(loan_id, "loan_id", book is not None, bank is not None))
             continue
         ours = book.statement()
-        for name in ("last_seq", "status", "disbursed", "principal_repaid", "interest_paid", "outstanding"):
+        for name in (
+            "last_seq",
+            "status",
+            "disbursed",
+            "principal_repaid",
+            "interest_paid",
+            "outstanding",
+            "subrogation_received",
+        ):
             if getattr(ours, name) != getattr(bank, name):
                 out.append(Difference(loan_id, name, getattr(ours, name), getattr(bank, name)))
     return out

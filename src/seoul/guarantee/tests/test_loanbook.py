@@ -128,14 +128,14 @@ class Bank:
 
 def _bank_history(draw: st.DrawFn, loan_id: str, limit: int) -> Bank:
     bank = Bank(loan_id)
-    status, disbursed, repaid, interest = "active", draw(st.integers(1, limit)), 0, 0
+    status, disbursed, repaid, interest, subrogated = "active", draw(st.integers(1, limit)), 0, 0, 0
     day = date(2026, 1, 5)
 
     def add(kind: str, principal: int = 0, paid_interest: int = 0, days: int = 0) -> None:
         seq = len(bank.events) + 1
         bank.events.append(LoanEvent(f"{loan_id}-{seq}", loan_id, seq, kind, day, principal, paid_interest, days))
-        outstanding = disbursed - repaid
-        bank.statements.append(Statement(loan_id, seq, status, disbursed, repaid, interest, outstanding))
+        outstanding = disbursed - repaid - subrogated
+        bank.statements.append(Statement(loan_id, seq, status, disbursed, repaid, interest, outstanding, subrogated))
 
     add("disbursed", disbursed)
     for _ in range(draw(st.integers(0, 12))):
@@ -158,7 +158,14 @@ def _bank_history(draw: st.DrawFn, loan_id: str, limit: int) -> Bank:
         else:
             status = "defaulted"
             add(kind)
-        if status in ("closed", "defaulted"):
+            if draw(st.booleans()):  # the foundation pays its share and the bank confirms it
+                day += timedelta(days=60)
+                subrogated, status = int(Decimal("0.85") * (disbursed - repaid)), "subrogated"
+                if subrogated:
+                    add("subrogated", subrogated)
+                else:
+                    subrogated, status = 0, "defaulted"
+        if status in ("closed", "defaulted", "subrogated"):
             break
     return bank
 
@@ -178,7 +185,9 @@ def _agrees(book: LoanBook, bank: Bank) -> None:
     assert all(entry.balanced for entry in book.entries)
     assert sum(balances.values()) == 0
     assert balances["loan_outstanding"] == book.outstanding
-    assert balances["guarantee_exposure"] == book.guarantee_balance == int(Decimal("0.85") * book.outstanding)
+    share = 0 if book.status == "subrogated" else int(Decimal("0.85") * book.outstanding)
+    assert balances["guarantee_exposure"] == book.guarantee_balance == share
+    assert balances["recourse_claim"] == -balances["foundation_funds"] == book.subrogated
     if book.last_seq:  # the book is the bank's statement as of the last event it applied
         assert book.statement() == bank.statements[book.last_seq - 1]
 
@@ -218,3 +227,27 @@ def test_a_parked_event_that_cannot_follow_is_dropped_and_named() -> None:
     outcome = book.deliver(_event(1, "disbursed", 10_000_000))  # less than the parked repayment
     assert outcome.applied == (1,) and outcome.dropped == 2 and "more than the 10,000,000" in outcome.reason
     assert not book.parked and book.outstanding == 10_000_000
+
+
+def test_the_foundation_pays_its_share_after_a_default_and_the_guarantee_is_discharged() -> None:
+    book = _book()
+    book.deliver(_event(1, "disbursed", 40_000_000))
+    book.deliver(_event(2, "repaid", 10_000_000, 200_000))
+    assert book.deliver(_event(3, "subrogated", 25_500_000)).reason == (
+        "the foundation pays its share only after a default"
+    )
+    assert book.deliver(_event(3, "defaulted")).status == "applied"
+    assert book.guarantee_balance == 25_500_000  # 0.85 × 30,000,000
+    before = (book.statement(), book.balances())
+    for wrong in (25_499_999, 30_000_000):
+        outcome = book.deliver(replace(_event(4, "subrogated", wrong), event_id=f"s{wrong}"))
+        assert outcome.reason == f"the foundation's share is 25,500,000 won, not {wrong:,} won"
+        assert (book.statement(), book.balances()) == before
+    assert book.deliver(_event(4, "subrogated", 25_500_000)).status == "applied"
+    balances = book.balances()
+    assert book.status == "subrogated" and book.outstanding == 4_500_000 and book.guarantee_balance == 0
+    assert balances["loan_outstanding"] == 4_500_000  # the bank's own loss to collect
+    assert balances["guarantee_exposure"] == balances["guarantee_liability"] == 0
+    assert balances["recourse_claim"] == 25_500_000 == -balances["foundation_funds"]
+    assert book.statement().subrogation_received == 25_500_000
+    assert book.deliver(_event(5, "repaid", 1_000)).reason == "the loan is subrogated: no repaid after that"
