@@ -24,5 +24,13 @@ KINDS = {
         "waived": "success",
     },
     "certificate.bank_status": {"pending": "neutral", "sent": "info", "accepted": "success", "rejected": "danger"},
-    "loan.status": {"active": "info", "arrears": "warning", "defaulted": "danger", "closed": "success"},
+    "loan.status": {
+        "active": "info",
+        "arrears": "warning",
+        "defaulted": "danger",
+        "subrogated": "danger",
+        "closed": "success",
+    },
+    "subrogation.status": {"to_review": "warning", "approved": "info", "paid": "success", "refused": "neutral"},
+    "claim.status": {"open": "warning", "recovered": "success", "written_off": "neutral"},
 }

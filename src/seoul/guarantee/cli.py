@@ -177,7 +177,8 @@ def check_brn(number: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def resend_pending(callback_url: str | None, as_json: bool) -> None:
     """Send what did not go out: SMS and e-mail messages that failed or were left half-sent, and
-    guarantee certificates the bank has not confirmed. Each goes out once, however often this
+    guarantee certificates the bank has not confirmed, and approved subrogation payments the bank
+    has not confirmed. Each goes out once, however often this
     runs (the gateway and the bank get the same idempotency key)."""
     from seoul.core.adapters.config import setting
     from seoul.guarantee import actions
@@ -186,7 +187,11 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
     if not url:
         click.echo("Error: give --callback-url or set SEOUL_GUARANTEE_CALLBACK_URL", err=True)
         raise SystemExit(2)
-    counts = {"notifications": actions.send_pending_notifications(), "certificates": actions.resend_pending(str(url))}
+    counts = {
+        "notifications": actions.send_pending_notifications(),
+        "certificates": actions.resend_pending(str(url)),
+        "subrogations": actions.resend_subrogations(str(url)),
+    }
     if as_json:
         click.echo(json.dumps(counts))
         return

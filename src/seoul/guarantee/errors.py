@@ -176,6 +176,18 @@ class GuaranteeError(ErrorCode):
         _("The webhook is not a payment event this service understands."),
     )
     MALFORMED_WEBHOOK = "guarantee.malformed_webhook", _("The webhook is not a bank event this service understands.")
+    # default, subrogation and the foundation's claim
+    APPROVERS_ONLY = (
+        "guarantee.approvers_only",
+        _("Only approvers of the guarantee service can decide on a subrogation or write a claim off."),
+    )
+    NOT_TO_REVIEW = "guarantee.not_to_review", _("This default has already been decided.")
+    NOT_SENT = "guarantee.subrogation_not_sent", _("There is no approved payment waiting to be sent to the bank.")
+    CLAIM_CLOSED = "guarantee.claim_closed", _("This claim is closed: it was recovered in full or written off.")
+    PLAN_MONTHS = "guarantee.plan_months", _("Give a number of monthly instalments from 1 to %(most)s.")
+    PLAN_START = "guarantee.plan_start", _("The first instalment falls due within a year from today.")
+    RECOVERY_REFUSED = "guarantee.recovery_refused", _("This recovery cannot be recorded: %(reason)s.")
+    WRITE_OFF_REFUSED = "guarantee.write_off_refused", _("The claim cannot be written off: %(reason)s.")
     # simple authentication
     AUTH_REFUSED = (
         "guarantee.auth_refused",

@@ -64,8 +64,9 @@ class GuaranteeFile:
     decided_on: date | None
     loan_amount: int | None  # paid out by the bank
     loan_paid_on: date | None
-    #: How the loan is being repaid as the bank reports it: ``active``, ``arrears``, ``defaulted``
-    #: or ``closed`` (repaid in full); None without a loan.
+    #: How the loan is being repaid as the bank reports it: ``active``, ``arrears``, ``defaulted``,
+    #: ``subrogated`` (the foundation paid the bank its share after a default) or ``closed``
+    #: (repaid in full); None without a loan.
     loan_status: str | None = None
 
 

@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
 from seoul.guarantee.engine import checklist as checklist_rules
+from seoul.guarantee.engine import claims, loanbook
 from seoul.guarantee.engine import documents as doc_rules
-from seoul.guarantee.engine import loanbook
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import Business, Facts
 from seoul.guarantee.engine.states import OPEN, State
@@ -308,6 +308,7 @@ class Loan(models.Model):
         ACTIVE = "active", _("Being repaid")
         ARREARS = "arrears", _("In arrears")
         DEFAULTED = "defaulted", _("Defaulted")
+        SUBROGATED = "subrogated", _("Paid by the foundation")
         CLOSED = "closed", _("Repaid in full")
 
     certificate = models.OneToOneField(Certificate, on_delete=models.PROTECT, related_name="loan")
@@ -318,6 +319,7 @@ class Loan(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     principal_repaid = models.PositiveBigIntegerField(default=0)
     interest_paid = models.PositiveBigIntegerField(default=0)
+    subrogated = models.PositiveBigIntegerField(default=0)
     days_overdue = models.PositiveSmallIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=1)
 
@@ -326,7 +328,7 @@ class Loan(models.Model):
 
     @property
     def outstanding(self) -> int:
-        return self.amount - self.principal_repaid
+        return self.amount - self.principal_repaid - self.subrogated
 
     def terms(self) -> loanbook.Terms | None:
         """The repayment terms of the loan's product (None: the product gives none). A rate on
@@ -393,6 +395,97 @@ class LedgerLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan} #{self.seq} {self.account} {self.debit}/{self.credit}"
+
+
+class Subrogation(models.Model):
+    """The foundation's review of a defaulted loan and its payment of the guaranteed share to
+    the bank (대위변제): opened when the bank reports the default, decided by an approver,
+    paid through the bank adapter after commit, and settled when the bank confirms the receipt
+    as the loan's next event."""
+
+    class Status(models.TextChoices):
+        TO_REVIEW = "to_review", _("To review")
+        APPROVED = "approved", _("Approved, payment sent to the bank")
+        PAID = "paid", _("Paid to the bank")
+        REFUSED = "refused", _("Refused")
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="subrogation")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_REVIEW)
+    amount = models.PositiveBigIntegerField(help_text="the guaranteed share at default, won")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.loan} subrogation"
+
+
+class Claim(models.Model):
+    """The foundation's claim on the business after it paid the bank (구상채권,
+    ``engine/claims.py``), with the recovery plan agreed with the business."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being recovered")
+        RECOVERED = "recovered", _("Recovered in full")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="claim")
+    amount = models.PositiveBigIntegerField()
+    opened_on = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    recovered = models.PositiveBigIntegerField(default=0)
+    written_off = models.PositiveBigIntegerField(default=0)
+    last_payment_on = models.DateField(null=True, blank=True)
+    plan_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    plan_first_due = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.loan} claim"
+
+    @property
+    def remaining(self) -> int:
+        return self.amount - self.recovered - self.written_off
+
+    def book(self) -> claims.Claim:
+        return claims.Claim(
+            self.amount, self.opened_on, self.recovered, self.written_off, self.last_payment_on, self.status
+        )
+
+    def plan(self) -> list[claims.PlanInstalment]:
+        if not self.plan_months or not self.plan_first_due:
+            return []
+        return claims.plan(self.amount, self.plan_months, self.plan_first_due)
+
+
+class ClaimMovement(models.Model):
+    """A recovery or a write-off of a claim, kept with who recorded it and why (never edited)."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Recovery plan agreed")
+        RECOVERED = "recovered", _("Recovery")
+        WRITTEN_OFF = "written_off", _("Write-off")
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    on = models.DateField()
+    amount = models.PositiveBigIntegerField(default=0)
+    reason = models.CharField(max_length=40, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim} {self.kind} {self.amount}"
 
 
 class InstalmentReminder(models.Model):

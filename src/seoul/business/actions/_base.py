@@ -38,7 +38,7 @@ def facts_of(record: BusinessRecord, programmes_completed: int) -> Facts:
         guarantee_files=sum(1 for f in record.files if f.status != "draft"),
         guarantee_loans=sum(1 for f in record.files if f.status == "paid_out"),
         guarantee_declined=sum(1 for f in record.files if f.status == "bank_declined"),
-        guarantee_in_arrears=sum(1 for f in record.files if f.loan_status in ("arrears", "defaulted")),
+        guarantee_in_arrears=sum(1 for f in record.files if f.loan_status in ("arrears", "defaulted", "subrogated")),
         programmes_completed=programmes_completed,
     )
 

@@ -12,6 +12,9 @@ use-case family:
 * ``payments`` — the guarantee fee through the payment gateway (its order, the applicant's
   return and its signed webhooks), which lets the certificate be issued;
 * ``bank`` — the bank's signed webhooks;
+* ``loans`` — the loan's life as the bank reports it, its ledger, reminders and reconciliation;
+* ``defaults`` — after a default: the foundation's review and payment to the bank (대위변제),
+  the claim on the business (구상채권), its recovery plan, recoveries and write-off;
 * ``notifications`` — SMS and e-mail, sent after commit and retried.
 
 Each action takes the acting person as the keyword-only ``actor`` and re-checks what that
@@ -33,6 +36,14 @@ from seoul.guarantee.actions.agreement import (
 from seoul.guarantee.actions.answers import QUESTIONS, save_answer, start_application
 from seoul.guarantee.actions.bank import receive_webhook
 from seoul.guarantee.actions.business import confirm_business
+from seoul.guarantee.actions.defaults import (
+    decide_subrogation,
+    record_recovery,
+    resend_subrogation,
+    resend_subrogations,
+    set_recovery_plan,
+    write_off_claim,
+)
 from seoul.guarantee.actions.documents import fetch_documents, upload_document
 from seoul.guarantee.actions.notifications import send_pending_notifications
 from seoul.guarantee.actions.payments import payment_returned, receive_payment_webhook, start_payment
@@ -46,17 +57,22 @@ __all__ = [
     "checklist",
     "complete_simple_auth",
     "confirm_business",
+    "decide_subrogation",
     "fetch_documents",
     "finish_simple_auth",
     "payment_returned",
     "receive_payment_webhook",
     "receive_webhook",
+    "record_recovery",
     "resend_certificate",
     "resend_pending",
+    "resend_subrogation",
+    "resend_subrogations",
     "review",
     "save_answer",
     "send_certificate",
     "send_pending_notifications",
+    "set_recovery_plan",
     "sign_agreement",
     "start_application",
     "start_payment",
@@ -66,4 +82,5 @@ __all__ = [
     "terms_text",
     "upload_document",
     "withdraw",
+    "write_off_claim",
 ]

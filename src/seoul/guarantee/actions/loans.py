@@ -17,12 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core.adapters.http import AdapterError
+from seoul.guarantee.actions import defaults
 from seoul.guarantee.actions._base import record
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine import loanbook
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.models import Application, InstalmentReminder, LedgerLine, Loan, LoanEvent
+from seoul.guarantee.models import Application, InstalmentReminder, LedgerLine, Loan, LoanEvent, Subrogation
 from seoul.guarantee.schemas import BankEvent
 
 #: Bank event types about a loan's life, and the book's name for each.
@@ -32,6 +33,7 @@ KINDS = {
     "loan.arrears": "arrears",
     "loan.cured": "cured",
     "loan.defaulted": "defaulted",
+    "loan.subrogated": "subrogated",
 }
 #: Days before an instalment falls due when the applicant is reminded.
 REMIND_DAYS = 3
@@ -53,6 +55,7 @@ def book_of(loan: Loan) -> loanbook.LoanBook:
         disbursed=loan.amount,
         principal_repaid=loan.principal_repaid,
         interest_paid=loan.interest_paid,
+        subrogated=loan.subrogated,
         days_overdue=loan.days_overdue,
         last_seq=loan.last_seq,
     )
@@ -121,7 +124,13 @@ def apply_event(app: Application, event: BankEvent) -> str:
     )
     book = book_of(loan)
     before = len(book.entries)
-    outcome = book.deliver(incoming)
+    paid_by_us = Subrogation.objects.filter(
+        loan=loan, status__in=[Subrogation.Status.APPROVED, Subrogation.Status.PAID]
+    ).exists()
+    if kind == "subrogated" and not paid_by_us:
+        outcome = loanbook.Outcome("refused", "the foundation has not approved a payment for this loan")
+    else:
+        outcome = book.deliver(incoming)
     fields = {"seq": incoming.seq, "kind": kind, "on": on, "principal": event.principal, "interest": event.interest}
     if outcome.status == "refused":
         LoanEvent.objects.create(
@@ -153,8 +162,8 @@ def apply_event(app: Application, event: BankEvent) -> str:
         _lines(loan, entry)
     was = loan.status
     loan.status, loan.principal_repaid, loan.interest_paid = book.status, book.principal_repaid, book.interest_paid
-    loan.days_overdue, loan.last_seq = book.days_overdue, book.last_seq
-    loan.save(update_fields=["status", "principal_repaid", "interest_paid", "days_overdue", "last_seq"])
+    loan.subrogated, loan.days_overdue, loan.last_seq = book.subrogated, book.days_overdue, book.last_seq
+    loan.save(update_fields=["status", "principal_repaid", "interest_paid", "subrogated", "days_overdue", "last_seq"])
     record(
         GuaranteeEvent.LOAN_EVENT,
         app,
@@ -171,7 +180,10 @@ def apply_event(app: Application, event: BankEvent) -> str:
     if loan.status != was and loan.status == Loan.Status.ARREARS:
         notify(app, "arrears", days=loan.days_overdue, outstanding=f"{loan.outstanding:,}")
     elif loan.status != was and loan.status == Loan.Status.DEFAULTED:
+        defaults.open_review(loan, book.guarantee_balance)
         notify(app, "defaulted")
+    elif loan.status != was and loan.status == Loan.Status.SUBROGATED:
+        defaults.settle(loan, book.entries[-1].on if book.entries else on)
     elif loan.status != was and loan.status == Loan.Status.CLOSED:
         notify(app, "repaid")
     return outcome.status
@@ -229,6 +241,7 @@ def reconcile() -> list[loanbook.Difference]:
                 int(s["principal_repaid"]),
                 int(s["interest_paid"]),
                 int(s["outstanding"]),
+                int(s.get("subrogation_received", 0)),
             )
         )
     return unread + loanbook.reconcile(books, stated)

@@ -70,6 +70,14 @@ MESSAGES = {
         "The foundation will contact you about repaying what it pays the bank."
     ),
     "repaid": gettext_noop("Seoul Credit Guarantee Foundation: the loan for %(ref)s is repaid in full. Thank you."),
+    "subrogated": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the foundation has paid the bank %(amount)s won of the defaulted loan "
+        "for %(ref)s. You now owe this amount to the foundation; we will agree a repayment plan with you."
+    ),
+    "claim_plan": gettext_noop(
+        "Seoul Credit Guarantee Foundation: your repayment plan for %(ref)s: %(months)s monthly instalments of "
+        "about %(each)s won from %(first)s."
+    ),
 }
 
 

@@ -163,6 +163,20 @@ def loan_statement(loan_id: str) -> dict[str, Any]:
     return data
 
 
+def pay_subrogation(loan_id: str, payload: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    """Pay the bank the foundation's share of a defaulted loan (대위변제); the bank confirms the
+    receipt later as the loan's next event (``loan.subrogated``). The same key may be sent again
+    safely: the bank pays nothing twice."""
+    _status, data = call(
+        "POST",
+        endpoint("bank") + f"/v1/loans/{loan_id}/subrogation",
+        payload,
+        headers={"Idempotency-Key": idempotency_key},
+        timeout=float(setting("SEOUL_GUARANTEE_BANK_TIMEOUT", 5)),
+    )
+    return data
+
+
 # --- payment gateway (the guarantee fee) ----------------------------------------------------------
 
 PAYMENTS_SIGNATURE_HEADER = standins.GATEWAY_HEADER  # "X-Gateway-Signature"

@@ -357,9 +357,11 @@ class BankStandIn(StandIn):
             loan_id = path.removeprefix("/v1/loans/").removesuffix("/statement")
             found = self.statement(loan_id)
             return (200, found) if found is not None else (404, {"error": "unknown_loan", "message": loan_id})
+        key = headers.get("Idempotency-Key", "")
+        if method == "POST" and path.startswith("/v1/loans/") and path.endswith("/subrogation"):
+            return self._subrogation(path.removeprefix("/v1/loans/").removesuffix("/subrogation"), key, body)
         if method != "POST" or path != "/v1/guarantee-certificates":
             return 404, {"error": "not_found", "message": path}
-        key = headers.get("Idempotency-Key", "")
         if not key:
             return 400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}
         with self.lock:
@@ -401,7 +403,7 @@ class BankStandIn(StandIn):
 
     def report(self, url: str, loan: dict[str, Any], kind: str, *, times: int = 1, **fields: Any) -> dict[str, Any]:
         """Report the next event of a loan's life (``kind``: repaid, prepaid, arrears, cured,
-        defaulted) with its sequence number, as the bank's system does; ``loan`` is the
+        defaulted, subrogated) with its sequence number, as the bank's system does; ``loan`` is the
         ``loan.executed`` event it follows (from :attr:`sent`). ``times`` > 1 repeats it."""
         with self.lock:
             seq = 2 + len({e["event_id"] for e in self.sent if e.get("loan_id") == loan["loan_id"] and e.get("seq")})
@@ -417,6 +419,37 @@ class BankStandIn(StandIn):
         self.send(url, event, times=times)
         return event
 
+    def _subrogation(self, loan_id: str, key: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """The foundation pays its share of a defaulted loan: once per key, only for a loan in
+        default, never more than is outstanding; the receipt is reported as the loan's next
+        event (``loan.subrogated``) to ``callback_url``."""
+        if not key:
+            return 400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}
+        with self.lock:
+            known = self.by_key.get(key)
+        if known is not None:
+            return known
+        found = self.statement(loan_id)
+        if found is None:
+            return 404, {"error": "unknown_loan", "message": loan_id}
+        amount = int(body.get("amount", 0))
+        if found["status"] != "defaulted":
+            return 409, {"error": "not_in_default", "message": f"loan {loan_id} is {found['status']}"}
+        if not 0 < amount <= found["outstanding"]:
+            return 422, {"error": "bad_amount", "message": f"{amount} is not within the outstanding amount"}
+        payout = next(e for e in self.sent if e.get("loan_id") == loan_id and e["type"] == "loan.executed")
+        answer = {"status": "received", "loan_id": loan_id, "amount": amount}
+        with self.lock:
+            self.by_key[key] = (202, answer)
+        url = str(body.get("callback_url", ""))
+
+        def confirm() -> None:
+            time.sleep(self.answer_after)
+            self.report(url, payout, "subrogated", principal=amount)
+
+        threading.Thread(target=confirm, daemon=True).start()
+        return 202, answer
+
     def statement(self, loan_id: str) -> dict[str, Any] | None:
         """The bank's statement of a loan: its figures after every event it reported (once each)."""
         with self.lock:
@@ -424,7 +457,7 @@ class BankStandIn(StandIn):
         payout = next((e for e in events.values() if e["type"] == "loan.executed"), None)
         if payout is None:
             return None
-        status, repaid, interest, last = "active", 0, 0, 1
+        status, repaid, interest, subrogated, last = "active", 0, 0, 0, 1
         for e in sorted((e for e in events.values() if e.get("seq")), key=lambda e: e["seq"]):
             last = e["seq"]
             kind = e["type"].removeprefix("loan.")
@@ -436,6 +469,8 @@ class BankStandIn(StandIn):
                 status = kind
             elif kind == "cured":
                 status = "active"
+            elif kind == "subrogated":
+                status, subrogated = kind, int(e.get("principal", 0))
         amount = int(payout["amount"])
         return {
             "loan_id": loan_id,
@@ -444,7 +479,8 @@ class BankStandIn(StandIn):
             "disbursed": amount,
             "principal_repaid": repaid,
             "interest_paid": interest,
-            "outstanding": amount - repaid,
+            "outstanding": amount - repaid - subrogated,
+            "subrogation_received": subrogated,
         }
 
     def send(self, url: str, event: dict[str, Any], times: int = 1) -> None:
