@@ -127,3 +127,68 @@ class ReviewForm(forms.Form):
         max_value=1_000_000,  # 100억 원 in units of 10,000 won: far above any product's ceiling
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
+
+
+class SubrogationForm(forms.Form):
+    """An approver's decision on a defaulted loan."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Pay the bank the guaranteed share")), ("refuse", _("Refuse: the bank bears the loss"))],
+        widget=forms.RadioSelect,
+    )
+    note = MultilineTextField(
+        label=_("Reason"),
+        help_text=_("Kept with the decision: what was checked, or why the guarantee does not pay."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=5,
+        max_length=500,
+    )
+
+
+class RecoveryPlanForm(forms.Form):
+    months = forms.IntegerField(
+        label=_("Monthly instalments"),
+        help_text=_("From 1 to 60, as agreed with the business."),
+        min_value=1,
+        max_value=60,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    first_due = forms.DateField(
+        label=_("First instalment due"),
+        help_text=_("Within a year from today."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = MultilineTextField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RecoveryForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Amount received"),
+        help_text=_("In won."),
+        min_value=1,
+        max_value=10**12,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = MultilineTextField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WriteOffForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why the claim is written off"),
+        choices=[
+            ("limitation", _("The five-year limitation period has run")),
+            ("bankruptcy_discharge", _("Discharged in bankruptcy")),
+            ("no_assets", _("No assets found after an investigation")),
+            ("deceased_no_estate", _("The debtor died without an estate")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = MultilineTextField(
+        label=_("What supports it"),
+        help_text=_("The court's decision, the investigation report or the dates checked."),
+        min_length=5,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -386,7 +386,18 @@ class LedgerLine(models.Model):
     event_id = models.CharField(max_length=64)
     seq = models.PositiveIntegerField()
     on = models.DateField()
-    account = models.CharField(max_length=30)
+
+    class Account(models.TextChoices):
+        LOAN_OUTSTANDING = "loan_outstanding", _("Loan outstanding at the bank")
+        BANK_FUNDS = "bank_funds", _("Bank's funds")
+        INTEREST_RECEIVED = "interest_received", _("Interest received by the bank")
+        GUARANTEE_EXPOSURE = "guarantee_exposure", _("Guarantee in force (memorandum)")
+        GUARANTEE_LIABILITY = "guarantee_liability", _("Guarantee liability (memorandum)")
+        RECOURSE_CLAIM = "recourse_claim", _("Claim on the business")
+        FOUNDATION_FUNDS = "foundation_funds", _("Foundation's funds")
+        CLAIM_WRITTEN_OFF = "claim_written_off", _("Claims written off")
+
+    account = models.CharField(max_length=30, choices=Account.choices)
     debit = models.PositiveBigIntegerField(default=0)
     credit = models.PositiveBigIntegerField(default=0)
 

@@ -17,6 +17,7 @@ def items(user: Any) -> list[tuple[Any, str]]:
         out.append((_("My guarantee applications"), reverse("guarantee:mine")))
     if user.has_role(Service.GUARANTEE, Role.OPERATOR):
         out.append((_("Guarantee queue"), reverse("guarantee:queue")))
+        out.append((_("Defaults and claims"), reverse("guarantee:defaults")))
     return out
 
 

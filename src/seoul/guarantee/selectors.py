@@ -22,7 +22,7 @@ from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine.catalogue import Product, catalogue
 from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_reasons
 from seoul.guarantee.engine.states import OPEN, State
-from seoul.guarantee.models import Application, BudgetPool, Document, Identity, Review
+from seoul.guarantee.models import Application, BudgetPool, Document, Identity, Review, Subrogation
 
 # Service-level target: a referred file is decided within two days of referral.
 SLA = timedelta(hours=48)
@@ -251,3 +251,31 @@ def programmes_of(app: Application) -> tuple[SimpleNamespace | None, list[Simple
         SimpleNamespace(**stage) if stage else None,
         [SimpleNamespace(**p) for p in cat.programmes if p["code"] in codes],
     )
+
+
+#: How the defaults worklist may be sorted (oldest default first by default).
+DEFAULT_SORTS = ("-opened", "opened", "-amount", "amount")
+
+
+def defaults(user: User, *, status: str = "", sort: str = "opened") -> QuerySet[Subrogation]:
+    """Defaulted loans of the reader's institution, with their review and claim."""
+    qs = Subrogation.objects.select_related("loan__certificate__application", "loan__claim", "decided_by").filter(
+        loan__certificate__application__in=institution_files(user)
+    )
+    if status in Subrogation.Status.values:
+        qs = qs.filter(status=status)
+    elif status in ("claim_open", "claim_closed"):
+        open_ = status == "claim_open"
+        qs = qs.filter(loan__claim__isnull=False)
+        qs = qs.filter(loan__claim__status="open") if open_ else qs.exclude(loan__claim__status="open")
+    key = sort if sort in DEFAULT_SORTS else "opened"
+    field = {"opened": "opened_at", "amount": "amount"}[key.lstrip("-")]
+    return qs.order_by(("-" if key.startswith("-") else "") + field, "pk")
+
+
+def default_file(user: User, reference: str) -> Subrogation:
+    """The default review of a file of the reader's institution (a 404 otherwise)."""
+    found = defaults(user).filter(loan__certificate__application__reference=reference).first()
+    if found is None:
+        raise Http404("no such default in your institution")
+    return found

@@ -24,4 +24,6 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/<str:reference>/", views.file, name="file"),
     path("queue/<str:reference>/documents/<int:pk>/", views.document, name="document"),
+    path("defaults/", views.defaults, name="defaults"),
+    path("defaults/<str:reference>/", views.default, name="default"),
 ]

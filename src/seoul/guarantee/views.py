@@ -7,6 +7,7 @@ fields); every application is found through the reader's scope (``selectors``)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -28,21 +29,27 @@ from seoul.core.personal_data import Reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
+from seoul.guarantee.actions import loans
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.checklist import STEPS, Item
 from seoul.guarantee.engine.states import EDITABLE, Actor, Event, State, allowed_events
+from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent, GuaranteePurpose
 from seoul.guarantee.forms import (
     AgreementForm,
     BusinessConsentForm,
     DocumentsConsentForm,
+    RecoveryForm,
+    RecoveryPlanForm,
     ReviewForm,
     SendForm,
     SignInForm,
+    SubrogationForm,
     UploadForm,
+    WriteOffForm,
     question_form,
 )
 from seoul.guarantee.labels import (
@@ -56,7 +63,7 @@ from seoul.guarantee.labels import (
     item_words,
     reason_words,
 )
-from seoul.guarantee.models import Application, Certificate
+from seoul.guarantee.models import Application, Certificate, Claim, Subrogation
 
 QUESTIONS = list(actions.QUESTIONS)
 # The journey, step by step: the business number, the business confirmed from its registration
@@ -460,6 +467,7 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
     certificate = getattr(app, "certificate", None)
     payment = getattr(app, "payment", None)
     loan = getattr(certificate, "loan", None) if certificate else None
+    claim = getattr(loan, "claim", None) if loan else None
     return render(
         request,
         "guarantee/status.html",
@@ -472,6 +480,8 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
             "to_pay": payment is not None and not payment.settled and app.state == State.AGREEMENT_SIGNED,
             "declined_words": decline_words(payment.decline_code) if payment is not None else "",
             "loan": loan,
+            "claim": claim,
+            "claim_plan": claim.plan() if claim else [],
             "next_instalment": next((i for i in loan.schedule() if i.due >= timezone.localdate()), None)
             if loan is not None and loan.status in ("active", "arrears")
             else None,
@@ -785,3 +795,124 @@ def document(request: AuthedRequest, reference: str, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{app.reference}-{doc.kind}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---- after a default: the foundation's review, its payment and the claim ---------------------
+
+
+@require_role(Service.GUARANTEE, Role.OPERATOR)
+@require_GET
+def defaults(request: AuthedRequest) -> HttpResponse:
+    """Defaulted loans of the reader's institution: the reviews to decide first, then the claims."""
+    status = request.GET.get("status", "")
+    sort = request.GET.get("sort", "opened")
+    items = list(selectors.defaults(request.user, status=status, sort=sort))
+    statuses = [
+        *Subrogation.Status.choices,
+        ("claim_open", _("Claim being recovered")),
+        ("claim_closed", _("Claim closed")),
+    ]
+    return render(
+        request,
+        "guarantee/defaults.html",
+        {
+            "items": items,
+            "status": status,
+            "sort": sort,
+            "statuses": statuses,
+            "sorts": [
+                ("opened", _("Oldest default first")),
+                ("-opened", _("Newest default first")),
+                ("-amount", _("Largest amount first")),
+                ("amount", _("Smallest amount first")),
+            ],
+        },
+    )
+
+
+DEFAULT_FORMS = {
+    "decide": SubrogationForm,
+    "plan": RecoveryPlanForm,
+    "recover": RecoveryForm,
+    "write_off": WriteOffForm,
+}
+
+
+@require_role(Service.GUARANTEE, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def default(request: AuthedRequest, reference: str) -> HttpResponse:
+    """One defaulted loan: the figures, the approver's decision, the payment to the bank, the
+    claim with its plan, recoveries and write-off, and the loan's ledger. Personal data: it
+    needs a stated reason like the file."""
+    sub = selectors.default_file(request.user, reference)
+    loan = sub.loan
+    app = loan.certificate.application
+    reason = _file_reason(request, app)
+    claim = Claim.objects.filter(loan=loan).first()
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    forms_ = {name: cls(request.POST if name == which else None, prefix=name) for name, cls in DEFAULT_FORMS.items()}
+    here = reverse("guarantee:default", args=[reference])
+    callback = _callback(request)
+
+    def on_claim(act: Callable[[Claim], Any]) -> Any:
+        if claim is None:
+            raise GuaranteeError.CLAIM_CLOSED.error()
+        return act(claim)
+
+    runs: dict[str, Any] = {
+        "decide": lambda d: actions.decide_subrogation(
+            sub, approve=d["decision"] == "approve", note=d["note"], actor=request.user, callback_url=callback
+        ),
+        "plan": lambda d: on_claim(
+            lambda c: actions.set_recovery_plan(
+                c, months=d["months"], first_due=d["first_due"], note=d["note"], actor=request.user
+            )
+        ),
+        "recover": lambda d: on_claim(
+            lambda c: actions.record_recovery(c, amount=d["amount"], on=d["on"], note=d["note"], actor=request.user)
+        ),
+        "write_off": lambda d: on_claim(
+            lambda c: actions.write_off_claim(c, reason=d["reason"], note=d["note"], actor=request.user)
+        ),
+    }
+    if which == "resend":
+        return button_action(
+            request,
+            lambda: actions.resend_subrogation(sub, actor=request.user, callback_url=callback),
+            then=here,
+            success=_("The payment was sent to the bank again."),
+        )
+    if which in runs:
+        done = form_action(request, forms_[which], runs[which], then=here, success=_("Recorded."))
+        if done:
+            return done
+    audit.record(
+        GuaranteeEvent.FILE_VIEWED,
+        request=request,
+        target=app,
+        target_label=app.reference,
+        reason=str(reason),
+        new={"page": "default"},
+        service="guarantee",
+    )
+    approver = request.user.has_role(Service.GUARANTEE, Role.APPROVER)
+    ledger = list(loan.ledger.all())
+    return render(
+        request,
+        "guarantee/default.html",
+        {
+            "sub": sub,
+            "loan": loan,
+            "app": app,
+            "claim": claim,
+            "plan": claim.plan() if claim else [],
+            "movements": claim.movements.select_related("recorded_by") if claim else [],
+            "limitation_ends": claim.book().limitation_ends() if claim else None,
+            "ledger": ledger,
+            "ledger_balances": loans.ledger_balances(loan),
+            "forms": forms_,
+            "approver": approver,
+            "product": catalogue().products.get(app.product),
+        },
+        status=400 if which and any(f.errors for f in forms_.values()) else 200,
+    )

@@ -170,3 +170,53 @@ def test_write_off_needs_an_approver_and_a_lawful_reason(
     assert ClaimMovement.objects.filter(claim=claim, kind="written_off", reason="bankruptcy_discharge").exists()
     with pytest.raises(ValidationError, match="closed"):
         actions.record_recovery(claim, amount=1, on=timezone.localdate(), note="", actor=examiner)
+
+
+def test_the_ledger_accounts_are_one_list() -> None:
+    from seoul.guarantee.engine.loanbook import ACCOUNTS
+    from seoul.guarantee.models import LedgerLine
+
+    assert tuple(LedgerLine.Account.values) == ACCOUNTS
+
+
+def test_the_defaults_pages_decide_plan_and_show_the_applicant_what_they_owe(
+    client: Any,
+    citizen: User,
+    docs_service: Any,
+    bank: Any,
+    approver: User,
+    make_user: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.urls import reverse
+
+    from seoul.core.testing import state_reason
+
+    loan, _payout = _defaulted(citizen, docs_service, bank)
+    ref = loan.certificate.application.reference
+    outsider = make_user(institution="SEOUL_METRO", roles={"guarantee": "approver"}, username="outsider")
+    client.force_login(outsider)
+    assert ref not in client.get(reverse("guarantee:defaults")).content.decode()
+    assert client.get(reverse("guarantee:default", args=[ref])).status_code == 404
+    client.force_login(approver)
+    listing = client.get(reverse("guarantee:defaults") + "?status=to_review").content.decode()
+    assert f'data-reference="{ref}"' in listing
+    url = reverse("guarantee:default", args=[ref])
+    assert "6,000,000" not in client.get(url).content.decode()  # the reason first
+    state_reason(client, url, "guarantee.examination", "reviewing the default")
+    r = client.post(url, {"form": "decide", "decide-decision": "approve", "decide-note": ""})
+    assert r.status_code == 400 and 'class="error-summary"' in r.content.decode()
+    start = len(bank.captured)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, {"form": "decide", "decide-decision": "approve", "decide-note": "95 days overdue"})
+    assert r.status_code == 302
+    wait_for(lambda: len(bank.captured) == start + 1)
+    _deliver(bank, start)
+    first = timezone.localdate() + timedelta(days=10)
+    r = client.post(url, {"form": "plan", "plan-months": "12", "plan-first_due": first.isoformat(), "plan-note": ""})
+    assert r.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'data-status="paid"' in page and 'data-status="open"' in page and "500,000" in page
+    client.force_login(citizen)
+    mine = client.get(reverse("guarantee:status", args=[ref])).content.decode()
+    assert 'data-testid="claim"' in mine and "6,000,000" in mine and "500,000" in mine
