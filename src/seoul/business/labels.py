@@ -60,6 +60,11 @@ def placement(reason: Mapping[str, Any]) -> str:
     code, params = reason.get("reason", ""), reason.get("params", {})
     if code == "closed":
         return _("The business registration says the business is closed.")
+    if code == "defaulted_on_guaranteed_loan":
+        return _(
+            "A guaranteed loan of the business went into default: the restart programmes help it to recover and "
+            "lead to the restart guarantee."
+        )
     if code == "reopened_after_closure":
         return _("The business opened %(months)s ago after an earlier closure (within 3 years of reopening).") % {
             "months": months(params.get("months"))

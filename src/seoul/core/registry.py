@@ -4,7 +4,9 @@ An app may define ``<app>.reference.load()`` (reference data), ``<app>.demo.load
 data), ``<app>.cli.group`` (a click group of ``seoul <app> ...`` sub-commands),
 ``<app>.nav.items`` (menu entries; optionally ``nav.worklist``, where its staff land, see
 ``core/navigation.py``), ``<app>.retention.POLICIES`` (``core/retention.py``) and
-``<app>.badges.KINDS`` (what each status means, ``core/badges.py``). The core
+``<app>.badges.KINDS`` (what each status means, ``core/badges.py``) and
+``<app>.attestations.attest`` (what it states about a business for other services' rules,
+``core/attestations.py``). The core
 finds them in the order of ``INSTALLED_APPS``; it never imports an app's models.
 """
 
@@ -23,6 +25,7 @@ HOOKS = {
     "nav": "items",
     "retention": "POLICIES",
     "badges": "KINDS",
+    "attestations": "attest",
 }
 
 

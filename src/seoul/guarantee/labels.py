@@ -69,6 +69,18 @@ REASON_LABELS = {
     "industry_excluded_by_product": _("This guarantee does not cover the business's industry."),
     "credit_score_below_product_minimum": _("The credit score is below this guarantee's minimum."),
     "pool_used_up": _("The budget of this guarantee is used up: no new guarantees for now."),
+    "claim_with_foundation_unpaid": _(
+        "The business owes the foundation what it paid the bank after a default, and is not repaying it by an "
+        "agreed plan. Call the foundation to agree a plan you can keep."
+    ),
+    "claim_with_foundation_restart_only": _(
+        "After a default, the business can have only the restart guarantee (재도전), while it keeps its repayment "
+        "plan with the foundation."
+    ),
+    "restart_programme_not_completed": _(
+        "This guarantee is given after a restart education and consulting programme: complete one in the "
+        "small-business programmes first."
+    ),
 }
 
 # Problems of a document (engine/documents.py) in words.

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seoul.core import attestations
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
 from seoul.guarantee.engine import checklist as checklist_rules
@@ -137,7 +138,12 @@ class Application(models.Model):
         complete = self.documents_fetched and not any(
             d.source == Document.Source.UPLOADED for d in self.documents.all()
         )
-        return Facts(**f, documents_fetched=complete)
+        return Facts(
+            **f,
+            documents_fetched=complete,
+            claim_standing=claim_standing(self.brn_index, today),
+            attested=attestations.about_business(self.brn) if self.brn else frozenset(),
+        )
 
     def checklist(self, today: date, banks: frozenset[str]) -> list[checklist_rules.Item]:
         """Everything that must change before the application can be sent (``banks``: the
@@ -406,6 +412,15 @@ class LedgerLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan} #{self.seq} {self.account} {self.debit}/{self.credit}"
+
+
+def claim_standing(brn_index: str, today: date) -> str:
+    """The standing that counts on the claims the foundation holds against the business of this
+    registration number (``engine/claims.standing``; ``none`` without any)."""
+    if not brn_index:
+        return "none"
+    found = Claim.objects.filter(loan__certificate__application__brn_index=brn_index)
+    return claims.worst([claims.standing(c.book(), c.plan(), today) for c in found])
 
 
 class Subrogation(models.Model):

@@ -39,6 +39,7 @@ def facts_of(record: BusinessRecord, programmes_completed: int) -> Facts:
         guarantee_loans=sum(1 for f in record.files if f.status == "paid_out"),
         guarantee_declined=sum(1 for f in record.files if f.status == "bank_declined"),
         guarantee_in_arrears=sum(1 for f in record.files if f.loan_status in ("arrears", "defaulted", "subrogated")),
+        guarantee_defaulted=sum(1 for f in record.files if f.loan_status in ("defaulted", "subrogated")),
         programmes_completed=programmes_completed,
     )
 

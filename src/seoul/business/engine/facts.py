@@ -36,6 +36,8 @@ class Facts:
     guarantee_declined: int = 0
     #: Guaranteed loans the bank reports in arrears or defaulted.
     guarantee_in_arrears: int = 0
+    #: Guaranteed loans the bank declared in default (whether or not the foundation paid yet).
+    guarantee_defaulted: int = 0
     #: Programmes of this service the business completed before.
     programmes_completed: int = 0
 
@@ -81,6 +83,7 @@ class Facts:
             "guarantee_loans": self.guarantee_loans,
             "guarantee_declined": self.guarantee_declined,
             "guarantee_in_arrears": self.guarantee_in_arrears,
+            "guarantee_defaulted": self.guarantee_defaulted,
             "programmes_completed": self.programmes_completed,
         }
 
@@ -100,5 +103,6 @@ class Facts:
             guarantee_loans=int(data.get("guarantee_loans", 0)),
             guarantee_declined=int(data.get("guarantee_declined", 0)),
             guarantee_in_arrears=int(data.get("guarantee_in_arrears", 0)),
+            guarantee_defaulted=int(data.get("guarantee_defaulted", 0)),
             programmes_completed=int(data.get("programmes_completed", 0)),
         )

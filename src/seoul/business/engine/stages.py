@@ -3,7 +3,8 @@
 The rules mirror the guarantee service's life-cycle rules (``guarantee/engine/lifecycle.py``,
 the same thresholds; this engine cannot import it, the apps being independent):
 
-1. closed now, or opened again within 3 years of an earlier closure → **restart**;
+1. closed now, a guaranteed loan in default (the foundation paid the bank), or opened again
+   within 3 years of an earlier closure → **restart**;
 2. in business less than 3 years (36 months) → **start-up**;
 3. otherwise → **growth**.
 
@@ -39,6 +40,8 @@ def place(facts: Facts, today: date) -> Placement:
     months = facts.months(today)
     if facts.closed:
         return Placement("restart", "closed", {})
+    if facts.guarantee_defaulted:
+        return Placement("restart", "defaulted_on_guaranteed_loan", {})
     if facts.prior_closure and months is not None and months < YEARS_3:
         return Placement("restart", "reopened_after_closure", {"months": months, "limit": YEARS_3})
     if months is None:

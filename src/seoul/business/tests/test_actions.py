@@ -207,3 +207,26 @@ def test_deleting_a_profile_keeps_the_anonymous_application(citizen: User, recor
     actions.delete_profile(profile, actor=citizen)
     made.refresh_from_db()
     assert made.profile is None and made.stage == "growth" and made.district == "중구"
+
+
+def test_a_defaulted_business_is_placed_in_restart_and_its_completed_restart_programme_is_attested(
+    citizen: User, records: Any, officer: User
+) -> None:
+    from seoul.business.models import Programme
+    from seoul.core.attestations import about_business
+
+    today = timezone.localdate()
+    defaulted = builders.GuaranteeFile(
+        "GT-9", "paid_out", "loan_executed", "regular", 30_000_000, today, today, 30_000_000, today, "subrogated"
+    )
+    made = builders.applied(citizen, records, "restart_education", files=(defaulted,))
+    assert made.profile is not None and made.profile.stage == "restart"
+    assert about_business(builders.BRN) == frozenset()  # applied is not completed
+    restart = Programme.objects.get(code="restart_education")
+    actions.set_officer(officer, restart, officer=True, actor=None)
+    actions.score(made, {"plan": 70}, actor=officer)
+    actions.select(restart, actor=officer)
+    assert about_business(builders.BRN) == frozenset()
+    actions.record_completion(made, completed=True, on=today, actor=officer)
+    assert about_business(builders.BRN) == frozenset({"restart_programme_completed"})
+    assert about_business(builders.OTHER_BRN) == frozenset()

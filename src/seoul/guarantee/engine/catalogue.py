@@ -46,6 +46,10 @@ class Pool:
     amount: int
 
 
+#: What a product may require other services to attest (``core/attestations.py``).
+ATTESTATIONS = ("restart_programme_completed",)
+
+
 @dataclass(frozen=True)
 class Product:
     code: str
@@ -77,6 +81,12 @@ class Product:
     #: The budget pool it commits (``Catalogue.pools``), if any.
     pool: str | None = None
     loan: LoanTerms | None = None
+    #: A restart-track product (재도전): open to a business that defaulted on a guaranteed loan
+    #: and keeps its recovery plan (or whose claim was written off); a past default counts as
+    #: the prior closure it requires.
+    restart_track: bool = False
+    #: What other services must attest about the business (``core/attestations.py``).
+    requires_attested: frozenset[str] = frozenset()
 
     def in_effect(self, day: date) -> bool:
         return (self.effective_from is None or day >= self.effective_from) and (
@@ -196,6 +206,10 @@ def parse(raw: dict[str, Any], programmes: dict[str, Any], districts: frozenset[
         pool = p.get("pool")
         if pool is not None and pool not in pools:
             errors.append((f"{where}.pool", f"no pool {pool!r} in pools"))
+        attested = p.get("requires_attested", [])
+        if not isinstance(attested, list) or any(a not in ATTESTATIONS for a in attested):
+            errors.append((f"{where}.requires_attested", f"a list of {', '.join(ATTESTATIONS)}"))
+            attested = []
         fast_lane = int(p.get("fast_lane_max", 0))
         if not 0 <= fast_lane <= int(p["max_amount"]):
             errors.append((f"{where}.fast_lane_max", "must be between 0 and the product's max_amount"))
@@ -223,6 +237,8 @@ def parse(raw: dict[str, Any], programmes: dict[str, Any], districts: frozenset[
             effective_to=effective_to,
             pool=pool,
             loan=loan,
+            restart_track=bool(p.get("restart_track", False)),
+            requires_attested=frozenset(attested),
         )
     common = raw["common"]
     excluded = frozenset(common["excluded_industries"])

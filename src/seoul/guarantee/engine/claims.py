@@ -161,14 +161,38 @@ class Claim:
         return move
 
 
+#: A business's standing on its claims with the foundation, worst first (``none``: no claim).
+STANDINGS = ("behind", "no_plan", "written_off", "kept", "recovered", "none")
+
+
+def standing(claim: Claim, plan_rows: list[PlanInstalment], today: date) -> str:
+    """One claim's standing: ``recovered`` or ``written_off`` when closed; while open,
+    ``no_plan`` without a plan, ``kept`` when what was paid covers every instalment due by
+    ``today`` (성실상환), else ``behind``."""
+    if claim.status != "open":
+        return claim.status
+    if not plan_rows:
+        return "no_plan"
+    due = sum(r.amount for r in plan_rows if r.due <= today)
+    return "kept" if claim.recovered >= due else "behind"
+
+
+def worst(standings: list[str]) -> str:
+    """The standing that counts for a business with several claims: the worst of them."""
+    return min(standings, key=STANDINGS.index) if standings else "none"
+
+
 __all__ = [
     "EARLY_WRITE_OFF",
     "LIMITATION_YEARS",
     "MAX_PLAN_MONTHS",
+    "STANDINGS",
     "STATUSES",
     "Claim",
     "Movement",
     "PlanInstalment",
     "limitation_ends",
     "plan",
+    "standing",
+    "worst",
 ]

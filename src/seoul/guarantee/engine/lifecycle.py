@@ -1,7 +1,7 @@
 """Life-cycle support: the business's stage and the programmes of that stage.
 
-Rules (``reference/programmes.json`` states them in words): closed now or restarted after a
-closure within 3 years → re-start; sales down more than 20 % or tax arrears → crisis; under
+Rules (``reference/programmes.json`` states them in words): closed now, restarted after a
+closure within 3 years, or a default on a guaranteed loan (a claim of the foundation) → re-start; sales down more than 20 % or tax arrears → crisis; under
 3 years → start-up; otherwise growth.
 """
 
@@ -15,7 +15,7 @@ from seoul.guarantee.engine.screening import Facts, months_between
 
 def stage_of(facts: Facts, today: date) -> str:
     months = months_between(facts.opened_on, today)
-    if facts.closed or (facts.prior_closure and months < 36):
+    if facts.closed or (facts.prior_closure and months < 36) or facts.claim_standing != "none":
         return "restart"
     if facts.tax_arrears or (
         facts.sales_last_year is not None

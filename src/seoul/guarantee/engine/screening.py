@@ -44,6 +44,11 @@ class Facts:
     documents_fetched: bool = True
     #: The district (Korean name) of the business site, from the registration's address.
     district: str | None = None
+    #: The business's standing on claims the foundation holds after paying its bank
+    #: (``engine/claims.STANDINGS``; ``none``: it never defaulted on a guaranteed loan).
+    claim_standing: str = "none"
+    #: What other services attest about the business (``core/attestations.py``).
+    attested: frozenset[str] = frozenset()
 
 
 class Outcome(enum.StrEnum):
@@ -217,15 +222,39 @@ def product_standing_reasons(facts: Facts, product: Product) -> list[str]:
     )
 
 
+#: What a product may require other services to attest, and the reason code when they do not.
+ATTESTATION_REASONS = {"restart_programme_completed": "restart_programme_not_completed"}
+
+
+def restart_reasons(facts: Facts, product: Product) -> list[str]:
+    """Reason codes from the business's claims with the foundation and from what other services
+    attest. A business that does not pay what it owes the foundation gets no new guarantee; one
+    that keeps its recovery plan, or whose claim was written off, may have only a restart-track
+    product (재도전), and that product's required attestations (a completed restart programme)."""
+    reasons = []
+    if facts.claim_standing in ("behind", "no_plan"):
+        reasons.append("claim_with_foundation_unpaid")
+    elif facts.claim_standing in ("kept", "written_off") and not product.restart_track:
+        reasons.append("claim_with_foundation_restart_only")
+    reasons += [ATTESTATION_REASONS[name] for name in sorted(product.requires_attested - facts.attested)]
+    return reasons
+
+
 def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
     """Reason codes why the business cannot have this product (empty: eligible)."""
     cat = cat or catalogue()
     business = business_of(facts)
+    own = product_reasons(business, product, today)
+    if product.restart_track and facts.claim_standing != "none":
+        # a past default on a guaranteed loan opens the restart track as a closure does, and
+        # the restart is counted from the default, not from the opening
+        own = [r for r in own if r not in ("no_prior_closure", "too_many_months_in_business")]
     return (
         business_reasons(business, cat)
-        + product_reasons(business, product, today)
+        + own
         + standing_reasons(facts, cat)
         + product_standing_reasons(facts, product)
+        + restart_reasons(facts, product)
     )
 
 

@@ -65,3 +65,56 @@ def test_write_off_waits_for_the_limitation_period_which_each_payment_restarts()
         ("claim_written_off", 9_000_000, 0),
         ("recourse_claim", 0, 9_000_000),
     }
+
+
+# ---- the restart track (재도전) -------------------------------------------------------------------
+
+
+def test_a_claims_standing_follows_its_plan() -> None:
+    from seoul.guarantee.engine.claims import standing, worst
+
+    claim = Claim(1_200_000, PAID)
+    assert standing(claim, [], TODAY) == "no_plan"
+    rows = plan(1_200_000, 12, date(2026, 10, 31))  # 100,000 a month; Oct and Nov due by TODAY
+    claim.recover(100_000, date(2026, 11, 1), TODAY)
+    assert standing(claim, rows, TODAY) == "behind"
+    claim.recover(100_000, TODAY, TODAY)
+    assert standing(claim, rows, TODAY) == "kept"
+    assert worst(["kept", "behind", "recovered"]) == "behind" and worst([]) == "none"
+
+
+@pytest.mark.parametrize(
+    ("standing", "attested", "product", "expected"),
+    [
+        ("none", frozenset(), "regular", set()),
+        ("behind", frozenset(), "regular", {"claim_with_foundation_unpaid"}),
+        ("no_plan", frozenset({"restart_programme_completed"}), "rechallenge", {"claim_with_foundation_unpaid"}),
+        ("kept", frozenset(), "regular", {"claim_with_foundation_restart_only"}),
+        ("kept", frozenset(), "rechallenge", {"restart_programme_not_completed"}),
+        ("kept", frozenset({"restart_programme_completed"}), "rechallenge", set()),
+        ("written_off", frozenset({"restart_programme_completed"}), "rechallenge", set()),
+        ("recovered", frozenset(), "regular", set()),
+        (
+            "none",
+            frozenset({"restart_programme_completed"}),
+            "rechallenge",
+            {"no_prior_closure", "too_many_months_in_business"},
+        ),
+    ],
+)
+def test_the_restart_guarantee_needs_a_kept_plan_and_a_completed_restart_programme(
+    standing: str, attested: frozenset[str], product: str, expected: set[str]
+) -> None:
+    from seoul.guarantee.engine.screening import screen
+    from seoul.guarantee.tests.test_engine import good_facts
+
+    facts = good_facts(claim_standing=standing, attested=attested)
+    reasons = set(screen(facts, product, 10_000_000, TODAY).reasons)
+    restart = {
+        "claim_with_foundation_unpaid",
+        "claim_with_foundation_restart_only",
+        "restart_programme_not_completed",
+        "no_prior_closure",
+        "too_many_months_in_business",
+    }
+    assert reasons & restart == expected
