@@ -20,7 +20,7 @@ from seoul.core.models import User
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import checklist as checklist_rules
 from seoul.guarantee.engine.catalogue import Product, catalogue
-from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_reasons
+from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_eligibility
 from seoul.guarantee.engine.states import OPEN, State
 from seoul.guarantee.models import Application, BudgetPool, Document, Identity, Review, Subrogation
 
@@ -118,7 +118,9 @@ def product_choices(app: Application, today: date) -> list[ProductChoice]:
     facts = app.facts(today)
     out = []
     for product in catalogue().products.values():
-        reasons = (business_reasons(business) + product_reasons(business, product, today)) if business else []
+        reasons = (
+            (business_reasons(business) + product_eligibility(business, facts, product, today)) if business else []
+        )
         if not product.in_effect(today) and "product_not_in_effect" not in reasons:
             reasons.append("product_not_in_effect")
         left = BudgetPool.remaining_for(product.code)

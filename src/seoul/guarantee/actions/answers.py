@@ -20,7 +20,7 @@ from seoul.guarantee.actions._base import INSTITUTION, own, record, won
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine.catalogue import catalogue
-from seoul.guarantee.engine.screening import business_reasons, limit_of, product_reasons
+from seoul.guarantee.engine.screening import business_reasons, limit_of, product_eligibility
 from seoul.guarantee.engine.states import EDITABLE
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
@@ -96,7 +96,7 @@ def _check_against_documents(app: Application, field: str, cleaned: Any, today: 
     if (
         field == "product"
         and business is not None
-        and (business_reasons(business) or product_reasons(business, product, today))
+        and (business_reasons(business) or product_eligibility(business, app.facts(today), product, today))
     ):
         raise GuaranteeError.PRODUCT_NOT_FOR_BUSINESS.error(field)
     if field == "amount":

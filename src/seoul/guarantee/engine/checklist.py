@@ -21,7 +21,7 @@ from seoul.guarantee.engine.screening import (
     Facts,
     business_reasons,
     limit_of,
-    product_reasons,
+    product_eligibility,
     standing_reasons,
 )
 
@@ -73,7 +73,7 @@ def checklist(draft: Draft, today: date, cat: Catalogue | None = None) -> list[I
     if product is None:
         items.append(Item("product", "missing"))
     elif draft.business is not None:
-        items.extend(Item("product", code) for code in product_reasons(draft.business, product, today))
+        items.extend(Item("product", code) for code in product_eligibility(draft.business, draft.facts, product, today))
     if not draft.amount:
         items.append(Item("amount", "missing"))
     elif product is not None and not product.min_amount <= draft.amount <= product.max_amount:

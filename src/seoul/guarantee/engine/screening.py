@@ -240,21 +240,28 @@ def restart_reasons(facts: Facts, product: Product) -> list[str]:
     return reasons
 
 
-def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
-    """Reason codes why the business cannot have this product (empty: eligible)."""
-    cat = cat or catalogue()
-    business = business_of(facts)
+def product_eligibility(business: Business, facts: Facts | None, product: Product, today: date) -> list[str]:
+    """Reason codes of the product's own rules and of the restart track (``facts`` None: the
+    documents do not say yet)."""
     own = product_reasons(business, product, today)
+    if facts is None:
+        return own
     if product.restart_track and facts.claim_standing != "none":
         # a past default on a guaranteed loan opens the restart track as a closure does, and
         # the restart is counted from the default, not from the opening
         own = [r for r in own if r not in ("no_prior_closure", "too_many_months_in_business")]
+    return own + restart_reasons(facts, product)
+
+
+def eligibility(facts: Facts, product: Product, today: date, cat: Catalogue | None = None) -> list[str]:
+    """Reason codes why the business cannot have this product (empty: eligible)."""
+    cat = cat or catalogue()
+    business = business_of(facts)
     return (
         business_reasons(business, cat)
-        + own
+        + product_eligibility(business, facts, product, today)
         + standing_reasons(facts, cat)
         + product_standing_reasons(facts, product)
-        + restart_reasons(facts, product)
     )
 
 
