@@ -226,3 +226,26 @@ def reconcile(as_json: bool) -> None:
         click.echo(f"{d.loan_id} {d.field}: ours {d.ours}, bank {d.bank}")
     if found:
         raise SystemExit(1)
+
+
+@group.command(name="report")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object")
+def report(as_json: bool) -> None:
+    """The guarantee book by product and year of issue: guarantees issued, balances, default
+    rate, paid to banks (subrogation), recovered and the recovery rate."""
+    from seoul.guarantee import selectors
+
+    rows = [r.as_dict() for r in selectors.book_report()]
+    if as_json:
+        click.echo(json.dumps({"rows": rows}, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no guarantees issued yet")
+    for r in rows:
+        rate = "—" if r["default_rate"] is None else f"{float(r['default_rate']) * 100:.1f}%"  # type: ignore[arg-type]
+        back = "—" if r["recovery_rate"] is None else f"{float(r['recovery_rate']) * 100:.1f}%"  # type: ignore[arg-type]
+        click.echo(
+            f"{r['year']} {r['product']}: {r['issued']} issued, {r['guaranteed']:,} won guaranteed, "
+            f"{r['loans']} loans, balance {r['guarantee_balance']:,} won, default rate {rate}, "
+            f"paid to banks {r['subrogation_paid']:,} won, recovered {r['recovered']:,} won ({back})"
+        )

@@ -1,6 +1,7 @@
 """Demo guarantee files, made through the real actions against the loopback stand-ins: the
-demo citizen's paid-out emergency loan and an approved file waiting for the agreement, and
-a queue of referred files of other applicants (one waiting for its second approver).
+demo citizen's paid-out emergency loan and an approved file waiting for the agreement, a
+queue of referred files of other applicants (one waiting for its second approver), and a shop
+whose loan the bank declared in default (waiting on the defaults worklist).
 
 Each demo applicant has signed in by simple authentication once (through the stand-in) and is
 the representative the document stand-in names for their businesses
@@ -74,6 +75,45 @@ def _first_interest(captured: list[tuple[str, bytes, dict[str, str]]], mine: byt
         actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
 
 
+def _paid_out(app: Application, user: User, captured: list[tuple[str, bytes, dict[str, str]]]) -> bytes:
+    """An approved file signed and paid, its certificate sent and the bank's payout delivered;
+    returns what marks the bank's messages about it (empty if it was not approved)."""
+    if app.state != "approved":
+        return b""
+    cert = _sign_and_pay(app, user)
+    # on a busy machine the stand-in may answer after the client's timeout: re-send with the
+    # same idempotency key (the bank answers a repeat at once, processing it once)
+    for _attempt in range(5):
+        if actions.send_certificate(cert, CALLBACK) in ("sent", "already"):
+            break
+    end = time.monotonic() + 30  # the stand-in answers after a delay; a loaded machine is slow
+    # wait for this certificate's loan: threads of earlier callers may deliver too
+    mine = f'"certificate_number": "{cert.number}"'.encode()
+    while not any(b'"loan.executed"' in body and mine in body for _u, body, _h in captured):
+        if time.monotonic() > end:
+            break
+        time.sleep(0.05)
+    for _url, body, headers in list(captured):
+        if mine in body:
+            actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+    return mine
+
+
+def _defaulted(captured: list[tuple[str, bytes, dict[str, str]]], mine: bytes) -> None:
+    """The bank reports a repayment, 95 days of arrears and then the default: the file waits
+    for the foundation's approver on the defaults worklist."""
+    payout = next((json.loads(body) for _u, body, _h in captured if mine in body and b'"loan.executed"' in body), None)
+    if payout is None:
+        return
+    start = len(captured)
+    bank = clients.standin("bank")
+    bank.report(CALLBACK, payout, "repaid", principal=500_000, interest=15_000)
+    bank.report(CALLBACK, payout, "arrears", days_overdue=95)
+    bank.report(CALLBACK, payout, "defaulted")
+    for _url, body, headers in captured[start:]:
+        actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+
+
 def load() -> dict[str, int]:
     if Application.objects.filter(applicant__username__startswith="demo.shop").exists():
         return {"applications": Application.objects.count()}
@@ -100,23 +140,8 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
     if citizen is not None:
         citizen = _signed_in(citizen, DEMO_CITIZEN)
         paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
-        if paid.state == "approved":
-            cert = _sign_and_pay(paid, citizen)
-            # on a busy machine the stand-in may answer after the client's timeout: re-send with
-            # the same idempotency key (the bank answers a repeat at once, processing it once)
-            for _attempt in range(5):
-                if actions.send_certificate(cert, CALLBACK) in ("sent", "already"):
-                    break
-            end = time.monotonic() + 30  # the stand-in answers after a delay; a loaded machine is slow
-            # wait for this certificate's loan: threads of earlier callers may deliver too
-            mine = f'"certificate_number": "{cert.number}"'.encode()
-            while not any(b'"loan.executed"' in body and mine in body for _u, body, _h in captured):
-                if time.monotonic() > end:
-                    break
-                time.sleep(0.05)
-            for _url, body, headers in list(captured):
-                if mine in body:
-                    actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+        mine = _paid_out(paid, citizen, captured)
+        if mine:
             _first_interest(captured, mine)
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
         made += 2
@@ -129,6 +154,15 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
         app = _file(user, brn.make(nine), product, manwon)
         # spread the queue over the last three days so the service-level target shows
         Application.objects.filter(pk=app.pk).update(referred_at=now - timedelta(hours=20 * (len(shops) - i)))
+        made += 1
+    # a fourth shop whose emergency loan went into default: a review on the defaults worklist
+    user, _ = User.objects.get_or_create(
+        username="demo.shop4", defaults={"kind": User.Kind.CITIZEN, "display_name": DEMO_SHOPS[3][0]}
+    )
+    user = _signed_in(user, DEMO_SHOPS[3])
+    mine = _paid_out(_file(user, brn.make("215814567"), "emergency_covid", "1000"), user, captured)
+    if mine:
+        _defaulted(captured, mine)
         made += 1
     examiner = User.objects.filter(username="guarantee.examiner").first()
     first = Application.objects.filter(applicant__username="demo.shop1", state="referred").first()

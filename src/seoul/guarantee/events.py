@@ -34,6 +34,7 @@ class GuaranteeEvent(models.TextChoices):
     CLAIM_PLAN = "guarantee.claim.plan", _("Recovery plan agreed for a claim")
     CLAIM_RECOVERED = "guarantee.claim.recovered", _("Recovery on a claim recorded")
     CLAIM_WRITTEN_OFF = "guarantee.claim.written_off", _("Claim written off")
+    REPORT_DOWNLOADED = "guarantee.report.downloaded", _("Guarantee book by product and year downloaded")
     POOL_COMMITTED = "guarantee.pool.committed", _("Guarantee committed to its budget pool")
     POOL_RELEASED = "guarantee.pool.released", _("Guarantee released from its budget pool")
     NOTIFIED = "guarantee.notified", _("Applicant notified")

@@ -336,6 +336,13 @@ class Loan(models.Model):
     def outstanding(self) -> int:
         return self.amount - self.principal_repaid - self.subrogated
 
+    @property
+    def guarantee_balance(self) -> int:
+        """The foundation's share of what is still owed (0 once it paid the bank its share)."""
+        if self.status == self.Status.SUBROGATED:
+            return 0
+        return loanbook.share(Decimal(str(self.certificate.coverage)), self.outstanding)
+
     def terms(self) -> loanbook.Terms | None:
         """The repayment terms of the loan's product (None: the product gives none). A rate on
         the bank's reference rate is the bank's to state: the terms then carry no interest (the

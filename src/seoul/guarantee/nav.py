@@ -18,6 +18,8 @@ def items(user: Any) -> list[tuple[Any, str]]:
     if user.has_role(Service.GUARANTEE, Role.OPERATOR):
         out.append((_("Guarantee queue"), reverse("guarantee:queue")))
         out.append((_("Defaults and claims"), reverse("guarantee:defaults")))
+    if user.has_role(Service.GUARANTEE, Role.VIEWER):
+        out.append((_("Guarantee book"), reverse("guarantee:report")))
     return out
 
 

@@ -14,15 +14,17 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from seoul.core.crypto import blind_index
 from seoul.core.models import User
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import checklist as checklist_rules
+from seoul.guarantee.engine import reports
 from seoul.guarantee.engine.catalogue import Product, catalogue
 from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_eligibility
 from seoul.guarantee.engine.states import OPEN, State
-from seoul.guarantee.models import Application, BudgetPool, Document, Identity, Review, Subrogation
+from seoul.guarantee.models import Application, BudgetPool, Certificate, Document, Identity, Review, Subrogation
 
 # Service-level target: a referred file is decided within two days of referral.
 SLA = timedelta(hours=48)
@@ -281,3 +283,27 @@ def default_file(user: User, reference: str) -> Subrogation:
     if found is None:
         raise Http404("no such default in your institution")
     return found
+
+
+def book_report() -> list[reports.Row]:
+    """The guarantee book by product and year of issue (``engine/reports.py``): figures only,
+    no personal data, for the foundation's staff and the city."""
+    items = []
+    for cert in Certificate.objects.select_related("application", "loan", "loan__claim"):
+        loan = getattr(cert, "loan", None)
+        claim = getattr(loan, "claim", None) if loan else None
+        items.append(
+            reports.Guarantee(
+                product=cert.application.product,
+                year=timezone.localtime(cert.issued_at).year,
+                guaranteed=cert.guaranteed_amount,
+                paid_out=loan is not None,
+                outstanding=loan.outstanding if loan else 0,
+                guarantee_balance=loan.guarantee_balance if loan else 0,
+                defaulted=bool(loan and loan.status in ("defaulted", "subrogated")),
+                subrogated=loan.subrogated if loan else 0,
+                recovered=claim.recovered if claim else 0,
+                written_off=claim.written_off if claim else 0,
+            )
+        )
+    return reports.by_product_and_year(items)

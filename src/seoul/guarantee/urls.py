@@ -25,5 +25,6 @@ urlpatterns = [
     path("queue/<str:reference>/", views.file, name="file"),
     path("queue/<str:reference>/documents/<int:pk>/", views.document, name="document"),
     path("defaults/", views.defaults, name="defaults"),
+    path("report/", views.report, name="report"),
     path("defaults/<str:reference>/", views.default, name="default"),
 ]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import public, require_role, signed_in
+from seoul.core.exports import csv_response
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.models import User
@@ -915,4 +916,39 @@ def default(request: AuthedRequest, reference: str) -> HttpResponse:
             "product": catalogue().products.get(app.product),
         },
         status=400 if which and any(f.errors for f in forms_.values()) else 200,
+    )
+
+
+REPORT_COLUMNS = (
+    "product",
+    "year",
+    "issued",
+    "guaranteed",
+    "loans",
+    "outstanding",
+    "guarantee_balance",
+    "defaults",
+    "default_rate",
+    "subrogation_paid",
+    "recovered",
+    "written_off",
+    "recovery_rate",
+)
+
+
+@require_role(Service.GUARANTEE, Role.VIEWER)
+@require_GET
+def report(request: AuthedRequest) -> HttpResponse:
+    """The guarantee book by product and year of issue (figures only); ``?format=csv`` downloads it."""
+    rows = selectors.book_report()
+    if request.GET.get("format") == "csv":
+        audit.record(GuaranteeEvent.REPORT_DOWNLOADED, request=request, new={"rows": len(rows)}, service="guarantee")
+        return csv_response(
+            "guarantee-book.csv", REPORT_COLUMNS, ([r.as_dict()[c] for c in REPORT_COLUMNS] for r in rows)
+        )
+    products = catalogue().products
+    return render(
+        request,
+        "guarantee/report.html",
+        {"rows": [(r, products.get(r.product)) for r in rows]},
     )

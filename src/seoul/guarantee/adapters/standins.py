@@ -189,7 +189,12 @@ def synthetic_profile(number: str, today: date) -> Profile:
 # with the name and mobile number, then apply with one of their business numbers
 # (docs/guarantee.md). Anyone else is the representative of no business here.
 DEMO_CITIZEN = ("김시민", "010-2020-0415")
-DEMO_SHOPS = (("최민준", "010-2020-1001"), ("박지우", "010-2020-1002"), ("정서연", "010-2020-1003"))
+DEMO_SHOPS = (
+    ("최민준", "010-2020-1001"),
+    ("박지우", "010-2020-1002"),
+    ("정서연", "010-2020-1003"),
+    ("한도윤", "010-2020-1004"),
+)
 
 
 def demo_profiles(today: date) -> list[Profile]:
@@ -214,6 +219,7 @@ def demo_profiles(today: date) -> list[Profile]:
         shop("101864321", "성수수제화", DEMO_SHOPS[0]),
         shop("105775432", "을지로인쇄", DEMO_SHOPS[1], credit_score=640, industry="manufacturing"),
         shop("211812345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
+        shop("215814567", "망원동꽃집", DEMO_SHOPS[3]),
     ]
 
 

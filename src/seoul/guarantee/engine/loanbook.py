@@ -122,6 +122,11 @@ def _floor(x: Decimal) -> int:
     return int(x.to_integral_value(rounding=ROUND_FLOOR))
 
 
+def share(coverage: Decimal, outstanding: int) -> int:
+    """The guaranteed share of ``outstanding`` won: ``floor(coverage × outstanding)``."""
+    return _floor(coverage * outstanding)
+
+
 def schedule(terms: Terms, start: date) -> list[Instalment]:
     """The monthly instalments from ``start`` (the disbursement day): interest is the month's
     share of the yearly rate on what is owed, won below one dropped (원 미만 절사); the last
@@ -256,7 +261,7 @@ class LoanBook:
     def guarantee_balance(self) -> int:
         """The foundation's share of what is still owed (nothing once the loan is closed or
         the foundation has paid its share)."""
-        return 0 if self.status == "subrogated" else _floor(self.coverage * self.outstanding)
+        return 0 if self.status == "subrogated" else share(self.coverage, self.outstanding)
 
     def statement(self) -> Statement:
         return Statement(
@@ -456,4 +461,5 @@ __all__ = [
     "add_months",
     "reconcile",
     "schedule",
+    "share",
 ]

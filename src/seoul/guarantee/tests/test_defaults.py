@@ -220,3 +220,52 @@ def test_the_defaults_pages_decide_plan_and_show_the_applicant_what_they_owe(
     client.force_login(citizen)
     mine = client.get(reverse("guarantee:status", args=[ref])).content.decode()
     assert 'data-testid="claim"' in mine and "6,000,000" in mine and "500,000" in mine
+
+
+def test_the_book_by_product_and_year_counts_defaults_payments_and_recoveries(
+    citizen: User,
+    docs_service: Any,
+    bank: Any,
+    approver: User,
+    examiner: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from seoul.guarantee.engine.reports import Guarantee, by_product_and_year
+    from seoul.guarantee.selectors import book_report
+
+    claim = _claim(citizen, docs_service, bank, approver, django_capture_on_commit_callbacks)
+    actions.record_recovery(claim, amount=1_500_000, on=timezone.localdate(), note="", actor=examiner)
+    (row,) = book_report()
+    assert (row.product, row.issued, row.loans, row.defaults) == ("emergency_covid", 1, 1, 1)
+    assert (row.guaranteed, row.guarantee_balance, row.subrogation_paid, row.recovered) == (
+        10_000_000,
+        0,
+        6_000_000,
+        1_500_000,
+    )
+    assert row.default_rate == 1.0 and row.recovery_rate == 0.25
+    # the arithmetic on its own: two cohorts, one product
+    rows = by_product_and_year(
+        [
+            Guarantee("regular", 2025, 8_500_000, paid_out=True, outstanding=4_000_000, guarantee_balance=3_400_000),
+            Guarantee("regular", 2025, 17_000_000, paid_out=True, defaulted=True, subrogated=5_100_000),
+            Guarantee("regular", 2025, 4_250_000),
+            Guarantee("regular", 2026, 8_500_000, paid_out=True, outstanding=10_000_000, guarantee_balance=8_500_000),
+        ]
+    )
+    assert [(r.year, r.issued, r.loans, r.defaults) for r in rows] == [(2025, 3, 2, 1), (2026, 1, 1, 0)]
+    assert rows[0].default_rate == 0.5 and rows[0].recovery_rate == 0.0 and rows[1].recovery_rate is None
+
+
+def test_the_book_page_and_its_download_are_for_the_guarantee_staff(client: Any, make_user: Any) -> None:
+    from django.urls import reverse
+
+    from seoul.core.models import AuditEvent
+
+    client.force_login(make_user(roles={"plan": "viewer"}, username="plan.viewer"))
+    assert client.get(reverse("guarantee:report")).status_code == 403
+    client.force_login(make_user(institution="SEOULSHINBO", roles={"guarantee": "viewer"}, username="gv"))
+    assert "No guarantees issued yet" in client.get(reverse("guarantee:report")).content.decode()
+    download = client.get(reverse("guarantee:report") + "?format=csv")
+    assert download["Content-Type"].startswith("text/csv") and b"default_rate" in download.content
+    assert AuditEvent.objects.filter(event="guarantee.report.downloaded").count() == 1
