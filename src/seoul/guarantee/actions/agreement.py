@@ -38,16 +38,41 @@ def _bank_name(app: Application, lang: str) -> str:
         return str(clients.BANKS.get(app.bank, app.bank))
 
 
+METHODS_KO = {"equal_principal": "원금균등분할상환", "annuity": "원리금균등분할상환", "bullet": "만기일시상환"}
+METHODS_EN = {"equal_principal": "equal principal", "annuity": "level instalments", "bullet": "all at the end"}
+
+
+def _loan_terms(app: Application, lang: str) -> str:
+    """The loan's terms as the product states them (rate, term, grace, repayment method)."""
+    product = catalogue().products.get(app.product)
+    loan = product.loan if product else None
+    if loan is None:
+        return ""
+    if lang == "ko":
+        spread = f" + {loan.spread:.2%}" if loan.spread else ""
+        rate = f"연 {loan.rate:.2%}" if loan.rate is not None else f"은행 기준금리{spread}"
+        grace = f", 거치 {loan.grace_months}개월" if loan.grace_months else ""
+        return f" 대출조건: 금리 {rate}, 기간 {loan.term_months}개월{grace}, {METHODS_KO[loan.method]}."
+    spread = f" + {loan.spread:.2%}" if loan.spread else ""
+    rate = f"{loan.rate:.2%} a year" if loan.rate is not None else f"the bank's reference rate{spread}"
+    grace = f", {loan.grace_months} months' grace" if loan.grace_months else ""
+    return f" Loan terms: interest {rate}, {loan.term_months} months{grace}, repaid by {METHODS_EN[loan.method]}."
+
+
 def terms_text(app: Application) -> str:
     """The agreement the applicant signs, hashed into ``Agreement.terms_sha256``. Korean in
     every interface language: it is the binding text, so it must not depend on the reader's
-    language setting (an English page shows :func:`terms_in_english` beside it)."""
+    language setting (an English page shows :func:`terms_in_english` beside it). It states the
+    loan's terms and what follows a default (the foundation pays the bank, and the business then
+    owes the foundation)."""
     s = app.screening or {}
     product = catalogue().products.get(app.product)
     return (
         f"신용보증약정 {app.reference}: 대출 {app.loan_amount:,}원(대출 은행 {_bank_name(app, 'ko')}), "
         f"보증상품 {product.name_ko if product else app.product}, 보증비율 {float(s.get('coverage', 0)):.0%}, "
         f"보증금액 {int(s.get('guaranteed_amount', 0)):,}원, 연 보증료 {int(s.get('fee', 0)):,}원."
+        + _loan_terms(app, "ko")
+        + " 대출이 부실이 되면 재단이 보증금액 한도에서 은행에 대위변제하고, 그 금액은 재단에 갚을 구상채무가 됩니다."
     )
 
 
@@ -60,6 +85,9 @@ def terms_in_english(app: Application) -> str:
         f"(lending bank: {_bank_name(app, 'en')}), guarantee product {product.name_en if product else app.product}, "
         f"coverage {float(s.get('coverage', 0)):.0%}, guaranteed amount KRW {int(s.get('guaranteed_amount', 0)):,}, "
         f"yearly guarantee fee KRW {int(s.get('fee', 0)):,}."
+        + _loan_terms(app, "en")
+        + " If the loan defaults, the foundation pays the bank up to the guaranteed amount, and the business then "
+        "owes that payment to the foundation."
     )
 
 

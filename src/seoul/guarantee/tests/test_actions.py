@@ -582,6 +582,8 @@ def test_an_approval_for_less_than_asked_flows_to_the_certificate(
     assert (cert.amount, cert.guaranteed_amount) == (25_000_000, 21_250_000)
     assert "대출 25,000,000원" in actions.terms_text(app) and "보증금액 21,250,000원" in actions.terms_text(app)
     assert "loan of KRW 25,000,000" in actions.terms_in_english(app)
+    assert "대출조건:" in actions.terms_text(app) and "대위변제" in actions.terms_text(app)  # the product's terms
+    assert "Loan terms:" in actions.terms_in_english(app)
     assert actions.send_certificate(cert, CALLBACK) == "sent"
     wait_for(lambda: len(bank.captured) == 2)
     for _url, body, headers in bank.captured:
