@@ -96,10 +96,16 @@ def load() -> dict[str, int]:
     shops = list(User.objects.filter(username__startswith="demo.shop").order_by("username"))
     if clinic is not None and shops:
         made = []
+        restart = Programme.objects.filter(code="restart_education").first()
         for shop in shops:
             profile = _profile(shop)
-            if profile is not None:
-                made.append(actions.apply(profile, clinic, note="원가 관리가 어렵습니다. (demo)", actor=shop))
+            if profile is None:
+                continue
+            if profile.stage == "restart":  # the shop whose guaranteed loan went into default
+                if restart is not None:
+                    actions.apply(profile, restart, note="업종 전환을 준비하고 있습니다. (demo)", actor=shop)
+                continue
+            made.append(actions.apply(profile, clinic, note="원가 관리가 어렵습니다. (demo)", actor=shop))
         for i, app in enumerate(made):
             actions.score(app, {"need": 40 - 5 * i}, actor=officer)
         if made:

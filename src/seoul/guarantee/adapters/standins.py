@@ -45,7 +45,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -60,6 +60,7 @@ from seoul.core.adapters.standin import (
     json_answer,
     redirect,
 )
+from seoul.core.engine.time import SEOUL
 from seoul.guarantee.engine import brn as brn_rules
 
 CI_SALT = b"standin-connecting-information"
@@ -419,7 +420,7 @@ class BankStandIn(StandIn):
             "certificate_number": loan["certificate_number"],
             "loan_id": loan["loan_id"],
             "seq": seq,
-            "on": time.strftime("%Y-%m-%d", time.gmtime()),
+            "on": datetime.now(SEOUL).date().isoformat(),  # the bank's business day is Seoul's
             **fields,
         }
         self.send(url, event, times=times)
