@@ -392,8 +392,8 @@ def _tracing(users: dict[str, Any], today: Any) -> dict[str, Any]:
 def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
     """Three drafts of the demo citizen: one complete (check your answers offers "send"), one for
     a business with unpaid local taxes (the journey says so), one that has just begun."""
+    from seoul.core.engine import brn
     from seoul.guarantee import actions
-    from seoul.guarantee.engine import brn
     from seoul.guarantee.models import Application
 
     citizen = users["citizen"]

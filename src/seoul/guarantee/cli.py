@@ -6,7 +6,7 @@ import json
 
 import click
 
-from seoul.guarantee.engine import brn as brn_rules
+from seoul.core.engine import brn as brn_rules
 from seoul.guarantee.engine import portfolio
 from seoul.guarantee.engine.simulate import PaidOut, Params, compare
 

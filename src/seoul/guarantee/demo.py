@@ -17,11 +17,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from django.utils import timezone
 
+from seoul.core.engine import brn
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import DEMO_CITIZEN, DEMO_SHOPS
-from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application, Certificate
 
 CALLBACK = "http://127.0.0.1/api/v1/guarantee/bank/webhook"  # webhooks are fed back directly below

@@ -35,8 +35,8 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from seoul.core.crypto import blind_index
+from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
-from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.states import OPEN, State

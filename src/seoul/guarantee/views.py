@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from seoul.core import audit
 from seoul.core.access import public, require_role, signed_in
+from seoul.core.engine import brn as brn_rules
 from seoul.core.exports import csv_response
 from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
@@ -32,7 +33,6 @@ from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
 from seoul.guarantee.actions import loans
 from seoul.guarantee.adapters.clients import BANKS
-from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.checklist import STEPS, Item

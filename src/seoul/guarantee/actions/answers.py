@@ -13,12 +13,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from seoul.core.engine import brn as brn_rules
 from seoul.core.engine.phone import digits, is_mobile
 from seoul.core.models import Institution, User
 from seoul.core.validation import check_text
 from seoul.guarantee.actions._base import INSTITUTION, own, record, won
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.engine import brn as brn_rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import business_reasons, limit_of, product_eligibility
 from seoul.guarantee.engine.states import EDITABLE

@@ -60,8 +60,8 @@ from seoul.core.adapters.standin import (
     json_answer,
     redirect,
 )
+from seoul.core.engine import brn as brn_rules
 from seoul.core.engine.time import SEOUL
-from seoul.guarantee.engine import brn as brn_rules
 
 CI_SALT = b"standin-connecting-information"
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from seoul.guarantee.engine import brn as brn_rules
+from seoul.core.engine import brn as brn_rules
 from seoul.guarantee.engine.screening import Business
 
 REGISTRATION = "business_registration"

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from seoul.core.adapters import signing
+from seoul.core.engine import brn
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import Profile
-from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application, Certificate, Payment
 
 GOOD_BRN = brn.make("220816251")  # 220-81-62517

@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
 from seoul.core.adapters import signing
+from seoul.core.engine import brn
 from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Application, Certificate, Loan, Notification, WebhookEvent
 from seoul.guarantee.tests.builders import (
     CALLBACK,

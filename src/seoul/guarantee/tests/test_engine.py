@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seoul.guarantee.engine import brn, documents, lifecycle
+from seoul.core.engine import brn
+from seoul.guarantee.engine import documents, lifecycle
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.screening import (
     Facts,

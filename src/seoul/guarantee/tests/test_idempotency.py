@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seoul.core.engine import brn
 from seoul.core.models import User
-from seoul.guarantee.engine import brn
 from seoul.guarantee.models import Loan, WebhookEvent
 from seoul.guarantee.tests.builders import certificate, deliver
 
