@@ -5,7 +5,9 @@
   closed (신용정보법 keeps credit transaction records five years after the relationship ends).
   Then the personal data is erased — business registration number, phone, e-mail, the fetched
   and uploaded documents and the notifications — while the reference, amounts, decisions,
-  certificate and loan stay as the foundation's financial record.
+  certificate and loan stay as the foundation's financial record. The five years count from the
+  end of the relationship: a loan being repaid, a default under review or a claim being
+  recovered keeps the file, and the last bank report or claim movement restarts the count.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.retention import Policy
@@ -29,9 +31,23 @@ def _drafts(cutoff: datetime) -> QuerySet[Application]:
 
 
 def _closed(cutoff: datetime) -> QuerySet[Application]:
-    # Already erased files have neither a business number nor a phone number left.
-    return Application.objects.filter(state__in=[s.value for s in TERMINAL], state_changed_at__lt=cutoff).exclude(
-        brn_index="", phone_index=""
+    """Decided files whose relationship with the foundation ended before ``cutoff``: a loan still
+    being repaid, a default still under review and a claim still being recovered keep the file
+    (the claim and the restart rules need the business number), and so does any bank report or
+    claim movement since the cutoff. Already erased files have neither a business number nor a
+    phone number left."""
+    ongoing = (
+        Q(certificate__loan__status__in=["active", "arrears", "defaulted"])
+        | Q(certificate__loan__subrogation__status__in=["to_review", "approved"])
+        | Q(certificate__loan__claim__status="open")
+        | Q(certificate__loan__events__received_at__gte=cutoff)
+        | Q(certificate__loan__claim__movements__recorded_at__gte=cutoff)
+    )
+    return (
+        Application.objects.filter(state__in=[s.value for s in TERMINAL], state_changed_at__lt=cutoff)
+        .exclude(brn_index="", phone_index="")
+        .exclude(ongoing)
+        .distinct()
     )
 
 

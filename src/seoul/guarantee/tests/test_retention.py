@@ -34,3 +34,32 @@ def test_old_drafts_go_and_old_closed_files_lose_their_personal_data(
     assert AuditEvent.objects.filter(event="core.data.destroyed", target_type="guarantee.closed_files").exists()
     # a second run finds nothing more to erase
     assert [r for r in retention.run(now=now, dry_run=True) if r["app"] == "guarantee" and r["would_delete"]] == []
+
+
+def test_a_file_whose_loan_or_claim_is_still_running_keeps_its_personal_data(
+    citizen: User, docs_service: Any, bank: Any
+) -> None:
+    import json
+
+    from seoul.guarantee.models import LoanEvent
+    from seoul.guarantee.tests.builders import CALLBACK, certificate, wait_for
+
+    cert = certificate(citizen, docs_service)
+    assert actions.send_certificate(cert, CALLBACK) == "sent"
+    wait_for(lambda: len(bank.captured) == 2)
+    for _u, body, headers in bank.captured:
+        actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
+    now = timezone.now()
+    long_ago = now - timedelta(days=1827)
+    Application.objects.filter(pk=cert.application_id).update(state_changed_at=long_ago)
+    retention.run(now=now)
+    assert Application.objects.get(pk=cert.application_id).brn  # the loan is being repaid
+    payout = next(json.loads(b) for _u, b, _h in bank.captured if json.loads(b)["type"] == "loan.executed")
+    start = len(bank.captured)
+    bank.report(CALLBACK, payout, "prepaid", principal=10_000_000, interest=0)
+    actions.receive_webhook(bank.captured[start][1], signature=bank.captured[start][2]["X-Bank-Signature"])
+    retention.run(now=now)
+    assert Application.objects.get(pk=cert.application_id).brn  # repaid just now: the count starts again
+    LoanEvent.objects.filter(loan__certificate=cert).update(received_at=long_ago)
+    retention.run(now=now)
+    assert Application.objects.get(pk=cert.application_id).brn == ""  # five years after it ended
