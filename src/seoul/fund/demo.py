@@ -1,0 +1,270 @@
+"""Demo data of the start-up fund: fund staff of the Seoul Credit Guarantee Foundation, a reader
+of the dashboard at City Hall, an investment committee of seven (``fund.committee1..7``) and three
+start-up founders (``fund.startup1..3``, citizens); two calls for proposals (last year's medical
+and bio call, closed, and this year's post-corona call, open); an investee of last year's call
+(메디브릿지: decided with six members present, one conflicted; its first tranche paid, the
+second's milestone evidence waiting for staff; three quarters of KPIs, one corrected; a
+valuation), an application with the committee at next week's meeting (declarations and some
+scores given), one not taken forward at screening and the demo citizen's waiting to be screened.
+Passwords are kept with the other demo accounts' and printed with them."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from seoul.core.engine import brn
+from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.roles import Role, Service
+from seoul.fund import actions
+from seoul.fund.engine import quarters
+from seoul.fund.engine.terms import Terms
+from seoul.fund.models import Application, Call, Decision, Tranche, Transition
+
+COMMITTEE = 7
+ACCOUNTS: list[tuple[str, str, str | None, str | None, str]] = [
+    # username, kind, institution, role in the fund, description
+    (
+        "fund.staff",
+        User.Kind.STAFF,
+        "SEOULSHINBO",
+        Role.OPERATOR,
+        "Fund staff: screens, sets up meetings, verifies milestones, pays tranches",
+    ),
+    ("fund.viewer", User.Kind.STAFF, "CITY_HALL", Role.VIEWER, "City start-up policy staff: reads the fund dashboard"),
+    *[
+        (
+            f"fund.committee{i}",
+            User.Kind.STAFF,
+            "SEOULSHINBO",
+            Role.APPROVER,
+            f"Investment committee member {i}: declares, scores, decides",
+        )
+        for i in range(1, COMMITTEE + 1)
+    ],
+    *[
+        (
+            f"fund.startup{i}",
+            User.Kind.CITIZEN,
+            None,
+            None,
+            f"Start-up founder {i} (citizen): applies, sends milestone evidence and KPIs",
+        )
+        for i in range(1, 4)
+    ],
+]
+DECK = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _known() -> dict[str, str]:
+    from seoul.core import demo as core_demo
+
+    path = core_demo.accounts_file()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _accounts() -> dict[str, User]:
+    from seoul.core import demo as core_demo
+
+    known = _known()
+    users: dict[str, User] = {}
+    with transaction.atomic():
+        for username, kind, institution, role, _description in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "kind": kind,
+                    "display_name": username,
+                    "institution": Institution.objects.get(code=institution) if institution else None,
+                },
+            )
+            if created or username not in known:
+                known[username] = known.get(username) or secrets.token_urlsafe(12)
+                user.set_password(known[username])
+                user.save()
+            if role:
+                ServiceRole.objects.update_or_create(user=user, service=Service.FUND, defaults={"role": role})
+            users[username] = user
+    fd = os.open(core_demo.accounts_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(known, fh, indent=2)
+    return users
+
+
+def _proposal(name: str, first_nine: str, sector: str, stage: str, amount: int, instrument: str) -> actions.Proposal:
+    return actions.Proposal(
+        startup_name=name,
+        brn=brn.formatted(brn.make(first_nine)),
+        sector=sector,
+        stage=stage,
+        amount=amount,
+        instrument=instrument,
+        summary="비대면 시대에 필요한 서비스를 만듭니다. 투자금은 제품 개발과 인력 채용에 씁니다. (demo)",
+        team=[("김대표", "대표이사"), ("이개발", "CTO")],
+        revenue_12m=120_000_000,
+        employees=6,
+        users=3_500,
+        follow_on=200_000_000,
+    )
+
+
+def _apply(call: Call, proposal: actions.Proposal, user: User, today: date) -> Application:
+    return actions.apply(call, proposal, io.BytesIO(DECK), len(DECK), actor=user, today=today)
+
+
+CHECKS = dict.fromkeys(("seoul_based", "sector_fit", "deck_complete", "good_standing"), True)
+
+
+def _investee(users: dict[str, User], call: Call, today: date) -> None:
+    staff = users["fund.staff"]
+    members = [users[f"fund.committee{i}"] for i in range(1, COMMITTEE + 1)]
+    held = today - timedelta(days=340)
+    meeting = actions.set_meeting(held, "2025년 제3차 투자심의위원회", members[:6], actor=staff)
+    app = _apply(
+        call,
+        _proposal("메디브릿지", "101815678", "medical_bio", "seed", 300_000_000, "equity"),
+        users["fund.startup1"],
+        call.opens_on,
+    )
+    actions.screen(app, checks=CHECKS, outcome="committee", note="서류 완비 (demo)", meeting=meeting, actor=staff)
+    actions.declare(app, conflicted=True, reason="해당 기업의 자문위원으로 활동 (demo)", actor=members[5])
+    for i, m in enumerate(members[:5]):
+        actions.declare(app, conflicted=False, actor=m)
+        actions.score(app, {"team": 8, "market": 8 - i % 2, "technology": 7, "traction": 7, "policy_fit": 9}, actor=m)
+    actions.decide(
+        app,
+        outcome="invest",
+        terms=Terms("equity", 300_000_000, equity_percent=10.0),
+        tranches=[
+            actions.PlannedTranche(150_000_000, "임상 1상 승인(IND) 획득", today - timedelta(days=300)),
+            actions.PlannedTranche(150_000_000, "첫 병원 공급 계약 체결", today + timedelta(days=30)),
+        ],
+        reason="원격 진료 수요 증가에 부합하고 팀 역량이 우수함 (demo)",
+        actor=members[0],
+    )
+    decided = timezone.now() - timedelta(days=340)
+    Application.objects.filter(pk=app.pk).update(decided_at=decided)
+    Decision.objects.filter(application=app).update(decided_at=decided)
+    Transition.objects.filter(application=app).update(at=decided)  # the demo's history: last year
+    app.refresh_from_db()
+    first, second = list(app.tranches.order_by("number"))
+    actions.send_evidence(first, "식약처 IND 승인서 (demo)", actor=users["fund.startup1"])
+    actions.verify(first, accepted=True, actor=staff)
+    actions.pay(first, paid_on=held + timedelta(days=45), actor=staff)
+    actions.send_evidence(second, "○○병원과 공급 계약 체결 (계약서 사본 제출) (demo)", actor=users["fund.startup1"])
+    ended = quarters.reportable(today, held)[:3][::-1]
+    for n, (y, q) in enumerate(ended):
+        actions.report_kpis(
+            app,
+            year=y,
+            quarter=q,
+            revenue=40_000_000 * (n + 1),
+            employees=6 + n,
+            follow_on=0,
+            actor=users["fund.startup1"],
+            today=today,
+        )
+    if ended:
+        y, q = ended[-1]
+        actions.report_kpis(
+            app,
+            year=y,
+            quarter=q,
+            revenue=130_000_000,
+            employees=8,
+            follow_on=500_000_000,
+            note="후속 투자 유치 반영 정정 (demo)",
+            actor=users["fund.startup1"],
+            today=today,
+        )
+    actions.record_valuation(
+        app, on=today - timedelta(days=60), value=210_000_000, note="후속 투자 라운드 기준 (demo)", actor=staff
+    )
+
+
+def load() -> dict[str, int]:
+    users = _accounts()
+    for i in range(1, COMMITTEE + 1):
+        actions.set_member(users[f"fund.committee{i}"], active=True, actor=None)
+    if Application.objects.exists():
+        return {"calls": Call.objects.count(), "applications": Application.objects.count()}
+    today = timezone.localdate()
+    staff = users["fund.staff"]
+    last = actions.open_call(
+        code="2025-medical-bio",
+        title_ko="2025 의료·바이오 스타트업 공모",
+        title_en="2025 medical and bio start-ups",
+        summary_ko="포스트코로나 의료·바이오 분야 초기 스타트업을 찾습니다.",
+        summary_en="For early start-ups in post-corona medicine and bio.",
+        sectors=["medical_bio"],
+        stages=["seed", "early"],
+        opens_on=today - timedelta(days=400),
+        closes_on=today - timedelta(days=370),
+        budget=5_000_000_000,
+        actor=None,
+    )
+    now = actions.open_call(
+        code="2026-post-corona",
+        title_ko="2026 포스트코로나 유망분야 스타트업 공모",
+        title_en="2026 post-corona start-ups",
+        summary_ko="의료·바이오, 비대면·디지털, 그린 분야 스타트업에 투자하거나 융자합니다.",
+        summary_en="Investment or loans for start-ups in medicine and bio, untact and digital, and green.",
+        sectors=["medical_bio", "untact_digital", "green", "other_post_corona"],
+        stages=["seed", "early", "growth"],
+        opens_on=today - timedelta(days=20),
+        closes_on=today + timedelta(days=40),
+        budget=10_000_000_000,
+        actor=None,
+    )
+    _investee(users, last, today)
+    members = [users[f"fund.committee{i}"] for i in range(1, COMMITTEE + 1)]
+    upcoming = actions.set_meeting(today + timedelta(days=7), "2026년 제1차 투자심의위원회", members, actor=staff)
+    green = _apply(
+        now,
+        _proposal("그린루프", "215872345", "green", "early", 500_000_000, "convertible"),
+        users["fund.startup2"],
+        today,
+    )
+    actions.screen(green, checks=CHECKS, outcome="committee", meeting=upcoming, actor=staff)
+    for m in members[:3]:
+        actions.declare(green, conflicted=False, actor=m)
+    for m in members[:2]:
+        actions.score(green, {"team": 7, "market": 6, "technology": 8, "traction": 5, "policy_fit": 9}, actor=m)
+    out = _apply(
+        now,
+        _proposal("언택트랩", "317053456", "untact_digital", "seed", 100_000_000, "loan"),
+        users["fund.startup3"],
+        today,
+    )
+    actions.screen(
+        out,
+        checks=CHECKS | {"good_standing": False},
+        outcome="screened_out",
+        reason="국세 체납이 확인되어 지원 요건에 맞지 않음 (demo)",
+        actor=staff,
+    )
+    citizen = User.objects.filter(username="citizen", kind=User.Kind.CITIZEN).first()
+    if citizen is not None:
+        _apply(
+            now, _proposal("한강헬스케어", "420881234", "medical_bio", "seed", 200_000_000, "equity"), citizen, today
+        )
+    return {
+        "calls": Call.objects.count(),
+        "applications": Application.objects.count(),
+        "tranches": Tranche.objects.count(),
+    }
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    known = _known()
+    return [
+        {"username": username, "password": known[username], "role": description}
+        for username, _kind, _institution, _role, description in ACCOUNTS
+        if username in known
+    ]
