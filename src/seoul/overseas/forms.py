@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.validation import DateRange, today
@@ -246,7 +247,7 @@ class WorklistFilterForm(forms.Form):
     claims = forms.ChoiceField(
         label=_("Claims"),
         required=False,
-        choices=[("submitted", _("Waiting")), ("", _("Every claim")), *SubsidyClaim.States.choices[1:]],
+        choices=[("submitted", pgettext_lazy("claims", "Waiting")), ("", _("Every claim")), *SubsidyClaim.States.choices[1:]],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
