@@ -27,7 +27,11 @@ RECEIPT = b"%PDF-1.4\n% EMS receipt EG123456789KR 48,000 won\n%%EOF\n"
 # What the pages say, in each language (the Korean comes from /tmp/overseas_ko.json once merged).
 SAYS = {
     "en": {"already": "already claimed", "brn": "not valid", "too_long": "At most 200 characters (now 230)"},
-    "ko": {"already": "이미 청구", "brn": "올바르지 않습니다", "too_long": "200자 이하로 써 주세요(현재 230자)"},
+    "ko": {
+        "already": "이미 청구",
+        "brn": "올바른 사업자등록번호가 아닙니다",
+        "too_long": "최대 200자까지 입력할 수 있습니다(현재 230자)",
+    },
 }
 
 
