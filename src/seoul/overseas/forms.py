@@ -247,7 +247,11 @@ class WorklistFilterForm(forms.Form):
     claims = forms.ChoiceField(
         label=_("Claims"),
         required=False,
-        choices=[("submitted", pgettext_lazy("claims", "Waiting")), ("", _("Every claim")), *SubsidyClaim.States.choices[1:]],
+        choices=[
+            ("submitted", pgettext_lazy("claims", "Waiting")),
+            ("", _("Every claim")),
+            *SubsidyClaim.States.choices[1:],
+        ],
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -111,7 +111,9 @@ def set_attendance(meeting: Meeting, present: Iterable[User], *, actor: User) ->
 def _at_meeting(application: Application, actor: User) -> Application:
     """The application locked, with the committee, the actor a member present at its meeting."""
     check_member(actor)
-    locked: Application = Application.objects.select_for_update().select_related("meeting").get(pk=application.pk)
+    locked: Application = (
+        Application.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=application.pk)
+    )
     if locked.state != States.COMMITTEE or locked.meeting is None:
         raise wrong_state(locked)
     if not locked.meeting.present.filter(pk=actor.pk).exists():
