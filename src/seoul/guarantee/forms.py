@@ -7,7 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from seoul.core.engine.phone import is_mobile
-from seoul.core.forms import MultilineTextField, TextField
+from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
+from seoul.core.validation import PLANNING_HORIZON
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.errors import GuaranteeError
@@ -154,10 +155,8 @@ class RecoveryPlanForm(forms.Form):
         max_value=60,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    first_due = forms.DateField(
-        label=_("First instalment due"),
-        help_text=_("Within a year from today."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+    first_due = BoundedDateField(
+        label=_("First instalment due"), help_text=_("Within a year from today."), dates=PLANNING_HORIZON
     )
     note = MultilineTextField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -170,7 +169,7 @@ class RecoveryForm(forms.Form):
         max_value=10**12,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = BoundedDateField(label=_("Received on"))
     note = MultilineTextField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
