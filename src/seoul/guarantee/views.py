@@ -31,7 +31,6 @@ from seoul.core.personal_data import Reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
-from seoul.guarantee.actions import loans
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
@@ -910,7 +909,6 @@ def default(request: AuthedRequest, reference: str) -> HttpResponse:
             "movements": claim.movements.select_related("recorded_by") if claim else [],
             "limitation_ends": claim.book().limitation_ends() if claim else None,
             "ledger": ledger,
-            "ledger_balances": loans.ledger_balances(loan),
             "forms": forms_,
             "approver": approver,
             "product": catalogue().products.get(app.product),

@@ -150,7 +150,10 @@ def settle(loan: Loan, on: date) -> Claim:
 
 def _claim(actor: User, claim: Claim, *, approver: bool = False) -> Claim:
     app = claim.loan.certificate.application
-    _approver(actor, app) if approver else examined(actor, app)
+    if approver:
+        _approver(actor, app)
+    else:
+        examined(actor, app)
     found = Claim.objects.select_for_update().select_related("loan__certificate__application").get(pk=claim.pk)
     if found.status != Claim.Status.OPEN:
         raise GuaranteeError.CLAIM_CLOSED.error()
