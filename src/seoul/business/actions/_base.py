@@ -6,12 +6,10 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from django.utils import timezone
-
 from seoul.business.engine.facts import Facts
 from seoul.business.events import BusinessEvent
 from seoul.business.models import ProgrammeApplication, Transition
-from seoul.core import audit
+from seoul.core import history
 from seoul.core.models import User
 from seoul.guarantee.interfaces import BusinessRecord
 
@@ -48,16 +46,4 @@ def move(
     application: ProgrammeApplication, to: str, *, event: BusinessEvent, actor: User | None, note: str = ""
 ) -> None:
     """Change the state (inside the caller's transaction), keep the transition, audit it."""
-    before = application.state
-    application.state = to
-    application.state_changed_at = timezone.now()
-    application.save()
-    Transition.objects.create(application=application, from_state=before, to_state=to, by=actor, note=note[:300])
-    audit.record(
-        event,
-        target=application,
-        actor=actor,
-        actor_label="" if actor else "system",
-        old={"state": before},
-        new={"state": to, "programme": application.programme.code} | ({"note": note} if note else {}),
-    )
+    history.move(Transition, application, to, event=event, actor=actor, note=note, programme=application.programme.code)

@@ -13,7 +13,7 @@ from seoul.business.errors import BusinessError
 from seoul.business.events import BusinessEvent
 from seoul.business.labels import industry_names, why_not
 from seoul.business.models import BusinessProfile, Programme, ProgrammeApplication, Transition
-from seoul.core import audit
+from seoul.core import audit, history
 from seoul.core.models import User
 from seoul.core.validation import check_text
 
@@ -51,7 +51,7 @@ def apply(
                 facts=profile.facts,
                 eligibility=found.to_dict(),
             )
-            Transition.objects.create(application=made, from_state="", to_state=made.state, by=actor)
+            history.begin(Transition, made, actor=actor)
             audit.record(BusinessEvent.APPLIED, target=made, actor=actor, new={"programme": programme.code})
     except IntegrityError:  # the same business from another tab or account, at the same moment
         other = ProgrammeApplication.objects.filter(programme=programme, brn_index=profile.brn_index).first()

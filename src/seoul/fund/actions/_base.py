@@ -5,9 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from django.utils import timezone
-
-from seoul.core import audit
+from seoul.core import history
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.fund.errors import FundError
@@ -44,19 +42,5 @@ def wrong_state(application: Application) -> Exception:
 
 def move(application: Application, to: str, *, event: FundEvent | None, actor: User | None, note: str = "") -> None:
     """Change the state (inside the caller's transaction), keep the transition, audit it (unless
-    ``event`` is None: the caller records a fuller event)."""
-    before = application.state
-    application.state = to
-    application.state_changed_at = timezone.now()
-    application.save()
-    Transition.objects.create(application=application, from_state=before, to_state=to, by=actor, note=note[:300])
-    if event is None:  # the caller audits the change with more (a decision with its terms)
-        return
-    audit.record(
-        event,
-        target=application,
-        actor=actor,
-        actor_label="" if actor else "system",
-        old={"state": before},
-        new={"state": to} | ({"note": note} if note else {}),
-    )
+    ``event`` is None: the caller records a fuller event, a decision with its terms)."""
+    history.move(Transition, application, to, event=event, actor=actor, note=note)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from seoul.core import audit
+from seoul.core import audit, history
 from seoul.core.crypto import blind_index
 from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
@@ -130,7 +130,7 @@ def apply(
                 deck_size=size,
                 **fields,
             )
-            Transition.objects.create(application=made, from_state="", to_state=made.state, by=actor)
+            history.begin(Transition, made, actor=actor)
             audit.record(
                 FundEvent.APPLIED,
                 target=made,

@@ -7,9 +7,8 @@ from datetime import date
 from typing import Any
 
 from django.db import models
-from django.utils import timezone
 
-from seoul.core import audit
+from seoul.core import history
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.overseas.engine import files
@@ -58,16 +57,4 @@ def move(
     application: Application, to: str, *, event: OverseasEvent, actor: User | None, note: str = "", **new: Any
 ) -> None:
     """Change the state (inside the caller's transaction), keep the transition, audit it."""
-    before = application.state
-    application.state = to
-    application.state_changed_at = timezone.now()
-    application.save()
-    Transition.objects.create(application=application, from_state=before, to_state=to, by=actor, note=note[:500])
-    audit.record(
-        event,
-        target=application,
-        actor=actor,
-        actor_label="" if actor else "system",
-        old={"state": before},
-        new={"state": to, **new} | ({"note": note} if note else {}),
-    )
+    history.move(Transition, application, to, event=event, actor=actor, note=note, **new)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from seoul.core import audit
+from seoul.core import audit, history
 from seoul.core.crypto import blind_index
 from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
@@ -126,7 +126,7 @@ def apply(
                 plan=plan,
             )
             _product(made, product)
-            Transition.objects.create(application=made, from_state="", to_state=made.state, by=actor)
+            history.begin(Transition, made, actor=actor)
             audit.record(
                 OverseasEvent.APPLIED,
                 target=made,
