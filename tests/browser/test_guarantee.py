@@ -22,7 +22,8 @@ from tests.browser.people import new_staff
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 EXAMINER_PASSWORD = "Seoulshinbo-desk-4-stamps"
 APPROVER_PASSWORD = "Seoulshinbo-chief-8-seals"
-GOOD = "220-81-62517"
+GOOD = "220-81-62517"  # a company (type code 81): its registration and corporate registration
+SOLE = "220-01-62515"  # a sole proprietor (type code 01)
 
 
 @pytest.fixture
@@ -317,7 +318,7 @@ def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stan
     from seoul.guarantee.models import Application
 
     docs, _bank = stand_ins
-    register(docs, stale_days=45)
+    register(docs, brn=SOLE, stale_days=45)
     page = new_context(**PHONE).new_page()
     simple_sign_in(page, live_server.url)
     page.click("main form button")
@@ -326,7 +327,7 @@ def test_bad_input_gives_clear_messages(new_context: Any, live_server: Any, stan
     assert page.locator(".error-summary").count() == 1
     assert page.locator(".error-summary a[href='#id_brn']").count() == 1
     assert "/q/brn/" in page.url
-    page.fill("input[name=brn]", GOOD)
+    page.fill("input[name=brn]", SOLE)
     submit(page)
     page.wait_for_url("**/business/")
     tick(page, "#id_consent")

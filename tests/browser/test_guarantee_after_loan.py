@@ -1,7 +1,8 @@
 """The guarantee after the loan, in the browser at phone width, in Korean and in English (issue 18):
 the bank declares a guaranteed loan in default; the foundation's approver reviews it and pays the
 bank the guaranteed share (the bank stand-in confirms by its signed webhook); an examiner agrees
-a recovery plan with the business and records its first payment; the owner sees what they owe;
+a recovery plan with the business and records its first payment; the owner sees what they owe
+and pays the next instalment online (the payment gateway stand-in's page);
 the business, now in the restart stage, completes a restart programme with the SBA; and the
 owner applies for the restart guarantee (재도전), which the platform now offers it.
 
@@ -47,6 +48,9 @@ def defaulted(reference_data: None) -> Any:
     from seoul.guarantee.tests import builders
 
     business_reference.load()
+    gateway = clients.standin("payments")  # the owner pays the claim online: its result comes back
+    gateway.reset()  # with the browser, its webhooks held (the live server's SQLite takes one writer)
+    gateway.webhook_hold = True
     docs = clients.standin("documents")
     docs.reset()
     register(docs)
@@ -74,9 +78,10 @@ def defaulted(reference_data: None) -> Any:
     approver = new_staff("approver.choi", APPROVER_PASSWORD, "SEOULSHINBO", "guarantee", "approver")
     officer = new_staff("sba.restart", OFFICER_PASSWORD, "SBA", "business", "operator")
     business_actions.set_officer(officer, Programme.objects.get(code="restart_education"), officer=True, actor=None)
-    yield cert.application.reference, approver, officer, deliver, captured
+    yield cert.application.reference, approver, officer, deliver, captured, builders.GOOD_BRN
     bank.deliver = standins._post
     docs.reset()
+    gateway.reset()
 
 
 def _page(new_context: Any, base: str, lang: str) -> Any:
@@ -109,7 +114,7 @@ def test_a_default_is_paid_recovered_by_plan_and_the_owner_restarts(
 
     from seoul.guarantee.models import Application, Claim
 
-    ref, approver, officer, deliver, captured = defaulted
+    ref, approver, officer, deliver, captured, number = defaulted
     base = live_server.url
 
     # -- the foundation's approver: the defaults worklist, the file behind a reason, the decision
@@ -165,7 +170,14 @@ def test_a_default_is_paid_recovered_by_plan_and_the_owner_restarts(
     owner.goto(f"{base}/guarantee/apply/{ref}/")
     assert owner.get_attribute("[data-testid=claim-remaining]", "data-won") == "8750000"
     assert owner.locator("[data-testid=claim-plan]").count() == 1
+    assert owner.get_attribute("[data-testid=claim-pay]", "data-won") == "250000"  # the next instalment
     _check(owner, axe, lang, "what the owner owes")
+    owner.click("[data-testid=claim-pay]")  # paid online on the gateway's page
+    owner.wait_for_url("**/checkout/**")
+    owner.click("main button[value=pay]")
+    owner.wait_for_url(f"**/apply/{ref}/**")
+    assert owner.get_attribute("[data-testid=claim-remaining]", "data-won") == "8500000"
+    _check(owner, axe, lang, "the claim paid online")
     owner.goto(f"{base}/business/me/")
     tick(owner, "input[name=brn]")
     tick(owner, "#id_consent")
@@ -209,7 +221,7 @@ def test_a_default_is_paid_recovered_by_plan_and_the_owner_restarts(
 
     # -- the owner applies for the restart guarantee, which is now open to the business
     owner.goto(f"{base}/guarantee/apply/")
-    new_ref = apply(owner, product="rechallenge", amount="1000")
+    new_ref = apply(owner, brn=f"{number[:3]}-{number[3:5]}-{number[5:]}", product="rechallenge", amount="1000")
     _check(owner, axe, lang, "check your answers for the restart guarantee")
     send(owner)
     restarted = Application.objects.get(reference=new_ref)

@@ -419,7 +419,8 @@ def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
         "app_complete": complete.reference,
         "app_blocked": blocked.reference,
         "app_begun": begun.reference,
-        "app_paid": mine.get(state="loan_executed").reference,
+        "app_paid": mine.get(state="loan_executed", product="emergency_covid").reference,
+        "app_near_term": mine.get(state="loan_executed", product="working_capital").reference,
         "app_approved": mine.get(state="approved").reference,
         "file": referred.last().reference,
         "file_second": Application.objects.get(applicant__username="demo.shop1").reference,
@@ -893,6 +894,8 @@ def walk_applicant(walk: Walk, services: Services) -> None:
     walk.see(page, "guarantee-sent", walk.send(page, "main form[data-once]"))
     assert "submitted=1" in page.url, page.url
     walk.see(page, "guarantee-status-paid", walk.go(page, f"/guarantee/apply/{ids['app_paid']}/"))
+    walk.see(page, "guarantee-status-near-term", walk.go(page, f"/guarantee/apply/{ids['app_near_term']}/"))
+    walk.see(page, "guarantee-renew", walk.go(page, f"/guarantee/apply/{ids['app_near_term']}/renew/"))
     walk.see(page, "guarantee-status-approved", walk.go(page, f"/guarantee/apply/{ids['app_approved']}/"))
     walk.see(page, "guarantee-status-draft", walk.go(page, f"/guarantee/apply/{begun}/"))
     walk.see(page, "guarantee-agreement", walk.go(page, f"/guarantee/apply/{ids['app_approved']}/agreement/"))

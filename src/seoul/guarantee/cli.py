@@ -177,9 +177,9 @@ def check_brn(number: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def resend_pending(callback_url: str | None, as_json: bool) -> None:
     """Send what did not go out: SMS and e-mail messages that failed or were left half-sent, and
-    guarantee certificates the bank has not confirmed, and approved subrogation payments the bank
-    has not confirmed. Each goes out once, however often this
-    runs (the gateway and the bank get the same idempotency key)."""
+    guarantee certificates, approved subrogation payments and guarantee extensions the bank has
+    not confirmed. Each goes out once, however often this runs (the gateway and the bank get the
+    same idempotency key)."""
     from seoul.core.adapters.config import setting
     from seoul.guarantee import actions
 
@@ -191,6 +191,7 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
         "notifications": actions.send_pending_notifications(),
         "certificates": actions.resend_pending(str(url)),
         "subrogations": actions.resend_subrogations(str(url)),
+        "renewals": actions.resend_renewals(str(url)),
     }
     if as_json:
         click.echo(json.dumps(counts))
@@ -202,12 +203,18 @@ def resend_pending(callback_url: str | None, as_json: bool) -> None:
 @group.command(name="remind-instalments")
 @click.option("--json", "as_json", is_flag=True, help="one JSON object")
 def remind_instalments(as_json: bool) -> None:
-    """Remind applicants whose loan has an instalment due within three days (once per
-    instalment, however often this runs; daily from the timer)."""
-    from seoul.guarantee.actions import loans
+    """Remind applicants whose loan has an instalment due within three days, and tell those whose
+    loan can now be extended at its term (once per instalment and per term, however often this
+    runs; daily from the timer)."""
+    from seoul.guarantee.actions import loans, renewals
 
-    done = loans.remind_instalments()
-    click.echo(json.dumps(done) if as_json else f"reminded: {done.get('reminded', 0)}")
+    done = loans.remind_instalments() | renewals.tell_renewal_window()
+    if as_json:
+        click.echo(json.dumps(done))
+    else:
+        click.echo(
+            f"reminded: {done.get('reminded', 0)}, told of the extension window: {done.get('renewal_window', 0)}"
+        )
 
 
 @group.command()

@@ -1,5 +1,6 @@
 """Demo guarantee files, made through the real actions against the loopback stand-ins: the
-demo citizen's paid-out emergency loan and an approved file waiting for the agreement, a
+demo citizen's paid-out emergency loan, a working-capital loan near its term (to extend) and an
+approved file waiting for the agreement, a
 queue of referred files of other applicants (one waiting for its second approver), and a shop
 whose loan the bank declared in default (waiting on the defaults worklist).
 
@@ -20,9 +21,10 @@ from django.utils import timezone
 from seoul.core.engine import brn
 from seoul.core.models import User
 from seoul.guarantee import actions
+from seoul.guarantee.actions import renewals
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import DEMO_CITIZEN, DEMO_SHOPS
-from seoul.guarantee.models import Application, Certificate
+from seoul.guarantee.models import Application, Certificate, Loan
 
 CALLBACK = "http://127.0.0.1/api/v1/guarantee/bank/webhook"  # webhooks are fed back directly below
 RETURN = "http://127.0.0.1/guarantee/apply/demo/pay/return/"  # the demo comes back by itself
@@ -114,6 +116,18 @@ def _defaulted(captured: list[tuple[str, bytes, dict[str, str]]], mine: bytes) -
         actions.receive_webhook(body, signature=headers["X-Bank-Signature"])
 
 
+def _near_its_term(citizen: User, captured: list[tuple[str, bytes, dict[str, str]]]) -> int:
+    """A second guarantee of the citizen's first shop: a working-capital loan repaid at one
+    year, paid out eleven months and ten days ago (its payout day moved back for the demo), so
+    the extension at term (기한연장) can be asked for now; the owner was told the window opened."""
+    app = _file(citizen, brn.make("120864567"), "working_capital", "1000")
+    if not _paid_out(app, citizen, captured):
+        return 0
+    Loan.objects.filter(certificate__application=app).update(executed_at=timezone.now() - timedelta(days=365 - 20))
+    renewals.tell_renewal_window()
+    return 1
+
+
 def load() -> dict[str, int]:
     if Application.objects.filter(applicant__username__startswith="demo.shop").exists():
         return {"applications": Application.objects.count()}
@@ -144,7 +158,7 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
         if mine:
             _first_interest(captured, mine)
         _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
-        made += 2
+        made += 2 + _near_its_term(citizen, captured)
     now = timezone.now()
     for i, (nine, person, product, manwon) in enumerate(shops):
         user, _ = User.objects.get_or_create(

@@ -28,6 +28,14 @@ class GuaranteeError(ErrorCode):
             "apply for this business online. Check the number; if it is right, only the representative can apply."
         ),
     )
+    NOT_CHIEF_EXECUTIVE = (
+        "guarantee.not_chief_executive",
+        _(
+            "The company's corporate registration does not name you as a representative director (대표이사), so "
+            "you cannot apply for this company online. Only a representative director can apply; if you became one "
+            "recently, apply once the registration shows it."
+        ),
+    )
     TOO_MANY_CHECKS = (
         "guarantee.too_many_checks",
         _(
@@ -103,6 +111,10 @@ class GuaranteeError(ErrorCode):
     REGISTRATION_UNREADABLE = (
         "guarantee.registration_unreadable",
         _("The business registration certificate could not be read. Try again later."),
+    )
+    CORPORATE_REGISTRATION_UNREADABLE = (
+        "guarantee.corporate_registration_unreadable",
+        _("The company's corporate registration could not be read. Try again later."),
     )
     UPLOAD_KIND = "guarantee.upload_kind", _("Choose which document this is.")
     UPLOAD_TOO_LARGE = (
@@ -188,6 +200,24 @@ class GuaranteeError(ErrorCode):
     PLAN_START = "guarantee.plan_start", _("The first instalment falls due within a year from today.")
     RECOVERY_REFUSED = "guarantee.recovery_refused", _("This recovery cannot be recorded: %(reason)s.")
     WRITE_OFF_REFUSED = "guarantee.write_off_refused", _("The claim cannot be written off: %(reason)s.")
+    CLAIM_NOTHING_TO_PAY = (
+        "guarantee.claim_nothing_to_pay",
+        _("There is nothing to pay online on this claim now: it has no repayment plan, or it is paid or closed."),
+    )
+    # extension at term
+    NOT_RENEWABLE = "guarantee.not_renewable", _("This loan's guarantee cannot be extended online.")
+    RENEWAL_WITH_BANK = (
+        "guarantee.renewal_with_bank",
+        _("The extension of this guarantee has been sent to the bank and is waiting for its confirmation."),
+    )
+    RENEWAL_NOT_NOW = (
+        "guarantee.renewal_not_now",
+        _(
+            "This loan's guarantee cannot be extended now. An extension can be asked for from the day shown on "
+            "your application's page until the loan's term, while the loan is being repaid normally and "
+            "extensions are left."
+        ),
+    )
     # simple authentication
     AUTH_REFUSED = (
         "guarantee.auth_refused",

@@ -31,7 +31,18 @@ class GuaranteeEvent(models.TextChoices):
     LOAN_EVENT = "guarantee.loan.event", _("Bank report on a loan's repayment applied (or refused)")
     SUBROGATION_DECIDED = "guarantee.subrogation.decided", _("Default reviewed: subrogation approved or refused")
     SUBROGATION_SENT = "guarantee.subrogation.sent", _("Subrogation payment sent to the bank")
+    RENEWAL_ASSESSED = "guarantee.renewal.assessed", _("Extension at term re-screened: extended or refused")
+    RENEWAL_SENT = "guarantee.renewal.sent", _("Extension of the guarantee sent to the bank")
     CLAIM_PLAN = "guarantee.claim.plan", _("Recovery plan agreed for a claim")
+    CLAIM_PAYMENT_ORDERED = (
+        "guarantee.claim.payment_ordered",
+        _("Online payment on a claim started at the payment service"),
+    )
+    CLAIM_PAYMENT_WEBHOOK = (
+        "guarantee.claim.payment_webhook",
+        _("Payment service webhook about a claim payment received"),
+    )
+    CLAIM_PAYMENT_RETURNED = "guarantee.claim.payment_returned", _("Business back from paying its claim online")
     CLAIM_RECOVERED = "guarantee.claim.recovered", _("Recovery on a claim recorded")
     CLAIM_WRITTEN_OFF = "guarantee.claim.written_off", _("Claim written off")
     REPORT_DOWNLOADED = "guarantee.report.downloaded", _("Guarantee book by product and year downloaded")

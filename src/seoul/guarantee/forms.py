@@ -3,6 +3,8 @@ re-check) everything else, and their refusals land on these forms' fields by nam
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,15 @@ from seoul.core.validation import PLANNING_HORIZON
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.errors import GuaranteeError
-from seoul.guarantee.labels import BUSINESS_CONSENT_TEXT, DOCUMENT_KINDS, DOCUMENTS_CONSENT_TEXT, PROVIDERS
+from seoul.guarantee.labels import (
+    BUSINESS_CONSENT_TEXT,
+    DOCUMENT_KINDS,
+    DOCUMENTS_CONSENT_TEXT,
+    PROVIDERS,
+    RENEWAL_CONSENT_TEXT,
+    business_consent_text,
+    documents_consent_text,
+)
 
 
 class SignInForm(forms.Form):
@@ -79,11 +89,28 @@ CONSENT_REQUIRED = {"required": GuaranteeError.CONSENT_REQUIRED.label}
 
 
 class BusinessConsentForm(forms.Form):
+    """``company``: the business is a company (법인), whose corporate registration is fetched too;
+    the box says so, as the action records it."""
+
     consent = forms.BooleanField(label=BUSINESS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
+
+    def __init__(self, *args: Any, company: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = business_consent_text(company=company)
 
 
 class DocumentsConsentForm(forms.Form):
+    """``company``: a company's shareholder register and financial statements are fetched too."""
+
     consent = forms.BooleanField(label=DOCUMENTS_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
+
+    def __init__(self, *args: Any, company: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = documents_consent_text(company=company)
+
+
+class RenewalForm(forms.Form):
+    consent = forms.BooleanField(label=RENEWAL_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
 
 
 class UploadForm(forms.Form):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 PROVIDERS = [("kakao", _("Kakao")), ("naver", _("Naver")), ("pass", _("PASS")), ("toss", _("Toss"))]
 
@@ -17,6 +18,49 @@ DOCUMENTS_CONSENT_TEXT = _(
     "I consent to the Seoul Credit Guarantee Foundation fetching my VAT tax-base certificate, national and local "
     "tax payment certificates and my credit report from the issuing public bodies for this application only."
 )
+# A company (법인) consents to its further documents being fetched as well.
+COMPANY_BUSINESS_CONSENT_TEXT = _(
+    "I consent to the Seoul Credit Guarantee Foundation fetching the business registration certificate of this "
+    "number from the National Tax Service and the company's corporate registration from the court registry, to "
+    "confirm that I am a representative director of the company."
+)
+COMPANY_DOCUMENTS_CONSENT_TEXT = _(
+    "I consent to the Seoul Credit Guarantee Foundation fetching the company's VAT tax-base certificate, national "
+    "and local tax payment certificates, shareholder register and financial statements of the last fiscal year, "
+    "and my credit report, from the issuing public bodies for this application only."
+)
+
+
+def business_consent_text(*, company: bool) -> Any:
+    """What the applicant consents to at the business step (a company: its corporate registration too)."""
+    return COMPANY_BUSINESS_CONSENT_TEXT if company else BUSINESS_CONSENT_TEXT
+
+
+def documents_consent_text(*, company: bool) -> Any:
+    """What the applicant consents to at the documents step (a company: its shareholder register
+    and financial statements too)."""
+    return COMPANY_DOCUMENTS_CONSENT_TEXT if company else DOCUMENTS_CONSENT_TEXT
+
+
+OTHER_REASON = _("Another screening rule.")
+RENEWAL_CONSENT_TEXT = _(
+    "I ask the Seoul Credit Guarantee Foundation to extend the guarantee of this loan, and consent to it fetching "
+    "my business registration certificate, national and local tax payment certificates and my credit report "
+    "again to check the extension only."
+)
+#: Why an extension is refused or comes with a condition (``engine/renewal.REFUSALS`` and ``CONDITIONS``).
+RENEWAL_REASONS = {
+    "not_renewable": _("This product's loans are repaid at their term and not extended."),
+    "window_not_open": _("An extension can be asked for from %(opens)s, %(days)s days before the loan's term."),
+    "past_term": _("The loan's term has passed: talk to the bank about repaying it."),
+    "max_extensions": _("The loan has been extended as many times as the product allows."),
+    "loan_not_active": _("Only a loan being repaid normally is extended (not one in arrears, defaulted or repaid)."),
+    "business_closed": _("The business registration says the business has closed."),
+    "tax_arrears": _("The tax payment certificates show unpaid national or local tax."),
+    "credit_score": _("The credit score is below the product's minimum."),
+    "claim_behind": _("The business owes the foundation a claim and is not keeping a repayment plan for it."),
+    "recent_arrears": _("The loan was in arrears in the last %(months)s months: part of it is repaid first."),
+}
 
 DOCUMENT_KINDS = {
     "business_registration": _("Business registration certificate"),
@@ -24,6 +68,9 @@ DOCUMENT_KINDS = {
     "national_tax_payment": _("National tax payment certificate"),
     "local_tax_payment": _("Local tax payment certificate"),
     "credit_report": _("Credit report"),
+    "corporate_registration": _("Corporate registration"),
+    "shareholder_register": _("Shareholder register"),
+    "financial_statements": _("Financial statements"),
 }
 
 # Fields of fetched documents (the public-data document service), as examiners read them.
@@ -42,9 +89,30 @@ DOCUMENT_FIELDS = {
     "arrears": _("Tax arrears"),
     "score": _("Credit score"),
     "guarantee_balance": _("Guarantees outstanding"),
+    "corporate_no": _("Corporate registration number"),
+    "company_name": _("Company name"),
+    "head_office": _("Head office"),
+    "incorporated_on": _("Incorporated on"),
+    "total_shares": _("Shares issued"),
+    "fiscal_year": _("Fiscal year"),
+    "revenue": pgettext_lazy("financial statements", "Revenue"),
+    "operating_profit": _("Operating profit"),
+    "total_assets": _("Total assets"),
+    "total_liabilities": _("Total liabilities"),
+    "total_equity": _("Total equity"),
 }
-BUSINESS_STATUS = {"active": _("Operating"), "suspended": _("Suspended"), "closed": _("Closed")}
-MONEY_FIELDS = frozenset({"guarantee_balance"})
+BUSINESS_STATUS = {
+    "active": _("Operating"),
+    "suspended": _("Suspended"),
+    "closed": _("Closed"),
+    # a company's, on its corporate registration
+    "in_force": _("In existence"),
+    "dissolved": _("Dissolved"),
+    "liquidation": _("In liquidation"),
+}
+MONEY_FIELDS = frozenset(
+    {"guarantee_balance", "revenue", "operating_profit", "total_assets", "total_liabilities", "total_equity"}
+)
 
 # Screening reason codes (engine/screening.py) in words, for applicants and examiners.
 REASON_LABELS = {
@@ -81,6 +149,14 @@ REASON_LABELS = {
         "This guarantee is given after a restart education and consulting programme: complete one in the "
         "small-business programmes first."
     ),
+    "large_group_affiliate": _(
+        "The company belongs to a large enterprise group (상호출자제한기업집단): the foundation's guarantees are "
+        "for small businesses."
+    ),
+    "capital_impaired": _("The company's total equity is zero or less (완전자본잠식)."),
+    "large_group_shareholder": _(
+        "A shareholder belongs to a large enterprise group: an examiner checks whether the group controls the company."
+    ),
 }
 
 # Problems of a document (engine/documents.py) in words.
@@ -95,6 +171,14 @@ PROBLEM_LABELS = {
     "business_name_mismatch": _("The business names on your documents do not match."),
     "representative_mismatch": _("The representatives named on your documents do not match."),
     "invalid_value": _("It states something that cannot be right (a date or an amount out of range)."),
+    "invalid_corporate_no": _("The corporate registration number on it is not valid."),
+    "corporate_no_mismatch": _("It is the corporate registration of another company."),
+    "company_name_mismatch": _("The company's name differs from the one on the business registration."),
+    "company_not_in_force": _("The company is dissolved or in liquidation: it cannot apply."),
+    "no_chief_executive": _("It names no representative director."),
+    "shares_do_not_add_up": _("The shares held do not add up to the shares issued."),
+    "statements_do_not_balance": _("Total assets are not equal to total liabilities plus total equity."),
+    "fiscal_year_not_recent": _("It is not for the last fiscal year or the one before."),
 }
 
 # Checklist items (engine/checklist.py) that are not a document problem or a screening reason.
@@ -151,4 +235,4 @@ def item_words(step: str, code: str, kind: str = "") -> str:
 
 def reason_words(codes: list[str]) -> list[tuple[str, Any]]:
     """Screening reason codes with their words (unknown codes in general words, never raw)."""
-    return [(code, REASON_LABELS.get(code, _("Another screening rule."))) for code in codes]
+    return [(code, REASON_LABELS.get(code, OTHER_REASON)) for code in codes]

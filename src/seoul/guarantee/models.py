@@ -14,6 +14,7 @@ in the transaction that decides them and sent after it commits.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -328,6 +329,9 @@ class Loan(models.Model):
     subrogated = models.PositiveBigIntegerField(default=0)
     days_overdue = models.PositiveSmallIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=1)
+    extensions = models.PositiveSmallIntegerField(default=0)
+    extended_to = models.DateField(null=True, blank=True)  # the term the last extension set
+    renewal_notice_term = models.DateField(null=True, blank=True)  # the term the owner was told they may extend
 
     def __str__(self) -> str:
         return self.bank_loan_id
@@ -359,9 +363,32 @@ class Loan(models.Model):
         )
 
     def schedule(self) -> list[loanbook.Instalment]:
-        """The instalments from the payout day (``engine/loanbook.schedule``)."""
+        """The instalments from the payout day (``engine/loanbook.schedule``); each extension
+        the bank confirmed replaces what fell due from the term it extended with the extended
+        amount's instalments to the new term (numbered on)."""
         terms = self.terms()
-        return loanbook.schedule(terms, timezone.localdate(self.executed_at)) if terms else []
+        if terms is None:
+            return []
+        out = loanbook.schedule(terms, timezone.localdate(self.executed_at))
+        for r in self.renewals.filter(status=Renewal.Status.EXTENDED).order_by("number"):
+            if r.new_term is None or not r.extended_amount:
+                continue
+            kept = [i for i in out if i.due < r.term]
+            more = loanbook.schedule(
+                dataclasses.replace(terms, principal=r.extended_amount, term_months=r.months, grace_months=0), r.term
+            )
+            out = kept + [dataclasses.replace(i, number=len(kept) + n) for n, i in enumerate(more, start=1)]
+        return out
+
+    @property
+    def term(self) -> date | None:
+        """The day the loan is now due in full (after any extension); None: no terms known."""
+        if self.extended_to is not None:
+            return self.extended_to
+        terms = self.terms()
+        if terms is None:
+            return None
+        return loanbook.add_months(timezone.localdate(self.executed_at), terms.term_months)
 
 
 class LoanEvent(models.Model):
@@ -381,6 +408,7 @@ class LoanEvent(models.Model):
     principal = models.PositiveBigIntegerField(default=0)
     interest = models.PositiveBigIntegerField(default=0)
     days_overdue = models.PositiveSmallIntegerField(default=0)
+    maturity = models.DateField(null=True, blank=True)  # loan.extended: the new term
     status = models.CharField(max_length=10, choices=Status.choices)
     reason = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -519,6 +547,84 @@ class ClaimMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim} {self.kind} {self.amount}"
+
+
+class ClaimPayment(models.Model):
+    """A payment the business makes on its claim online, through the payment gateway (one order
+    per row; its id is also the idempotency key). Paid, it is recorded as a recovery of the
+    claim (a :class:`ClaimMovement` by the payer) — once, whichever of the browser's return and
+    the gateway's webhook comes first."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not paid yet")
+        PAID = "paid", _("Paid")
+        DECLINED = "declined", _("Declined by the card company")
+        FAILED = "failed", _("Not completed: the card company could not be reached")
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payments")
+    number = models.PositiveSmallIntegerField()
+    amount = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    order_id = models.CharField(max_length=64, unique=True)
+    payer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    provider_reference = models.CharField(max_length=64, blank=True)
+    checkout_url = models.CharField(max_length=300, blank=True)
+    decline_code = models.CharField(max_length=40, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=40, blank=True)  # what became of it when paid
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "number"]
+        constraints = [models.UniqueConstraint(fields=["claim", "number"], name="guarantee_claim_payment_number")]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class Renewal(models.Model):
+    """The owner's request to extend a loan's guarantee at its term (기한연장), its light
+    re-screening (``engine/renewal.py``: the figures and facts it used in ``assessment``) and,
+    when extended, the request to the bank and the bank's confirmation (``loan.extended``).
+    A refused request may be made again within the window once its reason is gone; at most
+    one request is with the bank at a time."""
+
+    class Status(models.TextChoices):
+        REFUSED = "refused", _("Not extended")
+        SENT = "sent", _("Extended by the foundation, waiting for the bank")
+        EXTENDED = "extended", _("Extended")
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="renewals")
+    number = models.PositiveSmallIntegerField()  # the loan's n-th request
+    status = models.CharField(max_length=10, choices=Status.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    consent_text = models.TextField()
+    term = models.DateField()  # the term it extends
+    months = models.PositiveSmallIntegerField(default=0)
+    assessment = models.JSONField()
+    repayment = models.PositiveBigIntegerField(default=0)  # to repay before the extension
+    extended_amount = models.PositiveBigIntegerField(default=0)
+    guaranteed = models.PositiveBigIntegerField(default=0)
+    fee = models.PositiveBigIntegerField(default=0)  # for the months added; collected by the bank with it
+    new_term = models.DateField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    extended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["loan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="guarantee_renewal_number"),
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="sent"), name="guarantee_one_renewal_with_the_bank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan} renewal {self.number}"
 
 
 class InstalmentReminder(models.Model):

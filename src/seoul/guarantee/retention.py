@@ -4,7 +4,8 @@
 * Decided files: the guarantee is a credit record, kept 5 years (1,826 days) after the file
   closed (신용정보법 keeps credit transaction records five years after the relationship ends).
   Then the personal data is erased — business registration number, phone, e-mail, the fetched
-  and uploaded documents and the notifications — while the reference, amounts, decisions,
+  and uploaded documents, the notifications and the facts an extension's re-screening read
+  (credit score, tax and business status) — while the reference, amounts, decisions,
   certificate and loan stay as the foundation's financial record. The five years count from the
   end of the relationship: a loan being repaid, a default under review or a claim being
   recovered keeps the file, and the last bank report or claim movement restarts the count.
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seoul.core.retention import Policy
 from seoul.guarantee.engine.states import TERMINAL, State
-from seoul.guarantee.models import Application, Document, Notification
+from seoul.guarantee.models import Application, Document, Notification, Renewal
 
 DRAFT_DAYS = 90
 FILE_DAYS = int(getattr(settings, "SEOUL_GUARANTEE_RETENTION_DAYS", 1826))
@@ -55,10 +56,15 @@ def _erase(cutoff: datetime) -> dict[str, int]:
     apps = list(_closed(cutoff))
     docs, _ = Document.objects.filter(application__in=apps).delete()
     notes, _ = Notification.objects.filter(application__in=apps).delete()
+    facts = 0
+    for renewal in Renewal.objects.filter(loan__certificate__application__in=apps):
+        if renewal.assessment.pop("facts", None) is not None:  # the re-screening's credit facts
+            renewal.save(update_fields=["assessment"])
+            facts += 1
     for app in apps:
         app.brn = app.phone = app.email = ""
         app.save()
-    return {"files_erased": len(apps), "documents": docs, "notifications": notes}
+    return {"files_erased": len(apps), "documents": docs, "notifications": notes, "renewal_facts": facts}
 
 
 POLICIES = [

@@ -47,6 +47,7 @@ class BankEvent(Schema):
     principal: int = Field(default=0, ge=0, le=MAX_WON, description="principal repaid, won")
     interest: int = Field(default=0, ge=0, le=MAX_WON, description="interest paid, won")
     days_overdue: int = Field(default=0, ge=0, le=10_000, description="loan.arrears: days overdue")
+    maturity: date | None = Field(default=None, description="loan.extended: the loan's new term")
 
     @field_validator("executed_at")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,14 +18,29 @@ from django.http import Http404
 from django.utils import timezone
 
 from seoul.core.crypto import blind_index
+from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import checklist as checklist_rules
+from seoul.guarantee.engine import documents as doc_rules
+from seoul.guarantee.engine import renewal as renewal_rules
 from seoul.guarantee.engine import reports
 from seoul.guarantee.engine.catalogue import Product, catalogue
+from seoul.guarantee.engine.loanbook import share
 from seoul.guarantee.engine.screening import business_reasons, guaranteed_of, limit_of, product_eligibility
 from seoul.guarantee.engine.states import OPEN, State
-from seoul.guarantee.models import Application, BudgetPool, Certificate, Document, Identity, Review, Subrogation
+from seoul.guarantee.labels import OTHER_REASON, RENEWAL_REASONS
+from seoul.guarantee.models import (
+    Application,
+    BudgetPool,
+    Certificate,
+    Document,
+    Identity,
+    Loan,
+    Renewal,
+    Review,
+    Subrogation,
+)
 
 # Service-level target: a referred file is decided within two days of referral.
 SLA = timedelta(hours=48)
@@ -88,6 +104,15 @@ def has_identity(user: User) -> bool:
     """Whether the person signed in by simple authentication at least once (the business's
     representative is checked against that identity)."""
     return Identity.objects.filter(user=user).exists()
+
+
+def company_of(app: Application, today: date) -> doc_rules.CompanySummary | None:
+    """The company's facts (법인: its corporate registration, largest shareholders and last
+    statements) of an application for a company, once its corporate registration is fetched."""
+    if not brn_rules.is_corporation(app.brn):
+        return None
+    fetched = app.documents.filter(source=Document.Source.FETCHED, kind__in=doc_rules.CORPORATE)
+    return doc_rules.company_summary([d.data for d in fetched if d.data], today)
 
 
 def latest_decision(app: Application) -> Review | None:
@@ -307,3 +332,51 @@ def book_report() -> list[reports.Row]:
             )
         )
     return reports.by_product_and_year(items)
+
+
+@dataclass(frozen=True)
+class RenewalView:
+    """What the owner's status page says about extending the loan at its term."""
+
+    term: date
+    extensions: int
+    max_extensions: int
+    opens: date
+    can_ask: bool
+    latest: Renewal | None
+    reasons: list[tuple[str, str]]
+    estimated_fee: int
+
+
+def renewal_of(loan: Loan | None, today: date) -> RenewalView | None:
+    """The loan's extension at term as its owner sees it (None: its product does not extend
+    loans). ``can_ask``: the window is open, the loan is being repaid normally, extensions are
+    left and none is waiting for the bank."""
+    if loan is None:
+        return None
+    product = catalogue().products.get(loan.certificate.application.product)
+    rules, term = (product.renewal if product else None), loan.term
+    if rules is None or term is None:
+        return None
+    opens, closes = renewal_rules.window(rules, term)
+    latest = loan.renewals.order_by("-number").first()
+    with_bank = latest is not None and latest.status == Renewal.Status.SENT
+    codes = [] if latest is None else [*latest.assessment.get("refusals", []), *latest.assessment.get("conditions", [])]
+    params = {"opens": opens.isoformat(), "days": rules.window_days, "months": rules.arrears_lookback_months}
+    additional = bool((loan.certificate.application.screening or {}).get("fee_additional"))
+    rate = Decimal(str(product.fee_rate_for(additional=additional))) if product else Decimal(0)
+    return RenewalView(
+        term=term,
+        extensions=loan.extensions,
+        max_extensions=rules.max_extensions,
+        opens=opens,
+        can_ask=opens <= today <= closes
+        and loan.status == "active"
+        and loan.extensions < rules.max_extensions
+        and not with_bank,
+        latest=latest,
+        reasons=[(code, str(RENEWAL_REASONS.get(code, OTHER_REASON)) % params) for code in codes],
+        estimated_fee=renewal_rules.fee_for(
+            rate, share(Decimal(str(loan.certificate.coverage)), loan.outstanding), rules.extension_months
+        ),
+    )

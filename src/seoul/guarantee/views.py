@@ -31,6 +31,7 @@ from seoul.core.personal_data import Reason, need_reason
 from seoul.core.roles import Role, Service
 from seoul.core.templatetags.seoul import krw
 from seoul.guarantee import actions, selectors
+from seoul.guarantee.actions import claim_payments
 from seoul.guarantee.adapters.clients import BANKS
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.catalogue import catalogue
@@ -44,6 +45,7 @@ from seoul.guarantee.forms import (
     DocumentsConsentForm,
     RecoveryForm,
     RecoveryPlanForm,
+    RenewalForm,
     ReviewForm,
     SendForm,
     SignInForm,
@@ -276,7 +278,7 @@ def business(request: AuthedRequest, reference: str) -> HttpResponse:
     if not app.brn:
         return redirect("guarantee:question", reference=reference, field="brn")
     changing = request.GET.get("change") == "1"
-    form = BusinessConsentForm(_posted(request))
+    form = BusinessConsentForm(_posted(request), company=brn_rules.is_corporation(app.brn))
     done = form_action(
         request,
         form,
@@ -328,7 +330,7 @@ def documents(request: AuthedRequest, reference: str) -> HttpResponse:
     if app.business_confirmed_at is None:
         return redirect("guarantee:business", reference=reference)
     changing = request.GET.get("change") == "1"
-    form = DocumentsConsentForm(_posted(request))
+    form = DocumentsConsentForm(_posted(request), company=brn_rules.is_corporation(app.brn))
 
     def fetched(problems: list[dict[str, str]]) -> str:
         if problems or _blockers(app, ("business", "documents")):  # the page says what and why, first
@@ -398,7 +400,9 @@ def upload(request: AuthedRequest, reference: str) -> HttpResponse:
     )
     if done:
         return done
-    return _documents_page(request, app, consent=DocumentsConsentForm(), upload=form, status=400)
+    return _documents_page(
+        request, app, consent=DocumentsConsentForm(company=brn_rules.is_corporation(app.brn)), upload=form, status=400
+    )
 
 
 @signed_in
@@ -482,6 +486,8 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
             "loan": loan,
             "claim": claim,
             "claim_plan": claim.plan() if claim else [],
+            "claim_due": claim_payments.due_online(claim, timezone.localdate()),
+            "claim_payment": claim.payments.order_by("-number").first() if claim else None,
             "next_instalment": next((i for i in loan.schedule() if i.due >= timezone.localdate()), None)
             if loan is not None and loan.status in ("active", "arrears")
             else None,
@@ -490,7 +496,45 @@ def status(request: AuthedRequest, reference: str) -> HttpResponse:
             "decision": selectors.latest_decision(app),
             "reasons": reason_words((app.screening or {}).get("reasons", [])),
             "product": catalogue().products.get(app.product),
+            "renewal": selectors.renewal_of(loan, timezone.localdate()),
         },
+    )
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def renew(request: AuthedRequest, reference: str) -> HttpResponse:
+    """The owner asks to extend their loan's guarantee at its term: what is checked and what it
+    costs, their consent to fetch the documents again, and the outcome on the status page."""
+    app = selectors.own_application(request.user, reference)
+    loan = getattr(getattr(app, "certificate", None), "loan", None)
+    view = selectors.renewal_of(loan, timezone.localdate())
+    if view is None:
+        return redirect("guarantee:status", reference=reference)
+    form = RenewalForm(_posted(request))
+
+    def said(renewal: Any) -> str:
+        if renewal.status == "sent":
+            messages.success(request, _("The foundation extended your guarantee. The bank will now extend the loan."))
+        else:
+            messages.warning(request, _("The guarantee could not be extended. The reasons are below."))
+        return reverse("guarantee:status", args=[reference]) + "#renewal"
+
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.request_renewal(
+            app, consent=d["consent"], actor=request.user, callback_url=_callback(request)
+        ),
+        then=said,
+    )
+    if done:
+        return done
+    return render(
+        request,
+        "guarantee/renew.html",
+        {"app": app, "form": form, "renewal": view, "loan": loan},
+        status=form_status(form),
     )
 
 
@@ -634,6 +678,54 @@ def payment_return(request: AuthedRequest, reference: str) -> HttpResponse:
         lambda: actions.payment_returned(app, request.GET.dict(), actor=request.user, callback_url=_callback(request)),
         then=said,
         back=reverse("guarantee:status", args=[reference]) + "#fee",
+    )
+
+
+@signed_in
+@require_GET
+def claim_pay(request: AuthedRequest, reference: str) -> HttpResponse:
+    """Pay what is due on the claim online: off to the gateway's checkout page (a GET reached by
+    a link, as the fee's: the CSP's ``form-action 'self'`` blocks a form POST redirected away)."""
+    app = selectors.own_application(request.user, reference)
+    return button_action(
+        request,
+        lambda: actions.start_claim_payment(
+            app,
+            actor=request.user,
+            return_url=request.build_absolute_uri(reverse("guarantee:claim_pay_return", args=[reference])),
+            webhook_url=_webhook_url(request),
+        ),
+        then=lambda checkout_url: HttpResponseRedirect(str(checkout_url)),
+        back=reverse("guarantee:status", args=[reference]) + "#claim",
+    )
+
+
+@signed_in
+@require_GET
+def claim_pay_return(request: AuthedRequest, reference: str) -> HttpResponse:
+    """Back from paying the claim online: the signed result applied, the status page says it."""
+    app = selectors.own_application(request.user, reference)
+
+    def said(payment: Any) -> str:
+        if payment.status == "paid" and payment.outcome == "recovered":
+            messages.success(request, _("Your payment was received. Thank you."))
+        elif payment.status == "paid":
+            messages.warning(
+                request, _("Your payment was received, but you owed less by then: the foundation will refund it.")
+            )
+        elif payment.status in ("declined", "failed"):
+            messages.error(
+                request,
+                _("The payment was not made: %(why)s You were not charged; you can pay again.")
+                % {"why": decline_words(payment.decline_code)},
+            )
+        return reverse("guarantee:status", args=[reference]) + "#claim"
+
+    return button_action(
+        request,
+        lambda: actions.claim_payment_returned(app, request.GET.dict(), actor=request.user),
+        then=said,
+        back=reverse("guarantee:status", args=[reference]) + "#claim",
     )
 
 

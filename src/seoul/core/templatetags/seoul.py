@@ -44,6 +44,9 @@ FIXED_REASONS = {
     "business registration names another representative": gettext_lazy(
         "The business registration names another representative"
     ),
+    "corporate registration names no such representative director": gettext_lazy(
+        "The corporate registration does not name the applicant as a representative director"
+    ),
     "one application in progress per business": gettext_lazy("One application in progress per business"),
 }
 

@@ -36,6 +36,7 @@ from seoul.guarantee.actions.agreement import (
 from seoul.guarantee.actions.answers import QUESTIONS, save_answer, start_application
 from seoul.guarantee.actions.bank import receive_webhook
 from seoul.guarantee.actions.business import confirm_business
+from seoul.guarantee.actions.claim_payments import claim_payment_returned, start_claim_payment
 from seoul.guarantee.actions.defaults import (
     decide_subrogation,
     record_recovery,
@@ -47,6 +48,7 @@ from seoul.guarantee.actions.defaults import (
 from seoul.guarantee.actions.documents import fetch_documents, upload_document
 from seoul.guarantee.actions.notifications import send_pending_notifications
 from seoul.guarantee.actions.payments import payment_returned, receive_payment_webhook, start_payment
+from seoul.guarantee.actions.renewals import request_renewal, resend_renewals
 from seoul.guarantee.actions.review import review
 from seoul.guarantee.actions.sign_in import complete_simple_auth, finish_simple_auth, start_simple_auth
 from seoul.guarantee.actions.submission import checklist, submit, withdraw
@@ -55,6 +57,7 @@ __all__ = [
     "INSTITUTION",
     "QUESTIONS",
     "checklist",
+    "claim_payment_returned",
     "complete_simple_auth",
     "confirm_business",
     "decide_subrogation",
@@ -64,8 +67,10 @@ __all__ = [
     "receive_payment_webhook",
     "receive_webhook",
     "record_recovery",
+    "request_renewal",
     "resend_certificate",
     "resend_pending",
+    "resend_renewals",
     "resend_subrogation",
     "resend_subrogations",
     "review",
@@ -75,6 +80,7 @@ __all__ = [
     "set_recovery_plan",
     "sign_agreement",
     "start_application",
+    "start_claim_payment",
     "start_payment",
     "start_simple_auth",
     "submit",

@@ -9,6 +9,14 @@ else's business), and the refusal is audited. On a match the application holds t
 (a database constraint allows one application in progress per confirmed business), and only
 then may the tax and credit documents be fetched (``documents.py``).
 
+A company (법인: the number's type code says corporation) is represented by its representative
+directors (대표이사): once the business registration names the applicant, the corporate
+registration is fetched too, and the applicant must be one of the directors it names as
+대표이사 — the same name and connecting identifier as the business registration's
+representative. If not, the application stops there in the same way (audited as not the
+representative; nothing kept, nothing else fetched). The identifiers are compared and dropped:
+neither document is stored with them.
+
 Only representatives apply online: the credit report fetched next is the representative's
 own credit information, which the law lets the foundation fetch with that person's consent
 only; a delegate applies at a branch (docs/guarantee.md).
@@ -27,14 +35,16 @@ from django.utils import timezone
 
 from seoul.core.adapters.http import AdapterError
 from seoul.core.crypto import blind_index
+from seoul.core.engine import brn as brn_rules
 from seoul.core.models import AuditEvent, User
 from seoul.guarantee.actions._base import day, own, recheck_documents, record
 from seoul.guarantee.adapters import clients
+from seoul.guarantee.engine import corporate
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.states import EDITABLE, OPEN
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.labels import BUSINESS_CONSENT_TEXT
+from seoul.guarantee.labels import business_consent_text
 from seoul.guarantee.models import Application, Document, Identity
 
 MAX_MISMATCHES_PER_DAY = 5
@@ -50,11 +60,10 @@ def document_error(exc: AdapterError) -> GuaranteeError:
     return ADAPTER_ERRORS.get(exc.code, GuaranteeError.DOCS_REFUSED)
 
 
-def _is_representative(registration: dict[str, Any], identities: list[Identity]) -> bool:
-    """The registration names one of these identities as its representative: the same verified
-    name and the same connecting identifier (compared as keyed hashes, in constant time)."""
-    name = doc_rules.person_name(str(registration.get("representative", "")))
-    ci = str(registration.get("representative_ci", ""))
+def _is_person(name_text: str, ci: str, identities: list[Identity]) -> bool:
+    """``name_text`` and ``ci`` are one of these identities: the same verified name and the same
+    connecting identifier (compared as keyed hashes, in constant time)."""
+    name = doc_rules.person_name(name_text)
     if not name or not ci:
         return False
     ci_index = blind_index(ci, purpose="guarantee.ci").encode()
@@ -62,6 +71,69 @@ def _is_representative(registration: dict[str, Any], identities: list[Identity])
         doc_rules.person_name(identity.name) == name and hmac.compare_digest(identity.ci_index.encode(), ci_index)
         for identity in identities
         if identity.ci_index and identity.name
+    )
+
+
+def _is_representative(registration: dict[str, Any], identities: list[Identity]) -> bool:
+    """The registration names one of these identities as its representative."""
+    return _is_person(
+        str(registration.get("representative", "")), str(registration.get("representative_ci", "")), identities
+    )
+
+
+def _is_chief_executive(corporate_registration: dict[str, Any], registration: dict[str, Any]) -> bool:
+    """The corporate registration names the business registration's representative as one of the
+    company's representative directors (대표이사): the same name and connecting identifier (the
+    business registration's representative has already been matched with the applicant)."""
+    name = doc_rules.person_name(str(registration.get("representative", "")))
+    ci = str(registration.get("representative_ci", ""))
+    directors = corporate_registration.get("directors")
+    if not name or not ci or not isinstance(directors, list):
+        return False
+    return any(
+        isinstance(d, dict)
+        and d.get("role") == corporate.CHIEF_EXECUTIVE
+        and doc_rules.person_name(str(d.get("name", ""))) == name
+        and hmac.compare_digest(str(d.get("representative_ci", "")).encode(), ci.encode())
+        for d in directors
+    )
+
+
+def _without_identifiers(corporate_registration: dict[str, Any]) -> dict[str, Any]:
+    """The corporate registration as it is kept: no director's connecting identifier."""
+    directors = corporate_registration.get("directors")
+    if isinstance(directors, list):
+        corporate_registration["directors"] = [
+            {k: v for k, v in d.items() if k != "representative_ci"} if isinstance(d, dict) else d for d in directors
+        ]
+    return corporate_registration
+
+
+def _fetch(app: Application, kind: str, subject: str, actor: User) -> dict[str, Any] | None:
+    """One document of the application's business, with the applicant's consent (no transaction
+    open, no row locked); None when the service's answer does not have it."""
+    try:
+        token = clients.consent_token(app.brn, subject, (kind,))
+        fetched = clients.fetch_documents(token)
+    except AdapterError as exc:
+        record(GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": exc.code, "kinds": [kind]}, actor=actor)
+        raise document_error(exc).error() from None
+    found = next((d for d in fetched if isinstance(d, dict) and d.get("kind") == kind), None)
+    if found is None:
+        code = "no_registration" if kind == doc_rules.REGISTRATION else f"no_{kind}"
+        record(GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": code}, actor=actor)
+    return found
+
+
+def _store(app: Application, kind: str, data: dict[str, Any]) -> None:
+    app.documents.filter(kind=kind).delete()
+    Document.objects.create(
+        application=app,
+        kind=kind,
+        source=Document.Source.FETCHED,
+        issued_on=day(data.get("issued_on")),
+        data=data,
+        sha256=hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest(),
     )
 
 
@@ -87,18 +159,11 @@ def confirm_business(app: Application, *, consent: bool, actor: User, today: dat
     if _mismatches_today(actor) >= MAX_MISMATCHES_PER_DAY:
         raise GuaranteeError.TOO_MANY_CHECKS.denied()
     number = app.brn
-    # the outside call: no transaction open, no row locked
-    try:
-        token = clients.consent_token(number, identities[0].subject_index, (doc_rules.REGISTRATION,))
-        fetched = clients.fetch_documents(token)
-    except AdapterError as exc:
-        record(
-            GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": exc.code, "kinds": [doc_rules.REGISTRATION]}, actor=actor
-        )
-        raise document_error(exc).error() from None
-    registration = next((d for d in fetched if isinstance(d, dict) and d.get("kind") == doc_rules.REGISTRATION), None)
+    company = brn_rules.is_corporation(number)
+    subject = identities[0].subject_index
+    # the outside calls: no transaction open, no row locked
+    registration = _fetch(app, doc_rules.REGISTRATION, subject, actor)
     if registration is None:
-        record(GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": "no_registration"}, actor=actor)
         raise GuaranteeError.REGISTRATION_UNREADABLE.error()
     if not _is_representative(registration, identities):
         # neither the certificate nor its contents are kept or shown: it is someone else's business
@@ -109,26 +174,33 @@ def confirm_business(app: Application, *, consent: bool, actor: User, today: dat
             actor=actor,
         )
         raise GuaranteeError.NOT_REPRESENTATIVE.error()
+    corporate_registration = None
+    if company:
+        # only now, for the person the business registration names: it lists every director
+        corporate_registration = _fetch(app, doc_rules.CORPORATE_REGISTRATION, subject, actor)
+        if corporate_registration is None:
+            raise GuaranteeError.CORPORATE_REGISTRATION_UNREADABLE.error()
+        if not _is_chief_executive(corporate_registration, registration):
+            record(
+                GuaranteeEvent.NOT_REPRESENTATIVE,
+                app,
+                reason="corporate registration names no such representative director",
+                actor=actor,
+            )
+            raise GuaranteeError.NOT_CHIEF_EXECUTIVE.error()
+        _without_identifiers(corporate_registration)  # compared; not needed again
     registration.pop("representative_ci", None)  # compared; not needed again
     try:
         with transaction.atomic():
             app = own(actor, app, lock=True)
             if app.state not in EDITABLE or app.brn != number:  # changed in another tab meanwhile
                 raise GuaranteeError.NOT_EDITABLE.error()
-            app.documents.filter(kind=doc_rules.REGISTRATION).delete()
-            Document.objects.create(
-                application=app,
-                kind=doc_rules.REGISTRATION,
-                source=Document.Source.FETCHED,
-                issued_on=day(registration.get("issued_on")),
-                data=registration,
-                sha256=hashlib.sha256(
-                    json.dumps(registration, sort_keys=True, ensure_ascii=False).encode()
-                ).hexdigest(),
-            )
+            _store(app, doc_rules.REGISTRATION, registration)
+            if corporate_registration is not None:
+                _store(app, doc_rules.CORPORATE_REGISTRATION, corporate_registration)
             now = timezone.now()
             app.business_consent_at = now
-            app.business_consent_text = str(BUSINESS_CONSENT_TEXT)  # as the applicant read it
+            app.business_consent_text = str(business_consent_text(company=company))  # as the applicant read it
             app.business_confirmed_at = now
             app.business_name = str(registration.get("business_name", ""))[:100]
             app.save()

@@ -192,7 +192,7 @@ def record_recovery(claim: Claim, *, amount: int, on: date, note: str, actor: Us
         if problem:
             raise GuaranteeError.RECOVERY_REFUSED.error("amount", reason=problem)
         move = book.recover(amount, on, timezone.localdate())
-        _apply(claim, book, move, reason="", note=note, actor=actor)
+        apply_movement(claim, book, move, reason="", note=note, actor=actor)
         record(GuaranteeEvent.CLAIM_RECOVERED, claim.loan.certificate.application, new={"amount": amount}, actor=actor)
     return claim
 
@@ -209,7 +209,7 @@ def write_off_claim(claim: Claim, *, reason: str, note: str, actor: User) -> Cla
         if problem:
             raise GuaranteeError.WRITE_OFF_REFUSED.error("reason", reason=problem)
         move = book.write_off(today, reason)
-        _apply(claim, book, move, reason=reason, note=note, actor=actor)
+        apply_movement(claim, book, move, reason=reason, note=note, actor=actor)
         record(
             GuaranteeEvent.CLAIM_WRITTEN_OFF,
             claim.loan.certificate.application,
@@ -220,7 +220,7 @@ def write_off_claim(claim: Claim, *, reason: str, note: str, actor: User) -> Cla
     return claim
 
 
-def _apply(
+def apply_movement(
     claim: Claim, book: claim_rules.Claim, move: claim_rules.Movement, *, reason: str, note: str, actor: User
 ) -> None:
     row = ClaimMovement.objects.create(

@@ -1,5 +1,6 @@
 """The tax and credit documents: fetched with the applicant's consent once the registration
-has shown they represent the business (``business.py``), or uploaded instead.
+has shown they represent the business (``business.py``), or uploaded instead. A company's
+(법인) shareholder register and financial statements are fetched with them (never uploaded).
 
 The call to the document service is made with no transaction open; what it returns is checked
 (``engine/documents.py``: dates, consistency, bounds) and stored afterwards under the row lock.
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core.adapters.http import AdapterError
+from seoul.core.engine import brn as brn_rules
 from seoul.core.engine import text as text_rules
 from seoul.core.models import User
 from seoul.guarantee.actions._base import day, own, recheck_documents, record
@@ -25,7 +27,7 @@ from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.states import EDITABLE
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.labels import DOCUMENTS_CONSENT_TEXT
+from seoul.guarantee.labels import documents_consent_text
 from seoul.guarantee.models import Application, Document, Identity
 
 UPLOAD_ERRORS = {
@@ -55,24 +57,25 @@ def fetch_documents(app: Application, *, consent: bool, actor: User, today: date
     if identity is None:
         raise GuaranteeError.SIMPLE_AUTH_REQUIRED.error()
     number = app.brn
+    kinds = doc_rules.after_registration(number)  # a company's shareholder register and statements too
     try:  # the outside call: no transaction open, no row locked
-        token = clients.consent_token(number, identity.subject_index, doc_rules.AFTER_REGISTRATION)
+        token = clients.consent_token(number, identity.subject_index, kinds)
         fetched = [d for d in clients.fetch_documents(token) if isinstance(d, dict)]
     except AdapterError as exc:
         record(
             GuaranteeEvent.DOCUMENTS_FAILED,
             app,
-            new={"code": exc.code, "kinds": list(doc_rules.AFTER_REGISTRATION)},
+            new={"code": exc.code, "kinds": list(kinds)},
             actor=actor,
         )
         raise document_error(exc).error() from None
-    docs = [d for d in fetched if d.get("kind") in doc_rules.AFTER_REGISTRATION]
+    docs = [d for d in fetched if d.get("kind") in kinds]
     with transaction.atomic():
         app = own(actor, app, lock=True)
         _editable_confirmed(app)
         if app.brn != number:  # changed in another tab meanwhile: these documents are of another business
             raise GuaranteeError.NOT_EDITABLE.error()
-        app.documents.filter(kind__in=doc_rules.AFTER_REGISTRATION).delete()
+        app.documents.filter(kind__in=kinds).delete()
         for d in docs:
             Document.objects.create(
                 application=app,
@@ -84,7 +87,8 @@ def fetch_documents(app: Application, *, consent: bool, actor: User, today: date
             )
         problems = recheck_documents(app, today)
         app.consent_at = timezone.now()
-        app.consent_text = str(DOCUMENTS_CONSENT_TEXT)  # as the applicant read it
+        # as the applicant read it
+        app.consent_text = str(documents_consent_text(company=brn_rules.is_corporation(number)))
         app.documents_fetched = not problems and {d["kind"] for d in docs} >= set(doc_rules.UPLOADABLE)
         app.save()
         record(

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from seoul.core.adapters.http import AdapterError
-from seoul.guarantee.actions import defaults
+from seoul.guarantee.actions import defaults, renewals
 from seoul.guarantee.actions._base import record
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
@@ -34,6 +34,7 @@ KINDS = {
     "loan.cured": "cured",
     "loan.defaulted": "defaulted",
     "loan.subrogated": "subrogated",
+    "loan.extended": "extended",
 }
 #: Days before an instalment falls due when the applicant is reminded.
 REMIND_DAYS = 3
@@ -41,7 +42,15 @@ REMIND_DAYS = 3
 
 def _event(loan: Loan, row: LoanEvent) -> loanbook.LoanEvent:
     return loanbook.LoanEvent(
-        row.event_id, loan.bank_loan_id, row.seq, row.kind, row.on, row.principal, row.interest, row.days_overdue
+        row.event_id,
+        loan.bank_loan_id,
+        row.seq,
+        row.kind,
+        row.on,
+        row.principal,
+        row.interest,
+        row.days_overdue,
+        row.maturity,
     )
 
 
@@ -58,6 +67,8 @@ def book_of(loan: Loan) -> loanbook.LoanBook:
         subrogated=loan.subrogated,
         days_overdue=loan.days_overdue,
         last_seq=loan.last_seq,
+        extensions=loan.extensions,
+        extended_to=loan.extended_to,
     )
     for row in loan.events.filter(status=LoanEvent.Status.PARKED):
         book.parked[row.seq] = _event(loan, row)
@@ -120,18 +131,36 @@ def apply_event(app: Application, event: BankEvent) -> str:
     kind = KINDS[event.type]
     on = event.on or timezone.localdate()
     incoming = loanbook.LoanEvent(
-        event.event_id, loan.bank_loan_id, event.seq or 0, kind, on, event.principal, event.interest, event.days_overdue
+        event.event_id,
+        loan.bank_loan_id,
+        event.seq or 0,
+        kind,
+        on,
+        event.principal,
+        event.interest,
+        event.days_overdue,
+        event.maturity,
     )
     book = book_of(loan)
     before = len(book.entries)
     paid_by_us = Subrogation.objects.filter(
         loan=loan, status__in=[Subrogation.Status.APPROVED, Subrogation.Status.PAID]
     ).exists()
+    not_extended = renewals.extension_problem(loan, event.maturity) if kind == "extended" else ""
     if kind == "subrogated" and not paid_by_us:
         outcome = loanbook.Outcome("refused", "the foundation has not approved a payment for this loan")
+    elif not_extended:
+        outcome = loanbook.Outcome("refused", not_extended)
     else:
         outcome = book.deliver(incoming)
-    fields = {"seq": incoming.seq, "kind": kind, "on": on, "principal": event.principal, "interest": event.interest}
+    fields = {
+        "seq": incoming.seq,
+        "kind": kind,
+        "on": on,
+        "principal": event.principal,
+        "interest": event.interest,
+        "maturity": event.maturity,
+    }
     if outcome.status == "refused":
         LoanEvent.objects.create(
             loan=loan,
@@ -160,10 +189,25 @@ def apply_event(app: Application, event: BankEvent) -> str:
         )
     for entry in book.entries[before:]:
         _lines(loan, entry)
-    was = loan.status
+    was, extensions = loan.status, loan.extensions
     loan.status, loan.principal_repaid, loan.interest_paid = book.status, book.principal_repaid, book.interest_paid
     loan.subrogated, loan.days_overdue, loan.last_seq = book.subrogated, book.days_overdue, book.last_seq
-    loan.save(update_fields=["status", "principal_repaid", "interest_paid", "subrogated", "days_overdue", "last_seq"])
+    loan.extensions, loan.extended_to = book.extensions, book.extended_to
+    loan.save(
+        update_fields=[
+            "status",
+            "principal_repaid",
+            "interest_paid",
+            "subrogated",
+            "days_overdue",
+            "last_seq",
+            "extensions",
+            "extended_to",
+        ]
+    )
+    if loan.extensions > extensions:  # the bank's extension, applied now (perhaps after waiting)
+        extension = loan.events.filter(kind="extended", status=LoanEvent.Status.APPLIED).order_by("-seq").first()
+        renewals.mark_extended(loan, extension.on if extension else on)
     record(
         GuaranteeEvent.LOAN_EVENT,
         app,
@@ -242,6 +286,8 @@ def reconcile() -> list[loanbook.Difference]:
                 int(s["interest_paid"]),
                 int(s["outstanding"]),
                 int(s.get("subrogation_received", 0)),
+                int(s.get("extensions", 0)),
+                date.fromisoformat(str(s["extended_to"])) if s.get("extended_to") else None,
             )
         )
     return unread + loanbook.reconcile(books, stated)

@@ -74,6 +74,18 @@ MESSAGES = {
         "Seoul Credit Guarantee Foundation: the foundation has paid the bank %(amount)s won of the defaulted loan "
         "for %(ref)s. You now owe this amount to the foundation; we will agree a repayment plan with you."
     ),
+    "claim_paid": gettext_noop(
+        "Seoul Credit Guarantee Foundation: your payment of %(amount)s won on %(ref)s was received. "
+        "You still owe %(remaining)s won."
+    ),
+    "renewal_window": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the loan for %(ref)s is due on %(term)s. You can ask online to extend "
+        "its guarantee before then; the bank extends the loan once the guarantee is extended."
+    ),
+    "extended": gettext_noop(
+        "Seoul Credit Guarantee Foundation: the bank has extended the loan for %(ref)s (%(amount)s won) to "
+        "%(term)s, with its guarantee."
+    ),
     "claim_plan": gettext_noop(
         "Seoul Credit Guarantee Foundation: your repayment plan for %(ref)s: %(months)s monthly instalments of "
         "about %(each)s won from %(first)s."

@@ -29,6 +29,7 @@ from seoul.core import audit
 from seoul.core.adapters import signing
 from seoul.core.adapters.http import AdapterError
 from seoul.core.models import User
+from seoul.guarantee.actions import claim_payments
 from seoul.guarantee.actions._base import own
 from seoul.guarantee.actions.agreement import issue_and_send
 from seoul.guarantee.actions.notifications import notify
@@ -174,6 +175,8 @@ def receive_payment_webhook(body: bytes, *, signature: str, callback_url: str) -
         event = GatewayEvent.model_validate_json(body)
     except pydantic.ValidationError:
         raise GuaranteeError.MALFORMED_PAYMENT_EVENT.error() from None
+    if event.order_id.startswith(claim_payments.PREFIX):  # a payment on a claim, not a fee
+        return claim_payments.receive_gateway_event(event)
     payment = _find(event.order_id)
     if payment is None:
         _audit(

@@ -177,6 +177,20 @@ def pay_subrogation(loan_id: str, payload: dict[str, Any], idempotency_key: str)
     return data
 
 
+def extend_loan(loan_id: str, payload: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+    """Tell the bank the foundation extended the loan's guarantee to ``new_term`` (기한연장);
+    the bank collects the part to repay first and the fee, and reports the repayment and the
+    extension as the loan's next events. The same key may be sent again: the bank extends once."""
+    _status, data = call(
+        "POST",
+        endpoint("bank") + f"/v1/loans/{loan_id}/extension",
+        payload,
+        headers={"Idempotency-Key": idempotency_key},
+        timeout=float(setting("SEOUL_GUARANTEE_BANK_TIMEOUT", 5)),
+    )
+    return data
+
+
 # --- payment gateway (the guarantee fee) ----------------------------------------------------------
 
 PAYMENTS_SIGNATURE_HEADER = standins.GATEWAY_HEADER  # "X-Gateway-Signature"

@@ -10,7 +10,10 @@
   scope come back as JSON. The business registration certificate names the representative
   (name and connecting identifier), so a service can check who may apply for the business.
   Profiles can be slow, fail a number of times, come back stale, disagree with each other,
-  or fail with an expired certificate.
+  or fail with an expired certificate. For a company (a business number whose type code says
+  corporation) it also serves the corporate registration (naming the representative directors,
+  대표이사, by name and connecting identifier), the shareholder register and the financial
+  statements (:class:`Corporate`; made up from the profile where it says nothing).
 
 The two know the same people: :func:`person_ci` gives the connecting identifier of a name and
 mobile number, as the auth stand-in reports it when that person signs in and as the document
@@ -62,6 +65,7 @@ from seoul.core.adapters.standin import (
 )
 from seoul.core.engine import brn as brn_rules
 from seoul.core.engine.time import SEOUL
+from seoul.guarantee.engine.corporate import make_crn
 
 CI_SALT = b"standin-connecting-information"
 
@@ -139,6 +143,47 @@ class AuthStandIn(StandIn):
 
 
 @dataclass
+class Director:
+    """A director on a company's corporate registration; with the name, the mobile number says
+    who they are (person_ci), and a representative director's (대표이사) identifier is on it."""
+
+    name: str
+    role: str = "사내이사"  # 대표이사, 사내이사, 사외이사, 감사 …
+    phone: str = ""
+
+
+@dataclass
+class Shareholder:
+    name: str
+    shares: int
+    kind: str = "person"  # person | corporation
+    large_group: bool = False  # belongs to a large enterprise group (상호출자제한기업집단)
+
+
+@dataclass
+class Corporate:
+    """What a company's registers say beyond the business registration; what is left None is
+    made up from the profile (:func:`company_of`): the business's name, address and opening day,
+    the representative as the only representative director and the only shareholder, and
+    statements of last year whose revenue is last year's sales on the VAT certificate."""
+
+    corporate_no: str = ""  # 13 digits; "": made from the business number
+    company_name: str | None = None
+    head_office: str | None = None
+    incorporated_on: date | None = None
+    status: str = "in_force"  # in_force | dissolved | liquidation
+    directors: list[Director] | None = None
+    shareholders: list[Shareholder] | None = None
+    total_shares: int | None = None  # None: the shares held
+    fiscal_year: int | None = None  # None: last year
+    revenue: int | None = None
+    operating_profit: int | None = None
+    total_assets: int | None = None
+    total_liabilities: int | None = None
+    total_equity: int | None = None  # None: assets − liabilities
+
+
+@dataclass
 class Profile:
     """What the public registers say about one business, and how the stand-in misbehaves."""
 
@@ -162,17 +207,51 @@ class Profile:
     stale_days: int = 0
     vat_name: str | None = None  # a VAT certificate under another business name
     certificate_expired: bool = False
+    # a company's registers: used only when the number's type code says corporation
+    corporate: Corporate | None = None
 
     @property
     def representative_ci(self) -> str:
         return person_ci(self.representative, self.representative_phone)
 
 
+def company_of(p: Profile, today: date) -> Corporate:
+    """The profile's company registers, with everything it leaves unsaid made up (see
+    :class:`Corporate`): consistent with its other documents, and sound."""
+    c = p.corporate or Corporate()
+    digits = brn_rules.normalise(p.brn)
+    revenue = c.revenue
+    if revenue is None:
+        last = p.sales_by_year.get(str(today.year - 1))
+        revenue = last if last is not None else max(p.sales_by_year.values(), default=0)
+    assets = c.total_assets if c.total_assets is not None else revenue * 8 // 10
+    liabilities = c.total_liabilities if c.total_liabilities is not None else assets * 55 // 100
+    directors = c.directors or [Director(p.representative, "대표이사", p.representative_phone)]
+    shareholders = c.shareholders or [Shareholder(p.representative, 10_000)]
+    return Corporate(
+        corporate_no=c.corporate_no or make_crn("110111" + digits[-6:]),
+        company_name=c.company_name if c.company_name is not None else p.business_name,
+        head_office=c.head_office if c.head_office is not None else p.address,
+        incorporated_on=c.incorporated_on or p.opened_on,
+        status=c.status,
+        directors=directors,
+        shareholders=shareholders,
+        total_shares=c.total_shares if c.total_shares is not None else sum(s.shares for s in shareholders),
+        fiscal_year=c.fiscal_year or today.year - 1,
+        revenue=revenue,
+        operating_profit=c.operating_profit if c.operating_profit is not None else revenue * 6 // 100,
+        total_assets=assets,
+        total_liabilities=liabilities,
+        total_equity=c.total_equity if c.total_equity is not None else assets - liabilities,
+    )
+
+
 def synthetic_profile(number: str, today: date) -> Profile:
-    """A plausible, deterministic profile for any valid number nobody registered."""
+    """A plausible, deterministic profile for any valid number nobody registered; for a
+    company's number, a company (주식회사) with a board and two shareholders."""
     rng = random.Random(number)  # noqa: S311 - stand-in data
     sales = rng.randrange(80, 400) * 1_000_000
-    return Profile(
+    p = Profile(
         brn=number,
         business_name=rng.choice(["한강", "남산", "북촌", "을지", "성수"])
         + rng.choice(["식당", "상회", "공방", "카페"]),
@@ -183,6 +262,22 @@ def synthetic_profile(number: str, today: date) -> Profile:
         sales_by_year={str(today.year - 2): sales, str(today.year - 1): int(sales * rng.uniform(0.75, 1.1))},
         credit_score=rng.randrange(650, 950),
     )
+    if not brn_rules.is_corporation(number):
+        return p
+    p.business_name = "(주)" + p.business_name
+    director = rng.choice(["강", "윤", "장", "임"]) + rng.choice(["하준", "서윤", "지호", "예린"])
+    auditor = rng.choice(["오", "서", "신", "권"]) + rng.choice(["현우", "수아", "민재", "지안"])
+    held = rng.randrange(5_500, 9_000)
+    p.corporate = Corporate(
+        company_name="주식회사 " + p.business_name.removeprefix("(주)"),
+        directors=[
+            Director(p.representative, "대표이사", p.representative_phone),
+            Director(director, "사내이사"),
+            Director(auditor, "감사"),
+        ],
+        shareholders=[Shareholder(p.representative, held), Shareholder(director, 10_000 - held)],
+    )
+    return p
 
 
 # The demo's people and their businesses, known to the stand-ins of every process (the demo
@@ -221,11 +316,48 @@ def demo_profiles(today: date) -> list[Profile]:
         shop("105775432", "을지로인쇄", DEMO_SHOPS[1], credit_score=640, industry="manufacturing"),
         shop("211812345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
         shop("215814567", "망원동꽃집", DEMO_SHOPS[3]),
+        # a company (법인), 최민준 its representative director: the corporate journey
+        shop(
+            "101812026",
+            "(주)성수로보틱스",
+            DEMO_SHOPS[0],
+            address="서울특별시 성동구 성수이로 100",
+            industry="manufacturing",
+            opened_on=today - timedelta(days=5 * 365),
+            sales_by_year={str(today.year - 2): 950_000_000, str(today.year - 1): 1_150_000_000},
+            credit_score=850,
+            corporate=Corporate(
+                company_name="주식회사 성수로보틱스",
+                directors=[
+                    Director(DEMO_SHOPS[0][0], "대표이사", DEMO_SHOPS[0][1]),
+                    Director("이서연", "사내이사"),
+                    Director("박도윤", "감사"),
+                ],
+                shareholders=[
+                    Shareholder(DEMO_SHOPS[0][0], 6_000),
+                    Shareholder("이서연", 2_500),
+                    Shareholder("(주)한강벤처스", 1_500, kind="corporation"),
+                ],
+                revenue=1_180_000_000,
+                operating_profit=84_000_000,
+                total_assets=900_000_000,
+                total_liabilities=520_000_000,
+            ),
+        ),
     ]
 
 
 class DocumentStandIn(StandIn):
-    KINDS = ("business_registration", "vat_tax_base", "national_tax_payment", "local_tax_payment", "credit_report")
+    KINDS = (
+        "business_registration",
+        "vat_tax_base",
+        "national_tax_payment",
+        "local_tax_payment",
+        "credit_report",
+        "corporate_registration",
+        "shareholder_register",
+        "financial_statements",
+    )
     TOKEN_SECONDS = 600
 
     def __init__(self) -> None:
@@ -301,6 +433,7 @@ class DocumentStandIn(StandIn):
             "representative": p.representative,
         }
         serial = hashlib.sha256(f"{p.brn}{issued}".encode()).hexdigest()[:10].upper()
+        company = company_of(p, self.today()) if brn_rules.is_corporation(p.brn) else None
         return [
             {
                 **base,
@@ -312,6 +445,8 @@ class DocumentStandIn(StandIn):
                 "industry": p.industry,
                 "status": p.status,
                 "prior_closure": p.prior_closure,
+                # a company's business registration states its corporate registration number
+                **({"corporate_no": _crn(company.corporate_no)} if company is not None else {}),
             },
             {
                 **base,
@@ -329,7 +464,61 @@ class DocumentStandIn(StandIn):
                 "score": p.credit_score,
                 "guarantee_balance": p.guarantee_balance,
             },
+            *(self.company_documents(company, base, issued, serial) if company is not None else []),
         ]
+
+    @staticmethod
+    def company_documents(c: Corporate, base: dict[str, Any], issued: str, serial: str) -> list[dict[str, Any]]:
+        """A company's corporate registration (the court registry's: no business number), its
+        shareholder register and its financial statements."""
+        directors = [
+            {
+                "name": d.name,
+                "role": d.role,
+                **({"representative_ci": person_ci(d.name, d.phone)} if d.role == "대표이사" else {}),
+            }
+            for d in c.directors or []
+        ]
+        return [
+            {
+                "kind": "corporate_registration",
+                "issued_on": issued,
+                "document_no": f"CO-{serial}",
+                "corporate_no": _crn(c.corporate_no),
+                "company_name": c.company_name,
+                "head_office": c.head_office,
+                "incorporated_on": c.incorporated_on.isoformat() if c.incorporated_on else None,
+                "status": c.status,
+                "directors": directors,
+            },
+            {
+                **base,
+                "kind": "shareholder_register",
+                "document_no": f"SH-{serial}",
+                "shareholders": [
+                    {"name": s.name, "kind": s.kind, "shares": s.shares, "large_group": s.large_group}
+                    for s in c.shareholders or []
+                ],
+                "total_shares": c.total_shares,
+            },
+            {
+                **base,
+                "kind": "financial_statements",
+                "document_no": f"FS-{serial}",
+                "fiscal_year": c.fiscal_year,
+                "revenue": c.revenue,
+                "operating_profit": c.operating_profit,
+                "total_assets": c.total_assets,
+                "total_liabilities": c.total_liabilities,
+                "total_equity": c.total_equity,
+            },
+        ]
+
+
+def _crn(number: str) -> str:
+    """A corporate registration number as documents print it (XXXXXX-XXXXXXX)."""
+    digits = number.replace("-", "")
+    return f"{digits[:6]}-{digits[6:]}" if len(digits) == 13 else number
 
 
 # --- partner bank -----------------------------------------------------------------------------
@@ -367,6 +556,8 @@ class BankStandIn(StandIn):
         key = headers.get("Idempotency-Key", "")
         if method == "POST" and path.startswith("/v1/loans/") and path.endswith("/subrogation"):
             return self._subrogation(path.removeprefix("/v1/loans/").removesuffix("/subrogation"), key, body)
+        if method == "POST" and path.startswith("/v1/loans/") and path.endswith("/extension"):
+            return self._extension(path.removeprefix("/v1/loans/").removesuffix("/extension"), key, body)
         if method != "POST" or path != "/v1/guarantee-certificates":
             return 404, {"error": "not_found", "message": path}
         if not key:
@@ -457,6 +648,44 @@ class BankStandIn(StandIn):
         threading.Thread(target=confirm, daemon=True).start()
         return 202, answer
 
+    def _extension(self, loan_id: str, key: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """The foundation extended a loan's guarantee: once per key, only for a loan being
+        repaid normally, the part to repay first no more than is outstanding. The bank takes
+        the repayment (reported as ``loan.repaid``) and then extends the loan to ``new_term``
+        (``loan.extended``, the loan's next events, to ``callback_url``)."""
+        if not key:
+            return 400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}
+        with self.lock:
+            known = self.by_key.get(key)
+        if known is not None:
+            return known
+        found = self.statement(loan_id)
+        if found is None:
+            return 404, {"error": "unknown_loan", "message": loan_id}
+        if found["status"] != "active":
+            return 409, {"error": "not_active", "message": f"loan {loan_id} is {found['status']}"}
+        repayment = int(body.get("repayment", 0))
+        try:
+            new_term = date.fromisoformat(str(body.get("new_term", "")))
+        except ValueError:
+            return 422, {"error": "bad_term", "message": "new_term must be a date YYYY-MM-DD"}
+        if not 0 <= repayment < found["outstanding"]:
+            return 422, {"error": "bad_amount", "message": f"{repayment} is not below the outstanding amount"}
+        payout = next(e for e in self.sent if e.get("loan_id") == loan_id and e["type"] == "loan.executed")
+        answer = {"status": "received", "loan_id": loan_id, "new_term": new_term.isoformat()}
+        with self.lock:
+            self.by_key[key] = (202, answer)
+        url = str(body.get("callback_url", ""))
+
+        def extend() -> None:
+            time.sleep(self.answer_after)
+            if repayment:
+                self.report(url, payout, "repaid", principal=repayment)
+            self.report(url, payout, "extended", maturity=new_term.isoformat())
+
+        threading.Thread(target=extend, daemon=True).start()
+        return 202, answer
+
     def statement(self, loan_id: str) -> dict[str, Any] | None:
         """The bank's statement of a loan: its figures after every event it reported (once each)."""
         with self.lock:
@@ -465,6 +694,7 @@ class BankStandIn(StandIn):
         if payout is None:
             return None
         status, repaid, interest, subrogated, last = "active", 0, 0, 0, 1
+        extensions, extended_to = 0, None
         for e in sorted((e for e in events.values() if e.get("seq")), key=lambda e: e["seq"]):
             last = e["seq"]
             kind = e["type"].removeprefix("loan.")
@@ -478,6 +708,8 @@ class BankStandIn(StandIn):
                 status = "active"
             elif kind == "subrogated":
                 status, subrogated = kind, int(e.get("principal", 0))
+            elif kind == "extended":
+                extensions, extended_to = extensions + 1, e.get("maturity")
         amount = int(payout["amount"])
         return {
             "loan_id": loan_id,
@@ -488,6 +720,8 @@ class BankStandIn(StandIn):
             "interest_paid": interest,
             "outstanding": amount - repaid - subrogated,
             "subrogation_received": subrogated,
+            "extensions": extensions,
+            "extended_to": extended_to,
         }
 
     def send(self, url: str, event: dict[str, Any], times: int = 1) -> None:
@@ -542,7 +776,7 @@ class Order:
 
 _PAGE_WORDS = {
     "ko": {
-        "title": "보증료 결제",
+        "title": "서울신용보증재단 결제",
         "banner": "결제대행 테스트 서버",
         "merchant": "가맹점",
         "merchant_name": "서울신용보증재단",
@@ -557,7 +791,7 @@ _PAGE_WORDS = {
         "back": "돌아가기",
     },
     "en": {
-        "title": "Pay the guarantee fee",
+        "title": "Payment to the Seoul Credit Guarantee Foundation",
         "banner": "Payment gateway stand-in",
         "merchant": "Merchant",
         "merchant_name": "Seoul Credit Guarantee Foundation",

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from seoul.core.engine.districts import all_districts
+from seoul.guarantee.engine.renewal import Rules as RenewalRules
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 
@@ -87,6 +89,8 @@ class Product:
     restart_track: bool = False
     #: What other services must attest about the business (``core/attestations.py``).
     requires_attested: frozenset[str] = frozenset()
+    #: How the guarantee is extended at the loan's term (기한연장); None: it is not.
+    renewal: RenewalRules | None = None
 
     def in_effect(self, day: date) -> bool:
         return (self.effective_from is None or day >= self.effective_from) and (
@@ -163,6 +167,24 @@ def _loan(raw: Any, where: str, errors: list[tuple[str, str]]) -> LoanTerms | No
     )
 
 
+def _renewal(raw: Any, where: str, errors: list[tuple[str, str]]) -> RenewalRules | None:
+    if raw is None:
+        return None
+    try:
+        return RenewalRules(
+            window_days=int(raw["window_days"]),
+            extension_months=int(raw["extension_months"]),
+            max_extensions=int(raw["max_extensions"]),
+            repayment_ratio=Decimal(str(raw.get("repayment_ratio", 0))),
+            arrears_lookback_months=int(raw.get("arrears_lookback_months", 12)),
+        )
+    except KeyError as missing:
+        errors.append((where, f"{missing.args[0]} is required"))
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        errors.append((where, str(exc)))
+    return None
+
+
 def parse(raw: dict[str, Any], programmes: dict[str, Any], districts: frozenset[str] | None = None) -> Catalogue:
     """Reads the products file; raises :class:`CatalogueError` listing every problem with where it
     is (``products[regular].fee_rate_additional``). ``districts``: the names a product's
@@ -189,6 +211,9 @@ def parse(raw: dict[str, Any], programmes: dict[str, Any], districts: frozenset[
         effective_from = _date(p.get("effective_from"), f"{where}.effective_from", errors)
         effective_to = _date(p.get("effective_to"), f"{where}.effective_to", errors)
         loan = _loan(p.get("loan"), f"{where}.loan", errors)
+        renewal = _renewal(p.get("renewal"), f"{where}.renewal", errors)
+        if renewal is not None and (loan is None or loan.method != "bullet"):
+            errors.append((f"{where}.renewal", "only a loan repaid at its term (method bullet) is extended"))
         coverage, fee_rate = float(p["coverage"]), float(p["fee_rate"])
         if not 0 < coverage <= 1:
             errors.append((f"{where}.coverage", f"must be in (0, 1] (got {coverage})"))
@@ -239,6 +264,7 @@ def parse(raw: dict[str, Any], programmes: dict[str, Any], districts: frozenset[
             loan=loan,
             restart_track=bool(p.get("restart_track", False)),
             requires_attested=frozenset(attested),
+            renewal=renewal,
         )
     common = raw["common"]
     excluded = frozenset(common["excluded_industries"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from seoul.guarantee.engine.catalogue import Catalogue, catalogue
-from seoul.guarantee.engine.documents import REGISTRATION, REQUIRED
+from seoul.guarantee.engine.documents import AT_BUSINESS_STEP, required
 from seoul.guarantee.engine.screening import (
     Business,
     Facts,
@@ -62,8 +62,8 @@ def checklist(draft: Draft, today: date, cat: Catalogue | None = None) -> list[I
         items.append(Item("business", "not_confirmed"))
     elif draft.business is not None:
         items.extend(Item("business", code) for code in business_reasons(draft.business, cat))
-    for kind in REQUIRED:
-        step = "business" if kind == REGISTRATION else "documents"
+    for kind in required(draft.brn):
+        step = "business" if kind in AT_BUSINESS_STEP else "documents"
         if kind not in draft.documents:
             if draft.business_confirmed:  # before that, confirming the business is the item
                 items.append(Item(step, "missing", kind))

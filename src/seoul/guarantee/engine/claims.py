@@ -177,6 +177,23 @@ def standing(claim: Claim, plan_rows: list[PlanInstalment], today: date) -> str:
     return "kept" if claim.recovered >= due else "behind"
 
 
+def to_pay(claim: Claim, plan_rows: list[PlanInstalment], today: date) -> int:
+    """What the business pays when it pays online now: what its plan made due by ``today`` and
+    it has not paid yet, or — nothing being overdue — up to the end of its next instalment; never
+    more than it still owes (0 for a closed claim or one without a plan)."""
+    if claim.status != "open" or not plan_rows:
+        return 0
+    overdue = sum(r.amount for r in plan_rows if r.due <= today) - claim.recovered
+    if overdue <= 0:
+        cumulative = 0
+        for row in plan_rows:
+            cumulative += row.amount
+            if cumulative > claim.recovered:
+                overdue = cumulative - claim.recovered
+                break
+    return max(0, min(overdue, claim.remaining))
+
+
 def worst(standings: list[str]) -> str:
     """The standing that counts for a business with several claims: the worst of them."""
     return min(standings, key=STANDINGS.index) if standings else "none"
@@ -194,5 +211,6 @@ __all__ = [
     "limitation_ends",
     "plan",
     "standing",
+    "to_pay",
     "worst",
 ]

@@ -35,8 +35,13 @@ it and pays the bank its guaranteed share — ``floor(coverage × outstanding)``
 the bank confirms the receipt as the loan's next event (``subrogated``, its amount in
 ``principal``); any other amount is refused. The bank's loan is reduced by what it received (the
 rest is the bank's own loss to collect), the guarantee is discharged (its balance is 0) and the
-amount becomes the foundation's claim on the business (구상채권, ``engine/claims.py``). The
-engine is plain Python (no Django).
+amount becomes the foundation's claim on the business (구상채권, ``engine/claims.py``).
+
+**Extension at term (기한연장).** When the foundation has extended its guarantee
+(``engine/renewal.py``) the bank extends the loan and reports it (``extended``, with the new
+term in ``maturity``): only a loan being repaid normally is extended, and only to a later day.
+No money moves, so its ledger entry has no lines; the book counts the extensions and keeps the
+latest term, which the bank's statement states too. The engine is plain Python (no Django).
 """
 
 from __future__ import annotations
@@ -49,8 +54,8 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
 #: What the bank reports about a loan.
-KINDS = ("disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated")
-EventKind = Literal["disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated"]
+KINDS = ("disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated", "extended")
+EventKind = Literal["disbursed", "repaid", "prepaid", "arrears", "cured", "defaulted", "subrogated", "extended"]
 #: Repayment methods: 원금균등분할 (the same principal each month), 원리금균등분할 (the same
 #: instalment each month), 만기일시 (all the principal at the end).
 METHODS = ("equal_principal", "annuity", "bullet")
@@ -163,7 +168,8 @@ def schedule(terms: Terms, start: date) -> list[Instalment]:
 @dataclass(frozen=True)
 class LoanEvent:
     """One event the bank reports about a loan. ``principal`` / ``interest``: won paid (or, for
-    ``disbursed``, the amount lent); ``days_overdue`` for ``arrears``."""
+    ``disbursed``, the amount lent); ``days_overdue`` for ``arrears``; ``maturity``: the new
+    term of an ``extended`` loan."""
 
     event_id: str
     loan_id: str
@@ -173,6 +179,7 @@ class LoanEvent:
     principal: int = 0
     interest: int = 0
     days_overdue: int = 0
+    maturity: date | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,8 @@ class Statement:
     interest_paid: int
     outstanding: int
     subrogation_received: int = 0
+    extensions: int = 0
+    extended_to: date | None = None
 
 
 STATUSES = ("awaiting_disbursement", "active", "arrears", "defaulted", "subrogated", "closed")
@@ -241,6 +250,8 @@ class LoanBook:
     subrogated: int = 0
     days_overdue: int = 0
     last_seq: int = 0
+    extensions: int = 0
+    extended_to: date | None = None
     entries: list[Entry] = field(default_factory=list)
     seen: dict[str, LoanEvent] = field(default_factory=dict)
     parked: dict[int, LoanEvent] = field(default_factory=dict)
@@ -273,6 +284,8 @@ class LoanBook:
             self.interest_paid,
             self.outstanding,
             self.subrogated,
+            self.extensions,
+            self.extended_to,
         )
 
     def balances(self) -> dict[str, int]:
@@ -343,6 +356,11 @@ class LoanBook:
             return f"a repayment of {event.principal:,} won is more than the {self.outstanding:,} won outstanding"
         if event.kind == "cured" and self.status != "arrears":
             return "the loan is not in arrears"
+        if event.kind == "extended":
+            if self.status != "active":
+                return f"only a loan being repaid normally is extended, not one {self.status}"
+            if self.extended_to is not None and event.maturity is not None and event.maturity <= self.extended_to:
+                return f"the loan is already due on {self.extended_to.isoformat()}"
         return ""
 
     def _apply(self, event: LoanEvent) -> int:
@@ -368,6 +386,8 @@ class LoanBook:
             self.status, self.days_overdue = "active", 0
         elif event.kind == "defaulted":
             self.status = "defaulted"
+        elif event.kind == "extended":
+            self.extensions, self.extended_to = self.extensions + 1, event.maturity
         elif event.kind == "subrogated":
             self.subrogated, self.status = event.principal, "subrogated"
             lines += [
@@ -403,6 +423,12 @@ def _shape(event: LoanEvent) -> str:
         return "the foundation's payment is a positive amount of principal"
     if event.kind == "arrears" and event.days_overdue < 1:
         return "arrears are at least one day overdue"
+    if event.kind == "extended" and (
+        event.maturity is None or event.maturity <= event.on or event.principal or event.interest
+    ):
+        return "an extension names a new term after its day and moves no money"
+    if event.kind != "extended" and event.maturity is not None:
+        return "only an extension names a new term"
     return ""
 
 
@@ -438,6 +464,8 @@ def reconcile(books: Mapping[str, LoanBook], statements: Iterable[Statement]) ->
             "interest_paid",
             "outstanding",
             "subrogation_received",
+            "extensions",
+            "extended_to",
         ):
             if getattr(ours, name) != getattr(bank, name):
                 out.append(Difference(loan_id, name, getattr(ours, name), getattr(bank, name)))

@@ -49,6 +49,14 @@ class Facts:
     claim_standing: str = "none"
     #: What other services attest about the business (``core/attestations.py``).
     attested: frozenset[str] = frozenset()
+    #: A company (법인) whose total equity is zero or less (완전자본잠식): an examiner decides.
+    capital_impaired: bool = False
+    #: A company that belongs to a large enterprise group (상호출자제한기업집단): its holders of
+    #: the group hold 30 % or more of its shares and the most (``corporate.Register.affiliate``).
+    large_group_affiliate: bool = False
+    #: A holder of the company's shares belongs to such a group: whether the group controls the
+    #: company is an examiner's judgement.
+    large_group_shareholder: bool = False
 
 
 class Outcome(enum.StrEnum):
@@ -201,7 +209,8 @@ def product_reasons(business: Business, product: Product, today: date) -> list[s
 
 def standing_reasons(facts: Facts, cat: Catalogue | None = None) -> list[str]:
     """Reason codes from the tax and credit documents why no product can guarantee the
-    business (credit score, tax arrears, guarantees outstanding)."""
+    business (credit score, tax arrears, guarantees outstanding; a company that belongs to a
+    large enterprise group: the foundation's guarantees are for small businesses)."""
     cat = cat or catalogue()
     reasons = []
     if facts.credit_score is not None and facts.credit_score < cat.min_credit_score:
@@ -210,6 +219,8 @@ def standing_reasons(facts: Facts, cat: Catalogue | None = None) -> list[str]:
         reasons.append("tax_arrears")
     if facts.existing_guarantee_balance >= cat.max_total_guarantee_balance:
         reasons.append("guarantee_balance_at_maximum")
+    if facts.large_group_affiliate:
+        reasons.append("large_group_affiliate")
     return reasons
 
 
@@ -330,6 +341,10 @@ def screen(
             refer.append("risk_above_threshold")
         if amount > int(sc["auto_approve_max_amount"]):
             refer.append("amount_above_auto_limit")
+        if facts.capital_impaired:
+            refer.append("capital_impaired")
+        if facts.large_group_shareholder and not facts.large_group_affiliate:
+            refer.append("large_group_shareholder")
         outcome = Outcome.REFER if refer else Outcome.APPROVE
     return Screening(
         outcome=outcome,

@@ -18,7 +18,10 @@ from seoul.guarantee.adapters import clients
 from seoul.guarantee.adapters.standins import Profile
 from seoul.guarantee.models import Application, Certificate, Payment
 
-GOOD_BRN = brn.make("220816251")  # 220-81-62517
+# A sole proprietor's number (type code 01): the builders' business has a representative, not a
+# board. A company's number (81, 86, 87, 88; 85 its branch) has a company's documents too
+# (test_corporate.py).
+GOOD_BRN = brn.make("220016251")  # 220-01-62515
 CALLBACK = "http://testserver/api/v1/guarantee/bank/webhook"
 PAYMENTS_WEBHOOK = "http://testserver/api/v1/guarantee/payments/webhook"
 PERSON = ("김서울", "010-3333-4444")  # the representative of the businesses below, unless said otherwise

@@ -18,11 +18,11 @@ def test_the_representative_reads_the_record_of_their_business(citizen: User, do
     user = builders.identify(citizen)
     docs_service.register(builders.profile(address="서울특별시 마포구 월드컵로 1", industry="retail"))
     builders.draft(user)
-    assert interfaces.businesses_of(user) == [interfaces.BusinessRef("220-81-62517", "한강공방")]
-    found = interfaces.business_record(user, "2208162517")
+    assert interfaces.businesses_of(user) == [interfaces.BusinessRef("220-01-62515", "한강공방")]
+    found = interfaces.business_record(user, "2200162515")
     assert found is not None
     assert (found.brn, found.business_name, found.district, found.industry) == (
-        "220-81-62517",
+        "220-01-62515",
         "한강공방",
         "마포구",
         "retail",

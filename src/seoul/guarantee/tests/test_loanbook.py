@@ -130,18 +130,23 @@ def _bank_history(draw: st.DrawFn, loan_id: str, limit: int) -> Bank:
     bank = Bank(loan_id)
     status, disbursed, repaid, interest, subrogated = "active", draw(st.integers(1, limit)), 0, 0, 0
     day = date(2026, 1, 5)
+    extensions, term = 0, None
 
-    def add(kind: str, principal: int = 0, paid_interest: int = 0, days: int = 0) -> None:
+    def add(kind: str, principal: int = 0, paid_interest: int = 0, days: int = 0, maturity: date | None = None) -> None:
         seq = len(bank.events) + 1
-        bank.events.append(LoanEvent(f"{loan_id}-{seq}", loan_id, seq, kind, day, principal, paid_interest, days))
+        bank.events.append(
+            LoanEvent(f"{loan_id}-{seq}", loan_id, seq, kind, day, principal, paid_interest, days, maturity)
+        )
         outstanding = disbursed - repaid - subrogated
-        bank.statements.append(Statement(loan_id, seq, status, disbursed, repaid, interest, outstanding, subrogated))
+        bank.statements.append(
+            Statement(loan_id, seq, status, disbursed, repaid, interest, outstanding, subrogated, extensions, term)
+        )
 
     add("disbursed", disbursed)
     for _ in range(draw(st.integers(0, 12))):
         day += timedelta(days=30)
         outstanding = disbursed - repaid
-        choices = ["repaid", "prepaid", "arrears", "defaulted"] + (["cured"] if status == "arrears" else [])
+        choices = ["repaid", "prepaid", "arrears", "defaulted"] + (["cured"] if status == "arrears" else ["extended"])
         kind = draw(st.sampled_from(choices))
         if kind in ("repaid", "prepaid"):
             principal = draw(st.integers(0, outstanding))
@@ -155,6 +160,9 @@ def _bank_history(draw: st.DrawFn, loan_id: str, limit: int) -> Bank:
         elif kind == "cured":
             status = "active"
             add(kind)
+        elif kind == "extended":  # the term moves a year on; no money moves
+            extensions, term = extensions + 1, max(day, term or day) + timedelta(days=365)
+            add(kind, maturity=term)
         else:
             status = "defaulted"
             add(kind)

@@ -65,7 +65,7 @@ def post(client: Client, url: str, data: dict[str, Any] | None = None, status: i
 
 def answer_all(client: Client, ref: str, amount: str = "1000", product: str = "emergency_covid") -> None:
     base = f"/guarantee/apply/{ref}"
-    post(client, f"{base}/q/brn/", {"brn": "220-81-62517"})
+    post(client, f"{base}/q/brn/", {"brn": "220-01-62515"})
     post(client, f"{base}/business/", {"consent": "on"})
     post(client, f"{base}/documents/", {"consent": "on"})
     for field, value in [("product", product), ("amount", amount), ("bank", "standin"), ("phone", "010-3333-4444")]:
@@ -85,7 +85,7 @@ def test_whole_journey_through_the_pages(
     user = signed_in_by_simple_auth(client)
     ref = new_application(client)
     base = f"/guarantee/apply/{ref}"
-    r = post(client, f"{base}/q/brn/", {"brn": "220-81-62517"})
+    r = post(client, f"{base}/q/brn/", {"brn": "220-01-62515"})
     assert r["Location"] == f"{base}/business/"  # the business is confirmed before anything else
     r = post(client, f"{base}/business/", {"consent": "on"})
     assert r["Location"] == f"{base}/documents/"
@@ -371,9 +371,9 @@ def test_examiners_see_only_their_institutions_queue_and_files_with_a_reason(
     assert app.reference in client.get("/guarantee/queue/").content.decode()
     url = f"/guarantee/queue/{app.reference}/"
     r = client.get(url)
-    assert "220-81-62517" not in r.content.decode()  # no personal data before a reason
+    assert "220-01-62515" not in r.content.decode()  # no personal data before a reason
     r = state_reason(client, url, "guarantee.examination", "screening the file")
-    assert r.status_code == 200 and "220-81-62517" in r.content.decode()
+    assert r.status_code == 200 and "220-01-62515" in r.content.decode()
     assert "010-1234-5678" in r.content.decode()  # the phone as people write it
     seen = AuditEvent.objects.filter(event="guarantee.file.viewed", actor=examiner).get()
     assert seen.reason == "guarantee.examination: screening the file"
@@ -509,14 +509,14 @@ def test_sign_in_refuses_bad_input_on_the_fields(client: Client, reference: None
 def test_save_and_resume_across_sign_ins(client: Client, reference: None) -> None:
     signed_in_by_simple_auth(client, ("정재개", "010-9090-8080"))
     ref = new_application(client)
-    post(client, f"/guarantee/apply/{ref}/q/brn/", {"brn": "220-81-62517"})
+    post(client, f"/guarantee/apply/{ref}/q/brn/", {"brn": "220-01-62515"})
     client.post("/accounts/logout/")
     later = Client()
     signed_in_by_simple_auth(later, ("정재개", "010-9090-8080"))
     assert ref in later.get("/guarantee/apply/").content.decode()
     page = later.get(f"/guarantee/apply/{ref}/check/").content.decode()
-    assert "220-81-62517" in page
-    assert 'value="220-81-62517"' in later.get(f"/guarantee/apply/{ref}/q/brn/").content.decode()
+    assert "220-01-62515" in page
+    assert 'value="220-01-62515"' in later.get(f"/guarantee/apply/{ref}/q/brn/").content.decode()
 
 
 @pytest.mark.parametrize(("role", "status"), [("viewer", 403), ("operator", 200), ("approver", 200), ("admin", 200)])
@@ -543,15 +543,15 @@ def test_examiners_find_files_by_business_number_through_the_blind_index(
     with connection.cursor() as cursor:  # what the database holds, not what the field decrypts
         cursor.execute("SELECT brn, phone FROM guarantee_application WHERE id = %s", [app.pk])
         brn_at_rest, phone_at_rest = cursor.fetchone()
-    assert brn_at_rest and "2208162517" not in brn_at_rest and "01012345678" not in phone_at_rest
+    assert brn_at_rest and "2200162515" not in brn_at_rest and "01012345678" not in phone_at_rest
     client.force_login(examiner)
-    r = client.get("/guarantee/queue/", {"brn": "220 81 62517"})
+    r = client.get("/guarantee/queue/", {"brn": "220 01 62515"})
     assert (
         r.status_code == 200
         and f'href="/guarantee/queue/{app.reference}/"' in r.content.decode().split('id="found"')[1]
     )
     event = AuditEvent.objects.get(event="guarantee.file.searched")
-    assert event.new == {"hits": [app.reference]} and "62517" not in json.dumps(event.new)
+    assert event.new == {"hits": [app.reference]} and "62515" not in json.dumps(event.new)
     assert client.get("/guarantee/queue/", {"brn": "220-81-62518"}).status_code == 400
     outsider = Client()
     outsider.force_login(make_user(institution="SBA", roles={"guarantee": "operator"}))
