@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from seoul.core import audit
 from seoul.core.adapters.http import AdapterError
 from seoul.core.models import User
+from seoul.guarantee.actions import gateway
 from seoul.guarantee.actions._base import own, record
 from seoul.guarantee.actions.defaults import apply_movement
 from seoul.guarantee.actions.notifications import notify
@@ -32,7 +32,7 @@ from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine import claims as claim_rules
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.models import Application, Claim, ClaimPayment, PaymentEvent
+from seoul.guarantee.models import Application, Claim, ClaimPayment
 from seoul.guarantee.schemas import GatewayEvent
 
 PREFIX = "claim-"
@@ -95,28 +95,24 @@ def start_claim_payment(
                 payer=actor,
                 order_id=f"{PREFIX}{app.reference}-{number}",
             )
-    try:
-        order = clients.create_payment(
-            order_id=payment.order_id,
-            amount=payment.amount,
-            order_name=ORDER_NAME.format(ref=app.reference),
-            return_url=return_url,
-            webhook_url=webhook_url,
-            idempotency_key=payment.order_id,
-        )
-    except AdapterError as exc:
+
+    def failed(exc: AdapterError) -> None:
         ClaimPayment.objects.filter(pk=payment.pk).update(last_error=f"{exc.code}: {exc}"[:200])
         _audit(GuaranteeEvent.CLAIM_PAYMENT_ORDERED, payment, actor=actor, result=exc.code)
-        if exc.code == "timeout":
-            raise GuaranteeError.PAYMENTS_TIMEOUT.error() from None
-        raise GuaranteeError.PAYMENTS_UNAVAILABLE.error() from None
+
+    order = gateway.checkout(
+        order_id=payment.order_id,
+        amount=payment.amount,
+        name=ORDER_NAME.format(ref=app.reference),
+        return_url=return_url,
+        webhook_url=webhook_url,
+        failed=failed,
+    )
     ClaimPayment.objects.filter(pk=payment.pk).update(
         provider_reference=order.payment_id, checkout_url=order.checkout_url, last_error=""
     )
     _audit(GuaranteeEvent.CLAIM_PAYMENT_ORDERED, payment, actor=actor, result="ordered", amount=payment.amount)
-    if (get_language() or "ko").startswith("en"):
-        return order.checkout_url + ("&" if "?" in order.checkout_url else "?") + "lang=en"
-    return order.checkout_url
+    return gateway.page_url(order)
 
 
 def _settle(payment: ClaimPayment, *, payment_id: str, outcome: str, amount: int, code: str) -> str:
@@ -160,12 +156,8 @@ def receive_gateway_event(event: GatewayEvent) -> str:
     if payment is None:
         raise GuaranteeError.UNKNOWN_PAYMENT.error()
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                inbox = PaymentEvent.objects.create(
-                    event_id=event.event_id, kind=event.type, payload=event.model_dump(mode="json")
-                )
-        except IntegrityError:
+        inbox = gateway.keep_once(event)
+        if inbox is None:
             _audit(GuaranteeEvent.CLAIM_PAYMENT_WEBHOOK, payment, by=GATEWAY, event=event.event_id, outcome="duplicate")
             return "duplicate"
         outcome = "ignored"

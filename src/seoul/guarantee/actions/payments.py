@@ -21,15 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pydantic
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 
 from seoul.core import audit
 from seoul.core.adapters import signing
 from seoul.core.adapters.http import AdapterError
 from seoul.core.models import User
-from seoul.guarantee.actions import claim_payments
+from seoul.guarantee.actions import claim_payments, gateway
 from seoul.guarantee.actions._base import own
 from seoul.guarantee.actions.agreement import issue_and_send
 from seoul.guarantee.actions.notifications import notify
@@ -37,7 +36,7 @@ from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine.states import State
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.models import Application, Payment, PaymentEvent
+from seoul.guarantee.models import Application, Payment
 from seoul.guarantee.schemas import GatewayEvent
 
 # What the gateway's order is called on its checkout page, in the page's language.
@@ -76,29 +75,24 @@ def start_payment(app: Application, *, actor: User, return_url: str, webhook_url
         raise GuaranteeError.NOTHING_TO_PAY.error()
     if payment.status in RETRYABLE:
         payment = _new_attempt(app, actor)
-    lang = "en" if (get_language() or "ko").startswith("en") else "ko"
-    try:
-        order = clients.create_payment(
-            order_id=payment.idempotency_key,
-            amount=payment.amount,
-            order_name=ORDER_NAME.format(ref=app.reference),
-            return_url=return_url,
-            webhook_url=webhook_url,
-            idempotency_key=payment.idempotency_key,
-        )
-    except AdapterError as exc:
+
+    def failed(exc: AdapterError) -> None:
         Payment.objects.filter(pk=payment.pk).update(last_error=f"{exc.code}: {exc}"[:200], updated_at=timezone.now())
         _audit(GuaranteeEvent.FEE_ORDERED, payment, app.reference, result=exc.code, attempt=payment.attempts)
-        if exc.code == "timeout":
-            raise GuaranteeError.PAYMENTS_TIMEOUT.error() from None
-        raise GuaranteeError.PAYMENTS_UNAVAILABLE.error() from None
+
+    order = gateway.checkout(
+        order_id=payment.idempotency_key,
+        amount=payment.amount,
+        name=ORDER_NAME.format(ref=app.reference),
+        return_url=return_url,
+        webhook_url=webhook_url,
+        failed=failed,
+    )
     Payment.objects.filter(pk=payment.pk, idempotency_key=payment.idempotency_key).update(
         provider_reference=order.payment_id, checkout_url=order.checkout_url, last_error="", updated_at=timezone.now()
     )
     _audit(GuaranteeEvent.FEE_ORDERED, payment, app.reference, result="ordered", attempt=payment.attempts)
-    if lang == "en":
-        return order.checkout_url + ("&" if "?" in order.checkout_url else "?") + "lang=en"
-    return order.checkout_url
+    return gateway.page_url(order)
 
 
 def _new_attempt(app: Application, actor: User) -> Payment:
@@ -190,12 +184,8 @@ def receive_payment_webhook(body: bytes, *, signature: str, callback_url: str) -
         raise GuaranteeError.UNKNOWN_PAYMENT.error()
     reference = payment.application.reference
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                inbox = PaymentEvent.objects.create(
-                    event_id=event.event_id, kind=event.type, payload=event.model_dump(mode="json")
-                )
-        except IntegrityError:
+        inbox = gateway.keep_once(event)
+        if inbox is None:
             _audit(
                 GuaranteeEvent.FEE_WEBHOOK, payment, reference, by=GATEWAY, event=event.event_id, outcome="duplicate"
             )

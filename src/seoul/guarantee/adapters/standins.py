@@ -617,19 +617,27 @@ class BankStandIn(StandIn):
         self.send(url, event, times=times)
         return event
 
+    def _loan_request(self, loan_id: str, key: str) -> tuple[tuple[int, Any] | None, dict[str, Any]]:
+        """A request about a loan: its answer already (no key, a repeated key, an unknown loan),
+        or None and the loan's statement."""
+        if not key:
+            return (400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}), {}
+        with self.lock:
+            known = self.by_key.get(key)
+        if known is not None:
+            return known, {}
+        found = self.statement(loan_id)
+        if found is None:
+            return (404, {"error": "unknown_loan", "message": loan_id}), {}
+        return None, found
+
     def _subrogation(self, loan_id: str, key: str, body: dict[str, Any]) -> tuple[int, Any]:
         """The foundation pays its share of a defaulted loan: once per key, only for a loan in
         default, never more than is outstanding; the receipt is reported as the loan's next
         event (``loan.subrogated``) to ``callback_url``."""
-        if not key:
-            return 400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}
-        with self.lock:
-            known = self.by_key.get(key)
-        if known is not None:
-            return known
-        found = self.statement(loan_id)
-        if found is None:
-            return 404, {"error": "unknown_loan", "message": loan_id}
+        answered, found = self._loan_request(loan_id, key)
+        if answered is not None:
+            return answered
         amount = int(body.get("amount", 0))
         if found["status"] != "defaulted":
             return 409, {"error": "not_in_default", "message": f"loan {loan_id} is {found['status']}"}
@@ -653,15 +661,9 @@ class BankStandIn(StandIn):
         repaid normally, the part to repay first no more than is outstanding. The bank takes
         the repayment (reported as ``loan.repaid``) and then extends the loan to ``new_term``
         (``loan.extended``, the loan's next events, to ``callback_url``)."""
-        if not key:
-            return 400, {"error": "idempotency_key_required", "message": "Idempotency-Key header is required"}
-        with self.lock:
-            known = self.by_key.get(key)
-        if known is not None:
-            return known
-        found = self.statement(loan_id)
-        if found is None:
-            return 404, {"error": "unknown_loan", "message": loan_id}
+        answered, found = self._loan_request(loan_id, key)
+        if answered is not None:
+            return answered
         if found["status"] != "active":
             return 409, {"error": "not_active", "message": f"loan {loan_id} is {found['status']}"}
         repayment = int(body.get("repayment", 0))
