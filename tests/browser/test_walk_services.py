@@ -398,7 +398,7 @@ def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
 
     citizen = users["citizen"]
     complete = actions.start_application(actor=citizen)
-    complete = actions.save_answer(complete, "brn", brn.make("120866789"), actor=citizen)
+    complete = actions.save_answer(complete, "brn", brn.make("120016789"), actor=citizen)
     actions.confirm_business(complete, consent=True, actor=citizen)
     actions.fetch_documents(complete, consent=True, actor=citizen)
     for name, value in [
@@ -409,7 +409,7 @@ def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
     ]:
         complete = actions.save_answer(complete, name, value, actor=citizen)
     blocked = actions.start_application(actor=citizen)
-    blocked = actions.save_answer(blocked, "brn", brn.make("120867890"), actor=citizen)
+    blocked = actions.save_answer(blocked, "brn", brn.make("120017890"), actor=citizen)
     actions.confirm_business(blocked, consent=True, actor=citizen)
     actions.fetch_documents(blocked, consent=True, actor=citizen)
     begun = actions.start_application(actor=citizen)
@@ -424,7 +424,7 @@ def _guarantee(users: dict[str, Any]) -> dict[str, Any]:
         "app_approved": mine.get(state="approved").reference,
         "file": referred.last().reference,
         "file_second": Application.objects.get(applicant__username="demo.shop1").reference,
-        "business_brn": brn.formatted(brn.make("211812345")),
+        "business_brn": brn.formatted(brn.make("211022345")),
     }
 
 

@@ -120,7 +120,7 @@ def _near_its_term(citizen: User, captured: list[tuple[str, bytes, dict[str, str
     """A second guarantee of the citizen's first shop: a working-capital loan repaid at one
     year, paid out eleven months and ten days ago (its payout day moved back for the demo), so
     the extension at term (기한연장) can be asked for now; the owner was told the window opened."""
-    app = _file(citizen, brn.make("120864567"), "working_capital", "1000")
+    app = _file(citizen, brn.make("120014567"), "working_capital", "1000")
     if not _paid_out(app, citizen, captured):
         return 0
     Loan.objects.filter(certificate__application=app).update(executed_at=timezone.now() - timedelta(days=365 - 20))
@@ -146,18 +146,18 @@ def load() -> dict[str, int]:
 def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
     citizen = User.objects.filter(username="citizen").first()
     shops = [
-        ("101864321", DEMO_SHOPS[0], "regular", "4000"),
+        ("101014321", DEMO_SHOPS[0], "regular", "4000"),
         ("105775432", DEMO_SHOPS[1], "regular", "2500"),
-        ("211812345", DEMO_SHOPS[2], "emergency_covid", "2000"),
+        ("211022345", DEMO_SHOPS[2], "emergency_covid", "2000"),
     ]
     made = 0
     if citizen is not None:
         citizen = _signed_in(citizen, DEMO_CITIZEN)
-        paid = _file(citizen, brn.make("120864567"), "emergency_covid", "1500")
+        paid = _file(citizen, brn.make("120014567"), "emergency_covid", "1500")
         mine = _paid_out(paid, citizen, captured)
         if mine:
             _first_interest(captured, mine)
-        _file(citizen, brn.make("120865678"), "emergency_covid", "1000")
+        _file(citizen, brn.make("120015678"), "emergency_covid", "1000")
         made += 2 + _near_its_term(citizen, captured)
     now = timezone.now()
     for i, (nine, person, product, manwon) in enumerate(shops):
@@ -174,7 +174,7 @@ def _load(captured: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, int]:
         username="demo.shop4", defaults={"kind": User.Kind.CITIZEN, "display_name": DEMO_SHOPS[3][0]}
     )
     user = _signed_in(user, DEMO_SHOPS[3])
-    mine = _paid_out(_file(user, brn.make("215814567"), "emergency_covid", "1000"), user, captured)
+    mine = _paid_out(_file(user, brn.make("215034567"), "emergency_covid", "1000"), user, captured)
     if mine:
         _defaulted(captured, mine)
         made += 1

@@ -308,14 +308,14 @@ def demo_profiles(today: date) -> list[Profile]:
         return Profile(**(fields | changes))
 
     return [
-        shop("120864567", "한강분식", DEMO_CITIZEN),
-        shop("120865678", "한강분식 2호점", DEMO_CITIZEN),
-        shop("120866789", "한강분식 3호점", DEMO_CITIZEN, opened_on=today - timedelta(days=2 * 365)),
-        shop("120867890", "한강포차", DEMO_CITIZEN, industry="restaurant", local_arrears=True),
-        shop("101864321", "성수수제화", DEMO_SHOPS[0]),
+        shop("120014567", "한강분식", DEMO_CITIZEN),
+        shop("120015678", "한강분식 2호점", DEMO_CITIZEN),
+        shop("120016789", "한강분식 3호점", DEMO_CITIZEN, opened_on=today - timedelta(days=2 * 365)),
+        shop("120017890", "한강포차", DEMO_CITIZEN, industry="restaurant", local_arrears=True),
+        shop("101014321", "성수수제화", DEMO_SHOPS[0]),
         shop("105775432", "을지로인쇄", DEMO_SHOPS[1], credit_score=640, industry="manufacturing"),
-        shop("211812345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
-        shop("215814567", "망원동꽃집", DEMO_SHOPS[3]),
+        shop("211022345", "북촌한옥카페", DEMO_SHOPS[2], credit_score=610, industry="restaurant"),
+        shop("215034567", "망원동꽃집", DEMO_SHOPS[3]),
         # a company (법인), 최민준 its representative director: the corporate journey
         shop(
             "101812026",
