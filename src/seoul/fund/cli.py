@@ -45,10 +45,11 @@ def report_command(as_json: bool, on: str) -> None:
 @group.command("member", help="Make a fund approver a member of the investment committee, or end it.")
 @click.argument("username")
 @click.option("--end", is_flag=True, help="End the membership.")
-def member_command(username: str, end: bool) -> None:
+@click.option("--seat", default="", help="The seat on the committee (e.g. 위원장).")
+def member_command(username: str, end: bool, seat: str) -> None:
     from seoul.core.models import User
     from seoul.fund import actions
 
     user = User.objects.get(username=username)
-    found = actions.set_member(user, active=not end, actor=None)
+    found = actions.set_member(user, active=not end, seat=seat, actor=None)
     click.echo(f"{username}: {'member' if found.active else 'not a member'}")

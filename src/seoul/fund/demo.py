@@ -1,6 +1,7 @@
-"""Demo data of the start-up fund: fund staff of the Seoul Credit Guarantee Foundation, a reader
-of the dashboard at City Hall, an investment committee of seven (``fund.committee1..7``) and three
-start-up founders (``fund.startup1..3``, citizens); two calls for proposals (last year's medical
+"""Demo data of the start-up fund: fund staff and a fund administrator of the Seoul Credit
+Guarantee Foundation, a reader of the dashboard at City Hall, an investment committee of seven
+(``fund.committee1..7``, with their seats) and three start-up founders (``fund.startup1..3``,
+citizens); two calls for proposals (last year's medical
 and bio call, closed, and this year's post-corona call, open); an investee of last year's call
 (메디브릿지: decided with six members present, one conflicted; its first tranche paid, the
 second's milestone evidence waiting for staff; three quarters of KPIs, one corrected; a
@@ -36,6 +37,13 @@ ACCOUNTS: list[tuple[str, str, str | None, str | None, str]] = [
         "SEOULSHINBO",
         Role.OPERATOR,
         "Fund staff: screens, sets up meetings, verifies milestones, pays tranches",
+    ),
+    (
+        "fund.admin",
+        User.Kind.STAFF,
+        "SEOULSHINBO",
+        Role.ADMIN,
+        "Fund administrator: what fund staff do, plus the investment committee's membership",
     ),
     ("fund.viewer", User.Kind.STAFF, "CITY_HALL", Role.VIEWER, "City start-up policy staff: reads the fund dashboard"),
     *[
@@ -191,7 +199,8 @@ def _investee(users: dict[str, User], call: Call, today: date) -> None:
 def load() -> dict[str, int]:
     users = _accounts()
     for i in range(1, COMMITTEE + 1):
-        actions.set_member(users[f"fund.committee{i}"], active=True, actor=None)
+        seat = "위원장" if i == 1 else ("외부 전문위원" if i > 4 else "위원")
+        actions.set_member(users[f"fund.committee{i}"], active=True, seat=seat, actor=None)
     if Application.objects.exists():
         return {"calls": Call.objects.count(), "applications": Application.objects.count()}
     today = timezone.localdate()

@@ -69,3 +69,50 @@ class FundError(ErrorCode):
         "fund.over_budget",
         _("The fund has %(remaining)s left to commit: this amount is more than that."),
     )
+    INSTRUMENT_NOT_IN_CALL = "fund.instrument_not_in_call", _("This call does not offer that instrument.")
+    CALL_CODE_FORMAT = (
+        "fund.call_code_format",
+        _("A call's code has lower-case letters, digits and hyphens only, e.g. 2027-green."),
+    )
+    CALL_CODE_TAKEN = "fund.call_code_taken", _("Another call already has this code.")
+    CALL_SECTORS = "fund.call_sectors", _("Choose at least one of the fund's sectors.")
+    CALL_STAGES = "fund.call_stages", _("Choose at least one of the fund's stages.")
+    CALL_INSTRUMENTS = "fund.call_instruments", _("Choose at least one instrument.")
+    CALL_DATES = "fund.call_dates", _("The closing date must not come before the opening date.")
+    CALL_BUDGET = "fund.call_budget", _("A call's budget must be more than 0 won.")
+    CALL_OVER_ALLOCATION = (
+        "fund.call_over_allocation",
+        _("The sectors of this call have %(remaining)s left to commit: the budget cannot be more than that."),
+    )
+    CALL_LOCKED = (
+        "fund.call_locked",
+        _("Start-ups have already applied to this call: it can no longer be changed."),
+    )
+    CALL_ALREADY_CLOSED = "fund.call_already_closed", _("This call is already closed.")
+    MEMBER_INSTITUTION = (
+        "fund.member_institution",
+        _("Members of the investment committee are staff of the fund's manager, %(manager)s."),
+    )
+    MEMBER_DECIDING = (
+        "fund.member_deciding",
+        _(
+            "This member has declared or scored on an application the committee has not decided yet: "
+            "end the membership once it is decided."
+        ),
+    )
+    MEMBER_SAT = (
+        "fund.member_sat",
+        _("%(names)s already declared or scored at this meeting and cannot be taken off it."),
+    )
+    MEETING_HELD = (
+        "fund.meeting_held",
+        _("This meeting has already been held: who sits on it can no longer change."),
+    )
+    EVIDENCE_NOT_PDF = "fund.evidence_not_pdf", _("The evidence file must be a PDF.")
+    EVIDENCE_TOO_BIG = "fund.evidence_too_big", _("The evidence file is larger than %(mb)s MB.")
+    EVIDENCE_EMPTY = "fund.evidence_empty", _("The evidence file is empty.")
+    EVIDENCE_ON_RETURN = (
+        "fund.evidence_on_return",
+        _("Attach an evidence file only when you verify the milestone."),
+    )
+    EVIDENCE_MISSING = "fund.evidence_missing", _("The evidence file could not be found in the store.")

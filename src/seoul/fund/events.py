@@ -9,11 +9,14 @@ from seoul.core.personal_data import Purpose
 
 class FundEvent(models.TextChoices):
     CALL_OPENED = "fund.call.opened", _("Call for proposals published")
+    CALL_CHANGED = "fund.call.changed", _("Call for proposals changed")
+    CALL_CLOSED = "fund.call.closed", _("Call for proposals closed early")
     APPLIED = "fund.application.applied", _("Start-up applied to the fund")
     SCREENING_STARTED = "fund.application.screening", _("Screening of a start-up's application started")
     SCREENED = "fund.application.screened", _("Start-up's application screened")
     APPLICATION_VIEWED = "fund.application.viewed", _("Start-up's application opened by fund staff")
     DECK_DOWNLOADED = "fund.deck.downloaded", _("Pitch deck downloaded")
+    EVIDENCE_DOWNLOADED = "fund.evidence.downloaded", _("Milestone evidence file downloaded")
     MEETING_SET = "fund.meeting.set", _("Investment committee meeting set up")
     MEMBER_SET = "fund.member.set", _("Investment committee membership changed")
     DECLARED = "fund.declaration.made", _("Conflict-of-interest declaration made")

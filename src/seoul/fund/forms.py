@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from seoul.core.forms import BoundedDateField, MultilineTextField, TextField
 from seoul.core.validation import PLANNING_HORIZON
 from seoul.fund import labels
+from seoul.fund.actions.calls import CallTerms
 from seoul.fund.actions.screening import CHECKS
 from seoul.fund.engine.rules import rules
-from seoul.fund.models import Application, Decision, Instrument, Screening
+from seoul.fund.models import Application, CallState, Decision, Instrument, Screening
 
 MONEY_MAX = 10**13
 TEAM_ROWS = 4
@@ -64,6 +66,9 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = [(c, labels.sector(c)) for c in call.sectors]  # type: ignore[attr-defined]
         self.fields["stage"].choices = [(c, labels.stage(c)) for c in call.stages]  # type: ignore[attr-defined]
+        self.fields["instrument"].choices = [  # type: ignore[attr-defined]
+            (c, label) for c, label in Instrument.choices if c in call.instruments
+        ]
         for i in range(1, TEAM_ROWS + 1):
             self.fields[f"team_{i}_name"] = TextField(
                 label=_("Team member %(n)s: name") % {"n": i}, max_length=60, required=i == 1
@@ -232,6 +237,14 @@ class VerifyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = TextField(label=_("Note (why, when sending it back)"), max_length=300, required=False)
+    evidence_file = forms.FileField(
+        label=_("Evidence file (PDF, up to 20 MB)"),
+        required=False,
+        help_text=_(
+            "When verifying, attach the document that shows the milestone (a contract, an approval) if you have it."
+        ),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
 
 
 class PayForm(forms.Form):
@@ -266,6 +279,99 @@ class DistributionForm(forms.Form):
     on = BoundedDateField(label=_("Received on"))
     amount = _money(_("Amount received (won)"), lo=1)
     note = TextField(label=_("What it is (dividend, repayment, sale)"), max_length=300, required=False)
+
+
+def _stage_choice(code: str, years: int) -> str:
+    return ngettext(
+        "%(stage)s (up to %(years)s year in business)", "%(stage)s (up to %(years)s years in business)", years
+    ) % {"stage": labels.stage(code), "years": years}
+
+
+class CallForm(forms.Form):
+    """A call for proposals, new (with its code) or changed (the code stays)."""
+
+    code = TextField(
+        label=_("Call code"),
+        max_length=40,
+        help_text=_("The call's address: lower-case letters, digits and hyphens, e.g. 2027-green. It cannot change."),
+    )
+    title_ko = TextField(label=_("Title in Korean"), max_length=120)
+    title_en = TextField(label=_("Title in English"), max_length=120)
+    sectors = forms.MultipleChoiceField(label=_("Sectors"), widget=forms.CheckboxSelectMultiple)
+    stages = forms.MultipleChoiceField(label=_("Stages of the start-ups"), widget=forms.CheckboxSelectMultiple)
+    instruments = forms.MultipleChoiceField(
+        label=_("Instruments offered"), widget=forms.CheckboxSelectMultiple, choices=Instrument.choices
+    )
+    budget = _money(
+        _("Budget of the call (won)"),
+        help_text=_("At most what the chosen sectors have left to commit (the table above)."),
+    )
+    opens_on = BoundedDateField(label=_("Opens on"), dates=PLANNING_HORIZON)
+    closes_on = BoundedDateField(label=_("Closes on"), dates=PLANNING_HORIZON, help_text=_("The last day to apply."))
+    summary_ko = MultilineTextField(label=_("Description in Korean"), max_length=2000, required=False)
+    summary_en = MultilineTextField(label=_("Description in English"), max_length=2000, required=False)
+
+    def __init__(self, *args: Any, with_code: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fund = rules()
+        self.fields["sectors"].choices = [(s.code, labels.sector(s.code)) for s in fund.sectors]  # type: ignore[attr-defined]
+        self.fields["stages"].choices = [  # type: ignore[attr-defined]
+            (s.code, _stage_choice(s.code, s.max_years)) for s in fund.stages
+        ]
+        if not with_code:
+            del self.fields["code"]
+
+    def terms(self) -> CallTerms:
+        d = self.cleaned_data
+        return CallTerms(
+            title_ko=d["title_ko"],
+            title_en=d["title_en"],
+            summary_ko=d.get("summary_ko") or "",
+            summary_en=d.get("summary_en") or "",
+            sectors=list(d["sectors"]),
+            stages=list(d["stages"]),
+            instruments=list(d["instruments"]),
+            opens_on=d["opens_on"],
+            closes_on=d["closes_on"],
+            budget=int(d["budget"]),
+        )
+
+
+class CloseCallForm(forms.Form):
+    reason = TextField(
+        label=_("Why close it early"),
+        max_length=300,
+        help_text=_("Kept with the call and shown on its public page."),
+    )
+
+
+class CallFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("Every state")), *CallState.choices],
+    )
+
+
+class MemberForm(forms.Form):
+    user = forms.ModelChoiceField(  # type: ignore[var-annotated]
+        label=_("Staff member"),
+        queryset=None,
+        empty_label=_("Choose a person"),
+        help_text=_("Staff of the fund's manager holding the fund's approver role who are not members now."),
+    )
+    seat = TextField(
+        label=_("Seat on the committee"),
+        max_length=60,
+        help_text=_("As the committee's rules name it, e.g. chair, member, outside expert (accounting)."),
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["user"].label_from_instance = lambda u: (  # type: ignore[attr-defined]
+            f"{u.display_name} ({u.username})" if u.display_name else u.username
+        )
 
 
 class WorklistFilterForm(forms.Form):

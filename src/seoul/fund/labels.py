@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from seoul.core.engine.money import format_krw
 from seoul.fund.engine.rules import rules
+from seoul.fund.models import CallState, Instrument
 
 SCREENING_CHECKS = {
     "seoul_based": gettext_lazy("The start-up is based in Seoul"),
@@ -17,6 +18,10 @@ SCREENING_CHECKS = {
     "deck_complete": gettext_lazy("The pitch deck describes the product, market, team and use of the money"),
     "good_standing": gettext_lazy("No tax arrears or unresolved default declared"),
 }
+
+
+#: how each state of a call shows as a badge
+CALL_STATE_KINDS = {"upcoming": "info", "open": "success", "closed": "neutral"}
 
 
 def lang() -> str:
@@ -44,6 +49,15 @@ def stage(code: str) -> str:
 def criterion(code: str) -> str:
     found = next((c for c in rules().criteria if c.code == code), None)
     return _named(found) if found else code
+
+
+def call_state(state: str) -> tuple[str, str]:
+    """The badge kind and the words of a call's state (``Call.state_on``)."""
+    return CALL_STATE_KINDS.get(state, "neutral"), str(dict(CallState.choices).get(state, state))
+
+
+def instrument(code: str) -> str:
+    return str(dict(Instrument.choices).get(code, code))
 
 
 def screening_check(code: str) -> str:

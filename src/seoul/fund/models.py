@@ -29,6 +29,9 @@ from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.roles import Role, Service
 
 BRN_PURPOSE = "fund.brn"
+#: the institution that manages the fund (``reference/fund.json``'s manager, 서울신용보증재단): its
+#: staff sit on the investment committee
+MANAGER_INSTITUTION = "SEOULSHINBO"
 
 
 def _staff(user: Any, role: str = Role.OPERATOR) -> bool:
@@ -41,8 +44,22 @@ class Instrument(models.TextChoices):
     LOAN = "loan", _("Loan")
 
 
+def all_instruments() -> list[str]:
+    """What a call offers unless staff chose fewer: every instrument."""
+    return list(Instrument.values)
+
+
+class CallState(models.TextChoices):
+    """Where a call stands on a day (computed from its dates and an early closing, not stored)."""
+
+    UPCOMING = "upcoming", _("Opens later")
+    OPEN = "open", _("Taking applications")
+    CLOSED = "closed", pgettext_lazy("call", "Closed")
+
+
 class Call(models.Model):
-    """A call for proposals."""
+    """A call for proposals. Staff change it only while nobody has applied; closing it early
+    keeps the planned dates and records the day, who and why."""
 
     code = models.SlugField(max_length=40, unique=True)
     title_ko = models.CharField(max_length=120)
@@ -53,6 +70,8 @@ class Call(models.Model):
     sectors = models.JSONField()
     #: stage codes it takes
     stages = models.JSONField()
+    #: the instruments it offers (``Instrument`` values)
+    instruments = models.JSONField(default=all_instruments)
     opens_on = models.DateField()
     closes_on = models.DateField()
     budget = models.BigIntegerField()
@@ -60,23 +79,43 @@ class Call(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: closed before ``closes_on`` by staff: the day, who and why
+    closed_on = models.DateField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-opens_on", "code"]
-        constraints = [models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="fund_call_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="fund_call_dates"),
+            models.CheckConstraint(condition=Q(budget__gt=0), name="fund_call_budget_positive"),
+        ]
 
     def __str__(self) -> str:
         return self.code
 
+    def state_on(self, today: Any) -> str:
+        """``upcoming``, ``open`` or ``closed`` on ``today``."""
+        if self.closed_on is not None or today > self.closes_on:
+            return CallState.CLOSED
+        if today < self.opens_on:
+            return CallState.UPCOMING
+        return CallState.OPEN
+
     def is_open(self, today: Any) -> bool:
-        return bool(self.opens_on <= today <= self.closes_on)
+        return self.state_on(today) == CallState.OPEN
 
 
 class CommitteeMember(models.Model):
-    """A member of the investment committee (an approver of the fund service). A member who
-    leaves is marked inactive, never deleted: past meetings keep who sat."""
+    """A member of the investment committee (an approver of the fund service, on the staff of
+    the fund's manager). A member who leaves is marked inactive, never deleted: past meetings,
+    declarations and scores keep who sat."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="fund_member")
+    #: the seat they hold (위원장, 외부 전문위원 …), in the words of the committee's rules
+    seat = models.CharField(max_length=60, blank=True)
     active = models.BooleanField(default=True)
     since = models.DateField()
     until = models.DateField(null=True, blank=True)
@@ -104,6 +143,12 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.held_on})"
+
+    def sat(self) -> set[int]:
+        """Ids of the members who declared or scored on an application of this meeting: they stay on it."""
+        declared = Declaration.objects.filter(application__meeting=self).values_list("member_id", flat=True)
+        scored = Score.objects.filter(application__meeting=self).values_list("member_id", flat=True)
+        return set(declared) | set(scored)
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
@@ -298,6 +343,10 @@ class Tranche(models.Model):
     state = models.CharField(max_length=10, choices=States.choices, default=States.PLANNED)
     evidence = models.TextField(blank=True)
     evidence_at = models.DateTimeField(null=True, blank=True)
+    #: the evidence as a PDF, attached by staff when verifying (``storage.EVIDENCE``)
+    evidence_key = models.CharField(max_length=120, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_size = models.PositiveIntegerField(default=0)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

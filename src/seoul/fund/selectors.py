@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from seoul.core.models import User
 from seoul.core.roles import Role, Service
-from seoul.fund.models import Application, Call, CommitteeMember, KpiReport, Meeting, Tranche
+from seoul.fund.models import (
+    MANAGER_INSTITUTION,
+    Application,
+    Call,
+    CommitteeMember,
+    KpiReport,
+    Meeting,
+    Tranche,
+)
 
 States = Application.States
 
@@ -19,6 +28,22 @@ def calls() -> QuerySet[Call]:
 
 def call(code: str) -> Call:
     return get_object_or_404(Call, code=code)
+
+
+def _fund_staff(user: Any) -> bool:
+    return user is not None and user.is_authenticated and user.has_role(Service.FUND, Role.OPERATOR)
+
+
+def staff_calls(user: Any) -> QuerySet[Call]:
+    """Every call with how many start-ups applied, for fund staff (none for anyone else)."""
+    if not _fund_staff(user):
+        return Call.objects.none()
+    return Call.objects.annotate(applied=Count("applications"))
+
+
+def staff_call(user: Any, code: str) -> Call:
+    found: Call = get_object_or_404(staff_calls(user), code=code)
+    return found
 
 
 def own_applications(user: Any) -> QuerySet[Application]:
@@ -60,6 +85,30 @@ def meeting(user: Any, pk: int) -> Meeting:
 
 def members() -> QuerySet[CommitteeMember]:
     return CommitteeMember.objects.filter(active=True).select_related("user")
+
+
+def membership(user: Any) -> QuerySet[CommitteeMember]:
+    """The committee's members, current ones first, then former ones (kept, never deleted)."""
+    if not _fund_staff(user):
+        return CommitteeMember.objects.none()
+    return CommitteeMember.objects.select_related("user").order_by("-active", "user__username")
+
+
+def eligible_members() -> QuerySet[User]:
+    """Who may be made a member: working staff accounts of the fund's manager holding the fund's
+    approver role (or above), not sitting on the committee now."""
+    return (
+        User.objects.filter(
+            kind=User.Kind.STAFF,
+            is_active=True,
+            institution__code=MANAGER_INSTITUTION,
+            service_roles__service=Service.FUND,
+            service_roles__role__in=(Role.APPROVER, Role.ADMIN),
+        )
+        .exclude(fund_member__active=True)
+        .order_by("username")
+        .distinct()
+    )
 
 
 def worklist(user: Any, *, state: str = "", sort: str = "applied") -> dict[str, Any]:

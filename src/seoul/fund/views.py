@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seoul.core import audit, personal_data
 from seoul.core.access import public, require_role, signed_in
 from seoul.core.exports import csv_response
-from seoul.core.flow import form_action, form_status
+from seoul.core.flow import button_action, form_action, form_status
 from seoul.core.http import AuthedRequest
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.fund import actions, labels, reports, selectors, storage
+from seoul.fund.engine import committee as committee_engine
 from seoul.fund.engine import quarters
 from seoul.fund.engine.rules import rules
 from seoul.fund.engine.terms import Terms
@@ -30,12 +31,16 @@ from seoul.fund.errors import FundError
 from seoul.fund.events import FundEvent, FundPurpose
 from seoul.fund.forms import (
     ApplyForm,
+    CallFilterForm,
+    CallForm,
+    CloseCallForm,
     DecideForm,
     DeclareForm,
     DistributionForm,
     EvidenceForm,
     KpiForm,
     MeetingForm,
+    MemberForm,
     PayForm,
     ScoreForm,
     ScreeningForm,
@@ -43,7 +48,16 @@ from seoul.fund.forms import (
     VerifyForm,
     WorklistFilterForm,
 )
-from seoul.fund.models import Application, CommitteeMember, Declaration, Meeting, Score, Tranche
+from seoul.fund.models import (
+    Application,
+    CallState,
+    CommitteeMember,
+    Declaration,
+    Instrument,
+    Meeting,
+    Score,
+    Tranche,
+)
 
 States = Application.States
 
@@ -53,7 +67,7 @@ def _citizen(request: AuthedRequest) -> None:
         raise PermissionDenied(_("These pages are for citizens signed in with their own account."))
 
 
-def _tickets(stages: list[str]) -> list[dict[str, Any]]:
+def _tickets(stages: list[str], instruments: list[str]) -> list[dict[str, Any]]:
     out = []
     for code in stages:
         stage = rules().stage(code)
@@ -70,7 +84,7 @@ def _tickets(stages: list[str]) -> list[dict[str, Any]]:
                         ("convertible", _("Convertible note")),
                         ("loan", _("Loan")),
                     )
-                    if i in stage.tickets
+                    if i in stage.tickets and i in instruments
                 ],
             }
         )
@@ -82,8 +96,9 @@ def _call_context(call: Any) -> dict[str, Any]:
     return {
         "call": call,
         "open": call.is_open(today),
+        "state": labels.call_state(call.state_on(today)),
         "sectors": [labels.sector(s) for s in call.sectors],
-        "stages": _tickets(call.stages),
+        "stages": _tickets(call.stages, call.instruments),
         "fund_name": labels.fund_name(),
         "manager": labels.manager(),
     }
@@ -96,7 +111,7 @@ def _call_context(call: Any) -> dict[str, Any]:
 @require_GET
 def start(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = [(c, c.is_open(today), [labels.sector(s) for s in c.sectors]) for c in selectors.calls()]
+    rows = [(c, labels.call_state(c.state_on(today)), [labels.sector(s) for s in c.sectors]) for c in selectors.calls()]
     fund = rules()
     context = {
         "rows": rows,
@@ -262,11 +277,15 @@ def worklist(request: AuthedRequest) -> HttpResponse:
     )
     if done:
         return done
+    today = timezone.localdate()
+    call_states = [c.state_on(today) for c in selectors.staff_calls(request.user)]
     context = selectors.worklist(request.user, state=state, sort=sort) | {
         "filters": filters,
         "meetings": selectors.meetings(request.user)[:20],
         "meeting_form": meeting_form,
         "members": selectors.members().count(),
+        "calls_open": call_states.count(CallState.OPEN),
+        "calls_upcoming": call_states.count(CallState.UPCOMING),
     }
     return render(request, "fund/worklist.html", context, status=form_status(meeting_form))
 
@@ -393,13 +412,15 @@ def meeting(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if done:
         return done
+    sat = found.sat()
     context = {
         "meeting": found,
         "present": found.present.order_by("username"),
         "members": selectors.members().count(),
         "rows": _agenda_rows(found, request.user),
         "form": form,
-        "may_edit": not found.decisions.exists(),
+        "may_edit": not found.decisions.exists() and found.held_on >= timezone.localdate(),
+        "sat": [u.display_name or u.username for u in found.present.order_by("username") if u.pk in sat],
         "is_member": CommitteeMember.objects.filter(user=request.user, active=True).exists(),
     }
     return render(request, "fund/meeting.html", context, status=form_status(form))
@@ -529,7 +550,9 @@ def investee(request: AuthedRequest, reference: str) -> HttpResponse:
     if which in ("verify", "pay"):
         tranche = get_object_or_404(Tranche, application=found, number=int(number) if number.isdigit() else 0)
         tranche.refresh_from_db()
-    verify = VerifyForm(request.POST if which == "verify" else None, prefix="verify")
+    verify = VerifyForm(
+        request.POST if which == "verify" else None, request.FILES if which == "verify" else None, prefix="verify"
+    )
     pay = PayForm(request.POST if which == "pay" else None, prefix="pay", initial={"paid_on": timezone.localdate()})
     valuation = ValuationForm(request.POST if which == "valuation" else None, prefix="valuation")
     distribution = DistributionForm(request.POST if which == "distribution" else None, prefix="distribution")
@@ -538,7 +561,14 @@ def investee(request: AuthedRequest, reference: str) -> HttpResponse:
         done = form_action(
             request,
             verify,
-            lambda d: actions.verify(tranche, accepted=d["accepted"], note=d["note"], actor=request.user),
+            lambda d: actions.verify(
+                tranche,
+                accepted=d["accepted"],
+                note=d["note"],
+                evidence_file=d.get("evidence_file"),
+                evidence_size=d["evidence_file"].size if d.get("evidence_file") else 0,
+                actor=request.user,
+            ),
             then=back,
             success=_("Milestone checked."),
         )
@@ -572,11 +602,13 @@ def investee(request: AuthedRequest, reference: str) -> HttpResponse:
         return done
     if request.method == "GET":
         audit.record(FundEvent.APPLICATION_VIEWED, target=found, request=request, reason=str(reason))
+    tranches = _tranche_rows(found)
     context = {
         "application": found,
         "facts": _facts(found),
         "decision": found.decision,
-        "tranches": _tranche_rows(found),
+        "tranches": tranches,
+        "has_evidence_files": any(t.evidence_key for t in tranches),
         "failed_tranche": tranche.number if tranche is not None else None,
         "verify": verify,
         "pay": pay,
@@ -593,6 +625,178 @@ def investee(request: AuthedRequest, reference: str) -> HttpResponse:
     if tranche is not None and bound.errors and tranche.state != shown.get(which):
         context["orphan"] = bound
     return render(request, "fund/investee.html", context, status=form_status(bound))
+
+
+@require_role(Service.FUND, Role.OPERATOR)
+@require_GET
+def evidence(request: AuthedRequest, reference: str, number: int) -> FileResponse:
+    """The milestone evidence staff attached to a tranche, after a reason (audited)."""
+    found = selectors.staff_application(request.user, reference)
+    if found.state != States.INVEST:
+        raise Http404
+    tranche = get_object_or_404(Tranche, application=found, number=number)
+    if not tranche.evidence_key:
+        raise Http404
+    reason = _reason(request, found, reverse("fund:investee", args=[found.reference]))
+    if not storage.exists(tranche.evidence_key, folder=storage.EVIDENCE):
+        raise Http404(str(FundError.EVIDENCE_MISSING.label))
+    audit.record(
+        FundEvent.EVIDENCE_DOWNLOADED,
+        target=found,
+        request=request,
+        reason=str(reason),
+        new={"tranche": tranche.number, "sha256": tranche.evidence_sha256, "bytes": tranche.evidence_size},
+    )
+    response = FileResponse(
+        storage.open_file(tranche.evidence_key, folder=storage.EVIDENCE),
+        content_type="application/pdf",
+        filename=f"{found.reference}-{tranche.number}.pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- calls for proposals and the committee's membership (fund staff) ------------------------
+
+
+def _sector_room() -> list[dict[str, Any]]:
+    """Each sector's allocation, what the committee committed and what is left (the budget's bound)."""
+    committed = actions.calls.committed_by_sector()
+    return [
+        {
+            "name": labels.sector(s.code),
+            "allocation": s.allocation,
+            "committed": committed.get(s.code, 0),
+            "remaining": max(0, s.allocation - committed.get(s.code, 0)),
+        }
+        for s in rules().sectors
+    ]
+
+
+@require_role(Service.FUND, Role.OPERATOR)
+@require_GET
+def calls(request: AuthedRequest) -> HttpResponse:
+    """Every call with its state (opens later, taking applications, closed), to filter and sort."""
+    today = timezone.localdate()
+    filters = CallFilterForm(request.GET or None)
+    wanted = filters.cleaned_data.get("state", "") if filters.is_valid() else ""
+    rows = []
+    for c in selectors.staff_calls(request.user):
+        state = c.state_on(today)
+        if wanted and state != wanted:
+            continue
+        rows.append({"call": c, "state": labels.call_state(state), "sectors": [labels.sector(x) for x in c.sectors]})
+    return render(request, "fund/calls.html", {"rows": rows, "filters": filters})
+
+
+@require_role(Service.FUND, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def call_new(request: AuthedRequest) -> HttpResponse:
+    form = CallForm(request.POST or None, initial={"instruments": list(Instrument.values)})
+    done = form_action(
+        request,
+        form,
+        lambda d: actions.publish(d["code"], form.terms(), actor=request.user),
+        then=lambda c: reverse("fund:call_edit", args=[c.code]),
+        success=lambda c: _("Call %(code)s published.") % {"code": c.code},
+    )
+    if done:
+        return done
+    context = {"form": form, "room": _sector_room()}
+    return render(request, "fund/call_new.html", context, status=form_status(form))
+
+
+@require_role(Service.FUND, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def call_edit(request: AuthedRequest, code: str) -> HttpResponse:
+    """One call for staff: what it says and its state; change it while nobody has applied; close
+    it early."""
+    found = selectors.staff_call(request.user, code)
+    back = reverse("fund:call_edit", args=[found.code])
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    initial = {name: getattr(found, name) for name in actions.calls.CHANGEABLE}
+    change = CallForm(request.POST if which == "change" else None, with_code=False, initial=initial, prefix="change")
+    close = CloseCallForm(request.POST if which == "close" else None, prefix="close")
+    done = None
+    if which == "change":
+        done = form_action(
+            request,
+            change,
+            lambda d: actions.change_call(found, change.terms(), actor=request.user),
+            then=back,
+            success=_("Call changed."),
+        )
+    elif which == "close":
+        done = form_action(
+            request,
+            close,
+            lambda d: actions.close_call(found, reason=d["reason"], actor=request.user),
+            then=back,
+            success=_("Call closed: it takes no more applications."),
+        )
+    if done:
+        return done
+    today = timezone.localdate()
+    state = found.state_on(today)
+    context = {
+        "call": found,
+        "state": labels.call_state(state),
+        "sectors": [labels.sector(x) for x in found.sectors],
+        "stages": [labels.stage(x) for x in found.stages],
+        "instruments": [labels.instrument(x) for x in found.instruments],
+        "applied": found.applied,  # type: ignore[attr-defined]  # annotated by selectors.staff_calls
+        "may_change": found.closed_on is None and not found.applied,  # type: ignore[attr-defined]
+        "may_close": state != CallState.CLOSED,
+        "change": change,
+        "close": close,
+        "room": _sector_room(),
+    }
+    bound = close if which == "close" else change
+    return render(request, "fund/call_edit.html", context, status=form_status(bound))
+
+
+@require_role(Service.FUND, Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def members(request: AuthedRequest) -> HttpResponse:
+    """The investment committee's members, current and former; the fund's administrators add a
+    member (with their seat) or end a membership (never deleted)."""
+    back = reverse("fund:members")
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    add = MemberForm(request.POST if which == "add" else None, candidates=selectors.eligible_members(), prefix="add")
+    if which == "end":
+        pk = request.POST.get("member", "")
+        member = get_object_or_404(selectors.membership(request.user), pk=int(pk) if pk.isdigit() else 0, active=True)
+        name = member.user.display_name or member.user.username
+        return button_action(
+            request,
+            lambda: actions.set_member(member.user, active=False, actor=request.user),
+            then=back,
+            success=_("%(name)s is no longer a member of the committee.") % {"name": name},
+        )
+    done = None
+    if which == "add":
+        done = form_action(
+            request,
+            add,
+            lambda d: actions.set_member(d["user"], active=True, seat=d["seat"], actor=request.user),
+            then=back,
+            success=lambda m: (
+                _("%(name)s is now a member of the committee.") % {"name": m.user.display_name or m.user.username}
+            ),
+        )
+    if done:
+        return done
+    rows = list(selectors.membership(request.user))
+    fund = rules()
+    context = {
+        "rows": rows,
+        "active": sum(1 for m in rows if m.active),
+        "planned": fund.committee.members,
+        "needed": committee_engine.needed(fund.committee, sum(1 for m in rows if m.active)),
+        "may_manage": request.user.has_role(Service.FUND, Role.ADMIN),
+        "add": add,
+    }
+    return render(request, "fund/members.html", context, status=form_status(add))
 
 
 # ---- the dashboard --------------------------------------------------------------------------

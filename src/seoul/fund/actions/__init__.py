@@ -2,7 +2,7 @@
 and scope, and is audited)."""
 
 from seoul.fund.actions.applications import Proposal, apply
-from seoul.fund.actions.calls import open_call
+from seoul.fund.actions.calls import CallTerms, change_call, close_call, open_call, publish, remaining_for
 from seoul.fund.actions.committee import (
     PlannedTranche,
     decide,
@@ -24,15 +24,20 @@ from seoul.fund.actions.investees import (
 from seoul.fund.actions.screening import screen
 
 __all__ = [
+    "CallTerms",
     "PlannedTranche",
     "Proposal",
     "apply",
+    "change_call",
+    "close_call",
     "decide",
     "declare",
     "open_call",
     "pay",
+    "publish",
     "record_distribution",
     "record_valuation",
+    "remaining_for",
     "report_kpis",
     "score",
     "screen",

@@ -60,6 +60,8 @@ def _checked(call: Call, p: Proposal) -> dict[str, object]:
         raise FundError.STAGE_NOT_IN_CALL.error("stage")
     if p.instrument not in Instrument.values:
         raise FundError.NO_TICKET.error("instrument")
+    if p.instrument not in call.instruments:
+        raise FundError.INSTRUMENT_NOT_IN_CALL.error("instrument")
     ticket = stage.tickets.get(p.instrument)
     if ticket is None:
         raise FundError.NO_TICKET.error("instrument")
@@ -93,9 +95,7 @@ def _checked(call: Call, p: Proposal) -> dict[str, object]:
 
 
 def check_deck(deck: BinaryIO, size: int) -> None:
-    head = deck.read(len(storage.MAGIC))
-    deck.seek(0)
-    problem = storage.check(head, size)
+    problem = storage.check_upload(deck, size)
     if problem == "empty":
         raise FundError.DECK_EMPTY.error("deck")
     if problem == "too_big":
@@ -121,9 +121,14 @@ def apply(
     sha, size = storage.put(key, deck)  # the bytes first; the rows only once they are kept
     try:
         with transaction.atomic():
+            # the call as it stands now, locked: staff may have changed or closed it meanwhile
+            locked = Call.objects.select_for_update().get(pk=call.pk)
+            if not locked.is_open(today):
+                raise FundError.CALL_CLOSED.error()
+            fields = _checked(locked, proposal)
             made = Application.objects.create(
                 reference=reference,
-                call=call,
+                call=locked,
                 applicant=actor,
                 deck_key=key,
                 deck_sha256=sha,

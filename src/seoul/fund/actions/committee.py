@@ -18,6 +18,7 @@ from seoul.core import audit
 from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.core.validation import PLANNING_HORIZON, check_text
+from seoul.fund import labels
 from seoul.fund.actions._base import check_member, check_staff, move, wrong_state
 from seoul.fund.engine import committee as engine
 from seoul.fund.engine import terms as terms_rules
@@ -25,37 +26,85 @@ from seoul.fund.engine.rules import rules
 from seoul.fund.errors import FundError
 from seoul.fund.events import FundEvent
 from seoul.fund.labels import won
-from seoul.fund.models import Application, CommitteeMember, Decision, Declaration, Meeting, Score, Tranche
+from seoul.fund.models import (
+    MANAGER_INSTITUTION,
+    Application,
+    CommitteeMember,
+    Decision,
+    Declaration,
+    Meeting,
+    Score,
+    Tranche,
+)
 
 States = Application.States
 
 
-def set_member(user: User, *, active: bool, actor: User | None, today: date | None = None) -> CommitteeMember:
-    """Make ``user`` (an approver of the fund) a member of the committee, or end it."""
+def _on_staff(user: User) -> bool:
+    """A working account on the staff of the fund's manager."""
+    return (
+        user.kind == User.Kind.STAFF
+        and user.is_active
+        and user.institution is not None
+        and user.institution.code == MANAGER_INSTITUTION
+    )
+
+
+def _deciding(user: User) -> bool:
+    """Has ``user`` declared or scored on an application still with the committee?"""
+    waiting = Application.objects.filter(state=States.COMMITTEE)
+    return (
+        Declaration.objects.filter(member=user, application__in=waiting).exists()
+        or Score.objects.filter(member=user, application__in=waiting).exists()
+    )
+
+
+def set_member(
+    user: User, *, active: bool, seat: str = "", actor: User | None, today: date | None = None
+) -> CommitteeMember:
+    """Make ``user`` (an approver of the fund on its manager's staff) a member of the committee
+    in ``seat``, or end the membership. A membership is never deleted: past meetings,
+    declarations and scores keep naming the member. Ending it takes the member off the meetings
+    still to come; it is refused while they have declared or scored on an application the
+    committee has not decided."""
     today = today or timezone.localdate()
     if actor is not None and not actor.has_role(Service.FUND, Role.ADMIN):
         raise FundError.NEEDS_ADMIN.denied()
+    seat = check_text(seat, "seat", max_length=60) if seat.strip() else ""
+    if active and not _on_staff(user):
+        raise FundError.MEMBER_INSTITUTION.error("user", manager=labels.manager())
     if active and not user.has_role(Service.FUND, Role.APPROVER):
         raise FundError.NOT_MEMBER.error("user")
     with transaction.atomic():
         member, created = CommitteeMember.objects.select_for_update().get_or_create(
-            user=user, defaults={"active": active, "since": today}
+            user=user, defaults={"active": active, "since": today, "seat": seat}
         )
-        if not created and member.active == active:
+        if not created and member.active == active and (not active or not seat or member.seat == seat):
             return member
-        before = None if created else member.active
+        before = None if created else {"active": member.active, "seat": member.seat}
+        taken_off: list[int] = []
+        if not active:
+            if _deciding(user):
+                raise FundError.MEMBER_DECIDING.error("member")
+            upcoming = Meeting.objects.filter(present=user, held_on__gte=today, decisions__isnull=True).distinct()
+            taken_off = sorted(upcoming.values_list("pk", flat=True))
+            for meeting in Meeting.objects.filter(pk__in=taken_off):
+                meeting.present.remove(user)
+        if active and not created and not member.active:
+            member.since = today
         member.active = active
         member.until = None if active else today
-        if active and not created:
-            member.since = today
+        if seat:
+            member.seat = seat
         member.save()
         audit.record(
             FundEvent.MEMBER_SET,
             target=member,
             actor=actor,
             actor_label="" if actor else "system",
-            old={"active": before},
-            new={"active": active, "member": user.username},
+            old=before,
+            new={"active": active, "seat": member.seat, "member": user.username}
+            | ({"meetings_left": taken_off} if taken_off else {}),
         )
     return member
 
@@ -89,14 +138,26 @@ def set_meeting(held_on: date, title: str, present: Iterable[User], *, actor: Us
     return made
 
 
-def set_attendance(meeting: Meeting, present: Iterable[User], *, actor: User) -> Meeting:
+def set_attendance(meeting: Meeting, present: Iterable[User], *, actor: User, today: date | None = None) -> Meeting:
+    """Who sits on ``meeting``: set before it is held (its day included) and before any
+    decision; a member who has declared or scored at it cannot be taken off."""
     check_staff(actor)
+    today = today or timezone.localdate()
     chosen = _present(present)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if locked.decisions.exists():
             raise FundError.MEETING_DECIDED.error("present")
-        before = sorted(locked.present.values_list("username", flat=True))
+        if locked.held_on < today:
+            raise FundError.MEETING_HELD.error("present")
+        before_users = list(locked.present.all())
+        kept = {u.pk for u in chosen}
+        sat = locked.sat()
+        leaving = [u for u in before_users if u.pk not in kept and u.pk in sat]
+        if leaving:
+            names = ", ".join(sorted(u.display_name or u.username for u in leaving))
+            raise FundError.MEMBER_SAT.error("present", names=names)
+        before = sorted(u.username for u in before_users)
         locked.present.set(chosen)
         audit.record(
             FundEvent.MEETING_SET,

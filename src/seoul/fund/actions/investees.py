@@ -1,11 +1,15 @@
 """An investee's life with the fund: the start-up sends evidence of a tranche's milestone; staff
-verify it (or send it back, saying why) and pay the tranche — only a verified one, never twice;
+verify it (or send it back, saying why), attaching the evidence as a PDF if they have it, and pay
+the tranche — only a verified one, never twice;
 the start-up reports its KPIs each quarter (a correction keeps the earlier report); staff
 record valuations and distributions for the fund's TVPI and IRR."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import date
+from typing import BinaryIO
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -13,12 +17,14 @@ from django.utils import timezone
 from seoul.core import audit
 from seoul.core.models import User
 from seoul.core.validation import DateRange, check_number, check_text
+from seoul.fund import storage
 from seoul.fund.actions._base import check_staff
 from seoul.fund.engine import quarters
 from seoul.fund.errors import FundError
 from seoul.fund.events import FundEvent
 from seoul.fund.models import Application, Distribution, KpiReport, Tranche, Valuation
 
+log = logging.getLogger(__name__)
 MONEY_MAX = 10**13
 COUNT_MAX = 10**9
 
@@ -50,28 +56,69 @@ def send_evidence(tranche: Tranche, evidence: str, *, actor: User) -> Tranche:
     return locked
 
 
-def verify(tranche: Tranche, *, accepted: bool, note: str = "", actor: User) -> Tranche:
-    """Accept the evidence (the tranche may be paid) or send it back to the start-up, saying why."""
+def check_evidence_file(source: BinaryIO, size: int) -> None:
+    """A PDF by its first bytes (never its name), within the deck's size cap."""
+    problem = storage.check_upload(source, size)
+    if problem == "empty":
+        raise FundError.EVIDENCE_EMPTY.error("evidence_file")
+    if problem == "too_big":
+        raise FundError.EVIDENCE_TOO_BIG.error("evidence_file", mb=storage.MAX_BYTES // (1024 * 1024))
+    if problem:
+        raise FundError.EVIDENCE_NOT_PDF.error("evidence_file")
+
+
+def verify(
+    tranche: Tranche,
+    *,
+    accepted: bool,
+    note: str = "",
+    evidence_file: BinaryIO | None = None,
+    evidence_size: int = 0,
+    actor: User,
+) -> Tranche:
+    """Accept the evidence (the tranche may be paid) or send it back to the start-up, saying why.
+    Accepting, staff may attach the evidence as a PDF: kept in the fund's store with its
+    SHA-256, once (a tranche is verified once)."""
     check_staff(actor)
     why = check_text(note, "note", max_length=300) if note.strip() else ""
     if not accepted and not why:
         raise FundError.REASON_REQUIRED.error("note")
-    with transaction.atomic():
-        locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
-        if locked.state != Tranche.States.EVIDENCED:
-            raise _tranche_state(locked)
-        locked.state = Tranche.States.VERIFIED if accepted else Tranche.States.PLANNED
-        locked.verified_by = actor if accepted else None
-        locked.verified_at = timezone.now() if accepted else None
-        locked.verify_note = why
-        locked.save()
-        audit.record(
-            FundEvent.MILESTONE_VERIFIED,
-            target=locked,
-            actor=actor,
-            old={"state": Tranche.States.EVIDENCED},
-            new={"state": locked.state, "accepted": accepted} | ({"note": why} if why else {}),
-        )
+    key = ""
+    sha, size = "", 0
+    if evidence_file is not None:
+        if not accepted:
+            raise FundError.EVIDENCE_ON_RETURN.error("evidence_file")
+        check_evidence_file(evidence_file, evidence_size)
+        application = Application.objects.only("reference").get(pk=tranche.application_id)
+        # an opaque key of its own: a second try at the same moment never touches this one's file
+        key = f"{timezone.localdate():%Y}/{application.reference}-{tranche.number}-{secrets.token_hex(4)}.pdf"
+        sha, size = storage.put(key, evidence_file, folder=storage.EVIDENCE)  # the bytes first
+    try:
+        with transaction.atomic():
+            locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
+            if locked.state != Tranche.States.EVIDENCED:
+                raise _tranche_state(locked)
+            locked.state = Tranche.States.VERIFIED if accepted else Tranche.States.PLANNED
+            locked.verified_by = actor if accepted else None
+            locked.verified_at = timezone.now() if accepted else None
+            locked.verify_note = why
+            if key:
+                locked.evidence_key, locked.evidence_sha256, locked.evidence_size = key, sha, size
+            locked.save()
+            audit.record(
+                FundEvent.MILESTONE_VERIFIED,
+                target=locked,
+                actor=actor,
+                old={"state": Tranche.States.EVIDENCED},
+                new={"state": locked.state, "accepted": accepted}
+                | ({"note": why} if why else {})
+                | ({"evidence_sha256": sha, "evidence_bytes": size} if key else {}),
+            )
+    except Exception:
+        storage.delete(key, folder=storage.EVIDENCE)
+        raise
+    if key:
+        log.info("fund tranche %s: evidence %s (%d bytes)", locked, key, size)
     return locked
 
 

@@ -102,3 +102,11 @@ def invest(application: Application, by: User, amount: int = 300_000_000) -> App
         actor=by,
     )
     return Application.objects.get(pk=application.pk)
+
+
+def investee(founder: User, staff: User, members: list[User], found: Call | None = None) -> Application:
+    """An application decided for investment (six members present, one conflicted), with two tranches."""
+    app = applied(founder, found or call())
+    app = to_committee(app, staff, meeting(staff, members[:6]))
+    scored(app, members[:6], conflicted=[members[5]])
+    return invest(app, members[0])

@@ -1,5 +1,6 @@
-"""The fund's people: a founder (citizen), another citizen, fund staff, a committee of seven, a
-reader of the dashboard; pitch decks go to a folder of the test's own."""
+"""The fund's people: a founder (citizen), another citizen, fund staff, a fund administrator,
+staff of another service, a committee of seven, a reader of the dashboard; pitch decks and
+evidence files go to a folder of the test's own."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def other_citizen(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def staff(make_user: Callable[..., User]) -> User:
     return make_user(institution="SEOULSHINBO", roles={Service.FUND: Role.OPERATOR}, username="fund.staff")
+
+
+@pytest.fixture
+def fund_admin(make_user: Callable[..., User]) -> User:
+    return make_user(institution="SEOULSHINBO", roles={Service.FUND: Role.ADMIN}, username="fund.admin")
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., User]) -> User:
+    """Staff of another service (the guarantee's examiner at the same foundation)."""
+    return make_user(institution="SEOULSHINBO", roles={Service.GUARANTEE: Role.OPERATOR}, username="guarantee.examiner")
 
 
 @pytest.fixture
