@@ -16,7 +16,21 @@ from seoul.core.forms import BoundedDateField, BoundedDateTimeField, TextField
 MODULES = [
     "seoul.core.views",
     "seoul.core.personal_data",
-    *[f"seoul.{app}.forms" for app in ("plan", "metro", "tracing", "guarantee")],
+    *[
+        f"seoul.{app}.forms"
+        for app in (
+            "business",
+            "care",
+            "fund",
+            "guarantee",
+            "hospitals",
+            "metro",
+            "overseas",
+            "plan",
+            "records",
+            "tracing",
+        )
+    ],
 ]
 
 

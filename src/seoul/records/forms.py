@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -138,7 +139,9 @@ class ShareForm(forms.Form):
     """A view-only link to a registered record for another institution's staff."""
 
     institution = forms.ChoiceField(label=_("Institution"))
-    days = forms.IntegerField(label=_("Works for (days)"), min_value=1, initial=7)
+    days = forms.IntegerField(
+        label=_("Works for (days)"), min_value=1, max_value=settings.SEOUL_RECORDS_SHARE_MAX_DAYS, initial=7
+    )
     reason = TextField(label=_("Why it is shared"), max_length=300, min_length=5)
 
     def __init__(self, *args: Any, institutions: list[tuple[int, str]], longest: int, **kwargs: Any) -> None:
@@ -155,11 +158,10 @@ class ShareForm(forms.Form):
 class CodeForm(forms.Form):
     """The six digits an authenticator app shows now."""
 
-    code = forms.RegexField(
+    code = TextField(
         label=_("Code from your authenticator app"),
-        regex=r"^\s*\d{6}\s*$",
         max_length=12,
-        error_messages={"invalid": _("Enter the six digits your authenticator app shows.")},
+        validators=[RegexValidator(r"^ *\d{6} *$", message=_("Enter the six digits your authenticator app shows."))],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "size": 8}),
     )
 
