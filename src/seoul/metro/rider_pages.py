@@ -78,6 +78,7 @@ RULE_WORDS: dict[str, Any] = {
     "same_station": gettext_lazy(
         "You entered and left at the same station, so the base fare was charged (the train was not used for a journey)."
     ),
+    # xgettext:no-python-format
     "early_bird": gettext_lazy("Early-bird discount: you entered before 06:30, so the base fare is 20% lower."),
     "free_rider": gettext_lazy("The subway is free for you (your fare category), so nothing was charged."),
     "separate_surcharge": gettext_lazy(
