@@ -34,7 +34,7 @@ def business_world(reference_data: None) -> Any:
     business_reference.load()
     docs = clients.standin("documents")
     docs.reset()
-    register(docs, industry="retail")
+    register(docs, brn=builders.GOOD_BRN, industry="retail")  # the builders' business, a sole proprietor's
     citizen = builders.identify(None)
     builders.draft(citizen)
     officer = new_staff("sba.officer", OFFICER_PASSWORD, "SBA", "business", "operator")
