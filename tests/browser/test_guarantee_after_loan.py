@@ -21,7 +21,7 @@ import pytest
 
 from tests.browser.a11y import assert_accessible
 from tests.browser.people import new_staff
-from tests.browser.test_guarantee import apply, register, send, simple_sign_in, tick
+from tests.browser.test_guarantee import apply, send, simple_sign_in, tick
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 APPROVER_PASSWORD = "Seoulshinbo-chief-8-seals"
@@ -53,7 +53,6 @@ def defaulted(reference_data: None) -> Any:
     gateway.webhook_hold = True
     docs = clients.standin("documents")
     docs.reset()
-    register(docs)
     bank = clients.standin("bank")
     captured: list[tuple[str, bytes, dict[str, str]]] = []
     bank.sent.clear()
