@@ -22,6 +22,7 @@ from seoul.guarantee.labels import (
     RENEWAL_CONSENT_TEXT,
     business_consent_text,
     documents_consent_text,
+    renewal_consent_text,
 )
 
 
@@ -110,7 +111,13 @@ class DocumentsConsentForm(forms.Form):
 
 
 class RenewalForm(forms.Form):
+    """``company``: the corporate registration and financial statements are fetched too."""
+
     consent = forms.BooleanField(label=RENEWAL_CONSENT_TEXT, error_messages=CONSENT_REQUIRED)
+
+    def __init__(self, *args: Any, company: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = renewal_consent_text(company=company)
 
 
 class UploadForm(forms.Form):

@@ -48,6 +48,19 @@ RENEWAL_CONSENT_TEXT = _(
     "my business registration certificate, national and local tax payment certificates and my credit report "
     "again to check the extension only."
 )
+COMPANY_RENEWAL_CONSENT_TEXT = _(
+    "I ask the Seoul Credit Guarantee Foundation to extend the guarantee of this loan, and consent to it fetching "
+    "the company's business registration certificate, corporate registration, national and local tax payment "
+    "certificates, credit report and last financial statements again to check the extension only."
+)
+
+
+def renewal_consent_text(*, company: bool) -> Any:
+    """What the owner consents to when asking for an extension (a company: its corporate
+    registration and financial statements too)."""
+    return COMPANY_RENEWAL_CONSENT_TEXT if company else RENEWAL_CONSENT_TEXT
+
+
 #: Why an extension is refused or comes with a condition (``engine/renewal.REFUSALS`` and ``CONDITIONS``).
 RENEWAL_REASONS = {
     "not_renewable": _("This product's loans are repaid at their term and not extended."),
@@ -59,6 +72,14 @@ RENEWAL_REASONS = {
     "tax_arrears": _("The tax payment certificates show unpaid national or local tax."),
     "credit_score": _("The credit score is below the product's minimum."),
     "claim_behind": _("The business owes the foundation a claim and is not keeping a repayment plan for it."),
+    "company_not_in_force": _("The corporate registration says the company is dissolved or in liquidation."),
+    "statements_unsound": _(
+        "The company's financial statements do not balance or are not for its last fiscal year: file them, then ask again."
+    ),
+    "capital_impaired": _(
+        "The company's capital is fully impaired (total equity of zero or less): an extension needs a full review at a "
+        "branch of the foundation."
+    ),
     "recent_arrears": _("The loan was in arrears in the last %(months)s months: part of it is repaid first."),
 }
 

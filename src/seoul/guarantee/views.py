@@ -511,7 +511,8 @@ def renew(request: AuthedRequest, reference: str) -> HttpResponse:
     view = selectors.renewal_of(loan, timezone.localdate())
     if view is None:
         return redirect("guarantee:status", reference=reference)
-    form = RenewalForm(_posted(request))
+    company = brn_rules.is_corporation(app.brn)
+    form = RenewalForm(_posted(request), company=company)
 
     def said(renewal: Any) -> str:
         if renewal.status == "sent":
@@ -533,7 +534,7 @@ def renew(request: AuthedRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "guarantee/renew.html",
-        {"app": app, "form": form, "renewal": view, "loan": loan},
+        {"app": app, "form": form, "renewal": view, "loan": loan, "company": company},
         status=form_status(form),
     )
 

@@ -25,22 +25,34 @@ from django.db.models import F
 from django.utils import timezone
 
 from seoul.core.adapters.http import AdapterError
+from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
 from seoul.guarantee.actions._base import own, record
-from seoul.guarantee.actions.business import _is_representative, document_error
+from seoul.guarantee.actions.business import (
+    _is_chief_executive,
+    _is_representative,
+    _without_identifiers,
+    document_error,
+)
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
+from seoul.guarantee.engine import corporate
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine import renewal as rules_engine
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.engine.loanbook import add_months
 from seoul.guarantee.errors import GuaranteeError
 from seoul.guarantee.events import GuaranteeEvent
-from seoul.guarantee.labels import RENEWAL_CONSENT_TEXT
+from seoul.guarantee.labels import renewal_consent_text
 from seoul.guarantee.models import Application, Identity, Loan, LoanEvent, Renewal, claim_standing
 
-#: What the re-screening fetches again.
+#: What the re-screening fetches again; a company's corporate registration and last statements too.
 KINDS = (doc_rules.REGISTRATION, "national_tax_payment", "local_tax_payment", doc_rules.CREDIT_REPORT)
+COMPANY_KINDS = (doc_rules.CORPORATE_REGISTRATION, doc_rules.FINANCIAL_STATEMENTS)
+
+
+def kinds_for(app: Application) -> tuple[str, ...]:
+    return KINDS + COMPANY_KINDS if brn_rules.is_corporation(app.brn) else KINDS
 
 
 def rules_of(loan: Loan) -> rules_engine.Rules | None:
@@ -59,21 +71,30 @@ def yearly_fee_rate(app: Application) -> Decimal:
     return Decimal(str(product.fee_rate_for(additional=additional)))
 
 
-def _facts(fetched: list[dict[str, Any]]) -> dict[str, Any]:
+def _facts(fetched: list[dict[str, Any]], kinds: tuple[str, ...], today: date) -> dict[str, Any]:
     """What the re-screening reads from the documents fetched again (a value out of bounds is
-    not a fact: a score that is not a whole number up to 1000 counts as unknown)."""
+    not a fact: a score that is not a whole number up to 1000 counts as unknown; statements
+    that cannot be read are not sound)."""
     by_kind = {str(d.get("kind")): d for d in fetched}
-    missing = [k for k in KINDS if k not in by_kind]
+    missing = [k for k in kinds if k not in by_kind]
     if missing:
         raise GuaranteeError.DOCS_REFUSED.error()
     score = by_kind[doc_rules.CREDIT_REPORT].get("score")
     good_score = isinstance(score, int) and not isinstance(score, bool) and 0 <= score <= doc_rules.MAX_CREDIT_SCORE
-    return {
+    facts: dict[str, Any] = {
         "business_active": by_kind[doc_rules.REGISTRATION].get("status") == "active",
         "tax_arrears": bool(by_kind["national_tax_payment"].get("arrears"))
         or bool(by_kind["local_tax_payment"].get("arrears")),
         "credit_score": score if good_score else None,
     }
+    if doc_rules.FINANCIAL_STATEMENTS in kinds:
+        statements = doc_rules.statements_of(by_kind[doc_rules.FINANCIAL_STATEMENTS], today)
+        facts |= {
+            "company_in_force": by_kind[doc_rules.CORPORATE_REGISTRATION].get("status") == corporate.IN_FORCE,
+            "statements_sound": statements is not None and statements.balances and statements.recent(today),
+            "capital_impaired": statements is not None and statements.capital_impaired,
+        }
+    return facts
 
 
 def _loan_of(app: Application, *, lock: bool = False) -> Loan:
@@ -110,6 +131,9 @@ def situation(loan: Loan, facts: dict[str, Any], today: date) -> rules_engine.Si
         min_credit_score=minimum,
         claim_standing=claim_standing(app.brn_index, today),
         yearly_fee_rate=yearly_fee_rate(app),
+        company_in_force=facts.get("company_in_force", True),
+        statements_sound=facts.get("statements_sound", True),
+        capital_impaired=facts.get("capital_impaired", False),
     )
 
 
@@ -119,7 +143,9 @@ def request_renewal(
     """The owner asks to extend their loan's guarantee: documents fetched again with their
     consent, the loan re-screened, the outcome kept (and, when extended, sent to the bank
     after commit). Refused before anything is fetched when the product does not extend its
-    loans, consent is missing, or an extension is already with the bank."""
+    loans, consent is missing, or an extension is already with the bank; refused with nothing
+    kept when the registration no longer names the asker as the representative (a company:
+    as a representative director on its corporate registration)."""
     today = today or timezone.localdate()
     app = own(actor, app)
     loan = _loan_of(app)
@@ -135,17 +161,38 @@ def request_renewal(
     identities = list(Identity.objects.filter(user=actor))
     if not identities:
         raise GuaranteeError.SIMPLE_AUTH_REQUIRED.error()
+    kinds = kinds_for(app)
     try:  # the outside call: no transaction open, no row locked
-        token = clients.consent_token(app.brn, identities[0].subject_index, KINDS)
+        token = clients.consent_token(app.brn, identities[0].subject_index, kinds)
         fetched = [d for d in clients.fetch_documents(token) if isinstance(d, dict)]
     except AdapterError as exc:
-        record(GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": exc.code, "kinds": list(KINDS)}, actor=actor)
+        record(GuaranteeEvent.DOCUMENTS_FAILED, app, new={"code": exc.code, "kinds": list(kinds)}, actor=actor)
         raise document_error(exc).error() from None
-    registration = next((d for d in fetched if d.get("kind") == doc_rules.REGISTRATION), None)
+    by_kind = {str(d.get("kind")): d for d in fetched}
+    registration = by_kind.get(doc_rules.REGISTRATION)
     if registration is None or not _is_representative(registration, identities):
-        record(GuaranteeEvent.NOT_REPRESENTATIVE, app, reason="extension asked by someone not the representative")
+        record(
+            GuaranteeEvent.NOT_REPRESENTATIVE,
+            app,
+            reason="extension asked by someone not the representative",
+            actor=actor,
+        )
         raise GuaranteeError.NOT_REPRESENTATIVE.error()
-    facts = _facts(fetched)
+    corporate_registration = by_kind.get(doc_rules.CORPORATE_REGISTRATION)
+    if doc_rules.CORPORATE_REGISTRATION in kinds:
+        if corporate_registration is None:
+            raise GuaranteeError.CORPORATE_REGISTRATION_UNREADABLE.error()
+        if not _is_chief_executive(corporate_registration, registration):
+            record(
+                GuaranteeEvent.NOT_REPRESENTATIVE,
+                app,
+                reason="extension asked by someone no longer a representative director",
+                actor=actor,
+            )
+            raise GuaranteeError.NOT_CHIEF_EXECUTIVE.error()
+        _without_identifiers(corporate_registration)  # compared; not needed again
+    registration.pop("representative_ci", None)
+    facts = _facts(fetched, kinds, today)
     with transaction.atomic():
         app = own(actor, app, lock=True)
         loan = _loan_of(app, lock=True)
@@ -160,7 +207,7 @@ def request_renewal(
             number=number,
             status=Renewal.Status.SENT if outcome.extend else Renewal.Status.REFUSED,
             requested_by=actor,
-            consent_text=str(RENEWAL_CONSENT_TEXT),
+            consent_text=str(renewal_consent_text(company=doc_rules.CORPORATE_REGISTRATION in kinds)),
             term=s.term,
             months=rules.extension_months if rules is not None and outcome.extend else 0,
             assessment={**outcome.as_json(), "facts": facts, "recent_arrears": s.recent_arrears},

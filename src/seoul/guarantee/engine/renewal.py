@@ -5,7 +5,8 @@ business is still sound; the bank extends it only if the foundation extends its 
 first. The foundation does not screen the business again from the start: it re-checks what can
 have changed since (연장심사) — the loan is not in arrears, the business still operates and owes
 no tax, its credit score still meets the product's minimum, it keeps any recovery plan it has
-with the foundation, and the product still allows another extension. A business that fell
+with the foundation, and the product still allows another extension. A company (법인) is also
+still in force, and its last financial statements balance and show equity left. A business that fell
 behind with the bank in the last months is extended only after it repays part of the loan
 first (일부상환 조건부 연장).
 
@@ -36,6 +37,9 @@ REFUSALS = (
     "tax_arrears",  # national or local tax unpaid
     "credit_score",  # below the product's minimum
     "claim_behind",  # owes the foundation a claim without keeping a recovery plan
+    "company_not_in_force",  # a company: dissolved or in liquidation
+    "statements_unsound",  # a company: the last statements do not balance or are not recent
+    "capital_impaired",  # a company: total equity of zero or less, for a full review instead
 )
 #: Why part of the loan must be repaid before the extension.
 CONDITIONS = ("recent_arrears",)
@@ -87,6 +91,10 @@ class Situation:
     min_credit_score: int
     claim_standing: str = "none"
     yearly_fee_rate: Decimal = Decimal(0)
+    # a company's (법인) corporate registration and last financial statements; True for a sole proprietor
+    company_in_force: bool = True
+    statements_sound: bool = True
+    capital_impaired: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,12 @@ def assess(rules: Rules | None, s: Situation) -> Assessment:
         refusals.append("credit_score")
     if s.claim_standing in ("behind", "no_plan"):
         refusals.append("claim_behind")
+    if not s.company_in_force:
+        refusals.append("company_not_in_force")
+    if not s.statements_sound:
+        refusals.append("statements_unsound")
+    elif s.capital_impaired:
+        refusals.append("capital_impaired")
     if refusals:
         return Assessment(False, tuple(refusals))
     conditions = ("recent_arrears",) if s.recent_arrears else ()

@@ -15,7 +15,7 @@ from seoul.core.engine import brn
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.adapters import clients
-from seoul.guarantee.adapters.standins import Profile
+from seoul.guarantee.adapters.standins import Corporate, Director, Profile, Shareholder
 from seoul.guarantee.models import Application, Certificate, Payment
 
 # A sole proprietor's number (type code 01): the builders' business has a representative, not a
@@ -26,6 +26,7 @@ CALLBACK = "http://testserver/api/v1/guarantee/bank/webhook"
 PAYMENTS_WEBHOOK = "http://testserver/api/v1/guarantee/payments/webhook"
 PERSON = ("김서울", "010-3333-4444")  # the representative of the businesses below, unless said otherwise
 STRANGER = ("이한강", "010-5555-6666")  # someone who represents none of them
+DIRECTOR = ("박이사", "010-7777-8888")  # a director (사내이사) of the company below, not its 대표이사
 
 
 def profile(number: str = GOOD_BRN, *, person: tuple[str, str] = PERSON, **changes: Any) -> Profile:
@@ -43,6 +44,26 @@ def profile(number: str = GOOD_BRN, *, person: tuple[str, str] = PERSON, **chang
     }
     fields.update(changes)
     return Profile(**fields)
+
+
+def company(**changes: Any) -> dict[str, Any]:
+    """The changes that make the builders' business a company: (주)한강공방, 김서울 its 대표이사
+    and largest shareholder, last year's statements sound (revenue 210,000,000 won)."""
+    board = [
+        Director(PERSON[0], "대표이사", PERSON[1]),
+        Director(DIRECTOR[0], "사내이사", DIRECTOR[1]),
+        Director("최감사", "감사"),
+    ]
+    fields: dict[str, Any] = {
+        "company_name": "주식회사 한강공방",
+        "directors": board,
+        "shareholders": [Shareholder(PERSON[0], 7_000), Shareholder(DIRECTOR[0], 3_000)],
+        "revenue": 210_000_000,
+        "total_assets": 150_000_000,
+        "total_liabilities": 90_000_000,
+    }
+    person = changes.pop("person", PERSON)
+    return {"business_name": "(주)한강공방", "person": person, "corporate": Corporate(**(fields | changes))}
 
 
 def identify(user: User | None, person: tuple[str, str] = PERSON, provider: str = "kakao") -> User:

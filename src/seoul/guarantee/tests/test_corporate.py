@@ -19,7 +19,7 @@ from seoul.core.errors import codes_of
 from seoul.core.models import AuditEvent, User
 from seoul.core.testing import state_reason
 from seoul.guarantee import actions
-from seoul.guarantee.adapters.standins import DEMO_SHOPS, Corporate, Director, Shareholder
+from seoul.guarantee.adapters.standins import DEMO_SHOPS, Director, Shareholder
 from seoul.guarantee.engine import corporate, screening
 from seoul.guarantee.engine import documents as doc_rules
 from seoul.guarantee.engine.checklist import Item
@@ -31,8 +31,10 @@ from seoul.guarantee.labels import (
 )
 from seoul.guarantee.models import Application
 from seoul.guarantee.tests.builders import (
+    DIRECTOR,
     GOOD_BRN,
     PERSON,
+    company,
     confirmed,
     draft,
     identify,
@@ -44,28 +46,7 @@ from seoul.guarantee.tests.builders import (
 pytestmark = pytest.mark.django_db
 
 COMPANY = brn.make("101812345")  # 101-81-2345x: type code 81, a company's head office
-DIRECTOR = ("박이사", "010-7777-8888")  # a director (사내이사) of the company, not its 대표이사
 TAX = ("vat_tax_base", "national_tax_payment", "local_tax_payment", "credit_report")
-
-
-def company(**changes: Any) -> dict[str, Any]:
-    """The changes that make the builders' business a company: (주)한강공방, 김서울 its 대표이사
-    and largest shareholder, last year's statements sound (revenue 210,000,000 won)."""
-    board = [
-        Director(PERSON[0], "대표이사", PERSON[1]),
-        Director(DIRECTOR[0], "사내이사", DIRECTOR[1]),
-        Director("최감사", "감사"),
-    ]
-    fields: dict[str, Any] = {
-        "company_name": "주식회사 한강공방",
-        "directors": board,
-        "shareholders": [Shareholder(PERSON[0], 7_000), Shareholder(DIRECTOR[0], 3_000)],
-        "revenue": 210_000_000,
-        "total_assets": 150_000_000,
-        "total_liabilities": 90_000_000,
-    }
-    person = changes.pop("person", PERSON)
-    return {"business_name": "(주)한강공방", "person": person, "corporate": Corporate(**(fields | changes))}
 
 
 def register(docs_service: Any, **changes: Any) -> None:

@@ -23,11 +23,16 @@ from seoul.core.errors import codes_of
 from seoul.core.models import User
 from seoul.guarantee import actions
 from seoul.guarantee.actions import loans, renewals
+from seoul.guarantee.adapters.standins import Director
 from seoul.guarantee.engine import renewal as rules
 from seoul.guarantee.engine.catalogue import catalogue
+from seoul.guarantee.labels import COMPANY_RENEWAL_CONSENT_TEXT
 from seoul.guarantee.models import Application, Loan, LoanEvent, Notification, Renewal
 from seoul.guarantee.tests.builders import (
     CALLBACK,
+    DIRECTOR,
+    PERSON,
+    company,
     profile,
     sign_and_pay,
     signed_webhook,
@@ -40,6 +45,7 @@ RULES = rules.Rules(
 )
 TERM = date(2027, 3, 31)
 SOLE = brn.make("220116251")  # a sole proprietor's number (type code 11)
+COMPANY = brn.make("101816789")  # a company's head office (type code 81)
 
 
 def _situation(**changes: Any) -> rules.Situation:
@@ -91,6 +97,9 @@ def test_recent_arrears_mean_part_of_the_loan_is_repaid_first() -> None:
         ({"credit_score": 594}, "credit_score"),
         ({"credit_score": None}, "credit_score"),
         ({"claim_standing": "behind"}, "claim_behind"),
+        ({"company_in_force": False}, "company_not_in_force"),
+        ({"statements_sound": False}, "statements_unsound"),
+        ({"capital_impaired": True}, "capital_impaired"),
     ],
 )
 def test_each_reason_refuses_the_extension(changes: dict[str, Any], code: str) -> None:
@@ -117,9 +126,13 @@ def _deliver(bank: Any, start: int = 0) -> list[str]:
     return [actions.receive_webhook(body, signature=h["X-Bank-Signature"]) for _u, body, h in bank.captured[start:]]
 
 
-def _paid_out(citizen: User, docs_service: Any, bank: Any) -> tuple[Loan, dict[str, Any]]:
+def _paid_out(
+    citizen: User, docs_service: Any, bank: Any, number: str = SOLE, business: dict[str, Any] | None = None
+) -> tuple[Loan, dict[str, Any]]:
     """A 10,000,000 won working-capital loan (85 % guaranteed), repaid at one year, paid out."""
-    app = submitted(citizen, docs_service, number=SOLE, product="working_capital", amount_manwon="1000")
+    app = submitted(
+        citizen, docs_service, number=number, business=business, product="working_capital", amount_manwon="1000"
+    )
     assert app.state == "approved", app.screening
     cert = sign_and_pay(app, citizen)
     assert actions.send_certificate(cert, CALLBACK) == "sent"
@@ -329,3 +342,44 @@ def test_the_facts_a_re_screening_read_are_erased_with_the_file(
     renewal.refresh_from_db()
     assert "facts" not in renewal.assessment and renewal.assessment["extend"] is True
     assert Application.objects.get(pk=loan.certificate.application_id).brn == ""
+
+
+@pytest.mark.django_db
+def test_a_company_is_extended_only_for_its_representative_director_while_it_stays_sound(
+    citizen: User, docs_service: Any, bank: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    loan, _payout = _paid_out(citizen, docs_service, bank, number=COMPANY, business=company())
+    term = loan.term
+    assert term is not None
+    fetched_before = len(docs_service.served)
+    # the board changed since the loan: the applicant is now a director only
+    board = [Director(DIRECTOR[0], "대표이사", DIRECTOR[1]), Director(PERSON[0], "사내이사", PERSON[1])]
+    docs_service.register(profile(COMPANY, **company(directors=board)))
+    with pytest.raises(ValidationError) as refused:
+        _ask(loan, citizen, term - timedelta(days=3), django_capture_on_commit_callbacks)
+    assert codes_of(refused.value) == ["guarantee.not_chief_executive"] and not loan.renewals.exists()
+    assert docs_service.served[fetched_before:] == [
+        (COMPANY, (*renewals.KINDS, "corporate_registration", "financial_statements"))
+    ]
+    # the applicant leads it again, but the company is in liquidation with its capital impaired
+    docs_service.register(
+        profile(COMPANY, **company(status="liquidation", total_assets=100_000_000, total_liabilities=130_000_000))
+    )
+    unsound = _ask(loan, citizen, term - timedelta(days=3), django_capture_on_commit_callbacks)
+    assert unsound.status == "refused"
+    assert unsound.assessment["refusals"] == ["company_not_in_force", "capital_impaired"]
+    assert unsound.consent_text == str(COMPANY_RENEWAL_CONSENT_TEXT)
+    docs_service.register(profile(COMPANY, **company(fiscal_year=term.year - 4)))  # old statements
+    stale = _ask(loan, citizen, term - timedelta(days=2), django_capture_on_commit_callbacks)
+    assert stale.assessment["refusals"] == ["statements_unsound"]
+    docs_service.register(profile(COMPANY, **company()))
+    sound = _ask(loan, citizen, term - timedelta(days=1), django_capture_on_commit_callbacks)
+    assert sound.status == "sent" and sound.number == 3
+    assert sound.assessment["facts"] | {"credit_score": 0} == {
+        "business_active": True,
+        "tax_arrears": False,
+        "credit_score": 0,
+        "company_in_force": True,
+        "statements_sound": True,
+        "capital_impaired": False,
+    }
