@@ -628,7 +628,8 @@ class Renewal(models.Model):
 
 
 class InstalmentReminder(models.Model):
-    """A reminder sent before an instalment falls due: once per loan and instalment."""
+    """A reminder sent before an instalment falls due: once per loan and due day (an extension
+    moves the last instalment to a new day, which is reminded again)."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="reminders")
     number = models.PositiveSmallIntegerField()
@@ -636,7 +637,7 @@ class InstalmentReminder(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["loan", "number"], name="guarantee_one_reminder_per_instalment")]
+        constraints = [models.UniqueConstraint(fields=["loan", "due"], name="guarantee_one_reminder_per_due_day")]
 
     def __str__(self) -> str:
         return f"{self.loan} #{self.number}"

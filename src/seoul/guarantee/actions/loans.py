@@ -235,8 +235,8 @@ def apply_event(app: Application, event: BankEvent) -> str:
 
 def remind_instalments(today: date | None = None) -> dict[str, int]:
     """Remind the applicant of every loan being repaid whose next instalment falls due within
-    :data:`REMIND_DAYS` days — once per instalment (``seoul guarantee remind-instalments``,
-    daily)."""
+    :data:`REMIND_DAYS` days — once per due day, so an instalment an extension moved is reminded
+    again on its new day (``seoul guarantee remind-instalments``, daily)."""
     today = today or timezone.localdate()
     sent = 0
     for loan in Loan.objects.filter(status=Loan.Status.ACTIVE).select_related("certificate__application"):
@@ -244,7 +244,7 @@ def remind_instalments(today: date | None = None) -> dict[str, int]:
         for instalment in upcoming:
             with transaction.atomic():
                 _reminder, made = InstalmentReminder.objects.get_or_create(
-                    loan=loan, number=instalment.number, defaults={"due": instalment.due}
+                    loan=loan, due=instalment.due, defaults={"number": instalment.number}
                 )
                 if made:
                     notify(

@@ -27,7 +27,7 @@ from seoul.guarantee.adapters.standins import Director
 from seoul.guarantee.engine import renewal as rules
 from seoul.guarantee.engine.catalogue import catalogue
 from seoul.guarantee.labels import COMPANY_RENEWAL_CONSENT_TEXT
-from seoul.guarantee.models import Application, Loan, LoanEvent, Notification, Renewal
+from seoul.guarantee.models import Application, InstalmentReminder, Loan, LoanEvent, Notification, Renewal
 from seoul.guarantee.tests.builders import (
     CALLBACK,
     DIRECTOR,
@@ -156,8 +156,10 @@ def test_the_owner_asks_near_the_term_and_the_bank_extends_the_loan(
     loan, _payout = _paid_out(citizen, docs_service, bank)
     term = loan.term
     assert term is not None and loan.schedule()[-1].due == term and loan.schedule()[-1].principal == 10_000_000
+    loans.remind_instalments(term - timedelta(days=2))  # the repayment at term is reminded before the extension
+    assert loan.reminders.filter(due=term, number=len(loan.schedule())).exists()
     start = len(bank.captured)
-    renewal = _ask(loan, citizen, term - timedelta(days=5), django_capture_on_commit_callbacks)
+    renewal = _ask(loan, citizen, term - timedelta(days=2), django_capture_on_commit_callbacks)
     assert renewal.status == "sent" and renewal.repayment == 0 and renewal.extended_amount == 10_000_000
     assert renewal.new_term is not None and renewal.new_term > term and renewal.send_attempts == 0
     renewal.refresh_from_db()
@@ -173,6 +175,14 @@ def test_the_owner_asks_near_the_term_and_the_bank_extends_the_loan(
     assert sum(i.principal for i in schedule) == 10_000_000  # the principal is due once, at the new term
     assert loans.reconcile() == []  # the bank's statement counts the extension and its term
     assert Notification.objects.filter(body__contains=renewal.new_term.isoformat()).exists()
+    # the extension's first instalment takes the number of the one at the old term, which was
+    # reminded: it is reminded before its own day all the same, as is the new term, each once
+    after = next(i for i in schedule if i.due > term)
+    assert after.number == loan.reminders.get(due=term).number
+    assert loans.remind_instalments(after.due - timedelta(days=2)) == {"reminded": 1}
+    assert loans.remind_instalments(renewal.new_term - timedelta(days=2)) == {"reminded": 1}
+    assert loans.remind_instalments(renewal.new_term - timedelta(days=1)) == {}
+    assert InstalmentReminder.objects.filter(loan=loan, due=renewal.new_term).count() == 1
     with pytest.raises(ValidationError) as refused:  # asked again: the window moved on with the term
         actions.request_renewal(
             loan.certificate.application, consent=True, actor=citizen, callback_url=CALLBACK, today=term
