@@ -133,7 +133,8 @@ def _investee(users: dict[str, User], call: Call, today: date) -> None:
     staff = users["fund.staff"]
     members = [users[f"fund.committee{i}"] for i in range(1, COMMITTEE + 1)]
     held = today - timedelta(days=340)
-    meeting = actions.set_meeting(held, "2025년 제3차 투자심의위원회", members[:6], actor=staff)
+    # set as the staff did ahead of that meeting
+    meeting = actions.set_meeting(held, "2025년 제3차 투자심의위원회", members[:6], actor=staff, today=held)
     app = _apply(
         call,
         _proposal("메디브릿지", "101815678", "medical_bio", "seed", 300_000_000, "equity"),

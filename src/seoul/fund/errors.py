@@ -104,6 +104,10 @@ class FundError(ErrorCode):
         "fund.member_sat",
         _("%(names)s already declared or scored at this meeting and cannot be taken off it."),
     )
+    MEETING_IN_PAST = (
+        "fund.meeting_in_past",
+        _("A meeting is set for today or a later day: one already held cannot be added."),
+    )
     MEETING_HELD = (
         "fund.meeting_held",
         _("This meeting has already been held: who sits on it can no longer change."),

@@ -121,10 +121,17 @@ def _present(users: Iterable[User]) -> list[User]:
     return chosen
 
 
-def set_meeting(held_on: date, title: str, present: Iterable[User], *, actor: User) -> Meeting:
+def set_meeting(
+    held_on: date, title: str, present: Iterable[User], *, actor: User, today: date | None = None
+) -> Meeting:
+    """A committee meeting on ``held_on`` (today or later: a meeting already held, with members
+    who could still declare and score at it, would let decisions be dated back)."""
     check_staff(actor)
+    today = today or timezone.localdate()
     title = check_text(title, "title", max_length=120)
     PLANNING_HORIZON.check(held_on, "held_on")
+    if held_on < today:
+        raise FundError.MEETING_IN_PAST.error("held_on")
     chosen = _present(present)
     with transaction.atomic():
         made = Meeting.objects.create(held_on=held_on, title=title, created_by=actor)

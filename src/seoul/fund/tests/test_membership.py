@@ -130,7 +130,11 @@ def test_a_member_who_declared_or_scored_stays_on_the_meeting(
 
 def test_who_sits_is_set_before_the_meeting_is_held(staff: User, members: list[User]) -> None:
     today = timezone.localdate()
-    held = actions.set_meeting(today - timedelta(days=1), "지난 회의", members[:5], actor=staff)
+    yesterday = today - timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:  # a meeting already held cannot be added
+        actions.set_meeting(yesterday, "지난 회의", members[:5], actor=staff)
+    assert codes_of(refused.value) == [FundError.MEETING_IN_PAST]
+    held = actions.set_meeting(yesterday, "지난 회의", members[:5], actor=staff, today=yesterday)  # set the day before
     with pytest.raises(ValidationError) as refused:
         actions.set_attendance(held, members[:6], actor=staff)
     assert codes_of(refused.value) == [FundError.MEETING_HELD]
@@ -219,3 +223,14 @@ def test_the_meeting_page_keeps_a_member_who_declared(staff: User, members: list
     late = c.post(url, data | {"present": [m.pk for m in members[:4]]})
     assert late.status_code == 400 and field_codes(late.context["form"]) == {"present": [FundError.MEETING_HELD]}
     assert b"error-summary" in late.content
+
+
+def test_the_worklist_refuses_a_meeting_already_held_on_its_date_field(staff: User, members: list[User]) -> None:
+    c = client_of(staff, "en")
+    data = {"meeting-title": "지난 회의", "meeting-present": [m.pk for m in members[:5]]}
+    yesterday = timezone.localdate() - timedelta(days=1)
+    refused = c.post("/fund/staff/", data | {"meeting-held_on": yesterday.isoformat()})
+    assert refused.status_code == 400 and not Meeting.objects.filter(title="지난 회의").exists()
+    assert "one already held cannot be added" in " ".join(refused.context["meeting_form"].errors["held_on"])
+    done = c.post("/fund/staff/", data | {"meeting-held_on": timezone.localdate().isoformat()})
+    assert done.status_code == 302 and Meeting.objects.get(title="지난 회의").present.count() == 5
