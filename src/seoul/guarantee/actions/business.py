@@ -99,6 +99,25 @@ def _is_chief_executive(corporate_registration: dict[str, Any], registration: di
     )
 
 
+def confirm_chief_executive(
+    app: Application,
+    corporate_registration: dict[str, Any] | None,
+    registration: dict[str, Any],
+    *,
+    actor: User,
+    why: str,
+) -> None:
+    """Refuse (auditing ``why`` as a failed representative check) unless the corporate
+    registration names the business registration's representative as a 대표이사; then drop
+    the directors' identifiers, compared and not needed again."""
+    if corporate_registration is None:
+        raise GuaranteeError.CORPORATE_REGISTRATION_UNREADABLE.error()
+    if not _is_chief_executive(corporate_registration, registration):
+        record(GuaranteeEvent.NOT_REPRESENTATIVE, app, reason=why, actor=actor)
+        raise GuaranteeError.NOT_CHIEF_EXECUTIVE.error()
+    _without_identifiers(corporate_registration)
+
+
 def _without_identifiers(corporate_registration: dict[str, Any]) -> dict[str, Any]:
     """The corporate registration as it is kept: no director's connecting identifier."""
     directors = corporate_registration.get("directors")
@@ -178,17 +197,13 @@ def confirm_business(app: Application, *, consent: bool, actor: User, today: dat
     if company:
         # only now, for the person the business registration names: it lists every director
         corporate_registration = _fetch(app, doc_rules.CORPORATE_REGISTRATION, subject, actor)
-        if corporate_registration is None:
-            raise GuaranteeError.CORPORATE_REGISTRATION_UNREADABLE.error()
-        if not _is_chief_executive(corporate_registration, registration):
-            record(
-                GuaranteeEvent.NOT_REPRESENTATIVE,
-                app,
-                reason="corporate registration names no such representative director",
-                actor=actor,
-            )
-            raise GuaranteeError.NOT_CHIEF_EXECUTIVE.error()
-        _without_identifiers(corporate_registration)  # compared; not needed again
+        confirm_chief_executive(
+            app,
+            corporate_registration,
+            registration,
+            actor=actor,
+            why="corporate registration names no such representative director",
+        )
     registration.pop("representative_ci", None)  # compared; not needed again
     try:
         with transaction.atomic():

@@ -28,12 +28,7 @@ from seoul.core.adapters.http import AdapterError
 from seoul.core.engine import brn as brn_rules
 from seoul.core.models import User
 from seoul.guarantee.actions._base import own, record
-from seoul.guarantee.actions.business import (
-    _is_chief_executive,
-    _is_representative,
-    _without_identifiers,
-    document_error,
-)
+from seoul.guarantee.actions.business import _is_representative, confirm_chief_executive, document_error
 from seoul.guarantee.actions.notifications import notify
 from seoul.guarantee.adapters import clients
 from seoul.guarantee.engine import corporate
@@ -178,19 +173,14 @@ def request_renewal(
             actor=actor,
         )
         raise GuaranteeError.NOT_REPRESENTATIVE.error()
-    corporate_registration = by_kind.get(doc_rules.CORPORATE_REGISTRATION)
     if doc_rules.CORPORATE_REGISTRATION in kinds:
-        if corporate_registration is None:
-            raise GuaranteeError.CORPORATE_REGISTRATION_UNREADABLE.error()
-        if not _is_chief_executive(corporate_registration, registration):
-            record(
-                GuaranteeEvent.NOT_REPRESENTATIVE,
-                app,
-                reason="extension asked by someone no longer a representative director",
-                actor=actor,
-            )
-            raise GuaranteeError.NOT_CHIEF_EXECUTIVE.error()
-        _without_identifiers(corporate_registration)  # compared; not needed again
+        confirm_chief_executive(
+            app,
+            by_kind.get(doc_rules.CORPORATE_REGISTRATION),
+            registration,
+            actor=actor,
+            why="extension asked by someone no longer a representative director",
+        )
     registration.pop("representative_ci", None)
     facts = _facts(fetched, kinds, today)
     with transaction.atomic():
