@@ -33,5 +33,5 @@ KINDS = {
     },
     "subrogation.status": {"to_review": "warning", "approved": "info", "paid": "success", "refused": "neutral"},
     "claim.status": {"open": "warning", "recovered": "success", "written_off": "neutral"},
-    "renewal.status": {"refused": "danger", "sent": "info", "extended": "success"},
+    "renewal.status": {"refused": "danger", "sent": "info", "extended": "success", "lapsed": "neutral"},
 }

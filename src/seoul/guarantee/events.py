@@ -33,6 +33,7 @@ class GuaranteeEvent(models.TextChoices):
     SUBROGATION_SENT = "guarantee.subrogation.sent", _("Subrogation payment sent to the bank")
     RENEWAL_ASSESSED = "guarantee.renewal.assessed", _("Extension at term re-screened: extended or refused")
     RENEWAL_SENT = "guarantee.renewal.sent", _("Extension of the guarantee sent to the bank")
+    RENEWAL_LAPSED = "guarantee.renewal.lapsed", _("Extension lapsed: the loan ended before the bank extended it")
     CLAIM_PLAN = "guarantee.claim.plan", _("Recovery plan agreed for a claim")
     CLAIM_PAYMENT_ORDERED = (
         "guarantee.claim.payment_ordered",

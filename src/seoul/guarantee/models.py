@@ -588,12 +588,14 @@ class Renewal(models.Model):
     re-screening (``engine/renewal.py``: the figures and facts it used in ``assessment``) and,
     when extended, the request to the bank and the bank's confirmation (``loan.extended``).
     A refused request may be made again within the window once its reason is gone; at most
-    one request is with the bank at a time."""
+    one request is with the bank at a time. A request the bank has not confirmed when the loan
+    ends (repaid, defaulted, paid by the foundation) lapses and is not sent again."""
 
     class Status(models.TextChoices):
         REFUSED = "refused", _("Not extended")
         SENT = "sent", _("Extended by the foundation, waiting for the bank")
         EXTENDED = "extended", _("Extended")
+        LAPSED = "lapsed", _("Lapsed: the loan ended first")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="renewals")
     number = models.PositiveSmallIntegerField()  # the loan's n-th request

@@ -208,6 +208,8 @@ def apply_event(app: Application, event: BankEvent) -> str:
     if loan.extensions > extensions:  # the bank's extension, applied now (perhaps after waiting)
         extension = loan.events.filter(kind="extended", status=LoanEvent.Status.APPLIED).order_by("-seq").first()
         renewals.mark_extended(loan, extension.on if extension else on)
+    if loan.status != was and loan.status in (Loan.Status.CLOSED, Loan.Status.DEFAULTED, Loan.Status.SUBROGATED):
+        renewals.lapse(loan)
     record(
         GuaranteeEvent.LOAN_EVENT,
         app,

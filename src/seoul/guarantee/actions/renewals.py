@@ -289,6 +289,21 @@ def mark_extended(loan: Loan, on: date) -> None:
     )
 
 
+def lapse(loan: Loan) -> None:
+    """The loan ended — repaid, defaulted or paid by the foundation — with an extension still
+    with the bank: the request lapses (no longer sent again, and the bank's late report of it
+    is refused). Call in the transaction that applied the event, the loan locked."""
+    for renewal in loan.renewals.filter(status=Renewal.Status.SENT):
+        renewal.status = Renewal.Status.LAPSED
+        renewal.save(update_fields=["status"])
+        record(
+            GuaranteeEvent.RENEWAL_LAPSED,
+            loan.certificate.application,
+            new={"renewal": renewal.number, "loan_status": loan.status},
+            actor_label="system",
+        )
+
+
 def tell_renewal_window(today: date | None = None) -> dict[str, int]:
     """Tell the owner of each loan being repaid whose extension window opened that they may ask
     for an extension — once per term (``seoul guarantee remind-instalments``, daily)."""

@@ -20,7 +20,7 @@ from django.utils import timezone
 from seoul.core import retention
 from seoul.core.engine import brn
 from seoul.core.errors import codes_of
-from seoul.core.models import User
+from seoul.core.models import AuditEvent, User
 from seoul.guarantee import actions
 from seoul.guarantee.actions import loans, renewals
 from seoul.guarantee.adapters.standins import Director
@@ -393,3 +393,41 @@ def test_a_company_is_extended_only_for_its_representative_director_while_it_sta
         "statements_sound": True,
         "capital_impaired": False,
     }
+
+
+@pytest.mark.django_db
+def test_an_extension_still_with_the_bank_lapses_when_the_loan_is_repaid_first(
+    citizen: User, docs_service: Any, bank: Any
+) -> None:
+    loan, payout = _paid_out(citizen, docs_service, bank)
+    term = loan.term
+    assert term is not None
+    # extended by the foundation; the test's transaction never commits, so the bank is not told
+    renewal = actions.request_renewal(
+        loan.certificate.application, consent=True, actor=citizen, callback_url=CALLBACK, today=term
+    )
+    assert renewal.status == "sent"
+    start = len(bank.captured)
+    bank.report(CALLBACK, payout, "prepaid", principal=10_000_000)
+    assert _deliver(bank, start) == ["applied"]
+    loan.refresh_from_db()
+    renewal.refresh_from_db()
+    assert loan.status == "closed" and renewal.status == "lapsed"
+    assert AuditEvent.objects.filter(
+        event="guarantee.renewal.lapsed", target_id=str(renewal.loan.certificate.application_id)
+    ).exists()
+    assert renewals.resend_renewals(CALLBACK) == {}  # nothing is sent again
+    assert renewal.new_term is not None
+    late = {
+        "event_id": "evt-late-extension",
+        "type": "loan.extended",
+        "certificate_number": payout["certificate_number"],
+        "loan_id": payout["loan_id"],
+        "seq": 3,
+        "on": term.isoformat(),
+        "maturity": renewal.new_term.isoformat(),
+    }
+    body, signature = signed_webhook(late)
+    assert actions.receive_webhook(body, signature=signature) == "refused"
+    loan.refresh_from_db()
+    assert (loan.status, loan.extensions) == ("closed", 0)
