@@ -387,6 +387,38 @@ class Webhooks:
             self.held.clear()
 
 
+class SendsWebhooks:
+    """For a stand-in that sends signed events through ``self.webhooks``: its webhook knobs
+    (``webhook_repeat``, ``webhook_delay``, ``webhook_hold``) are the sender's. Put it before
+    :class:`StandIn` among the bases and name the knobs in ``KNOBS``."""
+
+    webhooks: Webhooks
+
+    @property
+    def webhook_repeat(self) -> int:
+        return self.webhooks.repeat
+
+    @webhook_repeat.setter
+    def webhook_repeat(self, value: int) -> None:
+        self.webhooks.repeat = value
+
+    @property
+    def webhook_delay(self) -> float:
+        return self.webhooks.delay
+
+    @webhook_delay.setter
+    def webhook_delay(self, value: float) -> None:
+        self.webhooks.delay = value
+
+    @property
+    def webhook_hold(self) -> bool:
+        return self.webhooks.hold
+
+    @webhook_hold.setter
+    def webhook_hold(self, value: bool) -> None:
+        self.webhooks.hold = value
+
+
 class Running:
     """The stand-ins of one adapter module, each started on first use (thread-safe).
 

@@ -56,6 +56,7 @@ from seoul.core.adapters import signing
 from seoul.core.adapters.standin import (
     Answer,
     Request,
+    SendsWebhooks,
     StandIn,
     Webhooks,
     error,
@@ -843,7 +844,7 @@ def _checkout_page(lang: str, title: str, content: str) -> str:
     )
 
 
-class PaymentStandIn(StandIn):
+class PaymentStandIn(SendsWebhooks, StandIn):
     """The payment gateway the guarantee fee is paid through.
 
     ``POST /v1/payments`` (``Idempotency-Key`` required; ``order_id``, ``amount`` in won,
@@ -896,31 +897,6 @@ class PaymentStandIn(StandIn):
             self.orders.clear()
             self.by_key.clear()
             self.requests.clear()
-
-    # webhook knobs are the sender's
-    @property
-    def webhook_repeat(self) -> int:
-        return self.webhooks.repeat
-
-    @webhook_repeat.setter
-    def webhook_repeat(self, value: int) -> None:
-        self.webhooks.repeat = value
-
-    @property
-    def webhook_delay(self) -> float:
-        return self.webhooks.delay
-
-    @webhook_delay.setter
-    def webhook_delay(self, value: float) -> None:
-        self.webhooks.delay = value
-
-    @property
-    def webhook_hold(self) -> bool:
-        return self.webhooks.hold
-
-    @webhook_hold.setter
-    def webhook_hold(self, value: bool) -> None:
-        self.webhooks.hold = value
 
     # --- the API -----------------------------------------------------------------------------
 

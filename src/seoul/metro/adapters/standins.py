@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from seoul.core.adapters.standin import (
     Answer,
     Request,
+    SendsWebhooks,
     StandIn,
     Webhooks,
     error,
@@ -242,7 +243,7 @@ def _amounts(value: Any) -> dict[str, int]:
 # --- the gateway ---------------------------------------------------------------------------------
 
 
-class GatewayStandIn(StandIn):
+class GatewayStandIn(SendsWebhooks, StandIn):
     """The payment gateway. State lives in this instance (one per process unless a port is
     shared, see ``core.adapters.standin.Running``); knobs beyond the common ones:
 
@@ -301,7 +302,7 @@ class GatewayStandIn(StandIn):
             self.idempotent.clear()
             self.requests.clear()
 
-    # webhook knobs are the sender's
+    # the callback URL is the sender's too
     @property
     def callback_url(self) -> str:
         return self.webhooks.url
@@ -309,30 +310,6 @@ class GatewayStandIn(StandIn):
     @callback_url.setter
     def callback_url(self, value: str) -> None:
         self.webhooks.url = value
-
-    @property
-    def webhook_repeat(self) -> int:
-        return self.webhooks.repeat
-
-    @webhook_repeat.setter
-    def webhook_repeat(self, value: int) -> None:
-        self.webhooks.repeat = value
-
-    @property
-    def webhook_delay(self) -> float:
-        return self.webhooks.delay
-
-    @webhook_delay.setter
-    def webhook_delay(self, value: float) -> None:
-        self.webhooks.delay = value
-
-    @property
-    def webhook_hold(self) -> bool:
-        return self.webhooks.hold
-
-    @webhook_hold.setter
-    def webhook_hold(self, value: bool) -> None:
-        self.webhooks.hold = value
 
     def knobs(self) -> dict[str, Any]:
         found = super().knobs()
