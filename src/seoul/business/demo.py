@@ -8,64 +8,31 @@ kept with the other demo accounts' and printed with them."""
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from seoul.business import actions
 from seoul.business.models import BusinessProfile, Programme, ProgrammeApplication, ProgrammeOfficer
-from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.demo import DemoAccount, ensure_accounts, printed
+from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.guarantee import interfaces as guarantee
 
 ACCOUNTS = [
-    # username, institution, role in the business service, description
-    (
+    DemoAccount(
         "business.officer",
-        "SBA",
-        Role.OPERATOR,
         "Seoul Business Agency programme officer: scores, selects, records completion",
+        institution="SBA",
+        roles={Service.BUSINESS: Role.OPERATOR},
     ),
-    ("business.evaluator", "CITY_HALL", Role.VIEWER, "City small-business policy staff: reads the programme outcomes"),
+    DemoAccount(
+        "business.evaluator",
+        "City small-business policy staff: reads the programme outcomes",
+        institution="CITY_HALL",
+        roles={Service.BUSINESS: Role.VIEWER},
+    ),
 ]
-
-
-def _known() -> dict[str, str]:
-    from seoul.core import demo as core_demo
-
-    path = core_demo.accounts_file()
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _accounts() -> dict[str, User]:
-    from seoul.core import demo as core_demo
-
-    known = _known()
-    users: dict[str, User] = {}
-    with transaction.atomic():
-        for username, institution, role, _description in ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "kind": User.Kind.STAFF,
-                    "display_name": username,
-                    "institution": Institution.objects.get(code=institution),
-                },
-            )
-            if created or username not in known:
-                known[username] = known.get(username) or secrets.token_urlsafe(12)
-                user.set_password(known[username])
-                user.save()
-            ServiceRole.objects.update_or_create(user=user, service=Service.BUSINESS, defaults={"role": role})
-            users[username] = user
-    fd = os.open(core_demo.accounts_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(known, fh, indent=2)
-    return users
 
 
 def _profile(user: User) -> BusinessProfile | None:
@@ -79,7 +46,7 @@ def _profile(user: User) -> BusinessProfile | None:
 
 
 def load() -> dict[str, int]:
-    users = _accounts()
+    users = ensure_accounts(ACCOUNTS)
     officer = users["business.officer"]
     for programme in Programme.objects.filter(institution__code="SBA"):
         if not ProgrammeOfficer.objects.filter(user=officer, programme=programme).exists():
@@ -121,9 +88,4 @@ def load() -> dict[str, int]:
 
 
 def demo_accounts() -> list[dict[str, str]]:
-    known = _known()
-    return [
-        {"username": username, "password": known[username], "role": description}
-        for username, _institution, _role, description in ACCOUNTS
-        if username in known
-    ]
+    return printed(ACCOUNTS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -209,9 +211,69 @@ def accounts_file() -> Path:
     return Path(settings.VAR_DIR) / "demo_accounts.json"
 
 
-def load() -> list[dict[str, str]]:
+def known_passwords() -> dict[str, str]:
+    """The demo passwords made on this machine so far, by username."""
     path = accounts_file()
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    return known
+
+
+def keep_passwords(known: dict[str, str]) -> None:
+    """Write the demo passwords back, readable by the platform's user only (0600)."""
+    fd = os.open(accounts_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(known, fh, indent=2)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A service's own demo account (``<service>/demo.py``): made once, its password made on
+    the first run and kept with the others, its roles set, printed by ``seoul demo-data``."""
+
+    username: str
+    description: str
+    kind: str = User.Kind.STAFF
+    institution: str | None = None  # an institution's code; None: none of the city's
+    roles: Mapping[str, str] = field(default_factory=dict)  # service → role
+
+
+def ensure_accounts(accounts: Sequence[DemoAccount]) -> dict[str, User]:
+    """Make the accounts that are missing, give each its roles, keep their passwords."""
+    known = known_passwords()
+    users: dict[str, User] = {}
+    with transaction.atomic():
+        for account in accounts:
+            user, created = User.objects.get_or_create(
+                username=account.username,
+                defaults={
+                    "kind": account.kind,
+                    "display_name": account.username,
+                    "institution": Institution.objects.get(code=account.institution) if account.institution else None,
+                },
+            )
+            if created or account.username not in known:
+                known[account.username] = known.get(account.username) or secrets.token_urlsafe(12)
+                user.set_password(known[account.username])
+                user.save()
+            for service, role in account.roles.items():
+                ServiceRole.objects.update_or_create(user=user, service=service, defaults={"role": role})
+            users[account.username] = user
+    keep_passwords(known)
+    return users
+
+
+def printed(accounts: Sequence[DemoAccount]) -> list[dict[str, str]]:
+    """The accounts made so far, as ``seoul demo-data`` prints them."""
+    known = known_passwords()
+    return [
+        {"username": a.username, "password": known[a.username], "role": a.description}
+        for a in accounts
+        if a.username in known
+    ]
+
+
+def load() -> list[dict[str, str]]:
+    known = known_passwords()
     shown = []
     with transaction.atomic():
         for username, kind, inst_code, roles, description in ACCOUNTS:
@@ -227,7 +289,5 @@ def load() -> list[dict[str, str]]:
                 ServiceRole.objects.update_or_create(user=user, service=service, defaults={"role": role})
             known[username] = password
             shown.append({"username": username, "password": password, "role": description})
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(known, fh, indent=2)
+    keep_passwords(known)
     return shown

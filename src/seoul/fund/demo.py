@@ -12,16 +12,13 @@ Passwords are kept with the other demo accounts' and printed with them."""
 from __future__ import annotations
 
 import io
-import json
-import os
-import secrets
 from datetime import date, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
+from seoul.core.demo import DemoAccount, ensure_accounts, printed
 from seoul.core.engine import brn
-from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.fund import actions
 from seoul.fund.engine import quarters
@@ -29,80 +26,44 @@ from seoul.fund.engine.terms import Terms
 from seoul.fund.models import Application, Call, Decision, Tranche, Transition
 
 COMMITTEE = 7
-ACCOUNTS: list[tuple[str, str, str | None, str | None, str]] = [
-    # username, kind, institution, role in the fund, description
-    (
+ACCOUNTS = [
+    DemoAccount(
         "fund.staff",
-        User.Kind.STAFF,
-        "SEOULSHINBO",
-        Role.OPERATOR,
         "Fund staff: screens, sets up meetings, verifies milestones, pays tranches",
+        institution="SEOULSHINBO",
+        roles={Service.FUND: Role.OPERATOR},
     ),
-    (
+    DemoAccount(
         "fund.admin",
-        User.Kind.STAFF,
-        "SEOULSHINBO",
-        Role.ADMIN,
         "Fund administrator: what fund staff do, plus the investment committee's membership",
+        institution="SEOULSHINBO",
+        roles={Service.FUND: Role.ADMIN},
     ),
-    ("fund.viewer", User.Kind.STAFF, "CITY_HALL", Role.VIEWER, "City start-up policy staff: reads the fund dashboard"),
+    DemoAccount(
+        "fund.viewer",
+        "City start-up policy staff: reads the fund dashboard",
+        institution="CITY_HALL",
+        roles={Service.FUND: Role.VIEWER},
+    ),
     *[
-        (
+        DemoAccount(
             f"fund.committee{i}",
-            User.Kind.STAFF,
-            "SEOULSHINBO",
-            Role.APPROVER,
             f"Investment committee member {i}: declares, scores, decides",
+            institution="SEOULSHINBO",
+            roles={Service.FUND: Role.APPROVER},
         )
         for i in range(1, COMMITTEE + 1)
     ],
     *[
-        (
+        DemoAccount(
             f"fund.startup{i}",
-            User.Kind.CITIZEN,
-            None,
-            None,
             f"Start-up founder {i} (citizen): applies, sends milestone evidence and KPIs",
+            kind=User.Kind.CITIZEN,
         )
         for i in range(1, 4)
     ],
 ]
 DECK = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
-
-def _known() -> dict[str, str]:
-    from seoul.core import demo as core_demo
-
-    path = core_demo.accounts_file()
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _accounts() -> dict[str, User]:
-    from seoul.core import demo as core_demo
-
-    known = _known()
-    users: dict[str, User] = {}
-    with transaction.atomic():
-        for username, kind, institution, role, _description in ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "kind": kind,
-                    "display_name": username,
-                    "institution": Institution.objects.get(code=institution) if institution else None,
-                },
-            )
-            if created or username not in known:
-                known[username] = known.get(username) or secrets.token_urlsafe(12)
-                user.set_password(known[username])
-                user.save()
-            if role:
-                ServiceRole.objects.update_or_create(user=user, service=Service.FUND, defaults={"role": role})
-            users[username] = user
-    fd = os.open(core_demo.accounts_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(known, fh, indent=2)
-    return users
 
 
 def _proposal(name: str, first_nine: str, sector: str, stage: str, amount: int, instrument: str) -> actions.Proposal:
@@ -198,7 +159,7 @@ def _investee(users: dict[str, User], call: Call, today: date) -> None:
 
 
 def load() -> dict[str, int]:
-    users = _accounts()
+    users = ensure_accounts(ACCOUNTS)
     for i in range(1, COMMITTEE + 1):
         seat = "위원장" if i == 1 else ("외부 전문위원" if i > 4 else "위원")
         actions.set_member(users[f"fund.committee{i}"], active=True, seat=seat, actor=None)
@@ -272,9 +233,4 @@ def load() -> dict[str, int]:
 
 
 def demo_accounts() -> list[dict[str, str]]:
-    known = _known()
-    return [
-        {"username": username, "password": known[username], "role": description}
-        for username, _kind, _institution, _role, description in ACCOUNTS
-        if username in known
-    ]
+    return printed(ACCOUNTS)

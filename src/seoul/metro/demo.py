@@ -4,8 +4,6 @@ passages and one open dispute by the demo citizen."""
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import secrets
 from datetime import date, datetime, timedelta
@@ -40,8 +38,7 @@ def signed_up_rider() -> dict[str, str] | None:
     number = digits(DEMO_RIDER_PHONE)
     if User.objects.filter(phone_index=blind_index(number, purpose="user.phone")).exists():
         return None
-    path = core_demo.accounts_file()
-    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    known = core_demo.known_passwords()
     password = known.get("rider") or secrets.token_urlsafe(12)
     now = timezone.now()
     user = User(username="rider", kind=User.Kind.CITIZEN, display_name="rider", phone=number)
@@ -57,9 +54,7 @@ def signed_up_rider() -> dict[str, str] | None:
         rider=rider, token=DEMO_CARD_TOKEN, brand="VISA", last4="4242", expires="2039-12", registered_at=now
     )
     known["rider"] = password
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(known, fh, indent=2)
+    core_demo.keep_passwords(known)
     return {"username": DEMO_RIDER_PHONE, "password": password, "account": rider.account}
 
 
@@ -143,8 +138,7 @@ def demo_accounts() -> list[dict[str, str]]:
     """The signed-up demo rider, printed with the demo accounts (``seoul demo-data``)."""
     from seoul.core import demo as core_demo
 
-    path = core_demo.accounts_file()
-    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    known = core_demo.known_passwords()
     if "rider" not in known:
         return []
     role = "A rider who signed up on the web: postpaid, card VISA ····4242, tagless on (signs in with the number)"

@@ -9,16 +9,13 @@ accounts' (``var/demo_accounts.json``, 0600) and printed with them."""
 
 from __future__ import annotations
 
-import json
-import os
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 
-from seoul.core.models import Institution, ServiceRole, User
+from seoul.core.demo import DemoAccount, ensure_accounts, printed
+from seoul.core.models import User
 from seoul.core.roles import Role, Service
 from seoul.overseas import actions
 from seoul.overseas import reference as overseas_reference
@@ -27,21 +24,20 @@ from seoul.overseas.engine import reference as ref
 from seoul.overseas.models import Application, Listing, Round
 
 ACCOUNTS = [
-    # username, kind, institution, role, description
-    (
+    DemoAccount(
         "overseas.officer",
-        User.Kind.STAFF,
-        "SBA",
-        Role.APPROVER,
         "Seoul Business Agency overseas-sales officer: selects shops, reviews listings, decides shipping claims",
+        institution="SBA",
+        roles={Service.OVERSEAS: Role.APPROVER},
     ),
-    ("overseas.kpi", User.Kind.STAFF, "CITY_HALL", Role.VIEWER, "City staff: reads the overseas-sales KPIs"),
-    (
-        "overseas.shop",
-        User.Kind.CITIZEN,
-        None,
-        None,
-        "Citizen shop owner (한강공방) selected for overseas online sales",
+    DemoAccount(
+        "overseas.kpi",
+        "City staff: reads the overseas-sales KPIs",
+        institution="CITY_HALL",
+        roles={Service.OVERSEAS: Role.VIEWER},
+    ),
+    DemoAccount(
+        "overseas.shop", "Citizen shop owner (한강공방) selected for overseas online sales", kind=User.Kind.CITIZEN
     ),
 ]
 
@@ -52,41 +48,6 @@ SHOPS = [
     ("overseas.shop3", "망원김부각", "120-86-45678"),
     ("overseas.shop4", "성수가죽", "101-86-12346"),
 ]
-
-
-def _known() -> dict[str, str]:
-    from seoul.core import demo as core_demo
-
-    path = core_demo.accounts_file()
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _accounts() -> dict[str, User]:
-    from seoul.core import demo as core_demo
-
-    known = _known()
-    users: dict[str, User] = {}
-    with transaction.atomic():
-        for username, kind, institution, role, _description in ACCOUNTS:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={
-                    "kind": kind,
-                    "display_name": username,
-                    "institution": Institution.objects.get(code=institution) if institution else None,
-                },
-            )
-            if created or username not in known:
-                known[username] = known.get(username) or secrets.token_urlsafe(12)
-                user.set_password(known[username])
-                user.save()
-            if role is not None:
-                ServiceRole.objects.update_or_create(user=user, service=Service.OVERSEAS, defaults={"role": role})
-            users[username] = user
-    fd = os.open(core_demo.accounts_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(known, fh, indent=2)
-    return users
 
 
 def _shop(username: str) -> User:
@@ -108,7 +69,7 @@ def _months(today_month: str) -> list[str]:
 
 
 def load() -> dict[str, int]:
-    users = _accounts()
+    users = ensure_accounts(ACCOUNTS)
     officer = users["overseas.officer"]
     if not Round.objects.exists():
         overseas_reference.load()
@@ -222,9 +183,4 @@ def load() -> dict[str, int]:
 
 
 def demo_accounts() -> list[dict[str, str]]:
-    known = _known()
-    return [
-        {"username": username, "password": known[username], "role": description}
-        for username, _kind, _institution, _role, description in ACCOUNTS
-        if username in known
-    ]
+    return printed(ACCOUNTS)
