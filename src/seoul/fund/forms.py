@@ -227,6 +227,12 @@ class EvidenceForm(forms.Form):
         max_length=3000,
         help_text=_("What was achieved and where fund staff can check it (contracts, links, figures)."),
     )
+    evidence_file = forms.FileField(
+        label=_("The document, if you have it (PDF, up to 20 MB)"),
+        required=False,
+        help_text=_("A contract, an approval or a report that shows the milestone. Fund staff read it when verifying."),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
 
 
 class VerifyForm(forms.Form):
@@ -241,7 +247,8 @@ class VerifyForm(forms.Form):
         label=_("Evidence file (PDF, up to 20 MB)"),
         required=False,
         help_text=_(
-            "When verifying, attach the document that shows the milestone (a contract, an approval) if you have it."
+            "When verifying, attach the document that shows the milestone (a contract, an approval) if the start-up "
+            "did not; it takes the place of one the start-up attached."
         ),
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )

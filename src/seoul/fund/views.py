@@ -203,7 +203,11 @@ def my_application(request: AuthedRequest, reference: str) -> HttpResponse:
     which = request.POST.get("form", "") if request.method == "POST" else ""
     tranches = _tranche_rows(found)
     waiting = next((t for t in tranches if t.state == Tranche.States.PLANNED), None)
-    evidence = EvidenceForm(request.POST if which == "evidence" else None, prefix="evidence")
+    evidence = EvidenceForm(
+        request.POST if which == "evidence" else None,
+        request.FILES if which == "evidence" else None,
+        prefix="evidence",
+    )
     since = timezone.localdate(found.decided_at) if found.decided_at else timezone.localdate()
     open_quarters = quarters.reportable(timezone.localdate(), since) if found.is_investee else []
     kpi = KpiForm(request.POST if which == "kpi" else None, prefix="kpi", quarters=open_quarters)
@@ -212,7 +216,13 @@ def my_application(request: AuthedRequest, reference: str) -> HttpResponse:
         done = form_action(
             request,
             evidence,
-            lambda d: actions.send_evidence(waiting, d["evidence"], actor=request.user),
+            lambda d: actions.send_evidence(
+                waiting,
+                d["evidence"],
+                evidence_file=d.get("evidence_file"),
+                evidence_size=d["evidence_file"].size if d.get("evidence_file") else 0,
+                actor=request.user,
+            ),
             then=back,
             success=_("Evidence sent. Fund staff will check it."),
         )
@@ -630,7 +640,7 @@ def investee(request: AuthedRequest, reference: str) -> HttpResponse:
 @require_role(Service.FUND, Role.OPERATOR)
 @require_GET
 def evidence(request: AuthedRequest, reference: str, number: int) -> FileResponse:
-    """The milestone evidence staff attached to a tranche, after a reason (audited)."""
+    """The milestone evidence file of a tranche (the start-up's or staff's), after a reason (audited)."""
     found = selectors.staff_application(request.user, reference)
     if found.state != States.INVEST:
         raise Http404

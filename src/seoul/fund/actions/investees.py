@@ -1,6 +1,7 @@
-"""An investee's life with the fund: the start-up sends evidence of a tranche's milestone; staff
-verify it (or send it back, saying why), attaching the evidence as a PDF if they have it, and pay
-the tranche — only a verified one, never twice;
+"""An investee's life with the fund: the start-up sends evidence of a tranche's milestone (its
+account, and the document as a PDF if it has one); staff verify it (or send it back, saying
+why), attaching the evidence as a PDF if the start-up did not, and pay the tranche — only a
+verified one, never twice;
 the start-up reports its KPIs each quarter (a correction keeps the earlier report); staff
 record valuations and distributions for the fund's TVPI and IRR."""
 
@@ -38,21 +39,60 @@ def _since_decision(application: Application) -> DateRange:
     return DateRange(timezone.localdate(decided) if decided else date(2020, 1, 1))
 
 
-def send_evidence(tranche: Tranche, evidence: str, *, actor: User) -> Tranche:
+def _keep_file(tranche: Tranche, source: BinaryIO, size: int) -> tuple[str, str, int]:
+    """Check an evidence PDF and store it under a key of its own (the bytes before any row):
+    its key, SHA-256 and size."""
+    check_evidence_file(source, size)
+    application = Application.objects.only("reference").get(pk=tranche.application_id)
+    # an opaque key of its own: a second try at the same moment never touches this one's file
+    key = f"{timezone.localdate():%Y}/{application.reference}-{tranche.number}-{secrets.token_hex(4)}.pdf"
+    sha, kept = storage.put(key, source, folder=storage.EVIDENCE)
+    return key, sha, kept
+
+
+def _attach(locked: Tranche, key: str, sha: str, size: int) -> dict[str, object]:
+    """Put the stored file on the tranche (the one it replaces is removed once the change is
+    committed; the audit keeps both hashes); what the audit records of it."""
+    replaced = locked.evidence_key
+    locked.evidence_key, locked.evidence_sha256, locked.evidence_size = key, sha, size
+    if replaced:
+        transaction.on_commit(lambda: storage.delete(replaced, folder=storage.EVIDENCE))
+    return {"evidence_sha256": sha, "evidence_bytes": size}
+
+
+def send_evidence(
+    tranche: Tranche,
+    evidence: str,
+    *,
+    evidence_file: BinaryIO | None = None,
+    evidence_size: int = 0,
+    actor: User,
+) -> Tranche:
+    """The start-up says how the milestone was reached, attaching the document as a PDF if it
+    has one (a file sent again after staff sent the evidence back replaces the first)."""
     text = check_text(evidence, "evidence", max_length=3000, multiline=True)
-    with transaction.atomic():
-        locked = Tranche.objects.select_for_update().select_related("application").get(pk=tranche.pk)
-        if locked.application.applicant_id != actor.pk:
-            raise FundError.NOT_YOURS.denied()
-        if locked.state != Tranche.States.PLANNED:
-            raise _tranche_state(locked)
-        locked.evidence = text
-        locked.evidence_at = timezone.now()
-        locked.state = Tranche.States.EVIDENCED
-        locked.save()
-        audit.record(
-            FundEvent.EVIDENCE_SENT, target=locked, actor=actor, new={"tranche": locked.number, "evidence": text}
-        )
+    key, sha, size = _keep_file(tranche, evidence_file, evidence_size) if evidence_file is not None else ("", "", 0)
+    try:
+        with transaction.atomic():
+            locked = Tranche.objects.select_for_update().select_related("application").get(pk=tranche.pk)
+            if locked.application.applicant_id != actor.pk:
+                raise FundError.NOT_YOURS.denied()
+            if locked.state != Tranche.States.PLANNED:
+                raise _tranche_state(locked)
+            locked.evidence = text
+            locked.evidence_at = timezone.now()
+            locked.state = Tranche.States.EVIDENCED
+            attached = _attach(locked, key, sha, size) if key else {}
+            locked.save()
+            audit.record(
+                FundEvent.EVIDENCE_SENT,
+                target=locked,
+                actor=actor,
+                new={"tranche": locked.number, "evidence": text} | attached,
+            )
+    except Exception:
+        storage.delete(key, folder=storage.EVIDENCE)
+        raise
     return locked
 
 
@@ -77,22 +117,15 @@ def verify(
     actor: User,
 ) -> Tranche:
     """Accept the evidence (the tranche may be paid) or send it back to the start-up, saying why.
-    Accepting, staff may attach the evidence as a PDF: kept in the fund's store with its
-    SHA-256, once (a tranche is verified once)."""
+    Accepting, staff may attach the evidence as a PDF (in place of one the start-up sent): kept
+    in the fund's store with its SHA-256."""
     check_staff(actor)
     why = check_text(note, "note", max_length=300) if note.strip() else ""
     if not accepted and not why:
         raise FundError.REASON_REQUIRED.error("note")
-    key = ""
-    sha, size = "", 0
-    if evidence_file is not None:
-        if not accepted:
-            raise FundError.EVIDENCE_ON_RETURN.error("evidence_file")
-        check_evidence_file(evidence_file, evidence_size)
-        application = Application.objects.only("reference").get(pk=tranche.application_id)
-        # an opaque key of its own: a second try at the same moment never touches this one's file
-        key = f"{timezone.localdate():%Y}/{application.reference}-{tranche.number}-{secrets.token_hex(4)}.pdf"
-        sha, size = storage.put(key, evidence_file, folder=storage.EVIDENCE)  # the bytes first
+    if evidence_file is not None and not accepted:
+        raise FundError.EVIDENCE_ON_RETURN.error("evidence_file")
+    key, sha, size = _keep_file(tranche, evidence_file, evidence_size) if evidence_file is not None else ("", "", 0)
     try:
         with transaction.atomic():
             locked = Tranche.objects.select_for_update().get(pk=tranche.pk)
@@ -102,17 +135,14 @@ def verify(
             locked.verified_by = actor if accepted else None
             locked.verified_at = timezone.now() if accepted else None
             locked.verify_note = why
-            if key:
-                locked.evidence_key, locked.evidence_sha256, locked.evidence_size = key, sha, size
+            attached = _attach(locked, key, sha, size) if key else {}
             locked.save()
             audit.record(
                 FundEvent.MILESTONE_VERIFIED,
                 target=locked,
                 actor=actor,
                 old={"state": Tranche.States.EVIDENCED},
-                new={"state": locked.state, "accepted": accepted}
-                | ({"note": why} if why else {})
-                | ({"evidence_sha256": sha, "evidence_bytes": size} if key else {}),
+                new={"state": locked.state, "accepted": accepted} | ({"note": why} if why else {}) | attached,
             )
     except Exception:
         storage.delete(key, folder=storage.EVIDENCE)

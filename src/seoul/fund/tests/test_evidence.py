@@ -1,5 +1,6 @@
-"""Milestone evidence as a file: staff verifying a tranche's milestone may attach the evidence —
-a PDF by its first bytes (never its name), within the deck's size cap, kept with its SHA-256;
+"""Milestone evidence as a file: the start-up sending its evidence, or staff verifying it, may
+attach the document — a PDF by its first bytes (never its name), within the deck's size cap,
+kept with its SHA-256 (a later file takes the place of the earlier, both hashes audited);
 downloading it needs a stated reason and is audited; a tranche is still paid only against a
 verified milestone, and never twice."""
 
@@ -113,6 +114,61 @@ def test_paid_only_once_verified_and_never_twice_with_a_file(evidenced: Tranche,
         actions.pay(evidenced, paid_on=timezone.localdate(), actor=staff)
     assert codes_of(refused.value) == [FundError.TRANCHE_STATE]
     assert AuditEvent.objects.filter(event="fund.tranche.paid").count() == 1
+
+
+def test_the_start_up_attaches_its_pdf_and_a_file_sent_again_replaces_it(
+    investee: Application, founder: User, staff: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    tranche = investee.tranches.get(number=1)
+    with pytest.raises(ValidationError) as refused:  # a picture named .pdf: nothing kept, still to send
+        actions.send_evidence(
+            tranche, "식약처 IND 승인", evidence_file=io.BytesIO(PNG), evidence_size=len(PNG), actor=founder
+        )
+    assert codes_of(refused.value) == [FundError.EVIDENCE_NOT_PDF] and list(refused.value.error_dict) == [
+        "evidence_file"
+    ]
+    assert Tranche.objects.get(pk=tranche.pk).state == "planned" and kept_files() == []
+    sent = actions.send_evidence(
+        tranche, "식약처 IND 승인", evidence_file=io.BytesIO(EVIDENCE), evidence_size=len(EVIDENCE), actor=founder
+    )
+    assert sent.state == "evidenced" and sent.evidence_sha256 == hashlib.sha256(EVIDENCE).hexdigest()
+    first = sent.evidence_key
+    event = AuditEvent.objects.get(event="fund.milestone.evidence", target_id=str(sent.pk))
+    assert (event.actor, event.new["evidence_bytes"]) == (founder, len(EVIDENCE))
+    actions.verify(sent, accepted=False, note="승인서 2쪽 누락", actor=staff)
+    again = b"%PDF-1.7\n% IND approval letter, both pages\n%%EOF\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = actions.send_evidence(
+            tranche, "승인서 전체", evidence_file=io.BytesIO(again), evidence_size=len(again), actor=founder
+        )
+    assert resent.evidence_key != first and kept_files() == [resent.evidence_key.rsplit("/", 1)[1]]
+    with storage.open_file(resent.evidence_key, folder=storage.EVIDENCE) as fh:
+        assert fh.read() == again
+    # staff verify without a file of their own: the start-up's stays
+    done = actions.verify(resent, accepted=True, actor=staff)
+    assert done.evidence_key == resent.evidence_key and done.evidence_sha256 == hashlib.sha256(again).hexdigest()
+
+
+def test_the_start_up_sends_its_pdf_on_its_page_and_staff_read_it(
+    investee: Application, founder: User, staff: User
+) -> None:
+    ref = investee.reference
+    c = client_of(founder)
+    page = c.get(f"/fund/me/{ref}/")
+    assert b'enctype="multipart/form-data"' in page.content and b'name="evidence-evidence_file"' in page.content
+    data = {"form": "evidence", "evidence-evidence": "식약처 IND 승인"}
+    bad = c.post(f"/fund/me/{ref}/", data | {"evidence-evidence_file": SimpleUploadedFile("a.pdf", PNG)})
+    assert bad.status_code == 400 and "evidence_file" in bad.context["evidence"].errors
+    done = c.post(f"/fund/me/{ref}/", data | {"evidence-evidence_file": SimpleUploadedFile("승인서.pdf", EVIDENCE)})
+    assert done.status_code == 302
+    assert b'data-testid="evidence-file"' in c.get(f"/fund/me/{ref}/").content
+    s = client_of(staff)
+    state_reason(s, f"/fund/staff/investees/{ref}/", "fund.monitoring")
+    listed = s.get(f"/fund/staff/investees/{ref}/").content
+    assert f"/fund/staff/investees/{ref}/tranches/1/evidence.pdf".encode() in listed
+    got = s.get(f"/fund/staff/investees/{ref}/tranches/1/evidence.pdf")  # the reason stated holds for the file
+    assert b"".join(got.streaming_content) == EVIDENCE
+    assert AuditEvent.objects.filter(event="fund.evidence.downloaded", actor=staff).count() == 1
 
 
 # ---- the pages ------------------------------------------------------------------------------
