@@ -207,6 +207,7 @@ def _pay(page: Any, base: str, axe: Any, reference: str, *, lang: str) -> None:
         page.locator("#to-verify a").first.click()
     assert page.locator("#id_reason_detail").count() == 0  # the reason stated at screening holds for the session
     assert_accessible(axe(page), f"the investee {where}")
+    assert page.locator("#verify-1 a[href$='/tranches/1/evidence.pdf']").count() == 1  # the start-up's file
     tick(page, "#id_verify-accepted_0")
     _submit(page, "#verify-1 button[type=submit]")
     assert page.locator("#pay-1").count() == 1
@@ -256,9 +257,11 @@ def test_a_start_up_applies_the_committee_decides_and_a_tranche_is_paid(
     founder.goto(f"{base}/fund/me/{reference}/")
     assert WORDS[founder_lang]["invest"] in founder.locator("#state").inner_text()
     assert founder.locator("#tranches tbody tr").count() == 2
-    founder.fill("#id_evidence-evidence", "식약처 임상 1상 승인서를 첨부 메일로 보냈습니다.")
+    founder.fill("#id_evidence-evidence", "식약처 임상 1상 승인서를 첨부합니다.")
+    founder.set_input_files("#id_evidence-evidence_file", str(fund_world["deck"]))  # any PDF will do
     _submit(founder, "main form:has(input[value=evidence]) button[type=submit]")
     assert founder.locator("#tranches tr[data-number='1'] .status-badge--warning").count() == 1
+    assert founder.locator("#tranches tr[data-number='1'] [data-testid=evidence-file]").count() == 1
     assert_accessible(axe(founder), f"the evidence sent ({founder_lang}, 390 px)")
     _fits(founder, 390, f"the investee's own page ({founder_lang})")
 
