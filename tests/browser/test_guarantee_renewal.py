@@ -1,7 +1,8 @@
 """Extending a guaranteed loan at its term (기한연장, issue 18), in the browser at phone width, in
 Korean and in English: the owner of a working-capital loan near its term sees the extension on
 their application's page, asks for it (refused without consent, said at the top), is answered at
-once, and sees the loan extended once the bank reports it.
+once, and sees the loan extended once the bank reports it — a sole proprietor in both
+languages, and a company (법인) whose 대표이사 asks, whose documents are fetched again too.
 
 The loan is made by the guarantee's test builders through the real actions and the bank
 stand-in, and its payout day moved back eleven months and ten days so that the window is open;
@@ -32,8 +33,9 @@ def _wait(predicate: Any, seconds: float = 5.0) -> None:
 
 
 @pytest.fixture
-def near_term(reference_data: None) -> Any:
-    """김서울's 10,000,000 won working-capital loan (repaid at one year), paid out 345 days ago."""
+def near_term(reference_data: None, request: pytest.FixtureRequest) -> Any:
+    """김서울's 10,000,000 won working-capital loan (repaid at one year), paid out 345 days ago:
+    a sole proprietor's, or with ``company`` a company's that 김서울 leads as 대표이사."""
     from django.utils import timezone
 
     from seoul.core.engine import brn
@@ -56,8 +58,16 @@ def near_term(reference_data: None) -> Any:
         return out
 
     citizen = builders.identify(None)
-    sole = brn.make("220116251")  # a sole proprietor's number
-    app = builders.submitted(citizen, docs, number=sole, product="working_capital", amount_manwon="1000")
+    company = request.node.callspec.params.get("company", False)
+    number = brn.make("101816789") if company else brn.make("220116251")  # a company's / a sole proprietor's
+    app = builders.submitted(
+        citizen,
+        docs,
+        number=number,
+        business=builders.company() if company else None,
+        product="working_capital",
+        amount_manwon="1000",
+    )
     cert = builders.sign_and_pay(app, citizen)
     assert actions.send_certificate(cert, builders.CALLBACK) in ("sent", "already")
     _wait(lambda: len(captured) == 2)
@@ -75,9 +85,9 @@ def _check(page: Any, axe: Any, lang: str, where: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize(("lang", "company"), [("ko", False), ("en", False), ("ko", True)], ids=["ko", "en", "company"])
 def test_the_owner_extends_the_loan_at_its_term(
-    lang: str, live_server: Any, near_term: Any, new_context: Any, axe: Any
+    lang: str, company: bool, live_server: Any, near_term: Any, new_context: Any, axe: Any
 ) -> None:
     from seoul.guarantee.models import Loan
 
@@ -94,6 +104,8 @@ def test_the_owner_extends_the_loan_at_its_term(
     with owner.expect_navigation():
         card.locator("a.button").click()
     assert owner.locator("[data-testid=estimated-fee]").count() == 1
+    # a company is told its corporate registration and statements are fetched and checked again
+    assert ("법인 등기사항전부증명서" in owner.inner_text("main form")) is company
     _check(owner, axe, lang, "the extension page")
     with owner.expect_navigation():
         owner.click("main form button[type=submit]")  # no consent: refused, said at the top
