@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from seoul.overseas.engine import reference as ref
@@ -97,7 +97,7 @@ SALES_COLUMNS: dict[str, Any] = {
     "gross_sales": gettext_lazy("Gross sales"),
     "returns": gettext_lazy("Returns"),
     "header": gettext_lazy("Header line"),
-    "line": gettext_lazy("Line"),
+    "line": pgettext_lazy("file", "Line"),
     "file": gettext_lazy("File"),
 }
 
