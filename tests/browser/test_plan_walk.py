@@ -192,4 +192,6 @@ def test_vision_table_sorts_and_the_project_table_filters_with_htmx(
     assert "institution=SBA" in page.url
     codes = page.locator("#project-table tbody tr td:first-child").all_inner_texts()
     assert codes and all(c.startswith("V4-") for c in codes), codes
+    # the new table is made sortable once htmx has settled it, a moment after the swap
+    page.wait_for_selector("#project-table table[data-sortable-ready]")
     assert page.locator("#project-table table[data-sortable-ready]").count() == 1
