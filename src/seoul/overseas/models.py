@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from seoul.core.crypto import EncryptedTextField, blind_index
 from seoul.core.models import Institution
@@ -261,7 +262,7 @@ class SubsidyClaim(models.Model):
     class States(models.TextChoices):
         SUBMITTED = "submitted", _("Waiting for the officer")
         PAID = "paid", _("Approved and paid")
-        REFUSED = "refused", _("Refused")
+        REFUSED = "refused", pgettext_lazy("claim", "Refused")  # 거절, as the officer's button says
 
     reference = models.CharField(max_length=20, unique=True)
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="claims")
