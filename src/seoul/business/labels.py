@@ -216,14 +216,6 @@ def value_text(line: Mapping[str, Any]) -> str:
     return str(value)
 
 
-SURVIVAL = {
-    "survived": gettext_lazy("open"),
-    "closed": gettext_lazy("closed"),
-    "not_due": gettext_lazy("not due yet"),
-    "unknown": gettext_lazy("not known"),
-}
-
-
 def programme_name(p: Any) -> str:
     return str(p.name_ko if _lang() == "ko" else p.name_en)
 
