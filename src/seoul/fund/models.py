@@ -41,7 +41,7 @@ def _staff(user: Any, role: str = Role.OPERATOR) -> bool:
 class Instrument(models.TextChoices):
     EQUITY = "equity", _("Equity investment")
     CONVERTIBLE = "convertible", _("Convertible note")
-    LOAN = "loan", _("Loan")
+    LOAN = "loan", pgettext_lazy("fund", "Loan")  # 융자: the fund lends itself
 
 
 def all_instruments() -> list[str]:
@@ -303,7 +303,7 @@ class Score(models.Model):
 class Decision(models.Model):
     class Outcomes(models.TextChoices):
         INVEST = "invest", _("Invest")
-        DECLINE = "decline", _("Decline")
+        DECLINE = "decline", pgettext_lazy("fund", "Decline")  # 부결
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="decision")
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="decisions")

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from seoul.core import audit, personal_data
@@ -82,7 +83,7 @@ def _tickets(stages: list[str], instruments: list[str]) -> list[dict[str, Any]]:
                     for i, label in (
                         ("equity", _("Equity investment")),
                         ("convertible", _("Convertible note")),
-                        ("loan", _("Loan")),
+                        ("loan", pgettext("fund", "Loan")),
                     )
                     if i in stage.tickets and i in instruments
                 ],
