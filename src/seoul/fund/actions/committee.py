@@ -287,7 +287,9 @@ def _check_invest(locked: Application, terms: terms_rules.Terms, tranches: list[
         if code == "ticket":
             err = FundError.TICKET.error(lo=won(int(params["lo"])), hi=won(int(params["hi"])))
         elif code == "bound":
-            err = FundError.TERM_BOUND.error(lo=f"{params['lo']:g}", hi=f"{params['hi']:g}")
+            # the valuation cap is in won ("1,000,000,000원", never "1e+09"); the rest are plain figures
+            shown = (lambda v: won(int(v))) if field == "valuation_cap" else (lambda v: f"{v:g}")
+            err = FundError.TERM_BOUND.error(lo=shown(params["lo"]), hi=shown(params["hi"]))
         elif code == "required":
             err = FundError.TERM_REQUIRED.error()
         elif code == "no_ticket":

@@ -18,6 +18,7 @@ from seoul.core.models import AuditEvent, User
 from seoul.fund import actions, reports, storage
 from seoul.fund.engine.terms import Terms
 from seoul.fund.errors import FundError
+from seoul.fund.labels import won
 from seoul.fund.models import Application, Decision, KpiReport, Tranche
 from seoul.fund.tests import builders
 
@@ -250,6 +251,22 @@ def test_an_investment_records_terms_quorum_scores_and_tranches(at_committee: Ap
     assert d.tally["score"] == 80.0 and len(d.tally["totals"]) == 5
     assert sum(t.amount for t in app.tranches.all()) == 300_000_000
     assert events("fund.decision.made") == 1
+
+
+def test_terms_out_of_bounds_say_the_bounds_as_people_write_them(
+    at_committee: Application, members: list[User]
+) -> None:
+    builders.scored(at_committee, members[:6])
+    terms = Terms("convertible", 300_000_000, discount_percent=40, valuation_cap=500_000_000, term_months=24)
+    with pytest.raises(ValidationError) as refused:
+        actions.decide(
+            at_committee, outcome="invest", terms=terms, tranches=builders.tranches(300_000_000), actor=members[0]
+        )
+    said = {field: " ".join(m for e in errs for m in e.messages) for field, errs in refused.value.error_dict.items()}
+    assert "0 to 30" in said["discount_percent"] or "0부터 30" in said["discount_percent"]
+    # the cap's bounds (the fund's rules: 1 to 200 billion won) as amounts in won, in the reader's language
+    assert won(1_000_000_000) in said["valuation_cap"] and won(200_000_000_000) in said["valuation_cap"]
+    assert not any("e+" in text for text in said.values()), said
 
 
 def test_an_investment_cannot_exceed_what_the_fund_has_left(at_committee: Application, members: list[User]) -> None:
