@@ -287,9 +287,12 @@ def _check_invest(locked: Application, terms: terms_rules.Terms, tranches: list[
         if code == "ticket":
             err = FundError.TICKET.error(lo=won(int(params["lo"])), hi=won(int(params["hi"])))
         elif code == "bound":
-            # the valuation cap is in won ("1,000,000,000원", never "1e+09"); the rest are plain figures
-            shown = (lambda v: won(int(v))) if field == "valuation_cap" else (lambda v: f"{v:g}")
-            err = FundError.TERM_BOUND.error(lo=shown(params["lo"]), hi=shown(params["hi"]))
+            # the valuation cap is in won (10억 원, never 1e+09); the rest are plain figures
+            lo, hi = params["lo"], params["hi"]
+            if field == "valuation_cap":
+                err = FundError.TERM_BOUND.error(lo=won(int(lo)), hi=won(int(hi)))
+            else:
+                err = FundError.TERM_BOUND.error(lo=f"{lo:g}", hi=f"{hi:g}")
         elif code == "required":
             err = FundError.TERM_REQUIRED.error()
         elif code == "no_ticket":
