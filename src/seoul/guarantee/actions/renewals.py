@@ -46,10 +46,6 @@ KINDS = (doc_rules.REGISTRATION, "national_tax_payment", "local_tax_payment", do
 COMPANY_KINDS = (doc_rules.CORPORATE_REGISTRATION, doc_rules.FINANCIAL_STATEMENTS)
 
 
-def kinds_for(app: Application) -> tuple[str, ...]:
-    return KINDS + COMPANY_KINDS if brn_rules.is_corporation(app.brn) else KINDS
-
-
 def rules_of(loan: Loan) -> rules_engine.Rules | None:
     """The extension rules of the loan's product (None: its loans are not extended)."""
     product = catalogue().products.get(loan.certificate.application.product)
@@ -66,7 +62,7 @@ def yearly_fee_rate(app: Application) -> Decimal:
     return Decimal(str(product.fee_rate_for(additional=additional)))
 
 
-def _facts(fetched: list[dict[str, Any]], kinds: tuple[str, ...], today: date) -> dict[str, Any]:
+def _facts(fetched: list[dict[str, Any]], kinds: tuple[str, ...], today: date, *, company: bool) -> dict[str, Any]:
     """What the re-screening reads from the documents fetched again (a value out of bounds is
     not a fact: a score that is not a whole number up to 1000 counts as unknown; statements
     that cannot be read are not sound)."""
@@ -82,7 +78,7 @@ def _facts(fetched: list[dict[str, Any]], kinds: tuple[str, ...], today: date) -
         or bool(by_kind["local_tax_payment"].get("arrears")),
         "credit_score": score if good_score else None,
     }
-    if doc_rules.FINANCIAL_STATEMENTS in kinds:
+    if company:
         statements = doc_rules.statements_of(by_kind[doc_rules.FINANCIAL_STATEMENTS], today)
         facts |= {
             "company_in_force": by_kind[doc_rules.CORPORATE_REGISTRATION].get("status") == corporate.IN_FORCE,
@@ -156,7 +152,8 @@ def request_renewal(
     identities = list(Identity.objects.filter(user=actor))
     if not identities:
         raise GuaranteeError.SIMPLE_AUTH_REQUIRED.error()
-    kinds = kinds_for(app)
+    company = brn_rules.is_corporation(app.brn)
+    kinds = KINDS + COMPANY_KINDS if company else KINDS
     try:  # the outside call: no transaction open, no row locked
         token = clients.consent_token(app.brn, identities[0].subject_index, kinds)
         fetched = [d for d in clients.fetch_documents(token) if isinstance(d, dict)]
@@ -173,7 +170,7 @@ def request_renewal(
             actor=actor,
         )
         raise GuaranteeError.NOT_REPRESENTATIVE.error()
-    if doc_rules.CORPORATE_REGISTRATION in kinds:
+    if company:
         confirm_chief_executive(
             app,
             by_kind.get(doc_rules.CORPORATE_REGISTRATION),
@@ -181,8 +178,7 @@ def request_renewal(
             actor=actor,
             why="extension asked by someone no longer a representative director",
         )
-    registration.pop("representative_ci", None)
-    facts = _facts(fetched, kinds, today)
+    facts = _facts(fetched, kinds, today, company=company)
     with transaction.atomic():
         app = own(actor, app, lock=True)
         loan = _loan_of(app, lock=True)
@@ -197,7 +193,7 @@ def request_renewal(
             number=number,
             status=Renewal.Status.SENT if outcome.extend else Renewal.Status.REFUSED,
             requested_by=actor,
-            consent_text=str(renewal_consent_text(company=doc_rules.CORPORATE_REGISTRATION in kinds)),
+            consent_text=str(renewal_consent_text(company=company)),
             term=s.term,
             months=rules.extension_months if rules is not None and outcome.extend else 0,
             assessment={**outcome.as_json(), "facts": facts, "recent_arrears": s.recent_arrears},
